@@ -1,0 +1,99 @@
+"""The exceptions `incentives` raises, as one tree.
+
+    IncentivesError                  root: catch this to catch everything we raise
+    ├── PolicyError (ValueError)     policy files are invalid; carries every Problem found
+    ├── InputFileError (ValueError)  a roster, goals, results or rates file cannot be used at all
+    ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
+    └── RowError (ValueError)        one employee cannot be computed; the run rejects the row
+        └── StepError                a step failed for one employee (no match, division by zero…)
+
+Each carries where the problem is (file and line, or row and column, or step) and what to do.
+Only `PolicyError`, `InputFileError` and `OptionsError` stop a run; a `RowError` becomes a line
+of ``rejected.csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+__all__ = [
+    "IncentivesError",
+    "InputFileError",
+    "OptionsError",
+    "PolicyError",
+    "Problem",
+    "RowError",
+    "StepError",
+]
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in a policy file: where it is, what is wrong and how to fix it."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.file, self.line or 0, self.field, self.message)
+
+
+class IncentivesError(Exception):
+    """Root of every error raised by `incentives`."""
+
+
+class PolicyError(IncentivesError, ValueError):
+    """Policy files are invalid. ``problems`` lists every problem found, sorted by file and line."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(set(problems), key=Problem.sort_key))
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the policy files"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class InputFileError(IncentivesError, ValueError):
+    """An input file (roster, goals, results, rates) is unusable as a whole."""
+
+    def __init__(self, file: str, message: str, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class OptionsError(IncentivesError, ValueError):
+    """Options are missing, inconsistent or point at something unusable."""
+
+
+class RowError(IncentivesError, ValueError):
+    """One input row cannot be computed. The run rejects it and goes on."""
+
+    def __init__(self, reason: str, column: str = "", value: str = "") -> None:
+        self.reason = reason
+        self.column = column
+        self.value = value
+        super().__init__(reason)
+
+
+class StepError(RowError):
+    """A policy step failed for one employee; ``inputs`` are the values the step read."""
+
+    def __init__(
+        self, step: str, reason: str, inputs: Sequence[tuple[str, object]] = ()
+    ) -> None:
+        self.step = step
+        self.inputs = tuple(inputs)
+        shown = ", ".join(f"{name}={value}" for name, value in self.inputs)
+        text = f"step '{step}': {reason}" + (f" (inputs: {shown})" if shown else "")
+        super().__init__(text, column=step, value=shown)

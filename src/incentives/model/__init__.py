@@ -1,0 +1,6 @@
+"""Frozen value objects shared by every layer: employees as read, rejections, results."""
+
+from incentives.model.employee import EmployeeInput, GoalInput, RowSource
+from incentives.model.outcome import Rejection
+
+__all__ = ["EmployeeInput", "GoalInput", "Rejection", "RowSource"]

@@ -1,0 +1,82 @@
+"""Scalar types for policy schemas, read from YAML source text by declared type.
+
+The YAML loader hands every plain scalar over as its source text (a `str`), so the type declared
+here decides what it means: ``1.10`` stays the decimal 1.10, ``010`` is 10, ``15%`` is 0.15,
+``NO`` stays text. A binary float never gets in.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+__all__ = ["Label", "Num", "SpecIssue", "Text", "parse_label", "parse_number"]
+
+_NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+class SpecIssue(ValueError):
+    """A problem inside one part of a policy, found while compiling it.
+
+    ``path`` is relative to the part being compiled (for a table: ``("axes", 0, "at", 2)``);
+    the loader prefixes it and turns it into a file:line `Problem`.
+    """
+
+    def __init__(self, path: tuple[str | int, ...], message: str, hint: str = "") -> None:
+        self.path = path
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+
+def parse_number(value: Any) -> Decimal:
+    """Read a number from source text: ``1.10``, ``010``, ``1e3``, ``15%``, ``-2.5%``, ``1_000``."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        raise ValueError("binary floats are not accepted; write the number as text")
+    if not isinstance(value, str):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    text = value.strip()
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].strip()
+    if not _NUMBER.match(text):
+        raise ValueError(f"'{value}' is not a number (write e.g. 1500, 1.10, 15% or 1e3)")
+    try:
+        number = Decimal(text.replace("_", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern already rules this out
+        raise ValueError(f"'{value}' is not a number") from None
+    return number.scaleb(-2) if percent else number
+
+
+def parse_label(value: Any) -> Decimal | str:
+    """An exact key: a label that reads as a number is a number (so 4 matches level 4)."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return Decimal(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a label or a number, got {type(value).__name__}")
+    try:
+        return parse_number(value)
+    except ValueError:
+        return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected text, got {type(value).__name__}")
+
+
+Num = Annotated[Decimal, BeforeValidator(parse_number)]
+Label = Annotated[Decimal | str, BeforeValidator(parse_label)]
+Text = Annotated[str, BeforeValidator(_text)]
