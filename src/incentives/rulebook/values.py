@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-__all__ = ["Label", "Num", "SpecIssue", "Text", "parse_label", "parse_number"]
+__all__ = ["Label", "Num", "SpecIssue", "SpecIssues", "Text", "parse_label", "parse_number"]
 
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -80,3 +80,11 @@ def _text(value: Any) -> str:
 Num = Annotated[Decimal, BeforeValidator(parse_number)]
 Label = Annotated[Decimal | str, BeforeValidator(parse_label)]
 Text = Annotated[str, BeforeValidator(_text)]
+
+
+class SpecIssues(ValueError):
+    """Several `SpecIssue`s found in one part of a policy; all of them are reported."""
+
+    def __init__(self, issues: list[SpecIssue]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(i.message for i in issues))
