@@ -7,13 +7,24 @@ here decides what it means: ``1.10`` stays the decimal 1.10, ``010`` is 10, ``15
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-__all__ = ["Label", "Num", "SpecIssue", "SpecIssues", "Text", "parse_label", "parse_number"]
+__all__ = [
+    "IsoDate",
+    "Label",
+    "Num",
+    "SpecIssue",
+    "SpecIssues",
+    "Text",
+    "parse_iso_date",
+    "parse_label",
+    "parse_number",
+]
 
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -88,3 +99,21 @@ class SpecIssues(ValueError):
     def __init__(self, issues: list[SpecIssue]) -> None:
         self.issues = issues
         super().__init__("; ".join(i.message for i in issues))
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_iso_date(value: Any) -> datetime.date:
+    """An ISO date ``YYYY-MM-DD`` and nothing else (no timestamps, no 03/15/2026)."""
+    if isinstance(value, datetime.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
+        raise ValueError(f"'{value}' is not an ISO date (write YYYY-MM-DD, e.g. 2026-03-31)")
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"'{value}' is not a real date") from None
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(parse_iso_date)]

@@ -1,0 +1,5 @@
+"""`python -m incentives` runs the command line."""
+
+from incentives.cli import main
+
+main()

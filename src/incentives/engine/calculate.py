@@ -1,0 +1,311 @@
+"""The calculation: a rulebook and employees in, outcomes (or rejections) out, streaming.
+
+    calc = calculate(rulebook, employees, results=..., rates=..., as_of=...)
+    for item in calc:            # EmployeeOutcome or Rejection, in input order
+        ...
+    calc.summary                 # counts and totals, once iterated
+
+Group totals (aggregate steps) need every employee before any employee can be finished, so
+when a policy has them the employees are read twice: a first pass totals the groups, a second
+computes everything. Memory stays bounded by the number of groups, not of employees.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any, Protocol
+
+import attrs
+
+from incentives.errors import OptionsError, RowError
+from incentives.model import EmployeeInput, Rejection
+from incentives.money import ENGINE_CONTEXT
+from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
+from incentives.rulebook.rulebook import Rulebook
+
+__all__ = ["Calculation", "EmployeeOutcome", "PolicyOutcome", "RateSource", "ResultFigureLike", "Summary", "calculate"]
+
+
+class RateSource(Protocol):
+    def rate(self, from_ccy: str, to_ccy: str, rate_type: str, on: datetime.date) -> Decimal: ...
+
+
+class ResultFigureLike(Protocol):
+    policy: str
+    result: str
+    unit: str
+    field: str
+    value: Decimal
+    line: int
+
+
+@attrs.frozen
+class PolicyOutcome:
+    """One employee under one policy: the trace laid out as ``policy.slots``."""
+
+    policy: CompiledPolicy
+    trace: tuple[Any, ...]
+    eligible: bool
+    zero_reason: str
+    currency: str
+
+    def value(self, slot_name: str) -> Any:
+        for slot, value in zip(self.policy.slots, self.trace, strict=True):
+            if slot.name == slot_name:
+                return value
+        raise KeyError(slot_name)
+
+
+@attrs.frozen
+class EmployeeOutcome:
+    employee_id: str
+    source_file: str
+    record: int
+    line: int
+    outcomes: tuple[PolicyOutcome, ...]
+
+
+@attrs.define
+class Summary:
+    read: int = 0
+    computed: int = 0
+    rejected: int = 0
+    eligible: int = 0
+    ineligible: int = 0
+    totals: dict[tuple[str, str, str], Decimal] = attrs.field(factory=dict)  # (currency, component, pay code)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.computed + self.rejected
+
+
+class Calculation:
+    """An iterable run over employees; see the module docstring."""
+
+    def __init__(
+        self,
+        rulebook: Rulebook,
+        employees: Iterable[EmployeeInput | Rejection],
+        *,
+        results: Iterable[ResultFigureLike] = (),
+        rates: RateSource | None = None,
+        as_of: datetime.date | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.rulebook = rulebook
+        self.employees = employees
+        self.progress = progress
+        figures = _figures(rulebook, results)
+        fx = _fx(rates) if rates is not None else None
+        with decimal.localcontext(ENGINE_CONTEXT):
+            self.bound = tuple(
+                p.bind(as_of=as_of, figures=figures.get(p.id, {}), fx=fx) for p in rulebook.policies
+            )
+        self.converters = tuple((f.name, f.convert) for f in rulebook.fields)
+        self.kinds = rulebook.kinds
+        self.summary = Summary()
+        self._needs_totals = any(b.policy.aggregates for b in self.bound)
+        if self._needs_totals and iter(employees) is employees:
+            raise OptionsError("this rulebook has group totals, which read the employees twice: pass a list or a roster, not a one-shot iterator")
+        self._totals_done = False
+
+    @property
+    def plan_values(self) -> dict[str, Any]:
+        return {b.policy.id: b.plan_values for b in self.bound}
+
+    def __iter__(self) -> Iterator[EmployeeOutcome | Rejection]:
+        with decimal.localcontext(ENGINE_CONTEXT):
+            if self._needs_totals and not self._totals_done:
+                self._group_totals()
+            self.summary = Summary()
+            for count, item in enumerate(self.employees, 1):
+                if self.progress is not None and count % 10000 == 0:
+                    self.progress(count)
+                out = self._one(item)
+                self._count(out)
+                yield out
+
+    # -- one employee ---------------------------------------------------------------------
+    def _convert(self, emp: EmployeeInput) -> list[Any] | Rejection:
+        cells = emp.cells
+        values: list[Any] = [None] * len(self.converters)
+        for index, (name, convert) in enumerate(self.converters):
+            raw = cells.get(name)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[index] = convert(raw)
+            except ValueError as exc:
+                return _reject(emp, name, str(raw), f"{name}: {exc}")
+        return values
+
+    def _covering(self, emp: EmployeeInput, values: list[Any]) -> list[BoundPolicy] | Rejection:
+        covering: list[BoundPolicy] = []
+        for bound in self.bound:
+            try:
+                if bound.population(values):
+                    covering.append(bound)
+            except RowError as exc:
+                return _reject(emp, exc.column, exc.value, exc.reason)
+        for kind in self.kinds:
+            mine = [b.policy for b in covering if b.policy.kind == kind]
+            if not mine:
+                plans = "; ".join(f"{p.id}: {p.spec.policy.population}" for p in self.rulebook.policies if p.kind == kind)
+                return _reject(emp, "population", "", f"not covered by any {kind} policy ({plans})")
+            if len(mine) > 1:
+                return _reject(emp, "population", "", f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one")
+        return covering
+
+    def _one(self, item: EmployeeInput | Rejection) -> EmployeeOutcome | Rejection:
+        if isinstance(item, Rejection):
+            return item
+        values = self._convert(item)
+        if isinstance(values, Rejection):
+            return values
+        covering = self._covering(item, values)
+        if isinstance(covering, Rejection):
+            return covering
+        outcomes: list[PolicyOutcome] = []
+        for bound in covering:
+            policy = bound.policy
+            try:
+                trace = bound.evaluate(values, item.goals)
+            except RowError as exc:
+                prefix = f"{policy.id}: " if len(covering) > 1 else ""
+                return _reject(item, exc.column, exc.value, prefix + exc.reason)
+            outcomes.append(_outcome(policy, trace))
+        return EmployeeOutcome(item.employee_id, item.source.file, item.source.record, item.source.line, tuple(outcomes))
+
+    def _count(self, out: EmployeeOutcome | Rejection) -> None:
+        s = self.summary
+        s.read += 1
+        if isinstance(out, Rejection):
+            s.rejected += 1
+            return
+        s.computed += 1
+        for po in out.outcomes:
+            if po.eligible:
+                s.eligible += 1
+            else:
+                s.ineligible += 1
+            for pay in po.policy.pay:
+                names = [(pay.name, pay.pay_code, pay.slot)] + [
+                    (name, code, slot) for (name, code), slot in zip(pay.parts, pay.part_slots, strict=True)
+                ]
+                for name, code, slot in names:
+                    key = (po.currency, name, code)
+                    s.totals[key] = s.totals.get(key, Decimal(0)) + po.trace[slot]
+
+    # -- group totals -----------------------------------------------------------------------
+    def _group_totals(self) -> None:
+        sums: dict[int, dict[str, dict[object, list[Any]]]] = {}
+        for item in self.employees:
+            if isinstance(item, Rejection):
+                continue
+            values = self._convert(item)
+            if isinstance(values, Rejection):
+                continue
+            covering = self._covering(item, values)
+            if isinstance(covering, Rejection):
+                continue
+            for bound in covering:
+                if not bound.policy.aggregates:
+                    continue
+                try:
+                    pairs = bound.stage1(values, item.goals)
+                except RowError:
+                    continue  # rejected again, with its reason, in the second pass
+                if pairs is None:
+                    continue  # not eligible: not part of any group total
+                per = sums.setdefault(id(bound), {})
+                for agg, (key, value) in zip(bound.policy.aggregates, pairs, strict=True):
+                    acc = per.setdefault(agg.name, {}).setdefault(key, [Decimal(0), 0, None, None])
+                    acc[0] += value
+                    acc[1] += 1
+                    acc[2] = value if acc[2] is None or value < acc[2] else acc[2]
+                    acc[3] = value if acc[3] is None or value > acc[3] else acc[3]
+        for bound in self.bound:
+            per = sums.get(id(bound), {})
+            for agg in bound.policy.aggregates:
+                table = bound.aggregate_totals[agg.name]
+                for key, (total, count, low, high) in per.get(agg.name, {}).items():
+                    table[key] = {
+                        "sum": total, "count": Decimal(count), "min": low, "max": high,
+                        "mean": total / count,
+                    }[agg.function]  # fmt: skip
+        self._totals_done = True
+
+    def group_totals(self) -> dict[str, dict[str, dict[object, Any]]]:
+        """The group totals of every policy (after iteration), for the manifest."""
+        return {b.policy.id: {k: dict(v) for k, v in b.aggregate_totals.items()} for b in self.bound if b.aggregate_totals}
+
+
+def _outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:
+    eligible = True
+    reason = ""
+    for slot_index in policy.eligibility_slots:
+        if not trace[slot_index]:
+            eligible = False
+            reason = policy.slots[slot_index].reason
+            break
+    if eligible and policy.pay and all(trace[p.total_slot] == 0 for p in policy.pay):
+        for slot_index in policy.zero_gate_slots:
+            if trace[slot_index]:
+                reason = policy.slots[slot_index].reason
+                break
+        else:
+            reason = "computed as zero"
+    currency = trace[policy.input_names.index(policy.currency_input)]
+    return PolicyOutcome(policy, trace, eligible, reason, str(currency))
+
+
+def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejection:
+    src = emp.source
+    return Rejection(src.file, src.record, src.line, emp.employee_id, column, value, reason)
+
+
+def _fx(rates: RateSource) -> Callable[..., tuple[Decimal, tuple[object, ...]]]:
+    def fx(amount: Decimal, frm: str, to: str, rate_type: str, on: datetime.date) -> tuple[Decimal, tuple[object, ...]]:
+        rate = Decimal(1) if frm == to else rates.rate(frm, to, rate_type, on)
+        return amount * rate, (rate, on, rate_type, frm, to)
+
+    return fx
+
+
+def _figures(rulebook: Rulebook, results: Iterable[ResultFigureLike]) -> dict[str, dict[tuple[str, str, str], Decimal]]:
+    found: dict[str, dict[tuple[str, str, str], Decimal]] = {}
+    for fig in results:
+        policy = rulebook.policy(fig.policy) if any(p.id == fig.policy for p in rulebook.policies) else None
+        if policy is None:
+            raise OptionsError(f"results line {fig.line}: no policy '{fig.policy}' (policies: {', '.join(p.id for p in rulebook.policies)})")
+        if fig.result not in policy.spec.results:
+            import difflib
+
+            close = difflib.get_close_matches(fig.result, list(policy.spec.results), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise OptionsError(f"results line {fig.line}: policy '{fig.policy}' has no result '{fig.result}'{hint}")
+        spec = policy.spec.results[fig.result]
+        if bool(fig.unit) != bool(spec.by):
+            want = f"a {spec.by} in the unit column" if spec.by else "an empty unit column"
+            raise OptionsError(f"results line {fig.line}: result '{fig.result}' needs {want}")
+        found.setdefault(fig.policy, {})[(fig.result, fig.unit, fig.field)] = fig.value
+    return found
+
+
+def calculate(
+    rulebook: Rulebook,
+    employees: Iterable[EmployeeInput | Rejection],
+    *,
+    results: Iterable[ResultFigureLike] = (),
+    rates: RateSource | None = None,
+    as_of: datetime.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Calculation:
+    """Evaluate every policy for every employee it covers; iterate the result to run it."""
+    return Calculation(rulebook, employees, results=results, rates=rates, as_of=as_of, progress=progress)
+
+
+_ = Mapping

@@ -1,0 +1,261 @@
+"""The builtin function library of the formula language, with `Decimal` semantics.
+
+`BUILTINS` describes every builtin (arity, which arguments are text, a one-line doc, the
+implementation); the parser validates calls against it. `NAMESPACE` maps ``F_<name>`` to the
+implementation and is put into the globals of generated code. ``fx`` is declared for validation
+only: the engine supplies the conversion, with its dated rates.
+
+A failure that depends on one employee's data (a bad rounding mode read from a cell, a clamp
+with low above high) raises `RowError`, which rejects that row.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import attrs
+
+from incentives.errors import RowError
+from incentives.money import ROUNDING_MODES
+from incentives.money import round_to as _round_to
+from incentives.money import truncate_to as _truncate_to
+
+__all__ = [
+    "BUILTINS",
+    "NAMESPACE",
+    "PARTIAL_MONTH_RULES",
+    "PRORATE_BASES",
+    "FunctionSpec",
+    "parse_date",
+]
+
+PRORATE_BASES = ("actual_days", "days_365", "days_360", "months")
+PARTIAL_MONTH_RULES = ("count", "drop", "fifteenth")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ONE = Decimal(1)
+_ZERO = Decimal(0)
+
+
+@attrs.frozen
+class FunctionSpec:
+    """One builtin: its arity (``max_arity`` None = no limit), text argument positions, doc."""
+
+    name: str
+    min_arity: int
+    max_arity: int | None
+    text_positions: frozenset[int]  # 0-based positions where a quoted text literal is allowed
+    doc: str
+    impl: Callable[..., object] | None  # None for `fx`, which the engine supplies
+
+
+def _number(value: object, fn: str, position: int) -> Decimal:
+    if value is None:
+        raise RowError(f"{fn}: argument {position} is missing")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):  # bool and int (days_between) are exact
+        return Decimal(value)
+    raise RowError(f"{fn}: argument {position} is not a number: {value!r}")
+
+
+def _day(value: object, fn: str, position: int) -> date:
+    if not isinstance(value, date):
+        raise RowError(f"{fn}: argument {position} is not a date: {value!r}")
+    return value
+
+
+def f_min(*values: object) -> object:
+    """Smallest of the arguments (the first of equal ones)."""
+    numbers = [_number(v, "min", i + 1) for i, v in enumerate(values)]
+    return values[numbers.index(min(numbers))]
+
+
+def f_max(*values: object) -> object:
+    """Largest of the arguments (the first of equal ones)."""
+    numbers = [_number(v, "max", i + 1) for i, v in enumerate(values)]
+    return values[numbers.index(max(numbers))]
+
+
+def f_clamp(x: object, low: object, high: object) -> Decimal:
+    """``x`` limited to [low, high]."""
+    xv, lo, hi = _number(x, "clamp", 1), _number(low, "clamp", 2), _number(high, "clamp", 3)
+    if lo > hi:
+        raise RowError(f"clamp: low {lo} is above high {hi}")
+    return min(max(xv, lo), hi)
+
+
+def f_abs(x: object) -> Decimal:
+    """Absolute value."""
+    return abs(_number(x, "abs", 1))
+
+
+def f_round_to(x: object, step: object, mode: object = "half_up") -> Decimal:
+    """Round to a multiple of ``step`` with a named mode."""
+    if mode not in ROUNDING_MODES:
+        raise RowError(f"round_to: unknown rounding mode {mode!r}", value=str(mode))
+    try:
+        rounded: Decimal = _round_to(
+            _number(x, "round_to", 1), _number(step, "round_to", 2), str(mode)
+        )
+    except ValueError as exc:  # a step that is not positive
+        raise RowError(f"round_to: {exc}") from None
+    return rounded
+
+
+def f_truncate_to(x: object, step: object) -> Decimal:
+    """Cut towards zero to a multiple of ``step``."""
+    try:
+        cut: Decimal = _truncate_to(_number(x, "truncate_to", 1), _number(step, "truncate_to", 2))
+    except ValueError as exc:
+        raise RowError(f"truncate_to: {exc}") from None
+    return cut
+
+
+def f_days_between(a: object, b: object) -> int:
+    """Days from date ``a`` to date ``b`` (b − a)."""
+    return (_day(b, "days_between", 2) - _day(a, "days_between", 1)).days
+
+
+def parse_date(text: str) -> date:
+    """An ISO date ``YYYY-MM-DD``; `ValueError` otherwise."""
+    if not _ISO_DATE.match(text):
+        raise ValueError(f"'{text}' is not a date (write it as YYYY-MM-DD, e.g. 2026-07-01)")
+    return date.fromisoformat(text)
+
+
+def f_date(text: object) -> date:
+    """The date written as ``YYYY-MM-DD``."""
+    try:
+        return parse_date(str(text))
+    except ValueError as exc:
+        raise RowError(f"date: {exc}", value=str(text)) from None
+
+
+def _days360(start: date, end: date) -> int:
+    """30E/360 day count from ``start`` to ``end`` (end exclusive)."""
+    d1, d2 = min(start.day, 30), min(end.day, 30)
+    return 360 * (end.year - start.year) + 30 * (end.month - start.month) + (d2 - d1)
+
+
+def _months(start: date, end: date, ps: date, pe: date, partial: str) -> Decimal:
+    counted = total = 0
+    year, month = ps.year, ps.month
+    while (year, month) <= (pe.year, pe.month):
+        first = max(date(year, month, 1), ps)
+        last = min(date(year, month, calendar.monthrange(year, month)[1]), pe)
+        total += 1
+        if start <= first and last <= end:
+            counted += 1
+        elif start <= last and first <= end:  # partly covered
+            if partial == "count":
+                counted += 1
+            elif partial == "fifteenth":
+                fifteenth = date(year, month, 15)
+                counted += start <= fifteenth <= end
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return Decimal(counted) / Decimal(total)
+
+
+def f_prorate(
+    start: object,
+    end: object,
+    basis: object,
+    partial: object,
+    period_start: object,
+    period_end: object,
+) -> Decimal:
+    """Fraction of the period [period_start, period_end] covered by [start, end], in [0, 1].
+
+    A missing start or end means the period's own; both ends are inclusive.
+    """
+    ps, pe = _day(period_start, "prorate", 5), _day(period_end, "prorate", 6)
+    if pe < ps:
+        raise RowError(f"prorate: the period ends ({pe}) before it starts ({ps})")
+    s = ps if start is None else max(_day(start, "prorate", 1), ps)
+    e = pe if end is None else min(_day(end, "prorate", 2), pe)
+    if basis not in PRORATE_BASES:
+        raise RowError(f"prorate: unknown basis {basis!r}", value=str(basis))
+    if partial not in PARTIAL_MONTH_RULES:
+        raise RowError(f"prorate: unknown partial-month rule {partial!r}", value=str(partial))
+    if s > e:
+        return _ZERO
+    whole = s == ps and e == pe
+    days = Decimal((e - s).days + 1)
+    if basis == "actual_days":
+        return days / Decimal((pe - ps).days + 1)
+    if basis == "days_365":
+        return _ONE if whole else min(_ONE, days / 365)
+    if basis == "days_360":
+        if whole:
+            return _ONE
+        period = _days360(ps, pe + timedelta(days=1))
+        if period <= 0:
+            raise RowError(f"prorate: the period {ps} to {pe} has no 30E/360 days")
+        covered = Decimal(_days360(s, e + timedelta(days=1))) / period
+        return min(_ONE, max(_ZERO, covered))
+    return _months(s, e, ps, pe, str(partial))
+
+
+def f_is_missing(x: object) -> bool:
+    """True when an optional input is missing."""
+    return x is None
+
+
+def f_coalesce(x: object, y: object) -> object:
+    """``x``, or ``y`` when ``x`` is missing."""
+    return y if x is None else x
+
+
+def _spec(
+    name: str,
+    arity: tuple[int, int | None],
+    doc: str,
+    impl: Callable[..., object] | None,
+    text: tuple[int, ...] = (),
+) -> FunctionSpec:
+    return FunctionSpec(name, arity[0], arity[1], frozenset(text), doc, impl)
+
+
+BUILTINS: dict[str, FunctionSpec] = {
+    s.name: s
+    for s in (
+        _spec("min", (1, None), "min(a, b, …): the smallest", f_min),
+        _spec("max", (1, None), "max(a, b, …): the largest", f_max),
+        _spec("clamp", (3, 3), "clamp(x, low, high): x limited to [low, high]", f_clamp),
+        _spec("abs", (1, 1), "abs(x): absolute value", f_abs),
+        _spec(
+            "round_to",
+            (2, 3),
+            "round_to(x, step, mode): round to a multiple of step (mode half_up by default)",
+            f_round_to,
+            (2,),
+        ),
+        _spec("truncate_to", (2, 2), "truncate_to(x, step): cut towards zero", f_truncate_to),
+        _spec("days_between", (2, 2), "days_between(a, b): days from a to b", f_days_between),
+        _spec("date", (1, 1), "date('2026-07-01'): a date", f_date, (0,)),
+        _spec(
+            "prorate",
+            (2, 4),
+            "prorate(start, end, basis, partial): fraction of the period employed",
+            f_prorate,
+            (2, 3),
+        ),
+        _spec(
+            "fx",
+            (3, 5),
+            "fx(amount, from, to, rate_type, date): convert with the dated rates",
+            None,
+            (1, 2, 3),
+        ),
+        _spec("is_missing", (1, 1), "is_missing(x): x is a missing input", f_is_missing),
+        _spec("coalesce", (2, 2), "coalesce(x, y): x, or y when x is missing", f_coalesce),
+    )
+}
+
+NAMESPACE: dict[str, Callable[..., object]] = {
+    f"F_{name}": spec.impl for name, spec in BUILTINS.items() if spec.impl is not None
+}

@@ -1,0 +1,450 @@
+"""Formula text → a validated syntax tree (`Expression`), or an `ExpressionError` with a column.
+
+Three stages:
+
+1. *Scan*: every number literal outside quotes (``15``, ``1.10``, ``010``, ``1e3``, ``15%``) is
+   replaced by a placeholder name ``lit__<n>`` bound to its exact `Decimal`, so Python never
+   sees a float. A table of segments maps columns of the scanned text back to the original.
+2. *Parse* with `ast.parse` in ``eval`` mode.
+3. *Validate* against an allow-list: only the node types the policy language documents, with
+   names, functions and arities checked and "did you mean" hints for near misses.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import difflib
+import keyword
+import re
+from collections.abc import Callable, Collection, Mapping
+from decimal import Decimal
+
+import attrs
+
+from incentives.expr import codegen
+from incentives.expr.functions import BUILTINS, PARTIAL_MONTH_RULES, PRORATE_BASES, parse_date
+from incentives.money import CURRENCY_MINOR_UNITS, ROUNDING_MODES
+from incentives.rulebook.values import parse_number
+
+__all__ = ["CallSite", "Expression", "ExpressionError", "compile_expression"]
+
+PLACEHOLDER = "lit__"
+_NUMBER = re.compile(r"([0-9][0-9_]*(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?(\s*%)?")
+_WORD = re.compile(r"\w+")
+TEXT_ONLY_IN_COMPARISONS = "text can only be compared, as in unit == 'Sales'"
+PERCENT_ONLY = "% is only a percent sign after a number (15%)"
+POWER_RULE = "** needs a whole-number exponent from 0 to 4"
+
+
+class ExpressionError(ValueError):
+    """A formula is invalid. ``offset`` is the 0-based column in the original text."""
+
+    def __init__(self, message: str, offset: int | None = None, hint: str = "") -> None:
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+        where = "" if offset is None else f" (at column {offset + 1})"
+        super().__init__(f"{message}{where}" + (f"; {hint}" if hint else ""))
+
+
+@attrs.frozen
+class CallSite:
+    """One call of a user callable (table, curve, tier) or of ``fx``, in order of appearance."""
+
+    index: int
+    name: str
+    arg_texts: tuple[str, ...]
+
+
+@attrs.frozen
+class Expression:
+    """A validated formula: its text, the value names it reads, its call sites, its tree."""
+
+    text: str
+    names: frozenset[str]
+    calls: tuple[CallSite, ...]
+    _tree: ast.Expression = attrs.field(eq=False, repr=False, alias="tree")
+    _literals: Mapping[str, Decimal] = attrs.field(eq=False, repr=False, alias="literals")
+    _sites: Mapping[int, CallSite] = attrs.field(eq=False, repr=False, alias="sites")
+
+    def to_python(
+        self,
+        name: Callable[[str], str],
+        call: Callable[[CallSite, list[str]], str],
+        constant: Callable[[object], str],
+    ) -> str:
+        """Python expression source; see `codegen.render` for what each callback renders."""
+        return codegen.render(self._tree.body, self._literals, self._sites, name, call, constant)
+
+    def reference_tree(self) -> tuple[ast.expr, Mapping[str, Decimal]]:
+        """The validated tree and the `Decimal` bound to each number placeholder in it."""
+        return self._tree.body, self._literals
+
+
+@attrs.frozen
+class _Segment:
+    new_start: int
+    orig_start: int
+    orig_end: int
+    placeholder: bool
+
+
+class _Scanned:
+    """The scanned text, its literals, and the map from its columns back to the original."""
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        self.literals: dict[str, Decimal] = {}
+        self.segments: list[_Segment] = []
+        self.parts: list[str] = []
+        self.length = 0
+
+    def emit(self, text: str, orig_start: int, orig_end: int, placeholder: bool) -> None:
+        self.segments.append(_Segment(self.length, orig_start, orig_end, placeholder))
+        self.parts.append(text)
+        self.length += len(text)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def _segment(self, offset: int) -> _Segment:
+        starts = [s.new_start for s in self.segments]
+        return self.segments[max(0, bisect.bisect_right(starts, offset) - 1)]
+
+    def start(self, offset: int) -> int:
+        """Original column of scanned column ``offset``."""
+        if not self.segments:
+            return offset
+        seg = self._segment(offset)
+        return seg.orig_start if seg.placeholder else seg.orig_start + offset - seg.new_start
+
+    def end(self, offset: int) -> int:
+        """Original column just after scanned column ``offset - 1``."""
+        if offset <= 0 or not self.segments:
+            return offset
+        seg = self._segment(offset - 1)
+        return seg.orig_end if seg.placeholder else seg.orig_start + offset - seg.new_start
+
+
+def _scan(text: str) -> _Scanned:
+    out = _Scanned(text)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "'\"":
+            quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else ch
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            j = min(n, j + len(quote))
+            out.emit(text[i:j], i, j, False)
+        elif ch == "_" or ch.isalpha():
+            word = _WORD.match(text, i)
+            assert word is not None
+            j = word.end()
+            after_dot = text[:i].rstrip().endswith(".")
+            if not after_dot and (ch == "_" or word.group().startswith(PLACEHOLDER)):
+                raise ExpressionError(
+                    f"names starting with '_' or '{PLACEHOLDER}' are not allowed", i
+                )
+            out.emit(text[i:j], i, j, False)
+        elif (ch.isdigit() or ch == ".") and (number := _NUMBER.match(text, i)):
+            j = number.end()
+            if j < n and (text[j] == "_" or text[j].isalnum()):
+                raise ExpressionError(
+                    f"a number cannot run into a name: '{text[i : j + 1]}'",
+                    j,
+                    "put an operator or a space between them, as in 2 * x",
+                )
+            if number.group(4):
+                follow = text[j:].lstrip()
+                word = _WORD.match(follow)
+                operand = bool(follow) and (follow[0] in "(." or follow[0].isalnum())
+                if operand and not (word and keyword.iskeyword(word.group())):
+                    raise ExpressionError(PERCENT_ONLY, i + number.group().index("%"))
+            try:
+                value = parse_number(number.group())
+            except ValueError as exc:
+                raise ExpressionError(str(exc), i) from None
+            name = f"{PLACEHOLDER}{len(out.literals)}"
+            out.literals[name] = value
+            glued = i > 0 and (text[i - 1] in "._" or text[i - 1].isalnum())
+            out.emit(f" {name}" if glued else name, i, j, True)
+            i = j
+            continue
+        else:
+            out.emit(ch, i, i + 1, False)
+            j = i + 1
+        i = j
+    return out
+
+
+def compile_expression(
+    text: str, *, values: Collection[str], callables: Mapping[str, tuple[int, int]]
+) -> Expression:
+    """Parse and validate ``text``; raise `ExpressionError` pointing into ``text`` if invalid."""
+    if not text.strip():
+        raise ExpressionError("the formula is empty", 0)
+    scanned = _scan(text)
+    source = scanned.text.replace("\r", " ").replace("\n", " ")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        col = (exc.offset or 1) - 1
+        raise ExpressionError(
+            f"syntax error: {exc.msg}", min(scanned.start(col), len(text))
+        ) from None
+    checker = _Checker(scanned, source, frozenset(values), callables)
+    checker.visit(tree.body, text_ok=False)
+    calls = sorted(checker.call_nodes, key=lambda node: node.col_offset)
+    sites: dict[int, CallSite] = {}
+    for index, node in enumerate(calls):
+        assert isinstance(node.func, ast.Name)
+        texts = tuple(checker.source_of(arg) for arg in node.args)
+        sites[id(node)] = CallSite(index, node.func.id, texts)
+    return Expression(
+        text,
+        frozenset(checker.names),
+        tuple(sites[id(node)] for node in calls),
+        tree=tree,
+        literals=scanned.literals,
+        sites=sites,
+    )
+
+
+_BINOPS: dict[type[ast.operator], str] = {
+    ast.Mod: PERCENT_ONLY,
+    ast.FloorDiv: "// is not allowed",
+    ast.MatMult: "@ is not allowed",
+    ast.LShift: "<< is not allowed",
+    ast.RShift: ">> is not allowed",
+    ast.BitAnd: "& is not allowed (write and)",
+    ast.BitOr: "| is not allowed (write or)",
+    ast.BitXor: "^ is not allowed (write ** for a power)",
+}
+_OP_SYMBOLS: dict[type[ast.AST], str] = {
+    ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+    ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.Pow: "**",
+    ast.Is: "is", ast.IsNot: "is",
+}  # fmt: skip
+_FORBIDDEN: dict[type[ast.AST], str] = {
+    ast.Attribute: "attributes (x.y) are not allowed",
+    ast.Subscript: "subscripts (x[...]) are not allowed",
+    ast.ListComp: "list comprehensions are not allowed",
+    ast.SetComp: "set comprehensions are not allowed",
+    ast.DictComp: "dict comprehensions are not allowed",
+    ast.GeneratorExp: "generator expressions are not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.NamedExpr: "walrus := is not allowed",
+    ast.Dict: "dicts ({...}) are not allowed",
+    ast.Set: "sets ({...}) are not allowed",
+    ast.List: "lists are only allowed after in, as in grade in ('A', 'B')",
+    ast.Tuple: "tuples are only allowed after in, as in grade in ('A', 'B')",
+    ast.Starred: "* unpacking is not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+    ast.Slice: "slices are not allowed",
+}
+_SIMPLE_COMPARE = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_TEXT_CHOICES: dict[tuple[str, int], Collection[str]] = {
+    ("round_to", 2): ROUNDING_MODES,
+    ("prorate", 2): PRORATE_BASES,
+    ("prorate", 3): PARTIAL_MONTH_RULES,
+    ("fx", 1): CURRENCY_MINOR_UNITS,
+    ("fx", 2): CURRENCY_MINOR_UNITS,
+}
+
+
+def _suggest(word: str, candidates: Collection[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(candidates), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _arity_text(low: int, high: int | None) -> str:
+    if high is None:
+        return f"at least {low} argument{'s' if low != 1 else ''}"
+    count = f"{low}" if low == high else f"{low} to {high}"
+    return f"{count} argument{'s' if high != 1 else ''}"
+
+
+class _Checker:
+    """Walks the parsed tree, rejecting anything outside the language; collects names and calls."""
+
+    def __init__(
+        self,
+        scanned: _Scanned,
+        source: str,
+        values: frozenset[str],
+        callables: Mapping[str, tuple[int, int]],
+    ) -> None:
+        self.scanned = scanned
+        self.source = source
+        self.values = values
+        self.callables = callables
+        self.names: set[str] = set()
+        self.call_nodes: list[ast.Call] = []
+
+    # --- positions -------------------------------------------------------------------------
+    def _char(self, byte_col: int) -> int:
+        return len(self.source.encode()[:byte_col].decode(errors="ignore"))
+
+    def offset(self, node: ast.expr) -> int:
+        return self.scanned.start(self._char(node.col_offset))
+
+    def source_of(self, node: ast.expr) -> str:
+        start = self.offset(node)
+        end = self.scanned.end(self._char(node.end_col_offset or node.col_offset))
+        return self.scanned.original[start:end].strip()
+
+    def fail(self, message: str, node: ast.expr, hint: str = "") -> ExpressionError:
+        return ExpressionError(message, self.offset(node), hint)
+
+    def fail_op(
+        self, message: str, op: ast.AST, left: ast.expr, right: ast.expr
+    ) -> ExpressionError:
+        lo, hi = self._char(left.end_col_offset or 0), self._char(right.col_offset)
+        symbol = _OP_SYMBOLS.get(type(op), "")
+        found = self.source.find(symbol, lo, hi) if symbol else -1
+        return ExpressionError(message, self.scanned.start(found if found >= 0 else lo))
+
+    # --- the walk --------------------------------------------------------------------------
+    def visit(self, node: ast.expr, *, text_ok: bool) -> None:
+        if isinstance(node, ast.Constant):
+            self._constant(node, text_ok)
+        elif isinstance(node, ast.Name):
+            self._name(node)
+        elif isinstance(node, ast.BinOp):
+            self._binop(node)
+        elif isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Invert):
+                raise self.fail("~ is not allowed", node)
+            self.visit(node.operand, text_ok=False)
+        elif isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self.visit(value, text_ok=False)
+        elif isinstance(node, ast.Compare):
+            self._compare(node)
+        elif isinstance(node, ast.IfExp):
+            for part in (node.test, node.body, node.orelse):
+                self.visit(part, text_ok=False)
+        elif isinstance(node, ast.Call):
+            self._call(node)
+        else:
+            message = _FORBIDDEN.get(type(node), f"{type(node).__name__} is not allowed")
+            raise self.fail(message, node)
+
+    def _constant(self, node: ast.Constant, text_ok: bool) -> None:
+        if isinstance(node.value, bool):
+            return
+        if isinstance(node.value, str):
+            if not text_ok:
+                raise self.fail(TEXT_ONLY_IN_COMPARISONS, node)
+            return
+        if node.value is None:
+            raise self.fail("None is not allowed", node, "test a missing input with is_missing(x)")
+        raise self.fail(f"the constant {node.value!r} is not allowed", node)
+
+    def _name(self, node: ast.Name) -> None:
+        if node.id in self.scanned.literals:
+            return
+        if node.id in self.values:
+            self.names.add(node.id)
+            return
+        if node.id in BUILTINS or node.id in self.callables:
+            raise self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
+        known = self.values | set(self.callables) | set(BUILTINS)
+        raise self.fail(f"unknown name '{node.id}'", node, _suggest(node.id, known))
+
+    def _binop(self, node: ast.BinOp) -> None:
+        if type(node.op) in _BINOPS:
+            raise self.fail_op(_BINOPS[type(node.op)], node.op, node.left, node.right)
+        self.visit(node.left, text_ok=False)
+        if isinstance(node.op, ast.Pow):
+            right = node.right
+            exponent = self.scanned.literals.get(right.id) if isinstance(right, ast.Name) else None
+            if (
+                exponent is None
+                or exponent != exponent.to_integral_value()
+                or not (0 <= exponent <= 4)
+            ):
+                raise self.fail_op(POWER_RULE, node.op, node.left, node.right)
+            return
+        self.visit(node.right, text_ok=False)
+
+    def _compare(self, node: ast.Compare) -> None:
+        self.visit(node.left, text_ok=True)
+        left = node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, (ast.In, ast.NotIn)):
+                self._literal_sequence(right)
+            elif isinstance(op, _SIMPLE_COMPARE):
+                self.visit(right, text_ok=True)
+            else:
+                raise self.fail_op(
+                    "'is' is not allowed; compare with == or test is_missing(x)", op, left, right
+                )
+            left = right
+
+    def _literal_sequence(self, node: ast.expr) -> None:
+        if not isinstance(node, (ast.Tuple, ast.List)):
+            raise self.fail("in needs a list of constants, as in grade in ('A', 'B')", node)
+        for element in node.elts:
+            literal = isinstance(element, ast.Name) and element.id in self.scanned.literals
+            if not literal and not (
+                isinstance(element, ast.Constant) and isinstance(element.value, (str, bool))
+            ):
+                raise self.fail("after in, list only constants (numbers or quoted text)", element)
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        if not isinstance(func, ast.Name):
+            raise self.fail(
+                _FORBIDDEN.get(type(func), "only named functions can be called, as in min(a, b)"),
+                func,
+            )
+        if node.keywords:
+            raise self.fail("keyword arguments are not allowed", node, f"write {func.id}(a, b)")
+        fn = func.id
+        spec = BUILTINS.get(fn)
+        if spec is not None:
+            low, high, text_positions = spec.min_arity, spec.max_arity, spec.text_positions
+        elif fn in self.callables:
+            low, high = self.callables[fn]
+            text_positions = frozenset()
+        elif fn in self.values:
+            raise self.fail(f"'{fn}' is a value, not a function", func)
+        else:
+            known = set(self.callables) | set(BUILTINS)
+            raise self.fail(f"unknown function '{fn}'", func, _suggest(fn, known))
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.fail(_FORBIDDEN[ast.Starred], arg)
+        count = len(node.args)
+        if count < low or (high is not None and count > high):
+            raise self.fail(f"{fn} takes {_arity_text(low, high)}, got {count}", func)
+        for position, arg in enumerate(node.args):
+            is_text = position in text_positions
+            self.visit(arg, text_ok=is_text)
+            if is_text and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                self._check_text(fn, position, arg)
+        if fn == "prorate":
+            self.names.update(("period_start", "period_end"))
+        if spec is None or fn == "fx":
+            self.call_nodes.append(node)
+
+    def _check_text(self, fn: str, position: int, arg: ast.Constant) -> None:
+        text = str(arg.value)
+        if fn == "date":
+            try:
+                parse_date(text)
+            except ValueError as exc:
+                raise self.fail(str(exc), arg) from None
+            return
+        choices = _TEXT_CHOICES.get((fn, position))
+        if choices is not None and text not in choices:
+            hint = _suggest(text, choices) or "choose one of " + ", ".join(sorted(choices))
+            raise self.fail(f"{fn}: '{text}' is not one of the accepted values", arg, hint)

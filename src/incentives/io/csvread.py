@@ -1,0 +1,160 @@
+"""Opening CSV input files: UTF-8 (with or without BOM), CRLF or LF, a header row required.
+
+Every file-level fault becomes an `InputFileError` that says what is wrong and what to do.
+Data records carry their record number (1 = first data row) and the *physical* line they start
+on, so a quoted cell holding a newline does not shift the line numbers of later records.
+Blank lines (and rows whose cells are all blank) are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+from collections.abc import Collection, Iterator
+from pathlib import Path
+
+import attrs
+
+from incentives.errors import InputFileError
+
+__all__ = ["CsvRecord", "CsvTable", "file_sha256", "open_csv", "suggest"]
+
+_BOM = b"\xef\xbb\xbf"
+_CHUNK = 1 << 16
+
+
+@attrs.frozen
+class CsvRecord:
+    """One data record: its number (1 = first data row), the line it starts on, its raw fields."""
+
+    record: int
+    line: int
+    fields: tuple[str, ...]
+
+
+@attrs.frozen
+class CsvTable:
+    """An opened CSV file whose header has been checked; `records()` re-reads it each call."""
+
+    path: Path
+    columns: tuple[str, ...]
+    header_line: int
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def index(self, column: str) -> int:
+        return self.columns.index(column)
+
+    def records(self) -> Iterator[CsvRecord]:
+        """Stream the data records in file order (the header and blank rows skipped)."""
+        rows = _rows(self.path)
+        next(rows, None)  # the header: the first non-blank row
+        for number, (line, fields) in enumerate(rows, start=1):
+            yield CsvRecord(number, line, fields)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def suggest(name: str, candidates: Collection[str]) -> str:
+    """The closest candidate to ``name`` (ignoring case), or "" when none is close."""
+    folded = {candidate.casefold(): candidate for candidate in candidates}
+    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[match[0]] if match else ""
+
+
+def open_csv(path: Path, *, required: Collection[str] = (), what: str = "file") -> CsvTable:
+    """Open ``path``, read and check its header; ``what`` names the file in messages ("roster")."""
+    file = str(path)
+    if not path.exists():
+        raise InputFileError(file, f"{what} not found; check the path")
+    if path.is_dir():
+        raise InputFileError(file, f"{what} is a folder, not a CSV file")
+    first = next(_rows(path), None)
+    if first is None:
+        raise InputFileError(
+            file, f"{what} is empty; expected a header row with column names", line=1
+        )
+    header_line, fields = first
+    header = tuple(field.strip() for field in fields)
+    _check_names(file, header, header_line)
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise InputFileError(file, _missing_message(missing, header), line=header_line)
+    return CsvTable(path, header, header_line)
+
+
+def _check_names(file: str, header: tuple[str, ...], line: int) -> None:
+    seen: dict[str, int] = {}
+    for position, column in enumerate(header, start=1):
+        if not column:
+            raise InputFileError(
+                file, f"column {position} of the header has no name; name it or delete it", line
+            )
+        if column in seen:
+            raise InputFileError(
+                file,
+                f"column '{column}' appears twice (columns {seen[column]} and {position}); "
+                "rename or delete one of them",
+                line,
+            )
+        seen[column] = position
+
+
+def _missing_message(missing: list[str], header: tuple[str, ...]) -> str:
+    parts = []
+    for column in missing:
+        close = suggest(column, header)
+        parts.append(f"'{column}'" + (f" (did you mean '{close}'?)" if close else ""))
+    noun = "column" if len(missing) == 1 else "columns"
+    shown = ", ".join(header)
+    return f"missing required {noun} {', '.join(parts)}; the file has columns: {shown}"
+
+
+def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """Yield (physical start line, fields) for every non-blank row, translating read faults."""
+    file = str(path)
+    line = 0
+    try:
+        with path.open(encoding="utf-8-sig", errors="strict", newline="") as stream:
+            reader = csv.reader(stream, strict=True)
+            for fields in reader:
+                start = line + 1
+                line = reader.line_num
+                if any(field.strip() for field in fields):
+                    yield start, tuple(fields)
+    except UnicodeDecodeError:
+        where, byte = _find_bad_byte(path)
+        raise InputFileError(
+            file,
+            f"is not UTF-8 text (byte 0x{byte:02x} at line {where}); save it as CSV UTF-8",
+            line=where,
+        ) from None
+    except csv.Error as error:
+        raise InputFileError(file, f"cannot be read as CSV: {error}", line=line + 1) from None
+    except OSError as error:
+        raise InputFileError(file, f"cannot be read: {error.strerror or error}") from None
+
+
+def _find_bad_byte(path: Path) -> tuple[int, int]:
+    """The line and value of the first byte that is not valid UTF-8.
+
+    A newline byte never occurs inside a UTF-8 sequence, so each line decodes on its own.
+    """
+    with path.open("rb") as stream:
+        for number, raw in enumerate(stream, start=1):
+            chunk = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw
+            try:
+                chunk.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return number, chunk[error.start]
+    return 1, 0  # pragma: no cover - only called after a decoding error

@@ -1,0 +1,235 @@
+"""The roster: one employee per CSV record, streamed, with goals from column groups or a file.
+
+`open_roster` checks the header and scans the file once, finding duplicate ids and decoding
+errors before anything is computed. The `Roster` it returns can be iterated any number of times;
+each pass re-reads the file and yields an `EmployeeInput` or a `Rejection` per record, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from pathlib import Path
+
+from incentives.errors import InputFileError, OptionsError
+from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
+from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
+
+__all__ = ["Roster", "open_roster"]
+
+ID = "employee_id"
+_GOAL_PARTS = ("name", "target", "actual", "weight", "direction")
+_GOAL_REQUIRED = ("name", "target", "actual", "weight")
+_GOALS_FILE_COLUMNS = (ID, "goal", "target", "actual", "weight")
+
+
+def open_roster(
+    path: Path,
+    *,
+    required_columns: Collection[str],
+    goals_path: Path | None = None,
+    goal_prefix: str = "goal",
+) -> Roster:
+    """Open a roster (and its goals file), check the headers and scan for duplicate ids."""
+    table = open_csv(path, required=[ID, *(c for c in required_columns if c != ID)], what="roster")
+    groups = _goal_groups(table, goal_prefix)
+    goals = _GoalsFile(goals_path) if goals_path is not None else None
+    if goals is not None and groups:
+        first = groups[0][1]
+        raise OptionsError(
+            f"{table.name} has goal columns ({first}name, …) and a goals file was given "
+            f"({goals_path}); give the goals in one place only"
+        )
+    return Roster(table, groups, goals)
+
+
+class Roster:
+    """A re-iterable roster. Iterating yields `EmployeeInput | Rejection` in file order."""
+
+    def __init__(
+        self, table: CsvTable, groups: list[tuple[int, str]], goals: _GoalsFile | None
+    ) -> None:
+        self._table = table
+        self._groups = groups
+        self._goals = goals
+        self._id_index = table.index(ID)
+        self.path: Path = table.path
+        self.columns: tuple[str, ...] = table.columns
+        self.sha256: str = file_sha256(table.path)
+        self._ids, self._duplicates, self.record_count = self._scan()
+
+    def __repr__(self) -> str:
+        return f"Roster({str(self.path)!r}, records={self.record_count})"
+
+    def _scan(self) -> tuple[set[str], dict[str, tuple[int, ...]], int]:
+        first_line: dict[str, int] = {}
+        repeats: dict[str, list[int]] = {}
+        count = 0
+        for record in self._table.records():
+            count += 1
+            employee_id = self._read_id(record)
+            if not employee_id:
+                continue
+            if employee_id in first_line:
+                repeats.setdefault(employee_id, [first_line[employee_id]]).append(record.line)
+            else:
+                first_line[employee_id] = record.line
+        duplicates = {employee_id: tuple(lines) for employee_id, lines in repeats.items()}
+        return set(first_line), duplicates, count
+
+    def _read_id(self, record: CsvRecord) -> str:
+        if self._id_index < len(record.fields):
+            return record.fields[self._id_index].strip()
+        return ""
+
+    def __iter__(self) -> Iterator[EmployeeInput | Rejection]:
+        for record in self._table.records():
+            yield self._employee(record)
+
+    def orphan_goals(self) -> list[Rejection]:
+        """Goals-file rows that belong to no roster employee (or cannot be attributed at all)."""
+        if self._goals is None:
+            return []
+        return self._goals.orphans(self._ids)
+
+    def _employee(self, record: CsvRecord) -> EmployeeInput | Rejection:
+        file = self._table.name
+        employee_id = self._read_id(record)
+
+        def reject(column: str, value: str, reason: str) -> Rejection:
+            return Rejection(file, record.record, record.line, employee_id, column, value, reason)
+
+        expected = len(self.columns)
+        if len(record.fields) != expected:
+            return reject(
+                "", "", f"record has {len(record.fields)} fields, the header has {expected}"
+            )
+        if not employee_id:
+            return reject(ID, "", "employee_id is blank")
+        lines = self._duplicates.get(employee_id)
+        if lines is not None:
+            shown = ", ".join(str(line) for line in lines)
+            reason = f"employee_id {employee_id} appears {len(lines)} times (lines {shown})"
+            return reject(ID, employee_id, reason)
+        source = RowSource(file, record.record, record.line)
+        cells = {c: v.strip() for c, v in zip(self.columns, record.fields, strict=True)}
+        cells[ID] = employee_id
+        if self._goals is not None:
+            fault = self._goals.fault(employee_id)
+            if fault is not None:
+                return reject("goals", "", fault)
+            goals = self._goals.goals(employee_id)
+        else:
+            goals = self._column_goals(cells, source)
+        return EmployeeInput(employee_id, cells, source, goals)
+
+    def _column_goals(self, cells: dict[str, str], source: RowSource) -> tuple[GoalInput, ...]:
+        goals = []
+        for _number, prefix in self._groups:
+            part = {name: cells.get(prefix + name, "") for name in _GOAL_PARTS}
+            if not (part["target"] or part["actual"] or part["weight"]):
+                continue
+            goals.append(
+                GoalInput(
+                    name=part["name"],
+                    target=part["target"],
+                    actual=part["actual"],
+                    weight=part["weight"],
+                    direction=part["direction"] or "higher",
+                    source=source,
+                    column_prefix=prefix,
+                )
+            )
+        return tuple(goals)
+
+
+def _goal_groups(table: CsvTable, goal_prefix: str) -> list[tuple[int, str]]:
+    """The goal column groups in the header, as (N, "goalN_") in numeric order; checked."""
+    pattern = re.compile(re.escape(goal_prefix) + r"(\d+)_(" + "|".join(_GOAL_PARTS) + r")")
+    found: dict[int, set[str]] = {}
+    for column in table.columns:
+        match = pattern.fullmatch(column)
+        if match:
+            found.setdefault(int(match.group(1)), set()).add(match.group(2))
+    groups = []
+    for number in sorted(found):
+        prefix = f"{goal_prefix}{number}_"
+        lacking = [prefix + part for part in _GOAL_REQUIRED if part not in found[number]]
+        if lacking:
+            raise InputFileError(
+                table.name,
+                f"goal columns {prefix}… lack {', '.join(lacking)}; each goal needs "
+                f"{', '.join(prefix + part for part in _GOAL_REQUIRED)} (direction optional)",
+                line=table.header_line,
+            )
+        groups.append((number, prefix))
+    return groups
+
+
+class _GoalsFile:
+    """A goals file (one goal per row) loaded into memory, keyed by employee_id."""
+
+    def __init__(self, path: Path) -> None:
+        self.table = open_csv(path, required=_GOALS_FILE_COLUMNS, what="goals file")
+        self._by_id: dict[str, list[GoalInput]] = {}
+        self._faults: dict[str, str] = {}
+        self._unattributed: list[Rejection] = []
+        self._rows: list[tuple[str, int, int]] = []  # (employee_id, record, line) of every row
+        self._load()
+
+    def _load(self) -> None:
+        table = self.table
+        columns = table.columns
+        id_index = table.index(ID)
+        for record in table.records():
+            fields = record.fields
+            employee_id = fields[id_index].strip() if id_index < len(fields) else ""
+            if employee_id:
+                self._rows.append((employee_id, record.record, record.line))
+            where = f"{table.name} line {record.line}"
+            if len(fields) != len(columns):
+                reason = f"record has {len(fields)} fields, the header has {len(columns)}"
+                self._bad_row(record, employee_id, "", "", reason, f"{where}: {reason}")
+                continue
+            if not employee_id:
+                self._bad_row(record, "", ID, "", "employee_id is blank", "")
+                continue
+            cells = {c: v.strip() for c, v in zip(columns, fields, strict=True)}
+            if not (cells["target"] or cells["actual"] or cells["weight"]):
+                continue
+            goal = GoalInput(
+                name=cells["goal"],
+                target=cells["target"],
+                actual=cells["actual"],
+                weight=cells["weight"],
+                direction=cells.get("direction", "") or "higher",
+                source=RowSource(table.name, record.record, record.line),
+                column_prefix="",
+            )
+            self._by_id.setdefault(employee_id, []).append(goal)
+
+    def _bad_row(
+        self, record: CsvRecord, employee_id: str, column: str, value: str, reason: str, fault: str
+    ) -> None:
+        """A goal row that cannot be read: its employee (if known) is rejected, never short."""
+        if employee_id:
+            self._faults.setdefault(employee_id, fault)
+        else:
+            self._unattributed.append(
+                Rejection(self.table.name, record.record, record.line, "", column, value, reason)
+            )
+
+    def goals(self, employee_id: str) -> tuple[GoalInput, ...]:
+        return tuple(self._by_id.get(employee_id, ()))
+
+    def fault(self, employee_id: str) -> str | None:
+        return self._faults.get(employee_id)
+
+    def orphans(self, roster_ids: set[str]) -> list[Rejection]:
+        found = list(self._unattributed)
+        file = self.table.name
+        reason = "goal for an employee_id that is not in the roster"
+        for employee_id, record, line in self._rows:
+            if employee_id not in roster_ids:
+                found.append(Rejection(file, record, line, employee_id, ID, employee_id, reason))
+        return sorted(found, key=lambda rejection: rejection.record)

@@ -1,0 +1,201 @@
+"""Output files, written atomically and deterministically.
+
+`OutputDir` writes every file to a temporary ``.<name>.partial`` inside the folder and renames
+them all into place only when the ``with`` block ends cleanly; after an exception no file of ours
+is left. Bytes are deterministic: UTF-8 without BOM, ``\\n`` line endings, minimal quoting. Text
+cells a spreadsheet would run as a formula are escaped with a leading ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from incentives.errors import OptionsError
+
+__all__ = ["CsvSink", "OutputDir", "dumps_json", "format_cell", "write_json"]
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MARKER = ".incentives-output"  # lists the files of our last run, so --force removes stale ones
+_PARTIAL = ".partial"
+
+
+def format_cell(value: object) -> str:
+    """A value as CSV cell text; text that a spreadsheet would run as a formula gets a ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        raise TypeError("binary floats are not written; convert the value to Decimal")
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written as JSON")
+
+
+def dumps_json(data: object) -> str:
+    """JSON text: sorted keys, indent 2, non-ASCII kept, Decimal as a string, trailing newline."""
+    text = json.dumps(
+        data, sort_keys=True, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False
+    )
+    return text + "\n"
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write `dumps_json` text to ``path`` through a temporary file and a rename."""
+    temporary = path.with_name(f".{path.name}{_PARTIAL}")
+    try:
+        temporary.write_text(dumps_json(data), encoding="utf-8", newline="\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+class CsvSink:
+    """One CSV file being written: the header goes first, then `write` one row at a time."""
+
+    def __init__(self, stream: IO[str], header: Sequence[str]) -> None:
+        self._stream = stream
+        self._writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        self.width = len(header)
+        self.rows = 0
+        self._writer.writerow([format_cell(name) for name in header])
+
+    def write(self, row: Sequence[object]) -> None:
+        if len(row) != self.width:
+            raise ValueError(f"row has {len(row)} cells, the header has {self.width}")
+        self._writer.writerow([format_cell(value) for value in row])
+        self.rows += 1
+
+
+class OutputDir:
+    """An output folder written atomically: use it as a context manager.
+
+    On enter the folder is checked (and created if missing): a non-empty folder is refused unless
+    ``force``. Files are renamed into place on a clean exit; with ``force`` the files of an
+    earlier run that this run did not write are removed. After an exception every temporary
+    file is removed, and a folder this run created is removed again.
+    """
+
+    def __init__(self, path: Path, *, force: bool) -> None:
+        self.path = path
+        self.force = force
+        self._streams: dict[str, IO[str]] = {}
+        self._created: list[Path] = []
+        self._open = False
+
+    def __enter__(self) -> OutputDir:
+        path = self.path
+        if path.exists() and not path.is_dir():
+            raise OptionsError(f"output path {path} is a file, not a folder; choose a folder")
+        if path.is_dir():
+            if any(path.iterdir()) and not self.force:
+                raise OptionsError(
+                    f"output folder {path}/ is not empty; use --force to replace its files"
+                )
+            for leftover in path.glob(f".*{_PARTIAL}"):  # from an interrupted earlier run
+                leftover.unlink(missing_ok=True)
+        else:
+            missing = [path, *(p for p in path.parents if not p.exists())]
+            try:
+                path.mkdir(parents=True)
+            except OSError as error:
+                raise OptionsError(f"cannot create output folder {path}: {error}") from None
+            self._created = missing
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._open = False
+        try:
+            for stream in self._streams.values():
+                stream.close()
+        finally:
+            if kind is not None:
+                self._discard()
+            else:
+                try:
+                    self._commit()
+                except BaseException:
+                    self._discard()
+                    raise
+
+    def csv_writer(self, name: str, header: Sequence[str]) -> CsvSink:
+        """Start the CSV file ``name`` with its header row."""
+        return CsvSink(self._start(name), header)
+
+    def json(self, name: str, data: object) -> None:
+        """Write the JSON file ``name`` (see `dumps_json`)."""
+        self._start(name).write(dumps_json(data))
+
+    def text(self, name: str, text: str) -> None:
+        """Write the text file ``name`` as given (UTF-8, "\\n" line endings)."""
+        self._start(name).write(text)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The files this run writes, sorted."""
+        return tuple(sorted(self._streams))
+
+    def _start(self, name: str) -> IO[str]:
+        if not self._open:
+            raise RuntimeError("write output files inside 'with OutputDir(...)'")
+        if not name or name != Path(name).name or name.startswith("."):
+            raise ValueError(f"output file name {name!r} must be a plain file name")
+        if name in self._streams:
+            raise ValueError(f"output file {name} is written twice")
+        stream = self._partial(name).open("w", encoding="utf-8", newline="\n")
+        self._streams[name] = stream
+        return stream
+
+    def _partial(self, name: str) -> Path:
+        return self.path / f".{name}{_PARTIAL}"
+
+    def _commit(self) -> None:
+        for name in self._streams:
+            os.replace(self._partial(name), self.path / name)
+        marker = self.path / _MARKER
+        if self.force and marker.is_file():
+            for stale in marker.read_text(encoding="utf-8").splitlines():
+                if stale and stale == Path(stale).name and stale not in self._streams:
+                    (self.path / stale).unlink(missing_ok=True)
+        listing = "".join(f"{name}\n" for name in self.names)
+        partial = self._partial(_MARKER.lstrip("."))
+        partial.write_text(listing, encoding="utf-8", newline="\n")
+        os.replace(partial, marker)
+
+    def _discard(self) -> None:
+        for name in self._streams:
+            self._partial(name).unlink(missing_ok=True)
+        for folder in self._created:
+            try:
+                folder.rmdir()
+            except OSError:
+                break

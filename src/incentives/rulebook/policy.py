@@ -1,0 +1,132 @@
+"""A compiled policy: its static description (slots) and generated evaluation code.
+
+`CompiledPolicy` is immutable and holds no run data. `bind` joins it with a run's inputs
+(plan results, rates, the as-of date) into a `BoundPolicy` whose functions evaluate one
+employee each into a flat tuple laid out as `CompiledPolicy.slots`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from types import CodeType
+from typing import Any
+
+import attrs
+
+from incentives.rulebook.schema import PolicyFile
+
+__all__ = ["AggregateDef", "BoundPolicy", "CompiledPolicy", "PayDef", "Slot"]
+
+
+@attrs.frozen
+class Slot:
+    """One recorded value of a policy's trace (one breakdown column, or a few for calls/goals).
+
+    kind: input | eligibility | step | raw | variant | gate | call | goals | pay
+    """
+
+    name: str
+    kind: str
+    type: str
+    owner: str
+    line: int | None
+    text: str = ""
+    reads: tuple[str, ...] = ()
+    callee: str = ""
+    arg_texts: tuple[str, ...] = ()
+    reason: str = ""
+    outcome: str = ""
+    width: int = 1
+
+    def describe(self) -> dict[str, object]:
+        data: dict[str, object] = {"name": self.name, "kind": self.kind, "type": self.type}
+        for key in ("owner", "text", "callee", "reason", "outcome"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        if self.reads:
+            data["reads"] = list(self.reads)
+        if self.line is not None:
+            data["line"] = self.line
+        return data
+
+
+@attrs.frozen
+class AggregateDef:
+    name: str
+    function: str
+    of: str
+    by: str | None
+
+
+@attrs.frozen
+class PayDef:
+    """A pay component and its split parts (names and pay codes), with their slot indices."""
+
+    name: str
+    pay_code: str
+    step: str
+    parts: tuple[tuple[str, str], ...]
+    slot: int
+    part_slots: tuple[int, ...]
+    total_slot: int
+
+
+@attrs.frozen
+class CompiledPolicy:
+    """One policy file, validated and compiled. Immutable; derive variants with `evolve`."""
+
+    spec: PolicyFile
+    file: str
+    sha256: str
+    input_names: tuple[str, ...]
+    slots: tuple[Slot, ...]
+    source: str
+    code: CodeType = attrs.field(eq=False, repr=False)
+    lookups: Mapping[str, Any] = attrs.field(eq=False, repr=False)
+    scorecards: Mapping[str, Any] = attrs.field(eq=False, repr=False)
+    parameters: Mapping[str, Decimal]
+    aggregates: tuple[AggregateDef, ...]
+    pay: tuple[PayDef, ...]
+    eligibility_slots: tuple[int, ...]
+    zero_gate_slots: tuple[int, ...]
+    currency_input: str
+    globals_: Mapping[str, Any] = attrs.field(eq=False, repr=False)
+    lines: Mapping[str, int] = attrs.field(eq=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.spec.policy.id
+
+    @property
+    def kind(self) -> str:
+        return self.spec.policy.kind
+
+    @property
+    def version(self) -> str:
+        return self.spec.policy.version
+
+    def bind(
+        self,
+        *,
+        as_of: datetime.date | None = None,
+        figures: Mapping[tuple[str, str, str], Decimal] | None = None,
+        fx: Callable[..., tuple[Decimal, tuple[object, ...]]] | None = None,
+    ) -> BoundPolicy:
+        """Join this policy with a run's inputs; see `incentives.rulebook.binding.bind`."""
+        from incentives.rulebook.binding import bind
+
+        return bind(self, as_of=as_of, figures=figures or {}, fx=fx)
+
+
+@attrs.frozen
+class BoundPolicy:
+    """A policy ready to evaluate employees in one run."""
+
+    policy: CompiledPolicy
+    population: Callable[[Any], bool]
+    evaluate: Callable[[Any, Any], tuple[Any, ...]]
+    stage1: Callable[[Any, Any], Any]
+    aggregate_totals: dict[str, dict[object, Any]]
+    plan_values: Mapping[str, Any]

@@ -1,0 +1,226 @@
+"""Loading a folder of policy files into an immutable `Rulebook`, and deriving variants of it.
+
+    load_rules(path) -> Rulebook     load → validate (every problem, one report) → compile
+    rulebook.with_overrides(...)     a variant with parameters, table cells or curve points
+                                     changed, sharing everything else (no re-reading, no re-parsing)
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+from pydantic import BaseModel, ValidationError
+
+from incentives.errors import OptionsError, PolicyError, Problem
+from incentives.rulebook import schema
+from incentives.rulebook.compiler import compile_policy
+from incentives.rulebook.curves import compile_curve
+from incentives.rulebook.fields import FieldDef, make_converter, rating_converter
+from incentives.rulebook.policy import CompiledPolicy
+from incentives.rulebook.tables import compile_table
+from incentives.rulebook.values import SpecIssue, SpecIssues
+from incentives.rulebook.yamlsource import SourceDoc, dotted, load_yaml
+
+__all__ = ["Rulebook", "load_rules"]
+
+
+@attrs.frozen
+class Rulebook:
+    """Every policy of a rules folder, compiled; the roster fields they read, in one registry."""
+
+    policies: tuple[CompiledPolicy, ...]
+    fields: tuple[FieldDef, ...]
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(sorted({p.kind for p in self.policies}))
+
+    def policy(self, policy_id: str) -> CompiledPolicy:
+        for policy in self.policies:
+            if policy.id == policy_id:
+                return policy
+        raise OptionsError(f"no policy '{policy_id}' (policies: {', '.join(p.id for p in self.policies)})")
+
+    def with_overrides(
+        self,
+        policy_id: str,
+        *,
+        parameters: Mapping[str, Decimal] | None = None,
+        table_values: Mapping[str, Mapping[tuple[int, ...], Decimal]] | None = None,
+        curve_points: Mapping[str, Mapping[int, tuple[Decimal, Decimal]]] | None = None,
+    ) -> Rulebook:
+        """A variant of this rulebook with a few values of one policy changed.
+
+        ``parameters`` maps parameter names to new values; ``table_values`` maps a table to
+        cells by index (``(3,)`` in a 1-D table, ``(row, column)`` in a 2-D one);
+        ``curve_points`` maps a curve to points by index. Only the changed tables and curves
+        are rebuilt: the generated code and everything else are shared with this rulebook,
+        which is left unchanged.
+        """
+        policy = self.policy(policy_id)
+        new_params = dict(policy.parameters)
+        for name, value in (parameters or {}).items():
+            if name not in new_params:
+                raise OptionsError(_unknown(f"parameter of policy '{policy_id}'", name, new_params))
+            new_params[name] = Decimal(value)
+        lookups = dict(policy.lookups)
+        for name, cells in (table_values or {}).items():
+            spec = policy.spec.tables.get(name)
+            if spec is None:
+                raise OptionsError(_unknown("table", name, policy.spec.tables))
+            values: Any = _deep_list(spec.values)
+            for index, value in cells.items():
+                target = values
+                for i in index[:-1]:
+                    target = target[i]
+                target[index[-1]] = Decimal(value)
+            lookups[name] = _rebuild(compile_table, name, spec.model_copy(update={"values": values}))
+        for name, points in (curve_points or {}).items():
+            cspec = policy.spec.curves.get(name)
+            if cspec is None:
+                raise OptionsError(_unknown("curve", name, policy.spec.curves))
+            new_points = list(cspec.points)
+            for index, point in points.items():
+                new_points[index] = (Decimal(point[0]), Decimal(point[1]))
+            lookups[name] = _rebuild(compile_curve, name, cspec.model_copy(update={"points": new_points}))
+        changed = attrs.evolve(policy, parameters=new_params, lookups=lookups)
+        return attrs.evolve(self, policies=tuple(changed if p is policy else p for p in self.policies))
+
+
+def _deep_list(values: Any) -> Any:
+    return [_deep_list(v) for v in values] if isinstance(values, list | tuple) else values
+
+
+def _rebuild(build: Any, name: str, spec: Any) -> Any:
+    try:
+        return build(name, spec)
+    except (SpecIssue, SpecIssues) as exc:
+        raise OptionsError(f"override of '{name}' is invalid: {exc}") from None
+
+
+def _unknown(what: str, name: str, known: Mapping[str, object]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"unknown {what} '{name}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+
+
+def load_rules(path: str | Path) -> Rulebook:
+    """Load every policy file (``*.yaml``, ``*.yml``) of a folder, or one file.
+
+    Raises `PolicyError` listing every problem found in every file, each with file, line,
+    field, what is wrong and, where it helps, what to do.
+    """
+    root = Path(path)
+    if root.is_dir():
+        files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise PolicyError([Problem(str(root), None, "", "no policy files (*.yaml) in this folder")])
+    elif root.is_file():
+        files = [root]
+    else:
+        raise PolicyError([Problem(str(root), None, "", "no such file or folder")])
+    problems: list[Problem] = []
+    loaded: list[tuple[SourceDoc, schema.PolicyFile, str]] = []
+    for file in files:
+        try:
+            doc = load_yaml(file, str(file))
+        except PolicyError as exc:
+            problems += exc.problems
+            continue
+        sha = hashlib.sha256(file.read_bytes()).hexdigest()
+        if not isinstance(doc.data, dict):
+            problems.append(Problem(doc.file, 1, "", "a policy file is a mapping with a 'policy:' header"))
+            continue
+        try:
+            loaded.append((doc, schema.PolicyFile.model_validate(doc.data), sha))
+        except ValidationError as exc:
+            problems += _validation_problems(doc, exc)
+    fields = _field_registry(loaded, problems)
+    policies: list[CompiledPolicy] = []
+    seen: dict[str, str] = {}
+    for doc, spec, sha in loaded:
+        if spec.policy.id in seen:
+            problems.append(Problem(doc.file, doc.line_of(("policy", "id")), "policy.id", f"policy id '{spec.policy.id}' is also used by {seen[spec.policy.id]}"))
+        seen[spec.policy.id] = doc.file
+        compiled = compile_policy(doc, spec, fields, sha)
+        if isinstance(compiled, list):
+            problems += compiled
+        else:
+            policies.append(compiled)
+    if problems:
+        raise PolicyError(problems)
+    return Rulebook(policies=tuple(policies), fields=tuple(fields[name] for name in sorted(fields)))
+
+
+def _field_registry(loaded: Sequence[tuple[SourceDoc, schema.PolicyFile, str]], problems: list[Problem]) -> dict[str, FieldDef]:
+    fields: dict[str, FieldDef] = {}
+    for doc, spec, _ in loaded:
+        for name, field in spec.inputs.items():
+            path = ("inputs", name)
+            scale_key = None
+            if field.type == "rating":
+                scale = spec.rating_scales.get(str(field.scale))
+                if scale is None:
+                    problems.append(Problem(doc.file, doc.line_of((*path, "scale")), dotted((*path, "scale")), f"unknown rating scale '{field.scale}'", _hint(str(field.scale), spec.rating_scales)))
+                    continue
+                scale_key = repr(sorted((scale.labels or {}).items())) + f"{scale.min}/{scale.max}/{scale.step}"
+                convert = rating_converter(str(field.scale), scale.labels, scale.min, scale.max, scale.step)
+            else:
+                convert = make_converter(field.type)
+            known = fields.get(name)
+            if known is None:
+                fields[name] = FieldDef(name, field.type, scale_key, convert, (spec.policy.id,))
+            elif known.type != field.type or known.scale != scale_key:
+                problems.append(Problem(doc.file, doc.line_of(path), dotted(path), f"input '{name}' is a {field.type} here but a {known.type} in policy {known.declared_by[0]}", "one roster column has one type (and one rating scale) in every policy"))
+            else:
+                fields[name] = attrs.evolve(known, declared_by=(*known.declared_by, spec.policy.id))
+    if "employee_id" in fields and fields["employee_id"].type != "text":
+        problems.append(Problem("rules", None, "inputs.employee_id", "employee_id must be type text (it keeps leading zeros)"))
+    return fields
+
+
+def _hint(name: str, known: Mapping[str, object]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _model_keys() -> list[str]:
+    keys: set[str] = set()
+    for obj in vars(schema).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            for fname, finfo in obj.model_fields.items():
+                keys.add(finfo.alias or fname)
+    from incentives.rulebook import curves, tables
+
+    for module in (curves, tables):
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, BaseModel):
+                for fname, finfo in obj.model_fields.items():
+                    keys.add(finfo.alias or fname)
+    return sorted(keys)
+
+
+def _validation_problems(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
+    found: list[Problem] = []
+    for error in exc.errors():
+        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and ("[" in part or part.startswith("function-"))))
+        kind = error["type"]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        hint = ""
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            message = f"unknown key '{key}'"
+            hint = _hint(key, dict.fromkeys(_model_keys())) or "see docs/policy-language.md"
+        elif kind == "missing":
+            message = f"'{loc[-1]}' is required here"
+        found.append(Problem(doc.file, doc.line_of(loc), dotted(loc), message, hint))
+    return found

@@ -1,0 +1,98 @@
+"""Per-employee goal scorecards: each goal's attainment through a curve, weighted.
+
+Goal figures arrive as roster text (or typed values); a bad figure, a missing goal or weights
+that do not sum to 100 % reject the employee with the column at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import attrs
+
+from incentives.errors import RowError
+from incentives.model import GoalInput
+from incentives.rulebook.curves import Curve
+from incentives.rulebook.values import parse_number
+
+__all__ = ["EmployeeScorecard", "GoalOutcome", "attainment"]
+
+_ONE = Decimal(1)
+_ZERO = Decimal(0)
+
+# name, direction, target, actual, weight, attainment, payout, segment
+GoalOutcome = tuple[str, str, Decimal, Decimal, Decimal, Decimal, Decimal, int]
+
+
+def attainment(actual: Decimal, target: Decimal, lower_is_better: bool) -> Decimal:
+    """actual ÷ target, or 1 − (actual − target) ÷ |target| when lower is better."""
+    if lower_is_better:
+        return _ONE - (actual - target) / abs(target)
+    return actual / target
+
+
+def _number(goal: GoalInput, field: str, value: object) -> Decimal:
+    column = f"{goal.column_prefix}{field}" if goal.column_prefix else field
+    if value is None or value == "":
+        raise RowError(f"goal '{goal.name}' has no {field}", column, "")
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return parse_number(str(value).strip())
+    except ValueError:
+        raise RowError(f"goal '{goal.name}': {field} '{value}' is not a number", column, str(value)) from None
+
+
+@attrs.frozen
+class EmployeeScorecard:
+    """A weighted scorecard over an employee's own goals."""
+
+    name: str
+    curve: Curve
+    max_goals: int
+    normalise: bool
+
+    def __call__(self, goals: Sequence[GoalInput]) -> tuple[Decimal, tuple[GoalOutcome, ...]]:
+        if not goals:
+            raise RowError(f"scorecard '{self.name}' needs goals, and the employee has none", "goals", "")
+        if len(goals) > self.max_goals:
+            raise RowError(
+                f"scorecard '{self.name}' takes at most {self.max_goals} goals, got {len(goals)}",
+                "goals",
+                str(len(goals)),
+            )
+        outcomes: list[GoalOutcome] = []
+        total_weight = _ZERO
+        score = _ZERO
+        for goal in goals:
+            target = _number(goal, "target", goal.target)
+            actual = _number(goal, "actual", goal.actual)
+            weight = _number(goal, "weight", goal.weight)
+            direction = str(goal.direction or "higher").strip().lower() or "higher"
+            if direction not in ("higher", "lower"):
+                column = f"{goal.column_prefix}direction" if goal.column_prefix else "direction"
+                raise RowError(f"goal '{goal.name}': direction must be higher or lower", column, direction)
+            if weight < 0:
+                column = f"{goal.column_prefix}weight" if goal.column_prefix else "weight"
+                raise RowError(f"goal '{goal.name}' has a negative weight", column, str(weight))
+            if target == 0:
+                column = f"{goal.column_prefix}target" if goal.column_prefix else "target"
+                raise RowError(f"goal '{goal.name}' has a target of 0: attainment is undefined", column, "0")
+            att = attainment(actual, target, direction == "lower")
+            payout, segment = self.curve(att if self.curve.on == "attainment" else actual)
+            outcomes.append((goal.name, direction, target, actual, weight, att, payout, segment))
+            total_weight += weight
+            score += weight * payout
+        if self.normalise:
+            if total_weight == 0:
+                raise RowError(f"scorecard '{self.name}': goal weights sum to 0", "goals", "0")
+            score = score / total_weight
+        elif total_weight != _ONE:
+            raise RowError(
+                f"goal weights sum to {(total_weight * 100).normalize():f}%, not 100% "
+                f"(scorecard '{self.name}' does not normalise)",
+                "goal weights",
+                f"{total_weight}",
+            )
+        return score, tuple(outcomes)

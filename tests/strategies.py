@@ -1,0 +1,109 @@
+"""Shared Hypothesis strategies: generated policy parts (curves, tables, tiers) and inputs.
+
+Every strategy builds specs the way the loader does, from source text (``"0.85"``), so the
+generated specs go through the same pydantic parsing as a policy file. Add strategies here
+rather than in a test module, so properties across the suite share them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+from incentives.rulebook.curves import CurveSpec, TierSpec
+from incentives.rulebook.tables import TableSpec
+
+__all__ = [
+    "attainments",
+    "cumulative_tiers",
+    "decimals",
+    "interpolated_tables",
+    "monotone_curves",
+]
+
+
+def decimals(low: str = "0", high: str = "3", places: int = 4) -> st.SearchStrategy[Decimal]:
+    """Exact decimals between ``low`` and ``high`` with at most ``places`` decimals."""
+    return st.decimals(
+        min_value=Decimal(low), max_value=Decimal(high), places=places, allow_nan=False,
+        allow_infinity=False,
+    )
+
+
+def attainments() -> st.SearchStrategy[Decimal]:
+    """Attainments from 0% to 300%, to a hundredth of a percent."""
+    return decimals("0", "3", 4)
+
+
+@st.composite
+def _increasing(draw: st.DrawFn, low: str, high: str, places: int, size: int) -> list[Decimal]:
+    values = draw(
+        st.lists(decimals(low, high, places), min_size=size, max_size=size, unique=True)
+    )
+    return sorted(values)
+
+
+@st.composite
+def monotone_curves(
+    draw: st.DrawFn, *, decreasing: bool | None = None, above: str | None = None
+) -> CurveSpec:
+    """A curve whose payout never falls as performance improves, all payouts ≥ 0.
+
+    Increasing curves list inputs rising; decreasing (lower-is-better) curves list them falling.
+    Payouts rise or stay flat point after point, and ``below`` is at most the first payout.
+    """
+    size = draw(st.integers(min_value=2, max_value=6))
+    xs = draw(_increasing("0", "3", 2, size))
+    if decreasing is None:
+        decreasing = draw(st.booleans())
+    if decreasing:
+        xs.reverse()
+    ys = draw(_increasing("0", "2.5", 2, size))
+    # Allow flat bands: repeat some payouts.
+    flats = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+    for i in range(1, size):
+        if flats[i]:
+            ys[i] = ys[i - 1]
+    below = draw(decimals("0", str(ys[0]), 2))
+    if above is None:
+        above = draw(st.sampled_from(["cap", "extrapolate"]))
+    return CurveSpec.model_validate(
+        {
+            "points": [[str(x), str(y)] for x, y in zip(xs, ys, strict=True)],
+            "below": str(below),
+            "above": above,
+        }
+    )
+
+
+@st.composite
+def interpolated_tables(draw: st.DrawFn) -> TableSpec:
+    """A 1-D interpolate table, clamped on both sides, with any values (not only monotone)."""
+    size = draw(st.integers(min_value=2, max_value=6))
+    points = draw(_increasing("0", "3", 2, size))
+    values = draw(st.lists(decimals("-1", "2", 3), min_size=size, max_size=size))
+    return TableSpec.model_validate(
+        {
+            "axes": [
+                {"name": "x", "match": "interpolate", "at": [str(p) for p in points],
+                 "below": "clamp", "above": "clamp"},
+            ],
+            "values": [str(v) for v in values],
+            "type": "percent",
+        }
+    )
+
+
+@st.composite
+def cumulative_tiers(draw: st.DrawFn, *, mode: str = "cumulative") -> TierSpec:
+    """Tiers with strictly increasing starts (the first at or above 0) and rates ≥ 0."""
+    size = draw(st.integers(min_value=1, max_value=5))
+    starts = draw(_increasing("0", "500000", 0, size))
+    rates = draw(st.lists(decimals("0", "0.5", 3), min_size=size, max_size=size))
+    return TierSpec.model_validate(
+        {
+            "mode": mode,
+            "bands": [{"from": str(s), "rate": str(r)} for s, r in zip(starts, rates, strict=True)],
+        }
+    )
