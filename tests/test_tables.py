@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from incentives.errors import RowError
 from incentives.rulebook.tables import LookupMiss, Table, TableSpec, compile_table
@@ -222,6 +223,9 @@ def test_interpolate_can_extrapolate_or_reject() -> None:
     """Extrapolating 0 → 10, 10 → 20 at 15 gives 10 + 15 × 1 = 25; reject raises LookupMiss."""
     assert table(line(above="extrapolate"))(D(15)) == (D(25), ((0, 1, "extrapolate"),))
     assert table(line(below="extrapolate"))(D(-5)) == (D(5), ((0, 1, "extrapolate"),))
+    assert explain(table(line(above="extrapolate")), D(15)) == (
+        "t(x=15) = 10 + (15 − 0) ÷ (10 − 0) × (20 − 10) = 25 (x extrapolated beyond 10)"
+    )
     with pytest.raises(LookupMiss, match="points from 0 to 10"):
         table(line(below="reject"))(D(-1))
 
@@ -415,3 +419,21 @@ def test_clamped_interpolation_stays_within_the_values(spec: TableSpec, x: Decim
     values = [v for v in spec.values if isinstance(v, Decimal)]
     value, _ = compile_table("t", spec)(x)
     assert min(values) <= value <= max(values)
+
+
+def test_schema_errors_point_at_the_entry() -> None:
+    """A bad band or a bad cell is reported at its own position, with no union member names in
+    the location, so the loader can map it to a line: axes.0.at.1 and values.1 (value 2)."""
+    source = {
+        "axes": [
+            {"name": "y", "match": "range", "at": [{"from": "0", "to": "1"}, {"from": "x"}]},
+            {"name": "z", "match": "exact", "at": ["1", "2"]},
+        ],
+        "values": [["1", "2"], ["3", "q"]],
+    }
+    with pytest.raises(ValidationError) as caught:
+        TableSpec.model_validate(source)
+    found = [(e["loc"], e["msg"].removeprefix("Value error, ")) for e in caught.value.errors()]
+    assert [loc for loc, _ in found] == [("axes", 0, "at", 1), ("values", 1)]
+    assert found[0][1].startswith("from: 'x' is not a number")
+    assert found[1][1].startswith("value 2: 'q' is not a number")

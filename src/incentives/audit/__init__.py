@@ -1,0 +1,1 @@
+"""Audit: what a run records about itself (manifest, rulebook.json) and explanations."""

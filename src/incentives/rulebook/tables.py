@@ -31,15 +31,22 @@ import difflib
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast
+from typing import Annotated, Any, Literal, cast
 
 import attrs
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 
 from incentives.display import format_value
 from incentives.errors import RowError
 from incentives.money import ROUNDING_MODES, quantize_step
-from incentives.rulebook.values import Label, Num, SpecIssue, SpecIssues, Text, parse_label
+from incentives.rulebook.values import (
+    Num,
+    SpecIssue,
+    SpecIssues,
+    Text,
+    parse_label,
+    parse_number,
+)
 
 __all__ = [
     "AxisSpec",
@@ -81,32 +88,68 @@ class RoundSpec(BaseModel):
     mode: str = "half_up"
 
 
-def _at_tag(value: Any) -> str:
-    return "band" if isinstance(value, dict | RangeBandSpec) else "key"
+def _band_error(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        if error["type"] == "extra_forbidden":
+            parts.append(f"unknown key '{where}' in a band (a band has 'from' and 'to')")
+        elif error["type"] == "missing":
+            parts.append(f"a band needs '{where}'")
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+            parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
 
 
-def _grid_tag(value: Any) -> str:
-    return "row" if isinstance(value, list | tuple) else "value"
+def _parse_at(value: Any) -> Decimal | str | RangeBandSpec:
+    """An ``at`` entry: a band ``{from, to}`` when it is a mapping, else a key (see `Label`).
+
+    Validated in one function rather than as a union, so an error's location is just the
+    entry's position (``axes.0.at.2``), which the loader maps to a line.
+    """
+    if isinstance(value, RangeBandSpec):
+        return value
+    if isinstance(value, dict):
+        try:
+            return RangeBandSpec.model_validate(value)
+        except ValidationError as exc:
+            raise ValueError(_band_error(exc)) from None
+    return parse_label(value)
 
 
-AtItem = Annotated[
-    Union[Annotated[Label, Tag("key")], Annotated[RangeBandSpec, Tag("band")]],  # noqa: UP007
-    Discriminator(_at_tag),
-]
+class _CellError(ValueError):
+    def __init__(self, position: tuple[int, ...], message: str) -> None:
+        self.position = position
+        self.message = message
+        super().__init__(message)
 
-if TYPE_CHECKING:
-    Grid = Decimal | list[Any]
-else:
-    from typing_extensions import TypeAliasType
 
-    # A value, or a row of values one axis further down: as deep as there are axes.
-    Grid = TypeAliasType(
-        "Grid",
-        Annotated[
-            Union[Annotated[Num, Tag("value")], Annotated[list["Grid"], Tag("row")]],  # noqa: UP007
-            Discriminator(_grid_tag),
-        ],
-    )
+def _grid(value: Any, position: tuple[int, ...]) -> Decimal | list[Any]:
+    if isinstance(value, list | tuple):
+        return [_grid(item, (*position, i + 1)) for i, item in enumerate(value)]
+    try:
+        return parse_number(value)
+    except ValueError as exc:
+        raise _CellError(position, str(exc)) from None
+
+
+def _parse_grid(value: Any) -> Decimal | list[Any]:
+    """A value, or a row of values one axis further down: as deep as there are axes.
+
+    Errors name the value's position inside the row (``value 3: 'x' is not a number``).
+    """
+    try:
+        return _grid(value, ())
+    except _CellError as exc:
+        if not exc.position:
+            raise ValueError(exc.message) from None
+        where = ".".join(str(i) for i in exc.position)
+        raise ValueError(f"value {where}: {exc.message}") from None
+
+
+AtItem = Annotated[Decimal | str | RangeBandSpec, PlainValidator(_parse_at)]
+Grid = Annotated[Decimal | list[Any], PlainValidator(_parse_grid)]
 
 
 class AxisSpec(BaseModel):
@@ -343,10 +386,9 @@ class Table:
                 if self.default is not None:
                     return self.default, (None,)
                 raise self._miss(keys, (None,))
-            if type(found) is int:
-                value = self.values[found]
-            else:
-                value = self._value(0, 0, (found,), keys)
+            value = (
+                self.values[found] if type(found) is int else self._value(0, 0, (found,), keys)
+            )
             if self._adjusts:
                 value = self._adjust(value)
             return value, (found,)
@@ -476,7 +518,7 @@ class Table:
         """``funding(profit_attainment=90%, rating=4) = 60% + (90% − 80%) ÷ (100% − 80%) ×
         (110% − 60%) = 85%``; notes say which band matched, what was clamped or rounded."""
         show = self._show
-        keys = list(args)
+        keys: list[Any] = list(args)
         if len(keys) != len(self.axes):
             return f"{self.name}(...) = {show(value)}"
         head = f"{self.name}({self._keys_text(keys)}) = "
@@ -505,7 +547,9 @@ class Table:
                 if how == "clamp":
                     notes.append(f"{axis.name} clamped to {axis.format_key(axis.points[i])}")
                 elif how == "extrapolate":
-                    notes.append(f"{axis.name} extrapolated beyond {axis.known()}")
+                    low = i == 0 and keys[a] < axis.points[0]
+                    edge = axis.points[0] if low else axis.points[-1]
+                    notes.append(f"{axis.name} extrapolated beyond {axis.format_key(edge)}")
                 if i != j:
                     moving.append(a)
         raw = self._value(0, 0, detail, keys)

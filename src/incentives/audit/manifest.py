@@ -1,0 +1,86 @@
+"""The run's records: `rulebook.json` (the static policies) and `manifest.json` (the run).
+
+Neither holds a timestamp or an absolute path that would differ between two runs of the same
+inputs: the same inputs and policies give byte-identical files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from incentives import __version__
+from incentives.engine.calculate import Calculation
+from incentives.money import ENGINE_CONTEXT, context_description
+from incentives.rulebook.rulebook import Rulebook
+
+__all__ = ["manifest_data", "rulebook_data"]
+
+
+def rulebook_data(rulebook: Rulebook) -> dict[str, Any]:
+    """Every policy as declared (the validated spec), its slots and its lookups, recorded once."""
+    policies = []
+    for policy in rulebook.policies:
+        policies.append(
+            {
+                "id": policy.id,
+                "version": policy.version,
+                "kind": policy.kind,
+                "title": policy.spec.policy.title,
+                "file": policy.file,
+                "sha256": policy.sha256,
+                "spec": policy.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+                "slots": [slot.describe() for slot in policy.slots],
+                "lookups": {name: obj.describe() for name, obj in sorted(policy.lookups.items())},
+                "pay": [
+                    {"name": pay.name, "pay_code": pay.pay_code, "step": pay.step, "split": [{"name": n, "pay_code": c} for n, c in pay.parts]}
+                    for pay in policy.pay
+                ],
+            }
+        )
+    return {
+        "tool": {"name": "incentives", "version": __version__},
+        "fields": [{"name": f.name, "type": f.type, "declared_by": list(f.declared_by)} for f in rulebook.fields],
+        "policies": policies,
+    }
+
+
+def _keyed(data: Mapping[object, Any]) -> dict[str, Any]:
+    return {("*" if key is None else str(key)): value for key, value in data.items()}
+
+
+def manifest_data(
+    calc: Calculation,
+    *,
+    inputs: Mapping[str, Mapping[str, object]],
+    as_of: str,
+    orphan_goal_rows: int,
+) -> dict[str, Any]:
+    """What the run read (with SHA-256), how it counted, and its totals per currency and component."""
+    s = calc.summary
+    totals = [
+        {"currency": cur, "component": comp, "pay_code": code, "amount": amount}
+        for (cur, comp, code), amount in sorted(s.totals.items())
+    ]
+    return {
+        "tool": {"name": "incentives", "version": __version__},
+        "as_of": as_of,
+        "decimal_context": context_description(ENGINE_CONTEXT),
+        "policies": [
+            {"id": p.id, "version": p.version, "kind": p.kind, "file": p.file, "sha256": p.sha256}
+            for p in calc.rulebook.policies
+        ],
+        "inputs": dict(inputs),
+        "counts": {
+            "read": s.read,
+            "computed": s.computed,
+            "rejected": s.rejected,
+            "eligible": s.eligible,
+            "ineligible": s.ineligible,
+            "reconciles": s.reconciles,
+            "orphan_goal_rows": orphan_goal_rows,
+        },
+        "totals": totals,
+        "plan_values": calc.plan_values,
+        "group_totals": {pid: {name: _keyed(groups) for name, groups in per.items()} for pid, per in calc.group_totals().items()},
+    }

@@ -1,0 +1,129 @@
+"""The `incentives` command line: a thin shell over `incentives.jobs` and `incentives.audit`.
+
+Exit status: 0 everything computed; 3 some rows were rejected (see rejected.csv); 1 a fault in
+policies, input files or options (a clear message, no traceback, no outputs); 2 a usage error.
+Data goes to stdout, diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from incentives import __version__
+from incentives.errors import IncentivesError, PolicyError
+from incentives.jobs import RunRequest, run_job
+from incentives.rulebook.rulebook import load_rules
+
+__all__ = ["main"]
+
+EXIT_REJECTED = 3
+
+
+class _IsoDate(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime.date:
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"'{value}' is not an ISO date (YYYY-MM-DD)", param, ctx)
+
+
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _fail(exc: IncentivesError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    if isinstance(exc, PolicyError):
+        click.echo("Fix the policy files and run `incentives check --rules DIR` again.", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="incentives")
+def cli() -> None:
+    """Rules-based compensation: policies as plain files, exact money, a breakdown for every payout."""
+
+
+@cli.command()
+@click.option("--rules", required=True, type=click.Path(exists=True, path_type=Path), help="Folder of policy files (or one file).")
+@click.option("--employees", required=True, type=_EXISTING_FILE, help="Roster CSV, one row per employee.")
+@click.option("--goals", type=_EXISTING_FILE, help="Goals CSV keyed by employee_id (instead of goal columns).")
+@click.option("--results", type=_EXISTING_FILE, help="Plan results CSV (policy, result, unit, field, value).")
+@click.option("--rates", type=_EXISTING_FILE, help="Exchange rates CSV (date, from, to, rate_type, rate).")
+@click.option("--as-of", "as_of", type=_IsoDate(), help="The run's reference date (default: the payout date).")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
+@click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out.")
+def run(rules: Path, employees: Path, goals: Path | None, results: Path | None, rates: Path | None, as_of: datetime.date | None, out: Path, force: bool) -> None:
+    """Compute every employee under every policy and write the run folder."""
+    request = RunRequest(rules=rules, employees=employees, out=out, goals=goals, results=results, rates=rates, as_of=as_of, force=force)
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=0, label="computing", file=sys.stderr, show_pos=True) as bar:
+
+                def progress(count: int) -> None:
+                    bar.update(count - bar.pos)
+
+                report = run_job(request, progress)
+        else:
+            report = run_job(request)
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    s = report.summary
+    click.echo(f"policies: {', '.join(report.policies)}")
+    click.echo(f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}  (eligible {s.eligible}, not eligible {s.ineligible})")
+    for (currency, component, code), amount in sorted(s.totals.items()):
+        click.echo(f"  {component} ({code}) {currency} {amount:,.2f}" if amount == amount.quantize(amount.__class__("0.01")) else f"  {component} ({code}) {currency} {amount}")
+    if report.orphan_goal_rows:
+        click.echo(f"goal rows for unknown employees: {report.orphan_goal_rows} (see rejected.csv)")
+    click.echo(f"outputs: {report.out}/ (results.csv, breakdown.csv, rejected.csv, rulebook.json, manifest.json)")
+    if s.rejected or report.orphan_goal_rows:
+        click.echo(f"{s.rejected + report.orphan_goal_rows} row(s) rejected: see {report.out / 'rejected.csv'}", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
+@cli.command()
+@click.option("--rules", required=True, type=click.Path(exists=True, path_type=Path), help="Folder of policy files (or one file).")
+def check(rules: Path) -> None:
+    """Validate policy files without data, listing every problem."""
+    try:
+        rulebook = load_rules(rules)
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    for policy in rulebook.policies:
+        steps = sum(1 for slot in policy.slots if slot.kind == "step")
+        click.echo(f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s)")
+
+
+@cli.command()
+@click.argument("employee_id")
+@click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A run folder written by `incentives run`.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
+    """Show how one employee's payout was derived, step by step."""
+    from incentives.audit.explain import explain_employee
+
+    try:
+        explanation = explain_employee(run_dir, employee_id)
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    if fmt == "json":
+        click.echo(json.dumps(explanation.data(), indent=2, ensure_ascii=False, sort_keys=False))
+    else:
+        click.echo(explanation.text())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="incentives")

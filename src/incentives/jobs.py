@@ -1,0 +1,108 @@
+"""The jobs a user runs, as library calls (the CLI is a thin shell over these).
+
+    run_job(RunRequest(...)) -> RunReport     policies + roster → a run folder
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+
+from incentives.audit.manifest import manifest_data, rulebook_data
+from incentives.engine.calculate import Calculation, EmployeeOutcome, Summary, calculate
+from incentives.io import RateTable, open_roster, read_rates, read_results
+from incentives.io.csvread import file_sha256
+from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
+from incentives.io.writers import OutputDir
+from incentives.model import Rejection
+from incentives.rulebook.rulebook import Rulebook, load_rules
+
+__all__ = ["OUTPUT_FILES", "RunReport", "RunRequest", "required_columns", "run_job"]
+
+OUTPUT_FILES = ("results.csv", "breakdown.csv", "rejected.csv", "rulebook.json", "manifest.json")
+
+
+@attrs.frozen
+class RunRequest:
+    rules: Path
+    employees: Path
+    out: Path
+    goals: Path | None = None
+    results: Path | None = None
+    rates: Path | None = None
+    as_of: datetime.date | None = None
+    force: bool = False
+
+
+@attrs.frozen
+class RunReport:
+    out: Path
+    summary: Summary
+    orphan_goal_rows: int
+    policies: tuple[str, ...]
+
+
+def required_columns(rulebook: Rulebook) -> set[str]:
+    """Roster columns that must be present: inputs some policy requires (no default)."""
+    needed: set[str] = set()
+    for policy in rulebook.policies:
+        for name, spec in policy.spec.inputs.items():
+            if spec.required and spec.default is None:
+                needed.add(name)
+    return needed
+
+
+def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) -> RunReport:
+    """Load, validate and compile the policies, compute every employee, write the run folder.
+
+    Faults in policies, input files or options raise before any output is written; the
+    outputs appear together, atomically, only when everything was written.
+    """
+    rulebook = load_rules(request.rules)
+    roster = open_roster(request.employees, required_columns=required_columns(rulebook), goals_path=request.goals)
+    figures = read_results(request.results) if request.results else []
+    rates = read_rates(request.rates) if request.rates else RateTable.empty()
+    calc = calculate(rulebook, roster, results=figures, rates=rates, as_of=request.as_of, progress=progress)
+    layout = OutputLayout(rulebook)
+    with OutputDir(request.out, force=request.force) as out:
+        results = out.csv_writer("results.csv", layout.results_header)
+        breakdown = out.csv_writer("breakdown.csv", layout.breakdown_header)
+        rejected = out.csv_writer("rejected.csv", REJECTED_HEADER)
+        _write_rows(calc, layout, results.write_cells, breakdown.write_cells, rejected.write_cells)
+        orphans = roster.orphan_goals()
+        for rej in orphans:
+            rejected.write_cells(rejected_row(rej))
+        out.json("rulebook.json", rulebook_data(rulebook))
+        inputs: dict[str, dict[str, object]] = {
+            "employees": {"path": str(request.employees), "sha256": roster.sha256, "records": roster.record_count}
+        }
+        for role, path in (("goals", request.goals), ("results", request.results), ("rates", request.rates)):
+            if path is not None:
+                inputs[role] = {"path": str(path), "sha256": file_sha256(path)}
+        as_of = (request.as_of or _payout_date(rulebook)).isoformat() if rulebook.policies else ""
+        out.json("manifest.json", manifest_data(calc, inputs=inputs, as_of=as_of, orphan_goal_rows=len(orphans)))
+    return RunReport(request.out, calc.summary, len(orphans), tuple(p.id for p in rulebook.policies))
+
+
+def _payout_date(rulebook: Rulebook) -> datetime.date:
+    return min(p.spec.policy.payout_date for p in rulebook.policies)
+
+
+def _write_rows(
+    calc: Calculation,
+    layout: OutputLayout,
+    results: Callable[[list[str]], None],
+    breakdown: Callable[[list[str]], None],
+    rejected: Callable[[list[str]], None],
+) -> None:
+    for item in calc:
+        if isinstance(item, Rejection):
+            rejected(rejected_row(item))
+            continue
+        assert isinstance(item, EmployeeOutcome)
+        for po in item.outcomes:
+            results(layout.results_row(item, po))
+            breakdown(layout.breakdown_row(item, po))
