@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
 
 import attrs
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, ValidationError
 
 from incentives.display import format_value
 from incentives.errors import RowError
@@ -148,8 +148,21 @@ def _parse_grid(value: Any) -> Decimal | list[Any]:
         raise ValueError(f"value {where}: {exc.message}") from None
 
 
-AtItem = Annotated[Decimal | str | RangeBandSpec, PlainValidator(_parse_at)]
-Grid = Annotated[Decimal | list[Any], PlainValidator(_parse_grid)]
+def _dump(value: Any) -> Any:
+    """Exact text for decimals at any depth (what rulebook.json records)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, list | tuple):
+        return [_dump(item) for item in value]
+    if isinstance(value, RangeBandSpec):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return value
+
+
+AtItem = Annotated[
+    Decimal | str | RangeBandSpec, PlainValidator(_parse_at), PlainSerializer(_dump, return_type=Any)
+]
+Grid = Annotated[Decimal | list[Any], PlainValidator(_parse_grid), PlainSerializer(_dump, return_type=Any)]
 
 
 class AxisSpec(BaseModel):
