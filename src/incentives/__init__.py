@@ -1,3 +1,56 @@
-"""incentives: rules-based compensation and incentive calculation."""
+"""incentives: rules-based compensation and incentive calculation.
 
-__version__ = "0.1.0"
+Policies are plain YAML files; `load_rules` validates and compiles them once into an immutable
+`Rulebook`; `calculate` evaluates employees into outcomes with a full trace; `run_job` does the
+whole job (roster in, run folder out) that the `incentives` command line runs.
+"""
+
+from incentives.engine.calculate import (
+    Calculation,
+    EmployeeOutcome,
+    PolicyOutcome,
+    Summary,
+    calculate,
+)
+from incentives.errors import (
+    IncentivesError,
+    InputFileError,
+    OptionsError,
+    PolicyError,
+    Problem,
+    RowError,
+    StepError,
+)
+from incentives.io import open_roster, read_rates, read_results
+from incentives.jobs import RunReport, RunRequest, run_job
+from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
+from incentives.rulebook.rulebook import Rulebook, load_rules
+from incentives.version import __version__
+
+__all__ = [
+    "Calculation",
+    "EmployeeInput",
+    "EmployeeOutcome",
+    "GoalInput",
+    "IncentivesError",
+    "InputFileError",
+    "OptionsError",
+    "PolicyError",
+    "PolicyOutcome",
+    "Problem",
+    "Rejection",
+    "RowError",
+    "RowSource",
+    "Rulebook",
+    "RunReport",
+    "RunRequest",
+    "StepError",
+    "Summary",
+    "__version__",
+    "calculate",
+    "load_rules",
+    "open_roster",
+    "read_rates",
+    "read_results",
+    "run_job",
+]

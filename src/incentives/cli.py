@@ -15,20 +15,22 @@ from typing import Any
 
 import click
 
-from incentives import __version__
 from incentives.errors import IncentivesError, PolicyError
 from incentives.jobs import RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
+from incentives.version import __version__
 
 __all__ = ["main"]
 
 EXIT_REJECTED = 3
 
 
-class _IsoDate(click.ParamType):
+class _IsoDate(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime.date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime.date:
         if isinstance(value, datetime.date):
             return value
         try:
@@ -54,20 +56,57 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--rules", required=True, type=click.Path(exists=True, path_type=Path), help="Folder of policy files (or one file).")
-@click.option("--employees", required=True, type=_EXISTING_FILE, help="Roster CSV, one row per employee.")
-@click.option("--goals", type=_EXISTING_FILE, help="Goals CSV keyed by employee_id (instead of goal columns).")
-@click.option("--results", type=_EXISTING_FILE, help="Plan results CSV (policy, result, unit, field, value).")
-@click.option("--rates", type=_EXISTING_FILE, help="Exchange rates CSV (date, from, to, rate_type, rate).")
-@click.option("--as-of", "as_of", type=_IsoDate(), help="The run's reference date (default: the payout date).")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
+@click.option(
+    "--rules",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Folder of policy files (or one file).",
+)
+@click.option(
+    "--employees", required=True, type=_EXISTING_FILE, help="Roster CSV, one row per employee."
+)
+@click.option(
+    "--goals", type=_EXISTING_FILE, help="Goals CSV keyed by employee_id (instead of goal columns)."
+)
+@click.option(
+    "--results", type=_EXISTING_FILE, help="Plan results CSV (policy, result, unit, field, value)."
+)
+@click.option(
+    "--rates", type=_EXISTING_FILE, help="Exchange rates CSV (date, from, to, rate_type, rate)."
+)
+@click.option(
+    "--as-of", "as_of", type=_IsoDate(), help="The run's reference date (default: the payout date)."
+)
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs."
+)
 @click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out.")
-def run(rules: Path, employees: Path, goals: Path | None, results: Path | None, rates: Path | None, as_of: datetime.date | None, out: Path, force: bool) -> None:
+def run(
+    rules: Path,
+    employees: Path,
+    goals: Path | None,
+    results: Path | None,
+    rates: Path | None,
+    as_of: datetime.date | None,
+    out: Path,
+    force: bool,
+) -> None:
     """Compute every employee under every policy and write the run folder."""
-    request = RunRequest(rules=rules, employees=employees, out=out, goals=goals, results=results, rates=rates, as_of=as_of, force=force)
+    request = RunRequest(
+        rules=rules,
+        employees=employees,
+        out=out,
+        goals=goals,
+        results=results,
+        rates=rates,
+        as_of=as_of,
+        force=force,
+    )
     try:
         if sys.stderr.isatty():
-            with click.progressbar(length=0, label="computing", file=sys.stderr, show_pos=True) as bar:
+            with click.progressbar(
+                length=0, label="computing", file=sys.stderr, show_pos=True
+            ) as bar:
 
                 def progress(count: int) -> None:
                     bar.update(count - bar.pos)
@@ -80,19 +119,35 @@ def run(rules: Path, employees: Path, goals: Path | None, results: Path | None, 
         return
     s = report.summary
     click.echo(f"policies: {', '.join(report.policies)}")
-    click.echo(f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}  (eligible {s.eligible}, not eligible {s.ineligible})")
+    click.echo(
+        f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}  (eligible {s.eligible}, not eligible {s.ineligible})"
+    )
     for (currency, component, code), amount in sorted(s.totals.items()):
-        click.echo(f"  {component} ({code}) {currency} {amount:,.2f}" if amount == amount.quantize(amount.__class__("0.01")) else f"  {component} ({code}) {currency} {amount}")
+        click.echo(
+            f"  {component} ({code}) {currency} {amount:,.2f}"
+            if amount == amount.quantize(amount.__class__("0.01"))
+            else f"  {component} ({code}) {currency} {amount}"
+        )
     if report.orphan_goal_rows:
         click.echo(f"goal rows for unknown employees: {report.orphan_goal_rows} (see rejected.csv)")
-    click.echo(f"outputs: {report.out}/ (results.csv, breakdown.csv, rejected.csv, rulebook.json, manifest.json)")
+    click.echo(
+        f"outputs: {report.out}/ (results.csv, breakdown.csv, rejected.csv, rulebook.json, manifest.json)"
+    )
     if s.rejected or report.orphan_goal_rows:
-        click.echo(f"{s.rejected + report.orphan_goal_rows} row(s) rejected: see {report.out / 'rejected.csv'}", err=True)
+        click.echo(
+            f"{s.rejected + report.orphan_goal_rows} row(s) rejected: see {report.out / 'rejected.csv'}",
+            err=True,
+        )
         sys.exit(EXIT_REJECTED)
 
 
 @cli.command()
-@click.option("--rules", required=True, type=click.Path(exists=True, path_type=Path), help="Folder of policy files (or one file).")
+@click.option(
+    "--rules",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Folder of policy files (or one file).",
+)
 def check(rules: Path) -> None:
     """Validate policy files without data, listing every problem."""
     try:
@@ -102,13 +157,23 @@ def check(rules: Path) -> None:
         return
     for policy in rulebook.policies:
         steps = sum(1 for slot in policy.slots if slot.kind == "step")
-        click.echo(f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s)")
+        click.echo(
+            f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s)"
+        )
 
 
 @cli.command()
 @click.argument("employee_id")
-@click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A run folder written by `incentives run`.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--run",
+    "run_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A run folder written by `incentives run`.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
     """Show how one employee's payout was derived, step by step."""
     from incentives.audit.explain import explain_employee

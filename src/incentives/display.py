@@ -25,7 +25,9 @@ def _plain(value: Decimal) -> str:
 def format_number(value: Decimal | int, *, grouping: bool = True, places: int | None = None) -> str:
     """``1234567.5`` → ``1,234,567.5``; with ``places`` a fixed number of decimals."""
     number = Decimal(value)
-    if places is not None and number == number.quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_EVEN"):
+    if places is not None and number == number.quantize(
+        Decimal(1).scaleb(-places), rounding="ROUND_HALF_EVEN"
+    ):
         text = format(number.quantize(Decimal(1).scaleb(-places)), "f")
     else:
         text = _plain(number)

@@ -41,7 +41,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        text = (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
         return f"{text} ({self.hint})" if self.hint else text
 
     def sort_key(self) -> tuple[str, int, str, str]:
@@ -89,9 +91,7 @@ class RowError(IncentivesError, ValueError):
 class StepError(RowError):
     """A policy step failed for one employee; ``inputs`` are the values the step read."""
 
-    def __init__(
-        self, step: str, reason: str, inputs: Sequence[tuple[str, object]] = ()
-    ) -> None:
+    def __init__(self, step: str, reason: str, inputs: Sequence[tuple[str, object]] = ()) -> None:
         self.step = step
         self.inputs = tuple(inputs)
         shown = ", ".join(f"{name}={value}" for name, value in self.inputs)

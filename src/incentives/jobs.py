@@ -1,6 +1,6 @@
 """The jobs a user runs, as library calls (the CLI is a thin shell over these).
 
-    run_job(RunRequest(...)) -> RunReport     policies + roster → a run folder
+run_job(RunRequest(...)) -> RunReport     policies + roster → a run folder
 """
 
 from __future__ import annotations
@@ -12,7 +12,13 @@ from pathlib import Path
 import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
-from incentives.engine.calculate import Calculation, EmployeeOutcome, Summary, calculate
+from incentives.engine.calculate import (
+    Calculation,
+    EmployeeOutcome,
+    ResultFigureLike,
+    Summary,
+    calculate,
+)
 from incentives.io import RateTable, open_roster, read_rates, read_results
 from incentives.io.csvread import file_sha256
 from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
@@ -62,10 +68,14 @@ def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) 
     outputs appear together, atomically, only when everything was written.
     """
     rulebook = load_rules(request.rules)
-    roster = open_roster(request.employees, required_columns=required_columns(rulebook), goals_path=request.goals)
-    figures = read_results(request.results) if request.results else []
+    roster = open_roster(
+        request.employees, required_columns=required_columns(rulebook), goals_path=request.goals
+    )
+    figures: list[ResultFigureLike] = [*read_results(request.results)] if request.results else []
     rates = read_rates(request.rates) if request.rates else RateTable.empty()
-    calc = calculate(rulebook, roster, results=figures, rates=rates, as_of=request.as_of, progress=progress)
+    calc = calculate(
+        rulebook, roster, results=figures, rates=rates, as_of=request.as_of, progress=progress
+    )
     layout = OutputLayout(rulebook)
     with OutputDir(request.out, force=request.force) as out:
         results = out.csv_writer("results.csv", layout.results_header)
@@ -77,14 +87,27 @@ def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) 
             rejected.write_cells(rejected_row(rej))
         out.json("rulebook.json", rulebook_data(rulebook))
         inputs: dict[str, dict[str, object]] = {
-            "employees": {"path": str(request.employees), "sha256": roster.sha256, "records": roster.record_count}
+            "employees": {
+                "path": str(request.employees),
+                "sha256": roster.sha256,
+                "records": roster.record_count,
+            }
         }
-        for role, path in (("goals", request.goals), ("results", request.results), ("rates", request.rates)):
+        for role, path in (
+            ("goals", request.goals),
+            ("results", request.results),
+            ("rates", request.rates),
+        ):
             if path is not None:
                 inputs[role] = {"path": str(path), "sha256": file_sha256(path)}
         as_of = (request.as_of or _payout_date(rulebook)).isoformat() if rulebook.policies else ""
-        out.json("manifest.json", manifest_data(calc, inputs=inputs, as_of=as_of, orphan_goal_rows=len(orphans)))
-    return RunReport(request.out, calc.summary, len(orphans), tuple(p.id for p in rulebook.policies))
+        out.json(
+            "manifest.json",
+            manifest_data(calc, inputs=inputs, as_of=as_of, orphan_goal_rows=len(orphans)),
+        )
+    return RunReport(
+        request.out, calc.summary, len(orphans), tuple(p.id for p in rulebook.policies)
+    )
 
 
 def _payout_date(rulebook: Rulebook) -> datetime.date:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from incentives import __version__
 from incentives.engine.calculate import Calculation
 from incentives.money import ENGINE_CONTEXT, context_description
 from incentives.rulebook.rulebook import Rulebook
+from incentives.version import __version__
 
 __all__ = ["manifest_data", "rulebook_data"]
 
@@ -33,14 +33,22 @@ def rulebook_data(rulebook: Rulebook) -> dict[str, Any]:
                 "slots": [slot.describe() for slot in policy.slots],
                 "lookups": {name: obj.describe() for name, obj in sorted(policy.lookups.items())},
                 "pay": [
-                    {"name": pay.name, "pay_code": pay.pay_code, "step": pay.step, "split": [{"name": n, "pay_code": c} for n, c in pay.parts]}
+                    {
+                        "name": pay.name,
+                        "pay_code": pay.pay_code,
+                        "step": pay.step,
+                        "split": [{"name": n, "pay_code": c} for n, c in pay.parts],
+                    }
                     for pay in policy.pay
                 ],
             }
         )
     return {
         "tool": {"name": "incentives", "version": __version__},
-        "fields": [{"name": f.name, "type": f.type, "declared_by": list(f.declared_by)} for f in rulebook.fields],
+        "fields": [
+            {"name": f.name, "type": f.type, "declared_by": list(f.declared_by)}
+            for f in rulebook.fields
+        ],
         "policies": policies,
     }
 
@@ -82,5 +90,8 @@ def manifest_data(
         },
         "totals": totals,
         "plan_values": calc.plan_values,
-        "group_totals": {pid: {name: _keyed(groups) for name, groups in per.items()} for pid, per in calc.group_totals().items()},
+        "group_totals": {
+            pid: {name: _keyed(groups) for name, groups in per.items()}
+            for pid, per in calc.group_totals().items()
+        },
     }

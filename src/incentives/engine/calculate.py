@@ -26,7 +26,15 @@ from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.rulebook import Rulebook
 
-__all__ = ["Calculation", "EmployeeOutcome", "PolicyOutcome", "RateSource", "ResultFigureLike", "Summary", "calculate"]
+__all__ = [
+    "Calculation",
+    "EmployeeOutcome",
+    "PolicyOutcome",
+    "RateSource",
+    "ResultFigureLike",
+    "Summary",
+    "calculate",
+]
 
 
 class RateSource(Protocol):
@@ -34,12 +42,20 @@ class RateSource(Protocol):
 
 
 class ResultFigureLike(Protocol):
-    policy: str
-    result: str
-    unit: str
-    field: str
-    value: Decimal
-    line: int
+    """One plan result figure (as read by `incentives.io.read_results`)."""
+
+    @property
+    def policy(self) -> str: ...
+    @property
+    def result(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def value(self) -> Decimal: ...
+    @property
+    def line(self) -> int: ...
 
 
 @attrs.frozen
@@ -75,7 +91,9 @@ class Summary:
     rejected: int = 0
     eligible: int = 0
     ineligible: int = 0
-    totals: dict[tuple[str, str, str], Decimal] = attrs.field(factory=dict)  # (currency, component, pay code)
+    totals: dict[tuple[str, str, str], Decimal] = attrs.field(
+        factory=dict
+    )  # (currency, component, pay code)
 
     @property
     def reconciles(self) -> bool:
@@ -109,7 +127,9 @@ class Calculation:
         self.summary = Summary()
         self._needs_totals = any(b.policy.aggregates for b in self.bound)
         if self._needs_totals and iter(employees) is employees:
-            raise OptionsError("this rulebook has group totals, which read the employees twice: pass a list or a roster, not a one-shot iterator")
+            raise OptionsError(
+                "this rulebook has group totals, which read the employees twice: pass a list or a roster, not a one-shot iterator"
+            )
         self._totals_done = False
 
     @property
@@ -153,10 +173,19 @@ class Calculation:
         for kind in self.kinds:
             mine = [b.policy for b in covering if b.policy.kind == kind]
             if not mine:
-                plans = "; ".join(f"{p.id}: {p.spec.policy.population}" for p in self.rulebook.policies if p.kind == kind)
+                plans = "; ".join(
+                    f"{p.id}: {p.spec.policy.population}"
+                    for p in self.rulebook.policies
+                    if p.kind == kind
+                )
                 return _reject(emp, "population", "", f"not covered by any {kind} policy ({plans})")
             if len(mine) > 1:
-                return _reject(emp, "population", "", f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one")
+                return _reject(
+                    emp,
+                    "population",
+                    "",
+                    f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one",
+                )
         return covering
 
     def _one(self, item: EmployeeInput | Rejection) -> EmployeeOutcome | Rejection:
@@ -177,7 +206,13 @@ class Calculation:
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
             outcomes.append(_outcome(policy, trace))
-        return EmployeeOutcome(item.employee_id, item.source.file, item.source.record, item.source.line, tuple(outcomes))
+        return EmployeeOutcome(
+            item.employee_id,
+            item.source.file,
+            item.source.record,
+            item.source.line,
+            tuple(outcomes),
+        )
 
     def _count(self, out: EmployeeOutcome | Rejection) -> None:
         s = self.summary
@@ -193,7 +228,8 @@ class Calculation:
                 s.ineligible += 1
             for pay in po.policy.pay:
                 names = [(pay.name, pay.pay_code, pay.slot)] + [
-                    (name, code, slot) for (name, code), slot in zip(pay.parts, pay.part_slots, strict=True)
+                    (name, code, slot)
+                    for (name, code), slot in zip(pay.parts, pay.part_slots, strict=True)
                 ]
                 for name, code, slot in names:
                     key = (po.currency, name, code)
@@ -240,7 +276,11 @@ class Calculation:
 
     def group_totals(self) -> dict[str, dict[str, dict[object, Any]]]:
         """The group totals of every policy (after iteration), for the manifest."""
-        return {b.policy.id: {k: dict(v) for k, v in b.aggregate_totals.items()} for b in self.bound if b.aggregate_totals}
+        return {
+            b.policy.id: {k: dict(v) for k, v in b.aggregate_totals.items()}
+            for b in self.bound
+            if b.aggregate_totals
+        }
 
 
 def _outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:
@@ -268,25 +308,37 @@ def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejecti
 
 
 def _fx(rates: RateSource) -> Callable[..., tuple[Decimal, tuple[object, ...]]]:
-    def fx(amount: Decimal, frm: str, to: str, rate_type: str, on: datetime.date) -> tuple[Decimal, tuple[object, ...]]:
+    def fx(
+        amount: Decimal, frm: str, to: str, rate_type: str, on: datetime.date
+    ) -> tuple[Decimal, tuple[object, ...]]:
         rate = Decimal(1) if frm == to else rates.rate(frm, to, rate_type, on)
         return amount * rate, (rate, on, rate_type, frm, to)
 
     return fx
 
 
-def _figures(rulebook: Rulebook, results: Iterable[ResultFigureLike]) -> dict[str, dict[tuple[str, str, str], Decimal]]:
+def _figures(
+    rulebook: Rulebook, results: Iterable[ResultFigureLike]
+) -> dict[str, dict[tuple[str, str, str], Decimal]]:
     found: dict[str, dict[tuple[str, str, str], Decimal]] = {}
     for fig in results:
-        policy = rulebook.policy(fig.policy) if any(p.id == fig.policy for p in rulebook.policies) else None
+        policy = (
+            rulebook.policy(fig.policy)
+            if any(p.id == fig.policy for p in rulebook.policies)
+            else None
+        )
         if policy is None:
-            raise OptionsError(f"results line {fig.line}: no policy '{fig.policy}' (policies: {', '.join(p.id for p in rulebook.policies)})")
+            raise OptionsError(
+                f"results line {fig.line}: no policy '{fig.policy}' (policies: {', '.join(p.id for p in rulebook.policies)})"
+            )
         if fig.result not in policy.spec.results:
             import difflib
 
             close = difflib.get_close_matches(fig.result, list(policy.spec.results), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise OptionsError(f"results line {fig.line}: policy '{fig.policy}' has no result '{fig.result}'{hint}")
+            raise OptionsError(
+                f"results line {fig.line}: policy '{fig.policy}' has no result '{fig.result}'{hint}"
+            )
         spec = policy.spec.results[fig.result]
         if bool(fig.unit) != bool(spec.by):
             want = f"a {spec.by} in the unit column" if spec.by else "an empty unit column"
@@ -305,7 +357,9 @@ def calculate(
     progress: Callable[[int], None] | None = None,
 ) -> Calculation:
     """Evaluate every policy for every employee it covers; iterate the result to run it."""
-    return Calculation(rulebook, employees, results=results, rates=rates, as_of=as_of, progress=progress)
+    return Calculation(
+        rulebook, employees, results=results, rates=rates, as_of=as_of, progress=progress
+    )
 
 
 _ = Mapping

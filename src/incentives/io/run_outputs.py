@@ -22,7 +22,18 @@ GOAL_FIELDS = ("name", "direction", "target", "actual", "weight", "attainment", 
 
 
 def rejected_row(rej: Rejection) -> list[str]:
-    return [format_cell(v) for v in (rej.file, rej.record, rej.line, rej.employee_id, rej.column, rej.value, rej.reason)]
+    return [
+        format_cell(v)
+        for v in (
+            rej.file,
+            rej.record,
+            rej.line,
+            rej.employee_id,
+            rej.column,
+            rej.value,
+            rej.reason,
+        )
+    ]
 
 
 def slot_columns(slot: Slot, max_goals: int = 0) -> list[str]:
@@ -44,7 +55,14 @@ class OutputLayout:
                 for name in (pay.name, *(n for n, _ in pay.parts)):
                     if name not in self.components:
                         self.components.append(name)
-        self.results_header = ["employee_id", "policy", "currency", "eligible", "zero_reason", *self.components]
+        self.results_header = [
+            "employee_id",
+            "policy",
+            "currency",
+            "eligible",
+            "zero_reason",
+            *self.components,
+        ]
         self.breakdown_header: list[str] = ["employee_id", "policy", "eligible"]
         index: dict[str, int] = {name: i for i, name in enumerate(self.breakdown_header)}
         self._plans: dict[str, list[tuple[int, str, list[int], int]]] = {}
@@ -64,14 +82,25 @@ class OutputLayout:
             self._pay_columns[policy.id] = [
                 (slot, 5 + self.components.index(name))
                 for pay in policy.pay
-                for name, slot in ((pay.name, pay.slot), *zip((n for n, _ in pay.parts), pay.part_slots, strict=True))
+                for name, slot in (
+                    (pay.name, pay.slot),
+                    *zip((n for n, _ in pay.parts), pay.part_slots, strict=True),
+                )
             ]
         self._width = len(self.breakdown_header)
-        self._quantum = {p.id: Decimal(1).scaleb(-p.spec.policy.breakdown_decimals) for p in rulebook.policies}
+        self._quantum = {
+            p.id: Decimal(1).scaleb(-p.spec.policy.breakdown_decimals) for p in rulebook.policies
+        }
         self._places = {p.id: p.spec.policy.breakdown_decimals for p in rulebook.policies}
 
     def results_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
-        row = [format_cell(emp.employee_id), format_cell(po.policy.id), format_cell(po.currency), "true" if po.eligible else "false", format_cell(po.zero_reason)]
+        row = [
+            format_cell(emp.employee_id),
+            format_cell(po.policy.id),
+            format_cell(po.currency),
+            "true" if po.eligible else "false",
+            format_cell(po.zero_reason),
+        ]
         row += [""] * len(self.components)
         for slot, column in self._pay_columns[po.policy.id]:
             row[column] = format_cell(po.trace[slot])
@@ -86,7 +115,7 @@ class OutputLayout:
         quantum = self._quantum[policy.id]
         places = -self._places[policy.id]
         trace = po.trace
-        for slot_index, kind, cols, goals in self._plans[policy.id]:
+        for slot_index, kind, cols, _goals in self._plans[policy.id]:
             value = trace[slot_index]
             if value is None:
                 continue

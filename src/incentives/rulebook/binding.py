@@ -72,11 +72,17 @@ def bind(
     )
 
 
-def _no_rates(amount: object, frm: object, to: object, rate_type: object, on: object) -> tuple[Decimal, tuple[object, ...]]:
+def _no_rates(
+    amount: object, frm: object, to: object, rate_type: object, on: object
+) -> tuple[Decimal, tuple[object, ...]]:
     if frm == to:
         assert isinstance(amount, Decimal | int)
         return Decimal(amount), (Decimal(1), on, rate_type)
-    raise RowError(f"no {rate_type} rate {frm}→{to} on {on}: no rates file given (--rates)", "fx", f"{frm}→{to}")
+    raise RowError(
+        f"no {rate_type} rate {frm}→{to} on {on}: no rates file given (--rates)",
+        "fx",
+        f"{frm}→{to}",
+    )
 
 
 def _error_builders(policy: CompiledPolicy) -> dict[str, Callable[..., Exception]]:
@@ -91,16 +97,28 @@ def _error_builders(policy: CompiledPolicy) -> dict[str, Callable[..., Exception
         shown = str(value)
         if rule["allowed"] is not None and value not in rule["allowed"]:
             allowed = ", ".join(str(v) for v in rule["allowed"])
-            return RowError(f"{name} '{shown}' is not one of the allowed values ({allowed})", name, shown)
-        if rule["min"] is not None and value < rule["min"]:  # type: ignore[operator]
-            return RowError(f"{name} {shown} is below its minimum {rule['min']} in policy '{policy.id}'", name, shown)
-        return RowError(f"{name} {shown} is above its maximum {rule['max']} in policy '{policy.id}'", name, shown)
+            return RowError(
+                f"{name} '{shown}' is not one of the allowed values ({allowed})", name, shown
+            )
+        if rule["min"] is not None and value < rule["min"]:
+            return RowError(
+                f"{name} {shown} is below its minimum {rule['min']} in policy '{policy.id}'",
+                name,
+                shown,
+            )
+        return RowError(
+            f"{name} {shown} is above its maximum {rule['max']} in policy '{policy.id}'",
+            name,
+            shown,
+        )
 
     def currency(name: str, value: object) -> RowError:
         return RowError(f"unknown currency code '{value}'", name, str(value))
 
     def nounit(result: str, by: str, value: object) -> RowError:
-        return RowError(f"no figures of '{result}' for {by} '{value}' in policy '{policy.id}'", by, str(value))
+        return RowError(
+            f"no figures of '{result}' for {by} '{value}' in policy '{policy.id}'", by, str(value)
+        )
 
     def negative(component: str, amount: Decimal, step: str) -> RowError:
         return RowError(
@@ -110,7 +128,9 @@ def _error_builders(policy: CompiledPolicy) -> dict[str, Callable[..., Exception
         )
 
     def population_failed(exc: Exception) -> RowError:
-        return RowError(f"population rule of policy '{policy.id}' failed: {_describe(exc)}", "population", "")
+        return RowError(
+            f"population rule of policy '{policy.id}' failed: {_describe(exc)}", "population", ""
+        )
 
     def row_failed(index: int, exc: RowError) -> RowError:
         if index < 0 or isinstance(exc, StepError):
@@ -156,7 +176,12 @@ def _describe(exc: Exception) -> str:
 class _PlanValues:
     """Plan results and plan scorecards for one run, with their globals and their record."""
 
-    def __init__(self, policy: CompiledPolicy, builtins: Mapping[str, object], figures: Mapping[tuple[str, str, str], Decimal]):
+    def __init__(
+        self,
+        policy: CompiledPolicy,
+        builtins: Mapping[str, object],
+        figures: Mapping[tuple[str, str, str], Decimal],
+    ):
         self.policy = policy
         self.spec = policy.spec
         self.builtins = builtins
@@ -173,8 +198,10 @@ class _PlanValues:
         spec = self.spec.results[name]
         units: list[str | None] = [None]
         if spec.by:
-            listed = set(spec.units or {}) | {unit for (res, unit, _f) in figures if res == name and unit}
-            units = sorted(listed)
+            listed = set(spec.units or {}) | {
+                unit for (res, unit, _f) in figures if res == name and unit
+            }
+            units[:] = sorted(listed)
         per_unit: dict[str | None, tuple[Any, ...]] = {}
         record: dict[str, Any] = {}
         for unit in units:
@@ -182,21 +209,35 @@ class _PlanValues:
             values: dict[str, Decimal | None] = {}
             for field in ("threshold", "target", "maximum", "actual"):
                 given = figures.get((name, unit or "", field))
-                values[field] = given if given is not None else (getattr(base, field) if base is not None else None)
-            actual, threshold, target, maximum = (values[f] for f in ("actual", "threshold", "target", "maximum"))
+                values[field] = (
+                    given
+                    if given is not None
+                    else (getattr(base, field) if base is not None else None)
+                )
+            actual, threshold, target, maximum = (
+                values[f] for f in ("actual", "threshold", "target", "maximum")
+            )
             where = f"result '{name}'" + (f" for {spec.by} '{unit}'" if unit else "")
             if actual is None:
-                raise OptionsError(f"policy '{self.policy.id}': {where} has no actual; give it in the policy or in --results")
+                raise OptionsError(
+                    f"policy '{self.policy.id}': {where} has no actual; give it in the policy or in --results"
+                )
             lower = threshold is not None and target is not None and threshold > target
             att = attainment(actual, target, lower) if target else None
             payout = computed = None
             if spec.payout is not None:
                 assert threshold is not None and target is not None and maximum is not None
-                points = [(threshold, spec.payout[0]), (target, spec.payout[1]), (maximum, spec.payout[2])]
+                points = [
+                    (threshold, spec.payout[0]),
+                    (target, spec.payout[1]),
+                    (maximum, spec.payout[2]),
+                ]
                 try:
                     curve = compile_curve(name, CurveSpec(points=points))
                 except ValueError as exc:
-                    raise OptionsError(f"policy '{self.policy.id}': {where}: threshold, target and maximum must be in order ({exc})") from None
+                    raise OptionsError(
+                        f"policy '{self.policy.id}': {where}: threshold, target and maximum must be in order ({exc})"
+                    ) from None
                 payout = computed = curve(actual)[0]
             if spec.override is not None:
                 payout = spec.override.payout
@@ -239,7 +280,9 @@ class _PlanValues:
             consts[key] = value
             return key
 
-        source = expr.to_python(lambda n: f"N_{n}", lambda site, args: f"T_{site.name}({', '.join(args)})[0]", const)
+        source = expr.to_python(
+            lambda n: f"N_{n}", lambda site, args: f"T_{site.name}({', '.join(args)})[0]", const
+        )
         return eval(source, {**ns, **consts})  # a formula validated by the compiler's allow-list
 
     def _scorecard(self, name: str) -> None:
@@ -266,7 +309,9 @@ class _PlanValues:
         else:
             self.globals[f"SC_{name}"] = table[None]
 
-    def _items(self, items: list[ScorecardItemSpec], ns: Mapping[str, Any], normalise: bool) -> tuple[Decimal, list[dict[str, Any]]]:
+    def _items(
+        self, items: list[ScorecardItemSpec], ns: Mapping[str, Any], normalise: bool
+    ) -> tuple[Decimal, list[dict[str, Any]]]:
         total = _ZERO
         weights = _ZERO
         detail: list[dict[str, Any]] = []
@@ -296,7 +341,9 @@ class _PlanValues:
             total = total / weights
         return total, detail
 
-    def _gates(self, gates: list[GateSpec], score: Decimal, ns: Mapping[str, Any]) -> tuple[Decimal, list[dict[str, Any]]]:
+    def _gates(
+        self, gates: list[GateSpec], score: Decimal, ns: Mapping[str, Any]
+    ) -> tuple[Decimal, list[dict[str, Any]]]:
         applied: list[dict[str, Any]] = []
         for gate in gates:
             hit = bool(self._eval(gate.when, ns))
@@ -307,7 +354,17 @@ class _PlanValues:
                     score = min(score, self._eval(str(gate.value), ns))
                 else:
                     score = self._eval(str(gate.value), ns)
-            applied.append({"name": gate.name, "when": gate.when, "outcome": gate.outcome, "value": gate.value, "applied": hit, "reason": gate.reason, "score_after": score})
+            applied.append(
+                {
+                    "name": gate.name,
+                    "when": gate.when,
+                    "outcome": gate.outcome,
+                    "value": gate.value,
+                    "applied": hit,
+                    "reason": gate.reason,
+                    "score_after": score,
+                }
+            )
         return score, applied
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from incentives.errors import Problem
-from incentives.expr import BUILTINS, CallSite, Expression, ExpressionError, compile_expression
+from incentives.expr import CallSite, Expression, ExpressionError, compile_expression
 from incentives.rulebook.curves import compile_curve, compile_tiers
 from incentives.rulebook.fields import FieldDef
 from incentives.rulebook.policy import AggregateDef, CompiledPolicy, PayDef, Slot
@@ -26,7 +26,14 @@ from incentives.rulebook.yamlsource import SourceDoc, dotted
 
 __all__ = ["BUILTIN_NAMES", "RESULT_SUFFIXES", "compile_policy"]
 
-BUILTIN_NAMES = ("period_start", "period_end", "payout_date", "effective_from", "effective_to", "as_of")
+BUILTIN_NAMES = (
+    "period_start",
+    "period_end",
+    "payout_date",
+    "effective_from",
+    "effective_to",
+    "as_of",
+)
 RESULT_SUFFIXES = ("", "_threshold", "_target", "_maximum", "_attainment", "_payout")
 
 Path_ = tuple[str | int, ...]
@@ -53,16 +60,24 @@ class _Policy:
 
     # -- problems and names -------------------------------------------------------------
     def problem(self, path: Path_, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.doc.file, self.doc.line_of(path), dotted(path), message, hint))
+        self.problems.append(
+            Problem(self.doc.file, self.doc.line_of(path), dotted(path), message, hint)
+        )
 
     def line(self, path: Path_) -> int | None:
         return self.doc.line_of(path)
 
     def declare(self, name: str, kind: str, path: Path_) -> None:
         if name in self.kinds:
-            self.problem(path, f"'{name}' is already declared (as {self.kinds[name]})", "names are shared by all sections")
+            self.problem(
+                path,
+                f"'{name}' is already declared (as {self.kinds[name]})",
+                "names are shared by all sections",
+            )
         elif not name.isidentifier() or not name.islower() or name.startswith("_"):
-            self.problem(path, f"'{name}' is not a valid name", "use lower case letters, digits and _")
+            self.problem(
+                path, f"'{name}' is not a valid name", "use lower case letters, digits and _"
+            )
         else:
             self.kinds[name] = kind
 
@@ -84,7 +99,9 @@ class _Policy:
             return None
 
 
-def compile_policy(doc: SourceDoc, spec: PolicyFile, fields: dict[str, FieldDef], sha: str) -> CompiledPolicy | list[Problem]:
+def compile_policy(
+    doc: SourceDoc, spec: PolicyFile, fields: dict[str, FieldDef], sha: str
+) -> CompiledPolicy | list[Problem]:
     """Compile one validated policy; returns the problems instead when there are any."""
     state = _Policy(doc, spec, fields, sha)
     return _Compiler(state).run()
@@ -111,7 +128,11 @@ class _Compiler:
                 if result.by:
                     p.unit_results[name + suffix] = name
             if result.by and result.by not in spec.inputs:
-                p.problem(("results", name, "by"), f"'{result.by}' is not an input of this policy", "declare it under inputs")
+                p.problem(
+                    ("results", name, "by"),
+                    f"'{result.by}' is not an input of this policy",
+                    "declare it under inputs",
+                )
             if result.payout is None:
                 continue
             self._check_result_figures(name)
@@ -121,13 +142,21 @@ class _Compiler:
         for name in spec.steps:
             p.declare(name, "step", ("steps", name))
         if spec.policy.currency not in spec.inputs:
-            p.problem(("policy", "currency"), f"'{spec.policy.currency}' is not an input of this policy", "name the input holding each employee's currency")
+            p.problem(
+                ("policy", "currency"),
+                f"'{spec.policy.currency}' is not an input of this policy",
+                "name the input holding each employee's currency",
+            )
         self._compile_scorecards()
         return self._generate()
 
     def _check_result_figures(self, name: str) -> None:
         result = self.spec.results[name]
-        sets = [("results", name)] if not result.units else [("results", name, "units", u) for u in result.units]
+        sets = (
+            [("results", name)]
+            if not result.units
+            else [("results", name, "units", u) for u in result.units]
+        )
         for path in sets:
             figures = result if not result.units else result.units[str(path[-1])]
             for field in ("threshold", "target", "maximum"):
@@ -159,28 +188,38 @@ class _Compiler:
             if card.scope == "employee":
                 curve = p.lookups.get(card.curve or "")
                 if curve is None or type(curve).__name__ != "Curve":
-                    self._unknown(path + ("curve",), card.curve or "", "curve", self.spec.curves)
+                    self._unknown((*path, "curve"), card.curve or "", "curve", self.spec.curves)
                     continue
                 p.scorecards[name] = EmployeeScorecard(name, curve, card.max_goals, card.normalise)
                 continue
-            self._check_items(card.items or [], path + ("items",), card.normalise)
+            self._check_items(card.items or [], (*path, "items"), card.normalise)
 
     def _check_items(self, items: list[ScorecardItemSpec], path: Path_, normalise: bool) -> None:
         total = sum((item.weight for item in items), Decimal(0))
         if not normalise and total != 1:
-            self.p.problem(path, f"weights sum to {total * 100:f}%, not 100%", "fix the weights or set normalise: true")
+            self.p.problem(
+                path,
+                f"weights sum to {total * 100:f}%, not 100%",
+                "fix the weights or set normalise: true",
+            )
         for index, item in enumerate(items):
             item_path = (*path, index)
             if item.items is not None:
-                self._check_items(item.items, item_path + ("items",), normalise)
+                self._check_items(item.items, (*item_path, "items"), normalise)
             else:
                 result = self.spec.results.get(item.result or "")
                 if result is None:
-                    self._unknown(item_path + ("result",), item.result or "", "result", self.spec.results)
+                    self._unknown(
+                        (*item_path, "result"), item.result or "", "result", self.spec.results
+                    )
                 elif item.curve is None and result.payout is None:
-                    self.p.problem(item_path, f"result '{item.result}' has no payout curve", "give the result 'payout:' or the item 'curve:'")
+                    self.p.problem(
+                        item_path,
+                        f"result '{item.result}' has no payout curve",
+                        "give the result 'payout:' or the item 'curve:'",
+                    )
                 if item.curve is not None and item.curve not in self.spec.curves:
-                    self._unknown(item_path + ("curve",), item.curve, "curve", self.spec.curves)
+                    self._unknown((*item_path, "curve"), item.curve, "curve", self.spec.curves)
             for g, gate in enumerate(item.gates):
                 self._plan_expr(gate.when, (*item_path, "gates", g, "when"))
                 if gate.value is not None:
@@ -194,7 +233,11 @@ class _Compiler:
 
     def _unknown(self, path: Path_, name: str, what: str, known: Iterable[str]) -> None:
         close = difflib.get_close_matches(name, list(known), n=1)
-        self.p.problem(path, f"unknown {what} '{name}'", f"did you mean '{close[0]}'?" if close else f"declare it under {what}s")
+        self.p.problem(
+            path,
+            f"unknown {what} '{name}'",
+            f"did you mean '{close[0]}'?" if close else f"declare it under {what}s",
+        )
 
     # -- code generation ----------------------------------------------------------------------
     def employee_names(self) -> list[str]:
@@ -270,7 +313,9 @@ class _Compiler:
         try:
             return self.p.const(parse_iso_date(text))
         except ValueError as exc:
-            self.p.problem(("policy", "fx", "date"), str(exc), "a date or one of " + ", ".join(BUILTIN_NAMES))
+            self.p.problem(
+                ("policy", "fx", "date"), str(exc), "a date or one of " + ", ".join(BUILTIN_NAMES)
+            )
             return "B_period_end"
 
     def emit(self, line: str, depth: int = 2) -> None:
@@ -290,12 +335,18 @@ class _Compiler:
         emp_names = self.employee_names()
 
         # population
-        pop = p.expression(spec.policy.population, ("policy", "population"), inputs + list(BUILTIN_NAMES))
+        pop = p.expression(
+            spec.policy.population, ("policy", "population"), inputs + list(BUILTIN_NAMES)
+        )
         # eligibility
         elig: list[tuple[Expression | None, int]] = []
         for i, rule in enumerate(spec.eligibility):
             p.declare(rule.name, "eligibility", ("eligibility", i, "name"))
-            allowed = [n for n, k in p.kinds.items() if k in ("input", "builtin", "parameter", "result", "plan")]
+            allowed = [
+                n
+                for n, k in p.kinds.items()
+                if k in ("input", "builtin", "parameter", "result", "plan")
+            ]
             elig.append((p.expression(rule.rule, ("eligibility", i, "rule"), allowed), i))
         # steps
         exprs: dict[str, list[tuple[str, Expression | None, Path_]]] = {}
@@ -307,7 +358,9 @@ class _Compiler:
                 self._unknown(("pay", c, "step"), comp.step, "step", spec.steps)
             shares = sum((part.share or Decimal(0) for part in comp.split), Decimal(0))
             if shares > 1:
-                p.problem(("pay", c, "split"), f"split shares add up to {shares * 100:f}%, more than 100%")
+                p.problem(
+                    ("pay", c, "split"), f"split shares add up to {shares * 100:f}%, more than 100%"
+                )
             for s, part in enumerate(comp.split):
                 p.declare(part.name, "pay component", ("pay", c, "split", s, "name"))
         order = self._order(exprs)
@@ -329,14 +382,27 @@ class _Compiler:
                 default = spec.inputs[name].default
                 if default is not None:
                     out.append(f"        if v_{name} is None: v_{name} = D_{name}")
-        out.append(f"        return bool({self.render(pop, 'population', ('policy', 'population'))})" if pop else "        return True")
+        out.append(
+            f"        return bool({self.render(pop, 'population', ('policy', 'population'))})"
+            if pop
+            else "        return True"
+        )
         out.append("    except Exception as _e:")
         out.append("        raise POPFAIL(_e) from None")
         out.append("")
 
         # slots: inputs, eligibility
         for name in inputs:
-            self.add_slot(Slot(name, "input", _input_type(spec.inputs[name].type), name, p.line(("inputs", name))), f"v_{name}")
+            self.add_slot(
+                Slot(
+                    name,
+                    "input",
+                    _input_type(spec.inputs[name].type),
+                    name,
+                    p.line(("inputs", name)),
+                ),
+                f"v_{name}",
+            )
         elig_lines: list[str] = []
         elig_slots: list[int] = []
         for expr, i in elig:
@@ -347,7 +413,21 @@ class _Compiler:
             code = self.render(expr, rule.name, ("eligibility", i, "rule"))
             elig_lines.append(f"_s = {label}")
             elig_lines.append(f"e{i} = bool({code})")
-            elig_slots.append(self.add_slot(Slot(f"eligible.{rule.name}", "eligibility", "boolean", rule.name, p.line(("eligibility", i)), text=rule.rule, reads=tuple(sorted(expr.names)), reason=rule.reason), f"e{i}"))
+            elig_slots.append(
+                self.add_slot(
+                    Slot(
+                        f"eligible.{rule.name}",
+                        "eligibility",
+                        "boolean",
+                        rule.name,
+                        p.line(("eligibility", i)),
+                        text=rule.rule,
+                        reads=tuple(sorted(expr.names)),
+                        reason=rule.reason,
+                    ),
+                    f"e{i}",
+                )
+            )
             for slot, sexpr, _ in self.calls:
                 self.add_slot(slot, sexpr)
         n_pre_slots = len(p.slots)
@@ -356,7 +436,9 @@ class _Compiler:
         step_code: dict[str, list[str]] = {}
         zero_gates: list[int] = []
         for name in order:
-            step_code[name] = self._step_code(name, spec.steps.get(name), exprs.get(name, []), zero_gates)
+            step_code[name] = self._step_code(
+                name, spec.steps.get(name), exprs.get(name, []), zero_gates
+            )
         # pay
         pay_defs, pay_lines = self._pay_code()
         nsites = p.sites
@@ -364,7 +446,9 @@ class _Compiler:
         def function(fname: str, steps: list[str], tail: list[str], early: str) -> list[str]:
             lines = [f"def {fname}(c, G):", "    _s = -1"]
             if nsites:
-                lines.append("    " + " = ".join([f"a{i} = c{i}" for i in range(nsites)]) + " = None")
+                lines.append(
+                    "    " + " = ".join([f"a{i} = c{i}" for i in range(nsites)]) + " = None"
+                )
             lines.append("    try:")
             lines += ["        " + line for line in prelude]
             lines += ["        " + line for line in elig_lines]
@@ -390,19 +474,28 @@ class _Compiler:
                 ineligible.append("_zero_pay")
             else:
                 ineligible.append("None")
-        out += function("evaluate", order, [*pay_lines, "return (" + ", ".join(exprs_all) + ",)"], "(" + ", ".join(ineligible) + ",)")
+        out += function(
+            "evaluate",
+            order,
+            [*pay_lines, "return (" + ", ".join(exprs_all) + ",)"],
+            "(" + ", ".join(ineligible) + ",)",
+        )
         aggregates = tuple(
-            AggregateDef(n, str(s.aggregate), str(s.of), s.by) for n, s in spec.steps.items() if s.aggregate
+            AggregateDef(n, str(s.aggregate), str(s.of), s.by)
+            for n, s in spec.steps.items()
+            if s.aggregate
         )
         if aggregates:
             needed = self._closure([a.of for a in aggregates], exprs)
             keys = ", ".join(f"({'v_' + a.by if a.by else 'None'}, v_{a.of})" for a in aggregates)
-            out += function("stage1", [n for n in order if n in needed], [f"return ({keys},)"], "None")
+            out += function(
+                "stage1", [n for n in order if n in needed], [f"return ({keys},)"], "None"
+            )
         else:
             out += ["def stage1(c, G):", "    return None", ""]
         source = "\n".join(out)
         try:
-            code = compile(source, f"<policy {spec.policy.id}>", "exec")
+            code_obj = compile(source, f"<policy {spec.policy.id}>", "exec")
         except SyntaxError as exc:  # pragma: no cover - a compiler bug, not a user error
             raise AssertionError(f"generated code does not compile: {exc}\n{source}") from exc
         globals_ = {
@@ -418,7 +511,7 @@ class _Compiler:
             input_names=tuple(inputs),
             slots=tuple(p.slots),
             source=source,
-            code=code,
+            code=code_obj,
             lookups=dict(p.lookups),
             scorecards=dict(p.scorecards),
             parameters=dict(spec.parameters),
@@ -432,7 +525,9 @@ class _Compiler:
         )
 
     def _label(self, label: str, reads: Iterable[str]) -> int:
-        self.labels.append((label, tuple(sorted(n for n in reads if self.p.kinds.get(n) != "lookup"))))
+        self.labels.append(
+            (label, tuple(sorted(n for n in reads if self.p.kinds.get(n) != "lookup")))
+        )
         return len(self.labels) - 1
 
     def _input_rules(self, constants: dict[str, object]) -> dict[str, dict[str, object]]:
@@ -476,7 +571,9 @@ class _Compiler:
             if field.allowed is not None:
                 checks.append(f"v_{name} not in AL_{name}")
             if checks:
-                lines.append(f"if v_{name} is not None and ({' or '.join(checks)}): raise BOUNDS({name!r}, v_{name})")
+                lines.append(
+                    f"if v_{name} is not None and ({' or '.join(checks)}): raise BOUNDS({name!r}, v_{name})"
+                )
         cur = spec.policy.currency
         lines.append(f"_mu = MU.get(v_{cur})")
         lines.append(f"if _mu is None: raise CURRENCY({cur!r}, v_{cur})")
@@ -499,7 +596,9 @@ class _Compiler:
                 lines.append(f"v_{name} = _u")
         return lines
 
-    def _step_exprs(self, name: str, step: StepSpec, allowed: list[str]) -> list[tuple[str, Expression | None, Path_]]:
+    def _step_exprs(
+        self, name: str, step: StepSpec, allowed: list[str]
+    ) -> list[tuple[str, Expression | None, Path_]]:
         p = self.p
         base: Path_ = ("steps", name)
         found: list[tuple[str, Expression | None, Path_]] = []
@@ -508,7 +607,11 @@ class _Compiler:
             found.append((role, p.expression(text, path, allowed), path))
 
         if step.formula is not None:
-            add("formula", step.formula, (*base, "formula") if p.doc.lines.get((*base, "formula")) else base)
+            add(
+                "formula",
+                step.formula,
+                (*base, "formula") if p.doc.lines.get((*base, "formula")) else base,
+            )
         for v, variant in enumerate(step.variants or []):
             if variant.when is not None:
                 add(f"when{v}", variant.when, (*base, "variants", v, "when"))
@@ -530,7 +633,9 @@ class _Compiler:
             add("cap", step.cap, (*base, "cap"))
         return found
 
-    def _deps(self, name: str, exprs: dict[str, list[tuple[str, Expression | None, Path_]]]) -> list[str]:
+    def _deps(
+        self, name: str, exprs: dict[str, list[tuple[str, Expression | None, Path_]]]
+    ) -> list[str]:
         step = self.spec.steps[name]
         deps: set[str] = set()
         for _, expr, _ in exprs.get(name, []):
@@ -552,8 +657,12 @@ class _Compiler:
             if state.get(node) == 2:
                 return
             if state.get(node) == 1:
-                cycle = stack[stack.index(node):] + [node]
-                self.p.problem(("steps", node), "steps depend on each other in a cycle: " + " → ".join(cycle), "break the cycle")
+                cycle = [*stack[stack.index(node) :], node]
+                self.p.problem(
+                    ("steps", node),
+                    "steps depend on each other in a cycle: " + " → ".join(cycle),
+                    "break the cycle",
+                )
                 return
             state[node] = 1
             stack.append(node)
@@ -570,10 +679,15 @@ class _Compiler:
             if step.aggregate and step.of in self.spec.steps:
                 for dep in self._closure([str(step.of)], exprs):
                     if dep in self.spec.steps and self.spec.steps[dep].aggregate:
-                        self.p.problem(("steps", name, "of"), f"an aggregate cannot read another aggregate ('{dep}')")
+                        self.p.problem(
+                            ("steps", name, "of"),
+                            f"an aggregate cannot read another aggregate ('{dep}')",
+                        )
         return order
 
-    def _closure(self, roots: list[str], exprs: dict[str, list[tuple[str, Expression | None, Path_]]]) -> set[str]:
+    def _closure(
+        self, roots: list[str], exprs: dict[str, list[tuple[str, Expression | None, Path_]]]
+    ) -> set[str]:
         seen: set[str] = set()
         todo = list(roots)
         while todo:
@@ -585,12 +699,38 @@ class _Compiler:
                 todo += self._deps(node, exprs)
         return seen
 
-    def _step_code(self, name: str, step: StepSpec | None, exprs: list[tuple[str, Expression | None, Path_]], zero_gates: list[int]) -> list[str]:
+    def _step_code(
+        self,
+        name: str,
+        step: StepSpec | None,
+        exprs: list[tuple[str, Expression | None, Path_]],
+        zero_gates: list[int],
+    ) -> list[str]:
         p = self.p
         if step is None or name in p.scorecards:  # an employee scorecard used as a node
             label = self._label(f"scorecard '{name}'", ())
-            self.add_slot(Slot(name, "step", "percent", name, p.line(("scorecards", name)), text=f"scorecard {name}"), f"v_{name}")
-            self.add_slot(Slot(f"{name}.goals", "goals", "percent", name, p.line(("scorecards", name)), width=7 * p.scorecards[name].max_goals), f"g_{name}")
+            self.add_slot(
+                Slot(
+                    name,
+                    "step",
+                    "percent",
+                    name,
+                    p.line(("scorecards", name)),
+                    text=f"scorecard {name}",
+                ),
+                f"v_{name}",
+            )
+            self.add_slot(
+                Slot(
+                    f"{name}.goals",
+                    "goals",
+                    "percent",
+                    name,
+                    p.line(("scorecards", name)),
+                    width=7 * p.scorecards[name].max_goals,
+                ),
+                f"g_{name}",
+            )
             return [f"_s = {label}", f"v_{name}, g_{name} = S_{name}(G)"]
         base: Path_ = ("steps", name)
         by_role = {role: (expr, path) for role, expr, path in exprs}
@@ -619,8 +759,18 @@ class _Compiler:
                     lines.append("else:" if v else "if True:")
                 lines.append(f"    vi_{name} = {v}")
                 lines.append(f"    {target} = {r(f'variant{v}')}")
-            text = " | ".join(f"when {v.when}: {v.formula}" if v.when else f"otherwise: {v.formula}" for v in step.variants)
-            variant_slot = Slot(f"{name}.variant", "variant", "integer", name, p.line((*base, "variants")), text=text)
+            text = " | ".join(
+                f"when {v.when}: {v.formula}" if v.when else f"otherwise: {v.formula}"
+                for v in step.variants
+            )
+            variant_slot = Slot(
+                f"{name}.variant",
+                "variant",
+                "integer",
+                name,
+                p.line((*base, "variants")),
+                text=text,
+            )
         else:
             key = f"v_{step.by}" if step.by else "None"
             lines.append(f"{target} = A_{name}[{key}]")
@@ -629,7 +779,9 @@ class _Compiler:
         if variant_slot is not None:
             self.add_slot(variant_slot, f"vi_{name}")
         if post:
-            self.add_slot(Slot(f"{name}.raw", "raw", step.type, name, slot_line, text=text), f"r_{name}")
+            self.add_slot(
+                Slot(f"{name}.raw", "raw", step.type, name, slot_line, text=text), f"r_{name}"
+            )
             lines.append(f"x = r_{name}")
             for g, gate in enumerate(step.gates):
                 lines.append(f"gt_{name}_{g} = bool({r(f'gate{g}')})")
@@ -640,9 +792,9 @@ class _Compiler:
                 else:
                     action = f"x = {r(f'gatevalue{g}')}"
                 lines.append(f"if gt_{name}_{g}: {action}")
-                slot = self.add_slot(self._gate_slot(name, g, gate), f"gt_{name}_{g}")
+                gate_index = self.add_slot(self._gate_slot(name, g, gate), f"gt_{name}_{g}")
                 if gate.outcome == "zero":
-                    zero_gates.append(slot)
+                    zero_gates.append(gate_index)
             if step.floor is not None:
                 lines.append(f"x = max(x, {r('floor')})")
             if step.cap is not None:
@@ -655,14 +807,31 @@ class _Compiler:
         for slot, sexpr, _ in self.calls:
             self.add_slot(slot, sexpr)
         self.add_slot(
-            Slot(name, "step", step.type, name, slot_line, text=text, reads=tuple(sorted(n for n in reads if p.kinds.get(n) != "lookup"))),
+            Slot(
+                name,
+                "step",
+                step.type,
+                name,
+                slot_line,
+                text=text,
+                reads=tuple(sorted(n for n in reads if p.kinds.get(n) != "lookup")),
+            ),
             f"v_{name}",
         )
         return lines
 
     def _gate_slot(self, owner: str, index: int, gate: GateSpec) -> Slot:
         label = gate.name or f"gate{index + 1}"
-        return Slot(f"{owner}.gate.{label}", "gate", "boolean", owner, self.p.line(("steps", owner, "gates", index)), text=gate.when, reason=gate.reason, outcome=gate.outcome if gate.value is None else f"{gate.outcome} {gate.value}")
+        return Slot(
+            f"{owner}.gate.{label}",
+            "gate",
+            "boolean",
+            owner,
+            self.p.line(("steps", owner, "gates", index)),
+            text=gate.when,
+            reason=gate.reason,
+            outcome=gate.outcome if gate.value is None else f"{gate.outcome} {gate.value}",
+        )
 
     def _pay_code(self) -> tuple[list[PayDef], list[str]]:
         p = self.p
@@ -688,25 +857,68 @@ class _Compiler:
                     expr = p.expression(part.above, (*base, "split", s, "above"), allowed)
                     if expr is None:
                         continue
-                    lines.append(f"_l = F_round_to({self.render(expr, comp.name, (*base, 'split', s))}, {step_}, {mode})")
+                    lines.append(
+                        f"_l = F_round_to({self.render(expr, comp.name, (*base, 'split', s))}, {step_}, {mode})"
+                    )
                     lines.append(f"{var} = pt{c} - _l if pt{c} > _l else _zero_pay")
                 else:
-                    lines.append(f"{var} = F_round_to(pt{c} * {p.const(part.share)}, {step_}, {mode})")
+                    lines.append(
+                        f"{var} = F_round_to(pt{c} * {p.const(part.share)}, {step_}, {mode})"
+                    )
                 parts.append(var)
             lines.append(f"pm{c} = pt{c}" + "".join(f" - {v}" for v in parts))
             line = p.line(base)
-            main = self.add_slot(Slot(f"pay.{comp.name}", "pay", "money", comp.name, line, text=comp.step, reason=comp.pay_code), f"pm{c}")
+            main = self.add_slot(
+                Slot(
+                    f"pay.{comp.name}",
+                    "pay",
+                    "money",
+                    comp.name,
+                    line,
+                    text=comp.step,
+                    reason=comp.pay_code,
+                ),
+                f"pm{c}",
+            )
             for s, part in enumerate(comp.split):
                 part_slots.append(
                     self.add_slot(
-                        Slot(f"pay.{part.name}", "pay", "money", comp.name, p.line((*base, "split", s)), text=part.above or f"{part.share} share", reason=part.pay_code),
+                        Slot(
+                            f"pay.{part.name}",
+                            "pay",
+                            "money",
+                            comp.name,
+                            p.line((*base, "split", s)),
+                            text=part.above or f"{part.share} share",
+                            reason=part.pay_code,
+                        ),
                         f"pp{c}_{s}",
                     )
                 )
-            total = self.add_slot(Slot(f"pay.{comp.name}.total", "pay", "money", comp.name, line, text=f"round({comp.step})"), f"pt{c}")
+            total = self.add_slot(
+                Slot(
+                    f"pay.{comp.name}.total",
+                    "pay",
+                    "money",
+                    comp.name,
+                    line,
+                    text=f"round({comp.step})",
+                ),
+                f"pt{c}",
+            )
             for slot, sexpr, _ in self.calls:
                 self.add_slot(slot, sexpr)
-            defs.append(PayDef(comp.name, comp.pay_code, comp.step, tuple((pt.name, pt.pay_code) for pt in comp.split), main, tuple(part_slots), total))
+            defs.append(
+                PayDef(
+                    comp.name,
+                    comp.pay_code,
+                    comp.step,
+                    tuple((pt.name, pt.pay_code) for pt in comp.split),
+                    main,
+                    tuple(part_slots),
+                    total,
+                )
+            )
         return defs, lines
 
 

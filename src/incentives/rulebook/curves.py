@@ -302,8 +302,10 @@ class Tiers:
         if detail < 0:
             return head + f"0 (below the first band, from {format_value(self.starts[0])})"
         if not self.cumulative:
-            return head + f"{format_value(x)} × {format_value(self.rates[detail], 'percent')}" + (
-                f" = {format_value(value)}"
+            return (
+                head
+                + f"{format_value(x)} × {format_value(self.rates[detail], 'percent')}"
+                + (f" = {format_value(value)}")
             )
         parts = []
         for j in range(detail + 1):

@@ -153,7 +153,9 @@ def rating_converter(
         try:
             number = value if isinstance(value, Decimal) else parse_number(str(value).strip())
         except ValueError:
-            raise ValueError(f"unknown rating '{value}' on scale '{scale}' ({low} to {high})") from None
+            raise ValueError(
+                f"unknown rating '{value}' on scale '{scale}' ({low} to {high})"
+            ) from None
         if not (low <= number <= high) or (number - low) % step != 0:
             raise ValueError(
                 f"rating {value} is not on scale '{scale}' ({low} to {high} in steps of {step})"

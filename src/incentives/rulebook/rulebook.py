@@ -1,8 +1,8 @@
 """Loading a folder of policy files into an immutable `Rulebook`, and deriving variants of it.
 
-    load_rules(path) -> Rulebook     load → validate (every problem, one report) → compile
-    rulebook.with_overrides(...)     a variant with parameters, table cells or curve points
-                                     changed, sharing everything else (no re-reading, no re-parsing)
+load_rules(path) -> Rulebook     load → validate (every problem, one report) → compile
+rulebook.with_overrides(...)     a variant with parameters, table cells or curve points
+                                 changed, sharing everything else (no re-reading, no re-parsing)
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ class Rulebook:
         for policy in self.policies:
             if policy.id == policy_id:
                 return policy
-        raise OptionsError(f"no policy '{policy_id}' (policies: {', '.join(p.id for p in self.policies)})")
+        raise OptionsError(
+            f"no policy '{policy_id}' (policies: {', '.join(p.id for p in self.policies)})"
+        )
 
     def with_overrides(
         self,
@@ -84,17 +86,23 @@ class Rulebook:
                 for i in index[:-1]:
                     target = target[i]
                 target[index[-1]] = Decimal(value)
-            lookups[name] = _rebuild(compile_table, name, spec.model_copy(update={"values": values}))
+            lookups[name] = _rebuild(
+                compile_table, name, spec.model_copy(update={"values": values})
+            )
         for name, points in (curve_points or {}).items():
             cspec = policy.spec.curves.get(name)
             if cspec is None:
                 raise OptionsError(_unknown("curve", name, policy.spec.curves))
             new_points = list(cspec.points)
-            for index, point in points.items():
-                new_points[index] = (Decimal(point[0]), Decimal(point[1]))
-            lookups[name] = _rebuild(compile_curve, name, cspec.model_copy(update={"points": new_points}))
+            for position, point in points.items():
+                new_points[position] = (Decimal(point[0]), Decimal(point[1]))
+            lookups[name] = _rebuild(
+                compile_curve, name, cspec.model_copy(update={"points": new_points})
+            )
         changed = attrs.evolve(policy, parameters=new_params, lookups=lookups)
-        return attrs.evolve(self, policies=tuple(changed if p is policy else p for p in self.policies))
+        return attrs.evolve(
+            self, policies=tuple(changed if p is policy else p for p in self.policies)
+        )
 
 
 def _deep_list(values: Any) -> Any:
@@ -123,7 +131,9 @@ def load_rules(path: str | Path) -> Rulebook:
     if root.is_dir():
         files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
         if not files:
-            raise PolicyError([Problem(str(root), None, "", "no policy files (*.yaml) in this folder")])
+            raise PolicyError(
+                [Problem(str(root), None, "", "no policy files (*.yaml) in this folder")]
+            )
     elif root.is_file():
         files = [root]
     else:
@@ -138,7 +148,9 @@ def load_rules(path: str | Path) -> Rulebook:
             continue
         sha = hashlib.sha256(file.read_bytes()).hexdigest()
         if not isinstance(doc.data, dict):
-            problems.append(Problem(doc.file, 1, "", "a policy file is a mapping with a 'policy:' header"))
+            problems.append(
+                Problem(doc.file, 1, "", "a policy file is a mapping with a 'policy:' header")
+            )
             continue
         try:
             loaded.append((doc, schema.PolicyFile.model_validate(doc.data), sha))
@@ -149,7 +161,14 @@ def load_rules(path: str | Path) -> Rulebook:
     seen: dict[str, str] = {}
     for doc, spec, sha in loaded:
         if spec.policy.id in seen:
-            problems.append(Problem(doc.file, doc.line_of(("policy", "id")), "policy.id", f"policy id '{spec.policy.id}' is also used by {seen[spec.policy.id]}"))
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.line_of(("policy", "id")),
+                    "policy.id",
+                    f"policy id '{spec.policy.id}' is also used by {seen[spec.policy.id]}",
+                )
+            )
         seen[spec.policy.id] = doc.file
         compiled = compile_policy(doc, spec, fields, sha)
         if isinstance(compiled, list):
@@ -161,7 +180,9 @@ def load_rules(path: str | Path) -> Rulebook:
     return Rulebook(policies=tuple(policies), fields=tuple(fields[name] for name in sorted(fields)))
 
 
-def _field_registry(loaded: Sequence[tuple[SourceDoc, schema.PolicyFile, str]], problems: list[Problem]) -> dict[str, FieldDef]:
+def _field_registry(
+    loaded: Sequence[tuple[SourceDoc, schema.PolicyFile, str]], problems: list[Problem]
+) -> dict[str, FieldDef]:
     fields: dict[str, FieldDef] = {}
     for doc, spec, _ in loaded:
         for name, field in spec.inputs.items():
@@ -170,21 +191,49 @@ def _field_registry(loaded: Sequence[tuple[SourceDoc, schema.PolicyFile, str]], 
             if field.type == "rating":
                 scale = spec.rating_scales.get(str(field.scale))
                 if scale is None:
-                    problems.append(Problem(doc.file, doc.line_of((*path, "scale")), dotted((*path, "scale")), f"unknown rating scale '{field.scale}'", _hint(str(field.scale), spec.rating_scales)))
+                    problems.append(
+                        Problem(
+                            doc.file,
+                            doc.line_of((*path, "scale")),
+                            dotted((*path, "scale")),
+                            f"unknown rating scale '{field.scale}'",
+                            _hint(str(field.scale), spec.rating_scales),
+                        )
+                    )
                     continue
-                scale_key = repr(sorted((scale.labels or {}).items())) + f"{scale.min}/{scale.max}/{scale.step}"
-                convert = rating_converter(str(field.scale), scale.labels, scale.min, scale.max, scale.step)
+                scale_key = (
+                    repr(sorted((scale.labels or {}).items()))
+                    + f"{scale.min}/{scale.max}/{scale.step}"
+                )
+                convert = rating_converter(
+                    str(field.scale), scale.labels, scale.min, scale.max, scale.step
+                )
             else:
                 convert = make_converter(field.type)
             known = fields.get(name)
             if known is None:
                 fields[name] = FieldDef(name, field.type, scale_key, convert, (spec.policy.id,))
             elif known.type != field.type or known.scale != scale_key:
-                problems.append(Problem(doc.file, doc.line_of(path), dotted(path), f"input '{name}' is a {field.type} here but a {known.type} in policy {known.declared_by[0]}", "one roster column has one type (and one rating scale) in every policy"))
+                problems.append(
+                    Problem(
+                        doc.file,
+                        doc.line_of(path),
+                        dotted(path),
+                        f"input '{name}' is a {field.type} here but a {known.type} in policy {known.declared_by[0]}",
+                        "one roster column has one type (and one rating scale) in every policy",
+                    )
+                )
             else:
                 fields[name] = attrs.evolve(known, declared_by=(*known.declared_by, spec.policy.id))
     if "employee_id" in fields and fields["employee_id"].type != "text":
-        problems.append(Problem("rules", None, "inputs.employee_id", "employee_id must be type text (it keeps leading zeros)"))
+        problems.append(
+            Problem(
+                "rules",
+                None,
+                "inputs.employee_id",
+                "employee_id must be type text (it keeps leading zeros)",
+            )
+        )
     return fields
 
 
@@ -212,7 +261,11 @@ def _model_keys() -> list[str]:
 def _validation_problems(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
     found: list[Problem] = []
     for error in exc.errors():
-        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and ("[" in part or part.startswith("function-"))))
+        loc = tuple(
+            part
+            for part in error["loc"]
+            if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))
+        )
         kind = error["type"]
         message = str(error["msg"]).removeprefix("Value error, ")
         hint = ""

@@ -152,7 +152,9 @@ class ResultSpec(Spec):
     @model_validator(mode="after")
     def _shape(self) -> ResultSpec:
         if self.by and self.units is None:
-            raise ValueError(f"a result by {self.by} needs 'units:' with one set of figures per unit")
+            raise ValueError(
+                f"a result by {self.by} needs 'units:' with one set of figures per unit"
+            )
         if self.units is not None and not self.by:
             raise ValueError("'units' needs 'by:' naming the input that holds the unit")
         return self
@@ -191,7 +193,9 @@ class ScorecardItemSpec(Spec):
     @model_validator(mode="after")
     def _leaf_or_section(self) -> ScorecardItemSpec:
         if (self.items is None) == (self.result is None):
-            raise ValueError(f"item '{self.name}' needs either 'result' (a goal) or 'items' (a section)")
+            raise ValueError(
+                f"item '{self.name}' needs either 'result' (a goal) or 'items' (a section)"
+            )
         return self
 
 
@@ -210,7 +214,9 @@ class ScorecardSpec(Spec):
             raise ValueError("a plan scorecard needs 'items'")
         if self.scope == "employee":
             if self.items:
-                raise ValueError("an employee scorecard reads goals from the roster; it takes no 'items'")
+                raise ValueError(
+                    "an employee scorecard reads goals from the roster; it takes no 'items'"
+                )
             if not self.curve:
                 raise ValueError("an employee scorecard needs 'curve:' for its goals")
         return self
@@ -312,4 +318,3 @@ class PolicyFile(Spec):
         if isinstance(data, dict):
             return {key: value for key, value in data.items() if value is not None}
         return data
-

@@ -41,7 +41,9 @@ def _number(goal: GoalInput, field: str, value: object) -> Decimal:
     try:
         return parse_number(str(value).strip())
     except ValueError:
-        raise RowError(f"goal '{goal.name}': {field} '{value}' is not a number", column, str(value)) from None
+        raise RowError(
+            f"goal '{goal.name}': {field} '{value}' is not a number", column, str(value)
+        ) from None
 
 
 @attrs.frozen
@@ -55,7 +57,9 @@ class EmployeeScorecard:
 
     def __call__(self, goals: Sequence[GoalInput]) -> tuple[Decimal, tuple[GoalOutcome, ...]]:
         if not goals:
-            raise RowError(f"scorecard '{self.name}' needs goals, and the employee has none", "goals", "")
+            raise RowError(
+                f"scorecard '{self.name}' needs goals, and the employee has none", "goals", ""
+            )
         if len(goals) > self.max_goals:
             raise RowError(
                 f"scorecard '{self.name}' takes at most {self.max_goals} goals, got {len(goals)}",
@@ -72,13 +76,17 @@ class EmployeeScorecard:
             direction = str(goal.direction or "higher").strip().lower() or "higher"
             if direction not in ("higher", "lower"):
                 column = f"{goal.column_prefix}direction" if goal.column_prefix else "direction"
-                raise RowError(f"goal '{goal.name}': direction must be higher or lower", column, direction)
+                raise RowError(
+                    f"goal '{goal.name}': direction must be higher or lower", column, direction
+                )
             if weight < 0:
                 column = f"{goal.column_prefix}weight" if goal.column_prefix else "weight"
                 raise RowError(f"goal '{goal.name}' has a negative weight", column, str(weight))
             if target == 0:
                 column = f"{goal.column_prefix}target" if goal.column_prefix else "target"
-                raise RowError(f"goal '{goal.name}' has a target of 0: attainment is undefined", column, "0")
+                raise RowError(
+                    f"goal '{goal.name}' has a target of 0: attainment is undefined", column, "0"
+                )
             att = attainment(actual, target, direction == "lower")
             payout, segment = self.curve(att if self.curve.on == "attainment" else actual)
             outcomes.append((goal.name, direction, target, actual, weight, att, payout, segment))

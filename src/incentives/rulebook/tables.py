@@ -160,9 +160,13 @@ def _dump(value: Any) -> Any:
 
 
 AtItem = Annotated[
-    Decimal | str | RangeBandSpec, PlainValidator(_parse_at), PlainSerializer(_dump, return_type=Any)
+    Decimal | str | RangeBandSpec,
+    PlainValidator(_parse_at),
+    PlainSerializer(_dump, return_type=Any),
 ]
-Grid = Annotated[Decimal | list[Any], PlainValidator(_parse_grid), PlainSerializer(_dump, return_type=Any)]
+Grid = Annotated[
+    Decimal | list[Any], PlainValidator(_parse_grid), PlainSerializer(_dump, return_type=Any)
+]
 
 
 class AxisSpec(BaseModel):
@@ -399,9 +403,7 @@ class Table:
                 if self.default is not None:
                     return self.default, (None,)
                 raise self._miss(keys, (None,))
-            value = (
-                self.values[found] if type(found) is int else self._value(0, 0, (found,), keys)
-            )
+            value = self.values[found] if type(found) is int else self._value(0, 0, (found,), keys)
             if self._adjusts:
                 value = self._adjust(value)
             return value, (found,)
@@ -835,9 +837,7 @@ def _interpolate_axis(
             )
         points.append(item)
     if len(points) < 2:
-        issues.append(
-            SpecIssue(("axes", a, "at"), "an interpolate axis needs at least two points")
-        )
+        issues.append(SpecIssue(("axes", a, "at"), "an interpolate axis needs at least two points"))
         return None
     return InterpolateAxis(
         name=spec.name,

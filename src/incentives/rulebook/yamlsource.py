@@ -76,7 +76,12 @@ def _build(
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(
-                    Problem(file, key_node.start_mark.line + 1, _dotted(path), "keys must be plain names")
+                    Problem(
+                        file,
+                        key_node.start_mark.line + 1,
+                        _dotted(path),
+                        "keys must be plain names",
+                    )
                 )
                 continue
             key = str(key_node.value)
@@ -96,7 +101,8 @@ def _build(
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(item, (*path, index), lines, problems, file) for index, item in enumerate(node.value)
+            _build(item, (*path, index), lines, problems, file)
+            for index, item in enumerate(node.value)
         ]
     assert isinstance(node, yaml.ScalarNode)
     if node.tag == _NULL_TAG and node.style is None:
