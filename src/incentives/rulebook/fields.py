@@ -57,6 +57,14 @@ def _integer(value: object) -> object:
 def _decimal(value: object) -> object:
     if value is None or value == "":
         return None
+    if type(value) is str and "%" not in value:
+        try:  # the fast path: the C parser, then refuse NaN and Infinity
+            number = Decimal(value)
+        except ArithmeticError:
+            raise ValueError(f"'{value}' is not a number (write e.g. 1500 or 1500.50)") from None
+        if number.is_finite():
+            return number
+        raise ValueError(f"'{value}' is not a finite number")
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"'{value}' is not a finite number")

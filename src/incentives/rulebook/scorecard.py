@@ -38,6 +38,13 @@ def _number(goal: GoalInput, field: str, value: object) -> Decimal:
         raise RowError(f"goal '{goal.name}' has no {field}", column, "")
     if isinstance(value, Decimal):
         return value
+    if type(value) is str and "%" not in value:
+        try:  # the fast path; NaN and Infinity are refused below
+            number = Decimal(value)
+            if number.is_finite():
+                return number
+        except ArithmeticError:
+            pass
     try:
         return parse_number(str(value).strip())
     except ValueError:

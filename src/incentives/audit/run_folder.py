@@ -1,0 +1,145 @@
+"""Reading a run folder back: its CSV outputs and JSON records, with errors naming the file.
+
+Only what `incentives run` wrote is read; nothing is recomputed here. A missing or unreadable
+file raises `OptionsError` naming the file and saying what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from incentives.errors import OptionsError
+
+__all__ = ["RunFolder", "read_run_folder", "unknown_employee"]
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEEDED = {
+    "results.csv": ("employee_id", "policy", "currency", "eligible", "zero_reason"),
+    "breakdown.csv": ("employee_id", "policy", "eligible"),
+    "rejected.csv": ("employee_id", "reason"),
+}
+
+
+@attrs.frozen
+class RunFolder:
+    """One run folder, read: the records of every employee and the run's JSON files."""
+
+    path: Path
+    rulebook: Mapping[str, Any]
+    manifest: Mapping[str, Any]
+    results: tuple[dict[str, str], ...]
+    breakdown: tuple[dict[str, str], ...]
+    rejected: tuple[dict[str, str], ...]
+
+    def policy(self, policy_id: str) -> Mapping[str, Any]:
+        for policy in self.rulebook.get("policies", []):
+            if policy.get("id") == policy_id:
+                return dict(policy)
+        raise OptionsError(
+            f"{self.path / 'rulebook.json'}: policy '{policy_id}' of breakdown.csv is not "
+            "described; the run folder is inconsistent (write it again with `incentives run`)"
+        )
+
+
+def _unescape(cell: str) -> str:
+    """Undo the writer's guard against spreadsheet formulas (``'-5`` was written for ``-5``)."""
+    if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def _fault(path: Path, message: str) -> OptionsError:
+    return OptionsError(
+        f"{path}: {message} (is this a run folder written by `incentives run`? "
+        "Run it again with --force to rewrite it)"
+    )
+
+
+def _read_csv(folder: Path, name: str) -> tuple[dict[str, str], ...]:
+    path = folder / name
+    try:
+        with path.open(encoding="utf-8", newline="") as stream:
+            reader = csv.DictReader(stream)
+            header = reader.fieldnames or []
+            missing = [column for column in _NEEDED[name] if column not in header]
+            if missing:
+                raise _fault(path, f"column(s) {', '.join(missing)} missing from the header")
+            rows = []
+            for row in reader:
+                if None in row or any(value is None for value in row.values()):
+                    raise _fault(path, f"line {reader.line_num} does not match the header")
+                rows.append({key: _unescape(value) for key, value in row.items()})
+            return tuple(rows)
+    except FileNotFoundError:
+        raise _fault(path, "the file is missing") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _fault(path, f"the file cannot be read ({exc})") from None
+
+
+def _read_json(folder: Path, name: str) -> Mapping[str, Any]:
+    path = folder / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fault(path, "the file is missing") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fault(path, f"the file is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise _fault(path, "the file does not hold a JSON object")
+    return data
+
+
+def read_run_folder(folder: Path) -> RunFolder:
+    """Read every file of a run folder; `OptionsError` names the first one that is unusable."""
+    if not folder.is_dir():
+        raise OptionsError(f"{folder}: not a folder; give the --out folder of `incentives run`")
+    rulebook = _read_json(folder, "rulebook.json")
+    if not isinstance(rulebook.get("policies"), list):
+        raise _fault(folder / "rulebook.json", "no 'policies' list")
+    manifest = _read_json(folder, "manifest.json")
+    return RunFolder(
+        path=folder,
+        rulebook=rulebook,
+        manifest=manifest,
+        results=_read_csv(folder, "results.csv"),
+        breakdown=_read_csv(folder, "breakdown.csv"),
+        rejected=_read_csv(folder, "rejected.csv"),
+    )
+
+
+def unknown_employee(run: RunFolder, employee_id: str) -> OptionsError:
+    """The error for an id the run did not compute: why it was rejected, or the ids it resembles."""
+    wanted = employee_id.strip()
+    rejections = [row for row in run.rejected if row.get("employee_id", "").strip() == wanted]
+    if rejections:
+        reasons = "; ".join(_rejection_text(row) for row in rejections)
+        return OptionsError(
+            f"employee '{employee_id}' was rejected by the run at {run.path}, so it has no "
+            f"payout to explain: {reasons}. Fix the input row and run again."
+        )
+    known = sorted({row["employee_id"] for row in run.breakdown} | {row["employee_id"] for row in run.results})
+    suggestions = [i for i in known if wanted and i.lstrip("0") == wanted.lstrip("0")]
+    suggestions += [i for i in difflib.get_close_matches(wanted, known, n=3, cutoff=0.6) if i not in suggestions]
+    hint = f"; did you mean {' or '.join(suggestions[:3])}?" if suggestions else ""
+    return OptionsError(
+        f"employee '{employee_id}' is not in the run at {run.path} "
+        f"({len(known)} employee(s) computed, none rejected with this id){hint}"
+    )
+
+
+def _rejection_text(row: Mapping[str, str]) -> str:
+    where = row.get("file", "")
+    if row.get("record"):
+        where += f" record {row['record']}"
+    if row.get("line"):
+        where += f" (line {row['line']})"
+    column = f", column {row['column']}" if row.get("column") else ""
+    value = f" = '{row['value']}'" if row.get("value") else ""
+    return f"{where.strip()}{column}{value}: {row.get('reason', '')}".strip()
