@@ -6,6 +6,7 @@ run_job(RunRequest(...)) -> RunReport     policies + roster → a run folder
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +14,6 @@ import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
 from incentives.engine.calculate import (
-    Calculation,
-    EmployeeOutcome,
     ResultFigureLike,
     Summary,
     calculate,
@@ -23,7 +22,7 @@ from incentives.io import RateTable, open_roster, read_rates, read_results
 from incentives.io.csvread import file_sha256
 from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
 from incentives.io.writers import OutputDir
-from incentives.model import Rejection
+from incentives.parallel import can_fork, run_parallel, write_rows
 from incentives.rulebook.rulebook import Rulebook, load_rules
 
 __all__ = ["OUTPUT_FILES", "RunReport", "RunRequest", "required_columns", "run_job"]
@@ -41,6 +40,7 @@ class RunRequest:
     rates: Path | None = None
     as_of: datetime.date | None = None
     force: bool = False
+    workers: int | None = None  # None: both cores for large rosters, one for small ones
 
 
 @attrs.frozen
@@ -81,7 +81,14 @@ def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) 
         results = out.csv_writer("results.csv", layout.results_header)
         breakdown = out.csv_writer("breakdown.csv", layout.breakdown_header)
         rejected = out.csv_writer("rejected.csv", REJECTED_HEADER)
-        _write_rows(calc, layout, results.write_cells, breakdown.write_cells, rejected.write_cells)
+        workers = _workers(request, roster.record_count)
+        if workers > 1:
+            sinks = (results, breakdown, rejected)
+            run_parallel(calc, roster, layout, sinks, workers=workers, scratch=request.out)
+        else:
+            write_rows(
+                calc, calc, layout, results.write_cells, breakdown.write_cells, rejected.write_cells
+            )
         orphans = roster.orphan_goals()
         for rej in orphans:
             rejected.write_cells(rejected_row(rej))
@@ -114,18 +121,12 @@ def _payout_date(rulebook: Rulebook) -> datetime.date:
     return min(p.spec.policy.payout_date for p in rulebook.policies)
 
 
-def _write_rows(
-    calc: Calculation,
-    layout: OutputLayout,
-    results: Callable[[list[str]], None],
-    breakdown: Callable[[list[str]], None],
-    rejected: Callable[[list[str]], None],
-) -> None:
-    for item in calc:
-        if isinstance(item, Rejection):
-            rejected(rejected_row(item))
-            continue
-        assert isinstance(item, EmployeeOutcome)
-        for po in item.outcomes:
-            results(layout.results_row(item, po))
-            breakdown(layout.breakdown_row(item, po))
+PARALLEL_FROM = 20_000  # below this many records, forking costs more than it saves
+
+
+def _workers(request: RunRequest, records: int) -> int:
+    if request.workers is not None:
+        return max(1, request.workers) if can_fork() else 1
+    if records < PARALLEL_FROM or not can_fork():
+        return 1
+    return min(2, os.cpu_count() or 1)

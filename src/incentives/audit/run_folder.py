@@ -124,9 +124,13 @@ def unknown_employee(run: RunFolder, employee_id: str) -> OptionsError:
             f"employee '{employee_id}' was rejected by the run at {run.path}, so it has no "
             f"payout to explain: {reasons}. Fix the input row and run again."
         )
-    known = sorted({row["employee_id"] for row in run.breakdown} | {row["employee_id"] for row in run.results})
+    known = sorted(
+        {row["employee_id"] for row in run.breakdown} | {row["employee_id"] for row in run.results}
+    )
     suggestions = [i for i in known if wanted and i.lstrip("0") == wanted.lstrip("0")]
-    suggestions += [i for i in difflib.get_close_matches(wanted, known, n=3, cutoff=0.6) if i not in suggestions]
+    suggestions += [
+        i for i in difflib.get_close_matches(wanted, known, n=3, cutoff=0.6) if i not in suggestions
+    ]
     hint = f"; did you mean {' or '.join(suggestions[:3])}?" if suggestions else ""
     return OptionsError(
         f"employee '{employee_id}' is not in the run at {run.path} "

@@ -99,6 +99,16 @@ class Summary:
     def reconciles(self) -> bool:
         return self.read == self.computed + self.rejected
 
+    def merge(self, other: Summary) -> None:
+        """Add another share's counts and totals (exact decimal sums, so order does not matter)."""
+        self.read += other.read
+        self.computed += other.computed
+        self.rejected += other.rejected
+        self.eligible += other.eligible
+        self.ineligible += other.ineligible
+        for key, amount in other.totals.items():
+            self.totals[key] = self.totals.get(key, Decimal(0)) + amount
+
 
 class Calculation:
     """An iterable run over employees; see the module docstring."""
@@ -124,6 +134,17 @@ class Calculation:
             )
         self.converters = tuple((f.name, f.convert) for f in rulebook.fields)
         self.kinds = rulebook.kinds
+        self._pay_slots = {
+            p.id: tuple(
+                entry
+                for pay in p.pay
+                for entry in (
+                    (pay.name, pay.pay_code, pay.slot),
+                    *((n, c, slot) for (n, c), slot in zip(pay.parts, pay.part_slots, strict=True)),
+                )
+            )
+            for p in rulebook.policies
+        }
         self.summary = Summary()
         self._needs_totals = any(b.policy.aggregates for b in self.bound)
         if self._needs_totals and iter(employees) is employees:
@@ -133,20 +154,19 @@ class Calculation:
         self._totals_done = False
 
     @property
+    def needs_group_totals(self) -> bool:
+        """Whether a first pass (group totals) comes before the employees can be computed."""
+        return self._needs_totals
+
+    @property
     def plan_values(self) -> dict[str, Any]:
         return {b.policy.id: b.plan_values for b in self.bound}
 
     def __iter__(self) -> Iterator[EmployeeOutcome | Rejection]:
-        with decimal.localcontext(ENGINE_CONTEXT):
-            if self._needs_totals and not self._totals_done:
-                self._group_totals()
-            self.summary = Summary()
-            for count, item in enumerate(self.employees, 1):
-                if self.progress is not None and count % 10000 == 0:
-                    self.progress(count)
-                out = self._one(item)
-                self._count(out)
-                yield out
+        if self._needs_totals and not self._totals_done:
+            self._group_totals()
+        self.summary = Summary()
+        yield from self.outcomes(self.employees)
 
     # -- one employee ---------------------------------------------------------------------
     def _convert(self, emp: EmployeeInput) -> list[Any] | Rejection:
@@ -226,53 +246,85 @@ class Calculation:
                 s.eligible += 1
             else:
                 s.ineligible += 1
-            for pay in po.policy.pay:
-                names = [(pay.name, pay.pay_code, pay.slot)] + [
-                    (name, code, slot)
-                    for (name, code), slot in zip(pay.parts, pay.part_slots, strict=True)
-                ]
-                for name, code, slot in names:
-                    key = (po.currency, name, code)
-                    s.totals[key] = s.totals.get(key, Decimal(0)) + po.trace[slot]
+            totals = s.totals
+            trace = po.trace
+            currency = po.currency
+            for name, code, slot in self._pay_slots[po.policy.id]:
+                key = (currency, name, code)
+                totals[key] = totals.get(key, _ZERO) + trace[slot]
 
     # -- group totals -----------------------------------------------------------------------
     def _group_totals(self) -> None:
-        sums: dict[int, dict[str, dict[object, list[Any]]]] = {}
-        for item in self.employees:
-            if isinstance(item, Rejection):
-                continue
-            values = self._convert(item)
-            if isinstance(values, Rejection):
-                continue
-            covering = self._covering(item, values)
-            if isinstance(covering, Rejection):
-                continue
-            for bound in covering:
-                if not bound.policy.aggregates:
+        self.apply_group_partials([self.group_partials(self.employees)])
+
+    def group_partials(self, employees: Iterable[EmployeeInput | Rejection]) -> GroupPartials:
+        """The first pass over some employees: per policy, aggregate and group, the running
+        sum, count, min and max. Partials of disjoint shares of a roster merge exactly."""
+        sums: GroupPartials = {}
+        with decimal.localcontext(ENGINE_CONTEXT):
+            for item in employees:
+                if isinstance(item, Rejection):
                     continue
-                try:
-                    pairs = bound.stage1(values, item.goals)
-                except RowError:
-                    continue  # rejected again, with its reason, in the second pass
-                if pairs is None:
-                    continue  # not eligible: not part of any group total
-                per = sums.setdefault(id(bound), {})
-                for agg, (key, value) in zip(bound.policy.aggregates, pairs, strict=True):
-                    acc = per.setdefault(agg.name, {}).setdefault(key, [Decimal(0), 0, None, None])
-                    acc[0] += value
-                    acc[1] += 1
-                    acc[2] = value if acc[2] is None or value < acc[2] else acc[2]
-                    acc[3] = value if acc[3] is None or value > acc[3] else acc[3]
-        for bound in self.bound:
-            per = sums.get(id(bound), {})
-            for agg in bound.policy.aggregates:
-                table = bound.aggregate_totals[agg.name]
-                for key, (total, count, low, high) in per.get(agg.name, {}).items():
-                    table[key] = {
-                        "sum": total, "count": Decimal(count), "min": low, "max": high,
-                        "mean": total / count,
-                    }[agg.function]  # fmt: skip
+                values = self._convert(item)
+                if isinstance(values, Rejection):
+                    continue
+                covering = self._covering(item, values)
+                if isinstance(covering, Rejection):
+                    continue
+                for bound in covering:
+                    if not bound.policy.aggregates:
+                        continue
+                    try:
+                        pairs = bound.stage1(values, item.goals)
+                    except RowError:
+                        continue  # rejected again, with its reason, in the second pass
+                    if pairs is None:
+                        continue  # not eligible: not part of any group total
+                    per = sums.setdefault(bound.policy.id, {})
+                    for agg, (key, value) in zip(bound.policy.aggregates, pairs, strict=True):
+                        acc = per.setdefault(agg.name, {}).setdefault(
+                            key, [Decimal(0), 0, None, None]
+                        )
+                        _accumulate(acc, value, 1, value, value)
+        return sums
+
+    def apply_group_partials(self, partials: Iterable[GroupPartials]) -> None:
+        """Merge first-pass partials (in any order: sums of exact decimals) and set the totals."""
+        merged: GroupPartials = {}
+        for part in partials:
+            for policy_id, per in part.items():
+                for name, groups in per.items():
+                    target = merged.setdefault(policy_id, {}).setdefault(name, {})
+                    for key, (total, count, low, high) in groups.items():
+                        acc = target.setdefault(key, [Decimal(0), 0, None, None])
+                        _accumulate(acc, total, count, low, high)
+        with decimal.localcontext(ENGINE_CONTEXT):
+            for bound in self.bound:
+                per = merged.get(bound.policy.id, {})
+                for agg in bound.policy.aggregates:
+                    table = bound.aggregate_totals[agg.name]
+                    table.clear()
+                    for key in sorted(per.get(agg.name, {}), key=_group_order):
+                        total, count, low, high = per[agg.name][key]
+                        table[key] = {
+                            "sum": total, "count": Decimal(count), "min": low, "max": high,
+                            "mean": total / count,
+                        }[agg.function]  # fmt: skip
         self._totals_done = True
+
+    def outcomes(
+        self, employees: Iterable[EmployeeInput | Rejection]
+    ) -> Iterator[EmployeeOutcome | Rejection]:
+        """The second pass over some employees (group totals must be set), counted in `summary`."""
+        if self._needs_totals and not self._totals_done:
+            raise OptionsError("group totals are not computed yet: call apply_group_partials first")
+        with decimal.localcontext(ENGINE_CONTEXT):
+            for count, item in enumerate(employees, 1):
+                if self.progress is not None and count % 10000 == 0:
+                    self.progress(count)
+                out = self._one(item)
+                self._count(out)
+                yield out
 
     def group_totals(self) -> dict[str, dict[str, dict[object, Any]]]:
         """The group totals of every policy (after iteration), for the manifest."""
@@ -281,6 +333,23 @@ class Calculation:
             for b in self.bound
             if b.aggregate_totals
         }
+
+
+_ZERO = Decimal(0)
+GroupPartials = dict[str, dict[str, dict[object, list[Any]]]]
+
+
+def _accumulate(acc: list[Any], total: Decimal, count: int, low: Any, high: Any) -> None:
+    acc[0] += total
+    acc[1] += count
+    if low is not None and (acc[2] is None or low < acc[2]):
+        acc[2] = low
+    if high is not None and (acc[3] is None or high > acc[3]):
+        acc[3] = high
+
+
+def _group_order(key: object) -> tuple[int, str]:
+    return (0, "") if key is None else (1, str(key))
 
 
 def _outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:

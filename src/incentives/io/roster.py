@@ -15,12 +15,24 @@ from incentives.errors import InputFileError, OptionsError
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
 from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
 
-__all__ = ["Roster", "open_roster"]
+__all__ = ["Roster", "RosterPart", "open_roster"]
 
 ID = "employee_id"
 _GOAL_PARTS = ("name", "target", "actual", "weight", "direction")
 _GOAL_REQUIRED = ("name", "target", "actual", "weight")
 _GOALS_FILE_COLUMNS = (ID, "goal", "target", "actual", "weight")
+
+
+class RosterPart:
+    """A contiguous share of a roster's records, re-iterable like the roster itself."""
+
+    def __init__(self, roster: Roster, start: int, stop: int) -> None:
+        self.roster = roster
+        self.start = start
+        self.stop = stop
+
+    def __iter__(self) -> Iterator[EmployeeInput | Rejection]:
+        return self.roster._records_between(self.start, self.stop)
 
 
 def open_roster(
@@ -85,6 +97,17 @@ class Roster:
     def __iter__(self) -> Iterator[EmployeeInput | Rejection]:
         for record in self._table.records():
             yield self._employee(record)
+
+    def part(self, start: int, stop: int) -> RosterPart:
+        """Records ``start`` to ``stop - 1`` (0-based), re-iterable: one worker's share of a run."""
+        return RosterPart(self, start, stop)
+
+    def _records_between(self, start: int, stop: int) -> Iterator[EmployeeInput | Rejection]:
+        for index, record in enumerate(self._table.records()):
+            if index >= stop:
+                break
+            if index >= start:
+                yield self._employee(record)
 
     def orphan_goals(self) -> list[Rejection]:
         """Goals-file rows that belong to no roster employee (or cannot be attributed at all)."""

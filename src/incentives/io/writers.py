@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -88,6 +89,12 @@ class CsvSink:
             raise ValueError(f"row has {len(row)} cells, the header has {self.width}")
         self._writer.writerow([format_cell(value) for value in row])
         self.rows += 1
+
+    def append_file(self, path: Path) -> None:
+        """Append the rows of a headerless CSV written with the same dialect (a worker's share)."""
+        self._stream.flush()
+        with path.open(encoding="utf-8", newline="") as source:
+            shutil.copyfileobj(source, self._stream, 1 << 20)
 
     def write_cells(self, cells: Sequence[str]) -> None:
         """Write cells already made by `format_cell` (the fast path for large outputs)."""

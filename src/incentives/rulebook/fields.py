@@ -81,6 +81,13 @@ def _decimal(value: object) -> object:
 def _percent(value: object) -> object:
     if value is None or value == "":
         return None
+    if type(value) is str:
+        try:  # the fast path: 12.5% or 0.125 through the C parser
+            number = Decimal(value[:-1]).scaleb(-2) if value[-1] == "%" else Decimal(value)
+            if number.is_finite():
+                return number
+        except ArithmeticError:
+            pass
     if isinstance(value, Decimal):
         return _decimal(value)
     try:

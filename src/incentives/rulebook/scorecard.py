@@ -38,9 +38,9 @@ def _number(goal: GoalInput, field: str, value: object) -> Decimal:
         raise RowError(f"goal '{goal.name}' has no {field}", column, "")
     if isinstance(value, Decimal):
         return value
-    if type(value) is str and "%" not in value:
-        try:  # the fast path; NaN and Infinity are refused below
-            number = Decimal(value)
+    if type(value) is str:
+        try:  # the fast path (12.5 or 12.5%); NaN, Infinity and oddities go the long way
+            number = Decimal(value[:-1]).scaleb(-2) if value[-1:] == "%" else Decimal(value)
             if number.is_finite():
                 return number
         except ArithmeticError:

@@ -1,0 +1,570 @@
+"""How one employee's payout was derived, step by step, from a run folder alone.
+
+    explain_employee(run_dir, employee_id) -> Explanation
+    Explanation.data()  nested dicts and lists (decimals as text), JSON-able
+    Explanation.text()  the same content for a person
+
+For each policy the employee is in, in evaluation order (the slot order of rulebook.json): the
+policy header and eligibility; plan results and plan scorecards for the employee's unit; every
+step as a derivation with the names of its formula replaced by their values and its file:line;
+variants, gates, floors, caps and rounding; each table, curve, tier and fx call rebuilt from the
+recorded spec, re-evaluated and checked against the recorded value; goal scorecards; group
+totals; and the pay components. Nothing here needs the policy files or the inputs of the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, localcontext
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from incentives.audit.explain_plan import employee_goals, plan_results, plan_scorecards
+from incentives.audit.explain_render import render_text
+from incentives.audit.explain_values import PolicyValues, close_enough, typed
+from incentives.audit.formula_text import call_parts, render
+from incentives.audit.run_folder import RunFolder, read_run_folder, unknown_employee
+from incentives.display import format_value
+from incentives.money import ENGINE_CONTEXT, minor_unit, round_to, truncate_to
+from incentives.rulebook.tables import Table
+from incentives.rulebook.values import parse_number
+
+__all__ = ["Explanation", "explain_employee"]
+
+
+@attrs.frozen
+class Explanation:
+    """One employee's explanation; `text()` renders exactly what `data()` holds."""
+
+    _data: Mapping[str, Any]
+
+    def data(self) -> dict[str, Any]:
+        return dict(self._data)
+
+    def text(self) -> str:
+        return render_text(self._data)
+
+
+def explain_employee(run_dir: Path, employee_id: str) -> Explanation:
+    """Explain every policy outcome of ``employee_id`` in the run folder ``run_dir``.
+
+    Raises `OptionsError` for an employee the run did not compute (saying why it was rejected,
+    or suggesting close ids) and for a missing or unreadable run folder file (naming it).
+    """
+    run = read_run_folder(Path(run_dir))
+    wanted = employee_id.strip()
+    rows = [row for row in run.breakdown if row["employee_id"] == wanted]
+    if not rows:
+        raise unknown_employee(run, employee_id)
+    results = {row["policy"]: row for row in run.results if row["employee_id"] == wanted}
+    policies = [_PolicyExplainer(run, row, results.get(row["policy"], {})).data() for row in rows]
+    name = next((row.get("name", "") for row in rows if row.get("name")), "")
+    return Explanation(
+        {
+            "employee_id": wanted,
+            "name": name,
+            "run": str(run.path),
+            "as_of": run.manifest.get("as_of", ""),
+            "policies": policies,
+        }
+    )
+
+
+def _where(file: str, line: object) -> str:
+    return f"{file}:{line}" if line else file
+
+
+class _PolicyExplainer:
+    """One employee under one policy: builds the data of its explanation."""
+
+    def __init__(self, run: RunFolder, row: Mapping[str, str], result: Mapping[str, str]) -> None:
+        self.policy = run.policy(row["policy"])
+        self.pv = PolicyValues(self.policy, row, run.manifest)
+        self.spec: Mapping[str, Any] = self.policy.get("spec", {})
+        self.file = str(self.policy.get("file", ""))
+        self.row = row
+        self.result = result
+        self.run = run
+        self.warnings: list[str] = []
+        self.currency = result.get("currency", "")
+
+    # -- the whole policy
+
+    def data(self) -> dict[str, Any]:
+        header = self.spec.get("policy", {})
+        eligible = self.row.get("eligible") == "true"
+        slots = list(self.policy.get("slots", []))
+        pending: dict[str, list[Mapping[str, Any]]] = {}
+        steps: list[dict[str, Any]] = []
+        pay_slots: list[Mapping[str, Any]] = []
+        for slot in slots:
+            kind = slot.get("kind")
+            if kind in ("raw", "variant", "gate", "call"):
+                pending.setdefault(str(slot.get("owner")), []).append(slot)
+            elif kind == "step" and eligible:
+                steps.append(self._step(slot, pending.pop(str(slot.get("owner")), [])))
+            elif kind == "pay":
+                pay_slots.append(slot)
+        period = header.get("performance_period", {})
+        data: dict[str, Any] = {
+            "id": self.policy.get("id"),
+            "title": self.policy.get("title"),
+            "version": self.policy.get("version"),
+            "kind": self.policy.get("kind"),
+            "file": self.file,
+            "sha256": self.policy.get("sha256"),
+            "reference": header.get("reference", ""),
+            "performance_period": {"start": period.get("start"), "end": period.get("end")},
+            "payout_date": header.get("payout_date"),
+            "currency": self.currency,
+            "breakdown_decimals": self.pv.places,
+            "eligible": eligible,
+            "zero_reason": self.result.get("zero_reason") or None,
+            "inputs": [self._input(s) for s in slots if s.get("kind") == "input"],
+            "eligibility": [self._rule(s) for s in slots if s.get("kind") == "eligibility"],
+        }
+        if eligible:
+            data["plan_results"] = plan_results(self.pv, self.warnings)
+            data["plan_scorecards"] = plan_scorecards(self.pv)
+        data["steps"] = steps
+        data["pay"] = self._pay(pay_slots, pending)
+        data["warnings"] = self.warnings
+        return data
+
+    def _input(self, slot: Mapping[str, Any]) -> dict[str, Any]:
+        name = str(slot["name"])
+        shown = self.pv.show(name) or ""
+        spec = self.spec.get("inputs", {}).get(name, {})
+        if spec.get("type") == "rating":
+            labels = self.spec.get("rating_scales", {}).get(spec.get("scale"), {}).get("labels", {})
+            label = next(
+                (k for k, v in labels.items() if parse_number(v) == self.pv.values.get(name)), None
+            )
+            if label:
+                shown += f" ({label})"
+        return {
+            "name": name,
+            "value": shown,
+            "cell": self.row.get(name, ""),
+            "where": _where(self.file, slot.get("line")),
+        }
+
+    def _rule(self, slot: Mapping[str, Any]) -> dict[str, Any]:
+        cell = self.row.get(str(slot["name"]), "")
+        passed = None if cell == "" else cell == "true"
+        return {
+            "name": slot.get("owner"),
+            "rule": slot.get("text"),
+            "passed": passed,
+            "reason": slot.get("reason"),
+            "values": render(str(slot.get("text", "")), self.pv.show, lambda _c, _a: None),
+            "where": _where(self.file, slot.get("line")),
+        }
+
+    # -- steps
+
+    def _step(self, slot: Mapping[str, Any], extra: list[Mapping[str, Any]]) -> dict[str, Any]:
+        name = str(slot["name"])
+        type_ = str(slot.get("type", "decimal"))
+        pv = self.pv
+        step_spec = self.spec.get("steps", {}).get(name)
+        block: dict[str, Any] = {
+            "name": name,
+            "type": type_,
+            "where": _where(self.file, slot.get("line")),
+            "value": pv.show(name) or "(missing)",
+            "exact": self.row.get(name, ""),
+        }
+        if step_spec is None and name in self.spec.get("scorecards", {}):
+            block["kind"] = "scorecard"
+            block["goals"] = employee_goals(pv, name, self.warnings)
+            block["derivation"] = (
+                f"{name} = Σ weight × payout over the goals below = {block['value']}"
+            )
+            return block
+        if step_spec is None:
+            block["kind"] = "other"
+            block["derivation"] = f"{name} = {slot.get('text', '')} = {block['value']}"
+            return block
+        if step_spec.get("aggregate"):
+            return self._aggregate(block, step_spec)
+        formula = step_spec.get("formula")
+        variant = next((s for s in extra if s.get("kind") == "variant"), None)
+        if variant is not None:
+            formula = self._variant(block, step_spec, variant)
+        raw_slot = next((s for s in extra if s.get("kind") == "raw"), None)
+        raw = pv.cell(raw_slot["name"]) if raw_slot else self.row.get(name, "")
+        symbolic, values = pv.substitute(str(formula or ""), name)
+        shown = format_value(typed(raw, type_), type_)
+        parts = [symbolic] + ([values] if values != symbolic and values != shown else []) + [shown]
+        block["kind"] = "formula"
+        block["formula"] = formula
+        block["symbolic"] = symbolic
+        block["substituted"] = values
+        block["derivation"] = f"{name} = " + " = ".join(parts)
+        block["calls"] = [self._call(s) for s in extra if s.get("kind") == "call"]
+        if raw_slot is not None:
+            block["raw"] = shown
+            self._post(
+                block, step_spec, [s for s in extra if s.get("kind") == "gate"], typed(raw, type_)
+            )
+        return block
+
+    def _variant(
+        self, block: dict[str, Any], spec: Mapping[str, Any], slot: Mapping[str, Any]
+    ) -> object:
+        variants = list(spec.get("variants", []))
+        cell = self.pv.cell(str(slot["name"]))
+        index = int(cell) if cell.isdigit() else -1
+        if not 0 <= index < len(variants):
+            block["variant"] = {"index": None, "text": f"variant not recorded ({cell!r})"}
+            return ""
+        chosen = variants[index]
+        skipped = [str(v.get("when")) for v in variants[:index]]
+        if chosen.get("when"):
+            why = f"its condition {chosen['when']} holds ({render(str(chosen['when']), self.pv.show, lambda _c, _a: None)})"
+        else:
+            why = "none of the conditions above it held"
+        if skipped:
+            why += "; not: " + ", ".join(skipped)
+        block["variant"] = {
+            "index": index + 1,
+            "when": chosen.get("when"),
+            "formula": chosen.get("formula"),
+            "text": f"variant {index + 1} of {len(variants)} applied: {why}",
+        }
+        return chosen.get("formula", "")
+
+    def _aggregate(self, block: dict[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+        name = block["name"]
+        by = spec.get("by")
+        key = "*" if not by else str(self.pv.values.get(str(by)))
+        totals = (
+            self.run.manifest.get("group_totals", {}).get(self.policy.get("id"), {}).get(name, {})
+        )
+        total = totals.get(key)
+        group = f"the eligible employees with {by} = {key}" if by else "all eligible employees"
+        block["kind"] = "aggregate"
+        block["group"] = {
+            "function": spec.get("aggregate"),
+            "of": spec.get("of"),
+            "by": by,
+            "key": None if key == "*" else key,
+            "total": None
+            if total is None
+            else format_value(Decimal(str(total)), str(spec.get("type", "decimal"))),
+        }
+        block["derivation"] = (
+            f"{name} = {spec.get('aggregate')} of {spec.get('of')} over {group} = {block['value']}"
+        )
+        recorded = typed(self.row.get(name, ""), "decimal")
+        if (
+            total is not None
+            and isinstance(recorded, Decimal)
+            and not close_enough(Decimal(str(total)), recorded, self.pv.places)
+        ):
+            self.warnings.append(
+                f"step {name}: the manifest's group total {total} differs from the breakdown's {recorded}"
+            )
+        return block
+
+    def _gate(self, slot: Mapping[str, Any]) -> dict[str, Any]:
+        applied = self.pv.cell(str(slot["name"])) == "true"
+        when = str(slot.get("text", ""))
+        symbolic, values = self.pv.substitute(when, str(slot.get("owner")))
+        label = str(slot["name"]).rsplit(".gate.", 1)[-1]
+        return {
+            "name": label,
+            "when": when,
+            "condition": symbolic,
+            "values": values,
+            "applied": applied,
+            "outcome": slot.get("outcome"),
+            "reason": slot.get("reason"),
+            "where": _where(self.file, slot.get("line")),
+        }
+
+    def _post(
+        self,
+        block: dict[str, Any],
+        spec: Mapping[str, Any],
+        gate_slots: list[Mapping[str, Any]],
+        raw: object,
+    ) -> None:
+        """Gates, floor, cap, rounding: what each did to the raw value, when it changed it."""
+        type_ = block["type"]
+
+        def show(value: object) -> str:
+            return format_value(value, type_)
+
+        x: object = raw
+        gates = []
+        for gate_slot in gate_slots:
+            gate = self._gate(gate_slot)
+            outcome = str(gate["outcome"] or "")
+            head = f"gate {gate['name']} ({gate['condition']}; here {gate['values']}): "
+            if gate["applied"]:
+                kind, _, limit_text = outcome.partition(" ")
+                limit = self.pv.evaluate(limit_text) if limit_text else None
+                before = x
+                if kind == "zero":
+                    x = Decimal(0)
+                elif isinstance(limit, Decimal) and isinstance(x, Decimal):
+                    x = min(x, limit) if kind == "cap" else limit
+                else:
+                    x = None
+                gate["text"] = (
+                    head + f'applied, {outcome}: {show(before)} → {show(x)} — "{gate["reason"]}"'
+                )
+            else:
+                gate["text"] = head + "not applied"
+            gates.append(gate)
+        block["gates"] = gates
+        adjustments = []
+        with localcontext(ENGINE_CONTEXT):
+            for what in ("floor", "cap"):
+                text = spec.get(what)
+                if text is None:
+                    continue
+                limit = self.pv.evaluate(str(text))
+                if not (isinstance(x, Decimal) and isinstance(limit, Decimal)):
+                    x = None
+                    continue
+                if (x < limit) if what == "floor" else (x > limit):
+                    label = show(limit) if _is_number(str(text)) else f"{text} = {show(limit)}"
+                    adjustments.append(
+                        {
+                            "what": what,
+                            "limit": label,
+                            "from": show(x),
+                            "to": show(limit),
+                            "text": f"{what} {label}: {show(x)} → {show(limit)}",
+                        }
+                    )
+                    x = limit
+            rounding = spec.get("round")
+            truncate = spec.get("truncate")
+            if isinstance(x, Decimal) and (rounding or truncate is not None):
+                if rounding:
+                    step, mode = (
+                        parse_number(str(rounding["step"])),
+                        str(rounding.get("mode", "half_up")),
+                    )
+                    y, how = round_to(x, step, mode), f"rounded to {format_value(step)} {mode}"
+                else:
+                    step = parse_number(str(truncate))
+                    y, how = truncate_to(x, step), f"truncated to {format_value(step)}"
+                if y != x:
+                    adjustments.append(
+                        {
+                            "what": "round",
+                            "limit": how,
+                            "from": show(x),
+                            "to": show(y),
+                            "text": f"{how}: {show(x)} → {show(y)}",
+                        }
+                    )
+                x = y
+        block["adjustments"] = adjustments
+        final = typed(self.row.get(block["name"], ""), type_)
+        if not (
+            isinstance(x, Decimal)
+            and isinstance(final, Decimal)
+            and close_enough(x, final, self.pv.places)
+        ):
+            block["adjustments"].append(
+                {
+                    "what": "result",
+                    "from": show(x),
+                    "to": show(final),
+                    "text": f"after gates, floor, cap and rounding: {show(final)}",
+                }
+            )
+
+    # -- calls
+
+    def _call(self, slot: Mapping[str, Any]) -> dict[str, Any]:
+        column = str(slot["name"])
+        recorded = typed(self.pv.cell(column), "decimal")
+        match = self.pv.cell(column + " [match]")
+        parts = call_parts(column)
+        owner, callee, arg_texts = (
+            parts if parts else (str(slot.get("owner")), str(slot.get("callee")), [])
+        )
+        type_ = self.pv.call_type(callee, owner)
+        call_text = f"{callee}({', '.join(arg_texts)})"
+        entry: dict[str, Any] = {
+            "call": call_text,
+            "callee": callee,
+            "value": format_value(recorded, type_),
+            "match": match,
+            "where": _where(self.file, slot.get("line")),
+        }
+        args = [self.pv.evaluate(t) for t in arg_texts]
+        if callee == "fx":
+            entry["explain"] = self._fx(args, recorded, match, type_)
+            return entry
+        lookup = self.pv.lookup(callee)
+        if isinstance(lookup, Table) and lookup.type == "decimal" and type_ == "percent":
+            lookup = attrs.evolve(
+                lookup, type="percent"
+            )  # show a ratio table's values as its step does
+        if lookup is None or any(a is None for a in args) or not isinstance(recorded, Decimal):
+            entry["check"] = "not re-evaluated"
+            entry["explain"] = (
+                f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
+            )
+            return entry
+        try:
+            with localcontext(ENGINE_CONTEXT):
+                value, detail = lookup(*args)
+        except ValueError as exc:
+            value, detail = None, None
+            entry["check"] = (
+                f"MISMATCH: re-evaluating {call_text} fails now ({exc}), the run recorded {entry['value']}"
+            )
+        if value is not None:
+            entry["explain"] = lookup.explain(args, value, detail)
+            entry["check"] = (
+                "ok"
+                if close_enough(value, recorded, self.pv.places)
+                else (
+                    f"MISMATCH: {callee} in rulebook.json gives {format_value(value, type_)}, the run recorded {entry['value']}"
+                )
+            )
+        else:
+            entry["explain"] = (
+                f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
+            )
+        if entry["check"] != "ok":
+            self.warnings.append(
+                f"{block_owner(slot)}: {entry['check']} — the run's policies were not those recorded in rulebook.json"
+            )
+        return entry
+
+    def _fx(self, args: list[object], recorded: object, match: str, type_: str) -> str:
+        fields = match.split(";")
+        amount = args[0] if args else None
+        if len(fields) != 5 or not isinstance(amount, Decimal) or not isinstance(recorded, Decimal):
+            return f"fx(...) = {format_value(recorded, type_)} (as recorded; rate {match or 'unknown'})"
+        rate_text, date, rate_type, frm, to = fields
+        rate = parse_number(rate_text)
+        source = (
+            "same currency, no rate needed"
+            if frm == to
+            else f"{rate_type} rate {frm}→{to} on {date}"
+        )
+        with localcontext(ENGINE_CONTEXT):
+            value = amount * rate
+        text = f"fx({format_value(amount, type_)} {frm} → {to}) = {format_value(amount, type_)} × {format_value(rate)} ({source}) = {format_value(value, type_)}"
+        if not close_enough(value, recorded, self.pv.places):
+            text += f"  MISMATCH: the run recorded {format_value(recorded, type_)}"
+            self.warnings.append(
+                f"fx {frm}→{to}: {format_value(value)} recomputed, {format_value(recorded)} recorded"
+            )
+        return text
+
+    # -- pay
+
+    def _pay(
+        self, slots: list[Mapping[str, Any]], pending: Mapping[str, list[Mapping[str, Any]]]
+    ) -> dict[str, Any]:
+
+        def money(value: object) -> str:
+            return format_value(value, "money")
+
+        components = []
+        for comp in self.spec.get("pay", []):
+            name = str(comp["name"])
+            total = typed(self.pv.cell(f"pay.{name}.total"), "money")
+            source = str(comp.get("step", ""))
+            rounding = comp.get("round", {"step": "minor_unit", "mode": "half_up"})
+            step_text = str(rounding.get("step", "minor_unit"))
+            try:
+                step = (
+                    minor_unit(self.currency)
+                    if step_text == "minor_unit"
+                    else parse_number(step_text)
+                )
+            except ValueError:
+                step = None
+            mode = str(rounding.get("mode", "half_up"))
+            where = _where(
+                self.file,
+                next((s.get("line") for s in slots if s.get("name") == f"pay.{name}.total"), None),
+            )
+            entry: dict[str, Any] = {
+                "name": name,
+                "pay_code": comp.get("pay_code"),
+                "total": money(total),
+                "where": where,
+                "total_text": f"{name} total = round({source} = {self.pv.show(source) or '(not computed)'}, to {format_value(step) if step else step_text} {mode}) = {money(total)}",
+            }
+            parts = []
+            remainder_terms = [money(total)]
+            eligible = self.row.get("eligible") == "true"
+            if not eligible:
+                entry["total_text"] = (
+                    f"{name} total = {money(total)} (not eligible: nothing is computed)"
+                )
+            for part in comp.get("split", []):
+                amount = typed(self.pv.cell(f"pay.{part['name']}"), "money")
+                if not eligible:
+                    how = money(amount)
+                elif part.get("above") is not None:
+                    above = str(part["above"])
+                    symbolic, values = self.pv.substitute(above, name)
+                    limit = self.pv.evaluate(above)
+                    if isinstance(limit, Decimal) and step:
+                        with localcontext(ENGINE_CONTEXT):
+                            limit = round_to(limit, step, mode)
+                    how = f"the part above round({symbolic}) = round({values}) = {money(limit)}: max(0, {money(total)} − {money(limit)}) = {money(amount)}"
+                else:
+                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}) = {money(amount)}"
+                parts.append(
+                    {
+                        "name": part["name"],
+                        "pay_code": part.get("pay_code"),
+                        "amount": money(amount),
+                        "text": f"{part['name']} ({part.get('pay_code')}) = {how}",
+                    }
+                )
+                remainder_terms.append(money(amount))
+            main = typed(self.pv.cell(f"pay.{name}"), "money")
+            entry["parts"] = parts
+            entry["amount"] = money(main)
+            entry["text"] = (
+                f"{name} ({comp.get('pay_code')}) = {' − '.join(remainder_terms)} = {money(main)}"
+                if parts
+                else f"{name} ({comp.get('pay_code')}) = {money(main)}"
+            )
+            entry["calls"] = [
+                self._call(s) for s in pending.get(name, []) if s.get("kind") == "call"
+            ]
+            components.append(entry)
+        return {
+            "currency": self.currency,
+            "components": components,
+            "zero_reason": self.result.get("zero_reason") or None,
+        }
+
+
+def _is_number(text: str) -> bool:
+    try:
+        parse_number(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _share(text: object) -> Decimal | None:
+    try:
+        return parse_number(str(text))
+    except ValueError:
+        return None
+
+
+def block_owner(slot: Mapping[str, Any]) -> str:
+    return f"step {slot.get('owner')}"

@@ -1,0 +1,123 @@
+"""Both cores for large runs: the roster is cut into contiguous shares, one per worker process.
+
+Each worker computes its share and writes its rows to temporary files; the parent appends the
+shares in roster order, so the outputs are byte-identical to a run on one core. Group totals
+are summed per share in a first parallel pass and merged exactly before the second pass.
+Workers are forked after the rulebook is compiled and bound, so nothing is compiled twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from incentives.engine.calculate import Calculation, GroupPartials, Summary
+from incentives.io.roster import Roster
+from incentives.io.run_outputs import OutputLayout
+from incentives.io.writers import CsvSink
+
+__all__ = ["can_fork", "run_parallel"]
+
+# What a forked worker inherits: (calculation, roster, layout, folder, shares).
+_JOB: tuple[Calculation, Roster, OutputLayout, Path, list[tuple[int, int]]] | None = None
+_NAMES = ("results", "breakdown", "rejected")
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _shares(count: int, workers: int) -> list[tuple[int, int]]:
+    return [(count * k // workers, count * (k + 1) // workers) for k in range(workers)]
+
+
+def _first_pass(share: int) -> GroupPartials:
+    assert _JOB is not None
+    calc, roster, _layout, _folder, shares = _JOB
+    return calc.group_partials(roster.part(*shares[share]))
+
+
+def _second_pass(share: int) -> Summary:
+    assert _JOB is not None
+    calc, roster, layout, folder, shares = _JOB
+    calc.summary = Summary()
+    files = [
+        (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="") for name in _NAMES
+    ]
+    try:
+        results, breakdown, rejected = (
+            csv.writer(f, lineterminator="\n", quoting=csv.QUOTE_MINIMAL) for f in files
+        )
+        write_rows(
+            calc,
+            calc.outcomes(roster.part(*shares[share])),
+            layout,
+            results.writerow,
+            breakdown.writerow,
+            rejected.writerow,
+        )
+    finally:
+        for f in files:
+            f.close()
+    return calc.summary
+
+
+def write_rows(
+    calc: Calculation,
+    items: Any,
+    layout: OutputLayout,
+    results: Callable[[list[str]], object],
+    breakdown: Callable[[list[str]], object],
+    rejected: Callable[[list[str]], object],
+) -> None:
+    """Format each outcome into its rows (shared by the one-core and the parallel paths)."""
+    from incentives.engine.calculate import EmployeeOutcome
+    from incentives.io.run_outputs import rejected_row
+
+    for item in items:
+        if not isinstance(item, EmployeeOutcome):
+            rejected(rejected_row(item))
+            continue
+        for po in item.outcomes:
+            results(layout.results_row(item, po))
+            breakdown(layout.breakdown_row(item, po))
+
+
+def run_parallel(
+    calc: Calculation,
+    roster: Roster,
+    layout: OutputLayout,
+    sinks: tuple[CsvSink, CsvSink, CsvSink],
+    *,
+    workers: int,
+    scratch: Path,
+) -> Summary:
+    """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order."""
+    global _JOB
+    shares = _shares(roster.record_count, workers)
+    context = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=".shares-") as tmp:
+        folder = Path(tmp)
+        try:
+            _JOB = (calc, roster, layout, folder, shares)
+            if calc.needs_group_totals:
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    partials = list(pool.map(_first_pass, range(workers)))
+                calc.apply_group_partials(partials)
+                _JOB = (calc, roster, layout, folder, shares)  # forked again: totals included
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                summaries = list(pool.map(_second_pass, range(workers)))
+        finally:
+            _JOB = None
+        total = Summary()
+        for share, summary in enumerate(summaries):
+            total.merge(summary)
+            for name, sink in zip(_NAMES, sinks, strict=True):
+                sink.append_file(folder / f"{name}-{share}.csv")
+    calc.summary = total
+    return total
