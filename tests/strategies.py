@@ -107,3 +107,39 @@ def cumulative_tiers(draw: st.DrawFn, *, mode: str = "cumulative") -> TierSpec:
             "bands": [{"from": str(s), "rate": str(r)} for s, r in zip(starts, rates, strict=True)],
         }
     )
+
+
+# ----------------------------------------------------------- engine inputs (employee rows)
+
+GOAL_DIRECTIONS = ("higher", "lower")
+
+
+def shares() -> st.SearchStrategy[str]:
+    """Split shares as a policy writes them, from 0% to 100% (with awkward thirds)."""
+    return st.sampled_from(["0%", "1%", "25%", "33.33%", "50%", "66.67%", "75%", "99.99%", "100%"])
+
+
+@st.composite
+def goal_figures(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(target, actual, direction) of one goal as roster text; targets are never 0."""
+    target = draw(decimals("0.01", "1000", 2))
+    actual = draw(decimals("0", "3000", 2))
+    return str(target), str(actual), draw(st.sampled_from(GOAL_DIRECTIONS))
+
+
+@st.composite
+def employee_rows(
+    draw: st.DrawFn,
+    *,
+    units: tuple[str, ...] = ("Sales", "Finance"),
+    currencies: tuple[str, ...] = ("USD", "EUR", "JPY", "KWD"),
+) -> dict[str, str]:
+    """Roster cells of one employee: salary, unit, currency, rating 1..5, adjustment −10%..0%."""
+    return {
+        "salary": str(draw(decimals("0", "500000", 2))),
+        "unit": draw(st.sampled_from(units)),
+        "currency": draw(st.sampled_from(currencies)),
+        "rating": str(draw(st.integers(min_value=1, max_value=5))),
+        "adjustment": str(draw(decimals("-0.1", "0", 3))),
+        "attainment": str(draw(attainments())),
+    }

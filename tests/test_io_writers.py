@@ -21,7 +21,11 @@ def listing(folder: Path) -> list[str]:
     ("value", "text"),
     [
         ("=SUM(A1)", "'=SUM(A1)"),
-        ("+1", "'+1"),
+        ("+1", "+1"),  # a number written as text is not a formula
+        ("-50000", "-50000"),
+        ("12.5%", "12.5%"),
+        ("+1+cmd", "'+1+cmd"),
+        ("-2+3", "'-2+3"),
         ("-x", "'-x"),
         ("@x", "'@x"),
         ("\tx", "'\tx"),

@@ -21,14 +21,14 @@ from typing import Any
 
 import attrs
 
+from incentives.audit.explain_pay import CallsAndPay, where
 from incentives.audit.explain_plan import employee_goals, plan_results, plan_scorecards
 from incentives.audit.explain_render import render_text
 from incentives.audit.explain_values import PolicyValues, close_enough, typed
-from incentives.audit.formula_text import call_parts, render
+from incentives.audit.formula_text import render
 from incentives.audit.run_folder import RunFolder, read_run_folder, unknown_employee
 from incentives.display import format_value
-from incentives.money import ENGINE_CONTEXT, minor_unit, round_to, truncate_to
-from incentives.rulebook.tables import Table
+from incentives.money import ENGINE_CONTEXT, round_to, truncate_to
 from incentives.rulebook.values import parse_number
 
 __all__ = ["Explanation", "explain_employee"]
@@ -72,11 +72,7 @@ def explain_employee(run_dir: Path, employee_id: str) -> Explanation:
     )
 
 
-def _where(file: str, line: object) -> str:
-    return f"{file}:{line}" if line else file
-
-
-class _PolicyExplainer:
+class _PolicyExplainer(CallsAndPay):
     """One employee under one policy: builds the data of its explanation."""
 
     def __init__(self, run: RunFolder, row: Mapping[str, str], result: Mapping[str, str]) -> None:
@@ -148,7 +144,7 @@ class _PolicyExplainer:
             "name": name,
             "value": shown,
             "cell": self.row.get(name, ""),
-            "where": _where(self.file, slot.get("line")),
+            "where": where(self.file, slot.get("line")),
         }
 
     def _rule(self, slot: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,7 +156,7 @@ class _PolicyExplainer:
             "passed": passed,
             "reason": slot.get("reason"),
             "values": render(str(slot.get("text", "")), self.pv.show, lambda _c, _a: None),
-            "where": _where(self.file, slot.get("line")),
+            "where": where(self.file, slot.get("line")),
         }
 
     # -- steps
@@ -173,7 +169,7 @@ class _PolicyExplainer:
         block: dict[str, Any] = {
             "name": name,
             "type": type_,
-            "where": _where(self.file, slot.get("line")),
+            "where": where(self.file, slot.get("line")),
             "value": pv.show(name) or "(missing)",
             "exact": self.row.get(name, ""),
         }
@@ -204,7 +200,9 @@ class _PolicyExplainer:
         block["symbolic"] = symbolic
         block["substituted"] = values
         block["derivation"] = f"{name} = " + " = ".join(parts)
-        block["calls"] = [self._call(s) for s in extra if s.get("kind") == "call"]
+        block["calls"] = [  # a call of a variant not taken was never evaluated
+            self._call(s) for s in extra if s.get("kind") == "call" and pv.cell(str(s["name"]))
+        ]
         if raw_slot is not None:
             block["raw"] = shown
             self._post(
@@ -222,13 +220,16 @@ class _PolicyExplainer:
             block["variant"] = {"index": None, "text": f"variant not recorded ({cell!r})"}
             return ""
         chosen = variants[index]
-        skipped = [str(v.get("when")) for v in variants[:index]]
+        skipped = [
+            f"{v.get('when')} is false ({render(str(v.get('when')), self.pv.show, _keep)})"
+            for v in variants[:index]
+        ]
         if chosen.get("when"):
             why = f"its condition {chosen['when']} holds ({render(str(chosen['when']), self.pv.show, lambda _c, _a: None)})"
         else:
             why = "none of the conditions above it held"
         if skipped:
-            why += "; not: " + ", ".join(skipped)
+            why += "; " + "; ".join(skipped)
         block["variant"] = {
             "index": index + 1,
             "when": chosen.get("when"),
@@ -283,7 +284,7 @@ class _PolicyExplainer:
             "applied": applied,
             "outcome": slot.get("outcome"),
             "reason": slot.get("reason"),
-            "where": _where(self.file, slot.get("line")),
+            "where": where(self.file, slot.get("line")),
         }
 
     def _post(
@@ -383,172 +384,9 @@ class _PolicyExplainer:
                 }
             )
 
-    # -- calls
 
-    def _call(self, slot: Mapping[str, Any]) -> dict[str, Any]:
-        column = str(slot["name"])
-        recorded = typed(self.pv.cell(column), "decimal")
-        match = self.pv.cell(column + " [match]")
-        parts = call_parts(column)
-        owner, callee, arg_texts = (
-            parts if parts else (str(slot.get("owner")), str(slot.get("callee")), [])
-        )
-        type_ = self.pv.call_type(callee, owner)
-        call_text = f"{callee}({', '.join(arg_texts)})"
-        entry: dict[str, Any] = {
-            "call": call_text,
-            "callee": callee,
-            "value": format_value(recorded, type_),
-            "match": match,
-            "where": _where(self.file, slot.get("line")),
-        }
-        args = [self.pv.evaluate(t) for t in arg_texts]
-        if callee == "fx":
-            entry["explain"] = self._fx(args, recorded, match, type_)
-            return entry
-        lookup = self.pv.lookup(callee)
-        if isinstance(lookup, Table) and lookup.type == "decimal" and type_ == "percent":
-            lookup = attrs.evolve(
-                lookup, type="percent"
-            )  # show a ratio table's values as its step does
-        if lookup is None or any(a is None for a in args) or not isinstance(recorded, Decimal):
-            entry["check"] = "not re-evaluated"
-            entry["explain"] = (
-                f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
-            )
-            return entry
-        try:
-            with localcontext(ENGINE_CONTEXT):
-                value, detail = lookup(*args)
-        except ValueError as exc:
-            value, detail = None, None
-            entry["check"] = (
-                f"MISMATCH: re-evaluating {call_text} fails now ({exc}), the run recorded {entry['value']}"
-            )
-        if value is not None:
-            entry["explain"] = lookup.explain(args, value, detail)
-            entry["check"] = (
-                "ok"
-                if close_enough(value, recorded, self.pv.places)
-                else (
-                    f"MISMATCH: {callee} in rulebook.json gives {format_value(value, type_)}, the run recorded {entry['value']}"
-                )
-            )
-        else:
-            entry["explain"] = (
-                f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
-            )
-        if entry["check"] != "ok":
-            self.warnings.append(
-                f"{block_owner(slot)}: {entry['check']} — the run's policies were not those recorded in rulebook.json"
-            )
-        return entry
-
-    def _fx(self, args: list[object], recorded: object, match: str, type_: str) -> str:
-        fields = match.split(";")
-        amount = args[0] if args else None
-        if len(fields) != 5 or not isinstance(amount, Decimal) or not isinstance(recorded, Decimal):
-            return f"fx(...) = {format_value(recorded, type_)} (as recorded; rate {match or 'unknown'})"
-        rate_text, date, rate_type, frm, to = fields
-        rate = parse_number(rate_text)
-        source = (
-            "same currency, no rate needed"
-            if frm == to
-            else f"{rate_type} rate {frm}→{to} on {date}"
-        )
-        with localcontext(ENGINE_CONTEXT):
-            value = amount * rate
-        text = f"fx({format_value(amount, type_)} {frm} → {to}) = {format_value(amount, type_)} × {format_value(rate)} ({source}) = {format_value(value, type_)}"
-        if not close_enough(value, recorded, self.pv.places):
-            text += f"  MISMATCH: the run recorded {format_value(recorded, type_)}"
-            self.warnings.append(
-                f"fx {frm}→{to}: {format_value(value)} recomputed, {format_value(recorded)} recorded"
-            )
-        return text
-
-    # -- pay
-
-    def _pay(
-        self, slots: list[Mapping[str, Any]], pending: Mapping[str, list[Mapping[str, Any]]]
-    ) -> dict[str, Any]:
-
-        def money(value: object) -> str:
-            return format_value(value, "money")
-
-        components = []
-        for comp in self.spec.get("pay", []):
-            name = str(comp["name"])
-            total = typed(self.pv.cell(f"pay.{name}.total"), "money")
-            source = str(comp.get("step", ""))
-            rounding = comp.get("round", {"step": "minor_unit", "mode": "half_up"})
-            step_text = str(rounding.get("step", "minor_unit"))
-            try:
-                step = (
-                    minor_unit(self.currency)
-                    if step_text == "minor_unit"
-                    else parse_number(step_text)
-                )
-            except ValueError:
-                step = None
-            mode = str(rounding.get("mode", "half_up"))
-            where = _where(
-                self.file,
-                next((s.get("line") for s in slots if s.get("name") == f"pay.{name}.total"), None),
-            )
-            entry: dict[str, Any] = {
-                "name": name,
-                "pay_code": comp.get("pay_code"),
-                "total": money(total),
-                "where": where,
-                "total_text": f"{name} total = round({source} = {self.pv.show(source) or '(not computed)'}, to {format_value(step) if step else step_text} {mode}) = {money(total)}",
-            }
-            parts = []
-            remainder_terms = [money(total)]
-            eligible = self.row.get("eligible") == "true"
-            if not eligible:
-                entry["total_text"] = (
-                    f"{name} total = {money(total)} (not eligible: nothing is computed)"
-                )
-            for part in comp.get("split", []):
-                amount = typed(self.pv.cell(f"pay.{part['name']}"), "money")
-                if not eligible:
-                    how = money(amount)
-                elif part.get("above") is not None:
-                    above = str(part["above"])
-                    symbolic, values = self.pv.substitute(above, name)
-                    limit = self.pv.evaluate(above)
-                    if isinstance(limit, Decimal) and step:
-                        with localcontext(ENGINE_CONTEXT):
-                            limit = round_to(limit, step, mode)
-                    how = f"the part above round({symbolic}) = round({values}) = {money(limit)}: max(0, {money(total)} − {money(limit)}) = {money(amount)}"
-                else:
-                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}) = {money(amount)}"
-                parts.append(
-                    {
-                        "name": part["name"],
-                        "pay_code": part.get("pay_code"),
-                        "amount": money(amount),
-                        "text": f"{part['name']} ({part.get('pay_code')}) = {how}",
-                    }
-                )
-                remainder_terms.append(money(amount))
-            main = typed(self.pv.cell(f"pay.{name}"), "money")
-            entry["parts"] = parts
-            entry["amount"] = money(main)
-            entry["text"] = (
-                f"{name} ({comp.get('pay_code')}) = {' − '.join(remainder_terms)} = {money(main)}"
-                if parts
-                else f"{name} ({comp.get('pay_code')}) = {money(main)}"
-            )
-            entry["calls"] = [
-                self._call(s) for s in pending.get(name, []) if s.get("kind") == "call"
-            ]
-            components.append(entry)
-        return {
-            "currency": self.currency,
-            "components": components,
-            "zero_reason": self.result.get("zero_reason") or None,
-        }
+def _keep(_callee: str, _args: str) -> None:
+    return None
 
 
 def _is_number(text: str) -> bool:
@@ -557,14 +395,3 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _share(text: object) -> Decimal | None:
-    try:
-        return parse_number(str(text))
-    except ValueError:
-        return None
-
-
-def block_owner(slot: Mapping[str, Any]) -> str:
-    return f"step {slot.get('owner')}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from datetime import date
@@ -23,6 +24,7 @@ from incentives.errors import OptionsError
 
 __all__ = ["CsvSink", "OutputDir", "dumps_json", "format_cell", "write_json"]
 
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$")  # a number as text is not a formula
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKER = ".incentives-output"  # lists the files of our last run, so --force removes stale ones
 _PARTIAL = ".partial"
@@ -43,7 +45,9 @@ def format_cell(value: object) -> str:
     if isinstance(value, float):
         raise TypeError("binary floats are not written; convert the value to Decimal")
     text = value if isinstance(value, str) else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
 
 
 def _json_default(value: object) -> object:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from incentives.errors import Problem
@@ -49,6 +50,7 @@ class _Policy:
         self.sha = sha
         self.problems: list[Problem] = []
         self.lookups: dict[str, Any] = {}
+        self.arities: dict[str, tuple[int, int]] = {}
         self.scorecards: dict[str, EmployeeScorecard] = {}
         self.kinds: dict[str, str] = {}  # name -> input|builtin|parameter|result|plan|lookup|...
         self.unit_results: dict[str, str] = {}  # derived name -> result name, for `by` results
@@ -90,7 +92,7 @@ class _Policy:
         return self.constants[key]
 
     def expression(self, text: str, path: Path_, allowed: Iterable[str]) -> Expression | None:
-        callables = {name: obj.arity for name, obj in self.lookups.items()}
+        callables = dict(self.arities)
         try:
             return compile_expression(text, values=frozenset(allowed), callables=callables)
         except ExpressionError as exc:
@@ -173,6 +175,9 @@ class _Compiler:
         for section, specs, build in groups:
             for name, item in specs.items():
                 p.declare(name, "lookup", (section, name))
+                # declared arity even if the lookup itself is broken: no second "unknown" problem
+                width = len(item.axes) if section == "tables" else 1
+                p.arities[name] = (width, width)
                 try:
                     p.lookups[name] = build(name, item)
                 except SpecIssues as exc:
@@ -512,15 +517,15 @@ class _Compiler:
             slots=tuple(p.slots),
             source=source,
             code=code_obj,
-            lookups=dict(p.lookups),
-            scorecards=dict(p.scorecards),
-            parameters=dict(spec.parameters),
+            lookups=MappingProxyType(dict(p.lookups)),
+            scorecards=MappingProxyType(dict(p.scorecards)),
+            parameters=MappingProxyType(dict(spec.parameters)),
             aggregates=aggregates,
             pay=tuple(pay_defs),
             eligibility_slots=tuple(elig_slots),
             zero_gate_slots=tuple(zero_gates),
             currency_input=spec.policy.currency,
-            globals_=globals_,
+            globals_=MappingProxyType(globals_),
             lines={name: p.line(("steps", name)) or 0 for name in spec.steps},
         )
 
@@ -532,7 +537,7 @@ class _Compiler:
 
     def _input_rules(self, constants: dict[str, object]) -> dict[str, dict[str, object]]:
         return {
-            name: {"min": spec.min, "max": spec.max, "allowed": constants.get(f"AL_{name}")}
+            name: {"min": spec.min, "max": spec.max, "allowed": constants.get(f"ALLIST_{name}")}
             for name, spec in self.spec.inputs.items()
         }
 
@@ -547,7 +552,9 @@ class _Compiler:
                 if spec.default is not None:
                     found[f"D_{name}"] = field.convert(spec.default)
                 if spec.allowed is not None:
-                    found[f"AL_{name}"] = frozenset(field.convert(str(v)) for v in spec.allowed)
+                    ordered = tuple(field.convert(str(v)) for v in spec.allowed)
+                    found[f"AL_{name}"] = frozenset(ordered)
+                    found[f"ALLIST_{name}"] = ordered  # declared order, for messages
             except ValueError as exc:
                 self.p.problem(("inputs", name), f"{exc} for a {spec.type} input")
         return found
@@ -619,8 +626,6 @@ class _Compiler:
         if step.aggregate is not None:
             if step.of not in self.spec.steps:
                 self._unknown((*base, "of"), str(step.of), "step", self.spec.steps)
-            elif self.spec.steps[str(step.of)].aggregate:
-                p.problem((*base, "of"), "an aggregate cannot total another aggregate")
             if step.by is not None and step.by not in self.spec.inputs:
                 self._unknown((*base, "by"), step.by, "input", self.spec.inputs)
         for g, gate in enumerate(step.gates):

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -99,7 +100,16 @@ class Rulebook:
             lookups[name] = _rebuild(
                 compile_curve, name, cspec.model_copy(update={"points": new_points})
             )
-        changed = attrs.evolve(policy, parameters=new_params, lookups=lookups)
+        scorecards = {
+            name: attrs.evolve(card, curve=lookups[card.curve.name])
+            for name, card in policy.scorecards.items()
+        }
+        changed = attrs.evolve(
+            policy,
+            parameters=MappingProxyType(new_params),
+            lookups=MappingProxyType(lookups),
+            scorecards=MappingProxyType(scorecards),
+        )
         return attrs.evolve(
             self, policies=tuple(changed if p is policy else p for p in self.policies)
         )

@@ -54,6 +54,9 @@ def load_yaml(path: Path, display_name: str | None = None) -> SourceDoc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        opened = exc.context_mark
+        if opened is not None and mark is not None and opened.line != mark.line:
+            what += f" (the construct opened at line {opened.line + 1})"
         raise PolicyError(
             [Problem(name, line, "", f"invalid YAML: {what}", "check indentation and quoting")]
         ) from None

@@ -1,0 +1,215 @@
+"""Explanations of table, curve, tier and fx calls (re-evaluated and checked) and of pay
+components (rounding and splits), as a mixin of the policy explainer in `explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, localcontext
+from typing import Any
+
+import attrs
+
+from incentives.audit.explain_values import PolicyValues, close_enough, typed
+from incentives.audit.formula_text import call_parts
+from incentives.display import format_value
+from incentives.money import ENGINE_CONTEXT, minor_unit, round_to
+from incentives.rulebook.tables import Table
+from incentives.rulebook.values import parse_number
+
+__all__ = ["CallsAndPay", "where"]
+
+
+def where(file: str, line: object) -> str:
+    """``file:line``, or the file alone when the line is unknown."""
+    return f"{file}:{line}" if line else file
+
+
+def _owner(slot: Mapping[str, Any]) -> str:
+    return f"step {slot.get('owner')}"
+
+
+def _share(text: object) -> Decimal | None:
+    try:
+        return parse_number(str(text))
+    except ValueError:
+        return None
+
+
+class CallsAndPay:
+    """What the policy explainer needs for calls and pay; it sets these attributes."""
+
+    pv: PolicyValues
+    spec: Mapping[str, Any]
+    file: str
+    row: Mapping[str, str]
+    result: Mapping[str, str]
+    currency: str
+    warnings: list[str]
+
+    # -- calls
+
+    def _call(self, slot: Mapping[str, Any]) -> dict[str, Any]:
+        column = str(slot["name"])
+        recorded = typed(self.pv.cell(column), "decimal")
+        match = self.pv.cell(column + " [match]")
+        parts = call_parts(column)
+        owner, callee, arg_texts = (
+            parts if parts else (str(slot.get("owner")), str(slot.get("callee")), [])
+        )
+        type_ = self.pv.call_type(callee, owner)
+        call_text = f"{callee}({', '.join(arg_texts)})"
+        entry: dict[str, Any] = {
+            "call": call_text,
+            "callee": callee,
+            "value": format_value(recorded, type_),
+            "match": match,
+            "where": where(self.file, slot.get("line")),
+        }
+        args = [self.pv.evaluate(t) for t in arg_texts]
+        if callee == "fx":
+            entry["explain"] = self._fx(args, recorded, match, type_)
+            return entry
+        lookup = self.pv.lookup(callee)
+        if isinstance(lookup, Table) and lookup.type == "decimal" and type_ == "percent":
+            lookup = attrs.evolve(
+                lookup, type="percent"
+            )  # show a ratio table's values as its step does
+        if lookup is None or any(a is None for a in args) or not isinstance(recorded, Decimal):
+            entry["check"] = "not re-evaluated"
+            entry["explain"] = (
+                f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
+            )
+            return entry
+        try:
+            with localcontext(ENGINE_CONTEXT):
+                value, detail = lookup(*args)
+        except ValueError as exc:
+            value, detail = None, None
+            entry["check"] = (
+                f"MISMATCH: re-evaluating {call_text} fails now ({exc}), the run recorded {entry['value']}"
+            )
+        if value is not None:
+            entry["explain"] = lookup.explain(args, value, detail)
+            entry["check"] = (
+                "ok"
+                if close_enough(value, recorded, self.pv.places)
+                else (
+                    f"MISMATCH: {callee} in rulebook.json gives {format_value(value, type_)}, the run recorded {entry['value']}"
+                )
+            )
+        else:
+            entry["explain"] = (
+                f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
+            )
+        if entry["check"] != "ok":
+            self.warnings.append(
+                f"{_owner(slot)}: {entry['check']} — the run's policies were not those recorded in rulebook.json"
+            )
+        return entry
+
+    def _fx(self, args: list[object], recorded: object, match: str, type_: str) -> str:
+        fields = match.split(";")
+        amount = args[0] if args else None
+        if len(fields) != 5 or not isinstance(amount, Decimal) or not isinstance(recorded, Decimal):
+            return f"fx(...) = {format_value(recorded, type_)} (as recorded; rate {match or 'unknown'})"
+        rate_text, date, rate_type, frm, to = fields
+        rate = parse_number(rate_text)
+        source = (
+            "same currency, no rate needed"
+            if frm == to
+            else f"{rate_type} rate {frm}→{to} on {date}"
+        )
+        with localcontext(ENGINE_CONTEXT):
+            value = amount * rate
+        text = f"fx({format_value(amount, type_)} {frm} → {to}) = {format_value(amount, type_)} × {format_value(rate)} ({source}) = {format_value(value, type_)}"
+        if not close_enough(value, recorded, self.pv.places):
+            text += f"  MISMATCH: the run recorded {format_value(recorded, type_)}"
+            self.warnings.append(
+                f"fx {frm}→{to}: {format_value(value)} recomputed, {format_value(recorded)} recorded"
+            )
+        return text
+
+    # -- pay
+
+    def _pay(
+        self, slots: list[Mapping[str, Any]], pending: Mapping[str, list[Mapping[str, Any]]]
+    ) -> dict[str, Any]:
+
+        def money(value: object) -> str:
+            return format_value(value, "money")
+
+        components = []
+        for comp in self.spec.get("pay", []):
+            name = str(comp["name"])
+            total = typed(self.pv.cell(f"pay.{name}.total"), "money")
+            source = str(comp.get("step", ""))
+            rounding = comp.get("round", {"step": "minor_unit", "mode": "half_up"})
+            step_text = str(rounding.get("step", "minor_unit"))
+            try:
+                step = (
+                    minor_unit(self.currency)
+                    if step_text == "minor_unit"
+                    else parse_number(step_text)
+                )
+            except ValueError:
+                step = None
+            mode = str(rounding.get("mode", "half_up"))
+            located = where(
+                self.file,
+                next((s.get("line") for s in slots if s.get("name") == f"pay.{name}.total"), None),
+            )
+            entry: dict[str, Any] = {
+                "name": name,
+                "pay_code": comp.get("pay_code"),
+                "total": money(total),
+                "where": located,
+                "total_text": f"{name} total = round({source} = {self.pv.show(source) or '(not computed)'}, to {format_value(step) if step else step_text} {mode}) = {money(total)}",
+            }
+            parts = []
+            remainder_terms = [money(total)]
+            eligible = self.row.get("eligible") == "true"
+            if not eligible:
+                entry["total_text"] = (
+                    f"{name} total = {money(total)} (not eligible: nothing is computed)"
+                )
+            for part in comp.get("split", []):
+                amount = typed(self.pv.cell(f"pay.{part['name']}"), "money")
+                if not eligible:
+                    how = money(amount)
+                elif part.get("above") is not None:
+                    above = str(part["above"])
+                    symbolic, values = self.pv.substitute(above, name)
+                    limit = self.pv.evaluate(above)
+                    if isinstance(limit, Decimal) and step:
+                        with localcontext(ENGINE_CONTEXT):
+                            limit = round_to(limit, step, mode)
+                    how = f"the part above round({symbolic}) = round({values}) = {money(limit)}: max(0, {money(total)} − {money(limit)}) = {money(amount)}"
+                else:
+                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}) = {money(amount)}"
+                parts.append(
+                    {
+                        "name": part["name"],
+                        "pay_code": part.get("pay_code"),
+                        "amount": money(amount),
+                        "text": f"{part['name']} ({part.get('pay_code')}) = {how}",
+                    }
+                )
+                remainder_terms.append(money(amount))
+            main = typed(self.pv.cell(f"pay.{name}"), "money")
+            entry["parts"] = parts
+            entry["amount"] = money(main)
+            entry["text"] = (
+                f"{name} ({comp.get('pay_code')}) = {' − '.join(remainder_terms)} = {money(main)}"
+                if parts
+                else f"{name} ({comp.get('pay_code')}) = {money(main)}"
+            )
+            entry["calls"] = [
+                self._call(s) for s in pending.get(name, []) if s.get("kind") == "call"
+            ]
+            components.append(entry)
+        return {
+            "currency": self.currency,
+            "components": components,
+            "zero_reason": self.result.get("zero_reason") or None,
+        }

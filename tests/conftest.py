@@ -1,0 +1,102 @@
+"""Shared fixtures: the bundled sample, a CLI runner, and policy files written on the fly.
+
+    sample_run                   the bundled sample computed once per session (a `CliRun`)
+    cli("check", "--rules", d)   the `incentives` command run in-process (a `CliRun`)
+    policy_file(text)            a policy written into a fresh rules folder; returns its path
+
+Paths to the bundled files are absolute (`ROOT`, `RULES`, `FIXTURES`), so tests pass from any
+working directory.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import pytest
+from click.testing import CliRunner
+
+from incentives.cli import cli as incentives_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "rules"
+FIXTURES = ROOT / "fixtures"
+EMPLOYEES = FIXTURES / "employees.csv"
+RATES = FIXTURES / "rates.csv"
+POLICIES = Path(__file__).resolve().parent / "policies"
+
+SAMPLE_ARGS = ("--rules", str(RULES), "--employees", str(EMPLOYEES), "--rates", str(RATES))
+
+
+@attrs.frozen
+class CliRun:
+    """One invocation of the command line: exit code, stdout and stderr kept apart."""
+
+    args: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None = attrs.field(eq=False, repr=False, default=None)
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    @property
+    def out(self) -> Path | None:
+        """The ``--out`` folder of a ``run`` invocation, if one was given."""
+        if "--out" in self.args:
+            return Path(self.args[self.args.index("--out") + 1])
+        return None
+
+
+def invoke(*args: str | Path) -> CliRun:
+    """Run ``incentives ARGS`` in-process with click's runner (stdout and stderr separate)."""
+    texts = tuple(str(arg) for arg in args)
+    result = CliRunner().invoke(incentives_cli, list(texts), catch_exceptions=True)
+    exception = result.exception if not isinstance(result.exception, SystemExit) else None
+    return CliRun(texts, result.exit_code, result.stdout, result.stderr, exception)
+
+
+@pytest.fixture
+def cli() -> Callable[..., CliRun]:
+    """``cli("run", "--rules", ...)``: the command line, in-process."""
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+    """The bundled sample (rules/, fixtures/employees.csv, fixtures/rates.csv), run once.
+
+    Read its outputs only: the folder is shared by every test of the session.
+    """
+    out = tmp_path_factory.mktemp("sample") / "run"
+    run = invoke("run", *SAMPLE_ARGS, "--out", out)
+    assert run.exit_code == 0, run.output
+    return run
+
+
+@pytest.fixture
+def rules_dir(tmp_path: Path) -> Path:
+    """An empty rules folder of this test."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def policy_file(rules_dir: Path) -> Callable[..., Path]:
+    """``policy_file(text, name="policy.yaml")``: write a policy (dedented) into `rules_dir`.
+
+    Returns the file's path; its folder (`rules_dir`) holds every file written by this test,
+    so a test can write several policies and load the folder.
+    """
+
+    def write(text: str, name: str = "policy.yaml") -> Path:
+        path = rules_dir / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
