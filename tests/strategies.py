@@ -26,7 +26,10 @@ __all__ = [
 def decimals(low: str = "0", high: str = "3", places: int = 4) -> st.SearchStrategy[Decimal]:
     """Exact decimals between ``low`` and ``high`` with at most ``places`` decimals."""
     return st.decimals(
-        min_value=Decimal(low), max_value=Decimal(high), places=places, allow_nan=False,
+        min_value=Decimal(low),
+        max_value=Decimal(high),
+        places=places,
+        allow_nan=False,
         allow_infinity=False,
     )
 
@@ -38,9 +41,7 @@ def attainments() -> st.SearchStrategy[Decimal]:
 
 @st.composite
 def _increasing(draw: st.DrawFn, low: str, high: str, places: int, size: int) -> list[Decimal]:
-    values = draw(
-        st.lists(decimals(low, high, places), min_size=size, max_size=size, unique=True)
-    )
+    values = draw(st.lists(decimals(low, high, places), min_size=size, max_size=size, unique=True))
     return sorted(values)
 
 
@@ -86,8 +87,13 @@ def interpolated_tables(draw: st.DrawFn) -> TableSpec:
     return TableSpec.model_validate(
         {
             "axes": [
-                {"name": "x", "match": "interpolate", "at": [str(p) for p in points],
-                 "below": "clamp", "above": "clamp"},
+                {
+                    "name": "x",
+                    "match": "interpolate",
+                    "at": [str(p) for p in points],
+                    "below": "clamp",
+                    "above": "clamp",
+                },
             ],
             "values": [str(v) for v in values],
             "type": "percent",

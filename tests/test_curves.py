@@ -214,10 +214,16 @@ def test_describe_is_json_with_exact_decimals() -> None:
     """The static description is JSON-able, with points as exact decimal strings."""
     described = curve(GOAL_POINTS).describe()
     assert json.loads(json.dumps(described)) == described
-    assert described["points"] == [["0.80", "0.50"], ["0.95", "1.00"], ["1.05", "1.00"],
-                                   ["1.50", "2.00"]]
+    assert described["points"] == [
+        ["0.80", "0.50"],
+        ["0.95", "1.00"],
+        ["1.05", "1.00"],
+        ["1.50", "2.00"],
+    ]
     assert (described["kind"], described["direction"], described["above"]) == (
-        "curve", "increasing", "cap",
+        "curve",
+        "increasing",
+        "cap",
     )
 
 

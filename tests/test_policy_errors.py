@@ -321,9 +321,7 @@ _ONE_FAULT = [
 ]
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, id=n) for n in _ONE_FAULT]
-)
+@pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in _ONE_FAULT])
 def test_one_fault_gives_exactly_one_problem(name: str) -> None:
     """A file with one fault shows the user one message, not a cascade of follow-on errors."""
     _, problems = broken(name)

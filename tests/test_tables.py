@@ -94,8 +94,9 @@ def test_exact_numeric_keys_match_however_the_number_is_written() -> None:
 
 def test_exact_label_keys() -> None:
     """Label keys (A, B) match as text."""
-    grades = table({"axes": [{"name": "grade", "match": "exact", "at": ["A", "B"]}],
-                    "values": ["1", "2"]})
+    grades = table(
+        {"axes": [{"name": "grade", "match": "exact", "at": ["A", "B"]}], "values": ["1", "2"]}
+    )
     assert grades("B") == (D(2), (1,))
 
 
@@ -131,15 +132,18 @@ def test_long_key_lists_are_shortened() -> None:
 
 def test_duplicate_exact_keys() -> None:
     """4 and 4.0 are the same key: the second is reported where it stands."""
-    found = issues_of({"axes": [{"name": "level", "match": "exact", "at": ["4", "4.0"]}],
-                       "values": ["1", "2"]})
+    found = issues_of(
+        {"axes": [{"name": "level", "match": "exact", "at": ["4", "4.0"]}], "values": ["1", "2"]}
+    )
     assert found == [(("axes", 0, "at", 1), "duplicate key 4 on axis 'level' (also entry 1)")]
 
 
 def test_exact_axes_take_no_below_or_above() -> None:
     """``below`` on an exact axis is reported (a missing key uses `default` instead)."""
-    source = {"axes": [{"name": "k", "match": "exact", "at": ["1"], "below": "clamp"}],
-              "values": ["1"]}
+    source = {
+        "axes": [{"name": "k", "match": "exact", "at": ["1"], "below": "clamp"}],
+        "values": ["1"],
+    }
     assert [path for path, _ in issues_of(source)] == [("axes", 0, "below")]
 
 
@@ -239,8 +243,10 @@ def test_interpolate_between_and_on_points() -> None:
 
 def test_interpolate_points_must_increase() -> None:
     """Points 80%, 120%, 100% are not strictly increasing: the third is reported."""
-    source = {"axes": [{"name": "p", "match": "interpolate", "at": ["80%", "120%", "100%"]}],
-              "values": ["1", "2", "3"]}
+    source = {
+        "axes": [{"name": "p", "match": "interpolate", "at": ["80%", "120%", "100%"]}],
+        "values": ["1", "2", "3"],
+    }
     found = issues_of(source)
     assert found[0][0] == ("axes", 0, "at", 2)
     assert "strictly increasing" in found[0][1]
@@ -265,23 +271,31 @@ def test_two_dimensional_cell_between_points() -> None:
 def test_two_interpolate_axes_are_bilinear() -> None:
     """Grid x 0..10 by y 0..10 with corners 0, 10, 20, 30: at (5, 5) the bilinear value is the
     mean 15; at (2, 0) it is 0 + 2/10 × 20 = 4."""
-    grid = table({
-        "axes": [{"name": "x", "match": "interpolate", "at": ["0", "10"]},
-                 {"name": "y", "match": "interpolate", "at": ["0", "10"]}],
-        "values": [["0", "10"], ["20", "30"]],
-    })
+    grid = table(
+        {
+            "axes": [
+                {"name": "x", "match": "interpolate", "at": ["0", "10"]},
+                {"name": "y", "match": "interpolate", "at": ["0", "10"]},
+            ],
+            "values": [["0", "10"], ["20", "30"]],
+        }
+    )
     assert grid(D(5), D(5))[0] == D(15)
     assert grid(D(2), D(0))[0] == D(4)
 
 
 def test_three_axes() -> None:
     """Three exact axes of 2: (b, 2, y) is the value at [1][1][0] = 7."""
-    cube = table({
-        "axes": [{"name": "a", "match": "exact", "at": ["a", "b"]},
-                 {"name": "n", "match": "exact", "at": ["1", "2"]},
-                 {"name": "c", "match": "exact", "at": ["x", "y"]}],
-        "values": [[["1", "2"], ["3", "4"]], [["5", "6"], ["8", "7"]]],
-    })
+    cube = table(
+        {
+            "axes": [
+                {"name": "a", "match": "exact", "at": ["a", "b"]},
+                {"name": "n", "match": "exact", "at": ["1", "2"]},
+                {"name": "c", "match": "exact", "at": ["x", "y"]},
+            ],
+            "values": [[["1", "2"], ["3", "4"]], [["5", "6"], ["8", "7"]]],
+        }
+    )
     assert cube("b", D(2), "y") == (D(7), (1, 1, 1))
     assert cube.arity == (3, 3)
 
@@ -317,8 +331,10 @@ def test_one_dimensional_grid_length() -> None:
 def test_round_then_cap() -> None:
     """0 → 10%, 1 → 20% at 0.26 gives 12.6%; rounded to 0.01 half up: 13%; then capped at
     12.5%. (Capping first would give 12.5% rounded up to 13%.)"""
-    source = {"axes": [{"name": "x", "match": "interpolate", "at": ["0", "1"]}],
-              "values": ["0.10", "0.20"]}
+    source = {
+        "axes": [{"name": "x", "match": "interpolate", "at": ["0", "1"]}],
+        "values": ["0.10", "0.20"],
+    }
     capped = table(source, round={"step": "0.01"}, cap="0.125")
     assert capped(D("0.26"))[0] == D("0.125")
 
@@ -350,9 +366,7 @@ def test_rounding_problems_are_reported_together() -> None:
 
 def test_floor_above_cap() -> None:
     """A floor above the cap can never be met: reported."""
-    assert [path for path, _ in issues_of(dict(TARGET_PCT, floor="50%", cap="20%"))] == [
-        ("floor",)
-    ]
+    assert [path for path, _ in issues_of(dict(TARGET_PCT, floor="50%", cap="20%"))] == [("floor",)]
 
 
 # ------------------------------------------------------------------------------- explanations

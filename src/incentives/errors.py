@@ -89,11 +89,12 @@ class RowError(IncentivesError, ValueError):
 
 
 class StepError(RowError):
-    """A policy step failed for one employee; ``inputs`` are the values the step read."""
+    """A policy step failed for one employee; ``step`` names it ("step 'bonus'"), ``inputs``
+    are the values the step read."""
 
     def __init__(self, step: str, reason: str, inputs: Sequence[tuple[str, object]] = ()) -> None:
         self.step = step
         self.inputs = tuple(inputs)
         shown = ", ".join(f"{name}={value}" for name, value in self.inputs)
-        text = f"step '{step}': {reason}" + (f" (inputs: {shown})" if shown else "")
+        text = f"{step}: {reason}" + (f" (inputs: {shown})" if shown else "")
         super().__init__(text, column=step, value=shown)

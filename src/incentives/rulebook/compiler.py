@@ -491,7 +491,9 @@ class _Compiler:
             if s.aggregate
         )
         if aggregates:
-            needed = self._closure([a.of for a in aggregates], exprs)
+            # every step that does not read a group total: a row rejected by any of them is
+            # rejected in both passes, so it never counts in a total
+            needed = self._independent_of_aggregates(order, exprs)
             keys = ", ".join(f"({'v_' + a.by if a.by else 'None'}, v_{a.of})" for a in aggregates)
             out += function(
                 "stage1", [n for n in order if n in needed], [f"return ({keys},)"], "None"
@@ -690,6 +692,18 @@ class _Compiler:
                         )
         return order
 
+    def _independent_of_aggregates(
+        self, order: list[str], exprs: dict[str, list[tuple[str, Expression | None, Path_]]]
+    ) -> set[str]:
+        tainted: set[str] = set()
+        for node in order:
+            step = self.spec.steps.get(node)
+            if step is not None and (
+                step.aggregate or any(dep in tainted for dep in self._deps(node, exprs))
+            ):
+                tainted.add(node)
+        return {node for node in order if node not in tainted}
+
     def _closure(
         self, roots: list[str], exprs: dict[str, list[tuple[str, Expression | None, Path_]]]
     ) -> set[str]:
@@ -849,12 +863,13 @@ class _Compiler:
             step_ = "_mu" if comp.round.step == "minor_unit" else p.const(comp.round.step)
             mode = repr(comp.round.mode)
             lines.append(f"_s = {label}")
+            lines.append(
+                f"if v_{comp.step} < 0: raise NEGATIVE({comp.name!r}, v_{comp.step}, {comp.step!r})"
+            )
             lines.append(f"pt{c} = F_round_to(v_{comp.step}, {step_}, {mode})")
-            lines.append(f"if pt{c} < 0: raise NEGATIVE({comp.name!r}, pt{c}, {comp.step!r})")
+            lines.append(f"_rem = pt{c}")
             parts: list[str] = []
             part_slots: list[int] = []
-            stype = self.spec.steps[comp.step].type if comp.step in self.spec.steps else "money"
-            del stype
             self.calls = []
             for s, part in enumerate(comp.split):
                 var = f"pp{c}_{s}"
@@ -866,12 +881,16 @@ class _Compiler:
                         f"_l = F_round_to({self.render(expr, comp.name, (*base, 'split', s))}, {step_}, {mode})"
                     )
                     lines.append(f"{var} = pt{c} - _l if pt{c} > _l else _zero_pay")
+                    lines.append(f"if {var} > _rem: {var} = _rem")
+                    lines.append(f"_rem -= {var}")
                 else:
                     lines.append(
                         f"{var} = F_round_to(pt{c} * {p.const(part.share)}, {step_}, {mode})"
                     )
+                    lines.append(f"if {var} > _rem: {var} = _rem")
+                    lines.append(f"_rem -= {var}")
                 parts.append(var)
-            lines.append(f"pm{c} = pt{c}" + "".join(f" - {v}" for v in parts))
+            lines.append(f"pm{c} = _rem")  # parts never exceed what is left: no negative line
             line = p.line(base)
             main = self.add_slot(
                 Slot(
