@@ -1,0 +1,182 @@
+"""Assembling a policy's generated module and compiling it into a `CompiledPolicy`.
+
+The module has three functions over one roster row ``c`` and the group totals ``G``:
+
+    population(c)   whether the row is in the policy's population at all
+    evaluate(c, G)  every slot value, as one flat tuple laid out as `CompiledPolicy.slots`
+    stage1(c, G)    the (key, value) pair each group total sums, for the first pass over rows
+
+Each is straight-line code: the input prelude, eligibility rules (an ineligible row returns its
+inputs and zero pay early), steps in dependency order, then pay. ``_s`` numbers what runs, so an
+error names the step it came from.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from incentives.rulebook.compile_state import CompileState
+from incentives.rulebook.formulas import Formulas
+from incentives.rulebook.gen_expr import Emitter
+from incentives.rulebook.gen_inputs import input_rules, input_type, prelude
+from incentives.rulebook.gen_pay import pay_code
+from incentives.rulebook.gen_steps import step_code
+from incentives.rulebook.graph import StepGraph
+from incentives.rulebook.policy import AggregateDef, CompiledPolicy, Slot
+
+__all__ = ["generate"]
+
+
+def generate(
+    p: CompileState,
+    formulas: Formulas,
+    graph: StepGraph,
+    order: list[str],
+    constants: dict[str, object],
+) -> CompiledPolicy:
+    """Generate and compile the module of a policy that has no problems."""
+    spec = p.spec
+    gen = Emitter(p)
+    inputs = list(spec.inputs)
+    input_index = {name: sorted(p.fields).index(name) for name in inputs if name in p.fields}
+    pre = prelude(p, input_index)
+    out = _population(gen, formulas, input_index)
+
+    # slots: inputs, eligibility
+    for name in inputs:
+        gen.add_slot(
+            Slot(name, "input", input_type(spec.inputs[name].type), name, p.line(("inputs", name))),
+            f"v_{name}",
+        )
+    elig_lines: list[str] = []
+    elig_slots: list[int] = []
+    for expr, i in formulas.eligibility:
+        assert expr is not None
+        rule = spec.eligibility[i]
+        label = gen.label(f"eligibility rule '{rule.name}'", expr.names)
+        gen.begin_calls()
+        code = gen.render(expr, rule.name, ("eligibility", i, "rule"))
+        elig_lines.append(f"_s = {label}")
+        elig_lines.append(f"e{i} = bool({code})")
+        elig_slots.append(
+            gen.add_slot(
+                Slot(
+                    f"eligible.{rule.name}",
+                    "eligibility",
+                    "boolean",
+                    rule.name,
+                    p.line(("eligibility", i)),
+                    text=rule.rule,
+                    reads=tuple(sorted(expr.names)),
+                    reason=rule.reason,
+                ),
+                f"e{i}",
+            )
+        )
+        gen.add_call_slots()
+    n_pre_slots = len(p.slots)
+
+    zero_gates: list[int] = []
+    steps = {
+        name: step_code(gen, name, spec.steps.get(name), formulas.steps.get(name, []), zero_gates)
+        for name in order
+    }
+    pay_defs, pay_lines = pay_code(gen)
+    nsites = p.sites
+
+    def function(fname: str, names: list[str], tail: list[str], early: str) -> list[str]:
+        lines = [f"def {fname}(c, G):", "    _s = -1"]
+        if nsites:
+            lines.append("    " + " = ".join([f"a{i} = c{i}" for i in range(nsites)]) + " = None")
+        lines.append("    try:")
+        lines += ["        " + line for line in pre]
+        lines += ["        " + line for line in elig_lines]
+        if elig_lines:
+            lines.append(
+                "        if not (" + " and ".join(f"e{i}" for _, i in formulas.eligibility) + "):"
+            )
+            lines.append(f"            return {early}")
+        for name in names:
+            lines += ["        " + line for line in steps[name]]
+        lines += ["        " + line for line in tail]
+        lines.append("    except RowError as _e:")
+        lines.append("        raise ROWFAIL(_s, _e) from None")
+        lines.append("    except Exception as _e:")
+        lines.append("        raise STEPFAIL(_s, _e, locals()) from None")
+        lines.append("")
+        return lines
+
+    # an ineligible row keeps its inputs and eligibility outcomes; pay is zero, the rest None
+    ineligible = [
+        p.slot_exprs[i] if i < n_pre_slots else "_zero_pay" if slot.kind == "pay" else "None"
+        for i, slot in enumerate(p.slots)
+    ]
+    out += function(
+        "evaluate",
+        order,
+        [*pay_lines, "return (" + ", ".join(p.slot_exprs) + ",)"],
+        "(" + ", ".join(ineligible) + ",)",
+    )
+    aggregates = tuple(
+        AggregateDef(n, str(s.aggregate), str(s.of), s.by)
+        for n, s in spec.steps.items()
+        if s.aggregate
+    )
+    if aggregates:
+        # every step that does not read a group total: a row rejected by any of them is
+        # rejected in both passes, so it never counts in a total
+        needed = graph.independent_of_aggregates(order)
+        keys = ", ".join(f"({'v_' + a.by if a.by else 'None'}, v_{a.of})" for a in aggregates)
+        out += function("stage1", [n for n in order if n in needed], [f"return ({keys},)"], "None")
+    else:
+        out += ["def stage1(c, G):", "    return None", ""]
+    source = "\n".join(out)
+    try:
+        code_obj = compile(source, f"<policy {spec.policy.id}>", "exec")
+    except SyntaxError as exc:  # pragma: no cover - a compiler bug, not a user error
+        raise AssertionError(f"generated code does not compile: {exc}\n{source}") from exc
+    globals_ = {
+        **p.const_values,
+        "LABELS": tuple(gen.labels),
+        "INPUT_RULES": input_rules(p, constants),
+        **constants,
+    }
+    return CompiledPolicy(
+        spec=spec,
+        file=p.doc.file,
+        sha256=p.sha,
+        input_names=tuple(inputs),
+        slots=tuple(p.slots),
+        source=source,
+        code=code_obj,
+        lookups=MappingProxyType(dict(p.lookups)),
+        scorecards=MappingProxyType(dict(p.scorecards)),
+        parameters=MappingProxyType(dict(spec.parameters)),
+        aggregates=aggregates,
+        pay=tuple(pay_defs),
+        eligibility_slots=tuple(elig_slots),
+        zero_gate_slots=tuple(zero_gates),
+        currency_input=spec.policy.currency,
+        globals_=MappingProxyType(globals_),
+        lines={name: p.line(("steps", name)) or 0 for name in spec.steps},
+    )
+
+
+def _population(gen: Emitter, formulas: Formulas, input_index: dict[str, int]) -> list[str]:
+    """``population(c)``: reads only the inputs its formula names."""
+    p, pop = gen.p, formulas.population
+    out = ["def population(c):", "    try:"]
+    for name in sorted(pop.names if pop else ()):
+        if p.kinds.get(name) == "input":
+            out.append(f"        v_{name} = c[{input_index[name]}]")
+            if p.spec.inputs[name].default is not None:
+                out.append(f"        if v_{name} is None: v_{name} = D_{name}")
+    out.append(
+        f"        return bool({gen.render(pop, 'population', ('policy', 'population'))})"
+        if pop
+        else "        return True"
+    )
+    out.append("    except Exception as _e:")
+    out.append("        raise POPFAIL(_e) from None")
+    out.append("")
+    return out

@@ -1,0 +1,135 @@
+"""What compiling one policy accumulates: declared names, constants, slots and problems.
+
+`CompileState` is shared by every compiler stage (declarations, formulas, step order, code
+generation). Problems are collected here, never raised one by one, so a policy reports all of
+them at once. The built-in names and the names derived from each result live here too.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from incentives.errors import Problem
+from incentives.expr import Expression, ExpressionError, compile_expression
+from incentives.rulebook.fields import FieldDef
+from incentives.rulebook.policy import Slot
+from incentives.rulebook.schema import PolicyFile, ScorecardItemSpec
+from incentives.rulebook.scorecard import EmployeeScorecard
+from incentives.rulebook.yamlsource import SourceDoc, dotted
+
+__all__ = [
+    "BUILTIN_NAMES",
+    "RESULT_SUFFIXES",
+    "CompileState",
+    "SpecPath",
+    "StepExprs",
+]
+
+BUILTIN_NAMES = (
+    "period_start",
+    "period_end",
+    "payout_date",
+    "effective_from",
+    "effective_to",
+    "as_of",
+)
+RESULT_SUFFIXES = ("", "_threshold", "_target", "_maximum", "_attainment", "_payout")
+
+SpecPath = tuple[str | int, ...]
+# the parsed parts of one step: (role, expression or None when it failed, where it is written)
+StepExprs = list[tuple[str, Expression | None, SpecPath]]
+
+
+class CompileState:
+    """Compilation state for one policy; problems are collected, never raised one by one."""
+
+    def __init__(self, doc: SourceDoc, spec: PolicyFile, fields: dict[str, FieldDef], sha: str):
+        self.doc = doc
+        self.spec = spec
+        self.fields = fields
+        self.sha = sha
+        self.problems: list[Problem] = []
+        self.lookups: dict[str, Any] = {}
+        self.arities: dict[str, tuple[int, int]] = {}
+        self.scorecards: dict[str, EmployeeScorecard] = {}
+        self.kinds: dict[str, str] = {}  # name -> input|builtin|parameter|result|plan|lookup|...
+        self.unit_results: dict[str, str] = {}  # derived name -> result name, for `by` results
+        self.constants: dict[tuple[type, object], str] = {}
+        self.const_values: dict[str, object] = {}
+        self.sites = 0
+        self.slots: list[Slot] = []
+        self.slot_exprs: list[str] = []
+
+    # -- problems -----------------------------------------------------------------------------
+    def problem(self, path: SpecPath, message: str, hint: str = "") -> None:
+        self.problems.append(
+            Problem(self.doc.file, self.doc.line_of(path), dotted(path), message, hint)
+        )
+
+    def unknown(self, path: SpecPath, name: str, what: str, known: Iterable[str]) -> None:
+        """Report an unknown name, suggesting the closest known one."""
+        close = difflib.get_close_matches(name, list(known), n=1)
+        self.problem(
+            path,
+            f"unknown {what} '{name}'",
+            f"did you mean '{close[0]}'?" if close else f"declare it under {what}s",
+        )
+
+    def line(self, path: SpecPath) -> int | None:
+        return self.doc.line_of(path)
+
+    # -- names --------------------------------------------------------------------------------
+    def declare(self, name: str, kind: str, path: SpecPath) -> None:
+        if name in self.kinds:
+            self.problem(
+                path,
+                f"'{name}' is already declared (as {self.kinds[name]})",
+                "names are shared by all sections",
+            )
+        elif not name.isidentifier() or not name.islower() or name.startswith("_"):
+            self.problem(
+                path, f"'{name}' is not a valid name", "use lower case letters, digits and _"
+            )
+        else:
+            self.kinds[name] = kind
+
+    def names_of_kind(self, *kinds: str) -> list[str]:
+        return [n for n, k in self.kinds.items() if k in kinds]
+
+    def employee_names(self) -> list[str]:
+        """Every name declared so far that holds a per-employee value (all but lookups)."""
+        return [n for n, k in self.kinds.items() if k != "lookup"]
+
+    def plan_by(self, card: str) -> str | None:
+        """The input a plan scorecard is looked up by (via its per-unit results), if any."""
+        bys = self._card_bys(self.spec.scorecards[card].items or [])
+        return sorted(bys)[0] if bys else None
+
+    def _card_bys(self, items: list[ScorecardItemSpec]) -> set[str]:
+        found: set[str] = set()
+        for item in items:
+            if item.items is not None:
+                found |= self._card_bys(item.items)
+            elif item.result in self.spec.results and self.spec.results[item.result].by:
+                found.add(str(self.spec.results[item.result].by))
+        return found
+
+    # -- constants and expressions ------------------------------------------------------------
+    def const(self, value: object) -> str:
+        """The generated-code name of a constant (`K0`, `K1`, ...), one per distinct value."""
+        key = (type(value), value)
+        if key not in self.constants:
+            name = f"K{len(self.constants)}"
+            self.constants[key] = name
+            self.const_values[name] = value
+        return self.constants[key]
+
+    def expression(self, text: str, path: SpecPath, allowed: Iterable[str]) -> Expression | None:
+        try:
+            return compile_expression(text, values=frozenset(allowed), callables=dict(self.arities))
+        except ExpressionError as exc:
+            where = f" (at column {exc.offset + 1})" if exc.offset is not None else ""
+            self.problem(path, f"{exc.message} in '{text}'{where}", exc.hint)
+            return None

@@ -1,0 +1,87 @@
+"""Generated code and constants for an employee's inputs: the prelude of every evaluation.
+
+The prelude reads each input from the roster row, applies its default, checks it is present
+and within bounds, finds the currency's minor unit, and looks up per-unit results and plan
+scorecards by the input they are keyed by. Defaults and allowed values are converted once,
+here, into constants of the generated module.
+"""
+
+from __future__ import annotations
+
+from incentives.rulebook.compile_state import RESULT_SUFFIXES, CompileState
+
+__all__ = ["input_constants", "input_rules", "input_type", "prelude"]
+
+
+def input_constants(p: CompileState) -> dict[str, object]:
+    """Defaults and allowed values, converted once by each input's declared type."""
+    found: dict[str, object] = {}
+    for name, spec in p.spec.inputs.items():
+        field = p.fields.get(name)
+        if field is None:
+            continue
+        try:
+            if spec.default is not None:
+                found[f"D_{name}"] = field.convert(spec.default)
+            if spec.allowed is not None:
+                ordered = tuple(field.convert(str(v)) for v in spec.allowed)
+                found[f"AL_{name}"] = frozenset(ordered)
+                found[f"ALLIST_{name}"] = ordered  # declared order, for messages
+        except ValueError as exc:
+            p.problem(("inputs", name), f"{exc} for a {spec.type} input")
+    return found
+
+
+def input_rules(p: CompileState, constants: dict[str, object]) -> dict[str, dict[str, object]]:
+    """Each input's bounds and allowed values, for the messages of a rejected row."""
+    return {
+        name: {"min": spec.min, "max": spec.max, "allowed": constants.get(f"ALLIST_{name}")}
+        for name, spec in p.spec.inputs.items()
+    }
+
+
+def input_type(type_: str) -> str:
+    """The slot type of an input of a declared type."""
+    return {"rating": "decimal", "integer": "integer"}.get(type_, type_)
+
+
+def prelude(p: CompileState, index: dict[str, int]) -> list[str]:
+    """Lines (unindented) that set ``v_<input>``, ``_mu``, ``_zero_pay`` and per-unit values."""
+    spec = p.spec
+    lines: list[str] = []
+    for name, field in spec.inputs.items():
+        if name not in index:
+            continue
+        lines.append(f"v_{name} = c[{index[name]}]")
+        if field.default is not None:
+            lines.append(f"if v_{name} is None: v_{name} = D_{name}")
+        elif field.required:
+            lines.append(f"if v_{name} is None: raise MISSING({name!r})")
+        checks = []
+        if field.min is not None:
+            checks.append(f"v_{name} < {p.const(field.min)}")
+        if field.max is not None:
+            checks.append(f"v_{name} > {p.const(field.max)}")
+        if field.allowed is not None:
+            checks.append(f"v_{name} not in AL_{name}")
+        if checks:
+            lines.append(
+                f"if v_{name} is not None and ({' or '.join(checks)}): raise BOUNDS({name!r}, v_{name})"
+            )
+    cur = spec.policy.currency
+    lines.append(f"_mu = MU.get(v_{cur})")
+    lines.append(f"if _mu is None: raise CURRENCY({cur!r}, v_{cur})")
+    lines.append("_zero_pay = _mu * 0")
+    for name in sorted(name for name, result in spec.results.items() if result.by):
+        by = spec.results[name].by
+        derived = ", ".join(f"v_{name}{suffix}" for suffix in RESULT_SUFFIXES)
+        lines.append(f"_u = RU_{name}.get(v_{by})")
+        lines.append(f"if _u is None: raise NOUNIT({name!r}, {by!r}, v_{by})")
+        lines.append(f"{derived} = _u")
+    for name, card in spec.scorecards.items():
+        by = p.plan_by(name) if card.scope == "plan" else None
+        if by:
+            lines.append(f"_u = SCU_{name}.get(v_{by})")
+            lines.append(f"if _u is None: raise NOUNIT({name!r}, {by!r}, v_{by})")
+            lines.append(f"v_{name} = _u")
+    return lines

@@ -1,0 +1,137 @@
+"""Generated code and trace slots for one step (or an employee scorecard used as a step).
+
+A step's value comes from its formula, its first matching variant, or a group total
+(``A_<name>``); gates, floor, cap, rounding and truncation then apply in that order, with the
+raw value, the variant chosen and each gate's outcome kept as slots of their own.
+"""
+
+from __future__ import annotations
+
+from incentives.rulebook.compile_state import SpecPath, StepExprs
+from incentives.rulebook.gen_expr import Emitter
+from incentives.rulebook.policy import Slot
+from incentives.rulebook.schema import GateSpec, StepSpec
+
+__all__ = ["step_code"]
+
+
+def step_code(
+    gen: Emitter, name: str, step: StepSpec | None, exprs: StepExprs, zero_gates: list[int]
+) -> list[str]:
+    """Lines (unindented) computing ``v_<name>``; appends the slots of zeroing gates."""
+    if step is None or name in gen.p.scorecards:  # an employee scorecard used as a node
+        return _scorecard_code(gen, name)
+    p = gen.p
+    base: SpecPath = ("steps", name)
+    by_role = {role: (expr, path) for role, expr, path in exprs}
+    reads = set().union(*[e.names for _, e, _ in exprs if e is not None]) if exprs else set()
+    label = gen.label(f"step '{name}'", reads)
+    lines = [f"_s = {label}"]
+    gen.begin_calls()
+
+    def r(role: str) -> str:
+        expr, path = by_role[role]
+        assert expr is not None  # code is generated only for a policy without problems
+        return gen.render(expr, name, path)
+
+    post = bool(step.gates or step.floor or step.cap or step.round or step.truncate is not None)
+    target = f"r_{name}" if post else f"v_{name}"
+    text = step.formula or ""
+    variant_slot = None
+    if step.formula is not None:
+        lines.append(f"{target} = {r('formula')}")
+    elif step.variants is not None:
+        for v, variant in enumerate(step.variants):
+            head = "if" if v == 0 else "elif"
+            if variant.when is not None:
+                lines.append(f"{head} {r(f'when{v}')}:")
+            else:
+                lines.append("else:" if v else "if True:")
+            lines.append(f"    vi_{name} = {v}")
+            lines.append(f"    {target} = {r(f'variant{v}')}")
+        text = " | ".join(
+            f"when {v.when}: {v.formula}" if v.when else f"otherwise: {v.formula}"
+            for v in step.variants
+        )
+        variant_slot = Slot(
+            f"{name}.variant", "variant", "integer", name, p.line((*base, "variants")), text=text
+        )
+    else:
+        key = f"v_{step.by}" if step.by else "None"
+        lines.append(f"{target} = A_{name}[{key}]")
+        text = f"{step.aggregate} of {step.of}" + (f" by {step.by}" if step.by else "")
+    slot_line = p.line(base)
+    if variant_slot is not None:
+        gen.add_slot(variant_slot, f"vi_{name}")
+    if post:
+        gen.add_slot(Slot(f"{name}.raw", "raw", step.type, name, slot_line, text=text), f"r_{name}")
+        lines.append(f"x = r_{name}")
+        for g, gate in enumerate(step.gates):
+            lines.append(f"gt_{name}_{g} = bool({r(f'gate{g}')})")
+            if gate.outcome == "zero":
+                action = "x = ZERO"
+            elif gate.outcome == "cap":
+                action = f"x = min(x, {r(f'gatevalue{g}')})"
+            else:
+                action = f"x = {r(f'gatevalue{g}')}"
+            lines.append(f"if gt_{name}_{g}: {action}")
+            gate_index = gen.add_slot(_gate_slot(gen, name, g, gate), f"gt_{name}_{g}")
+            if gate.outcome == "zero":
+                zero_gates.append(gate_index)
+        if step.floor is not None:
+            lines.append(f"x = max(x, {r('floor')})")
+        if step.cap is not None:
+            lines.append(f"x = min(x, {r('cap')})")
+        if step.round is not None:
+            lines.append(f"x = F_round_to(x, {p.const(step.round.step)}, {step.round.mode!r})")
+        if step.truncate is not None:
+            lines.append(f"x = F_truncate_to(x, {p.const(step.truncate)})")
+        lines.append(f"v_{name} = x")
+    gen.add_call_slots()
+    gen.add_slot(
+        Slot(
+            name,
+            "step",
+            step.type,
+            name,
+            slot_line,
+            text=text,
+            reads=tuple(sorted(n for n in reads if p.kinds.get(n) != "lookup")),
+        ),
+        f"v_{name}",
+    )
+    return lines
+
+
+def _scorecard_code(gen: Emitter, name: str) -> list[str]:
+    """An employee scorecard: its score and its goals (7 slots per goal) as one call."""
+    p = gen.p
+    label = gen.label(f"scorecard '{name}'", ())
+    line = p.line(("scorecards", name))
+    gen.add_slot(Slot(name, "step", "percent", name, line, text=f"scorecard {name}"), f"v_{name}")
+    gen.add_slot(
+        Slot(
+            f"{name}.goals",
+            "goals",
+            "percent",
+            name,
+            line,
+            width=7 * p.scorecards[name].max_goals,
+        ),
+        f"g_{name}",
+    )
+    return [f"_s = {label}", f"v_{name}, g_{name} = S_{name}(G)"]
+
+
+def _gate_slot(gen: Emitter, owner: str, index: int, gate: GateSpec) -> Slot:
+    label = gate.name or f"gate{index + 1}"
+    return Slot(
+        f"{owner}.gate.{label}",
+        "gate",
+        "boolean",
+        owner,
+        gen.p.line(("steps", owner, "gates", index)),
+        text=gate.when,
+        reason=gate.reason,
+        outcome=gate.outcome if gate.value is None else f"{gate.outcome} {gate.value}",
+    )
