@@ -141,6 +141,28 @@ def test_pay_component_naming_an_unknown_step() -> None:
     assert str(problem) == f"{path}:23: pay[0].step: unknown step 'bonsu' (did you mean 'bonus'?)"
 
 
+def test_split_limit_with_an_unknown_name_is_found_at_load() -> None:
+    """A typo in a split part's `above:` is reported when the policy loads, with a suggestion,
+    never as a failure of every employee."""
+    path, problems = broken("split_unknown_name")
+    (problem,) = problems
+    assert str(problem) == (
+        f"{path}:26: pay[0].split[0].above: unknown name 'target_bonsu' in 'target_bonsu * 1.5' "
+        "(at column 1) (did you mean 'target_bonus'?)"
+    )
+
+
+def test_fx_date_that_is_not_a_date_is_found_at_load() -> None:
+    """`fx: {date: end_of_year}` is neither an ISO date nor a known date name: one problem,
+    naming the dates that are allowed (never a silent fall back to the period end)."""
+    path, problems = broken("fx_date_not_a_date")
+    (problem,) = problems
+    assert problem.line == 11
+    assert problem.field == "policy.fx.date"
+    assert "'end_of_year' is not an ISO date" in problem.message
+    assert "period_end" in problem.hint
+
+
 def test_unknown_rating_scale_suggests_the_declared_one() -> None:
     """`scale: performence` -> unknown rating scale 'performence' (did you mean 'performance'?)."""
     path, problems = broken("unknown_rating_scale")

@@ -11,6 +11,7 @@ import attrs
 from incentives.expr import Expression
 from incentives.rulebook.compile_state import BUILTIN_NAMES, CompileState, SpecPath, StepExprs
 from incentives.rulebook.schema import StepSpec
+from incentives.rulebook.values import parse_iso_date
 
 __all__ = ["Formulas", "parse_formulas"]
 
@@ -38,7 +39,25 @@ def parse_formulas(p: CompileState) -> Formulas:
         allowed = p.names_of_kind("input", "builtin", "parameter", "result", "plan")
         eligibility.append((p.expression(rule.rule, ("eligibility", i, "rule"), allowed), i))
     steps = {name: _step_exprs(p, name, step, step_names) for name, step in spec.steps.items()}
+    _check_pay_and_fx(p, step_names)
     return Formulas(population, eligibility, steps)
+
+
+def _check_pay_and_fx(p: CompileState, allowed: list[str]) -> None:
+    """Split limits and the fx date are checked here, with everything else, before any code
+    is generated (the pay code parses the limits again, knowing they are valid)."""
+    for c, comp in enumerate(p.spec.pay):
+        for s, part in enumerate(comp.split):
+            if part.above is not None:
+                p.expression(part.above, ("pay", c, "split", s, "above"), allowed)
+    text = p.spec.policy.fx.date
+    if text not in BUILTIN_NAMES:
+        try:
+            parse_iso_date(text)
+        except ValueError as exc:
+            p.problem(
+                ("policy", "fx", "date"), str(exc), "a date or one of " + ", ".join(BUILTIN_NAMES)
+            )
 
 
 def _step_exprs(p: CompileState, name: str, step: StepSpec, allowed: list[str]) -> StepExprs:
