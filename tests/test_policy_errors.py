@@ -155,7 +155,7 @@ def test_split_limit_with_an_unknown_name_is_found_at_load() -> None:
 def test_fx_date_that_is_not_a_date_is_found_at_load() -> None:
     """`fx: {date: end_of_year}` is neither an ISO date nor a known date name: one problem,
     naming the dates that are allowed (never a silent fall back to the period end)."""
-    path, problems = broken("fx_date_not_a_date")
+    _path, problems = broken("fx_date_not_a_date")
     (problem,) = problems
     assert problem.line == 11
     assert problem.field == "policy.fx.date"

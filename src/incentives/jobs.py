@@ -14,14 +14,17 @@ import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
 from incentives.engine.calculate import (
+    Calculation,
     ResultFigureLike,
     Summary,
     calculate,
 )
 from incentives.io import RateTable, open_roster, read_rates, read_results
 from incentives.io.csvread import file_sha256
+from incentives.io.roster import Roster
 from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
 from incentives.io.writers import OutputDir
+from incentives.model import Rejection
 from incentives.parallel import can_fork, run_parallel, write_rows
 from incentives.rulebook.rulebook import Rulebook, load_rules
 
@@ -61,6 +64,14 @@ def required_columns(rulebook: Rulebook) -> set[str]:
     return needed
 
 
+class _Redo(Exception):
+    """The fast first pass counted rows that the second pass rejected: redo without them."""
+
+    def __init__(self, records: frozenset[int]) -> None:
+        self.records = records
+        super().__init__(f"{len(records)} rejected row(s) were counted in group totals")
+
+
 def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) -> RunReport:
     """Load, validate and compile the policies, compute every employee, write the run folder.
 
@@ -76,7 +87,28 @@ def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) 
     calc = calculate(
         rulebook, roster, results=figures, rates=rates, as_of=request.as_of, progress=progress
     )
+    calc.exact_first_pass = False  # the fast first pass; a miscount is redone just below
+    excluded: frozenset[int] = frozenset()
+    while True:
+        try:
+            orphans = _write_run(request, rulebook, roster, calc, excluded)
+            break
+        except _Redo as redo:  # the outputs of the attempt were discarded, nothing was left
+            excluded |= redo.records
+    return RunReport(
+        request.out, calc.summary, len(orphans), tuple(p.id for p in rulebook.policies)
+    )
+
+
+def _write_run(
+    request: RunRequest,
+    rulebook: Rulebook,
+    roster: Roster,
+    calc: Calculation,
+    excluded: frozenset[int],
+) -> list[Rejection]:
     layout = OutputLayout(rulebook)
+    calc.miscounted.clear()
     with OutputDir(request.out, force=request.force) as out:
         results = out.csv_writer("results.csv", layout.results_header)
         breakdown = out.csv_writer("breakdown.csv", layout.breakdown_header)
@@ -84,11 +116,24 @@ def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) 
         workers = _workers(request, roster.record_count)
         if workers > 1:
             sinks = (results, breakdown, rejected)
-            run_parallel(calc, roster, layout, sinks, workers=workers, scratch=request.out)
-        else:
-            write_rows(
-                calc, calc, layout, results.write_cells, breakdown.write_cells, rejected.write_cells
+            run_parallel(
+                calc, roster, layout, sinks, workers=workers, scratch=request.out, exclude=excluded
             )
+        else:
+            if calc.needs_group_totals:
+                calc.apply_group_partials([calc.group_partials(roster, excluded)])
+            calc.summary = Summary()
+            items = calc.outcomes(roster)
+            write_rows(
+                calc,
+                items,
+                layout,
+                results.write_cells,
+                breakdown.write_cells,
+                rejected.write_cells,
+            )
+        if calc.miscounted - excluded:
+            raise _Redo(frozenset(calc.miscounted))
         orphans = roster.orphan_goals()
         for rej in orphans:
             rejected.write_cells(rejected_row(rej))
@@ -112,9 +157,7 @@ def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) 
             "manifest.json",
             manifest_data(calc, inputs=inputs, as_of=as_of, orphan_goal_rows=len(orphans)),
         )
-    return RunReport(
-        request.out, calc.summary, len(orphans), tuple(p.id for p in rulebook.policies)
-    )
+    return orphans
 
 
 def _payout_date(rulebook: Rulebook) -> datetime.date:

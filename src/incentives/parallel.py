@@ -23,8 +23,10 @@ from incentives.io.writers import CsvSink
 
 __all__ = ["can_fork", "run_parallel"]
 
-# What a forked worker inherits: (calculation, roster, layout, folder, shares).
-_JOB: tuple[Calculation, Roster, OutputLayout, Path, list[tuple[int, int]]] | None = None
+# What a forked worker inherits: (calculation, roster, layout, folder, shares, excluded records).
+_JOB: (
+    tuple[Calculation, Roster, OutputLayout, Path, list[tuple[int, int]], frozenset[int]] | None
+) = None
 _NAMES = ("results", "breakdown", "rejected")
 
 
@@ -38,14 +40,15 @@ def _shares(count: int, workers: int) -> list[tuple[int, int]]:
 
 def _first_pass(share: int) -> GroupPartials:
     assert _JOB is not None
-    calc, roster, _layout, _folder, shares = _JOB
-    return calc.group_partials(roster.part(*shares[share]))
+    calc, roster, _layout, _folder, shares, exclude = _JOB
+    return calc.group_partials(roster.part(*shares[share]), exclude)
 
 
-def _second_pass(share: int) -> Summary:
+def _second_pass(share: int) -> tuple[Summary, set[int]]:
     assert _JOB is not None
-    calc, roster, layout, folder, shares = _JOB
+    calc, roster, layout, folder, shares, _exclude = _JOB
     calc.summary = Summary()
+    calc.miscounted = set()
     files = [
         (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="") for name in _NAMES
     ]
@@ -64,7 +67,7 @@ def _second_pass(share: int) -> Summary:
     finally:
         for f in files:
             f.close()
-    return calc.summary
+    return calc.summary, calc.miscounted
 
 
 def write_rows(
@@ -96,6 +99,7 @@ def run_parallel(
     *,
     workers: int,
     scratch: Path,
+    exclude: frozenset[int] = frozenset(),
 ) -> Summary:
     """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order."""
     global _JOB
@@ -104,19 +108,20 @@ def run_parallel(
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".shares-") as tmp:
         folder = Path(tmp)
         try:
-            _JOB = (calc, roster, layout, folder, shares)
+            _JOB = (calc, roster, layout, folder, shares, exclude)
             if calc.needs_group_totals:
                 with ProcessPoolExecutor(workers, mp_context=context) as pool:
                     partials = list(pool.map(_first_pass, range(workers)))
                 calc.apply_group_partials(partials)
-                _JOB = (calc, roster, layout, folder, shares)  # forked again: totals included
+                _JOB = (calc, roster, layout, folder, shares, exclude)  # forked again: with totals
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                summaries = list(pool.map(_second_pass, range(workers)))
+                done = list(pool.map(_second_pass, range(workers)))
         finally:
             _JOB = None
         total = Summary()
-        for share, summary in enumerate(summaries):
+        for share, (summary, miscounted) in enumerate(done):
             total.merge(summary)
+            calc.miscounted |= miscounted
             for name, sink in zip(_NAMES, sinks, strict=True):
                 sink.append_file(folder / f"{name}-{share}.csv")
     calc.summary = total

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -122,8 +122,11 @@ class Calculation:
         rates: RateSource | None = None,
         as_of: datetime.date | None = None,
         progress: Callable[[int], None] | None = None,
+        exact_first_pass: bool = True,
     ) -> None:
         self.rulebook = rulebook
+        self.exact_first_pass = exact_first_pass
+        self.miscounted: set[int] = set()
         self.employees = employees
         self.progress = progress
         figures = _figures(rulebook, results)
@@ -223,6 +226,8 @@ class Calculation:
             try:
                 trace = bound.evaluate(values, item.goals)
             except RowError as exc:
+                if policy.aggregates and not self.exact_first_pass:
+                    self._check_counted(bound, values, item)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
             outcomes.append(_outcome(policy, trace))
@@ -254,16 +259,35 @@ class Calculation:
                 totals[key] = totals.get(key, _ZERO) + trace[slot]
 
     # -- group totals -----------------------------------------------------------------------
+    def _check_counted(self, bound: BoundPolicy, values: list[Any], item: EmployeeInput) -> None:
+        """A row rejected now: did the fast first pass count it in a group total? Then the
+        totals are wrong and the caller must redo the run without it (`miscounted`)."""
+        try:
+            counted = bound.stage1(values, item.goals) is not None
+        except RowError:
+            counted = False
+        if counted:
+            self.miscounted.add(item.source.record)
+
     def _group_totals(self) -> None:
         self.apply_group_partials([self.group_partials(self.employees)])
 
-    def group_partials(self, employees: Iterable[EmployeeInput | Rejection]) -> GroupPartials:
+    def group_partials(
+        self, employees: Iterable[EmployeeInput | Rejection], exclude: Collection[int] = ()
+    ) -> GroupPartials:
         """The first pass over some employees: per policy, aggregate and group, the running
-        sum, count, min and max. Partials of disjoint shares of a roster merge exactly."""
+        sum, count, min and max. Partials of disjoint shares of a roster merge exactly.
+
+        With ``exact_first_pass`` every step that does not read a total is evaluated, so a row
+        rejected by any of them never counts. Without it only what the totals read is
+        evaluated (much faster); rows the second pass then rejects are collected in
+        `miscounted`, and the run is redone with them in ``exclude`` (record numbers).
+        """
         sums: GroupPartials = {}
+        exact = self.exact_first_pass
         with decimal.localcontext(ENGINE_CONTEXT):
             for item in employees:
-                if isinstance(item, Rejection):
+                if isinstance(item, Rejection) or item.source.record in exclude:
                     continue
                 values = self._convert(item)
                 if isinstance(values, Rejection):
@@ -275,7 +299,8 @@ class Calculation:
                     if not bound.policy.aggregates:
                         continue
                     try:
-                        pairs = bound.stage1(values, item.goals)
+                        stage1 = bound.stage1_full if exact else bound.stage1
+                        pairs = stage1(values, item.goals)
                     except RowError:
                         continue  # rejected again, with its reason, in the second pass
                     if pairs is None:

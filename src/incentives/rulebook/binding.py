@@ -67,6 +67,7 @@ def bind(
         population=namespace["population"],
         evaluate=namespace["evaluate"],
         stage1=namespace["stage1"],
+        stage1_full=namespace["stage1_full"],
         aggregate_totals=totals,
         plan_values=plan.record,
     )

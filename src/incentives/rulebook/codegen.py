@@ -123,13 +123,19 @@ def generate(
         if s.aggregate
     )
     if aggregates:
-        # every step that does not read a group total: a row rejected by any of them is
-        # rejected in both passes, so it never counts in a total
-        needed = graph.independent_of_aggregates(order)
         keys = ", ".join(f"({'v_' + a.by if a.by else 'None'}, v_{a.of})" for a in aggregates)
+        # stage1: only what the totals read (fast; a row it counts but a later step rejects is
+        # found in the second pass and the run is redone without it, see incentives.jobs);
+        # stage1_full: every step that does not read a total, so a row rejected by any of them
+        # never counts (for callers that cannot redo a pass)
+        needed = graph.closure([a.of for a in aggregates])
         out += function("stage1", [n for n in order if n in needed], [f"return ({keys},)"], "None")
+        full = graph.independent_of_aggregates(order)
+        out += function(
+            "stage1_full", [n for n in order if n in full], [f"return ({keys},)"], "None"
+        )
     else:
-        out += ["def stage1(c, G):", "    return None", ""]
+        out += ["def stage1(c, G):", "    return None", "", "stage1_full = stage1", ""]
     source = "\n".join(out)
     try:
         code_obj = compile(source, f"<policy {spec.policy.id}>", "exec")

@@ -128,5 +128,6 @@ class BoundPolicy:
     population: Callable[[Any], bool]
     evaluate: Callable[[Any, Any], tuple[Any, ...]]
     stage1: Callable[[Any, Any], Any]
+    stage1_full: Callable[[Any, Any], Any]
     aggregate_totals: dict[str, dict[object, Any]]
     plan_values: Mapping[str, Any]
