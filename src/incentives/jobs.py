@@ -121,7 +121,8 @@ def _write_run(
             )
         else:
             if calc.needs_group_totals:
-                calc.apply_group_partials([calc.group_partials(roster, excluded)])
+                first = roster.part(goals=calc.first_pass_reads_goals)
+                calc.apply_group_partials([calc.group_partials(first, excluded)])
             calc.summary = Summary()
             items = calc.outcomes(roster)
             write_rows(

@@ -41,7 +41,8 @@ def _shares(count: int, workers: int) -> list[tuple[int, int]]:
 def _first_pass(share: int) -> GroupPartials:
     assert _JOB is not None
     calc, roster, _layout, _folder, shares, exclude = _JOB
-    return calc.group_partials(roster.part(*shares[share]), exclude)
+    rows = roster.part(*shares[share], goals=calc.first_pass_reads_goals)
+    return calc.group_partials(rows, exclude)
 
 
 def _second_pass(share: int) -> tuple[Summary, set[int]]:

@@ -23,6 +23,7 @@ import attrs
 from incentives.errors import OptionsError, RowError
 from incentives.model import EmployeeInput, Rejection
 from incentives.money import ENGINE_CONTEXT
+from incentives.rulebook.fields import Converter
 from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.rulebook import Rulebook
 
@@ -136,6 +137,14 @@ class Calculation:
                 p.bind(as_of=as_of, figures=figures.get(p.id, {}), fx=fx) for p in rulebook.policies
             )
         self.converters = tuple((f.name, f.convert) for f in rulebook.fields)
+        self._all_converters = tuple((i, f.name, f.convert) for i, f in enumerate(rulebook.fields))
+        # the fast first pass converts only what populations and group totals read
+        first = {n for p in rulebook.policies for n in p.population_inputs}
+        first |= {n for p in rulebook.policies if p.aggregates for n in p.first_pass_inputs}
+        self._first_converters = tuple(c for c in self._all_converters if c[1] in first)
+        self.first_pass_reads_goals = any(
+            p.first_pass_goals for p in rulebook.policies if p.aggregates
+        )
         self.kinds = rulebook.kinds
         self._pay_slots = {
             p.id: tuple(
@@ -172,10 +181,12 @@ class Calculation:
         yield from self.outcomes(self.employees)
 
     # -- one employee ---------------------------------------------------------------------
-    def _convert(self, emp: EmployeeInput) -> list[Any] | Rejection:
+    def _convert(
+        self, emp: EmployeeInput, converters: tuple[tuple[int, str, Converter], ...] | None = None
+    ) -> list[Any] | Rejection:
         cells = emp.cells
         values: list[Any] = [None] * len(self.converters)
-        for index, (name, convert) in enumerate(self.converters):
+        for index, name, convert in self._all_converters if converters is None else converters:
             raw = cells.get(name)
             if raw is None or raw == "":
                 continue
@@ -289,7 +300,7 @@ class Calculation:
             for item in employees:
                 if isinstance(item, Rejection) or item.source.record in exclude:
                     continue
-                values = self._convert(item)
+                values = self._convert(item, None if exact else self._first_converters)
                 if isinstance(values, Rejection):
                     continue
                 covering = self._covering(item, values)

@@ -26,13 +26,14 @@ _GOALS_FILE_COLUMNS = (ID, "goal", "target", "actual", "weight")
 class RosterPart:
     """A contiguous share of a roster's records, re-iterable like the roster itself."""
 
-    def __init__(self, roster: Roster, start: int, stop: int) -> None:
+    def __init__(self, roster: Roster, start: int, stop: int, goals: bool = True) -> None:
         self.roster = roster
         self.start = start
         self.stop = stop
+        self.goals = goals
 
     def __iter__(self) -> Iterator[EmployeeInput | Rejection]:
-        return self.roster._records_between(self.start, self.stop)
+        return self.roster._records_between(self.start, self.stop, self.goals)
 
 
 def open_roster(
@@ -98,16 +99,19 @@ class Roster:
         for record in self._table.records():
             yield self._employee(record)
 
-    def part(self, start: int, stop: int) -> RosterPart:
-        """Records ``start`` to ``stop - 1`` (0-based), re-iterable: one worker's share of a run."""
-        return RosterPart(self, start, stop)
+    def part(self, start: int = 0, stop: int | None = None, *, goals: bool = True) -> RosterPart:
+        """Records ``start`` to ``stop - 1`` (0-based), re-iterable: one worker's share of a run.
+        Without ``goals`` the rows carry no goals (a pass that does not read them is faster)."""
+        return RosterPart(self, start, self.record_count if stop is None else stop, goals)
 
-    def _records_between(self, start: int, stop: int) -> Iterator[EmployeeInput | Rejection]:
+    def _records_between(
+        self, start: int, stop: int, goals: bool
+    ) -> Iterator[EmployeeInput | Rejection]:
         for index, record in enumerate(self._table.records()):
             if index >= stop:
                 break
             if index >= start:
-                yield self._employee(record)
+                yield self._employee(record, goals)
 
     def orphan_goals(self) -> list[Rejection]:
         """Goals-file rows that belong to no roster employee (or cannot be attributed at all)."""
@@ -115,7 +119,7 @@ class Roster:
             return []
         return self._goals.orphans(self._ids)
 
-    def _employee(self, record: CsvRecord) -> EmployeeInput | Rejection:
+    def _employee(self, record: CsvRecord, with_goals: bool = True) -> EmployeeInput | Rejection:
         file = self._table.name
         employee_id = self._read_id(record)
 
@@ -137,6 +141,8 @@ class Roster:
         source = RowSource(file, record.record, record.line)
         cells = {c: v.strip() for c, v in zip(self.columns, record.fields, strict=True)}
         cells[ID] = employee_id
+        if not with_goals:
+            return EmployeeInput(employee_id, cells, source, ())
         if self._goals is not None:
             fault = self._goals.fault(employee_id)
             if fault is not None:

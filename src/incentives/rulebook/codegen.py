@@ -18,7 +18,7 @@ from types import MappingProxyType
 from incentives.rulebook.compile_state import CompileState
 from incentives.rulebook.formulas import Formulas
 from incentives.rulebook.gen_expr import Emitter
-from incentives.rulebook.gen_inputs import input_rules, input_type, prelude
+from incentives.rulebook.gen_inputs import first_pass_names, input_rules, input_type, prelude
 from incentives.rulebook.gen_pay import pay_code
 from incentives.rulebook.gen_steps import step_code
 from incentives.rulebook.graph import StepGraph
@@ -84,12 +84,14 @@ def generate(
     pay_defs, pay_lines = pay_code(gen)
     nsites = p.sites
 
-    def function(fname: str, names: list[str], tail: list[str], early: str) -> list[str]:
+    def function(
+        fname: str, names: list[str], tail: list[str], early: str, head: list[str] = pre
+    ) -> list[str]:
         lines = [f"def {fname}(c, G):", "    _s = -1"]
         if nsites:
             lines.append("    " + " = ".join([f"a{i} = c{i}" for i in range(nsites)]) + " = None")
         lines.append("    try:")
-        lines += ["        " + line for line in pre]
+        lines += ["        " + line for line in head]
         lines += ["        " + line for line in elig_lines]
         if elig_lines:
             lines.append(
@@ -128,14 +130,25 @@ def generate(
         # found in the second pass and the run is redone without it, see incentives.jobs);
         # stage1_full: every step that does not read a total, so a row rejected by any of them
         # never counts (for callers that cannot redo a pass)
-        needed = graph.closure([a.of for a in aggregates])
-        out += function("stage1", [n for n in order if n in needed], [f"return ({keys},)"], "None")
+        needed = [n for n in order if n in graph.closure([a.of for a in aggregates])]
+        reads = {a.by for a in aggregates if a.by}
+        for _, i in formulas.eligibility:
+            reads |= set(formulas.eligibility[i][0].names)  # type: ignore[union-attr]
+        for name in needed:
+            for _, expr, _ in formulas.steps.get(name, []):
+                reads |= set(expr.names) if expr is not None else set()
+        first_names = first_pass_names(p, reads)
+        first_head = prelude(p, input_index, only=first_names)
+        first_inputs = tuple(n for n in inputs if n in first_names)
+        first_goals = any(n in p.scorecards for n in needed)
+        out += function("stage1", needed, [f"return ({keys},)"], "None", first_head)
         full = graph.independent_of_aggregates(order)
         out += function(
             "stage1_full", [n for n in order if n in full], [f"return ({keys},)"], "None"
         )
     else:
         out += ["def stage1(c, G):", "    return None", "", "stage1_full = stage1", ""]
+        first_inputs, first_goals = (), False
     source = "\n".join(out)
     try:
         code_obj = compile(source, f"<policy {spec.policy.id}>", "exec")
@@ -165,6 +178,13 @@ def generate(
         currency_input=spec.policy.currency,
         globals_=MappingProxyType(globals_),
         lines={name: p.line(("steps", name)) or 0 for name in spec.steps},
+        first_pass_inputs=first_inputs,
+        first_pass_goals=first_goals,
+        population_inputs=tuple(
+            sorted(
+                n for n in (formulas.population.names if formulas.population else ()) if n in inputs
+            )
+        ),
     )
 
 

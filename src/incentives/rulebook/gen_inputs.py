@@ -10,7 +10,22 @@ from __future__ import annotations
 
 from incentives.rulebook.compile_state import RESULT_SUFFIXES, CompileState
 
-__all__ = ["input_constants", "input_rules", "input_type", "prelude"]
+__all__ = ["first_pass_names", "input_constants", "input_rules", "input_type", "prelude"]
+
+
+def first_pass_names(p: CompileState, reads: set[str]) -> set[str]:
+    """What a fast first pass must read, given the names its steps and rules read: those
+    names, with a per-unit result or plan scorecard standing for its results and its key."""
+    names = set(reads)
+    for name, result in p.spec.results.items():
+        if result.by and any(name + suffix in names for suffix in RESULT_SUFFIXES):
+            names.add(name)
+            names.add(result.by)
+    for name, card in p.spec.scorecards.items():
+        by = p.plan_by(name) if card.scope == "plan" else None
+        if by and name in names:
+            names.add(by)
+    return names
 
 
 def input_constants(p: CompileState) -> dict[str, object]:
@@ -45,12 +60,16 @@ def input_type(type_: str) -> str:
     return {"rating": "decimal", "integer": "integer"}.get(type_, type_)
 
 
-def prelude(p: CompileState, index: dict[str, int]) -> list[str]:
-    """Lines (unindented) that set ``v_<input>``, ``_mu``, ``_zero_pay`` and per-unit values."""
+def prelude(p: CompileState, index: dict[str, int], only: set[str] | None = None) -> list[str]:
+    """Lines (unindented) that set ``v_<input>``, ``_mu``, ``_zero_pay`` and per-unit values.
+
+    With ``only`` (the names a fast first pass reads), just those inputs and per-unit values,
+    and no currency: that pass computes no pay.
+    """
     spec = p.spec
     lines: list[str] = []
     for name, field in spec.inputs.items():
-        if name not in index:
+        if name not in index or (only is not None and name not in only):
             continue
         lines.append(f"v_{name} = c[{index[name]}]")
         if field.default is not None:
@@ -68,11 +87,14 @@ def prelude(p: CompileState, index: dict[str, int]) -> list[str]:
             lines.append(
                 f"if v_{name} is not None and ({' or '.join(checks)}): raise BOUNDS({name!r}, v_{name})"
             )
-    cur = spec.policy.currency
-    lines.append(f"_mu = MU.get(v_{cur})")
-    lines.append(f"if _mu is None: raise CURRENCY({cur!r}, v_{cur})")
-    lines.append("_zero_pay = _mu * 0")
+    if only is None:
+        cur = spec.policy.currency
+        lines.append(f"_mu = MU.get(v_{cur})")
+        lines.append(f"if _mu is None: raise CURRENCY({cur!r}, v_{cur})")
+        lines.append("_zero_pay = _mu * 0")
     for name in sorted(name for name, result in spec.results.items() if result.by):
+        if only is not None and name not in only:
+            continue
         by = spec.results[name].by
         derived = ", ".join(f"v_{name}{suffix}" for suffix in RESULT_SUFFIXES)
         lines.append(f"_u = RU_{name}.get(v_{by})")
@@ -80,7 +102,7 @@ def prelude(p: CompileState, index: dict[str, int]) -> list[str]:
         lines.append(f"{derived} = _u")
     for name, card in spec.scorecards.items():
         by = p.plan_by(name) if card.scope == "plan" else None
-        if by:
+        if by and (only is None or name in only):
             lines.append(f"_u = SCU_{name}.get(v_{by})")
             lines.append(f"if _u is None: raise NOUNIT({name!r}, {by!r}, v_{by})")
             lines.append(f"v_{name} = _u")

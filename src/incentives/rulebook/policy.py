@@ -94,6 +94,10 @@ class CompiledPolicy:
     currency_input: str
     globals_: Mapping[str, Any] = attrs.field(eq=False, repr=False)
     lines: Mapping[str, int] = attrs.field(eq=False, repr=False)
+    # what the fast first pass (group totals) reads: inputs, and whether goals are needed
+    first_pass_inputs: tuple[str, ...] = ()
+    first_pass_goals: bool = False
+    population_inputs: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
