@@ -258,4 +258,4 @@ def test_open_csv_records_are_lazy(tmp_path: Path) -> None:
     table = open_csv(write(tmp_path, "a,b\n1,2\n"), required=["a"])
     records = table.records()
     assert iter(records) is records
-    assert [r.fields for r in records] == [("1", "2")]
+    assert [list(r.fields) for r in records] == [["1", "2"]]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
-from collections.abc import Collection, Iterator
+import itertools
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -30,7 +31,7 @@ class CsvRecord:
 
     record: int
     line: int
-    fields: tuple[str, ...]
+    fields: Sequence[str]
 
 
 @attrs.frozen
@@ -48,11 +49,14 @@ class CsvTable:
     def index(self, column: str) -> int:
         return self.columns.index(column)
 
-    def records(self) -> Iterator[CsvRecord]:
-        """Stream the data records in file order (the header and blank rows skipped)."""
+    def records(self, start: int = 0) -> Iterator[CsvRecord]:
+        """Stream the data records in file order (the header and blank rows skipped), from
+        the ``start``-th (0-based; the ones before are parsed but not built)."""
         rows = _rows(self.path)
         next(rows, None)  # the header: the first non-blank row
-        for number, (line, fields) in enumerate(rows, start=1):
+        if start:
+            next(itertools.islice(rows, start - 1, start), None)
+        for number, (line, fields) in enumerate(rows, start=start + 1):
             yield CsvRecord(number, line, fields)
 
 
@@ -120,7 +124,7 @@ def _missing_message(missing: list[str], header: tuple[str, ...]) -> str:
     return f"missing required {noun} {', '.join(parts)}; the file has columns: {shown}"
 
 
-def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Yield (physical start line, fields) for every non-blank row, translating read faults."""
     file = str(path)
     line = 0
@@ -130,8 +134,9 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
             for fields in reader:
                 start = line + 1
                 line = reader.line_num
-                if any(field.strip() for field in fields):
-                    yield start, tuple(fields)
+                text = "".join(fields)
+                if text and not text.isspace():  # blank rows (even ' , ,') are skipped
+                    yield start, fields
     except UnicodeDecodeError:
         where, byte = _find_bad_byte(path)
         raise InputFileError(

@@ -75,20 +75,29 @@ class Roster:
         return f"Roster({str(self.path)!r}, records={self.record_count})"
 
     def _scan(self) -> tuple[set[str], dict[str, tuple[int, ...]], int]:
-        first_line: dict[str, int] = {}
-        repeats: dict[str, list[int]] = {}
+        """Count the records and find duplicated ids: a set of ids, then, only if some id
+        repeats, a second look for the lines of the repeated ones."""
+        seen: set[str] = set()
+        repeated: set[str] = set()
         count = 0
+        column = self._id_index
         for record in self._table.records():
             count += 1
-            employee_id = self._read_id(record)
-            if not employee_id:
-                continue
-            if employee_id in first_line:
-                repeats.setdefault(employee_id, [first_line[employee_id]]).append(record.line)
-            else:
-                first_line[employee_id] = record.line
-        duplicates = {employee_id: tuple(lines) for employee_id, lines in repeats.items()}
-        return set(first_line), duplicates, count
+            fields = record.fields
+            employee_id = fields[column].strip() if column < len(fields) else ""
+            if employee_id in seen:
+                repeated.add(employee_id)
+            elif employee_id:
+                seen.add(employee_id)
+        lines: dict[str, list[int]] = {employee_id: [] for employee_id in repeated}
+        if repeated:
+            for record in self._table.records():
+                employee_id = self._read_id(record)
+                if employee_id in lines:
+                    lines[employee_id].append(record.line)
+        duplicates = {employee_id: tuple(found) for employee_id, found in lines.items()}
+        # the ids are kept only to find goals of unknown employees in a goals file
+        return (seen if self._goals is not None else set()), duplicates, count
 
     def _read_id(self, record: CsvRecord) -> str:
         if self._id_index < len(record.fields):
@@ -107,11 +116,10 @@ class Roster:
     def _records_between(
         self, start: int, stop: int, goals: bool
     ) -> Iterator[EmployeeInput | Rejection]:
-        for index, record in enumerate(self._table.records()):
+        for index, record in enumerate(self._table.records(start), start):
             if index >= stop:
                 break
-            if index >= start:
-                yield self._employee(record, goals)
+            yield self._employee(record, goals)
 
     def orphan_goals(self) -> list[Rejection]:
         """Goals-file rows that belong to no roster employee (or cannot be attributed at all)."""
