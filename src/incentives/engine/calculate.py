@@ -396,7 +396,7 @@ def _outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:
             eligible = False
             reason = policy.slots[slot_index].reason
             break
-    if eligible and policy.pay and all(trace[p.total_slot] == 0 for p in policy.pay):
+    if eligible and policy.pay and not any(trace[p.total_slot] for p in policy.pay):
         for slot_index in policy.zero_gate_slots:
             if trace[slot_index]:
                 reason = policy.slots[slot_index].reason

@@ -70,12 +70,20 @@ def _day(value: object, fn: str, position: int) -> date:
 
 def f_min(*values: object) -> object:
     """Smallest of the arguments (the first of equal ones)."""
+    if len(values) == 2:  # the common case, two decimals: no conversion needed
+        a, b = values
+        if type(a) is Decimal and type(b) is Decimal:
+            return b if b < a else a
     numbers = [_number(v, "min", i + 1) for i, v in enumerate(values)]
     return values[numbers.index(min(numbers))]
 
 
 def f_max(*values: object) -> object:
     """Largest of the arguments (the first of equal ones)."""
+    if len(values) == 2:
+        a, b = values
+        if type(a) is Decimal and type(b) is Decimal:
+            return b if b > a else a
     numbers = [_number(v, "max", i + 1) for i, v in enumerate(values)]
     return values[numbers.index(max(numbers))]
 

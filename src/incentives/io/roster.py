@@ -81,9 +81,8 @@ class Roster:
         repeated: set[str] = set()
         count = 0
         column = self._id_index
-        for record in self._table.records():
+        for fields in self._table.raw_rows():
             count += 1
-            fields = record.fields
             employee_id = fields[column].strip() if column < len(fields) else ""
             if employee_id in seen:
                 repeated.add(employee_id)

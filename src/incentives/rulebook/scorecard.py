@@ -33,24 +33,35 @@ def attainment(actual: Decimal, target: Decimal, lower_is_better: bool) -> Decim
 
 
 def _number(goal: GoalInput, field: str, value: object) -> Decimal:
-    column = f"{goal.column_prefix}{field}" if goal.column_prefix else field
-    if value is None or value == "":
-        raise RowError(f"goal '{goal.name}' has no {field}", column, "")
-    if isinstance(value, Decimal):
-        return value
-    if type(value) is str:
+    if type(value) is str and value:
         try:  # the fast path (12.5 or 12.5%); NaN, Infinity and oddities go the long way
-            number = Decimal(value[:-1]).scaleb(-2) if value[-1:] == "%" else Decimal(value)
+            number = Decimal(value[:-1]).scaleb(-2) if value[-1] == "%" else Decimal(value)
             if number.is_finite():
                 return number
         except ArithmeticError:
             pass
+    elif isinstance(value, Decimal):
+        return value
+    column = f"{goal.column_prefix}{field}" if goal.column_prefix else field
+    if value is None or value == "":
+        raise RowError(f"goal '{goal.name}' has no {field}", column, "")
     try:
         return parse_number(str(value).strip())
     except ValueError:
         raise RowError(
             f"goal '{goal.name}': {field} '{value}' is not a number", column, str(value)
         ) from None
+
+
+def _direction(goal: GoalInput) -> str:
+    direction = goal.direction
+    if direction == "higher" or direction == "lower":
+        return direction
+    text = str(direction or "higher").strip().lower() or "higher"
+    if text not in ("higher", "lower"):
+        column = f"{goal.column_prefix}direction" if goal.column_prefix else "direction"
+        raise RowError(f"goal '{goal.name}': direction must be higher or lower", column, text)
+    return text
 
 
 @attrs.frozen
@@ -74,18 +85,14 @@ class EmployeeScorecard:
                 str(len(goals)),
             )
         outcomes: list[GoalOutcome] = []
+        on_attainment = self.curve.on == "attainment"
         total_weight = _ZERO
         score = _ZERO
         for goal in goals:
             target = _number(goal, "target", goal.target)
             actual = _number(goal, "actual", goal.actual)
             weight = _number(goal, "weight", goal.weight)
-            direction = str(goal.direction or "higher").strip().lower() or "higher"
-            if direction not in ("higher", "lower"):
-                column = f"{goal.column_prefix}direction" if goal.column_prefix else "direction"
-                raise RowError(
-                    f"goal '{goal.name}': direction must be higher or lower", column, direction
-                )
+            direction = _direction(goal)
             if weight < 0:
                 column = f"{goal.column_prefix}weight" if goal.column_prefix else "weight"
                 raise RowError(f"goal '{goal.name}' has a negative weight", column, str(weight))
@@ -94,8 +101,10 @@ class EmployeeScorecard:
                 raise RowError(
                     f"goal '{goal.name}' has a target of 0: attainment is undefined", column, "0"
                 )
-            att = attainment(actual, target, direction == "lower")
-            payout, segment = self.curve(att if self.curve.on == "attainment" else actual)
+            att = (
+                _ONE - (actual - target) / abs(target) if direction == "lower" else actual / target
+            )
+            payout, segment = self.curve(att if on_attainment else actual)
             outcomes.append((goal.name, direction, target, actual, weight, att, payout, segment))
             total_weight += weight
             score += weight * payout
