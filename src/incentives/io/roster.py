@@ -69,6 +69,11 @@ class Roster:
         self.path: Path = table.path
         self.columns: tuple[str, ...] = table.columns
         self.sha256: str = file_sha256(table.path)
+        self._file = table.name
+        self._width = len(table.columns)
+        self._goal_columns = [
+            (prefix, tuple(prefix + part for part in _GOAL_PARTS)) for _number, prefix in groups
+        ]
         self._ids, self._duplicates, self.record_count = self._scan()
 
     def __repr__(self) -> str:
@@ -127,26 +132,34 @@ class Roster:
         return self._goals.orphans(self._ids)
 
     def _employee(self, record: CsvRecord, with_goals: bool = True) -> EmployeeInput | Rejection:
-        file = self._table.name
-        employee_id = self._read_id(record)
+        file = self._file
+        fields = record.fields
+        if len(fields) != self._width:
+            return Rejection(
+                file,
+                record.record,
+                record.line,
+                self._read_id(record),
+                "",
+                "",
+                f"record has {len(fields)} fields, the header has {self._width}",
+            )
+        employee_id = fields[self._id_index].strip()
+        if not employee_id or employee_id in self._duplicates:
+            lines = self._duplicates.get(employee_id, ())
+            shown = ", ".join(str(line) for line in lines)
+            reason = (
+                f"employee_id {employee_id} appears {len(lines)} times (lines {shown})"
+                if employee_id
+                else "employee_id is blank"
+            )
+            return Rejection(file, record.record, record.line, employee_id, ID, employee_id, reason)
 
         def reject(column: str, value: str, reason: str) -> Rejection:
             return Rejection(file, record.record, record.line, employee_id, column, value, reason)
 
-        expected = len(self.columns)
-        if len(record.fields) != expected:
-            return reject(
-                "", "", f"record has {len(record.fields)} fields, the header has {expected}"
-            )
-        if not employee_id:
-            return reject(ID, "", "employee_id is blank")
-        lines = self._duplicates.get(employee_id)
-        if lines is not None:
-            shown = ", ".join(str(line) for line in lines)
-            reason = f"employee_id {employee_id} appears {len(lines)} times (lines {shown})"
-            return reject(ID, employee_id, reason)
         source = RowSource(file, record.record, record.line)
-        cells = {c: v.strip() for c, v in zip(self.columns, record.fields, strict=True)}
+        cells = dict(zip(self.columns, map(str.strip, fields), strict=True))
         cells[ID] = employee_id
         if not with_goals:
             return EmployeeInput(employee_id, cells, source, ())
@@ -161,17 +174,22 @@ class Roster:
 
     def _column_goals(self, cells: dict[str, str], source: RowSource) -> tuple[GoalInput, ...]:
         goals = []
-        for _number, prefix in self._groups:
-            part = {name: cells.get(prefix + name, "") for name in _GOAL_PARTS}
-            if not (part["target"] or part["actual"] or part["weight"]):
+        get = cells.get
+        for prefix, (name, target, actual, weight, direction) in self._goal_columns:
+            target_text, actual_text, weight_text = (
+                get(target, ""),
+                get(actual, ""),
+                get(weight, ""),
+            )
+            if not (target_text or actual_text or weight_text):
                 continue
             goals.append(
                 GoalInput(
-                    name=part["name"],
-                    target=part["target"],
-                    actual=part["actual"],
-                    weight=part["weight"],
-                    direction=part["direction"] or "higher",
+                    name=get(name, ""),
+                    target=target_text,
+                    actual=actual_text,
+                    weight=weight_text,
+                    direction=get(direction, "") or "higher",
                     source=source,
                     column_prefix=prefix,
                 )

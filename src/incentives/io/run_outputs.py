@@ -208,7 +208,12 @@ def _formatters(places: int) -> dict[type, Any]:
     """Cell formatters by value type; decimals longer than ``places`` are rounded for display."""
     quantum = Decimal(1).scaleb(-places)
 
+    short = places + 2  # "0." and ``places`` digits: a text this short needs no rounding
+
     def decimal_cell(value: Decimal) -> str:
+        text = str(value)  # the same text as format(value, "f") unless it has an exponent
+        if len(text) <= short and "E" not in text:
+            return text
         text = format(value, "f")
         dot = text.find(".")
         if dot >= 0 and len(text) - dot - 1 > places:
