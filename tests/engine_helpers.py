@@ -22,6 +22,7 @@ from incentives.rulebook.rulebook import Rulebook, load_rules
 
 __all__ = [
     "HEADER",
+    "REJECTED_IN_GROUP",
     "FixedRates",
     "compute",
     "employees",
@@ -164,3 +165,22 @@ class FixedRates:
                 f"no {rate_type} rate {pair} on {on.isoformat()}", f"{pair} {on.isoformat()}"
             )
         return self.rates[key]
+
+
+# Targets 100 and 300 in one group; a row with divisor 0 fails in a step the total does not read.
+REJECTED_IN_GROUP = policy_yaml(
+    """
+    steps:
+      target: {formula: "salary * 10%", type: money}
+      total: {aggregate: sum, of: target}
+      share: "target / total"
+      check: "1 / divisor"
+      bonus: {formula: "1000 * share * check", type: money}
+    pay:
+      - {name: annual_bonus, step: bonus, pay_code: AIP}
+    """,
+    inputs="""
+    salary: {type: decimal}
+    divisor: {type: decimal}
+    """,
+)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine_helpers import FixedRates, compute, load, policy_yaml, run
+from engine_helpers import REJECTED_IN_GROUP, FixedRates, compute, load, policy_yaml, run
 from incentives.engine.calculate import PolicyOutcome
 from incentives.io import ResultFigure, read_rates
 from incentives.model import GoalInput, Rejection
@@ -1156,24 +1156,6 @@ def test_a_step_failure_names_the_step_once(tmp_path: Path) -> None:
     rej = rejected(out)
     assert rej.reason.startswith("step 'ratio': division by zero"), rej.reason
     assert "step 'step" not in rej.reason
-
-
-REJECTED_IN_GROUP = policy_yaml(
-    """
-    steps:
-      target: {formula: "salary * 10%", type: money}
-      total: {aggregate: sum, of: target}
-      share: "target / total"
-      check: "1 / divisor"
-      bonus: {formula: "1000 * share * check", type: money}
-    pay:
-      - {name: annual_bonus, step: bonus, pay_code: AIP}
-    """,
-    inputs="""
-    salary: {type: decimal}
-    divisor: {type: decimal}
-    """,
-)
 
 
 def test_a_rejected_employee_is_not_part_of_a_group_total(tmp_path: Path) -> None:

@@ -13,25 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from engine_helpers import policy_yaml
+from engine_helpers import REJECTED_IN_GROUP
 from incentives.jobs import RunRequest, run_job
 
-POLICY = policy_yaml(
-    """
-    steps:
-      target: {formula: "salary * 10%", type: money}
-      total: {aggregate: sum, of: target}
-      share: "target / total"
-      check: "1 / divisor"
-      bonus: {formula: "1000 * share * check", type: money}
-    pay:
-      - {name: annual_bonus, step: bonus, pay_code: AIP}
-    """,
-    inputs="""
-    salary: {type: decimal}
-    divisor: {type: decimal}
-    """,
-)
+POLICY = REJECTED_IN_GROUP
 
 
 def _run(tmp_path: Path, rows: list[tuple[str, str, str]], workers: int) -> Path:

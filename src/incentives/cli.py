@@ -40,6 +40,12 @@ class _IsoDate(click.ParamType):  # type: ignore[type-arg]
 
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_RULES = click.option(
+    "--rules",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Folder of policy files (or one file).",
+)
 
 
 def _fail(exc: IncentivesError) -> None:
@@ -56,12 +62,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "--rules",
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="Folder of policy files (or one file).",
-)
+@_RULES
 @click.option(
     "--employees", required=True, type=_EXISTING_FILE, help="Roster CSV, one row per employee."
 )
@@ -142,12 +143,7 @@ def run(
 
 
 @cli.command()
-@click.option(
-    "--rules",
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="Folder of policy files (or one file).",
-)
+@_RULES
 def check(rules: Path) -> None:
     """Validate policy files without data, listing every problem."""
     try:
