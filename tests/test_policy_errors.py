@@ -163,6 +163,17 @@ def test_fx_date_that_is_not_a_date_is_found_at_load() -> None:
     assert "period_end" in problem.hint
 
 
+def test_performance_period_outside_the_effective_period_is_refused() -> None:
+    """A version in force from 2026-07-01 cannot govern the 2026 calendar period: the header is
+    refused at its line, naming both periods."""
+    _path, problems = broken("period_outside_effective")
+    (problem,) = problems
+    assert problem.line == 2
+    assert problem.field == "policy"
+    assert "performance period 2026-01-01 to 2026-12-31 is not within" in problem.message
+    assert "effective period 2026-07-01" in problem.message
+
+
 def test_unknown_rating_scale_suggests_the_declared_one() -> None:
     """`scale: performence` -> unknown rating scale 'performence' (did you mean 'performance'?)."""
     path, problems = broken("unknown_rating_scale")

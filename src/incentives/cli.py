@@ -48,6 +48,24 @@ _RULES = click.option(
 )
 
 
+class _ProgressBar:
+    """A progress bar on stderr (only when it is a terminal), opened at the first report, so
+    runs shorter than one report (10,000 rows) show none."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None and done >= total:
+            return  # a short run: finished before its first report, no bar needed
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="computing", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+        if done >= total:
+            self._bar.__exit__(None, None, None)
+
+
 def _fail(exc: IncentivesError) -> None:
     click.echo(f"error: {exc}", err=True)
     if isinstance(exc, PolicyError):
@@ -104,17 +122,7 @@ def run(
         force=force,
     )
     try:
-        if sys.stderr.isatty():
-            with click.progressbar(
-                length=0, label="computing", file=sys.stderr, show_pos=True
-            ) as bar:
-
-                def progress(count: int) -> None:
-                    bar.update(count - bar.pos)
-
-                report = run_job(request, progress)
-        else:
-            report = run_job(request)
+        report = run_job(request, _ProgressBar() if sys.stderr.isatty() else None)
     except IncentivesError as exc:
         _fail(exc)
         return

@@ -72,7 +72,7 @@ class _Redo(Exception):
         super().__init__(f"{len(records)} rejected row(s) were counted in group totals")
 
 
-def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) -> RunReport:
+def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = None) -> RunReport:
     """Load, validate and compile the policies, compute every employee, write the run folder.
 
     Faults in policies, input files or options raise before any output is written; the
@@ -84,14 +84,17 @@ def run_job(request: RunRequest, progress: Callable[[int], None] | None = None) 
     )
     figures: list[ResultFigureLike] = [*read_results(request.results)] if request.results else []
     rates = read_rates(request.rates) if request.rates else RateTable.empty()
-    calc = calculate(
-        rulebook, roster, results=figures, rates=rates, as_of=request.as_of, progress=progress
-    )
+    calc = calculate(rulebook, roster, results=figures, rates=rates, as_of=request.as_of)
+    if progress is not None:
+        total = roster.record_count
+        calc.progress = lambda done: progress(min(done, total), total)
     calc.exact_first_pass = False  # the fast first pass; a miscount is redone just below
     excluded: frozenset[int] = frozenset()
     while True:
         try:
             orphans = _write_run(request, rulebook, roster, calc, excluded)
+            if progress is not None:
+                progress(roster.record_count, roster.record_count)
             break
         except _Redo as redo:  # the outputs of the attempt were discarded, nothing was left
             excluded |= redo.records

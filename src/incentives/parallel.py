@@ -12,7 +12,7 @@ import csv
 import multiprocessing
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,13 @@ _JOB: (
     tuple[Calculation, Roster, OutputLayout, Path, list[tuple[int, int]], frozenset[int]] | None
 ) = None
 _NAMES = ("results", "breakdown", "rejected")
+_DONE: Any = None  # a shared counter of rows done, for the parent's progress bar
+_STEP = 10_000  # Calculation.outcomes reports progress every this many rows
+
+
+def _count_done(_rows: int) -> None:
+    with _DONE.get_lock():
+        _DONE.value += _STEP
 
 
 def can_fork() -> bool:
@@ -50,6 +57,8 @@ def _second_pass(share: int) -> tuple[Summary, set[int]]:
     calc, roster, layout, folder, shares, _exclude = _JOB
     calc.summary = Summary()
     calc.miscounted = set()
+    if _DONE is not None:
+        calc.progress = _count_done
     files = [
         (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="") for name in _NAMES
     ]
@@ -103,9 +112,11 @@ def run_parallel(
     exclude: frozenset[int] = frozenset(),
 ) -> Summary:
     """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order."""
-    global _JOB
+    global _JOB, _DONE
     shares = _shares(roster.record_count, workers)
     context = multiprocessing.get_context("fork")
+    progress = calc.progress
+    _DONE = context.Value("q", 0) if progress is not None else None
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".shares-") as tmp:
         folder = Path(tmp)
         try:
@@ -116,9 +127,12 @@ def run_parallel(
                 calc.apply_group_partials(partials)
                 _JOB = (calc, roster, layout, folder, shares, exclude)  # forked again: with totals
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                done = list(pool.map(_second_pass, range(workers)))
+                futures = [pool.submit(_second_pass, share) for share in range(workers)]
+                while progress is not None and wait(futures, timeout=0.25).not_done:
+                    progress(_DONE.value)
+                done = [future.result() for future in futures]
         finally:
-            _JOB = None
+            _JOB = _DONE = None
         total = Summary()
         for share, (summary, miscounted) in enumerate(done):
             total.merge(summary)

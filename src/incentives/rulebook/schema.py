@@ -83,6 +83,20 @@ class Header(Spec):
     fx: FxDefaults = FxDefaults()
     breakdown_decimals: int = Field(default=6, ge=0, le=28)
 
+    @model_validator(mode="after")
+    def _period_in_force(self) -> Header:
+        period, effective = self.performance_period, self.effective
+        if period.start < effective.from_ or (
+            effective.to is not None and period.end > effective.to
+        ):
+            until = f" to {effective.to}" if effective.to else ""
+            raise ValueError(
+                f"the performance period {period.start} to {period.end} is not within the "
+                f"policy's effective period {effective.from_}{until}: a policy version only "
+                "governs the periods it is in force for"
+            )
+        return self
+
 
 class InputSpec(Spec):
     type: InputType
