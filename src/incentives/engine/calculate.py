@@ -235,7 +235,7 @@ class Calculation:
         for bound in covering:
             policy = bound.policy
             try:
-                trace = bound.evaluate(values, item.goals)
+                trace = bound.evaluate(values, item)
             except RowError as exc:
                 if policy.aggregates and not self.exact_first_pass:
                     self._check_counted(bound, values, item)
@@ -274,7 +274,7 @@ class Calculation:
         """A row rejected now: did the fast first pass count it in a group total? Then the
         totals are wrong and the caller must redo the run without it (`miscounted`)."""
         try:
-            counted = bound.stage1(values, item.goals) is not None
+            counted = bound.stage1(values, item) is not None
         except RowError:
             counted = False
         if counted:
@@ -311,7 +311,7 @@ class Calculation:
                         continue
                     try:
                         stage1 = bound.stage1_full if exact else bound.stage1
-                        pairs = stage1(values, item.goals)
+                        pairs = stage1(values, item)
                     except RowError:
                         continue  # rejected again, with its reason, in the second pass
                     if pairs is None:

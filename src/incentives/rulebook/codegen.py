@@ -1,10 +1,11 @@
 """Assembling a policy's generated module and compiling it into a `CompiledPolicy`.
 
-The module has three functions over one roster row ``c`` and the group totals ``G``:
+The module has three functions over one roster row: ``c``, its converted cells, and ``X``, the
+`EmployeeInput` (goals, and any per-employee history):
 
     population(c)   whether the row is in the policy's population at all
-    evaluate(c, G)  every slot value, as one flat tuple laid out as `CompiledPolicy.slots`
-    stage1(c, G)    the (key, value) pair each group total sums, for the first pass over rows
+    evaluate(c, X)  every slot value, as one flat tuple laid out as `CompiledPolicy.slots`
+    stage1(c, X)    the (key, value) pair each group total sums, for the first pass over rows
 
 Each is straight-line code: the input prelude, eligibility rules (an ineligible row returns its
 inputs and zero pay early), steps in dependency order, then pay. ``_s`` numbers what runs, so an
@@ -87,7 +88,7 @@ def generate(
     def function(
         fname: str, names: list[str], tail: list[str], early: str, head: list[str] = pre
     ) -> list[str]:
-        lines = [f"def {fname}(c, G):", "    _s = -1"]
+        lines = [f"def {fname}(c, X):", "    _s = -1"]
         if nsites:
             lines.append("    " + " = ".join([f"a{i} = c{i}" for i in range(nsites)]) + " = None")
         lines.append("    try:")
@@ -147,7 +148,7 @@ def generate(
             "stage1_full", [n for n in order if n in full], [f"return ({keys},)"], "None"
         )
     else:
-        out += ["def stage1(c, G):", "    return None", "", "stage1_full = stage1", ""]
+        out += ["def stage1(c, X):", "    return None", "", "stage1_full = stage1", ""]
         first_inputs, first_goals = (), False
     source = "\n".join(out)
     try:

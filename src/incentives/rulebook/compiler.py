@@ -2,7 +2,7 @@
 
 Every formula is parsed and checked once, here. The steps are ordered by what they read (a
 cycle is reported as its path), and the whole policy becomes one Python module with three
-functions: ``population(c)``, ``stage1(c, G)`` (what group totals need) and ``evaluate(c, G)``.
+functions: ``population(c)``, ``stage1(c, X)`` (what group totals need) and ``evaluate(c, X)``.
 They run like hand-written code: locals for values, no dictionaries, no parsing per employee.
 
 The stages, each in its own module, share one `CompileState` (names, constants, problems):

@@ -120,7 +120,7 @@ def _scorecard_code(gen: Emitter, name: str) -> list[str]:
         ),
         f"g_{name}",
     )
-    return [f"_s = {label}", f"v_{name}, g_{name} = S_{name}(G)"]
+    return [f"_s = {label}", f"v_{name}, g_{name} = S_{name}(X.goals)"]
 
 
 def _gate_slot(gen: Emitter, owner: str, index: int, gate: GateSpec) -> Slot:
