@@ -116,7 +116,8 @@ def test_manifest_totals_match_results_csv(sample_run: CliRun) -> None:
     components = [
         c
         for c in rows[0]
-        if c not in ("employee_id", "policy", "currency", "eligible", "zero_reason")
+        if c
+        not in ("employee_id", "policy", "kind", "currency", "eligible", "zero_reason", "notes")
     ]
     assert components == ["annual_bonus", "annual_bonus_excess"]
     sums: dict[tuple[str, str], Decimal] = {}

@@ -68,6 +68,7 @@ class PolicyOutcome:
     eligible: bool
     zero_reason: str
     currency: str
+    notes: str = ""  # the reasons of the gates that applied, in evaluation order
 
     def value(self, slot_name: str) -> Any:
         for slot, value in zip(self.policy.slots, self.trace, strict=True):
@@ -404,7 +405,8 @@ def _outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:
         else:
             reason = "computed as zero"
     currency = trace[policy.input_names.index(policy.currency_input)]
-    return PolicyOutcome(policy, trace, eligible, reason, str(currency))
+    notes = "; ".join(policy.slots[i].reason for i in policy.gate_slots if trace[i])
+    return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes)
 
 
 def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejection:

@@ -56,18 +56,21 @@ class OutputLayout:
                 for name in (pay.name, *(n for n, _ in pay.parts)):
                     if name not in self.components:
                         self.components.append(name)
+        self.outputs: list[str] = []
+        for policy in rulebook.policies:
+            for name, _slot in policy.output_slots:
+                if name not in self.outputs and name not in self.components:
+                    self.outputs.append(name)
         self.results_header = [
-            "employee_id",
-            "policy",
-            "currency",
-            "eligible",
-            "zero_reason",
+            *_RESULTS_FIXED,
             *self.components,
+            *self.outputs,
         ]
         self.breakdown_header: list[str] = ["employee_id", "policy", "eligible"]
         index: dict[str, int] = {name: i for i, name in enumerate(self.breakdown_header)}
         self._plans: dict[str, list[tuple[int, str, list[int], int]]] = {}
         self._pay_columns: dict[str, list[tuple[int, int]]] = {}
+        self._output_columns: dict[str, list[tuple[int, int]]] = {}
         for policy in rulebook.policies:
             plan: list[tuple[int, str, list[int], int]] = []
             for slot_index, slot in enumerate(policy.slots):
@@ -80,8 +83,13 @@ class OutputLayout:
                     cols.append(index[column])
                 plan.append((slot_index, slot.kind, cols, goals))
             self._plans[policy.id] = plan
+            first_output = len(_RESULTS_FIXED) + len(self.components)
+            self._output_columns[policy.id] = [
+                (slot, first_output + self.outputs.index(name))
+                for name, slot in policy.output_slots
+            ]
             self._pay_columns[policy.id] = [
-                (slot, 5 + self.components.index(name))
+                (slot, len(_RESULTS_FIXED) + self.components.index(name))
                 for pay in policy.pay
                 for name, slot in (
                     (pay.name, pay.slot),
@@ -94,18 +102,27 @@ class OutputLayout:
         }
         self._places = {p.id: p.spec.policy.breakdown_decimals for p in rulebook.policies}
         self._row_functions = {p.id: self._row_function(p) for p in rulebook.policies}
+        self._formats = {
+            p.id: _formatters(p.spec.policy.breakdown_decimals) for p in rulebook.policies
+        }
 
     def results_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
         row = [
             format_cell(emp.employee_id),
             format_cell(po.policy.id),
+            format_cell(po.policy.kind),
             format_cell(po.currency),
             "true" if po.eligible else "false",
             format_cell(po.zero_reason),
+            format_cell(po.notes),
         ]
-        row += [""] * len(self.components)
+        row += [""] * (len(self.components) + len(self.outputs))
         for slot, column in self._pay_columns[po.policy.id]:
             row[column] = format_cell(po.trace[slot])
+        formats = self._formats[po.policy.id]
+        for slot, column in self._output_columns[po.policy.id]:
+            value = po.trace[slot]
+            row[column] = formats[type(value)](value)
         return row
 
     def breakdown_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
@@ -182,6 +199,15 @@ class OutputLayout:
         return namespace["row"]
 
 
+_RESULTS_FIXED = (
+    "employee_id",
+    "policy",
+    "kind",
+    "currency",
+    "eligible",
+    "zero_reason",
+    "notes",
+)
 _ESCAPE_STARTS = frozenset("=+-@\t\r")
 
 

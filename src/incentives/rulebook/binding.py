@@ -353,7 +353,7 @@ class _PlanValues:
                     score = _ZERO
                 elif gate.outcome == "cap":
                     score = min(score, self._eval(str(gate.value), ns))
-                else:
+                elif gate.outcome == "replace":
                     score = self._eval(str(gate.value), ns)
             applied.append(
                 {

@@ -176,6 +176,16 @@ def generate(
         pay=tuple(pay_defs),
         eligibility_slots=tuple(elig_slots),
         zero_gate_slots=tuple(zero_gates),
+        gate_slots=tuple(i for i, slot in enumerate(p.slots) if slot.kind == "gate"),
+        output_slots=tuple(
+            (
+                name,
+                next(
+                    i for i, slot in enumerate(p.slots) if slot.kind == "step" and slot.name == name
+                ),
+            )
+            for name in spec.outputs
+        ),
         currency_input=spec.policy.currency,
         globals_=MappingProxyType(globals_),
         lines={name: p.line(("steps", name)) or 0 for name in spec.steps},

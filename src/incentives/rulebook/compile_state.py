@@ -52,6 +52,7 @@ class CompileState:
         self.sha = sha
         self.problems: list[Problem] = []
         self.lookups: dict[str, Any] = {}
+        self.origins: dict[str, str] = {}  # salary_range_min -> salary_range (its YAML key)
         self.arities: dict[str, tuple[int, int]] = {}
         self.scorecards: dict[str, EmployeeScorecard] = {}
         self.kinds: dict[str, str] = {}  # name -> input|builtin|parameter|result|plan|lookup|...

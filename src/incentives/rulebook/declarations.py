@@ -7,6 +7,7 @@ items checked, pay splits checked. Problems go to the `CompileState`.
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ from incentives.rulebook.compile_state import (
     SpecPath,
 )
 from incentives.rulebook.curves import compile_curve, compile_tiers
-from incentives.rulebook.schema import ScorecardItemSpec
+from incentives.rulebook.schema import GateSpec, ScorecardItemSpec
 from incentives.rulebook.scorecard import EmployeeScorecard
 from incentives.rulebook.tables import compile_table
 from incentives.rulebook.values import SpecIssue, SpecIssues
@@ -75,6 +76,11 @@ def declare_pay(p: CompileState) -> None:
             )
         for s, part in enumerate(comp.split):
             p.declare(part.name, "pay component", ("pay", c, "split", s, "name"))
+    for o, name in enumerate(spec.outputs):
+        if name not in spec.steps:
+            p.unknown(("outputs", o), name, "step", spec.steps)
+        elif name in spec.outputs[:o]:
+            p.problem(("outputs", o), f"'{name}' is listed twice")
 
 
 def _check_result_figures(p: CompileState, name: str) -> None:
@@ -98,9 +104,19 @@ def _compile_lookups(p: CompileState) -> None:
         ("curves", dict(spec.curves), compile_curve),
         ("tiers", dict(spec.tiers), compile_tiers),
     ]
+    for name, table in list(groups[0][1].items()):
+        fields = _cell_fields(p, name, table)
+        if fields:  # one table per named value: salary_range_min, salary_range_max, ...
+            del groups[0][1][name]
+            for field in fields:
+                groups[0][1][f"{name}_{field}"] = table.model_copy(
+                    update={"values": _project(table.values, field)}
+                )
+                p.origins[f"{name}_{field}"] = name
     for section, specs, build in groups:
         for name, item in specs.items():
-            p.declare(name, "lookup", (section, name))
+            origin = p.origins.get(name, name)
+            p.declare(name, "lookup", (section, origin))
             # declared arity even if the lookup itself is broken: no second "unknown" problem
             width = len(item.axes) if section == "tables" else 1
             p.arities[name] = (width, width)
@@ -108,9 +124,50 @@ def _compile_lookups(p: CompileState) -> None:
                 p.lookups[name] = build(name, item)
             except SpecIssues as exc:
                 for issue in exc.issues:
-                    p.problem((section, name, *issue.path), issue.message, issue.hint)
+                    p.problem((section, origin, *issue.path), issue.message, issue.hint)
             except SpecIssue as issue:
-                p.problem((section, name, *issue.path), issue.message, issue.hint)
+                p.problem((section, origin, *issue.path), issue.message, issue.hint)
+
+
+_ORDERED = (("min", "midpoint", "max"), ("min", "mid", "max"), ("min", "target", "max"))
+
+
+def _leaves(values: Any, path: tuple[int, ...] = ()) -> list[tuple[tuple[int, ...], Any]]:
+    if isinstance(values, list):
+        return [leaf for i, item in enumerate(values) for leaf in _leaves(item, (*path, i))]
+    return [(path, values)]
+
+
+def _project(values: Any, field: str) -> Any:
+    if isinstance(values, list):
+        return [_project(item, field) for item in values]
+    return values[field]
+
+
+def _cell_fields(p: CompileState, name: str, table: Any) -> list[str]:
+    """The names of a table whose cells hold named values, checked: every cell has the same
+    names, and min ≤ midpoint (or target) ≤ max in each."""
+    leaves = _leaves(table.values)
+    named = [(path, cell) for path, cell in leaves if isinstance(cell, dict)]
+    if not named:
+        return []
+    fields = list(named[0][1])
+    for path, cell in leaves:
+        where: SpecPath = ("tables", name, "values", *path)
+        if not isinstance(cell, dict) or list(cell) != fields:
+            got = ", ".join(cell) if isinstance(cell, dict) else "a single value"
+            p.problem(where, f"every cell needs the values {', '.join(fields)}; this one has {got}")
+            return []
+        for order in _ORDERED:
+            present = [key for key in order if key in cell]
+            if len(present) > 1 and any(cell[a] > cell[b] for a, b in itertools.pairwise(present)):
+                shown = ", ".join(f"{key} {cell[key]}" for key in present)
+                p.problem(
+                    where,
+                    f"{' ≤ '.join(present)} does not hold: {shown}",
+                    "check the cell's figures",
+                )
+    return fields
 
 
 def _compile_scorecards(p: CompileState) -> None:
@@ -118,6 +175,12 @@ def _compile_scorecards(p: CompileState) -> None:
     for name, card in spec.scorecards.items():
         path: SpecPath = ("scorecards", name)
         if card.scope == "employee":
+            if card.gates:
+                p.problem(
+                    (*path, "gates"),
+                    "gates on a per-employee scorecard are not supported",
+                    "put the gate on the step that reads the scorecard",
+                )
             curve = p.lookups.get(card.curve or "")
             if curve is None or type(curve).__name__ != "Curve":
                 p.unknown((*path, "curve"), card.curve or "", "curve", spec.curves)
@@ -125,6 +188,7 @@ def _compile_scorecards(p: CompileState) -> None:
             p.scorecards[name] = EmployeeScorecard(name, curve, card.max_goals, card.normalise)
             continue
         _check_items(p, card.items or [], (*path, "items"), card.normalise)
+        _check_plan_gates(p, card.gates, path)
 
 
 def _check_items(
@@ -154,9 +218,20 @@ def _check_items(
                 )
             if item.curve is not None and item.curve not in spec.curves:
                 p.unknown((*item_path, "curve"), item.curve, "curve", spec.curves)
-        # gate formulas are only checked here; the plan scorecard evaluates them at bind time
-        plan_names = p.names_of_kind("builtin", "parameter", "result")
-        for g, gate in enumerate(item.gates):
-            p.expression(gate.when, (*item_path, "gates", g, "when"), plan_names)
-            if gate.value is not None:
-                p.expression(gate.value, (*item_path, "gates", g, "value"), plan_names)
+        _check_plan_gates(p, item.gates, item_path)
+
+
+def _check_plan_gates(p: CompileState, gates: list[GateSpec], path: SpecPath) -> None:
+    """Gate formulas of a plan scorecard are only checked here (the plan scorecard evaluates
+    them once per run); they read plan-level names only, and cannot reject an employee."""
+    plan_names = p.names_of_kind("builtin", "parameter", "result")
+    for g, gate in enumerate(gates):
+        p.expression(gate.when, (*path, "gates", g, "when"), plan_names)
+        if gate.value is not None:
+            p.expression(gate.value, (*path, "gates", g, "value"), plan_names)
+        if gate.outcome == "reject":
+            p.problem(
+                (*path, "gates", g, "outcome"),
+                "a plan-level gate cannot reject an employee",
+                "use zero, cap, replace or flag here, or a step gate with reject",
+            )

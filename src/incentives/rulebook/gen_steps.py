@@ -72,9 +72,14 @@ def step_code(
                 action = "x = ZERO"
             elif gate.outcome == "cap":
                 action = f"x = min(x, {r(f'gatevalue{g}')})"
-            else:
+            elif gate.outcome == "replace":
                 action = f"x = {r(f'gatevalue{g}')}"
-            lines.append(f"if gt_{name}_{g}: {action}")
+            elif gate.outcome == "reject":
+                action = f"raise RowError({gate.reason!r}, {name!r}, str(x))"
+            else:  # flag: the value stands; the reason is noted in results.csv
+                action = ""
+            if action:
+                lines.append(f"if gt_{name}_{g}: {action}")
             gate_index = gen.add_slot(_gate_slot(gen, name, g, gate), f"gt_{name}_{g}")
             if gate.outcome == "zero":
                 zero_gates.append(gate_index)

@@ -98,6 +98,8 @@ class CompiledPolicy:
     first_pass_inputs: tuple[str, ...] = ()
     first_pass_goals: bool = False
     population_inputs: tuple[str, ...] = ()
+    gate_slots: tuple[int, ...] = ()  # every step gate, for the notes of results.csv
+    output_slots: tuple[tuple[str, int], ...] = ()  # `outputs:` steps shown in results.csv
 
     @property
     def id(self) -> str:

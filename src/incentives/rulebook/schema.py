@@ -182,7 +182,7 @@ class RoundSpec(Spec):
 class GateSpec(Spec):
     name: Text | None = None
     when: Text
-    outcome: Literal["zero", "cap", "replace"]
+    outcome: Literal["zero", "cap", "replace", "flag", "reject"]
     value: Text | None = None
     reason: Text
 
@@ -190,8 +190,8 @@ class GateSpec(Spec):
     def _value_needed(self) -> GateSpec:
         if self.outcome in ("cap", "replace") and self.value is None:
             raise ValueError(f"a gate with outcome {self.outcome} needs 'value:'")
-        if self.outcome == "zero" and self.value is not None:
-            raise ValueError("a gate with outcome zero takes no 'value'")
+        if self.outcome in ("zero", "flag", "reject") and self.value is not None:
+            raise ValueError(f"a gate with outcome {self.outcome} takes no 'value'")
         return self
 
 
@@ -324,6 +324,7 @@ class PolicyFile(Spec):
     eligibility: list[EligibilitySpec] = []
     steps: dict[str, StepSpec] = {}
     pay: list[PayComponentSpec] = []
+    outputs: list[Text] = []
 
     @model_validator(mode="before")
     @classmethod

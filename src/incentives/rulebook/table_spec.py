@@ -73,16 +73,24 @@ class _CellError(ValueError):
         super().__init__(message)
 
 
-def _grid(value: Any, position: tuple[int, ...]) -> Decimal | list[Any]:
+def _grid(value: Any, position: tuple[int, ...]) -> Decimal | list[Any] | dict[str, Any]:
     if isinstance(value, list | tuple):
         return [_grid(item, (*position, i + 1)) for i, item in enumerate(value)]
+    if isinstance(value, dict):  # a cell with named values: {min: 2%, target: 3%, max: 4%}
+        cell: dict[str, Decimal] = {}
+        for key, item in value.items():
+            try:
+                cell[str(key)] = parse_number(item)
+            except ValueError as exc:
+                raise _CellError(position, f"{key}: {exc}") from None
+        return cell
     try:
         return parse_number(value)
     except ValueError as exc:
         raise _CellError(position, str(exc)) from None
 
 
-def _parse_grid(value: Any) -> Decimal | list[Any]:
+def _parse_grid(value: Any) -> Decimal | list[Any] | dict[str, Any]:
     """A value, or a row of values one axis further down: as deep as there are axes.
 
     Errors name the value's position inside the row (``value 3: 'x' is not a number``).
@@ -102,6 +110,8 @@ def _dump(value: Any) -> Any:
         return format(value, "f")
     if isinstance(value, list | tuple):
         return [_dump(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _dump(item) for key, item in value.items()}
     if isinstance(value, RangeBandSpec):
         return value.model_dump(mode="json", by_alias=True, exclude_none=True)
     return value
@@ -113,7 +123,9 @@ AtItem = Annotated[
     PlainSerializer(_dump, return_type=Any),
 ]
 Grid = Annotated[
-    Decimal | list[Any], PlainValidator(_parse_grid), PlainSerializer(_dump, return_type=Any)
+    Decimal | list[Any] | dict[str, Any],
+    PlainValidator(_parse_grid),
+    PlainSerializer(_dump, return_type=Any),
 ]
 
 
