@@ -218,6 +218,35 @@ def f_coalesce(x: object, y: object) -> object:
     return y if x is None else x
 
 
+def _last_day(day: date) -> bool:
+    return (day + timedelta(days=1)).month != day.month
+
+
+def f_months_between(a: object, b: object) -> int:
+    """Whole calendar months from ``a`` to ``b``: a month is complete on the same day of a
+    later month, or on the last day of a shorter month (31 January → 28 February is 1)."""
+    start, end = _day(a, "months_between", 1), _day(b, "months_between", 2)
+    if end < start:
+        return -f_months_between(end, start)
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day and not _last_day(end):
+        months -= 1
+    return months
+
+
+def f_add_months(a: object, n: object) -> date:
+    """The same day ``n`` whole months later (earlier if negative), at most the month's last day."""
+    start = _day(a, "add_months", 1)
+    count = _number(n, "add_months", 2)
+    if count != count.to_integral_value():
+        raise RowError(f"add_months: {count} is not a whole number of months")
+    index = start.year * 12 + start.month - 1 + int(count)
+    year, month = divmod(index, 12)
+    month += 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(start.day, (following - timedelta(days=1)).day))
+
+
 def _spec(
     name: str,
     arity: tuple[int, int | None],
@@ -244,6 +273,13 @@ BUILTINS: dict[str, FunctionSpec] = {
         ),
         _spec("truncate_to", (2, 2), "truncate_to(x, step): cut towards zero", f_truncate_to),
         _spec("days_between", (2, 2), "days_between(a, b): days from a to b", f_days_between),
+        _spec(
+            "months_between",
+            (2, 2),
+            "months_between(a, b): whole calendar months from a to b (end-of-month aware)",
+            f_months_between,
+        ),
+        _spec("add_months", (2, 2), "add_months(d, n): the same day n months later", f_add_months),
         _spec("date", (1, 1), "date('2026-07-01'): a date", f_date, (0,)),
         _spec(
             "prorate",
