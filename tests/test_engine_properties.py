@@ -320,7 +320,7 @@ def test_manifest_totals_equal_the_sum_of_the_outcomes(
         ):
             key = (po.currency, name, code)
             expected[key] = expected.get(key, D(0)) + po.value(f"pay.{name}")
-    manifest = manifest_data(calc, inputs={}, as_of="2027-03-15", orphan_goal_rows=0)
+    manifest = manifest_data(calc, inputs={}, as_of="2027-03-15", orphan_rows=0)
     got = {(t["currency"], t["component"], t["pay_code"]): t["amount"] for t in manifest["totals"]}
     assert got == expected
     assert manifest["counts"]["reconciles"] is True

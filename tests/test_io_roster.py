@@ -218,7 +218,7 @@ def test_orphan_goals(tmp_path: Path) -> None:
     roster_path = write(tmp_path, "employee_id\n1\n2\n")
     goals_path = write(tmp_path, GOALS + ",x,1,1,1,\n", name="goals.csv")
     roster = open_roster(roster_path, required_columns=(), goals_path=goals_path)
-    orphan, no_id = roster.orphan_goals()
+    orphan, no_id = roster.orphans()
     reason = "goal for an employee_id that is not in the roster"
     assert orphan == Rejection(str(goals_path), 2, 3, "9", "employee_id", "9", reason)
     assert (no_id.line, no_id.reason) == (6, "employee_id is blank")

@@ -94,6 +94,16 @@ def cli() -> None:
     "--rates", type=_EXISTING_FILE, help="Exchange rates CSV (date, from, to, rate_type, rate)."
 )
 @click.option(
+    "--ratings",
+    type=_EXISTING_FILE,
+    help="Rating history CSV (employee_id, cycle, rating), for promotion readiness.",
+)
+@click.option(
+    "--history",
+    type=_EXISTING_FILE,
+    help="Dated changes CSV (employee_id, effective_date, changed columns), for segments.",
+)
+@click.option(
     "--as-of", "as_of", type=_IsoDate(), help="The run's reference date (default: the payout date)."
 )
 @click.option(
@@ -106,6 +116,8 @@ def run(
     goals: Path | None,
     results: Path | None,
     rates: Path | None,
+    ratings: Path | None,
+    history: Path | None,
     as_of: datetime.date | None,
     out: Path,
     force: bool,
@@ -118,6 +130,8 @@ def run(
         goals=goals,
         results=results,
         rates=rates,
+        ratings=ratings,
+        history=history,
         as_of=as_of,
         force=force,
     )
@@ -137,14 +151,16 @@ def run(
             if amount == amount.quantize(amount.__class__("0.01"))
             else f"  {component} ({code}) {currency} {amount}"
         )
-    if report.orphan_goal_rows:
-        click.echo(f"goal rows for unknown employees: {report.orphan_goal_rows} (see rejected.csv)")
+    if report.orphan_rows:
+        click.echo(
+            f"rows of goals/ratings/history files for unknown employees: {report.orphan_rows} (see rejected.csv)"
+        )
     click.echo(
         f"outputs: {report.out}/ (results.csv, breakdown.csv, rejected.csv, rulebook.json, manifest.json)"
     )
-    if s.rejected or report.orphan_goal_rows:
+    if s.rejected or report.orphan_rows:
         click.echo(
-            f"{s.rejected + report.orphan_goal_rows} row(s) rejected: see {report.out / 'rejected.csv'}",
+            f"{s.rejected + report.orphan_rows} row(s) rejected: see {report.out / 'rejected.csv'}",
             err=True,
         )
         sys.exit(EXIT_REJECTED)

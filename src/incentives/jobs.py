@@ -41,6 +41,8 @@ class RunRequest:
     goals: Path | None = None
     results: Path | None = None
     rates: Path | None = None
+    ratings: Path | None = None
+    history: Path | None = None
     as_of: datetime.date | None = None
     force: bool = False
     workers: int | None = None  # None: both cores for large rosters, one for small ones
@@ -50,7 +52,7 @@ class RunRequest:
 class RunReport:
     out: Path
     summary: Summary
-    orphan_goal_rows: int
+    orphan_rows: int
     policies: tuple[str, ...]
 
 
@@ -80,7 +82,11 @@ def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = N
     """
     rulebook = load_rules(request.rules)
     roster = open_roster(
-        request.employees, required_columns=required_columns(rulebook), goals_path=request.goals
+        request.employees,
+        required_columns=required_columns(rulebook),
+        goals_path=request.goals,
+        ratings_path=request.ratings,
+        history_path=request.history,
     )
     figures: list[ResultFigureLike] = [*read_results(request.results)] if request.results else []
     rates = read_rates(request.rates) if request.rates else RateTable.empty()
@@ -138,7 +144,7 @@ def _write_run(
             )
         if calc.miscounted - excluded:
             raise _Redo(frozenset(calc.miscounted))
-        orphans = roster.orphan_goals()
+        orphans = roster.orphans()
         for rej in orphans:
             rejected.write_cells(rejected_row(rej))
         out.json("rulebook.json", rulebook_data(rulebook))
@@ -153,13 +159,15 @@ def _write_run(
             ("goals", request.goals),
             ("results", request.results),
             ("rates", request.rates),
+            ("ratings", request.ratings),
+            ("history", request.history),
         ):
             if path is not None:
                 inputs[role] = {"path": str(path), "sha256": file_sha256(path)}
         as_of = (request.as_of or _payout_date(rulebook)).isoformat() if rulebook.policies else ""
         out.json(
             "manifest.json",
-            manifest_data(calc, inputs=inputs, as_of=as_of, orphan_goal_rows=len(orphans)),
+            manifest_data(calc, inputs=inputs, as_of=as_of, orphan_rows=len(orphans)),
         )
     return orphans
 

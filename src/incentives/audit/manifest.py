@@ -62,7 +62,7 @@ def manifest_data(
     *,
     inputs: Mapping[str, Mapping[str, object]],
     as_of: str,
-    orphan_goal_rows: int,
+    orphan_rows: int,
 ) -> dict[str, Any]:
     """What the run read (with SHA-256), how it counted, and its totals per currency and component."""
     s = calc.summary
@@ -86,7 +86,7 @@ def manifest_data(
             "eligible": s.eligible,
             "ineligible": s.ineligible,
             "reconciles": s.reconciles,
-            "orphan_goal_rows": orphan_goal_rows,
+            "orphan_rows": orphan_rows,
         },
         "totals": totals,
         "plan_values": calc.plan_values,

@@ -11,9 +11,17 @@ import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
-from incentives.errors import InputFileError, OptionsError
+from incentives.errors import InputFileError, OptionsError, RowError
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
-from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
+from incentives.io.keyed import KeyedFile
+from incentives.model import (
+    EmployeeInput,
+    GoalInput,
+    HistoryRow,
+    RatingRecord,
+    Rejection,
+    RowSource,
+)
 
 __all__ = ["Roster", "RosterPart", "open_roster"]
 
@@ -41,30 +49,73 @@ def open_roster(
     *,
     required_columns: Collection[str],
     goals_path: Path | None = None,
+    ratings_path: Path | None = None,
+    history_path: Path | None = None,
     goal_prefix: str = "goal",
 ) -> Roster:
-    """Open a roster (and its goals file), check the headers and scan for duplicate ids."""
+    """Open a roster (and its goals, rating history and dated changes files), check the
+    headers and scan for duplicate ids."""
     table = open_csv(path, required=[ID, *(c for c in required_columns if c != ID)], what="roster")
     groups = _goal_groups(table, goal_prefix)
-    goals = _GoalsFile(goals_path) if goals_path is not None else None
+    goals = (
+        KeyedFile(
+            goals_path,
+            required=_GOALS_FILE_COLUMNS[1:],
+            what="goals file",
+            build=_goal_row,
+            orphan_reason="goal for an employee_id that is not in the roster",
+        )
+        if goals_path is not None
+        else None
+    )
+    ratings = (
+        KeyedFile(
+            ratings_path,
+            required=("cycle", "rating"),
+            what="rating history file",
+            build=_rating_row,
+            orphan_reason="rating for an employee_id that is not in the roster",
+        )
+        if ratings_path is not None
+        else None
+    )
+    history = (
+        KeyedFile(
+            history_path,
+            required=("effective_date",),
+            what="history file",
+            build=_history_row,
+            orphan_reason="history row for an employee_id that is not in the roster",
+        )
+        if history_path is not None
+        else None
+    )
     if goals is not None and groups:
         first = groups[0][1]
         raise OptionsError(
             f"{table.name} has goal columns ({first}name, …) and a goals file was given "
             f"({goals_path}); give the goals in one place only"
         )
-    return Roster(table, groups, goals)
+    return Roster(table, groups, goals, ratings, history)
 
 
 class Roster:
     """A re-iterable roster. Iterating yields `EmployeeInput | Rejection` in file order."""
 
     def __init__(
-        self, table: CsvTable, groups: list[tuple[int, str]], goals: _GoalsFile | None
+        self,
+        table: CsvTable,
+        groups: list[tuple[int, str]],
+        goals: KeyedFile[GoalInput] | None,
+        ratings: KeyedFile[RatingRecord] | None = None,
+        history: KeyedFile[HistoryRow] | None = None,
     ) -> None:
         self._table = table
         self._groups = groups
         self._goals = goals
+        self._ratings = ratings
+        self._history = history
+        self._keyed = [f for f in (goals, ratings, history) if f is not None]
         self._id_index = table.index(ID)
         self.path: Path = table.path
         self.columns: tuple[str, ...] = table.columns
@@ -101,7 +152,7 @@ class Roster:
                     lines[employee_id].append(record.line)
         duplicates = {employee_id: tuple(found) for employee_id, found in lines.items()}
         # the ids are kept only to find goals of unknown employees in a goals file
-        return (seen if self._goals is not None else set()), duplicates, count
+        return (seen if self._keyed else set()), duplicates, count
 
     def _read_id(self, record: CsvRecord) -> str:
         if self._id_index < len(record.fields):
@@ -125,11 +176,10 @@ class Roster:
                 break
             yield self._employee(record, goals)
 
-    def orphan_goals(self) -> list[Rejection]:
-        """Goals-file rows that belong to no roster employee (or cannot be attributed at all)."""
-        if self._goals is None:
-            return []
-        return self._goals.orphans(self._ids)
+    def orphans(self) -> list[Rejection]:
+        """Rows of the goals, rating history and history files that belong to no roster
+        employee (or cannot be attributed at all)."""
+        return [rejection for keyed in self._keyed for rejection in keyed.orphans(self._ids)]
 
     def _employee(self, record: CsvRecord, with_goals: bool = True) -> EmployeeInput | Rejection:
         file = self._file
@@ -163,14 +213,18 @@ class Roster:
         cells[ID] = employee_id
         if not with_goals:
             return EmployeeInput(employee_id, cells, source, ())
-        if self._goals is not None:
-            fault = self._goals.fault(employee_id)
+        for keyed in self._keyed:
+            fault = keyed.fault(employee_id)
             if fault is not None:
-                return reject("goals", "", fault)
-            goals = self._goals.goals(employee_id)
-        else:
-            goals = self._column_goals(cells, source)
-        return EmployeeInput(employee_id, cells, source, goals)
+                return reject(keyed.table.name, "", fault)
+        goals = (
+            self._goals.rows(employee_id)
+            if self._goals is not None
+            else self._column_goals(cells, source)
+        )
+        ratings = self._ratings.rows(employee_id) if self._ratings is not None else ()
+        history = self._history.rows(employee_id) if self._history is not None else ()
+        return EmployeeInput(employee_id, cells, source, goals, ratings, history)
 
     def _column_goals(self, cells: dict[str, str], source: RowSource) -> tuple[GoalInput, ...]:
         goals = []
@@ -220,70 +274,30 @@ def _goal_groups(table: CsvTable, goal_prefix: str) -> list[tuple[int, str]]:
     return groups
 
 
-class _GoalsFile:
-    """A goals file (one goal per row) loaded into memory, keyed by employee_id."""
+def _goal_row(cells: dict[str, str], source: RowSource) -> GoalInput | None:
+    if not (cells["target"] or cells["actual"] or cells["weight"]):
+        return None
+    return GoalInput(
+        name=cells["goal"],
+        target=cells["target"],
+        actual=cells["actual"],
+        weight=cells["weight"],
+        direction=cells.get("direction", "") or "higher",
+        source=source,
+        column_prefix="",
+    )
 
-    def __init__(self, path: Path) -> None:
-        self.table = open_csv(path, required=_GOALS_FILE_COLUMNS, what="goals file")
-        self._by_id: dict[str, list[GoalInput]] = {}
-        self._faults: dict[str, str] = {}
-        self._unattributed: list[Rejection] = []
-        self._rows: list[tuple[str, int, int]] = []  # (employee_id, record, line) of every row
-        self._load()
 
-    def _load(self) -> None:
-        table = self.table
-        columns = table.columns
-        id_index = table.index(ID)
-        for record in table.records():
-            fields = record.fields
-            employee_id = fields[id_index].strip() if id_index < len(fields) else ""
-            if employee_id:
-                self._rows.append((employee_id, record.record, record.line))
-            where = f"{table.name} line {record.line}"
-            if len(fields) != len(columns):
-                reason = f"record has {len(fields)} fields, the header has {len(columns)}"
-                self._bad_row(record, employee_id, "", "", reason, f"{where}: {reason}")
-                continue
-            if not employee_id:
-                self._bad_row(record, "", ID, "", "employee_id is blank", "")
-                continue
-            cells = {c: v.strip() for c, v in zip(columns, fields, strict=True)}
-            if not (cells["target"] or cells["actual"] or cells["weight"]):
-                continue
-            goal = GoalInput(
-                name=cells["goal"],
-                target=cells["target"],
-                actual=cells["actual"],
-                weight=cells["weight"],
-                direction=cells.get("direction", "") or "higher",
-                source=RowSource(table.name, record.record, record.line),
-                column_prefix="",
-            )
-            self._by_id.setdefault(employee_id, []).append(goal)
+def _rating_row(cells: dict[str, str], source: RowSource) -> RatingRecord | None:
+    if not cells["rating"]:
+        return None  # a cycle without a rating is the same as no row for it
+    if not cells["cycle"]:
+        raise RowError("a rating history row needs its cycle", "cycle", "")
+    return RatingRecord(cells["cycle"], cells["rating"], source)
 
-    def _bad_row(
-        self, record: CsvRecord, employee_id: str, column: str, value: str, reason: str, fault: str
-    ) -> None:
-        """A goal row that cannot be read: its employee (if known) is rejected, never short."""
-        if employee_id:
-            self._faults.setdefault(employee_id, fault)
-        else:
-            self._unattributed.append(
-                Rejection(self.table.name, record.record, record.line, "", column, value, reason)
-            )
 
-    def goals(self, employee_id: str) -> tuple[GoalInput, ...]:
-        return tuple(self._by_id.get(employee_id, ()))
-
-    def fault(self, employee_id: str) -> str | None:
-        return self._faults.get(employee_id)
-
-    def orphans(self, roster_ids: set[str]) -> list[Rejection]:
-        found = list(self._unattributed)
-        file = self.table.name
-        reason = "goal for an employee_id that is not in the roster"
-        for employee_id, record, line in self._rows:
-            if employee_id not in roster_ids:
-                found.append(Rejection(file, record, line, employee_id, ID, employee_id, reason))
-        return sorted(found, key=lambda rejection: rejection.record)
+def _history_row(cells: dict[str, str], source: RowSource) -> HistoryRow | None:
+    if not cells["effective_date"]:
+        raise RowError("a history row needs its effective_date", "effective_date", "")
+    values = {k: v for k, v in cells.items() if k not in (ID, "effective_date") and v}
+    return HistoryRow(cells["effective_date"], values, source)

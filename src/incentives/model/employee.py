@@ -34,10 +34,32 @@ class GoalInput:
 
 
 @attrs.frozen
+class RatingRecord:
+    """One past rating of an employee (a rating history file row): cycle label and rating."""
+
+    cycle: str
+    rating: object
+    source: RowSource | None = None
+
+
+@attrs.frozen
+class HistoryRow:
+    """One dated change of an employee's fields (a history file row): from ``effective`` on,
+    ``values`` (column name to text, only the columns the row fills) are in force."""
+
+    effective: object
+    values: Mapping[str, object]
+    source: RowSource | None = None
+
+
+@attrs.frozen
 class EmployeeInput:
-    """One roster row: ``cells`` maps column name to text (or a typed value)."""
+    """One roster row: ``cells`` maps column name to text (or a typed value); goals, rating
+    history and dated changes come from the roster or from files keyed by employee_id."""
 
     employee_id: str
     cells: Mapping[str, object]
     source: RowSource
     goals: tuple[GoalInput, ...] = ()
+    ratings: tuple[RatingRecord, ...] = ()
+    history: tuple[HistoryRow, ...] = ()
