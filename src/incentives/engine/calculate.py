@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -468,5 +468,3 @@ def calculate(
         rulebook, employees, results=results, rates=rates, as_of=as_of, progress=progress
     )
 
-
-_ = Mapping

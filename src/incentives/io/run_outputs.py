@@ -276,5 +276,3 @@ def _plain(value: object) -> str:
 
 _PLAIN: dict[type, Any] = {int: str, Decimal: lambda d: format(d, "f"), str: format_cell}
 
-
-_ = CompiledPolicy
