@@ -26,7 +26,8 @@ def prorate(
 
 def test_namespace_has_every_builtin_but_fx() -> None:
     """NAMESPACE maps F_<name> to each implementation; fx is declared but supplied by the engine."""
-    assert set(NAMESPACE) == {f"F_{n}" for n in BUILTINS} - {"F_fx"}
+    engine_supplied = {"F_fx", "F_rating_in", "F_lowest_rating", "F_ratings_count"}
+    assert set(NAMESPACE) == {f"F_{n}" for n in BUILTINS} - engine_supplied
     assert BUILTINS["fx"].impl is None
     assert (BUILTINS["fx"].min_arity, BUILTINS["fx"].max_arity) == (3, 5)
     assert BUILTINS["fx"].text_positions == frozenset({1, 2, 3})

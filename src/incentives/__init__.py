@@ -15,6 +15,7 @@ from incentives.engine.calculate import (
 from incentives.errors import (
     IncentivesError,
     InputFileError,
+    MissingValue,
     OptionsError,
     PolicyError,
     Problem,
@@ -34,6 +35,7 @@ __all__ = [
     "GoalInput",
     "IncentivesError",
     "InputFileError",
+    "MissingValue",
     "OptionsError",
     "PolicyError",
     "PolicyOutcome",

@@ -5,7 +5,9 @@
     ├── InputFileError (ValueError)  a roster, goals, results or rates file cannot be used at all
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
     └── RowError (ValueError)        one employee cannot be computed; the run rejects the row
-        └── StepError                a step failed for one employee (no match, division by zero…)
+        ├── StepError                a step failed for one employee (no match, division by zero…)
+        └── MissingValue             a value a formula asked for is missing ("no rating for
+                                     cycle 2025"); a readiness criterion fails with it instead
 
 Each carries where the problem is (file and line, or row and column, or step) and what to do.
 Only `PolicyError`, `InputFileError` and `OptionsError` stop a run; a `RowError` becomes a line
@@ -21,6 +23,7 @@ import attrs
 __all__ = [
     "IncentivesError",
     "InputFileError",
+    "MissingValue",
     "OptionsError",
     "PolicyError",
     "Problem",
@@ -98,3 +101,11 @@ class StepError(RowError):
         shown = ", ".join(f"{name}={value}" for name, value in self.inputs)
         text = f"{step}: {reason}" + (f" (inputs: {shown})" if shown else "")
         super().__init__(text, column=step, value=shown)
+
+
+class MissingValue(RowError):
+    """A value a formula reads is missing for this employee (a rating for a cycle that has none).
+
+    Outside readiness criteria it rejects the row like any `RowError`; a criterion that meets it
+    fails with this message as its gap, and the employee is computed.
+    """

@@ -21,6 +21,7 @@ from incentives.engine.calculate import (
 )
 from incentives.io import RateTable, open_roster, read_rates, read_results
 from incentives.io.csvread import file_sha256
+from incentives.io.history import check_history_columns
 from incentives.io.roster import Roster
 from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
 from incentives.io.writers import OutputDir
@@ -88,6 +89,7 @@ def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = N
         ratings_path=request.ratings,
         history_path=request.history,
     )
+    check_history_columns(roster, rulebook.field_names)
     figures: list[ResultFigureLike] = [*read_results(request.results)] if request.results else []
     rates = read_rates(request.rates) if request.rates else RateTable.empty()
     calc = calculate(rulebook, roster, results=figures, rates=rates, as_of=request.as_of)

@@ -23,7 +23,9 @@ import attrs
 
 from incentives.audit.explain_pay import CallsAndPay, where
 from incentives.audit.explain_plan import employee_goals, plan_results, plan_scorecards
+from incentives.audit.explain_readiness import readiness
 from incentives.audit.explain_render import render_text
+from incentives.audit.explain_segments import explain_segments
 from incentives.audit.explain_values import PolicyValues, close_enough, typed
 from incentives.audit.formula_text import render
 from incentives.audit.run_folder import RunFolder, read_run_folder, unknown_employee
@@ -97,7 +99,7 @@ class _PolicyExplainer(CallsAndPay):
         pay_slots: list[Mapping[str, Any]] = []
         for slot in slots:
             kind = slot.get("kind")
-            if kind in ("raw", "variant", "gate", "call"):
+            if kind in ("raw", "variant", "segments", "gate", "call"):
                 pending.setdefault(str(slot.get("owner")), []).append(slot)
             elif kind == "step" and eligible:
                 steps.append(self._step(slot, pending.pop(str(slot.get("owner")), [])))
@@ -125,6 +127,9 @@ class _PolicyExplainer(CallsAndPay):
             data["plan_results"] = plan_results(self.pv, self.warnings)
             data["plan_scorecards"] = plan_scorecards(self.pv)
         data["steps"] = steps
+        block = readiness(self.pv, slots, self.file, eligible, self.result.get("zero_reason", ""))
+        if block is not None:
+            data["readiness"] = block
         data["pay"] = self._pay(pay_slots, pending)
         data["warnings"] = self.warnings
         return data
@@ -203,6 +208,12 @@ class _PolicyExplainer(CallsAndPay):
         block["calls"] = [  # a call of a variant not taken was never evaluated
             self._call(s) for s in extra if s.get("kind") == "call" and pv.cell(str(s["name"]))
         ]
+        segments = next((s for s in extra if s.get("kind") == "segments"), None)
+        cell = pv.cell(str(segments["name"])) if segments is not None else ""
+        if cell:
+            weighted = typed(raw, type_)
+            block.update(explain_segments(name, type_, cell, weighted, pv.places, self.warnings))
+            block["derivation"] = f"{name} = Σ ({formula}) × days ÷ period days = {shown}"
         if raw_slot is not None:
             block["raw"] = shown
             self._post(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from incentives.audit.explain_readiness import readiness_text
+
 __all__ = ["render_text"]
 
 _INDENT = "  "
@@ -53,6 +55,7 @@ def _policy(p: Mapping[str, Any]) -> list[str]:
         out += ["", "Steps (in evaluation order)"]
         for step in p.get("steps", []):
             out += _step(step)
+    out += readiness_text(p.get("readiness"))
     out += ["", *_pay(p.get("pay", {}))]
     return out
 
@@ -99,6 +102,10 @@ def _step(s: Mapping[str, Any]) -> list[str]:
         out.append(f"{deeper}{s['variant']['text']}")
     for call in s.get("calls", []):
         out += _call(call, deeper)
+    for segment in s.get("segments", []):  # a step weighted by segments
+        out.append(f"{deeper}{segment['text']}")
+    if s.get("sum"):
+        out.append(f"{deeper}{s['sum']}")
     if s.get("group"):
         total = s["group"].get("total")
         key = s["group"].get("key")

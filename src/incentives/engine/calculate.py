@@ -20,12 +20,14 @@ from typing import Any, Protocol
 
 import attrs
 
+from incentives.engine.segments import period_segments, read_history
 from incentives.errors import OptionsError, RowError
 from incentives.model import EmployeeInput, Rejection
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.fields import Converter
 from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.rulebook import Rulebook
+from incentives.rulebook.segments import Segment
 
 __all__ = [
     "Calculation",
@@ -69,6 +71,8 @@ class PolicyOutcome:
     zero_reason: str
     currency: str
     notes: str = ""  # the reasons of the gates that applied, in evaluation order
+    ready: bool | None = None  # all readiness criteria pass (None: the policy has none)
+    gaps: str = ""  # the gaps of the failed criteria ("; "), or why not eligible
 
     def value(self, slot_name: str) -> Any:
         for slot, value in zip(self.policy.slots, self.trace, strict=True):
@@ -147,6 +151,13 @@ class Calculation:
             p.first_pass_goals for p in rulebook.policies if p.aggregates
         )
         self.kinds = rulebook.kinds
+        # policies with steps weighted by segments: their performance period
+        self._weighted = {
+            p.id: (p.spec.policy.performance_period.start, p.spec.policy.performance_period.end)
+            for p in rulebook.policies
+            if any(s.segments == "weighted" for s in p.spec.steps.values())
+        }
+        self._field_converters = {f.name: f.convert for f in rulebook.fields}
         self._pay_slots = {
             p.id: tuple(
                 entry
@@ -233,13 +244,21 @@ class Calculation:
         if isinstance(covering, Rejection):
             return covering
         outcomes: list[PolicyOutcome] = []
+        built: dict[object, Any] = {}  # history read once, segments once per period
         for bound in covering:
             policy = bound.policy
+            segments = self._segments(item, policy.id, built) if item.history else None
+            if isinstance(segments, Rejection):
+                return segments
             try:
-                trace = bound.evaluate(values, item)
+                trace = (
+                    bound.evaluate(values, item)
+                    if segments is None
+                    else bound.evaluate(values, item, segments)
+                )
             except RowError as exc:
                 if policy.aggregates and not self.exact_first_pass:
-                    self._check_counted(bound, values, item)
+                    self._check_counted(bound, values, item, segments)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
             outcomes.append(_outcome(policy, trace))
@@ -250,6 +269,23 @@ class Calculation:
             item.source.line,
             tuple(outcomes),
         )
+
+    def _segments(
+        self, item: EmployeeInput, policy_id: str, built: dict[object, Any]
+    ) -> tuple[Segment, ...] | Rejection | None:
+        """The segments of a policy's period for an employee with history (None when the
+        policy weighs no step); the history is read once per employee, segments once per period."""
+        period = self._weighted.get(policy_id)
+        if period is None:
+            return None
+        if "history" not in built:
+            built["history"] = read_history(item, self._field_converters)
+        history = built["history"]
+        if isinstance(history, Rejection):
+            return history
+        if period not in built:
+            built[period] = period_segments(item, history, *period)
+        return built[period]  # type: ignore[no-any-return]
 
     def _count(self, out: EmployeeOutcome | Rejection) -> None:
         s = self.summary
@@ -271,11 +307,17 @@ class Calculation:
                 totals[key] = totals.get(key, _ZERO) + trace[slot]
 
     # -- group totals -----------------------------------------------------------------------
-    def _check_counted(self, bound: BoundPolicy, values: list[Any], item: EmployeeInput) -> None:
+    def _check_counted(
+        self,
+        bound: BoundPolicy,
+        values: list[Any],
+        item: EmployeeInput,
+        segments: tuple[Segment, ...] | None,
+    ) -> None:
         """A row rejected now: did the fast first pass count it in a group total? Then the
         totals are wrong and the caller must redo the run without it (`miscounted`)."""
         try:
-            counted = bound.stage1(values, item) is not None
+            counted = bound.stage1(values, item, segments) is not None
         except RowError:
             counted = False
         if counted:
@@ -307,12 +349,18 @@ class Calculation:
                 covering = self._covering(item, values)
                 if isinstance(covering, Rejection):
                     continue
+                built: dict[object, Any] = {}
                 for bound in covering:
                     if not bound.policy.aggregates:
                         continue
+                    segments = (
+                        self._segments(item, bound.policy.id, built) if item.history else None
+                    )
+                    if isinstance(segments, Rejection):
+                        continue  # rejected, with its reason, in the second pass
                     try:
                         stage1 = bound.stage1_full if exact else bound.stage1
-                        pairs = stage1(values, item)
+                        pairs = stage1(values, item, segments)
                     except RowError:
                         continue  # rejected again, with its reason, in the second pass
                     if pairs is None:
@@ -406,7 +454,15 @@ def _outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:
             reason = "computed as zero"
     currency = trace[policy.input_names.index(policy.currency_input)]
     notes = "; ".join(policy.slots[i].reason for i in policy.gate_slots if trace[i])
-    return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes)
+    if policy.ready_slot is None:
+        return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes)
+    ready = eligible and bool(trace[policy.ready_slot])
+    gaps = (
+        "; ".join(trace[gap] for crit, gap in policy.criteria_slots if not trace[crit])
+        if eligible
+        else reason
+    )
+    return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes, ready, gaps)
 
 
 def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejection:
@@ -467,4 +523,3 @@ def calculate(
     return Calculation(
         rulebook, employees, results=results, rates=rates, as_of=as_of, progress=progress
     )
-

@@ -2,8 +2,9 @@
 
 `BUILTINS` describes every builtin (arity, which arguments are text, a one-line doc, the
 implementation); the parser validates calls against it. `NAMESPACE` maps ``F_<name>`` to the
-implementation and is put into the globals of generated code. ``fx`` is declared for validation
-only: the engine supplies the conversion, with its dated rates.
+implementation and is put into the globals of generated code. ``fx`` and the rating history
+functions (``rating_in``, ``lowest_rating``, ``ratings_count``) are declared for validation only:
+the engine supplies them (dated rates, the employee's ratings) and records their call sites.
 
 A failure that depends on one employee's data (a bad rounding mode read from a cell, a clamp
 with low above high) raises `RowError`, which rejects that row.
@@ -49,7 +50,7 @@ class FunctionSpec:
     max_arity: int | None
     text_positions: frozenset[int]  # 0-based positions where a quoted text literal is allowed
     doc: str
-    impl: Callable[..., object] | None  # None for `fx`, which the engine supplies
+    impl: Callable[..., object] | None  # None for `fx` and ratings: the engine supplies them
 
 
 def _number(value: object, fn: str, position: int) -> Decimal:
@@ -294,6 +295,25 @@ BUILTINS: dict[str, FunctionSpec] = {
             "fx(amount, from, to, rate_type, date): convert with the dated rates",
             None,
             (1, 2, 3),
+        ),
+        _spec(
+            "rating_in",
+            (1, 1),
+            "rating_in(cycle): the employee's rating in a cycle of the rating history",
+            None,
+            (0,),
+        ),
+        _spec(
+            "lowest_rating",
+            (1, 1),
+            "lowest_rating(n): the lowest rating of the n most recent declared cycles",
+            None,
+        ),
+        _spec(
+            "ratings_count",
+            (0, 0),
+            "ratings_count(): how many declared cycles have a rating",
+            None,
         ),
         _spec("is_missing", (1, 1), "is_missing(x): x is a missing input", f_is_missing),
         _spec("coalesce", (2, 2), "coalesce(x, y): x, or y when x is missing", f_coalesce),

@@ -433,7 +433,7 @@ class _Checker:
                 self._check_text(fn, position, arg)
         if fn == "prorate":
             self.names.update(("period_start", "period_end"))
-        if spec is None or fn == "fx":
+        if spec is None or spec.impl is None:  # user callables and engine-supplied ones
             self.call_nodes.append(node)
 
     def _check_text(self, fn: str, position: int, arg: ast.Constant) -> None:

@@ -116,6 +116,9 @@ class Roster:
         self._ratings = ratings
         self._history = history
         self._keyed = [f for f in (goals, ratings, history) if f is not None]
+        # the history file's columns, and its name (for `incentives.io.history`)
+        self.history_columns: tuple[str, ...] = history.table.columns if history else ()
+        self.history_file: str = history.table.name if history else ""
         self._id_index = table.index(ID)
         self.path: Path = table.path
         self.columns: tuple[str, ...] = table.columns

@@ -61,10 +61,13 @@ class OutputLayout:
             for name, _slot in policy.output_slots:
                 if name not in self.outputs and name not in self.components:
                     self.outputs.append(name)
+        # readiness columns only when some policy has criteria: other layouts stay as they were
+        self.readiness = any(p.ready_slot is not None for p in rulebook.policies)
         self.results_header = [
             *_RESULTS_FIXED,
             *self.components,
             *self.outputs,
+            *(("ready", "gaps") if self.readiness else ()),
         ]
         self.breakdown_header: list[str] = ["employee_id", "policy", "eligible"]
         index: dict[str, int] = {name: i for i, name in enumerate(self.breakdown_header)}
@@ -123,6 +126,9 @@ class OutputLayout:
         for slot, column in self._output_columns[po.policy.id]:
             value = po.trace[slot]
             row[column] = formats[type(value)](value)
+        if self.readiness:
+            ready = "" if po.ready is None else "true" if po.ready else "false"
+            row += [ready, format_cell(po.gaps)]
         return row
 
     def breakdown_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
@@ -153,6 +159,8 @@ class OutputLayout:
             elif kind == "goals":
                 for position, column in enumerate(cols):
                     cells[column] = f"GOALS({ref}, {len(cols)})[{position}]"
+            elif kind == "segments":
+                cells[cols[0]] = f"SEGMENTS({ref})"
             else:
                 cells[cols[0]] = _cell_expression(ref, kind, policy.slots[slot_index].type)
         source = "def row(eid, elig, t):\n    return [" + ", ".join(c for c in cells if c) + "]\n"
@@ -191,6 +199,7 @@ class OutputLayout:
             "CALLV": call_value,
             "CALLM": call_match,
             "GOALS": goals,
+            "SEGMENTS": segments_cell(policy.spec.policy.breakdown_decimals),
             "FC": format_cell,
             "ES": _ESCAPE_STARTS,
         }
@@ -257,6 +266,30 @@ def _formatters(places: int) -> dict[type, Any]:
     }
 
 
+def segments_cell(places: int) -> Any:
+    """The one-cell text of a weighted step's segments (empty for no segments), e.g.
+    ``2026-01-01..2026-03-31 90d 24.6575% 1000.00 | 2026-04-01..2026-12-31 275d 75.3425%
+    1200.00 (base_salary=12000)``: dates, days, the weight (days ÷ period days, at ``places``
+    decimals, shown as a percentage), the value, and the inputs the history set."""
+    quantum = Decimal(1).scaleb(-places)
+    number = _formatters(places)[Decimal]
+
+    def cell(value: Any) -> str:
+        if not value:
+            return ""
+        parts = []
+        for start, end, days, weight, amount, changed in value:
+            pct = (Decimal(weight.numerator) / weight.denominator).quantize(quantum).scaleb(2)
+            text = f"{start.isoformat()}..{end.isoformat()} {days}d {format(pct, 'f')}% "
+            text += number(amount) if isinstance(amount, Decimal) else format_cell(amount)
+            if changed:
+                text += " (" + ", ".join(f"{n}={_plain(v)}" for n, v in changed) + ")"
+            parts.append(text)
+        return format_cell(" | ".join(parts))
+
+    return cell
+
+
 def _match_text(detail: object, args: object) -> str:
     """What a table, curve, tier or rate call matched, compactly: ``2`` or ``1;3`` or a rate."""
     if type(detail) is int:
@@ -275,4 +308,3 @@ def _plain(value: object) -> str:
 
 
 _PLAIN: dict[type, Any] = {int: str, Decimal: lambda d: format(d, "f"), str: format_cell}
-

@@ -4,12 +4,14 @@ The module has three functions over one roster row: ``c``, its converted cells, 
 `EmployeeInput` (goals, and any per-employee history):
 
     population(c)   whether the row is in the policy's population at all
-    evaluate(c, X)  every slot value, as one flat tuple laid out as `CompiledPolicy.slots`
+    evaluate(c, X, SEGS=None)  every slot value, as one flat tuple laid out as
+                    `CompiledPolicy.slots`; ``SEGS``, the employee's segments of the performance
+                    period (`incentives.rulebook.segments`), only for weighted steps
     stage1(c, X)    the (key, value) pair each group total sums, for the first pass over rows
 
 Each is straight-line code: the input prelude, eligibility rules (an ineligible row returns its
-inputs and zero pay early), steps in dependency order, then pay. ``_s`` numbers what runs, so an
-error names the step it came from.
+inputs and zero pay early), steps in dependency order, readiness criteria, then pay. ``_s``
+numbers what runs, so an error names the step it came from.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from incentives.rulebook.compile_state import CompileState
+from incentives.rulebook.criteria import Criterion, criteria_code
 from incentives.rulebook.formulas import Formulas
 from incentives.rulebook.gen_expr import Emitter
 from incentives.rulebook.gen_inputs import first_pass_names, input_rules, input_type, prelude
@@ -24,6 +27,7 @@ from incentives.rulebook.gen_pay import pay_code
 from incentives.rulebook.gen_steps import step_code
 from incentives.rulebook.graph import StepGraph
 from incentives.rulebook.policy import AggregateDef, CompiledPolicy, Slot
+from incentives.rulebook.segments import weigh
 
 __all__ = ["generate"]
 
@@ -34,6 +38,7 @@ def generate(
     graph: StepGraph,
     order: list[str],
     constants: dict[str, object],
+    criteria: list[Criterion] | None = None,
 ) -> CompiledPolicy:
     """Generate and compile the module of a policy that has no problems."""
     spec = p.spec
@@ -41,6 +46,8 @@ def generate(
     inputs = list(spec.inputs)
     input_index = {name: sorted(p.fields).index(name) for name in inputs if name in p.fields}
     pre = prelude(p, input_index)
+    if spec.policy.rating_history is not None:  # converted once, read by the rating functions
+        pre = [*pre, "RH = RATINGS(X)"]
     out = _population(gen, formulas, input_index)
 
     # slots: inputs, eligibility
@@ -82,13 +89,14 @@ def generate(
         name: step_code(gen, name, spec.steps.get(name), formulas.steps.get(name, []), zero_gates)
         for name in order
     }
+    crit_lines, crit_slots, ready_slot = criteria_code(gen, criteria or [])
     pay_defs, pay_lines = pay_code(gen)
     nsites = p.sites
 
     def function(
         fname: str, names: list[str], tail: list[str], early: str, head: list[str] = pre
     ) -> list[str]:
-        lines = [f"def {fname}(c, X):", "    _s = -1"]
+        lines = [f"def {fname}(c, X, SEGS=None):", "    _s = -1"]
         if nsites:
             lines.append("    " + " = ".join([f"a{i} = c{i}" for i in range(nsites)]) + " = None")
         lines.append("    try:")
@@ -109,15 +117,17 @@ def generate(
         lines.append("")
         return lines
 
-    # an ineligible row keeps its inputs and eligibility outcomes; pay is zero, the rest None
+    # an ineligible row keeps its inputs and eligibility outcomes; pay is zero, not ready,
+    # the rest None
+    early = {"pay": "_zero_pay", "ready": "False"}
     ineligible = [
-        p.slot_exprs[i] if i < n_pre_slots else "_zero_pay" if slot.kind == "pay" else "None"
+        p.slot_exprs[i] if i < n_pre_slots else early.get(slot.kind, "None")
         for i, slot in enumerate(p.slots)
     ]
     out += function(
         "evaluate",
         order,
-        [*pay_lines, "return (" + ", ".join(p.slot_exprs) + ",)"],
+        [*crit_lines, *pay_lines, "return (" + ", ".join(p.slot_exprs) + ",)"],
         "(" + ", ".join(ineligible) + ",)",
     )
     aggregates = tuple(
@@ -140,6 +150,8 @@ def generate(
                 reads |= set(expr.names) if expr is not None else set()
         first_names = first_pass_names(p, reads)
         first_head = prelude(p, input_index, only=first_names)
+        if spec.policy.rating_history is not None:
+            first_head = [*first_head, "RH = RATINGS(X)"]
         first_inputs = tuple(n for n in inputs if n in first_names)
         first_goals = any(n in p.scorecards for n in needed)
         out += function("stage1", needed, [f"return ({keys},)"], "None", first_head)
@@ -148,7 +160,7 @@ def generate(
             "stage1_full", [n for n in order if n in full], [f"return ({keys},)"], "None"
         )
     else:
-        out += ["def stage1(c, X):", "    return None", "", "stage1_full = stage1", ""]
+        out += ["def stage1(c, X, SEGS=None):", "    return None", "", "stage1_full = stage1", ""]
         first_inputs, first_goals = (), False
     source = "\n".join(out)
     try:
@@ -159,6 +171,7 @@ def generate(
         **p.const_values,
         "LABELS": tuple(gen.labels),
         "INPUT_RULES": input_rules(p, constants),
+        "WEIGH": weigh,
         **constants,
     }
     return CompiledPolicy(
@@ -187,6 +200,8 @@ def generate(
             for name in spec.outputs
         ),
         currency_input=spec.policy.currency,
+        criteria_slots=crit_slots,
+        ready_slot=ready_slot,
         globals_=MappingProxyType(globals_),
         lines={name: p.line(("steps", name)) or 0 for name in spec.steps},
         first_pass_inputs=first_inputs,

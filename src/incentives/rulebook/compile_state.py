@@ -15,6 +15,7 @@ from incentives.errors import Problem
 from incentives.expr import Expression, ExpressionError, compile_expression
 from incentives.rulebook.fields import FieldDef
 from incentives.rulebook.policy import Slot
+from incentives.rulebook.ratings import rating_call_problems
 from incentives.rulebook.schema import PolicyFile, ScorecardItemSpec
 from incentives.rulebook.scorecard import EmployeeScorecard
 from incentives.rulebook.yamlsource import SourceDoc, dotted
@@ -129,8 +130,14 @@ class CompileState:
 
     def expression(self, text: str, path: SpecPath, allowed: Iterable[str]) -> Expression | None:
         try:
-            return compile_expression(text, values=frozenset(allowed), callables=dict(self.arities))
+            expr = compile_expression(text, values=frozenset(allowed), callables=dict(self.arities))
         except ExpressionError as exc:
             where = f" (at column {exc.offset + 1})" if exc.offset is not None else ""
             self.problem(path, f"{exc.message} in '{text}'{where}", exc.hint)
             return None
+        history = self.spec.policy.rating_history
+        for message, hint in rating_call_problems(
+            None if history is None else history.cycles, expr.calls
+        ):
+            self.problem(path, message, hint)
+        return expr

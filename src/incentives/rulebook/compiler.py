@@ -9,6 +9,7 @@ The stages, each in its own module, share one `CompileState` (names, constants, 
 
     declarations   declare every name; compile lookups; check results, scorecards and pay
     formulas       parse population, eligibility and step formulas
+    criteria       check the rating history header; parse readiness criteria and gap templates
     graph          order the steps by dependency; report cycles and aggregates of aggregates
     codegen        generate the module (gen_inputs, gen_steps, gen_pay over gen_expr), compile it
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from incentives.errors import Problem
 from incentives.rulebook.codegen import generate
 from incentives.rulebook.compile_state import BUILTIN_NAMES, RESULT_SUFFIXES, CompileState
+from incentives.rulebook.criteria import check_population, parse_criteria
 from incentives.rulebook.declarations import declare_pay, declare_sections
 from incentives.rulebook.fields import FieldDef
 from incentives.rulebook.formulas import parse_formulas
@@ -27,6 +29,7 @@ from incentives.rulebook.gen_inputs import input_constants
 from incentives.rulebook.graph import StepGraph
 from incentives.rulebook.policy import CompiledPolicy
 from incentives.rulebook.schema import PolicyFile
+from incentives.rulebook.segments import check_weighted
 from incentives.rulebook.yamlsource import SourceDoc
 
 __all__ = ["BUILTIN_NAMES", "RESULT_SUFFIXES", "compile_policy"]
@@ -39,10 +42,13 @@ def compile_policy(
     state = CompileState(doc, spec, fields, sha)
     declare_sections(state)
     formulas = parse_formulas(state)
+    check_weighted(state, formulas.steps)
     declare_pay(state)
+    criteria = parse_criteria(state)
+    check_population(state, formulas.population)
     graph = StepGraph(state, formulas.steps)
     order = graph.order()
     constants = input_constants(state)
     if state.problems:
         return state.problems
-    return generate(state, formulas, graph, order, constants)
+    return generate(state, formulas, graph, order, constants, criteria)

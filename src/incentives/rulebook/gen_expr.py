@@ -2,7 +2,7 @@
 
 Names become locals by kind (``v_`` per-employee values, ``P_`` parameters, ``B_`` built-ins,
 ``R_``/``SC_`` plan results and scorecards, ``T_`` lookups, ``K<n>`` constants). Each call
-site of a lookup or ``fx`` keeps its arguments and result (``a<n>``, ``c<n>``) for the trace.
+site of a lookup, ``fx`` or a rating function keeps its arguments and result (``a<n>``, ``c<n>``) for the trace.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from incentives.expr import CallSite, Expression
 from incentives.rulebook.compile_state import BUILTIN_NAMES, CompileState, SpecPath
 from incentives.rulebook.policy import Slot
+from incentives.rulebook.ratings import RATING_FUNCTIONS
 from incentives.rulebook.values import parse_iso_date
 
 __all__ = ["Emitter"]
@@ -74,13 +75,16 @@ class Emitter:
                 if len(args) < 5:
                     args.append(self._fx_date())
                 target = "FX"
+            elif site.name in RATING_FUNCTIONS:  # reads the employee's converted ratings
+                target = f"RH_{site.name}"
             else:
                 target = f"T_{site.name}"
             lookup = p.lookups.get(site.name)
+            default = "decimal" if site.name in RATING_FUNCTIONS else "money"
             slot = Slot(
                 name=f"{owner}: {site.name}({', '.join(site.arg_texts)})",
                 kind="call",
-                type=getattr(lookup, "type", "money"),
+                type=getattr(lookup, "type", default),
                 owner=owner,
                 line=p.line(path),
                 callee=site.name,
@@ -88,6 +92,9 @@ class Emitter:
                 width=2,
             )
             self.calls.append((slot, f"(a{index}, c{index})"))
+            if site.name in RATING_FUNCTIONS:  # the ratings themselves are not an argument
+                rest = "".join(f"{a}, " for a in args)
+                return f"(c{index} := {target}(RH, *(a{index} := ({rest}))))[0]"
             return f"(c{index} := {target}(*(a{index} := ({', '.join(args)},))))[0]"
 
         return expr.to_python(self.pyname, call, p.const)

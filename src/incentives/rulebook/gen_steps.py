@@ -11,6 +11,7 @@ from incentives.rulebook.compile_state import SpecPath, StepExprs
 from incentives.rulebook.gen_expr import Emitter
 from incentives.rulebook.policy import Slot
 from incentives.rulebook.schema import GateSpec, StepSpec
+from incentives.rulebook.segments import weighted_lines
 
 __all__ = ["step_code"]
 
@@ -38,6 +39,7 @@ def step_code(
     target = f"r_{name}" if post else f"v_{name}"
     text = step.formula or ""
     variant_slot = None
+    mark = len(lines)
     if step.formula is not None:
         lines.append(f"{target} = {r('formula')}")
     elif step.variants is not None:
@@ -63,6 +65,8 @@ def step_code(
     slot_line = p.line(base)
     if variant_slot is not None:
         gen.add_slot(variant_slot, f"vi_{name}")
+    if step.segments == "weighted":  # once per segment when the employee has a history
+        lines[mark:] = weighted_lines(gen, name, step, exprs, target, lines[mark:])
     if post:
         gen.add_slot(Slot(f"{name}.raw", "raw", step.type, name, slot_line, text=text), f"r_{name}")
         lines.append(f"x = r_{name}")

@@ -24,7 +24,7 @@ __all__ = ["AggregateDef", "BoundPolicy", "CompiledPolicy", "PayDef", "Slot"]
 class Slot:
     """One recorded value of a policy's trace (one breakdown column, or a few for calls/goals).
 
-    kind: input | eligibility | step | raw | variant | gate | call | goals | pay
+    kind: input | eligibility | step | raw | variant | segments | gate | call | goals | pay
     """
 
     name: str
@@ -100,6 +100,9 @@ class CompiledPolicy:
     population_inputs: tuple[str, ...] = ()
     gate_slots: tuple[int, ...] = ()  # every step gate, for the notes of results.csv
     output_slots: tuple[tuple[str, int], ...] = ()  # `outputs:` steps shown in results.csv
+    # readiness criteria: (criterion slot, gap slot) each, and the `ready` slot (None: no criteria)
+    criteria_slots: tuple[tuple[int, int], ...] = ()
+    ready_slot: int | None = None
 
     @property
     def id(self) -> str:
@@ -132,8 +135,8 @@ class BoundPolicy:
 
     policy: CompiledPolicy
     population: Callable[[Any], bool]
-    evaluate: Callable[[Any, Any], tuple[Any, ...]]
-    stage1: Callable[[Any, Any], Any]
-    stage1_full: Callable[[Any, Any], Any]
+    evaluate: Callable[..., tuple[Any, ...]]  # (c, X, SEGS=None)
+    stage1: Callable[..., Any]
+    stage1_full: Callable[..., Any]
     aggregate_totals: dict[str, dict[object, Any]]
     plan_values: Mapping[str, Any]

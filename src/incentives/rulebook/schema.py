@@ -17,12 +17,14 @@ from incentives.rulebook.tables import TableSpec
 from incentives.rulebook.values import IsoDate, Label, Num, Text
 
 __all__ = [
+    "CriterionSpec",
     "EligibilitySpec",
     "GateSpec",
     "Header",
     "InputSpec",
     "PayComponentSpec",
     "PolicyFile",
+    "RatingHistorySpec",
     "RatingScaleSpec",
     "ResultSpec",
     "RoundSpec",
@@ -68,6 +70,20 @@ class FxDefaults(Spec):
     date: Text = "period_end"
 
 
+class RatingHistorySpec(Spec):
+    """The rating history a policy reads (``--ratings``): its scale and cycles, most recent first."""
+
+    scale: Text
+    cycles: list[Text] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RatingHistorySpec:
+        repeated = sorted({c for c in self.cycles if self.cycles.count(c) > 1})
+        if repeated:
+            raise ValueError(f"cycle {repeated[0]} is listed twice")
+        return self
+
+
 class Header(Spec):
     id: Text
     title: Text
@@ -82,6 +98,7 @@ class Header(Spec):
     currency: Text
     fx: FxDefaults = FxDefaults()
     breakdown_decimals: int = Field(default=6, ge=0, le=28)
+    rating_history: RatingHistorySpec | None = None
 
     @model_validator(mode="after")
     def _period_in_force(self) -> Header:
@@ -243,6 +260,17 @@ class EligibilitySpec(Spec):
     description: Text = ""
 
 
+class CriterionSpec(Spec):
+    """A promotion-readiness criterion: a rule, the reason it fails, how to word the gap."""
+
+    name: Text
+    rule: Text
+    reason: Text
+    gap: Text | None = None
+    missing: Text | None = None
+    description: Text = ""
+
+
 class VariantSpec(Spec):
     when: Text | None = None
     formula: Text
@@ -260,6 +288,7 @@ class StepSpec(Spec):
     cap: Text | None = None
     round: RoundSpec | None = None
     truncate: Num | None = None
+    segments: Literal["weighted"] | None = None  # None: the value at the as-of date
     description: Text = ""
 
     @model_validator(mode="before")
@@ -283,6 +312,8 @@ class StepSpec(Spec):
                 raise ValueError("every variant but the last needs 'when'")
         if self.round is not None and self.truncate is not None:
             raise ValueError("a step rounds or truncates, not both")
+        if self.segments is not None and self.aggregate is not None:
+            raise ValueError("an aggregate step cannot be weighted by segments")
         if self.round is not None and self.round.step == "minor_unit":
             raise ValueError("a step rounds to a number step (0.01, 1, 100); minor_unit is for pay")
         return self
@@ -325,6 +356,7 @@ class PolicyFile(Spec):
     steps: dict[str, StepSpec] = {}
     pay: list[PayComponentSpec] = []
     outputs: list[Text] = []
+    criteria: list[CriterionSpec] = []
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,91 @@
+"""Explaining a step weighted by segments from its breakdown cell (``<step>.segments``).
+
+The cell lists each segment as ``start..end <days>d <weight>% <value> (input=value, …)``; the
+explanation lists the segments with the inputs the history set in each, and the weighted sum
+Σ value × days ÷ period days worked out, checked against the step's recorded value.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation, localcontext
+from typing import Any
+
+from incentives.audit.explain_values import close_enough
+from incentives.display import format_value
+from incentives.money import ENGINE_CONTEXT
+
+__all__ = ["explain_segments", "parse_segments"]
+
+_SEGMENT = re.compile(r"^(\S+)\.\.(\S+) (\d+)d (\S+)% (\S+)(?: \((.*)\))?$")
+
+
+def parse_segments(cell: str) -> list[dict[str, Any]]:
+    """The segments of a breakdown cell, in order; an unreadable part is kept as its text."""
+    found: list[dict[str, Any]] = []
+    for part in cell.lstrip("'").split(" | ") if cell else []:
+        match = _SEGMENT.match(part.strip())
+        if match is None:
+            found.append({"text": part})
+            continue
+        start, end, days, weight, value, changed = match.groups()
+        found.append(
+            {
+                "start": start,
+                "end": end,
+                "days": int(days),
+                "weight": weight + "%",
+                "value": value,
+                "changed": [c.strip() for c in changed.split(", ")] if changed else [],
+            }
+        )
+    return found
+
+
+def explain_segments(
+    name: str, type_: str, cell: str, raw: object, places: int, warnings: list[str]
+) -> dict[str, Any]:
+    """The segments of step ``name`` and their weighted sum, checked against ``raw``."""
+    segments = parse_segments(cell)
+    terms: list[str] = []
+    total = Decimal(0)
+    period_days = 0
+    readable = True
+    for seg in segments:
+        if "start" not in seg:
+            readable = False
+            continue
+        changed = ", ".join(seg["changed"]) or "the roster values"
+        seg["text"] = (
+            f"{seg['start']} to {seg['end']}: {seg['days']} days, weight {seg['weight']}, "
+            f"{name} = {format_value(_number(seg['value']), type_)} with {changed}"
+        )
+        number = _number(seg["value"])
+        if isinstance(number, Decimal):
+            with localcontext(ENGINE_CONTEXT):
+                total += number * seg["days"]
+        else:
+            readable = False
+        period_days += seg["days"]
+        terms.append(f"{format_value(number, type_)} × {seg['days']}")
+    block: dict[str, Any] = {"segments": segments}
+    if readable and period_days:
+        with localcontext(ENGINE_CONTEXT):
+            weighted = total / period_days
+        block["sum"] = (
+            f"{name} = Σ value × days ÷ period days = ({' + '.join(terms)}) ÷ {period_days} "
+            f"= {format_value(weighted, type_)}"
+        )
+        if isinstance(raw, Decimal) and not close_enough(weighted, raw, places):
+            warnings.append(
+                f"step {name}: the weighted sum of its segments, {weighted}, differs from the "
+                f"recorded {raw}"
+            )
+    return block
+
+
+def _number(text: str) -> object:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text

@@ -1,0 +1,120 @@
+"""An employee's dated history → the segments of a performance period (`Segment`s).
+
+    history = read_history(emp, converters)          # once per employee; or a Rejection
+    segments = period_segments(emp, history, start, end)   # per period; or a Rejection
+
+Boundaries are the period start, every effective date inside the period after the start, and
+the period end (ends inclusive, actual days). A row dated on or before the start gives the value
+in force at the start. In a segment an input takes the value of the latest row dated on or before
+the segment's start that sets it, else its roster value (so a segment's ``values`` hold only
+what the history sets). Each fault rejects the employee with a precise reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from fractions import Fraction
+from types import MappingProxyType
+
+import attrs
+
+from incentives.model import EmployeeInput, HistoryRow, Rejection
+from incentives.rulebook.fields import Converter
+from incentives.rulebook.segments import Segment
+from incentives.rulebook.values import parse_iso_date
+
+__all__ = ["DatedChange", "period_segments", "read_history"]
+
+_DAY = datetime.timedelta(days=1)
+
+
+@attrs.frozen
+class DatedChange:
+    """One history row, read: its date, its converted values, the line it came from."""
+
+    effective: datetime.date
+    values: Mapping[str, object]
+    line: int
+
+
+def read_history(
+    emp: EmployeeInput, converters: Mapping[str, Converter]
+) -> tuple[DatedChange, ...] | Rejection:
+    """Dates (ISO, strictly ascending in the file) and values (by the field converters)."""
+    found: list[DatedChange] = []
+    for row in emp.history:
+        line = row.source.line if row.source else 0
+        try:
+            effective = parse_iso_date(str(row.effective))
+        except ValueError as exc:
+            return _reject(emp, row, "effective_date", str(row.effective), f"line {line}: {exc}")
+        if found and effective <= found[-1].effective:
+            before = found[-1]
+            reason = (
+                f"two history rows dated {effective} (lines {before.line} and {line})"
+                if effective == before.effective
+                else f"history dates out of order: {effective} (line {line}) comes after "
+                f"{before.effective} (line {before.line})"
+            )
+            return _reject(emp, row, "effective_date", str(row.effective), reason)
+        values: dict[str, object] = {}
+        for column, raw in row.values.items():
+            convert = converters.get(column)
+            if convert is None:
+                return _reject(
+                    emp, row, column, str(raw), f"column {column} is not an input of any policy"
+                )
+            try:
+                values[column] = convert(raw)
+            except ValueError as exc:
+                return _reject(emp, row, column, str(raw), f"line {line}, column {column}: {exc}")
+        found.append(DatedChange(effective, MappingProxyType(values), line))
+    return tuple(found)
+
+
+def period_segments(
+    emp: EmployeeInput,
+    history: tuple[DatedChange, ...],
+    start: datetime.date,
+    end: datetime.date,
+) -> tuple[Segment, ...] | Rejection:
+    """The segments of the period ``start``..``end`` (inclusive) under ``history``."""
+    if history and history[-1].effective > end:
+        late = next(change for change in history if change.effective > end)
+        row = emp.history[history.index(late)]
+        return _reject(
+            emp,
+            row,
+            "effective_date",
+            late.effective.isoformat(),
+            f"history row dated {late.effective} is after the performance period, which ends {end}",
+        )
+    period_days = (end - start).days + 1
+    in_force: dict[str, object] = {}
+    changes = []
+    for change in history:
+        if change.effective <= start:
+            in_force.update(change.values)
+        else:
+            changes.append(change)
+    starts = [start, *(change.effective for change in changes)]
+    ends = [*(change.effective - _DAY for change in changes), end]
+    segments = []
+    for k, (first, last) in enumerate(zip(starts, ends, strict=True)):
+        if k:
+            in_force = {**in_force, **changes[k - 1].values}
+        days = (last - first).days + 1
+        segments.append(
+            Segment(first, last, days, Fraction(days, period_days), MappingProxyType(in_force))
+        )
+    return tuple(segments)
+
+
+def _reject(emp: EmployeeInput, row: HistoryRow, column: str, value: str, reason: str) -> Rejection:
+    """The employee rejected for a fault of one of its history rows (file named in the reason)."""
+    file = row.source.file if row.source else "history"
+    src = emp.source
+    return Rejection(
+        src.file, src.record, src.line, emp.employee_id, column, value, f"{file}: {reason}"
+    )

@@ -1,0 +1,158 @@
+"""An employee's rating history, as the rating functions of the formula language read it.
+
+A policy that declares ``rating_history: {scale, cycles}`` in its header converts each
+employee's rating history rows (``X.ratings``, from ``--ratings``) through that scale once per
+evaluation (``RH = RATINGS(X)`` in the generated code); an unknown rating rejects the employee,
+naming the file line. The functions are then called as ``RH_<name>(RH, *args)`` and return
+``(value, detail)`` like a table lookup, so each call site is recorded in the trace:
+
+    rating_in(cycle)     the rating of that cycle; detail: the label as written in the file
+    lowest_rating(n)     the lowest of the n most recent declared cycles; detail: its cycle
+    ratings_count()      how many declared cycles have a rating; detail: those cycles
+
+A rating that is not there raises `MissingValue` ("no rating for cycle 2025"): a readiness
+criterion fails with it, anywhere else it rejects the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from incentives.errors import MissingValue, RowError
+
+__all__ = ["RATING_FUNCTIONS", "RatingHistory", "missing_text", "rating_call_problems"]
+
+RATING_FUNCTIONS = ("rating_in", "lowest_rating", "ratings_count")
+
+# cycle -> (rating value, the rating as written)
+Ratings = Mapping[str, tuple[Decimal, str]]
+
+
+class RatingHistory:
+    """The rating functions of one policy: its scale's converter and its declared cycles."""
+
+    def __init__(
+        self, scale: str, convert: Callable[[object], object], cycles: Sequence[str]
+    ) -> None:
+        self.scale = scale
+        self.convert = convert
+        self.cycles = tuple(cycles)
+
+    def read(self, employee: Any) -> Ratings:
+        """The employee's ratings by cycle, converted; a bad or repeated row rejects the row."""
+        found: dict[str, tuple[Decimal, str]] = {}
+        lines: dict[str, str] = {}
+        for record in employee.ratings:
+            where = _where(record)
+            try:
+                value = self.convert(record.rating)
+            except ValueError as exc:
+                raise RowError(f"{where}: {exc}", "rating", str(record.rating)) from None
+            if value is None:
+                continue
+            cycle = str(record.cycle)
+            if cycle in found:
+                raise RowError(
+                    f"{where}: a second rating for cycle {cycle} (the first is at {lines[cycle]})",
+                    "cycle",
+                    cycle,
+                )
+            assert isinstance(value, Decimal)
+            found[cycle] = (value, str(record.rating))
+            lines[cycle] = where
+        return found
+
+    def rating_in(self, ratings: Ratings, cycle: object) -> tuple[Decimal, str]:
+        key = _cycle_text(cycle)
+        hit = ratings.get(key)
+        if hit is None:
+            raise MissingValue(f"no rating for cycle {key}", "rating_in", key)
+        return hit
+
+    def lowest_rating(self, ratings: Ratings, n: object) -> tuple[Decimal, str]:
+        count = len(self.cycles)
+        if not isinstance(n, Decimal | int) or n != int(n) or not 1 <= n <= count:
+            raise RowError(
+                f"lowest_rating: {n} is not a whole number of cycles from 1 to {count}",
+                "lowest_rating",
+                str(n),
+            )
+        lowest: tuple[Decimal, str] | None = None
+        for cycle in self.cycles[: int(n)]:
+            hit = ratings.get(cycle)
+            if hit is None:
+                raise MissingValue(f"no rating for cycle {cycle}", "lowest_rating", cycle)
+            if lowest is None or hit[0] < lowest[0]:
+                lowest = (hit[0], cycle)
+        assert lowest is not None
+        return lowest
+
+    def ratings_count(self, ratings: Ratings) -> tuple[int, tuple[str, ...]]:
+        rated = tuple(cycle for cycle in self.cycles if cycle in ratings)
+        return len(rated), rated
+
+    def globals(self) -> dict[str, object]:
+        """What the generated code calls: ``RATINGS(X)`` and ``RH_<function>``."""
+        return {
+            "RATINGS": self.read,
+            "RH_rating_in": self.rating_in,
+            "RH_lowest_rating": self.lowest_rating,
+            "RH_ratings_count": self.ratings_count,
+        }
+
+
+def rating_call_problems(
+    cycles: Sequence[str] | None, calls: Sequence[Any]
+) -> list[tuple[str, str]]:
+    """Problems of the rating function calls of one formula, as (message, hint): a policy
+    without ``rating_history``, a literal cycle it does not declare, a literal n out of range."""
+    found: list[tuple[str, str]] = []
+    for site in calls:
+        if site.name not in RATING_FUNCTIONS:
+            continue
+        if cycles is None:
+            found.append(
+                (
+                    f"{site.name}() reads the rating history, which this policy does not declare",
+                    "add 'rating_history: {scale: <rating scale>, cycles: [...]}' to the policy "
+                    "header",
+                )
+            )
+            continue
+        arg = site.arg_texts[0] if site.arg_texts else ""
+        if site.name == "rating_in" and arg[:1] in ("'", '"') and arg[1:-1] not in cycles:
+            found.append(
+                (
+                    f"rating_in({arg}): cycle {arg[1:-1]} is not one of the rating_history "
+                    f"cycles ({', '.join(cycles)})",
+                    "add the cycle to rating_history.cycles",
+                )
+            )
+        if site.name == "lowest_rating" and arg.isdigit() and not 1 <= int(arg) <= len(cycles):
+            found.append(
+                (
+                    f"lowest_rating({arg}): the policy declares {len(cycles)} cycles",
+                    f"use 1 to {len(cycles)}",
+                )
+            )
+    return found
+
+
+def _cycle_text(cycle: object) -> str:
+    if isinstance(cycle, Decimal) and cycle == cycle.to_integral_value():
+        return str(int(cycle))
+    return str(cycle)
+
+
+def _where(record: Any) -> str:
+    source = record.source
+    return "rating history" if source is None else f"{source.file} line {source.line}"
+
+
+def missing_text(names: Sequence[str], values: Sequence[object]) -> str | None:
+    """The gap of a criterion that failed on a missing optional input ("no value for x"), or
+    None when every value it reads is there (the error is then not about a missing value)."""
+    empty = [name for name, value in zip(names, values, strict=True) if value is None]
+    return "no value for " + ", ".join(empty) if empty else None
