@@ -1,6 +1,7 @@
 """Shared fixtures: the bundled sample, a CLI runner, and policy files written on the fly.
 
-    sample_run                   the bundled sample computed once per session (a `CliRun`)
+    sample_run                   the bundled sample computed once per session (a `CliRun`); its
+                                 results.csv has a bonus and a merit row per employee (column `kind`)
     cli("check", "--rules", d)   the `incentives` command run in-process (a `CliRun`)
     policy_file(text)            a policy written into a fresh rules folder; returns its path
 

@@ -55,12 +55,14 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
     assert sample_run.exit_code == 0
     assert sample_run.stderr == ""
     lines = sample_run.stdout.splitlines()
-    assert lines[0] == "policies: annual-bonus-2026"
+    assert lines[0] == "policies: annual-bonus-2026, merit-2027"
+    # eligible/not eligible count policy outcomes: bonus 48 + 4, merit 44 + 8
     assert lines[1] == (
-        "employees read: 52  computed: 52  rejected: 0  (eligible 48, not eligible 4)"
+        "employees read: 52  computed: 52  rejected: 0  (eligible 92, not eligible 12)"
     )
     assert "  annual_bonus (AIP) USD 556,893.51" in lines
     assert "  annual_bonus_excess (AIPX) EUR 26,250.00" in lines
+    assert "  merit_lump_sum (LUMP) EUR 13,500.00" in lines
     assert lines[-1].startswith("outputs: ")
     assert sample_run.out is not None
     assert sorted(p.name for p in sample_run.out.iterdir() if not p.name.startswith(".")) == sorted(
@@ -119,17 +121,21 @@ def test_manifest_totals_match_results_csv(sample_run: CliRun) -> None:
         if c
         not in ("employee_id", "policy", "kind", "currency", "eligible", "zero_reason", "notes")
     ]
-    assert components == ["annual_bonus", "annual_bonus_excess"]
+    components = components[: components.index("current_salary")]  # the rest are outputs
+    assert components == ["annual_bonus", "annual_bonus_excess", "merit_increase", "merit_lump_sum"]
     sums: dict[tuple[str, str], Decimal] = {}
     for row in rows:
         for component in components:
+            if row[component] == "":  # a component of the other policy
+                continue
             key = (row["currency"], component)
             sums[key] = sums.get(key, Decimal(0)) + Decimal(row[component])
     totals = {(t["currency"], t["component"]): t["amount"] for t in manifest["totals"]}
     assert totals == {key: format(value, "f") for key, value in sums.items()}
-    assert {t["pay_code"] for t in manifest["totals"]} == {"AIP", "AIPX"}
+    assert {t["pay_code"] for t in manifest["totals"]} == {"AIP", "AIPX", "MERIT", "LUMP"}
     counts = manifest["counts"]
-    assert counts["read"] == len(rows) == 52
+    assert counts["read"] == len({r["employee_id"] for r in rows}) == 52
+    assert len(rows) == 2 * 52  # one bonus row and one merit row per employee
     assert counts["read"] == counts["computed"] + counts["rejected"]
     assert counts["reconciles"] is True
 
@@ -234,10 +240,10 @@ def test_bad_rows_are_rejected_with_where_and_why(cli: Cli, tmp_path: Path) -> N
     assert reasons[11] == "hire_date: '2026-02-30' is not a real date"
     assert "above its maximum 1.2" in reasons[15]
     assert "goal weights sum to 90%" in reasons[16]
-    assert reasons[17] == "record has 28 fields, the header has 29"
+    assert reasons[17] == "record has 33 fields, the header has 34"  # goal3_direction missing
     assert "not covered by any bonus policy" in reasons[18]
     assert "appears 2 times (lines 4, 6)" in reasons[3]
-    results = read_csv(tmp_path / "out" / "results.csv")
+    results = [r for r in read_csv(tmp_path / "out" / "results.csv") if r["kind"] == "bonus"]
     assert [r["employee_id"] for r in results] == [
         "00001",
         "00004",
@@ -367,11 +373,19 @@ def test_formula_like_text_is_escaped_and_negative_numbers_are_not(
         "run", "--rules", RULES, "--employees", roster, "--rates", RATES, "--out", tmp_path / "out"
     )
     assert run.exit_code == 0, run.output
-    breakdown = {r["employee_id"]: r for r in read_csv(tmp_path / "out" / "breakdown.csv")}
+    breakdown = {
+        r["employee_id"]: r
+        for r in read_csv(tmp_path / "out" / "breakdown.csv")
+        if r["policy"] == "annual-bonus-2026"
+    }
     assert breakdown["00001"]["name"] == '\'=HYPERLINK("http://example.com","click")'
     assert breakdown["00001"]["individual.goal1.name"] == "'@SUM(A1)"
     assert breakdown["00035"]["name"] == "'+Plus Minus"
     assert breakdown["00035"]["adjustment"] == "-0.05"
     assert breakdown["00035"]["adjustment_amount"].startswith("-380")
-    results = {r["employee_id"]: r for r in read_csv(tmp_path / "out" / "results.csv")}
+    results = {
+        r["employee_id"]: r
+        for r in read_csv(tmp_path / "out" / "results.csv")
+        if r["kind"] == "bonus"
+    }
     assert results["00035"]["annual_bonus"] == "0.00"  # Operations: no company factor

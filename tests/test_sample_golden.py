@@ -1,7 +1,9 @@
-"""The bundled sample: rules/annual_bonus.yaml on fixtures/employees.csv with fixtures/rates.csv.
+"""The bundled sample: rules/ (annual_bonus.yaml and merit.yaml) on fixtures/employees.csv with
+fixtures/rates.csv. This file checks the bonus; tests/test_merit_sample.py checks the merit.
 
-`tests/golden/sample_results.csv` is the run's results.csv, checked employee by employee against
-the hand computations of fixtures/EXPECTED.md (all 52 agree). If a deliberate change moves a
+`tests/golden/sample_results.csv` is the run's results.csv (one bonus and one merit row per
+employee), checked employee by employee against the hand computations of fixtures/EXPECTED.md
+(all 52 bonus rows and all 52 merit rows agree). If a deliberate change moves a
 figure, correct EXPECTED.md first, then regenerate the golden file from a run and review the diff.
 
 The company factors used below (fixtures/EXPECTED.md, "The company scorecard, worked once"):
@@ -26,7 +28,8 @@ from incentives.rulebook.rulebook import load_rules
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "rules" / "annual_bonus.yaml"
+RULES = ROOT / "rules"
+BONUS_ONLY = ROOT / "rules" / "annual_bonus.yaml"
 EMPLOYEES = ROOT / "fixtures" / "employees.csv"
 RATES = ROOT / "fixtures" / "rates.csv"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "sample_results.csv"
@@ -47,24 +50,52 @@ def sample() -> dict[str, PolicyOutcome]:
     found: dict[str, PolicyOutcome] = {}
     for item in calculate(rulebook, roster, rates=read_rates(RATES)):
         assert isinstance(item, EmployeeOutcome), item
-        found[item.employee_id] = item.outcomes[0]
+        (found[item.employee_id],) = (o for o in item.outcomes if o.policy.kind == "bonus")
     return found
 
 
 def test_results_csv_matches_the_golden_file(run_dir: tuple[Path, Any]) -> None:
-    """results.csv is byte for byte the reviewed golden file (52 rows, in roster order)."""
+    """results.csv is byte for byte the reviewed golden file (104 rows: per employee, in roster
+    order, the bonus row then the merit row)."""
     out, _ = run_dir
     assert (out / "results.csv").read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")
 
 
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_bonus_rows_do_not_depend_on_the_merit_policy(
+    run_dir: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """The bonus policy run alone gives the same bonus rows as the full sample: every cell of its
+    columns is equal, and the columns the merit policy adds are empty on bonus rows."""
+    out, _ = run_dir
+    alone = tmp_path / "alone"
+    run_job(RunRequest(rules=BONUS_ONLY, employees=EMPLOYEES, out=alone, rates=RATES))
+    head_alone, *rows_alone = _rows(alone / "results.csv")
+    head_all, *rows_all = _rows(out / "results.csv")
+    width = len(head_alone)
+    assert head_all[:width] == head_alone
+    bonus = [row for row in rows_all if row[head_all.index("kind")] == "bonus"]
+    assert [row[:width] for row in bonus] == rows_alone
+    assert all(cell == "" for row in bonus for cell in row[width:])
+
+
 def test_the_run_rejects_nothing_and_reconciles(run_dir: tuple[Path, Any]) -> None:
-    """52 read = 52 computed + 0 rejected; 48 eligible, 4 ineligible (00024, 00026, 00028, 00029)."""
+    """52 read = 52 computed + 0 rejected; policy outcomes: bonus 48 eligible, 4 ineligible (00024,
+    00026, 00028, 00029); merit 44 eligible, 8 ineligible (see test_merit_sample.py)."""
     out, report = run_dir
     s = report.summary
-    assert (s.read, s.computed, s.rejected, s.eligible, s.ineligible) == (52, 52, 0, 48, 4)
+    assert (s.read, s.computed, s.rejected, s.eligible, s.ineligible) == (52, 52, 0, 92, 12)
     assert (out / "rejected.csv").read_text(encoding="utf-8").count("\n") == 1  # header only
     with (out / "results.csv").open(encoding="utf-8", newline="") as fh:
-        ineligible = [r["employee_id"] for r in csv.DictReader(fh) if r["eligible"] == "false"]
+        ineligible = [
+            r["employee_id"]
+            for r in csv.DictReader(fh)
+            if r["eligible"] == "false" and r["kind"] == "bonus"
+        ]
     assert ineligible == ["00024", "00026", "00028", "00029"]
 
 
@@ -72,7 +103,10 @@ def test_control_totals(run_dir: tuple[Path, Any]) -> None:
     """Control totals of EXPECTED.md: USD AIP 556,893.51 / AIPX 87,493.92; EUR 218,200.16 /
     26,250.00; GBP 75,687.70 / 17,500.00."""
     _, report = run_dir
-    assert report.summary.totals == {
+    bonus = {
+        key: value for key, value in report.summary.totals.items() if key[2] in ("AIP", "AIPX")
+    }
+    assert bonus == {
         ("USD", "annual_bonus", "AIP"): D("556893.51"),
         ("USD", "annual_bonus_excess", "AIPX"): D("87493.92"),
         ("EUR", "annual_bonus", "AIP"): D("218200.16"),
