@@ -58,7 +58,7 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
     assert lines[0] == "policies: annual-bonus-2026, merit-2027"
     # eligible/not eligible count policy outcomes: bonus 48 + 4, merit 44 + 8
     assert lines[1] == (
-        "employees read: 52  computed: 52  rejected: 0  (eligible 92, not eligible 12)"
+        "employees read: 52  computed: 52  rejected: 0  (policy outcomes: eligible 92, not eligible 12)"
     )
     assert "  annual_bonus (AIP) USD 556,893.51" in lines
     assert "  annual_bonus_excess (AIPX) EUR 26,250.00" in lines

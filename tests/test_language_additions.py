@@ -129,3 +129,31 @@ def test_outputs_must_name_steps(tmp_path: Path) -> None:
         load(tmp_path, broken)
     assert "unknown step 'compa_ratoi'" in str(caught.value)
     assert "did you mean 'compa_ratio'?" in str(caught.value)
+
+
+def test_a_table_key_may_be_a_label(tmp_path: Path) -> None:
+    """`salary_range_max('G2')` reads the G2 row: 90,000 − 60,000 = 30,000 of headroom."""
+    policy = RANGES.replace(
+        '"salary_range_max(grade) - salary"', "\"salary_range_max('G2') - salary\""
+    )
+    [out] = compute(tmp_path, policy, [{"grade": "G1", "salary": "60000", "proposal": "3%"}])
+    assert isinstance(out, PolicyOutcome)
+    assert out.value("headroom") == D("30000")
+
+
+def test_money_outputs_show_their_currency_decimals(tmp_path: Path) -> None:
+    """A money output computed as 1500.000 prints as 1500.00 in results.csv (the value is the
+    same; a value with more decimals than the currency has keeps them)."""
+    policy = RANGES.replace("outputs: [compa_ratio, proposal_used]", "outputs: [raise_amount]")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "merit.yaml").write_text(policy, encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "employee_id,plan,currency,grade,salary,proposal\n001,AIP,USD,G1,50000,3.000%\n",
+        encoding="utf-8",
+    )
+    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "out"))
+    with (tmp_path / "out" / "results.csv").open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["raise_amount"] == "1500.00"

@@ -143,7 +143,8 @@ def run(
     s = report.summary
     click.echo(f"policies: {', '.join(report.policies)}")
     click.echo(
-        f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}  (eligible {s.eligible}, not eligible {s.ineligible})"
+        f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}"
+        f"  (policy outcomes: eligible {s.eligible}, not eligible {s.ineligible})"
     )
     for (currency, component, code), amount in sorted(s.totals.items()):
         click.echo(

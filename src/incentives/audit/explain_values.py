@@ -164,7 +164,7 @@ class PolicyValues:
             return "percent"
         if callee in self.spec.get("tiers", {}):
             return "money"
-        table = self.spec.get("tables", {}).get(callee)
+        table = self.table_spec(callee)
         if table is not None and table.get("type", "decimal") != "decimal":
             return str(table["type"])
         if callee == "fx":
@@ -178,12 +178,35 @@ class PolicyValues:
 
     # -- lookups and re-evaluation
 
+    def table_spec(self, name: str) -> dict[str, Any] | None:
+        """The recorded spec of table ``name``; for ``salary_range_min`` (a table whose cells hold
+        named values), the spec of ``salary_range`` with each cell reduced to its ``min``."""
+        tables: dict[str, Any] = self.spec.get("tables", {})
+        if name in tables:
+            return dict(tables[name])
+        for origin, table in tables.items():
+            field = name.removeprefix(origin + "_")
+            if field != name and _has_field(table.get("values"), field):
+                return {**table, "values": _project(table["values"], field)}
+        return None
+
+    def table_names(self) -> list[str]:
+        """Every table callable: plain tables, and ``<table>_<value>`` for named-value cells."""
+        names: list[str] = []
+        for origin, table in self.spec.get("tables", {}).items():
+            cell = table.get("values")
+            while isinstance(cell, list) and cell:
+                cell = cell[0]
+            names += [f"{origin}_{field}" for field in cell] if isinstance(cell, dict) else [origin]
+        return names
+
     def lookup(self, name: str) -> Any:
         """The compiled table, curve or tier schedule ``name``, rebuilt from the recorded spec."""
         if name not in self._lookups:
             spec = self.spec
-            if name in spec.get("tables", {}):
-                obj: Any = compile_table(name, TableSpec.model_validate(spec["tables"][name]))
+            table = self.table_spec(name)
+            if table is not None:
+                obj: Any = compile_table(name, TableSpec.model_validate(table))
             elif name in spec.get("curves", {}):
                 obj = compile_curve(name, CurveSpec.model_validate(spec["curves"][name]))
             elif name in spec.get("tiers", {}):
@@ -205,7 +228,7 @@ class PolicyValues:
         except ValueError:
             pass
         names = (
-            list(self.spec.get("tables", {}))
+            self.table_names()
             + list(self.spec.get("curves", {}))
             + list(self.spec.get("tiers", {}))
         )
@@ -254,3 +277,16 @@ def _number(text: object) -> Decimal | None:
         return parse_number(str(text))
     except ValueError:
         return None
+
+
+def _has_field(values: Any, field: str) -> bool:
+    """Whether the cells of a recorded table hold named values, ``field`` among them."""
+    while isinstance(values, list) and values:
+        values = values[0]
+    return isinstance(values, dict) and field in values
+
+
+def _project(values: Any, field: str) -> Any:
+    if isinstance(values, list):
+        return [_project(item, field) for item in values]
+    return values[field]

@@ -414,7 +414,8 @@ class _Checker:
             low, high, text_positions = spec.min_arity, spec.max_arity, spec.text_positions
         elif fn in self.callables:
             low, high = self.callables[fn]
-            text_positions = frozenset()
+            # a table key may be a label: salary_range_min(grade, 'US')
+            text_positions = frozenset(range(high if high is not None else low))
         elif fn in self.values:
             raise self.fail(f"'{fn}' is a value, not a function", func)
         else:

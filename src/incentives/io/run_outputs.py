@@ -13,6 +13,7 @@ from typing import Any
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
+from incentives.money import minor_unit
 from incentives.rulebook.policy import CompiledPolicy, Slot
 from incentives.rulebook.rulebook import Rulebook
 
@@ -108,6 +109,10 @@ class OutputLayout:
         self._formats = {
             p.id: _formatters(p.spec.policy.breakdown_decimals) for p in rulebook.policies
         }
+        self._money_outputs = {
+            p.id: frozenset(slot for _, slot in p.output_slots if p.slots[slot].type == "money")
+            for p in rulebook.policies
+        }
 
     def results_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
         row = [
@@ -123,8 +128,11 @@ class OutputLayout:
         for slot, column in self._pay_columns[po.policy.id]:
             row[column] = format_cell(po.trace[slot])
         formats = self._formats[po.policy.id]
+        money = self._money_outputs[po.policy.id]
         for slot, column in self._output_columns[po.policy.id]:
             value = po.trace[slot]
+            if slot in money and type(value) is Decimal:
+                value = _as_money(value, po.currency)
             row[column] = formats[type(value)](value)
         if self.readiness:
             ready = "" if po.ready is None else "true" if po.ready else "false"
@@ -218,6 +226,17 @@ _RESULTS_FIXED = (
     "notes",
 )
 _ESCAPE_STARTS = frozenset("=+-@\t\r")
+
+
+def _as_money(value: Decimal, currency: str) -> Decimal:
+    """A money output with at least its currency's decimals (1470.000 → 1470.00, 0 → 0.00);
+    a value with more decimals than that keeps them (nothing is rounded here)."""
+    try:
+        unit = minor_unit(currency)
+    except ValueError:
+        return value
+    shown = value.quantize(unit)
+    return shown if shown == value else value
 
 
 def _cell_expression(ref: str, kind: str, type_: str) -> str:
