@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from incentives.rulebook.compile_state import RESULT_SUFFIXES, CompileState
 
-__all__ = ["first_pass_names", "input_constants", "input_rules", "input_type", "prelude"]
+__all__ = [
+    "bound_checks",
+    "first_pass_names",
+    "input_constants",
+    "input_rules",
+    "input_type",
+    "prelude",
+]
 
 
 def first_pass_names(p: CompileState, reads: set[str]) -> set[str]:
@@ -60,6 +67,20 @@ def input_type(type_: str) -> str:
     return {"rating": "decimal", "integer": "integer"}.get(type_, type_)
 
 
+def bound_checks(p: CompileState, name: str, var: str) -> str:
+    """The condition under which ``var``, a value of input ``name``, breaks its bounds or its
+    allowed values ("" when the input declares none)."""
+    spec = p.spec.inputs[name]
+    checks = []
+    if spec.min is not None:
+        checks.append(f"{var} < {p.const(spec.min)}")
+    if spec.max is not None:
+        checks.append(f"{var} > {p.const(spec.max)}")
+    if spec.allowed is not None:
+        checks.append(f"{var} not in AL_{name}")
+    return " or ".join(checks)
+
+
 def prelude(p: CompileState, index: dict[str, int], only: set[str] | None = None) -> list[str]:
     """Lines (unindented) that set ``v_<input>``, ``_mu``, ``_zero_pay`` and per-unit values.
 
@@ -76,16 +97,10 @@ def prelude(p: CompileState, index: dict[str, int], only: set[str] | None = None
             lines.append(f"if v_{name} is None: v_{name} = D_{name}")
         elif field.required:
             lines.append(f"if v_{name} is None: raise MISSING({name!r})")
-        checks = []
-        if field.min is not None:
-            checks.append(f"v_{name} < {p.const(field.min)}")
-        if field.max is not None:
-            checks.append(f"v_{name} > {p.const(field.max)}")
-        if field.allowed is not None:
-            checks.append(f"v_{name} not in AL_{name}")
+        checks = bound_checks(p, name, f"v_{name}")
         if checks:
             lines.append(
-                f"if v_{name} is not None and ({' or '.join(checks)}): raise BOUNDS({name!r}, v_{name})"
+                f"if v_{name} is not None and ({checks}): raise BOUNDS({name!r}, v_{name})"
             )
     if only is None:
         cur = spec.policy.currency

@@ -23,6 +23,7 @@ import attrs
 from incentives.expr import CallSite
 from incentives.rulebook.compile_state import CompileState, StepExprs
 from incentives.rulebook.gen_expr import Emitter
+from incentives.rulebook.gen_inputs import bound_checks
 from incentives.rulebook.policy import Slot
 from incentives.rulebook.schema import StepSpec
 
@@ -107,7 +108,7 @@ def weighted_lines(
     loop = ["    for _g in SEGS:", "        _ch = _g.values"]
     for n in reads:
         loop.append(f"        w_{n} = _ch.get({n!r}, v_{n})")
-        checks = _bound_checks(p, n)
+        checks = bound_checks(p, n, f"w_{n}")
         if checks:
             loop.append(f"        if w_{n} is not v_{n} and ({checks}): raise BOUNDS({n!r}, w_{n})")
     if step.formula is not None:
@@ -143,18 +144,6 @@ def weighted_lines(
         *loop,
         f"    {target}, sg_{name} = WEIGH(SEGS, _w, {reads!r})",
     ]
-
-
-def _bound_checks(p: CompileState, name: str) -> str:
-    spec = p.spec.inputs[name]
-    checks = []
-    if spec.min is not None:
-        checks.append(f"w_{name} < {p.const(spec.min)}")
-    if spec.max is not None:
-        checks.append(f"w_{name} > {p.const(spec.max)}")
-    if spec.allowed is not None:
-        checks.append(f"w_{name} not in AL_{name}")
-    return " or ".join(checks)
 
 
 def weigh(
