@@ -16,16 +16,21 @@ import datetime
 import decimal
 from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-import attrs
-
+from incentives.engine.outcome import EmployeeOutcome, PolicyOutcome, Summary, policy_outcome
+from incentives.engine.run_inputs import (
+    RateSource,
+    ResultFigureLike,
+    fx_function,
+    result_figures,
+)
 from incentives.engine.segments import period_segments, read_history
 from incentives.errors import OptionsError, RowError
 from incentives.model import EmployeeInput, Rejection
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.fields import Converter
-from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
+from incentives.rulebook.policy import BoundPolicy
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.segments import Segment
 
@@ -38,82 +43,6 @@ __all__ = [
     "Summary",
     "calculate",
 ]
-
-
-class RateSource(Protocol):
-    def rate(self, from_ccy: str, to_ccy: str, rate_type: str, on: datetime.date) -> Decimal: ...
-
-
-class ResultFigureLike(Protocol):
-    """One plan result figure (as read by `incentives.io.read_results`)."""
-
-    @property
-    def policy(self) -> str: ...
-    @property
-    def result(self) -> str: ...
-    @property
-    def unit(self) -> str: ...
-    @property
-    def field(self) -> str: ...
-    @property
-    def value(self) -> Decimal: ...
-    @property
-    def line(self) -> int: ...
-
-
-@attrs.frozen
-class PolicyOutcome:
-    """One employee under one policy: the trace laid out as ``policy.slots``."""
-
-    policy: CompiledPolicy
-    trace: tuple[Any, ...]
-    eligible: bool
-    zero_reason: str
-    currency: str
-    notes: str = ""  # the reasons of the gates that applied, in evaluation order
-    ready: bool | None = None  # all readiness criteria pass (None: the policy has none)
-    gaps: str = ""  # the gaps of the failed criteria ("; "), or why not eligible
-
-    def value(self, slot_name: str) -> Any:
-        for slot, value in zip(self.policy.slots, self.trace, strict=True):
-            if slot.name == slot_name:
-                return value
-        raise KeyError(slot_name)
-
-
-@attrs.frozen
-class EmployeeOutcome:
-    employee_id: str
-    source_file: str
-    record: int
-    line: int
-    outcomes: tuple[PolicyOutcome, ...]
-
-
-@attrs.define
-class Summary:
-    read: int = 0
-    computed: int = 0
-    rejected: int = 0
-    eligible: int = 0
-    ineligible: int = 0
-    totals: dict[tuple[str, str, str], Decimal] = attrs.field(
-        factory=dict
-    )  # (currency, component, pay code)
-
-    @property
-    def reconciles(self) -> bool:
-        return self.read == self.computed + self.rejected
-
-    def merge(self, other: Summary) -> None:
-        """Add another share's counts and totals (exact decimal sums, so order does not matter)."""
-        self.read += other.read
-        self.computed += other.computed
-        self.rejected += other.rejected
-        self.eligible += other.eligible
-        self.ineligible += other.ineligible
-        for key, amount in other.totals.items():
-            self.totals[key] = self.totals.get(key, Decimal(0)) + amount
 
 
 class Calculation:
@@ -135,8 +64,8 @@ class Calculation:
         self.miscounted: set[int] = set()
         self.employees = employees
         self.progress = progress
-        figures = _figures(rulebook, results)
-        fx = _fx(rates) if rates is not None else None
+        figures = result_figures(rulebook, results)
+        fx = fx_function(rates) if rates is not None else None
         with decimal.localcontext(ENGINE_CONTEXT):
             self.bound = tuple(
                 p.bind(as_of=as_of, figures=figures.get(p.id, {}), fx=fx) for p in rulebook.policies
@@ -261,7 +190,7 @@ class Calculation:
                     self._check_counted(bound, values, item, segments)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
-            outcomes.append(_outcome(policy, trace))
+            outcomes.append(policy_outcome(policy, trace))
         return EmployeeOutcome(
             item.employee_id,
             item.source.file,
@@ -437,77 +366,9 @@ def _group_order(key: object) -> tuple[int, str]:
     return (0, "") if key is None else (1, str(key))
 
 
-def _outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:
-    eligible = True
-    reason = ""
-    for slot_index in policy.eligibility_slots:
-        if not trace[slot_index]:
-            eligible = False
-            reason = policy.slots[slot_index].reason
-            break
-    if eligible and policy.pay and not any(trace[p.total_slot] for p in policy.pay):
-        for slot_index in policy.zero_gate_slots:
-            if trace[slot_index]:
-                reason = policy.slots[slot_index].reason
-                break
-        else:
-            reason = "computed as zero"
-    currency = trace[policy.input_names.index(policy.currency_input)]
-    notes = "; ".join(policy.slots[i].reason for i in policy.gate_slots if trace[i])
-    if policy.ready_slot is None:
-        return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes)
-    ready = eligible and bool(trace[policy.ready_slot])
-    gaps = (
-        "; ".join(trace[gap] for crit, gap in policy.criteria_slots if not trace[crit])
-        if eligible
-        else reason
-    )
-    return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes, ready, gaps)
-
-
 def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejection:
     src = emp.source
     return Rejection(src.file, src.record, src.line, emp.employee_id, column, value, reason)
-
-
-def _fx(rates: RateSource) -> Callable[..., tuple[Decimal, tuple[object, ...]]]:
-    def fx(
-        amount: Decimal, frm: str, to: str, rate_type: str, on: datetime.date
-    ) -> tuple[Decimal, tuple[object, ...]]:
-        rate = Decimal(1) if frm == to else rates.rate(frm, to, rate_type, on)
-        return amount * rate, (rate, on, rate_type, frm, to)
-
-    return fx
-
-
-def _figures(
-    rulebook: Rulebook, results: Iterable[ResultFigureLike]
-) -> dict[str, dict[tuple[str, str, str], Decimal]]:
-    found: dict[str, dict[tuple[str, str, str], Decimal]] = {}
-    for fig in results:
-        policy = (
-            rulebook.policy(fig.policy)
-            if any(p.id == fig.policy for p in rulebook.policies)
-            else None
-        )
-        if policy is None:
-            raise OptionsError(
-                f"results line {fig.line}: no policy '{fig.policy}' (policies: {', '.join(p.id for p in rulebook.policies)})"
-            )
-        if fig.result not in policy.spec.results:
-            import difflib
-
-            close = difflib.get_close_matches(fig.result, list(policy.spec.results), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise OptionsError(
-                f"results line {fig.line}: policy '{fig.policy}' has no result '{fig.result}'{hint}"
-            )
-        spec = policy.spec.results[fig.result]
-        if bool(fig.unit) != bool(spec.by):
-            want = f"a {spec.by} in the unit column" if spec.by else "an empty unit column"
-            raise OptionsError(f"results line {fig.line}: result '{fig.result}' needs {want}")
-        found.setdefault(fig.policy, {})[(fig.result, fig.unit, fig.field)] = fig.value
-    return found
 
 
 def calculate(

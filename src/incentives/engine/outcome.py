@@ -1,0 +1,100 @@
+"""What the calculation gives back: each employee's outcome per policy, and the run's counts.
+
+A `PolicyOutcome` holds the trace tuple laid out as its policy's slots, plus what results.csv
+shows directly (eligible, zero reason, notes, readiness); `Summary` counts and totals a run.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from incentives.rulebook.policy import CompiledPolicy
+
+__all__ = ["EmployeeOutcome", "PolicyOutcome", "Summary", "policy_outcome"]
+
+
+@attrs.frozen
+class PolicyOutcome:
+    """One employee under one policy: the trace laid out as ``policy.slots``."""
+
+    policy: CompiledPolicy
+    trace: tuple[Any, ...]
+    eligible: bool
+    zero_reason: str
+    currency: str
+    notes: str = ""  # the reasons of the gates that applied, in evaluation order
+    ready: bool | None = None  # all readiness criteria pass (None: the policy has none)
+    gaps: str = ""  # the gaps of the failed criteria ("; "), or why not eligible
+
+    def value(self, slot_name: str) -> Any:
+        for slot, value in zip(self.policy.slots, self.trace, strict=True):
+            if slot.name == slot_name:
+                return value
+        raise KeyError(slot_name)
+
+
+@attrs.frozen
+class EmployeeOutcome:
+    employee_id: str
+    source_file: str
+    record: int
+    line: int
+    outcomes: tuple[PolicyOutcome, ...]
+
+
+@attrs.define
+class Summary:
+    read: int = 0
+    computed: int = 0
+    rejected: int = 0
+    eligible: int = 0
+    ineligible: int = 0
+    totals: dict[tuple[str, str, str], Decimal] = attrs.field(
+        factory=dict
+    )  # (currency, component, pay code)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.computed + self.rejected
+
+    def merge(self, other: Summary) -> None:
+        """Add another share's counts and totals (exact decimal sums, so order does not matter)."""
+        self.read += other.read
+        self.computed += other.computed
+        self.rejected += other.rejected
+        self.eligible += other.eligible
+        self.ineligible += other.ineligible
+        for key, amount in other.totals.items():
+            self.totals[key] = self.totals.get(key, Decimal(0)) + amount
+
+
+def policy_outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:
+    """An outcome from a trace: eligibility, why a payout is zero, notes and readiness."""
+    eligible = True
+    reason = ""
+    for slot_index in policy.eligibility_slots:
+        if not trace[slot_index]:
+            eligible = False
+            reason = policy.slots[slot_index].reason
+            break
+    if eligible and policy.pay and not any(trace[p.total_slot] for p in policy.pay):
+        for slot_index in policy.zero_gate_slots:
+            if trace[slot_index]:
+                reason = policy.slots[slot_index].reason
+                break
+        else:
+            reason = "computed as zero"
+    currency = trace[policy.input_names.index(policy.currency_input)]
+    notes = "; ".join(policy.slots[i].reason for i in policy.gate_slots if trace[i])
+    if policy.ready_slot is None:
+        return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes)
+    ready = eligible and bool(trace[policy.ready_slot])
+    gaps = (
+        "; ".join(trace[gap] for crit, gap in policy.criteria_slots if not trace[crit])
+        if eligible
+        else reason
+    )
+    return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes, ready, gaps)

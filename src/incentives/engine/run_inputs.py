@@ -1,0 +1,77 @@
+"""The plan-level inputs of a run as the engine takes them: result figures and exchange rates.
+
+Any object with the right attributes will do (`incentives.io` reads them from CSV files); the
+figures are checked against the rulebook here, so a typo in a results file names its line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Protocol
+
+from incentives.errors import OptionsError
+from incentives.rulebook.rulebook import Rulebook
+
+__all__ = ["RateSource", "ResultFigureLike", "fx_function", "result_figures"]
+
+
+class RateSource(Protocol):
+    def rate(self, from_ccy: str, to_ccy: str, rate_type: str, on: datetime.date) -> Decimal: ...
+
+
+class ResultFigureLike(Protocol):
+    """One plan result figure (as read by `incentives.io.read_results`)."""
+
+    @property
+    def policy(self) -> str: ...
+    @property
+    def result(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def value(self) -> Decimal: ...
+    @property
+    def line(self) -> int: ...
+
+
+def fx_function(rates: RateSource) -> Callable[..., tuple[Decimal, tuple[object, ...]]]:
+    def fx(
+        amount: Decimal, frm: str, to: str, rate_type: str, on: datetime.date
+    ) -> tuple[Decimal, tuple[object, ...]]:
+        rate = Decimal(1) if frm == to else rates.rate(frm, to, rate_type, on)
+        return amount * rate, (rate, on, rate_type, frm, to)
+
+    return fx
+
+
+def result_figures(
+    rulebook: Rulebook, results: Iterable[ResultFigureLike]
+) -> dict[str, dict[tuple[str, str, str], Decimal]]:
+    found: dict[str, dict[tuple[str, str, str], Decimal]] = {}
+    for fig in results:
+        policy = (
+            rulebook.policy(fig.policy)
+            if any(p.id == fig.policy for p in rulebook.policies)
+            else None
+        )
+        if policy is None:
+            raise OptionsError(
+                f"results line {fig.line}: no policy '{fig.policy}' (policies: {', '.join(p.id for p in rulebook.policies)})"
+            )
+        if fig.result not in policy.spec.results:
+            close = difflib.get_close_matches(fig.result, list(policy.spec.results), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise OptionsError(
+                f"results line {fig.line}: policy '{fig.policy}' has no result '{fig.result}'{hint}"
+            )
+        spec = policy.spec.results[fig.result]
+        if bool(fig.unit) != bool(spec.by):
+            want = f"a {spec.by} in the unit column" if spec.by else "an empty unit column"
+            raise OptionsError(f"results line {fig.line}: result '{fig.result}' needs {want}")
+        found.setdefault(fig.policy, {})[(fig.result, fig.unit, fig.field)] = fig.value
+    return found
