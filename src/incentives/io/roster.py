@@ -214,17 +214,16 @@ class Roster:
         source = RowSource(file, record.record, record.line)
         cells = dict(zip(self.columns, map(str.strip, fields), strict=True))
         cells[ID] = employee_id
-        if not with_goals:
-            return EmployeeInput(employee_id, cells, source, ())
         for keyed in self._keyed:
             fault = keyed.fault(employee_id)
             if fault is not None:
                 return reject(keyed.table.name, "", fault)
-        goals = (
-            self._goals.rows(employee_id)
-            if self._goals is not None
-            else self._column_goals(cells, source)
-        )
+        if not with_goals:  # a pass that reads no goals: skip building them, keep the rest
+            goals: tuple[GoalInput, ...] = ()
+        elif self._goals is not None:
+            goals = self._goals.rows(employee_id)
+        else:
+            goals = self._column_goals(cells, source)
         ratings = self._ratings.rows(employee_id) if self._ratings is not None else ()
         history = self._history.rows(employee_id) if self._history is not None else ()
         return EmployeeInput(employee_id, cells, source, goals, ratings, history)
