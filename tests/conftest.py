@@ -1,7 +1,9 @@
 """Shared fixtures: the bundled sample, a CLI runner, and policy files written on the fly.
 
-    sample_run                   the bundled sample computed once per session (a `CliRun`); its
-                                 results.csv has a bonus and a merit row per employee (column `kind`)
+    sample_run                   the bundled sample, the full cycle (rules/ with fixtures/ratings.csv
+                                 and fixtures/history.csv), computed once per session (a `CliRun`);
+                                 its results.csv has a bonus, a merit and a promotion row per
+                                 employee (column `kind`)
     cli("check", "--rules", d)   the `incentives` command run in-process (a `CliRun`)
     policy_file(text)            a policy written into a fresh rules folder; returns its path
 
@@ -26,9 +28,23 @@ RULES = ROOT / "rules"
 FIXTURES = ROOT / "fixtures"
 EMPLOYEES = FIXTURES / "employees.csv"
 RATES = FIXTURES / "rates.csv"
+RATINGS = FIXTURES / "ratings.csv"
+HISTORY = FIXTURES / "history.csv"
 POLICIES = Path(__file__).resolve().parent / "policies"
 
-SAMPLE_ARGS = ("--rules", str(RULES), "--employees", str(EMPLOYEES), "--rates", str(RATES))
+# the full cycle: bonus, merit and promotion, with the rating history and the dated changes
+SAMPLE_ARGS = (
+    "--rules",
+    str(RULES),
+    "--employees",
+    str(EMPLOYEES),
+    "--rates",
+    str(RATES),
+    "--ratings",
+    str(RATINGS),
+    "--history",
+    str(HISTORY),
+)
 
 
 @attrs.frozen
@@ -69,7 +85,8 @@ def cli() -> Callable[..., CliRun]:
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
-    """The bundled sample (rules/, fixtures/employees.csv, fixtures/rates.csv), run once.
+    """The bundled sample (rules/, fixtures/employees.csv, rates.csv, ratings.csv, history.csv),
+    run once.
 
     Read its outputs only: the folder is shared by every test of the session.
     """

@@ -51,16 +51,18 @@ def assert_fault(run: CliRun, *says: str) -> None:
 
 
 def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
-    """`incentives run` on the sample exits 0 and prints the policies, counts and totals."""
+    """`incentives run` on the full-cycle sample (bonus, merit and promotion, with the ratings and
+    history files) exits 0 and prints the policies, counts and totals."""
     assert sample_run.exit_code == 0
     assert sample_run.stderr == ""
     lines = sample_run.stdout.splitlines()
-    assert lines[0] == "policies: annual-bonus-2026, merit-2027"
-    # eligible/not eligible count policy outcomes: bonus 48 + 4, merit 44 + 8
+    assert lines[0] == "policies: annual-bonus-2026, merit-2027, promotion-2027"
+    # eligible/not eligible count policy outcomes: bonus 48 + 4, merit 44 + 8, promotion 46 + 6
     assert lines[1] == (
-        "employees read: 52  computed: 52  rejected: 0  (policy outcomes: eligible 92, not eligible 12)"
+        "employees read: 52  computed: 52  rejected: 0  (policy outcomes: eligible 138, not eligible 18)"
     )
-    assert "  annual_bonus (AIP) USD 556,893.51" in lines
+    # 556,893.51 before the history: 00003, 00011, 00014 and 00030 have time-weighted targets
+    assert "  annual_bonus (AIP) USD 554,650.65" in lines
     assert "  annual_bonus_excess (AIPX) EUR 26,250.00" in lines
     assert "  merit_lump_sum (LUMP) EUR 13,500.00" in lines
     assert lines[-1].startswith("outputs: ")
@@ -135,7 +137,7 @@ def test_manifest_totals_match_results_csv(sample_run: CliRun) -> None:
     assert {t["pay_code"] for t in manifest["totals"]} == {"AIP", "AIPX", "MERIT", "LUMP"}
     counts = manifest["counts"]
     assert counts["read"] == len({r["employee_id"] for r in rows}) == 52
-    assert len(rows) == 2 * 52  # one bonus row and one merit row per employee
+    assert len(rows) == 3 * 52  # one bonus, one merit and one promotion row per employee
     assert counts["read"] == counts["computed"] + counts["rejected"]
     assert counts["reconciles"] is True
 
@@ -240,7 +242,7 @@ def test_bad_rows_are_rejected_with_where_and_why(cli: Cli, tmp_path: Path) -> N
     assert reasons[11] == "hire_date: '2026-02-30' is not a real date"
     assert "above its maximum 1.2" in reasons[15]
     assert "goal weights sum to 90%" in reasons[16]
-    assert reasons[17] == "record has 33 fields, the header has 34"  # goal3_direction missing
+    assert reasons[17] == "record has 35 fields, the header has 36"  # goal3_direction missing
     assert "not covered by any bonus policy" in reasons[18]
     assert "appears 2 times (lines 4, 6)" in reasons[3]
     results = [r for r in read_csv(tmp_path / "out" / "results.csv") if r["kind"] == "bonus"]
@@ -311,12 +313,15 @@ def test_broken_policy_folder_stops_the_run(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_check_on_the_sample(cli: Cli) -> None:
-    """`incentives check` on the bundled rules exits 0 and says ok for the policy."""
+    """`incentives check` on the bundled rules exits 0 and says ok for each of the three
+    policies (the bonus has 19 steps since its target is weighted by segments)."""
     run = cli("check", "--rules", RULES)
     assert run.exit_code == 0, run.output
     assert run.stderr == ""
     assert run.stdout.startswith("ok  ")
-    assert "annual-bonus-2026 v2026.1 (bonus), 18 steps, 1 pay component(s)" in run.stdout
+    assert "annual-bonus-2026 v2026.1 (bonus), 19 steps, 1 pay component(s)" in run.stdout
+    assert "merit-2027 v2027.1 (merit), 33 steps, 2 pay component(s)" in run.stdout
+    assert "promotion-2027 v2027.1 (promotion), 2 steps, 0 pay component(s)" in run.stdout
 
 
 def test_check_on_a_folder_without_policies(cli: Cli, tmp_path: Path) -> None:

@@ -25,7 +25,12 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("explain") / "run"
     run_job(
         RunRequest(
-            rules=RULES, employees=FIXTURES / "employees.csv", rates=FIXTURES / "rates.csv", out=out
+            rules=RULES,
+            employees=FIXTURES / "employees.csv",
+            rates=FIXTURES / "rates.csv",
+            ratings=FIXTURES / "ratings.csv",
+            history=FIXTURES / "history.csv",
+            out=out,
         )
     )
     return out
@@ -63,15 +68,19 @@ def _line_of(text: str) -> str:
 def test_target_bonus_substitution_line(run_dir: Path) -> None:
     """00002: each name of the formula is replaced by its value, with the step's file:line.
 
-    55,000 × 1 = 55,000.00 salary base; level 2 → 6 %; full year → 100 %;
-    55,000.00 × 6 % × 100 % = 3,300.00.
+    55,000 × 1 = 55,000.00 salary base; the full-year target (weighted by segments, one segment
+    without history) 55,000 × 1 × 6 % = 3,300.00; full year → 100 %; 3,300.00 × 100 % = 3,300.00.
     """
     text = _text(run_dir, "00002")
     where = _line_of("target_bonus:")
     assert (
-        "target_bonus = salary_base × target_percent × proration = 55,000.00 × 6% × 100% = 3,300.00"
-        f"  [{where}]"
+        f"target_bonus = full_year_target × proration = 3,300.00 × 100% = 3,300.00  [{where}]"
     ) in text
+    full_year = next(line for line in text.splitlines() if "full_year_target = " in line)
+    assert full_year.strip().startswith(
+        "full_year_target = base_salary × fte × target_pct(level) = 55,000 × 1 × "
+    )
+    assert full_year.endswith(f"= 3,300.00  [{_line_of('full_year_target:')}]")
     assert "salary_base = base_salary × fte = 55,000 × 1 = 55,000.00" in text
 
 
@@ -179,8 +188,9 @@ def test_group_total_read_by_an_aggregate_step(run_dir: Path) -> None:
 
 
 def test_ineligible_employee_shows_the_failed_rule_and_no_steps(run_dir: Path) -> None:
-    """00024, hired 2026-10-02: minimum_tenure fails with its reason; no step is evaluated; pay 0."""
-    text = _text(run_dir, "00024")
+    """00024, hired 2026-10-02: minimum_tenure fails with its reason; no step of the bonus is
+    evaluated; pay 0 (the merit and promotion blocks follow the bonus block)."""
+    text = _text(run_dir, "00024").split("Merit Increase Policy 2027")[0]
     assert (
         "minimum_tenure: NO — hire_date <= date('2026-10-01')  (here: 2026-10-02 ≤ date('2026-10-01'))"
         in text
@@ -261,7 +271,7 @@ def test_json_has_the_same_steps_as_the_text(run_dir: Path) -> None:
     ]
     assert positions == sorted(positions)
     target = next(step for step in policy["steps"] if step["name"] == "target_bonus")
-    assert target["substituted"] == "83,000.00 × 10% × 100%"
+    assert target["substituted"] == "8,300.00 × 100%"  # full_year_target × proration
     assert target["value"] == "8,300.00"
     assert policy["pay"]["components"][0]["parts"][0]["amount"] == "1,449.88"
     assert policy["warnings"] == []
@@ -334,8 +344,7 @@ def test_cli_explain_text_and_json(run_dir: Path) -> None:
     result = runner.invoke(cli, ["explain", "00031", "--run", str(run_dir)])
     assert result.exit_code == 0, result.output
     assert (
-        "target_bonus = salary_base × target_percent × proration = 83,000.00 × 10% × 100% = 8,300.00"
-        in result.stdout
+        "target_bonus = full_year_target × proration = 8,300.00 × 100% = 8,300.00" in result.stdout
     )
     result = runner.invoke(cli, ["explain", "00031", "--run", str(run_dir), "--format", "json"])
     assert result.exit_code == 0, result.output

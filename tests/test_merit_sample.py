@@ -1,4 +1,6 @@
-"""The bundled merit policy, rules/merit.yaml (merit-2027), on fixtures/employees.csv.
+"""The bundled merit policy, rules/merit.yaml (merit-2027), on fixtures/employees.csv (the full
+cycle: with fixtures/ratings.csv and fixtures/history.csv; the merit uses the roster values, so
+the history changes none of its figures).
 
 Every figure is a hand computation of fixtures/EXPECTED.md, section "Merit" (exact decimals).
 Ranges (full-time annual): US G1 40,000 / 50,000 / 60,000, US G2 60,000 / 73,500 / 87,000,
@@ -17,6 +19,7 @@ import pytest
 
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome, calculate
 from incentives.io import open_roster, read_rates
+from incentives.io.roster import Roster
 from incentives.jobs import required_columns
 from incentives.model import Rejection
 from incentives.rulebook.rulebook import Rulebook, load_rules
@@ -26,6 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 EMPLOYEES = ROOT / "fixtures" / "employees.csv"
 RATES = ROOT / "fixtures" / "rates.csv"
+RATINGS = ROOT / "fixtures" / "ratings.csv"
+HISTORY = ROOT / "fixtures" / "history.csv"
+
+
+def sample_roster(rulebook: Rulebook) -> Roster:
+    return open_roster(
+        EMPLOYEES,
+        required_columns=required_columns(rulebook),
+        ratings_path=RATINGS,
+        history_path=HISTORY,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +50,7 @@ def rulebook() -> Rulebook:
 @pytest.fixture(scope="module")
 def merit(rulebook: Rulebook) -> dict[str, PolicyOutcome]:
     """Every employee's merit outcome, by id."""
-    roster = open_roster(EMPLOYEES, required_columns=required_columns(rulebook))
+    roster = sample_roster(rulebook)
     found: dict[str, PolicyOutcome] = {}
     for item in calculate(rulebook, roster, rates=read_rates(RATES)):
         assert isinstance(item, EmployeeOutcome), item
@@ -71,7 +85,7 @@ def test_every_employee_is_in_the_merit_policy_once(merit: dict[str, PolicyOutco
 def test_control_totals(rulebook: Rulebook) -> None:
     """MERIT and LUMP per currency (EXPECTED.md): USD 120,855.00 / 4,490.00; EUR 3,500.00 /
     13,500.00; GBP 7,300.00 / 0.00."""
-    roster = open_roster(EMPLOYEES, required_columns=required_columns(rulebook))
+    roster = sample_roster(rulebook)
     calc = calculate(rulebook, roster, rates=read_rates(RATES))
     list(calc)
     merit = {k: v for k, v in calc.summary.totals.items() if k[2] in ("MERIT", "LUMP")}

@@ -1,10 +1,14 @@
-"""The bundled sample: rules/ (annual_bonus.yaml and merit.yaml) on fixtures/employees.csv with
-fixtures/rates.csv. This file checks the bonus; tests/test_merit_sample.py checks the merit.
+"""The bundled sample, the full cycle: rules/ (annual_bonus.yaml, merit.yaml, promotion.yaml) on
+fixtures/employees.csv with fixtures/rates.csv, fixtures/ratings.csv and fixtures/history.csv.
+This file checks the bonus; tests/test_merit_sample.py checks the merit,
+tests/test_promotion_sample.py the promotion readiness and tests/test_segments_sample.py the
+time-weighted targets of the four employees with history (00003, 00011, 00014, 00030).
 
-`tests/golden/sample_results.csv` is the run's results.csv (one bonus and one merit row per
-employee), checked employee by employee against the hand computations of fixtures/EXPECTED.md
-(all 52 bonus rows and all 52 merit rows agree). If a deliberate change moves a
-figure, correct EXPECTED.md first, then regenerate the golden file from a run and review the diff.
+`tests/golden/sample_results.csv` is the run's results.csv (one bonus, one merit and one promotion
+row per employee), checked employee by employee against the hand computations of
+fixtures/EXPECTED.md (all 52 bonus rows, all 52 merit rows and all 52 promotion rows agree). If a
+deliberate change moves a figure, correct EXPECTED.md first, then regenerate the golden file from
+a run and review the diff.
 
 The company factors used below (fixtures/EXPECTED.md, "The company scorecard, worked once"):
 Sales 0.75 × (0.7 × 1.24 + 0.3 × 1.125) + 0.25 × 0.5 = 1.029125; Engineering 0.75 × 1.243 + 0.125
@@ -32,13 +36,19 @@ RULES = ROOT / "rules"
 BONUS_ONLY = ROOT / "rules" / "annual_bonus.yaml"
 EMPLOYEES = ROOT / "fixtures" / "employees.csv"
 RATES = ROOT / "fixtures" / "rates.csv"
+RATINGS = ROOT / "fixtures" / "ratings.csv"
+HISTORY = ROOT / "fixtures" / "history.csv"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "sample_results.csv"
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     out = tmp_path_factory.mktemp("sample") / "run"
-    report = run_job(RunRequest(rules=RULES, employees=EMPLOYEES, out=out, rates=RATES))
+    report = run_job(
+        RunRequest(
+            rules=RULES, employees=EMPLOYEES, out=out, rates=RATES, ratings=RATINGS, history=HISTORY
+        )
+    )
     return out, report
 
 
@@ -46,7 +56,12 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
 def sample() -> dict[str, PolicyOutcome]:
     """Every employee's outcome, by id, from the library API (no files written)."""
     rulebook = load_rules(RULES)
-    roster = open_roster(EMPLOYEES, required_columns=required_columns(rulebook))
+    roster = open_roster(
+        EMPLOYEES,
+        required_columns=required_columns(rulebook),
+        ratings_path=RATINGS,
+        history_path=HISTORY,
+    )
     found: dict[str, PolicyOutcome] = {}
     for item in calculate(rulebook, roster, rates=read_rates(RATES)):
         assert isinstance(item, EmployeeOutcome), item
@@ -55,8 +70,8 @@ def sample() -> dict[str, PolicyOutcome]:
 
 
 def test_results_csv_matches_the_golden_file(run_dir: tuple[Path, Any]) -> None:
-    """results.csv is byte for byte the reviewed golden file (104 rows: per employee, in roster
-    order, the bonus row then the merit row)."""
+    """results.csv is byte for byte the reviewed golden file (156 rows: per employee, in roster
+    order, the bonus row, the merit row, then the promotion row)."""
     out, _ = run_dir
     assert (out / "results.csv").read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")
 
@@ -69,11 +84,14 @@ def _rows(path: Path) -> list[list[str]]:
 def test_bonus_rows_do_not_depend_on_the_merit_policy(
     run_dir: tuple[Path, Any], tmp_path: Path
 ) -> None:
-    """The bonus policy run alone gives the same bonus rows as the full sample: every cell of its
-    columns is equal, and the columns the merit policy adds are empty on bonus rows."""
+    """The bonus policy run alone (with the same history) gives the same bonus rows as the full
+    sample: every cell of its columns is equal, and the columns the merit and promotion policies
+    add are empty on bonus rows."""
     out, _ = run_dir
     alone = tmp_path / "alone"
-    run_job(RunRequest(rules=BONUS_ONLY, employees=EMPLOYEES, out=alone, rates=RATES))
+    run_job(
+        RunRequest(rules=BONUS_ONLY, employees=EMPLOYEES, out=alone, rates=RATES, history=HISTORY)
+    )
     head_alone, *rows_alone = _rows(alone / "results.csv")
     head_all, *rows_all = _rows(out / "results.csv")
     width = len(head_alone)
@@ -85,10 +103,13 @@ def test_bonus_rows_do_not_depend_on_the_merit_policy(
 
 def test_the_run_rejects_nothing_and_reconciles(run_dir: tuple[Path, Any]) -> None:
     """52 read = 52 computed + 0 rejected; policy outcomes: bonus 48 eligible, 4 ineligible (00024,
-    00026, 00028, 00029); merit 44 eligible, 8 ineligible (see test_merit_sample.py)."""
+    00026, 00028, 00029); merit 44 eligible, 8 ineligible (see test_merit_sample.py); promotion
+    46 eligible, 6 ineligible (the leavers, see test_promotion_sample.py). The ratings and history
+    files have no orphan rows."""
     out, report = run_dir
     s = report.summary
-    assert (s.read, s.computed, s.rejected, s.eligible, s.ineligible) == (52, 52, 0, 92, 12)
+    assert (s.read, s.computed, s.rejected, s.eligible, s.ineligible) == (52, 52, 0, 138, 18)
+    assert report.orphan_rows == 0
     assert (out / "rejected.csv").read_text(encoding="utf-8").count("\n") == 1  # header only
     with (out / "results.csv").open(encoding="utf-8", newline="") as fh:
         ineligible = [
@@ -100,14 +121,15 @@ def test_the_run_rejects_nothing_and_reconciles(run_dir: tuple[Path, Any]) -> No
 
 
 def test_control_totals(run_dir: tuple[Path, Any]) -> None:
-    """Control totals of EXPECTED.md: USD AIP 556,893.51 / AIPX 87,493.92; EUR 218,200.16 /
-    26,250.00; GBP 75,687.70 / 17,500.00."""
+    """Control totals of EXPECTED.md: USD AIP 554,650.65 (556,893.51 before the history of 00003,
+    00011, 00014 and 00030: − 139.61 − 31.97 − 1,595.02 − 476.26) / AIPX 87,493.92; EUR
+    218,200.16 / 26,250.00; GBP 75,687.70 / 17,500.00."""
     _, report = run_dir
     bonus = {
         key: value for key, value in report.summary.totals.items() if key[2] in ("AIP", "AIPX")
     }
     assert bonus == {
-        ("USD", "annual_bonus", "AIP"): D("556893.51"),
+        ("USD", "annual_bonus", "AIP"): D("554650.65"),
         ("USD", "annual_bonus_excess", "AIPX"): D("87493.92"),
         ("EUR", "annual_bonus", "AIP"): D("218200.16"),
         ("EUR", "annual_bonus_excess", "AIPX"): D("26250.00"),
@@ -117,15 +139,17 @@ def test_control_totals(run_dir: tuple[Path, Any]) -> None:
 
 
 def test_unit_target_totals(sample: dict[str, PolicyOutcome]) -> None:
-    """unit_target_total_usd (eligible employees, USD at the 2026 average rates): Sales
-    295,217.759776, Engineering 275,931.22, Finance 125,216.58, Operations 39,147.552."""
+    """unit_target_total_usd (eligible employees, USD at the 2026 average rates), with the
+    weighted targets of the employees with history: Sales 295,217.759776 − 44.38 (00011)
+    − 1,291.56 (00014) − 578.47 (00030) = 293,303.349776, Engineering 275,931.22, Finance
+    125,216.58 − 159.56 (00003) = 125,057.02, Operations 39,147.552."""
     by_unit = {
         po.value("unit"): po.value("unit_target_total_usd") for po in sample.values() if po.eligible
     }
     assert by_unit == {
-        "Sales": D("295217.759776"),
+        "Sales": D("293303.349776"),
         "Engineering": D("275931.22"),
-        "Finance": D("125216.58"),
+        "Finance": D("125057.02"),
         "Operations": D("39147.552"),
     }
 

@@ -1,0 +1,214 @@
+"""Mid-period changes in the bundled sample: fixtures/history.csv and the time-weighted target.
+
+rules/annual_bonus.yaml weighs one step by segments: ``full_year_target = base_salary × fte ×
+target_pct(level)`` (``segments: weighted``), then ``target_bonus = full_year_target × proration``
+rounded to the cent. The roster holds the values at the as-of date; a history row on or before
+1 January gives the value in force at the start. 2026 has 365 days; a segment's weight is its days
+÷ 365 (both ends inclusive). Hand computations: fixtures/EXPECTED.md, "Mid-period changes
+(segments)".
+
+    00003  66,000 from 2026-01-01, 68,000 on 2026-12-31 (the last day)       Finance, level 3 (8 %)
+    00011  47,000 (row of 2025-04-01), 50,000 from 2026-04-01                Sales, level 2 (6 %)
+    00014  72,000 level 3 (row of 2024-04-01), 77,000 level 4 from 2026-09-01   Sales, 8 % → 10 %
+    00030  FTE 1 (row of 2019-09-09), FTE 0.75 from 2026-08-01               Sales, level 3 (8 %)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun
+from incentives.audit.explain import explain_employee
+from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome, calculate
+from incentives.io import open_roster, read_rates
+from incentives.jobs import RunRequest, required_columns, run_job
+from incentives.rulebook.rulebook import load_rules
+
+D = Decimal
+d = datetime.date
+WITH_HISTORY = ("00003", "00011", "00014", "00030")
+
+
+@pytest.fixture(scope="module")
+def bonus() -> dict[str, PolicyOutcome]:
+    """Every employee's bonus outcome of the full cycle, by id (library API, no files)."""
+    rulebook = load_rules(RULES)
+    roster = open_roster(
+        EMPLOYEES,
+        required_columns=required_columns(rulebook),
+        ratings_path=RATINGS,
+        history_path=HISTORY,
+    )
+    found: dict[str, PolicyOutcome] = {}
+    for item in calculate(rulebook, roster, rates=read_rates(RATES)):
+        assert isinstance(item, EmployeeOutcome), item
+        (found[item.employee_id],) = (o for o in item.outcomes if o.policy.kind == "bonus")
+    return found
+
+
+def segments(po: PolicyOutcome) -> list[tuple[object, ...]]:
+    """(first day, last day, days, weight, value) of each segment of full_year_target."""
+    return [tuple(seg[:5]) for seg in po.value("full_year_target.segments")]
+
+
+def pay(po: PolicyOutcome) -> tuple[Decimal, Decimal]:
+    return po.value("pay.annual_bonus"), po.value("pay.annual_bonus_excess")
+
+
+def test_00011_salary_raise_in_april(bonus: dict[str, PolicyOutcome]) -> None:
+    """00011: 47,000 × 6 % = 2,820.00 for 90 days (1 Jan–31 Mar, from the 2025-04-01 row before
+    the period), 50,000 × 6 % = 3,000.00 for 275 days: (253,800 + 825,000) ÷ 365 = 1,078,800 ÷ 365
+    = 2,955.616438… → target 2,955.62 (3,000.00 without history); × 1.029125 × 0.7 × 1
+    = 2,129.19170275 → AIP 2,129.19."""
+    po = bonus["00011"]
+    assert segments(po) == [
+        (d(2026, 1, 1), d(2026, 3, 31), 90, Fraction(90, 365), D("2820.00")),
+        (d(2026, 4, 1), d(2026, 12, 31), 275, Fraction(275, 365), D("3000.00")),
+    ]
+    assert po.value("full_year_target") == D(1078800) / 365
+    assert po.value("target_bonus") == D("2955.62")
+    assert po.value("bonus") == D("2129.19170275")
+    assert pay(po) == (D("2129.19"), D("0.00"))
+
+
+def test_00014_mid_year_promotion_with_a_new_target_percent(
+    bonus: dict[str, PolicyOutcome],
+) -> None:
+    """00014: level 3 at 72,000 until 31 August (243 days, 8 %: 5,760.00), level 4 at 77,000 from
+    1 September (122 days, 10 %: 7,700.00): (1,399,680 + 939,400) ÷ 365 = 2,339,080 ÷ 365 =
+    6,408.438356… → 6,408.44 (7,700.00 without history); × 1.029125 × 1 × 1.2 = 7,914.102978 →
+    AIP 7,914.10. target_percent (reporting, at the as-of date) stays 10 %."""
+    po = bonus["00014"]
+    (first, second) = po.value("full_year_target.segments")
+    assert tuple(first[:5]) == (
+        d(2026, 1, 1),
+        d(2026, 8, 31),
+        243,
+        Fraction(243, 365),
+        D("5760.00"),
+    )
+    assert tuple(second[:5]) == (
+        d(2026, 9, 1),
+        d(2026, 12, 31),
+        122,
+        Fraction(122, 365),
+        D("7700.00"),
+    )
+    assert dict(first[5]) == {"base_salary": D(72000), "level": 3}
+    assert dict(second[5]) == {"base_salary": D(77000), "level": 4}
+    assert po.value("target_percent") == D("0.10")
+    assert po.value("target_bonus") == D("6408.44")
+    assert po.value("bonus") == D("7914.102978")
+    assert pay(po) == (D("7914.10"), D("0.00"))
+
+
+def test_00030_fte_from_august(bonus: dict[str, PolicyOutcome]) -> None:
+    """00030: FTE 1 (the 2019-09-09 row) for 212 days: 69,000 × 1 × 8 % = 5,520.00; FTE 0.75 from
+    1 August for 153 days: 4,140.00; (1,170,240 + 633,420) ÷ 365 = 1,803,660 ÷ 365 = 4,941.534246…
+    → 4,941.53; × 1.029125 × 0.8 (modifier) = 4,068.361649 → AIP 4,068.36. salary_base (at the
+    as-of date) is 69,000 × 0.75 = 51,750."""
+    po = bonus["00030"]
+    assert segments(po) == [
+        (d(2026, 1, 1), d(2026, 7, 31), 212, Fraction(212, 365), D("5520.00")),
+        (d(2026, 8, 1), d(2026, 12, 31), 153, Fraction(153, 365), D("4140.00")),
+    ]
+    assert po.value("salary_base") == D("51750")
+    assert po.value("target_bonus") == D("4941.53")
+    assert po.value("bonus") == D("4068.361649")
+    assert pay(po) == (D("4068.36"), D("0.00"))
+
+
+def test_00003_changes_on_the_first_and_the_last_day(bonus: dict[str, PolicyOutcome]) -> None:
+    """00003: the 2026-01-01 row is in force from the start (no 0-day segment); the 2026-12-31 row
+    makes a last segment of 1 day: (5,280.00 × 364 + 5,440.00 × 1) ÷ 365 = 1,927,360 ÷ 365 =
+    5,280.438356… → 5,280.44; × 0.875 = 4,620.385 → AIP 4,620.39 (half up)."""
+    po = bonus["00003"]
+    assert segments(po) == [
+        (d(2026, 1, 1), d(2026, 12, 30), 364, Fraction(364, 365), D("5280.00")),
+        (d(2026, 12, 31), d(2026, 12, 31), 1, Fraction(1, 365), D("5440.00")),
+    ]
+    assert po.value("target_bonus") == D("5280.44")
+    assert po.value("bonus") == D("4620.385")
+    assert pay(po) == (D("4620.39"), D("0.00"))
+
+
+def test_without_history_the_weighted_step_is_the_plain_formula(
+    bonus: dict[str, PolicyOutcome],
+) -> None:
+    """00002 has no history: one evaluation with the roster values, no segments recorded;
+    full_year_target = 55,000 × 1 × 6 % = 3,300.00 = salary_base × target_percent."""
+    po = bonus["00002"]
+    assert po.value("full_year_target") == D("3300.00")
+    assert po.value("full_year_target") == po.value("salary_base") * po.value("target_percent")
+    assert not po.value("full_year_target.segments")
+
+
+def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return {(r["employee_id"], r["kind"]): r for r in csv.DictReader(stream)}
+
+
+def test_only_the_bonus_of_employees_with_history_changes(
+    sample_run: CliRun, tmp_path: Path
+) -> None:
+    """The same cycle without --history: every results.csv row is identical except the bonus rows
+    of 00003, 00011, 00014 and 00030 (their pay only: the target chain)."""
+    out = tmp_path / "no-history"
+    run_job(RunRequest(rules=RULES, employees=EMPLOYEES, out=out, rates=RATES, ratings=RATINGS))
+    assert sample_run.out is not None
+    full, plain = _rows(sample_run.out / "results.csv"), _rows(out / "results.csv")
+    assert full.keys() == plain.keys()
+    changed = {
+        key: sorted(col for col in row if row[col] != plain[key][col])
+        for key, row in full.items()
+        if row != plain[key]
+    }
+    assert changed == {(eid, "bonus"): ["annual_bonus"] for eid in WITH_HISTORY}
+    assert plain[("00014", "bonus")]["annual_bonus"] == "9509.12"  # 7,700.00 all year
+
+
+def test_explain_lists_the_segments(sample_run: CliRun) -> None:
+    """explain 00014 shows each segment with dates, days, weight, value and what the history set,
+    then the weighted sum worked out."""
+    assert sample_run.out is not None
+    text = explain_employee(sample_run.out, "00014").text()
+    assert (
+        "2026-01-01 to 2026-08-31: 243 days, weight 66.5753%, full_year_target = 5,760.00"
+        " with base_salary=72000, level=3"
+    ) in text
+    assert (
+        "2026-09-01 to 2026-12-31: 122 days, weight 33.4247%, full_year_target = 7,700.00"
+        " with base_salary=77000, level=4"
+    ) in text
+    assert "(5,760.00 × 243 + 7,700.00 × 122) ÷ 365 = 6,408.438356" in text
+
+
+def test_breakdown_records_the_segments(sample_run: CliRun) -> None:
+    """breakdown.csv has the column full_year_target.segments: filled for the four employees
+    with history, empty for the others."""
+    assert sample_run.out is not None
+    with (sample_run.out / "breakdown.csv").open(encoding="utf-8", newline="") as stream:
+        rows = [r for r in csv.DictReader(stream) if r["policy"] == "annual-bonus-2026"]
+    filled = {r["employee_id"] for r in rows if r["full_year_target.segments"]}
+    assert filled == set(WITH_HISTORY)
+    by_id = {r["employee_id"]: r for r in rows}
+    assert by_id["00003"]["full_year_target.segments"].startswith(
+        "2026-01-01..2026-12-30 364d 99.7260"
+    )
+
+
+def test_run_group_totals_use_the_weighted_targets(sample_run: CliRun) -> None:
+    """manifest.json group totals of `incentives run` equal the library's: Sales 293,303.349776
+    (295,217.759776 − 44.38 − 1,291.56 − 578.47), Finance 125,057.02 (125,216.58 − 159.56)."""
+    assert sample_run.out is not None
+    manifest = json.loads((sample_run.out / "manifest.json").read_text(encoding="utf-8"))
+    totals = manifest["group_totals"]["annual-bonus-2026"]["unit_target_total_usd"]
+    assert D(totals["Sales"]) == D("293303.349776")
+    assert D(totals["Finance"]) == D("125057.02")
