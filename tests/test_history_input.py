@@ -35,11 +35,14 @@ POLICY = policy_yaml(
     """,
 )
 
+# The roster holds current values (E1 earns 12,000 since April); the history gives the earlier
+# ones: E1's opening row says 10,000 from before the period.
 ROSTER = """\
 employee_id,plan,currency,base_salary,level
-E1,AIP,USD,10000,2
+E1,AIP,USD,12000,2
 E2,AIP,USD,10000,2
 """
+RAISE = "employee_id,effective_date,base_salary\nE1,2025-12-01,10000\nE1,2026-04-01,12000\n"
 
 Run = Callable[..., CliRun]
 
@@ -81,11 +84,11 @@ def test_breakdown_shows_the_segments_in_one_column(cli: Run, files: Path) -> No
     2026-01-01..2026-03-31 90d 24.6575% 1000.00 | 2026-04-01..2026-12-31 275d 75.3425% 1200.00
     (weights 90/365 and 275/365 at 6 decimals); the bonus is 420,000 ÷ 365 = 1,150.68.
     E2 has no history: no segments, 1,000.00."""
-    result = run_with(cli, files, "employee_id,effective_date,base_salary\nE1,2026-04-01,12000\n")
+    result = run_with(cli, files, RAISE)
     assert result.exit_code == 0, result.output
     breakdown = {row["employee_id"]: row for row in rows(files, "breakdown.csv")}
     assert breakdown["E1"]["target.segments"] == (
-        "2026-01-01..2026-03-31 90d 24.6575% 1000.00 | "
+        "2026-01-01..2026-03-31 90d 24.6575% 1000.00 (base_salary=10000) | "
         "2026-04-01..2026-12-31 275d 75.3425% 1200.00 (base_salary=12000)"
     )
     assert breakdown["E1"]["bonus"] == "1150.68"
@@ -96,7 +99,7 @@ def test_breakdown_shows_the_segments_in_one_column(cli: Run, files: Path) -> No
 def test_explain_lists_segments_and_the_weighted_sum(cli: Run, files: Path) -> None:
     """``explain`` shows each segment with its dates, days, weight, value and the inputs the
     history changed, then (1,000.00 × 90 + 1,200.00 × 275) ÷ 365 = 1,150.68…"""
-    assert run_with(cli, files, "employee_id,effective_date,base_salary\nE1,2026-04-01,12000\n")
+    assert run_with(cli, files, RAISE)
     shown = cli("explain", "E1", "--run", files / "out")
     assert shown.exit_code == 0, shown.output
     assert (
@@ -104,8 +107,8 @@ def test_explain_lists_segments_and_the_weighted_sum(cli: Run, files: Path) -> N
         "base_salary=12000" in shown.stdout
     )
     assert (
-        "2026-01-01 to 2026-03-31: 90 days, weight 24.6575%, target = 1,000.00 with the roster values"
-        in shown.stdout
+        "2026-01-01 to 2026-03-31: 90 days, weight 24.6575%, target = 1,000.00 with "
+        "base_salary=10000" in shown.stdout
     )
     assert "= (1,000.00 × 90 + 1,200.00 × 275) ÷ 365 = 1,150.68" in shown.stdout
     assert "WARNING" not in shown.stdout
@@ -131,6 +134,11 @@ def test_explain_lists_segments_and_the_weighted_sum(cli: Run, files: Path) -> N
         ),
         ("E1,01/04/2026,12000\n", "line 2: '01/04/2026' is not an ISO date"),
         ("E1,2026-04-01,12k\n", "line 2, column base_salary: '12k' is not a number"),
+        (
+            "E1,2025-12-01,10000\nE1,2026-04-01,11000\n",
+            "line 3: base_salary 11000 is the last value the history gives, but the roster has "
+            "12000",
+        ),
     ],
 )
 def test_bad_history_rejects_the_employee(cli: Run, files: Path, history: str, reason: str) -> None:
@@ -158,7 +166,7 @@ def test_history_column_that_is_no_input_stops_the_run(cli: Run, files: Path) ->
 def test_history_for_an_unknown_employee_is_in_rejected(cli: Run, files: Path) -> None:
     """A history row for an employee_id that is not in the roster ends in rejected.csv with its
     line; the roster's employees are computed (E1's raise still applies)."""
-    history = "employee_id,effective_date,base_salary\nE9,2026-04-01,12000\nE1,2026-04-01,12000\n"
+    history = RAISE.replace("base_salary\n", "base_salary\nE9,2026-04-01,12000\n", 1)
     result = run_with(cli, files, history)
     assert result.exit_code == 3, result.output  # done, with rejected rows
     (orphan,) = rows(files, "rejected.csv")

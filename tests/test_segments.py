@@ -62,6 +62,27 @@ def with_history(
     return found
 
 
+def as_current(
+    roster: Mapping[str, str], history: Sequence[tuple[str, dict[str, str]]]
+) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]]:
+    """The roster holds current values: a column the history changes takes its last history
+    value in the roster, and its earlier roster value moves into an opening history row dated
+    before everything else (the tests below write the roster as it was at the period start)."""
+    current = dict(roster)
+    opening: dict[str, str] = {}
+    for _, values in history:
+        for column, value in values.items():
+            if column not in opening and current.get(column):
+                opening[column] = current[column]
+            if column in opening:
+                current[column] = value
+    if not opening:
+        return current, list(history)
+    first = min(datetime.date.fromisoformat(d) for d, _ in history)
+    before = (min(first, datetime.date(2000, 1, 1)) - datetime.timedelta(days=1)).isoformat()
+    return current, [(before, opening), *history]
+
+
 def compute_with_history(
     tmp_path: Path,
     history: Sequence[tuple[str, dict[str, str]]],
@@ -71,6 +92,7 @@ def compute_with_history(
     **header: str,
 ) -> PolicyOutcome | Rejection:
     rulebook = load(tmp_path, policy_yaml(body, inputs=INPUTS, **header))
+    roster, history = as_current(roster, history)
     emps = with_history(employees([roster]), {"E1": history})
     return outcome(next(iter(calculate(rulebook, emps))))
 
@@ -91,7 +113,8 @@ def test_salary_raise_in_april(tmp_path: Path) -> None:
     assert item.value("target") == Decimal(4200000) / 365
     first, second = item.value("target.segments")
     d = datetime.date
-    assert first == (d(2026, 1, 1), d(2026, 3, 31), 90, Fraction(90, 365), Decimal("10000.00"), ())
+    assert first[:5] == (d(2026, 1, 1), d(2026, 3, 31), 90, Fraction(90, 365), Decimal("10000.00"))
+    assert first[5] == (("base_salary", Decimal(100000)),)  # from the opening row
     assert second[:5] == (
         d(2026, 4, 1),
         d(2026, 12, 31),
@@ -271,7 +294,8 @@ def test_a_constant_formula_weighs_to_itself(constant_rulebook: object, offsets:
         ((start + datetime.timedelta(days=o)).isoformat(), {"base_salary": str(o)})
         for o in sorted(offsets)
     ]
-    emps = with_history(employees([ROSTER]), {"E1": rows})
+    roster, rows = as_current(ROSTER, rows)
+    emps = with_history(employees([roster]), {"E1": rows})
     item = outcome(next(iter(calculate(constant_rulebook, emps))))  # type: ignore[arg-type]
     assert isinstance(item, PolicyOutcome)
     assert item.value("constant") == Decimal("1234.57")

@@ -70,6 +70,35 @@ def read_history(
             except ValueError as exc:
                 return _reject(emp, row, column, str(raw), f"line {line}, column {column}: {exc}")
         found.append(DatedChange(effective, MappingProxyType(values), line))
+    return _agrees_with_roster(emp, found, converters)
+
+
+def _agrees_with_roster(
+    emp: EmployeeInput, found: list[DatedChange], converters: Mapping[str, Converter]
+) -> tuple[DatedChange, ...] | Rejection:
+    """The roster holds the current values: the last value the history gives a field must be
+    the roster's, or the two files disagree about the employee (never silently one of them)."""
+    last: dict[str, tuple[object, int]] = {}
+    for change in found:
+        for column, value in change.values.items():
+            last[column] = (value, change.line)
+    for column, (value, line) in last.items():
+        raw = emp.cells.get(column)
+        try:
+            current = converters[column](raw) if raw not in (None, "") else None
+        except ValueError:
+            continue  # the roster cell itself is rejected with its own reason
+        if current is not None and current != value:
+            row = emp.history[[c.line for c in found].index(line)]
+            return _reject(
+                emp,
+                row,
+                column,
+                str(value),
+                f"line {line}: {column} {value} is the last value the history gives, but the "
+                f"roster has {current}; the roster holds the current values and the history "
+                "the values in force before them",
+            )
     return tuple(found)
 
 
