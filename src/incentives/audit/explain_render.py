@@ -56,7 +56,9 @@ def _policy(p: Mapping[str, Any]) -> list[str]:
         for step in p.get("steps", []):
             out += _step(step)
     out += readiness_text(p.get("readiness"))
-    out += ["", *_pay(p.get("pay", {}))]
+    pay = p.get("pay", {})
+    if pay.get("components") or pay.get("zero_reason"):  # a readiness policy pays nothing
+        out += ["", *_pay(pay)]
     return out
 
 
