@@ -157,3 +157,36 @@ def test_money_outputs_show_their_currency_decimals(tmp_path: Path) -> None:
     with (tmp_path / "out" / "results.csv").open(encoding="utf-8") as f:
         (row,) = list(csv.DictReader(f))
     assert row["raise_amount"] == "1500.00"
+
+
+RESIDUE = policy_yaml(
+    """
+    steps:
+      bonus: {formula: "amount", type: money}
+    pay:
+      - {name: annual_bonus, step: bonus, pay_code: AIP}
+    """,
+    inputs="""
+    amount: {type: decimal}
+    """,
+)
+
+
+@pytest.mark.parametrize(
+    ("amount", "paid"),
+    [("-3.5E-24", "0.00"), ("-0.004", "0.00"), ("0.005", "0.01")],
+)
+def test_a_residue_below_the_pay_unit_is_zero_pay(tmp_path: Path, amount: str, paid: str) -> None:
+    """Exact arithmetic can leave -3.5E-24 where a cap removed everything: rounded to the cent
+    it is 0.00 (never -0.00) and the row is computed, not rejected."""
+    [out] = compute(tmp_path, RESIDUE, [{"amount": amount}])
+    assert isinstance(out, PolicyOutcome), out
+    assert format(out.value("pay.annual_bonus"), "f") == paid
+
+
+def test_a_negative_pay_of_a_cent_or_more_is_rejected(tmp_path: Path) -> None:
+    """-0.006 rounds to -0.01: a negative pay line, rejected with the advice to add a floor."""
+    [out] = compute(tmp_path, RESIDUE, [{"amount": "-0.006"}])
+    assert isinstance(out, Rejection)
+    assert "pay component 'annual_bonus' is negative" in out.reason
+    assert "add 'floor: 0' to step 'bonus'" in out.reason

@@ -166,16 +166,17 @@ def _write_run(
         ):
             if path is not None:
                 inputs[role] = {"path": str(path), "sha256": file_sha256(path)}
-        as_of = (request.as_of or _payout_date(rulebook)).isoformat() if rulebook.policies else ""
+        # the --as-of date, or each policy's own payout date (the default each one uses)
+        as_of: str | dict[str, str] = (
+            request.as_of.isoformat()
+            if request.as_of
+            else {p.id: p.spec.policy.payout_date.isoformat() for p in rulebook.policies}
+        )
         out.json(
             "manifest.json",
             manifest_data(calc, inputs=inputs, as_of=as_of, orphan_rows=len(orphans)),
         )
     return orphans
-
-
-def _payout_date(rulebook: Rulebook) -> datetime.date:
-    return min(p.spec.policy.payout_date for p in rulebook.policies)
 
 
 PARALLEL_FROM = 20_000  # below this many records, forking costs more than it saves

@@ -61,7 +61,7 @@ def manifest_data(
     calc: Calculation,
     *,
     inputs: Mapping[str, Mapping[str, object]],
-    as_of: str,
+    as_of: str | Mapping[str, str],
     orphan_rows: int,
 ) -> dict[str, Any]:
     """What the run read (with SHA-256), how it counted, and its totals per currency and component."""

@@ -26,10 +26,11 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
         step_ = "_mu" if comp.round.step == "minor_unit" else p.const(comp.round.step)
         mode = repr(comp.round.mode)
         lines.append(f"_s = {label}")
-        lines.append(
-            f"if v_{comp.step} < 0: raise NEGATIVE({comp.name!r}, v_{comp.step}, {comp.step!r})"
-        )
+        # negative only if it is still negative once rounded to the pay unit (a residue like
+        # -3.5E-24 of exact arithmetic is zero pay); -0.00 is written as 0.00
         lines.append(f"pt{c} = F_round_to(v_{comp.step}, {step_}, {mode})")
+        lines.append(f"if pt{c} < 0: raise NEGATIVE({comp.name!r}, v_{comp.step}, {comp.step!r})")
+        lines.append(f"pt{c} = pt{c}.copy_abs()")
         lines.append(f"_rem = pt{c}")
         gen.begin_calls()
         for s, part in enumerate(comp.split):
