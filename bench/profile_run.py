@@ -1,7 +1,10 @@
 """Profile one `incentives run` in a single process (no forked workers, so cProfile sees it all).
 
     .venv/bin/python bench/profile_run.py bench/data/employees_100000_seed42.csv [--out DIR]
-        [--workers 1] [--prof /tmp/prof1.out] [--top 25]
+        [--workers 1] [--prof /tmp/prof1.out] [--top 25] [--bonus-only]
+
+The full cycle by default: every policy in bench/rules with the roster's companion files
+(ROSTER_ratings.csv, ROSTER_history.csv) when they exist; --bonus-only profiles the bonus alone.
 
 `python -m cProfile -m incentives run ...` profiles only the parent process: for rosters of
 20,000 rows or more the CLI forks two workers and the parent mostly waits for them. This script
@@ -31,10 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--prof", type=Path, default=Path("/tmp/prof1.out"))
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--bonus-only", action="store_true",
+                        help="bench_bonus.yaml alone, without the ratings and history files")
     args = parser.parse_args(argv)
+    # the companions generate.py writes beside the roster (full cycle; see bench/README.md)
+    ratings = args.employees.with_name(args.employees.stem + "_ratings.csv")
+    history = args.employees.with_name(args.employees.stem + "_history.csv")
+    cycle = not args.bonus_only and ratings.exists() and history.exists()
     request = RunRequest(
-        rules=args.rules, employees=args.employees, out=args.out, rates=args.rates, force=True,
-        workers=args.workers,
+        rules=args.rules if cycle or args.rules != BENCH / "rules"
+        else BENCH / "rules" / "bench_bonus.yaml",
+        employees=args.employees, out=args.out, rates=args.rates, force=True,
+        workers=args.workers, ratings=ratings if cycle else None,
+        history=history if cycle else None,
     )
     profiler = cProfile.Profile()
     profiler.enable()

@@ -1,12 +1,23 @@
 """End-to-end benchmark of `incentives run` on synthetic rosters.
 
     .venv/bin/python bench/run_bench.py [--sizes 100000 1000000] [--repeat 3] [--seed 42]
+        [--cycle | --bonus-only] [--bonus-only-sizes 100000]
 
-For each size N: generate the roster once (cached in bench/data/, git-ignored), then run
-`incentives run` as a subprocess --repeat times (interpreter start-up included), measuring wall
-time and the child's peak resident memory (os.wait4 rusage of that very process, so one run's
-peak never hides another's). Every repeat's results.csv and breakdown.csv must be byte-identical
-and the manifest's counts must reconcile with N. Prints a Markdown table and writes it to
+Workloads:
+  --cycle (default)  the full compensation cycle: every policy in bench/rules/ (bonus with
+                     time-weighted segments, merit, promotion readiness), with the generated
+                     rating history (--ratings) and dated changes (--history, 10 % of employees);
+  --bonus-only       the earlier workload: bench/rules/bench_bonus.yaml alone, no ratings or
+                     history file (the weighted step then costs nothing extra), same roster.
+--bonus-only-sizes also runs the bonus-only workload at those sizes, after the main workload, so
+one invocation can measure both and report them in one table.
+
+For each size N: generate the roster and its ratings and history files once (cached in
+bench/data/, git-ignored), then run `incentives run` as a subprocess --repeat times (interpreter
+start-up included), measuring wall time and the child's peak resident memory (os.wait4 rusage of
+that very process, so one run's peak never hides another's). Every repeat's results.csv and
+breakdown.csv must be byte-identical and the manifest's counts must reconcile with N (every
+employee computed once per policy kind, none rejected). Prints a Markdown table and writes it to
 bench/RESULTS.md (or --results-md).
 """
 
@@ -41,11 +52,14 @@ class RunMeasure:
     hashes: dict[str, str]
     counts: dict[str, object]
     result_rows: int
+    rows_by_kind: dict[str, int]
+    breakdown_rows: int
 
 
 @dataclass
 class SizeResult:
     n: int
+    workload: str  # "cycle" or "bonus only"
     runs: list[RunMeasure] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     commits: set[str] = field(default_factory=set)  # engine versions seen (source_version)
@@ -59,19 +73,35 @@ def incentives_command() -> list[str]:
     return [sys.executable, "-m", "incentives"]
 
 
-def roster_for(n: int, seed: int, data_dir: Path) -> Path:
-    """The cached roster for (n, seed), regenerated when generate.py is newer than the cache."""
+def roster_for(n: int, seed: int, data_dir: Path) -> tuple[Path, Path, Path]:
+    """The cached roster, ratings and history files for (n, seed), regenerated (all three) when
+    one is missing or generate.py is newer than any of them."""
     path = data_dir / f"employees_{n}_seed{seed}.csv"
+    # the companions are named by generate.companions(): OUT stem + _ratings.csv / _history.csv
+    paths = (path, path.with_name(path.stem + "_ratings.csv"),
+             path.with_name(path.stem + "_history.csv"))
     generator = BENCH / "generate.py"
-    if path.exists() and path.stat().st_mtime >= generator.stat().st_mtime:
-        return path
-    print(f"generating {n:,} employees -> {path}", flush=True)
+    if all(p.exists() and p.stat().st_mtime >= generator.stat().st_mtime for p in paths):
+        return paths
+    print(f"generating {n:,} employees -> {path} (+ _ratings.csv, _history.csv)", flush=True)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, str(generator), str(n), str(path), "--seed", str(seed)], check=True
     )
     print(f"  generated in {time.perf_counter() - start:.1f} s", flush=True)
-    return path
+    return paths
+
+
+def count_kinds(path: Path) -> dict[str, int]:
+    """results.csv rows per policy kind (the third column; ids and policy ids hold no commas or
+    quotes in the generated data, so a split is enough)."""
+    kinds: dict[str, int] = {}
+    with open(path, "rb") as fh:
+        next(fh)
+        for line in fh:
+            kind = line.split(b",", 3)[2].decode()
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
 def hash_file(path: Path) -> tuple[str, int]:
@@ -159,18 +189,22 @@ def run_once(cmd: list[str], log: Path) -> tuple[float, int, int, int]:
     return wall, peak_kib, sampler.peak_kib, proc.returncode
 
 
-def bench_size(n: int, args: argparse.Namespace) -> SizeResult:
-    roster = roster_for(n, args.seed, args.data_dir)
-    out = args.out_dir / str(n)
-    result = SizeResult(n)
+def bench_size(n: int, args: argparse.Namespace, cycle: bool) -> SizeResult:
+    roster, ratings, history = roster_for(n, args.seed, args.data_dir)
+    out = args.out_dir / (str(n) if cycle else f"{n}-bonus-only")
+    result = SizeResult(n, "cycle" if cycle else "bonus only")
+    kinds = EXPECTED_KINDS if cycle else ("bonus",)
     for k in range(1, args.repeat + 1):
         run_dir = out / "run"
         log = out / f"run-{k}.log"
         out.mkdir(parents=True, exist_ok=True)
+        rules = args.rules if cycle else args.bonus_rules
         cmd = [
-            *incentives_command(), "run", "--rules", str(args.rules), "--employees", str(roster),
+            *incentives_command(), "run", "--rules", str(rules), "--employees", str(roster),
             "--rates", str(args.rates), "--out", str(run_dir), "--force",
         ]
+        if cycle:
+            cmd += ["--ratings", str(ratings), "--history", str(history)]
         result.commits.add(source_version())
         wall, peak_kib, tree_kib, rc = run_once(cmd, log)
         if rc != 0:
@@ -178,22 +212,28 @@ def bench_size(n: int, args: argparse.Namespace) -> SizeResult:
             print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
             break
         hashes: dict[str, str] = {}
-        rows = 0
+        rows = breakdown_rows = 0
         for name in ("results.csv", "breakdown.csv"):
             hashes[name], lines = hash_file(run_dir / name)
             if name == "results.csv":
                 rows = lines - 1
+            else:
+                breakdown_rows = lines - 1
+        by_kind = count_kinds(run_dir / "results.csv")
         output_bytes = sum(p.stat().st_size for p in run_dir.iterdir() if p.is_file())
         counts = json.loads((run_dir / "manifest.json").read_text())["counts"]
-        measure = RunMeasure(wall, peak_kib, tree_kib, output_bytes, hashes, counts, rows)
+        measure = RunMeasure(
+            wall, peak_kib, tree_kib, output_bytes, hashes, counts, rows, by_kind, breakdown_rows
+        )
         result.runs.append(measure)
         print(
-            f"N={n:,} run {k}/{args.repeat}: {wall:.2f} s, {n / wall:,.0f} employees/s, "
+            f"N={n:,} {result.workload} run {k}/{args.repeat}: {wall:.2f} s, "
+            f"{n / wall:,.0f} employees/s, "
             f"peak {peak_kib / 1024:.0f} MiB (largest process), {tree_kib / 1024:.0f} MiB "
             f"(whole tree, sampled PSS), {output_bytes:,} output bytes",
             flush=True,
         )
-        result.problems += check_counts(n, measure, k)
+        result.problems += check_counts(n, measure, k, kinds)
     if len(result.commits) > 1:
         result.problems.append(
             f"the engine (src/) changed during the runs ({'; '.join(sorted(result.commits))})"
@@ -209,33 +249,48 @@ def bench_size(n: int, args: argparse.Namespace) -> SizeResult:
     return result
 
 
-def check_counts(n: int, m: RunMeasure, k: int) -> list[str]:
+EXPECTED_KINDS = ("bonus", "merit", "promotion")
+
+
+def check_counts(n: int, m: RunMeasure, k: int, kinds: tuple[str, ...]) -> list[str]:
+    """The manifest's counts against N, and the outputs against the counts: every computed
+    employee has exactly one results.csv row and one breakdown.csv row per policy kind (each
+    bench policy covers every employee: population plan == 'AIP')."""
     c = m.counts
+    computed = c.get("computed")
+    per_kind = {kind: m.rows_by_kind.get(kind, 0) for kind in kinds}
     problems = []
     expect = {
         "read == N": c.get("read") == n,
         "computed + rejected == read": c.get("computed", 0) + c.get("rejected", 0) == c.get("read"),
-        "eligible + ineligible == computed":
-            c.get("eligible", 0) + c.get("ineligible", 0) == c.get("computed"),
+        "eligible + ineligible == computed x kinds":
+            c.get("eligible", 0) + c.get("ineligible", 0) == (computed or 0) * len(kinds),
         "manifest reconciles": c.get("reconciles") is True,
-        "results.csv rows == computed": m.result_rows == c.get("computed"),
+        "results.csv rows == computed x kinds": m.result_rows == (computed or 0) * len(kinds),
+        "breakdown.csv rows == computed x kinds": m.breakdown_rows == (computed or 0) * len(kinds),
+        f"one results.csv row per employee and kind ({', '.join(kinds)})":
+            all(v == computed for v in per_kind.values()) and set(m.rows_by_kind) == set(kinds),
         "no rejected rows": c.get("rejected") == 0,
+        "no orphan rows (ratings or history for unknown employees)": not c.get("orphan_rows"),
     }
     for what, ok in expect.items():
         if not ok:
-            problems.append(f"run {k}: {what} fails (counts {c}, results rows {m.result_rows})")
+            problems.append(
+                f"run {k}: {what} fails (counts {c}, results rows {m.result_rows} "
+                f"{m.rows_by_kind}, breakdown rows {m.breakdown_rows})"
+            )
     return problems
 
 
 def table(results: list[SizeResult]) -> str:
     lines = [
-        "| N | runs | median wall s | min–max wall s | employees/s | peak MiB | tree PSS MiB "
-        "| output bytes | identical outputs | counts reconcile |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|:---:|",
+        "| workload | N | runs | median wall s | min–max wall s | employees/s | peak MiB "
+        "| tree PSS MiB | output bytes | identical outputs | counts reconcile |",
+        "|:---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|:---:|",
     ]
     for r in results:
         if not r.runs:
-            lines.append(f"| {r.n:,} | 0 | failed | | | | | | | |")
+            lines.append(f"| {r.workload} | {r.n:,} | 0 | failed | | | | | | | |")
             continue
         walls = [m.wall_s for m in r.runs]
         med = statistics.median(walls)
@@ -244,7 +299,7 @@ def table(results: list[SizeResult]) -> str:
         identical = not any("differs" in p for p in r.problems)
         reconcile = not any("fails" in p for p in r.problems)
         lines.append(
-            f"| {r.n:,} | {len(walls)} | {med:.2f} | {min(walls):.2f}–{max(walls):.2f} "
+            f"| {r.workload} | {r.n:,} | {len(walls)} | {med:.2f} | {min(walls):.2f}–{max(walls):.2f} "
             f"| {r.n / med:,.0f} | {peak:.0f} | {tree:.0f} | {r.runs[-1].output_bytes:,} "
             f"| {'yes' if identical else 'NO'}{'' if len(walls) > 1 else ' (1 run)'} "
             f"| {'yes' if reconcile else 'NO'} |"
@@ -267,6 +322,22 @@ def source_version() -> str:
     return f"HEAD {head}, src sha256 {digest.hexdigest()[:12]}"
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as `uptime` shows them."""
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def display(path: Path) -> str:
+    """A path relative to the repository when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -287,29 +358,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
+    workload = parser.add_mutually_exclusive_group()
+    workload.add_argument("--cycle", dest="cycle", action="store_true", default=True,
+                          help="full cycle: every policy in --rules, with ratings and history "
+                          "(the default)")
+    workload.add_argument("--bonus-only", dest="cycle", action="store_false",
+                          help="the bonus policy alone (--bonus-rules), no ratings or history")
+    parser.add_argument("--bonus-only-sizes", type=int, nargs="*", default=[],
+                        help="also run the bonus-only workload at these sizes, for comparison")
     parser.add_argument("--rules", type=Path, default=BENCH / "rules")
+    parser.add_argument("--bonus-rules", type=Path, default=BENCH / "rules" / "bench_bonus.yaml")
     parser.add_argument("--rates", type=Path, default=BENCH / "rates.csv")
     parser.add_argument("--data-dir", type=Path, default=BENCH / "data")
     parser.add_argument("--out-dir", type=Path, default=BENCH / "out")
     parser.add_argument("--results-md", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument("--append", action="store_true",
+                        help="add this invocation's report to --results-md instead of replacing it")
     parser.add_argument("--keep-outputs", action="store_true",
                         help="keep the last run folder under --out-dir/N/run")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    results = [bench_size(n, args) for n in args.sizes]
+    load_before = load_average()
+    results = [bench_size(n, args, args.cycle) for n in args.sizes]
+    results += [bench_size(n, args, False) for n in args.bonus_only_sizes]
+    load_after = load_average()
     md = table(results)
-    problems = [f"N={r.n:,}: {p}" for r in results for p in r.problems]
+    problems = [f"{r.workload} N={r.n:,}: {p}" for r in results for p in r.problems]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = (
         "# Benchmark results\n\n"
-        f"`incentives run` end to end on `bench/rules/bench_bonus.yaml` ({stamp}; {machine()}; "
-        f"engine {'; '.join(sorted(set().union(*(r.commits for r in results))))}).\n"
-        f"Rosters from `bench/generate.py N --seed {args.seed}`; wall time is the median of the "
-        "runs, interpreter start-up included. *peak MiB*: the largest resident set of any one "
-        "process of the run (`wait4` rusage); *tree PSS MiB*: the run's processes together "
-        "(parent and forked workers, shared pages counted once), sampled every 0.25 s.\n\n"
+        f"`incentives run` end to end ({stamp}; {machine()}; "
+        f"engine {'; '.join(sorted(set().union(*(r.commits for r in results))))}; "
+        f"load average {load_before} before, {load_after} after).\n"
+        f"Workloads: *cycle*: every policy in `{display(args.rules)}` (bonus with time-weighted "
+        "segments, merit, promotion readiness) with `--ratings` and `--history`; *bonus only*: "
+        f"`{display(args.bonus_rules)}` alone, no ratings or history. "
+        f"Rosters, ratings and history from `bench/generate.py N OUT.csv --seed {args.seed}`; "
+        "wall time is the median of the runs, interpreter start-up included. *peak MiB*: the "
+        "largest resident set of any one process of the run (`wait4` rusage); *tree PSS MiB*: "
+        "the run's processes together (parent and forked workers, shared pages counted once), "
+        "sampled every 0.25 s.\n\n"
         f"{md}\n"
     )
     if problems:
@@ -318,6 +408,10 @@ def main(argv: list[str] | None = None) -> int:
     print(md)
     for p in problems:
         print("PROBLEM:", p, file=sys.stderr)
+    if args.append and args.results_md.exists():
+        report = args.results_md.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + report.replace(
+            "# Benchmark results\n", "## Further runs\n", 1
+        )
     args.results_md.write_text(report, encoding="utf-8")
     print(f"\nwritten to {args.results_md}")
     return 1 if problems else 0
