@@ -1,31 +1,63 @@
-"""Files of rows keyed by employee_id (goals, rating history, dated changes), read into memory.
+"""Files of rows keyed by employee_id (goals, rating history, dated changes), indexed on disk.
 
-Each row becomes an object attached to its employee's roster row. Nothing is lost: a row that
-cannot be read rejects its employee (never a silently short list), a row without an id and a row
-for an employee who is not in the roster end in rejected.csv.
+Each row becomes an object attached to its employee's roster row. The file is read once to check
+every row and to index, per employee, where its rows are (byte offset, count, record and line of
+each contiguous block); an employee's rows are read again from disk when its roster row is read.
+So memory grows with the number of employees by a few dozen bytes each, not with the rows and
+their objects (a million employees with three ratings each held as objects took gigabytes).
+
+Nothing is lost: a row that cannot be read rejects its employee (never a silently short list), a
+row without an id and a row for an employee who is not in the roster end in rejected.csv.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import csv
+import os
+from array import array
+from collections import deque
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import IO, Generic, TypeVar
 
-from incentives.errors import RowError
-from incentives.io.csvread import CsvRecord, open_csv
+from incentives.errors import InputFileError, RowError
+from incentives.io.csvread import open_csv
 from incentives.model import Rejection, RowSource
 
 __all__ = ["ID", "KeyedFile"]
 
 ID = "employee_id"
 T = TypeVar("T")
+_BOM = b"\xef\xbb\xbf"
 
-# builds one row's object from its stripped cells, or None for a row to skip (all blank)
-RowBuilder = Callable[[dict[str, str], RowSource], "T | None"]
+
+def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
+    """(byte offset, first line, fields) of every CSV record of a file, blank ones too; memory
+    stays flat however long the file (only the offsets of unread lines are kept)."""
+    pending: deque[int] = deque()  # byte offsets of lines read by csv but not yet attributed
+
+    def lines(stream: IO[bytes], position: int) -> Iterator[str]:
+        for raw in stream:
+            pending.append(position)
+            position += len(raw)
+            yield raw.decode("utf-8")
+
+    with path.open("rb") as stream:
+        start = len(_BOM) if stream.read(len(_BOM)) == _BOM else 0
+        stream.seek(start)
+        reader = csv.reader(lines(stream, start), strict=True)
+        line = 0
+        for fields in reader:
+            first = line + 1
+            offset = pending[0]
+            for _ in range(reader.line_num - line):
+                pending.popleft()
+            line = reader.line_num
+            yield offset, first, fields
 
 
 class KeyedFile(Generic[T]):
-    """A CSV file with an ``employee_id`` column, its rows built and grouped by employee."""
+    """A CSV file with an ``employee_id`` column, its rows built on demand per employee."""
 
     def __init__(
         self,
@@ -37,55 +69,145 @@ class KeyedFile(Generic[T]):
         orphan_reason: str,
     ) -> None:
         self.table = open_csv(path, required=[ID, *required], what=what)
+        self._columns = self.table.columns
         self._build = build
         self._orphan_reason = orphan_reason
-        self._by_id: dict[str, list[T]] = {}
+        # blocks of consecutive rows of one employee: parallel arrays, found by `_index`
+        self._offset = array("q")
+        self._count = array("l")
+        self._record = array("l")
+        self._line = array("l")
+        self._index: dict[str, int | list[int]] = {}
         self._faults: dict[str, str] = {}
         self._unattributed: list[Rejection] = []
-        self._rows: list[tuple[str, int, int]] = []  # (employee_id, record, line) of every row
+        self._stream: IO[bytes] | None = None
+        self._pid = 0
         self._load()
 
+    # -- reading the file once: checks and the index ---------------------------------------------
     def _load(self) -> None:
-        table = self.table
-        columns = table.columns
-        id_index = table.index(ID)
-        for record in table.records():
-            fields = record.fields
-            employee_id = fields[id_index].strip() if id_index < len(fields) else ""
-            if employee_id:
-                self._rows.append((employee_id, record.record, record.line))
-            where = f"{table.name} line {record.line}"
-            if len(fields) != len(columns):
-                reason = f"record has {len(fields)} fields, the header has {len(columns)}"
-                self._bad_row(record, employee_id, "", "", reason, f"{where}: {reason}")
-                continue
-            if not employee_id:
-                self._bad_row(record, "", ID, "", "employee_id is blank", "")
-                continue
-            cells = {c: v.strip() for c, v in zip(columns, fields, strict=True)}
-            try:
-                built = self._build(cells, RowSource(table.name, record.record, record.line))
-            except RowError as exc:
-                self._bad_row(
-                    record, employee_id, exc.column, exc.value, exc.reason, f"{where}: {exc.reason}"
-                )
-                continue
-            if built is not None:
-                self._by_id.setdefault(employee_id, []).append(built)
+        name = self.table.name
+        width = len(self._columns)
+        id_index = self._columns.index(ID)
+        previous = ""
+        record = 0
+        try:
+            header_seen = False
+            for offset, line, fields in _records(self.table.path):
+                text = "".join(fields)
+                if not text or text.isspace():
+                    previous = ""
+                    continue
+                if not header_seen:  # the first non-blank record is the header
+                    header_seen = True
+                    continue
+                record += 1
+                employee_id = fields[id_index].strip() if id_index < len(fields) else ""
+                where = f"{name} line {line}"
+                if len(fields) != width:
+                    reason = f"record has {len(fields)} fields, the header has {width}"
+                    self._bad_row(record, line, employee_id, "", "", reason, f"{where}: {reason}")
+                elif not employee_id:
+                    self._bad_row(record, line, "", ID, "", "employee_id is blank", "")
+                else:
+                    try:
+                        self._build(self._cells(fields), RowSource(name, record, line))
+                    except RowError as exc:
+                        fault = f"{where}: {exc.reason}"
+                        self._bad_row(
+                            record, line, employee_id, exc.column, exc.value, exc.reason, fault
+                        )
+                if employee_id:
+                    self._add(employee_id, offset, record, line, contiguous=previous == employee_id)
+                previous = employee_id
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InputFileError(name, f"cannot be read as UTF-8 CSV: {exc}") from None
+
+    def _cells(self, fields: list[str]) -> dict[str, str]:
+        return {c: v.strip() for c, v in zip(self._columns, fields, strict=True)}
+
+    def _add(
+        self, employee_id: str, offset: int, record: int, line: int, *, contiguous: bool
+    ) -> None:
+        entry = self._index.get(employee_id)
+        last = entry if isinstance(entry, int) else entry[-1] if entry else None
+        if contiguous and last is not None:
+            self._count[last] += 1
+            return
+        block = len(self._offset)
+        self._offset.append(offset)
+        self._count.append(1)
+        self._record.append(record)
+        self._line.append(line)
+        if entry is None:
+            self._index[employee_id] = block
+        elif isinstance(entry, int):
+            self._index[employee_id] = [entry, block]
+        else:
+            entry.append(block)
 
     def _bad_row(
-        self, record: CsvRecord, employee_id: str, column: str, value: str, reason: str, fault: str
+        self,
+        record: int,
+        line: int,
+        employee_id: str,
+        column: str,
+        value: str,
+        reason: str,
+        fault: str,
     ) -> None:
         """A row that cannot be read: its employee (if known) is rejected, never short of it."""
         if employee_id:
             self._faults.setdefault(employee_id, fault)
         else:
             self._unattributed.append(
-                Rejection(self.table.name, record.record, record.line, "", column, value, reason)
+                Rejection(self.table.name, record, line, "", column, value, reason)
             )
 
+    # -- an employee's rows, read again from disk -------------------------------------------------
+    def _file(self) -> IO[bytes]:
+        """This process's own handle (a forked worker must not share the parent's position)."""
+        if self._stream is None or self._pid != os.getpid():
+            self._stream = self.table.path.open("rb")
+            self._pid = os.getpid()
+        return self._stream
+
+    def close(self) -> None:
+        """Close this process's handle (the roster does it when a pass over it ends)."""
+        if self._stream is not None and self._pid == os.getpid():
+            self._stream.close()
+        self._stream = None
+
+    def _blocks(self, employee_id: str) -> list[int]:
+        entry = self._index.get(employee_id)
+        if entry is None:
+            return []
+        return [entry] if isinstance(entry, int) else entry
+
     def rows(self, employee_id: str) -> tuple[T, ...]:
-        return tuple(self._by_id.get(employee_id, ()))
+        blocks = self._blocks(employee_id)
+        if not blocks:
+            return ()
+        found: list[T] = []
+        name = self.table.name
+        stream = self._file()
+        for block in blocks:
+            stream.seek(self._offset[block])
+            reader = csv.reader((raw.decode("utf-8") for raw in stream), strict=True)
+            record, first_line = self._record[block], self._line[block]
+            taken = 0
+            while taken < self._count[block]:
+                line = first_line + reader.line_num  # the line this record starts on
+                fields = next(reader)
+                text = "".join(fields)
+                if not text or text.isspace():
+                    continue
+                source = RowSource(name, record + taken, line)
+                built = self._build(self._cells(fields), source)
+                if built is not None:
+                    found.append(built)
+                taken += 1
+        return tuple(found)
 
     def fault(self, employee_id: str) -> str | None:
         return self._faults.get(employee_id)
@@ -93,9 +215,18 @@ class KeyedFile(Generic[T]):
     def orphans(self, roster_ids: set[str]) -> list[Rejection]:
         found = list(self._unattributed)
         file = self.table.name
-        for employee_id, record, line in self._rows:
-            if employee_id not in roster_ids:
-                found.append(
-                    Rejection(file, record, line, employee_id, ID, employee_id, self._orphan_reason)
-                )
+        for employee_id in sorted(set(self._index) - roster_ids):
+            for block in self._blocks(employee_id):
+                for k in range(self._count[block]):
+                    found.append(
+                        Rejection(
+                            file,
+                            self._record[block] + k,
+                            self._line[block] + k,
+                            employee_id,
+                            ID,
+                            employee_id,
+                            self._orphan_reason,
+                        )
+                    )
         return sorted(found, key=lambda rejection: rejection.record)

@@ -154,7 +154,7 @@ class Roster:
                 if employee_id in lines:
                     lines[employee_id].append(record.line)
         duplicates = {employee_id: tuple(found) for employee_id, found in lines.items()}
-        # the ids are kept only to find goals of unknown employees in a goals file
+        # the ids are kept only to find rows of unknown employees in the keyed files
         return (seen if self._keyed else set()), duplicates, count
 
     def _read_id(self, record: CsvRecord) -> str:
@@ -163,8 +163,7 @@ class Roster:
         return ""
 
     def __iter__(self) -> Iterator[EmployeeInput | Rejection]:
-        for record in self._table.records():
-            yield self._employee(record)
+        return self._records_between(0, self.record_count, True)
 
     def part(self, start: int = 0, stop: int | None = None, *, goals: bool = True) -> RosterPart:
         """Records ``start`` to ``stop - 1`` (0-based), re-iterable: one worker's share of a run.
@@ -174,10 +173,14 @@ class Roster:
     def _records_between(
         self, start: int, stop: int, goals: bool
     ) -> Iterator[EmployeeInput | Rejection]:
-        for index, record in enumerate(self._table.records(start), start):
-            if index >= stop:
-                break
-            yield self._employee(record, goals)
+        try:
+            for index, record in enumerate(self._table.records(start), start):
+                if index >= stop:
+                    break
+                yield self._employee(record, goals)
+        finally:  # the keyed files' handles of this pass (and this process)
+            for keyed in self._keyed:
+                keyed.close()
 
     def orphans(self) -> list[Rejection]:
         """Rows of the goals, rating history and history files that belong to no roster

@@ -1,0 +1,69 @@
+"""Keyed files (goals, ratings, history) are indexed on disk and read back per employee: the
+rows come back complete, in file order, with their own record and line numbers, however the
+file interleaves employees, and with blank lines or a quoted newline in a cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from incentives.io.keyed import KeyedFile
+from incentives.model import RowSource
+
+
+def _keyed(path: Path) -> KeyedFile[tuple[str, str, RowSource]]:
+    return KeyedFile(
+        path,
+        required=("cycle", "rating"),
+        what="rating history file",
+        build=lambda cells, source: (cells["cycle"], cells["rating"], source),
+        orphan_reason="rating for an employee_id that is not in the roster",
+    )
+
+
+def test_rows_come_back_per_employee_with_their_lines(tmp_path: Path) -> None:
+    """E1 has rows on lines 2, 3 and 7 (two blocks, E2 in between), a blank line 6 and a
+    quoted cell over lines 4-5 (E2's note): each row has its record number and its line."""
+    path = tmp_path / "ratings.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfemployee_id,cycle,rating\r\n"
+        b"E1,2026,Exceeds\r\n"
+        b"E1,2025,Meets\r\n"
+        b'E2,2026,"Meets\r\n(calibrated)"\r\n'
+        b"\r\n"
+        b"E1,2024,Meets\r\n"
+    )
+    keyed = _keyed(path)
+    try:
+        e1 = keyed.rows("E1")
+        e2 = keyed.rows("E2")
+    finally:
+        keyed.close()
+    assert [(c, r) for c, r, _ in e1] == [("2026", "Exceeds"), ("2025", "Meets"), ("2024", "Meets")]
+    assert [(s.record, s.line) for _, _, s in e1] == [(1, 2), (2, 3), (4, 7)]
+    assert e2[0][1] == "Meets\r\n(calibrated)"
+    assert (e2[0][2].record, e2[0][2].line) == (3, 4)
+    assert keyed.rows("E3") == ()
+
+
+def test_orphans_name_their_lines(tmp_path: Path) -> None:
+    """Rows of an employee who is not in the roster end in rejected.csv with record and line."""
+    path = tmp_path / "ratings.csv"
+    path.write_text(
+        "employee_id,cycle,rating\nE1,2026,Meets\nE9,2026,Meets\nE9,2025,Exceeds\n",
+        encoding="utf-8",
+    )
+    orphans = _keyed(path).orphans({"E1"})
+    assert [(o.employee_id, o.record, o.line) for o in orphans] == [("E9", 2, 3), ("E9", 3, 4)]
+    assert orphans[0].reason == "rating for an employee_id that is not in the roster"
+
+
+def test_a_forked_reader_opens_its_own_handle(tmp_path: Path) -> None:
+    """After close(), reading again reopens the file: a pass that ends closes its handle and the
+    next pass (or a forked worker) gets a handle of its own."""
+    path = tmp_path / "ratings.csv"
+    path.write_text("employee_id,cycle,rating\nE1,2026,Meets\n", encoding="utf-8")
+    keyed = _keyed(path)
+    assert keyed.rows("E1")[0][1] == "Meets"
+    keyed.close()
+    assert keyed.rows("E1")[0][1] == "Meets"
+    keyed.close()
