@@ -67,10 +67,10 @@ class CsvTable:
             yield CsvRecord(number, line, fields)
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, in hex."""
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with Path(path).open("rb") as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -83,9 +83,10 @@ def suggest(name: str, candidates: Collection[str]) -> str:
     return folded[match[0]] if match else ""
 
 
-def open_csv(path: Path, *, required: Collection[str] = (), what: str = "file") -> CsvTable:
+def open_csv(path: str | Path, *, required: Collection[str] = (), what: str = "file") -> CsvTable:
     """Open ``path``, read and check its header; ``what`` names the file in messages ("roster")."""
     file = str(path)
+    path = Path(path)
     if not path.exists():
         raise InputFileError(file, f"{what} not found; check the path")
     if path.is_dir():

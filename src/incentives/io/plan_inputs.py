@@ -53,7 +53,7 @@ def _cells(table: CsvTable) -> Iterator[tuple[CsvRecord, dict[str, str]]]:
         yield record, {c: v.strip() for c, v in zip(table.columns, record.fields, strict=True)}
 
 
-def read_results(path: Path) -> list[ResultFigure]:
+def read_results(path: str | Path) -> list[ResultFigure]:
     """Read a results file (columns policy, result, unit, field, value) in file order."""
     table = open_csv(path, required=_RESULT_COLUMNS, what="results file")
     figures: list[ResultFigure] = []
@@ -148,7 +148,7 @@ class RateTable:
         return f"{reason} (the file has no {pair} rates)"
 
 
-def read_rates(path: Path) -> RateTable:
+def read_rates(path: str | Path) -> RateTable:
     """Read a rates file (columns date, from, to, rate_type, rate); every line must be valid."""
     table = open_csv(path, required=_RATE_COLUMNS, what="rates file")
     rates: dict[_RateKey, Decimal] = {}
@@ -188,4 +188,4 @@ def read_rates(path: Path) -> RateTable:
             )
         lines[key] = record.line
         rates[key] = rate
-    return RateTable(rates, path=path, sha256=file_sha256(path))
+    return RateTable(rates, path=Path(path), sha256=file_sha256(path))

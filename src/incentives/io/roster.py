@@ -45,12 +45,12 @@ class RosterPart:
 
 
 def open_roster(
-    path: Path,
+    path: str | Path,
     *,
-    required_columns: Collection[str],
-    goals_path: Path | None = None,
-    ratings_path: Path | None = None,
-    history_path: Path | None = None,
+    required_columns: Collection[str] = (),
+    goals_path: str | Path | None = None,
+    ratings_path: str | Path | None = None,
+    history_path: str | Path | None = None,
     goal_prefix: str = "goal",
 ) -> Roster:
     """Open a roster (and its goals, rating history and dated changes files), check the
@@ -59,7 +59,7 @@ def open_roster(
     groups = _goal_groups(table, goal_prefix)
     goals = (
         KeyedFile(
-            goals_path,
+            Path(goals_path),
             required=_GOALS_FILE_COLUMNS[1:],
             what="goals file",
             build=_goal_row,
@@ -70,7 +70,7 @@ def open_roster(
     )
     ratings = (
         KeyedFile(
-            ratings_path,
+            Path(ratings_path),
             required=("cycle", "rating"),
             what="rating history file",
             build=_rating_row,
@@ -81,7 +81,7 @@ def open_roster(
     )
     history = (
         KeyedFile(
-            history_path,
+            Path(history_path),
             required=("effective_date",),
             what="history file",
             build=_history_row,
