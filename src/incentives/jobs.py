@@ -88,6 +88,7 @@ def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = N
         goals_path=request.goals,
         ratings_path=request.ratings,
         history_path=request.history,
+        read_columns=rulebook.field_names,
     )
     check_history_columns(roster, rulebook.field_names)
     figures: list[ResultFigureLike] = [*read_results(request.results)] if request.results else []
@@ -132,7 +133,9 @@ def _write_run(
             )
         else:
             if calc.needs_group_totals:
-                first = roster.part(goals=calc.first_pass_reads_goals)
+                first = roster.part(
+                    goals=calc.first_pass_reads_goals, columns=calc.first_pass_columns
+                )
                 calc.apply_group_partials([calc.group_partials(first, excluded)])
             calc.summary = Summary()
             items = calc.outcomes(roster)

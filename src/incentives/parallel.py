@@ -48,7 +48,9 @@ def _shares(count: int, workers: int) -> list[tuple[int, int]]:
 def _first_pass(share: int) -> GroupPartials:
     assert _JOB is not None
     calc, roster, _layout, _folder, shares, exclude = _JOB
-    rows = roster.part(*shares[share], goals=calc.first_pass_reads_goals)
+    rows = roster.part(
+        *shares[share], goals=calc.first_pass_reads_goals, columns=calc.first_pass_columns
+    )
     return calc.group_partials(rows, exclude)
 
 

@@ -76,6 +76,7 @@ class Calculation:
         first = {n for p in rulebook.policies for n in p.population_inputs}
         first |= {n for p in rulebook.policies if p.aggregates for n in p.first_pass_inputs}
         self._first_converters = tuple(c for c in self._all_converters if c[1] in first)
+        self.first_pass_columns = tuple(name for _, name, _ in self._first_converters)
         self.first_pass_reads_goals = any(
             p.first_pass_goals for p in rulebook.policies if p.aggregates
         )

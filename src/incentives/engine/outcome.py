@@ -80,7 +80,8 @@ def policy_outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutc
             eligible = False
             reason = policy.slots[slot_index].reason
             break
-    if eligible and policy.pay and not any(trace[p.total_slot] for p in policy.pay):
+    totals = policy.pay_total_slots
+    if eligible and totals and not any(map(trace.__getitem__, totals)):
         for slot_index in policy.zero_gate_slots:
             if trace[slot_index]:
                 reason = policy.slots[slot_index].reason
@@ -88,7 +89,12 @@ def policy_outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutc
         else:
             reason = "computed as zero"
     currency = trace[policy.input_names.index(policy.currency_input)]
-    notes = "; ".join(policy.slots[i].reason for i in policy.gate_slots if trace[i])
+    gates = policy.gate_slots
+    notes = (
+        "; ".join(policy.slots[i].reason for i in gates if trace[i])
+        if gates and any(map(trace.__getitem__, gates))
+        else ""
+    )
     if policy.ready_slot is None:
         return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes)
     ready = eligible and bool(trace[policy.ready_slot])

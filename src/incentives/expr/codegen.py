@@ -82,6 +82,8 @@ def render(
             return call(site, args)
         if fn == "date" and isinstance(n.args[0], ast.Constant):
             return constant(parse_date(str(n.args[0].value)))
+        if fn == "is_missing":  # the same test as F_is_missing, without a call
+            return f"({args[0]} is None)"
         if fn == "prorate":
             args += list(_PRORATE_DEFAULTS[len(args) - 2 :])
             args += [name("period_start"), name("period_end")]

@@ -7,9 +7,11 @@ each pass re-reads the file and yields an `EmployeeInput` or a `Rejection` per r
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import Any
 
 from incentives.errors import InputFileError, OptionsError, RowError
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
@@ -34,14 +36,22 @@ _GOALS_FILE_COLUMNS = (ID, "goal", "target", "actual", "weight")
 class RosterPart:
     """A contiguous share of a roster's records, re-iterable like the roster itself."""
 
-    def __init__(self, roster: Roster, start: int, stop: int, goals: bool = True) -> None:
+    def __init__(
+        self,
+        roster: Roster,
+        start: int,
+        stop: int,
+        goals: bool = True,
+        columns: Collection[str] | None = None,
+    ) -> None:
         self.roster = roster
         self.start = start
         self.stop = stop
         self.goals = goals
+        self.columns = columns
 
     def __iter__(self) -> Iterator[EmployeeInput | Rejection]:
-        return self.roster._records_between(self.start, self.stop, self.goals)
+        return self.roster._records_between(self.start, self.stop, self.goals, self.columns)
 
 
 def open_roster(
@@ -52,9 +62,12 @@ def open_roster(
     ratings_path: str | Path | None = None,
     history_path: str | Path | None = None,
     goal_prefix: str = "goal",
+    read_columns: Collection[str] | None = None,
 ) -> Roster:
     """Open a roster (and its goals, rating history and dated changes files), check the
-    headers and scan for duplicate ids."""
+    headers and scan for duplicate ids. With ``read_columns`` (the fields the policies read),
+    each row's cells keep only those columns and the goal columns: a wide export costs nothing
+    for the columns no policy reads."""
     table = open_csv(path, required=[ID, *(c for c in required_columns if c != ID)], what="roster")
     groups = _goal_groups(table, goal_prefix)
     goals = (
@@ -96,7 +109,7 @@ def open_roster(
             f"{table.name} has goal columns ({first}name, …) and a goals file was given "
             f"({goals_path}); give the goals in one place only"
         )
-    return Roster(table, groups, goals, ratings, history)
+    return Roster(table, groups, goals, ratings, history, read_columns)
 
 
 class Roster:
@@ -109,6 +122,7 @@ class Roster:
         goals: KeyedFile[GoalInput] | None,
         ratings: KeyedFile[RatingRecord] | None = None,
         history: KeyedFile[HistoryRow] | None = None,
+        read_columns: Collection[str] | None = None,
     ) -> None:
         self._table = table
         self._groups = groups
@@ -128,6 +142,12 @@ class Roster:
         self._goal_columns = [
             (prefix, tuple(prefix + part for part in _GOAL_PARTS)) for _number, prefix in groups
         ]
+        # the columns a row's cells hold: all, or only those the policies read (and the goals)
+        wanted = None if read_columns is None else {ID, *read_columns}
+        if wanted is not None:
+            wanted |= {column for _, columns in self._goal_columns for column in columns}
+        picked = [i for i, column in enumerate(self.columns) if wanted is None or column in wanted]
+        self._picker = self._make_picker(picked)
         self._ids, self._duplicates, self.record_count = self._scan()
 
     def __repr__(self) -> str:
@@ -163,21 +183,44 @@ class Roster:
         return ""
 
     def __iter__(self) -> Iterator[EmployeeInput | Rejection]:
-        return self._records_between(0, self.record_count, True)
+        return self._records_between(0, self.record_count, True, None)
 
-    def part(self, start: int = 0, stop: int | None = None, *, goals: bool = True) -> RosterPart:
+    def part(
+        self,
+        start: int = 0,
+        stop: int | None = None,
+        *,
+        goals: bool = True,
+        columns: Collection[str] | None = None,
+    ) -> RosterPart:
         """Records ``start`` to ``stop - 1`` (0-based), re-iterable: one worker's share of a run.
-        Without ``goals`` the rows carry no goals (a pass that does not read them is faster)."""
-        return RosterPart(self, start, self.record_count if stop is None else stop, goals)
+        Without ``goals`` the rows carry no goals, and with ``columns`` their cells hold only
+        those columns (a pass that reads less is faster)."""
+        stop = self.record_count if stop is None else stop
+        return RosterPart(self, start, stop, goals, columns)
+
+    def _make_picker(self, picked: list[int]) -> tuple[tuple[str, ...], Any]:
+        """The names of the picked columns and a C-level function taking them from a record."""
+        names = tuple(self.columns[i] for i in picked)
+        if len(picked) == 1:
+            index = picked[0]
+            return names, lambda fields: (fields[index],)
+        return names, operator.itemgetter(*picked)
 
     def _records_between(
-        self, start: int, stop: int, goals: bool
+        self, start: int, stop: int, goals: bool, columns: Collection[str] | None
     ) -> Iterator[EmployeeInput | Rejection]:
+        picker = self._picker
+        if columns is not None:
+            wanted = {ID, *columns}
+            if goals:
+                wanted |= {column for _, names in self._goal_columns for column in names}
+            picker = self._make_picker([i for i, name in enumerate(self.columns) if name in wanted])
         try:
             for index, record in enumerate(self._table.records(start), start):
                 if index >= stop:
                     break
-                yield self._employee(record, goals)
+                yield self._employee(record, goals, picker)
         finally:  # the keyed files' handles of this pass (and this process)
             for keyed in self._keyed:
                 keyed.close()
@@ -187,7 +230,9 @@ class Roster:
         employee (or cannot be attributed at all)."""
         return [rejection for keyed in self._keyed for rejection in keyed.orphans(self._ids)]
 
-    def _employee(self, record: CsvRecord, with_goals: bool = True) -> EmployeeInput | Rejection:
+    def _employee(
+        self, record: CsvRecord, with_goals: bool = True, picker: Any = None
+    ) -> EmployeeInput | Rejection:
         file = self._file
         fields = record.fields
         if len(fields) != self._width:
@@ -215,7 +260,8 @@ class Roster:
             return Rejection(file, record.record, record.line, employee_id, column, value, reason)
 
         source = RowSource(file, record.record, record.line)
-        cells = dict(zip(self.columns, map(str.strip, fields), strict=True))
+        names, pick = picker or self._picker
+        cells = dict(zip(names, map(str.strip, pick(fields)), strict=True))
         cells[ID] = employee_id
         for keyed in self._keyed:
             fault = keyed.fault(employee_id)

@@ -190,6 +190,7 @@ def generate(
         eligibility_slots=tuple(elig_slots),
         zero_gate_slots=tuple(zero_gates),
         gate_slots=tuple(i for i, slot in enumerate(p.slots) if slot.kind == "gate"),
+        pay_total_slots=tuple(pay.total_slot for pay in pay_defs),
         output_slots=tuple(
             (
                 name,

@@ -99,9 +99,11 @@ def prelude(p: CompileState, index: dict[str, int], only: set[str] | None = None
             lines.append(f"if v_{name} is None: raise MISSING({name!r})")
         checks = bound_checks(p, name, f"v_{name}")
         if checks:
-            lines.append(
-                f"if v_{name} is not None and ({checks}): raise BOUNDS({name!r}, v_{name})"
+            # a required input (or one with a default) cannot be None here
+            present = (
+                "" if field.required or field.default is not None else f"v_{name} is not None and "
             )
+            lines.append(f"if {present}({checks}): raise BOUNDS({name!r}, v_{name})")
     if only is None:
         cur = spec.policy.currency
         lines.append(f"_mu = MU.get(v_{cur})")

@@ -99,6 +99,7 @@ class CompiledPolicy:
     first_pass_goals: bool = False
     population_inputs: tuple[str, ...] = ()
     gate_slots: tuple[int, ...] = ()  # every step gate, for the notes of results.csv
+    pay_total_slots: tuple[int, ...] = ()  # each pay component's rounded total: paid at all?
     output_slots: tuple[tuple[str, int], ...] = ()  # `outputs:` steps shown in results.csv
     # readiness criteria: (criterion slot, gap slot) each, and the `ready` slot (None: no criteria)
     criteria_slots: tuple[tuple[int, int], ...] = ()
