@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from incentives.engine.convert import FALL_BACK, fast_converter
 from incentives.engine.outcome import EmployeeOutcome, PolicyOutcome, Summary, policy_outcome
 from incentives.engine.run_inputs import (
     RateSource,
@@ -77,6 +78,10 @@ class Calculation:
         first |= {n for p in rulebook.policies if p.aggregates for n in p.first_pass_inputs}
         self._first_converters = tuple(c for c in self._all_converters if c[1] in first)
         self.first_pass_columns = tuple(name for _, name, _ in self._first_converters)
+        # cells that are all text (a roster read by incentives.io) take a generated fast path
+        text_cells = bool(getattr(employees, "text_cells", False))
+        self._fast_all = fast_converter(rulebook.fields) if text_cells else None
+        self._fast_first = fast_converter(rulebook.fields, first) if text_cells else None
         self.first_pass_reads_goals = any(
             p.first_pass_goals for p in rulebook.policies if p.aggregates
         )
@@ -126,6 +131,12 @@ class Calculation:
     def _convert(
         self, emp: EmployeeInput, converters: tuple[tuple[int, str, Converter], ...] | None = None
     ) -> list[Any] | Rejection:
+        fast = self._fast_all if converters is None else self._fast_first
+        if fast is not None:
+            try:
+                return fast(emp.cells)
+            except FALL_BACK:
+                pass  # a cell the fields' own converters must decide on, with their messages
         cells = emp.cells
         values: list[Any] = [None] * len(self.converters)
         for index, name, convert in self._all_converters if converters is None else converters:

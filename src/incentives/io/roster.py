@@ -36,6 +36,8 @@ _GOALS_FILE_COLUMNS = (ID, "goal", "target", "actual", "weight")
 class RosterPart:
     """A contiguous share of a roster's records, re-iterable like the roster itself."""
 
+    text_cells = True  # every cell is text, as read: the engine may take its fast conversion
+
     def __init__(
         self,
         roster: Roster,
@@ -114,6 +116,8 @@ def open_roster(
 
 class Roster:
     """A re-iterable roster. Iterating yields `EmployeeInput | Rejection` in file order."""
+
+    text_cells = True  # every cell is text, as read: the engine may take its fast conversion
 
     def __init__(
         self,
