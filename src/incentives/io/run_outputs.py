@@ -6,6 +6,7 @@ computed once; each employee is then a list of cells built from its trace tuple.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from decimal import Decimal
 from typing import Any
@@ -106,6 +107,9 @@ class OutputLayout:
         }
         self._places = {p.id: p.spec.policy.breakdown_decimals for p in rulebook.policies}
         self._row_functions = {p.id: self._row_function(p) for p in rulebook.policies}
+        self._policy_cells = {
+            p.id: (format_cell(p.id), format_cell(p.kind)) for p in rulebook.policies
+        }
         self._formats = {
             p.id: _formatters(p.spec.policy.breakdown_decimals) for p in rulebook.policies
         }
@@ -117,8 +121,7 @@ class OutputLayout:
     def results_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
         row = [
             format_cell(emp.employee_id),
-            format_cell(po.policy.id),
-            format_cell(po.policy.kind),
+            *self._policy_cells[po.policy.id],
             format_cell(po.currency),
             "true" if po.eligible else "false",
             format_cell(po.zero_reason),
@@ -126,7 +129,7 @@ class OutputLayout:
         ]
         row += [""] * (len(self.components) + len(self.outputs))
         for slot, column in self._pay_columns[po.policy.id]:
-            row[column] = format_cell(po.trace[slot])
+            row[column] = format(po.trace[slot], "f")  # a rounded Decimal, always
         formats = self._formats[po.policy.id]
         money = self._money_outputs[po.policy.id]
         for slot, column in self._output_columns[po.policy.id]:
@@ -181,10 +184,20 @@ class OutputLayout:
             result = value[1][0]
             return formats[type(result)](result)  # type: ignore[no-any-return]
 
+        matched: dict[Any, str] = {}  # what a call matched repeats (a table row, a rate): once
+
         def call_match(value: Any) -> str:
             if value is None or value[1] is None:
                 return ""
-            return _match_text(value[1][1], value[0])
+            detail = value[1][1]
+            try:
+                return matched[detail]
+            except (KeyError, TypeError):
+                text = _match_text(detail, value[0])
+            if len(matched) < 4096:
+                with contextlib.suppress(TypeError):  # an unhashable detail is not cached
+                    matched[detail] = text
+            return text
 
         def goals(value: Any, width: int) -> list[str]:
             # (name, direction, target, actual, weight, attainment, payout, segment)
