@@ -13,15 +13,21 @@ working directory.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from click.testing import CliRunner
 
 from incentives.cli import cli as incentives_cli
+from incentives.engine.calculate import EmployeeOutcome, calculate
+from incentives.io import open_roster, read_rates
+from incentives.jobs import required_columns
+from incentives.rulebook.rulebook import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
@@ -30,6 +36,30 @@ EMPLOYEES = FIXTURES / "employees.csv"
 RATES = FIXTURES / "rates.csv"
 RATINGS = FIXTURES / "ratings.csv"
 HISTORY = FIXTURES / "history.csv"
+
+
+@functools.cache
+def _cycle() -> tuple[Any, ...]:
+    rulebook = load_rules(RULES)
+    roster = open_roster(
+        EMPLOYEES,
+        required_columns=required_columns(rulebook),
+        ratings_path=RATINGS,
+        history_path=HISTORY,
+    )
+    return tuple(calculate(rulebook, roster, rates=read_rates(RATES)))
+
+
+def cycle_outcomes(kind: str) -> dict[str, Any]:
+    """Every sample employee's outcome under the policy of ``kind`` (bonus, merit, promotion),
+    by id, from the library API on the full sample cycle (computed once per test session)."""
+    found: dict[str, Any] = {}
+    for item in _cycle():
+        assert isinstance(item, EmployeeOutcome), item
+        (found[item.employee_id],) = (o for o in item.outcomes if o.policy.kind == kind)
+    return found
+
+
 POLICIES = Path(__file__).resolve().parent / "policies"
 
 # the full cycle: bonus, merit and promotion, with the rating history and the dated changes

@@ -19,11 +19,8 @@ import csv
 
 import pytest
 
-from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun, invoke
-from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome, calculate
-from incentives.io import open_roster, read_rates
-from incentives.jobs import required_columns
-from incentives.rulebook.rulebook import load_rules
+from conftest import EMPLOYEES, RATINGS, CliRun, cycle_outcomes, invoke
+from incentives.engine.calculate import PolicyOutcome
 
 READY = {
     "00002", "00004", "00016", "00021", "00031", "00036", "00037", "00038", "00042", "00043",
@@ -36,18 +33,7 @@ NOT_ASSESSED = "Not employed on the as-of date: not assessed for promotion"
 @pytest.fixture(scope="module")
 def promotion() -> dict[str, PolicyOutcome]:
     """Every employee's promotion outcome, by id (library API, no files)."""
-    rulebook = load_rules(RULES)
-    roster = open_roster(
-        EMPLOYEES,
-        required_columns=required_columns(rulebook),
-        ratings_path=RATINGS,
-        history_path=HISTORY,
-    )
-    found: dict[str, PolicyOutcome] = {}
-    for item in calculate(rulebook, roster, rates=read_rates(RATES)):
-        assert isinstance(item, EmployeeOutcome), item
-        (found[item.employee_id],) = (o for o in item.outcomes if o.policy.kind == "promotion")
-    return found
+    return cycle_outcomes("promotion")
 
 
 def failed(po: PolicyOutcome) -> dict[str, str]:

@@ -25,10 +25,9 @@ from typing import Any
 
 import pytest
 
-from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome, calculate
-from incentives.io import open_roster, read_rates
-from incentives.jobs import RunRequest, required_columns, run_job
-from incentives.rulebook.rulebook import load_rules
+from conftest import cycle_outcomes
+from incentives.engine.calculate import PolicyOutcome
+from incentives.jobs import RunRequest, run_job
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,18 +54,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
 @pytest.fixture(scope="module")
 def sample() -> dict[str, PolicyOutcome]:
     """Every employee's outcome, by id, from the library API (no files written)."""
-    rulebook = load_rules(RULES)
-    roster = open_roster(
-        EMPLOYEES,
-        required_columns=required_columns(rulebook),
-        ratings_path=RATINGS,
-        history_path=HISTORY,
-    )
-    found: dict[str, PolicyOutcome] = {}
-    for item in calculate(rulebook, roster, rates=read_rates(RATES)):
-        assert isinstance(item, EmployeeOutcome), item
-        (found[item.employee_id],) = (o for o in item.outcomes if o.policy.kind == "bonus")
-    return found
+    return cycle_outcomes("bonus")
 
 
 def test_results_csv_matches_the_golden_file(run_dir: tuple[Path, Any]) -> None:

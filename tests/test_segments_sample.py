@@ -24,12 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun
+from conftest import EMPLOYEES, RATES, RATINGS, RULES, CliRun, cycle_outcomes
 from incentives.audit.explain import explain_employee
-from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome, calculate
-from incentives.io import open_roster, read_rates
-from incentives.jobs import RunRequest, required_columns, run_job
-from incentives.rulebook.rulebook import load_rules
+from incentives.engine.calculate import PolicyOutcome
+from incentives.jobs import RunRequest, run_job
 
 D = Decimal
 d = datetime.date
@@ -39,18 +37,7 @@ WITH_HISTORY = ("00003", "00011", "00014", "00030")
 @pytest.fixture(scope="module")
 def bonus() -> dict[str, PolicyOutcome]:
     """Every employee's bonus outcome of the full cycle, by id (library API, no files)."""
-    rulebook = load_rules(RULES)
-    roster = open_roster(
-        EMPLOYEES,
-        required_columns=required_columns(rulebook),
-        ratings_path=RATINGS,
-        history_path=HISTORY,
-    )
-    found: dict[str, PolicyOutcome] = {}
-    for item in calculate(rulebook, roster, rates=read_rates(RATES)):
-        assert isinstance(item, EmployeeOutcome), item
-        (found[item.employee_id],) = (o for o in item.outcomes if o.policy.kind == "bonus")
-    return found
+    return cycle_outcomes("bonus")
 
 
 def segments(po: PolicyOutcome) -> list[tuple[object, ...]]:
