@@ -143,8 +143,8 @@ def generate(
         # never counts (for callers that cannot redo a pass)
         needed = [n for n in order if n in graph.closure([a.of for a in aggregates])]
         reads = {a.by for a in aggregates if a.by}
-        for rule, _ in formulas.eligibility:
-            reads |= set(rule.names) if rule is not None else set()
+        for condition, _ in formulas.eligibility:
+            reads |= set(condition.names) if condition is not None else set()
         for name in needed:
             for _, expr, _ in formulas.steps.get(name, []):
                 reads |= set(expr.names) if expr is not None else set()
