@@ -190,3 +190,40 @@ def test_a_negative_pay_of_a_cent_or_more_is_rejected(tmp_path: Path) -> None:
     assert isinstance(out, Rejection)
     assert "pay component 'annual_bonus' is negative" in out.reason
     assert "add 'floor: 0' to step 'bonus'" in out.reason
+
+
+PLAN_GATE = policy_yaml(
+    """
+    results:
+      margin:
+        threshold: 8%
+        target: 10%
+        maximum: 14%
+        actual: 11%
+        payout: [50%, 100%, 150%]
+    scorecards:
+      company:
+        scope: plan
+        items:
+          - name: margin
+            weight: 100%
+            result: margin
+            gates:
+              - {when: "fx(1, 'USD', 'EUR') > 1", outcome: zero, reason: "rates"}
+    steps:
+      bonus: {formula: "1000 * company", type: money}
+    pay:
+      - {name: annual_bonus, step: bonus, pay_code: AIP}
+    """
+)
+
+
+def test_a_plan_gate_cannot_read_one_employees_data(tmp_path: Path) -> None:
+    """A plan scorecard is computed once per run: a gate calling fx() (one employee's currency
+    and rate) is refused when the policy loads, with the way out, instead of failing later."""
+    with pytest.raises(PolicyError) as caught:
+        load(tmp_path, PLAN_GATE)
+    (problem,) = caught.value.problems
+    assert problem.field == "scorecards.company.items[0].gates[0].when"
+    assert "fx() reads one employee's data" in problem.message
+    assert problem.hint == "move the condition to a step gate or an eligibility rule"

@@ -18,6 +18,7 @@ from incentives.rulebook.compile_state import (
     SpecPath,
 )
 from incentives.rulebook.curves import compile_curve, compile_tiers
+from incentives.rulebook.ratings import RATING_FUNCTIONS
 from incentives.rulebook.schema import GateSpec, ScorecardItemSpec
 from incentives.rulebook.scorecard import EmployeeScorecard
 from incentives.rulebook.tables import compile_table
@@ -226,9 +227,18 @@ def _check_plan_gates(p: CompileState, gates: list[GateSpec], path: SpecPath) ->
     them once per run); they read plan-level names only, and cannot reject an employee."""
     plan_names = p.names_of_kind("builtin", "parameter", "result")
     for g, gate in enumerate(gates):
-        p.expression(gate.when, (*path, "gates", g, "when"), plan_names)
-        if gate.value is not None:
-            p.expression(gate.value, (*path, "gates", g, "value"), plan_names)
+        for part, text in (("when", gate.when), ("value", gate.value)):
+            if text is None:
+                continue
+            expr = p.expression(text, (*path, "gates", g, part), plan_names)
+            for site in expr.calls if expr is not None else ():
+                if site.name in RATING_FUNCTIONS or site.name == "fx":
+                    p.problem(
+                        (*path, "gates", g, part),
+                        f"{site.name}() reads one employee's data; a plan-level gate reads "
+                        "plan results, parameters and dates only",
+                        "move the condition to a step gate or an eligibility rule",
+                    )
         if gate.outcome == "reject":
             p.problem(
                 (*path, "gates", g, "outcome"),
