@@ -14,7 +14,7 @@ import attrs
 from incentives.errors import RowError
 from incentives.model import GoalInput
 from incentives.rulebook.curves import Curve
-from incentives.rulebook.values import parse_number
+from incentives.rulebook.fields import make_converter
 
 __all__ = ["EmployeeScorecard", "GoalOutcome", "attainment"]
 
@@ -32,25 +32,22 @@ def attainment(actual: Decimal, target: Decimal, lower_is_better: bool) -> Decim
     return actual / target
 
 
+_AS_NUMBER = make_converter("percent")  # 12.5, 0.125 or 12.5%: what a goal figure may be
+
+
 def _number(goal: GoalInput, field: str, value: object) -> Decimal:
-    if type(value) is str and value:
-        try:  # the fast path (12.5 or 12.5%); NaN, Infinity and oddities go the long way
-            number = Decimal(value[:-1]).scaleb(-2) if value[-1] == "%" else Decimal(value)
-            if number.is_finite():
-                return number
-        except ArithmeticError:
-            pass
-    elif isinstance(value, Decimal):
-        return value
+    """A goal figure as a decimal, through the percent converter (fast for plain text); a
+    missing or unreadable figure rejects the employee naming the goal and its column."""
+    try:
+        number = _AS_NUMBER(value)
+    except ValueError:
+        number = None
+    if isinstance(number, Decimal):
+        return number
     column = f"{goal.column_prefix}{field}" if goal.column_prefix else field
     if value is None or value == "":
         raise RowError(f"goal '{goal.name}' has no {field}", column, "")
-    try:
-        return parse_number(str(value).strip())
-    except ValueError:
-        raise RowError(
-            f"goal '{goal.name}': {field} '{value}' is not a number", column, str(value)
-        ) from None
+    raise RowError(f"goal '{goal.name}': {field} '{value}' is not a number", column, str(value))
 
 
 def _direction(goal: GoalInput) -> str:
