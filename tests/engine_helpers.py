@@ -37,7 +37,7 @@ policy:
   id: {policy_id}
   title: Test policy
   version: "1"
-  kind: bonus
+  kind: {kind}
   effective: {{from: {start}, to: {end}}}
   performance_period: {{start: {start}, end: {end}}}
   payout_date: {payout}
@@ -56,6 +56,7 @@ def policy_yaml(
     body: str,
     *,
     policy_id: str = "test-policy",
+    kind: str = "bonus",
     start: str = "2026-01-01",
     end: str = "2026-12-31",
     payout: str = "2027-03-15",
@@ -68,7 +69,7 @@ def policy_yaml(
     helper), ``body`` holds the other top-level sections.
     """
     head = HEADER.format(
-        policy_id=policy_id, start=start, end=end, payout=payout, population=population
+        policy_id=policy_id, kind=kind, start=start, end=end, payout=payout, population=population
     )
     extra = textwrap.indent(textwrap.dedent(inputs).strip("\n"), "  ")
     return (

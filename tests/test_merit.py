@@ -90,7 +90,7 @@ def merit_policy(ranges: str = RANGES, bands: str = BANDS) -> str:
     missing_date: {type: date, required: false}
     proposal: {type: percent, required: false}
     """
-    return policy_yaml(body, inputs=inputs).replace("kind: bonus", "kind: merit")
+    return policy_yaml(body, inputs=inputs, kind="merit")
 
 
 def row(**cells: str) -> dict[str, str]:

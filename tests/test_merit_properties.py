@@ -102,7 +102,7 @@ def policy(salary_range: tuple[int, int, int], matrix: list[list[tuple[int, int,
     rating: {type: integer}
     proposal: {type: percent, required: false}
     """
-    return policy_yaml(body, inputs=inputs).replace("kind: bonus", "kind: merit")
+    return policy_yaml(body, inputs=inputs, kind="merit")
 
 
 employees = st.lists(
