@@ -93,11 +93,16 @@ def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = N
     check_history_columns(roster, rulebook.field_names)
     figures: list[ResultFigureLike] = [*read_results(request.results)] if request.results else []
     rates = read_rates(request.rates) if request.rates else RateTable.empty()
-    calc = calculate(rulebook, roster, results=figures, rates=rates, as_of=request.as_of)
-    if progress is not None:
-        total = roster.record_count
-        calc.progress = lambda done: progress(min(done, total), total)
-    calc.exact_first_pass = False  # the fast first pass; a miscount is redone just below
+    total = roster.record_count
+    calc = calculate(
+        rulebook,
+        roster,
+        results=figures,
+        rates=rates,
+        as_of=request.as_of,
+        progress=None if progress is None else lambda done: progress(min(done, total), total),
+        exact_first_pass=False,  # the fast first pass; a miscount is redone just below
+    )
     excluded: frozenset[int] = frozenset()
     while True:
         try:

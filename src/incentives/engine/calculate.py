@@ -391,8 +391,17 @@ def calculate(
     rates: RateSource | None = None,
     as_of: datetime.date | None = None,
     progress: Callable[[int], None] | None = None,
+    exact_first_pass: bool = True,
 ) -> Calculation:
-    """Evaluate every policy for every employee it covers; iterate the result to run it."""
+    """Evaluate every policy for every employee it covers; iterate the result to run it.
+
+    ``exact_first_pass=False`` is for callers that can redo a run (see `incentives.jobs`)."""
     return Calculation(
-        rulebook, employees, results=results, rates=rates, as_of=as_of, progress=progress
+        rulebook,
+        employees,
+        results=results,
+        rates=rates,
+        as_of=as_of,
+        progress=progress,
+        exact_first_pass=exact_first_pass,
     )
