@@ -4,14 +4,15 @@
     ├── PolicyError (ValueError)     policy files are invalid; carries every Problem found
     ├── InputFileError (ValueError)  a roster, goals, results or rates file cannot be used at all
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
+    ├── BudgetExceeded               a budget whose policy says `over: error` is overspent
     └── RowError (ValueError)        one employee cannot be computed; the run rejects the row
         ├── StepError                a step failed for one employee (no match, division by zero…)
         └── MissingValue             a value a formula asked for is missing ("no rating for
                                      cycle 2025"); a readiness criterion fails with it instead
 
 Each carries where the problem is (file and line, or row and column, or step) and what to do.
-Only `PolicyError`, `InputFileError` and `OptionsError` stop a run; a `RowError` becomes a line
-of ``rejected.csv``.
+Only `PolicyError`, `InputFileError`, `OptionsError` and `BudgetExceeded` stop a run; a
+`RowError` becomes a line of ``rejected.csv``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 __all__ = [
+    "BudgetExceeded",
     "IncentivesError",
     "InputFileError",
     "MissingValue",
@@ -79,6 +81,21 @@ class InputFileError(IncentivesError, ValueError):
 
 class OptionsError(IncentivesError, ValueError):
     """Options are missing, inconsistent or point at something unusable."""
+
+
+class BudgetExceeded(IncentivesError):
+    """Budgets the policy declares with ``over: error`` are overspent; the run writes nothing.
+
+    ``lines`` describe each overspent group (budget, group, spend, budget, % used)."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = tuple(lines)
+        super().__init__(
+            f"{len(self.lines)} budget group(s) overspent, and their policy declares that an "
+            "error (over: error); no outputs were written:\n"
+            + "\n".join(f"  {line}" for line in self.lines)
+            + "\nraise the budget, change the awards, or declare over: warning to see the run"
+        )
 
 
 class RowError(IncentivesError, ValueError):

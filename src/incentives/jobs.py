@@ -13,13 +13,16 @@ from pathlib import Path
 import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
+from incentives.engine.allocation_report import BudgetLine, PoolLine, budget_lines, pool_lines
 from incentives.engine.calculate import (
     Calculation,
     ResultFigureLike,
     Summary,
     calculate,
 )
+from incentives.errors import BudgetExceeded
 from incentives.io import RateTable, open_roster, read_rates, read_results
+from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
 from incentives.io.csvread import file_sha256
 from incentives.io.history import check_history_columns
 from incentives.io.roster import Roster
@@ -55,6 +58,9 @@ class RunReport:
     summary: Summary
     orphan_rows: int
     policies: tuple[str, ...]
+    budgets: tuple[BudgetLine, ...] = ()
+    pools: tuple[PoolLine, ...] = ()
+    files: tuple[str, ...] = OUTPUT_FILES
 
 
 def required_columns(rulebook: Rulebook) -> set[str]:
@@ -106,14 +112,20 @@ def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = N
     excluded: frozenset[int] = frozenset()
     while True:
         try:
-            orphans = _write_run(request, rulebook, roster, calc, excluded)
+            orphans, budgets, pools, files = _write_run(request, rulebook, roster, calc, excluded)
             if progress is not None:
                 progress(roster.record_count, roster.record_count)
             break
         except _Redo as redo:  # the outputs of the attempt were discarded, nothing was left
             excluded |= redo.records
     return RunReport(
-        request.out, calc.summary, len(orphans), tuple(p.id for p in rulebook.policies)
+        request.out,
+        calc.summary,
+        len(orphans),
+        tuple(p.id for p in rulebook.policies),
+        tuple(budgets),
+        tuple(pools),
+        files,
     )
 
 
@@ -123,7 +135,7 @@ def _write_run(
     roster: Roster,
     calc: Calculation,
     excluded: frozenset[int],
-) -> list[Rejection]:
+) -> tuple[list[Rejection], list[BudgetLine], list[PoolLine], tuple[str, ...]]:
     layout = OutputLayout(rulebook)
     calc.miscounted.clear()
     with OutputDir(request.out, force=request.force) as out:
@@ -142,6 +154,8 @@ def _write_run(
                     goals=calc.first_pass_reads_goals, columns=calc.first_pass_columns
                 )
                 calc.apply_group_partials([calc.group_partials(first, excluded)])
+            if calc.needs_pools:
+                calc.apply_pool_partials([calc.pool_partials(roster, excluded)])
             calc.summary = Summary()
             items = calc.outcomes(roster)
             write_rows(
@@ -157,6 +171,19 @@ def _write_run(
         orphans = roster.orphans()
         for rej in orphans:
             rejected.write_cells(rejected_row(rej))
+        budgets = budget_lines(calc)
+        pools = pool_lines(calc)
+        if any(p.budgets for p in rulebook.policies):
+            sink = out.csv_writer("budgets.csv", BUDGETS_HEADER)
+            for line in budgets:
+                sink.write_cells(budget_row(line))
+        if any(p.pools for p in rulebook.policies):
+            sink = out.csv_writer("pools.csv", POOLS_HEADER)
+            for pool in pools:
+                sink.write_cells(pool_row(pool))
+        over = [line.describe() for line in budgets if line.over and line.severity == "error"]
+        if over:
+            raise BudgetExceeded(over)  # the outputs are discarded with the folder
         out.json("rulebook.json", rulebook_data(rulebook))
         inputs: dict[str, dict[str, object]] = {
             "employees": {
@@ -182,9 +209,17 @@ def _write_run(
         )
         out.json(
             "manifest.json",
-            manifest_data(calc, inputs=inputs, as_of=as_of, orphan_rows=len(orphans)),
+            manifest_data(
+                calc,
+                inputs=inputs,
+                as_of=as_of,
+                orphan_rows=len(orphans),
+                budgets=budgets,
+                pools=pools,
+            ),
         )
-    return orphans
+        files = out.names
+    return orphans, budgets, pools, files
 
 
 PARALLEL_FROM = 20_000  # below this many records, forking costs more than it saves

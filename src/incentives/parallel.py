@@ -2,7 +2,8 @@
 
 Each worker computes its share and writes its rows to temporary files; the parent appends the
 shares in roster order, so the outputs are byte-identical to a run on one core. Group totals
-are summed per share in a first parallel pass and merged exactly before the second pass.
+are summed per share in a first parallel pass and merged exactly before the last pass; pools
+collect their members per share in a pass of their own and are solved in the parent.
 Workers are forked after the rulebook is compiled and bound, so nothing is compiled twice.
 """
 
@@ -16,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from incentives.engine.calculate import Calculation, GroupPartials, Summary
+from incentives.engine.calculate import Calculation, GroupPartials, PoolPartials, Summary
 from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout
 from incentives.io.writers import CsvSink
@@ -52,6 +53,12 @@ def _first_pass(share: int) -> GroupPartials:
         *shares[share], goals=calc.first_pass_reads_goals, columns=calc.first_pass_columns
     )
     return calc.group_partials(rows, exclude)
+
+
+def _pool_pass(share: int) -> PoolPartials:
+    assert _JOB is not None
+    calc, roster, _layout, _folder, shares, exclude = _JOB
+    return calc.pool_partials(roster.part(*shares[share]), exclude)
 
 
 def _second_pass(share: int) -> tuple[Summary, set[int]]:
@@ -128,6 +135,11 @@ def run_parallel(
                     partials = list(pool.map(_first_pass, range(workers)))
                 calc.apply_group_partials(partials)
                 _JOB = (calc, roster, layout, folder, shares, exclude)  # forked again: with totals
+            if calc.needs_pools:
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    pool_parts = list(pool.map(_pool_pass, range(workers)))
+                calc.apply_pool_partials(pool_parts)
+                _JOB = (calc, roster, layout, folder, shares, exclude)  # forked again: with pools
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 futures = [pool.submit(_second_pass, share) for share in range(workers)]
                 while progress is not None and wait(futures, timeout=0.25).not_done:

@@ -6,9 +6,12 @@ inputs: the same inputs and policies give byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
+from incentives.engine.allocation_report import BudgetLine, PoolLine
 from incentives.engine.calculate import Calculation
 from incentives.money import ENGINE_CONTEXT, context_description
 from incentives.rulebook.rulebook import Rulebook
@@ -63,6 +66,8 @@ def manifest_data(
     inputs: Mapping[str, Mapping[str, object]],
     as_of: str | Mapping[str, str],
     orphan_rows: int,
+    budgets: Sequence[BudgetLine] = (),
+    pools: Sequence[PoolLine] = (),
 ) -> dict[str, Any]:
     """What the run read (with SHA-256), how it counted, and its totals per currency and component."""
     s = calc.summary
@@ -94,4 +99,6 @@ def manifest_data(
             pid: {name: _keyed(groups) for name, groups in per.items()}
             for pid, per in calc.group_totals().items()
         },
+        "budgets": [attrs.asdict(line) for line in budgets],
+        "pools": [attrs.asdict(line) for line in pools],
     }

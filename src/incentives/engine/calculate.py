@@ -12,14 +12,17 @@ computes everything. Memory stays bounded by the number of groups, not of employ
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from incentives.engine.allocation_checks import check_allocation_rates, pool_rule
 from incentives.engine.convert import FALL_BACK, fast_converter
 from incentives.engine.outcome import EmployeeOutcome, PolicyOutcome, Summary, policy_outcome
+from incentives.engine.pools import PoolMember, PoolState, solve_pool
 from incentives.engine.run_inputs import (
     RateSource,
     ResultFigureLike,
@@ -27,9 +30,10 @@ from incentives.engine.run_inputs import (
     result_figures,
 )
 from incentives.engine.segments import period_segments, read_history
-from incentives.errors import OptionsError, RowError
+from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, Rejection
 from incentives.money import ENGINE_CONTEXT
+from incentives.rulebook.allocations import BudgetDef, PoolDef
 from incentives.rulebook.fields import Converter
 from incentives.rulebook.policy import BoundPolicy
 from incentives.rulebook.rulebook import Rulebook
@@ -106,11 +110,15 @@ class Calculation:
         }
         self.summary = Summary()
         self._needs_totals = any(b.policy.aggregates for b in self.bound)
-        if self._needs_totals and iter(employees) is employees:
+        self._needs_pools = any(b.stage2 is not None for b in self.bound)
+        if (self._needs_totals or self._needs_pools) and iter(employees) is employees:
             raise OptionsError(
-                "this rulebook has group totals, which read the employees twice: pass a list or a roster, not a one-shot iterator"
+                "this rulebook has group totals or pools, which read the employees twice or more: pass a list or a roster, not a one-shot iterator"
             )
         self._totals_done = False
+        self._pools_done = False
+        self._budgets = {b.policy.id: b.policy.budgets for b in self.bound if b.policy.budgets}
+        check_allocation_rates(self.bound)
 
     @property
     def needs_group_totals(self) -> bool:
@@ -121,9 +129,16 @@ class Calculation:
     def plan_values(self) -> dict[str, Any]:
         return {b.policy.id: b.plan_values for b in self.bound}
 
+    @property
+    def needs_pools(self) -> bool:
+        """Whether a pass solving the pools (after any group totals) comes before the last."""
+        return self._needs_pools
+
     def __iter__(self) -> Iterator[EmployeeOutcome | Rejection]:
         if self._needs_totals and not self._totals_done:
             self._group_totals()
+        if self._needs_pools and not self._pools_done:
+            self.apply_pool_partials([self.pool_partials(self.employees)])
         self.summary = Summary()
         yield from self.outcomes(self.employees)
 
@@ -198,7 +213,7 @@ class Calculation:
                     else bound.evaluate(values, item, segments)
                 )
             except RowError as exc:
-                if policy.aggregates and not self.exact_first_pass:
+                if (policy.aggregates and not self.exact_first_pass) or bound.stage2 is not None:
                     self._check_counted(bound, values, item, segments)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
@@ -246,6 +261,9 @@ class Calculation:
             for name, code, slot in self._pay_slots[po.policy.id]:
                 key = (currency, name, code)
                 totals[key] = totals.get(key, _ZERO) + trace[slot]
+            budgets = self._budgets.get(po.policy.id)
+            if budgets:
+                _count_budgets(s, po.policy.id, budgets, trace, currency)
 
     # -- group totals -----------------------------------------------------------------------
     def _check_counted(
@@ -255,12 +273,19 @@ class Calculation:
         item: EmployeeInput,
         segments: tuple[Segment, ...] | None,
     ) -> None:
-        """A row rejected now: did the fast first pass count it in a group total? Then the
-        totals are wrong and the caller must redo the run without it (`miscounted`)."""
-        try:
-            counted = bound.stage1(values, item, segments) is not None
-        except RowError:
-            counted = False
+        """A row rejected now: did an earlier pass count it in a group total or a pool? Then
+        those are wrong and the caller must redo the run without it (`miscounted`)."""
+        counted = False
+        if bound.policy.aggregates:
+            stage1 = bound.stage1_full if self.exact_first_pass else bound.stage1
+            with contextlib.suppress(RowError):
+                counted = stage1(values, item, segments) is not None
+        if not counted and bound.stage2 is not None:
+            try:
+                rows = bound.stage2(values, item, segments)
+                counted = rows is not None and any(row[1] for row in rows)
+            except RowError:
+                pass
         if counted:
             self.miscounted.add(item.source.record)
 
@@ -338,12 +363,97 @@ class Calculation:
                         }[agg.function]  # fmt: skip
         self._totals_done = True
 
+    # -- pools ----------------------------------------------------------------------------------
+    def pool_partials(
+        self, employees: Iterable[EmployeeInput | Rejection], exclude: Collection[int] = ()
+    ) -> PoolPartials:
+        """The pool pass over some employees (group totals must be set): per pool and group,
+        its members (id, award, own cap) and the funding each gave. Shares merge exactly."""
+        if self._needs_totals and not self._totals_done:
+            raise OptionsError("group totals are not computed yet: call apply_group_partials first")
+        parts: PoolPartials = {}
+        with decimal.localcontext(ENGINE_CONTEXT):
+            for item in employees:
+                if isinstance(item, Rejection) or item.source.record in exclude:
+                    continue
+                values = self._convert(item)
+                if isinstance(values, Rejection):
+                    continue
+                covering = self._covering(item, values)
+                if isinstance(covering, Rejection):
+                    continue
+                built: dict[object, Any] = {}
+                for bound in covering:
+                    if bound.stage2 is None:
+                        continue
+                    segments = (
+                        self._segments(item, bound.policy.id, built) if item.history else None
+                    )
+                    if isinstance(segments, Rejection):
+                        continue
+                    try:
+                        rows = bound.stage2(values, item, segments)
+                    except RowError:
+                        continue  # rejected, with its reason, in the last pass
+                    if rows is None:
+                        continue  # not eligible
+                    pid = bound.policy.id
+                    for pool, (key, member, award, cap, funding) in zip(
+                        bound.policy.pools, rows, strict=True
+                    ):
+                        if not member:
+                            continue
+                        group = parts.setdefault((pid, pool.name), {}).setdefault(key, ([], {}))
+                        group[0].append(PoolMember(item.employee_id, award, cap))
+                        seen = group[1].get(funding)
+                        if seen is None or item.employee_id < seen:
+                            group[1][funding] = item.employee_id
+        return parts
+
+    def apply_pool_partials(self, partials: Iterable[PoolPartials]) -> None:
+        """Merge pool-pass partials (in any order) and solve every pool of every group."""
+        merged: PoolPartials = {}
+        for part in partials:
+            for pool_key, groups in part.items():
+                target = merged.setdefault(pool_key, {})
+                for key, (members, fundings) in groups.items():
+                    acc = target.setdefault(key, ([], {}))
+                    acc[0].extend(members)
+                    for funding, employee_id in fundings.items():
+                        seen = acc[1].get(funding)
+                        if seen is None or employee_id < seen:
+                            acc[1][funding] = employee_id
+        with decimal.localcontext(ENGINE_CONTEXT):
+            for bound in self.bound:
+                for pool in bound.policy.pools:
+                    states = bound.pool_states[pool.name]
+                    states.clear()
+                    groups = merged.get((bound.policy.id, pool.name), {})
+                    for key in sorted(groups, key=_group_order):
+                        members, fundings = groups[key]
+                        states[key] = solve_pool(
+                            pool_rule(pool), _one_funding(bound, pool, key, fundings), members
+                        )
+        self._pools_done = True
+
+    def pool_states(self) -> list[tuple[BoundPolicy, PoolDef, object, PoolState]]:
+        """Every solved pool: (policy, pool, group, state), in policy, pool and group order."""
+        return [
+            (bound, pool, key, state)
+            for bound in self.bound
+            for pool in bound.policy.pools
+            for key, state in bound.pool_states[pool.name].items()
+        ]
+
     def outcomes(
         self, employees: Iterable[EmployeeInput | Rejection]
     ) -> Iterator[EmployeeOutcome | Rejection]:
-        """The second pass over some employees (group totals must be set), counted in `summary`."""
+        """The last pass over some employees (group totals and pools must be set), counted
+        in `summary`."""
         if self._needs_totals and not self._totals_done:
             raise OptionsError("group totals are not computed yet: call apply_group_partials first")
+        if self._needs_pools and not self._pools_done:
+            raise OptionsError("pools are not solved yet: call apply_pool_partials first")
         with decimal.localcontext(ENGINE_CONTEXT):
             for count, item in enumerate(employees, 1):
                 if self.progress is not None and count % 10000 == 0:
@@ -363,6 +473,54 @@ class Calculation:
 
 _ZERO = Decimal(0)
 GroupPartials = dict[str, dict[str, dict[object, list[Any]]]]
+# (policy, pool) → group → (members, {funding: the first employee_id that gave it})
+PoolPartials = dict[tuple[str, str], dict[object, tuple[list[PoolMember], dict[Decimal, str]]]]
+
+
+def _count_budgets(
+    s: Summary,
+    policy_id: str,
+    budgets: tuple[BudgetDef, ...],
+    trace: tuple[Any, ...],
+    currency: str,
+) -> None:
+    for budget in budgets:
+        payroll = trace[budget.payroll_slot]
+        if payroll is None or (
+            budget.included_slot is not None and not trace[budget.included_slot]
+        ):
+            continue  # not eligible, or not included by the budget
+        key = None if budget.by_slot is None else trace[budget.by_slot]
+        acc = s.budgets.get((policy_id, budget.name, key, currency))
+        if acc is None:
+            acc = s.budgets[(policy_id, budget.name, key, currency)] = [0, _ZERO, _ZERO]
+        acc[0] += 1
+        acc[1] += payroll
+        acc[2] += trace[budget.spend_slot]
+
+
+def _one_funding(
+    bound: BoundPolicy, pool: PoolDef, key: object, fundings: dict[Decimal, str]
+) -> Decimal:
+    """The funding every member of a group gave; members that disagree are a policy fault."""
+    if len(fundings) == 1:
+        return next(iter(fundings))
+    shown = ", ".join(
+        f"{eid} gives {value}" for value, eid in sorted(fundings.items(), key=lambda kv: kv[1])[:3]
+    )
+    group = "" if key is None else f" for {pool.by} '{key}'"
+    raise PolicyError(
+        [
+            Problem(
+                bound.policy.file,
+                pool.line,
+                f"pools.{pool.name}.funding",
+                f"the funding differs between members of the pool{group} ({shown})",
+                "the funding formula may read only what is the same for the whole group: "
+                "group totals, parameters, plan results, the group's own input",
+            )
+        ]
+    )
 
 
 def _accumulate(acc: list[Any], total: Decimal, count: int, low: Any, high: Any) -> None:

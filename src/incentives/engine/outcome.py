@@ -55,6 +55,9 @@ class Summary:
     totals: dict[tuple[str, str, str], Decimal] = attrs.field(
         factory=dict
     )  # (currency, component, pay code)
+    # budgets: (policy, budget, group, pay currency) → [employees, payroll, spend], the
+    # amounts in the budget's currency
+    budgets: dict[tuple[str, str, object, str], list[Any]] = attrs.field(factory=dict)
 
     @property
     def reconciles(self) -> bool:
@@ -69,6 +72,11 @@ class Summary:
         self.ineligible += other.ineligible
         for key, amount in other.totals.items():
             self.totals[key] = self.totals.get(key, Decimal(0)) + amount
+        for bkey, (count, payroll, spend) in other.budgets.items():
+            acc = self.budgets.setdefault(bkey, [0, Decimal(0), Decimal(0)])
+            acc[0] += count
+            acc[1] += payroll
+            acc[2] += spend
 
 
 def policy_outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:

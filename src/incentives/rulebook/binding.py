@@ -23,6 +23,7 @@ from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.ratings import RatingHistory
 from incentives.rulebook.schema import GateSpec, ScorecardItemSpec
 from incentives.rulebook.scorecard import attainment
+from incentives.rulebook.values import parse_iso_date
 
 __all__ = ["bind"]
 
@@ -56,6 +57,8 @@ def bind(
     g.update(plan.globals)
     totals: dict[str, dict[object, Any]] = {agg.name: {} for agg in policy.aggregates}
     g.update({f"A_{name}": table for name, table in totals.items()})
+    pool_states: dict[str, dict[object, Any]] = {pool.name: {} for pool in policy.pools}
+    g.update({f"PL_{name}": states for name, states in pool_states.items()})
     g["MU"] = {code: minor_unit(code) for code in CURRENCY_MINOR_UNITS}
     g["ZERO"] = _ZERO
     g["FX"] = fx or _no_rates
@@ -76,7 +79,25 @@ def bind(
         stage1_full=namespace["stage1_full"],
         aggregate_totals=totals,
         plan_values=plan.record,
+        stage2=namespace["stage2"],
+        pool_states=pool_states,
+        fx_rate=_fx_rate(policy, builtins, fx or _no_rates),
     )
+
+
+def _fx_rate(
+    policy: CompiledPolicy, builtins: Mapping[str, object], fx: FxFunction
+) -> Callable[[str, str], Decimal]:
+    """The rate ``fx()`` uses in this policy by default (its rate type and date), for reports."""
+    defaults = policy.spec.policy.fx
+    on = builtins[defaults.date] if defaults.date in builtins else parse_iso_date(defaults.date)
+
+    def rate(frm: str, to: str) -> Decimal:
+        found = fx(Decimal(1), frm, to, defaults.rate_type, on)[1][0]
+        assert isinstance(found, Decimal)
+        return found
+
+    return rate
 
 
 def _rating_history(policy: CompiledPolicy) -> dict[str, object]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from incentives.rulebook.allocations import budget_defs, pool_defs
 from incentives.rulebook.compile_state import CompileState
 from incentives.rulebook.criteria import Criterion, criteria_code
 from incentives.rulebook.formulas import Formulas
@@ -162,6 +163,20 @@ def generate(
     else:
         out += ["def stage1(c, X, SEGS=None):", "    return None", "", "stage1_full = stage1", ""]
         first_inputs, first_goals = (), False
+    pools = pool_defs(spec, p.line)
+    if pools:
+        # stage2: after the group totals, every step that does not read a pool's allocation;
+        # per pool (group, member?, award in the pool's currency, own cap, funding)
+        members = ", ".join(
+            f"({'v_' + d.by if d.by else 'None'}, "
+            f"{f'v_{d.name}_member' if d.has_members else 'True'}, v_{d.name}_award_in, "
+            f"{f'v_{d.name}_cap' if d.has_cap else 'None'}, v_{d.name}_funding)"
+            for d in pools
+        )
+        free = graph.independent_of_pools(order)
+        out += function("stage2", [n for n in order if n in free], [f"return ({members},)"], "None")
+    else:
+        out += ["stage2 = None", ""]
     source = "\n".join(out)
     try:
         code_obj = compile(source, f"<policy {spec.policy.id}>", "exec")
@@ -186,6 +201,8 @@ def generate(
         scorecards=MappingProxyType(dict(p.scorecards)),
         parameters=MappingProxyType(dict(spec.parameters)),
         aggregates=aggregates,
+        pools=pools,
+        budgets=budget_defs(spec, p.line, lambda name, kind: _slot_index(p, name, kind)),
         pay=tuple(pay_defs),
         eligibility_slots=tuple(elig_slots),
         zero_gate_slots=tuple(zero_gates),
@@ -213,6 +230,10 @@ def generate(
             )
         ),
     )
+
+
+def _slot_index(p: CompileState, name: str, kind: str) -> int:
+    return next(i for i, slot in enumerate(p.slots) if slot.kind == kind and slot.name == name)
 
 
 def _population(gen: Emitter, formulas: Formulas, input_index: dict[str, int]) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from incentives.errors import Problem
 from incentives.expr import Expression, ExpressionError, compile_expression
+from incentives.rulebook.allocations import Synthetic
 from incentives.rulebook.fields import FieldDef
 from incentives.rulebook.policy import Slot
 from incentives.rulebook.ratings import rating_call_problems
@@ -63,9 +64,17 @@ class CompileState:
         self.sites = 0
         self.slots: list[Slot] = []
         self.slot_exprs: list[str] = []
+        self.synthetic: dict[str, Synthetic] = {}  # steps made from pools and budgets
 
     # -- problems -----------------------------------------------------------------------------
+    def source_path(self, path: SpecPath) -> SpecPath:
+        """Where a path is written: a step made from a pool or budget is written there."""
+        if len(path) >= 2 and path[0] == "steps" and path[1] in self.synthetic:
+            return self.synthetic[str(path[1])].path
+        return path
+
     def problem(self, path: SpecPath, message: str, hint: str = "") -> None:
+        path = self.source_path(path)
         self.problems.append(
             Problem(self.doc.file, self.doc.line_of(path), dotted(path), message, hint)
         )
@@ -80,7 +89,7 @@ class CompileState:
         )
 
     def line(self, path: SpecPath) -> int | None:
-        return self.doc.line_of(path)
+        return self.doc.line_of(self.source_path(path))
 
     # -- names --------------------------------------------------------------------------------
     def declare(self, name: str, kind: str, path: SpecPath) -> None:

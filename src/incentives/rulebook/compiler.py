@@ -19,6 +19,7 @@ Problems from every stage are collected; code is generated only when there are n
 from __future__ import annotations
 
 from incentives.errors import Problem
+from incentives.rulebook.allocations import expand
 from incentives.rulebook.codegen import generate
 from incentives.rulebook.compile_state import BUILTIN_NAMES, RESULT_SUFFIXES, CompileState
 from incentives.rulebook.criteria import check_population, parse_criteria
@@ -39,7 +40,11 @@ def compile_policy(
     doc: SourceDoc, spec: PolicyFile, fields: dict[str, FieldDef], sha: str
 ) -> CompiledPolicy | list[Problem]:
     """Compile one validated policy; returns the problems instead when there are any."""
+    spec, synthetic, issues = expand(spec)  # pools and budgets become steps of their own
     state = CompileState(doc, spec, fields, sha)
+    state.synthetic = synthetic
+    for path, message, hint in issues:
+        state.problem(path, message, hint)
     declare_sections(state)
     formulas = parse_formulas(state)
     check_weighted(state, formulas.steps)

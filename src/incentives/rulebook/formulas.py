@@ -63,6 +63,9 @@ def _check_pay_and_fx(p: CompileState, allowed: list[str]) -> None:
 def _step_exprs(p: CompileState, name: str, step: StepSpec, allowed: list[str]) -> StepExprs:
     base: SpecPath = ("steps", name)
     found: StepExprs = []
+    made = p.synthetic.get(name)
+    if made is not None and made.custom:
+        return found  # read from the pool's allocation: no formula
 
     def add(role: str, text: str, path: SpecPath) -> None:
         found.append((role, p.expression(text, path, allowed), path))

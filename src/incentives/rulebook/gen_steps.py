@@ -7,6 +7,7 @@ raw value, the variant chosen and each gate's outcome kept as slots of their own
 
 from __future__ import annotations
 
+from incentives.rulebook.allocations import Synthetic
 from incentives.rulebook.compile_state import SpecPath, StepExprs
 from incentives.rulebook.gen_expr import Emitter
 from incentives.rulebook.policy import Slot
@@ -23,6 +24,9 @@ def step_code(
     if step is None or name in gen.p.scorecards:  # an employee scorecard used as a node
         return _scorecard_code(gen, name)
     p = gen.p
+    made = p.synthetic.get(name)
+    if made is not None and made.custom:
+        return _pool_state_code(gen, name, step, made)
     base: SpecPath = ("steps", name)
     by_role = {role: (expr, path) for role, expr, path in exprs}
     reads = set().union(*[e.names for _, e, _ in exprs if e is not None]) if exprs else set()
@@ -144,3 +148,35 @@ def _gate_slot(gen: Emitter, owner: str, index: int, gate: GateSpec) -> Slot:
         reason=gate.reason,
         outcome=gate.outcome if gate.value is None else f"{gate.outcome} {gate.value}",
     )
+
+
+def _pool_state_code(gen: Emitter, name: str, step: StepSpec, made: Synthetic) -> list[str]:
+    """A step read from a pool's allocation (``PL_<pool>[group]``, solved between passes)."""
+    p = gen.p
+    owner = made.owner
+    pool = p.spec.pools[owner]
+    state = f"PL_{owner}[{f'v_{pool.by}' if pool.by else 'None'}]"
+    cap = f"v_{owner}_cap" if pool.cap is not None else "None"
+    expr = {
+        "pool": f"{state}.amount",
+        "factor": f"{state}.factor",
+        "scaled": f"{state}.scaled(v_{owner}_award_in, {cap})",
+        "remainder": f"{state}.share(v_{owner}_scaled, {cap}, X.employee_id)",
+        "award": f"{state}.floor(v_{owner}_scaled) + v_{owner}_remainder",
+    }[made.role]
+    if pool.members is not None:
+        expr = f"({expr}) if v_{owner}_member else None"
+    label = gen.label(f"pool '{owner}' ({made.role})", made.deps)
+    gen.add_slot(
+        Slot(
+            name,
+            "step",
+            step.type,
+            name,
+            p.line(("steps", name)),
+            text=step.formula or "",
+            reads=made.deps,
+        ),
+        f"v_{name}",
+    )
+    return [f"_s = {label}", f"v_{name} = {expr}"]

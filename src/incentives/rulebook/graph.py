@@ -7,7 +7,10 @@ formulas read, and an aggregate step on the step it totals. A cycle is reported 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from incentives.rulebook.compile_state import CompileState, StepExprs
+from incentives.rulebook.schema import StepSpec
 
 __all__ = ["StepGraph"]
 
@@ -29,6 +32,9 @@ class StepGraph:
                 deps |= {n for n in expr.names if self.p.kinds.get(n) in ("step", "scorecard")}
         if step.aggregate and step.of in self.steps:
             deps.add(str(step.of))
+        made = self.p.synthetic.get(name)
+        if made is not None and made.custom:
+            deps |= {d for d in made.deps if d in self.steps}
         return sorted(deps)
 
     def order(self) -> list[str]:
@@ -72,12 +78,26 @@ class StepGraph:
         return order
 
     def independent_of_aggregates(self, order: list[str]) -> set[str]:
-        """The nodes of `order` that neither are nor read (directly or not) an aggregate."""
+        """The nodes of `order` that neither are nor read (directly or not) a group total or
+        a pool's allocation (both known only after a pass over every employee)."""
+        return self._independent(
+            order, lambda node, step: bool(step.aggregate) or self._pooled(node)
+        )
+
+    def independent_of_pools(self, order: list[str]) -> set[str]:
+        """The nodes of `order` that neither are nor read a pool's allocation."""
+        return self._independent(order, lambda node, step: self._pooled(node))
+
+    def _pooled(self, node: str) -> bool:
+        made = self.p.synthetic.get(node)
+        return made is not None and made.custom
+
+    def _independent(self, order: list[str], root: Callable[[str, StepSpec], bool]) -> set[str]:
         tainted: set[str] = set()
         for node in order:
             step = self.steps.get(node)
             if step is not None and (
-                step.aggregate or any(dep in tainted for dep in self.deps(node))
+                root(node, step) or any(dep in tainted for dep in self.deps(node))
             ):
                 tainted.add(node)
         return {node for node in order if node not in tainted}

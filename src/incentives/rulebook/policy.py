@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from incentives.rulebook.allocations import BudgetDef, PoolDef
 from incentives.rulebook.schema import PolicyFile
 
 __all__ = ["AggregateDef", "BoundPolicy", "CompiledPolicy", "PayDef", "Slot"]
@@ -104,6 +105,8 @@ class CompiledPolicy:
     # readiness criteria: (criterion slot, gap slot) each, and the `ready` slot (None: no criteria)
     criteria_slots: tuple[tuple[int, int], ...] = ()
     ready_slot: int | None = None
+    pools: tuple[PoolDef, ...] = ()
+    budgets: tuple[BudgetDef, ...] = ()
 
     @property
     def id(self) -> str:
@@ -141,3 +144,8 @@ class BoundPolicy:
     stage1_full: Callable[..., Any]
     aggregate_totals: dict[str, dict[object, Any]]
     plan_values: Mapping[str, Any]
+    # pools: the after-totals pass (None without pools) and each pool's allocation per group
+    stage2: Callable[..., Any] | None = None
+    pool_states: dict[str, dict[object, Any]] = attrs.field(factory=dict)
+    # the policy's fx rate (its default rate type and date) from one currency to another
+    fx_rate: Callable[[str, str], Decimal] | None = None

@@ -17,6 +17,7 @@ from incentives.rulebook.tables import TableSpec
 from incentives.rulebook.values import IsoDate, Label, Num, Text
 
 __all__ = [
+    "BudgetSpec",
     "CriterionSpec",
     "EligibilitySpec",
     "GateSpec",
@@ -24,6 +25,7 @@ __all__ = [
     "InputSpec",
     "PayComponentSpec",
     "PolicyFile",
+    "PoolSpec",
     "RatingHistorySpec",
     "RatingScaleSpec",
     "ResultSpec",
@@ -342,6 +344,52 @@ class PayComponentSpec(Spec):
     description: Text = ""
 
 
+class PoolSpec(Spec):
+    """A bonus pool: members' individual awards fitted to a funded amount, to the unit."""
+
+    award: Text  # the step holding each member's individual (pre-pool) award, in pay currency
+    funding: Text  # formula: what funds the pool of a group, in the pool's currency
+    currency: Text  # the pool's currency: awards are converted into it and back with fx
+    by: Text | None = None  # the input that groups members into pools (one pool if absent)
+    members: Text | None = None  # formula: who is in (default: every eligible employee)
+    cap: Text | None = None  # formula: each member's cap, in the pool's currency
+    cap_share: Num | None = None  # no member above this share of the pool
+    scale: Literal["down", "up_and_down"] = "down"
+    excess: Literal["redistribute", "unspent"] = "redistribute"
+    round: Num | Literal["minor_unit"] = "minor_unit"  # the unit awards are allocated in
+    description: Text = ""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> PoolSpec:
+        if self.cap_share is not None and not 0 < self.cap_share <= 1:
+            raise ValueError(f"cap_share must be above 0% and at most 100%, got {self.cap_share}")
+        if self.round != "minor_unit" and not (isinstance(self.round, Decimal) and self.round > 0):
+            raise ValueError("round is a positive unit (0.01, 1, 100) or minor_unit")
+        return self
+
+
+class BudgetSpec(Spec):
+    """A budget per group: a % of eligible payroll or a fixed amount, against a defined spend."""
+
+    currency: Text  # the budget's currency: payroll and spend are converted into it with fx
+    payroll: Text  # formula: the salary an employee adds to the eligible payroll
+    spend: Text  # formula: what an employee's outcome costs against the budget
+    by: Text | None = None  # the input that groups employees (one budget if absent)
+    include: Text | None = None  # formula: whose payroll and spend count (default: eligible)
+    percent: Num | None = None  # budget = percent × eligible payroll ...
+    amount: Num | dict[str, Num] | None = None  # ... or a fixed amount (per group: a mapping)
+    over: Literal["warning", "error"] = "warning"
+    description: Text = ""
+
+    @model_validator(mode="after")
+    def _one_basis(self) -> BudgetSpec:
+        if (self.percent is None) == (self.amount is None):
+            raise ValueError("a budget needs either 'percent' (of eligible payroll) or 'amount'")
+        if isinstance(self.amount, dict) and not self.by:
+            raise ValueError("amounts per group need 'by:' naming the input that holds the group")
+        return self
+
+
 class PolicyFile(Spec):
     policy: Header
     inputs: dict[str, InputSpec] = {}
@@ -357,6 +405,8 @@ class PolicyFile(Spec):
     pay: list[PayComponentSpec] = []
     outputs: list[Text] = []
     criteria: list[CriterionSpec] = []
+    pools: dict[str, PoolSpec] = {}
+    budgets: dict[str, BudgetSpec] = {}
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,37 @@
+"""budgets.csv and pools.csv: one row per group of each budget and pool of a run."""
+
+from __future__ import annotations
+
+from incentives.engine.allocation_report import BudgetLine, PoolLine
+from incentives.io.writers import format_cell
+
+__all__ = ["BUDGETS_HEADER", "POOLS_HEADER", "budget_row", "pool_row"]
+
+BUDGETS_HEADER = (
+    "policy", "budget", "group", "currency", "employees", "eligible_payroll", "basis", "budget",
+    "spend", "difference", "used_pct", "status", "rates",
+)  # fmt: skip
+POOLS_HEADER = (
+    "policy", "pool", "group", "currency", "members", "funding", "pool", "awards_before_scaling",
+    "awards_after_caps", "factor", "scaling", "remainder_units", "allocated", "unspent",
+)  # fmt: skip
+
+
+def budget_row(line: BudgetLine) -> list[str]:
+    status = ("over" if line.severity == "warning" else "over (error)") if line.over else "within"
+    if line.amount is None:
+        status = "no budget declared"
+    cells: tuple[object, ...] = (
+        line.policy, line.budget, line.group, line.currency, line.employees, line.payroll,
+        line.basis, line.amount, line.spend, line.difference, line.used_pct, status, line.rates,
+    )  # fmt: skip
+    return [format_cell(cell) for cell in cells]
+
+
+def pool_row(line: PoolLine) -> list[str]:
+    cells: tuple[object, ...] = (
+        line.policy, line.pool, line.group, line.currency, line.members, line.funding,
+        line.pool_amount, line.awards_before, line.awards_capped, line.factor, line.scaling,
+        line.remainder_units, line.allocated, line.unspent,
+    )  # fmt: skip
+    return [format_cell(cell) for cell in cells]
