@@ -156,9 +156,17 @@ def run(
         click.echo(
             f"rows of goals/ratings/history files for unknown employees: {report.orphan_rows} (see rejected.csv)"
         )
-    click.echo(
-        f"outputs: {report.out}/ (results.csv, breakdown.csv, rejected.csv, rulebook.json, manifest.json)"
-    )
+    for pool in report.pools:
+        group = f" {pool.group}" if pool.group else ""
+        click.echo(
+            f"pool {pool.pool}{group}: {pool.currency} {pool.pool_amount:,.2f}, allocated "
+            f"{pool.allocated:,.2f} to {pool.members} member(s), unspent {pool.unspent:,.2f}"
+            f" (factor {pool.factor:.6f})"
+        )
+    for line in report.budgets:
+        if line.over or line.amount is None:
+            click.echo(f"warning: budget over: {line.describe()}", err=True)
+    click.echo(f"outputs: {report.out}/ ({', '.join(report.files)})")
     if s.rejected or report.orphan_rows:
         click.echo(
             f"{s.rejected + report.orphan_rows} row(s) rejected: see {report.out / 'rejected.csv'}",

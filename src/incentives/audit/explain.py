@@ -23,6 +23,7 @@ import attrs
 
 from incentives.audit.explain_pay import CallsAndPay, where
 from incentives.audit.explain_plan import employee_goals, plan_results, plan_scorecards
+from incentives.audit.explain_pools import budget_blocks, pool_blocks, pool_step
 from incentives.audit.explain_readiness import readiness
 from incentives.audit.explain_render import render_text
 from incentives.audit.explain_segments import explain_segments
@@ -127,6 +128,10 @@ class _PolicyExplainer(CallsAndPay):
             data["plan_results"] = plan_results(self.pv, self.warnings)
             data["plan_scorecards"] = plan_scorecards(self.pv)
         data["steps"] = steps
+        if eligible:
+            policy_id = str(self.policy.get("id"))
+            data["pools"] = pool_blocks(self.spec, self.row, self.run.manifest, policy_id)
+            data["budgets"] = budget_blocks(self.spec, self.row, self.run.manifest, policy_id)
         block = readiness(self.pv, slots, self.file, eligible, self.result.get("zero_reason", ""))
         if block is not None:
             data["readiness"] = block
@@ -191,6 +196,11 @@ class _PolicyExplainer(CallsAndPay):
             return block
         if step_spec.get("aggregate"):
             return self._aggregate(block, step_spec)
+        pooled = pool_step(name, self.spec, self.row, block["value"])
+        if pooled is not None:
+            block["kind"] = "pool"
+            block["derivation"] = pooled
+            return block
         formula = step_spec.get("formula")
         variant = next((s for s in extra if s.get("kind") == "variant"), None)
         if variant is not None:

@@ -55,6 +55,12 @@ def _policy(p: Mapping[str, Any]) -> list[str]:
         out += ["", "Steps (in evaluation order)"]
         for step in p.get("steps", []):
             out += _step(step)
+        if p.get("pools"):
+            out += ["", "Pools (from manifest.json)"]
+            out += [f"{_INDENT}{block['text']}" for block in p["pools"]]
+        if p.get("budgets"):
+            out += ["", "Budgets (from manifest.json)"]
+            out += [f"{_INDENT}{block['text']}" for block in p["budgets"]]
     out += readiness_text(p.get("readiness"))
     pay = p.get("pay", {})
     if pay.get("components") or pay.get("zero_reason"):  # a readiness policy pays nothing

@@ -14,7 +14,7 @@ the group's funding, in the declared order:
 4. **Rounding and remainder.** Each scaled award is rounded down to the unit; the difference
    between the target (the pool when scaling applies) and the sum of those is handed out one
    unit at a time by the largest-remainder method, ties broken by ``employee_id``, never
-   above a member's cap.
+   above a member's cap and never to a member whose award is zero.
 
 Only the per-group figures are kept (`PoolState`): a member's allocation is recomputed from
 its own award with `PoolState.scaled`, `floor` and `share`, the same arithmetic as the solve,
@@ -26,6 +26,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 import attrs
 
@@ -45,13 +46,12 @@ class PoolRule:
     redistribute: bool = True
 
 
-class PoolMember(tuple[str, Decimal, Decimal | None]):
-    """(employee_id, award in the pool's currency, own cap or None)."""
+class PoolMember(NamedTuple):
+    """One member as the pool pass collects it (a plain tuple: cheap to keep and to pickle)."""
 
-    __slots__ = ()
-
-    def __new__(cls, employee_id: str, award: Decimal, cap: Decimal | None = None) -> PoolMember:
-        return super().__new__(cls, (employee_id, award, cap))
+    employee_id: str
+    award: Decimal  # in the pool's currency
+    cap: Decimal | None = None  # the member's own cap, if the pool declares one
 
 
 @attrs.define
@@ -65,7 +65,7 @@ class PoolState:
     sum_awards: Decimal  # Σ individual awards, before caps and scaling
     sum_capped: Decimal  # Σ awards after individual caps
     factor: Decimal
-    scaling: str  # "down", "up" or "none"
+    scaling: str  # "down" (factor below 1), "up" (above 1: caps redistributed, or scaled up)
     target: Decimal  # what the rounded allocations add up to (the pool when scaling applies)
     cutoff: tuple[Decimal, str] | None  # the last (−remainder, employee_id) given a unit
     units: int  # units handed out by largest remainder
@@ -102,8 +102,8 @@ class PoolState:
 
     def share(self, scaled: Decimal, cap: Decimal | None, employee_id: str) -> Decimal:
         """One unit if the member's remainder is among the largest, else 0."""
-        if self.cutoff is None:
-            return _ZERO
+        if self.cutoff is None or scaled <= 0:
+            return _ZERO  # a member awarded nothing gets no part of the remainder either
         unit = self.rule.unit
         low = _floor(scaled, unit)
         limit = self.effective_cap(cap)
@@ -136,17 +136,14 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
         sum_capped += award if limit is None else min(award, limit)
     state.sum_awards, state.sum_capped = sum_awards, sum_capped
     wanted = sum_awards if rule.redistribute else sum_capped  # what caps and excess leave
-    if wanted > amount:
-        target, state.scaling = amount, "down"
-    elif wanted < amount and rule.scale_up and wanted > 0:
-        target, state.scaling = amount, "up"
-    else:
-        target = wanted
+    # the pool is the target when the claims exceed it, or fall short and it scales up
+    target = amount if wanted > amount or (rule.scale_up and 0 < wanted < amount) else wanted
     if all(limit is not None for _, limit in bases):
         ceiling = sum((limit for _, limit in bases if limit is not None), _ZERO)
         if target > ceiling:  # the caps cannot take it all: everyone at their cap
             target = ceiling
     state.factor = _factor(bases, target, sum_capped)
+    state.scaling = "down" if state.factor < 1 else "up" if state.factor > 1 else "none"
     state.target = amount if target == amount else _floor(target, unit)
     scaled = [(state.scaled(award, cap), employee_id, cap) for employee_id, award, cap in ordered]
     floors = sum((_floor(value, unit) for value, _, _ in scaled), _ZERO)
@@ -154,7 +151,8 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
     ranked = sorted(
         (_floor(value, unit) - value, employee_id)
         for value, employee_id, cap in scaled
-        if (limit := state.effective_cap(cap)) is None or _floor(value, unit) + unit <= limit
+        if value > 0
+        and ((limit := state.effective_cap(cap)) is None or _floor(value, unit) + unit <= limit)
     )
     given = min(left, len(ranked))
     if given > 0:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from incentives.engine.allocation_report import BudgetLine, PoolLine
 from incentives.io.writers import format_cell
 
 __all__ = ["BUDGETS_HEADER", "POOLS_HEADER", "budget_row", "pool_row"]
+
+_ONE = Decimal(1)
 
 BUDGETS_HEADER = (
     "policy", "budget", "group", "currency", "employees", "eligible_payroll", "basis", "budget",
@@ -30,8 +34,14 @@ def budget_row(line: BudgetLine) -> list[str]:
 
 def pool_row(line: PoolLine) -> list[str]:
     cells: tuple[object, ...] = (
-        line.policy, line.pool, line.group, line.currency, line.members, line.funding,
-        line.pool_amount, line.awards_before, line.awards_capped, line.factor, line.scaling,
+        line.policy, line.pool, line.group, line.currency, line.members, _exact(line.funding),
+        line.pool_amount, _exact(line.awards_before), _exact(line.awards_capped), line.factor,
+        line.scaling,
         line.remainder_units, line.allocated, line.unspent,
     )  # fmt: skip
     return [format_cell(cell) for cell in cells]
+
+
+def _exact(value: Decimal) -> Decimal:
+    """An exact sum without the trailing zeros of its operands (466765.251752000 → 466765.251752)."""
+    return value.normalize() if value != value.to_integral_value() else value.quantize(_ONE)

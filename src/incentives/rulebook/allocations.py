@@ -99,7 +99,7 @@ class BudgetDef:
 
     def basis(self) -> str:
         if self.percent is not None:
-            return f"{self.percent * 100:f}% of eligible payroll"
+            return f"{(self.percent * 100).normalize():f}% of eligible payroll"
         return "fixed amount"
 
     def budget_for(self, key: object, payroll: Decimal) -> Decimal | None:
