@@ -199,7 +199,7 @@ def expand(
             gates = [
                 GateSpec(
                     name=f"not_in_{other}",
-                    when=_name(other, "member"),
+                    when=f"{_name(other, 'member')} and ({pool.members})",
                     outcome="reject",
                     reason=f"in two pools of award '{pool.award}' ({other} and {name}); an employee is in one pool of an award",
                 )
