@@ -138,10 +138,12 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
     wanted = sum_awards if rule.redistribute else sum_capped  # what caps and excess leave
     # the pool is the target when the claims exceed it, or fall short and it scales up
     target = amount if wanted > amount or (rule.scale_up and 0 < wanted < amount) else wanted
-    if all(limit is not None for _, limit in bases):
-        ceiling = sum((limit for _, limit in bases if limit is not None), _ZERO)
-        if target > ceiling:  # the caps cannot take it all: everyone at their cap
-            target = ceiling
+    # only members with an award can receive anything: when each of them has a cap, the
+    # pool cannot hand out more than their caps add up to (everyone at their cap)
+    receiving = [(base, limit) for base, limit in bases if base > 0]
+    if all(limit is not None for _, limit in receiving):
+        ceiling = sum((limit for _, limit in receiving if limit is not None), _ZERO)
+        target = min(target, ceiling)
     state.factor = _factor(bases, target, sum_capped)
     state.scaling = "down" if state.factor < 1 else "up" if state.factor > 1 else "none"
     state.target = amount if target == amount else _floor(target, unit)
