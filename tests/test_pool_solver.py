@@ -155,10 +155,10 @@ def test_a_member_awarded_nothing_leaves_the_caps_no_roomier() -> None:
     unspent. The target (what the rounded allocations add up to) is then 500, not the pool:
     b's cap of 500 cannot take any of it."""
     state, got = allocate(PoolRule(cap_share=D("0.5")), D(1000), [M("a", D(2000)), M("b", D(0))])
-    assert got == {"a": D(500), "b": 0}  # right today
+    assert got == {"a": D(500), "b": 0}
     assert state.allocated == D(500)
     assert state.unspent == D(500)
-    assert state.target == state.allocated  # today: target 1000, the whole pool
+    assert state.target == state.allocated  # not the whole pool of 1,000
 
 
 def test_negative_funding_is_an_empty_pool() -> None:
