@@ -151,11 +151,15 @@ def _write_run(
         else:
             if calc.needs_group_totals:
                 first = roster.part(
-                    goals=calc.first_pass_reads_goals, columns=calc.first_pass_columns
+                    goals=calc.first_pass_reads_goals,
+                    columns=calc.first_pass_columns,
+                    ratings=calc.first_pass_reads_ratings,
                 )
                 calc.apply_group_partials([calc.group_partials(first, excluded)])
             if calc.needs_pools:
-                calc.apply_pool_partials([calc.pool_partials(roster, excluded)])
+                calc.apply_pool_partials(
+                    [calc.pool_partials(calc.pool_pass_rows(roster), excluded)]
+                )
             calc.summary = Summary()
             items = calc.outcomes(roster)
             write_rows(

@@ -50,7 +50,10 @@ def _first_pass(share: int) -> GroupPartials:
     assert _JOB is not None
     calc, roster, _layout, _folder, shares, exclude = _JOB
     rows = roster.part(
-        *shares[share], goals=calc.first_pass_reads_goals, columns=calc.first_pass_columns
+        *shares[share],
+        goals=calc.first_pass_reads_goals,
+        columns=calc.first_pass_columns,
+        ratings=calc.first_pass_reads_ratings,
     )
     return calc.group_partials(rows, exclude)
 
@@ -58,7 +61,7 @@ def _first_pass(share: int) -> GroupPartials:
 def _pool_pass(share: int) -> PoolPartials:
     assert _JOB is not None
     calc, roster, _layout, _folder, shares, exclude = _JOB
-    return calc.pool_partials(roster.part(*shares[share]), exclude)
+    return calc.pool_partials(calc.pool_pass_rows(roster, *shares[share]), exclude)
 
 
 def _second_pass(share: int) -> tuple[Summary, set[int]]:

@@ -86,8 +86,20 @@ class Calculation:
         text_cells = bool(getattr(employees, "text_cells", False))
         self._fast_all = fast_converter(rulebook.fields) if text_cells else None
         self._fast_first = fast_converter(rulebook.fields, first) if text_cells else None
+        # the pool pass converts what populations and the policies with pools read
+        pooled = [p for p in rulebook.policies if p.pools]
+        pool_fields = {n for p in rulebook.policies for n in p.population_inputs}
+        pool_fields |= {n for p in pooled for n in p.input_names}
+        self._pool_converters = tuple(c for c in self._all_converters if c[1] in pool_fields)
+        self.pool_pass_columns = tuple(name for _, name, _ in self._pool_converters)
+        self._fast_pool = fast_converter(rulebook.fields, pool_fields) if text_cells else None
+        self.pool_pass_reads_goals = any(p.scorecards for p in pooled)
+        self.pool_pass_reads_ratings = any(p.spec.policy.rating_history for p in pooled)
         self.first_pass_reads_goals = any(
             p.first_pass_goals for p in rulebook.policies if p.aggregates
+        )
+        self.first_pass_reads_ratings = any(
+            p.spec.policy.rating_history for p in rulebook.policies if p.aggregates
         )
         self.kinds = rulebook.kinds
         # policies with steps weighted by segments: their performance period
@@ -146,7 +158,12 @@ class Calculation:
     def _convert(
         self, emp: EmployeeInput, converters: tuple[tuple[int, str, Converter], ...] | None = None
     ) -> list[Any] | Rejection:
-        fast = self._fast_all if converters is None else self._fast_first
+        if converters is None:
+            fast = self._fast_all
+        elif converters is self._pool_converters:
+            fast = self._fast_pool
+        else:
+            fast = self._fast_first
         if fast is not None:
             try:
                 return fast(emp.cells)
@@ -376,7 +393,7 @@ class Calculation:
             for item in employees:
                 if isinstance(item, Rejection) or item.source.record in exclude:
                     continue
-                values = self._convert(item)
+                values = self._convert(item, self._pool_converters)
                 if isinstance(values, Rejection):
                     continue
                 covering = self._covering(item, values)
@@ -409,6 +426,17 @@ class Calculation:
                         if seen is None or item.employee_id < seen:
                             group[1][funding] = item.employee_id
         return parts
+
+    def pool_pass_rows(self, roster: Any, start: int = 0, stop: int | None = None) -> Any:
+        """The rows the pool pass reads from an `incentives.io` roster: only the columns, goals
+        and rating history that the policies with pools (and every population) need."""
+        return roster.part(
+            start,
+            stop,
+            goals=self.pool_pass_reads_goals,
+            columns=self.pool_pass_columns,
+            ratings=self.pool_pass_reads_ratings,
+        )
 
     def apply_pool_partials(self, partials: Iterable[PoolPartials]) -> None:
         """Merge pool-pass partials (in any order) and solve every pool of every group."""

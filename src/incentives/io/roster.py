@@ -45,15 +45,19 @@ class RosterPart:
         stop: int,
         goals: bool = True,
         columns: Collection[str] | None = None,
+        ratings: bool = True,
     ) -> None:
         self.roster = roster
         self.start = start
         self.stop = stop
         self.goals = goals
         self.columns = columns
+        self.ratings = ratings
 
     def __iter__(self) -> Iterator[EmployeeInput | Rejection]:
-        return self.roster._records_between(self.start, self.stop, self.goals, self.columns)
+        return self.roster._records_between(
+            self.start, self.stop, self.goals, self.columns, self.ratings
+        )
 
 
 def open_roster(
@@ -196,12 +200,13 @@ class Roster:
         *,
         goals: bool = True,
         columns: Collection[str] | None = None,
+        ratings: bool = True,
     ) -> RosterPart:
         """Records ``start`` to ``stop - 1`` (0-based), re-iterable: one worker's share of a run.
-        Without ``goals`` the rows carry no goals, and with ``columns`` their cells hold only
-        those columns (a pass that reads less is faster)."""
+        Without ``goals`` (``ratings``) the rows carry no goals (rating history), and with
+        ``columns`` their cells hold only those columns (a pass that reads less is faster)."""
         stop = self.record_count if stop is None else stop
-        return RosterPart(self, start, stop, goals, columns)
+        return RosterPart(self, start, stop, goals, columns, ratings)
 
     def _make_picker(self, picked: list[int]) -> tuple[tuple[str, ...], Any]:
         """The names of the picked columns and a C-level function taking them from a record."""
@@ -212,7 +217,12 @@ class Roster:
         return names, operator.itemgetter(*picked)
 
     def _records_between(
-        self, start: int, stop: int, goals: bool, columns: Collection[str] | None
+        self,
+        start: int,
+        stop: int,
+        goals: bool,
+        columns: Collection[str] | None,
+        ratings: bool = True,
     ) -> Iterator[EmployeeInput | Rejection]:
         picker = self._picker
         if columns is not None:
@@ -224,7 +234,7 @@ class Roster:
             for index, record in enumerate(self._table.records(start), start):
                 if index >= stop:
                     break
-                yield self._employee(record, goals, picker)
+                yield self._employee(record, goals, picker, ratings)
         finally:  # the keyed files' handles of this pass (and this process)
             for keyed in self._keyed:
                 keyed.close()
@@ -235,7 +245,11 @@ class Roster:
         return [rejection for keyed in self._keyed for rejection in keyed.orphans(self._ids)]
 
     def _employee(
-        self, record: CsvRecord, with_goals: bool = True, picker: Any = None
+        self,
+        record: CsvRecord,
+        with_goals: bool = True,
+        picker: Any = None,
+        with_ratings: bool = True,
     ) -> EmployeeInput | Rejection:
         file = self._file
         fields = record.fields
@@ -277,7 +291,9 @@ class Roster:
             goals = self._goals.rows(employee_id)
         else:
             goals = self._column_goals(cells, source)
-        ratings = self._ratings.rows(employee_id) if self._ratings is not None else ()
+        ratings = (
+            self._ratings.rows(employee_id) if self._ratings is not None and with_ratings else ()
+        )
         history = self._history.rows(employee_id) if self._history is not None else ()
         return EmployeeInput(employee_id, cells, source, goals, ratings, history)
 
