@@ -21,7 +21,25 @@ from conftest import EMPLOYEES, FIXTURES, POLICIES, RATES, RULES, SAMPLE_ARGS, C
 
 Cli = Callable[..., CliRun]
 BAD = FIXTURES / "bad"
-OUTPUTS = ("results.csv", "breakdown.csv", "rejected.csv", "rulebook.json", "manifest.json")
+OUTPUTS = (
+    "results.csv",
+    "breakdown.csv",
+    "rejected.csv",
+    "rulebook.json",
+    "manifest.json",
+    "budgets.csv",
+    "pools.csv",
+)
+# The two merit budget groups the sample overspends (fixtures/EXPECTED.md, "Department pools and
+# merit budgets"): a warning on stderr, the run still exits 0. Operations: 3.5 % of 230,459.20 =
+# 8,066.07, spend 2,100 + 5,900 + 1,200 EUR × 1.0929 = 9,311.48; Engineering's international fund
+# (fixed 6,000 EUR) is spent 7,195.52 EUR.
+SAMPLE_WARNINGS = (
+    "warning: budget over: merit-2027: merit_budget Operations: spend USD 9,311.48 is 1,245.41"
+    " over the budget of 8,066.07 (115.44% used)\n"
+    "warning: budget over: merit-2027: international_fund Engineering: spend EUR 7,195.52 is"
+    " 1,195.52 over the budget of 6,000.00 (119.93% used)\n"
+)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -52,19 +70,29 @@ def assert_fault(run: CliRun, *says: str) -> None:
 
 def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
     """`incentives run` on the full-cycle sample (bonus, merit and promotion, with the ratings and
-    history files) exits 0 and prints the policies, counts and totals."""
+    history files) exits 0 and prints the policies, counts, totals and department pools; the two
+    overspent merit budgets are warnings on stderr, nothing else is."""
     assert sample_run.exit_code == 0
-    assert sample_run.stderr == ""
+    assert sample_run.stderr == SAMPLE_WARNINGS
     lines = sample_run.stdout.splitlines()
     assert lines[0] == "policies: annual-bonus-2026, merit-2027, promotion-2027"
     # eligible/not eligible count policy outcomes: bonus 48 + 4, merit 44 + 8, promotion 46 + 6
     assert lines[1] == (
         "employees read: 52  computed: 52  rejected: 0  (policy outcomes: eligible 138, not eligible 18)"
     )
-    # 556,893.51 before the history: 00003, 00011, 00014 and 00030 have time-weighted targets
-    assert "  annual_bonus (AIP) USD 554,650.65" in lines
-    assert "  annual_bonus_excess (AIPX) EUR 26,250.00" in lines
+    # paid from the department pools (554,650.65 from the individual awards): USD allocations
+    # 630,210.72 of Sales, Engineering and Finance less AIPX 67,712.25
+    assert "  annual_bonus (AIP) USD 562,498.47" in lines
+    # 00041 is capped at 40 % of the Sales pool: 110,475.56 EUR, below its limit 202,500.00
+    # (26,250.00 before the pools)
+    assert "  annual_bonus_excess (AIPX) EUR 0.00" in lines
     assert "  merit_lump_sum (LUMP) EUR 13,500.00" in lines
+    # Sales pool 293,303.349776 × 1.029125 → 301,845.80 USD, claims scaled by 181,107.48 ÷
+    # 191,479.39304135832 = 0.945833 after 00041's cap (EXPECTED.md)
+    assert (
+        "pool department_pool Sales: USD 301,845.80, allocated 301,845.80 to 17 member(s),"
+        " unspent 0.00 (factor 0.945833)"
+    ) in lines
     assert lines[-1].startswith("outputs: ")
     assert sample_run.out is not None
     assert sorted(p.name for p in sample_run.out.iterdir() if not p.name.startswith(".")) == sorted(
@@ -154,7 +182,7 @@ def test_installed_console_script(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "employees read: 52  computed: 52  rejected: 0" in done.stdout
-    assert done.stderr == ""
+    assert done.stderr == SAMPLE_WARNINGS  # the two overspent merit budgets, nothing else
     assert (tmp_path / "out" / "results.csv").is_file()
 
 
@@ -314,13 +342,17 @@ def test_broken_policy_folder_stops_the_run(cli: Cli, tmp_path: Path) -> None:
 
 def test_check_on_the_sample(cli: Cli) -> None:
     """`incentives check` on the bundled rules exits 0 and says ok for each of the three
-    policies (the bonus has 19 steps since its target is weighted by segments)."""
+    policies. The bonus has 19 steps of its own (its target is weighted by segments) and 8 of
+    the department pool (department_pool_award_in, _funding, _pool, _factor, _scaled,
+    _remainder, _award, _payout): 27; the merit 33 and 5 of its two budgets
+    (merit_budget_payroll, merit_budget_spend, international_fund_included,
+    international_fund_payroll, international_fund_spend): 38."""
     run = cli("check", "--rules", RULES)
     assert run.exit_code == 0, run.output
     assert run.stderr == ""
     assert run.stdout.startswith("ok  ")
-    assert "annual-bonus-2026 v2026.1 (bonus), 19 steps, 1 pay component(s)" in run.stdout
-    assert "merit-2027 v2027.1 (merit), 33 steps, 2 pay component(s)" in run.stdout
+    assert "annual-bonus-2026 v2026.1 (bonus), 27 steps, 1 pay component(s)" in run.stdout
+    assert "merit-2027 v2027.1 (merit), 38 steps, 2 pay component(s)" in run.stdout
     assert "promotion-2027 v2027.1 (promotion), 2 steps, 0 pay component(s)" in run.stdout
 
 

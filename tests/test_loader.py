@@ -198,13 +198,14 @@ def test_empty_sections_are_fine(policy_file: Callable[..., Path]) -> None:
 def test_parameter_override_is_visible_and_the_original_unchanged(
     sample: Rulebook, avery: EmployeeInput
 ) -> None:
-    """absolute_cap_usd 250,000 -> 1,000 caps 00001's bonus at 1,000.00; the original still
-    pays 2,161.16."""
-    before = pay(compute(sample, avery))
+    """absolute_cap_usd 250,000 -> 1,000 caps 00001's individual award (the `bonus` step, before
+    the department pool) at 1,000; the original still awards 2,161.1625. (The pay is the
+    department pool's allocation, which depends on the whole unit: not checked here.)"""
+    before = compute(sample, avery).value("bonus")
     variant = sample.with_overrides(SAMPLE_ID, parameters={"absolute_cap_usd": D(1000)})
-    assert before == D("2161.16")
-    assert pay(compute(variant, avery)) == D("1000.00")
-    assert pay(compute(sample, avery)) == before
+    assert before == D("2161.1625")
+    assert compute(variant, avery).value("bonus") == D(1000)
+    assert compute(sample, avery).value("bonus") == before
     assert sample.policy(SAMPLE_ID).parameters["absolute_cap_usd"] == 250000
     assert variant.policy(SAMPLE_ID).parameters["absolute_cap_usd"] == 1000
 
@@ -212,14 +213,18 @@ def test_parameter_override_is_visible_and_the_original_unchanged(
 def test_table_cell_override_is_visible_and_the_original_unchanged(
     sample: Rulebook, avery: EmployeeInput
 ) -> None:
-    """target_pct for level 1 from 5% to 10% doubles 00001's target and bonus."""
+    """target_pct for level 1 from 5% to 10% doubles 00001's target and individual award (the
+    `bonus` step, before the department pool): 4,200.00 × 1.029125 = 4,322.325 instead of
+    2,100.00 × 1.029125 = 2,161.1625."""
     variant = sample.with_overrides(SAMPLE_ID, table_values={"target_pct": {(0,): D("0.10")}})
     changed = compute(variant, avery)
     assert changed.value("target_percent") == D("0.10")
-    assert pay(changed) == D("4322.33")
+    assert changed.value("target_bonus") == D("4200.00")
+    assert changed.value("bonus") == D("4322.325")
     original = compute(sample, avery)
     assert original.value("target_percent") == D("0.05")
-    assert pay(original) == D("2161.16")
+    assert original.value("target_bonus") == D("2100.00")
+    assert original.value("bonus") == D("2161.1625")
 
 
 def test_curve_point_override_reaches_the_goal_scorecard(

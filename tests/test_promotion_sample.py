@@ -169,7 +169,9 @@ def test_explain_shows_bonus_merit_and_promotion(sample_run: CliRun) -> None:
     merit = text.index("Merit Increase Policy 2027 — policy merit-2027")
     promotion = text.index("Promotion Readiness 2027 — policy promotion-2027")
     assert bonus < merit < promotion
-    assert "annual_bonus (AIP) = 7,914.10 − 0.00 = 7,914.10" in text
+    # the individual award 7,914.102978 paid from the Sales pool: × 0.9458327… = 7,485.4177…
+    # → 7,485.41 + a remainder cent (EXPECTED.md, "Department pools and merit budgets")
+    assert "annual_bonus (AIP) = 7,485.42 − 0.00 = 7,485.42" in text
     assert "2026-09-01 to 2026-12-31: 122 days" in text
     assert "merit_increase (MERIT) = 3,100.00" in text[merit:promotion]
     readiness = text[promotion:]

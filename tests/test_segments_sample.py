@@ -5,7 +5,8 @@ target_pct(level)`` (``segments: weighted``), then ``target_bonus = full_year_ta
 rounded to the cent. The roster holds the values at the as-of date; a history row on or before
 1 January gives the value in force at the start. 2026 has 365 days; a segment's weight is its days
 ÷ 365 (both ends inclusive). Hand computations: fixtures/EXPECTED.md, "Mid-period changes
-(segments)".
+(segments)". They stop at the individual award (the `bonus` step), before the department pool
+that pays it (EXPECTED.md, "Department pools and merit budgets").
 
     00003  66,000 from 2026-01-01, 68,000 on 2026-12-31 (the last day)       Finance, level 3 (8 %)
     00011  47,000 (row of 2025-04-01), 50,000 from 2026-04-01                Sales, level 2 (6 %)
@@ -18,7 +19,7 @@ from __future__ import annotations
 import csv
 import datetime
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -45,15 +46,17 @@ def segments(po: PolicyOutcome) -> list[tuple[object, ...]]:
     return [tuple(seg[:5]) for seg in po.value("full_year_target.segments")]
 
 
-def pay(po: PolicyOutcome) -> tuple[Decimal, Decimal]:
-    return po.value("pay.annual_bonus"), po.value("pay.annual_bonus_excess")
+def award(po: PolicyOutcome) -> Decimal:
+    """The individual award (the `bonus` step) rounded to the cent, half up: before the
+    department pool."""
+    return po.value("bonus").quantize(D("0.01"), rounding=ROUND_HALF_UP)
 
 
 def test_00011_salary_raise_in_april(bonus: dict[str, PolicyOutcome]) -> None:
     """00011: 47,000 × 6 % = 2,820.00 for 90 days (1 Jan–31 Mar, from the 2025-04-01 row before
     the period), 50,000 × 6 % = 3,000.00 for 275 days: (253,800 + 825,000) ÷ 365 = 1,078,800 ÷ 365
     = 2,955.616438… → target 2,955.62 (3,000.00 without history); × 1.029125 × 0.7 × 1
-    = 2,129.19170275 → AIP 2,129.19."""
+    = 2,129.19170275 → 2,129.19: the individual award, before the department pool."""
     po = bonus["00011"]
     assert segments(po) == [
         (d(2026, 1, 1), d(2026, 3, 31), 90, Fraction(90, 365), D("2820.00")),
@@ -62,7 +65,7 @@ def test_00011_salary_raise_in_april(bonus: dict[str, PolicyOutcome]) -> None:
     assert po.value("full_year_target") == D(1078800) / 365
     assert po.value("target_bonus") == D("2955.62")
     assert po.value("bonus") == D("2129.19170275")
-    assert pay(po) == (D("2129.19"), D("0.00"))
+    assert award(po) == D("2129.19")
 
 
 def test_00014_mid_year_promotion_with_a_new_target_percent(
@@ -71,7 +74,8 @@ def test_00014_mid_year_promotion_with_a_new_target_percent(
     """00014: level 3 at 72,000 until 31 August (243 days, 8 %: 5,760.00), level 4 at 77,000 from
     1 September (122 days, 10 %: 7,700.00): (1,399,680 + 939,400) ÷ 365 = 2,339,080 ÷ 365 =
     6,408.438356… → 6,408.44 (7,700.00 without history); × 1.029125 × 1 × 1.2 = 7,914.102978 →
-    AIP 7,914.10. target_percent (reporting, at the as-of date) stays 10 %."""
+    7,914.10: the individual award, before the department pool. target_percent (reporting, at
+    the as-of date) stays 10 %."""
     po = bonus["00014"]
     (first, second) = po.value("full_year_target.segments")
     assert tuple(first[:5]) == (
@@ -93,14 +97,14 @@ def test_00014_mid_year_promotion_with_a_new_target_percent(
     assert po.value("target_percent") == D("0.10")
     assert po.value("target_bonus") == D("6408.44")
     assert po.value("bonus") == D("7914.102978")
-    assert pay(po) == (D("7914.10"), D("0.00"))
+    assert award(po) == D("7914.10")
 
 
 def test_00030_fte_from_august(bonus: dict[str, PolicyOutcome]) -> None:
     """00030: FTE 1 (the 2019-09-09 row) for 212 days: 69,000 × 1 × 8 % = 5,520.00; FTE 0.75 from
     1 August for 153 days: 4,140.00; (1,170,240 + 633,420) ÷ 365 = 1,803,660 ÷ 365 = 4,941.534246…
-    → 4,941.53; × 1.029125 × 0.8 (modifier) = 4,068.361649 → AIP 4,068.36. salary_base (at the
-    as-of date) is 69,000 × 0.75 = 51,750."""
+    → 4,941.53; × 1.029125 × 0.8 (modifier) = 4,068.361649 → 4,068.36: the individual award,
+    before the department pool. salary_base (at the as-of date) is 69,000 × 0.75 = 51,750."""
     po = bonus["00030"]
     assert segments(po) == [
         (d(2026, 1, 1), d(2026, 7, 31), 212, Fraction(212, 365), D("5520.00")),
@@ -109,13 +113,14 @@ def test_00030_fte_from_august(bonus: dict[str, PolicyOutcome]) -> None:
     assert po.value("salary_base") == D("51750")
     assert po.value("target_bonus") == D("4941.53")
     assert po.value("bonus") == D("4068.361649")
-    assert pay(po) == (D("4068.36"), D("0.00"))
+    assert award(po) == D("4068.36")
 
 
 def test_00003_changes_on_the_first_and_the_last_day(bonus: dict[str, PolicyOutcome]) -> None:
     """00003: the 2026-01-01 row is in force from the start (no 0-day segment); the 2026-12-31 row
     makes a last segment of 1 day: (5,280.00 × 364 + 5,440.00 × 1) ÷ 365 = 1,927,360 ÷ 365 =
-    5,280.438356… → 5,280.44; × 0.875 = 4,620.385 → AIP 4,620.39 (half up)."""
+    5,280.438356… → 5,280.44; × 0.875 = 4,620.385 → 4,620.39 (half up): the individual award,
+    before the department pool."""
     po = bonus["00003"]
     assert segments(po) == [
         (d(2026, 1, 1), d(2026, 12, 30), 364, Fraction(364, 365), D("5280.00")),
@@ -123,7 +128,7 @@ def test_00003_changes_on_the_first_and_the_last_day(bonus: dict[str, PolicyOutc
     ]
     assert po.value("target_bonus") == D("5280.44")
     assert po.value("bonus") == D("4620.385")
-    assert pay(po) == (D("4620.39"), D("0.00"))
+    assert award(po) == D("4620.39")
 
 
 def test_without_history_the_weighted_step_is_the_plain_formula(
@@ -142,14 +147,38 @@ def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
         return {(r["employee_id"], r["kind"]): r for r in csv.DictReader(stream)}
 
 
+def _bonus_steps(path: Path) -> dict[str, dict[str, str]]:
+    """breakdown.csv's bonus rows, by employee id."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = csv.DictReader(stream)
+        return {r["employee_id"]: r for r in rows if r["policy"] == "annual-bonus-2026"}
+
+
+# the eligible Sales and Finance employees with a non-zero award (00009, Does Not Meet, has 0)
+SALES_FINANCE_PAID = (
+    "00001", "00003", "00004", "00006", "00007", "00011", "00012", "00014", "00015",
+    "00017", "00019", "00020", "00022", "00025", "00030", "00032", "00033", "00040",
+    "00041", "00043", "00044", "00045", "00047", "00049", "00050", "00052",
+)  # fmt: skip
+PAID_ABOVE_150_PERCENT = ("00004", "00017", "00043", "00050")  # AIP stays at the limit
+
+
 def test_only_the_bonus_of_employees_with_history_changes(
     sample_run: CliRun, tmp_path: Path
 ) -> None:
-    """The same cycle without --history: every results.csv row is identical except the bonus rows
-    of 00003, 00011, 00014 and 00030 (their pay only: the target chain)."""
+    """The same cycle without --history: the individual award (the `bonus` step) changes only for
+    00003, 00011, 00014 and 00030 (the target chain). Their targets also fund the department
+    pools of Sales and Finance, so the pay of every paid member of those two pools moves (one
+    factor per pool); every merit and promotion row and every Engineering and Operations bonus
+    row is identical."""
     out = tmp_path / "no-history"
     run_job(RunRequest(rules=RULES, employees=EMPLOYEES, out=out, rates=RATES, ratings=RATINGS))
     assert sample_run.out is not None
+    full_steps = _bonus_steps(sample_run.out / "breakdown.csv")
+    plain_steps = _bonus_steps(out / "breakdown.csv")
+    assert {e for e, r in full_steps.items() if r["bonus"] != plain_steps[e]["bonus"]} == set(
+        WITH_HISTORY
+    )
     full, plain = _rows(sample_run.out / "results.csv"), _rows(out / "results.csv")
     assert full.keys() == plain.keys()
     changed = {
@@ -157,8 +186,14 @@ def test_only_the_bonus_of_employees_with_history_changes(
         for key, row in full.items()
         if row != plain[key]
     }
-    assert changed == {(eid, "bonus"): ["annual_bonus"] for eid in WITH_HISTORY}
-    assert plain[("00014", "bonus")]["annual_bonus"] == "9509.12"  # 7,700.00 all year
+    assert changed == {
+        (eid, "bonus"): ["annual_bonus_excess" if eid in PAID_ABOVE_150_PERCENT else "annual_bonus"]
+        for eid in SALES_FINANCE_PAID
+    }
+    # 7,700.00 all year: award 7,700.00 × 1.029125 × 1.2 = 9,509.115 (9,509.12 before the pools);
+    # the Sales pool without history is 293,837.759776 × 1.029125 = 302,395.78, its factor
+    # 0.942794…: 9,509.115 × 0.942794… = 8,965.1408… → 8,965.14 (no remainder cent)
+    assert plain[("00014", "bonus")]["annual_bonus"] == "8965.14"
 
 
 def test_explain_lists_the_segments(sample_run: CliRun) -> None:
