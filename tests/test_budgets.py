@@ -156,7 +156,7 @@ def test_budgets_csv_and_the_manifest(tmp_path: Path) -> None:
     )
     with (out / "budgets.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(r["group"], r["budget"], r["spend"], r["status"]) for r in rows] == [
+    assert [(r["group"], r["amount"], r["spend"], r["status"]) for r in rows] == [
         ("Ops", "2400.00", "3200.00", "over"),
         ("Sales", "3750.00", "3250.00", "within"),
     ]

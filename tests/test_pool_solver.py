@@ -1,7 +1,7 @@
 """The pool solver (`incentives.engine.pools`): awards fitted to a funded pool, exactly, to the unit.
 
 A member's allocation is what the second pass computes from the solved `PoolState`:
-``floor(scaled) + share(scaled, cap, id)`` with ``scaled = state.scaled(award, cap)``. The
+``rounded(scaled) + share(scaled, cap, id)`` with ``scaled = state.scaled(award, cap)``. The
 examples are worked by hand in their comments; the properties hold for generated pools of
 1 to 30 members with any funding, unit, caps, scaling and excess rule.
 """
@@ -35,7 +35,7 @@ def allocate(
         allocations: dict[str, Decimal] = {}
         for employee_id, award, cap in members:
             scaled = state.scaled(award, cap)
-            allocations[employee_id] = state.floor(scaled) + state.share(scaled, cap, employee_id)
+            allocations[employee_id] = state.rounded(scaled) + state.share(scaled, cap, employee_id)
     return state, allocations
 
 

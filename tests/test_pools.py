@@ -180,7 +180,8 @@ def test_pools_per_group_and_roster_order(tmp_path: Path) -> None:
 
 def test_a_pool_in_usd_pays_eur_members_in_eur(tmp_path: Path) -> None:
     """A EUR member's claim enters the USD pool at the EUR→USD rate and the allocation goes
-    back at USD→EUR; both calls (and rates) are in the trace."""
+    back at the same rate (the USD→EUR quote is not its exact inverse: an unscaled claim would
+    not come back whole); the rate is in the trace."""
     rates = FixedRates(
         {("EUR", "USD", "average", END): "1.10", ("USD", "EUR", "average", END): "0.90"}
     )
@@ -193,9 +194,10 @@ def test_a_pool_in_usd_pays_eur_members_in_eur(tmp_path: Path) -> None:
     a = outs[0]
     assert isinstance(a, PolicyOutcome)
     assert a.value("team_pool_award_in") == D(1100)  # 1,000 EUR × 1.10
-    # pool 1,000 over claims 1,100 + 900 = 2,000: factor 1/2 → 550 USD → 495 EUR; B 450 USD
+    # pool 1,000 over claims 1,100 + 900 = 2,000: factor 1/2 → 550 USD ÷ 1.10 = 500 EUR;
+    # B 450 USD
     assert a.value("team_pool_award") == D(550)
-    assert a.value("pay.bonus") == D("495.00")
+    assert a.value("pay.bonus") == D("500.00")
     assert paid(outs)[1] == D("450.00")
 
 
@@ -302,7 +304,7 @@ def test_pools_csv_and_parallel_runs_are_identical(tmp_path: Path) -> None:
         pools = _read(out / "pools.csv")
         assert [p["group"] for p in pools] == ["X", "Y"]
         for pool in pools:
-            assert D(pool["allocated"]) + D(pool["unspent"]) == D(pool["pool"]) == D(2500)
+            assert D(pool["allocated"]) + D(pool["unspent"]) == D(pool["pool_amount"]) == D(2500)
     for name in ("results.csv", "breakdown.csv", "pools.csv", "manifest.json"):
         assert (outs[1] / name).read_bytes() == (outs[2] / name).read_bytes(), name
 
@@ -380,3 +382,19 @@ def test_items_are_employee_outcomes(tmp_path: Path) -> None:
     assert isinstance(items[0], EmployeeOutcome)
     assert items[0].outcomes[0].value("pay.bonus") == D("1000.00")
     assert calc.summary.totals[("USD", "bonus", "B")] == D("1000.00")
+
+
+def test_claims_below_the_pool_are_rounded_half_up(tmp_path: Path) -> None:
+    """No scaling: each claim is rounded half up, like any pay (100.005 → 100.01). Claims whose
+    half-up roundings would add up to more than the pool (0.335 + 0.335 + 0.325 = 0.995 → 0.34 +
+    0.34 + 0.33 = 1.01 > 1.00) are rounded down and the cent left of 0.995 goes to the largest
+    remainder, the lowest id on a tie: 0.34, 0.33, 0.32."""
+    rows = [{"employee_id": "A", "claim": "100.005"}, {"employee_id": "B", "claim": "200"}]
+    assert paid(compute(tmp_path, pool_policy(SIMPLE), rows)) == [D("100.01"), D("200.00")]
+    rows = [
+        {"employee_id": "A", "claim": "0.335"},
+        {"employee_id": "B", "claim": "0.335"},
+        {"employee_id": "C", "claim": "0.325"},
+    ]
+    tight = pool_policy(SIMPLE.replace('"1000.00"', '"1.00"'))
+    assert paid(compute(tmp_path, tight, rows)) == [D("0.34"), D("0.33"), D("0.32")]

@@ -80,7 +80,7 @@ def pool_step(name: str, spec: Mapping[str, Any], row: Mapping[str, str], shown:
                 f"({unit_text}) at a time to the largest remainders, ties by employee_id"
             )
         return (
-            f"{name} = {pool}_scaled rounded down to {unit_text} + {pool}_remainder = "
+            f"{name} = {pool}_scaled rounded to {unit_text} + {pool}_remainder = "
             f"{cell(f'{pool}_scaled', '')} → {shown}"
         )
     return None

@@ -11,13 +11,16 @@ the group's funding, in the declared order:
 3. **Scaling.** When the (capped) awards exceed the pool, or fall short of it and the pool
    scales ``up_and_down``, every member gets min(cap, factor × award) with one factor chosen
    so that the scaled awards add up to the pool (water-filling when caps bind).
-4. **Rounding and remainder.** Each scaled award is rounded down to the unit; the difference
-   between the target (the pool when scaling applies) and the sum of those is handed out one
-   unit at a time by the largest-remainder method, ties broken by ``employee_id``, never
-   above a member's cap and never to a member whose award is zero.
+4. **Rounding and remainder.** When scaling applies, each scaled award is rounded down to the
+   unit and the difference between the pool and the sum of those is handed out one unit at a
+   time by the largest-remainder method, ties broken by ``employee_id``, never above a
+   member's cap and never to a member whose award is zero: the pool is spent exactly. When no
+   scaling applies, each award is rounded half up to the unit and the rest of the pool is
+   unspent (should those roundings add up to more than the pool, it is spent by largest
+   remainder instead).
 
 Only the per-group figures are kept (`PoolState`): a member's allocation is recomputed from
-its own award with `PoolState.scaled`, `floor` and `share`, the same arithmetic as the solve,
+its own award with `PoolState.scaled`, `rounded` and `share`, the same arithmetic as the solve,
 so the second pass needs no per-member memory and the outcome does not depend on roster order.
 """
 
@@ -71,6 +74,7 @@ class PoolState:
     units: int  # units handed out by largest remainder
     allocated: Decimal  # Σ allocations
     share_cap: Decimal | None  # cap_share × pool, rounded down to the unit
+    half_up: bool = False  # no scaling: each award rounded half up (no remainder handed out)
 
     @property
     def unspent(self) -> Decimal:
@@ -97,7 +101,11 @@ class PoolState:
         value = base if self.factor == _ONE else self.factor * base
         return value if limit is None else min(value, limit)
 
-    def floor(self, scaled: Decimal) -> Decimal:
+    def rounded(self, scaled: Decimal) -> Decimal:
+        """The allocation before any remainder unit: rounded down to the unit when the pool is
+        spent by largest remainder, half up when no scaling applies and that fits the pool."""
+        if self.half_up:
+            return (scaled / self.rule.unit).quantize(_ONE, decimal.ROUND_HALF_UP) * self.rule.unit
         return _floor(scaled, self.rule.unit)
 
     def share(self, scaled: Decimal, cap: Decimal | None, employee_id: str) -> Decimal:
@@ -148,6 +156,13 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
     state.scaling = "down" if state.factor < 1 else "up" if state.factor > 1 else "none"
     state.target = amount if target == amount else _floor(target, unit)
     scaled = [(state.scaled(award, cap), employee_id, cap) for employee_id, award, cap in ordered]
+    if target != amount:  # no scaling: each award rounded half up, if that fits the pool
+        state.half_up = True
+        rounded = sum((state.rounded(value) for value, _, _ in scaled), _ZERO)
+        if rounded <= amount:
+            state.target = state.allocated = rounded
+            return state
+        state.half_up = False  # too close to the pool: spend it by largest remainder
     floors = sum((_floor(value, unit) for value, _, _ in scaled), _ZERO)
     left = max(0, int((state.target - floors) / unit))
     ranked = sorted(

@@ -12,11 +12,11 @@ __all__ = ["BUDGETS_HEADER", "POOLS_HEADER", "budget_row", "pool_row"]
 _ONE = Decimal(1)
 
 BUDGETS_HEADER = (
-    "policy", "budget", "group", "currency", "employees", "eligible_payroll", "basis", "budget",
+    "policy", "budget", "group", "currency", "employees", "eligible_payroll", "basis", "amount",
     "spend", "difference", "used_pct", "status", "rates",
 )  # fmt: skip
 POOLS_HEADER = (
-    "policy", "pool", "group", "currency", "members", "funding", "pool", "awards_before_scaling",
+    "policy", "pool", "group", "currency", "members", "funding", "pool_amount", "awards_before_scaling",
     "awards_after_caps", "factor", "scaling", "remainder_units", "allocated", "unspent",
 )  # fmt: skip
 

@@ -10,9 +10,9 @@ A pool ``P`` (``pools:``) adds, in its members' breakdown:
     P_factor     the pool's scaling factor (1 when no scaling applies)
     P_scaled     min(cap, factor × award), before rounding
     P_remainder  the member's share of the rounding difference (0 or one unit)
-    P_award      the scaled award rounded down to the unit, plus the remainder share
-    P_payout     the allocation converted back into the pay currency (the award itself for
-                 an employee who is not a member)
+    P_award      the scaled award rounded to the unit, plus the remainder share
+    P_payout     the allocation converted back into the pay currency at the rate the award
+                 came in with (the award itself for an employee who is not a member)
 
 The first four and the last are ordinary formula steps; the five in between read the pool's
 allocation, solved between the passes over the roster (`incentives.engine.pools`). A budget
@@ -47,7 +47,7 @@ POOL_STATE_ROLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("factor", "the pool's scaling factor (1: no scaling)", ()),
     ("scaled", "min(cap, factor × award_in)", ("award_in", "cap")),
     ("remainder", "largest-remainder share of the pool's rounding difference", ("scaled", "cap")),
-    ("award", "scaled rounded down to the unit + remainder", ("scaled", "remainder")),
+    ("award", "scaled rounded to the unit + remainder", ("scaled", "remainder")),
 )
 
 
@@ -228,7 +228,9 @@ def expand(
             if pool.members is not None:
                 deps = (*deps, member)
             add(name, "pools", role, StepSpec(formula=text, type="decimal"), custom=True, deps=deps)
-        back = f"fx({_name(name, 'award')}, '{cur}', {ccy})"
+        # back into the pay currency at the rate the award came in with: an award that is
+        # not scaled is paid as it was (two quoted rates are rarely exact inverses)
+        back = f"{_name(name, 'award')} / fx(1, {ccy}, '{cur}')"
         add(
             name, "pools", "payout", _either(member if pool.members else None, back, award, "money")
         )

@@ -162,7 +162,7 @@ def _pool_state_code(gen: Emitter, name: str, step: StepSpec, made: Synthetic) -
         "factor": f"{state}.factor",
         "scaled": f"{state}.scaled(v_{owner}_award_in, {cap})",
         "remainder": f"{state}.share(v_{owner}_scaled, {cap}, X.employee_id)",
-        "award": f"{state}.floor(v_{owner}_scaled) + v_{owner}_remainder",
+        "award": f"{state}.rounded(v_{owner}_scaled) + v_{owner}_remainder",
     }[made.role]
     if pool.members is not None:
         expr = f"({expr}) if v_{owner}_member else None"
