@@ -81,10 +81,10 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
         "employees read: 52  computed: 52  rejected: 0  (policy outcomes: eligible 138, not eligible 18)"
     )
     # paid from the department pools (554,650.65 from the individual awards): USD allocations
-    # 630,210.72 of Sales, Engineering and Finance less AIPX 67,712.25
-    assert "  annual_bonus (AIP) USD 562,498.47" in lines
-    # 00041 is capped at 40 % of the Sales pool: 110,475.56 EUR, below its limit 202,500.00
-    # (26,250.00 before the pools)
+    # 630,210.75 of Sales, Engineering and Finance less AIPX 67,712.25
+    assert "  annual_bonus (AIP) USD 562,498.50" in lines
+    # 00041 is capped at 40 % of the Sales pool: 120,738.32 USD ÷ 1.0929 (the rate its claim
+    # came in with) = 110,475.18 EUR, below its limit 202,500.00 (26,250.00 before the pools)
     assert "  annual_bonus_excess (AIPX) EUR 0.00" in lines
     assert "  merit_lump_sum (LUMP) EUR 13,500.00" in lines
     # Sales pool 293,303.349776 × 1.029125 → 301,845.80 USD, claims scaled by 181,107.48 ÷
@@ -92,6 +92,12 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
     assert (
         "pool department_pool Sales: USD 301,845.80, allocated 301,845.80 to 17 member(s),"
         " unspent 0.00 (factor 0.945833)"
+    ) in lines
+    # Engineering is over-funded, not scaled: each claim rounded half up to the cent, Σ
+    # 430,178.91 of 466,765.25 (EXPECTED.md)
+    assert (
+        "pool department_pool Engineering: USD 466,765.25, allocated 430,178.91 to 17 member(s),"
+        " unspent 36,586.34 (factor 1.000000)"
     ) in lines
     assert lines[-1].startswith("outputs: ")
     assert sample_run.out is not None

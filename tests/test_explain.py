@@ -230,11 +230,14 @@ def test_rating_gate_applies_with_its_reason(run_dir: Path) -> None:
 
 def test_split_into_the_excess_component(run_dir: Path) -> None:
     """00031: the pay component rounds the department pool payout. Engineering's pool is not
-    scaled (over-funded): the individual award 13,899.8772 is rounded down to 13,899.87 plus a
-    remainder cent (its 0.0072 is among the 7 largest remainders) = 13,899.88, in USD both ways;
-    limit round(8,300.00 × 1.5) = 12,450.00; excess 13,899.88 − 12,450.00 = 1,449.88; AIP keeps
-    12,450.00."""
+    scaled (over-funded): the individual award 13,899.8772 is rounded half up to 13,899.88 (no
+    remainder cent in an unscaled pool), in USD both ways; limit round(8,300.00 × 1.5) =
+    12,450.00; excess 13,899.88 − 12,450.00 = 1,449.88; AIP keeps 12,450.00."""
     text = _text(run_dir, "00031")
+    assert (
+        "department_pool_award = department_pool_scaled rounded to 0.01 + department_pool_remainder"
+        " = 13899.8772 → 13,899.88"
+    ) in text
     assert (
         "annual_bonus total = round(department_pool_payout = 13,899.88, to 0.01 half_up) = 13,899.88"
     ) in text

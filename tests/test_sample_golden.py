@@ -12,8 +12,11 @@ a run and review the diff.
 
 The bonus is paid from a department pool per unit (rules/annual_bonus.yaml, `pools:
 department_pool`): the `bonus` step is each employee's individual award, converted to USD, capped
-at 40 % of the unit's pool and scaled by one factor per unit so that the pool is spent to the cent,
-then converted back. The per-employee tests below check the individual award (the hand
+at 40 % of the unit's pool and, when the claims exceed the pool, scaled by one factor per unit so
+that the pool is spent to the cent (floor + largest remainder); a pool the claims do not exceed
+is not scaled: each claim is rounded half up to the cent and the rest is unspent. The allocation
+is converted back at the rate the claim came in with (÷ EUR→USD 1.0929, ÷ GBP→USD 1.2739), so an
+unscaled claim comes back whole. The per-employee tests below check the individual award (the hand
 computations of EXPECTED.md stop there); the pool figures are in EXPECTED.md, "Department pools and
 merit budgets", and are checked by the pool tests at the end of this file.
 
@@ -121,27 +124,30 @@ def test_control_totals(run_dir: tuple[Path, Any]) -> None:
     Before the department pools the individual awards paid USD 554,650.65 / 87,493.92, EUR
     218,200.16 / 26,250.00, GBP 75,687.70 / 17,500.00 (AIP / AIPX). Now every unit pays its pool
     allocation: Sales scaled by 0.945833 (00041 capped at 40 % of the pool), Finance scaled up by
-    1.147990 (00050's capped part redistributed), Engineering unscaled (each claim to the cent),
-    Operations a pool of 0."""
+    1.147990 (00050's capped part redistributed), Engineering unscaled (each claim rounded half up
+    to the cent), Operations a pool of 0. EUR and GBP allocations are paid back ÷ 1.0929 and
+    ÷ 1.2739, the rates the claims came in with."""
     _, report = run_dir
     bonus = {
         key: value for key, value in report.summary.totals.items() if key[2] in ("AIP", "AIPX")
     }
     assert bonus == {
-        # USD allocations: Sales 301,845.80 + Engineering 430,178.88 + Finance 153,194.84 −
-        # the EUR/GBP members' 255,008.80 = 630,210.72 = AIP 562,498.47 + AIPX 67,712.25
-        ("USD", "annual_bonus", "AIP"): D("562498.47"),
+        # USD allocations: Sales 301,845.80 + Engineering 430,178.91 + Finance 153,194.84 −
+        # the EUR/GBP members' 255,008.80 = 630,210.75 = AIP 562,498.50 + AIPX 67,712.25
+        ("USD", "annual_bonus", "AIP"): D("562498.50"),
         # 00004 2,067.09, 00008 25,392.15, 00016 339.97, 00017 9,791.64, 00031 1,449.88,
         # 00037 2,404.91, 00038 20,000.00, 00043 3,113.68, 00050 3,152.93
         ("USD", "annual_bonus_excess", "AIPX"): D("67712.25"),
-        # 00039 15,700.22 (17,158.71 USD × 0.915) + 00041 110,475.56 (120,738.32 USD × 0.915)
-        ("EUR", "annual_bonus", "AIP"): D("126175.78"),
-        # 00041's 110,475.56 is below its limit 202,500.00: no excess any more
+        # 00039 15,700.16 (17,158.71 USD ÷ 1.0929 = 15,700.1646…, its claim back) + 00041
+        # 110,475.18 (120,738.32 USD ÷ 1.0929 = 110,475.1761…)
+        ("EUR", "annual_bonus", "AIP"): D("126175.34"),
+        # 00041's 110,475.18 is below its limit 202,500.00: no excess any more
         ("EUR", "annual_bonus_excess", "AIPX"): D("0.00"),
-        # 00040 8,410.10 + 00042 52,500.00 + 00052 13,521.84
-        ("GBP", "annual_bonus", "AIP"): D("74431.94"),
-        # 00042: 89,173.00 USD × 0.785 = 70,000.805 → 70,000.81 (half up) − 52,500.00
-        ("GBP", "annual_bonus_excess", "AIPX"): D("17500.81"),
+        # 00040 8,410.00 (10,713.50 ÷ 1.2739) + 00042 52,500.00 + 00052 13,521.68 (17,225.27 ÷ 1.2739)
+        ("GBP", "annual_bonus", "AIP"): D("74431.68"),
+        # 00042: 89,173.00 USD ÷ 1.2739 = 70,000 exactly, its cap − 52,500.00 (not 17,500.81 as
+        # when paid back × USD→GBP 0.785, which is not the exact inverse of 1.2739)
+        ("GBP", "annual_bonus_excess", "AIPX"): D("17500.00"),
     }
 
 
@@ -309,8 +315,8 @@ def test_00052_gbp_part_time_hire(sample: dict[str, PolicyOutcome]) -> None:
 def test_00031_modifier_above_one(sample: dict[str, PolicyOutcome]) -> None:
     """00031 Engineering Exceeds, modifier 1.2: 1.05725 × 1.1 × 1.2 × 1.2 = 1.674684;
     8,300 × 1.674684 = 13,899.8772 → 13,899.88; limit 12,450 → AIPX 1,449.88. The Engineering
-    pool is over-funded (not scaled): 13,899.8772 is rounded down to 13,899.87 and its remainder
-    (0.0072) is among the 7 largest, so it gets a remainder cent: 13,899.88 as before the pool."""
+    pool is over-funded (not scaled): 13,899.8772 is rounded half up to 13,899.88 (no remainder
+    cents are handed out in an unscaled pool), as before the pool."""
     po = sample["00031"]
     assert po.value("modified_factor") == D("1.674684")
     assert po.value("department_pool_award") == D("13899.88")
@@ -321,11 +327,12 @@ def test_00031_modifier_above_one(sample: dict[str, PolicyOutcome]) -> None:
 
 
 def _pools(out: Path) -> dict[str, dict[str, str]]:
-    """pools.csv by group. Its header names two columns `pool` (the pool's name, then its
-    amount): DictReader keeps the last, the amount; the sample has one pool, department_pool."""
+    """pools.csv by group: `pool` is the pool's name (the sample has one, department_pool),
+    `pool_amount` its amount."""
     with (out / "pools.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert all(row["policy"] == "annual-bonus-2026" for row in rows)
+    assert all(row["pool"] == "department_pool" for row in rows)
     return {row["group"]: row for row in rows}
 
 
@@ -338,12 +345,14 @@ def test_every_department_pool_reconciles(run_dir: tuple[Path, Any]) -> None:
     """Each unit's pool in pools.csv: allocated + unspent = pool; a scaled pool (Sales down,
     Finance up) is spent exactly; and the members' department_pool_award in breakdown.csv add
     up to the unit's allocated, member count included. Operations has a pool of 0 (company
-    factor 0) and Engineering, over-funded, leaves 36,586.37 unspent (EXPECTED.md)."""
+    factor 0). Engineering, over-funded, is not scaled: its claims 430,178.88190375 rounded half
+    up each add up to 430,178.91 (no remainder units), leaving 466,765.25 − 430,178.91 =
+    36,586.34 unspent (EXPECTED.md)."""
     out, _ = run_dir
     pools = _pools(out)
     assert sorted(pools) == ["Engineering", "Finance", "Operations", "Sales"]
     for group, row in pools.items():
-        amount, allocated, unspent = D(row["pool"]), D(row["allocated"]), D(row["unspent"])
+        amount, allocated, unspent = D(row["pool_amount"]), D(row["allocated"]), D(row["unspent"])
         assert allocated + unspent == amount, group
         if row["scaling"] != "none":
             assert allocated == amount, group
@@ -354,8 +363,10 @@ def test_every_department_pool_reconciles(run_dir: tuple[Path, Any]) -> None:
         "Operations": "none",
         "Sales": "down",
     }
-    assert D(pools["Engineering"]["unspent"]) == D("36586.37")
-    assert D(pools["Operations"]["pool"]) == 0
+    assert D(pools["Engineering"]["allocated"]) == D("430178.91")
+    assert D(pools["Engineering"]["unspent"]) == D("36586.34")
+    assert pools["Engineering"]["remainder_units"] == "0"
+    assert D(pools["Operations"]["pool_amount"]) == 0
     members: dict[str, list[Decimal]] = {}
     for r in _bonus_breakdown(out):
         if r["department_pool_award"] != "":  # ineligible employees are in no pool
@@ -369,12 +380,12 @@ def test_every_department_pool_reconciles(run_dir: tuple[Path, Any]) -> None:
 def test_the_sales_pool_caps_00041_at_40_percent(run_dir: tuple[Path, Any]) -> None:
     """Sales: funding 293,303.349776 × 1.029125 × 100% = 301,845.809838… → pool 301,845.80 (rounded
     down to the cent). 00041's claim 228,750 EUR × 1.0929 = 250,000.875 USD is above the cap
-    40% × 301,845.80 = 120,738.32 (exact), so 00041 gets exactly the cap and pays 120,738.32 ×
-    USD→EUR 0.915 = 110,475.5628 → 110,475.56 EUR (below the limit 202,500.00: no AIPX); every
-    other Sales award is below the cap."""
+    40% × 301,845.80 = 120,738.32 (exact), so 00041 gets exactly the cap and pays 120,738.32 ÷
+    EUR→USD 1.0929 (the rate its claim came in with) = 110,475.1761… → 110,475.18 EUR (below the
+    limit 202,500.00: no AIPX); every other Sales award is below the cap."""
     out, _ = run_dir
     sales = _pools(out)["Sales"]
-    pool = D(sales["pool"])
+    pool = D(sales["pool_amount"])
     assert D(sales["funding"]) == D("293303.349776") * D("1.029125")
     assert pool == D("301845.80")
     cap = (D("0.4") * pool).quantize(D("0.01"), rounding=ROUND_FLOOR)
@@ -390,4 +401,52 @@ def test_the_sales_pool_caps_00041_at_40_percent(run_dir: tuple[Path, Any]) -> N
         (paid,) = (
             r for r in csv.DictReader(fh) if r["employee_id"] == "00041" and r["kind"] == "bonus"
         )
-    assert (paid["annual_bonus"], paid["annual_bonus_excess"]) == ("110475.56", "0.00")
+    assert (paid["annual_bonus"], paid["annual_bonus_excess"]) == ("110475.18", "0.00")
+
+
+def test_an_unscaled_pool_pays_each_claim_as_it_was(
+    run_dir: tuple[Path, Any], sample: dict[str, PolicyOutcome]
+) -> None:
+    """A pool the claims do not exceed (scaling "none" in pools.csv: Engineering, and Operations
+    with its pool of 0) is not scaled: each claim is rounded half up to the cent, no remainder
+    cent is handed out, and the allocation goes back at the rate the claim came in with. So a
+    member paid in USD receives (AIP + AIPX) exactly its individual award, the `bonus` step
+    rounded half up (00013 8,352.275 → 8,352.28, 00018 10,001.585 → 10,001.59, 00023
+    895.385025 → 895.39: flooring with the remainder cents to the claims' sum rounded down gave
+    them a cent less). And 00042 (GBP, capped at 200 % of its target: 70,000) claims 70,000 ×
+    1.2739 = 89,173.00 USD and is paid back 89,173.00 ÷ 1.2739 = 70,000.00 GBP exactly (× the
+    USD→GBP quote 0.785 it was 70,000.805 → 70,000.81, above its cap)."""
+    out, _ = run_dir
+    unscaled = {group for group, row in _pools(out).items() if row["scaling"] == "none"}
+    assert unscaled == {"Engineering", "Operations"}
+    with (out / "results.csv").open(encoding="utf-8", newline="") as fh:
+        paid = {r["employee_id"]: r for r in csv.DictReader(fh) if r["kind"] == "bonus"}
+    checked = []
+    for employee_id, po in sample.items():
+        if not po.eligible or po.value("unit") not in unscaled:
+            continue  # ineligible employees are in no pool
+        row = paid[employee_id]
+        assert row["currency"] == po.value("currency")
+        if row["currency"] != "USD":
+            continue
+        total = D(row["annual_bonus"]) + D(row["annual_bonus_excess"])
+        assert total == award(po), employee_id
+        checked.append(employee_id)
+    # Engineering: 17 members less 00039 (EUR) and 00042 (GBP); Operations: 4 less 00051 (EUR)
+    assert len(checked) == 15 + 3
+    assert {e: paid[e]["annual_bonus"] for e in ("00013", "00018", "00023")} == {
+        "00013": "8352.28",
+        "00018": "10001.59",
+        "00023": "895.39",
+    }
+    po = sample["00042"]
+    assert po.value("unit") == "Engineering" and po.value("currency") == "GBP"
+    assert po.value("bonus") == D("70000") == po.value("bonus_cap")
+    assert po.value("department_pool_award_in") == D("89173.00")
+    assert po.value("department_pool_award") == D("89173.00")
+    assert po.value("department_pool_payout") == D("70000.00")
+    assert pay(po) == (D("52500.00"), D("17500.00"))
+    assert (paid["00042"]["annual_bonus"], paid["00042"]["annual_bonus_excess"]) == (
+        "52500.00",
+        "17500.00",
+    )
