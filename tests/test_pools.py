@@ -257,11 +257,40 @@ def test_unknown_names_in_a_pool_are_reported_at_its_lines(tmp_path: Path) -> No
 
 def test_a_funding_that_differs_within_a_group_is_a_policy_fault(tmp_path: Path) -> None:
     """The funding must be one figure per group; a formula reading each member's own claim
-    stops the run, naming members and values."""
+    stops the run (no outputs), naming the pool's line, the funding it was solved with (from
+    the lowest employee_id, A) and a member that gives another."""
     policy = pool_policy(SIMPLE.replace('"1000.00"', '"claim * 2"'))
     rows = [{"employee_id": "A", "claim": "1"}, {"employee_id": "B", "claim": "2"}]
-    with pytest.raises(PolicyError, match=r"funding differs between members .*A gives 2"):
+    message = r"pools\.team_pool\.funding: the funding differs .*funded with 2, B gives 4"
+    with pytest.raises(PolicyError, match=message):
         run(load(tmp_path, policy), rows)
+    # the same when the awards read a group total (the pool gets a pass of its own)
+    shared = pool_policy(
+        SIMPLE.replace('"1000.00"', '"claim * 2"').replace("award: award", "award: share_award"),
+        steps="  claims: {aggregate: sum, of: award, by: team}\n"
+        '  share_award: {formula: "award * 100 / claims", type: money}',
+    )
+    with pytest.raises(PolicyError, match=r"funding differs between members .*B gives 4"):
+        run(load(tmp_path, shared), rows)
+
+
+def test_awards_that_read_a_group_total_get_a_pool_pass_of_their_own(tmp_path: Path) -> None:
+    """A pool whose awards read a group total is collected after the totals, in a pass of its
+    own: claims 100 × share of the team's claims (1/4 and 3/4 → 25 and 75) on a pool of 50 →
+    factor 1/2: 12.50 and 37.50."""
+    policy = pool_policy(
+        SIMPLE.replace('"1000.00"', '"50"').replace("award: award", "award: share_award"),
+        steps="  claims: {aggregate: sum, of: award, by: team}\n"
+        '  share_award: {formula: "award * 100 / claims", type: money}',
+    )
+    rulebook = load(tmp_path, policy)
+    assert not rulebook.policies[0].pools_in_first_pass
+    rows = [{"employee_id": "A", "claim": "1"}, {"employee_id": "B", "claim": "3"}]
+    calc, items = run(rulebook, rows)
+    assert calc.needs_pools
+    assert [i.outcomes[0].value("pay.bonus") for i in items] == [D("12.50"), D("37.50")]  # type: ignore[union-attr]
+    merged = load(tmp_path, pool_policy(SIMPLE))
+    assert merged.policies[0].pools_in_first_pass
 
 
 def _read(path: Path) -> list[dict[str, str]]:

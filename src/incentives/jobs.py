@@ -175,6 +175,7 @@ def _write_run(
         orphans = roster.orphans()
         for rej in orphans:
             rejected.write_cells(rejected_row(rej))
+        calc.check_pool_fundings()  # a funding that differs within a pool: nothing is written
         budgets = budget_lines(calc)
         pools = pool_lines(calc)
         if any(p.budgets for p in rulebook.policies):

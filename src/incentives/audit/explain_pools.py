@@ -76,12 +76,14 @@ def pool_step(name: str, spec: Mapping[str, Any], row: Mapping[str, str], shown:
             return f"{name} = factor × award = {factor} × {award} = {shown}"
         if role == "remainder":
             return (
-                f"{name} = {shown}: the rounding difference of the pool is handed out one unit "
-                f"({unit_text}) at a time to the largest remainders, ties by employee_id"
+                f"{name} = {shown}: when the pool is spent exactly, the awards are rounded down "
+                f"and the difference is handed out one unit ({unit_text}) at a time to the "
+                "largest remainders, ties by employee_id; otherwise each award is rounded half "
+                "up and nothing is handed out"
             )
         return (
-            f"{name} = {pool}_scaled rounded to {unit_text} + {pool}_remainder = "
-            f"{cell(f'{pool}_scaled', '')} → {shown}"
+            f"{name} = {pool}_scaled rounded to {unit_text} (down when the pool is spent "
+            f"exactly, else half up) + {pool}_remainder = {cell(f'{pool}_scaled', '')} → {shown}"
         )
     return None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import functools
 from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -35,7 +36,7 @@ from incentives.model import EmployeeInput, Rejection
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.allocations import BudgetDef, PoolDef
 from incentives.rulebook.fields import Converter
-from incentives.rulebook.policy import BoundPolicy
+from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.segments import Segment
 
@@ -79,7 +80,7 @@ class Calculation:
         self._all_converters = tuple((i, f.name, f.convert) for i, f in enumerate(rulebook.fields))
         # the fast first pass converts only what populations and group totals read
         first = {n for p in rulebook.policies for n in p.population_inputs}
-        first |= {n for p in rulebook.policies if p.aggregates for n in p.first_pass_inputs}
+        first |= {n for p in rulebook.policies if p.first_pass for n in p.first_pass_inputs}
         self._first_converters = tuple(c for c in self._all_converters if c[1] in first)
         self.first_pass_columns = tuple(name for _, name, _ in self._first_converters)
         # cells that are all text (a roster read by incentives.io) take a generated fast path
@@ -96,10 +97,10 @@ class Calculation:
         self.pool_pass_reads_goals = any(p.scorecards for p in pooled)
         self.pool_pass_reads_ratings = any(p.spec.policy.rating_history for p in pooled)
         self.first_pass_reads_goals = any(
-            p.first_pass_goals for p in rulebook.policies if p.aggregates
+            p.first_pass_goals for p in rulebook.policies if p.first_pass
         )
         self.first_pass_reads_ratings = any(
-            p.spec.policy.rating_history for p in rulebook.policies if p.aggregates
+            p.spec.policy.rating_history for p in rulebook.policies if p.first_pass
         )
         self.kinds = rulebook.kinds
         # policies with steps weighted by segments: their performance period
@@ -121,7 +122,7 @@ class Calculation:
             for p in rulebook.policies
         }
         self.summary = Summary()
-        self._needs_totals = any(b.policy.aggregates for b in self.bound)
+        self._needs_totals = any(b.policy.first_pass for b in self.bound)
         self._needs_pools = any(b.stage2 is not None for b in self.bound)
         if (self._needs_totals or self._needs_pools) and iter(employees) is employees:
             raise OptionsError(
@@ -130,6 +131,13 @@ class Calculation:
         self._totals_done = False
         self._pools_done = False
         self._budgets = {b.policy.id: b.policy.budgets for b in self.bound if b.policy.budgets}
+        # each pool's (name, group slot, funding slot, allocation slot), to check in the last
+        # pass that every member's funding is the one its pool was solved with
+        self._fundings = {
+            b.policy.id: (b.pool_states, _funding_checks(b.policy))
+            for b in self.bound
+            if b.policy.pools
+        }
         check_allocation_rates(self.bound)
 
     @property
@@ -153,6 +161,7 @@ class Calculation:
             self.apply_pool_partials([self.pool_partials(self.employees)])
         self.summary = Summary()
         yield from self.outcomes(self.employees)
+        self.check_pool_fundings()
 
     # -- one employee ---------------------------------------------------------------------
     def _convert(
@@ -230,7 +239,7 @@ class Calculation:
                     else bound.evaluate(values, item, segments)
                 )
             except RowError as exc:
-                if (policy.aggregates and not self.exact_first_pass) or bound.stage2 is not None:
+                if policy.first_pass or bound.stage2 is not None:
                     self._check_counted(bound, values, item, segments)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
@@ -281,6 +290,9 @@ class Calculation:
             budgets = self._budgets.get(po.policy.id)
             if budgets:
                 _count_budgets(s, po.policy.id, budgets, trace, currency)
+            fundings = self._fundings.get(po.policy.id)
+            if fundings is not None:
+                _check_funding(s, po.policy.id, fundings, trace, out.employee_id)
 
     # -- group totals -----------------------------------------------------------------------
     def _check_counted(
@@ -293,10 +305,11 @@ class Calculation:
         """A row rejected now: did an earlier pass count it in a group total or a pool? Then
         those are wrong and the caller must redo the run without it (`miscounted`)."""
         counted = False
-        if bound.policy.aggregates:
+        if bound.policy.first_pass:
             stage1 = bound.stage1_full if self.exact_first_pass else bound.stage1
             with contextlib.suppress(RowError):
-                counted = stage1(values, item, segments) is not None
+                found = stage1(values, item, segments)
+                counted = found is not None and (bool(found[0]) or any(m[1] for m in found[1]))
         if not counted and bound.stage2 is not None:
             try:
                 rows = bound.stage2(values, item, segments)
@@ -313,14 +326,17 @@ class Calculation:
         self, employees: Iterable[EmployeeInput | Rejection], exclude: Collection[int] = ()
     ) -> GroupPartials:
         """The first pass over some employees: per policy, aggregate and group, the running
-        sum, count, min and max. Partials of disjoint shares of a roster merge exactly.
+        sum, count, min and max; per pool collected here, its members and one member per
+        group (the lowest employee_id) to evaluate the funding with. Partials of disjoint
+        shares of a roster merge exactly.
 
         With ``exact_first_pass`` every step that does not read a total is evaluated, so a row
         rejected by any of them never counts. Without it only what the totals read is
         evaluated (much faster); rows the second pass then rejects are collected in
         `miscounted`, and the run is redone with them in ``exclude`` (record numbers).
         """
-        sums: GroupPartials = {}
+        sums: dict[str, dict[str, dict[object, list[Any]]]] = {}
+        pools: PoolPartials = {}
         exact = self.exact_first_pass
         with decimal.localcontext(ENGINE_CONTEXT):
             for item in employees:
@@ -334,7 +350,7 @@ class Calculation:
                     continue
                 built: dict[object, Any] = {}
                 for bound in covering:
-                    if not bound.policy.aggregates:
+                    if not bound.policy.first_pass:
                         continue
                     segments = (
                         self._segments(item, bound.policy.id, built) if item.history else None
@@ -343,23 +359,36 @@ class Calculation:
                         continue  # rejected, with its reason, in the second pass
                     try:
                         stage1 = bound.stage1_full if exact else bound.stage1
-                        pairs = stage1(values, item, segments)
+                        found = stage1(values, item, segments)
                     except RowError:
                         continue  # rejected again, with its reason, in the second pass
-                    if pairs is None:
+                    if found is None:
                         continue  # not eligible: not part of any group total
-                    per = sums.setdefault(bound.policy.id, {})
+                    pairs, members = found
+                    pid = bound.policy.id
+                    per = sums.setdefault(pid, {})
                     for agg, (key, value) in zip(bound.policy.aggregates, pairs, strict=True):
                         acc = per.setdefault(agg.name, {}).setdefault(
                             key, [Decimal(0), 0, None, None]
                         )
                         _accumulate(acc, value, 1, value, value)
-        return sums
+                    for pool, (key, member, award, cap) in zip(
+                        bound.policy.pools, members, strict=False
+                    ):
+                        if not member:
+                            continue
+                        group = pools.setdefault((pid, pool.name), {}).setdefault(key, ([], {}))
+                        group[0].append(PoolMember(item.employee_id, award, cap))
+                        first = group[1].get(None)
+                        if first is None or item.employee_id < first[0]:
+                            group[1][None] = (item.employee_id, values, item, segments)
+        return sums, pools
 
     def apply_group_partials(self, partials: Iterable[GroupPartials]) -> None:
         """Merge first-pass partials (in any order: sums of exact decimals) and set the totals."""
-        merged: GroupPartials = {}
-        for part in partials:
+        merged: dict[str, dict[str, dict[object, list[Any]]]] = {}
+        parts = list(partials)
+        for part, _ in parts:
             for policy_id, per in part.items():
                 for name, groups in per.items():
                     target = merged.setdefault(policy_id, {}).setdefault(name, {})
@@ -379,6 +408,11 @@ class Calculation:
                             "mean": total / count,
                         }[agg.function]  # fmt: skip
         self._totals_done = True
+        merged_pools = _merge_pools(pools for _, pools in parts)
+        with decimal.localcontext(ENGINE_CONTEXT):
+            for bound in self.bound:
+                if bound.policy.pools_in_first_pass:
+                    self._solve(bound, merged_pools, self._funding_of(bound))
 
     # -- pools ----------------------------------------------------------------------------------
     def pool_partials(
@@ -440,29 +474,74 @@ class Calculation:
 
     def apply_pool_partials(self, partials: Iterable[PoolPartials]) -> None:
         """Merge pool-pass partials (in any order) and solve every pool of every group."""
-        merged: PoolPartials = {}
-        for part in partials:
-            for pool_key, groups in part.items():
-                target = merged.setdefault(pool_key, {})
-                for key, (members, fundings) in groups.items():
-                    acc = target.setdefault(key, ([], {}))
-                    acc[0].extend(members)
-                    for funding, employee_id in fundings.items():
-                        seen = acc[1].get(funding)
-                        if seen is None or employee_id < seen:
-                            acc[1][funding] = employee_id
+        merged = _merge_pools(partials)
         with decimal.localcontext(ENGINE_CONTEXT):
             for bound in self.bound:
-                for pool in bound.policy.pools:
-                    states = bound.pool_states[pool.name]
-                    states.clear()
-                    groups = merged.get((bound.policy.id, pool.name), {})
-                    for key in sorted(groups, key=_group_order):
-                        members, fundings = groups[key]
-                        states[key] = solve_pool(
-                            pool_rule(pool), _one_funding(bound, pool, key, fundings), members
-                        )
+                if bound.stage2 is not None:
+                    self._solve(bound, merged, functools.partial(_one_funding, bound))
         self._pools_done = True
+
+    def _funding_of(self, bound: BoundPolicy) -> FundingOf:
+        """For pools collected in the first pass: the funding of a group, from its member
+        with the lowest employee_id (every member's is checked against it in the last pass)."""
+        cache: dict[object, tuple[Any, ...]] = {}
+
+        def funding(index: int, pool: PoolDef, key: object, found: dict[Any, Any]) -> Decimal:
+            employee_id, values, item, segments = found[None]
+            if employee_id not in cache:
+                assert bound.funding is not None
+                try:
+                    cache[employee_id] = bound.funding(values, item, segments)
+                except RowError as exc:
+                    raise PolicyError(
+                        [
+                            Problem(
+                                bound.policy.file,
+                                pool.line,
+                                f"pools.{pool.name}.funding",
+                                f"the funding of the pool for {pool.by or 'all'} '{key}' cannot be "
+                                f"computed (from employee {employee_id}): {exc.reason}",
+                            )
+                        ]
+                    ) from None
+            return cache[employee_id][index]  # type: ignore[no-any-return]
+
+        return funding
+
+    def _solve(self, bound: BoundPolicy, merged: PoolPartials, funding_of: FundingOf) -> None:
+        for index, pool in enumerate(bound.policy.pools):
+            states = bound.pool_states[pool.name]
+            states.clear()
+            groups = merged.get((bound.policy.id, pool.name), {})
+            for key in sorted(groups, key=_group_order):
+                members, found = groups[key]
+                funding = funding_of(index, pool, key, found)
+                states[key] = solve_pool(pool_rule(pool), funding, members)
+
+    def check_pool_fundings(self) -> None:
+        """After the last pass: every member's funding was the one its pool was solved with;
+        a funding that differs within a group is a policy fault (raises `PolicyError`)."""
+        problems = []
+        for (pid, name, key), (employee_id, value) in sorted(
+            self.summary.pool_conflicts.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))
+        ):
+            bound = next(b for b in self.bound if b.policy.id == pid)
+            pool = next(p for p in bound.policy.pools if p.name == name)
+            state = bound.pool_states[name][key]
+            group = "" if key is None else f" for {pool.by} '{key}'"
+            problems.append(
+                Problem(
+                    bound.policy.file,
+                    pool.line,
+                    f"pools.{name}.funding",
+                    f"the funding differs between members of the pool{group} (the pool was "
+                    f"funded with {state.funding}, {employee_id} gives {value})",
+                    "the funding formula may read only what is the same for the whole group: "
+                    "group totals, parameters, plan results, the group's own input",
+                )
+            )
+        if problems:
+            raise PolicyError(problems)
 
     def pool_states(self) -> list[tuple[BoundPolicy, PoolDef, object, PoolState]]:
         """Every solved pool: (policy, pool, group, state), in policy, pool and group order."""
@@ -500,9 +579,67 @@ class Calculation:
 
 
 _ZERO = Decimal(0)
-GroupPartials = dict[str, dict[str, dict[object, list[Any]]]]
-# (policy, pool) → group → (members, {funding: the first employee_id that gave it})
-PoolPartials = dict[tuple[str, str], dict[object, tuple[list[PoolMember], dict[Decimal, str]]]]
+# (policy, pool) → group → (members, what gives the funding: {funding: the lowest employee_id
+# that gave it} from a pool pass, or {None: (employee_id, values, item, segments)} of the
+# member with the lowest id from the first pass)
+PoolPartials = dict[tuple[str, str], dict[object, tuple[list[PoolMember], dict[Any, Any]]]]
+# the first pass: policy → aggregate → group → [sum, count, min, max]; and its pools
+GroupPartials = tuple[dict[str, dict[str, dict[object, list[Any]]]], PoolPartials]
+FundingOf = Callable[[int, PoolDef, object, dict[Any, Any]], Decimal]
+
+
+def _merge_pools(partials: Iterable[PoolPartials]) -> PoolPartials:
+    """Pool partials of shares merged: members concatenated, the lowest employee_id kept."""
+    merged: PoolPartials = {}
+    for part in partials:
+        for pool_key, groups in part.items():
+            target = merged.setdefault(pool_key, {})
+            for key, (members, found) in groups.items():
+                acc = target.setdefault(key, ([], {}))
+                acc[0].extend(members)
+                for what, given in found.items():
+                    seen = acc[1].get(what)
+                    if seen is None or _lowest(given) < _lowest(seen):
+                        acc[1][what] = given
+    return merged
+
+
+def _lowest(given: Any) -> str:
+    return given if isinstance(given, str) else str(given[0])
+
+
+def _funding_checks(policy: CompiledPolicy) -> tuple[tuple[str, int | None, int, int], ...]:
+    slots = policy.slots
+    index = {(slot.kind, slot.name): i for i, slot in enumerate(slots)}
+    return tuple(
+        (
+            pool.name,
+            index[("input", pool.by)] if pool.by else None,
+            funding_slot,
+            index[("step", f"{pool.name}_award")],
+        )
+        for pool, funding_slot in zip(policy.pools, policy.funding_slots, strict=True)
+    )
+
+
+def _check_funding(
+    s: Summary,
+    policy_id: str,
+    fundings: tuple[dict[str, dict[object, Any]], tuple[tuple[str, int | None, int, int], ...]],
+    trace: tuple[Any, ...],
+    employee_id: str,
+) -> None:
+    states, checks = fundings
+    for name, by_slot, funding_slot, award_slot in checks:
+        if trace[award_slot] is None:
+            continue  # not a member (or not eligible)
+        key = None if by_slot is None else trace[by_slot]
+        value = trace[funding_slot]
+        if value != states[name][key].funding:
+            conflict = (policy_id, name, key)
+            seen = s.pool_conflicts.get(conflict)
+            if seen is None or employee_id < seen[0]:
+                s.pool_conflicts[conflict] = (employee_id, value)
 
 
 def _count_budgets(
@@ -528,7 +665,7 @@ def _count_budgets(
 
 
 def _one_funding(
-    bound: BoundPolicy, pool: PoolDef, key: object, fundings: dict[Decimal, str]
+    bound: BoundPolicy, _index: int, pool: PoolDef, key: object, fundings: dict[Decimal, str]
 ) -> Decimal:
     """The funding every member of a group gave; members that disagree are a policy fault."""
     if len(fundings) == 1:

@@ -58,6 +58,9 @@ class Summary:
     # budgets: (policy, budget, group, pay currency) → [employees, payroll, spend], the
     # amounts in the budget's currency
     budgets: dict[tuple[str, str, object, str], list[Any]] = attrs.field(factory=dict)
+    # pools whose members gave another funding than the pool's: (policy, pool, group) →
+    # (the lowest such employee_id, its funding)
+    pool_conflicts: dict[tuple[str, str, object], tuple[str, Any]] = attrs.field(factory=dict)
 
     @property
     def reconciles(self) -> bool:
@@ -72,6 +75,10 @@ class Summary:
         self.ineligible += other.ineligible
         for key, amount in other.totals.items():
             self.totals[key] = self.totals.get(key, Decimal(0)) + amount
+        for ckey, conflict in other.pool_conflicts.items():
+            seen = self.pool_conflicts.get(ckey)
+            if seen is None or conflict[0] < seen[0]:
+                self.pool_conflicts[ckey] = conflict
         for bkey, (count, payroll, spend) in other.budgets.items():
             acc = self.budgets.setdefault(bkey, [0, Decimal(0), Decimal(0)])
             acc[0] += count

@@ -27,7 +27,8 @@ so the second pass needs no per-member memory and the outcome does not depend on
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Sequence
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -70,7 +71,7 @@ class PoolState:
     factor: Decimal
     scaling: str  # "down" (factor below 1), "up" (above 1: caps redistributed, or scaled up)
     target: Decimal  # what the rounded allocations add up to (the pool when scaling applies)
-    cutoff: tuple[Decimal, str] | None  # the last (−remainder, employee_id) given a unit
+    cutoff: tuple[Decimal, str | None] | None  # the last (−remainder, employee_id) given a unit
     units: int  # units handed out by largest remainder
     allocated: Decimal  # Σ allocations
     share_cap: Decimal | None  # cap_share × pool, rounded down to the unit
@@ -81,10 +82,9 @@ class PoolState:
         return self.amount - self.allocated
 
     def effective_cap(self, cap: Decimal | None) -> Decimal | None:
-        unit = self.rule.unit
-        own = None if cap is None else _floor(max(cap, _ZERO), unit)
-        if own is None:
+        if cap is None:
             return self.share_cap
+        own = _floor(max(cap, _ZERO), self.rule.unit)
         return own if self.share_cap is None else min(own, self.share_cap)
 
     def base(self, award: Decimal, cap: Decimal | None) -> tuple[Decimal, Decimal | None]:
@@ -97,9 +97,13 @@ class PoolState:
 
     def scaled(self, award: Decimal, cap: Decimal | None = None) -> Decimal:
         """min(cap, factor × award): the member's allocation before rounding."""
-        base, limit = self.base(award, cap)
-        value = base if self.factor == _ONE else self.factor * base
-        return value if limit is None else min(value, limit)
+        limit = self.share_cap if cap is None else self.effective_cap(cap)
+        if award < 0:
+            award = _ZERO
+        if limit is not None and award > limit and not self.rule.redistribute:
+            award = limit  # what the cap removes is not paid: the factor applies to the rest
+        value = award if self.factor == _ONE else self.factor * award
+        return value if limit is None or value <= limit else limit
 
     def rounded(self, scaled: Decimal) -> Decimal:
         """The allocation before any remainder unit: rounded down to the unit when the pool is
@@ -125,7 +129,11 @@ def _floor(value: Decimal, unit: Decimal) -> Decimal:
 
 
 def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) -> PoolState:
-    """Solve one pool; see the module docstring. Members in any order give the same state."""
+    """Solve one pool; see the module docstring. Members in any order give the same state.
+
+    Memory beyond the members themselves stays small: each figure is a streamed sum over the
+    members (sorted by id, so that every sum is taken in one order), the factor is found by
+    capping in rounds, and the remainder cut-off by a bounded heap."""
     unit = rule.unit
     ordered = sorted(members)
     amount = _floor(max(funding, _ZERO), unit)
@@ -134,73 +142,111 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
         rule, funding, amount, len(ordered), _ZERO, _ZERO, _ONE, "none", _ZERO, None, 0,
         _ZERO, share_cap,
     )  # fmt: skip
-    bases: list[tuple[Decimal, Decimal | None]] = []
-    sum_awards = sum_capped = _ZERO
+    sum_awards = sum_capped = ceiling = _ZERO
+    all_capped = True  # every member with an award has a cap
     for _, award, cap in ordered:
         base, limit = state.base(award, cap)
-        bases.append((base, limit))
         award = max(award, _ZERO)
         sum_awards += award
         sum_capped += award if limit is None else min(award, limit)
+        if base > 0:
+            if limit is None:
+                all_capped = False
+            else:
+                ceiling += limit
     state.sum_awards, state.sum_capped = sum_awards, sum_capped
     wanted = sum_awards if rule.redistribute else sum_capped  # what caps and excess leave
     # the pool is the target when the claims exceed it, or fall short and it scales up
     target = amount if wanted > amount or (rule.scale_up and 0 < wanted < amount) else wanted
-    # only members with an award can receive anything: when each of them has a cap, the
-    # pool cannot hand out more than their caps add up to (everyone at their cap)
-    receiving = [(base, limit) for base, limit in bases if base > 0]
-    if all(limit is not None for _, limit in receiving):
-        ceiling = sum((limit for _, limit in receiving if limit is not None), _ZERO)
+    if all_capped:  # only members with an award receive: the pool cannot exceed their caps
         target = min(target, ceiling)
-    state.factor = _factor(bases, target, sum_capped)
+    state.factor = _factor(state, ordered, target, sum_capped)
     state.scaling = "down" if state.factor < 1 else "up" if state.factor > 1 else "none"
     state.target = amount if target == amount else _floor(target, unit)
-    scaled = [(state.scaled(award, cap), employee_id, cap) for employee_id, award, cap in ordered]
     if target != amount:  # no scaling: each award rounded half up, if that fits the pool
         state.half_up = True
-        rounded = sum((state.rounded(value) for value, _, _ in scaled), _ZERO)
+        rounded = sum((state.rounded(state.scaled(a, c)) for _, a, c in ordered), _ZERO)
         if rounded <= amount:
             state.target = state.allocated = rounded
             return state
         state.half_up = False  # too close to the pool: spend it by largest remainder
-    floors = sum((_floor(value, unit) for value, _, _ in scaled), _ZERO)
+    floors = _ZERO
+    count = 0  # members that may take a unit (see _keys)
+    for key in _keys(state, ordered, floors_too=True):
+        if key[1] is None:
+            floors += key[0]
+        else:
+            count += 1
     left = max(0, int((state.target - floors) / unit))
-    ranked = sorted(
-        (_floor(value, unit) - value, employee_id)
-        for value, employee_id, cap in scaled
-        if value > 0
-        and ((limit := state.effective_cap(cap)) is None or _floor(value, unit) + unit <= limit)
-    )
-    given = min(left, len(ranked))
-    if given > 0:
-        state.cutoff = ranked[given - 1]
-    state.units = given
-    state.allocated = floors + unit * given
+    if left:
+        state.cutoff, left = _cutoff(state, ordered, left, count)
+    state.units = left
+    state.allocated = floors + unit * left
     return state
 
 
+def _keys(
+    state: PoolState, ordered: Sequence[PoolMember], floors_too: bool = False
+) -> Iterator[tuple[Decimal, str | None]]:
+    """(−remainder, employee_id) of every member that may take a unit: awarded something, and
+    a unit more stays within its cap. With ``floors_too``, also (floor, None) for every member."""
+    unit = state.rule.unit
+    scaled, effective_cap = state.scaled, state.effective_cap
+    for employee_id, award, cap in ordered:
+        value = scaled(award, cap)
+        low = _floor(value, unit)
+        if floors_too:
+            yield (low, None)
+        if value <= 0:
+            continue
+        limit = effective_cap(cap)
+        if limit is None or low + unit <= limit:
+            yield (low - value, employee_id)
+
+
+def _cutoff(
+    state: PoolState, ordered: Sequence[PoolMember], left: int, count: int
+) -> tuple[tuple[Decimal, str | None] | None, int]:
+    """The key of the last member given a unit when ``left`` units go to the smallest keys of
+    the ``count`` members that may take one, and how many units are given."""
+    given = min(left, count)
+    if given == 0:
+        return None, 0
+    if given <= count - given + 1:  # keep the smaller of the two heaps
+        return heapq.nsmallest(given, _keys(state, ordered))[-1], given
+    return heapq.nlargest(count - given + 1, _keys(state, ordered))[-1], given
+
+
 def _factor(
-    bases: Sequence[tuple[Decimal, Decimal | None]], target: Decimal, at_one: Decimal
+    state: PoolState, ordered: Sequence[PoolMember], target: Decimal, at_one: Decimal
 ) -> Decimal:
-    """The factor f with Σ min(cap, f × base) = target (1 when that needs no scaling)."""
+    """The factor f with Σ min(cap, f × base) = target (1 when that needs no scaling).
+
+    Water-filling by rounds: scale everyone, hold at their cap those it puts at or above it,
+    share what is left among the others; the capped set only grows, so a few rounds settle it.
+    """
     if target == at_one:
         return _ONE
-    total = sum((base for base, _ in bases), _ZERO)
+    pairs = [state.base(award, cap) for _, award, cap in ordered]  # (base, limit)
+    total = sum((base for base, _ in pairs if base > 0), _ZERO)
     if total == 0:
         return _ONE
-    # water-filling: members whose cap binds first (lowest cap / base) take their cap
-    bounded = sorted(
-        (limit / base, base, limit) for base, limit in bases if base > 0 and limit is not None
-    )
-    free = [base for base, limit in bases if base > 0 and limit is None]
-    capped = _ZERO
-    rest = total
-    for threshold, base, limit in bounded:
-        factor = (target - capped) / rest
-        if factor <= threshold:
+    factor = target / total  # with nobody held at a cap
+    capped_count = 0
+    while True:
+        held = rest = _ZERO
+        count = 0
+        for base, limit in pairs:
+            if base <= 0:
+                continue
+            if limit is not None and factor * base >= limit:
+                held += limit
+                count += 1
+            else:
+                rest += base
+        if rest == 0:  # everyone at their cap (the target is their sum)
             return factor
-        capped += limit
-        rest -= base
-    if free:
-        return (target - capped) / rest
-    return bounded[-1][0]  # everyone at their cap (the target is their sum)
+        settled = count == capped_count
+        factor, capped_count = (target - held) / rest, count
+        if settled:
+            return factor

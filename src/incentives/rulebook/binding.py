@@ -80,6 +80,7 @@ def bind(
         aggregate_totals=totals,
         plan_values=plan.record,
         stage2=namespace["stage2"],
+        funding=namespace["funding"],
         pool_states=pool_states,
         fx_rate=_fx_rate(policy, builtins, fx or _no_rates),
     )

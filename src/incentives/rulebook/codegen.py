@@ -136,17 +136,38 @@ def generate(
         for n, s in spec.steps.items()
         if s.aggregate
     )
-    if aggregates:
-        keys = ", ".join(f"({'v_' + a.by if a.by else 'None'}, v_{a.of})" for a in aggregates)
-        # stage1: only what the totals read (fast; a row it counts but a later step rejects is
-        # found in the second pass and the run is redone without it, see incentives.jobs);
-        # stage1_full: every step that does not read a total, so a row rejected by any of them
-        # never counts (for callers that cannot redo a pass)
-        needed = [n for n in order if n in graph.closure([a.of for a in aggregates])]
-        reads = {a.by for a in aggregates if a.by}
+    pools = pool_defs(spec, p.line)
+    full = graph.independent_of_aggregates(order)  # neither a group total nor a pool read
+    member_side = {
+        f"{d.name}_{role}"
+        for d in pools
+        for role in ("award_in", "cap", "member")
+        if f"{d.name}_{role}" in spec.steps
+    }
+    # a pool whose members' awards read no group total is collected in the first pass, with
+    # the totals; its funding is evaluated once per group after that pass (`funding`)
+    merged = bool(pools) and graph.closure(sorted(member_side)) <= full
+    if aggregates or merged:
+        keys = "".join(f"({'v_' + a.by if a.by else 'None'}, v_{a.of}), " for a in aggregates)
+        members = "".join(
+            f"({'v_' + d.by if d.by else 'None'}, "
+            f"{f'v_{d.name}_member' if d.has_members else 'True'}, v_{d.name}_award_in, "
+            f"{f'v_{d.name}_cap' if d.has_cap else 'None'}), "
+            for d in pools
+        ) if merged else ""  # fmt: skip
+        back = f"return (({keys}), ({members}))"
+        # stage1: only what the totals (and merged pools) read (fast; a row it counts but a
+        # later step rejects is found in the last pass and the run is redone without it, see
+        # incentives.jobs); stage1_full: every step that reads no total and no pool, so a row
+        # rejected by any of them never counts (for callers that cannot redo a pass)
+        roots = [a.of for a in aggregates] + (sorted(member_side) if merged else [])
+        needed = [n for n in order if n in graph.closure(roots)]
+        fundings = [f"{d.name}_funding" for d in pools] if merged else []
+        funded = [n for n in order if n in graph.closure(fundings)]
+        reads = {a.by for a in aggregates if a.by} | {d.by for d in pools if d.by and merged}
         for condition, _ in formulas.eligibility:
             reads |= set(condition.names) if condition is not None else set()
-        for name in needed:
+        for name in {*needed, *funded}:
             for _, expr, _ in formulas.steps.get(name, []):
                 reads |= set(expr.names) if expr is not None else set()
         first_names = first_pass_names(p, reads)
@@ -154,17 +175,18 @@ def generate(
         if spec.policy.rating_history is not None:
             first_head = [*first_head, "RH = RATINGS(X)"]
         first_inputs = tuple(n for n in inputs if n in first_names)
-        first_goals = any(n in p.scorecards for n in needed)
-        out += function("stage1", needed, [f"return ({keys},)"], "None", first_head)
-        full = graph.independent_of_aggregates(order)
-        out += function(
-            "stage1_full", [n for n in order if n in full], [f"return ({keys},)"], "None"
-        )
+        first_goals = any(n in p.scorecards for n in {*needed, *funded})
+        out += function("stage1", needed, [back], "None", first_head)
+        out += function("stage1_full", [n for n in order if n in full], [back], "None")
+        if merged:  # after the totals: each pool's funding, for one member of each group
+            values = "".join(f"v_{name}, " for name in fundings)
+            out += function("funding", funded, [f"return ({values})"], "None", first_head)
     else:
         out += ["def stage1(c, X, SEGS=None):", "    return None", "", "stage1_full = stage1", ""]
         first_inputs, first_goals = (), False
-    pools = pool_defs(spec, p.line)
-    if pools:
+    if not merged:
+        out += ["funding = None", ""]
+    if pools and not merged:
         # stage2: after the group totals, every step that does not read a pool's allocation;
         # per pool (group, member?, award in the pool's currency, own cap, funding)
         members = ", ".join(
@@ -202,6 +224,8 @@ def generate(
         parameters=MappingProxyType(dict(spec.parameters)),
         aggregates=aggregates,
         pools=pools,
+        pools_in_first_pass=merged,
+        funding_slots=tuple(_slot_index(p, f"{d.name}_funding", "step") for d in pools),
         budgets=budget_defs(spec, p.line, lambda name, kind: _slot_index(p, name, kind)),
         pay=tuple(pay_defs),
         eligibility_slots=tuple(elig_slots),

@@ -107,6 +107,15 @@ class CompiledPolicy:
     ready_slot: int | None = None
     pools: tuple[PoolDef, ...] = ()
     budgets: tuple[BudgetDef, ...] = ()
+    # pools collected in the first pass with the group totals (their members' awards read no
+    # total); otherwise a pass of their own after the totals (`BoundPolicy.stage2`)
+    pools_in_first_pass: bool = False
+    funding_slots: tuple[int, ...] = ()  # each pool's funding step, per member
+
+    @property
+    def first_pass(self) -> bool:
+        """Whether the policy takes part in the first pass (group totals, merged pools)."""
+        return bool(self.aggregates) or self.pools_in_first_pass
 
     @property
     def id(self) -> str:
@@ -146,6 +155,7 @@ class BoundPolicy:
     plan_values: Mapping[str, Any]
     # pools: the after-totals pass (None without pools) and each pool's allocation per group
     stage2: Callable[..., Any] | None = None
+    funding: Callable[..., Any] | None = None  # merged pools: each pool's funding (one member)
     pool_states: dict[str, dict[object, Any]] = attrs.field(factory=dict)
     # the policy's fx rate (its default rate type and date) from one currency to another
     fx_rate: Callable[[str, str], Decimal] | None = None
