@@ -202,3 +202,13 @@ def test_a_budget_currency_without_a_rate(tmp_path: Path) -> None:
     rates = FixedRates({("GBP", "EUR", "average", END): "1.17"})
     with pytest.raises(OptionsError, match=r"budget 'unit_budget'.*USD→EUR on 2026-12-31"):
         run(load(tmp_path, policy), ROWS, rates=rates)
+
+
+def test_one_budget_without_by(tmp_path: Path) -> None:
+    """Without ``by:`` one budget covers every eligible employee: payroll 100,000 + 25,000 +
+    80,000 = 205,000, 3 % = 6,150.00 against a spend of 2,000 + 1,250 + 3,200 = 6,450.00."""
+    budget = PERCENT.replace("    by: unit\n", "")
+    calc, _ = run(load(tmp_path, budget_policy(budget)), ROWS)
+    (line,) = budget_lines(calc)
+    assert (line.group, line.employees, line.payroll) == ("", 3, D("205000.00"))
+    assert (line.amount, line.spend, line.over) == (D("6150.00"), D("6450.00"), True)

@@ -427,3 +427,18 @@ def test_claims_below_the_pool_are_rounded_half_up(tmp_path: Path) -> None:
     ]
     tight = pool_policy(SIMPLE.replace('"1000.00"', '"1.00"'))
     assert paid(compute(tmp_path, tight, rows)) == [D("0.34"), D("0.33"), D("0.32")]
+
+
+def test_one_pool_for_every_member_without_by(tmp_path: Path) -> None:
+    """Without ``by:`` one pool takes every eligible employee, whatever their team: a funding of
+    300 over claims 100, 200 and 300 (factor 1/2): 50, 100, 150."""
+    pool = SIMPLE.replace("    by: team\n", "").replace('"1000.00"', '"300"')
+    rows = [
+        {"employee_id": "A", "claim": "100", "team": "X"},
+        {"employee_id": "B", "claim": "200", "team": "Y"},
+        {"employee_id": "C", "claim": "300", "team": "Z"},
+    ]
+    calc, items = run(load(tmp_path, pool_policy(pool)), rows)
+    assert [i.outcomes[0].value("pay.bonus") for i in items] == [D(50), D(100), D(150)]  # type: ignore[union-attr]
+    ((_, _, key, state),) = calc.pool_states()
+    assert key is None and state.members == 3 and state.unspent == 0
