@@ -442,3 +442,18 @@ def test_one_pool_for_every_member_without_by(tmp_path: Path) -> None:
     assert [i.outcomes[0].value("pay.bonus") for i in items] == [D(50), D(100), D(150)]  # type: ignore[union-attr]
     ((_, _, key, state),) = calc.pool_states()
     assert key is None and state.members == 3 and state.unspent == 0
+
+
+def test_nobody_above_their_own_award(tmp_path: Path) -> None:
+    """``cap: "team_pool_award_in"``: redistribution never lifts anyone above their own claim.
+    Claims 800, 100, 100 on 1,000 with a 40 % cap: 400, 100, 100, and 400 stays unspent."""
+    pool = SIMPLE + "    cap_share: 40%\n" + '    cap: "team_pool_award_in"\n'
+    rows = [
+        {"employee_id": "A", "claim": "800"},
+        {"employee_id": "B", "claim": "100"},
+        {"employee_id": "C", "claim": "100"},
+    ]
+    calc, items = run(load(tmp_path, pool_policy(pool)), rows)
+    assert [i.outcomes[0].value("pay.bonus") for i in items] == [D(400), D(100), D(100)]  # type: ignore[union-attr]
+    ((*_, state),) = calc.pool_states()
+    assert state.unspent == D(400)
