@@ -357,8 +357,14 @@ def test_check_on_the_sample(cli: Cli) -> None:
     assert run.exit_code == 0, run.output
     assert run.stderr == ""
     assert run.stdout.startswith("ok  ")
-    assert "annual-bonus-2026 v2026.1 (bonus), 27 steps, 1 pay component(s)" in run.stdout
-    assert "merit-2027 v2027.1 (merit), 38 steps, 2 pay component(s)" in run.stdout
+    assert (
+        "annual-bonus-2026 v2026.1 (bonus), 27 steps, 1 pay component(s), 1 pool(s) (department_pool)"
+        in run.stdout
+    )
+    assert (
+        "merit-2027 v2027.1 (merit), 38 steps, 2 pay component(s), 2 budget(s) (merit_budget,"
+        " international_fund)" in run.stdout
+    )
     assert "promotion-2027 v2027.1 (promotion), 2 steps, 0 pay component(s)" in run.stdout
 
 

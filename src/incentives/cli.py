@@ -186,8 +186,16 @@ def check(rules: Path) -> None:
         return
     for policy in rulebook.policies:
         steps = sum(1 for slot in policy.slots if slot.kind == "step")
+        extra = "".join(
+            f", {len(names)} {what}(s) ({', '.join(names)})"
+            for what, names in (
+                ("pool", [p.name for p in policy.pools]),
+                ("budget", [b.name for b in policy.budgets]),
+            )
+            if names
+        )
         click.echo(
-            f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s)"
+            f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s){extra}"
         )
 
 
