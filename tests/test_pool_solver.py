@@ -335,3 +335,34 @@ def test_without_caps_a_scaled_down_pool_gives_everyone_factor_times_award(pool:
     with localcontext(ENGINE_CONTEXT):
         for employee_id, award, _ in pool[2]:
             assert abs(got[employee_id] - state.factor * award) < state.rule.unit
+
+
+@PROPERTIES
+@given(pools())
+def test_the_remainder_goes_to_the_largest_remainders_by_a_plain_sort(
+    case: tuple[PoolRule, Decimal, list[PoolMember]],
+) -> None:
+    """Against a plain reading of the rule: when the pool is spent by largest remainder, sort
+    every member that may take a unit by (remainder descending, employee_id) and give one unit
+    to each of the first (target − Σ rounded down) ÷ unit; the solver gives the same allocations."""
+    rule, funding, members = case
+    state, got = allocate(rule, funding, members)
+    if state.half_up:
+        return  # no remainder handed out: each award is rounded half up
+    unit = rule.unit
+    with localcontext(ENGINE_CONTEXT):
+        scaled = {m.employee_id: state.scaled(m.award, m.cap) for m in members}
+        floors = {
+            e: (v / unit).to_integral_value(rounding="ROUND_FLOOR") * unit
+            for e, v in scaled.items()
+        }
+        caps = {m.employee_id: state.effective_cap(m.cap) for m in members}
+        takers = sorted(
+            (floors[e] - v, e)
+            for e, v in scaled.items()
+            if v > 0 and (caps[e] is None or floors[e] + unit <= caps[e])
+        )
+        units = int((state.target - sum(floors.values())) / unit)
+        given = {e for _, e in takers[: max(0, units)]}
+        expected = {e: floors[e] + (unit if e in given else 0) for e in scaled}
+    assert got == expected

@@ -27,7 +27,6 @@ so the second pass needs no per-member memory and the outcome does not depend on
 from __future__ import annotations
 
 import decimal
-import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import NamedTuple
@@ -71,7 +70,7 @@ class PoolState:
     factor: Decimal
     scaling: str  # "down" (factor below 1), "up" (above 1: caps redistributed, or scaled up)
     target: Decimal  # what the rounded allocations add up to (the pool when scaling applies)
-    cutoff: tuple[Decimal, str | None] | None  # the last (−remainder, employee_id) given a unit
+    cutoff: tuple[Decimal, str] | None  # the last (−remainder, employee_id) given a unit
     units: int  # units handed out by largest remainder
     allocated: Decimal  # Σ allocations
     share_cap: Decimal | None  # cap_share × pool, rounded down to the unit
@@ -133,7 +132,8 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
 
     Memory beyond the members themselves stays small: each figure is a streamed sum over the
     members (sorted by id, so that every sum is taken in one order), the factor is found by
-    capping in rounds, and the remainder cut-off by a bounded heap."""
+    capping in rounds, and the remainder cut-off by counting remainders in buckets, then
+    sorting the one bucket it falls in."""
     unit = rule.unit
     ordered = sorted(members)
     amount = _floor(max(funding, _ZERO), unit)
@@ -171,50 +171,67 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
             return state
         state.half_up = False  # too close to the pool: spend it by largest remainder
     floors = _ZERO
-    count = 0  # members that may take a unit (see _keys)
-    for key in _keys(state, ordered, floors_too=True):
-        if key[1] is None:
-            floors += key[0]
-        else:
-            count += 1
+    buckets = [0] * _BUCKETS  # members that may take a unit, by remainder (see _keys)
+    for low, key in _keys(state, ordered):
+        floors += low
+        if key is not None:
+            buckets[_bucket(key[0], unit)] += 1
     left = max(0, int((state.target - floors) / unit))
     if left:
-        state.cutoff, left = _cutoff(state, ordered, left, count)
+        state.cutoff, left = _cutoff(state, ordered, left, buckets)
     state.units = left
     state.allocated = floors + unit * left
     return state
 
 
+_BUCKETS = 4096
+
+
+def _bucket(negative_remainder: Decimal, unit: Decimal) -> int:
+    """A bucket of remainders: a larger remainder is in a higher bucket."""
+    return min(_BUCKETS - 1, int(-negative_remainder * _BUCKETS / unit))
+
+
 def _keys(
-    state: PoolState, ordered: Sequence[PoolMember], floors_too: bool = False
-) -> Iterator[tuple[Decimal, str | None]]:
-    """(−remainder, employee_id) of every member that may take a unit: awarded something, and
-    a unit more stays within its cap. With ``floors_too``, also (floor, None) for every member."""
+    state: PoolState, ordered: Sequence[PoolMember]
+) -> Iterator[tuple[Decimal, tuple[Decimal, str] | None]]:
+    """Per member, its award rounded down to the unit and, if it may take a unit (awarded
+    something, and a unit more stays within its cap), its key (−remainder, employee_id)."""
     unit = state.rule.unit
     scaled, effective_cap = state.scaled, state.effective_cap
     for employee_id, award, cap in ordered:
         value = scaled(award, cap)
         low = _floor(value, unit)
-        if floors_too:
-            yield (low, None)
-        if value <= 0:
-            continue
-        limit = effective_cap(cap)
-        if limit is None or low + unit <= limit:
-            yield (low - value, employee_id)
+        key = None
+        if value > 0:
+            limit = effective_cap(cap)
+            if limit is None or low + unit <= limit:
+                key = (low - value, employee_id)
+        yield low, key
 
 
 def _cutoff(
-    state: PoolState, ordered: Sequence[PoolMember], left: int, count: int
-) -> tuple[tuple[Decimal, str | None] | None, int]:
-    """The key of the last member given a unit when ``left`` units go to the smallest keys of
-    the ``count`` members that may take one, and how many units are given."""
-    given = min(left, count)
+    state: PoolState, ordered: Sequence[PoolMember], left: int, buckets: list[int]
+) -> tuple[tuple[Decimal, str] | None, int]:
+    """The key of the last member given a unit when ``left`` units go to the smallest keys
+    (the largest remainders), and how many units are given (fewer when fewer members may take
+    one). The remainders are counted by bucket first, so only the members of the bucket the
+    cut-off falls in are sorted."""
+    given = min(left, sum(buckets))
     if given == 0:
         return None, 0
-    if given <= count - given + 1:  # keep the smaller of the two heaps
-        return heapq.nsmallest(given, _keys(state, ordered))[-1], given
-    return heapq.nlargest(count - given + 1, _keys(state, ordered))[-1], given
+    before = 0
+    for bucket in range(_BUCKETS - 1, -1, -1):  # the largest remainders first
+        if before + buckets[bucket] >= given:
+            break
+        before += buckets[bucket]
+    unit = state.rule.unit
+    inside = sorted(
+        key
+        for _, key in _keys(state, ordered)
+        if key is not None and _bucket(key[0], unit) == bucket
+    )
+    return inside[given - before - 1], given
 
 
 def _factor(
@@ -227,8 +244,8 @@ def _factor(
     """
     if target == at_one:
         return _ONE
-    pairs = [state.base(award, cap) for _, award, cap in ordered]  # (base, limit)
-    total = sum((base for base, _ in pairs if base > 0), _ZERO)
+    base = state.base
+    total = sum((b for b, _ in (base(award, cap) for _, award, cap in ordered) if b > 0), _ZERO)
     if total == 0:
         return _ONE
     factor = target / total  # with nobody held at a cap
@@ -236,14 +253,15 @@ def _factor(
     while True:
         held = rest = _ZERO
         count = 0
-        for base, limit in pairs:
-            if base <= 0:
+        for _, award, cap in ordered:
+            amount, limit = base(award, cap)
+            if amount <= 0:
                 continue
-            if limit is not None and factor * base >= limit:
+            if limit is not None and factor * amount >= limit:
                 held += limit
                 count += 1
             else:
-                rest += base
+                rest += amount
         if rest == 0:  # everyone at their cap (the target is their sum)
             return factor
         settled = count == capped_count
