@@ -17,7 +17,8 @@ from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from incentives.engine.calculate import Calculation, GroupPartials, PoolPartials, Summary
+from incentives.engine.allocation_passes import PoolPartials
+from incentives.engine.calculate import Calculation, GroupPartials, Summary
 from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout
 from incentives.io.writers import CsvSink

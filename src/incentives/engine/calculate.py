@@ -21,6 +21,15 @@ from decimal import Decimal
 from typing import Any
 
 from incentives.engine.allocation_checks import check_allocation_rates, pool_rule
+from incentives.engine.allocation_passes import (
+    FundingOf,
+    PoolPartials,
+    check_funding,
+    count_budgets,
+    funding_checks,
+    merge_pools,
+    one_funding,
+)
 from incentives.engine.convert import FALL_BACK, fast_converter
 from incentives.engine.outcome import EmployeeOutcome, PolicyOutcome, Summary, policy_outcome
 from incentives.engine.pools import PoolMember, PoolState, solve_pool
@@ -34,9 +43,9 @@ from incentives.engine.segments import period_segments, read_history
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, Rejection
 from incentives.money import ENGINE_CONTEXT
-from incentives.rulebook.allocations import BudgetDef, PoolDef
+from incentives.rulebook.allocations import PoolDef
 from incentives.rulebook.fields import Converter
-from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
+from incentives.rulebook.policy import BoundPolicy
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.segments import Segment
 
@@ -134,7 +143,7 @@ class Calculation:
         # each pool's (name, group slot, funding slot, allocation slot), to check in the last
         # pass that every member's funding is the one its pool was solved with
         self._fundings = {
-            b.policy.id: (b.pool_states, _funding_checks(b.policy))
+            b.policy.id: (b.pool_states, funding_checks(b.policy))
             for b in self.bound
             if b.policy.pools
         }
@@ -289,10 +298,10 @@ class Calculation:
                 totals[key] = totals.get(key, _ZERO) + trace[slot]
             budgets = self._budgets.get(po.policy.id)
             if budgets:
-                _count_budgets(s, po.policy.id, budgets, trace, currency)
+                count_budgets(s, po.policy.id, budgets, trace, currency)
             fundings = self._fundings.get(po.policy.id)
             if fundings is not None:
-                _check_funding(s, po.policy.id, fundings, trace, out.employee_id)
+                check_funding(s, po.policy.id, fundings, trace, out.employee_id)
 
     # -- group totals -----------------------------------------------------------------------
     def _check_counted(
@@ -408,7 +417,7 @@ class Calculation:
                             "mean": total / count,
                         }[agg.function]  # fmt: skip
         self._totals_done = True
-        merged_pools = _merge_pools(pools for _, pools in parts)
+        merged_pools = merge_pools(pools for _, pools in parts)
         with decimal.localcontext(ENGINE_CONTEXT):
             for bound in self.bound:
                 if bound.policy.pools_in_first_pass:
@@ -474,11 +483,11 @@ class Calculation:
 
     def apply_pool_partials(self, partials: Iterable[PoolPartials]) -> None:
         """Merge pool-pass partials (in any order) and solve every pool of every group."""
-        merged = _merge_pools(partials)
+        merged = merge_pools(partials)
         with decimal.localcontext(ENGINE_CONTEXT):
             for bound in self.bound:
                 if bound.stage2 is not None:
-                    self._solve(bound, merged, functools.partial(_one_funding, bound))
+                    self._solve(bound, merged, functools.partial(one_funding, bound))
         self._pools_done = True
 
     def _funding_of(self, bound: BoundPolicy) -> FundingOf:
@@ -579,113 +588,8 @@ class Calculation:
 
 
 _ZERO = Decimal(0)
-# (policy, pool) → group → (members, what gives the funding: {funding: the lowest employee_id
-# that gave it} from a pool pass, or {None: (employee_id, values, item, segments)} of the
-# member with the lowest id from the first pass)
-PoolPartials = dict[tuple[str, str], dict[object, tuple[list[PoolMember], dict[Any, Any]]]]
 # the first pass: policy → aggregate → group → [sum, count, min, max]; and its pools
 GroupPartials = tuple[dict[str, dict[str, dict[object, list[Any]]]], PoolPartials]
-FundingOf = Callable[[int, PoolDef, object, dict[Any, Any]], Decimal]
-
-
-def _merge_pools(partials: Iterable[PoolPartials]) -> PoolPartials:
-    """Pool partials of shares merged: members concatenated, the lowest employee_id kept."""
-    merged: PoolPartials = {}
-    for part in partials:
-        for pool_key, groups in part.items():
-            target = merged.setdefault(pool_key, {})
-            for key, (members, found) in groups.items():
-                acc = target.setdefault(key, ([], {}))
-                acc[0].extend(members)
-                for what, given in found.items():
-                    seen = acc[1].get(what)
-                    if seen is None or _lowest(given) < _lowest(seen):
-                        acc[1][what] = given
-    return merged
-
-
-def _lowest(given: Any) -> str:
-    return given if isinstance(given, str) else str(given[0])
-
-
-def _funding_checks(policy: CompiledPolicy) -> tuple[tuple[str, int | None, int, int], ...]:
-    slots = policy.slots
-    index = {(slot.kind, slot.name): i for i, slot in enumerate(slots)}
-    return tuple(
-        (
-            pool.name,
-            index[("input", pool.by)] if pool.by else None,
-            funding_slot,
-            index[("step", f"{pool.name}_award")],
-        )
-        for pool, funding_slot in zip(policy.pools, policy.funding_slots, strict=True)
-    )
-
-
-def _check_funding(
-    s: Summary,
-    policy_id: str,
-    fundings: tuple[dict[str, dict[object, Any]], tuple[tuple[str, int | None, int, int], ...]],
-    trace: tuple[Any, ...],
-    employee_id: str,
-) -> None:
-    states, checks = fundings
-    for name, by_slot, funding_slot, award_slot in checks:
-        if trace[award_slot] is None:
-            continue  # not a member (or not eligible)
-        key = None if by_slot is None else trace[by_slot]
-        value = trace[funding_slot]
-        if value != states[name][key].funding:
-            conflict = (policy_id, name, key)
-            seen = s.pool_conflicts.get(conflict)
-            if seen is None or employee_id < seen[0]:
-                s.pool_conflicts[conflict] = (employee_id, value)
-
-
-def _count_budgets(
-    s: Summary,
-    policy_id: str,
-    budgets: tuple[BudgetDef, ...],
-    trace: tuple[Any, ...],
-    currency: str,
-) -> None:
-    for budget in budgets:
-        payroll = trace[budget.payroll_slot]
-        if payroll is None or (
-            budget.included_slot is not None and not trace[budget.included_slot]
-        ):
-            continue  # not eligible, or not included by the budget
-        key = None if budget.by_slot is None else trace[budget.by_slot]
-        acc = s.budgets.get((policy_id, budget.name, key, currency))
-        if acc is None:
-            acc = s.budgets[(policy_id, budget.name, key, currency)] = [0, _ZERO, _ZERO]
-        acc[0] += 1
-        acc[1] += payroll
-        acc[2] += trace[budget.spend_slot]
-
-
-def _one_funding(
-    bound: BoundPolicy, _index: int, pool: PoolDef, key: object, fundings: dict[Decimal, str]
-) -> Decimal:
-    """The funding every member of a group gave; members that disagree are a policy fault."""
-    if len(fundings) == 1:
-        return next(iter(fundings))
-    shown = ", ".join(
-        f"{eid} gives {value}" for value, eid in sorted(fundings.items(), key=lambda kv: kv[1])[:3]
-    )
-    group = "" if key is None else f" for {pool.by} '{key}'"
-    raise PolicyError(
-        [
-            Problem(
-                bound.policy.file,
-                pool.line,
-                f"pools.{pool.name}.funding",
-                f"the funding differs between members of the pool{group} ({shown})",
-                "the funding formula may read only what is the same for the whole group: "
-                "group totals, parameters, plan results, the group's own input",
-            )
-        ]
-    )
 
 
 def _accumulate(acc: list[Any], total: Decimal, count: int, low: Any, high: Any) -> None:

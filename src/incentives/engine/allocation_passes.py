@@ -1,0 +1,137 @@
+"""What the passes over the roster collect for pools and budgets, and check afterwards.
+
+The first pass (or a pool pass) collects each pool's members per group, with what gives the
+group's funding; `merge_pools` joins the shares of the workers. The last pass adds each
+employee's payroll and spend to their budget group (`count_budgets`) and notes a member whose
+funding differs from the one its pool was solved with (`check_funding`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from incentives.engine.outcome import Summary
+from incentives.engine.pools import PoolMember
+from incentives.errors import PolicyError, Problem
+from incentives.rulebook.allocations import BudgetDef, PoolDef
+from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
+
+__all__ = [
+    "FundingOf",
+    "PoolPartials",
+    "check_funding",
+    "count_budgets",
+    "funding_checks",
+    "merge_pools",
+    "one_funding",
+]
+
+_ZERO = Decimal(0)
+
+# (policy, pool) → group → (members, what gives the funding: {funding: the lowest employee_id
+# that gave it} from a pool pass, or {None: (employee_id, values, item, segments)} of the
+# member with the lowest id from the first pass)
+PoolPartials = dict[tuple[str, str], dict[object, tuple[list[PoolMember], dict[Any, Any]]]]
+FundingOf = Callable[[int, PoolDef, object, dict[Any, Any]], Decimal]
+
+
+def merge_pools(partials: Iterable[PoolPartials]) -> PoolPartials:
+    """Pool partials of shares merged: members concatenated, the lowest employee_id kept."""
+    merged: PoolPartials = {}
+    for part in partials:
+        for pool_key, groups in part.items():
+            target = merged.setdefault(pool_key, {})
+            for key, (members, found) in groups.items():
+                acc = target.setdefault(key, ([], {}))
+                acc[0].extend(members)
+                for what, given in found.items():
+                    seen = acc[1].get(what)
+                    if seen is None or _lowest(given) < _lowest(seen):
+                        acc[1][what] = given
+    return merged
+
+
+def _lowest(given: Any) -> str:
+    return given if isinstance(given, str) else str(given[0])
+
+
+def funding_checks(policy: CompiledPolicy) -> tuple[tuple[str, int | None, int, int], ...]:
+    slots = policy.slots
+    index = {(slot.kind, slot.name): i for i, slot in enumerate(slots)}
+    return tuple(
+        (
+            pool.name,
+            index[("input", pool.by)] if pool.by else None,
+            funding_slot,
+            index[("step", f"{pool.name}_award")],
+        )
+        for pool, funding_slot in zip(policy.pools, policy.funding_slots, strict=True)
+    )
+
+
+def check_funding(
+    s: Summary,
+    policy_id: str,
+    fundings: tuple[dict[str, dict[object, Any]], tuple[tuple[str, int | None, int, int], ...]],
+    trace: tuple[Any, ...],
+    employee_id: str,
+) -> None:
+    states, checks = fundings
+    for name, by_slot, funding_slot, award_slot in checks:
+        if trace[award_slot] is None:
+            continue  # not a member (or not eligible)
+        key = None if by_slot is None else trace[by_slot]
+        value = trace[funding_slot]
+        if value != states[name][key].funding:
+            conflict = (policy_id, name, key)
+            seen = s.pool_conflicts.get(conflict)
+            if seen is None or employee_id < seen[0]:
+                s.pool_conflicts[conflict] = (employee_id, value)
+
+
+def count_budgets(
+    s: Summary,
+    policy_id: str,
+    budgets: tuple[BudgetDef, ...],
+    trace: tuple[Any, ...],
+    currency: str,
+) -> None:
+    for budget in budgets:
+        payroll = trace[budget.payroll_slot]
+        if payroll is None or (
+            budget.included_slot is not None and not trace[budget.included_slot]
+        ):
+            continue  # not eligible, or not included by the budget
+        key = None if budget.by_slot is None else trace[budget.by_slot]
+        acc = s.budgets.get((policy_id, budget.name, key, currency))
+        if acc is None:
+            acc = s.budgets[(policy_id, budget.name, key, currency)] = [0, _ZERO, _ZERO]
+        acc[0] += 1
+        acc[1] += payroll
+        acc[2] += trace[budget.spend_slot]
+
+
+def one_funding(
+    bound: BoundPolicy, _index: int, pool: PoolDef, key: object, fundings: dict[Decimal, str]
+) -> Decimal:
+    """The funding every member of a group gave; members that disagree are a policy fault."""
+    if len(fundings) == 1:
+        return next(iter(fundings))
+    shown = ", ".join(
+        f"{eid} gives {value}" for value, eid in sorted(fundings.items(), key=lambda kv: kv[1])[:3]
+    )
+    group = "" if key is None else f" for {pool.by} '{key}'"
+    raise PolicyError(
+        [
+            Problem(
+                bound.policy.file,
+                pool.line,
+                f"pools.{pool.name}.funding",
+                f"the funding differs between members of the pool{group} ({shown})",
+                "the funding formula may read only what is the same for the whole group: "
+                "group totals, parameters, plan results, the group's own input",
+            )
+        ]
+    )
