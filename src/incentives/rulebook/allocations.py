@@ -30,7 +30,7 @@ from decimal import Decimal
 import attrs
 
 from incentives.money import CURRENCY_MINOR_UNITS, minor_unit, round_to
-from incentives.rulebook.schema import GateSpec, PolicyFile, StepSpec, VariantSpec
+from incentives.rulebook.schema import GateSpec, PolicyFile, StepSpec, ValueType, VariantSpec
 
 __all__ = [
     "BudgetDef",
@@ -134,11 +134,16 @@ def expand(
     ccy = spec.policy.currency
 
     def add(
-        owner: str, section: str, role: str, step: StepSpec, key: str | None = None, **kw: object
+        owner: str,
+        section: str,
+        role: str,
+        step: StepSpec,
+        key: str | None = None,
+        deps: tuple[str, ...] | None = None,  # a step read from the pool's allocation
     ) -> None:
         name = _name(owner, role)
         path: tuple[str | int, ...] = (section, owner) if key is None else (section, owner, key)
-        made[name] = Synthetic(owner, section, role, path, **kw)  # type: ignore[arg-type]
+        made[name] = Synthetic(owner, section, role, path, deps is not None, deps or ())
         if name in steps:
             problems.append(
                 (
@@ -227,7 +232,7 @@ def expand(
             deps = tuple(_name(name, r) for r in reads if r != "cap" or pool.cap is not None)
             if pool.members is not None:
                 deps = (*deps, member)
-            add(name, "pools", role, StepSpec(formula=text, type="decimal"), custom=True, deps=deps)
+            add(name, "pools", role, StepSpec(formula=text, type="decimal"), deps=deps)
         # back into the pay currency at the rate the award came in with: an award that is
         # not scaled is paid as it was (two quoted rates are rarely exact inverses)
         back = f"{_name(name, 'award')} / fx(1, {ccy}, '{cur}')"
@@ -268,12 +273,13 @@ def expand(
     return spec.model_copy(update={"steps": steps}), made, problems
 
 
-def _either(flag: str | None, formula: str, otherwise: str, type_: str) -> StepSpec:
+def _either(flag: str | None, formula: str, otherwise: str, type_: ValueType) -> StepSpec:
+    """``formula`` when the step ``flag`` holds (always without one), else ``otherwise``."""
     if flag is None:
-        return StepSpec(formula=formula, type=type_)  # type: ignore[arg-type]
+        return StepSpec(formula=formula, type=type_)
     return StepSpec(
         variants=[VariantSpec(when=flag, formula=formula), VariantSpec(formula=otherwise)],
-        type=type_,  # type: ignore[arg-type]
+        type=type_,
     )
 
 
