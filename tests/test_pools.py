@@ -10,8 +10,11 @@ import csv
 import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine_helpers import FixedRates, compute, load, policy_yaml, run
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
@@ -457,3 +460,44 @@ def test_nobody_above_their_own_award(tmp_path: Path) -> None:
     assert [i.outcomes[0].value("pay.bonus") for i in items] == [D(400), D(100), D(100)]  # type: ignore[union-attr]
     ((*_, state),) = calc.pool_states()
     assert state.unspent == D(400)
+
+
+FUNDED = pool_policy(
+    SIMPLE.replace('"1000.00"', '"fund"') + "    cap_share: 50%\n",
+    inputs="fund: {type: decimal}",
+)
+
+
+@pytest.fixture(scope="module")
+def funded(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return load(tmp_path_factory.mktemp("funded"), FUNDED)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    claims=st.lists(
+        st.decimals(min_value=0, max_value=50000, places=2, allow_nan=False),
+        min_size=1,
+        max_size=12,
+    ),
+    fund=st.decimals(min_value=-100, max_value=200000, places=2, allow_nan=False),
+)
+def test_paid_through_the_run_a_pool_adds_up(
+    funded: Any, claims: list[Decimal], fund: Decimal
+) -> None:
+    """Through the compiled policy and the run: what is paid never exceeds the pool, is spent to
+    the cent when the claims exceed it, nobody gets more than half of it, nothing is negative,
+    and the roster in reverse pays everyone the same."""
+    rows = [
+        {"employee_id": f"E{n:02d}", "claim": str(c), "fund": str(fund)}
+        for n, c in enumerate(claims)
+    ]
+    calc, items = run(funded, rows)
+    pay = {i.employee_id: i.outcomes[0].value("pay.bonus") for i in items}  # type: ignore[union-attr]
+    ((*_, state),) = calc.pool_states()
+    assert sum(pay.values()) == state.allocated <= state.amount
+    assert all(0 <= amount <= state.amount / 2 for amount in pay.values())
+    if state.target == state.amount:
+        assert sum(pay.values()) == state.amount
+    _, backwards = run(funded, rows[::-1])
+    assert {i.employee_id: i.outcomes[0].value("pay.bonus") for i in backwards} == pay  # type: ignore[union-attr]
