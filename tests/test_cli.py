@@ -99,6 +99,8 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
         "pool department_pool Engineering: USD 466,765.25, allocated 430,178.91 to 17 member(s),"
         " unspent 36,586.34 (factor 1.000000)"
     ) in lines
+    # merit_budget: 4 units, international_fund: 3 (US-only Finance has nobody outside the US)
+    assert "budgets: 7 group(s), 5 within, 2 over (see budgets.csv)" in lines
     assert lines[-1].startswith("outputs: ")
     assert sample_run.out is not None
     assert sorted(p.name for p in sample_run.out.iterdir() if not p.name.startswith(".")) == sorted(

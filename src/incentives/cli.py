@@ -163,6 +163,12 @@ def run(
             f"{pool.allocated:,.2f} to {pool.members} member(s), unspent {pool.unspent:,.2f}"
             f" (factor {pool.factor:.6f})"
         )
+    if report.budgets:
+        over = sum(1 for line in report.budgets if line.over or line.amount is None)
+        click.echo(
+            f"budgets: {len(report.budgets)} group(s), {len(report.budgets) - over} within, "
+            f"{over} over (see budgets.csv)"
+        )
     for line in report.budgets:
         if line.over or line.amount is None:
             click.echo(f"warning: budget over: {line.describe()}", err=True)
