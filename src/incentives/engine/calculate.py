@@ -347,51 +347,60 @@ class Calculation:
         sums: dict[str, dict[str, dict[object, list[Any]]]] = {}
         pools: PoolPartials = {}
         exact = self.exact_first_pass
+        converters = None if exact else self._first_converters
         with decimal.localcontext(ENGINE_CONTEXT):
-            for item in employees:
-                if isinstance(item, Rejection) or item.source.record in exclude:
-                    continue
-                values = self._convert(item, None if exact else self._first_converters)
-                if isinstance(values, Rejection):
-                    continue
-                covering = self._covering(item, values)
-                if isinstance(covering, Rejection):
-                    continue
-                built: dict[object, Any] = {}
-                for bound in covering:
-                    if not bound.policy.first_pass:
-                        continue
-                    segments = (
-                        self._segments(item, bound.policy.id, built) if item.history else None
-                    )
-                    if isinstance(segments, Rejection):
-                        continue  # rejected, with its reason, in the second pass
-                    try:
-                        stage1 = bound.stage1_full if exact else bound.stage1
-                        found = stage1(values, item, segments)
-                    except RowError:
-                        continue  # rejected again, with its reason, in the second pass
-                    if found is None:
-                        continue  # not eligible: not part of any group total
-                    pairs, members = found
-                    pid = bound.policy.id
-                    per = sums.setdefault(pid, {})
-                    for agg, (key, value) in zip(bound.policy.aggregates, pairs, strict=True):
-                        acc = per.setdefault(agg.name, {}).setdefault(
-                            key, [Decimal(0), 0, None, None]
-                        )
-                        _accumulate(acc, value, 1, value, value)
-                    for pool, (key, member, award, cap) in zip(
-                        bound.policy.pools, members, strict=False
-                    ):
-                        if not member:
-                            continue
-                        group = pools.setdefault((pid, pool.name), {}).setdefault(key, ([], {}))
-                        group[0].append(PoolMember(item.employee_id, award, cap))
-                        first = group[1].get(None)
+            for item, values, bound, segments in self._covered(
+                employees, exclude, converters, lambda b: b.policy.first_pass
+            ):
+                try:
+                    stage1 = bound.stage1_full if exact else bound.stage1
+                    found = stage1(values, item, segments)
+                except RowError:
+                    continue  # rejected again, with its reason, in the last pass
+                if found is None:
+                    continue  # not eligible: not part of any group total
+                pairs, members = found
+                pid = bound.policy.id
+                per = sums.setdefault(pid, {})
+                for agg, (key, value) in zip(bound.policy.aggregates, pairs, strict=True):
+                    acc = per.setdefault(agg.name, {}).setdefault(key, [Decimal(0), 0, None, None])
+                    _accumulate(acc, value, 1, value, value)
+                for pool, (key, member, award, cap) in zip(
+                    bound.policy.pools, members, strict=False
+                ):
+                    if member:
+                        found_by = _add_member(pools, pid, pool, key, item, award, cap)
+                        first = found_by.get(None)
                         if first is None or item.employee_id < first[0]:
-                            group[1][None] = (item.employee_id, values, item, segments)
+                            found_by[None] = (item.employee_id, values, item, segments)
         return sums, pools
+
+    def _covered(
+        self,
+        employees: Iterable[EmployeeInput | Rejection],
+        exclude: Collection[int],
+        converters: tuple[tuple[int, str, Converter], ...] | None,
+        wanted: Callable[[BoundPolicy], bool],
+    ) -> Iterator[tuple[EmployeeInput, list[Any], BoundPolicy, tuple[Segment, ...] | None]]:
+        """For a pass before the last: each row that converts and is covered, with each wanted
+        policy covering it and its segments. A row that fails here is skipped: the last pass
+        rejects it, with its reason."""
+        for item in employees:
+            if isinstance(item, Rejection) or item.source.record in exclude:
+                continue
+            values = self._convert(item, converters)
+            if isinstance(values, Rejection):
+                continue
+            covering = self._covering(item, values)
+            if isinstance(covering, Rejection):
+                continue
+            built: dict[object, Any] = {}
+            for bound in covering:
+                if not wanted(bound):
+                    continue
+                segments = self._segments(item, bound.policy.id, built) if item.history else None
+                if not isinstance(segments, Rejection):
+                    yield item, values, bound, segments
 
     def apply_group_partials(self, partials: Iterable[GroupPartials]) -> None:
         """Merge first-pass partials (in any order: sums of exact decimals) and set the totals."""
@@ -433,41 +442,25 @@ class Calculation:
             raise OptionsError("group totals are not computed yet: call apply_group_partials first")
         parts: PoolPartials = {}
         with decimal.localcontext(ENGINE_CONTEXT):
-            for item in employees:
-                if isinstance(item, Rejection) or item.source.record in exclude:
-                    continue
-                values = self._convert(item, self._pool_converters)
-                if isinstance(values, Rejection):
-                    continue
-                covering = self._covering(item, values)
-                if isinstance(covering, Rejection):
-                    continue
-                built: dict[object, Any] = {}
-                for bound in covering:
-                    if bound.stage2 is None:
-                        continue
-                    segments = (
-                        self._segments(item, bound.policy.id, built) if item.history else None
-                    )
-                    if isinstance(segments, Rejection):
-                        continue
-                    try:
-                        rows = bound.stage2(values, item, segments)
-                    except RowError:
-                        continue  # rejected, with its reason, in the last pass
-                    if rows is None:
-                        continue  # not eligible
-                    pid = bound.policy.id
-                    for pool, (key, member, award, cap, funding) in zip(
-                        bound.policy.pools, rows, strict=True
-                    ):
-                        if not member:
-                            continue
-                        group = parts.setdefault((pid, pool.name), {}).setdefault(key, ([], {}))
-                        group[0].append(PoolMember(item.employee_id, award, cap))
-                        seen = group[1].get(funding)
+            for item, values, bound, segments in self._covered(
+                employees, exclude, self._pool_converters, lambda b: b.stage2 is not None
+            ):
+                assert bound.stage2 is not None
+                try:
+                    rows = bound.stage2(values, item, segments)
+                except RowError:
+                    continue  # rejected, with its reason, in the last pass
+                if rows is None:
+                    continue  # not eligible
+                pid = bound.policy.id
+                for pool, (key, member, award, cap, funding) in zip(
+                    bound.policy.pools, rows, strict=True
+                ):
+                    if member:
+                        found_by = _add_member(parts, pid, pool, key, item, award, cap)
+                        seen = found_by.get(funding)
                         if seen is None or item.employee_id < seen:
-                            group[1][funding] = item.employee_id
+                            found_by[funding] = item.employee_id
         return parts
 
     def pool_pass_rows(self, roster: Any, start: int = 0, stop: int | None = None) -> Any:
@@ -590,6 +583,21 @@ class Calculation:
 _ZERO = Decimal(0)
 # the first pass: policy → aggregate → group → [sum, count, min, max]; and its pools
 GroupPartials = tuple[dict[str, dict[str, dict[object, list[Any]]]], PoolPartials]
+
+
+def _add_member(
+    parts: PoolPartials,
+    policy_id: str,
+    pool: PoolDef,
+    key: object,
+    item: EmployeeInput,
+    award: Decimal,
+    cap: Decimal | None,
+) -> dict[Any, Any]:
+    """Add a member to its pool's group; what gives the group's funding, to fill in."""
+    group = parts.setdefault((policy_id, pool.name), {}).setdefault(key, ([], {}))
+    group[0].append(PoolMember(item.employee_id, award, cap))
+    return group[1]
 
 
 def _accumulate(acc: list[Any], total: Decimal, count: int, low: Any, high: Any) -> None:
