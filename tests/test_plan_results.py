@@ -369,3 +369,61 @@ def test_goal_columns_need_no_name_column(tmp_path: Path) -> None:
         [row] = list(csv.DictReader(handle))
     assert row["annual_bonus"] == "1100.00"
     assert "goal 1 'goal1'" in explain_employee(out, "E1").text()
+
+
+def test_stated_payouts_by_unit_from_a_results_file(tmp_path: Path) -> None:
+    """A result by unit with stated payouts: Sales 90 % in the policy, Finance 120 % from the
+    --results file (field stated_payout): each employee's item reads their unit's figure."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "p.yaml").write_text(
+        policy_yaml(
+            """
+            results:
+              unit_kpi:
+                by: unit
+                units:
+                  Sales: {stated_payout: 90%}
+                  Finance: {stated_payout: 50%}
+            scorecards:
+              company:
+                scope: plan
+                items:
+                  - {name: kpi, weight: 100%, result: unit_kpi}
+            steps:
+              bonus: {formula: "1000 * company", type: money}
+            pay:
+              - {name: annual_bonus, step: bonus, pay_code: AIP}
+            """,
+            inputs="unit: {type: text}\n",
+        ),
+        encoding="utf-8",
+    )
+    roster = tmp_path / "employees.csv"
+    roster.write_text(
+        "employee_id,plan,currency,unit\nE1,AIP,USD,Sales\nE2,AIP,USD,Finance\n", encoding="utf-8"
+    )
+    figures = tmp_path / "results.csv"
+    figures.write_text(
+        "policy,result,unit,field,value\ntest-policy,unit_kpi,Finance,stated_payout,120%\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    run_job(RunRequest(rules=rules, employees=roster, out=out, results=figures))
+    with (out / "results.csv").open(encoding="utf-8", newline="") as handle:
+        paid = {row["employee_id"]: row["annual_bonus"] for row in csv.DictReader(handle)}
+    assert paid == {"E1": "900.00", "E2": "1200.00"}
+
+
+def test_an_item_curve_on_a_result_without_attainment_stops_the_run(tmp_path: Path) -> None:
+    """An item curve on attainment over a result that only states its payout: nothing to read
+    the curve at, so the run stops naming the item, the result and the curve."""
+    from incentives.errors import OptionsError
+
+    text = DIRECT.replace(
+        "{name: sustainability, weight: 25%, result: esg}",
+        "{name: sustainability, weight: 25%, result: esg, curve: kpi}",
+    )
+    rulebook = load(tmp_path, text)
+    with pytest.raises(OptionsError, match="item 'sustainability' reads result 'esg' through"):
+        run(rulebook, [{}])
