@@ -427,3 +427,13 @@ def test_an_item_curve_on_a_result_without_attainment_stops_the_run(tmp_path: Pa
     rulebook = load(tmp_path, text)
     with pytest.raises(OptionsError, match="item 'sustainability' reads result 'esg' through"):
         run(rulebook, [{}])
+
+
+def test_a_stated_figure_for_a_result_with_a_curve_is_refused(tmp_path: Path) -> None:
+    """--results states a payout for `revenue`, whose payout comes from its curve: it would be
+    silently unused, so the run stops naming the line and the result."""
+    from incentives.errors import OptionsError
+
+    figure = ResultFigure("test-policy", "revenue", "", "stated_payout", D("0.9"), 3)
+    with pytest.raises(OptionsError, match="results line 3: result 'revenue' computes its payout"):
+        compute(tmp_path, CARD, [{}], results=[figure])
