@@ -437,3 +437,19 @@ def test_a_stated_figure_for_a_result_with_a_curve_is_refused(tmp_path: Path) ->
     figure = ResultFigure("test-policy", "revenue", "", "stated_payout", D("0.9"), 3)
     with pytest.raises(OptionsError, match="results line 3: result 'revenue' computes its payout"):
         compute(tmp_path, CARD, [{}], results=[figure])
+
+
+def test_explain_of_plan_gates_reads_the_recorded_scores(tmp_path: Path) -> None:
+    """Operations: the scorecard gate zeroes 0 % → 0 % (the score before it is recorded, not
+    shown as missing); the item cap applies but does not bind, and explain says so."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "p.yaml").write_text(GATED, encoding="utf-8")
+    roster = tmp_path / "employees.csv"
+    roster.write_text("employee_id,plan,currency,unit\nE1,AIP,USD,Operations\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_job(RunRequest(rules=rules, employees=roster, out=out))
+    text = explain_employee(out, "E1").text()
+    assert "applied, cap 80%: 0% is not above it, unchanged" in text
+    assert 'applied, zero: 0% → 0% — "Margin below threshold: no company payout"' in text
+    assert 'zero: "Margin below threshold: no company payout"' in text

@@ -140,7 +140,10 @@ def _gates(gates: list[Mapping[str, Any]], before: object) -> list[dict[str, Any
         if gate.get("value") is not None:
             outcome += f" {gate['value']}"
         text = f"gate {gate.get('name') or 'gate'} ({gate.get('when', '')}): "
-        if applied:
+        before = gate.get("score_before", before)  # recorded by the run since plan gates are noted
+        if applied and gate.get("outcome") == "cap" and gate.get("bound") is False:
+            text += f"applied, {outcome}: {_pct(before)} is not above it, unchanged"
+        elif applied:
             text += f'applied, {outcome}: {_pct(before)} → {_pct(gate.get("score_after"))} — "{gate.get("reason", "")}"'
         else:
             text += "not applied"

@@ -433,6 +433,7 @@ class _PlanValues:
                     "value": gate.value,
                     "applied": hit,
                     "reason": gate.reason,
+                    "score_before": before,
                     "score_after": score,
                     "bound": score != before,
                 }
