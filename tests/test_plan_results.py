@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import csv
 import re
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine_helpers import compute, load, policy_yaml, run
 from incentives.audit.explain import explain_employee
@@ -22,6 +25,7 @@ from incentives.errors import PolicyError
 from incentives.io.plan_inputs import ResultFigure
 from incentives.jobs import RunRequest, run_job
 from incentives.model import Rejection
+from strategies import decimals
 
 # revenue 110 on a 90/100/120 curve paying 50/100/200 %: 100 % + 10/20 × 100 % = 150 %.
 # safety: lower is better (12/8/4); 9 incidents: attainment 1 − (9 − 8)/8 = 87.5 %.
@@ -453,3 +457,52 @@ def test_explain_of_plan_gates_reads_the_recorded_scores(tmp_path: Path) -> None
     assert "applied, cap 80%: 0% is not above it, unchanged" in text
     assert 'applied, zero: 0% → 0% — "Margin below threshold: no company payout"' in text
     assert 'zero: "Margin below threshold: no company payout"' in text
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    override=decimals("0", "3", 4),
+    measured=st.booleans(),
+    curved=st.booleans(),
+)
+def test_an_override_is_paid_wherever_the_payout_is_read(
+    tmp_path: Path, override: D, measured: bool, curved: bool
+) -> None:
+    """Whatever the override, whether the result is measured (actual and curve) or not, and
+    whether the item reads it through its own curve: the item, the scorecard, `X_payout` and
+    the pay all use the override."""
+    figures = (
+        "threshold: 90\n    target: 100\n    maximum: 120\n    actual: 105\n"
+        "    payout: [50%, 100%, 200%]\n    "
+        if measured
+        else ""
+    )
+    curve = ", curve: kpi" if curved else ""
+    text = policy_yaml(
+        f"""
+results:
+  safety:
+    {figures}override: {{payout: "{override}", reason: "Committee decision"}}
+curves:
+  kpi: {{on: {"attainment" if measured else "value"}, points: [[0, 0%], [2, 200%]]}}
+scorecards:
+  company:
+    scope: plan
+    items:
+      - {{name: safe, weight: 100%, result: safety{curve}}}
+steps:
+  score: {{formula: "company", type: decimal}}
+  direct: {{formula: "safety_payout", type: decimal}}
+  bonus: {{formula: "1000 * company", type: money}}
+pay:
+  - {{name: annual_bonus, step: bonus, pay_code: AIP}}
+"""
+    )
+    [out] = compute(tmp_path, text, [{}])
+    assert ok(out).value("score") == override
+    assert ok(out).value("direct") == override
+    assert ok(out).value("pay.annual_bonus") == (1000 * override).quantize(D("0.01"), ROUND_HALF_UP)
