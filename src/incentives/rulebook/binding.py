@@ -391,7 +391,9 @@ class _PlanValues:
                         on = "attainment" if curve.on == "attainment" else "actual"
                         raise OptionsError(
                             f"policy '{self.policy.id}': item '{item.name}' reads result "
-                            f"'{res}' through curve '{item.curve}', and the result has no {on}"
+                            f"'{res}' through curve '{item.curve}', and the result has no "
+                            f"{on}; give it one (in the policy or in --results), or drop the "
+                            "item's curve to pay the result's own payout"
                         )
                     entry["curve_payout"] = None if x is None else curve(x)[0]
                     if override is not None:  # the override replaces the result's payout
