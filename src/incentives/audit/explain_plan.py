@@ -63,14 +63,19 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
             "maximum": _num(maximum),
             "lower_is_better": lower,
         }
-        if actual is not None and target:
+        entry["text"] = _figures_text(entry, rec)
+        if rec.get("attainment_stated"):
+            entry["attainment"] = f"attainment {_pct(rec.get('attainment'))} (stated, not computed)"
+        elif actual is not None and target:
             formula, shown = _attainment_text(actual, target, lower)
             entry["attainment"] = (
                 f"attainment = {formula} = {shown} = {_pct(rec.get('attainment'))}"
             )
         payout_points = spec.get("payout")
         computed = _dec(rec.get("computed_payout"))
-        if (
+        if rec.get("payout_stated"):
+            entry["payout_explain"] = f"payout {_pct(computed)} (stated, not computed)"
+        elif (
             payout_points
             and None not in (actual, threshold, target, maximum)
             and computed is not None
@@ -104,10 +109,27 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
                 "computed_payout": _pct(rec.get("computed_payout")),
                 "payout": _pct(rec.get("payout")),
                 "reason": rec["override_reason"],
-                "text": f'override: computed payout {_pct(rec.get("computed_payout"))} replaced by {_pct(rec.get("payout"))} — "{rec["override_reason"]}"',
+                "text": (
+                    f"override: computed payout {_pct(rec.get('computed_payout'))} replaced by "
+                    if rec.get("computed_payout") is not None
+                    else "override: payout "
+                )
+                + f'{_pct(rec.get("payout"))} — "{rec["override_reason"]}"',
             }
         out.append(entry)
     return out
+
+
+def _figures_text(entry: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
+    """``revenue for Sales: actual 11% (threshold 8%, …; higher is better)``; only the figures
+    given (a result stated directly or only overridden may have none)."""
+    head = str(entry["name"]) + (f" for {entry['unit']}" if entry.get("unit") else "")
+    given = [f for f in ("threshold", "target", "maximum") if rec.get(f) is not None]
+    if rec.get("actual") is None and not given:
+        return f"{head}: no actual or curve figures (stated or overridden below)"
+    direction = "lower is better" if entry.get("lower_is_better") else "higher is better"
+    figures = ", ".join(f"{f} {entry[f]}" for f in given)
+    return f"{head}: actual {entry['actual']} ({figures + '; ' if figures else ''}{direction})"
 
 
 def _gates(gates: list[Mapping[str, Any]], before: object) -> list[dict[str, Any]]:
@@ -118,7 +140,10 @@ def _gates(gates: list[Mapping[str, Any]], before: object) -> list[dict[str, Any
         if gate.get("value") is not None:
             outcome += f" {gate['value']}"
         text = f"gate {gate.get('name') or 'gate'} ({gate.get('when', '')}): "
-        if applied:
+        before = gate.get("score_before", before)  # recorded by the run since plan gates are noted
+        if applied and gate.get("outcome") == "cap" and gate.get("bound") is False:
+            text += f"applied, {outcome}: {_pct(before)} is not above it, unchanged"
+        elif applied:
             text += f'applied, {outcome}: {_pct(before)} → {_pct(gate.get("score_after"))} — "{gate.get("reason", "")}"'
         else:
             text += "not applied"
@@ -151,12 +176,17 @@ def _items(pv: PolicyValues, items: list[Mapping[str, Any]]) -> tuple[list[dict[
         else:
             result = str(item.get("result", ""))
             entry["result"] = result
-            how = f"{result} payout"
+            how = f"{result} payout = {_pct(item.get('computed'))}"
             if item.get("curve"):
-                how = f"{item['curve']}({result})"
-            entry["text"] = (
-                f"{item.get('name')} (weight {_pct(item.get('weight'))}): {how} = {_pct(item.get('computed'))}"
-            )
+                how = f"{item['curve']}({result}) = {_pct(item.get('computed'))}"
+            if item.get("override_reason"):  # the result's override replaced the curve's value
+                how = (
+                    f"{item['curve']}({result}) = {_pct(item.get('curve_payout'))}, "
+                    if item.get("curve_payout") is not None
+                    else f"{result} "
+                )
+                how += f'overridden to {_pct(item.get("computed"))} — "{item["override_reason"]}"'
+            entry["text"] = f"{item.get('name')} (weight {_pct(item.get('weight'))}): {how}"
         entry["computed"] = _pct(item.get("computed"))
         entry["gates"] = _gates(item.get("gates", []), item.get("computed"))
         entry["score"] = _pct(item.get("score"))

@@ -74,11 +74,7 @@ def _plan(p: Mapping[str, Any]) -> list[str]:
     if results:
         out += ["", "Plan results"]
     for r in results:
-        unit = f" for {r['unit']}" if r.get("unit") else ""
-        direction = "lower is better" if r.get("lower_is_better") else "higher is better"
-        out.append(
-            f"{_INDENT}{r['name']}{unit}: actual {r['actual']} (threshold {r['threshold']}, target {r['target']}, maximum {r['maximum']}; {direction})"
-        )
+        out.append(f"{_INDENT}{r['text']}")
         for key in ("attainment", "payout_explain"):
             if r.get(key):
                 out.append(f"{_INDENT * 2}{r[key]}")

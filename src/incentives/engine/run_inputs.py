@@ -73,5 +73,11 @@ def result_figures(
         if bool(fig.unit) != bool(spec.by):
             want = f"a {spec.by} in the unit column" if spec.by else "an empty unit column"
             raise OptionsError(f"results line {fig.line}: result '{fig.result}' needs {want}")
+        if spec.payout is not None and fig.field in ("attainment", "stated_payout"):
+            raise OptionsError(
+                f"results line {fig.line}: result '{fig.result}' computes its payout from a "
+                f"curve on its actual; a stated {fig.field} would not be used (give its actual, "
+                "or state the result's figures in the policy instead of its curve)"
+            )
         found.setdefault(fig.policy, {})[(fig.result, fig.unit, fig.field)] = fig.value
     return found

@@ -20,7 +20,7 @@ from incentives.rulebook.values import parse_number
 
 __all__ = ["FIELDS", "MissingRate", "RateTable", "ResultFigure", "read_rates", "read_results"]
 
-FIELDS = ("threshold", "target", "maximum", "actual")
+FIELDS = ("threshold", "target", "maximum", "actual", "attainment", "stated_payout")
 _RESULT_COLUMNS = ("policy", "result", "unit", "field", "value")
 _RATE_COLUMNS = ("date", "from", "to", "rate_type", "rate")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -29,7 +29,7 @@ __all__ = ["Roster", "RosterPart", "open_roster"]
 
 ID = "employee_id"
 _GOAL_PARTS = ("name", "target", "actual", "weight", "direction")
-_GOAL_REQUIRED = ("name", "target", "actual", "weight")
+_GOAL_REQUIRED = ("target", "actual", "weight")  # a goal without a name is named goalN
 _GOALS_FILE_COLUMNS = (ID, "goal", "target", "actual", "weight")
 
 
@@ -310,7 +310,7 @@ class Roster:
                 continue
             goals.append(
                 GoalInput(
-                    name=get(name, ""),
+                    name=get(name, "") or prefix[:-1],
                     target=target_text,
                     actual=actual_text,
                     weight=weight_text,
@@ -338,7 +338,8 @@ def _goal_groups(table: CsvTable, goal_prefix: str) -> list[tuple[int, str]]:
             raise InputFileError(
                 table.name,
                 f"goal columns {prefix}… lack {', '.join(lacking)}; each goal needs "
-                f"{', '.join(prefix + part for part in _GOAL_REQUIRED)} (direction optional)",
+                f"{', '.join(prefix + part for part in _GOAL_REQUIRED)} (name and direction "
+                "optional)",
                 line=table.header_line,
             )
         groups.append((number, prefix))

@@ -19,6 +19,7 @@ from incentives.rulebook.compiler import BUILTIN_NAMES, RESULT_SUFFIXES
 from incentives.rulebook.criteria import criteria_globals
 from incentives.rulebook.curves import CurveSpec, compile_curve
 from incentives.rulebook.fields import rating_converter
+from incentives.rulebook.plan_gates import applied_flags
 from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.ratings import RatingHistory
 from incentives.rulebook.schema import GateSpec, ScorecardItemSpec
@@ -28,6 +29,8 @@ from incentives.rulebook.values import parse_iso_date
 __all__ = ["bind"]
 
 _ZERO = Decimal(0)
+# a result's figures, as the policy, a unit or --results gives them
+_FIGURES = ("actual", "threshold", "target", "maximum", "attainment", "stated_payout")
 FxFunction = Callable[..., tuple[Decimal, tuple[object, ...]]]
 
 
@@ -246,47 +249,14 @@ class _PlanValues:
         for unit in units:
             base = spec if unit is None else (spec.units or {}).get(unit)
             values: dict[str, Decimal | None] = {}
-            for field in ("threshold", "target", "maximum", "actual"):
+            for field in _FIGURES:
                 given = figures.get((name, unit or "", field))
                 values[field] = (
                     given
                     if given is not None
                     else (getattr(base, field) if base is not None else None)
                 )
-            actual, threshold, target, maximum = (
-                values[f] for f in ("actual", "threshold", "target", "maximum")
-            )
-            where = f"result '{name}'" + (f" for {spec.by} '{unit}'" if unit else "")
-            if actual is None:
-                raise OptionsError(
-                    f"policy '{self.policy.id}': {where} has no actual; give it in the policy or in --results"
-                )
-            lower = threshold is not None and target is not None and threshold > target
-            att = attainment(actual, target, lower) if target else None
-            payout = computed = None
-            if spec.payout is not None:
-                assert threshold is not None and target is not None and maximum is not None
-                points = [
-                    (threshold, spec.payout[0]),
-                    (target, spec.payout[1]),
-                    (maximum, spec.payout[2]),
-                ]
-                try:
-                    curve = compile_curve(name, CurveSpec(points=points))
-                except ValueError as exc:
-                    raise OptionsError(
-                        f"policy '{self.policy.id}': {where}: threshold, target and maximum must be in order ({exc})"
-                    ) from None
-                payout = computed = curve(actual)[0]
-            if spec.override is not None:
-                payout = spec.override.payout
-            per_unit[unit] = (actual, threshold, target, maximum, att, payout)
-            record[unit or "*"] = {
-                "actual": actual, "threshold": threshold, "target": target, "maximum": maximum,
-                "attainment": att, "payout": payout, "computed_payout": computed,
-                "lower_is_better": lower,
-                "override_reason": spec.override.reason if spec.override else None,
-            }  # fmt: skip
+            per_unit[unit], record[unit or "*"] = self._figures(name, unit, values)
         self.values[name] = per_unit
         self.record["results"][name] = record
         if spec.by:
@@ -294,6 +264,51 @@ class _PlanValues:
         else:
             for suffix, value in zip(RESULT_SUFFIXES, per_unit[None], strict=True):
                 self.globals[f"R_{name}{suffix}"] = value
+
+    def _figures(
+        self, name: str, unit: str | None, values: Mapping[str, Decimal | None]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """One result's values (as ``RESULT_SUFFIXES``) for one unit, and their record.
+
+        The attainment is stated or actual ÷ target; the payout is the override, else the
+        stated payout, else the curve's value at the actual."""
+        spec = self.spec.results[name]
+        actual, threshold, target, maximum, stated_att, stated_pay = (values[f] for f in _FIGURES)
+        where = f"result '{name}'" + (f" for {spec.by} '{unit}'" if unit else "")
+        given = stated_att is not None or stated_pay is not None or spec.override is not None
+        if actual is None and (not given or (spec.payout is not None and spec.override is None)):
+            raise OptionsError(
+                f"policy '{self.policy.id}': {where} has no actual; give it in the policy or in --results"
+            )
+        lower = threshold is not None and target is not None and threshold > target
+        att = stated_att
+        if att is None and actual is not None and target:
+            att = attainment(actual, target, lower)
+        computed = stated_pay
+        if spec.payout is not None and actual is not None:
+            assert threshold is not None and target is not None and maximum is not None
+            points = [
+                (threshold, spec.payout[0]),
+                (target, spec.payout[1]),
+                (maximum, spec.payout[2]),
+            ]
+            try:
+                curve = compile_curve(name, CurveSpec(points=points))
+            except ValueError as exc:
+                raise OptionsError(
+                    f"policy '{self.policy.id}': {where}: threshold, target and maximum must be in order ({exc})"
+                ) from None
+            computed = curve(actual)[0]
+        payout = spec.override.payout if spec.override is not None else computed
+        record = {
+            "actual": actual, "threshold": threshold, "target": target, "maximum": maximum,
+            "attainment": att, "payout": payout, "computed_payout": computed,
+            "lower_is_better": lower,
+            "override_reason": spec.override.reason if spec.override else None,
+            "attainment_stated": stated_att is not None,
+            "payout_stated": stated_pay is not None,
+        }  # fmt: skip
+        return (actual, threshold, target, maximum, att, payout), record
 
     def _namespace(self, unit: str | None) -> dict[str, Any]:
         ns: dict[str, Any] = dict(NAMESPACE)
@@ -336,17 +351,21 @@ class _PlanValues:
                 units = present if not units else units & present
         record: dict[str, Any] = {}
         table: dict[str | None, Decimal] = {}
+        flags: dict[str | None, tuple[bool, ...]] = {}
         for unit in sorted(units) if by else [None]:
             ns = self._namespace(unit)
             score, items = self._items(card.items or [], ns, card.normalise)
             score, gates = self._gates(card.gates, score, ns)
             table[unit] = score
             record[unit or "*"] = {"score": score, "items": items, "gates": gates}
+            flags[unit] = applied_flags(record[unit or "*"])
         self.record["scorecards"][name] = {"by": by, "values": record}
         if by:
             self.globals[f"SCU_{name}"] = table
+            self.globals[f"PG_{name}"] = flags
         else:
             self.globals[f"SC_{name}"] = table[None]
+            self.globals[f"PG_{name}"] = flags[None]
 
     def _items(
         self, items: list[ScorecardItemSpec], ns: Mapping[str, Any], normalise: bool
@@ -362,12 +381,26 @@ class _PlanValues:
             else:
                 res = str(item.result)
                 entry["result"] = res
+                override = self.spec.results[res].override
                 if item.curve is not None:
                     curve = self.policy.lookups[item.curve]
                     x = ns[f"N_{res}_attainment"] if curve.on == "attainment" else ns[f"N_{res}"]
-                    score = curve(x)[0]
                     entry["curve"] = item.curve
                     entry["input"] = x
+                    if x is None and override is None:
+                        on = "attainment" if curve.on == "attainment" else "actual"
+                        raise OptionsError(
+                            f"policy '{self.policy.id}': item '{item.name}' reads result "
+                            f"'{res}' through curve '{item.curve}', and the result has no "
+                            f"{on}; give it one (in the policy or in --results), or drop the "
+                            "item's curve to pay the result's own payout"
+                        )
+                    entry["curve_payout"] = None if x is None else curve(x)[0]
+                    if override is not None:  # the override replaces the result's payout
+                        score = override.payout
+                        entry["override_reason"] = override.reason
+                    else:
+                        score = entry["curve_payout"]
                 else:
                     score = ns[f"N_{res}_payout"]
             entry["computed"] = score
@@ -385,6 +418,7 @@ class _PlanValues:
     ) -> tuple[Decimal, list[dict[str, Any]]]:
         applied: list[dict[str, Any]] = []
         for gate in gates:
+            before = score
             hit = bool(self._eval(gate.when, ns))
             if hit:
                 if gate.outcome == "zero":
@@ -401,7 +435,9 @@ class _PlanValues:
                     "value": gate.value,
                     "applied": hit,
                     "reason": gate.reason,
+                    "score_before": before,
                     "score_after": score,
+                    "bound": score != before,
                 }
             )
         return score, applied

@@ -59,6 +59,7 @@ class CompileState:
         self.scorecards: dict[str, EmployeeScorecard] = {}
         self.kinds: dict[str, str] = {}  # name -> input|builtin|parameter|result|plan|lookup|...
         self.unit_results: dict[str, str] = {}  # derived name -> result name, for `by` results
+        self.derived: dict[str, str] = {}  # revenue_payout -> revenue: names results define
         self.constants: dict[tuple[type, object], str] = {}
         self.const_values: dict[str, object] = {}
         self.sites = 0
@@ -92,8 +93,27 @@ class CompileState:
         return self.doc.line_of(self.source_path(path))
 
     # -- names --------------------------------------------------------------------------------
-    def declare(self, name: str, kind: str, path: SpecPath) -> None:
-        if name in self.kinds:
+    def declare(
+        self, name: str, kind: str, path: SpecPath, derived_from: str | None = None
+    ) -> None:
+        """Declare a name; ``derived_from`` is the result a derived name (``X_payout``) is of."""
+        clash = self.derived.get(name) if name in self.kinds else None
+        if clash is None and name in self.kinds and derived_from not in (None, name):
+            clash = derived_from
+        if clash is not None:
+            what = name.removeprefix(f"{clash}_") if name != clash else "actual"
+            self.problem(
+                path,
+                f"'{name}' clashes with the {what} of result '{clash}': "
+                + (
+                    f"already declared as {self.kinds[name]}"
+                    if derived_from == clash
+                    else f"result '{clash}' defines that name"
+                ),
+                f"rename one of them: result '{clash}' defines {clash}_threshold, "
+                f"{clash}_target, {clash}_maximum, {clash}_attainment and {clash}_payout",
+            )
+        elif name in self.kinds:
             self.problem(
                 path,
                 f"'{name}' is already declared (as {self.kinds[name]})",
@@ -105,6 +125,8 @@ class CompileState:
             )
         else:
             self.kinds[name] = kind
+            if derived_from is not None:
+                self.derived[name] = derived_from
 
     def names_of_kind(self, *kinds: str) -> list[str]:
         return [n for n, k in self.kinds.items() if k in kinds]

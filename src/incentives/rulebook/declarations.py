@@ -19,7 +19,7 @@ from incentives.rulebook.compile_state import (
 )
 from incentives.rulebook.curves import compile_curve, compile_tiers
 from incentives.rulebook.ratings import RATING_FUNCTIONS
-from incentives.rulebook.schema import GateSpec, ScorecardItemSpec
+from incentives.rulebook.schema import GateSpec, ResultSpec, ScorecardItemSpec
 from incentives.rulebook.scorecard import EmployeeScorecard
 from incentives.rulebook.tables import compile_table
 from incentives.rulebook.values import SpecIssue, SpecIssues
@@ -38,7 +38,7 @@ def declare_sections(p: CompileState) -> None:
         p.declare(name, "parameter", ("parameters", name))
     for name, result in spec.results.items():
         for suffix in RESULT_SUFFIXES:
-            p.declare(name + suffix, "result", ("results", name))
+            p.declare(name + suffix, "result", ("results", name), derived_from=name)
             if result.by:
                 p.unit_results[name + suffix] = name
         if result.by and result.by not in spec.inputs:
@@ -211,15 +211,27 @@ def _check_items(
             result = spec.results.get(item.result or "")
             if result is None:
                 p.unknown((*item_path, "result"), item.result or "", "result", spec.results)
-            elif item.curve is None and result.payout is None:
+            elif item.curve is None and not _has_payout(result):
                 p.problem(
                     item_path,
-                    f"result '{item.result}' has no payout curve",
-                    "give the result 'payout:' or the item 'curve:'",
+                    f"result '{item.result}' has no payout",
+                    "give the result a curve ('payout: [threshold, target, maximum payouts]'), "
+                    "a disclosed 'stated_payout:' or an 'override:', or the item a 'curve:'",
                 )
             if item.curve is not None and item.curve not in spec.curves:
                 p.unknown((*item_path, "curve"), item.curve, "curve", spec.curves)
         _check_plan_gates(p, item.gates, item_path)
+
+
+def _has_payout(result: ResultSpec) -> bool:
+    """Whether a result has a payout to read: a curve, a stated payout (on the result or a
+    unit) or an override."""
+    stated = [result.stated_payout, *(u.stated_payout for u in (result.units or {}).values())]
+    return (
+        result.payout is not None
+        or result.override is not None
+        or any(v is not None for v in stated)
+    )
 
 
 def _check_plan_gates(p: CompileState, gates: list[GateSpec], path: SpecPath) -> None:

@@ -26,6 +26,7 @@ class Emitter:
         self.spec = p.spec
         self.calls: list[tuple[Slot, str]] = []  # call slots of the code being generated
         self.labels: list[tuple[str, tuple[str, ...]]] = []  # (what runs, names it reads)
+        self.plan_cards: set[str] = set()  # plan scorecards whose gate slots are placed
 
     # -- slots and labels ---------------------------------------------------------------------
     def add_slot(self, slot: Slot, expr: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from incentives.rulebook.allocations import Synthetic
 from incentives.rulebook.compile_state import SpecPath, StepExprs
 from incentives.rulebook.gen_expr import Emitter
+from incentives.rulebook.plan_gates import plan_gate_code
 from incentives.rulebook.policy import Slot
 from incentives.rulebook.schema import GateSpec, StepSpec
 from incentives.rulebook.segments import weighted_lines
@@ -32,6 +33,9 @@ def step_code(
     reads = set().union(*[e.names for _, e, _ in exprs if e is not None]) if exprs else set()
     label = gen.label(f"step '{name}'", reads)
     lines = [f"_s = {label}"]
+    for card in sorted(n for n in reads if p.kinds.get(n) == "plan" and n not in gen.plan_cards):
+        gen.plan_cards.add(card)  # its gates, with the first step that reads it
+        lines += plan_gate_code(gen, card, zero_gates)
     gen.begin_calls()
 
     def r(role: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from incentives.rulebook.curves import CurveSpec, TierSpec
 from incentives.rulebook.tables import TableSpec
@@ -160,10 +160,15 @@ class RatingScaleSpec(Spec):
 
 
 class Figures(Spec):
+    """A result's figures; ``attainment`` and ``stated_payout`` are disclosed figures, stated
+    instead of computed (from actual ÷ target, and from the payout curve)."""
+
     threshold: Num | None = None
     target: Num | None = None
     maximum: Num | None = None
     actual: Num | None = None
+    attainment: Num | None = None
+    stated_payout: Num | None = None
 
 
 class Override(Spec):
@@ -171,19 +176,37 @@ class Override(Spec):
     reason: Text
 
 
-class ResultSpec(Spec):
+class ResultSpec(Figures):
     description: Text = ""
-    threshold: Num | None = None
-    target: Num | None = None
-    maximum: Num | None = None
-    actual: Num | None = None
     payout: list[Num] | None = Field(default=None, min_length=3, max_length=3)
     by: Text | None = None
     units: dict[str, Figures] | None = None
     override: Override | None = None
 
+    @field_validator("payout", mode="before")
+    @classmethod
+    def _curve_not_figure(cls, value: object) -> object:
+        if value is not None and not isinstance(value, list):
+            raise ValueError(
+                "'payout:' is the curve [threshold payout, target payout, maximum payout]; "
+                f"for a payout given directly (a disclosed score) write 'stated_payout: {value}'"
+            )
+        return value
+
     @model_validator(mode="after")
     def _shape(self) -> ResultSpec:
+        for figures in [self, *(self.units or {}).values()]:
+            if self.payout is not None and figures.stated_payout is not None:
+                raise ValueError(
+                    "a result states its payout ('stated_payout') or computes it from a curve "
+                    "('payout: [threshold, target, maximum payouts]'), not both"
+                )
+            if self.payout is not None and figures.attainment is not None:
+                raise ValueError(
+                    "a stated 'attainment' cannot be combined with a payout curve on the "
+                    "actual; state the payout too ('stated_payout'), or use a scorecard "
+                    "item 'curve:' on attainment"
+                )
         if self.by and self.units is None:
             raise ValueError(
                 f"a result by {self.by} needs 'units:' with one set of figures per unit"
