@@ -203,6 +203,19 @@ def test_a_roster_with_uncovered_employees_exits_0_and_lists_them(cli: Cli, tmp_
     assert counts["reconciles"] is True
 
 
+def test_explain_says_why_an_employee_is_not_covered(cli: Cli, tmp_path: Path) -> None:
+    """`incentives explain 00003` on that run: exit 1, no traceback, naming each kind's
+    population and the plan that left 00003 out (not "not in the run")."""
+    out = tmp_path / "out"
+    assert cli(*run_args(mixed_roster(tmp_path), out)).exit_code == 0
+    run = cli("explain", "00003", "--run", out)
+    assert run.exit_code == 1, run.output
+    assert "Traceback" not in run.output
+    assert "employee '00003' is covered by no policy" in run.stderr
+    assert "bonus: annual-bonus-2026: plan == 'AIP' (plan = 'LTI')" in run.stderr
+    assert "promotion: promotion-2027: plan == 'AIP' (plan = 'LTI')" in run.stderr
+
+
 def test_require_coverage_rejects_the_uncovered_employees(cli: Cli, tmp_path: Path) -> None:
     """The same roster with --require-coverage: the three are rejected (exit 3), each naming
     the bonus population and its value; not_covered.csv is empty."""

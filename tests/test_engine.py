@@ -563,6 +563,29 @@ def test_an_employee_in_no_plan_is_not_covered_naming_the_plans(tmp_path: Path) 
     assert s.reconciles
 
 
+def test_not_covered_shows_an_empty_cell_and_a_default_as_the_population_read_them(
+    tmp_path: Path,
+) -> None:
+    """Population 'plan == 'AIP' and level >= 3' with level optional (default 2): an AIP row
+    with no level reads the default, shown as such; a row with no plan shows it empty."""
+    body = policy_yaml(
+        SIMPLE_BODY,
+        inputs=SIMPLE_INPUTS + "level: {type: integer, required: false, default: 2}\n",
+        policy_id="senior",
+        population="plan == 'AIP' and level >= 3",
+    )
+    _, [no_level, no_plan] = run(
+        load(tmp_path, body), [{"salary": "100"}, {"salary": "100", "plan": "", "level": "4"}]
+    )
+    assert isinstance(no_level, NotCovered) and isinstance(no_plan, NotCovered)
+    assert no_level.exclusions[0].describe() == (
+        "senior: plan == 'AIP' and level >= 3 (level = 2, the default, plan = 'AIP')"
+    )
+    assert no_plan.exclusions[0].describe() == (
+        "senior: plan == 'AIP' and level >= 3 (level = 4, plan = (empty))"
+    )
+
+
 def test_require_coverage_rejects_an_employee_in_no_plan(tmp_path: Path) -> None:
     """With require_coverage, plan XYZ is rejected as a fault of its row, naming both policies."""
     aip = policy_yaml(SIMPLE_BODY, inputs=SIMPLE_INPUTS, policy_id="aip")

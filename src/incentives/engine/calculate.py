@@ -50,7 +50,7 @@ from incentives.model import EmployeeInput, Exclusion, NotCovered, Rejection
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.allocations import PoolDef
 from incentives.rulebook.fields import Converter
-from incentives.rulebook.policy import BoundPolicy
+from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.segments import Segment
 
@@ -217,9 +217,10 @@ class Calculation:
         return values
 
     def _covering(
-        self, emp: EmployeeInput, values: list[Any]
+        self, emp: EmployeeInput, values: list[Any], why: bool = True
     ) -> tuple[list[BoundPolicy], tuple[Exclusion, ...]] | Rejection:
-        """The policies covering an employee, and the kinds none of whose policies does."""
+        """The policies covering an employee, and the kinds none of whose policies does (with
+        ``why=False``, as the passes before the last need, those kinds are not described)."""
         covering: list[BoundPolicy] = []
         for bound in self.bound:
             try:
@@ -230,7 +231,7 @@ class Calculation:
         exclusions: tuple[Exclusion, ...] = ()
         for kind in self.kinds:
             mine = [b.policy for b in covering if b.policy.kind == kind]
-            if not mine:
+            if not mine and (why or self.require_coverage):
                 exclusion = self._exclusion(kind, values)
                 if self.require_coverage:
                     reason = f"not covered by any {kind} policy ({exclusion.describe()})"
@@ -253,12 +254,25 @@ class Calculation:
             if policy.kind != kind:
                 continue
             read = ", ".join(
-                f"{name} = {_shown(values[self._field_index[name]])}"
-                for name in policy.population_inputs
+                f"{name} = {self._input_shown(policy, name, values)}"
+                for name in sorted(policy.population_inputs)  # a set's order varies by process
             )
             text = f"{policy.id}: {policy.spec.policy.population}"
             conditions.append(f"{text} ({read})" if read else text)
         return Exclusion(kind, tuple(conditions))
+
+    def _input_shown(self, policy: CompiledPolicy, name: str, values: list[Any]) -> str:
+        """An input's value as the population read it (an empty cell reads the default)."""
+        value = values[self._field_index[name]]
+        if value is not None:
+            return _shown(value)
+        spec = policy.spec.inputs.get(name)
+        default = None if spec is None else spec.default
+        if default is None:
+            return "(empty)"
+        with contextlib.suppress(ValueError):  # otherwise shown as declared
+            default = self._field_converters[name](str(default))
+        return f"{_shown(default)}, the default"
 
     def _one(self, item: EmployeeInput | Rejection) -> EmployeeOutcome | NotCovered | Rejection:
         if isinstance(item, Rejection):
@@ -438,7 +452,7 @@ class Calculation:
             values = self._convert(item, converters)
             if isinstance(values, Rejection):
                 continue
-            found = self._covering(item, values)
+            found = self._covering(item, values, why=False)
             if isinstance(found, Rejection):
                 continue
             built: dict[object, Any] = {}
