@@ -11,19 +11,25 @@ reconcile (read = computed + rejected + not covered; rows read = matched + unmat
 from __future__ import annotations
 
 import csv
+import functools
 import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun
+from engine_helpers import employees, load, policy_yaml
 from incentives.engine.calculate import EmployeeOutcome, NotCovered, calculate
 from incentives.io import open_roster, read_rates
 from incentives.jobs import RunRequest, required_columns, run_job
-from incentives.model import KeyedCounts
+from incentives.model import KeyedCounts, Rejection
 from incentives.parallel import can_fork
-from incentives.rulebook.rulebook import load_rules
+from incentives.rulebook.rulebook import Rulebook, load_rules
+from strategies import coverage_rows
 
 Cli = Callable[..., CliRun]
 # sample employees moved to a plan no sample policy covers (every policy's population is
@@ -295,3 +301,79 @@ def test_both_cores_write_the_same_bytes(tmp_path: Path) -> None:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
             name
         )
+
+
+# -- the counts reconcile, whatever the roster --------------------------------------------------
+
+COVERAGE_BODY = """
+    steps:
+      bonus: {formula: "salary * 10%", type: money}
+    pay:
+      - {name: annual_bonus, step: bonus, pay_code: AIP}
+    """
+COVERAGE_INPUTS = "salary: {type: decimal}\nlevel: {type: integer}\n"
+
+
+@functools.cache
+def coverage_rulebook() -> Rulebook:
+    """Bonus 'aip' (plan AIP) and 'sip' (plan SIP), merit 'senior' (level >= 3)."""
+    policies = [
+        policy_yaml(COVERAGE_BODY, inputs=COVERAGE_INPUTS, policy_id="aip"),
+        policy_yaml(
+            COVERAGE_BODY, inputs=COVERAGE_INPUTS, policy_id="sip", population="plan == 'SIP'"
+        ),
+        policy_yaml(
+            COVERAGE_BODY,
+            inputs=COVERAGE_INPUTS,
+            policy_id="senior",
+            kind="merit",
+            population="level >= 3",
+        ),
+    ]
+    return load(Path(tempfile.mkdtemp(prefix="coverage-")), *policies)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=coverage_rows(), strict=st.booleans())
+def test_every_row_is_computed_rejected_or_not_covered(
+    rows: list[dict[str, str]], strict: bool
+) -> None:
+    """For any roster: a row with a bad salary is rejected; a row no policy of any kind covers
+    is not covered (rejected with require_coverage); a row covered by some kind is computed
+    (rejected if its required plan is empty) and lists the kinds that leave it out (rejected
+    with require_coverage); read = computed + rejected + not covered, and the per-kind counts
+    are those of the rows."""
+    calc = calculate(coverage_rulebook(), employees(rows), require_coverage=strict)
+    items = list(calc)
+    expected = {"computed": 0, "rejected": 0, "not_covered": 0}
+    by_kind: dict[str, int] = {}
+    for row, item in zip(rows, items, strict=True):
+        missing = [
+            kind
+            for kind, covered in (
+                ("bonus", row["plan"] in ("AIP", "SIP")),
+                ("merit", row["level"] in ("3", "4")),
+            )
+            if not covered
+        ]
+        # converted first, then covered, then computed (an empty plan, required, is a fault
+        # only for an employee some policy covers)
+        faulty = row["salary"] == "n/a" or (strict and missing)
+        if faulty or (row["plan"] == "" and len(missing) < 2):
+            assert isinstance(item, Rejection), item
+            expected["rejected"] += 1
+            continue
+        for kind in missing:
+            by_kind[kind] = by_kind.get(kind, 0) + 1
+        if len(missing) == 2:
+            assert isinstance(item, NotCovered), item
+            expected["not_covered"] += 1
+        else:
+            assert isinstance(item, EmployeeOutcome), item
+            assert [e.kind for e in item.exclusions] == missing
+            expected["computed"] += 1
+    s = calc.summary
+    assert (s.computed, s.rejected, s.not_covered) == tuple(expected.values())
+    assert s.read == len(rows) == s.computed + s.rejected + s.not_covered
+    assert s.not_covered_by_kind == by_kind
+    assert s.reconciles
