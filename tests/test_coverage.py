@@ -13,6 +13,9 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +38,7 @@ Cli = Callable[..., CliRun]
 # sample employees moved to a plan no sample policy covers (every policy's population is
 # plan == 'AIP'): an LTI-only executive and two employees of a sales incentive plan
 MOVED = {"00003": "LTI", "00010": "SIP", "00027": "SIP"}
+RUN = (sys.executable, "-m", "incentives", "run")
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -263,6 +267,54 @@ def test_the_library_yields_not_covered_items(tmp_path: Path) -> None:
     assert [item.employee_id for item in uncovered] == list(MOVED)
     assert [e.kind for e in uncovered[0].exclusions] == ["bonus", "merit", "promotion"]
     assert calc.summary.not_covered == 3 and calc.summary.reconciles
+
+
+def test_not_covered_csv_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """A population reading three inputs: two processes with different hash seeds write the
+    same not_covered.csv, the values in name order (level, plan, unit)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bonus.yaml").write_text(
+        policy_yaml(
+            COVERAGE_BODY,
+            inputs=COVERAGE_INPUTS + "unit: {type: text}\n",
+            population="plan == 'AIP' and level >= 3 and unit != 'Board'",
+        ),
+        encoding="utf-8",
+    )
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "employee_id,plan,currency,salary,level,unit\n"
+        "E1,AIP,USD,100,4,Sales\nE2,AIP,USD,100,2,Sales\nE3,LTI,USD,100,5,Board\n",
+        encoding="utf-8",
+    )
+    written = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"seed{seed}"
+        done = subprocess.run(
+            [*RUN, "--rules", str(rules), "--employees", str(roster), "--out", str(out)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        written.append((out / "not_covered.csv").read_bytes())
+    assert written[0] == written[1] == written[2]
+    rows = read_csv(tmp_path / "seed1" / "not_covered.csv")
+    assert [(r["employee_id"], r["excluded_by"]) for r in rows] == [
+        (
+            "E2",
+            "test-policy: plan == 'AIP' and level >= 3 and unit != 'Board'"
+            " (level = 2, plan = 'AIP', unit = 'Sales')",
+        ),
+        (
+            "E3",
+            "test-policy: plan == 'AIP' and level >= 3 and unit != 'Board'"
+            " (level = 5, plan = 'LTI', unit = 'Board')",
+        ),
+    ]
 
 
 # -- both cores ------------------------------------------------------------------------------------

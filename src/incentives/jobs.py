@@ -68,8 +68,8 @@ class RunRequest:
 @attrs.frozen
 class RunReport:
     out: Path
-    summary: Summary
-    orphan_rows: int
+    summary: Summary  # with not_covered, and keyed_files: rows matched, unmatched, rejected
+    orphan_rows: int  # rows of the goals, ratings or history file with no employee_id (rejected)
     policies: tuple[str, ...]
     budgets: tuple[BudgetLine, ...] = ()
     pools: tuple[PoolLine, ...] = ()

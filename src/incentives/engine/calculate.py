@@ -255,7 +255,7 @@ class Calculation:
                 continue
             read = ", ".join(
                 f"{name} = {self._input_shown(policy, name, values)}"
-                for name in sorted(policy.population_inputs)  # a set's order varies by process
+                for name in policy.population_inputs  # in name order
             )
             text = f"{policy.id}: {policy.spec.policy.population}"
             conditions.append(f"{text} ({read})" if read else text)
