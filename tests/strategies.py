@@ -16,6 +16,7 @@ from incentives.rulebook.tables import TableSpec
 
 __all__ = [
     "attainments",
+    "coverage_rows",
     "cumulative_tiers",
     "decimals",
     "interpolated_tables",
@@ -149,3 +150,16 @@ def employee_rows(
         "adjustment": str(draw(decimals("-0.1", "0", 3))),
         "attainment": str(draw(attainments())),
     }
+
+
+def coverage_rows() -> st.SearchStrategy[list[dict[str, str]]]:
+    """Roster rows (plan, level, salary) in and out of plans AIP and SIP and of level 3 and
+    up, some with a salary that is not a number (a row fault, whatever the coverage)."""
+    row = st.fixed_dictionaries(
+        {
+            "plan": st.sampled_from(["AIP", "SIP", "LTI", ""]),
+            "level": st.sampled_from(["1", "2", "3", "4"]),
+            "salary": st.sampled_from(["100", "2500.50", "0", "n/a"]),
+        }
+    )
+    return st.lists(row, max_size=12)

@@ -25,6 +25,8 @@ OUTPUTS = (
     "results.csv",
     "breakdown.csv",
     "rejected.csv",
+    "not_covered.csv",
+    "unmatched.csv",
     "rulebook.json",
     "manifest.json",
     "budgets.csv",
@@ -78,8 +80,12 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
     assert lines[0] == "policies: annual-bonus-2026, merit-2027, promotion-2027"
     # eligible/not eligible count policy outcomes: bonus 48 + 4, merit 44 + 8, promotion 46 + 6
     assert lines[1] == (
-        "employees read: 52  computed: 52  rejected: 0  (policy outcomes: eligible 138, not eligible 18)"
+        "employees read: 52  computed: 52  rejected: 0  not covered: 0"
+        "  (policy outcomes: eligible 138, not eligible 18)"
     )
+    # every row of the ratings and history files belongs to a sample employee
+    assert "ratings file rows read: 145  matched: 145  unmatched: 0  rejected: 0" in lines
+    assert "history file rows read: 8  matched: 8  unmatched: 0  rejected: 0" in lines
     # paid from the department pools (554,650.65 from the individual awards): USD allocations
     # 630,210.75 of Sales, Engineering and Finance less AIPX 67,712.25
     assert "  annual_bonus (AIP) USD 562,498.50" in lines
@@ -218,7 +224,7 @@ def test_force_replaces_an_earlier_run(sample_run: CliRun, cli: Cli, tmp_path: P
         "run", "--rules", RULES, "--employees", BAD / "bad_rows.csv", "--rates", RATES, "--out", out
     )
     assert first.exit_code == 3
-    assert len(read_csv(out / "rejected.csv")) == 21
+    assert len(read_csv(out / "rejected.csv")) == 20
     second = cli("run", *SAMPLE_ARGS, "--out", out, "--force")
     assert second.exit_code == 0, second.output
     assert sample_run.out is not None
@@ -245,7 +251,6 @@ BAD_ROWS = [
     (15, 16, "10011", "individual_modifier"),
     (16, 17, "10012", "goal weights"),
     (17, 18, "10013", ""),
-    (18, 19, "10014", "population"),
     (20, 21, "10015", "rating"),
     (21, 22, "10016", "adjustment"),
     (22, 23, "10017", "fte"),
@@ -258,15 +263,16 @@ BAD_ROWS = [
 
 def test_bad_rows_are_rejected_with_where_and_why(cli: Cli, tmp_path: Path) -> None:
     """bad_rows.csv exits 3; rejected.csv names file, record, line, column and reason of each of
-    the 21 bad rows; the 6 good rows are computed and the counts reconcile."""
+    the 20 bad rows; 10014 (plan XYZ) is not covered, not rejected; the 6 good rows are computed
+    and the counts reconcile (27 = 6 + 20 + 1)."""
     roster = BAD / "bad_rows.csv"
     run = cli(
         "run", "--rules", RULES, "--employees", roster, "--rates", RATES, "--out", tmp_path / "out"
     )
     assert run.exit_code == 3, run.output
     assert "Traceback" not in run.output
-    assert "21 row(s) rejected" in run.stderr
-    assert "employees read: 27  computed: 6  rejected: 21" in run.stdout
+    assert "20 row(s) rejected" in run.stderr
+    assert "employees read: 27  computed: 6  rejected: 20  not covered: 1" in run.stdout
     rejected = read_csv(tmp_path / "out" / "rejected.csv")
     assert [
         (int(r["record"]), int(r["line"]), r["employee_id"], r["column"]) for r in rejected
@@ -279,7 +285,11 @@ def test_bad_rows_are_rejected_with_where_and_why(cli: Cli, tmp_path: Path) -> N
     assert "above its maximum 1.2" in reasons[15]
     assert "goal weights sum to 90%" in reasons[16]
     assert reasons[17] == "record has 35 fields, the header has 36"  # goal3_direction missing
-    assert "not covered by any bonus policy" in reasons[18]
+    not_covered = read_csv(tmp_path / "out" / "not_covered.csv")
+    assert [(r["record"], r["line"], r["employee_id"], r["kind"]) for r in not_covered] == [
+        ("18", "19", "10014", kind) for kind in ("bonus", "merit", "promotion")
+    ]
+    assert not_covered[0]["excluded_by"] == "annual-bonus-2026: plan == 'AIP' (plan = 'XYZ')"
     assert "appears 2 times (lines 4, 6)" in reasons[3]
     results = [r for r in read_csv(tmp_path / "out" / "results.csv") if r["kind"] == "bonus"]
     assert [r["employee_id"] for r in results] == [
@@ -292,8 +302,12 @@ def test_bad_rows_are_rejected_with_where_and_why(cli: Cli, tmp_path: Path) -> N
     ]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest["counts"]
-    assert (counts["read"], counts["computed"], counts["rejected"]) == (27, 6, 21)
-    assert counts["read"] == counts["computed"] + counts["rejected"]
+    assert (counts["read"], counts["computed"], counts["rejected"]) == (27, 6, 20)
+    assert (counts["not_covered"], counts["not_covered_by_kind"]) == (
+        1,
+        {"bonus": 1, "merit": 1, "promotion": 1},
+    )
+    assert counts["read"] == counts["computed"] + counts["rejected"] + counts["not_covered"]
     assert counts["reconciles"] is True
 
 

@@ -13,8 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from engine_helpers import REJECTED_IN_GROUP, FixedRates, compute, load, policy_yaml, run
-from incentives.engine.calculate import PolicyOutcome
+from engine_helpers import (
+    REJECTED_IN_GROUP,
+    FixedRates,
+    compute,
+    employees,
+    load,
+    policy_yaml,
+    run,
+)
+from incentives.engine.calculate import EmployeeOutcome, NotCovered, PolicyOutcome, calculate
 from incentives.io import ResultFigure, read_rates
 from incentives.model import GoalInput, Rejection
 
@@ -533,17 +541,97 @@ SIMPLE_BODY = """
 SIMPLE_INPUTS = "salary: {type: decimal}\n"
 
 
-def test_an_employee_in_no_plan_is_rejected_naming_the_plans(tmp_path: Path) -> None:
-    """Plan XYZ matches neither 'plan == 'AIP'' nor 'plan == 'SIP'': rejected, naming both policies."""
+def test_an_employee_in_no_plan_is_not_covered_naming_the_plans(tmp_path: Path) -> None:
+    """Plan XYZ matches neither 'plan == 'AIP'' nor 'plan == 'SIP'': not covered (no fault),
+    naming both policies' populations with the value they read; the counts reconcile."""
     aip = policy_yaml(SIMPLE_BODY, inputs=SIMPLE_INPUTS, policy_id="aip")
     sip = policy_yaml(
         SIMPLE_BODY, inputs=SIMPLE_INPUTS, policy_id="sip", population="plan == 'SIP'"
     )
-    [out] = compute(tmp_path, [aip, sip], [{"salary": "100", "plan": "XYZ"}])
-    rej = rejected(out)
-    assert rej.column == "population"
-    assert "not covered by any bonus policy" in rej.reason
-    assert "aip: plan == 'AIP'" in rej.reason and "sip: plan == 'SIP'" in rej.reason
+    calc, [item] = run(load(tmp_path, aip, sip), [{"salary": "100", "plan": "XYZ"}])
+    assert isinstance(item, NotCovered)
+    assert (item.employee_id, item.record, item.line) == ("E001", 1, 2)
+    (exclusion,) = item.exclusions
+    assert exclusion.kind == "bonus"
+    assert exclusion.conditions == (
+        "aip: plan == 'AIP' (plan = 'XYZ')",
+        "sip: plan == 'SIP' (plan = 'XYZ')",
+    )
+    s = calc.summary
+    assert (s.read, s.computed, s.rejected, s.not_covered) == (1, 0, 0, 1)
+    assert s.not_covered_by_kind == {"bonus": 1}
+    assert s.reconciles
+
+
+def test_not_covered_shows_an_empty_cell_and_a_default_as_the_population_read_them(
+    tmp_path: Path,
+) -> None:
+    """Population 'plan == 'AIP' and level >= 3' with level optional (default 2): an AIP row
+    with no level reads the default, shown as such; a row with no plan shows it empty."""
+    body = policy_yaml(
+        SIMPLE_BODY,
+        inputs=SIMPLE_INPUTS + "level: {type: integer, required: false, default: 2}\n",
+        policy_id="senior",
+        population="plan == 'AIP' and level >= 3",
+    )
+    _, [no_level, no_plan] = run(
+        load(tmp_path, body), [{"salary": "100"}, {"salary": "100", "plan": "", "level": "4"}]
+    )
+    assert isinstance(no_level, NotCovered) and isinstance(no_plan, NotCovered)
+    assert no_level.exclusions[0].describe() == (
+        "senior: plan == 'AIP' and level >= 3 (level = 2, the default, plan = 'AIP')"
+    )
+    assert no_plan.exclusions[0].describe() == (
+        "senior: plan == 'AIP' and level >= 3 (level = 4, plan = (empty))"
+    )
+
+
+def test_require_coverage_rejects_an_employee_in_no_plan(tmp_path: Path) -> None:
+    """With require_coverage, plan XYZ is rejected as a fault of its row, naming both policies."""
+    aip = policy_yaml(SIMPLE_BODY, inputs=SIMPLE_INPUTS, policy_id="aip")
+    sip = policy_yaml(
+        SIMPLE_BODY, inputs=SIMPLE_INPUTS, policy_id="sip", population="plan == 'SIP'"
+    )
+    calc = calculate(
+        load(tmp_path, aip, sip),
+        employees([{"salary": "100", "plan": "XYZ"}]),
+        require_coverage=True,
+    )
+    [item] = list(calc)
+    assert isinstance(item, Rejection)
+    assert item.column == "population"
+    assert item.reason == (
+        "not covered by any bonus policy (aip: plan == 'AIP' (plan = 'XYZ'); "
+        "sip: plan == 'SIP' (plan = 'XYZ'))"
+    )
+    assert (calc.summary.rejected, calc.summary.not_covered) == (1, 0)
+
+
+def test_an_employee_covered_by_one_kind_only_is_computed_and_lists_the_other(
+    tmp_path: Path,
+) -> None:
+    """A bonus policy for plan AIP and a merit policy for level >= 3: a level-2 AIP employee
+    gets the bonus; the merit kind is listed as not covering them (level = 2), not a fault."""
+    bonus = policy_yaml(SIMPLE_BODY, inputs=SIMPLE_INPUTS, policy_id="aip")
+    merit = policy_yaml(
+        SIMPLE_BODY,
+        inputs=SIMPLE_INPUTS + "level: {type: integer}\n",
+        policy_id="merit",
+        kind="merit",
+        population="level >= 3",
+    )
+    calc, [low, high] = run(
+        load(tmp_path, bonus, merit),
+        [{"salary": "100", "level": "2"}, {"salary": "100", "level": "3"}],
+    )
+    assert isinstance(low, EmployeeOutcome) and isinstance(high, EmployeeOutcome)
+    assert [o.policy.id for o in low.outcomes] == ["aip"]
+    assert [(e.kind, e.conditions) for e in low.exclusions] == [
+        ("merit", ("merit: level >= 3 (level = 2)",))
+    ]
+    assert [o.policy.id for o in high.outcomes] == ["aip", "merit"] and high.exclusions == ()
+    s = calc.summary
+    assert (s.read, s.computed, s.not_covered, s.not_covered_by_kind) == (2, 2, 0, {"merit": 1})
 
 
 def test_two_bonus_policies_covering_one_employee_reject_naming_both(tmp_path: Path) -> None:

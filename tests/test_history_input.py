@@ -163,15 +163,20 @@ def test_history_column_that_is_no_input_stops_the_run(cli: Run, files: Path) ->
     assert not (files / "out").exists() or not any((files / "out").iterdir())
 
 
-def test_history_for_an_unknown_employee_is_in_rejected(cli: Run, files: Path) -> None:
-    """A history row for an employee_id that is not in the roster ends in rejected.csv with its
-    line; the roster's employees are computed (E1's raise still applies)."""
+def test_history_for_an_unknown_employee_is_unmatched(cli: Run, files: Path) -> None:
+    """A history row for an employee_id that is not in the roster ends in unmatched.csv with its
+    line and a warning, not a rejection (exit 0); the roster's employees are computed (E1's
+    raise still applies)."""
     history = RAISE.replace("base_salary\n", "base_salary\nE9,2026-04-01,12000\n", 1)
     result = run_with(cli, files, history)
-    assert result.exit_code == 3, result.output  # done, with rejected rows
-    (orphan,) = rows(files, "rejected.csv")
+    assert result.exit_code == 0, result.output
+    assert rows(files, "rejected.csv") == []
+    (orphan,) = rows(files, "unmatched.csv")
     assert orphan["employee_id"] == "E9" and orphan["line"] == "2"
-    assert "history row for an employee_id that is not in the roster" in orphan["reason"]
+    assert "history row for an employee_id that is not in the roster" in orphan["why"]
+    assert "warning: 1 row(s) of the history file for employees not in the roster" in (
+        result.stderr
+    )
     assert {r["employee_id"]: r["annual_bonus"] for r in rows(files, "results.csv")} == {
         "E1": "1150.68",
         "E2": "1000.00",

@@ -45,16 +45,35 @@ def test_rows_come_back_per_employee_with_their_lines(tmp_path: Path) -> None:
     assert keyed.rows("E3") == ()
 
 
-def test_orphans_name_their_lines(tmp_path: Path) -> None:
-    """Rows of an employee who is not in the roster end in rejected.csv with record and line."""
+def test_unmatched_rows_name_their_lines(tmp_path: Path) -> None:
+    """Rows of an employee who is not in the roster are unmatched (not rejected), each with
+    record, line and why; the counts reconcile: 3 read = 1 matched + 2 unmatched + 0 rejected."""
     path = tmp_path / "ratings.csv"
     path.write_text(
         "employee_id,cycle,rating\nE1,2026,Meets\nE9,2026,Meets\nE9,2025,Exceeds\n",
         encoding="utf-8",
     )
-    orphans = _keyed(path).orphans({"E1"})
-    assert [(o.employee_id, o.record, o.line) for o in orphans] == [("E9", 2, 3), ("E9", 3, 4)]
-    assert orphans[0].reason == "rating for an employee_id that is not in the roster"
+    keyed = _keyed(path)
+    unmatched = keyed.unmatched({"E1"})
+    assert [(u.employee_id, u.record, u.line) for u in unmatched] == [("E9", 2, 3), ("E9", 3, 4)]
+    assert unmatched[0].why == "rating for an employee_id that is not in the roster"
+    assert keyed.rejected() == []
+    counts = keyed.counts({"E1"})
+    assert (counts.read, counts.matched, counts.unmatched, counts.rejected) == (3, 1, 2, 0)
+    assert counts.reconciles
+
+
+def test_an_unmatched_id_that_differs_by_leading_zeros_suggests_the_roster_id(
+    tmp_path: Path,
+) -> None:
+    """A ratings row for '42' when the roster has '00042' (a spreadsheet dropped the zeros):
+    unmatched, with "did you mean '00042'?"."""
+    path = tmp_path / "ratings.csv"
+    path.write_text("employee_id,cycle,rating\n42,2026,Meets\n", encoding="utf-8")
+    (row,) = _keyed(path).unmatched({"00042", "00043"})
+    assert row.why == (
+        "rating for an employee_id that is not in the roster (did you mean '00042'?)"
+    )
 
 
 def test_a_forked_reader_opens_its_own_handle(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from incentives.errors import InputFileError, OptionsError
 from incentives.io.csvread import file_sha256, open_csv
 from incentives.io.roster import Roster, open_roster
-from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
+from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource, Unmatched
 
 
 def write(tmp_path: Path, text: str, name: str = "roster.csv", raw: bytes | None = None) -> Path:
@@ -214,14 +214,18 @@ def test_goals_file(tmp_path: Path) -> None:
 
 
 def test_orphan_goals(tmp_path: Path) -> None:
-    """Goal rows for ids not in the roster, or with no id, are reported, not lost."""
+    """Goal rows for ids not in the roster are unmatched, rows with no id are rejected: both
+    reported, none lost, and the goals file's counts reconcile."""
     roster_path = write(tmp_path, "employee_id\n1\n2\n")
     goals_path = write(tmp_path, GOALS + ",x,1,1,1,\n", name="goals.csv")
     roster = open_roster(roster_path, required_columns=(), goals_path=goals_path)
-    orphan, no_id = roster.orphans()
+    (unmatched,) = roster.unmatched()
     reason = "goal for an employee_id that is not in the roster"
-    assert orphan == Rejection(str(goals_path), 2, 3, "9", "employee_id", "9", reason)
+    assert unmatched == Unmatched(str(goals_path), 2, 3, "9", reason)
+    (no_id,) = roster.orphans()
     assert (no_id.line, no_id.reason) == (6, "employee_id is blank")
+    counts = roster.keyed_counts()["goals"]
+    assert (counts.read, counts.matched, counts.unmatched, counts.rejected) == (5, 3, 1, 1)
 
 
 def test_broken_goal_row_rejects_its_employee(tmp_path: Path) -> None:

@@ -346,19 +346,20 @@ def test_unknown_rating_label_rejects_the_employee_naming_the_line(tmp_path: Pat
     assert (result["employee_id"], result["ready"], result["gaps"]) == ("E1", "true", "")
 
 
-def test_ratings_of_unknown_employees_end_in_rejected_csv(tmp_path: Path) -> None:
-    """A rating row for E9 (not in the roster, ratings.csv line 3) is an orphan: a line of
-    rejected.csv with its reason; E1 and E2 are computed (E2 has no ratings: not ready, with
-    "no rating for cycle 2026" twice in its gaps)."""
+def test_ratings_of_unknown_employees_end_in_unmatched_csv(tmp_path: Path) -> None:
+    """A rating row for E9 (not in the roster, ratings.csv line 3) is unmatched: a line of
+    unmatched.csv with why, not a rejection; E1 and E2 are computed (E2 has no ratings: not
+    ready, with "no rating for cycle 2026" twice in its gaps)."""
     ratings = [["E1", "2026", "Exceeds"], ["E9", "2026", "Meets"]]
     out = run_folder(tmp_path, ratings)
-    (orphan,) = read(out / "rejected.csv")
+    assert read(out / "rejected.csv") == []
+    (orphan,) = read(out / "unmatched.csv")
     assert (Path(orphan["file"]).name, orphan["line"], orphan["employee_id"]) == (
         "ratings.csv",
         "3",
         "E9",
     )
-    assert orphan["reason"] == "rating for an employee_id that is not in the roster"
+    assert orphan["why"] == "rating for an employee_id that is not in the roster"
     results = {row["employee_id"]: row for row in read(out / "results.csv")}
     assert results["E2"]["ready"] == "false"
     assert results["E2"]["gaps"] == "no rating for cycle 2026; no rating for cycle 2026"

@@ -8,6 +8,7 @@ whole job (roster in, run folder out) that the `incentives` command line runs.
 from incentives.engine.calculate import (
     Calculation,
     EmployeeOutcome,
+    NotCovered,
     PolicyOutcome,
     Summary,
     calculate,
@@ -36,6 +37,7 @@ __all__ = [
     "IncentivesError",
     "InputFileError",
     "MissingValue",
+    "NotCovered",
     "OptionsError",
     "PolicyError",
     "PolicyOutcome",

@@ -1,7 +1,9 @@
 """The `incentives` command line: a thin shell over `incentives.jobs` and `incentives.audit`.
 
-Exit status: 0 everything computed; 3 some rows were rejected (see rejected.csv); 1 a fault in
-policies, input files or options (a clear message, no traceback, no outputs); 2 a usage error.
+Exit status: 0 everything computed (employees no policy covers, and rows of the keyed files for
+employees not in the roster, are counted and listed, not faults); 3 some rows were rejected (see
+rejected.csv; with --require-coverage, an employee not covered too); 1 a fault in policies,
+input files or options (a clear message, no traceback, no outputs); 2 a usage error.
 Data goes to stdout, diagnostics to stderr.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 import click
 
 from incentives.errors import IncentivesError, PolicyError
-from incentives.jobs import RunRequest, run_job
+from incentives.jobs import RunReport, RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
 from incentives.version import __version__
 
@@ -66,6 +68,21 @@ class _ProgressBar:
             self._bar.__exit__(None, None, None)
 
 
+def _coverage_lines(report: RunReport) -> None:
+    """Who no policy of a kind covers, and how the rows of each keyed file were matched."""
+    s = report.summary
+    if s.not_covered_by_kind:
+        kinds = ", ".join(
+            f"{kind} {count}" for kind, count in sorted(s.not_covered_by_kind.items())
+        )
+        click.echo(f"not covered, by kind of policy: {kinds} (see not_covered.csv)")
+    for role, counts in sorted(s.keyed_files.items()):
+        click.echo(
+            f"{role} file rows read: {counts.read}  matched: {counts.matched}"
+            f"  unmatched: {counts.unmatched}  rejected: {counts.rejected}"
+        )
+
+
 def _fail(exc: IncentivesError) -> None:
     click.echo(f"error: {exc}", err=True)
     if isinstance(exc, PolicyError):
@@ -110,6 +127,11 @@ def cli() -> None:
     "--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs."
 )
 @click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out.")
+@click.option(
+    "--require-coverage",
+    is_flag=True,
+    help="Reject an employee whom no policy of a kind covers (default: list in not_covered.csv).",
+)
 def run(
     rules: Path,
     employees: Path,
@@ -121,6 +143,7 @@ def run(
     as_of: datetime.date | None,
     out: Path,
     force: bool,
+    require_coverage: bool,
 ) -> None:
     """Compute every employee under every policy and write the run folder."""
     request = RunRequest(
@@ -134,6 +157,7 @@ def run(
         history=history,
         as_of=as_of,
         force=force,
+        require_coverage=require_coverage,
     )
     try:
         report = run_job(request, _ProgressBar() if sys.stderr.isatty() else None)
@@ -144,17 +168,15 @@ def run(
     click.echo(f"policies: {', '.join(report.policies)}")
     click.echo(
         f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}"
+        f"  not covered: {s.not_covered}"
         f"  (policy outcomes: eligible {s.eligible}, not eligible {s.ineligible})"
     )
+    _coverage_lines(report)
     for (currency, component, code), amount in sorted(s.totals.items()):
         click.echo(
             f"  {component} ({code}) {currency} {amount:,.2f}"
             if amount == amount.quantize(amount.__class__("0.01"))
             else f"  {component} ({code}) {currency} {amount}"
-        )
-    if report.orphan_rows:
-        click.echo(
-            f"rows of goals/ratings/history files for unknown employees: {report.orphan_rows} (see rejected.csv)"
         )
     for pool in report.pools:
         group = f" {pool.group}" if pool.group else ""
@@ -173,6 +195,14 @@ def run(
         if line.over or line.amount is None:
             click.echo(f"warning: budget over: {line.describe()}", err=True)
     click.echo(f"outputs: {report.out}/ ({', '.join(report.files)})")
+    if s.unmatched:
+        files = [role for role, counts in sorted(s.keyed_files.items()) if counts.unmatched]
+        click.echo(
+            f"warning: {s.unmatched} row(s) of the {' and '.join(files)} file"
+            f"{'s' if len(files) > 1 else ''} for employees not in the roster: "
+            f"see {report.out / 'unmatched.csv'}",
+            err=True,
+        )
     if s.rejected or report.orphan_rows:
         click.echo(
             f"{s.rejected + report.orphan_rows} row(s) rejected: see {report.out / 'rejected.csv'}",

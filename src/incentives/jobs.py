@@ -23,6 +23,11 @@ from incentives.engine.calculate import (
 from incentives.errors import BudgetExceeded
 from incentives.io import RateTable, open_roster, read_rates, read_results
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
+from incentives.io.coverage_outputs import (
+    NOT_COVERED_HEADER,
+    UNMATCHED_HEADER,
+    unmatched_row,
+)
 from incentives.io.csvread import file_sha256
 from incentives.io.history import check_history_columns
 from incentives.io.roster import Roster
@@ -34,7 +39,14 @@ from incentives.rulebook.rulebook import Rulebook, load_rules
 
 __all__ = ["OUTPUT_FILES", "RunReport", "RunRequest", "required_columns", "run_job"]
 
-OUTPUT_FILES = ("results.csv", "breakdown.csv", "rejected.csv", "rulebook.json", "manifest.json")
+OUTPUT_FILES = (
+    "results.csv",
+    "breakdown.csv",
+    "rejected.csv",
+    "not_covered.csv",
+    "rulebook.json",
+    "manifest.json",
+)  # and unmatched.csv when a goals, ratings or history file is given
 
 
 @attrs.frozen
@@ -50,13 +62,14 @@ class RunRequest:
     as_of: datetime.date | None = None
     force: bool = False
     workers: int | None = None  # None: both cores for large rosters, one for small ones
+    require_coverage: bool = False  # an employee no policy of a kind covers is a rejection
 
 
 @attrs.frozen
 class RunReport:
     out: Path
-    summary: Summary
-    orphan_rows: int
+    summary: Summary  # with not_covered, and keyed_files: rows matched, unmatched, rejected
+    orphan_rows: int  # rows of the goals, ratings or history file with no employee_id (rejected)
     policies: tuple[str, ...]
     budgets: tuple[BudgetLine, ...] = ()
     pools: tuple[PoolLine, ...] = ()
@@ -108,6 +121,7 @@ def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = N
         as_of=request.as_of,
         progress=None if progress is None else lambda done: progress(min(done, total), total),
         exact_first_pass=False,  # the fast first pass; a miscount is redone just below
+        require_coverage=request.require_coverage,
     )
     excluded: frozenset[int] = frozenset()
     while True:
@@ -142,9 +156,10 @@ def _write_run(
         results = out.csv_writer("results.csv", layout.results_header)
         breakdown = out.csv_writer("breakdown.csv", layout.breakdown_header)
         rejected = out.csv_writer("rejected.csv", REJECTED_HEADER)
+        not_covered = out.csv_writer("not_covered.csv", NOT_COVERED_HEADER)
         workers = _workers(request, roster.record_count)
         if workers > 1:
-            sinks = (results, breakdown, rejected)
+            sinks = (results, breakdown, rejected, not_covered)
             run_parallel(
                 calc, roster, layout, sinks, workers=workers, scratch=request.out, exclude=excluded
             )
@@ -169,12 +184,18 @@ def _write_run(
                 results.write_cells,
                 breakdown.write_cells,
                 rejected.write_cells,
+                not_covered.write_cells,
             )
         if calc.miscounted - excluded:
             raise _Redo(frozenset(calc.miscounted))
         orphans = roster.orphans()
         for rej in orphans:
             rejected.write_cells(rejected_row(rej))
+        calc.count_keyed_files()
+        if request.goals or request.ratings or request.history:
+            sink = out.csv_writer("unmatched.csv", UNMATCHED_HEADER)
+            for row in roster.unmatched():
+                sink.write_cells(unmatched_row(row))
         calc.check_pool_fundings()  # a funding that differs within a pool: nothing is written
         budgets = budget_lines(calc)
         pools = pool_lines(calc)

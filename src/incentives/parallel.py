@@ -29,7 +29,7 @@ __all__ = ["can_fork", "run_parallel"]
 _JOB: (
     tuple[Calculation, Roster, OutputLayout, Path, list[tuple[int, int]], frozenset[int]] | None
 ) = None
-_NAMES = ("results", "breakdown", "rejected")
+_NAMES = ("results", "breakdown", "rejected", "not_covered")
 _DONE: Any = None  # a shared counter of rows done, for the parent's progress bar
 _STEP = 10_000  # Calculation.outcomes reports progress every this many rows
 
@@ -76,7 +76,7 @@ def _second_pass(share: int) -> tuple[Summary, set[int]]:
         (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="") for name in _NAMES
     ]
     try:
-        results, breakdown, rejected = (
+        results, breakdown, rejected, not_covered = (
             csv.writer(f, lineterminator="\n", quoting=csv.QUOTE_MINIMAL) for f in files
         )
         write_rows(
@@ -86,6 +86,7 @@ def _second_pass(share: int) -> tuple[Summary, set[int]]:
             results.writerow,
             breakdown.writerow,
             rejected.writerow,
+            not_covered.writerow,
         )
     finally:
         for f in files:
@@ -100,25 +101,38 @@ def write_rows(
     results: Callable[[list[str]], object],
     breakdown: Callable[[list[str]], object],
     rejected: Callable[[list[str]], object],
+    not_covered: Callable[[list[str]], object],
 ) -> None:
     """Format each outcome into its rows (shared by the one-core and the parallel paths)."""
-    from incentives.engine.calculate import EmployeeOutcome
+    from incentives.engine.calculate import EmployeeOutcome, NotCovered
+    from incentives.io.coverage_outputs import not_covered_rows
     from incentives.io.run_outputs import rejected_row
 
     for item in items:
+        if isinstance(item, NotCovered):
+            for row in not_covered_rows(
+                item.file, item.record, item.line, item.employee_id, item.exclusions
+            ):
+                not_covered(row)
+            continue
         if not isinstance(item, EmployeeOutcome):
             rejected(rejected_row(item))
             continue
         for po in item.outcomes:
             results(layout.results_row(item, po))
             breakdown(layout.breakdown_row(item, po))
+        if item.exclusions:
+            for row in not_covered_rows(
+                item.source_file, item.record, item.line, item.employee_id, item.exclusions
+            ):
+                not_covered(row)
 
 
 def run_parallel(
     calc: Calculation,
     roster: Roster,
     layout: OutputLayout,
-    sinks: tuple[CsvSink, CsvSink, CsvSink],
+    sinks: tuple[CsvSink, CsvSink, CsvSink, CsvSink],
     *,
     workers: int,
     scratch: Path,

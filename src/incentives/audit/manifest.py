@@ -88,10 +88,17 @@ def manifest_data(
             "read": s.read,
             "computed": s.computed,
             "rejected": s.rejected,
+            "not_covered": s.not_covered,
+            "not_covered_by_kind": dict(sorted(s.not_covered_by_kind.items())),
             "eligible": s.eligible,
             "ineligible": s.ineligible,
             "reconciles": s.reconciles,
             "orphan_rows": orphan_rows,
+            "unmatched_rows": s.unmatched,
+            "keyed_files": {
+                role: {**attrs.asdict(counts), "reconciles": counts.reconciles}
+                for role, counts in sorted(s.keyed_files.items())
+            },
         },
         "totals": totals,
         "plan_values": calc.plan_values,

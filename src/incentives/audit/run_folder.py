@@ -24,6 +24,7 @@ _NEEDED = {
     "results.csv": ("employee_id", "policy", "currency", "eligible", "zero_reason"),
     "breakdown.csv": ("employee_id", "policy", "eligible"),
     "rejected.csv": ("employee_id", "reason"),
+    "not_covered.csv": ("employee_id", "kind", "excluded_by"),
 }
 
 
@@ -37,6 +38,7 @@ class RunFolder:
     results: tuple[dict[str, str], ...]
     breakdown: tuple[dict[str, str], ...]
     rejected: tuple[dict[str, str], ...]
+    not_covered: tuple[dict[str, str], ...] = ()  # none in a folder written before the file was
 
     def policy(self, policy_id: str) -> Mapping[str, Any]:
         for policy in self.rulebook.get("policies", []):
@@ -111,6 +113,9 @@ def read_run_folder(folder: Path) -> RunFolder:
         results=_read_csv(folder, "results.csv"),
         breakdown=_read_csv(folder, "breakdown.csv"),
         rejected=_read_csv(folder, "rejected.csv"),
+        not_covered=_read_csv(folder, "not_covered.csv")
+        if (folder / "not_covered.csv").exists()
+        else (),
     )
 
 
@@ -123,6 +128,14 @@ def unknown_employee(run: RunFolder, employee_id: str) -> OptionsError:
         return OptionsError(
             f"employee '{employee_id}' was rejected by the run at {run.path}, so it has no "
             f"payout to explain: {reasons}. Fix the input row and run again."
+        )
+    left_out = [row for row in run.not_covered if row.get("employee_id", "").strip() == wanted]
+    if left_out:
+        kinds = "; ".join(f"{row['kind']}: {row['excluded_by']}" for row in left_out)
+        return OptionsError(
+            f"employee '{employee_id}' is covered by no policy in the run at {run.path}, so it "
+            f"has no payout to explain ({kinds}). If they should be, check the population "
+            "condition or their roster row (not_covered.csv)."
         )
     known = sorted(
         {row["employee_id"] for row in run.breakdown} | {row["employee_id"] for row in run.results}

@@ -5,6 +5,11 @@
         ...
     calc.summary                 # counts and totals, once iterated
 
+An employee whom no policy of a kind covers is not a fault: with no policy at all, the run
+yields a `NotCovered` naming each policy's population and the values it read; covered by
+another kind, the `EmployeeOutcome` lists the kinds left out (`exclusions`). With
+``require_coverage=True`` either is a `Rejection` instead.
+
 Group totals (aggregate steps) need every employee before any employee can be finished, so
 when a policy has them the employees are read twice: a first pass totals the groups, a second
 computes everything. Memory stays bounded by the number of groups, not of employees.
@@ -41,17 +46,18 @@ from incentives.engine.run_inputs import (
 )
 from incentives.engine.segments import period_segments, read_history
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
-from incentives.model import EmployeeInput, Rejection
+from incentives.model import EmployeeInput, Exclusion, NotCovered, Rejection
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.allocations import PoolDef
 from incentives.rulebook.fields import Converter
-from incentives.rulebook.policy import BoundPolicy
+from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.segments import Segment
 
 __all__ = [
     "Calculation",
     "EmployeeOutcome",
+    "NotCovered",
     "PolicyOutcome",
     "RateSource",
     "ResultFigureLike",
@@ -73,8 +79,10 @@ class Calculation:
         as_of: datetime.date | None = None,
         progress: Callable[[int], None] | None = None,
         exact_first_pass: bool = True,
+        require_coverage: bool = False,
     ) -> None:
         self.rulebook = rulebook
+        self.require_coverage = require_coverage
         self.exact_first_pass = exact_first_pass
         self.miscounted: set[int] = set()
         self.employees = employees
@@ -119,6 +127,7 @@ class Calculation:
             if any(s.segments == "weighted" for s in p.spec.steps.values())
         }
         self._field_converters = {f.name: f.convert for f in rulebook.fields}
+        self._field_index = {f.name: i for i, f in enumerate(rulebook.fields)}
         self._pay_slots = {
             p.id: tuple(
                 entry
@@ -163,14 +172,22 @@ class Calculation:
         """Whether a pass solving the pools (after any group totals) comes before the last."""
         return self._needs_pools
 
-    def __iter__(self) -> Iterator[EmployeeOutcome | Rejection]:
+    def __iter__(self) -> Iterator[EmployeeOutcome | NotCovered | Rejection]:
         if self._needs_totals and not self._totals_done:
             self._group_totals()
         if self._needs_pools and not self._pools_done:
             self.apply_pool_partials([self.pool_partials(self.employees)])
         self.summary = Summary()
         yield from self.outcomes(self.employees)
+        self.count_keyed_files()
         self.check_pool_fundings()
+
+    def count_keyed_files(self) -> None:
+        """Put the row counts of the roster's goals, ratings and history files (matched,
+        unmatched, rejected) in `summary`, when the employees come from `incentives.io`."""
+        counts = getattr(self.employees, "keyed_counts", None)
+        if counts is not None:
+            self.summary.keyed_files = dict(counts())
 
     # -- one employee ---------------------------------------------------------------------
     def _convert(
@@ -199,7 +216,11 @@ class Calculation:
                 return _reject(emp, name, str(raw), f"{name}: {exc}")
         return values
 
-    def _covering(self, emp: EmployeeInput, values: list[Any]) -> list[BoundPolicy] | Rejection:
+    def _covering(
+        self, emp: EmployeeInput, values: list[Any], why: bool = True
+    ) -> tuple[list[BoundPolicy], tuple[Exclusion, ...]] | Rejection:
+        """The policies covering an employee, and the kinds none of whose policies does (with
+        ``why=False``, as the passes before the last need, those kinds are not described)."""
         covering: list[BoundPolicy] = []
         for bound in self.bound:
             try:
@@ -207,15 +228,15 @@ class Calculation:
                     covering.append(bound)
             except RowError as exc:
                 return _reject(emp, exc.column, exc.value, exc.reason)
+        exclusions: tuple[Exclusion, ...] = ()
         for kind in self.kinds:
             mine = [b.policy for b in covering if b.policy.kind == kind]
-            if not mine:
-                plans = "; ".join(
-                    f"{p.id}: {p.spec.policy.population}"
-                    for p in self.rulebook.policies
-                    if p.kind == kind
-                )
-                return _reject(emp, "population", "", f"not covered by any {kind} policy ({plans})")
+            if not mine and (why or self.require_coverage):
+                exclusion = self._exclusion(kind, values)
+                if self.require_coverage:
+                    reason = f"not covered by any {kind} policy ({exclusion.describe()})"
+                    return _reject(emp, "population", "", reason)
+                exclusions += (exclusion,)
             if len(mine) > 1:
                 return _reject(
                     emp,
@@ -223,17 +244,49 @@ class Calculation:
                     "",
                     f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one",
                 )
-        return covering
+        return covering, exclusions
 
-    def _one(self, item: EmployeeInput | Rejection) -> EmployeeOutcome | Rejection:
+    def _exclusion(self, kind: str, values: list[Any]) -> Exclusion:
+        """Why no policy of ``kind`` covers a row: each one's population, as written, with the
+        values of the inputs it reads, e.g. ``annual-bonus-2026: plan == 'AIP' (plan = 'LTI')``."""
+        conditions = []
+        for policy in self.rulebook.policies:
+            if policy.kind != kind:
+                continue
+            read = ", ".join(
+                f"{name} = {self._input_shown(policy, name, values)}"
+                for name in policy.population_inputs  # in name order
+            )
+            text = f"{policy.id}: {policy.spec.policy.population}"
+            conditions.append(f"{text} ({read})" if read else text)
+        return Exclusion(kind, tuple(conditions))
+
+    def _input_shown(self, policy: CompiledPolicy, name: str, values: list[Any]) -> str:
+        """An input's value as the population read it (an empty cell reads the default)."""
+        value = values[self._field_index[name]]
+        if value is not None:
+            return _shown(value)
+        spec = policy.spec.inputs.get(name)
+        default = None if spec is None else spec.default
+        if default is None:
+            return "(empty)"
+        with contextlib.suppress(ValueError):  # otherwise shown as declared
+            default = self._field_converters[name](str(default))
+        return f"{_shown(default)}, the default"
+
+    def _one(self, item: EmployeeInput | Rejection) -> EmployeeOutcome | NotCovered | Rejection:
         if isinstance(item, Rejection):
             return item
         values = self._convert(item)
         if isinstance(values, Rejection):
             return values
-        covering = self._covering(item, values)
-        if isinstance(covering, Rejection):
-            return covering
+        found = self._covering(item, values)
+        if isinstance(found, Rejection):
+            return found
+        covering, exclusions = found
+        if not covering:
+            src = item.source
+            return NotCovered(src.file, src.record, src.line, item.employee_id, exclusions)
         outcomes: list[PolicyOutcome] = []
         built: dict[object, Any] = {}  # history read once, segments once per period
         for bound in covering:
@@ -259,6 +312,7 @@ class Calculation:
             item.source.record,
             item.source.line,
             tuple(outcomes),
+            exclusions,
         )
 
     def _segments(
@@ -278,11 +332,18 @@ class Calculation:
             built[period] = period_segments(item, history, *period)
         return built[period]  # type: ignore[no-any-return]
 
-    def _count(self, out: EmployeeOutcome | Rejection) -> None:
+    def _count(self, out: EmployeeOutcome | NotCovered | Rejection) -> None:
         s = self.summary
         s.read += 1
         if isinstance(out, Rejection):
             s.rejected += 1
+            return
+        if out.exclusions:
+            by_kind = s.not_covered_by_kind
+            for exclusion in out.exclusions:
+                by_kind[exclusion.kind] = by_kind.get(exclusion.kind, 0) + 1
+        if isinstance(out, NotCovered):
+            s.not_covered += 1
             return
         s.computed += 1
         for po in out.outcomes:
@@ -391,11 +452,11 @@ class Calculation:
             values = self._convert(item, converters)
             if isinstance(values, Rejection):
                 continue
-            covering = self._covering(item, values)
-            if isinstance(covering, Rejection):
+            found = self._covering(item, values, why=False)
+            if isinstance(found, Rejection):
                 continue
             built: dict[object, Any] = {}
-            for bound in covering:
+            for bound in found[0]:
                 if not wanted(bound):
                     continue
                 segments = self._segments(item, bound.policy.id, built) if item.history else None
@@ -556,7 +617,7 @@ class Calculation:
 
     def outcomes(
         self, employees: Iterable[EmployeeInput | Rejection]
-    ) -> Iterator[EmployeeOutcome | Rejection]:
+    ) -> Iterator[EmployeeOutcome | NotCovered | Rejection]:
         """The last pass over some employees (group totals and pools must be set), counted
         in `summary`."""
         if self._needs_totals and not self._totals_done:
@@ -613,6 +674,19 @@ def _group_order(key: object) -> tuple[int, str]:
     return (0, "") if key is None else (1, str(key))
 
 
+def _shown(value: object) -> str:
+    """An input's value as a population condition would write it."""
+    if value is None:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
 def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejection:
     src = emp.source
     return Rejection(src.file, src.record, src.line, emp.employee_id, column, value, reason)
@@ -627,10 +701,13 @@ def calculate(
     as_of: datetime.date | None = None,
     progress: Callable[[int], None] | None = None,
     exact_first_pass: bool = True,
+    require_coverage: bool = False,
 ) -> Calculation:
     """Evaluate every policy for every employee it covers; iterate the result to run it.
 
-    ``exact_first_pass=False`` is for callers that can redo a run (see `incentives.jobs`)."""
+    ``exact_first_pass=False`` is for callers that can redo a run (see `incentives.jobs`).
+    ``require_coverage=True`` rejects an employee whom no policy of some kind covers (by
+    default such an employee is counted and listed as not covered)."""
     return Calculation(
         rulebook,
         employees,
@@ -639,4 +716,5 @@ def calculate(
         as_of=as_of,
         progress=progress,
         exact_first_pass=exact_first_pass,
+        require_coverage=require_coverage,
     )

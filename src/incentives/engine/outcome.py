@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from incentives.model import Exclusion, KeyedCounts
 from incentives.rulebook.policy import CompiledPolicy
 
 __all__ = ["EmployeeOutcome", "PolicyOutcome", "Summary", "policy_outcome"]
@@ -43,6 +44,8 @@ class EmployeeOutcome:
     record: int
     line: int
     outcomes: tuple[PolicyOutcome, ...]
+    # the kinds no policy of which covers the employee (covered by policies of other kinds)
+    exclusions: tuple[Exclusion, ...] = ()
 
 
 @attrs.define
@@ -61,10 +64,25 @@ class Summary:
     # pools whose members gave another funding than the pool's: (policy, pool, group) →
     # (the lowest such employee_id, its funding)
     pool_conflicts: dict[tuple[str, str, object], tuple[str, Any]] = attrs.field(factory=dict)
+    # employees no policy covers: read = computed + rejected + not_covered
+    not_covered: int = 0
+    # per kind, the employees no policy of that kind covers (whether or not another kind does)
+    not_covered_by_kind: dict[str, int] = attrs.field(factory=dict)
+    # the goals, ratings and history files given: rows matched, unmatched and rejected
+    keyed_files: dict[str, KeyedCounts] = attrs.field(factory=dict)
 
     @property
     def reconciles(self) -> bool:
-        return self.read == self.computed + self.rejected
+        """Every employee read is computed, rejected or not covered; every row of each keyed
+        file is matched, unmatched or rejected."""
+        return self.read == self.computed + self.rejected + self.not_covered and all(
+            counts.reconciles for counts in self.keyed_files.values()
+        )
+
+    @property
+    def unmatched(self) -> int:
+        """Rows of the keyed files for employees who are not in the roster."""
+        return sum(counts.unmatched for counts in self.keyed_files.values())
 
     def merge(self, other: Summary) -> None:
         """Add another share's counts and totals (exact decimal sums, so order does not matter)."""
@@ -73,6 +91,11 @@ class Summary:
         self.rejected += other.rejected
         self.eligible += other.eligible
         self.ineligible += other.ineligible
+        self.not_covered += other.not_covered
+        for kind, count in other.not_covered_by_kind.items():
+            self.not_covered_by_kind[kind] = self.not_covered_by_kind.get(kind, 0) + count
+        for role, counts in other.keyed_files.items():  # the same for every share of a roster
+            self.keyed_files.setdefault(role, counts)
         for key, amount in other.totals.items():
             self.totals[key] = self.totals.get(key, Decimal(0)) + amount
         for ckey, conflict in other.pool_conflicts.items():

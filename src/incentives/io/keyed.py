@@ -7,7 +7,8 @@ So memory grows with the number of employees by a few dozen bytes each, not with
 their objects (a million employees with three ratings each held as objects took gigabytes).
 
 Nothing is lost: a row that cannot be read rejects its employee (never a silently short list), a
-row without an id and a row for an employee who is not in the roster end in rejected.csv.
+row without an id ends in rejected.csv, and a row for an employee who is not in the roster is
+counted and listed as unmatched (a file covering more employees than the roster is not a fault).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
 from incentives.io.csvread import open_csv
-from incentives.model import Rejection, RowSource
+from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 
 __all__ = ["ID", "KeyedFile"]
 
@@ -80,6 +81,7 @@ class KeyedFile(Generic[T]):
         self._index: dict[str, int | list[int]] = {}
         self._faults: dict[str, str] = {}
         self._unattributed: list[Rejection] = []
+        self.records = 0  # the non-blank data rows
         self._stream: IO[bytes] | None = None
         self._pid = 0
         self._load()
@@ -120,6 +122,7 @@ class KeyedFile(Generic[T]):
                 if employee_id:
                     self._add(employee_id, offset, record, line, contiguous=previous == employee_id)
                 previous = employee_id
+            self.records = record
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InputFileError(name, f"cannot be read as UTF-8 CSV: {exc}") from None
 
@@ -212,21 +215,40 @@ class KeyedFile(Generic[T]):
     def fault(self, employee_id: str) -> str | None:
         return self._faults.get(employee_id)
 
-    def orphans(self, roster_ids: set[str]) -> list[Rejection]:
-        found = list(self._unattributed)
+    def rejected(self) -> list[Rejection]:
+        """Rows that belong to no employee at all (no employee_id), in file order."""
+        return list(self._unattributed)
+
+    def unmatched(self, roster_ids: Collection[str]) -> list[Unmatched]:
+        """Rows of employees who are not in the roster, in file order, each saying why (and
+        which roster id it may have meant when only leading zeros or case differ)."""
+        found: list[Unmatched] = []
+        unknown = [employee_id for employee_id in self._index if employee_id not in roster_ids]
+        near = {_loose(employee_id): employee_id for employee_id in roster_ids} if unknown else {}
         file = self.table.name
-        for employee_id in sorted(set(self._index) - roster_ids):
+        for employee_id in unknown:
+            why = self._orphan_reason
+            meant = near.get(_loose(employee_id))
+            if meant is not None:
+                why += f" (did you mean '{meant}'?)"
             for block in self._blocks(employee_id):
                 for k in range(self._count[block]):
-                    found.append(
-                        Rejection(
-                            file,
-                            self._record[block] + k,
-                            self._line[block] + k,
-                            employee_id,
-                            ID,
-                            employee_id,
-                            self._orphan_reason,
-                        )
-                    )
-        return sorted(found, key=lambda rejection: rejection.record)
+                    record, line = self._record[block] + k, self._line[block] + k
+                    found.append(Unmatched(file, record, line, employee_id, why))
+        return sorted(found, key=lambda row: row.record)
+
+    def counts(self, roster_ids: Collection[str]) -> KeyedCounts:
+        """Rows read, matched to a roster employee, unmatched, and rejected (no employee_id)."""
+        matched = unmatched = 0
+        for employee_id in self._index:
+            rows = sum(self._count[block] for block in self._blocks(employee_id))
+            if employee_id in roster_ids:
+                matched += rows
+            else:
+                unmatched += rows
+        return KeyedCounts(self.records, matched, unmatched, len(self._unattributed))
+
+
+def _loose(employee_id: str) -> str:
+    """An id without leading zeros or case, to suggest the roster id a row may have meant."""
+    return employee_id.lstrip("0").casefold() or "0"

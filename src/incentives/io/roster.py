@@ -20,9 +20,11 @@ from incentives.model import (
     EmployeeInput,
     GoalInput,
     HistoryRow,
+    KeyedCounts,
     RatingRecord,
     Rejection,
     RowSource,
+    Unmatched,
 )
 
 __all__ = ["Roster", "RosterPart", "open_roster"]
@@ -240,9 +242,20 @@ class Roster:
                 keyed.close()
 
     def orphans(self) -> list[Rejection]:
-        """Rows of the goals, rating history and history files that belong to no roster
-        employee (or cannot be attributed at all)."""
-        return [rejection for keyed in self._keyed for rejection in keyed.orphans(self._ids)]
+        """Rows of the goals, rating history and history files that cannot be attributed to
+        any employee (no employee_id): rejections."""
+        return [rejection for keyed in self._keyed for rejection in keyed.rejected()]
+
+    def unmatched(self) -> list[Unmatched]:
+        """Rows of the goals, rating history and history files for employees who are not in
+        the roster: not faults (a file may cover more people than the roster), but listed."""
+        return [row for keyed in self._keyed for row in keyed.unmatched(self._ids)]
+
+    def keyed_counts(self) -> dict[str, KeyedCounts]:
+        """Per keyed file given ('goals', 'ratings', 'history'): rows read, matched,
+        unmatched and rejected."""
+        files = (("goals", self._goals), ("ratings", self._ratings), ("history", self._history))
+        return {role: keyed.counts(self._ids) for role, keyed in files if keyed is not None}
 
     def _employee(
         self,

@@ -7,13 +7,17 @@ from incentives.model.employee import (
     RatingRecord,
     RowSource,
 )
-from incentives.model.outcome import Rejection
+from incentives.model.outcome import Exclusion, KeyedCounts, NotCovered, Rejection, Unmatched
 
 __all__ = [
     "EmployeeInput",
+    "Exclusion",
     "GoalInput",
     "HistoryRow",
+    "KeyedCounts",
+    "NotCovered",
     "RatingRecord",
     "Rejection",
     "RowSource",
+    "Unmatched",
 ]
