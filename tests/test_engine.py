@@ -574,7 +574,8 @@ FAILURES = policy_yaml(
     steps:
       target: {formula: "salary * target_pct(level)", type: money}
       ratio: "target / divisor"
-      extra: "target + bonus_points * 10"
+      # a wrong guard (is_missing or a test that always holds): passes `check`, fails at run
+      extra: "target + bonus_points * 10 if is_missing(bonus_points) or level > 0 else target"
       bonus: {formula: "ratio + extra", type: money}
     pay:
       - {name: annual_bonus, step: bonus, pay_code: AIP}

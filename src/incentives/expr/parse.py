@@ -67,6 +67,12 @@ class Expression:
     _tree: ast.Expression = attrs.field(eq=False, repr=False, alias="tree")
     _literals: Mapping[str, Decimal] = attrs.field(eq=False, repr=False, alias="literals")
     _sites: Mapping[int, CallSite] = attrs.field(eq=False, repr=False, alias="sites")
+    _offset: Callable[[ast.expr], int] = attrs.field(
+        eq=False, repr=False, alias="offset", default=lambda node: 0
+    )
+    _source: Callable[[ast.expr], str] = attrs.field(
+        eq=False, repr=False, alias="source", default=ast.unparse
+    )
 
     def to_python(
         self,
@@ -80,6 +86,21 @@ class Expression:
     def reference_tree(self) -> tuple[ast.expr, Mapping[str, Decimal]]:
         """The validated tree and the `Decimal` bound to each number placeholder in it."""
         return self._tree.body, self._literals
+
+    def column(self, node: ast.expr) -> int:
+        """The 0-based column of ``node`` in the formula as written."""
+        return self._offset(node)
+
+    def source_of(self, node: ast.expr) -> str:
+        """The text of ``node`` as written in the formula."""
+        return self._source(node)
+
+    def bind_text(self, node: ast.Constant, value: Decimal) -> None:
+        """Compile time only, before any code is generated: a quoted label compared with a
+        rating becomes the label's value, in the generated code and the reference evaluator
+        alike (both render a `Decimal` constant as the number it is)."""
+        assert isinstance(node.value, str)
+        node.value = value  # type: ignore[assignment]  # ast's stub: constants are builtins
 
 
 @attrs.frozen
@@ -211,6 +232,8 @@ def compile_expression(
         tree=tree,
         literals=scanned.literals,
         sites=sites,
+        offset=checker.offset,
+        source=checker.source_of,
     )
 
 
