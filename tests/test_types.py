@@ -540,3 +540,52 @@ def test_the_bundled_policies_pass_the_type_checks(folder: str) -> None:
     root = Path(__file__).resolve().parent.parent
     result = invoke("check", "--rules", root / folder)
     assert result.exit_code == 0, result.stderr
+
+
+# -- spreadsheet habits -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formula", "message", "hint"),
+    [
+        (
+            "ROUND(salary * 10%, 2)",
+            "unknown function 'ROUND' in 'ROUND(salary * 10%, 2)' (at column 1)",
+            "write round_to(x, 0.01): it rounds to a step, not to a number of digits",
+        ),
+        (
+            "IF(salary > 100, 1, 0)",
+            "unknown function 'IF' in 'IF(salary > 100, 1, 0)' (at column 1)",
+            "write a if condition else b",
+        ),
+        (
+            "if(salary > 100, 1, 0)",
+            "syntax error: 'if' is not a function in 'if(salary > 100, 1, 0)' (at column 1)",
+            "write a if condition else b",
+        ),
+        (
+            "1 if unit = 'Sales' else 0",
+            "syntax error: a single '=' does not compare in '1 if unit = 'Sales' else 0' "
+            "(at column 11)",
+            "write == to compare",
+        ),
+        (
+            "1 if unit <> 'Sales' else 0",
+            "syntax error: '<>' is not an operator in '1 if unit <> 'Sales' else 0' (at column 11)",
+            "write != for 'not equal'",
+        ),
+        (
+            "1 if salary > 1 AND on_pip else 0",
+            "syntax error: 'AND' is not an operator in '1 if salary > 1 AND on_pip else 0' "
+            "(at column 17)",
+            "write and, or, not in lower case",
+        ),
+    ],
+)
+def test_spreadsheet_habits_get_a_hint(
+    tmp_path: Path, formula: str, message: str, hint: str
+) -> None:
+    """ROUND, IF, a single =, <> and AND/OR: the error says what to write instead."""
+    problem = only(tmp_path, typed(formula))
+    assert problem.message == message
+    assert problem.hint == hint
