@@ -589,3 +589,29 @@ def test_spreadsheet_habits_get_a_hint(
     problem = only(tmp_path, typed(formula))
     assert problem.message == message
     assert problem.hint == hint
+
+
+# -- runtime rejections in the analyst's language -----------------------------------------------
+
+
+def test_a_rejection_names_the_cause_then_the_values_as_written(tmp_path: Path) -> None:
+    """Division by zero: the cause first, then every value the step read as the policy writes
+    it: the parameter's value (not '?'), the percent input as a percent."""
+    text = policy_yaml(
+        """
+parameters:
+  factor: 2
+steps:
+  ratio: "salary * share * factor / divisor"
+""",
+        inputs="""
+salary: {type: decimal}
+share: {type: percent}
+divisor: {type: decimal}
+""",
+    )
+    [out] = compute(tmp_path, text, [{"salary": "1000", "share": "12.5%", "divisor": "0"}])
+    assert isinstance(out, Rejection)
+    assert out.reason == (
+        "step 'ratio': division by zero (inputs: divisor=0, factor=2, salary=1000, share=12.5%)"
+    )
