@@ -615,3 +615,33 @@ divisor: {type: decimal}
     assert out.reason == (
         "step 'ratio': division by zero (inputs: divisor=0, factor=2, salary=1000, share=12.5%)"
     )
+
+
+def test_explain_re_evaluates_a_label_keyed_rating_table_without_mismatch(tmp_path: Path) -> None:
+    """The run and rulebook.json agree on the label axis (keyed by the labels' values), so
+    `explain` re-evaluates the lookup and finds the recorded value."""
+    from incentives.audit.explain import explain_employee
+    from incentives.jobs import RunRequest, run_job
+
+    text = bonus_policy(
+        """
+  bonus: {formula: "salary * multiplier(rating)", type: money}
+""",
+        extra=SCALE
+        + """
+tables:
+  multiplier:
+    axes:
+      - {name: rating, match: exact, at: [Does Not Meet, Partially Meets, Meets, Exceeds, Exceptional]}
+    values: [0%, 50%, 100%, 120%, 150%]
+""",
+    )
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "p.yaml").write_text(text)
+    roster = tmp_path / "employees.csv"
+    roster.write_text("employee_id,plan,currency,rating,salary\nE1,AIP,USD,Exceeds,1000\n")
+    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "run"))
+    shown = explain_employee(tmp_path / "run", "E1").text()
+    assert "MISMATCH" not in shown
+    assert "multiplier(rating=4) = 1.2" in shown and "1,200.00" in shown

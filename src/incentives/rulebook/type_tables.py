@@ -2,7 +2,7 @@
 
 For each argument of a table call, against the table's axis at that position:
 
-- a rating on an exact axis listing labels: the axis is made to find each label's value too
+- a rating on an exact axis listing labels: the axis is keyed by the labels' values instead
   (so an axis on a rating may list labels or values); a label not on the scale is an error;
 - a rating whose scale values, or an input whose ``allowed:`` values, are not all keys of an
   exact axis (and the table has no ``default``): every employee with such a value would be
@@ -107,32 +107,39 @@ def _exact(
 
 
 def _bind_labels(p: CompileState, name: str, position: int, rating: VType) -> ExactAxis:
-    """Make a label-keyed axis find each label's value too; report labels not on the scale."""
+    """An axis listing a rating's labels is keyed by their values instead, in the compiled
+    table and in the policy as recorded (rulebook.json, which explain re-evaluates); a label
+    not on the scale is reported."""
     table = p.lookups[name]
     axis = table.axes[position]
     assert isinstance(axis, ExactAxis)
     by_fold = {label.strip().casefold(): value for label, value in rating.labels}
-    index: dict[object, int] = dict(axis.index)
-    for i, key in enumerate(axis.keys):
-        if not isinstance(key, str):
-            continue
-        value = by_fold.get(key.strip().casefold())
-        if value is None:
+    origin = p.origins.get(name, name)
+    keys: list[Decimal | str] = []
+    for key in axis.keys:
+        found = by_fold.get(key.strip().casefold()) if isinstance(key, str) else key
+        if found is None:
             labels = [label for label, _ in rating.labels]
-            close = difflib.get_close_matches(key, labels, n=1, cutoff=0.5)
+            close = difflib.get_close_matches(str(key), labels, n=1, cutoff=0.5)
             p.problem(
-                ("tables", p.origins.get(name, name), "axes", position, "at"),
+                ("tables", origin, "axes", position, "at"),
                 f"'{key}' is not a label of rating scale '{rating.scale}' ("
                 + ", ".join(labels)
                 + "), which the formulas look this axis up with",
                 f"did you mean '{close[0]}'?" if close else "list the scale's labels or values",
             )
-            continue
-        index.setdefault(value, i)
-    bound = attrs.evolve(axis, index=index)
+        keys.append(key if found is None else found)
+    bound = ExactAxis(axis.name, tuple(keys), {key: i for i, key in enumerate(keys)})
     axes = list(table.axes)
     axes[position] = bound
     p.lookups[name] = attrs.evolve(table, axes=tuple(axes))
+    spec = p.spec.tables.get(origin)
+    if spec is not None and origin == name:
+        axis_specs = list(spec.axes)
+        axis_specs[position] = axis_specs[position].model_copy(update={"at": keys})
+        tables = dict(p.spec.tables)
+        tables[origin] = spec.model_copy(update={"axes": axis_specs})
+        p.spec = p.spec.model_copy(update={"tables": tables})
     return bound
 
 
