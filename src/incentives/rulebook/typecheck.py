@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 from incentives.expr import Expression
 from incentives.rulebook.compile_state import CompileState, SpecPath, StepExprs
+from incentives.rulebook.schema import ResultSpec
 from incentives.rulebook.type_infer import Infer
 from incentives.rulebook.type_tables import table_call
 from incentives.rulebook.valuetypes import (
@@ -134,12 +135,12 @@ class PolicyTypes:
             base = name.removesuffix(suffix)
             if name.endswith(suffix) and base in results:
                 result = results[base]
-                if suffix == "_payout" and result.payout is None and result.override is None:
+                if suffix == "_payout" and not _has_payout(result):
                     report(
                         f"result '{base}' declares no payout curve, so '{name}' has no value "
                         "and every employee would be rejected",
-                        f"give the result 'payout: [threshold %, target %, maximum %]', or "
-                        f"read '{base}' (the actual)",
+                        "give the result a curve ('payout: [threshold, target, maximum "
+                        f"payouts]'), a stated payout or an override, or read '{base}' (the actual)",
                     )
                 return PERCENT if suffix in ("_payout", "_attainment") else DECIMAL
         return DECIMAL
@@ -247,6 +248,17 @@ class PolicyTypes:
 
 def _family(t: VType) -> str:
     return "number" if t.numeric else t.kind
+
+
+def _has_payout(result: ResultSpec) -> bool:
+    """A curve, an override or a stated payout (on the result or a unit): `X_payout` has a
+    value. (`stated_payout` is read by name: older specs have no such field.)"""
+    stated = [result, *(result.units or {}).values()]
+    return (
+        result.payout is not None
+        or result.override is not None
+        or any(getattr(figures, "stated_payout", None) is not None for figures in stated)
+    )
 
 
 def _merge(a: VType, b: VType) -> VType:
