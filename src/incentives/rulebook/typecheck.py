@@ -71,6 +71,7 @@ class PolicyTypes:
         self.step_types: dict[str, VType] = {}
         self.busy: set[str] = set()
         self.done: dict[int, VType] = {}
+        self.no_payout: set[str] = set()
 
     # -- expressions --------------------------------------------------------------------------
     def infer(self, expr: Expression, path: SpecPath) -> VType:
@@ -135,7 +136,7 @@ class PolicyTypes:
             base = name.removesuffix(suffix)
             if name.endswith(suffix) and base in results:
                 result = results[base]
-                if suffix == "_payout" and not _has_payout(result):
+                if suffix == "_payout" and not _has_payout(result) and self._first(base):
                     report(
                         f"result '{base}' declares no payout curve, so '{name}' has no value "
                         "and every employee would be rejected",
@@ -144,6 +145,15 @@ class PolicyTypes:
                     )
                 return PERCENT if suffix in ("_payout", "_attainment") else DECIMAL
         return DECIMAL
+
+    def _first(self, result: str) -> bool:
+        """Report a result without a payout once: not again per formula, nor after a scorecard
+        item reading it said so (one fault, one message)."""
+        said = f"result '{result}' has no payout"
+        if result in self.no_payout or any(p.message.startswith(said) for p in self.p.problems):
+            return False
+        self.no_payout.add(result)
+        return True
 
     def call_type(self, name: str, node: ast.Call, infer: Infer) -> VType:
         lookup = self.p.lookups.get(name)
