@@ -645,3 +645,67 @@ tables:
     shown = explain_employee(tmp_path / "run", "E1").text()
     assert "MISMATCH" not in shown
     assert "multiplier(rating=4) = 1.2" in shown and "1,200.00" in shown
+
+
+def test_summing_a_true_false_step_is_an_error(tmp_path: Path) -> None:
+    """aggregate: sum of a boolean step: say to count, or to sum (1 if c else 0)."""
+    text = policy_yaml(
+        """
+steps:
+  flag: {formula: "salary > 100", type: boolean}
+  flags: {aggregate: sum, of: flag}
+""",
+        inputs=TYPED,
+    )
+    problem = only(tmp_path, text)
+    assert problem.field == "steps.flags.of"
+    assert problem.message == "aggregate: sum of step 'flag', which is true/false"
+    assert problem.hint.startswith("count with aggregate: count")
+
+
+def test_a_curve_read_with_text_is_an_error(tmp_path: Path) -> None:
+    """A curve reads a number: `kpi(unit)` cannot work."""
+    text = policy_yaml(
+        """
+curves:
+  kpi: {on: value, points: [[0, 0%], [10, 100%]]}
+steps:
+  x: "kpi(unit)"
+""",
+        inputs=TYPED,
+    )
+    problem = only(tmp_path, text)
+    assert (
+        problem.message == "curve 'kpi' reads a number; 'unit' is text in 'kpi(unit)' (at column 5)"
+    )
+
+
+def test_an_unknown_currency_code_in_allowed_is_an_error(tmp_path: Path) -> None:
+    """The pay-currency input allows 'USX': every employee paid in it would be rejected."""
+    text = policy_yaml("steps:\n  x: salary\n", inputs=TYPED).replace(
+        "  currency: {type: text}", "  currency: {type: text, allowed: [USD, USX]}"
+    )
+    problem = only(tmp_path, text)
+    assert problem.field == "inputs.currency.allowed"
+    assert problem.message.startswith("USX is not a currency code the engine knows")
+
+
+def test_an_integer_input_bound_missing_from_an_exact_axis(tmp_path: Path) -> None:
+    """level may be 1..4 (min/max) but the table lists 1..3: every level-4 employee would be
+    rejected."""
+    text = policy_yaml(
+        """
+tables:
+  target_pct:
+    axes:
+      - {name: level, match: exact, at: [1, 2, 3]}
+    values: [5%, 10%, 15%]
+steps:
+  x: "target_pct(level)"
+""",
+        inputs=TYPED + "level: {type: integer, min: 1, max: 4}\n",
+    )
+    problem = only(tmp_path, text)
+    assert problem.message.startswith(
+        "input 'level' may be 4, which table 'target_pct', axis 'level' does not list"
+    )

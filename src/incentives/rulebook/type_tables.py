@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import ast
 import difflib
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import attrs
 
 from incentives.rulebook.compile_state import CompileState
+from incentives.rulebook.schema import InputSpec
 from incentives.rulebook.table_axes import ExactAxis, InterpolateAxis, RangeAxis, plain_text
 from incentives.rulebook.table_lookup import Table
 from incentives.rulebook.type_infer import Infer
@@ -94,16 +95,30 @@ def _exact(
         return
     if isinstance(arg, ast.Name) and table.default is None:
         spec = p.spec.inputs.get(arg.id)
-        if spec is not None and spec.allowed and p.kinds.get(arg.id) == "input":
-            missing = [str(v) for v in spec.allowed if axis.locate(v) is None]
+        if spec is None or p.kinds.get(arg.id) != "input":
+            return
+        possible: list[object] = list(spec.allowed or []) or _whole_numbers(spec)
+        if possible:
+            missing = [plain_text(v) for v in possible if axis.locate(v) is None]
             if missing:
                 infer.fail(
                     arg,
-                    f"input '{arg.id}' allows {', '.join(missing)}, which {where} does not "
-                    "list: every employee with it would be rejected",
-                    "add the key to the table, give the table a default, or remove it from "
-                    "the input's allowed values",
+                    f"input '{arg.id}' {'allows' if spec.allowed else 'may be'} "
+                    f"{', '.join(missing)}, which {where} does not list: every employee with "
+                    "it would be rejected",
+                    "add the key to the table, give the table a default, or narrow the "
+                    "input's allowed values (or min/max)",
                 )
+
+
+def _whole_numbers(spec: InputSpec) -> list[object]:
+    """Every whole number an integer input with a small declared min..max can hold."""
+    if spec.type != "integer" or spec.min is None or spec.max is None:
+        return []
+    if spec.max - spec.min > _MAX_SCALE_VALUES:
+        return []
+    low = int(spec.min.to_integral_value(rounding=ROUND_CEILING))
+    return [Decimal(n) for n in range(low, int(spec.max) + 1)]
 
 
 def _bind_labels(p: CompileState, name: str, position: int, rating: VType) -> ExactAxis:

@@ -17,6 +17,7 @@ import ast
 from collections.abc import Callable, Iterable
 
 from incentives.expr import Expression
+from incentives.money import CURRENCY_MINOR_UNITS
 from incentives.rulebook.compile_state import CompileState, SpecPath, StepExprs
 from incentives.rulebook.schema import ResultSpec
 from incentives.rulebook.type_infer import Infer
@@ -58,6 +59,7 @@ def check_types(p: CompileState, steps: dict[str, StepExprs]) -> None:
     for expr, path in list(p.expressions):
         types.infer(expr, path)
     types.check_pay()
+    check_currency_codes(p)
     check_optional_inputs(p, steps)
 
 
@@ -161,6 +163,14 @@ class PolicyTypes:
         if kind == "Table":
             return table_call(self.p, name, node, infer)
         types = [infer.of(arg) for arg in node.args]
+        for arg, t in zip(node.args, types, strict=True):
+            if t.known and not t.numeric and lookup is not None:
+                what = "curve" if kind == "Curve" else "tier schedule"
+                infer.fail(
+                    arg,
+                    f"{what} '{name}' reads a number; '{infer.expr.source_of(arg)}' "
+                    f"is {t.describe()}",
+                )
         if kind == "Tiers" and types and types[0].kind == "money":
             return types[0]
         if kind == "Curve":
@@ -198,7 +208,7 @@ class PolicyTypes:
             elif inferred != t:
                 inferred = _merge(inferred, t)
         if spec.aggregate is not None:
-            inferred = INTEGER if spec.aggregate == "count" else self.step_type(str(spec.of))
+            inferred = INTEGER if spec.aggregate == "count" else self._aggregated(name)
         result = self._declared(name, inferred or ANY, first_path)
         for role, expr, path in parts:  # gates, floors and caps: in the step's currency
             if expr is None or not role.startswith(("gatevalue", "floor", "cap")):
@@ -210,6 +220,22 @@ class PolicyTypes:
             if expr is not None and role.startswith(("when", "gate")):
                 self.infer(expr, path)
         return result
+
+    def _aggregated(self, name: str) -> VType:
+        """The type of a sum, mean, min or max of a step: a number (dates for min and max)."""
+        spec = self.spec.steps[name]
+        of = self.step_type(str(spec.of))
+        allowed = ("date",) if spec.aggregate in ("min", "max") else ()
+        if of.known and not of.numeric and of.kind not in allowed:
+            self.p.problem(
+                ("steps", name, "of"),
+                f"aggregate: {spec.aggregate} of step '{spec.of}', which is {of.describe()}",
+                "count with aggregate: count, or sum a step (1 if condition else 0)"
+                if of.kind == "boolean"
+                else "aggregate a number",
+            )
+            return ANY
+        return of
 
     def _declared(self, name: str, inferred: VType, path: SpecPath) -> VType:
         spec = self.spec.steps[name]
@@ -279,6 +305,21 @@ def _merge(a: VType, b: VType) -> VType:
 
 def _role(role: str) -> str:
     return "cap" if role == "cap" else "floor" if role == "floor" else "gate value"
+
+
+def check_currency_codes(p: CompileState) -> None:
+    """Every allowed value of the pay-currency input is a currency code the engine knows."""
+    spec = p.spec.inputs.get(p.spec.policy.currency)
+    unknown = (
+        [str(v) for v in (spec.allowed or []) if str(v) not in CURRENCY_MINOR_UNITS] if spec else []
+    )
+    if unknown:
+        p.problem(
+            ("inputs", p.spec.policy.currency, "allowed"),
+            f"{', '.join(unknown)} {'is not a currency code' if len(unknown) == 1 else 'are not currency codes'}"
+            " the engine knows: every employee paid in it would be rejected",
+            "use ISO 4217 codes (USD, EUR, GBP, ...)",
+        )
 
 
 # -- optional inputs ----------------------------------------------------------------------------
