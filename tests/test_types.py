@@ -709,3 +709,31 @@ steps:
     assert problem.message.startswith(
         "input 'level' may be 4, which table 'target_pct', axis 'level' does not list"
     )
+
+
+def test_a_bound_label_is_the_same_number_in_generated_code_and_the_reference_evaluator() -> None:
+    """`Expression.bind_text` turns the quoted label into its value for both evaluators: the
+    generated Python renders it as a constant, simpleeval reads the same tree."""
+    import ast
+    import datetime
+
+    from incentives.expr import compile_expression, reference_eval
+
+    expr = compile_expression("r == 'Meets' or r in ('Exceeds', 5)", values={"r"}, callables={})
+    tree, _ = expr.reference_tree()
+    labels = {"Meets": D(3), "Exceeds": D(4)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value in labels:
+            expr.bind_text(node, labels[node.value])
+    constants: dict[str, object] = {}
+
+    def constant(value: object) -> str:
+        constants[f"K{len(constants)}"] = value
+        return f"K{len(constants) - 1}"
+
+    source = expr.to_python(lambda name: name, lambda site, args: "", constant)
+    period = (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+    for value in (D(1), D(2), D(3), D(4), D(5)):
+        generated = eval(source, {**constants, "r": value})  # the generated expression
+        reference = reference_eval(expr, {"r": value}, {}, period)
+        assert generated == reference == (value >= 3)  # Meets, Exceeds or 5
