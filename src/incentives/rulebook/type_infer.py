@@ -123,7 +123,18 @@ class Infer:
 
     # -- arithmetic ---------------------------------------------------------------------------
     def _binop(self, node: ast.BinOp) -> VType:
-        a, b = self.of(node.left), self.of(node.right)
+        # a long sum (a + b + c + …) nests to the left: walk it as a loop, not by recursion
+        chain: list[ast.BinOp] = []
+        left: ast.expr = node
+        while isinstance(left, ast.BinOp):
+            chain.append(left)
+            left = left.left
+        found = self.of(left)
+        for link in reversed(chain):
+            found = self._arithmetic(link, found, self.of(link.right))
+        return found
+
+    def _arithmetic(self, node: ast.BinOp, a: VType, b: VType) -> VType:
         symbol = OPERATOR_SYMBOLS[type(node.op)]
         for side, t in ((node.left, a), (node.right, b)):
             if t.kind == "text":
