@@ -617,6 +617,14 @@ divisor: {type: decimal}
     )
 
 
+def test_a_rejection_shows_a_rating_with_its_label(tmp_path: Path) -> None:
+    """A rating read by the failed step shows its value and its label, as on the roster."""
+    text = policy_yaml(SCALE + 'steps:\n  ratio: "salary / (rating - 4)"\n', inputs=RATED)
+    [out] = compute(tmp_path, text, [{"salary": "1000", "rating": "Exceeds"}])
+    assert isinstance(out, Rejection)
+    assert out.reason == "step 'ratio': division by zero (inputs: rating=4 (Exceeds), salary=1000)"
+
+
 def test_explain_re_evaluates_a_label_keyed_rating_table_without_mismatch(tmp_path: Path) -> None:
     """The run and rulebook.json agree on the label axis (keyed by the labels' values), so
     `explain` re-evaluates the lookup and finds the recorded value."""

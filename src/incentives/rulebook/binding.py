@@ -224,6 +224,10 @@ def _shown(policy: CompiledPolicy, name: str, value: object) -> str:
             declared = spec.steps[name].type
         if declared == "percent" and value.is_finite():
             return f"{(value * 100).normalize():f}%"
+        if declared == "rating":  # a labelled scale's value shows its label too: 4 (Exceeds)
+            scale = spec.rating_scales.get(spec.inputs[name].scale or "")
+            labels = [k for k, v in ((scale.labels or {}) if scale else {}).items() if v == value]
+            return f"{value:f}" + (f" ({labels[0]})" if labels else "")
         return f"{value:f}"
     return str(value)
 
