@@ -745,3 +745,24 @@ def test_a_bound_label_is_the_same_number_in_generated_code_and_the_reference_ev
         generated = eval(source, {**constants, "r": value})  # the generated expression
         reference = reference_eval(expr, {"r": value}, {}, period)
         assert generated == reference == (value >= 3)  # Meets, Exceeds or 5
+
+
+def test_a_label_axis_read_by_a_rating_still_finds_a_quoted_label(tmp_path: Path) -> None:
+    """multiplier('Exceeds') before multiplier(rating) in the policy: both find their rows."""
+    text = bonus_policy(
+        """
+  fixed: "multiplier('Exceeds')"
+  bonus: {formula: "salary * multiplier(rating)", type: money}
+""",
+        extra=SCALE
+        + """
+tables:
+  multiplier:
+    axes:
+      - {name: rating, match: exact, at: [Does Not Meet, Partially Meets, Meets, Exceeds, Exceptional]}
+    values: [0%, 50%, 100%, 120%, 150%]
+""",
+    )
+    [out] = compute(tmp_path, text, [{"salary": "1000", "rating": "Meets"}])
+    assert paid(out, "fixed") == D("1.2")
+    assert paid(out) == D("1000")

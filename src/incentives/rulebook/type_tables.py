@@ -144,7 +144,10 @@ def _bind_labels(p: CompileState, name: str, position: int, rating: VType) -> Ex
                 f"did you mean '{close[0]}'?" if close else "list the scale's labels or values",
             )
         keys.append(key if found is None else found)
-    bound = ExactAxis(axis.name, tuple(keys), {key: i for i, key in enumerate(keys)})
+    # the labels stay in the index: a quoted label (table('Exceeds')) still finds its row
+    index: dict[object, int] = dict(axis.index)
+    index.update((key, i) for i, key in enumerate(keys))
+    bound = ExactAxis(axis.name, tuple(keys), index)
     axes = list(table.axes)
     axes[position] = bound
     p.lookups[name] = attrs.evolve(table, axes=tuple(axes))
