@@ -22,7 +22,6 @@ from incentives.rulebook.valuetypes import (
     DATE,
     DECIMAL,
     INTEGER,
-    PAY,
     PERCENT,
     TEXT,
     VType,
@@ -44,6 +43,8 @@ class TypeEnv(Protocol):
     def name_type(self, name: str, report: Callable[[str, str], None]) -> VType: ...
 
     def currency_of(self, name: str) -> str | None: ...
+
+    def code_of(self, currency: str | None) -> str: ...
 
     def call_type(self, name: str, node: ast.Call, infer: Infer) -> VType: ...
 
@@ -112,13 +113,14 @@ class Infer:
         return join(a, b)
 
     def currency_clash(self, node: ast.expr, a: VType, b: VType, verb: str) -> None:
-        named = b if b.currency != PAY else a
+        """Money in ``a``'s and ``b``'s currencies meet at ``node`` (the ``b`` side)."""
+        text = self.expr.source_of(node)
         self.fail(
             node,
             f"cannot {verb} money in {currency_text(a.currency)} and money in "
             f"{currency_text(b.currency)} without converting",
-            f"convert one with fx(x, {_code(named.currency)}, ...) first, "
-            "e.g. fx(x, currency, 'USD')",
+            f"convert one side first, e.g. fx({text}, {self.env.code_of(b.currency)}, "
+            f"{self.env.code_of(a.currency)})",
         )
 
     # -- arithmetic ---------------------------------------------------------------------------
@@ -325,7 +327,8 @@ class Infer:
                 args[0],
                 f"fx converts from {currency_text(source)} an amount in "
                 f"{currency_text(amount.currency)}",
-                f"write fx({self.expr.source_of(args[0])}, {_code(amount.currency)}, ...)",
+                f"write fx({self.expr.source_of(args[0])}, "
+                f"{self.env.code_of(amount.currency)}, ...)",
             )
         return money(target)
 
@@ -341,14 +344,6 @@ class Infer:
 
 def _family(t: VType) -> str:
     return "number" if t.numeric else t.kind
-
-
-def _code(currency: str | None) -> str:
-    if currency is None or currency == PAY:
-        return "currency"
-    if currency.startswith("input:"):
-        return currency[6:]
-    return f"'{currency}'"
 
 
 def _dates(fn: str, result: VType) -> Callable[[Infer, ast.Call, list[ast.expr]], VType]:

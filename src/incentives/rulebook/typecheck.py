@@ -130,6 +130,12 @@ class PolicyTypes:
         spec = self.spec.inputs.get(name)
         return f"input:{name}" if spec is not None and spec.type == "text" else None
 
+    def code_of(self, currency: str | None) -> str:
+        """How a formula names a currency: the pay-currency input, another input, 'USD'."""
+        if currency is None or currency == PAY:
+            return self.spec.policy.currency
+        return currency.removeprefix("input:") if currency.startswith("input:") else f"'{currency}'"
+
     def _result_type(self, name: str, report: Callable[[str, str], None]) -> VType:
         results = self.spec.results
         if name in results:
