@@ -769,3 +769,14 @@ tables:
     [out] = compute(tmp_path, text, [{"salary": "1000", "rating": "Meets"}])
     assert paid(out, "fixed") == D("1.2")
     assert paid(out) == D("1000")
+
+
+def test_a_percent_input_out_of_bounds_is_shown_as_a_percent(tmp_path: Path) -> None:
+    """adjustment -15% below its minimum -10%: said as the policy writes it, not -0.15."""
+    text = policy_yaml(
+        'steps:\n  x: "adjustment"\n',
+        inputs="adjustment: {type: percent, min: -10%, max: 0%}\n",
+    )
+    [out] = compute(tmp_path, text, [{"adjustment": "-15%"}])
+    assert isinstance(out, Rejection)
+    assert out.reason.startswith("adjustment -15% is below its minimum -10% in policy")

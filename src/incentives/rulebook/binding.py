@@ -141,16 +141,15 @@ def _error_builders(
             return RowError(
                 f"{name} '{shown}' is not one of the allowed values ({allowed})", name, shown
             )
+        said = _shown(policy, name, value)  # as the policy writes it: -15%, not -0.15
         if rule["min"] is not None and value < rule["min"]:
+            low = _shown(policy, name, rule["min"])
             return RowError(
-                f"{name} {shown} is below its minimum {rule['min']} in policy '{policy.id}'",
-                name,
-                shown,
+                f"{name} {said} is below its minimum {low} in policy '{policy.id}'", name, shown
             )
+        high = _shown(policy, name, rule["max"])
         return RowError(
-            f"{name} {shown} is above its maximum {rule['max']} in policy '{policy.id}'",
-            name,
-            shown,
+            f"{name} {said} is above its maximum {high} in policy '{policy.id}'", name, shown
         )
 
     def currency(name: str, value: object) -> RowError:
