@@ -395,6 +395,13 @@ def typed(formula: str, type_: str = "decimal") -> str:
             id="boolean-vs-text",
         ),
         pytest.param(
+            "days_between(hire_date, max(hire_date, period_start))",
+            "max: argument 1 is a date, not a number in "
+            "'days_between(hire_date, max(hire_date, period_start))' (at column 29)",
+            "",
+            id="max-of-dates",
+        ),
+        pytest.param(
             "round_to(unit, 1)",
             "round_to: argument 1 ('unit') is text, not a number in 'round_to(unit, 1)' "
             "(at column 10)",

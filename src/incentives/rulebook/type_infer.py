@@ -303,7 +303,7 @@ class Infer:
         first: ast.expr | None = None
         for position, arg in enumerate(args):
             t = self.of(arg)
-            if t.kind in ("text", "boolean"):
+            if t.kind in ("text", "boolean", "date"):  # min, max and clamp read numbers
                 self.fail(arg, f"{fn}: argument {position + 1} is {t.describe()}, not a number")
                 return ANY
             if found is None or first is None:
