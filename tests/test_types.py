@@ -402,6 +402,18 @@ def typed(formula: str, type_: str = "decimal") -> str:
             id="max-of-dates",
         ),
         pytest.param(
+            "salary / 0",
+            "division by zero: every employee would be rejected in 'salary / 0' (at column 10)",
+            "",
+            id="divide-by-zero",
+        ),
+        pytest.param(
+            "round_to(salary, 0)",
+            "round_to: the step must be above 0, not 0 in 'round_to(salary, 0)' (at column 18)",
+            "write the unit to round to: 0.01, 1, 100",
+            id="round-to-zero",
+        ),
+        pytest.param(
             "round_to(unit, 1)",
             "round_to: argument 1 ('unit') is text, not a number in 'round_to(unit, 1)' "
             "(at column 10)",

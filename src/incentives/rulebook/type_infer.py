@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Protocol
 
 from incentives.expr import Expression
@@ -177,6 +178,9 @@ class Infer:
                 return b
             return INTEGER if a.kind == b.kind == "integer" else DECIMAL
         if isinstance(node.op, ast.Div):
+            if self.literal(node.right) == 0:
+                self.fail(node.right, "division by zero: every employee would be rejected")
+                return ANY
             if a.kind == "money" and b.kind != "money":
                 return a
             return DECIMAL
@@ -282,6 +286,15 @@ class Infer:
             return INTEGER
         return self.env.call_type(fn, node, self)
 
+    def literal(self, node: ast.expr) -> Decimal | None:
+        """The number a literal stands for (``-2`` included), else None."""
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.literal(node.operand)
+            return None if inner is None else -inner
+        if isinstance(node, ast.Name):
+            return self.literals.get(node.id)
+        return None
+
     def expect(self, fn: str, arg: ast.expr, position: int, family: str) -> VType:
         """The type of an argument that must be a number or a date (``family``)."""
         t = self.of(arg)
@@ -364,6 +377,13 @@ def _numbers(keep_first: bool) -> Callable[[Infer, ast.Call, list[ast.expr]], VT
             infer.expect(node.func.id, arg, position, "number")
             for position, arg in enumerate(args[:2])
         ]
+        step = infer.literal(args[1]) if len(args) > 1 else None
+        if step is not None and step <= 0:
+            infer.fail(
+                args[1],
+                f"{node.func.id}: the step must be above 0, not {step}",
+                "write the unit to round to: 0.01, 1, 100",
+            )
         for arg in args[2:]:
             infer.of(arg)
         return found[0] if keep_first else DECIMAL
