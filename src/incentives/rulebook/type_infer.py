@@ -17,10 +17,10 @@ from typing import Protocol
 
 from incentives.expr import Expression
 from incentives.expr.codegen import OPERATOR_SYMBOLS
+from incentives.rulebook.type_builtins import BUILTIN_TYPES, FUNCTION_HINTS
 from incentives.rulebook.valuetypes import (
     ANY,
     BOOLEAN,
-    DATE,
     DECIMAL,
     INTEGER,
     PERCENT,
@@ -32,10 +32,9 @@ from incentives.rulebook.valuetypes import (
     money,
 )
 
-__all__ = ["Infer", "TypeEnv"]
+__all__ = ["Infer", "TypeEnv", "family"]
 
 _ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
-_NUMERIC_FUNCTIONS = ("min", "max", "clamp")
 
 
 class TypeEnv(Protocol):
@@ -108,7 +107,7 @@ class Infer:
         if clash(a, b):
             self.currency_clash(b_node, a, b, "choose between")
             return money(None)
-        if a.known and b.known and _family(a) != _family(b):
+        if a.known and b.known and family(a) != family(b):
             self.fail(b_node, f"mixes {a.describe()} with {b.describe()}")
             return ANY
         return join(a, b)
@@ -213,7 +212,7 @@ class Infer:
         if clash(lt, rt):
             self.currency_clash(rn, lt, rt, "compare")
             return
-        kinds = {_family(lt), _family(rt)}
+        kinds = {family(lt), family(rt)}
         if len(kinds) == 1:
             return
         if kinds == {"text", "number"}:
@@ -275,7 +274,7 @@ class Infer:
         assert isinstance(node.func, ast.Name)
         fn = node.func.id
         args = node.args
-        handler = _BUILTIN_TYPES.get(fn)
+        handler = BUILTIN_TYPES.get(fn)
         if handler is not None:
             return handler(self, node, args)
         if fn in ("rating_in", "lowest_rating"):
@@ -295,137 +294,21 @@ class Infer:
             return self.literals.get(node.id)
         return None
 
-    def expect(self, fn: str, arg: ast.expr, position: int, family: str) -> VType:
-        """The type of an argument that must be a number or a date (``family``)."""
+    def expect(self, fn: str, arg: ast.expr, position: int, kind: str) -> VType:
+        """The type of an argument that must be a number or a date (``kind``)."""
         t = self.of(arg)
-        if t.known and _family(t) != family:
-            wanted = "a number" if family == "number" else "a date"
+        if t.known and family(t) != kind:
+            wanted = "a number" if kind == "number" else "a date"
             self.fail(
                 arg,
                 f"{fn}: argument {position + 1} ('{self.expr.source_of(arg)}') is {t.describe()}, "
                 f"not {wanted}",
-                _FUNCTION_HINTS.get(fn, ""),
+                FUNCTION_HINTS.get(fn, ""),
             )
             return ANY
         return t
 
-    def _extremes(self, node: ast.Call, args: list[ast.expr]) -> VType:
-        assert isinstance(node.func, ast.Name)
-        fn = node.func.id
-        found: VType | None = None
-        first: ast.expr | None = None
-        for position, arg in enumerate(args):
-            t = self.of(arg)
-            if t.kind in ("text", "boolean", "date"):  # min, max and clamp read numbers
-                self.fail(arg, f"{fn}: argument {position + 1} is {t.describe()}, not a number")
-                return ANY
-            if found is None or first is None:
-                found, first = t, arg
-                continue
-            found = self.either(first, found, arg, t)
-        return found or ANY
 
-    def _fx(self, node: ast.Call, args: list[ast.expr]) -> VType:
-        amount = self.expect("fx", args[0], 0, "number")
-        source, target = (self.currency_arg(a) for a in args[1:3])
-        for arg in args[3:]:
-            self.of(arg)
-        if (
-            amount.kind == "money"
-            and amount.currency is not None
-            and source is not None
-            and amount.currency != source
-        ):
-            self.fail(
-                args[0],
-                f"fx converts from {currency_text(source)} an amount in "
-                f"{currency_text(amount.currency)}",
-                f"write fx({self.expr.source_of(args[0])}, "
-                f"{self.env.code_of(amount.currency)}, ...)",
-            )
-        return money(target)
-
-    def currency_arg(self, arg: ast.expr) -> str | None:
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            return arg.value
-        if isinstance(arg, ast.Name) and arg.id not in self.literals:
-            self.of(arg)
-            return self.env.currency_of(arg.id)
-        self.of(arg)
-        return None
-
-
-def _family(t: VType) -> str:
+def family(t: VType) -> str:
+    """number, text, date or boolean (a rating is a number)."""
     return "number" if t.numeric else t.kind
-
-
-def _dates(fn: str, result: VType) -> Callable[[Infer, ast.Call, list[ast.expr]], VType]:
-    def check(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
-        for position, arg in enumerate(args[:2]):
-            infer.expect(fn, arg, position, "date")
-        for arg in args[2:]:
-            infer.of(arg)
-        return result
-
-    return check
-
-
-def _numbers(keep_first: bool) -> Callable[[Infer, ast.Call, list[ast.expr]], VType]:
-    def check(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
-        assert isinstance(node.func, ast.Name)
-        found = [
-            infer.expect(node.func.id, arg, position, "number")
-            for position, arg in enumerate(args[:2])
-        ]
-        step = infer.literal(args[1]) if len(args) > 1 else None
-        if step is not None and step <= 0:
-            infer.fail(
-                args[1],
-                f"{node.func.id}: the step must be above 0, not {step}",
-                "write the unit to round to: 0.01, 1, 100",
-            )
-        for arg in args[2:]:
-            infer.of(arg)
-        return found[0] if keep_first else DECIMAL
-
-    return check
-
-
-def _add_months(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
-    infer.expect("add_months", args[0], 0, "date")
-    infer.expect("add_months", args[1], 1, "number")
-    return DATE
-
-
-def _coalesce(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
-    return infer.either(args[0], infer.of(args[0]), args[1], infer.of(args[1]))
-
-
-def _is_missing(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
-    infer.of(args[0])
-    return BOOLEAN
-
-
-_BUILTIN_TYPES: dict[str, Callable[[Infer, ast.Call, list[ast.expr]], VType]] = {
-    "min": lambda i, n, a: i._extremes(n, a),
-    "max": lambda i, n, a: i._extremes(n, a),
-    "clamp": lambda i, n, a: i._extremes(n, a),
-    "abs": _numbers(keep_first=True),
-    "round_to": _numbers(keep_first=True),
-    "truncate_to": _numbers(keep_first=True),
-    "days_between": _dates("days_between", INTEGER),
-    "months_between": _dates("months_between", INTEGER),
-    "prorate": _dates("prorate", PERCENT),
-    "add_months": _add_months,
-    "date": lambda i, n, a: DATE,
-    "fx": lambda i, n, a: i._fx(n, a),
-    "coalesce": _coalesce,
-    "is_missing": _is_missing,
-}
-_FUNCTION_HINTS = {
-    "days_between": "days_between(a, b) counts the days between two dates",
-    "months_between": "months_between(a, b) counts whole months between two dates",
-    "add_months": "add_months(d, n) moves date d by n months",
-    "prorate": "prorate(start, end) reads two dates (a missing one is the period's start or end)",
-    "fx": "fx(amount, from, to) converts an amount",
-}

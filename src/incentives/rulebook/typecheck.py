@@ -4,7 +4,8 @@ Run once per policy after the formulas are parsed and the steps ordered, before 
 generated. A step's type is inferred from its formula (on demand, so a step read by another is
 typed first) and refined by its declared ``type:``: a ``money`` step is in the pay currency unless
 its formula converts it with ``fx`` into a named currency, which then follows the value into
-every step reading it. What is reported (see `type_infer` and `type_tables`): text vs numbers,
+every step reading it. What is reported (see `type_infer`, `type_builtins`, `type_tables` and
+`type_rejections`): text vs numbers,
 dates in arithmetic, true/false summed, money of two currencies mixed, ratings compared with
 text that is not a label of their scale, table keys that cannot match, a result's ``_payout``
 without a payout curve, an optional input used without ``is_missing``/``coalesce``, pay in a
@@ -14,13 +15,13 @@ currency other than the pay currency.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from incentives.expr import Expression
-from incentives.money import CURRENCY_MINOR_UNITS
 from incentives.rulebook.compile_state import CompileState, SpecPath, StepExprs
 from incentives.rulebook.schema import ResultSpec
-from incentives.rulebook.type_infer import Infer
+from incentives.rulebook.type_infer import Infer, family
+from incentives.rulebook.type_rejections import check_currency_codes, check_optional_inputs
 from incentives.rulebook.type_tables import table_call
 from incentives.rulebook.valuetypes import (
     ANY,
@@ -48,7 +49,6 @@ _INPUT_TYPES = {
     "boolean": BOOLEAN,
 }
 _DECLARED = {**_INPUT_TYPES, "money": money(PAY)}
-_SAFE_WITH_MISSING = frozenset({"is_missing", "coalesce", "prorate"})
 
 
 def check_types(p: CompileState, steps: dict[str, StepExprs]) -> None:
@@ -248,7 +248,7 @@ class PolicyTypes:
         declared = _DECLARED.get(spec.type, ANY)
         explicit = "type" in spec.model_fields_set
         if explicit and inferred.known and declared.known:
-            families = {_family(inferred), _family(declared)}
+            families = {family(inferred), family(declared)}
             if len(families) > 1 and families != {"number", "boolean"}:
                 self.p.problem(
                     path,
@@ -288,10 +288,6 @@ class PolicyTypes:
                 )
 
 
-def _family(t: VType) -> str:
-    return "number" if t.numeric else t.kind
-
-
 def _has_payout(result: ResultSpec) -> bool:
     """A curve, an override or a stated payout (on the result or a unit): `X_payout` has a
     value. (`stated_payout` is read by name: older specs have no such field.)"""
@@ -306,104 +302,8 @@ def _has_payout(result: ResultSpec) -> bool:
 def _merge(a: VType, b: VType) -> VType:
     if a.kind == "money" or b.kind == "money":
         return a if a.kind == "money" else b
-    return a if _family(a) == _family(b) else ANY
+    return a if family(a) == family(b) else ANY
 
 
 def _role(role: str) -> str:
     return "cap" if role == "cap" else "floor" if role == "floor" else "gate value"
-
-
-def check_currency_codes(p: CompileState) -> None:
-    """Every allowed value of the pay-currency input is a currency code the engine knows."""
-    spec = p.spec.inputs.get(p.spec.policy.currency)
-    unknown = (
-        [str(v) for v in (spec.allowed or []) if str(v) not in CURRENCY_MINOR_UNITS] if spec else []
-    )
-    if unknown:
-        p.problem(
-            ("inputs", p.spec.policy.currency, "allowed"),
-            f"{', '.join(unknown)} {'is not a currency code' if len(unknown) == 1 else 'are not currency codes'}"
-            " the engine knows: every employee paid in it would be rejected",
-            "use ISO 4217 codes (USD, EUR, GBP, ...)",
-        )
-
-
-# -- optional inputs ----------------------------------------------------------------------------
-
-
-def check_optional_inputs(p: CompileState, steps: dict[str, StepExprs]) -> None:
-    """An optional input without a default, used where a missing value fails (arithmetic,
-    ordering, a function or table), without any is_missing/coalesce of it nearby."""
-    optional = {
-        name for name, spec in p.spec.inputs.items() if not spec.required and spec.default is None
-    }
-    if not optional:
-        return
-    groups: list[list[tuple[Expression, SpecPath]]] = [
-        [(expr, path) for _, expr, path in parts if expr is not None] for parts in steps.values()
-    ]
-    in_steps = {id(expr) for group in groups for expr, _ in group}
-    others = [(expr, path) for expr, path in p.expressions if id(expr) not in in_steps]
-    everywhere = _tested(expr for expr, path in others if path[0] in ("eligibility", "policy"))
-    # a missing value fails a readiness criterion (naming it) without rejecting the row
-    groups += [[item] for item in others if item[1][0] != "criteria"]
-    for group in groups:
-        tested = everywhere | _tested(expr for expr, _ in group)
-        for expr, path in group:
-            for name, node in _unsafe_uses(expr, optional - tested):
-                p.problem(
-                    path,
-                    f"optional input '{name}' (required: false, no default) is used without a "
-                    f"test in '{expr.text}' (at column {expr.column(node) + 1}): an employee "
-                    "without it would be rejected",
-                    f"write coalesce({name}, ...), test is_missing({name}), or give the input "
-                    "a default",
-                )
-
-
-def _tested(exprs: Iterable[Expression]) -> set[str]:
-    found: set[str] = set()
-    for expr in exprs:
-        tree, _ = expr.reference_tree()
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in ("is_missing", "coalesce")
-                and node.args
-                and isinstance(node.args[0], ast.Name)
-            ):
-                found.add(node.args[0].id)
-    return found
-
-
-def _unsafe_uses(expr: Expression, names: set[str]) -> list[tuple[str, ast.Name]]:
-    if not names or not (expr.names & names):
-        return []
-    tree, _ = expr.reference_tree()
-    found: list[tuple[str, ast.Name]] = []
-
-    def check(child: ast.expr) -> None:
-        if isinstance(child, ast.Name) and child.id in names:
-            found.append((child.id, child))
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.BinOp):
-            check(node.left)
-            check(node.right)
-        elif isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
-            check(node.operand)
-        elif isinstance(node, ast.Compare):
-            operands = [node.left, *node.comparators]
-            for i, op in enumerate(node.ops):
-                if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
-                    check(operands[i])
-                    check(operands[i + 1])
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id not in _SAFE_WITH_MISSING
-        ):
-            for arg in node.args:
-                check(arg)
-    return found
