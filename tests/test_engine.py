@@ -662,7 +662,8 @@ FAILURES = policy_yaml(
     steps:
       target: {formula: "salary * target_pct(level)", type: money}
       ratio: "target / divisor"
-      extra: "target + bonus_points * 10"
+      # a wrong guard (is_missing or a test that always holds): passes `check`, fails at run
+      extra: "target + bonus_points * 10 if is_missing(bonus_points) or level > 0 else target"
       bonus: {formula: "ratio + extra", type: money}
     pay:
       - {name: annual_bonus, step: bonus, pay_code: AIP}
@@ -717,7 +718,9 @@ def test_missing_optional_value_used_in_arithmetic_rejects(tmp_path: Path) -> No
     rej = rejected(out)
     assert "extra" in rej.column
     assert "missing" in rej.reason
-    assert "bonus_points=None" in rej.reason
+    # the cause first, then the values as the policy writes them (never Python's None)
+    assert rej.reason.startswith("step 'extra': bonus_points is missing (inputs: ")
+    assert "bonus_points=(missing)" in rej.reason and "None" not in rej.reason
 
 
 def test_a_rejected_row_does_not_stop_the_others(tmp_path: Path) -> None:

@@ -50,7 +50,8 @@ def render(
         if isinstance(n, ast.Name):
             return constant(literals[n.id]) if n.id in literals else name(n.id)
         if isinstance(n, ast.Constant):
-            return repr(n.value)
+            # a Decimal here is a rating label bound to its value (`Expression.bind_text`)
+            return constant(n.value) if isinstance(n.value, Decimal) else repr(n.value)
         if isinstance(n, ast.BinOp):
             if isinstance(n.op, ast.Pow):
                 assert isinstance(n.right, ast.Name)

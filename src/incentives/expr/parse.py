@@ -67,6 +67,12 @@ class Expression:
     _tree: ast.Expression = attrs.field(eq=False, repr=False, alias="tree")
     _literals: Mapping[str, Decimal] = attrs.field(eq=False, repr=False, alias="literals")
     _sites: Mapping[int, CallSite] = attrs.field(eq=False, repr=False, alias="sites")
+    _offset: Callable[[ast.expr], int] = attrs.field(
+        eq=False, repr=False, alias="offset", default=lambda node: 0
+    )
+    _source: Callable[[ast.expr], str] = attrs.field(
+        eq=False, repr=False, alias="source", default=ast.unparse
+    )
 
     def to_python(
         self,
@@ -80,6 +86,21 @@ class Expression:
     def reference_tree(self) -> tuple[ast.expr, Mapping[str, Decimal]]:
         """The validated tree and the `Decimal` bound to each number placeholder in it."""
         return self._tree.body, self._literals
+
+    def column(self, node: ast.expr) -> int:
+        """The 0-based column of ``node`` in the formula as written."""
+        return self._offset(node)
+
+    def source_of(self, node: ast.expr) -> str:
+        """The text of ``node`` as written in the formula."""
+        return self._source(node)
+
+    def bind_text(self, node: ast.Constant, value: Decimal) -> None:
+        """Compile time only, before any code is generated: a quoted label compared with a
+        rating becomes the label's value, in the generated code and the reference evaluator
+        alike (both render a `Decimal` constant as the number it is)."""
+        assert isinstance(node.value, str)
+        node.value = value  # type: ignore[assignment]  # ast's stub: constants are builtins
 
 
 @attrs.frozen
@@ -192,6 +213,9 @@ def compile_expression(
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
+        habit = _excel_habit(text)
+        if habit is not None:
+            raise ExpressionError(f"syntax error: {habit[0]}", habit[2], habit[1]) from None
         col = (exc.offset or 1) - 1
         raise ExpressionError(
             f"syntax error: {exc.msg}", min(scanned.start(col), len(text))
@@ -211,6 +235,8 @@ def compile_expression(
         tree=tree,
         literals=scanned.literals,
         sites=sites,
+        offset=checker.offset,
+        source=checker.source_of,
     )
 
 
@@ -257,6 +283,50 @@ _TEXT_CHOICES: dict[tuple[str, int], Collection[str]] = {
     ("fx", 1): CURRENCY_MINOR_UNITS,
     ("fx", 2): CURRENCY_MINOR_UNITS,
 }
+
+
+_EXCEL_FUNCTIONS = {
+    "ROUND": "write round_to(x, 0.01): it rounds to a step, not to a number of digits",
+    "ROUNDUP": "write round_to(x, 0.01, 'up')",
+    "ROUNDDOWN": "write truncate_to(x, 0.01)",
+    "IF": "write a if condition else b",
+    "IFS": "write a if c1 else b if c2 else d",
+    "AND": "write a and b",
+    "OR": "write a or b",
+    "NOT": "write not a",
+    "SUM": "write a + b + c",
+    "ISBLANK": "write is_missing(x)",
+    "MIN": "write min(a, b) in lower case",
+    "MAX": "write max(a, b) in lower case",
+    "ABS": "write abs(x) in lower case",
+    "DATE": "write date('2026-07-01')",
+}
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_EXCEL_OPERATORS = (
+    (re.compile(r"<>"), "'<>' is not an operator", "write != for 'not equal'"),
+    (re.compile(r"(?<![<>=!])=(?!=)"), "a single '=' does not compare", "write == to compare"),
+    (
+        re.compile(r"\b(AND|OR|NOT)\b"),
+        "'{0}' is not an operator",
+        "write and, or, not in lower case",
+    ),
+    (
+        re.compile(r"(?:^|[(,=])\s*(if)\s*\(", re.IGNORECASE),
+        "'if' is not a function",
+        "write a if condition else b",
+    ),
+)
+
+
+def _excel_habit(text: str) -> tuple[str, str, int] | None:
+    """A spreadsheet habit in a formula that does not parse: message, hint and column."""
+    masked = _QUOTED.sub(lambda m: " " * len(m.group()), text)
+    for pattern, message, hint in _EXCEL_OPERATORS:
+        found = pattern.search(masked)
+        if found:
+            at = found.start(1) if pattern.groups else found.start()
+            return message.format(*found.groups()), hint, at
+    return None
 
 
 def _suggest(word: str, candidates: Collection[str]) -> str:
@@ -418,6 +488,8 @@ class _Checker:
             text_positions = frozenset(range(high if high is not None else low))
         elif fn in self.values:
             raise self.fail(f"'{fn}' is a value, not a function", func)
+        elif fn.upper() in _EXCEL_FUNCTIONS:
+            raise self.fail(f"unknown function '{fn}'", func, _EXCEL_FUNCTIONS[fn.upper()])
         else:
             known = set(self.callables) | set(BUILTINS)
             raise self.fail(f"unknown function '{fn}'", func, _suggest(fn, known))

@@ -66,6 +66,7 @@ class CompileState:
         self.slots: list[Slot] = []
         self.slot_exprs: list[str] = []
         self.synthetic: dict[str, Synthetic] = {}  # steps made from pools and budgets
+        self.expressions: list[tuple[Expression, SpecPath]] = []  # every formula, for typing
 
     # -- problems -----------------------------------------------------------------------------
     def source_path(self, path: SpecPath) -> SpecPath:
@@ -171,4 +172,5 @@ class CompileState:
             None if history is None else history.cycles, expr.calls
         ):
             self.problem(path, message, hint)
+        self.expressions.append((expr, path))
         return expr

@@ -11,6 +11,7 @@ The stages, each in its own module, share one `CompileState` (names, constants, 
     formulas       parse population, eligibility and step formulas
     criteria       check the rating history header; parse readiness criteria and gap templates
     graph          order the steps by dependency; report cycles and aggregates of aggregates
+    typecheck      give every name and formula a static type; report what cannot work
     codegen        generate the module (gen_inputs, gen_steps, gen_pay over gen_expr), compile it
 
 Problems from every stage are collected; code is generated only when there are none.
@@ -31,6 +32,7 @@ from incentives.rulebook.graph import StepGraph
 from incentives.rulebook.policy import CompiledPolicy
 from incentives.rulebook.schema import PolicyFile
 from incentives.rulebook.segments import check_weighted
+from incentives.rulebook.typecheck import check_types
 from incentives.rulebook.yamlsource import SourceDoc
 
 __all__ = ["BUILTIN_NAMES", "RESULT_SUFFIXES", "compile_policy"]
@@ -53,6 +55,7 @@ def compile_policy(
     check_population(state, formulas.population)
     graph = StepGraph(state, formulas.steps)
     order = graph.order()
+    check_types(state, formulas.steps)
     constants = input_constants(state)
     if state.problems:
         return state.problems
