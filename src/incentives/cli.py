@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from incentives.errors import IncentivesError, PolicyError
+from incentives.errors import IncentivesError, OutputOverlapsInput, PolicyError, shorten
 from incentives.jobs import RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
 from incentives.version import __version__
@@ -36,14 +36,22 @@ class _IsoDate(click.ParamType):  # type: ignore[type-arg]
         try:
             return datetime.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(f"'{value}' is not an ISO date (YYYY-MM-DD)", param, ctx)
+            self.fail(f"'{shorten(value, 40)}' is not an ISO date (YYYY-MM-DD)", param, ctx)
 
 
-_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+class _Path(click.Path):
+    """A path option whose messages quote the value shortened (a hostile 100,000-character
+    argument gives a short message)."""
+
+    def fail(self, message: str, param: Any = None, ctx: Any = None) -> Any:
+        super().fail(shorten(message, 300), param, ctx)
+
+
+_EXISTING_FILE = _Path(exists=True, dir_okay=False, path_type=Path)
 _RULES = click.option(
     "--rules",
     required=True,
-    type=click.Path(exists=True, path_type=Path),
+    type=_Path(exists=True, path_type=Path),
     help="Folder of policy files (or one file).",
 )
 
@@ -70,7 +78,7 @@ def _fail(exc: IncentivesError) -> None:
     click.echo(f"error: {exc}", err=True)
     if isinstance(exc, PolicyError):
         click.echo("Fix the policy files and run `incentives check --rules DIR` again.", err=True)
-    sys.exit(1)
+    sys.exit(2 if isinstance(exc, OutputOverlapsInput) else 1)  # 2: a usage error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,7 +115,7 @@ def cli() -> None:
     "--as-of", "as_of", type=_IsoDate(), help="The run's reference date (default: the payout date)."
 )
 @click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs."
+    "--out", required=True, type=_Path(path_type=Path), help="Folder for the outputs."
 )
 @click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out.")
 def run(
@@ -140,6 +148,8 @@ def run(
     except IncentivesError as exc:
         _fail(exc)
         return
+    for notice in report.notices:
+        click.echo(f"note: {notice}", err=True)
     s = report.summary
     click.echo(f"policies: {', '.join(report.policies)}")
     click.echo(
@@ -211,7 +221,7 @@ def check(rules: Path) -> None:
     "--run",
     "run_dir",
     required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=_Path(exists=True, file_okay=False, path_type=Path),
     help="A run folder written by `incentives run`.",
 )
 @click.option(
