@@ -81,6 +81,10 @@ def _fail(exc: IncentivesError) -> None:
     sys.exit(2 if isinstance(exc, OutputOverlapsInput) else 1)  # 2: a usage error
 
 
+def _note(text: str) -> None:
+    click.echo(f"note: {text}", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="incentives")
 def cli() -> None:
@@ -144,12 +148,12 @@ def run(
         force=force,
     )
     try:
-        report = run_job(request, _ProgressBar() if sys.stderr.isatty() else None)
+        report = run_job(
+            request, _ProgressBar() if sys.stderr.isatty() else None, notify=_note
+        )
     except IncentivesError as exc:
         _fail(exc)
         return
-    for notice in report.notices:
-        click.echo(f"note: {notice}", err=True)
     s = report.summary
     click.echo(f"policies: {', '.join(report.policies)}")
     click.echo(

@@ -83,17 +83,25 @@ class _Redo(Exception):
         super().__init__(f"{len(records)} rejected row(s) were counted in group totals")
 
 
-def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = None) -> RunReport:
+def run_job(
+    request: RunRequest,
+    progress: Callable[[int, int], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> RunReport:
     """Load, validate and compile the policies, compute every employee, write the run folder.
 
     Faults in policies, input files or options raise before any output is written; the
     outputs appear together, atomically, only when everything was written. An ``out`` that is,
     contains or lies inside an input or the rules raises `OutputOverlapsInput` before anything
-    is read.
+    is read. What was restored or removed of an interrupted earlier run in ``out`` is passed
+    to ``notify`` at once (and listed in the report's ``notices``).
     """
     with run_dir.writing(request.out):
         run_dir.check_apart(request.out, _inputs(request))
         notices = run_dir.recover(run_dir.real_path(request.out))
+    for notice in notices:
+        if notify is not None:
+            notify(notice)
     rulebook = load_rules(request.rules)
     roster = open_roster(
         request.employees,

@@ -212,7 +212,9 @@ def recover(out: Path) -> list[str]:
             )
     if staging.is_dir():
         shutil.rmtree(staging)
-        done.append(f"removed {shorten(staging)}: the unfinished outputs of an interrupted run")
+        done.append(
+            f"removed {shorten(staging)}: the outputs of an interrupted run, never put in place"
+        )
     return done
 
 
