@@ -13,8 +13,11 @@
     ├── BudgetExceeded               a budget whose policy says `over: error` is overspent
     └── RowError (ValueError)        one employee cannot be computed; the run rejects the row
         ├── StepError                a step failed for one employee (no match, division by zero…)
-        └── MissingValue             a value a formula asked for is missing ("no rating for
-                                     cycle 2025"); a readiness criterion fails with it instead
+        ├── MissingValue             a value a formula asked for is missing ("no rating for
+        │                            cycle 2025"); a readiness criterion fails with it instead
+        ├── LookupMiss               no row of a table matches the employee's keys
+        │                            (incentives.rulebook.table_lookup)
+        └── MissingRate              no exchange rate for a conversion (incentives.io)
 
 Each carries where the problem is (file and line, or row and column, or step) and what to do.
 Only `PolicyError`, `InputFileError`, `OptionsError`, `OutputError` and `BudgetExceeded` stop
