@@ -362,3 +362,19 @@ def test_explain_of_a_huge_id_gives_a_short_message(cli: Cli, sample_run: CliRun
     run = cli("explain", "9" * 100_000, "--run", sample_run.out)
     assert run.exit_code == 1
     assert len(run.stderr) < 1500
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("explain", "00004", "--run", ".", "--format", "f" * 100_000),
+        ("run", "--" + "o" * 100_000),
+        ("check", "--rules", str(RULES), "extra" * 20_000),
+    ],
+)
+def test_a_huge_usage_error_gives_a_short_message(cli: Cli, args: tuple[str, ...]) -> None:
+    """Click's own usage errors (a bad choice, an unknown option, an extra argument) quote
+    what was typed shortened too: exit 2, a few hundred characters."""
+    run = cli(*args)
+    assert run.exit_code == 2, run.output
+    assert len(run.stderr) < 1500, len(run.stderr)

@@ -36,22 +36,14 @@ class _IsoDate(click.ParamType):  # type: ignore[type-arg]
         try:
             return datetime.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(f"'{shorten(value, 40)}' is not an ISO date (YYYY-MM-DD)", param, ctx)
+            self.fail(f"'{value}' is not an ISO date (YYYY-MM-DD)", param, ctx)
 
 
-class _Path(click.Path):
-    """A path option whose messages quote the value shortened (a hostile 100,000-character
-    argument gives a short message)."""
-
-    def fail(self, message: str, param: Any = None, ctx: Any = None) -> Any:
-        super().fail(shorten(message, 300), param, ctx)
-
-
-_EXISTING_FILE = _Path(exists=True, dir_okay=False, path_type=Path)
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _RULES = click.option(
     "--rules",
     required=True,
-    type=_Path(exists=True, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     help="Folder of policy files (or one file).",
 )
 
@@ -85,7 +77,23 @@ def _note(text: str) -> None:
     click.echo(f"note: {text}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _ShortUsage(click.Command):
+    """A command whose usage errors quote what was typed shortened: a 100,000-character
+    argument gives a one-line message, not 100 KB."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            error.message = shorten(error.message, 300)  # type: ignore[misc]  # Final in stubs
+            raise
+
+
+class _Group(_ShortUsage, click.Group):
+    command_class = _ShortUsage
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="incentives")
 def cli() -> None:
     """Rules-based compensation: policies as plain files, exact money, a breakdown for every payout."""
@@ -119,7 +127,7 @@ def cli() -> None:
     "--as-of", "as_of", type=_IsoDate(), help="The run's reference date (default: the payout date)."
 )
 @click.option(
-    "--out", required=True, type=_Path(path_type=Path), help="Folder for the outputs."
+    "--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs."
 )
 @click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out.")
 def run(
@@ -225,7 +233,7 @@ def check(rules: Path) -> None:
     "--run",
     "run_dir",
     required=True,
-    type=_Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A run folder written by `incentives run`.",
 )
 @click.option(
