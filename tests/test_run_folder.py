@@ -179,6 +179,21 @@ def test_input_hard_linked_into_the_run_folder_is_refused(
     assert snapshot(out) == before
 
 
+def test_an_input_inside_what_an_interrupted_run_left_is_refused(
+    cli: Cli, inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    """The folders beside --out that the next run removes (a previous run moved aside, an
+    unfinished new one) are protected like --out itself."""
+    aside = tmp_path / ".out.incentives-old"
+    aside.mkdir()
+    kept = aside / "results.csv"
+    shutil.copy(inputs["employees"], kept)
+    run = cli(*run_args({**inputs, "employees": kept}, tmp_path / "out"))
+    assert run.exit_code == 2, run.output
+    assert f"the employees file {kept} lies in {aside}, which a run into --out" in run.stderr
+    assert kept.read_bytes() == inputs["employees"].read_bytes()
+
+
 # -- --force replaces only a run folder ----------------------------------------------------
 
 

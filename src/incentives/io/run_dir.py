@@ -106,6 +106,14 @@ def check_apart(out: Path, inputs: Sequence[tuple[str, Path]]) -> None:
             _overlap(out, "contains", role, path)
         if real in target.parents:
             _overlap(out, "lies inside", role, path)
+        for beside in (aside_path(target), staging_path(target)):
+            if real == beside or beside in real.parents:
+                raise OutputOverlapsInput(
+                    f"the {role} {shorten(path)} lies in {shorten(beside)}, which a run into "
+                    f"--out {shorten(out)} removes (it holds what an interrupted run left); "
+                    "move the file away first, and choose an output folder apart from the "
+                    "inputs and the rules"
+                )
         with contextlib.suppress(OSError, ValueError):
             info = os.stat(path)
             identities[(info.st_dev, info.st_ino)] = (role, path)
