@@ -1,8 +1,8 @@
 """Output files, written atomically and deterministically.
 
-`OutputDir` writes a run's files into a hidden sibling folder and puts the whole set in place
-by renames only when the ``with`` block ends cleanly (`incentives.io.run_dir`); after an
-exception no file of ours is left. Bytes are deterministic: UTF-8 without BOM, ``\\n`` line endings, minimal quoting. Text
+`OutputDir` writes a run's files into a hidden sibling folder and puts the whole set in place by
+renames on a clean exit from the ``with`` block (see run_dir.py); after an exception no file of ours
+is left. Bytes are deterministic: UTF-8 without BOM, ``\\n`` line endings, minimal quoting. Text
 cells a spreadsheet would run as a formula are escaped with a leading ``'``.
 """
 
