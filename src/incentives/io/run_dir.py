@@ -62,8 +62,23 @@ def aside_path(out: Path) -> Path:
     return out.parent / f".{out.name}{_OLD}"
 
 
+def _path_max() -> int:
+    try:
+        return os.pathconf("/", "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 4096
+
+
+PATH_MAX = _path_max()  # longer paths fail anyway: refuse them before resolving (slow for them)
+
+
 def real_path(path: Path) -> Path:
-    """``path`` absolute, with ``..`` and symbolic links resolved (as far as they exist)."""
+    """``path`` absolute, with ``..`` and symbolic links resolved (as far as they exist).
+
+    A path longer than the system allows raises `OutputError` at once."""
+    if len(os.fsencode(path)) >= PATH_MAX:
+        too_long = OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG))
+        raise output_error(path, too_long)
     try:
         return Path(os.path.realpath(path))
     except (OSError, ValueError):
@@ -99,6 +114,8 @@ def check_apart(out: Path, inputs: Sequence[tuple[str, Path]]) -> None:
     target = real_path(out)
     identities: dict[tuple[int, int], tuple[str, Path]] = {}
     for role, path in inputs:
+        if len(os.fsencode(path)) >= PATH_MAX:
+            continue  # no such file can exist; reading it will say so
         real = real_path(path)
         if real == target:
             _overlap(out, "is", role, path)
