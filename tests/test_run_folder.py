@@ -102,6 +102,17 @@ def test_out_holding_the_roster_is_refused_even_with_force(
     assert snapshot(data) == before
 
 
+def test_the_overlap_is_refused_before_anything_is_read(
+    cli: Cli, inputs: dict[str, Path]
+) -> None:
+    """With a broken policy and a roster that is not CSV, the overlap is still what is
+    reported (exit 2): nothing was read before the check."""
+    (inputs["rules"] / "annual_bonus.yaml").write_text("policy: [unclosed\n", encoding="utf-8")
+    inputs["employees"].write_bytes(b"\x00\xff not a roster")
+    data = inputs["employees"].parent
+    assert_refused(cli(*run_args(inputs, data, "--force")), "contains the employees file")
+
+
 def test_out_that_is_the_rules_folder_or_inside_it_is_refused(
     cli: Cli, inputs: dict[str, Path]
 ) -> None:
