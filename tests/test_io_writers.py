@@ -75,13 +75,15 @@ def test_outputs_are_written_on_clean_exit(tmp_path: Path) -> None:
     assert not list(out.glob("*.partial")) and not list(out.glob(".*.partial"))
 
 
-def test_non_empty_folder_is_refused_without_force(tmp_path: Path) -> None:
-    """An existing non-empty folder is not touched unless --force."""
+def test_non_empty_folder_is_refused_even_with_force(tmp_path: Path) -> None:
+    """A non-empty folder that holds no earlier run (no marker file) is never replaced, not
+    even with force (issue 8 §4: --force replaces only a run folder)."""
     (tmp_path / "mine.txt").write_text("x")
-    refused = pytest.raises(OptionsError, match="is not empty; use --force to replace its files")
-    with refused, OutputDir(tmp_path, force=False):
-        pass  # pragma: no cover
-    assert listing(tmp_path) == ["mine.txt"]
+    for force in (False, True):
+        refused = pytest.raises(OptionsError, match="is not empty and holds no run of incentives")
+        with refused, OutputDir(tmp_path, force=force):
+            pass  # pragma: no cover
+        assert listing(tmp_path) == ["mine.txt"]
 
 
 def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
@@ -104,25 +106,50 @@ def test_exception_leaves_no_files(tmp_path: Path) -> None:
 
 def test_exception_keeps_a_pre_existing_folder_as_it_was(tmp_path: Path) -> None:
     """With force, a failing run leaves the earlier outputs untouched."""
-    (tmp_path / "results.csv").write_text("old\n")
-    with pytest.raises(RuntimeError), OutputDir(tmp_path, force=True) as folder:
+    out = tmp_path / "out"
+    with OutputDir(out, force=False) as folder:
+        folder.text("results.csv", "old\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(RuntimeError), OutputDir(out, force=True) as folder:
         folder.csv_writer("results.csv", ["a"]).write([1])
         raise RuntimeError("boom")
-    assert listing(tmp_path) == ["results.csv"]
-    assert (tmp_path / "results.csv").read_text() == "old\n"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert listing(tmp_path) == ["out"]
 
 
-def test_force_replaces_files_and_removes_stale_ones(tmp_path: Path) -> None:
-    """With force, our files are replaced, our stale ones removed and others' files kept."""
+def test_force_replaces_a_run_and_removes_its_stale_files(tmp_path: Path) -> None:
+    """With force, the earlier run's folder is replaced whole: a file it wrote that this run
+    does not write is gone, and nothing but this run's files is left (issue 8 §4)."""
     with OutputDir(tmp_path, force=False) as folder:
         folder.csv_writer("results.csv", ["a"]).write(["old"])
-        folder.csv_writer("rejected.csv", ["a"]).write(["old"])
-    (tmp_path / "notes.txt").write_text("mine")
+        folder.csv_writer("payroll.csv", ["a"]).write(["old"])
     with OutputDir(tmp_path, force=True) as folder:
         folder.csv_writer("results.csv", ["a"]).write(["new"])
-    visible = [name for name in listing(tmp_path) if not name.startswith(".")]
-    assert visible == ["notes.txt", "results.csv"]
+    assert listing(tmp_path) == [".incentives-output", "results.csv"]
     assert (tmp_path / "results.csv").read_text() == "a\nnew\n"
+    assert (tmp_path / ".incentives-output").read_text() == "results.csv\n"
+
+
+def test_force_refuses_a_run_folder_holding_a_file_no_run_wrote(tmp_path: Path) -> None:
+    """A file saved into a run folder by hand is never deleted: --force refuses, naming it."""
+    with OutputDir(tmp_path, force=False) as folder:
+        folder.csv_writer("results.csv", ["a"]).write(["old"])
+    (tmp_path / "notes.txt").write_text("mine")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    refused = pytest.raises(OptionsError, match=r"1 file\(s\) that no run wrote \(notes.txt\)")
+    with refused, OutputDir(tmp_path, force=True) as folder:
+        folder.csv_writer("results.csv", ["a"]).write(["new"])  # pragma: no cover
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_run_folder_without_force_is_refused(tmp_path: Path) -> None:
+    """An earlier run is replaced only with force."""
+    with OutputDir(tmp_path, force=False) as folder:
+        folder.text("results.csv", "old\n")
+    refused = pytest.raises(OptionsError, match="holds an earlier run; use --force to replace it")
+    with refused, OutputDir(tmp_path, force=False):
+        pass  # pragma: no cover
+    assert (tmp_path / "results.csv").read_text() == "old\n"
 
 
 def test_same_name_twice_is_a_bug(tmp_path: Path) -> None:

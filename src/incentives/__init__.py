@@ -8,21 +8,26 @@ whole job (roster in, run folder out) that the `incentives` command line runs.
 from incentives.engine.calculate import (
     Calculation,
     EmployeeOutcome,
+    IncompleteSummaryWarning,
     NotCovered,
     PolicyOutcome,
     Summary,
     calculate,
 )
 from incentives.errors import (
+    BudgetExceeded,
     IncentivesError,
     InputFileError,
     MissingValue,
     OptionsError,
+    OutputError,
+    OutputOverlapsInput,
     PolicyError,
     Problem,
     RowError,
     StepError,
 )
+from incentives.expr import ExpressionError
 from incentives.io import open_roster, read_rates, read_results
 from incentives.jobs import RunReport, RunRequest, run_job
 from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
@@ -30,15 +35,20 @@ from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.version import __version__
 
 __all__ = [
+    "BudgetExceeded",
     "Calculation",
     "EmployeeInput",
     "EmployeeOutcome",
+    "ExpressionError",
     "GoalInput",
     "IncentivesError",
+    "IncompleteSummaryWarning",
     "InputFileError",
     "MissingValue",
     "NotCovered",
     "OptionsError",
+    "OutputError",
+    "OutputOverlapsInput",
     "PolicyError",
     "PolicyOutcome",
     "Problem",

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from incentives.errors import IncentivesError, PolicyError
+from incentives.errors import IncentivesError, OutputOverlapsInput, PolicyError, shorten
 from incentives.jobs import RunReport, RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
 from incentives.version import __version__
@@ -87,10 +87,30 @@ def _fail(exc: IncentivesError) -> None:
     click.echo(f"error: {exc}", err=True)
     if isinstance(exc, PolicyError):
         click.echo("Fix the policy files and run `incentives check --rules DIR` again.", err=True)
-    sys.exit(1)
+    sys.exit(2 if isinstance(exc, OutputOverlapsInput) else 1)  # 2: a usage error
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _note(text: str) -> None:
+    click.echo(f"note: {text}", err=True)
+
+
+class _ShortUsage(click.Command):
+    """A command whose usage errors quote what was typed shortened: a 100,000-character
+    argument gives a one-line message, not 100 KB."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            error.message = shorten(error.message, 300)  # type: ignore[misc]  # Final in stubs
+            raise
+
+
+class _Group(_ShortUsage, click.Group):
+    command_class = _ShortUsage
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="incentives")
 def cli() -> None:
     """Rules-based compensation: policies as plain files, exact money, a breakdown for every payout."""
@@ -160,7 +180,9 @@ def run(
         require_coverage=require_coverage,
     )
     try:
-        report = run_job(request, _ProgressBar() if sys.stderr.isatty() else None)
+        report = run_job(
+            request, _ProgressBar() if sys.stderr.isatty() else None, notify=_note
+        )
     except IncentivesError as exc:
         _fail(exc)
         return

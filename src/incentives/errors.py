@@ -3,16 +3,26 @@
     IncentivesError                  root: catch this to catch everything we raise
     ├── PolicyError (ValueError)     policy files are invalid; carries every Problem found
     ├── InputFileError (ValueError)  a roster, goals, results or rates file cannot be used at all
+    ├── ExpressionError (ValueError) a formula cannot be compiled (`incentives.expr`; within
+    │                                `load_rules` it is reported as a Problem of a PolicyError)
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
+    │   └── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
+    │                                folder; refused before anything is read (CLI exit 2)
+    ├── OutputError (OSError)        the run folder cannot be written: no permission, a name
+    │                                too long, a full disk; nothing of the run is left
     ├── BudgetExceeded               a budget whose policy says `over: error` is overspent
     └── RowError (ValueError)        one employee cannot be computed; the run rejects the row
         ├── StepError                a step failed for one employee (no match, division by zero…)
-        └── MissingValue             a value a formula asked for is missing ("no rating for
-                                     cycle 2025"); a readiness criterion fails with it instead
+        ├── MissingValue             a value a formula asked for is missing ("no rating for
+        │                            cycle 2025"); a readiness criterion fails with it instead
+        ├── LookupMiss               no row of a table matches the employee's keys
+        │                            (incentives.rulebook.table_lookup)
+        └── MissingRate              no exchange rate for a conversion (incentives.io)
 
 Each carries where the problem is (file and line, or row and column, or step) and what to do.
-Only `PolicyError`, `InputFileError`, `OptionsError` and `BudgetExceeded` stop a run; a
-`RowError` becomes a line of ``rejected.csv``.
+Only `PolicyError`, `InputFileError`, `OptionsError`, `OutputError` and `BudgetExceeded` stop
+a run; a `RowError` becomes a line of ``rejected.csv``. Messages quote what a user typed or a
+file held through `shorten`, so a 100,000-character value never makes a 100 KB message.
 """
 
 from __future__ import annotations
@@ -27,10 +37,13 @@ __all__ = [
     "InputFileError",
     "MissingValue",
     "OptionsError",
+    "OutputError",
+    "OutputOverlapsInput",
     "PolicyError",
     "Problem",
     "RowError",
     "StepError",
+    "shorten",
 ]
 
 
@@ -83,6 +96,16 @@ class OptionsError(IncentivesError, ValueError):
     """Options are missing, inconsistent or point at something unusable."""
 
 
+class OutputOverlapsInput(OptionsError):
+    """The output folder is, contains or lies inside an input file or the rules folder: a run
+    replaces its whole output folder, so it would destroy that input. Nothing was read."""
+
+
+class OutputError(IncentivesError, OSError):
+    """The run folder cannot be written (permission, a name too long, a full disk). The
+    outputs of the run were discarded; an earlier run in that folder is left as it was."""
+
+
 class BudgetExceeded(IncentivesError):
     """Budgets the policy declares with ``over: error`` are overspent; the run writes nothing.
 
@@ -126,3 +149,14 @@ class MissingValue(RowError):
     Outside readiness criteria it rejects the row like any `RowError`; a criterion that meets it
     fails with this message as its gap, and the employee is computed.
     """
+
+
+def shorten(value: object, limit: int = 100) -> str:
+    """``value`` as text for a message, cut in the middle when longer than ``limit``
+    characters (saying how long it was), so that a hostile value never floods a message."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    tail = limit - head
+    return f"{text[:head]}…{text[-tail:]} ({len(text):,} characters)"

@@ -21,7 +21,7 @@ from incentives.engine.calculate import (
     calculate,
 )
 from incentives.errors import BudgetExceeded
-from incentives.io import RateTable, open_roster, read_rates, read_results
+from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
 from incentives.io.coverage_outputs import (
     NOT_COVERED_HEADER,
@@ -74,6 +74,8 @@ class RunReport:
     budgets: tuple[BudgetLine, ...] = ()
     pools: tuple[PoolLine, ...] = ()
     files: tuple[str, ...] = OUTPUT_FILES
+    # what was restored or removed of an interrupted earlier run in --out (see io.run_dir)
+    notices: tuple[str, ...] = ()
 
 
 def required_columns(rulebook: Rulebook) -> set[str]:
@@ -94,12 +96,25 @@ class _Redo(Exception):
         super().__init__(f"{len(records)} rejected row(s) were counted in group totals")
 
 
-def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = None) -> RunReport:
+def run_job(
+    request: RunRequest,
+    progress: Callable[[int, int], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> RunReport:
     """Load, validate and compile the policies, compute every employee, write the run folder.
 
     Faults in policies, input files or options raise before any output is written; the
-    outputs appear together, atomically, only when everything was written.
+    outputs appear together, atomically, only when everything was written. An ``out`` that is,
+    contains or lies inside an input or the rules raises `OutputOverlapsInput` before anything
+    is read. What was restored or removed of an interrupted earlier run in ``out`` is passed
+    to ``notify`` at once (and listed in the report's ``notices``).
     """
+    with run_dir.writing(request.out):
+        run_dir.check_apart(request.out, _inputs(request))
+        notices = run_dir.recover(run_dir.real_path(request.out))
+    for notice in notices:
+        if notify is not None:
+            notify(notice)
     rulebook = load_rules(request.rules)
     roster = open_roster(
         request.employees,
@@ -140,7 +155,24 @@ def run_job(request: RunRequest, progress: Callable[[int, int], None] | None = N
         tuple(budgets),
         tuple(pools),
         files,
+        notices=tuple(notices),
     )
+
+
+def _inputs(request: RunRequest) -> list[tuple[str, Path]]:
+    """Every file and folder a run reads, by role (what --out must stay apart from)."""
+    roles = [("rules folder" if request.rules.is_dir() else "policy file", request.rules)]
+    for role, path in (
+        ("employees file", request.employees),
+        ("goals file", request.goals),
+        ("results file", request.results),
+        ("rates file", request.rates),
+        ("ratings file", request.ratings),
+        ("history file", request.history),
+    ):
+        if path is not None:
+            roles.append((role, path))
+    return roles
 
 
 def _write_run(
@@ -161,7 +193,7 @@ def _write_run(
         if workers > 1:
             sinks = (results, breakdown, rejected, not_covered)
             run_parallel(
-                calc, roster, layout, sinks, workers=workers, scratch=request.out, exclude=excluded
+                calc, roster, layout, sinks, workers=workers, scratch=out.scratch, exclude=excluded
             )
         else:
             if calc.needs_group_totals:

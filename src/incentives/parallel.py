@@ -171,5 +171,6 @@ def run_parallel(
             calc.miscounted |= miscounted
             for name, sink in zip(_NAMES, sinks, strict=True):
                 sink.append_file(folder / f"{name}-{share}.csv")
+    total.complete = all(summary.complete for summary, _ in done)
     calc.summary = total
     return total

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from incentives.errors import OptionsError
+from incentives.errors import OptionsError, shorten
 
 __all__ = ["RunFolder", "read_run_folder", "unknown_employee"]
 
@@ -126,7 +126,7 @@ def unknown_employee(run: RunFolder, employee_id: str) -> OptionsError:
     if rejections:
         reasons = "; ".join(_rejection_text(row) for row in rejections)
         return OptionsError(
-            f"employee '{employee_id}' was rejected by the run at {run.path}, so it has no "
+            f"employee '{shorten(employee_id)}' was rejected by the run at {run.path}, so it has no "
             f"payout to explain: {reasons}. Fix the input row and run again."
         )
     left_out = [row for row in run.not_covered if row.get("employee_id", "").strip() == wanted]
@@ -146,7 +146,7 @@ def unknown_employee(run: RunFolder, employee_id: str) -> OptionsError:
     ]
     hint = f"; did you mean {' or '.join(suggestions[:3])}?" if suggestions else ""
     return OptionsError(
-        f"employee '{employee_id}' is not in the run at {run.path} "
+        f"employee '{shorten(employee_id)}' is not in the run at {run.path} "
         f"({len(known)} employee(s) computed, none rejected with this id){hint}"
     )
 

@@ -3,7 +3,8 @@
     calc = calculate(rulebook, employees, results=..., rates=..., as_of=...)
     for item in calc:            # EmployeeOutcome or Rejection, in input order
         ...
-    calc.summary                 # counts and totals, once iterated
+    calc.summary                 # counts and totals, once iterated (summary.complete);
+                                 # read after stopping early, it warns that it is partial
 
 An employee whom no policy of a kind covers is not a fault: with no policy at all, the run
 yields a `NotCovered` naming each policy's population and the values it read; covered by
@@ -21,6 +22,7 @@ import contextlib
 import datetime
 import decimal
 import functools
+import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -36,7 +38,13 @@ from incentives.engine.allocation_passes import (
     one_funding,
 )
 from incentives.engine.convert import FALL_BACK, fast_converter
-from incentives.engine.outcome import EmployeeOutcome, PolicyOutcome, Summary, policy_outcome
+from incentives.engine.outcome import (
+    EmployeeOutcome,
+    IncompleteSummaryWarning,
+    PolicyOutcome,
+    Summary,
+    policy_outcome,
+)
 from incentives.engine.pools import PoolMember, PoolState, solve_pool
 from incentives.engine.run_inputs import (
     RateSource,
@@ -57,6 +65,7 @@ from incentives.rulebook.segments import Segment
 __all__ = [
     "Calculation",
     "EmployeeOutcome",
+    "IncompleteSummaryWarning",
     "NotCovered",
     "PolicyOutcome",
     "RateSource",
@@ -139,7 +148,8 @@ class Calculation:
             )
             for p in rulebook.policies
         }
-        self.summary = Summary()
+        self._summary = Summary()
+        self._stopped_early = False
         self._needs_totals = any(b.policy.first_pass for b in self.bound)
         self._needs_pools = any(b.stage2 is not None for b in self.bound)
         if (self._needs_totals or self._needs_pools) and iter(employees) is employees:
@@ -157,6 +167,27 @@ class Calculation:
             if b.policy.pools
         }
         check_allocation_rates(self.bound)
+
+    @property
+    def summary(self) -> Summary:
+        """The counts and totals of the employees iterated so far (``summary.complete`` once
+        every one was). Read after an iteration that stopped early, it warns
+        (`IncompleteSummaryWarning`), so a partial count is never taken for the run's."""
+        if self._stopped_early and not self._summary.complete:
+            warnings.warn(
+                IncompleteSummaryWarning(
+                    f"calc.summary counts only the {self._summary.read} employee(s) yielded "
+                    "before the iteration stopped (summary.complete is False); iterate to the "
+                    "end for the run's counts and totals"
+                ),
+                stacklevel=2,
+            )
+        return self._summary
+
+    @summary.setter
+    def summary(self, summary: Summary) -> None:
+        self._summary = summary
+        self._stopped_early = False
 
     @property
     def needs_group_totals(self) -> bool:
@@ -178,7 +209,11 @@ class Calculation:
         if self._needs_pools and not self._pools_done:
             self.apply_pool_partials([self.pool_partials(self.employees)])
         self.summary = Summary()
-        yield from self.outcomes(self.employees)
+        try:
+            yield from self.outcomes(self.employees)
+        except GeneratorExit:  # the caller stopped early: reading the summary will say so
+            self._stopped_early = True
+            raise
         self.count_keyed_files()
         self.check_pool_fundings()
 
@@ -187,7 +222,7 @@ class Calculation:
         unmatched, rejected) in `summary`, when the employees come from `incentives.io`."""
         counts = getattr(self.employees, "keyed_counts", None)
         if counts is not None:
-            self.summary.keyed_files = dict(counts())
+            self._summary.keyed_files = dict(counts())
 
     # -- one employee ---------------------------------------------------------------------
     def _convert(
@@ -333,7 +368,7 @@ class Calculation:
         return built[period]  # type: ignore[no-any-return]
 
     def _count(self, out: EmployeeOutcome | NotCovered | Rejection) -> None:
-        s = self.summary
+        s = self._summary
         s.read += 1
         if isinstance(out, Rejection):
             s.rejected += 1
@@ -631,6 +666,7 @@ class Calculation:
                 out = self._one(item)
                 self._count(out)
                 yield out
+        self._summary.complete = True
 
     def group_totals(self) -> dict[str, dict[str, dict[object, Any]]]:
         """The group totals of every policy (after iteration), for the manifest."""

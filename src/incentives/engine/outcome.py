@@ -2,10 +2,17 @@
 
 A `PolicyOutcome` holds the trace tuple laid out as its policy's slots, plus what results.csv
 shows directly (eligible, zero reason, notes, readiness); `Summary` counts and totals a run.
+Both outcomes give their values by name:
+
+    outcome.pay["annual_bonus"]        a pay component (or split part), as results.csv shows it
+    outcome.steps["target_bonus"]      a step's value, as breakdown.csv records it
+    outcome.outputs["new_salary"]      a policy output (`outputs:`), exact
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +21,59 @@ import attrs
 from incentives.model import Exclusion, KeyedCounts
 from incentives.rulebook.policy import CompiledPolicy
 
-__all__ = ["EmployeeOutcome", "PolicyOutcome", "Summary", "policy_outcome"]
+__all__ = [
+    "EmployeeOutcome",
+    "IncompleteSummaryWarning",
+    "Named",
+    "PolicyOutcome",
+    "Summary",
+    "policy_outcome",
+]
+
+
+class IncompleteSummaryWarning(UserWarning):
+    """Iteration over a calculation stopped before the end: its summary counts only the
+    employees yielded so far (``summary.complete`` is False)."""
+
+
+class Named(Mapping[str, Any]):
+    """Values by name (pay components, steps or outputs); an unknown name is a `KeyError`
+    that lists the names there are and suggests the closest."""
+
+    def __init__(
+        self,
+        what: str,
+        where: str,
+        values: Mapping[str, Any],
+        shared: Mapping[str, str] | None = None,
+    ) -> None:
+        self._what = what
+        self._where = where
+        self._values = dict(values)
+        self._shared = dict(shared or {})  # a name in several policies → how to ask for one of them
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._shared:
+            raise KeyError(self._shared[name])
+        try:
+            return self._values[name]
+        except KeyError:
+            known = sorted({*self._values, *self._shared})
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            listed = ", ".join(known[:20]) + (", …" if len(known) > 20 else "") or "none"
+            raise KeyError(
+                f"no {self._what} '{name}' in {self._where} ({self._what}s: {listed}){hint}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return repr(self._values)
 
 
 @attrs.frozen
@@ -36,9 +95,50 @@ class PolicyOutcome:
                 return value
         raise KeyError(slot_name)
 
+    @property
+    def pay(self) -> Named:
+        """Each pay component and split part by name (``pay["annual_bonus"]``), rounded as
+        results.csv shows it."""
+        return Named("pay component", f"policy {self.policy.id}", self._pay_values())
+
+    @property
+    def steps(self) -> Named:
+        """Each step's value by name (``steps["target_bonus"]``), as breakdown.csv records it."""
+        values = {
+            slot.name: value
+            for slot, value in zip(self.policy.slots, self.trace, strict=True)
+            if slot.kind == "step"
+        }
+        return Named("step", f"policy {self.policy.id}", values)
+
+    @property
+    def outputs(self) -> Named:
+        """Each output the policy declares (``outputs:``) by name: the exact value computed
+        (results.csv prints money in its minor unit)."""
+        values = {name: self.trace[slot] for name, slot in self.policy.output_slots}
+        return Named("output", f"policy {self.policy.id}", values)
+
+    def _pay_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for pay in self.policy.pay:
+            values[pay.name] = self.trace[pay.slot]
+            for (name, _code), slot in zip(pay.parts, pay.part_slots, strict=True):
+                values[name] = self.trace[slot]
+        return values
+
+    def __repr__(self) -> str:
+        if not self.eligible:
+            state = f"not eligible ({self.zero_reason})"
+        else:
+            amounts = " ".join(f"{name}={value}" for name, value in self._pay_values().items())
+            state = f"eligible, {self.currency} {amounts}" if amounts else "eligible"
+        return f"<PolicyOutcome {self.policy.id}: {state}>"
+
 
 @attrs.frozen
 class EmployeeOutcome:
+    """One employee under every policy that covers them; values by name from any of them."""
+
     employee_id: str
     source_file: str
     record: int
@@ -46,6 +146,53 @@ class EmployeeOutcome:
     outcomes: tuple[PolicyOutcome, ...]
     # the kinds no policy of which covers the employee (covered by policies of other kinds)
     exclusions: tuple[Exclusion, ...] = ()
+
+    def policy(self, policy: str) -> PolicyOutcome:
+        """The outcome under one policy, by its id or its kind ("bonus", "merit", …)."""
+        for outcome in self.outcomes:
+            if policy in (outcome.policy.id, outcome.policy.kind):
+                return outcome
+        known = ", ".join(o.policy.id for o in self.outcomes)
+        raise KeyError(f"employee {self.employee_id} has no outcome under '{policy}' ({known})")
+
+    @property
+    def pay(self) -> Named:
+        """Pay components by name across the employee's policies (see `PolicyOutcome.pay`)."""
+        return self._merged("pay component", "pay")
+
+    @property
+    def steps(self) -> Named:
+        """Steps by name across the employee's policies (see `PolicyOutcome.steps`)."""
+        return self._merged("step", "steps")
+
+    @property
+    def outputs(self) -> Named:
+        """Outputs by name across the employee's policies (see `PolicyOutcome.outputs`)."""
+        return self._merged("output", "outputs")
+
+    def _merged(self, what: str, attribute: str) -> Named:
+        values: dict[str, Any] = {}
+        owners: dict[str, list[str]] = {}
+        for outcome in self.outcomes:
+            for name, value in getattr(outcome, attribute).items():
+                values[name] = value
+                owners.setdefault(name, []).append(outcome.policy.id)
+        shared = {
+            name: f"{what} '{name}' is in {len(ids)} policies ({', '.join(ids)}): ask one, "
+            f"as outcome.policy('{ids[0]}').{attribute}['{name}']"
+            for name, ids in owners.items()
+            if len(ids) > 1
+        }
+        for name in shared:
+            del values[name]
+        return Named(what, f"the policies of employee {self.employee_id}", values, shared)
+
+    def __repr__(self) -> str:
+        shown = "; ".join(repr(o).removeprefix("<PolicyOutcome ")[:-1] for o in self.outcomes)
+        return (
+            f"<EmployeeOutcome {self.employee_id} ({self.source_file} line {self.line}): "
+            f"{shown or 'no policy'}>"
+        )
 
 
 @attrs.define
@@ -70,6 +217,8 @@ class Summary:
     not_covered_by_kind: dict[str, int] = attrs.field(factory=dict)
     # the goals, ratings and history files given: rows matched, unmatched and rejected
     keyed_files: dict[str, KeyedCounts] = attrs.field(factory=dict)
+    # every employee was counted: False while iterating, or after iteration stopped early
+    complete: bool = False
 
     @property
     def reconciles(self) -> bool:

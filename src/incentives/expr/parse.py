@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import attrs
 
+from incentives.errors import IncentivesError
 from incentives.expr import codegen
 from incentives.expr.functions import BUILTINS, PARTIAL_MONTH_RULES, PRORATE_BASES, parse_date
 from incentives.money import CURRENCY_MINOR_UNITS, ROUNDING_MODES
@@ -37,7 +38,7 @@ PERCENT_ONLY = "% is only a percent sign after a number (15%)"
 POWER_RULE = "** needs a whole-number exponent from 0 to 4"
 
 
-class ExpressionError(ValueError):
+class ExpressionError(IncentivesError, ValueError):
     """A formula is invalid. ``offset`` is the 0-based column in the original text."""
 
     def __init__(self, message: str, offset: int | None = None, hint: str = "") -> None:

@@ -1,13 +1,14 @@
 """Output files, written atomically and deterministically.
 
-`OutputDir` writes every file to a temporary ``.<name>.partial`` inside the folder and renames
-them all into place only when the ``with`` block ends cleanly; after an exception no file of ours
+`OutputDir` writes a run's files into a hidden sibling folder and puts the whole set in place by
+renames on a clean exit from the ``with`` block (see run_dir.py); after an exception no file of ours
 is left. Bytes are deterministic: UTF-8 without BOM, ``\\n`` line endings, minimal quoting. Text
 cells a spreadsheet would run as a formula are escaped with a leading ``'``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -20,13 +21,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from incentives.errors import OptionsError
+from incentives.errors import IncentivesError
+from incentives.io import run_dir
 
 __all__ = ["CsvSink", "OutputDir", "dumps_json", "format_cell", "write_json"]
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$")  # a number as text is not a formula
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_MARKER = ".incentives-output"  # lists the files of our last run, so --force removes stale ones
 _PARTIAL = ".partial"
 
 
@@ -107,39 +108,40 @@ class CsvSink:
 
 
 class OutputDir:
-    """An output folder written atomically: use it as a context manager.
+    """A run folder written whole: use it as a context manager.
 
-    On enter the folder is checked (and created if missing): a non-empty folder is refused unless
-    ``force``. Files are renamed into place on a clean exit; with ``force`` the files of an
-    earlier run that this run did not write are removed. After an exception every temporary
-    file is removed, and a folder this run created is removed again.
+    On enter, what an interrupted earlier run left beside the folder is restored or removed
+    (`notices` says what), and the folder is checked: it must be missing, empty, or (with
+    ``force``) an earlier run's folder holding nothing else. Files are written into a hidden
+    sibling folder (`scratch`) and the whole set replaces the folder by renames on a clean exit
+    (see `incentives.io.run_dir`). After an exception nothing of this run is left, an earlier
+    run is as it was, and a folder this run created is removed again. An `OSError` while
+    writing becomes an `OutputError` with a clear message.
     """
 
     def __init__(self, path: Path, *, force: bool) -> None:
         self.path = path
         self.force = force
+        self.notices: list[str] = []
+        self._target = run_dir.real_path(path)
+        self.scratch = run_dir.staging_path(self._target)
         self._streams: dict[str, IO[str]] = {}
         self._created: list[Path] = []
         self._open = False
 
     def __enter__(self) -> OutputDir:
-        path = self.path
-        if path.exists() and not path.is_dir():
-            raise OptionsError(f"output path {path} is a file, not a folder; choose a folder")
-        if path.is_dir():
-            if any(path.iterdir()) and not self.force:
-                raise OptionsError(
-                    f"output folder {path}/ is not empty; use --force to replace its files"
-                )
-            for leftover in path.glob(f".*{_PARTIAL}"):  # from an interrupted earlier run
-                leftover.unlink(missing_ok=True)
-        else:
-            missing = [path, *(p for p in path.parents if not p.exists())]
+        target = self._target
+        with run_dir.writing(self.path):
+            self.notices = run_dir.recover(target)
+            run_dir.check_replaceable(target, force=self.force)
+            missing = [p for p in reversed(target.parents) if not p.exists()]
+            self.scratch.parent.mkdir(parents=True, exist_ok=True)
+            self._created = missing[::-1]
             try:
-                path.mkdir(parents=True)
-            except OSError as error:
-                raise OptionsError(f"cannot create output folder {path}: {error}") from None
-            self._created = missing
+                self.scratch.mkdir()
+            except BaseException:
+                self._remove_created()
+                raise
         self._open = True
         return self
 
@@ -151,17 +153,18 @@ class OutputDir:
     ) -> None:
         self._open = False
         try:
-            for stream in self._streams.values():
-                stream.close()
-        finally:
-            if kind is not None:
-                self._discard()
-            else:
-                try:
+            with run_dir.writing(self.path):
+                for stream in self._streams.values():
+                    stream.close()
+                if kind is None:
                     self._commit()
-                except BaseException:
-                    self._discard()
-                    raise
+        except BaseException:
+            self._discard()
+            raise
+        if kind is not None:
+            self._discard()
+            if isinstance(error, OSError) and not isinstance(error, IncentivesError):
+                raise run_dir.output_error(self.path, error) from None
 
     def csv_writer(self, name: str, header: Sequence[str]) -> CsvSink:
         """Start the CSV file ``name`` with its header row."""
@@ -187,29 +190,27 @@ class OutputDir:
             raise ValueError(f"output file name {name!r} must be a plain file name")
         if name in self._streams:
             raise ValueError(f"output file {name} is written twice")
-        stream = self._partial(name).open("w", encoding="utf-8", newline="\n")
+        with run_dir.writing(self.path):
+            stream = (self.scratch / name).open("w", encoding="utf-8", newline="\n")
         self._streams[name] = stream
         return stream
 
-    def _partial(self, name: str) -> Path:
-        return self.path / f".{name}{_PARTIAL}"
-
     def _commit(self) -> None:
-        for name in self._streams:
-            os.replace(self._partial(name), self.path / name)
-        marker = self.path / _MARKER
-        if self.force and marker.is_file():
-            for stale in marker.read_text(encoding="utf-8").splitlines():
-                if stale and stale == Path(stale).name and stale not in self._streams:
-                    (self.path / stale).unlink(missing_ok=True)
+        for entry in self.scratch.iterdir():  # a worker's scratch files, if any are left
+            if entry.name not in self._streams:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         listing = "".join(f"{name}\n" for name in self.names)
-        partial = self._partial(_MARKER.lstrip("."))
-        partial.write_text(listing, encoding="utf-8", newline="\n")
-        os.replace(partial, marker)
+        (self.scratch / run_dir.MARKER).write_text(listing, encoding="utf-8", newline="\n")
+        run_dir.swap_in(self.scratch, self._target)
 
     def _discard(self) -> None:
-        for name in self._streams:
-            self._partial(name).unlink(missing_ok=True)
+        for stream in self._streams.values():
+            with contextlib.suppress(OSError):
+                stream.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self._remove_created()
+
+    def _remove_created(self) -> None:
         for folder in self._created:
             try:
                 folder.rmdir()

@@ -112,6 +112,14 @@ class CompiledPolicy:
     pools_in_first_pass: bool = False
     funding_slots: tuple[int, ...] = ()  # each pool's funding step, per member
 
+    def __repr__(self) -> str:  # short: never the generated source or the whole spec
+        steps = sum(1 for slot in self.slots if slot.kind == "step")
+        pay = ", ".join(p.name for p in self.pay) or "none"
+        return (
+            f"<CompiledPolicy {self.id} v{self.version} ({self.kind}) from {self.file}: "
+            f"{len(self.input_names)} inputs, {steps} steps, pay {pay}>"
+        )
+
     @property
     def first_pass(self) -> bool:
         """Whether the policy takes part in the first pass (group totals, merged pools)."""
@@ -159,3 +167,6 @@ class BoundPolicy:
     pool_states: dict[str, dict[object, Any]] = attrs.field(factory=dict)
     # the policy's fx rate (its default rate type and date) from one currency to another
     fx_rate: Callable[[str, str], Decimal] | None = None
+
+    def __repr__(self) -> str:
+        return f"<BoundPolicy {self.policy.id} v{self.policy.version} ({self.policy.kind})>"

@@ -42,6 +42,14 @@ class Rulebook:
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
+    def __repr__(self) -> str:  # short: each policy by id, never its generated source
+        policies = ", ".join(f"{p.id} v{p.version} ({p.kind})" for p in self.policies)
+        count = len(self.policies)
+        return (
+            f"<Rulebook {count} polic{'y' if count == 1 else 'ies'}: {policies or 'none'}; "
+            f"{len(self.fields)} roster fields>"
+        )
+
     @property
     def kinds(self) -> tuple[str, ...]:
         return tuple(sorted({p.kind for p in self.policies}))
