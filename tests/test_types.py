@@ -696,6 +696,62 @@ def test_a_rejection_shows_a_rating_with_its_label(tmp_path: Path) -> None:
     assert out.reason == "step 'ratio': division by zero (inputs: rating=4 (Exceeds), salary=1000)"
 
 
+POPULATION = policy_yaml(
+    """
+eligibility:
+  - {name: known, rule: "not is_missing(points)", reason: "No points on file"}
+  - {name: enough, rule: "points / fte > 10", reason: "Too few points"}
+steps:
+  bonus: {formula: "salary * 10%", type: money}
+""",
+    population="plan == 'AIP' and level >= 3",
+    inputs="""
+level: {type: integer}
+salary: {type: decimal}
+fte: {type: percent}
+points: {type: decimal, required: false}
+""",
+)
+
+
+def test_a_population_that_fails_names_the_cause_then_the_values(tmp_path: Path) -> None:
+    """The population reads the roster before any input is checked: an empty level fails it.
+    The rejection says so in the policy's words, as a failed step does (not "a value it reads
+    is missing or of the wrong kind"); the row's column stays 'population'."""
+    [out] = compute(tmp_path, POPULATION, [{"level": "", "salary": "1000", "fte": "100%"}])
+    assert isinstance(out, Rejection)
+    assert out.column == "population"
+    assert out.reason == (
+        "population 'plan == 'AIP' and level >= 3' of policy 'test-policy': level is missing "
+        "(inputs: level=(missing), plan=AIP)"
+    )
+    assert out.value == "level=(missing), plan=AIP"
+
+
+def test_a_population_that_divides_by_zero_shows_the_values_as_written(tmp_path: Path) -> None:
+    """Another cause, the same form: the cause, then the percent input as a percent."""
+    text = POPULATION.replace(
+        "population: \"plan == 'AIP' and level >= 3\"",
+        'population: "salary / fte > 0"',
+    )
+    [out] = compute(tmp_path, text, [{"level": "3", "salary": "1000", "fte": "0%"}])
+    assert isinstance(out, Rejection)
+    assert out.reason == (
+        "population 'salary / fte > 0' of policy 'test-policy': division by zero "
+        "(inputs: fte=0%, salary=1000)"
+    )
+
+
+def test_an_eligibility_rule_that_fails_names_the_missing_value(tmp_path: Path) -> None:
+    """Every eligibility rule runs; one reading an optional input that another rule tests
+    fails for an employee without it, and says which value is missing."""
+    [out] = compute(tmp_path, POPULATION, [{"level": "3", "salary": "1000", "fte": "50%"}])
+    assert isinstance(out, Rejection)
+    assert out.reason == (
+        "eligibility rule 'enough': points is missing (inputs: fte=50%, points=(missing))"
+    )
+
+
 def test_explain_re_evaluates_a_label_keyed_rating_table_without_mismatch(tmp_path: Path) -> None:
     """The run and rulebook.json agree on the label axis (keyed by the labels' values), so
     `explain` re-evaluates the lookup and finds the recorded value."""
