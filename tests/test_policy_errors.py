@@ -42,6 +42,14 @@ def broken(name: str) -> tuple[Path, tuple[Problem, ...]]:
     return path, problems
 
 
+def assert_at(problem: Problem, formula: str, column: int) -> None:
+    """``problem`` is located at file:line:column, the column being where ``column`` (1-based)
+    of ``formula`` is written in its file."""
+    assert problem.line is not None
+    written = Path(problem.file).read_text(encoding="utf-8").splitlines()[problem.line - 1]
+    assert problem.column == written.index(formula) + column, (str(problem), written)
+
+
 def only(problems: tuple[Problem, ...], field: str) -> Problem:
     """The single problem reported for ``field``."""
     found = [p for p in problems if p.field == field]
@@ -100,8 +108,13 @@ def test_unknown_name_in_a_formula_suggests_the_close_name() -> None:
         str(path),
         19,
         "steps.bonus.formula",
-        "unknown name 'base_salry' in 'base_salry * 10%' (at column 1)",
+        "unknown name 'base_salry' in 'base_salry * 10%'",
         "did you mean 'base_salary'?",
+        column=15,
+    )
+    assert str(problem) == (
+        f"{path}:19:15: steps.bonus.formula: unknown name 'base_salry' in 'base_salry * 10%' "
+        "(did you mean 'base_salary'?)"
     )
 
 
@@ -111,7 +124,7 @@ def test_unknown_table_call_suggests_the_declared_table() -> None:
     problem = only(problems, "steps.bonus.formula")
     assert problem.line == 26
     assert "unknown function 'target_pc'" in problem.message
-    assert "(at column 15)" in problem.message
+    assert_at(problem, "base_salary * target_pc(level)", 15)
     assert problem.hint == "did you mean 'target_pct'?"
 
 
@@ -121,7 +134,7 @@ def test_table_called_with_the_wrong_arity() -> None:
     (problem,) = problems
     assert (problem.line, problem.field) == (26, "steps.bonus.formula")
     assert problem.message.startswith("target_pct takes 1 argument, got 2 in ")
-    assert str(problem).startswith(f"{path}:26: steps.bonus.formula: target_pct takes 1")
+    assert str(problem).startswith(f"{path}:26:28: steps.bonus.formula: target_pct takes 1")
 
 
 def test_duplicate_name_across_sections() -> None:
@@ -147,9 +160,10 @@ def test_split_limit_with_an_unknown_name_is_found_at_load() -> None:
     path, problems = broken("split_unknown_name")
     (problem,) = problems
     assert str(problem) == (
-        f"{path}:26: pay[0].split[0].above: unknown name 'target_bonsu' in 'target_bonsu * 1.5' "
-        "(at column 1) (did you mean 'target_bonus'?)"
+        f"{path}:26:{problem.column}: pay[0].split[0].above: unknown name 'target_bonsu' in "
+        "'target_bonsu * 1.5' (did you mean 'target_bonus'?)"
     )
+    assert_at(problem, "target_bonsu * 1.5", 1)
 
 
 def test_fx_date_that_is_not_a_date_is_found_at_load() -> None:
@@ -288,7 +302,8 @@ def test_disallowed_syntax(name: str, text: str, column: int, says: str) -> None
     (problem,) = problems
     assert (problem.file, problem.line, problem.field) == (str(path), 19, "steps.bonus.formula")
     assert says in problem.message
-    assert f"in '{text}' (at column {column})" in problem.message
+    assert problem.message.endswith(f"in '{text}'")
+    assert_at(problem, text, column)
 
 
 @pytest.mark.parametrize(
@@ -313,7 +328,8 @@ def test_text_in_arithmetic() -> None:
     (problem,) = problems
     assert problem.field == "steps.bonus.formula"
     assert problem.message.startswith("text can only be compared, as in unit == 'Sales'")
-    assert problem.message.endswith("(at column 15)")
+    assert problem.message.endswith("in 'base_salary + 'bonus''")
+    assert_at(problem, "base_salary + 'bonus'", 15)
 
 
 # -- across files, and many problems at once ---------------------------------------------------

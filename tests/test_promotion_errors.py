@@ -45,7 +45,9 @@ def test_criterion_reading_an_unknown_name() -> None:
     path, problem = broken("criterion_unknown_name")
     assert (problem.file, problem.line, problem.field) == (str(path), 21, "criteria[0].rule")
     assert problem.message.startswith("unknown name 'level_start' in")
-    assert "(at column 16)" in problem.message
+    assert problem.column is not None  # column 16 of the rule, counted in the file
+    written = path.read_text(encoding="utf-8").splitlines()[20]
+    assert problem.column == written.index("months_between(level_start") + 16
     assert problem.hint == "did you mean 'level_start_date'?"
 
 

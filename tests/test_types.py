@@ -7,6 +7,7 @@ policy that is now right, the value it pays.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +46,22 @@ def only(tmp_path: Path, text: str) -> Problem:
     found = problems_of(tmp_path, text)
     assert len(found) == 1, "\n".join(str(p) for p in found)
     return found[0]
+
+
+def at_column(message: str) -> tuple[str, int]:
+    """``message`` as written before problems had a column of their own, split into the
+    message and the column it named within the formula: '... (at column 11)' -> ('...', 11)."""
+    found = re.fullmatch(r"(.*) \(at column (\d+)\)", message, re.DOTALL)
+    assert found is not None, message
+    return found[1], int(found[2])
+
+
+def assert_at(problem: Problem, text: str, formula: str, column: int) -> None:
+    """``problem`` is located at file:line:column, the column being where ``column`` (1-based)
+    of ``formula`` is written in the policy file ``text``."""
+    assert problem.line is not None
+    written = text.splitlines()[problem.line - 1]
+    assert problem.column == written.index(formula) + column, (str(problem), written)
 
 
 def paid(item: PolicyOutcome | Rejection, step: str = "bonus") -> Decimal:
@@ -115,25 +132,51 @@ steps:
 def test_a_text_that_is_not_a_label_is_an_error_with_did_you_mean(tmp_path: Path) -> None:
     """'Does Not Meat' is no label of the scale: the error points at its column and suggests
     the label."""
-    problem = only(tmp_path, GATED.replace("'Does Not Meet'", "'Does Not Meat'"))
+    text = GATED.replace("'Does Not Meet'", "'Does Not Meat'")
+    problem = only(tmp_path, text)
     assert problem.field == "steps.bonus.gates[0].when"
     assert problem.message.startswith(
         "'Does Not Meat' is not a label of rating scale 'performance' (labels: Exceptional, "
     )
-    assert problem.message.endswith("in 'rating == 'Does Not Meat'' (at column 11)")
+    assert problem.message.endswith("in 'rating == 'Does Not Meat''")
+    assert_at(problem, text, "rating == 'Does Not Meat'", 11)
     assert problem.hint == "did you mean 'Does Not Meet'?"
 
 
 def test_check_prints_file_line_and_column(tmp_path: Path) -> None:
-    """`incentives check` shows the problem with its file:line and the column in the formula."""
+    """`incentives check` shows the problem at file:line:column, the column of the fault in the
+    file (where an editor jumps), not in the formula."""
     folder = tmp_path / "rules"
     folder.mkdir()
     (folder / "p.yaml").write_text(GATED.replace("'Does Not Meet'", "'Dose Not Meet'"))
     result = invoke("check", "--rules", folder)
     assert result.exit_code == 1
-    line = next(n for n, t in enumerate(GATED.splitlines(), 1) if "Does Not Meet'" in t)
-    assert f"p.yaml:{line}: steps.bonus.gates[0].when: 'Dose Not Meet'" in result.stderr
-    assert "(at column 11)" in result.stderr and "did you mean 'Does Not Meet'?" in result.stderr
+    line, text = next((n, t) for n, t in enumerate(GATED.splitlines(), 1) if "Does Not Meet'" in t)
+    column = text.index("'Does Not Meet'") + 1
+    assert f"p.yaml:{line}:{column}: steps.bonus.gates[0].when: 'Dose Not Meet'" in result.stderr
+    assert "(at column" not in result.stderr and "did you mean 'Does Not Meet'?" in result.stderr
+
+
+def test_a_formula_on_several_lines_keeps_the_column_in_the_formula(tmp_path: Path) -> None:
+    """A formula written as a block (`formula: >-`) has no one column in the file: the problem
+    stays at file:line and says the column within the formula."""
+    problem = only(
+        tmp_path,
+        bonus_policy(
+            """
+  bonus:
+    formula: >-
+      salary * 10%
+      + salry
+    type: money
+"""
+        ),
+    )
+    assert problem.column is None
+    assert problem.message == (
+        "unknown name 'salry' in 'salary * 10% + salry' (at column 16 of the formula)"
+    )
+    assert str(problem).startswith(f"{problem.file}:{problem.line}: steps.bonus.formula: ")
 
 
 def test_a_table_axis_on_a_rating_may_list_labels(tmp_path: Path) -> None:
@@ -251,8 +294,9 @@ def test_adding_pay_currency_money_and_usd_is_an_error(tmp_path: Path) -> None:
     assert problem.field == "steps.bonus.formula"
     assert problem.message == (
         "cannot add money in the pay currency and money in USD without converting in "
-        "'target + fx(target, currency, 'USD')' (at column 10)"
+        "'target + fx(target, currency, 'USD')'"
     )
+    assert_at(problem, text, "target + fx(target, currency, 'USD')", 10)
     assert problem.hint == (
         "convert one side first, e.g. fx(fx(target, currency, 'USD'), 'USD', currency)"
     )
@@ -426,9 +470,11 @@ def test_incompatible_types_are_errors(
     tmp_path: Path, formula: str, message: str, hint: str
 ) -> None:
     """Each formula mixes types that cannot work for any employee: one problem, at its column."""
+    message, column = at_column(message)
     problem = only(tmp_path, typed(formula))
     assert problem.field == "steps.x.formula"
     assert problem.message == message
+    assert_at(problem, typed(formula), formula, column)
     assert problem.hint == hint
 
 
@@ -486,7 +532,7 @@ steps:
     assert problem.message.startswith(
         "result 'revenue' declares no payout curve, so 'revenue_payout' has no value"
     )
-    assert "(at column 10)" in problem.message
+    assert_at(problem, text, "salary * revenue_payout", 10)
 
 
 def test_an_optional_input_used_without_a_test(tmp_path: Path) -> None:
@@ -499,8 +545,9 @@ def test_an_optional_input_used_without_a_test(tmp_path: Path) -> None:
     problem = only(tmp_path, text)
     assert problem.message.startswith(
         "optional input 'bonus_points' (required: false, no default) is used without a test in "
-        "'salary + bonus_points' (at column 10)"
+        "'salary + bonus_points': an employee without it would be rejected"
     )
+    assert_at(problem, text, "salary + bonus_points", 10)
     assert problem.hint.startswith("write coalesce(bonus_points, ...)")
 
 
@@ -608,8 +655,10 @@ def test_spreadsheet_habits_get_a_hint(
     tmp_path: Path, formula: str, message: str, hint: str
 ) -> None:
     """ROUND, IF, a single =, <> and AND/OR: the error says what to write instead."""
+    message, column = at_column(message)
     problem = only(tmp_path, typed(formula))
     assert problem.message == message
+    assert_at(problem, typed(formula), formula, column)
     assert problem.hint == hint
 
 
@@ -645,6 +694,62 @@ def test_a_rejection_shows_a_rating_with_its_label(tmp_path: Path) -> None:
     [out] = compute(tmp_path, text, [{"salary": "1000", "rating": "Exceeds"}])
     assert isinstance(out, Rejection)
     assert out.reason == "step 'ratio': division by zero (inputs: rating=4 (Exceeds), salary=1000)"
+
+
+POPULATION = policy_yaml(
+    """
+eligibility:
+  - {name: known, rule: "not is_missing(points)", reason: "No points on file"}
+  - {name: enough, rule: "points / fte > 10", reason: "Too few points"}
+steps:
+  bonus: {formula: "salary * 10%", type: money}
+""",
+    population="plan == 'AIP' and level >= 3",
+    inputs="""
+level: {type: integer}
+salary: {type: decimal}
+fte: {type: percent}
+points: {type: decimal, required: false}
+""",
+)
+
+
+def test_a_population_that_fails_names_the_cause_then_the_values(tmp_path: Path) -> None:
+    """The population reads the roster before any input is checked: an empty level fails it.
+    The rejection says so in the policy's words, as a failed step does (not "a value it reads
+    is missing or of the wrong kind"); the row's column stays 'population'."""
+    [out] = compute(tmp_path, POPULATION, [{"level": "", "salary": "1000", "fte": "100%"}])
+    assert isinstance(out, Rejection)
+    assert out.column == "population"
+    assert out.reason == (
+        "population 'plan == 'AIP' and level >= 3' of policy 'test-policy': level is missing "
+        "(inputs: level=(missing), plan=AIP)"
+    )
+    assert out.value == "level=(missing), plan=AIP"
+
+
+def test_a_population_that_divides_by_zero_shows_the_values_as_written(tmp_path: Path) -> None:
+    """Another cause, the same form: the cause, then the percent input as a percent."""
+    text = POPULATION.replace(
+        "population: \"plan == 'AIP' and level >= 3\"",
+        'population: "salary / fte > 0"',
+    )
+    [out] = compute(tmp_path, text, [{"level": "3", "salary": "1000", "fte": "0%"}])
+    assert isinstance(out, Rejection)
+    assert out.reason == (
+        "population 'salary / fte > 0' of policy 'test-policy': division by zero "
+        "(inputs: fte=0%, salary=1000)"
+    )
+
+
+def test_an_eligibility_rule_that_fails_names_the_missing_value(tmp_path: Path) -> None:
+    """Every eligibility rule runs; one reading an optional input that another rule tests
+    fails for an employee without it, and says which value is missing."""
+    [out] = compute(tmp_path, POPULATION, [{"level": "3", "salary": "1000", "fte": "50%"}])
+    assert isinstance(out, Rejection)
+    assert out.reason == (
+        "eligibility rule 'enough': points is missing (inputs: fte=50%, points=(missing))"
+    )
 
 
 def test_explain_re_evaluates_a_label_keyed_rating_table_without_mismatch(tmp_path: Path) -> None:
@@ -705,9 +810,8 @@ steps:
         inputs=TYPED,
     )
     problem = only(tmp_path, text)
-    assert (
-        problem.message == "curve 'kpi' reads a number; 'unit' is text in 'kpi(unit)' (at column 5)"
-    )
+    assert problem.message == "curve 'kpi' reads a number; 'unit' is text in 'kpi(unit)'"
+    assert_at(problem, text, "kpi(unit)", 5)
 
 
 def test_an_unknown_currency_code_in_allowed_is_an_error(tmp_path: Path) -> None:

@@ -49,23 +49,29 @@ __all__ = [
 
 @attrs.frozen
 class Problem:
-    """One problem found in a policy file: where it is, what is wrong and how to fix it."""
+    """One problem found in a policy file: where it is, what is wrong and how to fix it.
+
+    ``column`` (1-based, in the file) is known for a fault inside a formula written on one
+    line; the problem then prints as ``file:line:column:``, the form editors jump to."""
 
     file: str
     line: int | None
     field: str
     message: str
     hint: str = ""
+    column: int | None = None
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         text = (
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
         return f"{text} ({self.hint})" if self.hint else text
 
-    def sort_key(self) -> tuple[str, int, str, str]:
-        return (self.file, self.line or 0, self.field, self.message)
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line or 0, self.column or 0, self.field, self.message)
 
 
 class IncentivesError(Exception):

@@ -170,10 +170,10 @@ def _error_builders(
             str(amount),
         )
 
-    def population_failed(exc: Exception) -> RowError:
-        return RowError(
-            f"population rule of policy '{policy.id}' failed: {_describe(exc)}", "population", ""
-        )
+    def population_failed(index: int, exc: Exception, local: Mapping[str, object]) -> RowError:
+        """Told as a failed step is, in the rejection's column 'population'."""
+        failed = step_failed(index, exc, local)
+        return RowError(failed.reason, "population", failed.value)
 
     def row_failed(index: int, exc: RowError) -> RowError:
         if index < 0 or isinstance(exc, StepError):

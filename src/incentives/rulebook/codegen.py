@@ -261,9 +261,13 @@ def _slot_index(p: CompileState, name: str, kind: str) -> int:
 
 
 def _population(gen: Emitter, formulas: Formulas, input_index: dict[str, int]) -> list[str]:
-    """``population(c)``: reads only the inputs its formula names."""
+    """``population(c)``: reads only the inputs its formula names; a failure is told as a
+    step's (the cause, then the values it read), under its own label."""
     p, pop = gen.p, formulas.population
     out = ["def population(c):", "    try:"]
+    if pop:
+        label = gen.label(f"population '{pop.text}' of policy '{p.spec.policy.id}'", pop.names)
+        out.append(f"        _s = {label}")
     for name in sorted(pop.names if pop else ()):
         if p.kinds.get(name) == "input":
             out.append(f"        v_{name} = c[{input_index[name]}]")
@@ -275,6 +279,6 @@ def _population(gen: Emitter, formulas: Formulas, input_index: dict[str, int]) -
         else "        return True"
     )
     out.append("    except Exception as _e:")
-    out.append("        raise POPFAIL(_e) from None")
+    out.append("        raise POPFAIL(_s, _e, locals()) from None")
     out.append("")
     return out

@@ -8,6 +8,7 @@ them at once. The built-in names and the names derived from each result live her
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -79,6 +80,37 @@ class CompileState:
         path = self.source_path(path)
         self.problems.append(
             Problem(self.doc.file, self.doc.line_of(path), dotted(path), message, hint)
+        )
+
+    def formula_problem(
+        self,
+        path: SpecPath,
+        text: str,
+        offset: int | None,
+        message: str,
+        hint: str,
+        after: str = "",
+    ) -> None:
+        """A problem at ``offset`` (0-based) of the formula ``text`` written at ``path``: at its
+        column in the file (``file:line:column:``) when the formula is written on one line as
+        it reads, else at the line, the message saying the column within the formula."""
+        path = self.source_path(path)
+        line = self.doc.line_of(path)
+        column = _file_column(self.doc.text, line, path, text, offset)
+        where = (
+            f" (at column {offset + 1} of the formula)"
+            if offset is not None and column is None
+            else ""
+        )
+        self.problems.append(
+            Problem(
+                self.doc.file,
+                line,
+                dotted(path),
+                f"{message} in '{text}'{where}{after}",
+                hint,
+                column=column,
+            )
         )
 
     def unknown(self, path: SpecPath, name: str, what: str, known: Iterable[str]) -> None:
@@ -164,8 +196,7 @@ class CompileState:
         try:
             expr = compile_expression(text, values=frozenset(allowed), callables=dict(self.arities))
         except ExpressionError as exc:
-            where = f" (at column {exc.offset + 1})" if exc.offset is not None else ""
-            self.problem(path, f"{exc.message} in '{text}'{where}", exc.hint)
+            self.formula_problem(path, text, exc.offset, exc.message, exc.hint)
             return None
         history = self.spec.policy.rating_history
         for message, hint in rating_call_problems(
@@ -174,3 +205,24 @@ class CompileState:
             self.problem(path, message, hint)
         self.expressions.append((expr, path))
         return expr
+
+
+_YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # the line breaks YAML counts
+
+
+def _file_column(
+    source: str, line: int | None, path: SpecPath, text: str, offset: int | None
+) -> int | None:
+    """The 1-based column in the file of ``offset`` in the formula ``text``, when ``text`` is
+    written once, as it reads (no escapes, one line), after its key on ``line``; else None."""
+    if offset is None or line is None or _YAML_BREAK.search(text):
+        return None
+    lines = _YAML_BREAK.split(source, maxsplit=line)
+    if len(lines) < line:
+        return None
+    written = lines[line - 1]
+    key = path[-1] if path and isinstance(path[-1], str) else None
+    start = written.find(f"{key}:") + len(key) + 1 if key and f"{key}:" in written else 0
+    if not text or written.count(text, start) != 1:
+        return None
+    return written.index(text, start) + offset + 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -45,6 +46,18 @@ class Segment:
     days: int
     weight: Fraction
     values: Mapping[str, object]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with ``values`` as a plain dict, read-only again on arrival: a worker
+        process sends a pool member's segments to the parent, and pickle cannot copy the
+        read-only view (``MappingProxyType``) the segments are built with."""
+        return (_segment, (self.start, self.end, self.days, self.weight, dict(self.values)))
+
+
+def _segment(
+    start: datetime.date, end: datetime.date, days: int, weight: Fraction, values: dict[str, object]
+) -> Segment:
+    return Segment(start, end, days, weight, MappingProxyType(values))
 
 
 # One segment of a weighted step's trace: (start, end, days, weight, value, changed inputs)

@@ -61,13 +61,14 @@ def check_optional_inputs(p: CompileState, steps: dict[str, StepExprs]) -> None:
         tested = everywhere | _tested(expr for expr, _ in group)
         for expr, path in group:
             for name, node in _unsafe_uses(expr, optional - tested):
-                p.problem(
+                p.formula_problem(
                     path,
-                    f"optional input '{name}' (required: false, no default) is used without a "
-                    f"test in '{expr.text}' (at column {expr.column(node) + 1}): an employee "
-                    "without it would be rejected",
+                    expr.text,
+                    expr.column(node),
+                    f"optional input '{name}' (required: false, no default) is used without a test",
                     f"write coalesce({name}, ...), test is_missing({name}), or give the input "
                     "a default",
+                    after=": an employee without it would be rejected",
                 )
 
 

@@ -84,7 +84,7 @@ class PolicyTypes:
         self.done[id(expr)] = ANY  # a cycle reads as unknown (the graph reports it)
 
         def report(message: str, column: int, hint: str) -> None:
-            self.p.problem(path, f"{message} in '{expr.text}' (at column {column + 1})", hint)
+            self.p.formula_problem(path, expr.text, column, message, hint)
 
         found = Infer(self, expr, report).run()
         self.done[id(expr)] = found
