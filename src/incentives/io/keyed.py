@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
-from incentives.io.csvread import open_csv
+from incentives.io.csvread import bounded_lines, open_csv
 from incentives.model import Rejection, RowSource
 
 __all__ = ["ID", "KeyedFile"]
@@ -37,7 +37,7 @@ def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
     pending: deque[int] = deque()  # byte offsets of lines read by csv but not yet attributed
 
     def lines(stream: IO[bytes], position: int) -> Iterator[str]:
-        for raw in stream:
+        for raw in bounded_lines(stream, str(path)):
             pending.append(position)
             position += len(raw)
             yield raw.decode("utf-8")
@@ -120,8 +120,10 @@ class KeyedFile(Generic[T]):
                 if employee_id:
                     self._add(employee_id, offset, record, line, contiguous=previous == employee_id)
                 previous = employee_id
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except UnicodeDecodeError as exc:
             raise InputFileError(name, f"cannot be read as UTF-8 CSV: {exc}") from None
+        except csv.Error as exc:
+            raise InputFileError(name, f"cannot be read as CSV: {exc}") from None
 
     def _cells(self, fields: list[str]) -> dict[str, str]:
         return {c: v.strip() for c, v in zip(self._columns, fields, strict=True)}
