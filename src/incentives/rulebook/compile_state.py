@@ -142,7 +142,7 @@ class CompileState:
             expr = compile_expression(text, values=frozenset(allowed), callables=dict(self.arities))
         except ExpressionError as exc:
             where = f" (at column {exc.offset + 1})" if exc.offset is not None else ""
-            self.problem(path, f"{exc.message} in '{text}'{where}", exc.hint)
+            self.problem(path, f"{exc.message} in '{_excerpt(text, exc.offset)}'{where}", exc.hint)
             return None
         history = self.spec.policy.rating_history
         for message, hint in rating_call_problems(
@@ -150,3 +150,13 @@ class CompileState:
         ):
             self.problem(path, message, hint)
         return expr
+
+
+def _excerpt(text: str, offset: int | None, room: int = 60) -> str:
+    """``text``, or for a long formula the part around ``offset`` (a hostile formula of 50,000
+    characters must not make a 50 KB message)."""
+    if len(text) <= 2 * room:
+        return text
+    start = max(0, min(offset or 0, len(text)) - room)
+    end = min(len(text), start + 2 * room)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")

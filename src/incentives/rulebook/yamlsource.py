@@ -23,6 +23,8 @@ __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_ITEMS", "MAX_NODES", "SourceDoc",
 Path_ = tuple[str | int, ...]
 
 _NULL_TAG = "tag:yaml.org,2002:null"
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))  # YAML 1.1 plain nulls, as PyYAML reads
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 # Tags a policy may state explicitly (``!!str 010``); ``!!python/object``, ``!!binary``,
@@ -39,7 +41,7 @@ MAX_FILE_BYTES = 5_000_000
 """A policy file larger than this (bytes) is refused before it is parsed."""
 MAX_DEPTH = 100
 """Mappings and lists nest at most this deep (aliases included)."""
-MAX_NODES = 200_000
+MAX_NODES = 100_000
 """Values (scalars, lists, mappings) in one file, counting each alias expansion."""
 MAX_ITEMS = 10_000
 """Entries in one mapping or list: keys, steps, table bands, curve points, allowed values."""
@@ -152,7 +154,6 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
     """Events → node tree, like PyYAML's composer but iterative, and refusing what a policy
     never needs: more than one document, non-standard tags, an anchor used inside itself, lone
     surrogates, and anything beyond the nesting, node and collection-size limits."""
-    resolver = yaml.resolver.Resolver()
     anchors: dict[str, yaml.Node] = {}
     open_anchors: set[str] = set()
     stack: list[tuple[yaml.Node, str | None]] = []
@@ -244,8 +245,9 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
                     "a text holds a lone surrogate escape (such as \\ud800), which is not a character",
                     "write the character itself, or a valid escape",
                 )
-            if tag is None or tag == "!":
-                tag = resolver.resolve(yaml.ScalarNode, value, event.implicit)  # type: ignore[no-untyped-call]
+            if tag is None or tag == "!":  # only null matters: every other scalar stays text
+                plain = event.implicit[0] and not event.style
+                tag = _NULL_TAG if plain and value in _NULLS else _STR_TAG
             style = event.style or None  # libyaml says '' for plain
             scalar = yaml.ScalarNode(tag, value, start, end, style)
             attach(scalar, line)
