@@ -330,6 +330,24 @@ policy_case(
     "lone surrogate",
 )
 policy_case("lone-surrogate-key", BASE + '"\\udc80": 1\n', 1, "lone surrogate")
+policy_case(
+    "syntax-error-after-250kb",
+    BASE + "junk:\n" + "".join(f"  k{i}: [a, b, c, d]\n" for i in range(10_000)) + "bad: [x\n",
+    1,
+    "invalid YAML",
+)
+policy_case(
+    "syntax-error-after-60kb",
+    BASE + "junk:\n" + "".join(f"  k{i}: [a, b, c, d]\n" for i in range(2_500)) + "bad: [x\n",
+    1,
+    "invalid YAML: while parsing a flow sequence",  # PyYAML's wording, re-read
+)
+policy_case(
+    "syntax-error-after-4mb",
+    BASE + "junk:\n" + "".join(f"  - {'x' * 390}\n" for i in range(10_000)) + "bad: [x\n",
+    1,
+    "invalid YAML",
+)
 policy_case("second-document", BASE + "---\n" + BASE, 1, "one YAML document")
 policy_case("nul-byte", BASE + "description: a\x00b\n", 1, "invalid YAML")
 policy_case("control-characters", BASE + "description: a\x07b\n", 1, "invalid YAML")

@@ -35,7 +35,7 @@ _STANDARD_TAGS = frozenset(
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_REWORD_BYTES = 256_000  # up to this size a syntax error is re-read for PyYAML's wording
+_REWORD_BYTES = 64_000  # up to this size a syntax error is re-read for PyYAML's wording
 
 MAX_FILE_BYTES = 5_000_000
 """A policy file larger than this (bytes) is refused before it is parsed."""
