@@ -170,7 +170,7 @@ policy_case(
     "nesting-flow-100000",
     "x: " + "[" * 100_000 + "]" * 100_000 + "\n" + BASE,
     1,
-    "nested more than 100",
+    "nest",  # libyaml itself stops at its maximum nesting depth, before our limit
 )
 policy_case(
     "nesting-flow-mappings",
