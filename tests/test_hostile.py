@@ -758,7 +758,7 @@ keyed_case(
     "ratings-field-over-limit",
     "--ratings",
     RATINGS_HEADER + b"00001,2025," + b"3" * 200_000 + b"\n",
-    "cannot be read as CSV",
+    "keyed.csv:2: a field is longer than 131,072 characters",
 )
 keyed_case("rates-nul", "--rates", b"date,from,to,rate_type,rate\n2026\x00,EUR,USD,spot,1\n", "NUL")
 keyed_case(

@@ -27,6 +27,7 @@ __all__ = [
     "CsvRecord",
     "CsvTable",
     "bounded_lines",
+    "csv_fault",
     "file_sha256",
     "open_csv",
     "suggest",
@@ -180,7 +181,8 @@ def bounded_lines(stream: IO[AnyStr], file: str) -> Iterator[AnyStr]:
         yield text
 
 
-def _csv_fault(file: str, error: csv.Error, line: int) -> InputFileError:
+def csv_fault(file: str, error: csv.Error, line: int) -> InputFileError:
+    """The fault of a file the csv module cannot read at ``line``, in words."""
     if "field limit" in str(error):
         message = (
             f"a field is longer than {csv.field_size_limit():,} characters (the limit); "
@@ -212,7 +214,7 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             line=where,
         ) from None
     except csv.Error as error:
-        raise _csv_fault(file, error, line + 1) from None
+        raise csv_fault(file, error, line + 1) from None
     except OSError as error:
         raise InputFileError(file, f"cannot be read: {error.strerror or error}") from None
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
-from incentives.io.csvread import bounded_lines, open_csv
+from incentives.io.csvread import bounded_lines, csv_fault, open_csv
 from incentives.model import Rejection, RowSource
 
 __all__ = ["ID", "KeyedFile"]
@@ -47,13 +47,16 @@ def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
         stream.seek(start)
         reader = csv.reader(lines(stream, start), strict=True)
         line = 0
-        for fields in reader:
-            first = line + 1
-            offset = pending[0]
-            for _ in range(reader.line_num - line):
-                pending.popleft()
-            line = reader.line_num
-            yield offset, first, fields
+        try:
+            for fields in reader:
+                first = line + 1
+                offset = pending[0]
+                for _ in range(reader.line_num - line):
+                    pending.popleft()
+                line = reader.line_num
+                yield offset, first, fields
+        except csv.Error as error:
+            raise csv_fault(str(path), error, reader.line_num) from None
 
 
 class KeyedFile(Generic[T]):
