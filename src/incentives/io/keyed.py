@@ -123,10 +123,8 @@ class KeyedFile(Generic[T]):
                 if employee_id:
                     self._add(employee_id, offset, record, line, contiguous=previous == employee_id)
                 previous = employee_id
-        except UnicodeDecodeError as exc:
+        except (UnicodeDecodeError, csv.Error) as exc:
             raise InputFileError(name, f"cannot be read as UTF-8 CSV: {exc}") from None
-        except csv.Error as exc:
-            raise InputFileError(name, f"cannot be read as CSV: {exc}") from None
 
     def _cells(self, fields: list[str]) -> dict[str, str]:
         return {c: v.strip() for c, v in zip(self._columns, fields, strict=True)}
