@@ -581,14 +581,20 @@ def rejected_says(*texts: str) -> Callable[[Path], None]:
     return check
 
 
-for label, salary in (("overflow", "9e999999"), ("huge-exponent", "1e999999999")):
+for label, salary, reason in (
+    ("beyond-cents", "9e39", "a number too large"),  # within range, too many digits at the cent
+    ("overflow", "9e999999", "'9e999999' is out of range"),
+    ("huge-exponent", "1e999999999", "'1e999999999' is out of range"),
+    ("tiny-exponent", "1e-999999999", "out of range"),
+    ("huge-percent", "1e999999999%", "'1e999999999%' is a percentage"),
+):
     CASES.append(
         Case(
             f"roster-decimal-{label}",
             lambda folder, s=salary: run_args(folder, roster_bytes(folder, overflow_roster(s))),
             3,
             ("1 row(s) rejected",),
-            rejected_says("E1", "a number too large"),
+            rejected_says("E1", reason),
         )
     )
 
@@ -616,7 +622,7 @@ CASES.append(
         ),
         3,
         ("1 row(s) rejected",),
-        rejected_says("E1"),
+        rejected_says("E1", "has 5,000 digits; at most 40"),
     )
 )
 

@@ -23,6 +23,7 @@ __all__ = [
     "SpecIssue",
     "SpecIssues",
     "Text",
+    "check_number",
     "parse_iso_date",
     "parse_label",
     "parse_number",
@@ -72,6 +73,14 @@ def parse_number(value: Any) -> Decimal:
         number = Decimal(text.replace("_", ""))
     except InvalidOperation:  # pragma: no cover - the pattern already rules this out
         raise ValueError(f"'{value}' is not a number") from None
+    check_number(number, text)
+    return number.scaleb(-2) if percent else number
+
+
+def check_number(number: Decimal, text: str) -> Decimal:
+    """``number`` (read from ``text``) if it has at most `MAX_DIGITS` digits and lies within
+    `MAX_MAGNITUDE`; else a ValueError saying so. A number such as 1e999999999 is refused when
+    it is read, so nothing later formats or computes with a billion-digit value."""
     digits = len(number.as_tuple().digits)
     if digits > MAX_DIGITS:
         raise ValueError(
@@ -82,7 +91,7 @@ def parse_number(value: Any) -> Decimal:
             f"'{_shortened(text)}' is out of range; numbers lie between "
             f"1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE}"
         )
-    return number.scaleb(-2) if percent else number
+    return number
 
 
 def _shortened(text: str, keep: int = 24) -> str:
