@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 import yaml
 
-from incentives.errors import PolicyError, Problem
+from incentives.errors import IncentivesError, PolicyError, Problem
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_ITEMS", "MAX_NODES", "SourceDoc", "load_yaml"]
 
@@ -123,7 +123,7 @@ def _read_text(path: Path, name: str) -> str:
         raise PolicyError([Problem(name, None, "", f"not UTF-8 text ({exc.reason})")]) from None
 
 
-class _Refused(Exception):
+class _Refused(IncentivesError):
     """A limit broken or a construct refused, at a line."""
 
     def __init__(self, line: int | None, message: str, hint: str = "") -> None:
