@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 import yaml
 
-from incentives.errors import IncentivesError, PolicyError, Problem
+from incentives.errors import PolicyError, Problem
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_ITEMS", "MAX_NODES", "SourceDoc", "load_yaml"]
 
@@ -71,9 +71,7 @@ def load_yaml(path: Path, display_name: str | None = None) -> SourceDoc:
     text = _read_text(path, name)
     problems: list[Problem] = []
     try:
-        node = _compose_checked(text)
-    except _Refused as exc:
-        raise PolicyError([Problem(name, exc.line, "", exc.message, exc.hint)]) from None
+        node = _compose_checked(text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -87,10 +85,7 @@ def load_yaml(path: Path, display_name: str | None = None) -> SourceDoc:
     except yaml.YAMLError as exc:
         raise PolicyError([Problem(name, None, "", f"invalid YAML: {exc}")]) from None
     lines: dict[Path_, int] = {}
-    try:
-        data = None if node is None else _Builder(lines, problems, name).build(node, (), 0)
-    except _Refused as exc:
-        raise PolicyError([Problem(name, exc.line, "", exc.message, exc.hint)]) from None
+    data = None if node is None else _Builder(lines, problems, name).build(node, (), 0)
     if problems:
         raise PolicyError(problems)
     return SourceDoc(file=name, data=data, lines=lines, text=text)
@@ -123,26 +118,21 @@ def _read_text(path: Path, name: str) -> str:
         raise PolicyError([Problem(name, None, "", f"not UTF-8 text ({exc.reason})")]) from None
 
 
-class _Refused(IncentivesError):
+def _refused(file: str, line: int | None, message: str, hint: str = "") -> PolicyError:
     """A limit broken or a construct refused, at a line."""
-
-    def __init__(self, line: int | None, message: str, hint: str = "") -> None:
-        self.line = line
-        self.message = message
-        self.hint = hint
-        super().__init__(message)
+    return PolicyError([Problem(file, line, "", message, hint)])
 
 
-def _compose_checked(text: str) -> yaml.Node | None:
+def _compose_checked(text: str, file: str) -> yaml.Node | None:
     """The node tree of ``text``, parsed by libyaml where available (fast: a file near the size
     limit must not take seconds), with PyYAML's own parser's wording for a syntax error in a
     file of ordinary size."""
     try:
-        return _compose(yaml.parse(text, Loader=_FAST_LOADER))
+        return _compose(yaml.parse(text, Loader=_FAST_LOADER), file)
     except yaml.YAMLError:
         if _FAST_LOADER is yaml.SafeLoader or len(text) > _REWORD_BYTES:
             raise
-    return _compose(yaml.parse(text, Loader=yaml.SafeLoader))
+    return _compose(yaml.parse(text, Loader=yaml.SafeLoader), file)
 
 
 def _line(event: yaml.Event) -> int | None:
@@ -150,7 +140,7 @@ def _line(event: yaml.Event) -> int | None:
     return None if mark is None else mark.line + 1
 
 
-def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
+def _compose(events: Iterator[yaml.Event], file: str) -> yaml.Node | None:
     """Events → node tree, like PyYAML's composer but iterative, and refusing what a policy
     never needs: more than one document, non-standard tags, an anchor used inside itself, lone
     surrogates, and anything beyond the nesting, node and collection-size limits."""
@@ -180,7 +170,8 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
             pending[-1] = None
             size = len(parent.value)
         if size > MAX_ITEMS:
-            raise _Refused(
+            raise _refused(
+                file,
                 line,
                 f"more than {MAX_ITEMS:,} entries in one list or mapping (the limit)",
                 "a real policy never needs this many; move large data into an input file",
@@ -194,8 +185,10 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
-                raise _Refused(
-                    _line(event), "a policy file holds one YAML document; found a second '---'"
+                raise _refused(
+                    file,
+                    _line(event),
+                    "a policy file holds one YAML document; found a second '---'",
                 )
             continue
         if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
@@ -204,13 +197,14 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
         if isinstance(event, yaml.AliasEvent):
             anchor = str(event.anchor)
             if anchor in open_anchors:
-                raise _Refused(
+                raise _refused(
+                    file,
                     line,
                     f"the alias *{anchor} is used inside the anchor &{anchor} it refers to",
                     "a mapping or list cannot contain itself",
                 )
             if anchor not in anchors:
-                raise _Refused(line, f"the alias *{anchor} has no anchor &{anchor} before it")
+                raise _refused(file, line, f"the alias *{anchor} has no anchor &{anchor} before it")
             attach(anchors[anchor], line)
             continue
         if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -222,7 +216,8 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
             continue
         count += 1
         if count > MAX_NODES:
-            raise _Refused(
+            raise _refused(
+                file,
                 line,
                 f"more than {MAX_NODES:,} values in one file (the limit)",
                 "a real policy never needs this many; move large data into an input file",
@@ -232,7 +227,8 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
         end: Any = event.end_mark
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!" and tag not in _STANDARD_TAGS:
-            raise _Refused(
+            raise _refused(
+                file,
                 line,
                 f"the tag {tag} is not allowed",
                 "policy files use plain YAML: text, numbers, lists and mappings",
@@ -240,7 +236,8 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
         if isinstance(event, yaml.ScalarEvent):
             value = str(event.value)
             if _SURROGATE.search(value):
-                raise _Refused(
+                raise _refused(
+                    file,
                     line,
                     "a text holds a lone surrogate escape (such as \\ud800), which is not a character",
                     "write the character itself, or a valid escape",
@@ -254,7 +251,8 @@ def _compose(events: Iterator[yaml.Event]) -> yaml.Node | None:
             register(event.anchor, scalar)
             continue
         if len(stack) >= MAX_DEPTH:
-            raise _Refused(
+            raise _refused(
+                file,
                 line,
                 f"nested more than {MAX_DEPTH} levels deep (the limit)",
                 "a real policy never nests this deep",
@@ -289,13 +287,15 @@ class _Builder:
         line = node.start_mark.line + 1
         self.built += 1
         if self.built > MAX_NODES:
-            raise _Refused(
+            raise _refused(
+                self.file,
                 line,
                 f"aliases expand to more than {MAX_NODES:,} values (the limit)",
                 "an alias bomb? use each anchor a few times at most",
             )
         if depth > MAX_DEPTH:
-            raise _Refused(
+            raise _refused(
+                self.file,
                 line,
                 f"aliases nest more than {MAX_DEPTH} levels deep (the limit)",
                 "a real policy never nests this deep",
