@@ -9,7 +9,6 @@ Workers are forked after the rulebook is compiled and bound, so nothing is compi
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
 import tempfile
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from incentives.engine.allocation_passes import PoolPartials
 from incentives.engine.calculate import Calculation, GroupPartials, Summary
 from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout
-from incentives.io.writers import CsvSink
+from incentives.io.writers import CsvSink, RowWriter
 
 __all__ = ["can_fork", "run_parallel"]
 
@@ -76,9 +75,7 @@ def _second_pass(share: int) -> tuple[Summary, set[int]]:
         (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="") for name in _NAMES
     ]
     try:
-        results, breakdown, rejected, not_covered = (
-            csv.writer(f, lineterminator="\n", quoting=csv.QUOTE_MINIMAL) for f in files
-        )
+        results, breakdown, rejected, not_covered = (RowWriter(f) for f in files)
         write_rows(
             calc,
             calc.outcomes(roster.part(*shares[share])),

@@ -42,12 +42,14 @@ def _expression(field: FieldDef, slot: int) -> str:
     kind = field.type
     if kind == "text":
         return "r or None"
+    # an exponent or a very long number goes to the field's converter, which checks its size
+    plain = "len(r) < 41 and 'e' not in r and 'E' not in r"
     if kind == "decimal":
-        return "(DEC(r) if r[-1] in ENDS else BAD()) if r else None"
+        return f"(DEC(r) if r[-1] in ENDS and {plain} else BAD()) if r else None"
     if kind == "percent":
         return (
             "((DEC(r[:-1]).scaleb(-2) if r[:-1] and r[-2] in ENDS else BAD()) if r[-1] == '%' "
-            "else DEC(r) if r[-1] in ENDS else BAD()) if r else None"
+            f"else DEC(r) if r[-1] in ENDS else BAD()) if r and {plain} else BAD() if r else None"
         )
     if kind == "integer":
         return "(int(r) if r.isdigit() else BAD()) if r else None"

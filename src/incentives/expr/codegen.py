@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from incentives.expr.functions import parse_date
+from incentives.expr.limits import chain_group
 
 if TYPE_CHECKING:
     from incentives.expr.parse import CallSite
@@ -56,7 +57,7 @@ def render(
             if isinstance(n.op, ast.Pow):
                 assert isinstance(n.right, ast.Name)
                 return f"({go(n.left)} ** {int(literals[n.right.id])})"
-            return f"({go(n.left)} {OPERATOR_SYMBOLS[type(n.op)]} {go(n.right)})"
+            return chain(n)
         if isinstance(n, ast.UnaryOp):
             return f"({OPERATOR_SYMBOLS[type(n.op)]}{go(n.operand)})"
         if isinstance(n, ast.BoolOp):
@@ -73,6 +74,22 @@ def render(
         if isinstance(n, ast.Call):
             return _call(n)
         raise AssertionError(f"unvalidated node {type(n).__name__}")  # pragma: no cover
+
+    def chain(n: ast.BinOp) -> str:
+        # a + b - c renders flat, "(a + b - c)", as Python reads it the same way: a long sum
+        # stays within Python's limit on nested parentheses, and is walked without recursion
+        group = chain_group(n)
+        spine: list[ast.BinOp] = []
+        head: ast.expr = n
+        while isinstance(head, ast.BinOp) and (head is n or chain_group(head) == group):
+            spine.append(head)
+            head = head.left
+            if not group:
+                break
+        parts = [go(head)]
+        for link in reversed(spine):
+            parts.append(f"{OPERATOR_SYMBOLS[type(link.op)]} {go(link.right)}")
+        return "(" + " ".join(parts) + ")"
 
     def _call(n: ast.Call) -> str:
         assert isinstance(n.func, ast.Name)

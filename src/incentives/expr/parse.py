@@ -23,7 +23,7 @@ from decimal import Decimal
 import attrs
 
 from incentives.errors import IncentivesError
-from incentives.expr import codegen
+from incentives.expr import codegen, limits
 from incentives.expr.functions import BUILTINS, PARTIAL_MONTH_RULES, PRORATE_BASES, parse_date
 from incentives.money import CURRENCY_MINOR_UNITS, ROUNDING_MODES
 from incentives.rulebook.values import parse_number
@@ -209,6 +209,8 @@ def compile_expression(
     """Parse and validate ``text``; raise `ExpressionError` pointing into ``text`` if invalid."""
     if not text.strip():
         raise ExpressionError("the formula is empty", 0)
+    if (broken := limits.excess(text)) is not None:
+        raise ExpressionError(broken.message, broken.offset, broken.hint)
     scanned = _scan(text)
     source = scanned.text.replace("\r", " ").replace("\n", " ")
     try:
@@ -221,8 +223,19 @@ def compile_expression(
         raise ExpressionError(
             f"syntax error: {exc.msg}", min(scanned.start(col), len(text))
         ) from None
+    except (RecursionError, MemoryError):  # Python's parser gave up: too deep for it
+        raise ExpressionError("the formula nests too deeply", 0, limits.SIMPLER) from None
+    depth, deepest, tree_depth = limits.nesting(tree.body)
+    if depth > limits.MAX_NESTING:
+        where = deepest.col_offset if isinstance(deepest, ast.expr) else 0
+        raise ExpressionError(
+            f"the formula nests {depth} levels deep; the limit is {limits.MAX_NESTING}",
+            scanned.start(len(source.encode()[:where].decode(errors="ignore"))),
+            limits.SIMPLER,
+        )
     checker = _Checker(scanned, source, frozenset(values), callables)
-    checker.visit(tree.body, text_ok=False)
+    with limits.recursion_room(tree_depth):
+        checker.visit(tree.body, text_ok=False)
     calls = sorted(checker.call_nodes, key=lambda node: node.col_offset)
     sites: dict[int, CallSite] = {}
     for index, node in enumerate(calls):

@@ -8,21 +8,38 @@ Blank lines (and rows whose cells are all blank) are skipped.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import hashlib
 import itertools
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
+from typing import IO, Any, AnyStr
 
 import attrs
 
 from incentives.errors import InputFileError
 
-__all__ = ["CsvRecord", "CsvTable", "file_sha256", "open_csv", "suggest"]
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_LINE_CHARS",
+    "CsvRecord",
+    "CsvTable",
+    "bounded_lines",
+    "csv_fault",
+    "file_sha256",
+    "open_csv",
+    "suggest",
+]
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 1 << 16
+
+MAX_LINE_CHARS = 1_000_000
+"""Characters in one line of an input CSV file."""
+MAX_COLUMNS = 10_000
+"""Columns in the header of an input CSV file."""
 
 
 @attrs.frozen
@@ -97,6 +114,12 @@ def open_csv(path: str | Path, *, required: Collection[str] = (), what: str = "f
             file, f"{what} is empty; expected a header row with column names", line=1
         )
     header_line, fields = first
+    if len(fields) > MAX_COLUMNS:
+        raise InputFileError(
+            file,
+            f"the header has {len(fields):,} columns; the limit is {MAX_COLUMNS:,}",
+            line=header_line,
+        )
     header = tuple(field.strip() for field in fields)
     _check_names(file, header, header_line)
     missing = [column for column in required if column not in header]
@@ -132,13 +155,51 @@ def _missing_message(missing: list[str], header: tuple[str, ...]) -> str:
     return f"missing required {noun} {', '.join(parts)}; the file has columns: {shown}"
 
 
+def bounded_lines(stream: IO[AnyStr], file: str) -> Iterator[AnyStr]:
+    """The lines of ``stream``, each read with a bound: a line longer than `MAX_LINE_CHARS` or
+    holding a NUL is a fault of the file, found without reading the whole line into memory."""
+    readline = stream.readline
+    number = 0
+    nul: Any = None
+    while text := readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if nul is None:
+            nul = b"\0" if isinstance(text, bytes) else "\0"
+        if len(text) > MAX_LINE_CHARS:
+            raise InputFileError(
+                file,
+                f"line {number} is longer than {MAX_LINE_CHARS:,} characters (the limit); "
+                "is this a CSV file?",
+                line=number,
+            )
+        if nul in text:
+            raise InputFileError(
+                file,
+                f"line {number} holds a NUL character; is this a CSV file? (save it as CSV UTF-8)",
+                line=number,
+            )
+        yield text
+
+
+def csv_fault(file: str, error: csv.Error, line: int) -> InputFileError:
+    """The fault of a file the csv module cannot read at ``line``, in words."""
+    if "field limit" in str(error):
+        message = (
+            f"a field is longer than {csv.field_size_limit():,} characters (the limit); "
+            "check for an unclosed quote"
+        )
+    else:
+        message = f"cannot be read as CSV: {error}"
+    return InputFileError(file, message, line=line)
+
+
 def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Yield (physical start line, fields) for every non-blank row, translating read faults."""
     file = str(path)
     line = 0
     try:
         with path.open(encoding="utf-8-sig", errors="strict", newline="") as stream:
-            reader = csv.reader(stream, strict=True)
+            reader = csv.reader(bounded_lines(stream, file), strict=True)
             for fields in reader:
                 start = line + 1
                 line = reader.line_num
@@ -153,7 +214,7 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             line=where,
         ) from None
     except csv.Error as error:
-        raise InputFileError(file, f"cannot be read as CSV: {error}", line=line + 1) from None
+        raise csv_fault(file, error, line + 1) from None
     except OSError as error:
         raise InputFileError(file, f"cannot be read: {error.strerror or error}") from None
 
@@ -161,13 +222,19 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 def _find_bad_byte(path: Path) -> tuple[int, int]:
     """The line and value of the first byte that is not valid UTF-8.
 
-    A newline byte never occurs inside a UTF-8 sequence, so each line decodes on its own.
+    Read in chunks, so a file that is one huge line is not read into memory whole; a newline
+    byte never occurs inside a UTF-8 sequence, so the lines before the fault are counted whole.
     """
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    newlines = 0
     with path.open("rb") as stream:
-        for number, raw in enumerate(stream, start=1):
-            chunk = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw
+        while True:
+            chunk = stream.read(_CHUNK)
             try:
-                chunk.decode("utf-8")
+                decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
-                return number, chunk[error.start]
-    return 1, 0  # pragma: no cover - only called after a decoding error
+                data = bytes(error.object)
+                return newlines + data[: error.start].count(b"\n") + 1, data[error.start]
+            if not chunk:
+                return 1, 0  # pragma: no cover - only called after a decoding error
+            newlines += chunk.count(b"\n")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
-from incentives.io.csvread import open_csv
+from incentives.io.csvread import bounded_lines, csv_fault, open_csv
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 
 __all__ = ["ID", "KeyedFile"]
@@ -38,7 +38,7 @@ def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
     pending: deque[int] = deque()  # byte offsets of lines read by csv but not yet attributed
 
     def lines(stream: IO[bytes], position: int) -> Iterator[str]:
-        for raw in stream:
+        for raw in bounded_lines(stream, str(path)):
             pending.append(position)
             position += len(raw)
             yield raw.decode("utf-8")
@@ -48,13 +48,16 @@ def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
         stream.seek(start)
         reader = csv.reader(lines(stream, start), strict=True)
         line = 0
-        for fields in reader:
-            first = line + 1
-            offset = pending[0]
-            for _ in range(reader.line_num - line):
-                pending.popleft()
-            line = reader.line_num
-            yield offset, first, fields
+        try:
+            for fields in reader:
+                first = line + 1
+                offset = pending[0]
+                for _ in range(reader.line_num - line):
+                    pending.popleft()
+                line = reader.line_num
+                yield offset, first, fields
+        except csv.Error as error:
+            raise csv_fault(str(path), error, reader.line_num) from None
 
 
 class KeyedFile(Generic[T]):

@@ -24,7 +24,7 @@ from typing import IO
 from incentives.errors import IncentivesError
 from incentives.io import run_dir
 
-__all__ = ["CsvSink", "OutputDir", "dumps_json", "format_cell", "write_json"]
+__all__ = ["CsvSink", "OutputDir", "RowWriter", "dumps_json", "format_cell", "write_json"]
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$")  # a number as text is not a formula
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -79,12 +79,53 @@ def write_json(path: Path, data: object) -> None:
         temporary.unlink(missing_ok=True)
 
 
+# Characters that end a line for some reader (str.splitlines, spreadsheets) besides "\n", which
+# the csv module already quotes: a cell holding one is quoted so its row stays one row.
+_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_NEEDS_QUOTES = re.compile('[,"\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]')
+
+
+def _quote(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if _NEEDS_QUOTES.search(cell) else cell
+
+
+class RowWriter:
+    """Writes rows of cell texts as CSV (minimal quoting, ``\n`` line ends) to ``stream``.
+
+    Python's csv writer leaves a carriage return or another line-break character unquoted,
+    which splits a row in two for other readers; such rows are quoted here instead.
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+
+    def writerow(self, cells: Sequence[str]) -> None:
+        if _has_break("".join(cells)):
+            self._stream.write(",".join(map(_quote, cells)) + "\n")
+        else:
+            self._writer.writerow(cells)
+
+
+def _has_break(text: str) -> bool:
+    if text.isascii():  # O(1) in CPython; then a few memchr-speed scans beat one regex scan
+        return (
+            "\r" in text
+            or "\x0b" in text
+            or "\x0c" in text
+            or "\x1c" in text
+            or "\x1d" in text
+            or "\x1e" in text
+        )
+    return _LINE_BREAKS.search(text) is not None
+
+
 class CsvSink:
     """One CSV file being written: the header goes first, then `write` one row at a time."""
 
     def __init__(self, stream: IO[str], header: Sequence[str]) -> None:
         self._stream = stream
-        self._writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        self._writer = RowWriter(stream)
         self.width = len(header)
         self.rows = 0
         self._writer.writerow([format_cell(name) for name in header])

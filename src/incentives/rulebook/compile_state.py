@@ -107,7 +107,7 @@ class CompileState:
                 self.doc.file,
                 line,
                 dotted(path),
-                f"{message} in '{text}'{where}{after}",
+                f"{message} in '{_excerpt(text, offset)}'{where}{after}",
                 hint,
                 column=column,
             )
@@ -226,3 +226,13 @@ def _file_column(
     if not text or written.count(text, start) != 1:
         return None
     return written.index(text, start) + offset + 1
+
+
+def _excerpt(text: str, offset: int | None, room: int = 60) -> str:
+    """``text``, or for a long formula the part around ``offset`` (a hostile formula of 50,000
+    characters must not make a 50 KB message)."""
+    if len(text) <= 2 * room:
+        return text
+    start = max(0, min(offset or 0, len(text)) - room)
+    end = min(len(text), start + 2 * room)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")

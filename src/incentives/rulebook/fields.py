@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import attrs
 
-from incentives.rulebook.values import parse_iso_date, parse_number
+from incentives.rulebook.values import check_number, parse_iso_date, parse_number
 
 __all__ = ["Converter", "FieldDef", "make_converter", "rating_converter"]
 
@@ -63,7 +63,7 @@ def _decimal(value: object) -> object:
         except ArithmeticError:
             raise ValueError(f"'{value}' is not a number (write e.g. 1500 or 1500.50)") from None
         if number.is_finite():
-            return number
+            return check_number(number, value)
         raise ValueError(f"'{value}' is not a finite number")
     if isinstance(value, Decimal):
         if not value.is_finite():
@@ -85,7 +85,7 @@ def _percent(value: object) -> object:
         try:  # the fast path: 12.5% or 0.125 through the C parser
             number = Decimal(value[:-1]).scaleb(-2) if value[-1] == "%" else Decimal(value)
             if number.is_finite():
-                return number
+                return check_number(number, value)
         except ArithmeticError:
             pass
     if isinstance(value, Decimal):

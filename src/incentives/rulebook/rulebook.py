@@ -8,7 +8,10 @@ rulebook.with_overrides(...)     a variant with parameters, table cells or curve
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +31,10 @@ from incentives.rulebook.tables import compile_table
 from incentives.rulebook.values import SpecIssue, SpecIssues
 from incentives.rulebook.yamlsource import SourceDoc, dotted, load_yaml
 
-__all__ = ["Rulebook", "load_rules"]
+__all__ = ["MAX_POLICY_FILES", "Rulebook", "load_rules"]
+
+MAX_POLICY_FILES = 500
+"""Policy files in one rules folder."""
 
 
 @attrs.frozen
@@ -146,17 +152,37 @@ def load_rules(path: str | Path) -> Rulebook:
     field, what is wrong and, where it helps, what to do.
     """
     root = Path(path)
+    problems: list[Problem] = []
     if root.is_dir():
-        files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-        if not files:
+        files = []
+        for entry in sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml")):
+            odd = _not_a_regular_file(entry)
+            if odd:
+                problems.append(Problem(str(entry), None, "", odd, "remove it or replace it"))
+            else:
+                files.append(entry)
+        if len(files) > MAX_POLICY_FILES:
+            raise PolicyError(
+                [
+                    Problem(
+                        str(root),
+                        None,
+                        "",
+                        f"{len(files):,} policy files; the limit is {MAX_POLICY_FILES:,}",
+                        "point --rules at the folder of one plan year",
+                    )
+                ]
+            )
+        if not files and not problems:
             raise PolicyError(
                 [Problem(str(root), None, "", "no policy files (*.yaml) in this folder")]
             )
     elif root.is_file():
         files = [root]
     else:
-        raise PolicyError([Problem(str(root), None, "", "no such file or folder")])
-    problems: list[Problem] = []
+        raise PolicyError(
+            [Problem(str(root), None, "", _not_a_regular_file(root) or "no such file or folder")]
+        )
     loaded: list[tuple[SourceDoc, schema.PolicyFile, str]] = []
     for file in files:
         try:
@@ -196,6 +222,29 @@ def load_rules(path: str | Path) -> Rulebook:
     if problems:
         raise PolicyError(problems)
     return Rulebook(policies=tuple(policies), fields=tuple(fields[name] for name in sorted(fields)))
+
+
+def _not_a_regular_file(path: Path) -> str:
+    """Why ``path`` is not a policy file we can read ("" when it is a regular file)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if path.is_symlink():
+            if exc.errno == errno.ELOOP:
+                return "a symbolic link that loops back on itself, not a policy file"
+            return f"a symbolic link to {os.readlink(path)}, which does not exist"
+        return "no such file or folder" if exc.errno == errno.ENOENT else f"cannot be read: {exc}"
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISDIR(mode):
+        return "a folder, not a policy file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a policy file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a policy file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a policy file"
+    return "not a regular file"  # pragma: no cover - no other kinds on POSIX
 
 
 def _field_registry(

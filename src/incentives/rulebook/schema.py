@@ -149,6 +149,8 @@ class RatingScaleSpec(Spec):
 
     @model_validator(mode="after")
     def _one_form(self) -> RatingScaleSpec:
+        if self.step <= 0:
+            raise ValueError(f"the step of a rating scale must be above 0, not {self.step}")
         numeric = self.min is not None or self.max is not None
         if self.labels is None and not numeric:
             raise ValueError("a rating scale needs either 'labels' or 'min' and 'max'")
@@ -219,6 +221,12 @@ class ResultSpec(Figures):
 class RoundSpec(Spec):
     step: Num | Literal["minor_unit"] = "minor_unit"
     mode: Literal["half_up", "half_even", "half_down", "down", "up", "floor", "ceiling"] = "half_up"
+
+    @model_validator(mode="after")
+    def _positive(self) -> RoundSpec:
+        if self.step != "minor_unit" and self.step <= 0:
+            raise ValueError(f"a rounding step must be above 0 (0.01, 1, 100), not {self.step}")
+        return self
 
 
 class GateSpec(Spec):
@@ -337,6 +345,8 @@ class StepSpec(Spec):
                 raise ValueError("every variant but the last needs 'when'")
         if self.round is not None and self.truncate is not None:
             raise ValueError("a step rounds or truncates, not both")
+        if self.truncate is not None and self.truncate <= 0:
+            raise ValueError(f"truncate needs a step above 0 (0.01, 1, 100), not {self.truncate}")
         if self.segments is not None and self.aggregate is not None:
             raise ValueError("an aggregate step cannot be weighted by segments")
         if self.round is not None and self.round.step == "minor_unit":

@@ -15,16 +15,24 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 __all__ = [
+    "MAX_DIGITS",
+    "MAX_MAGNITUDE",
     "IsoDate",
     "Label",
     "Num",
     "SpecIssue",
     "SpecIssues",
     "Text",
+    "check_number",
     "parse_iso_date",
     "parse_label",
     "parse_number",
 ]
+
+MAX_DIGITS = 40
+"""Significant digits of a number written in a policy (the engine computes with 28)."""
+MAX_MAGNITUDE = 40
+"""A number written in a policy is 0 or lies between 1e-40 and 1e40 in size."""
 
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -65,7 +73,29 @@ def parse_number(value: Any) -> Decimal:
         number = Decimal(text.replace("_", ""))
     except InvalidOperation:  # pragma: no cover - the pattern already rules this out
         raise ValueError(f"'{value}' is not a number") from None
+    check_number(number, text)
     return number.scaleb(-2) if percent else number
+
+
+def check_number(number: Decimal, text: str) -> Decimal:
+    """``number`` (read from ``text``) if it has at most `MAX_DIGITS` digits and lies within
+    `MAX_MAGNITUDE`; else a ValueError saying so. A number such as 1e999999999 is refused when
+    it is read, so nothing later formats or computes with a billion-digit value."""
+    digits = len(number.as_tuple().digits)
+    if digits > MAX_DIGITS:
+        raise ValueError(
+            f"'{_shortened(text)}' has {digits:,} digits; at most {MAX_DIGITS} are accepted"
+        )
+    if number and not -MAX_MAGNITUDE <= number.adjusted() < MAX_MAGNITUDE:
+        raise ValueError(
+            f"'{_shortened(text)}' is out of range; numbers lie between "
+            f"1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE}"
+        )
+    return number
+
+
+def _shortened(text: str, keep: int = 24) -> str:
+    return text if len(text) <= keep else text[: keep - 1] + "…"
 
 
 def parse_label(value: Any) -> Decimal | str:
