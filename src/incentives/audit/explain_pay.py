@@ -13,7 +13,7 @@ import attrs
 from incentives.audit.explain_values import PolicyValues, close_enough, typed
 from incentives.audit.formula_text import call_parts
 from incentives.display import format_value
-from incentives.money import ENGINE_CONTEXT, minor_unit, round_to
+from incentives.money import ENGINE_CONTEXT, minor_unit
 from incentives.rulebook.tables import Table
 from incentives.rulebook.values import parse_number
 
@@ -62,7 +62,7 @@ class CallsAndPay:
         entry: dict[str, Any] = {
             "call": call_text,
             "callee": callee,
-            "value": format_value(recorded, type_),
+            "value": self.pv.display(recorded, type_),
             "match": match,
             "where": where(self.file, slot.get("line")),
         }
@@ -137,7 +137,7 @@ class CallsAndPay:
     ) -> dict[str, Any]:
 
         def money(value: object) -> str:
-            return format_value(value, "money")
+            return self.pv.display(value, "money")
 
         components = []
         for comp in self.spec.get("pay", []):
@@ -177,13 +177,10 @@ class CallsAndPay:
                 amount = typed(self.pv.cell(f"pay.{part['name']}"), "money")
                 if not eligible:
                     how = money(amount)
-                elif part.get("above") is not None:
+                elif part.get("above") is not None:  # the threshold as the run rounded it
                     above = str(part["above"])
                     symbolic, values = self.pv.substitute(above, name)
-                    limit = self.pv.evaluate(above)
-                    if isinstance(limit, Decimal) and step:
-                        with localcontext(ENGINE_CONTEXT):
-                            limit = round_to(limit, step, mode)
+                    limit = typed(self.pv.cell(f"pay.{part['name']}.above"), "money")
                     how = f"the part above round({symbolic}) = round({values}) = {money(limit)}: max(0, {money(total)} − {money(limit)}) = {money(amount)}"
                 else:
                     how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}) = {money(amount)}"
