@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import tempfile
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from conftest import CliRun
 from engine_helpers import policy_yaml
 from incentives.audit.explain import explain_employee
 from incentives.jobs import RunRequest, run_job
+from strategies import step_policies
 
 POLICY = policy_yaml(
     """
@@ -179,3 +185,89 @@ def test_explain_reads_the_split_threshold_from_the_record(run_dir: Path) -> Non
     """E2's excess part is above round(threshold × 2) = 2,000 as the run rounded it (to 10)."""
     text = explain_employee(run_dir, "E2").text()
     assert "= round(1,000 × 2) = 2,000: max(0, 5,000 − 2,000) = 3,000" in text
+
+
+def test_explain_reads_the_as_of_date_it_shows(sample_run: CliRun) -> None:
+    """The promotion policy reads `as_of`: explain substitutes the date the run used (it printed
+    "(missing)" while using it)."""
+    assert sample_run.out is not None
+    text = explain_employee(sample_run.out, "00001").text()
+    assert (
+        "months_between(level_start_date, as_of) = months_between(2023-01-01, 2027-03-15)" in text
+    )
+
+
+# -- the property: what explain prints is what the breakdown holds
+
+
+def _shown_number(shown: str) -> Decimal:
+    """A number as explain prints it, back to a value: ``2,100.00`` → 2100.00, ``1.5%`` → 0.015."""
+    text = shown.replace(",", "")
+    sign = 1
+    if text.startswith("(−") and text.endswith(")"):
+        text, sign = text[2:-1], -1
+    if text.endswith("%"):
+        return sign * Decimal(text[:-1]).scaleb(-2)
+    return sign * Decimal(text)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=step_policies())
+def test_every_step_value_explain_prints_is_the_breakdowns(
+    case: tuple[str, list[dict[str, str]]],
+) -> None:
+    """For random steps (every type, roundings, floors, caps and gates) and employees, each
+    step's value in explain equals the breakdown's cell for that step, its derivation ends with
+    that value, and the last change explain lists (gate, floor, cap, rounding) ends on it too."""
+    body, people = case
+    policy = policy_yaml(
+        body,
+        inputs="""
+        salary: {type: decimal, min: 0}
+        rate: {type: percent}
+        units: {type: integer, min: 0}
+        """,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        (base / "rules").mkdir()
+        (base / "rules" / "policy.yaml").write_text(policy, encoding="utf-8")
+        lines = ["employee_id,plan,currency,salary,rate,units"] + [
+            f"E{i},AIP,USD,{p['salary']},{p['rate']},{p['units']}" for i, p in enumerate(people)
+        ]
+        (base / "roster.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        run_job(RunRequest(rules=base / "rules", employees=base / "roster.csv", out=base / "out"))
+        breakdown = _rows(base / "out", "breakdown.csv")
+        assert breakdown, (base / "out" / "rejected.csv").read_text(encoding="utf-8")
+        for employee_id, row in breakdown.items():
+            (data,) = explain_employee(base / "out", employee_id).data()["policies"]
+            for step in data["steps"]:
+                _check_step(step, row)
+
+
+def _check_step(step: dict[str, Any], row: dict[str, str]) -> None:
+    """The step's value is its breakdown cell; with gates, floor, cap or rounding, explain's
+    chain starts at the recorded raw value, each change starts where the last one ended, and
+    the chain ends on the step's value."""
+    name = step["name"]
+    value = _shown_number(step["value"])
+    assert value == Decimal(row[name]), (step, row[name])
+    if "raw" not in step:
+        assert step["derivation"].endswith(f"= {step['value']}"), step
+        return
+    assert step["derivation"].endswith(f"= {step['raw']}"), step
+    x = _shown_number(step["raw"])
+    assert x == Decimal(row[f"{name}.raw"]), step
+    for gate in step["gates"]:
+        if gate["applied"]:
+            before, after = re.findall(r": ([^:]+?) → (.+?) — ", gate["text"])[0]
+            assert _shown_number(before) == x, gate
+            x = _shown_number(after)
+    for change in step["adjustments"]:
+        assert _shown_number(change["from"]) == x, change
+        x = _shown_number(change["to"])
+    assert x == value, step
