@@ -26,6 +26,7 @@ class Slot:
     """One recorded value of a policy's trace (one breakdown column, or a few for calls/goals).
 
     kind: input | eligibility | step | raw | variant | segments | gate | call | goals | pay
+          | stage (the value a cap/replace gate, floor or cap left; a split part's threshold)
     """
 
     name: str
