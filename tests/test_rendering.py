@@ -197,6 +197,18 @@ def test_explain_reads_the_as_of_date_it_shows(sample_run: CliRun) -> None:
     )
 
 
+def test_explain_prints_a_value_written_as_a_percent_as_a_percent(sample_run: CliRun) -> None:
+    """`excess_above: 150%`, the margin figures (`threshold: 8%`, actual 11 %) and the
+    `target_pct` cells (`5%`) print as percentages wherever explain shows them (they printed
+    1.5, 0.11 < 0.08 and 0.05 beside the 5% of the step that reads the same table)."""
+    assert sample_run.out is not None
+    text = explain_employee(sample_run.out, "00001").text()
+    assert "round(2,100.00 × 150%) = 3,150.00" in text
+    assert "(operating_margin < operating_margin_threshold; here 11% < 8%)" in text
+    assert "full_year_target = base_salary × fte × target_pct(level) = 42,000 × 1 × 5%" in text
+    assert "target_pct(level=1) = 0.05" not in text
+
+
 # -- the property: what explain prints is what the breakdown holds
 
 

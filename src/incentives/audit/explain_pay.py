@@ -13,6 +13,7 @@ import attrs
 from incentives.audit.explain_values import PolicyValues, close_enough, typed
 from incentives.audit.formula_text import call_parts
 from incentives.display import format_value
+from incentives.io.run_outputs import match_text
 from incentives.money import ENGINE_CONTEXT, minor_unit
 from incentives.rulebook.tables import Table
 from incentives.rulebook.values import parse_number
@@ -90,14 +91,19 @@ class CallsAndPay:
                 f"MISMATCH: re-evaluating {call_text} fails now ({exc}), the run recorded {entry['value']}"
             )
         if value is not None:
-            entry["explain"] = lookup.explain(args, value, detail)
-            entry["check"] = (
-                "ok"
-                if close_enough(value, recorded, self.pv.places)
-                else (
+            # the recorded value, explained by the row or segment the run recorded; the lookup
+            # rebuilt from rulebook.json only checks that both agree
+            entry["explain"] = lookup.explain(args, recorded, detail)
+            if not close_enough(value, recorded, self.pv.places):
+                entry["check"] = (
                     f"MISMATCH: {callee} in rulebook.json gives {format_value(value, type_)}, the run recorded {entry['value']}"
                 )
-            )
+            elif match and match_text(detail, args) != match:
+                entry["check"] = (
+                    f"MISMATCH: {callee} in rulebook.json matches {match_text(detail, args)}, the run recorded {match}"
+                )
+            else:
+                entry["check"] = "ok"
         else:
             entry["explain"] = (
                 f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
@@ -121,8 +127,9 @@ class CallsAndPay:
             else f"{rate_type} rate {frm}→{to} on {date}"
         )
         with localcontext(ENGINE_CONTEXT):
-            value = amount * rate
-        text = f"fx({format_value(amount, type_)} {frm} → {to}) = {format_value(amount, type_)} × {format_value(rate)} ({source}) = {format_value(value, type_)}"
+            value = amount * rate  # a check only: the text shows the recorded value
+        shown = format_value(self.pv.recorded(recorded), type_)
+        text = f"fx({format_value(amount, type_)} {frm} → {to}) = {format_value(amount, type_)} × {format_value(rate)} ({source}) = {shown}"
         if not close_enough(value, recorded, self.pv.places):
             text += f"  MISMATCH: the run recorded {format_value(recorded, type_)}"
             self.warnings.append(

@@ -95,9 +95,11 @@ class PolicyValues:
         }
         for name in _BUILTINS:
             self._set(name, _date(builtins[name]), "date")
+        percents = set(policy.get("written_as_percent", ()))
         for name, text in self.spec.get("parameters", {}).items():
             number = _number(text)  # as a number, not as written: 1.50 is 1.5
-            self._set(name, None if number is None else number.normalize(), "decimal")
+            kind = "percent" if f"parameters.{name}" in percents else "decimal"
+            self._set(name, None if number is None else number.normalize(), kind)
         for slot in policy.get("slots", []):
             if slot.get("kind") in ("input", "step") and slot["name"] in row:
                 self._set(
@@ -117,11 +119,12 @@ class PolicyValues:
             record = self._at_places(record)
             self.results[name] = record
             self.unit_keys[name] = key
+            figure = "percent" if f"results.{name}" in percents else "decimal"
             for suffix, field, type_ in (
-                ("", "actual", "decimal"),
-                ("_threshold", "threshold", "decimal"),
-                ("_target", "target", "decimal"),
-                ("_maximum", "maximum", "decimal"),
+                ("", "actual", figure),
+                ("_threshold", "threshold", figure),
+                ("_target", "target", figure),
+                ("_maximum", "maximum", figure),
                 ("_attainment", "attainment", "percent"),
                 ("_payout", "payout", "percent"),
             ):
@@ -190,6 +193,8 @@ class PolicyValues:
         table = self.table_spec(callee)
         if table is not None and table.get("type", "decimal") != "decimal":
             return str(table["type"])
+        if f"tables.{callee}" in self.policy.get("written_as_percent", ()):
+            return "percent"  # its cells are written as percentages: 5%, wherever it is read
         if callee == "fx":
             return owner_type
         return "percent" if owner_type == "percent" else "decimal"

@@ -18,7 +18,7 @@ from incentives.money import minor_unit
 from incentives.rulebook.policy import CompiledPolicy, Slot
 from incentives.rulebook.rulebook import Rulebook
 
-__all__ = ["GOAL_FIELDS", "REJECTED_HEADER", "OutputLayout", "rejected_row"]
+__all__ = ["GOAL_FIELDS", "REJECTED_HEADER", "OutputLayout", "match_text", "rejected_row"]
 
 REJECTED_HEADER = ("file", "record", "line", "employee_id", "column", "value", "reason")
 GOAL_FIELDS = ("name", "direction", "target", "actual", "weight", "attainment", "payout", "segment")
@@ -218,7 +218,7 @@ class OutputLayout:
             try:
                 return matched[detail]
             except (KeyError, TypeError):
-                text = _match_text(detail, value[0])
+                text = match_text(detail, value[0])
             if len(matched) < 4096:
                 with contextlib.suppress(TypeError):  # an unhashable detail is not cached
                     matched[detail] = text
@@ -437,7 +437,7 @@ def segments_cell(places: int) -> Any:
     return cell
 
 
-def _match_text(detail: object, args: object) -> str:
+def match_text(detail: object, args: object) -> str:
     """What a table, curve, tier or rate call matched, compactly: ``2`` or ``1;3`` or a rate."""
     if type(detail) is int:
         return str(detail)

@@ -112,6 +112,8 @@ class CompiledPolicy:
     # total); otherwise a pass of their own after the totals (`BoundPolicy.stage2`)
     pools_in_first_pass: bool = False
     funding_slots: tuple[int, ...] = ()  # each pool's funding step, per member
+    # parameters and results written as percentages (`150%`), shown as such in explanations
+    written_as_percent: frozenset[str] = frozenset()
 
     @property
     def first_pass(self) -> bool:
