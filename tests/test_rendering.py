@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import CliRun
 from engine_helpers import policy_yaml
 from incentives.audit.explain import explain_employee
+from incentives.io.run_outputs import _money_cell, exact_cell
 from incentives.jobs import RunRequest, run_job
 from strategies import step_policies
 
@@ -283,3 +285,16 @@ def _check_step(step: dict[str, Any], row: dict[str, str]) -> None:
         assert _shown_number(change["from"]) == x, change
         x = _shown_number(change["to"])
     assert x == value, step
+
+
+@given(
+    value=st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+        lambda d: abs(d.adjusted()) < 30 and len(d.as_tuple().digits) <= 28  # the engine's
+    ),
+    unit=st.sampled_from([Decimal("1"), Decimal("0.01"), Decimal("0.001")]),
+)
+def test_the_fast_money_cell_writes_what_exact_cell_writes(value: Decimal, unit: Decimal) -> None:
+    """The breakdown's fast path for money (one call per money step and row) writes exactly the
+    text of the general rule, exponents (7.00E+4), signs and trailing zeros included."""
+    fast = _money_cell(6, str)
+    assert fast(value, unit) == exact_cell(value, unit, 6)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import decimal
 from decimal import Decimal
 from typing import Any
 
@@ -249,7 +250,7 @@ class OutputLayout:
             "FC": format_cell,
             "ES": _ESCAPE_STARTS,
             "D": Decimal,
-            "MONEY": lambda v, mu: exact_cell(v, mu, places) if type(v) is Decimal else other(v),
+            "MONEY": _money_cell(places, other),
             "INT": _integer_cell(computed),
             **constants,
         }
@@ -328,22 +329,69 @@ def exact_cell(value: Decimal, unit: Decimal | None = None, places: int | None =
     """A computed decimal as written in a CSV: its exact value without trailing zeros (at most
     ``places`` decimals, rounded half even, in breakdown.csv); money (``unit``, the currency's
     minor unit) keeps at least that unit's decimals: ``1470.000`` → ``1470.00``."""
-    text = format(value, "f")
+    text = str(value)
+    if "E" in text:
+        text = format(value, "f")
     dot = text.find(".")
     if dot >= 0:
         if places is not None and len(text) - dot - 1 > places:
-            text = format(value.quantize(Decimal(1).scaleb(-places)), "f")
-        text = text.rstrip("0").rstrip(".")
-        if text in ("", "-0"):
-            text = "0"
+            text = format(value.quantize(_QUANTA[places], context=_WIDE), "f")
+        if text[-1] == "0":
+            text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
     if unit is not None:
-        want = -unit.as_tuple().exponent  # type: ignore[operator]
+        want = _DIGITS.get(unit)
+        if want is None:
+            want = _DIGITS.setdefault(unit, -unit.as_tuple().exponent)  # type: ignore[operator]
         if want > 0:
             dot = text.find(".")
             have = 0 if dot < 0 else len(text) - dot - 1
             if have < want:
                 text += ("" if dot >= 0 else ".") + "0" * (want - have)
     return text
+
+
+_QUANTA: dict[int, Decimal] = {n: Decimal(1).scaleb(-n) for n in range(0, 29)}
+_DIGITS: dict[Decimal, int] = {}
+_WIDE = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_EVEN)  # display only: never traps
+
+
+def _money_cell(places: int, other: Any) -> Any:
+    """`exact_cell` for money with the row currency's minor unit, fast for the usual texts
+    (``2100.00``, ``1470.000``, ``2161.1625``): a run writes one per money step and row."""
+    digits_of: dict[Decimal, int] = {}
+
+    def cell(value: Any, unit: Decimal) -> str:
+        if type(value) is not Decimal:
+            return other(value)  # type: ignore[no-any-return]
+        try:
+            digits = digits_of[unit]
+        except KeyError:
+            digits = digits_of.setdefault(unit, -unit.as_tuple().exponent)  # type: ignore[operator]
+        text = str(value)
+        if "E" in text or text[0] == "-":  # an exponent, a sign: the general path
+            return exact_cell(value, unit, places)
+        dot = text.find(".")
+        if dot >= 0:
+            have = len(text) - dot - 1
+            if have == digits:
+                return text
+            if have < digits:
+                return text + "0" * (digits - have)
+            if have <= places:
+                if text[-1] != "0":
+                    return text
+                text = text.rstrip("0")  # 1470.000 → 1470. → 1470.00
+                have = len(text) - dot - 1
+                if have >= digits:
+                    return text if have else text[:-1]
+                return text + "0" * (digits - have)
+        else:
+            return text + "." + "0" * digits if digits else text
+        return exact_cell(value, unit, places)
+
+    return cell
 
 
 def _integer_cell(computed: Any) -> Any:
@@ -395,10 +443,10 @@ def _formatters(places: int) -> dict[type, Any]:
             dot = text.find(".")
             if dot >= 0 and len(text) - dot - 1 > places:
                 text = format(value.quantize(quantum), "f")
-        if "." in text:  # no trailing zeros: 0.8750 and 0.875 are one value, one text
+        if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
             text = text.rstrip("0").rstrip(".")
             return "0" if text in ("", "-0") else text
-        return text
+        return "0" if text == "-0" else text
 
     return {
         Decimal: decimal_cell,
