@@ -173,7 +173,7 @@ class CallsAndPay:
                 "where": located,
                 "total_text": f"{name} total = round({source} = {self.pv.show(source) or '(not computed)'}, to {format_value(step) if step else step_text} {mode}) = {money(total)}",
             }
-            parts = []
+            parts: list[dict[str, Any]] = []
             remainder_terms = [money(total)]
             eligible = self.row.get("eligible") == "true"
             if not eligible:
@@ -190,7 +190,8 @@ class CallsAndPay:
                     limit = typed(self.pv.cell(f"pay.{part['name']}.above"), "money")
                     how = f"the part above round({symbolic}) = round({values}) = {money(limit)}: max(0, {money(total)} − {money(limit)}) = {money(amount)}"
                 else:
-                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}) = {money(amount)}"
+                    left = ", at most what the parts above left" if parts else ""
+                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}){left} = {money(amount)}"
                 parts.append(
                     {
                         "name": part["name"],

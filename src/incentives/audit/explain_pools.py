@@ -148,8 +148,14 @@ def budget_blocks(
                 f"budget {budget}{where}: {cur} {_money(line.get('amount'))} "
                 f"({line.get('basis')}), spend {_money(line.get('spend'))}, difference "
                 f"{_money(line.get('difference'))}, {line.get('used_pct')}% used: {status}; "
-                f"this employee: payroll {row.get(f'{budget}_payroll')}, "
-                f"spend {row.get(f'{budget}_spend')}"
+                f"this employee: payroll {_cell(row.get(f'{budget}_payroll'))}, "
+                f"spend {_cell(row.get(f'{budget}_spend'))}"
             )
             blocks.append({"budget": budget, "group": group, "figures": dict(line), "text": text})
     return blocks
+
+
+def _cell(text: object) -> str:
+    """A breakdown cell as recorded, grouped for a person: ``42000`` → ``42,000``."""
+    number = _num(text)
+    return str(text or "") if number is None else format_recorded(number)
