@@ -98,8 +98,8 @@ def step_code(
                 zero_gates.append(gate_index)
             if gate.outcome in ("cap", "replace"):  # the value it left, for explanations
                 lines.append(f"st_{name}_{g} = x")
-                label_ = gate.name or f"gate{g + 1}"
-                stage = Slot(f"{name}.after_gate.{label_}", "stage", step.type, name, slot_line)
+                gate_label = gate.name or f"gate{g + 1}"
+                stage = Slot(f"{name}.after_gate.{gate_label}", "stage", step.type, name, slot_line)
                 gen.add_slot(stage, f"st_{name}_{g}")
         for what in ("floor", "cap"):  # each records the value it left
             if getattr(step, what) is None:
