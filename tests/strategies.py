@@ -163,6 +163,7 @@ def step_policies(draw: st.DrawFn) -> tuple[str, list[dict[str, str]]]:
     Steps of every type read the inputs ``salary`` (decimal), ``rate`` (percent) and
     ``units`` (integer) and the steps before them, with awkward divisions (28 digits), and
     maybe a rounding, a floor, a cap and a gate (zero, cap, replace or flag); all non-negative.
+    One pay component, rounded to the minor unit or a step, with a part above a threshold.
     """
     lines = ["steps:"]
     names: list[str] = []
@@ -199,7 +200,12 @@ def step_policies(draw: st.DrawFn) -> tuple[str, list[dict[str, str]]]:
         names.append(name)
     lines.append('  paid: {formula: "salary * rate", type: money}')
     lines.append(f"outputs: [{', '.join(names)}]")
-    lines += ["pay:", "  - {name: bonus, step: paid, pay_code: BON}"]
+    step = draw(st.sampled_from(["minor_unit", "10", "0.05"]))
+    lines += [
+        "pay:",
+        f"  - {{name: bonus, step: paid, pay_code: BON, round: {{step: {step}}},",
+        f'     split: [{{name: bonus_excess, pay_code: BEX, above: "salary / {draw(st.sampled_from(["3", "7", "1000"]))}"}}]}}',
+    ]
     people = draw(
         st.lists(
             st.fixed_dictionaries(

@@ -226,7 +226,7 @@ def _shown_number(shown: str) -> Decimal:
 
 
 @settings(
-    max_examples=30,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -236,7 +236,8 @@ def test_every_step_value_explain_prints_is_the_breakdowns(
 ) -> None:
     """For random steps (every type, roundings, floors, caps and gates) and employees, each
     step's value in explain equals the breakdown's cell for that step, its derivation ends with
-    that value, and the last change explain lists (gate, floor, cap, rounding) ends on it too."""
+    that value, and the last change explain lists (gate, floor, cap, rounding) ends on it too;
+    the pay component's total, parts and main line are the breakdown's."""
     body, people = case
     policy = policy_yaml(
         body,
@@ -261,6 +262,11 @@ def test_every_step_value_explain_prints_is_the_breakdowns(
             (data,) = explain_employee(base / "out", employee_id).data()["policies"]
             for step in data["steps"]:
                 _check_step(step, row)
+            for comp in data["pay"]["components"]:
+                assert _shown_number(comp["total"]) == Decimal(row[f"pay.{comp['name']}.total"])
+                assert _shown_number(comp["amount"]) == Decimal(row[f"pay.{comp['name']}"])
+                for part in comp["parts"]:
+                    assert _shown_number(part["amount"]) == Decimal(row[f"pay.{part['name']}"])
 
 
 def _check_step(step: dict[str, Any], row: dict[str, str]) -> None:
