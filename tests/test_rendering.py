@@ -304,3 +304,16 @@ def test_the_fast_money_cell_writes_what_exact_cell_writes(value: Decimal, unit:
     text of the general rule, exponents (7.00E+4), signs and trailing zeros included."""
     fast = _money_cell(6, str)
     assert fast(value, unit) == exact_cell(value, unit, 6)
+
+
+def test_no_number_in_explain_has_more_decimals_than_the_breakdown(sample_run: CliRun) -> None:
+    """Every sample employee's explanation: no number with more than the breakdown's 6 decimals
+    (percentages: 4, the fraction's 6 shifted by two), where a pool factor, an attainment and a
+    weighted sum of segments printed 28 digits."""
+    assert sample_run.out is not None
+    with (sample_run.out / "results.csv").open(encoding="utf-8") as f:
+        ids = sorted({row["employee_id"] for row in csv.DictReader(f)})
+    for employee_id in ids:
+        text = explain_employee(sample_run.out, employee_id).text()
+        assert not re.findall(r"\d\.\d{7,}", text), employee_id
+        assert not re.findall(r"\d\.\d{5,}%", text), employee_id
