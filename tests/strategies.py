@@ -21,6 +21,7 @@ __all__ = [
     "decimals",
     "interpolated_tables",
     "monotone_curves",
+    "step_policies",
 ]
 
 
@@ -163,3 +164,73 @@ def coverage_rows() -> st.SearchStrategy[list[dict[str, str]]]:
         }
     )
     return st.lists(row, max_size=12)
+
+
+_STEP_TYPES = ("money", "decimal", "percent", "integer")
+_ROUND_STEPS = ("0.01", "1", "10", "0.005", "0.0001", "0.010")
+
+
+@st.composite
+def step_policies(draw: st.DrawFn) -> tuple[str, list[dict[str, str]]]:
+    """(the ``steps:``, ``outputs:`` and ``pay:`` sections of a policy, employees' cells).
+
+    Steps of every type read the inputs ``salary`` (decimal), ``rate`` (percent) and
+    ``units`` (integer) and the steps before them, with awkward divisions (28 digits), and
+    maybe a rounding, a floor, a cap and a gate (zero, cap, replace or flag); all non-negative.
+    One pay component, rounded to the minor unit or a step, with a part above a threshold.
+    """
+    lines = ["steps:"]
+    names: list[str] = []
+    for i in range(draw(st.integers(min_value=1, max_value=5))):
+        name = f"s{i}"
+        type_ = draw(st.sampled_from(_STEP_TYPES))
+        if type_ == "integer":
+            formula = draw(st.sampled_from(["units * 2", "units + 1", "units"]))
+            post = {}
+        else:
+            reads = ["salary", "salary * rate", "salary / 7", "rate / 3", *names]
+            formula = " + ".join(draw(st.lists(st.sampled_from(reads), min_size=1, max_size=3)))
+            formula = f"({formula}) * {draw(st.sampled_from(['1', '1.5', '0.3333']))}"
+            post = {}
+            if draw(st.booleans()):
+                step = draw(st.sampled_from(_ROUND_STEPS))
+                mode = draw(st.sampled_from(["half_up", "half_even", "down", "up"]))
+                post["round"] = f"{{step: {step}, mode: {mode}}}"
+            if draw(st.booleans()):
+                post["floor"] = f'"{draw(st.sampled_from(["0", "100", "0.25"]))}"'
+            if draw(st.booleans()):
+                post["cap"] = f'"{draw(st.sampled_from(["50000", "2", "salary / 3"]))}"'
+            if draw(st.booleans()):
+                outcome = draw(st.sampled_from(["zero", "cap", "replace", "flag"]))
+                value = ', value: "1000"' if outcome in ("cap", "replace") else ""
+                post["gates"] = (
+                    f'[{{name: g{i}, when: "salary > {draw(st.sampled_from(["0", "50000"]))}",'
+                    f' outcome: {outcome}{value}, reason: "gate {i}"}}]'
+                )
+        lines.append(f"  {name}:")
+        lines.append(f'    formula: "{formula}"')
+        lines.append(f"    type: {type_}")
+        lines += [f"    {key}: {text}" for key, text in post.items()]
+        names.append(name)
+    lines.append('  paid: {formula: "salary * rate", type: money}')
+    lines.append(f"outputs: [{', '.join(names)}]")
+    step = draw(st.sampled_from(["minor_unit", "10", "0.05"]))
+    lines += [
+        "pay:",
+        f"  - {{name: bonus, step: paid, pay_code: BON, round: {{step: {step}}},",
+        f'     split: [{{name: bonus_excess, pay_code: BEX, above: "salary / {draw(st.sampled_from(["3", "7", "1000"]))}"}}]}}',
+    ]
+    people = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "salary": st.sampled_from(["0", "1", "999.95", "60000", "123456.789"]),
+                    "rate": st.sampled_from(["0", "0.015", "0.33", "1"]),
+                    "units": st.integers(min_value=0, max_value=400).map(str),
+                }
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    return "\n".join(lines) + "\n", people

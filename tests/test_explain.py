@@ -205,7 +205,7 @@ def test_company_gate_zeroes_the_company_factor_with_its_reason(run_dir: Path) -
     """00034 (Operations): margin 5 % < 6 % threshold: company factor 77.6 % → 0 %, and that is the zero reason."""
     text = _text(run_dir, "00034")
     assert (
-        "gate unit_margin_below_threshold (operating_margin < operating_margin_threshold; here 0.05 < 0.06): "
+        "gate unit_margin_below_threshold (operating_margin < operating_margin_threshold; here 5% < 6%): "
         'applied, zero: 77.6% → 0% — "Unit operating margin below threshold: no company factor"'
     ) in text
     assert 'zero: "Unit operating margin below threshold: no company factor"' in text
@@ -231,7 +231,7 @@ def test_rating_gate_applies_with_its_reason(run_dir: Path) -> None:
 def test_split_into_the_excess_component(run_dir: Path) -> None:
     """00031: the pay component rounds the department pool payout. Engineering's pool is not
     scaled (over-funded): the individual award 13,899.8772 is rounded half up to 13,899.88 (no
-    remainder cent in an unscaled pool), in USD both ways; limit round(8,300.00 × 1.5) =
+    remainder cent in an unscaled pool), in USD both ways; limit round(8,300.00 × 150%) =
     12,450.00; excess 13,899.88 − 12,450.00 = 1,449.88; AIP keeps 12,450.00."""
     text = _text(run_dir, "00031")
     assert (
@@ -243,7 +243,7 @@ def test_split_into_the_excess_component(run_dir: Path) -> None:
     ) in text
     assert (
         "annual_bonus_excess (AIPX) = the part above round(target_bonus × excess_above) = "
-        "round(8,300.00 × 1.5) = 12,450.00: max(0, 13,899.88 − 12,450.00) = 1,449.88"
+        "round(8,300.00 × 150%) = 12,450.00: max(0, 13,899.88 − 12,450.00) = 1,449.88"
     ) in text
     assert "annual_bonus (AIP) = 13,899.88 − 1,449.88 = 12,450.00" in text
 

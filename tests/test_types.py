@@ -779,7 +779,8 @@ tables:
     run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "run"))
     shown = explain_employee(tmp_path / "run", "E1").text()
     assert "MISMATCH" not in shown
-    assert "multiplier(rating=4) = 1.2" in shown and "1,200.00" in shown
+    # a table whose cells are all written as percents is explained in percents (rendering, §2)
+    assert "multiplier(rating=4) = 120%" in shown and "1,200.00" in shown
 
 
 def test_summing_a_true_false_step_is_an_error(tmp_path: Path) -> None:

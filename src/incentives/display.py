@@ -1,7 +1,10 @@
 """How values print for people: percentages, money with thousands separators, plain numbers.
 
 Used by explanations and reports only; computed values are never rounded for display in the
-engine, and CSV outputs print exact decimals.
+engine. `format_recorded` prints a value as a CSV output wrote it (its digits kept, grouped, a
+percent as ``1.5%``), so that an explanation shows exactly the breakdown's value; how the CSV
+outputs write numbers is decided in `incentives.io.run_outputs` (README, "How numbers are
+written").
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-__all__ = ["VALUE_TYPES", "format_number", "format_value"]
+__all__ = ["VALUE_TYPES", "format_number", "format_recorded", "format_value"]
 
 VALUE_TYPES = ("money", "percent", "decimal", "integer", "boolean", "date", "text")
 
@@ -55,3 +58,18 @@ def format_value(value: object, type_: str = "decimal") -> str:
             return format_number(value, places=2)
         return format_number(value)
     return str(value)
+
+
+def format_recorded(value: object, type_: str = "decimal") -> str:
+    """A value as recorded in a CSV output, for a person: its digits kept, the whole part
+    grouped, a percent (a fraction in the CSV) as a percentage: ``0.015`` → ``1.5%``,
+    ``2100.00`` → ``2,100.00``, ``4178`` → ``4,178``."""
+    if not isinstance(value, Decimal) or isinstance(value, bool):
+        return format_value(value, type_)
+    if type_ == "percent":
+        text = format(value.scaleb(2), "f")
+        return ("0" if text == "-0" else text) + "%"
+    text = format(value, "f")
+    sign = "-" if text.startswith("-") else ""
+    whole, dot, frac = text.lstrip("-").partition(".")
+    return sign + f"{int(whole):,}" + dot + frac

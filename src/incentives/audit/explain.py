@@ -15,7 +15,7 @@ totals; and the pay components. Nothing here needs the policy files or the input
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,10 @@ from incentives.audit.explain_pools import budget_blocks, pool_blocks, pool_step
 from incentives.audit.explain_readiness import readiness
 from incentives.audit.explain_render import render_text
 from incentives.audit.explain_segments import explain_segments
-from incentives.audit.explain_values import PolicyValues, close_enough, typed
+from incentives.audit.explain_values import PolicyValues, close_enough, policy_as_of, typed
 from incentives.audit.formula_text import render
 from incentives.audit.run_folder import RunFolder, read_run_folder, unknown_employee
 from incentives.display import format_value
-from incentives.money import ENGINE_CONTEXT, round_to, truncate_to
 from incentives.rulebook.values import parse_number
 
 __all__ = ["Explanation", "explain_employee"]
@@ -64,12 +63,13 @@ def explain_employee(run_dir: Path, employee_id: str) -> Explanation:
     results = {row["policy"]: row for row in run.results if row["employee_id"] == wanted}
     policies = [_PolicyExplainer(run, row, results.get(row["policy"], {})).data() for row in rows]
     name = next((row.get("name", "") for row in rows if row.get("name")), "")
+    dates = {p["as_of"] for p in policies if p.get("as_of")}
     return Explanation(
         {
             "employee_id": wanted,
             "name": name,
             "run": str(run.path),
-            "as_of": run.manifest.get("as_of", ""),
+            "as_of": dates.pop() if len(dates) == 1 else "",  # else each policy says its own
             "policies": policies,
         }
     )
@@ -100,7 +100,7 @@ class _PolicyExplainer(CallsAndPay):
         pay_slots: list[Mapping[str, Any]] = []
         for slot in slots:
             kind = slot.get("kind")
-            if kind in ("raw", "variant", "segments", "gate", "call"):
+            if kind in ("raw", "variant", "segments", "gate", "call", "stage"):
                 pending.setdefault(str(slot.get("owner")), []).append(slot)
             elif kind == "step" and eligible:
                 steps.append(self._step(slot, pending.pop(str(slot.get("owner")), [])))
@@ -117,6 +117,7 @@ class _PolicyExplainer(CallsAndPay):
             "reference": header.get("reference", ""),
             "performance_period": {"start": period.get("start"), "end": period.get("end")},
             "payout_date": header.get("payout_date"),
+            "as_of": policy_as_of(self.run.manifest, self.policy.get("id")),
             "currency": self.currency,
             "breakdown_decimals": self.pv.places,
             "eligible": eligible,
@@ -208,7 +209,7 @@ class _PolicyExplainer(CallsAndPay):
         raw_slot = next((s for s in extra if s.get("kind") == "raw"), None)
         raw = pv.cell(raw_slot["name"]) if raw_slot else self.row.get(name, "")
         symbolic, values = pv.substitute(str(formula or ""), name)
-        shown = format_value(typed(raw, type_), type_)
+        shown = pv.display(typed(raw, type_), type_)
         parts = [symbolic] + ([values] if values != symbolic and values != shown else []) + [shown]
         block["kind"] = "formula"
         block["formula"] = formula
@@ -226,9 +227,7 @@ class _PolicyExplainer(CallsAndPay):
             block["derivation"] = f"{name} = Σ ({formula}) × days ÷ period days = {shown}"
         if raw_slot is not None:
             block["raw"] = shown
-            self._post(
-                block, step_spec, [s for s in extra if s.get("kind") == "gate"], typed(raw, type_)
-            )
+            self._post(block, step_spec, extra, typed(raw, type_))
         return block
 
     def _variant(
@@ -312,98 +311,84 @@ class _PolicyExplainer(CallsAndPay):
         self,
         block: dict[str, Any],
         spec: Mapping[str, Any],
-        gate_slots: list[Mapping[str, Any]],
+        extra: list[Mapping[str, Any]],
         raw: object,
     ) -> None:
-        """Gates, floor, cap, rounding: what each did to the raw value, when it changed it."""
+        """Gates, floor, cap, rounding: what each did to the raw value, when it changed it.
+
+        Nothing is re-evaluated here: the evaluation recorded each gate's outcome (a cap gate
+        only where it bound), the value each cap or replace gate, floor and cap left (``stage``
+        slots) and the final value; this lays them side by side.
+        """
         type_ = block["type"]
+        name = block["name"]
 
         def show(value: object) -> str:
-            return format_value(value, type_)
+            return self.pv.display(value, type_)
 
+        stages = {
+            str(s["name"]): typed(self.pv.cell(str(s["name"])), type_)
+            for s in extra
+            if s.get("kind") == "stage"
+        }
         x: object = raw
         gates = []
-        for gate_slot in gate_slots:
+        for gate_slot in (s for s in extra if s.get("kind") == "gate"):
             gate = self._gate(gate_slot)
             outcome = str(gate["outcome"] or "")
             head = f"gate {gate['name']} ({gate['condition']}; here {gate['values']}): "
+            kind = outcome.partition(" ")[0]
+            left = stages.get(f"{name}.after_gate.{gate['name']}", x)
             if gate["applied"]:
-                kind, _, limit_text = outcome.partition(" ")
-                limit = self.pv.evaluate(limit_text) if limit_text else None
-                before = x
-                if kind == "zero":
-                    x = Decimal(0)
-                elif isinstance(limit, Decimal) and isinstance(x, Decimal):
-                    x = min(x, limit) if kind == "cap" else limit
-                else:
-                    x = None
+                before, x = x, (Decimal(0) if kind == "zero" else left)
                 gate["text"] = (
                     head + f'applied, {outcome}: {show(before)} → {show(x)} — "{gate["reason"]}"'
+                )
+            elif kind == "cap":
+                gate["text"] = (
+                    head + "not applied (its condition is false or the cap does not bind)"
                 )
             else:
                 gate["text"] = head + "not applied"
             gates.append(gate)
         block["gates"] = gates
         adjustments = []
-        with localcontext(ENGINE_CONTEXT):
-            for what in ("floor", "cap"):
-                text = spec.get(what)
-                if text is None:
-                    continue
-                limit = self.pv.evaluate(str(text))
-                if not (isinstance(x, Decimal) and isinstance(limit, Decimal)):
-                    x = None
-                    continue
-                if (x < limit) if what == "floor" else (x > limit):
-                    label = show(limit) if _is_number(str(text)) else f"{text} = {show(limit)}"
-                    adjustments.append(
-                        {
-                            "what": what,
-                            "limit": label,
-                            "from": show(x),
-                            "to": show(limit),
-                            "text": f"{what} {label}: {show(x)} → {show(limit)}",
-                        }
-                    )
-                    x = limit
-            rounding = spec.get("round")
-            truncate = spec.get("truncate")
-            if isinstance(x, Decimal) and (rounding or truncate is not None):
-                if rounding:
-                    step, mode = (
-                        parse_number(str(rounding["step"])),
-                        str(rounding.get("mode", "half_up")),
-                    )
-                    y, how = round_to(x, step, mode), f"rounded to {format_value(step)} {mode}"
-                else:
-                    step = parse_number(str(truncate))
-                    y, how = truncate_to(x, step), f"truncated to {format_value(step)}"
-                if y != x:
-                    adjustments.append(
-                        {
-                            "what": "round",
-                            "limit": how,
-                            "from": show(x),
-                            "to": show(y),
-                            "text": f"{how}: {show(x)} → {show(y)}",
-                        }
-                    )
-                x = y
-        block["adjustments"] = adjustments
-        final = typed(self.row.get(block["name"], ""), type_)
-        if not (
-            isinstance(x, Decimal)
-            and isinstance(final, Decimal)
-            and close_enough(x, final, self.pv.places)
-        ):
-            block["adjustments"].append(
+        for what in ("floor", "cap"):
+            key = f"{name}.after_{what}"
+            if key not in stages:
+                continue
+            after = stages[key]
+            if after != x:
+                text = str(spec.get(what))
+                label = show(after) if _is_number(text) else f"{text} = {show(after)}"
+                adjustments.append(
+                    {
+                        "what": what,
+                        "limit": label,
+                        "from": show(x),
+                        "to": show(after),
+                        "text": f"{what} {label}: {show(x)} → {show(after)}",
+                    }
+                )
+            x = after
+        rounding = spec.get("round")
+        truncate = spec.get("truncate")
+        final = typed(self.row.get(name, ""), type_)
+        if (rounding or truncate is not None) and final != x:
+            if rounding:
+                how = f"rounded to {rounding['step']} {rounding.get('mode', 'half_up')}"
+            else:
+                how = f"truncated to {truncate}"
+            adjustments.append(
                 {
-                    "what": "result",
+                    "what": "round",
+                    "limit": how,
                     "from": show(x),
                     "to": show(final),
-                    "text": f"after gates, floor, cap and rounding: {show(final)}",
+                    "text": f"{how}: {show(x)} → {show(final)}",
                 }
             )
+        block["adjustments"] = adjustments
 
 
 def _keep(_callee: str, _args: str) -> None:

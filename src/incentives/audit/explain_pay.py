@@ -13,7 +13,8 @@ import attrs
 from incentives.audit.explain_values import PolicyValues, close_enough, typed
 from incentives.audit.formula_text import call_parts
 from incentives.display import format_value
-from incentives.money import ENGINE_CONTEXT, minor_unit, round_to
+from incentives.io.run_outputs import match_text
+from incentives.money import ENGINE_CONTEXT, minor_unit
 from incentives.rulebook.tables import Table
 from incentives.rulebook.values import parse_number
 
@@ -62,7 +63,7 @@ class CallsAndPay:
         entry: dict[str, Any] = {
             "call": call_text,
             "callee": callee,
-            "value": format_value(recorded, type_),
+            "value": self.pv.display(recorded, type_),
             "match": match,
             "where": where(self.file, slot.get("line")),
         }
@@ -90,14 +91,19 @@ class CallsAndPay:
                 f"MISMATCH: re-evaluating {call_text} fails now ({exc}), the run recorded {entry['value']}"
             )
         if value is not None:
-            entry["explain"] = lookup.explain(args, value, detail)
-            entry["check"] = (
-                "ok"
-                if close_enough(value, recorded, self.pv.places)
-                else (
+            # the recorded value, explained by the row or segment the run recorded; the lookup
+            # rebuilt from rulebook.json only checks that both agree
+            entry["explain"] = lookup.explain(args, recorded, detail)
+            if not close_enough(value, recorded, self.pv.places):
+                entry["check"] = (
                     f"MISMATCH: {callee} in rulebook.json gives {format_value(value, type_)}, the run recorded {entry['value']}"
                 )
-            )
+            elif match and match_text(detail, args) != match:
+                entry["check"] = (
+                    f"MISMATCH: {callee} in rulebook.json matches {match_text(detail, args)}, the run recorded {match}"
+                )
+            else:
+                entry["check"] = "ok"
         else:
             entry["explain"] = (
                 f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
@@ -121,8 +127,9 @@ class CallsAndPay:
             else f"{rate_type} rate {frm}→{to} on {date}"
         )
         with localcontext(ENGINE_CONTEXT):
-            value = amount * rate
-        text = f"fx({format_value(amount, type_)} {frm} → {to}) = {format_value(amount, type_)} × {format_value(rate)} ({source}) = {format_value(value, type_)}"
+            value = amount * rate  # a check only: the text shows the recorded value
+        shown = format_value(self.pv.recorded(recorded), type_)
+        text = f"fx({format_value(amount, type_)} {frm} → {to}) = {format_value(amount, type_)} × {format_value(rate)} ({source}) = {shown}"
         if not close_enough(value, recorded, self.pv.places):
             text += f"  MISMATCH: the run recorded {format_value(recorded, type_)}"
             self.warnings.append(
@@ -137,7 +144,7 @@ class CallsAndPay:
     ) -> dict[str, Any]:
 
         def money(value: object) -> str:
-            return format_value(value, "money")
+            return self.pv.display(value, "money")
 
         components = []
         for comp in self.spec.get("pay", []):
@@ -166,7 +173,7 @@ class CallsAndPay:
                 "where": located,
                 "total_text": f"{name} total = round({source} = {self.pv.show(source) or '(not computed)'}, to {format_value(step) if step else step_text} {mode}) = {money(total)}",
             }
-            parts = []
+            parts: list[dict[str, Any]] = []
             remainder_terms = [money(total)]
             eligible = self.row.get("eligible") == "true"
             if not eligible:
@@ -177,16 +184,14 @@ class CallsAndPay:
                 amount = typed(self.pv.cell(f"pay.{part['name']}"), "money")
                 if not eligible:
                     how = money(amount)
-                elif part.get("above") is not None:
+                elif part.get("above") is not None:  # the threshold as the run rounded it
                     above = str(part["above"])
                     symbolic, values = self.pv.substitute(above, name)
-                    limit = self.pv.evaluate(above)
-                    if isinstance(limit, Decimal) and step:
-                        with localcontext(ENGINE_CONTEXT):
-                            limit = round_to(limit, step, mode)
+                    limit = typed(self.pv.cell(f"pay.{part['name']}.above"), "money")
                     how = f"the part above round({symbolic}) = round({values}) = {money(limit)}: max(0, {money(total)} − {money(limit)}) = {money(amount)}"
                 else:
-                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}) = {money(amount)}"
+                    left = ", at most what the parts above left" if parts else ""
+                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}){left} = {money(amount)}"
                 parts.append(
                     {
                         "name": part["name"],

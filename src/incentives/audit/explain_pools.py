@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from incentives.display import format_recorded
+
 __all__ = ["POOL_ROLES", "budget_blocks", "pool_blocks", "pool_step"]
 
 POOL_ROLES = ("pool", "factor", "scaled", "remainder", "award")
@@ -98,6 +100,7 @@ def pool_blocks(
 ) -> list[dict[str, Any]]:
     """The totals of each pool the employee is a member of (from manifest.json)."""
     blocks = []
+    places = int(spec.get("policy", {}).get("breakdown_decimals", 6))
     for pool, p in spec.get("pools", {}).items():
         member = row.get(f"{pool}_member", "true")
         if member != "true" or not row.get(f"{pool}_award"):
@@ -110,12 +113,22 @@ def pool_blocks(
                 f"pool {pool}{where}: funding {_money(line.get('funding'))} → pool {cur} "
                 f"{_money(line.get('pool_amount'))}; {line.get('members')} members' awards "
                 f"{_money(line.get('awards_before'))} (after caps "
-                f"{_money(line.get('awards_capped'))}); factor {line.get('factor')} "
+                f"{_money(line.get('awards_capped'))}); factor {_factor(line.get('factor'), places)} "
                 f"({line.get('scaling')}); {line.get('remainder_units')} remainder unit(s); "
                 f"allocated {_money(line.get('allocated'))}, unspent {_money(line.get('unspent'))}"
             )
             blocks.append({"pool": pool, "group": group, "figures": dict(line), "text": text})
     return blocks
+
+
+def _factor(value: object, places: int) -> str:
+    """A pool's factor as the breakdown records it (kept to 28 digits in the manifest)."""
+    number = _num(value)
+    if number is None:
+        return str(value)
+    if -number.as_tuple().exponent > places:  # type: ignore[operator]
+        number = number.quantize(Decimal(1).scaleb(-places))
+    return format_recorded(number.normalize() if number else Decimal(0))
 
 
 def budget_blocks(
@@ -135,8 +148,14 @@ def budget_blocks(
                 f"budget {budget}{where}: {cur} {_money(line.get('amount'))} "
                 f"({line.get('basis')}), spend {_money(line.get('spend'))}, difference "
                 f"{_money(line.get('difference'))}, {line.get('used_pct')}% used: {status}; "
-                f"this employee: payroll {row.get(f'{budget}_payroll')}, "
-                f"spend {row.get(f'{budget}_spend')}"
+                f"this employee: payroll {_cell(row.get(f'{budget}_payroll'))}, "
+                f"spend {_cell(row.get(f'{budget}_spend'))}"
             )
             blocks.append({"budget": budget, "group": group, "figures": dict(line), "text": text})
     return blocks
+
+
+def _cell(text: object) -> str:
+    """A breakdown cell as recorded, grouped for a person: ``42000`` → ``42,000``."""
+    number = _num(text)
+    return str(text or "") if number is None else format_recorded(number)

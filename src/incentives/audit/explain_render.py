@@ -15,7 +15,8 @@ _INDENT = "  "
 def render_text(data: Mapping[str, Any]) -> str:
     name = f" ({data['name']})" if data.get("name") else ""
     lines = [
-        f"Employee {data['employee_id']}{name} — run {data['run']}, as of {data.get('as_of') or '-'}"
+        f"Employee {data['employee_id']}{name} — run {data['run']}"
+        + (f", as of {data['as_of']}" if data.get("as_of") else "")
     ]
     for policy in data.get("policies", []):
         lines.append("")
@@ -28,10 +29,10 @@ def _policy(p: Mapping[str, Any]) -> list[str]:
     out = [
         f"{p['title']} — policy {p['id']} version {p['version']} ({p['file']})",
         f"{_INDENT}reference: {p.get('reference') or '-'}",
-        f"{_INDENT}performance period {period.get('start')} to {period.get('end')}; payout date {p.get('payout_date')}; paid in {p.get('currency') or '-'}",
+        f"{_INDENT}performance period {period.get('start')} to {period.get('end')}; payout date {p.get('payout_date')}; paid in {p.get('currency') or '-'}; as of {p.get('as_of') or '-'}",
     ]
     out.append(
-        f"{_INDENT}values as recorded in breakdown.csv (non-money values at {p.get('breakdown_decimals', 6)} decimals); [file:line] points into the policy"
+        f"{_INDENT}values as recorded in breakdown.csv (unrounded values at up to {p.get('breakdown_decimals', 6)} decimals); [file:line] points into the policy"
     )
     if p.get("warnings"):
         out.append("")

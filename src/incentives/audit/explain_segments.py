@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from incentives.audit.explain_values import close_enough
-from incentives.display import format_value
+from incentives.display import format_recorded, format_value
 from incentives.money import ENGINE_CONTEXT
 
 __all__ = ["explain_segments", "parse_segments"]
@@ -71,10 +71,11 @@ def explain_segments(
     block: dict[str, Any] = {"segments": segments}
     if readable and period_days:
         with localcontext(ENGINE_CONTEXT):
-            weighted = total / period_days
+            weighted = total / period_days  # a check: the text shows the recorded value
+        shown = format_recorded(raw, type_) if isinstance(raw, Decimal) else str(weighted)
         block["sum"] = (
             f"{name} = Σ value × days ÷ period days = ({' + '.join(terms)}) ÷ {period_days} "
-            f"= {format_value(weighted, type_)}"
+            f"= {shown}"
         )
         if isinstance(raw, Decimal) and not close_enough(weighted, raw, places):
             warnings.append(

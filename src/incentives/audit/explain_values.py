@@ -14,14 +14,14 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from incentives.audit.formula_text import render
-from incentives.display import format_value
+from incentives.display import format_recorded
 from incentives.expr import compile_expression, reference_eval
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.curves import CurveSpec, TierSpec, compile_curve, compile_tiers
 from incentives.rulebook.tables import TableSpec, compile_table
 from incentives.rulebook.values import parse_number
 
-__all__ = ["NUMERIC_TYPES", "PolicyValues", "close_enough", "typed"]
+__all__ = ["NUMERIC_TYPES", "PolicyValues", "close_enough", "policy_as_of", "typed"]
 
 NUMERIC_TYPES = ("money", "percent", "decimal", "integer")
 _BUILTINS = ("period_start", "period_end", "payout_date", "effective_from", "effective_to", "as_of")
@@ -44,6 +44,14 @@ def typed(cell: str, type_: str) -> object:
         except InvalidOperation:
             return cell
     return cell
+
+
+def policy_as_of(manifest: Mapping[str, Any], policy_id: object) -> str | None:
+    """The as-of date a policy was run at: the manifest holds one date, or one per policy."""
+    as_of = manifest.get("as_of")
+    if isinstance(as_of, Mapping):
+        as_of = as_of.get(str(policy_id))
+    return None if not as_of else str(as_of)
 
 
 def close_enough(value: Decimal, recorded: Decimal, places: int) -> bool:
@@ -83,12 +91,15 @@ class PolicyValues:
             "payout_date": header.get("payout_date"),
             "effective_from": effective.get("from"),
             "effective_to": effective.get("to"),
-            "as_of": manifest.get("as_of"),
+            "as_of": policy_as_of(manifest, policy.get("id")),
         }
         for name in _BUILTINS:
             self._set(name, _date(builtins[name]), "date")
+        percents = set(policy.get("written_as_percent", ()))
         for name, text in self.spec.get("parameters", {}).items():
-            self._set(name, _number(text), "decimal")
+            number = _number(text)  # as a number, not as written: 1.50 is 1.5
+            kind = "percent" if f"parameters.{name}" in percents else "decimal"
+            self._set(name, None if number is None else number.normalize(), kind)
         for slot in policy.get("slots", []):
             if slot.get("kind") in ("input", "step") and slot["name"] in row:
                 self._set(
@@ -105,24 +116,27 @@ class PolicyValues:
             record = per_unit.get(key)
             if record is None:
                 continue
+            record = self._at_places(record)
             self.results[name] = record
             self.unit_keys[name] = key
+            figure = "percent" if f"results.{name}" in percents else "decimal"
             for suffix, field, type_ in (
-                ("", "actual", "decimal"),
-                ("_threshold", "threshold", "decimal"),
-                ("_target", "target", "decimal"),
-                ("_maximum", "maximum", "decimal"),
+                ("", "actual", figure),
+                ("_threshold", "threshold", figure),
+                ("_target", "target", figure),
+                ("_maximum", "maximum", figure),
                 ("_attainment", "attainment", "percent"),
                 ("_payout", "payout", "percent"),
             ):
-                self._set(name + suffix, _number(record.get(field)), type_)
+                self._set_recorded(name + suffix, _number(record.get(field)), type_)
         self.scorecards: dict[str, tuple[str, Mapping[str, Any]]] = {}
         for name, card in plan.get("scorecards", {}).items():
             key = self._unit_key(card.get("by"))
             record = card.get("values", {}).get(key)
             if record is not None:
+                record = self._at_places(record)
                 self.scorecards[name] = (key, record)
-                self._set(name, _number(record.get("score")), "percent")
+                self._set_recorded(name, _number(record.get("score")), "percent")
 
     def _unit_key(self, by: object) -> str:
         if not by:
@@ -134,13 +148,25 @@ class PolicyValues:
         self.values[name] = value
         self.types[name] = type_
 
+    def _set_recorded(self, name: str, value: Decimal | None, type_: str) -> None:
+        """A value from the manifest or the spec, at the breakdown's precision."""
+        self._set(name, None if value is None else self.recorded(value), type_)
+
     # -- display
 
     def show(self, name: str) -> str | None:
         """A known name's value for a person, or `None` for a name this policy does not know."""
         if name not in self.values:
             return None
-        return _signed(format_value(self.values[name], self.types[name]))
+        return _signed(self.display(self.values[name], self.types[name]))
+
+    def display(self, value: object, type_: str) -> str:
+        """A value as the breakdown records it, for a person (see `format_recorded`): a value
+        recorded in the run folder prints with the digits it was written with; one with more
+        decimals than the breakdown keeps (from the manifest) at the breakdown's precision."""
+        if isinstance(value, Decimal):
+            value = self.recorded(value)
+        return format_recorded(value, type_)
 
     def cell(self, column: str) -> str:
         return self.row.get(column, "")
@@ -153,7 +179,7 @@ class PolicyValues:
             cell = self.row.get(column, "")
             if not cell:
                 return None
-            return _signed(format_value(typed(cell, "decimal"), self.call_type(callee, owner)))
+            return _signed(self.display(typed(cell, "decimal"), self.call_type(callee, owner)))
 
         return value
 
@@ -167,6 +193,8 @@ class PolicyValues:
         table = self.table_spec(callee)
         if table is not None and table.get("type", "decimal") != "decimal":
             return str(table["type"])
+        if f"tables.{callee}" in self.policy.get("written_as_percent", ()):
+            return "percent"  # its cells are written as percentages: 5%, wherever it is read
         if callee == "fx":
             return owner_type
         return "percent" if owner_type == "percent" else "decimal"
@@ -247,6 +275,20 @@ class PolicyValues:
                 return reference_eval(expr, self.values, functions, (period[0], period[1]))  # type: ignore[arg-type]
         except Exception:  # a best effort: the caller falls back to the recorded value
             return None
+
+    def _at_places(self, record: Any) -> Any:
+        """A manifest record with every number at the breakdown's precision (a factor or an
+        attainment is kept to 28 digits there; an explanation shows what the policy declares)."""
+        if isinstance(record, Mapping):
+            return {k: self._at_places(v) for k, v in record.items()}
+        if isinstance(record, list):
+            return [self._at_places(v) for v in record]
+        if isinstance(record, str) and "." in record:
+            try:
+                return format(self.recorded(Decimal(record)), "f")
+            except InvalidOperation:
+                return record
+        return record
 
     def recorded(self, value: Decimal) -> Decimal:
         """``value`` as the breakdown would have written it (at ``breakdown_decimals``)."""

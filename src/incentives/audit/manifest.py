@@ -34,6 +34,7 @@ def rulebook_data(rulebook: Rulebook) -> dict[str, Any]:
                 "sha256": policy.sha256,
                 "spec": policy.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
                 "slots": [slot.describe() for slot in policy.slots],
+                "written_as_percent": sorted(policy.written_as_percent),
                 "lookups": {name: obj.describe() for name, obj in sorted(policy.lookups.items())},
                 "pay": [
                     {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import decimal
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from incentives.money import minor_unit
 from incentives.rulebook.policy import CompiledPolicy, Slot
 from incentives.rulebook.rulebook import Rulebook
 
-__all__ = ["GOAL_FIELDS", "REJECTED_HEADER", "OutputLayout", "rejected_row"]
+__all__ = ["GOAL_FIELDS", "REJECTED_HEADER", "OutputLayout", "match_text", "rejected_row"]
 
 REJECTED_HEADER = ("file", "record", "line", "employee_id", "column", "value", "reason")
 GOAL_FIELDS = ("name", "direction", "target", "actual", "weight", "attainment", "payout", "segment")
@@ -110,13 +111,11 @@ class OutputLayout:
         self._policy_cells = {
             p.id: (format_cell(p.id), format_cell(p.kind)) for p in rulebook.policies
         }
-        self._formats = {
-            p.id: _formatters(p.spec.policy.breakdown_decimals) for p in rulebook.policies
-        }
         self._money_outputs = {
             p.id: frozenset(slot for _, slot in p.output_slots if p.slots[slot].type == "money")
             for p in rulebook.policies
         }
+        self._quanta = {p.id: declared_quanta(p) for p in rulebook.policies}
 
     def results_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
         row = [
@@ -128,15 +127,20 @@ class OutputLayout:
             format_cell(po.notes),
         ]
         row += [""] * (len(self.components) + len(self.outputs))
+        mu = _minor_unit(po.currency)
+        quanta = self._quanta[po.policy.id]
         for slot, column in self._pay_columns[po.policy.id]:
-            row[column] = format(po.trace[slot], "f")  # a rounded Decimal, always
-        formats = self._formats[po.policy.id]
+            # a rounded Decimal, always: at its declared step's decimals on every row
+            row[column] = format(po.trace[slot].quantize(quanta.get(slot) or mu), "f")
         money = self._money_outputs[po.policy.id]
         for slot, column in self._output_columns[po.policy.id]:
             value = po.trace[slot]
-            if slot in money and type(value) is Decimal:
-                value = _as_money(value, po.currency)
-            row[column] = formats[type(value)](value)
+            if type(value) is not Decimal:
+                row[column] = _OUTPUT_FORMATS[type(value)](value)
+            elif slot in quanta:  # a declared rounding: its step's decimals
+                row[column] = format(value.quantize(quanta[slot] or mu), "f")
+            else:  # exact: nothing is cut below the precision it was computed at
+                row[column] = exact_cell(value, mu if slot in money else None)
         if self.readiness:
             ready = "" if po.ready is None else "true" if po.ready else "false"
             row += [ready, format_cell(po.gaps)]
@@ -144,7 +148,10 @@ class OutputLayout:
 
     def breakdown_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
         row: list[str] = self._row_functions[po.policy.id](
-            format_cell(emp.employee_id), "true" if po.eligible else "false", po.trace
+            format_cell(emp.employee_id),
+            "true" if po.eligible else "false",
+            po.trace,
+            _minor_unit(po.currency),
         )
         return row
 
@@ -158,6 +165,8 @@ class OutputLayout:
         """
         cells = ["''"] * self._width
         cells[0], cells[1], cells[2] = "eid", repr(format_cell(policy.id)), "elig"
+        quanta = declared_quanta(policy)
+        constants: dict[str, Decimal] = {}
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
             ref = f"t[{slot_index}]"
             if kind == "call":
@@ -171,12 +180,29 @@ class OutputLayout:
                 for position, column in enumerate(cols):
                     cells[column] = f"GOALS({ref}, {len(cols)})[{position}]"
             elif kind == "segments":
-                cells[cols[0]] = f"SEGMENTS({ref})"
+                owner = policy.spec.steps.get(policy.slots[slot_index].owner)
+                money = owner is not None and owner.type == "money"
+                cells[cols[0]] = f"SEGMENTS({ref}, {'MU' if money else 'None'})"
+            elif slot_index in quanta:  # a declared rounding: fixed decimals on every row
+                quantum = quanta[slot_index]
+                q = "MU"
+                if quantum is not None:
+                    q = f"Q{len(constants)}"
+                    constants[q] = quantum
+                cells[cols[0]] = (
+                    f"(format({ref}.quantize({q}), 'f') if type({ref}) is D else F[type({ref})]({ref}))"
+                )
             else:
                 cells[cols[0]] = _cell_expression(ref, kind, policy.slots[slot_index].type)
-        source = "def row(eid, elig, t):\n    return [" + ", ".join(c for c in cells if c) + "]\n"
-        formats = _formatters(policy.spec.policy.breakdown_decimals)
+        source = (
+            "def row(eid, elig, t, MU):\n    return [" + ", ".join(c for c in cells if c) + "]\n"
+        )
+        places = policy.spec.policy.breakdown_decimals
+        formats = _formatters(places)
         computed = formats[Decimal]
+
+        def other(value: Any) -> str:
+            return formats[type(value)](value)  # type: ignore[no-any-return]
 
         def call_value(value: Any) -> str:
             if value is None or value[1] is None:
@@ -193,7 +219,7 @@ class OutputLayout:
             try:
                 return matched[detail]
             except (KeyError, TypeError):
-                text = _match_text(detail, value[0])
+                text = match_text(detail, value[0])
             if len(matched) < 4096:
                 with contextlib.suppress(TypeError):  # an unhashable detail is not cached
                     matched[detail] = text
@@ -223,6 +249,10 @@ class OutputLayout:
             "SEGMENTS": segments_cell(policy.spec.policy.breakdown_decimals),
             "FC": format_cell,
             "ES": _ESCAPE_STARTS,
+            "D": Decimal,
+            "MONEY": _money_cell(places, other),
+            "INT": _integer_cell(computed),
+            **constants,
         }
         # generated from our own slot layout, not from user text
         exec(compile(source, f"<breakdown {policy.id}>", "exec"), namespace)
@@ -241,15 +271,140 @@ _RESULTS_FIXED = (
 _ESCAPE_STARTS = frozenset("=+-@\t\r")
 
 
-def _as_money(value: Decimal, currency: str) -> Decimal:
-    """A money output with at least its currency's decimals (1470.000 → 1470.00, 0 → 0.00);
-    a value with more decimals than that keeps them (nothing is rounded here)."""
+_MINOR_UNITS: dict[str, Decimal] = {}
+
+
+def _minor_unit(currency: str) -> Decimal:
+    """The quantum of ``currency`` (0.01 for USD), cached; 0.01 for a code we do not know."""
     try:
-        unit = minor_unit(currency)
-    except ValueError:
-        return value
-    shown = value.quantize(unit)
-    return shown if shown == value else value
+        return _MINOR_UNITS[currency]
+    except KeyError:
+        try:
+            unit = minor_unit(currency)
+        except ValueError:
+            unit = Decimal("0.01")
+        _MINOR_UNITS[currency] = unit
+        return unit
+
+
+def step_quantum(step: Decimal) -> Decimal:
+    """The decimals a declared rounding step prints with: 0.01 → 0.01, 0.005 → 0.001, 100 → 1."""
+    exponent = step.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Decimal(1).scaleb(min(exponent, 0))
+
+
+def declared_quanta(policy: CompiledPolicy) -> dict[int, Decimal | None]:
+    """Slots whose value the policy rounds, with the quantum they print at (`None`: the pay
+    currency's minor unit): pay components and their parts, steps with ``round`` or
+    ``truncate``, and a pool's amount and awards (its ``round``)."""
+    quanta: dict[int, Decimal | None] = {}
+    steps = policy.spec.steps
+    names = {slot.name: index for index, slot in enumerate(policy.slots)}
+    for index, slot in enumerate(policy.slots):
+        if slot.kind == "step" and slot.name in steps:
+            spec = steps[slot.name]
+            step = spec.round.step if spec.round is not None else spec.truncate
+            if step is not None:
+                quanta[index] = None if step == "minor_unit" else step_quantum(Decimal(step))
+    pooled = {
+        f"{pool.name}_{role}": pool.unit for pool in policy.pools for role in ("pool", "award")
+    }
+    for index, slot in enumerate(policy.slots):  # a pool and its awards: the pool's `round`
+        if slot.kind == "step" and slot.name in pooled:
+            quanta[index] = step_quantum(pooled[slot.name])
+    for comp, pay in zip(policy.spec.pay, policy.pay, strict=True):
+        step = comp.round.step
+        quantum = None if step == "minor_unit" else step_quantum(Decimal(step))
+        for index in (pay.slot, pay.total_slot, *pay.part_slots):
+            quanta[index] = quantum
+        for part in comp.split:  # an `above` part's threshold, rounded as the component
+            index = names.get(f"pay.{part.name}.above", -1)
+            if index >= 0:
+                quanta[index] = quantum
+    return quanta
+
+
+def exact_cell(value: Decimal, unit: Decimal | None = None, places: int | None = None) -> str:
+    """A computed decimal as written in a CSV: its exact value without trailing zeros (at most
+    ``places`` decimals, rounded half even, in breakdown.csv); money (``unit``, the currency's
+    minor unit) keeps at least that unit's decimals: ``1470.000`` → ``1470.00``."""
+    text = str(value)
+    if "E" in text:
+        text = format(value, "f")
+    dot = text.find(".")
+    if dot >= 0:
+        if places is not None and len(text) - dot - 1 > places:
+            text = format(value.quantize(_QUANTA[places], context=_WIDE), "f")
+        if text[-1] == "0":
+            text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    if unit is not None:
+        want = _DIGITS.get(unit)
+        if want is None:
+            want = _DIGITS.setdefault(unit, -unit.as_tuple().exponent)  # type: ignore[operator]
+        if want > 0:
+            dot = text.find(".")
+            have = 0 if dot < 0 else len(text) - dot - 1
+            if have < want:
+                text += ("" if dot >= 0 else ".") + "0" * (want - have)
+    return text
+
+
+_QUANTA: dict[int, Decimal] = {n: Decimal(1).scaleb(-n) for n in range(0, 29)}
+_DIGITS: dict[Decimal, int] = {}
+_WIDE = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_EVEN)  # display only: never traps
+
+
+def _money_cell(places: int, other: Any) -> Any:
+    """`exact_cell` for money with the row currency's minor unit, fast for the usual texts
+    (``2100.00``, ``1470.000``, ``2161.1625``): a run writes one per money step and row."""
+    digits_of: dict[Decimal, int] = {}
+
+    def cell(value: Any, unit: Decimal) -> str:
+        if type(value) is not Decimal:
+            return other(value)  # type: ignore[no-any-return]
+        try:
+            digits = digits_of[unit]
+        except KeyError:
+            digits = digits_of.setdefault(unit, -unit.as_tuple().exponent)  # type: ignore[operator]
+        text = str(value)
+        if "E" in text or text[0] == "-":  # an exponent, a sign: the general path
+            return exact_cell(value, unit, places)
+        dot = text.find(".")
+        if dot >= 0:
+            have = len(text) - dot - 1
+            if have == digits:
+                return text
+            if have < digits:
+                return text + "0" * (digits - have)
+            if have <= places:
+                if text[-1] != "0":
+                    return text
+                text = text.rstrip("0")  # 1470.000 → 1470. → 1470.00
+                have = len(text) - dot - 1
+                if have >= digits:
+                    return text if have else text[:-1]
+                return text + "0" * (digits - have)
+        else:
+            return text + "." + "0" * digits if digits else text
+        return exact_cell(value, unit, places)
+
+    return cell
+
+
+def _integer_cell(computed: Any) -> Any:
+    """An integer step: a whole number without decimals (4178, never 4178.00)."""
+
+    def cell(value: Any) -> str:
+        if type(value) is Decimal and value == value.to_integral_value():
+            return str(int(value))
+        if type(value) is int:
+            return str(value)
+        return computed(value) if type(value) is Decimal else _OUTPUT_FORMATS[type(value)](value)  # type: ignore[no-any-return]
+
+    return cell
 
 
 def _cell_expression(ref: str, kind: str, type_: str) -> str:
@@ -268,6 +423,10 @@ def _cell_expression(ref: str, kind: str, type_: str) -> str:
         return f"('' if {ref} is None else format({ref}, 'f'))"  # as read: decimal, percent
     if kind == "variant":
         return f"('' if {ref} is None else str({ref}))"
+    if type_ == "money" and kind in ("step", "raw", "stage"):
+        return f"MONEY({ref}, MU)"  # at least the pay currency's decimals
+    if type_ == "integer" and kind in ("step", "raw", "stage"):
+        return f"INT({ref})"
     return f"F[type({ref})]({ref})"
 
 
@@ -279,14 +438,15 @@ def _formatters(places: int) -> dict[type, Any]:
 
     def decimal_cell(value: Decimal) -> str:
         text = str(value)  # the same text as format(value, "f") unless it has an exponent
-        if len(text) <= short and "E" not in text:
-            return text
-        text = format(value, "f")
-        dot = text.find(".")
-        if dot >= 0 and len(text) - dot - 1 > places:
-            text = format(value.quantize(quantum), "f").rstrip("0").rstrip(".")
+        if len(text) > short or "E" in text:
+            text = format(value, "f")
+            dot = text.find(".")
+            if dot >= 0 and len(text) - dot - 1 > places:
+                text = format(value.quantize(quantum), "f")
+        if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
+            text = text.rstrip("0").rstrip(".")
             return "0" if text in ("", "-0") else text
-        return text
+        return "0" if text == "-0" else text
 
     return {
         Decimal: decimal_cell,
@@ -304,16 +464,19 @@ def segments_cell(places: int) -> Any:
     1200.00 (base_salary=12000)``: dates, days, the weight (days ÷ period days, at ``places``
     decimals, shown as a percentage), the value, and the inputs the history set."""
     quantum = Decimal(1).scaleb(-places)
-    number = _formatters(places)[Decimal]
 
-    def cell(value: Any) -> str:
+    def cell(value: Any, unit: Decimal | None = None) -> str:
         if not value:
             return ""
         parts = []
         for start, end, days, weight, amount, changed in value:
             pct = (Decimal(weight.numerator) / weight.denominator).quantize(quantum).scaleb(2)
             text = f"{start.isoformat()}..{end.isoformat()} {days}d {format(pct, 'f')}% "
-            text += number(amount) if isinstance(amount, Decimal) else format_cell(amount)
+            text += (
+                exact_cell(amount, unit, places)
+                if isinstance(amount, Decimal)
+                else format_cell(amount)
+            )
             if changed:
                 text += " (" + ", ".join(f"{n}={_plain(v)}" for n, v in changed) + ")"
             parts.append(text)
@@ -322,7 +485,7 @@ def segments_cell(places: int) -> Any:
     return cell
 
 
-def _match_text(detail: object, args: object) -> str:
+def match_text(detail: object, args: object) -> str:
     """What a table, curve, tier or rate call matched, compactly: ``2`` or ``1;3`` or a rate."""
     if type(detail) is int:
         return str(detail)
@@ -340,3 +503,6 @@ def _plain(value: object) -> str:
 
 
 _PLAIN: dict[type, Any] = {int: str, Decimal: lambda d: format(d, "f"), str: format_cell}
+
+
+_OUTPUT_FORMATS = _formatters(6)  # the formatters of values other than decimals

@@ -3,6 +3,7 @@
 Each component rounds its step (to the currency's minor unit or a fixed step) into a total
 ``pt<c>``; split parts (``pp<c>_<s>``, a share or the amount above a threshold) are taken from
 what is left of it in order, and the main line ``pm<c>`` keeps the rest, so nothing is negative.
+An ``above`` part's rounded threshold is recorded too (``pay.<part>.above``), for explanations.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
         lines.append(f"pt{c} = pt{c}.copy_abs()")
         lines.append(f"_rem = pt{c}")
         gen.begin_calls()
+        limits: list[tuple[int, str]] = []  # each `above` part's rounded limit, recorded
         for s, part in enumerate(comp.split):
             var = f"pp{c}_{s}"
             if part.above is not None:
@@ -40,8 +42,9 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
                 if expr is None:
                     continue
                 limit = gen.render(expr, comp.name, (*base, "split", s))
-                lines.append(f"_l = F_round_to({limit}, {step_}, {mode})")
-                lines.append(f"{var} = pt{c} - _l if pt{c} > _l else _zero_pay")
+                lines.append(f"pl{c}_{s} = F_round_to({limit}, {step_}, {mode})")
+                lines.append(f"{var} = pt{c} - pl{c}_{s} if pt{c} > pl{c}_{s} else _zero_pay")
+                limits.append((s, part.name))
             else:
                 lines.append(f"{var} = F_round_to(pt{c} * {p.const(part.share)}, {step_}, {mode})")
             lines.append(f"if {var} > _rem: {var} = _rem")
@@ -86,6 +89,11 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
             ),
             f"pt{c}",
         )
+        for s, part_name in limits:
+            gen.add_slot(
+                Slot(f"pay.{part_name}.above", "stage", "money", comp.name, line, text="above"),
+                f"pl{c}_{s}",
+            )
         gen.add_call_slots()
         defs.append(
             PayDef(

@@ -2,7 +2,9 @@
 
 A step's value comes from its formula, its first matching variant, or a group total
 (``A_<name>``); gates, floor, cap, rounding and truncation then apply in that order, with the
-raw value, the variant chosen and each gate's outcome kept as slots of their own.
+raw value, the variant chosen, each gate's outcome (a ``cap`` gate only where it binds) and the
+value each cap or replace gate, floor and cap left kept as slots of their own (``stage``), so
+that explanations read what was done instead of doing it again.
 """
 
 from __future__ import annotations
@@ -82,8 +84,11 @@ def step_code(
             lines.append(f"gt_{name}_{g} = bool({r(f'gate{g}')})")
             if gate.outcome == "zero":
                 action = "x = ZERO"
-            elif gate.outcome == "cap":
-                action = f"x = min(x, {r(f'gatevalue{g}')})"
+            elif gate.outcome == "cap":  # applied only where it binds: the cap is below x
+                lines.append(f"if gt_{name}_{g}:")
+                lines.append(f"    _c = {r(f'gatevalue{g}')}")
+                lines.append(f"    gt_{name}_{g} = _c < x")
+                action = "x = _c"
             elif gate.outcome == "replace":
                 action = f"x = {r(f'gatevalue{g}')}"
             elif gate.outcome == "reject":
@@ -95,10 +100,20 @@ def step_code(
             gate_index = gen.add_slot(_gate_slot(gen, name, g, gate), f"gt_{name}_{g}")
             if gate.outcome == "zero":
                 zero_gates.append(gate_index)
-        if step.floor is not None:
-            lines.append(f"x = max(x, {r('floor')})")
-        if step.cap is not None:
-            lines.append(f"x = min(x, {r('cap')})")
+            if gate.outcome in ("cap", "replace"):  # the value it left, for explanations
+                lines.append(f"st_{name}_{g} = x")
+                gate_label = gate.name or f"gate{g + 1}"
+                stage = Slot(f"{name}.after_gate.{gate_label}", "stage", step.type, name, slot_line)
+                gen.add_slot(stage, f"st_{name}_{g}")
+        for what in ("floor", "cap"):  # each records the value it left
+            if getattr(step, what) is None:
+                continue
+            lines.append(f"x = {'max' if what == 'floor' else 'min'}(x, {r(what)})")
+            lines.append(f"st_{name}_{what} = x")
+            gen.add_slot(
+                Slot(f"{name}.after_{what}", "stage", step.type, name, slot_line, text=what),
+                f"st_{name}_{what}",
+            )
         if step.round is not None:
             lines.append(f"x = F_round_to(x, {p.const(step.round.step)}, {step.round.mode!r})")
         if step.truncate is not None:

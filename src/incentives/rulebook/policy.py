@@ -26,6 +26,7 @@ class Slot:
     """One recorded value of a policy's trace (one breakdown column, or a few for calls/goals).
 
     kind: input | eligibility | step | raw | variant | segments | gate | call | goals | pay
+          | stage (the value a cap/replace gate, floor or cap left; a split part's threshold)
     """
 
     name: str
@@ -111,6 +112,8 @@ class CompiledPolicy:
     # total); otherwise a pass of their own after the totals (`BoundPolicy.stage2`)
     pools_in_first_pass: bool = False
     funding_slots: tuple[int, ...] = ()  # each pool's funding step, per member
+    # parameters and results written as percentages (`150%`), shown as such in explanations
+    written_as_percent: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:  # short: never the generated source or the whole spec
         steps = sum(1 for slot in self.slots if slot.kind == "step")

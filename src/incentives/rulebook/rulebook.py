@@ -218,7 +218,8 @@ def load_rules(path: str | Path) -> Rulebook:
         if isinstance(compiled, list):
             problems += compiled
         else:
-            policies.append(compiled)
+            percents = written_as_percent(doc.data)
+            policies.append(attrs.evolve(compiled, written_as_percent=percents))
     if problems:
         raise PolicyError(problems)
     return Rulebook(policies=tuple(policies), fields=tuple(fields[name] for name in sorted(fields)))
@@ -245,6 +246,49 @@ def _not_a_regular_file(path: Path) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket, not a policy file"
     return "not a regular file"  # pragma: no cover - no other kinds on POSIX
+
+
+def written_as_percent(data: Any) -> frozenset[str]:
+    """``parameters.<name>`` for each parameter written as a percentage (``150%``), and
+    ``results.<name>`` / ``tables.<name>`` for each result whose figures or table whose cells
+    are all written so: the source text says
+    how a value reads, which its number no longer does (explanations print 150%, not 1.5)."""
+
+    def percent(text: object) -> bool:
+        return isinstance(text, str) and text.strip().endswith("%")
+
+    found: set[str] = set()
+    parameters = data.get("parameters")
+    if isinstance(parameters, dict):
+        found.update(f"parameters.{n}" for n, text in parameters.items() if percent(text))
+    results = data.get("results")
+    for name, result in (results if isinstance(results, dict) else {}).items():
+        if not isinstance(result, dict):
+            continue
+        units = result.get("units")
+        sets = [result, *(units.values() if isinstance(units, dict) else ())]
+        figures = [
+            s[key]
+            for s in sets
+            if isinstance(s, dict)
+            for key in ("threshold", "target", "maximum", "actual")
+            if s.get(key) is not None
+        ]
+        if figures and all(percent(text) for text in figures):
+            found.add(f"results.{name}")
+    tables = data.get("tables")
+    for name, table in (tables if isinstance(tables, dict) else {}).items():
+        cells = _leaves(table.get("values") if isinstance(table, dict) else None)
+        if cells and all(percent(text) for text in cells):
+            found.add(f"tables.{name}")
+    return frozenset(found)
+
+
+def _leaves(values: Any) -> list[Any]:
+    """The cells of a table's ``values`` (nested lists), or [] for named-value cells."""
+    if isinstance(values, list):
+        return [leaf for item in values for leaf in _leaves(item)] if values else []
+    return [] if isinstance(values, dict) else [values]
 
 
 def _field_registry(
