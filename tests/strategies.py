@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from incentives.rulebook.curves import CurveSpec, TierSpec
-from incentives.rulebook.tables import TableSpec
+from incentives.rulebook.runtime.curves import CurveSpec, TierSpec
+from incentives.rulebook.runtime.tables import TableSpec
 
 __all__ = [
     "attainments",

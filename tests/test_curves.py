@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from incentives.errors import RowError
-from incentives.rulebook.curves import (
+from incentives.rulebook.language.values import SpecIssues
+from incentives.rulebook.runtime.curves import (
     Curve,
     CurveSpec,
     Tiers,
@@ -20,7 +21,6 @@ from incentives.rulebook.curves import (
     compile_curve,
     compile_tiers,
 )
-from incentives.rulebook.values import SpecIssues
 from strategies import attainments, cumulative_tiers, decimals, monotone_curves
 
 D = Decimal

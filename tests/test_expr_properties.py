@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from incentives.expr import NAMESPACE, CallSite, Expression, compile_expression, reference_eval
 from incentives.money import ENGINE_CONTEXT
-from incentives.rulebook.values import parse_number
+from incentives.rulebook.language.values import parse_number
 
 NAMES = ("a", "b", "c")
 PERIOD = (date(2024, 1, 1), date(2024, 12, 31))

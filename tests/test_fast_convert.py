@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives.engine.convert import FALL_BACK, fast_converter
-from incentives.rulebook.fields import FieldDef, make_converter, rating_converter
+from incentives.rulebook.language.fields import FieldDef, make_converter, rating_converter
 
 FIELDS = [
     FieldDef("t", "text", None, make_converter("text")),

@@ -17,8 +17,8 @@ from incentives.errors import OptionsError
 from incentives.io import open_roster, read_rates
 from incentives.jobs import required_columns
 from incentives.model import EmployeeInput, Rejection, RowSource
-from incentives.rulebook.policy import CompiledPolicy
 from incentives.rulebook.rulebook import Rulebook, load_rules
+from incentives.rulebook.runtime.policy import CompiledPolicy
 
 D = Decimal
 SAMPLE_ID = "annual-bonus-2026"

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from incentives.errors import RowError
-from incentives.rulebook.tables import LookupMiss, Table, TableSpec, compile_table
-from incentives.rulebook.values import SpecIssues
+from incentives.rulebook.language.values import SpecIssues
+from incentives.rulebook.runtime.tables import LookupMiss, Table, TableSpec, compile_table
 from strategies import interpolated_tables
 
 D = Decimal

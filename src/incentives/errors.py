@@ -16,7 +16,7 @@
         ├── MissingValue             a value a formula asked for is missing ("no rating for
         │                            cycle 2025"); a readiness criterion fails with it instead
         ├── LookupMiss               no row of a table matches the employee's keys
-        │                            (incentives.rulebook.table_lookup)
+        │                            (incentives.rulebook.runtime.table_lookup)
         └── MissingRate              no exchange rate for a conversion (incentives.io)
 
 Each carries where the problem is (file and line, or row and column, or step) and what to do.

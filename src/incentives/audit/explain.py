@@ -31,7 +31,7 @@ from incentives.audit.explain_values import PolicyValues, close_enough, policy_a
 from incentives.audit.formula_text import render
 from incentives.audit.run_folder import RunFolder, read_run_folder, unknown_employee
 from incentives.display import format_value
-from incentives.rulebook.values import parse_number
+from incentives.rulebook.language.values import parse_number
 
 __all__ = ["Explanation", "explain_employee"]
 

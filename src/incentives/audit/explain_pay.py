@@ -15,8 +15,8 @@ from incentives.audit.formula_text import call_parts
 from incentives.display import format_value
 from incentives.io.run_outputs import match_text
 from incentives.money import ENGINE_CONTEXT, minor_unit
-from incentives.rulebook.tables import Table
-from incentives.rulebook.values import parse_number
+from incentives.rulebook.language.values import parse_number
+from incentives.rulebook.runtime.tables import Table
 
 __all__ = ["CallsAndPay", "where"]
 

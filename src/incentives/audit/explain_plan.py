@@ -11,8 +11,8 @@ from typing import Any
 from incentives.audit.explain_values import PolicyValues, close_enough
 from incentives.display import format_value
 from incentives.money import ENGINE_CONTEXT
-from incentives.rulebook.curves import CurveSpec, compile_curve
-from incentives.rulebook.scorecard import attainment
+from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
+from incentives.rulebook.runtime.scorecard import attainment
 
 __all__ = ["employee_goals", "plan_results", "plan_scorecards"]
 

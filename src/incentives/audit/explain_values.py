@@ -17,9 +17,9 @@ from incentives.audit.formula_text import render
 from incentives.display import format_recorded
 from incentives.expr import compile_expression, reference_eval
 from incentives.money import ENGINE_CONTEXT
-from incentives.rulebook.curves import CurveSpec, TierSpec, compile_curve, compile_tiers
-from incentives.rulebook.tables import TableSpec, compile_table
-from incentives.rulebook.values import parse_number
+from incentives.rulebook.language.values import parse_number
+from incentives.rulebook.runtime.curves import CurveSpec, TierSpec, compile_curve, compile_tiers
+from incentives.rulebook.runtime.tables import TableSpec, compile_table
 
 __all__ = ["NUMERIC_TYPES", "PolicyValues", "close_enough", "policy_as_of", "typed"]
 

@@ -15,8 +15,8 @@ from typing import Any
 from incentives.engine.outcome import Summary
 from incentives.engine.pools import PoolMember
 from incentives.errors import PolicyError, Problem
-from incentives.rulebook.allocations import BudgetDef, PoolDef
-from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
+from incentives.rulebook.compiler.allocations import BudgetDef, PoolDef
+from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 
 __all__ = [
     "FundingOf",

@@ -56,11 +56,11 @@ from incentives.engine.segments import period_segments, read_history
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, Exclusion, NotCovered, Rejection
 from incentives.money import ENGINE_CONTEXT
-from incentives.rulebook.allocations import PoolDef
-from incentives.rulebook.fields import Converter
-from incentives.rulebook.policy import BoundPolicy, CompiledPolicy
+from incentives.rulebook.compiler.allocations import PoolDef
+from incentives.rulebook.compiler.segments import Segment
+from incentives.rulebook.language.fields import Converter
 from incentives.rulebook.rulebook import Rulebook
-from incentives.rulebook.segments import Segment
+from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 
 __all__ = [
     "Calculation",

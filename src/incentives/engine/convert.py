@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from incentives.rulebook.fields import FieldDef
+from incentives.rulebook.language.fields import FieldDef
 
 __all__ = ["FALL_BACK", "NotPlain", "fast_converter"]
 

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from incentives.model import Exclusion, KeyedCounts
-from incentives.rulebook.policy import CompiledPolicy
+from incentives.rulebook.runtime.policy import CompiledPolicy
 
 __all__ = [
     "EmployeeOutcome",

@@ -20,9 +20,9 @@ from types import MappingProxyType
 import attrs
 
 from incentives.model import EmployeeInput, HistoryRow, Rejection
-from incentives.rulebook.fields import Converter
-from incentives.rulebook.segments import Segment
-from incentives.rulebook.values import parse_iso_date
+from incentives.rulebook.compiler.segments import Segment
+from incentives.rulebook.language.fields import Converter
+from incentives.rulebook.language.values import parse_iso_date
 
 __all__ = ["DatedChange", "period_segments", "read_history"]
 

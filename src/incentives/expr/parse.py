@@ -26,7 +26,7 @@ from incentives.errors import IncentivesError
 from incentives.expr import codegen, limits
 from incentives.expr.functions import BUILTINS, PARTIAL_MONTH_RULES, PRORATE_BASES, parse_date
 from incentives.money import CURRENCY_MINOR_UNITS, ROUNDING_MODES
-from incentives.rulebook.values import parse_number
+from incentives.rulebook.language.values import parse_number
 
 __all__ = ["CallSite", "Expression", "ExpressionError", "compile_expression"]
 

@@ -16,7 +16,7 @@ import attrs
 
 from incentives.errors import InputFileError, RowError
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
-from incentives.rulebook.values import parse_number
+from incentives.rulebook.language.values import parse_number
 
 __all__ = ["FIELDS", "MissingRate", "RateTable", "ResultFigure", "read_rates", "read_results"]
 

@@ -16,8 +16,8 @@ from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.money import minor_unit
-from incentives.rulebook.policy import CompiledPolicy, Slot
 from incentives.rulebook.rulebook import Rulebook
+from incentives.rulebook.runtime.policy import CompiledPolicy, Slot
 
 __all__ = ["GOAL_FIELDS", "REJECTED_HEADER", "OutputLayout", "match_text", "rejected_row"]
 

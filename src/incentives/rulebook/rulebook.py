@@ -22,14 +22,14 @@ import attrs
 from pydantic import BaseModel, ValidationError
 
 from incentives.errors import OptionsError, PolicyError, Problem
-from incentives.rulebook import schema
-from incentives.rulebook.compiler import compile_policy
-from incentives.rulebook.curves import compile_curve
-from incentives.rulebook.fields import FieldDef, make_converter, rating_converter
-from incentives.rulebook.policy import CompiledPolicy
-from incentives.rulebook.tables import compile_table
-from incentives.rulebook.values import SpecIssue, SpecIssues
-from incentives.rulebook.yamlsource import SourceDoc, dotted, load_yaml
+from incentives.rulebook.compiler.compiler import compile_policy
+from incentives.rulebook.language import schema
+from incentives.rulebook.language.fields import FieldDef, make_converter, rating_converter
+from incentives.rulebook.language.values import SpecIssue, SpecIssues
+from incentives.rulebook.language.yamlsource import SourceDoc, dotted, load_yaml
+from incentives.rulebook.runtime.curves import compile_curve
+from incentives.rulebook.runtime.policy import CompiledPolicy
+from incentives.rulebook.runtime.tables import compile_table
 
 __all__ = ["MAX_POLICY_FILES", "Rulebook", "load_rules"]
 
@@ -359,7 +359,7 @@ def _model_keys() -> list[str]:
         if isinstance(obj, type) and issubclass(obj, BaseModel):
             for fname, finfo in obj.model_fields.items():
                 keys.add(finfo.alias or fname)
-    from incentives.rulebook import curves, tables
+    from incentives.rulebook.runtime import curves, tables
 
     for module in (curves, tables):
         for obj in vars(module).values():

@@ -1,0 +1,1 @@
+"""The compiler: a validated policy → names, formulas, step order, types, generated code."""

@@ -1,0 +1,113 @@
+"""Rendering parsed expressions as generated Python, and recording trace slots and labels.
+
+Names become locals by kind (``v_`` per-employee values, ``P_`` parameters, ``B_`` built-ins,
+``R_``/``SC_`` plan results and scorecards, ``T_`` lookups, ``K<n>`` constants). Each call
+site of a lookup, ``fx`` or a rating function keeps its arguments and result (``a<n>``, ``c<n>``) for the trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from incentives.expr import CallSite, Expression
+from incentives.rulebook.compiler.compile_state import BUILTIN_NAMES, CompileState, SpecPath
+from incentives.rulebook.language.values import parse_iso_date
+from incentives.rulebook.runtime.policy import Slot
+from incentives.rulebook.runtime.ratings import RATING_FUNCTIONS
+
+__all__ = ["Emitter"]
+
+
+class Emitter:
+    """Shared by every code generator of one policy: renders expressions, numbers slots."""
+
+    def __init__(self, p: CompileState) -> None:
+        self.p = p
+        self.spec = p.spec
+        self.calls: list[tuple[Slot, str]] = []  # call slots of the code being generated
+        self.labels: list[tuple[str, tuple[str, ...]]] = []  # (what runs, names it reads)
+        self.plan_cards: set[str] = set()  # plan scorecards whose gate slots are placed
+
+    # -- slots and labels ---------------------------------------------------------------------
+    def add_slot(self, slot: Slot, expr: str) -> int:
+        """Record a trace slot with the generated expression that fills it; its index."""
+        self.p.slots.append(slot)
+        self.p.slot_exprs.append(expr)
+        return len(self.p.slots) - 1
+
+    def begin_calls(self) -> None:
+        """Forget call sites rendered so far (`add_call_slots` records those rendered next)."""
+        self.calls = []
+
+    def add_call_slots(self) -> None:
+        for slot, expr in self.calls:
+            self.add_slot(slot, expr)
+
+    def label(self, label: str, reads: Iterable[str]) -> int:
+        """Number what runs next (``_s = <n>``), for errors raised while it runs."""
+        self.labels.append(
+            (label, tuple(sorted(n for n in reads if self.p.kinds.get(n) != "lookup")))
+        )
+        return len(self.labels) - 1
+
+    # -- expressions --------------------------------------------------------------------------
+    def pyname(self, name: str) -> str:
+        kind = self.p.kinds[name]
+        if kind == "builtin":
+            return f"B_{name}"
+        if kind == "parameter":
+            return f"P_{name}"
+        if kind == "result":
+            return f"v_{name}" if name in self.p.unit_results else f"R_{name}"
+        if kind == "plan":
+            return f"v_{name}" if self.p.plan_by(name) else f"SC_{name}"
+        return f"v_{name}"
+
+    def render(self, expr: Expression, owner: str, path: SpecPath) -> str:
+        p = self.p
+
+        def call(site: CallSite, args: list[str]) -> str:
+            index = p.sites
+            p.sites += 1
+            if site.name == "fx":
+                args = list(args)
+                if len(args) < 4:
+                    args.append(repr(self.spec.policy.fx.rate_type))
+                if len(args) < 5:
+                    args.append(self._fx_date())
+                target = "FX"
+            elif site.name in RATING_FUNCTIONS:  # reads the employee's converted ratings
+                target = f"RH_{site.name}"
+            else:
+                target = f"T_{site.name}"
+            lookup = p.lookups.get(site.name)
+            default = "decimal" if site.name in RATING_FUNCTIONS else "money"
+            slot = Slot(
+                name=f"{owner}: {site.name}({', '.join(site.arg_texts)})",
+                kind="call",
+                type=getattr(lookup, "type", default),
+                owner=owner,
+                line=p.line(path),
+                callee=site.name,
+                arg_texts=site.arg_texts,
+                width=2,
+            )
+            self.calls.append((slot, f"(a{index}, c{index})"))
+            if site.name in RATING_FUNCTIONS:  # the ratings themselves are not an argument
+                rest = "".join(f"{a}, " for a in args)
+                return f"(c{index} := {target}(RH, *(a{index} := ({rest}))))[0]"
+            return f"(c{index} := {target}(*(a{index} := ({', '.join(args)},))))[0]"
+
+        return expr.to_python(self.pyname, call, p.const)
+
+    def _fx_date(self) -> str:
+        text = self.spec.policy.fx.date
+        if text in BUILTIN_NAMES:
+            return f"B_{text}"
+        try:
+            return self.p.const(parse_iso_date(text))
+        except ValueError as exc:
+            self.p.problem(
+                ("policy", "fx", "date"), str(exc), "a date or one of " + ", ".join(BUILTIN_NAMES)
+            )
+            return "B_period_end"

@@ -1,0 +1,126 @@
+"""Generated code and constants for an employee's inputs: the prelude of every evaluation.
+
+The prelude reads each input from the roster row, applies its default, checks it is present
+and within bounds, finds the currency's minor unit, and looks up per-unit results and plan
+scorecards by the input they are keyed by. Defaults and allowed values are converted once,
+here, into constants of the generated module.
+"""
+
+from __future__ import annotations
+
+from incentives.rulebook.compiler.compile_state import RESULT_SUFFIXES, CompileState
+
+__all__ = [
+    "bound_checks",
+    "first_pass_names",
+    "input_constants",
+    "input_rules",
+    "input_type",
+    "prelude",
+]
+
+
+def first_pass_names(p: CompileState, reads: set[str]) -> set[str]:
+    """What a fast first pass must read, given the names its steps and rules read: those
+    names, with a per-unit result or plan scorecard standing for its results and its key."""
+    names = set(reads)
+    for name, result in p.spec.results.items():
+        if result.by and any(name + suffix in names for suffix in RESULT_SUFFIXES):
+            names.add(name)
+            names.add(result.by)
+    for name, card in p.spec.scorecards.items():
+        by = p.plan_by(name) if card.scope == "plan" else None
+        if by and name in names:
+            names.add(by)
+    return names
+
+
+def input_constants(p: CompileState) -> dict[str, object]:
+    """Defaults and allowed values, converted once by each input's declared type."""
+    found: dict[str, object] = {}
+    for name, spec in p.spec.inputs.items():
+        field = p.fields.get(name)
+        if field is None:
+            continue
+        try:
+            if spec.default is not None:
+                found[f"D_{name}"] = field.convert(spec.default)
+            if spec.allowed is not None:
+                ordered = tuple(field.convert(str(v)) for v in spec.allowed)
+                found[f"AL_{name}"] = frozenset(ordered)
+                found[f"ALLIST_{name}"] = ordered  # declared order, for messages
+        except ValueError as exc:
+            p.problem(("inputs", name), f"{exc} for a {spec.type} input")
+    return found
+
+
+def input_rules(p: CompileState, constants: dict[str, object]) -> dict[str, dict[str, object]]:
+    """Each input's bounds and allowed values, for the messages of a rejected row."""
+    return {
+        name: {"min": spec.min, "max": spec.max, "allowed": constants.get(f"ALLIST_{name}")}
+        for name, spec in p.spec.inputs.items()
+    }
+
+
+def input_type(type_: str) -> str:
+    """The slot type of an input of a declared type."""
+    return {"rating": "decimal", "integer": "integer"}.get(type_, type_)
+
+
+def bound_checks(p: CompileState, name: str, var: str) -> str:
+    """The condition under which ``var``, a value of input ``name``, breaks its bounds or its
+    allowed values ("" when the input declares none)."""
+    spec = p.spec.inputs[name]
+    checks = []
+    if spec.min is not None:
+        checks.append(f"{var} < {p.const(spec.min)}")
+    if spec.max is not None:
+        checks.append(f"{var} > {p.const(spec.max)}")
+    if spec.allowed is not None:
+        checks.append(f"{var} not in AL_{name}")
+    return " or ".join(checks)
+
+
+def prelude(p: CompileState, index: dict[str, int], only: set[str] | None = None) -> list[str]:
+    """Lines (unindented) that set ``v_<input>``, ``_mu``, ``_zero_pay`` and per-unit values.
+
+    With ``only`` (the names a fast first pass reads), just those inputs and per-unit values,
+    and no currency: that pass computes no pay.
+    """
+    spec = p.spec
+    lines: list[str] = []
+    for name, field in spec.inputs.items():
+        if name not in index or (only is not None and name not in only):
+            continue
+        lines.append(f"v_{name} = c[{index[name]}]")
+        if field.default is not None:
+            lines.append(f"if v_{name} is None: v_{name} = D_{name}")
+        elif field.required:
+            lines.append(f"if v_{name} is None: raise MISSING({name!r})")
+        checks = bound_checks(p, name, f"v_{name}")
+        if checks:
+            # a required input (or one with a default) cannot be None here
+            present = (
+                "" if field.required or field.default is not None else f"v_{name} is not None and "
+            )
+            lines.append(f"if {present}({checks}): raise BOUNDS({name!r}, v_{name})")
+    if only is None:
+        cur = spec.policy.currency
+        lines.append(f"_mu = MU.get(v_{cur})")
+        lines.append(f"if _mu is None: raise CURRENCY({cur!r}, v_{cur})")
+        lines.append("_zero_pay = _mu * 0")
+    for name in sorted(name for name, result in spec.results.items() if result.by):
+        if only is not None and name not in only:
+            continue
+        by = spec.results[name].by
+        derived = ", ".join(f"v_{name}{suffix}" for suffix in RESULT_SUFFIXES)
+        lines.append(f"_u = RU_{name}.get(v_{by})")
+        lines.append(f"if _u is None: raise NOUNIT({name!r}, {by!r}, v_{by})")
+        lines.append(f"{derived} = _u")
+    for name, card in spec.scorecards.items():
+        by = p.plan_by(name) if card.scope == "plan" else None
+        if by and (only is None or name in only):
+            lines.append(f"_u = SCU_{name}.get(v_{by})")
+            lines.append(f"if _u is None: raise NOUNIT({name!r}, {by!r}, v_{by})")
+            lines.append(f"v_{name} = _u")
+    return lines

@@ -1,0 +1,120 @@
+"""Rejections visible without data that are not about one formula's types.
+
+- An optional input (``required: false``, no ``default``) used where a missing value fails
+  (arithmetic, an ordering comparison, a function or a table), when neither that step (any of its
+  parts), an eligibility rule nor the population tests it with ``is_missing``/``coalesce``. A
+  readiness criterion is exempt: a missing value fails the criterion, naming it, without
+  rejecting the row; ``==`` with a missing value is false; ``prorate`` reads a missing date as
+  the period's end.
+- A code the pay-currency input allows that the engine does not know.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from incentives.expr import Expression
+from incentives.money import CURRENCY_MINOR_UNITS
+from incentives.rulebook.compiler.compile_state import CompileState, SpecPath, StepExprs
+
+__all__ = ["check_currency_codes", "check_optional_inputs"]
+
+_SAFE_WITH_MISSING = frozenset({"is_missing", "coalesce", "prorate"})
+
+
+def check_currency_codes(p: CompileState) -> None:
+    """Every allowed value of the pay-currency input is a currency code the engine knows."""
+    spec = p.spec.inputs.get(p.spec.policy.currency)
+    unknown = (
+        [str(v) for v in (spec.allowed or []) if str(v) not in CURRENCY_MINOR_UNITS] if spec else []
+    )
+    if unknown:
+        p.problem(
+            ("inputs", p.spec.policy.currency, "allowed"),
+            f"{', '.join(unknown)} {'is not a currency code' if len(unknown) == 1 else 'are not currency codes'}"
+            " the engine knows: every employee paid in it would be rejected",
+            "use ISO 4217 codes (USD, EUR, GBP, ...)",
+        )
+
+
+# -- optional inputs ----------------------------------------------------------------------------
+
+
+def check_optional_inputs(p: CompileState, steps: dict[str, StepExprs]) -> None:
+    """An optional input without a default, used where a missing value fails (arithmetic,
+    ordering, a function or table), without any is_missing/coalesce of it nearby."""
+    optional = {
+        name for name, spec in p.spec.inputs.items() if not spec.required and spec.default is None
+    }
+    if not optional:
+        return
+    groups: list[list[tuple[Expression, SpecPath]]] = [
+        [(expr, path) for _, expr, path in parts if expr is not None] for parts in steps.values()
+    ]
+    in_steps = {id(expr) for group in groups for expr, _ in group}
+    others = [(expr, path) for expr, path in p.expressions if id(expr) not in in_steps]
+    everywhere = _tested(expr for expr, path in others if path[0] in ("eligibility", "policy"))
+    # a missing value fails a readiness criterion (naming it) without rejecting the row
+    groups += [[item] for item in others if item[1][0] != "criteria"]
+    for group in groups:
+        tested = everywhere | _tested(expr for expr, _ in group)
+        for expr, path in group:
+            for name, node in _unsafe_uses(expr, optional - tested):
+                p.formula_problem(
+                    path,
+                    expr.text,
+                    expr.column(node),
+                    f"optional input '{name}' (required: false, no default) is used without a test",
+                    f"write coalesce({name}, ...), test is_missing({name}), or give the input "
+                    "a default",
+                    after=": an employee without it would be rejected",
+                )
+
+
+def _tested(exprs: Iterable[Expression]) -> set[str]:
+    found: set[str] = set()
+    for expr in exprs:
+        tree, _ = expr.reference_tree()
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("is_missing", "coalesce")
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+            ):
+                found.add(node.args[0].id)
+    return found
+
+
+def _unsafe_uses(expr: Expression, names: set[str]) -> list[tuple[str, ast.Name]]:
+    if not names or not (expr.names & names):
+        return []
+    tree, _ = expr.reference_tree()
+    found: list[tuple[str, ast.Name]] = []
+
+    def check(child: ast.expr) -> None:
+        if isinstance(child, ast.Name) and child.id in names:
+            found.append((child.id, child))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp):
+            check(node.left)
+            check(node.right)
+        elif isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
+            check(node.operand)
+        elif isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            for i, op in enumerate(node.ops):
+                if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+                    check(operands[i])
+                    check(operands[i + 1])
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id not in _SAFE_WITH_MISSING
+        ):
+            for arg in node.args:
+                check(arg)
+    return found

@@ -1,0 +1,1 @@
+"""The policy language: what a policy file says (YAML with lines, the schema, scalar and field types)."""

@@ -1,0 +1,119 @@
+"""Per-employee goal scorecards: each goal's attainment through a curve, weighted.
+
+Goal figures arrive as roster text (or typed values); a bad figure, a missing goal or weights
+that do not sum to 100 % reject the employee with the column at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import attrs
+
+from incentives.errors import RowError
+from incentives.model import GoalInput
+from incentives.rulebook.language.fields import make_converter
+from incentives.rulebook.runtime.curves import Curve
+
+__all__ = ["EmployeeScorecard", "GoalOutcome", "attainment"]
+
+_ONE = Decimal(1)
+_ZERO = Decimal(0)
+
+# name, direction, target, actual, weight, attainment, payout, segment
+GoalOutcome = tuple[str, str, Decimal, Decimal, Decimal, Decimal, Decimal, int]
+
+
+def attainment(actual: Decimal, target: Decimal, lower_is_better: bool) -> Decimal:
+    """actual ÷ target, or 1 − (actual − target) ÷ |target| when lower is better."""
+    if lower_is_better:
+        return _ONE - (actual - target) / abs(target)
+    return actual / target
+
+
+_AS_NUMBER = make_converter("percent")  # 12.5, 0.125 or 12.5%: what a goal figure may be
+
+
+def _number(goal: GoalInput, field: str, value: object) -> Decimal:
+    """A goal figure as a decimal, through the percent converter (fast for plain text); a
+    missing or unreadable figure rejects the employee naming the goal and its column."""
+    try:
+        number = _AS_NUMBER(value)
+    except ValueError:
+        number = None
+    if isinstance(number, Decimal):
+        return number
+    column = f"{goal.column_prefix}{field}" if goal.column_prefix else field
+    if value is None or value == "":
+        raise RowError(f"goal '{goal.name}' has no {field}", column, "")
+    raise RowError(f"goal '{goal.name}': {field} '{value}' is not a number", column, str(value))
+
+
+def _direction(goal: GoalInput) -> str:
+    direction = goal.direction
+    if direction == "higher" or direction == "lower":
+        return direction
+    text = str(direction or "higher").strip().lower() or "higher"
+    if text not in ("higher", "lower"):
+        column = f"{goal.column_prefix}direction" if goal.column_prefix else "direction"
+        raise RowError(f"goal '{goal.name}': direction must be higher or lower", column, text)
+    return text
+
+
+@attrs.frozen
+class EmployeeScorecard:
+    """A weighted scorecard over an employee's own goals."""
+
+    name: str
+    curve: Curve
+    max_goals: int
+    normalise: bool
+
+    def __call__(self, goals: Sequence[GoalInput]) -> tuple[Decimal, tuple[GoalOutcome, ...]]:
+        if not goals:
+            raise RowError(
+                f"scorecard '{self.name}' needs goals, and the employee has none", "goals", ""
+            )
+        if len(goals) > self.max_goals:
+            raise RowError(
+                f"scorecard '{self.name}' takes at most {self.max_goals} goals, got {len(goals)}",
+                "goals",
+                str(len(goals)),
+            )
+        outcomes: list[GoalOutcome] = []
+        on_attainment = self.curve.on == "attainment"
+        total_weight = _ZERO
+        score = _ZERO
+        for goal in goals:
+            target = _number(goal, "target", goal.target)
+            actual = _number(goal, "actual", goal.actual)
+            weight = _number(goal, "weight", goal.weight)
+            direction = _direction(goal)
+            if weight < 0:
+                column = f"{goal.column_prefix}weight" if goal.column_prefix else "weight"
+                raise RowError(f"goal '{goal.name}' has a negative weight", column, str(weight))
+            if target == 0:
+                column = f"{goal.column_prefix}target" if goal.column_prefix else "target"
+                raise RowError(
+                    f"goal '{goal.name}' has a target of 0: attainment is undefined", column, "0"
+                )
+            att = (
+                _ONE - (actual - target) / abs(target) if direction == "lower" else actual / target
+            )
+            payout, segment = self.curve(att if on_attainment else actual)
+            outcomes.append((goal.name, direction, target, actual, weight, att, payout, segment))
+            total_weight += weight
+            score += weight * payout
+        if self.normalise:
+            if total_weight == 0:
+                raise RowError(f"scorecard '{self.name}': goal weights sum to 0", "goals", "0")
+            score = score / total_weight
+        elif total_weight != _ONE:
+            raise RowError(
+                f"goal weights sum to {(total_weight * 100).normalize():f}%, not 100% "
+                f"(scorecard '{self.name}' does not normalise)",
+                "goal weights",
+                f"{total_weight}",
+            )
+        return score, tuple(outcomes)
