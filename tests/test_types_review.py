@@ -412,3 +412,51 @@ def test_the_currency_hint_is_the_simplest_conversion(tmp_path: Path) -> None:
     assert problem.hint == (
         "convert one side first, e.g. target_bonus instead of fx(target_bonus, currency, 'USD')"
     )
+
+
+def test_pool_members_and_budget_include_must_be_true_false(tmp_path: Path) -> None:
+    """members: "level" and include: "base_salary" are conditions, at their own lines."""
+    pool = POOL.format(award="bonus", funding="100000", cap="") + '    members: "level"\n'
+    budget = (
+        "budgets:\n  bb:\n    currency: USD\n    payroll: base_salary\n    spend: bonus\n"
+        '    include: "base_salary"\n    percent: 3%\n'
+    )
+    text = policy(BONUS, extra=pool + budget, pay="pp_payout")
+    found = sorted((p.field, p.message, p.hint) for p in problems_of(tmp_path, text))
+    assert found == [
+        (
+            "budgets.bb.include",
+            "a condition must be true/false; 'base_salary' is a number in 'base_salary'",
+            "compare it: base_salary > 0",
+        ),
+        (
+            "pools.pp.members",
+            "a condition must be true/false; 'level' is a whole number in 'level'",
+            "compare it: level > 0",
+        ),
+    ]
+
+
+def test_a_budget_spend_already_converted_quotes_what_was_written(tmp_path: Path) -> None:
+    budget = (
+        "budgets:\n  bb:\n    currency: USD\n    payroll: base_salary\n    spend: target_usd\n"
+        "    percent: 3%\n"
+    )
+    text = policy(BONUS, extra=budget)
+    problem = only(tmp_path, text)
+    assert problem.field == "budgets.bb.spend"
+    assert problem.message == (
+        "the budget's spend must be in the pay currency (it is converted into USD), not money "
+        "in USD in 'target_usd'"
+    )
+    assert problem.hint == "write the spend in the pay currency: the amount before fx"
+
+
+def test_a_variant_when_must_be_true_false(tmp_path: Path) -> None:
+    text = policy(
+        '  bonus:\n    type: money\n    variants:\n      - {when: "base_salary", formula: "1"}\n'
+        '      - {formula: "target_bonus"}\n'
+    )
+    problem = only(tmp_path, text)
+    assert problem.field == "steps.bonus.variants[0].when"
+    assert problem.hint == "compare it: base_salary > 0"

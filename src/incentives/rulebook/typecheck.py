@@ -9,7 +9,10 @@ every step reading it. What is reported (see `type_infer`, `type_builtins`, `typ
 dates in arithmetic, true/false summed, money of two currencies mixed, ratings compared with
 text that is not a label of their scale, table keys that cannot match, a result's ``_payout``
 without a payout curve, an optional input used without ``is_missing``/``coalesce``, pay in a
-currency other than the pay currency.
+currency other than the pay currency, pay-currency money aggregated over employees who may be
+paid in different currencies, a split limit or a pool's funding/cap in the wrong currency, and a
+condition (population, rule, ``when:``, ``members:``, ``include:``) that is not true/false. In a
+plan whose currency input allows one code, that code is the pay currency.
 """
 
 from __future__ import annotations
