@@ -62,8 +62,12 @@ def policy_yaml(
     payout: str = "2027-03-15",
     population: str = "plan == 'AIP'",
     inputs: str = "",
+    currencies: str | None = None,
 ) -> str:
     """A policy file: the standard header, ``inputs:`` (id, plan, currency + ``inputs``), ``body``.
+
+    ``currencies`` (``"USD"``) lists the currency input's ``allowed:`` codes: a policy that adds
+    up pay-currency money across employees must say they share one currency.
 
     ``inputs`` and ``body`` are dedented; ``inputs`` lines go under ``inputs:`` (indented by the
     helper), ``body`` holds the other top-level sections.
@@ -72,9 +76,12 @@ def policy_yaml(
         policy_id=policy_id, kind=kind, start=start, end=end, payout=payout, population=population
     )
     extra = textwrap.indent(textwrap.dedent(inputs).strip("\n"), "  ")
-    return (
-        head + "inputs:\n" + BASE_INPUTS + (extra + "\n" if extra else "") + textwrap.dedent(body)
-    )
+    base = BASE_INPUTS
+    if currencies is not None:
+        base = base.replace(
+            "currency: {type: text}", f"currency: {{type: text, allowed: [{currencies}]}}"
+        )
+    return head + "inputs:\n" + base + (extra + "\n" if extra else "") + textwrap.dedent(body)
 
 
 def load(tmp_path: Path, *policies: str) -> Rulebook:
@@ -184,4 +191,5 @@ REJECTED_IN_GROUP = policy_yaml(
     salary: {type: decimal}
     divisor: {type: decimal}
     """,
+    currencies="USD",
 )

@@ -488,6 +488,7 @@ AGGREGATE = policy_yaml(
     pool: {type: decimal}
     on_pip: {type: boolean, required: false, default: false}
     """,
+    currencies="USD",
 )
 
 

@@ -53,10 +53,10 @@ BONUS = policy_yaml(
         formula: "salary * 10%"
         type: money
         round: {step: 0.01, mode: half_up}
-      unit_target:
+      unit_target:  # pay-currency money adds up within one currency
         aggregate: sum
         of: target
-        by: unit
+        by: currency
       unit_share: "target / unit_target if unit_target > 0 else 0"
       pool_bonus: {formula: "pool * unit_share", type: money}
       company: "company_payout(attainment)"

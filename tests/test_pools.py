@@ -26,7 +26,14 @@ D = Decimal
 END = datetime.date(2026, 12, 31)
 
 
-def pool_policy(pool: str, *, steps: str = "", inputs: str = "", pay_step: str = "") -> str:
+def pool_policy(
+    pool: str,
+    *,
+    steps: str = "",
+    inputs: str = "",
+    pay_step: str = "",
+    currencies: str | None = None,
+) -> str:
     """A policy whose individual award is the roster's ``claim``, paid through pool ``team_pool``."""
     return policy_yaml(
         f"""
@@ -44,6 +51,7 @@ claim: {{type: decimal}}
 team: {{type: text, required: false, default: A}}
 {inputs}
 """,
+        currencies=currencies,
     )
 
 
@@ -161,7 +169,9 @@ def test_pools_per_group_and_roster_order(tmp_path: Path) -> None:
     """One pool per team, funded from a group total; the roster reversed gives the same payouts."""
     pool = SIMPLE.replace('"1000.00"', '"team_claims * 0.5"')
     policy = pool_policy(
-        pool, steps="  team_claims: {aggregate: sum, of: award, by: team, type: decimal}"
+        pool,
+        steps="  team_claims: {aggregate: sum, of: award, by: team, type: decimal}",
+        currencies="USD",
     )
     rows = [{"employee_id": f"E{n}", "claim": str(100 + n), "team": "AB"[n % 2]} for n in range(9)]
     forward = dict(
@@ -272,6 +282,7 @@ def test_a_funding_that_differs_within_a_group_is_a_policy_fault(tmp_path: Path)
         SIMPLE.replace('"1000.00"', '"claim * 2"').replace("award: award", "award: share_award"),
         steps="  claims: {aggregate: sum, of: award, by: team}\n"
         '  share_award: {formula: "award * 100 / claims", type: money}',
+        currencies="USD",
     )
     with pytest.raises(PolicyError, match=r"funding differs between members .*B gives 4"):
         run(load(tmp_path, shared), rows)
@@ -285,6 +296,7 @@ def test_awards_that_read_a_group_total_get_a_pool_pass_of_their_own(tmp_path: P
         SIMPLE.replace('"1000.00"', '"50"').replace("award: award", "award: share_award"),
         steps="  claims: {aggregate: sum, of: award, by: team}\n"
         '  share_award: {formula: "award * 100 / claims", type: money}',
+        currencies="USD",
     )
     rulebook = load(tmp_path, policy)
     assert not rulebook.policies[0].pools_in_first_pass

@@ -61,18 +61,28 @@ def _fx(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
         and source is not None
         and amount.currency != source
     ):
-        infer.fail(
-            args[0],
-            f"fx converts from {currency_text(source)} an amount in "
-            f"{currency_text(amount.currency)}",
-            f"write fx({infer.expr.source_of(args[0])}, {infer.env.code_of(amount.currency)}, ...)",
-        )
+        if infer.wrapper is not None and node is infer.root:
+            what, hint = infer.wrapper
+            infer.fail(
+                args[0],
+                f"{what} must be in {currency_text(source)} (it is converted into "
+                f"{currency_text(target)}), not {amount.describe()}",
+                hint,
+            )
+        else:
+            infer.fail(
+                args[0],
+                f"fx converts from {currency_text(source)} an amount in "
+                f"{currency_text(amount.currency)}",
+                f"write fx({infer.expr.source_of(args[0])}, "
+                f"{infer.env.code_of(amount.currency)}, ...)",
+            )
     return money(target)
 
 
 def _currency_arg(infer: Infer, arg: ast.expr) -> str | None:
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-        return arg.value
+        return infer.env.currency_code(arg.value)
     if isinstance(arg, ast.Name) and arg.id not in infer.literals:
         infer.of(arg)
         return infer.env.currency_of(arg.id)

@@ -46,6 +46,8 @@ class TypeEnv(Protocol):
 
     def code_of(self, currency: str | None) -> str: ...
 
+    def currency_code(self, code: str) -> str: ...
+
     def call_type(self, name: str, node: ast.Call, infer: Infer) -> VType: ...
 
     def history_type(self) -> VType: ...
@@ -55,16 +57,41 @@ class Infer:
     """Infers one expression's type once, reporting each problem through ``report``."""
 
     def __init__(
-        self, env: TypeEnv, expr: Expression, report: Callable[[str, int, str], None]
+        self,
+        env: TypeEnv,
+        expr: Expression,
+        report: Callable[[str, int, str], None],
+        *,
+        condition: bool = False,
+        wrapper: tuple[str, str] | None = None,
     ) -> None:
         self.env = env
         self.expr = expr
         self._report = report
-        _, self.literals = expr.reference_tree()
+        self.is_condition = condition  # the whole formula must be true/false
+        # a generated fx(<what the user wrote>, pay, 'CUR') around a pool award or a budget
+        # figure: (what it converts, the hint) to say when the user's part is in another currency
+        self.wrapper = wrapper
+        self.root, self.literals = expr.reference_tree()
 
     def run(self) -> VType:
-        tree, _ = self.expr.reference_tree()
-        return self.of(tree)
+        found = self.of(self.root)
+        if self.is_condition:
+            self.condition(self.root, found)
+        return found
+
+    def condition(self, node: ast.expr, t: VType) -> None:
+        """``node`` decides (population, a rule, a `when:`, and/or/not, if-else): true/false."""
+        if not t.known or t.kind == "boolean":
+            return
+        text = self.expr.source_of(node)
+        if t.kind == "text":
+            hint = f"compare it: {text} == 'AIP'"
+        elif t.kind == "date":
+            hint = f"test it: is_missing({text})"
+        else:
+            hint = f"compare it: {text} > 0"
+        self.fail(node, f"a condition must be true/false; '{text}' is {t.describe()}", hint)
 
     def fail(self, node: ast.expr, message: str, hint: str = "") -> None:
         self._report(message, self.expr.column(node), hint)
@@ -84,6 +111,7 @@ class Infer:
         if isinstance(node, ast.UnaryOp):
             operand = self.of(node.operand)
             if isinstance(node.op, ast.Not):
+                self.condition(node.operand, operand)
                 return BOOLEAN
             if operand.kind in ("text", "date", "boolean"):
                 self.fail(node, f"a minus sign cannot apply to {operand.describe()}")
@@ -91,12 +119,12 @@ class Infer:
             return operand
         if isinstance(node, ast.BoolOp):
             for value in node.values:
-                self.of(value)
+                self.condition(value, self.of(value))
             return BOOLEAN
         if isinstance(node, ast.Compare):
             return self._compare(node)
         if isinstance(node, ast.IfExp):
-            self.of(node.test)
+            self.condition(node.test, self.of(node.test))
             return self.either(node.body, self.of(node.body), node.orelse, self.of(node.orelse))
         if isinstance(node, ast.Call):
             return self._call(node)
@@ -115,13 +143,35 @@ class Infer:
     def currency_clash(self, node: ast.expr, a: VType, b: VType, verb: str) -> None:
         """Money in ``a``'s and ``b``'s currencies meet at ``node`` (the ``b`` side)."""
         text = self.expr.source_of(node)
+        back = self._unconverted(node, a.currency)
         self.fail(
             node,
             f"cannot {verb} money in {currency_text(a.currency)} and money in "
             f"{currency_text(b.currency)} without converting",
-            f"convert one side first, e.g. fx({text}, {self.env.code_of(b.currency)}, "
+            f"convert one side first, e.g. {back} instead of {text}"
+            if back is not None
+            else f"convert one side first, e.g. fx({text}, {self.env.code_of(b.currency)}, "
             f"{self.env.code_of(a.currency)})",
         )
+
+    def _unconverted(self, node: ast.expr, currency: str | None) -> str | None:
+        """The amount inside ``fx(amount, from, ...)`` when ``from`` is ``currency``: the
+        simplest fix is not to convert it (never fx of fx back again)."""
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "fx"
+            and len(node.args) >= 3
+        ):
+            return None
+        source = node.args[1]
+        if isinstance(source, ast.Constant) and isinstance(source.value, str):
+            code = self.env.currency_code(source.value)
+        elif isinstance(source, ast.Name):
+            code = self.env.currency_of(source.id) or ""
+        else:
+            return None
+        return self.expr.source_of(node.args[0]) if code == currency else None
 
     # -- arithmetic ---------------------------------------------------------------------------
     def _binop(self, node: ast.BinOp) -> VType:

@@ -9,7 +9,10 @@ every step reading it. What is reported (see `type_infer`, `type_builtins`, `typ
 dates in arithmetic, true/false summed, money of two currencies mixed, ratings compared with
 text that is not a label of their scale, table keys that cannot match, a result's ``_payout``
 without a payout curve, an optional input used without ``is_missing``/``coalesce``, pay in a
-currency other than the pay currency.
+currency other than the pay currency, pay-currency money aggregated over employees who may be
+paid in different currencies, a split limit or a pool's funding/cap in the wrong currency, and a
+condition (population, rule, ``when:``, ``members:``, ``include:``) that is not true/false. In a
+plan whose currency input allows one code, that code is the pay currency.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import ast
 from collections.abc import Callable
 
 from incentives.expr import Expression
+from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import CompileState, SpecPath, StepExprs
 from incentives.rulebook.compiler.type_infer import Infer, family
 from incentives.rulebook.compiler.type_rejections import check_currency_codes, check_optional_inputs
@@ -74,6 +78,22 @@ class PolicyTypes:
         self.busy: set[str] = set()
         self.done: dict[int, VType] = {}
         self.no_payout: set[str] = set()
+        self.header = self.spec.policy.currency
+        self.single = self._single_currency()
+
+    def _single_currency(self) -> str | None:
+        """The one pay currency of a plan whose currency input allows one code (or whose
+        header names a code, reported where the header is checked): that code IS the pay
+        currency, so fx into it is money in the pay currency."""
+        spec = self.spec.inputs.get(self.header)
+        if spec is None:
+            return self.header
+        allowed = {str(code) for code in spec.allowed or ()}
+        return allowed.pop() if len(allowed) == 1 else None
+
+    def currency_code(self, code: str) -> str:
+        """A currency code as a type: the pay currency when it is the plan's one currency."""
+        return PAY if code == self.single else code
 
     # -- expressions --------------------------------------------------------------------------
     def infer(self, expr: Expression, path: SpecPath) -> VType:
@@ -83,12 +103,58 @@ class PolicyTypes:
             return found
         self.done[id(expr)] = ANY  # a cycle reads as unknown (the graph reports it)
 
-        def report(message: str, column: int, hint: str) -> None:
-            self.p.formula_problem(path, expr.text, column, message, hint)
+        made = self.p.synthetic.get(str(path[1])) if path[:1] == ("steps",) else None
+        written, shift, wrapper = expr.text, 0, None
+        if made is not None and made.role in _WRAPPED and expr.text.startswith("fx("):
+            written, wrapper = self._wrapped(made.section, made.owner, made.role)
+            shift = len("fx(")  # the user's text is the first argument of the generated fx
 
-        found = Infer(self, expr, report).run()
+        def report(message: str, column: int, hint: str) -> None:
+            at: int | None = column - shift
+            if shift and not (at is not None and 0 <= at < len(written)):
+                at = None
+            self.p.formula_problem(path, written, at, message, hint)
+
+        condition = _is_condition(path) or (made is not None and made.role in _FLAGS)
+        found = Infer(self, expr, report, condition=condition, wrapper=wrapper).run()
+        self._expect_currency(expr, path, made, found)
         self.done[id(expr)] = found
         return found
+
+    def _wrapped(self, section: str, owner: str, role: str) -> tuple[str, tuple[str, str]]:
+        """What the user wrote inside a generated fx(…, pay, 'CUR'), and how to say it is in
+        the wrong currency."""
+        if section == "pools":
+            return self.spec.pools[owner].award, (
+                "the award",
+                "award the step in the pay currency: the amount before fx",
+            )
+        return str(getattr(self.spec.budgets[owner], role)), (
+            f"the budget's {role}",
+            f"write the {role} in the pay currency: the amount before fx",
+        )
+
+    def _expect_currency(
+        self, expr: Expression, path: SpecPath, made: Synthetic | None, t: VType
+    ) -> None:
+        """A split limit is in the pay currency; a pool's funding and cap in the pool's."""
+        if made is not None and made.section == "pools" and made.role in ("funding", "cap"):
+            code = self.spec.pools[made.owner].currency
+            expected, what = self.currency_code(code), f"the pool's {made.role}"
+            where = "the pay currency" if expected == PAY else f"the pool's currency, {code}"
+        elif path[:1] == ("pay",) and path[-1] == "above":
+            expected, what, where = PAY, "a split limit", "the pay currency"
+        else:
+            return
+        if t.kind != "money" or t.currency is None or t.currency == expected:
+            return
+        self.p.formula_problem(
+            path,
+            expr.text,
+            0,
+            f"{what} must be in {where}, not {t.describe()}",
+            f"convert it: fx({expr.text}, {self.code_of(t.currency)}, {self.code_of(expected)})",
+        )
 
     # -- names --------------------------------------------------------------------------------
     def name_type(self, name: str, report: Callable[[str, str], None]) -> VType:
@@ -125,15 +191,17 @@ class PolicyTypes:
         return ANY if history is None else self.rating(history.scale)
 
     def currency_of(self, name: str) -> str | None:
-        if name == self.spec.policy.currency:
+        if name == self.header:
             return PAY
+        if self.header not in self.spec.inputs:
+            return None  # a header naming no input: reported once, where it is written
         spec = self.spec.inputs.get(name)
         return f"input:{name}" if spec is not None and spec.type == "text" else None
 
     def code_of(self, currency: str | None) -> str:
         """How a formula names a currency: the pay-currency input, another input, 'USD'."""
         if currency is None or currency == PAY:
-            return self.spec.policy.currency
+            return self.header if self.header in self.spec.inputs else f"'{self.header}'"
         return currency.removeprefix("input:") if currency.startswith("input:") else f"'{currency}'"
 
     def _result_type(self, name: str, report: Callable[[str, str], None]) -> VType:
@@ -232,6 +300,24 @@ class PolicyTypes:
         spec = self.spec.steps[name]
         of = self.step_type(str(spec.of))
         allowed = ("date",) if spec.aggregate in ("min", "max") else ()
+        if (
+            of.kind == "money"
+            and of.currency == PAY
+            and self.single is None
+            and spec.by != self.header
+        ):
+            codes = self.spec.inputs[self.header].allowed
+            self.p.problem(
+                ("steps", name, "of"),
+                f"aggregate: {spec.aggregate} of step '{spec.of}', which is money in the pay "
+                "currency, adds up employees paid in different currencies (input "
+                f"'{self.header}' "
+                + ("allows " + ", ".join(str(c) for c in codes) if codes else "holds any code")
+                + ")",
+                f"aggregate a step converted into one currency, e.g. fx({spec.of}, "
+                f"{self.header}, 'USD'), or group by: {self.header}",
+            )
+            return ANY
         if of.known and not of.numeric and of.kind not in allowed:
             self.p.problem(
                 ("steps", name, "of"),
@@ -247,16 +333,20 @@ class PolicyTypes:
         spec = self.spec.steps[name]
         declared = _DECLARED.get(spec.type, ANY)
         explicit = "type" in spec.model_fields_set
-        if explicit and inferred.known and declared.known:
-            families = {family(inferred), family(declared)}
-            if len(families) > 1 and families != {"number", "boolean"}:
-                self.p.problem(
-                    path,
-                    f"step '{name}' is declared type: {spec.type} but its formula gives "
-                    f"{inferred.describe()}",
-                    "fix the formula or the step's type",
-                )
-                return declared
+        if (
+            explicit
+            and inferred.known
+            and declared.known
+            and name not in self.p.synthetic  # its parts are checked where they are written
+            and family(inferred) != family(declared)
+        ):
+            self.p.problem(
+                path,
+                f"step '{name}' is declared type: {spec.type} but its formula gives "
+                f"{inferred.describe()}",
+                "fix the formula or the step's type",
+            )
+            return declared
         if inferred.kind == "money" and inferred.currency is not None:
             return inferred  # fx into a named currency: the currency follows the value
         if declared.kind in ("money", "text", "date", "boolean"):
@@ -286,6 +376,19 @@ class PolicyTypes:
                     if t.currency and not t.currency.startswith("input:")
                     else "convert it back into the pay currency with fx",
                 )
+
+
+_WRAPPED = ("award_in", "payroll", "spend")  # fx(<written>, pay, 'CUR') made by a pool or budget
+_FLAGS = ("member", "included")  # a pool's members:, a budget's include:
+
+
+def _is_condition(path: SpecPath) -> bool:
+    """Population, eligibility and criterion rules, gate and variant `when:`: true/false."""
+    return (
+        path == ("policy", "population")
+        or (path[:1] in (("eligibility",), ("criteria",)) and path[-1] == "rule")
+        or path[-1] == "when"
+    )
 
 
 def _has_payout(result: ResultSpec) -> bool:
