@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from incentives.errors import OptionsError, PolicyError, Problem, shorten
 from incentives.rulebook import schema
@@ -27,6 +27,7 @@ from incentives.rulebook.compiler import compile_policy
 from incentives.rulebook.curves import compile_curve
 from incentives.rulebook.fields import FieldDef, make_converter, rating_converter
 from incentives.rulebook.policy import CompiledPolicy
+from incentives.rulebook.schema_keys import unknown_key
 from incentives.rulebook.tables import compile_table
 from incentives.rulebook.values import SpecIssue, SpecIssues, check_number, parse_number
 from incentives.rulebook.yamlsource import SourceDoc, dotted, load_yaml
@@ -418,22 +419,6 @@ def _hint(name: str, known: Mapping[str, object]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-def _model_keys() -> list[str]:
-    keys: set[str] = set()
-    for obj in vars(schema).values():
-        if isinstance(obj, type) and issubclass(obj, BaseModel):
-            for fname, finfo in obj.model_fields.items():
-                keys.add(finfo.alias or fname)
-    from incentives.rulebook import curves, tables
-
-    for module in (curves, tables):
-        for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, BaseModel):
-                for fname, finfo in obj.model_fields.items():
-                    keys.add(finfo.alias or fname)
-    return sorted(keys)
-
-
 def _validation_problems(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
     found: list[Problem] = []
     for error in exc.errors():
@@ -446,9 +431,7 @@ def _validation_problems(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
         message = str(error["msg"]).removeprefix("Value error, ")
         hint = ""
         if kind == "extra_forbidden":
-            key = str(loc[-1])
-            message = f"unknown key '{key}'"
-            hint = _hint(key, dict.fromkeys(_model_keys())) or "see docs/policy-language.md"
+            message, hint = unknown_key(loc)
         elif kind == "missing":
             message = f"'{loc[-1]}' is required here"
         found.append(Problem(doc.file, doc.line_of(loc), dotted(loc), message, hint))
