@@ -21,7 +21,7 @@ from incentives.engine.calculate import (
     Summary,
     calculate,
 )
-from incentives.errors import BudgetExceeded
+from incentives.errors import BudgetExceeded, IncentivesError
 from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
 from incentives.io.coverage_outputs import (
@@ -89,7 +89,7 @@ def required_columns(rulebook: Rulebook) -> set[str]:
     return needed
 
 
-class _Redo(Exception):
+class _Redo(IncentivesError):
     """The fast first pass counted rows that the second pass rejected: redo without them."""
 
     def __init__(self, records: frozenset[int]) -> None:
