@@ -23,6 +23,13 @@ Each carries where the problem is (file and line, or row and column, or step) an
 Only `PolicyError`, `InputFileError`, `OptionsError`, `OutputError` and `BudgetExceeded` stop
 a run; a `RowError` becomes a line of ``rejected.csv``. Messages quote what a user typed or a
 file held through `shorten`, so a 100,000-character value never makes a 100 KB message.
+
+Internal errors, caught where they are raised and never met by a caller, derive from
+`IncentivesError` all the same, so that none could escape `except IncentivesError`:
+ SpecIssue and SpecIssues (a fault inside one part of a policy, reported as a Problem),
+ _CellError (a table cell, reported with its position), NotPlain (a roster cell the fast
+ converter leaves to the field's own) and _Redo (a run's first pass counted a row the second
+ rejected: the run is redone without it).
 """
 
 from __future__ import annotations

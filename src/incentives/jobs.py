@@ -5,6 +5,7 @@ run_job(RunRequest(...)) -> RunReport     policies + roster → a run folder
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from incentives.engine.calculate import (
     Summary,
     calculate,
 )
-from incentives.errors import BudgetExceeded
+from incentives.errors import BudgetExceeded, IncentivesError
 from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
 from incentives.io.coverage_outputs import (
@@ -88,7 +89,7 @@ def required_columns(rulebook: Rulebook) -> set[str]:
     return needed
 
 
-class _Redo(Exception):
+class _Redo(IncentivesError):
     """The fast first pass counted rows that the second pass rejected: redo without them."""
 
     def __init__(self, records: frozenset[int]) -> None:
@@ -106,12 +107,27 @@ def run_job(
     Faults in policies, input files or options raise before any output is written; the
     outputs appear together, atomically, only when everything was written. An ``out`` that is,
     contains or lies inside an input or the rules raises `OutputOverlapsInput` before anything
-    is read. What was restored or removed of an interrupted earlier run in ``out`` is passed
+    is read; while another run writes ``out``, `OutputError` is raised at once and nothing is
+    touched. What was restored or removed of an interrupted earlier run in ``out`` is passed
     to ``notify`` at once (and listed in the report's ``notices``).
     """
+    with contextlib.ExitStack() as held:
+        with run_dir.writing(request.out):
+            run_dir.check_apart(request.out, _inputs(request))
+            target = run_dir.real_path(request.out)
+            # held to the end, so that no other run takes our staging folder for a leftover
+            held.enter_context(run_dir.exclusive(target, request.out))
+        return _run_locked(request, progress, notify, target)
+
+
+def _run_locked(
+    request: RunRequest,
+    progress: Callable[[int, int], None] | None,
+    notify: Callable[[str], None] | None,
+    target: Path,
+) -> RunReport:
     with run_dir.writing(request.out):
-        run_dir.check_apart(request.out, _inputs(request))
-        notices = run_dir.recover(run_dir.real_path(request.out))
+        notices = run_dir.recover(target)
     for notice in notices:
         if notify is not None:
             notify(notice)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from incentives.errors import IncentivesError
 from incentives.rulebook.language.fields import FieldDef
 
 __all__ = ["FALL_BACK", "NotPlain", "fast_converter"]
@@ -26,7 +27,7 @@ _BOOLEANS = {"true": True, "yes": True, "y": True, "1": True}
 _BOOLEANS.update({"false": False, "no": False, "n": False, "0": False})
 
 
-class NotPlain(ValueError):
+class NotPlain(IncentivesError, ValueError):
     """A cell the fast path leaves to the field's own converter."""
 
 

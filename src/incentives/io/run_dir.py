@@ -12,12 +12,18 @@ or (between 1 and 2) absent with the previous run beside it. `recover`, called a
 the next run, restores or removes what an interrupted run left and says what it did. A run
 folder holds a marker file, ``.incentives-output``, listing its files: ``--force`` replaces a
 folder only when the marker is there and the folder holds nothing else.
+
+A run holds an exclusive lock (`fcntl.flock`) on ``.NAME.incentives-lock`` from before `recover`
+to its end (`exclusive`): a second run into the same folder stops at once instead of taking the
+first one's live staging folder for an interrupted run's. The OS releases the lock of a killed
+run, so what it left is still recovered by the next.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator, Sequence
@@ -30,6 +36,8 @@ __all__ = [
     "aside_path",
     "check_apart",
     "check_replaceable",
+    "exclusive",
+    "lock_path",
     "recover",
     "staging_path",
     "swap_in",
@@ -39,6 +47,7 @@ __all__ = [
 MARKER = ".incentives-output"  # lists the files of the run; its presence makes a run folder
 _NEW = ".incentives-new"
 _OLD = ".incentives-old"
+_LOCK = ".incentives-lock"
 
 _HINTS = {
     errno.ENOSPC: "free some space or choose another --out",
@@ -60,6 +69,82 @@ def staging_path(out: Path) -> Path:
 def aside_path(out: Path) -> Path:
     """Where the previous run waits while the new one is renamed in."""
     return out.parent / f".{out.name}{_OLD}"
+
+
+def lock_path(out: Path) -> Path:
+    """The file a run holds locked while it writes ``out`` (see `exclusive`)."""
+    return out.parent / f".{out.name}{_LOCK}"
+
+
+@contextlib.contextmanager
+def exclusive(out: Path, shown: Path) -> Iterator[None]:
+    """Hold the lock of the run folder ``out`` (resolved) for the block, or raise `OutputError`
+    at once, touching nothing, if another run holds it. Folders made for the lock file are
+    removed again if they are empty at the end (the run failed); the lock file is removed."""
+    lock = lock_path(out)
+    made = [p for p in reversed(lock.parents) if not p.exists()]
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = _acquire(lock, shown)
+    except BaseException:
+        _remove_empty(made)
+        raise
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)  # while still held: a run waiting on it sees it gone and retries
+        os.close(fd)
+        _remove_empty(made)
+
+
+def _acquire(lock: Path, shown: Path) -> int:
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            os.close(fd)
+            raise OutputError(
+                f"another run is writing {shorten(shown)}"
+                + (f" (pid {holder})" if holder else "")
+                + "; wait for it or choose another --out"
+            ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            info = os.stat(lock)
+            current = (info.st_dev, info.st_ino) == _identity_of(fd)
+        except FileNotFoundError:
+            current = False
+        if current:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd
+        os.close(fd)  # the run that held it has just ended and removed it: lock the new one
+
+
+def _identity_of(fd: int) -> tuple[int, int]:
+    info = os.fstat(fd)
+    return info.st_dev, info.st_ino
+
+
+def _read_pid(fd: int) -> str:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    for folder in reversed(folders):  # the deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _path_max() -> int:

@@ -19,13 +19,14 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from incentives.errors import OptionsError, PolicyError, Problem
+from incentives.errors import OptionsError, PolicyError, Problem, shorten
 from incentives.rulebook.compiler.compiler import compile_policy
 from incentives.rulebook.language import schema
 from incentives.rulebook.language.fields import FieldDef, make_converter, rating_converter
-from incentives.rulebook.language.values import SpecIssue, SpecIssues
+from incentives.rulebook.language.schema_keys import unknown_key
+from incentives.rulebook.language.values import SpecIssue, SpecIssues, check_number, parse_number
 from incentives.rulebook.language.yamlsource import SourceDoc, dotted, load_yaml
 from incentives.rulebook.runtime.curves import compile_curve
 from incentives.rulebook.runtime.policy import CompiledPolicy
@@ -53,7 +54,7 @@ class Rulebook:
         count = len(self.policies)
         return (
             f"<Rulebook {count} polic{'y' if count == 1 else 'ies'}: {policies or 'none'}; "
-            f"{len(self.fields)} roster fields>"
+            f"{len(self.fields)} roster fields{_overridden(self.policies)}>"
         )
 
     @property
@@ -72,9 +73,10 @@ class Rulebook:
         self,
         policy_id: str,
         *,
-        parameters: Mapping[str, Decimal] | None = None,
-        table_values: Mapping[str, Mapping[tuple[int, ...], Decimal]] | None = None,
-        curve_points: Mapping[str, Mapping[int, tuple[Decimal, Decimal]]] | None = None,
+        parameters: Mapping[str, Decimal | int | str] | None = None,
+        table_values: Mapping[str, Mapping[tuple[int, ...], Decimal | int | str]] | None = None,
+        curve_points: Mapping[str, Mapping[int, tuple[Decimal | int | str, Decimal | int | str]]]
+        | None = None,
     ) -> Rulebook:
         """A variant of this rulebook with a few values of one policy changed.
 
@@ -83,36 +85,74 @@ class Rulebook:
         ``curve_points`` maps a curve to points by index. Only the changed tables and curves
         are rebuilt: the generated code and everything else are shared with this rulebook,
         which is left unchanged.
+
+        A value is read as a policy file reads it: ``"150%"`` is 1.50, ``"1.10"`` keeps its
+        places; an int or a `Decimal` is taken as it is; the limits of policy numbers apply. A
+        float (``0.1`` is really 0.1000000000000000055…), another type, an unknown name or a
+        cell or point that does not exist is an `OptionsError` naming the policy and the value.
         """
         policy = self.policy(policy_id)
+        where = f"override of policy '{policy_id}'"
         new_params = dict(policy.parameters)
+        percents = set(policy.written_as_percent)
+        changes: list[str] = []
         for name, value in (parameters or {}).items():
-            if name not in new_params:
-                raise OptionsError(_unknown(f"parameter of policy '{policy_id}'", name, new_params))
-            new_params[name] = Decimal(value)
+            if not isinstance(name, str) or name not in new_params:
+                raise OptionsError(f"{where}: " + _unknown("parameter", shorten(name), new_params))
+            new_params[name] = _override_number(value, f"{where}: parameter '{name}'")
+            changes.append(f"{name}={new_params[name]}")
+            written = isinstance(value, str) and value.strip().endswith("%")
+            (percents.add if written else percents.discard)(f"parameters.{name}")
         lookups = dict(policy.lookups)
         for name, cells in (table_values or {}).items():
             spec = policy.spec.tables.get(name)
             if spec is None:
-                raise OptionsError(_unknown("table", name, policy.spec.tables))
+                raise OptionsError(
+                    f"{where}: " + _unknown("table", shorten(name), policy.spec.tables)
+                )
             values: Any = _deep_list(spec.values)
             for index, value in cells.items():
-                target = values
-                for i in index[:-1]:
-                    target = target[i]
-                target[index[-1]] = Decimal(value)
+                what = f"{where}: table '{name}' cell {shorten(index)}"
+                number = _override_number(value, what)
+                try:
+                    target = values
+                    for i in index[:-1]:
+                        target = target[i]
+                    if not isinstance(target, list) or not isinstance(index[-1], int):
+                        raise TypeError
+                    target[index[-1]] = number
+                except (IndexError, TypeError, KeyError):
+                    raise OptionsError(
+                        f"{what}: no such cell (give one index per axis, from 0, as a tuple)"
+                    ) from None
+            changes.append(f"table {name}")
             lookups[name] = _rebuild(
-                compile_table, name, spec.model_copy(update={"values": values})
+                compile_table, name, spec.model_copy(update={"values": values}), where
             )
         for name, points in (curve_points or {}).items():
             cspec = policy.spec.curves.get(name)
             if cspec is None:
-                raise OptionsError(_unknown("curve", name, policy.spec.curves))
+                raise OptionsError(
+                    f"{where}: " + _unknown("curve", shorten(name), policy.spec.curves)
+                )
             new_points = list(cspec.points)
             for position, point in points.items():
-                new_points[position] = (Decimal(point[0]), Decimal(point[1]))
+                what = f"{where}: curve '{name}' point {shorten(position)}"
+                if not isinstance(point, tuple | list) or len(point) != 2:
+                    raise OptionsError(f"{what}: a point is a pair (input, output)")
+                pair = (_override_number(point[0], what), _override_number(point[1], what))
+                if (
+                    not isinstance(position, int)
+                    or isinstance(position, bool)
+                    or not -len(new_points) <= position < len(new_points)
+                ):
+                    raise OptionsError(
+                        f"{what}: no such point (the curve has {len(new_points)}, from 0)"
+                    )
+                new_points[position] = pair
+            changes.append(f"curve {name}")
             lookups[name] = _rebuild(
-                compile_curve, name, cspec.model_copy(update={"points": new_points})
+                compile_curve, name, cspec.model_copy(update={"points": new_points}), where
             )
         scorecards = {
             name: attrs.evolve(card, curve=lookups[card.curve.name])
@@ -123,21 +163,47 @@ class Rulebook:
             parameters=MappingProxyType(new_params),
             lookups=MappingProxyType(lookups),
             scorecards=MappingProxyType(scorecards),
+            written_as_percent=frozenset(percents),
+            overrides=(*policy.overrides, *changes),
         )
         return attrs.evolve(
             self, policies=tuple(changed if p is policy else p for p in self.policies)
         )
 
 
+def _overridden(policies: Sequence[CompiledPolicy]) -> str:
+    changed = [f"{p.id} {', '.join(p.overrides)}" for p in policies if p.overrides]
+    return f"; overridden: {'; '.join(changed)}" if changed else ""
+
+
 def _deep_list(values: Any) -> Any:
     return [_deep_list(v) for v in values] if isinstance(values, list | tuple) else values
 
 
-def _rebuild(build: Any, name: str, spec: Any) -> Any:
+def _rebuild(build: Any, name: str, spec: Any, where: str) -> Any:
     try:
         return build(name, spec)
     except (SpecIssue, SpecIssues) as exc:
-        raise OptionsError(f"override of '{name}' is invalid: {exc}") from None
+        raise OptionsError(f"{where}: override of '{name}' is invalid: {exc}") from None
+
+
+def _override_number(value: object, what: str) -> Decimal:
+    """``value`` read as a policy file reads a number (``"150%"``, ``"1.10"``, an int or a
+    Decimal), within the same limits; anything else an `OptionsError` saying ``what``."""
+    if isinstance(value, float):
+        raise OptionsError(
+            f"{what}: {value!r} is a binary float (it is really {Decimal(value):.25}…); "
+            f"pass a string ('{value!r}') or a Decimal"
+        )
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise OptionsError(f"{what}: {value} is not a finite number")
+    try:
+        number = parse_number(value)
+        if not isinstance(value, str):
+            check_number(number, str(value))
+    except ValueError as exc:
+        raise OptionsError(f"{what}: {shorten(exc)}") from None
+    return number
 
 
 def _unknown(what: str, name: str, known: Mapping[str, object]) -> str:
@@ -353,22 +419,6 @@ def _hint(name: str, known: Mapping[str, object]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-def _model_keys() -> list[str]:
-    keys: set[str] = set()
-    for obj in vars(schema).values():
-        if isinstance(obj, type) and issubclass(obj, BaseModel):
-            for fname, finfo in obj.model_fields.items():
-                keys.add(finfo.alias or fname)
-    from incentives.rulebook.runtime import curves, tables
-
-    for module in (curves, tables):
-        for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, BaseModel):
-                for fname, finfo in obj.model_fields.items():
-                    keys.add(finfo.alias or fname)
-    return sorted(keys)
-
-
 def _validation_problems(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
     found: list[Problem] = []
     for error in exc.errors():
@@ -381,9 +431,7 @@ def _validation_problems(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
         message = str(error["msg"]).removeprefix("Value error, ")
         hint = ""
         if kind == "extra_forbidden":
-            key = str(loc[-1])
-            message = f"unknown key '{key}'"
-            hint = _hint(key, dict.fromkeys(_model_keys())) or "see docs/policy-language.md"
+            message, hint = unknown_key(loc)
         elif kind == "missing":
             message = f"'{loc[-1]}' is required here"
         found.append(Problem(doc.file, doc.line_of(loc), dotted(loc), message, hint))

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, ValidationError
 
+from incentives.errors import IncentivesError
 from incentives.rulebook.language.values import Num, Text, parse_label, parse_number
 
 __all__ = ["AxisSpec", "RangeBandSpec", "RoundSpec", "TableSpec"]
@@ -66,7 +67,7 @@ def _parse_at(value: Any) -> Decimal | str | RangeBandSpec:
     return parse_label(value)
 
 
-class _CellError(ValueError):
+class _CellError(IncentivesError, ValueError):
     def __init__(self, position: tuple[int, ...], message: str) -> None:
         self.position = position
         self.message = message

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
+from incentives.errors import IncentivesError
+
 __all__ = [
     "MAX_DIGITS",
     "MAX_MAGNITUDE",
@@ -37,7 +39,7 @@ MAX_MAGNITUDE = 40
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-class SpecIssue(ValueError):
+class SpecIssue(IncentivesError, ValueError):
     """A problem inside one part of a policy, found while compiling it.
 
     ``path`` is relative to the part being compiled (for a table: ``("axes", 0, "at", 2)``);
@@ -123,7 +125,7 @@ Label = Annotated[Decimal | str, BeforeValidator(parse_label)]
 Text = Annotated[str, BeforeValidator(_text)]
 
 
-class SpecIssues(ValueError):
+class SpecIssues(IncentivesError, ValueError):
     """Several `SpecIssue`s found in one part of a policy; all of them are reported."""
 
     def __init__(self, issues: list[SpecIssue]) -> None:

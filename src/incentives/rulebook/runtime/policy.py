@@ -114,13 +114,16 @@ class CompiledPolicy:
     funding_slots: tuple[int, ...] = ()  # each pool's funding step, per member
     # parameters and results written as percentages (`150%`), shown as such in explanations
     written_as_percent: frozenset[str] = frozenset()
+    # what `Rulebook.with_overrides` changed ("max_multiple=3", "table target_pct"), for repr
+    overrides: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # short: never the generated source or the whole spec
         steps = sum(1 for slot in self.slots if slot.kind == "step")
         pay = ", ".join(p.name for p in self.pay) or "none"
         return (
             f"<CompiledPolicy {self.id} v{self.version} ({self.kind}) from {self.file}: "
-            f"{len(self.input_names)} inputs, {steps} steps, pay {pay}>"
+            f"{len(self.input_names)} inputs, {steps} steps, pay {pay}"
+            + (f"; overridden: {', '.join(self.overrides)}>" if self.overrides else ">")
         )
 
     @property
