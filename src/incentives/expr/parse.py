@@ -317,6 +317,9 @@ _EXCEL_FUNCTIONS = {
 }
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _EXCEL_OPERATORS = (
+    (re.compile(r"^\s*=(?!=)"), "a formula does not start with =", "leave out the ="),
+    (re.compile(r"&&"), "'&&' is not an operator", "write and"),
+    (re.compile(r"\|\|"), "'||' is not an operator", "write or"),
     (re.compile(r"<>"), "'<>' is not an operator", "write != for 'not equal'"),
     (re.compile(r"(?<![<>=!])=(?!=)"), "a single '=' does not compare", "write == to compare"),
     (
@@ -441,7 +444,10 @@ class _Checker:
         if node.id in BUILTINS or node.id in self.callables:
             raise self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
         known = self.values | set(self.callables) | set(BUILTINS)
-        raise self.fail(f"unknown name '{node.id}'", node, _suggest(node.id, known))
+        hint = _suggest(node.id, known)
+        if node.id.casefold() in ("true", "false"):  # the language spells them True, False
+            hint = f"write {node.id.capitalize()}"
+        raise self.fail(f"unknown name '{node.id}'", node, hint)
 
     def _binop(self, node: ast.BinOp) -> None:
         if type(node.op) in _BINOPS:
@@ -533,5 +539,6 @@ class _Checker:
             return
         choices = _TEXT_CHOICES.get((fn, position))
         if choices is not None and text not in choices:
-            hint = _suggest(text, choices) or "choose one of " + ", ".join(sorted(choices))
+            upper = f"did you mean '{text.upper()}'?" if text.upper() in choices else ""
+            hint = upper or _suggest(text, choices) or "choose one of " + ", ".join(sorted(choices))
             raise self.fail(f"{fn}: '{text}' is not one of the accepted values", arg, hint)

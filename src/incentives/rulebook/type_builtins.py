@@ -115,6 +115,14 @@ def _numbers(keep_first: bool) -> Callable[[Infer, ast.Call, list[ast.expr]], VT
 def _add_months(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
     infer.expect("add_months", args[0], 0, "date")
     infer.expect("add_months", args[1], 1, "number")
+    count = infer.literal(args[1])
+    if count is not None and count != count.to_integral_value():
+        infer.fail(
+            args[1],
+            f"add_months: '{infer.expr.source_of(args[1])}' is not a whole number of months: "
+            "every employee would be rejected",
+            "write a whole number of months (1, 2, -3), or round_to(n, 1) a computed one",
+        )
     return DATE
 
 

@@ -54,11 +54,14 @@ def check_optional_inputs(p: CompileState, steps: dict[str, StepExprs]) -> None:
     ]
     in_steps = {id(expr) for group in groups for expr, _ in group}
     others = [(expr, path) for expr, path in p.expressions if id(expr) not in in_steps]
-    everywhere = _tested(expr for expr, path in others if path[0] in ("eligibility", "policy"))
+    guards = _guard_steps(steps)
+    everywhere = _tested(
+        (expr for expr, path in others if path[0] in ("eligibility", "policy")), guards
+    )
     # a missing value fails a readiness criterion (naming it) without rejecting the row
     groups += [[item] for item in others if item[1][0] != "criteria"]
     for group in groups:
-        tested = everywhere | _tested(expr for expr, _ in group)
+        tested = everywhere | _tested((expr for expr, _ in group), guards)
         for expr, path in group:
             for name, node in _unsafe_uses(expr, optional - tested):
                 p.formula_problem(
@@ -72,12 +75,36 @@ def check_optional_inputs(p: CompileState, steps: dict[str, StepExprs]) -> None:
                 )
 
 
-def _tested(exprs: Iterable[Expression]) -> set[str]:
+def _guard_steps(steps: dict[str, StepExprs]) -> dict[str, str]:
+    """Steps whose formula is exactly ``is_missing(x)`` or ``not is_missing(x)``: reading one
+    tests ``x`` (step name -> input name)."""
+    found: dict[str, str] = {}
+    for name, parts in steps.items():
+        formulas = [expr for role, expr, _ in parts if expr is not None and role == "formula"]
+        if len(formulas) != 1 or len(parts) != 1:
+            continue
+        tree, _ = formulas[0].reference_tree()
+        if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not):
+            tree = tree.operand
+        if (
+            isinstance(tree, ast.Call)
+            and isinstance(tree.func, ast.Name)
+            and tree.func.id == "is_missing"
+            and len(tree.args) == 1
+            and isinstance(tree.args[0], ast.Name)
+        ):
+            found[name] = tree.args[0].id
+    return found
+
+
+def _tested(exprs: Iterable[Expression], guards: dict[str, str]) -> set[str]:
     found: set[str] = set()
     for expr in exprs:
         tree, _ = expr.reference_tree()
         for node in ast.walk(tree):
-            if (
+            if isinstance(node, ast.Name) and node.id in guards:
+                found.add(guards[node.id])
+            elif (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
                 and node.func.id in ("is_missing", "coalesce")

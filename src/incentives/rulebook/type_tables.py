@@ -25,6 +25,7 @@ from incentives.rulebook.compile_state import CompileState
 from incentives.rulebook.schema import InputSpec
 from incentives.rulebook.table_axes import ExactAxis, InterpolateAxis, RangeAxis, plain_text
 from incentives.rulebook.table_lookup import Table
+from incentives.rulebook.type_guards import possible, tree_guards
 from incentives.rulebook.type_infer import Infer
 from incentives.rulebook.valuetypes import DECIMAL, PERCENT, VType, money
 
@@ -43,7 +44,7 @@ def table_call(p: CompileState, name: str, node: ast.Call, infer: Infer) -> VTyp
         if t.kind in ("date", "boolean"):
             infer.fail(arg, f"{where} is looked up with {t.describe()}; it cannot match")
         elif isinstance(axis, ExactAxis):
-            _exact(p, name, position, arg, t, infer)
+            _exact(p, name, position, arg, t, infer, node)
         elif t.kind == "text":
             infer.fail(
                 arg, f"{where} matches numbers by band; '{infer.expr.source_of(arg)}' is text"
@@ -56,7 +57,7 @@ def table_call(p: CompileState, name: str, node: ast.Call, infer: Infer) -> VTyp
 
 
 def _exact(
-    p: CompileState, name: str, position: int, arg: ast.expr, t: VType, infer: Infer
+    p: CompileState, name: str, position: int, arg: ast.expr, t: VType, infer: Infer, call: ast.Call
 ) -> None:
     table = p.lookups[name]
     axis = table.axes[position]
@@ -66,6 +67,9 @@ def _exact(
         if any(isinstance(key, str) for key in axis.keys):
             axis = _bind_labels(p, name, position, t)
         values = _scale_values(p, t)
+        if isinstance(arg, ast.Name):  # a rating a guard excludes cannot reach the lookup
+            reach = _reachable(arg.id, [value for value, _ in values], infer, call, t)
+            values = [(value, text) for value, text in values if value in reach]
         missing = [text for value, text in values if axis.locate(value) is None]
         if missing and table.default is None:
             infer.fail(
@@ -99,6 +103,7 @@ def _exact(
             return
         possible: list[object] = list(spec.allowed or []) or _whole_numbers(spec)
         if possible:
+            possible = _reachable(arg.id, possible, infer, call, None)
             missing = [plain_text(v) for v in possible if axis.locate(v) is None]
             if missing:
                 infer.fail(
@@ -109,6 +114,27 @@ def _exact(
                     "add the key to the table, give the table a default, or narrow the "
                     "input's allowed values (or min/max)",
                 )
+
+
+def _reachable(
+    name: str, values: list[object], infer: Infer, call: ast.Call, rating: VType | None
+) -> list[object]:
+    """The ``values`` of input ``name`` that the guards around ``call`` let through."""
+    tree, _ = infer.expr.reference_tree()
+    labels = {label.strip().casefold(): value for label, value in (rating.labels if rating else ())}
+
+    def literal(node: ast.expr) -> object:
+        if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
+            return node.value  # a label already bound to its value
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if rating is None:
+                return node.value
+            return labels.get(node.value.strip().casefold())
+        return infer.literal(node)
+
+    keyed = [Decimal(v) if isinstance(v, int) else v for v in values]
+    kept = possible(name, keyed, [*infer.guards, *tree_guards(tree, call)], literal)
+    return [v for v, k in zip(values, keyed, strict=True) if k in kept]
 
 
 def _whole_numbers(spec: InputSpec) -> list[object]:

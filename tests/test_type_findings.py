@@ -1,0 +1,197 @@
+"""Review findings on the static types: guards `check` must honour, failures it must see, and
+messages that say what to write.
+
+Each test writes a small policy and asserts the problem `check` reports (message, column, hint)
+or, for a policy that is right, that it loads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine_helpers import load, policy_yaml
+from test_types import TYPED, assert_at, only
+
+UNITS = (
+    TYPED.replace("unit: {type: text}", "unit: {type: text, allowed: [Sales, Finance, HR]}")
+    + "adjustment: {type: percent, required: false}\nrating: {type: rating, scale: performance}\n"
+)
+UM = """
+rating_scales:
+  performance:
+    labels: {Exceeds: 3, Meets: 2, Misses: 1}
+tables:
+  um:
+    axes:
+      - {name: unit, match: exact, at: [Sales, Finance]}
+    values: [1, 2]
+"""
+
+
+def unit_policy(steps: str, population: str = "plan == 'AIP'", extra: str = "") -> str:
+    return policy_yaml(UM + extra + "steps:\n" + steps, inputs=UNITS, population=population)
+
+
+# -- 1a: an allowed value excluded by a guard cannot reach the lookup ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("steps", "population", "extra"),
+    [
+        pytest.param('  x: "um(unit)"\n', "plan == 'AIP' and unit != 'HR'", "", id="population"),
+        pytest.param(
+            '  x: "um(unit)"\n',
+            "plan == 'AIP'",
+            "eligibility:\n  - {name: e, rule: \"unit != 'HR'\", reason: r}\n",
+            id="eligibility",
+        ),
+        pytest.param(
+            "  x: \"0 if unit == 'HR' else um(unit)\"\n", "plan == 'AIP'", "", id="if-else"
+        ),
+        pytest.param(
+            "  x: \"um(unit) if unit in ('Sales', 'Finance') else 0\"\n",
+            "plan == 'AIP'",
+            "",
+            id="if-in",
+        ),
+        pytest.param(
+            '  x:\n    variants:\n      - {when: "unit == \'HR\'", formula: "0"}\n'
+            '      - {formula: "um(unit)"}\n',
+            "plan == 'AIP'",
+            "",
+            id="variant",
+        ),
+    ],
+)
+def test_an_allowed_value_excluded_by_a_guard_is_not_missing(
+    tmp_path: Path, steps: str, population: str, extra: str
+) -> None:
+    load(tmp_path, unit_policy(steps, population, extra))
+
+
+def test_an_allowed_value_not_excluded_is_still_missing(tmp_path: Path) -> None:
+    """A guard on another value does not excuse HR."""
+    text = unit_policy("  x: \"0 if unit == 'Sales' else um(unit)\"\n")
+    problem = only(tmp_path, text)
+    assert problem.message.startswith("input 'unit' allows HR, which table 'um'")
+
+
+# -- 1b: a guard held in another step -----------------------------------------------------------
+
+
+def test_a_boolean_step_testing_is_missing_guards_the_input(tmp_path: Path) -> None:
+    text = unit_policy(
+        '  has_adj: {formula: "not is_missing(adjustment)", type: boolean}\n'
+        '  x: "salary * (1 + adjustment) if has_adj else salary"\n'
+    )
+    load(tmp_path, text)
+
+
+# -- 2c: a literal argument that can never work -------------------------------------------------
+
+
+def test_add_months_with_a_fraction_is_an_error(tmp_path: Path) -> None:
+    text = unit_policy('  d: {formula: "add_months(hire_date, 1.5)", type: date}\n')
+    problem = only(tmp_path, text)
+    assert problem.message.startswith(
+        "add_months: '1.5' is not a whole number of months: every employee would be rejected"
+    )
+    assert_at(problem, text, "add_months(hire_date, 1.5)", 23)
+
+
+# -- 2d: comparisons that can never match -------------------------------------------------------
+
+
+def test_a_rating_compared_with_a_number_off_its_scale(tmp_path: Path) -> None:
+    text = unit_policy('  x: "1 if rating == 7 else 0"\n')
+    problem = only(tmp_path, text)
+    assert problem.message.startswith(
+        "7 is not a value of rating scale 'performance' (1, 2, 3); 'rating' would never equal it"
+    )
+    assert_at(problem, text, "1 if rating == 7 else 0", 16)
+
+
+def test_a_text_input_compared_with_a_value_it_does_not_allow(tmp_path: Path) -> None:
+    text = unit_policy("  x: \"1 if unit in ('Sales', 'Sale') else 0\"\n")
+    problem = only(tmp_path, text)
+    assert problem.message.startswith(
+        "'Sale' is not an allowed value of input 'unit' (Sales, Finance, HR); "
+        "'unit' would never equal it"
+    )
+    assert problem.hint == "did you mean 'Sales'?"
+    assert_at(problem, text, "1 if unit in ('Sales', 'Sale') else 0", 24)
+
+
+def test_a_text_input_without_allowed_compares_with_anything(tmp_path: Path) -> None:
+    load(tmp_path, policy_yaml("steps:\n  x: \"1 if plan == 'Whatever' else 0\"\n", inputs=TYPED))
+
+
+# -- 3: messages -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formula", "start", "hint"),
+    [
+        ("=salary * 2", "syntax error: a formula does not start with =", "leave out the ="),
+        (
+            "1 if salary > 1 && on_pip else 0",
+            "syntax error: '&&' is not an operator",
+            "write and",
+        ),
+        (
+            "1 if salary > 1 || on_pip else 0",
+            "syntax error: '||' is not an operator",
+            "write or",
+        ),
+    ],
+)
+def test_more_spreadsheet_habits_get_a_hint(
+    tmp_path: Path, formula: str, start: str, hint: str
+) -> None:
+    text = policy_yaml(f'steps:\n  x: {{formula: "{formula}", type: decimal}}\n', inputs=TYPED)
+    problem = only(tmp_path, text)
+    assert problem.message.startswith(start), problem.message
+    assert problem.hint == hint
+
+
+def test_upper_case_true_is_spelt_as_the_language_spells_it(tmp_path: Path) -> None:
+    text = policy_yaml('steps:\n  x: {formula: "1 if TRUE else 0", type: decimal}\n', inputs=TYPED)
+    problem = only(tmp_path, text)
+    assert problem.message.startswith("unknown name 'TRUE'")
+    assert problem.hint == "write True"
+
+
+def test_a_rating_ordered_against_a_text_that_is_no_label(tmp_path: Path) -> None:
+    text = unit_policy("  x: \"1 if rating >= 'Exceed' else 0\"\n")
+    problem = only(tmp_path, text)
+    assert "would never equal it" not in problem.message
+    assert problem.message.startswith(
+        "'Exceed' is not a label of rating scale 'performance' (labels: Exceeds, Meets, Misses);"
+        " 'rating' cannot be compared with it"
+    )
+    assert problem.hint == "did you mean 'Exceeds'?"
+
+
+def test_fx_with_a_lower_case_code_suggests_the_upper_case_one(tmp_path: Path) -> None:
+    text = unit_policy("  x: {formula: \"fx(salary, currency, 'usd')\", type: decimal}\n")
+    problem = only(tmp_path, text)
+    assert problem.hint == "did you mean 'USD'?"
+
+
+def test_a_rating_a_guard_excludes_need_not_be_on_the_axis(tmp_path: Path) -> None:
+    """by_rating lists no key for Misses (1), but the step reads it only when rating >= 'Meets'."""
+    extra = """
+  by_rating:
+    axes:
+      - {name: rating, match: exact, at: [Exceeds, Meets]}
+    values: [2, 1]
+"""
+    guarded = unit_policy("  x: \"by_rating(rating) if rating >= 'Meets' else 0\"\n", extra=extra)
+    load(tmp_path, guarded)
+    unguarded = unit_policy('  x: "by_rating(rating)"\n', extra=extra)
+    problem = only(tmp_path, unguarded)
+    assert problem.message.startswith(
+        "table 'by_rating', axis 'rating' has no key for rating 'Misses'"
+    )
