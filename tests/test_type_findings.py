@@ -195,3 +195,37 @@ def test_a_rating_a_guard_excludes_need_not_be_on_the_axis(tmp_path: Path) -> No
     assert problem.message.startswith(
         "table 'by_rating', axis 'rating' has no key for rating 'Misses'"
     )
+
+
+# -- 2a, 2b: an optional input passed on by a step, or read where it is missing -----------------
+
+
+def test_an_optional_input_passed_on_by_a_step_needs_the_same_test(tmp_path: Path) -> None:
+    text = unit_policy('  adj: "adjustment"\n  x: "salary * (1 + adj)"\n')
+    problem = only(tmp_path, text)
+    assert problem.message.startswith(
+        "step 'adj' passes on optional input 'adjustment' (required: false, no default) and is "
+        "used without a test in 'salary * (1 + adj)': an employee without it would be rejected"
+    )
+    assert_at(problem, text, "salary * (1 + adj)", 15)
+    assert problem.hint.startswith("write coalesce(adjustment, ...) in step 'adj'")
+
+
+@pytest.mark.parametrize(
+    "adj",
+    ["coalesce(adjustment, 0)", "0 if is_missing(adjustment) else adjustment"],
+)
+def test_a_step_that_clears_the_missing_value_is_fine(tmp_path: Path, adj: str) -> None:
+    load(tmp_path, unit_policy(f'  adj: "{adj}"\n  x: "salary * (1 + adj)"\n'))
+
+
+def test_an_optional_input_read_where_it_is_missing(tmp_path: Path) -> None:
+    formula = "salary * (1 + (adjustment if is_missing(adjustment) else 0))"
+    text = unit_policy(f'  x: "{formula}"\n')
+    problem = only(tmp_path, text)
+    assert problem.message.startswith(
+        "optional input 'adjustment' is read where is_missing(adjustment) holds, so it is "
+        "always missing there"
+    )
+    assert_at(problem, text, formula, 16)
+    assert problem.hint == "swap the branches: x if not is_missing(x) else fallback"

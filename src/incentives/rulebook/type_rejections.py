@@ -60,19 +60,127 @@ def check_optional_inputs(p: CompileState, steps: dict[str, StepExprs]) -> None:
     )
     # a missing value fails a readiness criterion (naming it) without rejecting the row
     groups += [[item] for item in others if item[1][0] != "criteria"]
+    passed = _passed_on(steps, optional, everywhere, guards)
     for group in groups:
         tested = everywhere | _tested((expr for expr, _ in group), guards)
         for expr, path in group:
-            for name, node in _unsafe_uses(expr, optional - tested):
+            _read_where_missing(p, expr, path)
+            for name, node in _unsafe_uses(expr, (optional | set(passed)) - tested):
+                source = passed.get(name)
+                if source is not None:
+                    message = (
+                        f"step '{name}' passes on optional input '{source}' (required: false, "
+                        "no default) and is used without a test"
+                    )
+                    hint = (
+                        f"write coalesce({source}, ...) in step '{name}', test "
+                        f"is_missing({source}) where it is read, or give the input a default"
+                    )
+                else:
+                    message = (
+                        f"optional input '{name}' (required: false, no default) is used "
+                        "without a test"
+                    )
+                    hint = (
+                        f"write coalesce({name}, ...), test is_missing({name}), or give the "
+                        "input a default"
+                    )
                 p.formula_problem(
                     path,
                     expr.text,
                     expr.column(node),
-                    f"optional input '{name}' (required: false, no default) is used without a test",
-                    f"write coalesce({name}, ...), test is_missing({name}), or give the input "
-                    "a default",
+                    message,
+                    hint,
                     after=": an employee without it would be rejected",
                 )
+
+
+def _passed_on(
+    steps: dict[str, StepExprs], optional: set[str], everywhere: set[str], guards: dict[str, str]
+) -> dict[str, str]:
+    """Steps that may be missing because their formula merely passes on an optional input (or
+    such a step) untested: a bare name, an if-else branch (step -> the optional input)."""
+    found: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, parts in steps.items():
+            if name in found:
+                continue
+            exprs = [expr for _, expr, _ in parts if expr is not None]
+            tested = everywhere | _tested(exprs, guards)
+            for role, expr, _ in parts:
+                if expr is None or not role.startswith(("formula", "variant")):
+                    continue
+                tree, _ = expr.reference_tree()
+                for passed in _passes(tree):
+                    source = found.get(passed, passed if passed in optional else None)
+                    if source is not None and passed not in tested and source not in tested:
+                        found[name] = source
+                        changed = True
+                        break
+                if name in found:
+                    break
+    return found
+
+
+def _passes(node: ast.expr) -> list[str]:
+    """The names whose value ``node`` may be, unchanged (a missing one stays missing)."""
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.IfExp):
+        return _passes(node.body) + _passes(node.orelse)
+    return []
+
+
+def _read_where_missing(p: CompileState, expr: Expression, path: SpecPath) -> None:
+    """``x if is_missing(x) else …`` (or the ``not`` form's else branch): x is read exactly
+    where it is missing."""
+    tree, _ = expr.reference_tree()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.IfExp):
+            continue
+        test, negated = node.test, False
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, negated = test.operand, True
+        if not (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "is_missing"
+            and len(test.args) == 1
+            and isinstance(test.args[0], ast.Name)
+        ):
+            continue
+        name = test.args[0].id
+        branch = node.orelse if negated else node.body
+        for use in _bare_reads(branch, name):
+            p.formula_problem(
+                path,
+                expr.text,
+                expr.column(use),
+                f"optional input '{name}' is read where is_missing({name}) holds, so it is "
+                "always missing there",
+                "swap the branches: x if not is_missing(x) else fallback",
+                after=": an employee without it would be rejected",
+            )
+            return
+
+
+def _bare_reads(node: ast.expr, name: str) -> list[ast.Name]:
+    """Reads of ``name`` in ``node`` other than inside is_missing/coalesce."""
+    if isinstance(node, ast.Name):
+        return [node] if node.id == name else []
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("is_missing", "coalesce")
+    ):
+        return []
+    found: list[ast.Name] = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.expr):
+            found += _bare_reads(child, name)
+    return found
 
 
 def _guard_steps(steps: dict[str, StepExprs]) -> dict[str, str]:
