@@ -229,3 +229,25 @@ def test_an_optional_input_read_where_it_is_missing(tmp_path: Path) -> None:
     )
     assert_at(problem, text, formula, 16)
     assert problem.hint == "swap the branches: x if not is_missing(x) else fallback"
+
+
+# -- 3a: where text is not allowed, say what is wanted ------------------------------------------
+
+
+def test_a_quoted_number_given_to_a_function_says_to_drop_the_quotes(tmp_path: Path) -> None:
+    text = policy_yaml(
+        "steps:\n  x: {formula: \"round_to(salary, '0.01')\", type: decimal}\n", inputs=TYPED
+    )
+    problem = only(tmp_path, text)
+    assert problem.message.startswith("round_to: argument 2 must be a number, not text")
+    assert problem.hint == "write 0.01 without quotes"
+
+
+def test_an_if_else_branch_of_text_is_named(tmp_path: Path) -> None:
+    formula = "salary if unit == 'Sales' else 'none'"
+    text = policy_yaml(f'steps:\n  x: {{formula: "{formula}", type: decimal}}\n', inputs=TYPED)
+    problem = only(tmp_path, text)
+    assert problem.message.startswith(
+        "the else branch is text ('none'); a formula's value is a number, a date or true/false"
+    )
+    assert_at(problem, text, formula, 32)

@@ -416,7 +416,15 @@ class _Checker:
         elif isinstance(node, ast.Compare):
             self._compare(node)
         elif isinstance(node, ast.IfExp):
-            for part in (node.test, node.body, node.orelse):
+            self.visit(node.test, text_ok=False)
+            for branch, part in (("if", node.body), ("else", node.orelse)):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    raise self.fail(
+                        f"the {branch} branch is text ('{part.value}'); a formula's value is a "
+                        "number, a date or true/false",
+                        part,
+                        "give both branches the same kind of value; " + TEXT_ONLY_IN_COMPARISONS,
+                    )
                 self.visit(part, text_ok=False)
         elif isinstance(node, ast.Call):
             self._call(node)
@@ -521,6 +529,14 @@ class _Checker:
             raise self.fail(f"{fn} takes {_arity_text(low, high)}, got {count}", func)
         for position, arg in enumerate(node.args):
             is_text = position in text_positions
+            value = arg.value if isinstance(arg, ast.Constant) else None
+            quoted = value.strip() if isinstance(value, str) else ""
+            if not is_text and _NUMBER.fullmatch(quoted):
+                raise self.fail(
+                    f"{fn}: argument {position + 1} must be a number, not text",
+                    arg,
+                    f"write {quoted} without quotes",
+                )
             self.visit(arg, text_ok=is_text)
             if is_text and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 self._check_text(fn, position, arg)
