@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from engine_helpers import load, policy_yaml
+from engine_helpers import compute, load, policy_yaml
+from incentives.model import Rejection
 from test_types import TYPED, assert_at, only
 
 UNITS = (
@@ -251,3 +252,37 @@ def test_an_if_else_branch_of_text_is_named(tmp_path: Path) -> None:
         "the else branch is text ('none'); a formula's value is a number, a date or true/false"
     )
     assert_at(problem, text, formula, 32)
+
+
+# -- 3e, 3f: a rejection names the part that failed; parameters read as written -----------------
+
+
+@pytest.mark.parametrize(
+    ("part", "label"),
+    [
+        (
+            'gates:\n      - {name: big, when: "salary / divisor > 1", outcome: zero, reason: r}',
+            "gate 'big'",
+        ),
+        ('floor: "salary / divisor"', "floor"),
+        ('cap: "salary / divisor"', "cap"),
+    ],
+)
+def test_a_rejection_in_a_gate_floor_or_cap_names_it(tmp_path: Path, part: str, label: str) -> None:
+    text = policy_yaml(
+        f'steps:\n  bonus:\n    formula: "salary"\n    {part}\n',
+        inputs="salary: {type: decimal}\ndivisor: {type: decimal}\n",
+    )
+    [out] = compute(tmp_path, text, [{"salary": "1000", "divisor": "0"}])
+    assert isinstance(out, Rejection)
+    assert out.reason.startswith(f"step 'bonus', {label}: division by zero"), out.reason
+
+
+def test_a_parameter_written_as_a_percent_shows_as_one(tmp_path: Path) -> None:
+    text = policy_yaml(
+        'parameters:\n  off: 5%\nsteps:\n  ratio: "salary * (1 - off) / divisor"\n',
+        inputs="salary: {type: decimal}\ndivisor: {type: decimal}\n",
+    )
+    [out] = compute(tmp_path, text, [{"salary": "1000", "divisor": "0"}])
+    assert isinstance(out, Rejection)
+    assert out.reason == ("step 'ratio': division by zero (inputs: divisor=0, off=5%, salary=1000)")
