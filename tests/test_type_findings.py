@@ -286,3 +286,21 @@ def test_a_parameter_written_as_a_percent_shows_as_one(tmp_path: Path) -> None:
     [out] = compute(tmp_path, text, [{"salary": "1000", "divisor": "0"}])
     assert isinstance(out, Rejection)
     assert out.reason == ("step 'ratio': division by zero (inputs: divisor=0, off=5%, salary=1000)")
+
+
+def test_a_guarded_lookup_pays_each_unit_right(tmp_path: Path) -> None:
+    """Accepted, and paid: HR takes the guard's branch, Finance its table value."""
+    text = unit_policy("  bonus: \"0 if unit == 'HR' else salary * um(unit)\"\n")
+    rows = [
+        {
+            "salary": "1000",
+            "unit": unit,
+            "hire_date": "2020-01-01",
+            "on_pip": "no",
+            "rating": "Meets",
+        }
+        for unit in ("HR", "Finance")
+    ]
+    hr, finance = compute(tmp_path, text, rows)
+    assert not isinstance(hr, Rejection) and not isinstance(finance, Rejection)
+    assert (hr.value("bonus"), finance.value("bonus")) == (0, 2000)
