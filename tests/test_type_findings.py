@@ -304,3 +304,17 @@ def test_a_guarded_lookup_pays_each_unit_right(tmp_path: Path) -> None:
     hr, finance = compute(tmp_path, text, rows)
     assert not isinstance(hr, Rejection) and not isinstance(finance, Rejection)
     assert (hr.value("bonus"), finance.value("bonus")) == (0, 2000)
+
+
+def test_the_not_form_read_in_its_else_branch_is_an_error_too(tmp_path: Path) -> None:
+    formula = "salary * (0 if not is_missing(adjustment) else adjustment)"
+    problem = only(tmp_path, unit_policy(f'  x: "{formula}"\n'))
+    assert problem.message.startswith("optional input 'adjustment' is read where is_missing")
+
+
+def test_clamp_with_literal_bounds_the_wrong_way_round_is_an_error(tmp_path: Path) -> None:
+    problem = only(tmp_path, unit_policy('  x: "clamp(salary, 10, 5)"\n'))
+    assert problem.message.startswith(
+        "clamp: low 10 is above high 5: every employee would be rejected"
+    )
+    assert problem.hint == "write clamp(x, low, high) with low <= high"

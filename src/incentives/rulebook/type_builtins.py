@@ -46,6 +46,13 @@ def _extremes(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
             found, first = t, arg
             continue
         found = infer.either(first, found, arg, t)
+    low, high = (infer.literal(a) for a in args[1:3]) if fn == "clamp" else (None, None)
+    if low is not None and high is not None and low > high:
+        infer.fail(
+            args[1],
+            f"clamp: low {low} is above high {high}: every employee would be rejected",
+            "write clamp(x, low, high) with low <= high",
+        )
     return found or ANY
 
 

@@ -64,7 +64,7 @@ def check_optional_inputs(p: CompileState, steps: dict[str, StepExprs]) -> None:
     for group in groups:
         tested = everywhere | _tested((expr for expr, _ in group), guards)
         for expr, path in group:
-            _read_where_missing(p, expr, path)
+            _read_where_missing(p, expr, path, optional)
             for name, node in _unsafe_uses(expr, (optional | set(passed)) - tested):
                 source = passed.get(name)
                 if source is not None:
@@ -133,9 +133,11 @@ def _passes(node: ast.expr) -> list[str]:
     return []
 
 
-def _read_where_missing(p: CompileState, expr: Expression, path: SpecPath) -> None:
-    """``x if is_missing(x) else …`` (or the ``not`` form's else branch): x is read exactly
-    where it is missing."""
+def _read_where_missing(
+    p: CompileState, expr: Expression, path: SpecPath, optional: set[str]
+) -> None:
+    """``x if is_missing(x) else …`` (or the ``not`` form's else branch): optional input x is
+    read exactly where it is missing."""
     tree, _ = expr.reference_tree()
     for node in ast.walk(tree):
         if not isinstance(node, ast.IfExp):
@@ -152,6 +154,8 @@ def _read_where_missing(p: CompileState, expr: Expression, path: SpecPath) -> No
         ):
             continue
         name = test.args[0].id
+        if name not in optional:
+            continue
         branch = node.orelse if negated else node.body
         for use in _bare_reads(branch, name):
             p.formula_problem(
