@@ -5,7 +5,9 @@
   parts), an eligibility rule nor the population tests it with ``is_missing``/``coalesce``. A
   readiness criterion is exempt: a missing value fails the criterion, naming it, without
   rejecting the row; ``==`` with a missing value is false; ``prorate`` reads a missing date as
-  the period's end.
+  the period's end. A boolean step that is exactly ``(not) is_missing(x)`` tests ``x`` where it is
+  read; a step merely passing ``x`` on (a bare name, an if-else branch) may be missing in turn;
+  ``x`` read where ``is_missing(x)`` holds is always missing there.
 - A code the pay-currency input allows that the engine does not know.
 """
 

@@ -6,7 +6,8 @@ For each argument of a table call, against the table's axis at that position:
   (so an axis on a rating may list labels or values); a label not on the scale is an error;
 - a rating whose scale values, or an input whose ``allowed:`` values, are not all keys of an
   exact axis (and the table has no ``default``): every employee with such a value would be
-  rejected, so it is an error naming the missing keys;
+  rejected, so it is an error naming the missing keys (a value a guard excludes, see
+  `type_guards`, cannot reach the lookup and is not counted);
 - a number on an exact axis of text keys, a date or true/false anywhere, text on a range or
   interpolate axis: the lookup cannot match;
 - a range or interpolate axis that rejects outside its bands while an input's declared
