@@ -317,6 +317,9 @@ _EXCEL_FUNCTIONS = {
 }
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _EXCEL_OPERATORS = (
+    (re.compile(r"^\s*=(?!=)"), "a formula does not start with =", "leave out the ="),
+    (re.compile(r"&&"), "'&&' is not an operator", "write and"),
+    (re.compile(r"\|\|"), "'||' is not an operator", "write or"),
     (re.compile(r"<>"), "'<>' is not an operator", "write != for 'not equal'"),
     (re.compile(r"(?<![<>=!])=(?!=)"), "a single '=' does not compare", "write == to compare"),
     (
@@ -413,7 +416,15 @@ class _Checker:
         elif isinstance(node, ast.Compare):
             self._compare(node)
         elif isinstance(node, ast.IfExp):
-            for part in (node.test, node.body, node.orelse):
+            self.visit(node.test, text_ok=False)
+            for branch, part in (("if", node.body), ("else", node.orelse)):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    raise self.fail(
+                        f"the {branch} branch is text ('{part.value}'); a formula's value is a "
+                        "number, a date or true/false",
+                        part,
+                        "give both branches the same kind of value; " + TEXT_ONLY_IN_COMPARISONS,
+                    )
                 self.visit(part, text_ok=False)
         elif isinstance(node, ast.Call):
             self._call(node)
@@ -441,7 +452,10 @@ class _Checker:
         if node.id in BUILTINS or node.id in self.callables:
             raise self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
         known = self.values | set(self.callables) | set(BUILTINS)
-        raise self.fail(f"unknown name '{node.id}'", node, _suggest(node.id, known))
+        hint = _suggest(node.id, known)
+        if node.id.casefold() in ("true", "false"):  # the language spells them True, False
+            hint = f"write {node.id.capitalize()}"
+        raise self.fail(f"unknown name '{node.id}'", node, hint)
 
     def _binop(self, node: ast.BinOp) -> None:
         if type(node.op) in _BINOPS:
@@ -515,6 +529,14 @@ class _Checker:
             raise self.fail(f"{fn} takes {_arity_text(low, high)}, got {count}", func)
         for position, arg in enumerate(node.args):
             is_text = position in text_positions
+            value = arg.value if isinstance(arg, ast.Constant) else None
+            quoted = value.strip() if isinstance(value, str) else ""
+            if not is_text and _NUMBER.fullmatch(quoted):
+                raise self.fail(
+                    f"{fn}: argument {position + 1} must be a number, not text",
+                    arg,
+                    f"write {quoted} without quotes",
+                )
             self.visit(arg, text_ok=is_text)
             if is_text and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 self._check_text(fn, position, arg)
@@ -533,5 +555,6 @@ class _Checker:
             return
         choices = _TEXT_CHOICES.get((fn, position))
         if choices is not None and text not in choices:
-            hint = _suggest(text, choices) or "choose one of " + ", ".join(sorted(choices))
+            upper = f"did you mean '{text.upper()}'?" if text.upper() in choices else ""
+            hint = upper or _suggest(text, choices) or "choose one of " + ", ".join(sorted(choices))
             raise self.fail(f"{fn}: '{text}' is not one of the accepted values", arg, hint)

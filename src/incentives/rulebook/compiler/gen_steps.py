@@ -9,6 +9,7 @@ that explanations read what was done instead of doing it again.
 
 from __future__ import annotations
 
+from incentives.expr import Expression
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import SpecPath, StepExprs
 from incentives.rulebook.compiler.gen_expr import Emitter
@@ -81,6 +82,8 @@ def step_code(
         gen.add_slot(Slot(f"{name}.raw", "raw", step.type, name, slot_line, text=text), f"r_{name}")
         lines.append(f"x = r_{name}")
         for g, gate in enumerate(step.gates):
+            part = f"gate '{gate.name}'" if gate.name else f"gate {g + 1}"
+            lines.append(f"_s = {_part_label(gen, name, part, by_role, g)}")
             lines.append(f"gt_{name}_{g} = bool({r(f'gate{g}')})")
             if gate.outcome == "zero":
                 action = "x = ZERO"
@@ -92,7 +95,7 @@ def step_code(
             elif gate.outcome == "replace":
                 action = f"x = {r(f'gatevalue{g}')}"
             elif gate.outcome == "reject":
-                action = f"raise RowError({gate.reason!r}, {name!r}, str(x))"
+                action = f"_s = {label}; raise RowError({gate.reason!r}, {name!r}, str(x))"
             else:  # flag: the value stands; the reason is noted in results.csv
                 action = ""
             if action:
@@ -108,12 +111,15 @@ def step_code(
         for what in ("floor", "cap"):  # each records the value it left
             if getattr(step, what) is None:
                 continue
+            lines.append(f"_s = {_part_label(gen, name, what, by_role, what)}")
             lines.append(f"x = {'max' if what == 'floor' else 'min'}(x, {r(what)})")
             lines.append(f"st_{name}_{what} = x")
             gen.add_slot(
                 Slot(f"{name}.after_{what}", "stage", step.type, name, slot_line, text=what),
                 f"st_{name}_{what}",
             )
+        if step.gates or step.floor or step.cap:
+            lines.append(f"_s = {label}")
         if step.round is not None:
             lines.append(f"x = F_round_to(x, {p.const(step.round.step)}, {step.round.mode!r})")
         if step.truncate is not None:
@@ -199,3 +205,20 @@ def _pool_state_code(gen: Emitter, name: str, step: StepSpec, made: Synthetic) -
         f"v_{name}",
     )
     return [f"_s = {label}", f"v_{name} = {expr}"]
+
+
+def _part_label(
+    gen: Emitter,
+    name: str,
+    part: str,
+    by_role: dict[str, tuple[Expression | None, SpecPath]],
+    key: object,
+) -> int:
+    """Number a gate, floor or cap of step ``name``, so a failure in it names it."""
+    roles = [f"gate{key}", f"gatevalue{key}"] if isinstance(key, int) else [str(key)]
+    reads: set[str] = set()
+    for role in roles:
+        expr = by_role.get(role, (None, ()))[0]
+        if expr is not None:
+            reads |= expr.names
+    return gen.label(f"step '{name}', {part}", reads)

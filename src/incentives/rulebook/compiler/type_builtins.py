@@ -46,6 +46,13 @@ def _extremes(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
             found, first = t, arg
             continue
         found = infer.either(first, found, arg, t)
+    low, high = (infer.literal(a) for a in args[1:3]) if fn == "clamp" else (None, None)
+    if low is not None and high is not None and low > high:
+        infer.fail(
+            args[1],
+            f"clamp: low {low} is above high {high}: every employee would be rejected",
+            "write clamp(x, low, high) with low <= high",
+        )
     return found or ANY
 
 
@@ -125,6 +132,14 @@ def _numbers(keep_first: bool) -> Callable[[Infer, ast.Call, list[ast.expr]], VT
 def _add_months(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
     infer.expect("add_months", args[0], 0, "date")
     infer.expect("add_months", args[1], 1, "number")
+    count = infer.literal(args[1])
+    if count is not None and count != count.to_integral_value():
+        infer.fail(
+            args[1],
+            f"add_months: '{infer.expr.source_of(args[1])}' is not a whole number of months: "
+            "every employee would be rejected",
+            "write a whole number of months (1, 2, -3), or round_to(n, 1) a computed one",
+        )
     return DATE
 
 

@@ -18,6 +18,7 @@ from typing import Protocol
 from incentives.expr import Expression
 from incentives.expr.codegen import OPERATOR_SYMBOLS
 from incentives.rulebook.compiler.type_builtins import BUILTIN_TYPES, FUNCTION_HINTS
+from incentives.rulebook.compiler.type_guards import Guard
 from incentives.rulebook.compiler.valuetypes import (
     ANY,
     BOOLEAN,
@@ -31,6 +32,7 @@ from incentives.rulebook.compiler.valuetypes import (
     join,
     money,
 )
+from incentives.rulebook.runtime.table_axes import plain_text
 
 __all__ = ["Infer", "TypeEnv", "family"]
 
@@ -51,6 +53,8 @@ class TypeEnv(Protocol):
     def call_type(self, name: str, node: ast.Call, infer: Infer) -> VType: ...
 
     def history_type(self) -> VType: ...
+
+    def allowed_texts(self, name: str) -> list[str] | None: ...
 
 
 class Infer:
@@ -73,6 +77,7 @@ class Infer:
         # figure: (what it converts, the hint) to say when the user's part is in another currency
         self.wrapper = wrapper
         self.root, self.literals = expr.reference_tree()
+        self.guards: list[Guard] = []  # conditions known to hold (or fail) wherever it runs
 
     def run(self) -> VType:
         found = self.of(self.root)
@@ -252,11 +257,14 @@ class Infer:
 
     def _pair(self, ln: ast.expr, lt: VType, rn: ast.expr, rt: VType, op: ast.cmpop) -> None:
         if lt.kind == "rating" and rt.kind == "text":
-            self._rating_label(ln, lt, rn)
+            self._rating_label(ln, lt, rn, isinstance(op, _ORDERING))
             return
         if rt.kind == "rating" and lt.kind == "text":
-            self._rating_label(rn, rt, ln)
+            self._rating_label(rn, rt, ln, isinstance(op, _ORDERING))
             return
+        if not isinstance(op, _ORDERING):
+            self._never_equal(ln, lt, rn)
+            self._never_equal(rn, rt, ln)
         if not (lt.known and rt.known):
             return
         if clash(lt, rt):
@@ -288,7 +296,41 @@ class Infer:
         elif "boolean" in kinds and isinstance(op, _ORDERING):
             self.fail(rn, "true/false cannot be ordered with < or >")
 
-    def _rating_label(self, rating_node: ast.expr, rating: VType, text_node: ast.expr) -> None:
+    def _never_equal(self, node: ast.expr, t: VType, other: ast.expr) -> None:
+        """A rating with labels compared with a number off its scale, or a text input with
+        ``allowed:`` compared with a text it does not allow: the test never holds."""
+        number = self.literal(other)
+        if t.kind == "rating" and t.labels and number is not None:
+            values = sorted({value for _, value in t.labels})
+            if number not in values:
+                self.fail(
+                    other,
+                    f"{plain_text(number)} is not a value of rating scale '{t.scale}' ("
+                    + ", ".join(plain_text(v) for v in values)
+                    + f"); '{self.expr.source_of(node)}' would never equal it",
+                    "compare with one of the scale's values or labels",
+                )
+            return
+        if not (isinstance(node, ast.Name) and t.kind == "text"):
+            return
+        if not (isinstance(other, ast.Constant) and isinstance(other.value, str)):
+            return
+        allowed = self.env.allowed_texts(node.id)
+        if allowed is None or other.value in allowed:
+            return
+        folded = [text for text in allowed if text.casefold() == other.value.casefold()]
+        close = folded or difflib.get_close_matches(other.value, allowed, n=1, cutoff=0.5)
+        self.fail(
+            other,
+            f"'{other.value}' is not an allowed value of input '{node.id}' ("
+            + ", ".join(allowed)
+            + f"); '{node.id}' would never equal it",
+            f"did you mean '{close[0]}'?" if close else "compare with one of its allowed values",
+        )
+
+    def _rating_label(
+        self, rating_node: ast.expr, rating: VType, text_node: ast.expr, ordered: bool
+    ) -> None:
         if not (isinstance(text_node, ast.Constant) and isinstance(text_node.value, str)):
             self.fail(
                 text_node,
@@ -315,7 +357,8 @@ class Infer:
             text_node,
             f"'{label}' is not a label of rating scale '{rating.scale}' (labels: "
             + ", ".join(names)
-            + f"); '{self.expr.source_of(rating_node)}' would never equal it",
+            + f"); '{self.expr.source_of(rating_node)}' "
+            + ("cannot be compared with it" if ordered else "would never equal it"),
             f"did you mean '{close[0]}'?" if close else "use one of the labels",
         )
 

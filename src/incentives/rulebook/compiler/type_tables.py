@@ -6,7 +6,8 @@ For each argument of a table call, against the table's axis at that position:
   (so an axis on a rating may list labels or values); a label not on the scale is an error;
 - a rating whose scale values, or an input whose ``allowed:`` values, are not all keys of an
   exact axis (and the table has no ``default``): every employee with such a value would be
-  rejected, so it is an error naming the missing keys;
+  rejected, so it is an error naming the missing keys (a value a guard excludes, see
+  `type_guards`, cannot reach the lookup and is not counted);
 - a number on an exact axis of text keys, a date or true/false anywhere, text on a range or
   interpolate axis: the lookup cannot match;
 - a range or interpolate axis that rejects outside its bands while an input's declared
@@ -22,6 +23,7 @@ from decimal import ROUND_CEILING, Decimal
 import attrs
 
 from incentives.rulebook.compiler.compile_state import CompileState
+from incentives.rulebook.compiler.type_guards import possible, tree_guards
 from incentives.rulebook.compiler.type_infer import Infer
 from incentives.rulebook.compiler.valuetypes import DECIMAL, PERCENT, VType, money
 from incentives.rulebook.language.schema import InputSpec
@@ -43,7 +45,7 @@ def table_call(p: CompileState, name: str, node: ast.Call, infer: Infer) -> VTyp
         if t.kind in ("date", "boolean"):
             infer.fail(arg, f"{where} is looked up with {t.describe()}; it cannot match")
         elif isinstance(axis, ExactAxis):
-            _exact(p, name, position, arg, t, infer)
+            _exact(p, name, position, arg, t, infer, node)
         elif t.kind == "text":
             infer.fail(
                 arg, f"{where} matches numbers by band; '{infer.expr.source_of(arg)}' is text"
@@ -56,7 +58,7 @@ def table_call(p: CompileState, name: str, node: ast.Call, infer: Infer) -> VTyp
 
 
 def _exact(
-    p: CompileState, name: str, position: int, arg: ast.expr, t: VType, infer: Infer
+    p: CompileState, name: str, position: int, arg: ast.expr, t: VType, infer: Infer, call: ast.Call
 ) -> None:
     table = p.lookups[name]
     axis = table.axes[position]
@@ -66,6 +68,9 @@ def _exact(
         if any(isinstance(key, str) for key in axis.keys):
             axis = _bind_labels(p, name, position, t)
         values = _scale_values(p, t)
+        if isinstance(arg, ast.Name):  # a rating a guard excludes cannot reach the lookup
+            reach = _reachable(arg.id, [value for value, _ in values], infer, call, t)
+            values = [(value, text) for value, text in values if value in reach]
         missing = [text for value, text in values if axis.locate(value) is None]
         if missing and table.default is None:
             infer.fail(
@@ -99,6 +104,7 @@ def _exact(
             return
         possible: list[object] = list(spec.allowed or []) or _whole_numbers(spec)
         if possible:
+            possible = _reachable(arg.id, possible, infer, call, None)
             missing = [plain_text(v) for v in possible if axis.locate(v) is None]
             if missing:
                 infer.fail(
@@ -109,6 +115,27 @@ def _exact(
                     "add the key to the table, give the table a default, or narrow the "
                     "input's allowed values (or min/max)",
                 )
+
+
+def _reachable(
+    name: str, values: list[object], infer: Infer, call: ast.Call, rating: VType | None
+) -> list[object]:
+    """The ``values`` of input ``name`` that the guards around ``call`` let through."""
+    tree, _ = infer.expr.reference_tree()
+    labels = {label.strip().casefold(): value for label, value in (rating.labels if rating else ())}
+
+    def literal(node: ast.expr) -> object:
+        if isinstance(node, ast.Constant) and isinstance(node.value, Decimal):
+            return node.value  # a label already bound to its value
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if rating is None:
+                return node.value
+            return labels.get(node.value.strip().casefold())
+        return infer.literal(node)
+
+    keyed = [Decimal(v) if isinstance(v, int) else v for v in values]
+    kept = possible(name, keyed, [*infer.guards, *tree_guards(tree, call)], literal)
+    return [v for v, k in zip(values, keyed, strict=True) if k in kept]
 
 
 def _whole_numbers(spec: InputSpec) -> list[object]:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from incentives.expr import Expression
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import CompileState, SpecPath, StepExprs
+from incentives.rulebook.compiler.type_guards import Guard
 from incentives.rulebook.compiler.type_infer import Infer, family
 from incentives.rulebook.compiler.type_rejections import check_currency_codes, check_optional_inputs
 from incentives.rulebook.compiler.type_tables import table_call
@@ -116,7 +117,9 @@ class PolicyTypes:
             self.p.formula_problem(path, written, at, message, hint)
 
         condition = _is_condition(path) or (made is not None and made.role in _FLAGS)
-        found = Infer(self, expr, report, condition=condition, wrapper=wrapper).run()
+        infer = Infer(self, expr, report, condition=condition, wrapper=wrapper)
+        infer.guards = self._guards(path)
+        found = infer.run()
         self._expect_currency(expr, path, made, found)
         self.done[id(expr)] = found
         return found
@@ -156,6 +159,27 @@ class PolicyTypes:
             f"convert it: fx({expr.text}, {self.code_of(t.currency)}, {self.code_of(expected)})",
         )
 
+    def _guards(self, path: SpecPath) -> list[Guard]:
+        """What holds wherever a step's part runs: the population and every eligibility rule
+        (ineligible employees' steps are not evaluated), a variant's ``when`` and the earlier
+        variants' ``when``s not holding."""
+        if path[0] != "steps":
+            return []
+        found: list[Guard] = [
+            (expr.reference_tree()[0], True)
+            for expr, where in self.p.expressions
+            if where == ("policy", "population")
+            or (where[0] == "eligibility" and where[-1] == "rule")
+        ]
+        if len(path) >= 5 and path[2] == "variants" and path[4] == "formula":
+            v = path[3]
+            for role, expr, _ in self.steps.get(str(path[1]), []):
+                if expr is not None and role.startswith("when") and role[4:].isdigit():
+                    u = int(role[4:])
+                    if isinstance(v, int) and u <= v:
+                        found.append((expr.reference_tree()[0], u == v))
+        return found
+
     # -- names --------------------------------------------------------------------------------
     def name_type(self, name: str, report: Callable[[str, str], None]) -> VType:
         kind = self.p.kinds.get(name)
@@ -189,6 +213,13 @@ class PolicyTypes:
     def history_type(self) -> VType:
         history = self.spec.policy.rating_history
         return ANY if history is None else self.rating(history.scale)
+
+    def allowed_texts(self, name: str) -> list[str] | None:
+        """The values a text input declares with ``allowed:`` (None without)."""
+        spec = self.spec.inputs.get(name)
+        if self.p.kinds.get(name) != "input" or spec is None or spec.type != "text":
+            return None
+        return None if spec.allowed is None else [str(v) for v in spec.allowed]
 
     def currency_of(self, name: str) -> str | None:
         if name == self.header:

@@ -224,6 +224,8 @@ def _shown(policy: CompiledPolicy, name: str, value: object) -> str:
         declared: str | None = spec.inputs[name].type if name in spec.inputs else None
         if declared is None and name in spec.steps:
             declared = spec.steps[name].type
+        if name in spec.parameters and f"parameters.{name}" in policy.written_as_percent:
+            declared = "percent"  # off: 5% reads 5%, as the policy writes it
         if declared == "percent" and value.is_finite():
             return f"{(value * 100).normalize():f}%"
         if declared == "rating":  # a labelled scale's value shows its label too: 4 (Exceeds)
