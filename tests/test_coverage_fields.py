@@ -255,3 +255,59 @@ def test_the_library_first_pass_counts_them_too(tmp_path: Path) -> None:
         item.outcomes[0].pay["annual_bonus"] for item in items if isinstance(item, EmployeeOutcome)
     ]
     assert pays == [Decimal("2500.00"), Decimal("7500.00")]
+
+
+POOLED = policy_yaml(
+    """
+    steps:
+      award: {formula: "claim", type: money}
+    pools:
+      team_pool: {currency: USD, award: award, funding: "600.00"}
+    pay:
+      - {name: bonus, step: team_pool_payout, pay_code: B}
+    """,
+    policy_id="pooled",
+    inputs="claim: {type: decimal}\n",
+)
+MERIT_MX = policy_yaml(
+    """
+    steps:
+      raise: {formula: "mx * 3%", type: money}
+    pay:
+      - {name: merit_increase, step: raise, pay_code: MER}
+    """,
+    policy_id="merit",
+    kind="merit",
+    inputs="mx: {type: decimal}\n",
+)
+
+
+@pytest.mark.parametrize(("other", "column"), [(MERIT_MX, "mx"), (OTHER, "multiplier")])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_row_rejected_for_another_plans_column_is_in_no_pool_or_total(
+    tmp_path: Path, other: str, column: str, workers: int
+) -> None:
+    """E2 is covered by the pool (or group total) policy and by a merit policy whose column
+    it gets wrong: rejected, so it is in no pool and no total. E1's claim of 500 alone fits the
+    600.00 pool (counting E2's would scale both to 300.00), or E1 alone has the 10,000 split by
+    target (not 2,500): with one process or two, as `calculate` does (its exact first pass)."""
+    if workers == 2 and not can_fork():
+        pytest.skip("the parallel path needs fork")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    pooled = other is MERIT_MX
+    (rules / "main.yaml").write_text(POOLED if pooled else TOTALS, encoding="utf-8")
+    (rules / "other.yaml").write_text(other.replace("plan == 'MER'", "plan == 'AIP'"), "utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        f"employee_id,plan,currency,claim,base_salary,{column}\n"
+        "E1,AIP,USD,500,10000,1\nE2,AIP,USD,500,30000,n/a\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    done = run_job(RunRequest(rules=rules, employees=roster, out=out, workers=workers))
+    assert (done.summary.computed, done.summary.rejected) == (1, 1)
+    name = "bonus" if pooled else "annual_bonus"
+    with (out / "results.csv").open(encoding="utf-8", newline="") as stream:
+        pay = [r[name] for r in csv.DictReader(stream) if r[name]]
+    assert pay == (["500.00"] if pooled else ["10000.00"])

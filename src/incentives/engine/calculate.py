@@ -244,11 +244,13 @@ class Calculation:
 
     # -- one employee ---------------------------------------------------------------------
     def _values(
-        self, emp: EmployeeInput, stage: str, why: bool = True
+        self, emp: EmployeeInput, stage: str, why: bool = True, last: bool = False
     ) -> tuple[list[Any], list[BoundPolicy], tuple[Exclusion, ...]] | Rejection:
         """A row's values for pass ``stage``, the policies covering it and the kinds none
         covers (see `_covering`): the fields the populations read are converted first, the
-        covering policies' fields once coverage is decided; a bad value in either rejects."""
+        covering policies' fields once coverage is decided; a bad value in either rejects.
+        In the ``last`` pass, a row rejected for a field an earlier pass did not convert may
+        have been counted there (see `_counted_before`)."""
         values = self._convert(emp, self._population_converters, self._fast_population)
         if isinstance(values, Rejection):
             return values
@@ -262,8 +264,23 @@ class Calculation:
         if rest[0]:
             done = self._convert(emp, *rest, into=values)
             if isinstance(done, Rejection):
+                if last and (self._needs_pools or not self.exact_first_pass):
+                    self._counted_before(emp)
                 return done
         return values, covering, exclusions
+
+    def _counted_before(self, item: EmployeeInput) -> None:
+        """A row the last pass rejects for a field the fast first pass or the pool pass does
+        not convert: if that pass counted it in a group total or a pool, the caller must redo
+        the run without it (`miscounted`, as `_check_counted`). Only for rejected rows."""
+        passes: list[tuple[str, Callable[[BoundPolicy], bool]]] = []
+        if self._needs_totals and not self.exact_first_pass:
+            passes.append(("first", lambda b: b.policy.first_pass))
+        if self._needs_pools:
+            passes.append(("pool", lambda b: b.stage2 is not None))
+        for stage, wanted in passes:
+            for _, values, bound, segments in self._covered((item,), (), stage, wanted):
+                self._check_counted(bound, values, item, segments)
 
     def _rest_converters(self, stage: str, mask: int) -> _Rest:
         """The converters (and fast converter) of what the covering policies of ``mask`` read
@@ -370,7 +387,7 @@ class Calculation:
     def _one(self, item: EmployeeInput | Rejection) -> EmployeeOutcome | NotCovered | Rejection:
         if isinstance(item, Rejection):
             return item
-        found = self._values(item, "all")
+        found = self._values(item, "all", last=True)
         if isinstance(found, Rejection):
             return found
         values, covering, exclusions = found
