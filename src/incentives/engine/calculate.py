@@ -9,7 +9,9 @@
 An employee whom no policy of a kind covers is not a fault: with no policy at all, the run
 yields a `NotCovered` naming each policy's population and the values it read; covered by
 another kind, the `EmployeeOutcome` lists the kinds left out (`exclusions`). With
-``require_coverage=True`` either is a `Rejection` instead.
+``require_coverage=True`` either is a `Rejection` instead. Coverage is decided on the fields
+the populations read, before the rest of the row is converted: a bad value in a column only
+policies not covering the employee read is no fault of theirs.
 
 Group totals (aggregate steps) need every employee before any employee can be finished, so
 when a policy has them the employees are read twice: a first pass totals the groups, a second
@@ -128,8 +130,8 @@ class Calculation:
                 frozenset(p.input_names if p.pools else ()) - population for p in policies
             ),
         }
-        # (pass, covering policies as a bit mask) → converters of the rest, built once each
-        self._rest: dict[tuple[str, int], _Rest] = {}
+        # per pass, covering policies as a bit mask → converters of the rest, built once each
+        self._rest: dict[str, dict[int, _Rest]] = {stage: {} for stage in self._pass_fields}
         self._bits = tuple((1 << i, b) for i, b in enumerate(self.bound))
         # the fast first pass reads only the columns populations and group totals read
         first = population | {n for p in policies if p.first_pass for n in p.first_pass_inputs}
@@ -251,22 +253,41 @@ class Calculation:
         covering policies' fields once coverage is decided; a bad value in either rejects.
         In the ``last`` pass, a row rejected for a field an earlier pass did not convert may
         have been counted there (see `_counted_before`)."""
-        values = self._convert(emp, self._population_converters, self._fast_population)
-        if isinstance(values, Rejection):
-            return values
+        cells = emp.cells
+        values: list[Any] | None = None
+        fast = self._fast_population
+        if fast is not None:  # the fast paths inline: this runs for every row of every pass
+            try:
+                values = fast(cells)
+            except FALL_BACK:
+                values = None  # a cell the fields' own converters must decide on (messages)
+        if values is None:
+            slow = self._convert(emp, self._population_converters)
+            if isinstance(slow, Rejection):
+                return slow
+            values = slow
         found = self._covering(emp, values, why)
         if isinstance(found, Rejection):
             return found
         covering, exclusions, mask = found
-        rest = self._rest.get((stage, mask))
+        rests = self._rest[stage]
+        rest = rests.get(mask)
         if rest is None:
-            rest = self._rest[stage, mask] = self._rest_converters(stage, mask)
-        if rest[0]:
-            done = self._convert(emp, *rest, into=values)
-            if isinstance(done, Rejection):
-                if last and (self._needs_pools or not self.exact_first_pass):
-                    self._counted_before(emp)
-                return done
+            rest = rests[mask] = self._rest_converters(stage, mask)
+        converters, fast = rest
+        if not converters:
+            return values, covering, exclusions
+        if fast is not None:
+            try:
+                fast(cells, values)
+                return values, covering, exclusions
+            except FALL_BACK:
+                pass  # a cell the fields' own converters must decide on, with their messages
+        done = self._convert(emp, converters, into=values)
+        if isinstance(done, Rejection):
+            if last and (self._needs_pools or not self.exact_first_pass):
+                self._counted_before(emp)
+            return done
         return values, covering, exclusions
 
     def _counted_before(self, item: EmployeeInput) -> None:
@@ -301,15 +322,10 @@ class Calculation:
         self,
         emp: EmployeeInput,
         converters: tuple[tuple[int, str, Converter], ...],
-        fast: Callable[..., list[Any]] | None,
         into: list[Any] | None = None,
     ) -> list[Any] | Rejection:
-        """Convert ``converters``' cells of a row into a new list of values (or ``into``)."""
-        if fast is not None:
-            try:
-                return fast(emp.cells) if into is None else fast(emp.cells, into)
-            except FALL_BACK:
-                pass  # a cell the fields' own converters must decide on, with their messages
+        """Convert ``converters``' cells of a row into a new list of values (or ``into``) with
+        the fields' own converters, which accept or reject each value with its message."""
         cells = emp.cells
         values: list[Any] = [None] * len(self.converters) if into is None else into
         for index, name, convert in converters:
