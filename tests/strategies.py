@@ -155,7 +155,7 @@ def employee_rows(
 
 def coverage_rows() -> st.SearchStrategy[list[dict[str, str]]]:
     """Roster rows (plan, level, salary) in and out of plans AIP and SIP and of level 3 and
-    up, some with a salary that is not a number (a row fault, whatever the coverage)."""
+    up, some with a salary that is not a number (a row fault when some policy covers the row)."""
     row = st.fixed_dictionaries(
         {
             "plan": st.sampled_from(["AIP", "SIP", "LTI", ""]),

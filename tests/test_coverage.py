@@ -390,9 +390,9 @@ def coverage_rulebook() -> Rulebook:
 def test_every_row_is_computed_rejected_or_not_covered(
     rows: list[dict[str, str]], strict: bool
 ) -> None:
-    """For any roster: a row with a bad salary is rejected; a row no policy of any kind covers
-    is not covered (rejected with require_coverage); a row covered by some kind is computed
-    (rejected if its required plan is empty) and lists the kinds that leave it out (rejected
+    """For any roster: a row no policy of any kind covers is not covered, whatever its salary
+    (rejected with require_coverage); a row covered by some kind is computed (rejected if its
+    salary is not a number or its required plan is empty) and lists the kinds that leave it out (rejected
     with require_coverage); read = computed + rejected + not covered, and the per-kind counts
     are those of the rows."""
     calc = calculate(coverage_rulebook(), employees(rows), require_coverage=strict)
@@ -408,10 +408,12 @@ def test_every_row_is_computed_rejected_or_not_covered(
             )
             if not covered
         ]
-        # converted first, then covered, then computed (an empty plan, required, is a fault
-        # only for an employee some policy covers)
-        faulty = row["salary"] == "n/a" or (strict and missing)
-        if faulty or (row["plan"] == "" and len(missing) < 2):
+        # covered first, then converted and computed: a bad salary (read by every policy,
+        # by no population) and an empty plan (required) are faults only for an employee
+        # some policy covers
+        covered = len(missing) < 2
+        faulty = (covered and row["salary"] == "n/a") or (strict and missing)
+        if faulty or (row["plan"] == "" and covered):
             assert isinstance(item, Rejection), item
             expected["rejected"] += 1
             continue

@@ -9,7 +9,9 @@
 An employee whom no policy of a kind covers is not a fault: with no policy at all, the run
 yields a `NotCovered` naming each policy's population and the values it read; covered by
 another kind, the `EmployeeOutcome` lists the kinds left out (`exclusions`). With
-``require_coverage=True`` either is a `Rejection` instead.
+``require_coverage=True`` either is a `Rejection` instead. Coverage is decided on the fields
+the populations read, before the rest of the row is converted: a bad value in a column only
+policies not covering the employee read is no fault of theirs.
 
 Group totals (aggregate steps) need every employee before any employee can be finished, so
 when a policy has them the employees are read twice: a first pass totals the groups, a second
@@ -104,22 +106,40 @@ class Calculation:
             )
         self.converters = tuple((f.name, f.convert) for f in rulebook.fields)
         self._all_converters = tuple((i, f.name, f.convert) for i, f in enumerate(rulebook.fields))
-        # the fast first pass converts only what populations and group totals read
-        first = {n for p in rulebook.policies for n in p.population_inputs}
-        first |= {n for p in rulebook.policies if p.first_pass for n in p.first_pass_inputs}
-        self._first_converters = tuple(c for c in self._all_converters if c[1] in first)
-        self.first_pass_columns = tuple(name for _, name, _ in self._first_converters)
+        # a row is converted in two steps: the fields the populations read, then, coverage
+        # decided, those the covering policies read in the pass at hand (`_rest`), so that a
+        # bad value in a column no covering policy reads is nobody's fault
+        population = {n for p in rulebook.policies for n in p.population_inputs}
+        self._population_converters = tuple(c for c in self._all_converters if c[1] in population)
         # cells that are all text (a roster read by incentives.io) take a generated fast path
-        text_cells = bool(getattr(employees, "text_cells", False))
-        self._fast_all = fast_converter(rulebook.fields) if text_cells else None
-        self._fast_first = fast_converter(rulebook.fields, first) if text_cells else None
-        # the pool pass converts what populations and the policies with pools read
+        self._text_cells = bool(getattr(employees, "text_cells", False))
+        self._fast_population = (
+            fast_converter(rulebook.fields, population) if self._text_cells else None
+        )
+        # per pass, what each policy (in `bound` order) reads once it covers a row: the last
+        # pass (and an exact first pass) its inputs; the fast first pass what group totals
+        # read; the pool pass the inputs of the policies with pools
+        policies = rulebook.policies
+        self._pass_fields: dict[str, tuple[frozenset[str], ...]] = {
+            "all": tuple(frozenset(p.input_names) - population for p in policies),
+            "first": tuple(
+                frozenset(p.first_pass_inputs if p.first_pass else ()) - population
+                for p in policies
+            ),
+            "pool": tuple(
+                frozenset(p.input_names if p.pools else ()) - population for p in policies
+            ),
+        }
+        # per pass, covering policies as a bit mask → converters of the rest, built once each
+        self._rest: dict[str, dict[int, _Rest]] = {stage: {} for stage in self._pass_fields}
+        self._bits = tuple((1 << i, b) for i, b in enumerate(self.bound))
+        # the fast first pass reads only the columns populations and group totals read
+        first = population | {n for p in policies if p.first_pass for n in p.first_pass_inputs}
+        self.first_pass_columns = tuple(f.name for f in rulebook.fields if f.name in first)
+        # the pool pass reads what populations and the policies with pools read
         pooled = [p for p in rulebook.policies if p.pools]
-        pool_fields = {n for p in rulebook.policies for n in p.population_inputs}
-        pool_fields |= {n for p in pooled for n in p.input_names}
-        self._pool_converters = tuple(c for c in self._all_converters if c[1] in pool_fields)
-        self.pool_pass_columns = tuple(name for _, name, _ in self._pool_converters)
-        self._fast_pool = fast_converter(rulebook.fields, pool_fields) if text_cells else None
+        pool_fields = population | {n for p in pooled for n in p.input_names}
+        self.pool_pass_columns = tuple(f.name for f in rulebook.fields if f.name in pool_fields)
         self.pool_pass_reads_goals = any(p.scorecards for p in pooled)
         self.pool_pass_reads_ratings = any(p.spec.policy.rating_history for p in pooled)
         self.first_pass_reads_goals = any(
@@ -225,25 +245,93 @@ class Calculation:
             self._summary.keyed_files = dict(counts())
 
     # -- one employee ---------------------------------------------------------------------
-    def _convert(
-        self, emp: EmployeeInput, converters: tuple[tuple[int, str, Converter], ...] | None = None
-    ) -> list[Any] | Rejection:
-        if converters is None:
-            fast = self._fast_all
-        elif converters is self._pool_converters:
-            fast = self._fast_pool
-        else:
-            fast = self._fast_first
+    def _values(
+        self, emp: EmployeeInput, stage: str, why: bool = True, last: bool = False
+    ) -> tuple[list[Any], list[BoundPolicy], tuple[Exclusion, ...]] | Rejection:
+        """A row's values for pass ``stage``, the policies covering it and the kinds none
+        covers (see `_covering`): the fields the populations read are converted first, the
+        covering policies' fields once coverage is decided; a bad value in either rejects.
+        In the ``last`` pass, a row rejected for a field an earlier pass did not convert may
+        have been counted there (see `_counted_before`)."""
+        cells = emp.cells
+        values: list[Any] | None = None
+        fast = self._fast_population
+        if fast is not None:  # the fast paths inline: this runs for every row of every pass
+            try:
+                values = fast(cells)
+            except FALL_BACK:
+                values = None  # a cell the fields' own converters must decide on (messages)
+        if values is None:
+            slow = self._convert(emp, self._population_converters)
+            if isinstance(slow, Rejection):
+                return slow
+            values = slow
+        found = self._covering(emp, values, why)
+        if isinstance(found, Rejection):
+            return found
+        covering, exclusions, mask = found
+        rests = self._rest[stage]
+        rest = rests.get(mask)
+        if rest is None:
+            rest = rests[mask] = self._rest_converters(stage, mask)
+        converters, fast = rest
+        if not converters:
+            return values, covering, exclusions
         if fast is not None:
             try:
-                return fast(emp.cells)
+                fast(cells, values)
+                return values, covering, exclusions
             except FALL_BACK:
                 pass  # a cell the fields' own converters must decide on, with their messages
+        done = self._convert(emp, converters, into=values)
+        if isinstance(done, Rejection):
+            if last and (self._needs_pools or not self.exact_first_pass):
+                self._counted_before(emp)
+            return done
+        return values, covering, exclusions
+
+    def _counted_before(self, item: EmployeeInput) -> None:
+        """A row the last pass rejects for a field the fast first pass or the pool pass does
+        not convert: if that pass counted it in a group total or a pool, the caller must redo
+        the run without it (`miscounted`, as `_check_counted`). Only for rejected rows."""
+        passes: list[tuple[str, Callable[[BoundPolicy], bool]]] = []
+        if self._needs_totals and not self.exact_first_pass:
+            passes.append(("first", lambda b: b.policy.first_pass))
+        if self._needs_pools:
+            passes.append(("pool", lambda b: b.stage2 is not None))
+        for stage, wanted in passes:
+            for _, values, bound, segments in self._covered((item,), (), stage, wanted):
+                self._check_counted(bound, values, item, segments)
+
+    def _rest_converters(self, stage: str, mask: int) -> _Rest:
+        """The converters (and fast converter) of what the covering policies of ``mask`` read
+        in pass ``stage`` beyond the populations' fields."""
+        wanted: set[str] = set()
+        for (bit, _), fields in zip(self._bits, self._pass_fields[stage], strict=True):
+            if mask & bit:
+                wanted |= fields
+        converters = tuple(c for c in self._all_converters if c[1] in wanted)
+        fast = (
+            fast_converter(self.rulebook.fields, wanted, into=True)
+            if self._text_cells and converters
+            else None
+        )
+        return converters, fast
+
+    def _convert(
+        self,
+        emp: EmployeeInput,
+        converters: tuple[tuple[int, str, Converter], ...],
+        into: list[Any] | None = None,
+    ) -> list[Any] | Rejection:
+        """Convert ``converters``' cells of a row into a new list of values (or ``into``) with
+        the fields' own converters, which accept or reject each value with its message."""
         cells = emp.cells
-        values: list[Any] = [None] * len(self.converters)
-        for index, name, convert in self._all_converters if converters is None else converters:
+        values: list[Any] = [None] * len(self.converters) if into is None else into
+        for index, name, convert in converters:
             raw = cells.get(name)
             if raw is None or raw == "":
+                values[index] = None
                 continue
             try:
                 values[index] = convert(raw)
@@ -253,14 +341,17 @@ class Calculation:
 
     def _covering(
         self, emp: EmployeeInput, values: list[Any], why: bool = True
-    ) -> tuple[list[BoundPolicy], tuple[Exclusion, ...]] | Rejection:
-        """The policies covering an employee, and the kinds none of whose policies does (with
-        ``why=False``, as the passes before the last need, those kinds are not described)."""
+    ) -> tuple[list[BoundPolicy], tuple[Exclusion, ...], int] | Rejection:
+        """The policies covering an employee (and as a bit mask of their places in `bound`),
+        and the kinds none of whose policies does (with ``why=False``, as the passes before
+        the last need, those kinds are not described)."""
         covering: list[BoundPolicy] = []
-        for bound in self.bound:
+        mask = 0
+        for bit, bound in self._bits:
             try:
                 if bound.population(values):
                     covering.append(bound)
+                    mask |= bit
             except RowError as exc:
                 return _reject(emp, exc.column, exc.value, exc.reason)
         exclusions: tuple[Exclusion, ...] = ()
@@ -279,7 +370,7 @@ class Calculation:
                     "",
                     f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one",
                 )
-        return covering, exclusions
+        return covering, exclusions, mask
 
     def _exclusion(self, kind: str, values: list[Any]) -> Exclusion:
         """Why no policy of ``kind`` covers a row: each one's population, as written, with the
@@ -312,13 +403,10 @@ class Calculation:
     def _one(self, item: EmployeeInput | Rejection) -> EmployeeOutcome | NotCovered | Rejection:
         if isinstance(item, Rejection):
             return item
-        values = self._convert(item)
-        if isinstance(values, Rejection):
-            return values
-        found = self._covering(item, values)
+        found = self._values(item, "all", last=True)
         if isinstance(found, Rejection):
             return found
-        covering, exclusions = found
+        values, covering, exclusions = found
         if not covering:
             src = item.source
             return NotCovered(src.file, src.record, src.line, item.employee_id, exclusions)
@@ -443,10 +531,9 @@ class Calculation:
         sums: dict[str, dict[str, dict[object, list[Any]]]] = {}
         pools: PoolPartials = {}
         exact = self.exact_first_pass
-        converters = None if exact else self._first_converters
         with decimal.localcontext(ENGINE_CONTEXT):
             for item, values, bound, segments in self._covered(
-                employees, exclude, converters, lambda b: b.policy.first_pass
+                employees, exclude, "all" if exact else "first", lambda b: b.policy.first_pass
             ):
                 try:
                     stage1 = bound.stage1_full if exact else bound.stage1
@@ -475,23 +562,23 @@ class Calculation:
         self,
         employees: Iterable[EmployeeInput | Rejection],
         exclude: Collection[int],
-        converters: tuple[tuple[int, str, Converter], ...] | None,
+        stage: str,
         wanted: Callable[[BoundPolicy], bool],
     ) -> Iterator[tuple[EmployeeInput, list[Any], BoundPolicy, tuple[Segment, ...] | None]]:
         """For a pass before the last: each row that converts and is covered, with each wanted
         policy covering it and its segments. A row that fails here is skipped: the last pass
-        rejects it, with its reason."""
+        rejects it, with its reason. What a row must convert is what pass ``stage`` reads of
+        the policies covering it: never more than the last pass, so a row skipped here is
+        rejected there."""
         for item in employees:
             if isinstance(item, Rejection) or item.source.record in exclude:
                 continue
-            values = self._convert(item, converters)
-            if isinstance(values, Rejection):
-                continue
-            found = self._covering(item, values, why=False)
+            found = self._values(item, stage, why=False)
             if isinstance(found, Rejection):
                 continue
+            values = found[0]
             built: dict[object, Any] = {}
-            for bound in found[0]:
+            for bound in found[1]:
                 if not wanted(bound):
                     continue
                 segments = self._segments(item, bound.policy.id, built) if item.history else None
@@ -539,7 +626,7 @@ class Calculation:
         parts: PoolPartials = {}
         with decimal.localcontext(ENGINE_CONTEXT):
             for item, values, bound, segments in self._covered(
-                employees, exclude, self._pool_converters, lambda b: b.stage2 is not None
+                employees, exclude, "pool", lambda b: b.stage2 is not None
             ):
                 assert bound.stage2 is not None
                 try:
@@ -678,6 +765,9 @@ class Calculation:
 
 
 _ZERO = Decimal(0)
+# a pass's converters of what covering policies read: (index, name, converter) each, and the
+# generated fast converter filling a row's values (None for cells not all text)
+_Rest = tuple[tuple[tuple[int, str, Converter], ...], Callable[..., list[Any]] | None]
 # the first pass: policy → aggregate → group → [sum, count, min, max]; and its pools
 GroupPartials = tuple[dict[str, dict[str, dict[object, list[Any]]]], PoolPartials]
 

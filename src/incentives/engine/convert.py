@@ -12,7 +12,7 @@ it only handles what is unambiguous. It is used for cells that are all text (a r
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -62,11 +62,16 @@ def _expression(field: FieldDef, slot: int) -> str:
 
 
 def fast_converter(
-    fields: Sequence[FieldDef], wanted: Collection[str] | None = None
-) -> Callable[[Mapping[str, Any]], list[Any]]:
+    fields: Sequence[FieldDef], wanted: Collection[str] | None = None, *, into: bool = False
+) -> Callable[..., list[Any]]:
     """``convert(cells)`` → values in ``fields`` order (None where a cell is empty or the field
-    is not ``wanted``); raises one of `FALL_BACK` when a cell needs its field's own converter."""
-    lines = ["def convert(cells):", "    g = cells.get", f"    out = [None] * {len(fields)}"]
+    is not ``wanted``); raises one of `FALL_BACK` when a cell needs its field's own converter.
+    With ``into``, ``convert(cells, out)`` sets the ``wanted`` values in ``out`` (the values of
+    a row some of whose fields are converted already) and returns it."""
+    if into:
+        lines = ["def convert(cells, out):", "    g = cells.get"]
+    else:
+        lines = ["def convert(cells):", "    g = cells.get", f"    out = [None] * {len(fields)}"]
     namespace: dict[str, Any] = {
         "DEC": Decimal,
         "ENDS": _NUMBER_ENDS,
@@ -83,5 +88,5 @@ def fast_converter(
     lines.append("    return out")
     # generated from the rulebook's field declarations (names are identifiers), not user text
     exec(compile("\n".join(lines) + "\n", "<convert>", "exec"), namespace)
-    convert: Callable[[Mapping[str, Any]], list[Any]] = namespace["convert"]
+    convert: Callable[..., list[Any]] = namespace["convert"]
     return convert

@@ -32,6 +32,7 @@ from incentives.rulebook.compiler.gen_inputs import (
 from incentives.rulebook.compiler.gen_pay import pay_code
 from incentives.rulebook.compiler.gen_steps import step_code
 from incentives.rulebook.compiler.graph import StepGraph
+from incentives.rulebook.compiler.plan_gates import ZeroGates
 from incentives.rulebook.compiler.segments import weigh
 from incentives.rulebook.runtime.policy import AggregateDef, CompiledPolicy, Slot
 
@@ -90,7 +91,7 @@ def generate(
         gen.add_call_slots()
     n_pre_slots = len(p.slots)
 
-    zero_gates: list[int] = []
+    zero_gates: ZeroGates = []
     steps = {
         name: step_code(gen, name, spec.steps.get(name), formulas.steps.get(name, []), zero_gates)
         for name in order
@@ -234,7 +235,7 @@ def generate(
         budgets=budget_defs(spec, p.line, lambda name, kind: _slot_index(p, name, kind)),
         pay=tuple(pay_defs),
         eligibility_slots=tuple(elig_slots),
-        zero_gate_slots=tuple(zero_gates),
+        zero_gate_slots=_zero_gate_order(p, formulas, graph, zero_gates),
         gate_slots=tuple(i for i, slot in enumerate(p.slots) if slot.kind == "gate"),
         pay_total_slots=tuple(pay.total_slot for pay in pay_defs),
         output_slots=tuple(
@@ -258,6 +259,31 @@ def generate(
                 n for n in (formulas.population.names if formulas.population else ()) if n in inputs
             )
         ),
+    )
+
+
+def _zero_gate_order(
+    p: CompileState, formulas: Formulas, graph: StepGraph, zero_gates: ZeroGates
+) -> tuple[int, ...]:
+    """The zeroing gates that can explain a zero payout, in the order `zero_reason` looks for
+    the first that applied: only those of the steps the pay reads (directly or not) and of the
+    plan scorecards these read; the level nearest the pay first (a step's gates before those
+    of what it reads, a scorecard's own before its sections' and items'); within a level, as
+    written."""
+    on_path = graph.closure(sorted({pay.step for pay in p.spec.pay}))
+    cards = {
+        n
+        for step in on_path
+        for _, expr, _ in formulas.steps.get(step, [])
+        if expr is not None
+        for n in expr.names
+        if p.kinds.get(n) == "plan"
+    }
+    return tuple(
+        slot
+        for (owner, _), slots in reversed(zero_gates)
+        if owner in on_path or owner in cards
+        for slot in slots
     )
 
 

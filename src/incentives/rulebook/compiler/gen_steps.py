@@ -13,7 +13,7 @@ from incentives.expr import Expression
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import SpecPath, StepExprs
 from incentives.rulebook.compiler.gen_expr import Emitter
-from incentives.rulebook.compiler.plan_gates import plan_gate_code
+from incentives.rulebook.compiler.plan_gates import ZeroGates, plan_gate_code
 from incentives.rulebook.compiler.segments import weighted_lines
 from incentives.rulebook.language.schema import GateSpec, StepSpec
 from incentives.rulebook.runtime.policy import Slot
@@ -22,9 +22,10 @@ __all__ = ["step_code"]
 
 
 def step_code(
-    gen: Emitter, name: str, step: StepSpec | None, exprs: StepExprs, zero_gates: list[int]
+    gen: Emitter, name: str, step: StepSpec | None, exprs: StepExprs, zero_gates: ZeroGates
 ) -> list[str]:
-    """Lines (unindented) computing ``v_<name>``; appends the slots of zeroing gates."""
+    """Lines (unindented) computing ``v_<name>``; appends the slots of zeroing gates (those
+    of the plan scorecards it is the first to read, then its own)."""
     if step is None or name in gen.p.scorecards:  # an employee scorecard used as a node
         return _scorecard_code(gen, name)
     p = gen.p
@@ -102,7 +103,9 @@ def step_code(
                 lines.append(f"if gt_{name}_{g}: {action}")
             gate_index = gen.add_slot(_gate_slot(gen, name, g, gate), f"gt_{name}_{g}")
             if gate.outcome == "zero":
-                zero_gates.append(gate_index)
+                if not zero_gates or zero_gates[-1][0] != (name, base):
+                    zero_gates.append(((name, base), []))
+                zero_gates[-1][1].append(gate_index)
             if gate.outcome in ("cap", "replace"):  # the value it left, for explanations
                 lines.append(f"st_{name}_{g} = x")
                 gate_label = gate.name or f"gate{g + 1}"

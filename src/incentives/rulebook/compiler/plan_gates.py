@@ -19,7 +19,11 @@ from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.language.schema import GateSpec, ScorecardItemSpec, ScorecardSpec
 from incentives.rulebook.runtime.policy import Slot
 
-__all__ = ["applied_flags", "plan_gate_code", "plan_gates"]
+__all__ = ["ZeroGates", "applied_flags", "plan_gate_code", "plan_gates"]
+
+# the slots of zeroing gates in evaluation order, grouped by level: (the step or plan
+# scorecard owning them and where in it, the slots of that level's zero gates as written)
+ZeroGates = list[tuple[tuple[str, SpecPath], list[int]]]
 
 
 def plan_gates(card: ScorecardSpec) -> list[tuple[SpecPath, str, GateSpec]]:
@@ -65,9 +69,10 @@ def _noted(gate: Mapping[str, Any]) -> bool:
     return bool(gate["applied"]) and (gate["outcome"] != "cap" or bool(gate["bound"]))
 
 
-def plan_gate_code(gen: Emitter, card: str, zero_gates: list[int]) -> list[str]:
-    """Lines reading the flags of ``card``'s gates for this employee, and their slots (zeroing
-    gates also go to ``zero_gates``)."""
+def plan_gate_code(gen: Emitter, card: str, zero_gates: ZeroGates) -> list[str]:
+    """Lines reading the flags of ``card``'s gates for this employee, and their slots (the
+    slots of zeroing gates also go to ``zero_gates``, one group per item and one for the
+    card's own gates, in evaluation order, each under the card's name)."""
     p = gen.p
     spec = p.spec.scorecards[card]
     gates = plan_gates(spec)
@@ -88,5 +93,8 @@ def plan_gate_code(gen: Emitter, card: str, zero_gates: list[int]) -> list[str]:
         )
         slot_index = gen.add_slot(slot, f"pg_{card}[{index}]")
         if gate.outcome == "zero":
-            zero_gates.append(slot_index)
+            level = (card, path[:-1])
+            if not zero_gates or zero_gates[-1][0] != level:
+                zero_gates.append((level, []))
+            zero_gates[-1][1].append(slot_index)
     return lines
