@@ -16,7 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from incentives.engine.calculate import Calculation, EmployeeOutcome, PolicyOutcome, calculate
+from incentives.errors import PolicyError, Problem
 from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
 from incentives.rulebook.rulebook import Rulebook, load_rules
 
@@ -94,6 +97,20 @@ def load(tmp_path: Path, *policies: str) -> Rulebook:
     for index, text in enumerate(policies):
         (folder / f"policy_{index}.yaml").write_text(text, encoding="utf-8")
     return load_rules(folder)
+
+
+def problems_of(tmp_path: Path, text: str) -> list[Problem]:
+    """The problems loading the policy ``text`` reports (it must fail to load)."""
+    with pytest.raises(PolicyError) as caught:
+        load(tmp_path, text)
+    return list(caught.value.problems)
+
+
+def only_problem(tmp_path: Path, text: str) -> Problem:
+    """The single problem loading the policy ``text`` reports."""
+    found = problems_of(tmp_path, text)
+    assert len(found) == 1, "\n".join(str(p) for p in found)
+    return found[0]
 
 
 def employees(

@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke
-from engine_helpers import FixedRates, compute, load, policy_yaml
+from engine_helpers import FixedRates, compute, load, policy_yaml, problems_of
+from engine_helpers import only_problem as only
 from incentives.engine.calculate import PolicyOutcome
-from incentives.errors import PolicyError, Problem
+from incentives.errors import Problem
 from incentives.model import Rejection
 
 D = Decimal
@@ -32,20 +33,6 @@ rating_scales:
   performance:
     labels: {Exceptional: 5, Exceeds: 4, Meets: 3, Partially Meets: 2, Does Not Meet: 1}
 """
-
-
-def problems_of(tmp_path: Path, text: str) -> list[Problem]:
-    """The problems loading ``text`` reports (it must fail)."""
-    with pytest.raises(PolicyError) as caught:
-        load(tmp_path, text)
-    return list(caught.value.problems)
-
-
-def only(tmp_path: Path, text: str) -> Problem:
-    """The single problem of ``text``."""
-    found = problems_of(tmp_path, text)
-    assert len(found) == 1, "\n".join(str(p) for p in found)
-    return found[0]
 
 
 def at_column(message: str) -> tuple[str, int]:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from engine_helpers import FixedRates, compute, load
+from engine_helpers import FixedRates, compute, load, problems_of
+from engine_helpers import only_problem as only
 from incentives.engine.calculate import PolicyOutcome
-from incentives.errors import PolicyError, Problem
+from incentives.errors import Problem
 from incentives.model import Rejection
 
 D = Decimal
@@ -79,18 +80,6 @@ def policy(
         header=header,
         eligibility=eligibility,
     )
-
-
-def problems_of(tmp_path: Path, text: str) -> list[Problem]:
-    with pytest.raises(PolicyError) as caught:
-        load(tmp_path, text)
-    return list(caught.value.problems)
-
-
-def only(tmp_path: Path, text: str) -> Problem:
-    found = problems_of(tmp_path, text)
-    assert len(found) == 1, "\n".join(str(p) for p in found)
-    return found[0]
 
 
 def column_of(problem: Problem, text: str, written: str, column: int) -> None:
