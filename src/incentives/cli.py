@@ -10,6 +10,7 @@ Data goes to stdout, diagnostics to stderr.
 from __future__ import annotations
 
 import datetime
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import click
 
 from incentives.errors import IncentivesError, OutputOverlapsInput, PolicyError, shorten
 from incentives.jobs import RunReport, RunRequest, run_job
-from incentives.rulebook.rulebook import load_rules
+from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.version import __version__
 
 __all__ = ["main"]
@@ -235,12 +236,21 @@ def run(
 
 @cli.command()
 @_RULES
-def check(rules: Path) -> None:
+@click.option(
+    "--show-code",
+    "show_code",
+    metavar="POLICY_ID",
+    help="Print the Python module generated for this policy (what the engine runs) instead.",
+)
+def check(rules: Path, show_code: str | None) -> None:
     """Validate policy files without data, listing every problem."""
     try:
         rulebook = load_rules(rules)
     except IncentivesError as exc:
         _fail(exc)
+        return
+    if show_code is not None:
+        _show_code(rulebook, show_code)
         return
     for policy in rulebook.policies:
         steps = sum(1 for slot in policy.slots if slot.kind == "step")
@@ -255,6 +265,19 @@ def check(rules: Path) -> None:
         click.echo(
             f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s){extra}"
         )
+
+
+def _show_code(rulebook: Rulebook, policy_id: str) -> None:
+    """The generated module of one policy on stdout, as compiled (its line numbers are those of
+    a traceback into it); an unknown id is a usage error."""
+    ids = [p.id for p in rulebook.policies]
+    if policy_id not in ids:
+        close = difflib.get_close_matches(policy_id, ids, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"policies: {', '.join(ids)}"
+        raise click.BadParameter(
+            f"no policy '{shorten(policy_id, 80)}'; {hint}", param_hint="'--show-code'"
+        )
+    click.echo(rulebook.policy(policy_id).source)
 
 
 @cli.command()

@@ -64,6 +64,10 @@ class RunRequest:
     force: bool = False
     workers: int | None = None  # None: both cores for large rosters, one for small ones
     require_coverage: bool = False  # an employee no policy of a kind covers is a rejection
+    # With workers=None, rosters of at least this many records are computed on both cores.
+    parallel_from: int = 20_000
+    # The progress callback of `run_job` is called every this many employees computed.
+    progress_every: int = 10_000
 
 
 @attrs.frozen
@@ -151,6 +155,7 @@ def _run_locked(
         rates=rates,
         as_of=request.as_of,
         progress=None if progress is None else lambda done: progress(min(done, total), total),
+        progress_every=request.progress_every,
         exact_first_pass=False,  # the fast first pass; a miscount is redone just below
         require_coverage=request.require_coverage,
     )
@@ -296,12 +301,10 @@ def _write_run(
     return orphans, budgets, pools, files
 
 
-PARALLEL_FROM = 20_000  # below this many records, forking costs more than it saves
-
-
 def _workers(request: RunRequest, records: int) -> int:
     if request.workers is not None:
         return max(1, request.workers) if can_fork() else 1
-    if records < PARALLEL_FROM or not can_fork():
+    # below parallel_from records (20,000 by default), forking costs more than it saves
+    if records < request.parallel_from or not can_fork():
         return 1
     return min(2, os.cpu_count() or 1)

@@ -30,12 +30,13 @@ _JOB: (
 ) = None
 _NAMES = ("results", "breakdown", "rejected", "not_covered")
 _DONE: Any = None  # a shared counter of rows done, for the parent's progress bar
-_STEP = 10_000  # Calculation.outcomes reports progress every this many rows
 
 
 def _count_done(_rows: int) -> None:
+    # Calculation.outcomes reports progress every calc.progress_every rows
+    assert _JOB is not None
     with _DONE.get_lock():
-        _DONE.value += _STEP
+        _DONE.value += _JOB[0].progress_every
 
 
 def can_fork() -> bool:

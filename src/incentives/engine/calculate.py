@@ -91,6 +91,7 @@ class Calculation:
         progress: Callable[[int], None] | None = None,
         exact_first_pass: bool = True,
         require_coverage: bool = False,
+        progress_every: int = 10_000,
     ) -> None:
         self.rulebook = rulebook
         self.require_coverage = require_coverage
@@ -98,6 +99,7 @@ class Calculation:
         self.miscounted: set[int] = set()
         self.employees = employees
         self.progress = progress
+        self.progress_every = max(1, progress_every)  # rows between two calls of `progress`
         figures = result_figures(rulebook, results)
         fx = fx_function(rates) if rates is not None else None
         with decimal.localcontext(ENGINE_CONTEXT):
@@ -748,7 +750,7 @@ class Calculation:
             raise OptionsError("pools are not solved yet: call apply_pool_partials first")
         with decimal.localcontext(ENGINE_CONTEXT):
             for count, item in enumerate(employees, 1):
-                if self.progress is not None and count % 10000 == 0:
+                if self.progress is not None and count % self.progress_every == 0:
                     self.progress(count)
                 out = self._one(item)
                 self._count(out)
@@ -828,12 +830,14 @@ def calculate(
     progress: Callable[[int], None] | None = None,
     exact_first_pass: bool = True,
     require_coverage: bool = False,
+    progress_every: int = 10_000,
 ) -> Calculation:
     """Evaluate every policy for every employee it covers; iterate the result to run it.
 
     ``exact_first_pass=False`` is for callers that can redo a run (see `incentives.jobs`).
     ``require_coverage=True`` rejects an employee whom no policy of some kind covers (by
-    default such an employee is counted and listed as not covered)."""
+    default such an employee is counted and listed as not covered). ``progress`` is called
+    with the number of employees done every ``progress_every`` employees of the last pass."""
     return Calculation(
         rulebook,
         employees,
@@ -843,4 +847,5 @@ def calculate(
         progress=progress,
         exact_first_pass=exact_first_pass,
         require_coverage=require_coverage,
+        progress_every=progress_every,
     )

@@ -34,7 +34,13 @@ from incentives.rulebook.compiler.gen_steps import step_code
 from incentives.rulebook.compiler.graph import StepGraph
 from incentives.rulebook.compiler.plan_gates import ZeroGates
 from incentives.rulebook.compiler.segments import weigh
-from incentives.rulebook.runtime.policy import AggregateDef, CompiledPolicy, Slot
+from incentives.rulebook.runtime.policy import (
+    AggregateDef,
+    CompiledPolicy,
+    Slot,
+    show_in_tracebacks,
+    source_filename,
+)
 
 __all__ = ["generate"]
 
@@ -206,10 +212,12 @@ def generate(
     else:
         out += ["stage2 = None", ""]
     source = "\n".join(out)
+    filename = source_filename(spec.policy.id, source)
     try:
-        code_obj = compile(source, f"<policy {spec.policy.id}>", "exec")
+        code_obj = compile(source, filename, "exec")
     except SyntaxError as exc:  # pragma: no cover - a compiler bug, not a user error
         raise AssertionError(f"generated code does not compile: {exc}\n{source}") from exc
+    show_in_tracebacks(filename, source)
     globals_ = {
         **p.const_values,
         "LABELS": tuple(gen.labels),

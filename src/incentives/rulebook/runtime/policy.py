@@ -8,6 +8,8 @@ employee each into a flat tuple laid out as `CompiledPolicy.slots`.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import linecache
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import CodeType
@@ -18,7 +20,29 @@ import attrs
 from incentives.rulebook.compiler.allocations import BudgetDef, PoolDef
 from incentives.rulebook.language.schema import PolicyFile
 
-__all__ = ["AggregateDef", "BoundPolicy", "CompiledPolicy", "PayDef", "Slot"]
+__all__ = [
+    "AggregateDef",
+    "BoundPolicy",
+    "CompiledPolicy",
+    "PayDef",
+    "Slot",
+    "show_in_tracebacks",
+    "source_filename",
+]
+
+
+def source_filename(policy_id: str, source: str) -> str:
+    """The pseudo-filename generated code is compiled under: the policy's id and a hash of the
+    source, so the same source always has the same name and two versions never share one."""
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+    return f"<policy {policy_id} {digest}>"
+
+
+def show_in_tracebacks(filename: str, source: str) -> None:
+    """Give `linecache` the generated source, so a traceback into it (an engine bug, never a
+    user's mistake) quotes its lines. No modification time: `checkcache` keeps the entry;
+    a forked worker inherits it."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
 
 
 @attrs.frozen

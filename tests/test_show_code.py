@@ -1,0 +1,112 @@
+"""The generated code in view: `incentives check --show-code POLICY` prints the module a
+policy compiles to, and a traceback into generated code shows its lines."""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from conftest import RULES, CliRun
+from incentives.errors import RowError
+from incentives.parallel import can_fork
+from incentives.rulebook.rulebook import load_rules
+from incentives.rulebook.runtime.policy import BoundPolicy
+
+Cli = Callable[..., CliRun]
+
+
+def test_show_code_prints_the_module_the_engine_runs(cli: Cli) -> None:
+    """stdout is the policy's generated module, exactly as compiled: valid Python with the
+    `evaluate` function, reading the policy's inputs; nothing else is printed."""
+    run = cli("check", "--rules", RULES, "--show-code", "annual-bonus-2026")
+    assert run.exit_code == 0, run.output
+    assert run.stderr == ""
+    assert run.stdout == load_rules(RULES).policy("annual-bonus-2026").source + "\n"
+    module = ast.parse(run.stdout)
+    functions = {node.name for node in module.body if isinstance(node, ast.FunctionDef)}
+    assert "evaluate" in functions
+    assert "v_base_salary" in run.stdout
+    assert not run.stdout.startswith("ok ")  # the module only, not the check listing
+
+
+def test_an_unknown_policy_is_a_usage_error_with_a_suggestion(cli: Cli) -> None:
+    run = cli("check", "--rules", RULES, "--show-code", "annual-bonus")
+    assert run.exit_code == 2
+    assert run.stdout == ""
+    assert "--show-code" in run.stderr
+    assert "no policy 'annual-bonus'; did you mean 'annual-bonus-2026'?" in run.stderr
+    assert "Traceback" not in run.output
+
+
+def test_an_id_like_no_policy_lists_the_policies(cli: Cli) -> None:
+    run = cli("check", "--rules", RULES, "--show-code", "zzz")
+    assert run.exit_code == 2
+    assert "policies: annual-bonus-2026, merit-2027, promotion-2027" in run.stderr
+
+
+_BOUND: dict[str, BoundPolicy] = {}  # bound in the parent, inherited by a forked worker
+
+
+def _raise_inside_generated_code(policy_id: str) -> str:
+    """A deliberate engine bug: the generated `population` given no row at all."""
+    if policy_id not in _BOUND:
+        _BOUND[policy_id] = load_rules(RULES).policy(policy_id).bind()
+    try:
+        _BOUND[policy_id].population(None)  # type: ignore[arg-type]
+    except Exception:
+        return traceback.format_exc()
+    raise AssertionError("the generated code accepted a missing row")
+
+
+def test_a_traceback_into_generated_code_shows_its_lines() -> None:
+    """The frames in the generated module name it after its policy and quote its lines, the
+    same lines `--show-code` prints."""
+    policy = load_rules(RULES).policy("promotion-2027")
+    text = _raise_inside_generated_code("promotion-2027")
+    assert 'File "<policy promotion-2027' in text
+    frame_lines = [
+        line.strip()
+        for line in text.splitlines()[1:]
+        if line.strip() and not line.lstrip().startswith(("File ", "Traceback", "^"))
+    ]
+    generated = {line.strip() for line in policy.source.splitlines() if line.strip()}
+    assert "raise POPFAIL(_s, _e, locals()) from None" in frame_lines
+    assert "raise POPFAIL(_s, _e, locals()) from None" in generated
+
+
+def test_generated_lines_are_shown_after_a_fork() -> None:
+    """A worker forked after compiling and binding (the both-core path) shows the same lines
+    without compiling anything itself."""
+    if not can_fork():
+        pytest.skip("no fork on this platform")
+    _BOUND["annual-bonus-2026"] = load_rules(RULES).policy("annual-bonus-2026").bind()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        text = pool.submit(_raise_inside_generated_code, "annual-bonus-2026").result()
+    assert 'File "<policy annual-bonus-2026' in text
+    assert "raise POPFAIL(_s, _e, locals()) from None" in text
+
+
+def _fail_inside_generated_code(policy_id: str) -> None:
+    _BOUND[policy_id].population(None)  # type: ignore[arg-type]
+
+
+def test_an_error_from_a_worker_reaches_the_parent_with_the_generated_lines() -> None:
+    """An exception raised in generated code in a forked worker is pickled to the parent as
+    before, and the worker's traceback it carries quotes the generated lines."""
+    if not can_fork():
+        pytest.skip("no fork on this platform")
+    _BOUND["merit-2027"] = load_rules(RULES).policy("merit-2027").bind()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        future = pool.submit(_fail_inside_generated_code, "merit-2027")
+        with pytest.raises(RowError, match="policy 'merit-2027'") as raised:
+            future.result()
+    remote = str(raised.value.__cause__)
+    assert 'File "<policy merit-2027' in remote
+    assert "raise POPFAIL(_s, _e, locals()) from None" in remote
