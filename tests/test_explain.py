@@ -236,7 +236,7 @@ def test_split_into_the_excess_component(run_dir: Path) -> None:
     text = _text(run_dir, "00031")
     assert (
         "department_pool_award = department_pool_scaled rounded to 0.01 (down when the pool is"
-        " spent exactly, else half up) + department_pool_remainder = 13899.8772 → 13,899.88"
+        " spent exactly, else half up) + department_pool_remainder = 13,899.8772 → 13,899.88"
     ) in text
     assert (
         "annual_bonus total = round(department_pool_payout = 13,899.88, to 0.01 half_up) = 13,899.88"

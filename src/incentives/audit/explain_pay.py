@@ -77,7 +77,8 @@ class CallsAndPay:
                 lookup, type="percent"
             )  # show a ratio table's values as its step does
         if lookup is None or any(a is None for a in args) or not isinstance(recorded, Decimal):
-            entry["check"] = "not re-evaluated"
+            # a builtin (ratings_count(), …) is read from the record: nothing to re-evaluate
+            entry["check"] = "recorded" if lookup is None else "not re-evaluated"
             entry["explain"] = (
                 f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
             )
