@@ -42,6 +42,28 @@ def _data(run_dir: Path, employee_id: str) -> dict:  # type: ignore[type-arg]
     return json.loads(json.dumps(explain_employee(run_dir, employee_id).data()))
 
 
+# -- 1. one percent value, one way
+
+
+def test_percent_plan_result_prints_as_percent_like_the_policy_writes_it(run_dir: Path) -> None:
+    text = _text(run_dir, "00050")
+    assert "operating_margin for Finance: actual 9% (threshold 8%, target 10%, maximum 14%" in text
+    assert "operating_margin(9%) = 50% + (9% − 8%) ÷ (10% − 8%) × (100% − 50%) = 75%" in text
+
+
+def test_percent_plan_result_stays_a_fraction_in_json(run_dir: Path) -> None:
+    data = _data(run_dir, "00050")
+    results = [r for p in data["policies"] for r in p["plan_results"]]
+    margin = next(r for r in results if r["name"] == "operating_margin")
+    assert margin["actual"] == "0.09"
+
+
+def test_a_percent_prints_without_padding_zeros(run_dir: Path) -> None:
+    text = _text(run_dir, "00050")
+    assert "company_factor = company = 87.5%  [" in text
+    assert "87.50%" not in text
+
+
 # -- 2. pool figures at the breakdown precision
 
 
