@@ -120,3 +120,8 @@ def test_as_of_in_json_is_never_empty(run_dir: Path) -> None:
     assert data["as_of"]
     assert data["as_of"] == {p["id"]: p["as_of"] for p in data["policies"]}
     assert "{" not in _text(run_dir, "00004").splitlines()[0]
+def test_table_key_on_a_percent_value_prints_as_the_value_is_shown(run_dir: Path) -> None:
+    text = _text(run_dir, "00041")
+    assert "merit_matrix_min(rating=5, compa_ratio=300%) = 2% (compa_ratio in band [110%, …))" in text
+
+
