@@ -63,7 +63,8 @@ ROWS = [
 
 def test_a_percent_of_eligible_payroll_per_unit(tmp_path: Path) -> None:
     """Sales: payroll 100,000 + 25,000 (FTE 0.5) = 125,000, budget 3 % = 3,750.00, spend 2,000 +
-    1,250 = 3,250.00, 86.67 % used. Ops: D is on leave (not eligible, not counted): payroll
+    1,250 = 3,250.00, 86.67 % used (used_pct
+    0.866667: a fraction at the breakdown precision). Ops: D is on leave (not eligible, not counted): payroll
     80,000, budget 2,400.00, spend 3,200.00, 800.00 over."""
     calc, _ = run(load(tmp_path, budget_policy(PERCENT)), ROWS)
     lines = {line.group: line for line in budget_lines(calc)}
@@ -71,12 +72,12 @@ def test_a_percent_of_eligible_payroll_per_unit(tmp_path: Path) -> None:
     assert (sales.employees, sales.payroll, sales.amount, sales.spend) == (
         2, D("125000.00"), D("3750.00"), D("3250.00"),
     )  # fmt: skip
-    assert (sales.difference, sales.used_pct, sales.over) == (D("500.00"), D("86.67"), False)
+    assert (sales.difference, sales.used_pct, sales.over) == (D("500.00"), D("0.866667"), False)
     assert (ops.employees, ops.payroll, ops.amount, ops.spend) == (
         1, D("80000.00"), D("2400.00"), D("3200.00"),
     )  # fmt: skip
-    assert (ops.difference, ops.used_pct, ops.over) == (D("-800.00"), D("133.33"), True)
-    assert "Ops: spend USD 3,200.00 is 800.00 over the budget of 2,400.00" in ops.describe()
+    assert (ops.difference, ops.used_pct, ops.over) == (D("-800.00"), D("1.333333"), True)
+    assert "Ops: spend USD 3,200.00 is 800.00 over the budget of 2,400.00 (133.33% used)" in ops.describe()
 
 
 def test_a_budget_in_a_second_currency(tmp_path: Path) -> None:

@@ -165,7 +165,7 @@ def test_plan_scorecard_for_the_unit_with_override_and_section_gate(run_dir: Pat
     = 109.3 % → 100 %; safety computed 87.5 % but overridden to 50 %; score 75 % × 100 % + 25 % × 50 % = 87.5 %."""
     text = _text(run_dir, "00003")
     assert (
-        "revenue_growth(0.062) = 100% + (0.062 − 0.05) ÷ (0.1 − 0.05) × (200% − 100%) = 124%"
+        "revenue_growth(6.2%) = 100% + (6.2% − 5%) ÷ (10% − 5%) × (200% − 100%) = 124%"  # as written
         in text
     )
     assert 'override: computed payout 87.5% replaced by 50% — "Fatal incident at Plant 3' in text
@@ -236,7 +236,7 @@ def test_split_into_the_excess_component(run_dir: Path) -> None:
     text = _text(run_dir, "00031")
     assert (
         "department_pool_award = department_pool_scaled rounded to 0.01 (down when the pool is"
-        " spent exactly, else half up) + department_pool_remainder = 13899.8772 → 13,899.88"
+        " spent exactly, else half up) + department_pool_remainder = 13,899.8772 → 13,899.88"
     ) in text
     assert (
         "annual_bonus total = round(department_pool_payout = 13,899.88, to 0.01 half_up) = 13,899.88"

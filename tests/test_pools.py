@@ -413,7 +413,7 @@ def test_explain_shows_the_pool_factor_remainder_and_totals(tmp_path: Path) -> N
         in text
     )
     assert "team_pool_remainder = 0.01" in text
-    assert "pool team_pool team = A: funding 1,000.00 → pool USD 1,000.00" in text
+    assert "pool team_pool team = A: funding 1,000 → pool USD 1,000.00" in text  # funding unrounded
     assert "allocated 1,000.00, unspent 0.00" in text
     data = explain_employee(tmp_path / "out", "E1").data()
     (block,) = data["policies"][0]["pools"]

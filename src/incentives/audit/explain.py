@@ -64,12 +64,16 @@ def explain_employee(run_dir: Path, employee_id: str) -> Explanation:
     policies = [_PolicyExplainer(run, row, results.get(row["policy"], {})).data() for row in rows]
     name = next((row.get("name", "") for row in rows if row.get("name")), "")
     dates = {p["as_of"] for p in policies if p.get("as_of")}
+    # one date for all the employee's policies, else each policy's own (never an empty string)
+    as_of: str | dict[str, str] = (
+        dates.pop() if len(dates) == 1 else {p["id"]: p.get("as_of") or "-" for p in policies}
+    )
     return Explanation(
         {
             "employee_id": wanted,
             "name": name,
             "run": str(run.path),
-            "as_of": dates.pop() if len(dates) == 1 else "",  # else each policy says its own
+            "as_of": as_of,
             "policies": policies,
         }
     )

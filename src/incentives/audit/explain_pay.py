@@ -16,6 +16,7 @@ from incentives.display import format_value
 from incentives.io.run_outputs import match_text
 from incentives.money import ENGINE_CONTEXT, minor_unit
 from incentives.rulebook.language.values import parse_number
+from incentives.rulebook.runtime.table_axes import RangeAxis
 from incentives.rulebook.runtime.tables import Table
 
 __all__ = ["CallsAndPay", "where"]
@@ -76,8 +77,11 @@ class CallsAndPay:
             lookup = attrs.evolve(
                 lookup, type="percent"
             )  # show a ratio table's values as its step does
+        if isinstance(lookup, Table):
+            lookup = self._percent_keys(lookup, arg_texts)
         if lookup is None or any(a is None for a in args) or not isinstance(recorded, Decimal):
-            entry["check"] = "not re-evaluated"
+            # a builtin (ratings_count(), …) is read from the record: nothing to re-evaluate
+            entry["check"] = "recorded" if lookup is None else "not re-evaluated"
             entry["explain"] = (
                 f"{call_text} = {entry['value']} (as recorded; matched {match or 'nothing'})"
             )
@@ -113,6 +117,19 @@ class CallsAndPay:
                 f"{_owner(slot)}: {entry['check']} — the run's policies were not those recorded in rulebook.json"
             )
         return entry
+
+    def _percent_keys(self, table: Table, arg_texts: list[str]) -> Table:
+        """The table with each range axis read by a percent value printing its key and bands as
+        percents, as that value prints (compa_ratio=300%, band [110%, …))."""
+        axes = [
+            attrs.evolve(axis, percent=True)
+            if isinstance(axis, RangeAxis) and self.pv.types.get(text.strip()) == "percent"
+            else axis
+            for axis, text in zip(table.axes, arg_texts, strict=False)
+        ]
+        if len(axes) != len(table.axes) or all(a is b for a, b in zip(axes, table.axes, strict=True)):
+            return table
+        return attrs.evolve(table, axes=tuple(axes))
 
     def _fx(self, args: list[object], recorded: object, match: str, type_: str) -> str:
         fields = match.split(";")

@@ -63,11 +63,13 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
             "maximum": _num(maximum),
             "lower_is_better": lower,
         }
-        entry["text"] = _figures_text(entry, rec)
+        # data keeps fractions (as the CSVs do); text prints a percent result as the policy writes it
+        percent = pv.types.get(name) == "percent"
+        entry["text"] = _figures_text(entry, rec, _pct if percent else _num)
         if rec.get("attainment_stated"):
             entry["attainment"] = f"attainment {_pct(rec.get('attainment'))} (stated, not computed)"
         elif actual is not None and target:
-            formula, shown = _attainment_text(actual, target, lower)
+            formula, shown = _attainment_text(actual, target, lower, _pct if percent else _num)
             entry["attainment"] = (
                 f"attainment = {formula} = {shown} = {_pct(rec.get('attainment'))}"
             )
@@ -92,7 +94,9 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
                 (maximum, _dec(payout_points[2])),
             ]
             try:
-                curve = compile_curve(name, CurveSpec(points=points, on="value"))  # type: ignore[arg-type]
+                # `on` only decides how the x axis prints: a percent result's values as percents
+                on = "attainment" if percent else "value"
+                curve = compile_curve(name, CurveSpec(points=points, on=on))  # type: ignore[arg-type]
                 with localcontext(ENGINE_CONTEXT):
                     value, detail = curve(actual)
                 entry["payout_explain"] = curve.explain([actual], value, detail)
@@ -120,7 +124,7 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _figures_text(entry: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
+def _figures_text(entry: Mapping[str, Any], rec: Mapping[str, Any], show: Any = _num) -> str:
     """``revenue for Sales: actual 11% (threshold 8%, …; higher is better)``; only the figures
     given (a result stated directly or only overridden may have none)."""
     head = str(entry["name"]) + (f" for {entry['unit']}" if entry.get("unit") else "")
@@ -128,8 +132,9 @@ def _figures_text(entry: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
     if rec.get("actual") is None and not given:
         return f"{head}: no actual or curve figures (stated or overridden below)"
     direction = "lower is better" if entry.get("lower_is_better") else "higher is better"
-    figures = ", ".join(f"{f} {entry[f]}" for f in given)
-    return f"{head}: actual {entry['actual']} ({figures + '; ' if figures else ''}{direction})"
+    figures = ", ".join(f"{f} {show(rec.get(f))}" for f in given)
+    actual = show(rec.get("actual"))
+    return f"{head}: actual {actual} ({figures + '; ' if figures else ''}{direction})"
 
 
 def _gates(gates: list[Mapping[str, Any]], before: object) -> list[dict[str, Any]]:

@@ -58,18 +58,18 @@ def pool_step(name: str, spec: Mapping[str, Any], row: Mapping[str, str], shown:
         if role == "pool":
             return (
                 f"{name} = max(0, {pool}_funding) rounded down to {unit_text} = "
-                f"max(0, {cell(f'{pool}_funding')}) = {shown}"
+                f"max(0, {_cell(cell(f'{pool}_funding'))}) = {shown}"
             )
         if role == "factor":
             return f"{name} = the one factor that fits the pool's awards to the pool = {shown}"
         if role == "scaled":
-            award = cell(f"{pool}_award_in", "")
-            factor = cell(f"{pool}_factor", "")
+            award = _cell(cell(f"{pool}_award_in", ""))
+            factor = _cell(cell(f"{pool}_factor", ""))
             caps = []
             if p.get("cap_share") is not None:
                 caps.append(f"{_pct(p['cap_share'])} of the pool")
             if p.get("cap") is not None:
-                caps.append(f"{pool}_cap {cell(f'{pool}_cap', '')}")
+                caps.append(f"{pool}_cap {_cell(cell(f'{pool}_cap', ''))}")
             if caps:
                 return (
                     f"{name} = min(cap: {' and '.join(caps)}, factor × award) = "
@@ -85,7 +85,7 @@ def pool_step(name: str, spec: Mapping[str, Any], row: Mapping[str, str], shown:
             )
         return (
             f"{name} = {pool}_scaled rounded to {unit_text} (down when the pool is spent "
-            f"exactly, else half up) + {pool}_remainder = {cell(f'{pool}_scaled', '')} → {shown}"
+            f"exactly, else half up) + {pool}_remainder = {_cell(cell(f'{pool}_scaled', ''))} → {shown}"
         )
     return None
 
@@ -110,19 +110,21 @@ def pool_blocks(
             cur = line.get("currency", "")
             where = f" {p.get('by')} = {group}" if group else ""
             text = (
-                f"pool {pool}{where}: funding {_money(line.get('funding'))} → pool {cur} "
-                f"{_money(line.get('pool_amount'))}; {line.get('members')} members' awards "
-                f"{_money(line.get('awards_before'))} (after caps "
-                f"{_money(line.get('awards_capped'))}); factor {_factor(line.get('factor'), places)} "
-                f"({line.get('scaling')}); {line.get('remainder_units')} remainder unit(s); "
-                f"allocated {_money(line.get('allocated'))}, unspent {_money(line.get('unspent'))}"
+                f"pool {pool}{where}: funding {_recorded(line.get('funding'), places)} → pool "
+                f"{cur} {_cell(line.get('pool_amount'))}; {line.get('members')} members' awards "
+                f"{_recorded(line.get('awards_before'), places)} (after caps "
+                f"{_recorded(line.get('awards_capped'), places)}); factor "
+                f"{_recorded(line.get('factor'), places)} ({line.get('scaling')}); "
+                f"{line.get('remainder_units')} remainder unit(s); allocated "
+                f"{_cell(line.get('allocated'))}, unspent {_cell(line.get('unspent'))}"
             )
             blocks.append({"pool": pool, "group": group, "figures": dict(line), "text": text})
     return blocks
 
 
-def _factor(value: object, places: int) -> str:
-    """A pool's factor as the breakdown records it (kept to 28 digits in the manifest)."""
+def _recorded(value: object, places: int) -> str:
+    """An unrounded pool figure (funding, awards, factor) as the breakdown records such values:
+    at ``breakdown_decimals``, no trailing zeros, grouped (exact in the manifest)."""
     number = _num(value)
     if number is None:
         return str(value)
@@ -147,7 +149,7 @@ def budget_blocks(
             text = (
                 f"budget {budget}{where}: {cur} {_money(line.get('amount'))} "
                 f"({line.get('basis')}), spend {_money(line.get('spend'))}, difference "
-                f"{_money(line.get('difference'))}, {line.get('used_pct')}% used: {status}; "
+                f"{_money(line.get('difference'))}, {_used(line.get('used_pct'))} used: {status}; "
                 f"this employee: payroll {_cell(row.get(f'{budget}_payroll'))}, "
                 f"spend {_cell(row.get(f'{budget}_spend'))}"
             )
@@ -159,3 +161,9 @@ def _cell(text: object) -> str:
     """A breakdown cell as recorded, grouped for a person: ``42000`` → ``42,000``."""
     number = _num(text)
     return str(text or "") if number is None else format_recorded(number)
+
+
+def _used(value: object) -> str:
+    """A budget's share used (a fraction in budgets.csv and the manifest) as a percent."""
+    number = _num(value)
+    return "-" if number is None else format_recorded(number, "percent")

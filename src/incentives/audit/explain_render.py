@@ -16,7 +16,7 @@ def render_text(data: Mapping[str, Any]) -> str:
     name = f" ({data['name']})" if data.get("name") else ""
     lines = [
         f"Employee {data['employee_id']}{name} — run {data['run']}"
-        + (f", as of {data['as_of']}" if data.get("as_of") else "")
+        + (f", as of {data['as_of']}" if isinstance(data.get("as_of"), str) else "")
     ]
     for policy in data.get("policies", []):
         lines.append("")
@@ -136,7 +136,7 @@ def _step(s: Mapping[str, Any]) -> list[str]:
 
 def _call(call: Mapping[str, Any], indent: str) -> list[str]:
     out = [f"{indent}{call['explain']}"]
-    if call.get("check") not in (None, "ok"):
+    if call.get("check") not in (None, "ok", "recorded"):
         out.append(f"{indent}{_INDENT}!! {call['check']}")
     return out
 

@@ -136,7 +136,8 @@ class PolicyValues:
             if record is not None:
                 record = self._at_places(record)
                 self.scorecards[name] = (key, record)
-                self._set_recorded(name, _number(record.get("score")), "percent")
+                score = _number(record.get("score"))  # a sum of products: padded (0.8750)
+                self._set_recorded(name, None if score is None else _unpadded(score), "percent")
 
     def _unit_key(self, by: object) -> str:
         if not by:
@@ -332,3 +333,8 @@ def _project(values: Any, field: str) -> Any:
     if isinstance(values, list):
         return [_project(item, field) for item in values]
     return values[field]
+
+
+def _unpadded(value: Decimal) -> Decimal:
+    """An unrounded value without the trailing zeros of its operands: 0.8750 → 0.875, 1.0 → 1."""
+    return value.normalize() if value != value.to_integral_value() else value.quantize(Decimal(1))

@@ -20,6 +20,7 @@ __all__ = ["BudgetLine", "PoolLine", "budget_lines", "pool_lines"]
 _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
+_ONE = Decimal(1)
 
 
 @attrs.frozen
@@ -34,7 +35,7 @@ class BudgetLine:
     amount: Decimal | None  # None: no amount declared for this group
     spend: Decimal
     difference: Decimal  # amount − spend
-    used_pct: Decimal | None  # spend ÷ amount, in %, 2 decimals
+    used_pct: Decimal | None  # spend ÷ amount, a fraction (1.1544 = 115.44 %) at breakdown precision
     over: bool
     severity: str  # what the policy says an overrun is: warning | error
     rates: str  # the rates that converted other pay currencies, "EUR→USD 1.0929; ..."
@@ -45,8 +46,14 @@ class BudgetLine:
             return f"{self.policy}: {where}: spend {self.currency} {self.spend:,.2f} and no budget declared for this group"
         return (
             f"{self.policy}: {where}: spend {self.currency} {self.spend:,.2f} is "
-            f"{-self.difference:,.2f} over the budget of {self.amount:,.2f} ({self.used_pct}% used)"
+            f"{-self.difference:,.2f} over the budget of {self.amount:,.2f} ({self.used_text()} used)"
         )
+
+    def used_text(self) -> str:
+        """The share used, for a person: ``1.154412`` → ``115.44%`` (2 decimals, half up)."""
+        if self.used_pct is None:
+            return "-"
+        return f"{round_to(self.used_pct * _HUNDRED, _CENT)}%"
 
 
 @attrs.frozen
@@ -84,6 +91,7 @@ def budget_lines(calc: Calculation) -> list[BudgetLine]:
             policy = bound.policy
             for budget in policy.budgets:
                 unit = minor_unit(budget.currency)
+                places = policy.spec.policy.breakdown_decimals
                 groups: dict[object, _Group] = {}
                 for (pid, name, key, pay), (count, payroll, spend) in sums.items():
                     if pid == policy.id and name == budget.name:
@@ -101,7 +109,7 @@ def budget_lines(calc: Calculation) -> list[BudgetLine]:
                     spend_r = round_to(group.spend, unit)
                     amount = budget.budget_for(key, payroll_r)
                     difference = (_ZERO if amount is None else amount) - spend_r
-                    used = round_to(spend_r / amount * _HUNDRED, _CENT) if amount else None
+                    used = _fraction(spend_r / amount, places) if amount else None
                     rate = bound.fx_rate
                     rates = "; ".join(
                         f"{pay}→{budget.currency} {rate(pay, budget.currency)}"
@@ -127,11 +135,11 @@ def pool_lines(calc: Calculation) -> list[PoolLine]:
             "" if key is None else str(key),
             pool.currency,
             state.members,
-            state.funding,
+            _exact(state.funding),
             state.amount,
-            state.sum_awards,
-            state.sum_capped,
-            state.factor,
+            _exact(state.sum_awards),
+            _exact(state.sum_capped),
+            _exact(state.factor),
             state.scaling,
             state.units,
             state.allocated,
@@ -139,3 +147,15 @@ def pool_lines(calc: Calculation) -> list[PoolLine]:
         )
         for bound, pool, key, state in calc.pool_states()
     ]
+
+
+def _fraction(value: Decimal, places: int) -> Decimal:
+    """A ratio at the breakdown precision (half even, as breakdown.csv writes unrounded values),
+    without trailing zeros: 0.787604800 → 0.7876048."""
+    return _exact(value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_EVEN))
+
+
+def _exact(value: Decimal) -> Decimal:
+    """An exact value without the trailing zeros of its operands (466765.251752000 → 466765.251752);
+    a whole number keeps no exponent (1E+2 → 100)."""
+    return value.normalize() if value != value.to_integral_value() else value.quantize(_ONE)

@@ -73,9 +73,11 @@ class ExactAxis:
         return {"name": self.name, "match": "exact", "at": keys}
 
 
-def band_text(start: Decimal, end: Decimal | None) -> str:
-    """A half-open band as it prints: ``[1, 3)``, or ``[3, …)`` when open-ended."""
-    return f"[{plain_text(start)}, {plain_text(end) if end is not None else '…'})"
+def band_text(start: Decimal, end: Decimal | None, percent: bool = False) -> str:
+    """A half-open band as it prints: ``[1, 3)``, or ``[3, …)`` when open-ended; on a percent
+    key as percents, as the key prints: ``[110%, …)``."""
+    show = (lambda v: format_value(v, "percent")) if percent else plain_text
+    return f"[{show(start)}, {show(end) if end is not None else '…'})"
 
 
 @attrs.frozen(slots=True)
@@ -87,6 +89,7 @@ class RangeAxis:
     top: Decimal | None
     clamp_below: bool
     clamp_above: bool
+    percent: bool = False  # display only: keys and bands print as percents (explain)
 
     def locate(self, key: Any) -> int | None:
         i = bisect_right(self.starts, key) - 1
@@ -99,13 +102,13 @@ class RangeAxis:
 
     def band(self, i: int) -> str:
         end = self.starts[i + 1] if i + 1 < len(self.starts) else self.top
-        return band_text(self.starts[i], end)
+        return band_text(self.starts[i], end, self.percent)
 
     def format_key(self, key: object) -> str:
-        return plain_text(key)
+        return format_value(key, "percent") if self.percent else plain_text(key)
 
     def known(self) -> str:
-        return f"bands cover {band_text(self.starts[0], self.top)}"
+        return f"bands cover {band_text(self.starts[0], self.top, self.percent)}"
 
     def describe(self) -> dict[str, object]:
         ends: list[Decimal | None] = [*self.starts[1:], self.top]
