@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -841,6 +843,30 @@ CASES.append(
     )
 )
 
+
+
+def exact_total(folder: Path) -> None:
+    manifest = json.loads((folder / "out" / "manifest.json").read_text(encoding="utf-8"))
+    (total,) = manifest["totals"]
+    assert Decimal(total["amount"]) == Decimal("11") * Decimal("9.9e24")  # not rounded to 28 digits
+
+
+# 11 rows each within the per-row limit, whose total needs 29 digits: summed exactly, printed
+CASES.append(
+    Case(
+        "roster-total-beyond-28-digits",
+        lambda folder: run_args(
+            folder,
+            roster_bytes(
+                folder,
+                (ROSTER_HEADER + "".join(f"E{i},AIP,USD,9.9e25\n" for i in range(11))).encode(),
+            ),
+        ),
+        0,
+        ("annual_bonus (AIP) USD 108,900,000,000,000,000,000,000,000.00",),
+        exact_total,
+    )
+)
 
 # == the test ==================================================================================
 

@@ -20,6 +20,7 @@ import click
 
 from incentives.errors import IncentivesError, OutputOverlapsInput, PolicyError, shorten
 from incentives.jobs import RunReport, RunRequest, run_job
+from incentives.money import TOTALS_CONTEXT
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.version import __version__
 
@@ -198,7 +199,7 @@ def run(
     for (currency, component, code), amount in sorted(s.totals.items()):
         click.echo(
             f"  {component} ({code}) {currency} {amount:,.2f}"
-            if amount == amount.quantize(amount.__class__("0.01"))
+            if amount == TOTALS_CONTEXT.quantize(amount, amount.__class__("0.01"))
             else f"  {component} ({code}) {currency} {amount}"
         )
     for pool in report.pools:
