@@ -67,3 +67,13 @@ def test_a_run_rejects_the_row_and_a_rates_file_is_refused(tmp_path) -> None:  #
     assert run.exit_code == 1, run.output
     assert "'０.9' is not a number: use the digits 0-9" in run.output
     assert "Traceback" not in run.output
+
+
+def test_a_goal_figure_in_other_digits_rejects_the_row_saying_why() -> None:
+    from incentives.errors import RowError
+    from incentives.model import GoalInput
+    from incentives.rulebook.runtime.scorecard import _number
+
+    goal = GoalInput("margin", "١٠", "5", "50%", column_prefix="goal1_")
+    with pytest.raises(RowError, match="target '١٠' is not a number: use the digits 0-9"):
+        _number(goal, "target", goal.target)

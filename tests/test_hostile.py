@@ -911,6 +911,14 @@ CASES.append(
 )
 
 
+policy_case(
+    "policy-version-with-escape",
+    with_body(SIMPLE).replace('version: "1"', 'version: "1\\e[2J"'),
+    0,
+    "v1\\x1b[2J (bonus)",
+)
+
+
 def test_explain_escapes_an_ids_control_characters(tmp_path: Path) -> None:
     """An id holding a terminal escape sequence is printed as an escape, not sent raw."""
     employee_id = "E\x1b[2J1"

@@ -209,7 +209,7 @@ def run(
             else f"  {component} ({code}) {currency} {amount}"
         )
     for pool in report.pools:
-        group = f" {pool.group}" if pool.group else ""
+        group = f" {escape_controls(pool.group)}" if pool.group else ""
         click.echo(
             f"pool {pool.pool}{group}: {pool.currency} {pool.pool_amount:,.2f}, allocated "
             f"{pool.allocated:,.2f} to {pool.members} member(s), unspent {pool.unspent:,.2f}"
@@ -270,7 +270,9 @@ def check(rules: Path, show_code: str | None) -> None:
             if names
         )
         click.echo(
-            f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s){extra}"
+            escape_controls(  # a version or name from the file may hold control characters
+                f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s){extra}"
+            )
         )
 
 
