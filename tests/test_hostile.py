@@ -877,6 +877,32 @@ CASES.append(
     )
 )
 
+def exact_cents(folder: Path) -> None:
+    manifest = json.loads((folder / "out" / "manifest.json").read_text(encoding="utf-8"))
+    (total,) = manifest["totals"]
+    assert total["amount"] == "108900000000000000000000000.11"  # not ….1 (28 digits)
+
+
+CASES.append(
+    Case(
+        "roster-total-beyond-28-digits-to-the-cent",
+        lambda folder: run_args(
+            folder,
+            roster_bytes(
+                folder,
+                (
+                    ROSTER_HEADER
+                    + "".join(f"E{i},AIP,USD,99000000000000000000000000.1\n" for i in range(11))
+                ).encode(),
+            ),
+        ),
+        0,
+        ("annual_bonus (AIP) USD 108,900,000,000,000,000,000,000,000.11",),
+        exact_cents,
+    )
+)
+
+
 # == control characters from files never reach a message raw ===============================
 
 

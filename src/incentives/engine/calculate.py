@@ -790,7 +790,7 @@ def _add_member(
 
 
 def _accumulate(acc: list[Any], total: Decimal, count: int, low: Any, high: Any) -> None:
-    acc[0] += total
+    acc[0] = add_exact(acc[0], total)  # a group total never rounds, whatever the rows
     acc[1] += count
     if low is not None and (acc[2] is None or low < acc[2]):
         acc[2] = low
