@@ -1259,3 +1259,13 @@ def test_a_rejected_employee_is_not_part_of_a_group_total(tmp_path: Path) -> Non
     rejected(second)
     assert ok(first).value("total") == D("100.0")
     assert ok(first).value("pay.annual_bonus") == D("1000.00")
+
+
+def test_a_group_total_beyond_28_digits_is_exact(tmp_path: Path) -> None:
+    """11 Sales targets of 9,900,000,000,000,000,000,000,000.01 (each within the per-row limit)
+    total 108,900,000,000,000,000,000,000,000.11: 29 digits, summed exactly, not rounded to
+    ….1 in the engine's 28-digit context."""
+    rows = [{"salary": "99000000000000000000000000.1", "unit": "Sales", "pool": "10000"}] * 11
+    calc, _ = run(load(tmp_path, AGGREGATE), rows)
+    totals = calc.group_totals()["test-policy"]
+    assert totals["unit_total"]["Sales"] == D("108900000000000000000000000.11")

@@ -211,11 +211,20 @@ def test_text_is_allowed_in_comparisons() -> None:
         ("~a", "~ is not allowed"),
         ("a & b", "& is not allowed"),
         ("", "the formula is empty"),
+        ("base_salary # * 10%", "# is not part of the formula language"),
     ],
 )
 def test_rejected_constructs(text: str, message: str) -> None:
     """Every construct outside the language is refused with a message that names it."""
     assert message in rejected(text).message
+
+
+def test_a_hash_is_refused_where_it_stands_but_is_text_inside_quotes() -> None:
+    """``#`` would start a Python comment: ``base_salary # * 10%`` must not pay base_salary."""
+    error = rejected("base_salary # * 10%")
+    assert error.offset == 12
+    assert "YAML comment goes after the quoted formula" in error.hint
+    compile_expression("unit == 'A#1'", values={"unit"}, callables={})
 
 
 def test_error_offset_points_into_the_original_text() -> None:

@@ -55,3 +55,21 @@ def test_months_between_needs_dates() -> None:
     """A number where a date is expected rejects the row, naming the argument."""
     with pytest.raises(RowError, match="argument 1 is not a date"):
         f_months_between(Decimal(3), date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "says"),
+    [
+        (date(9999, 11, 30), 2, "after 9999-12-31"),
+        (date(2026, 1, 31), 100_000, "after 9999-12-31"),
+        (date(2026, 1, 31), -100_000, "before 0001-01-01"),
+    ],
+)
+def test_add_months_beyond_the_calendar_is_a_row_error(start: date, n: int, says: str) -> None:
+    """Not Python's "ValueError: year 10000 is out of range": the row is rejected saying why."""
+    with pytest.raises(RowError, match=f"add_months: the date would be {says}"):
+        f_add_months(start, Decimal(n))
+
+
+def test_add_months_reaches_the_last_month_of_the_calendar() -> None:
+    assert f_add_months(date(9999, 11, 30), Decimal(1)) == date(9999, 12, 30)

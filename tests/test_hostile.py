@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -514,6 +516,15 @@ policy_case("parameter-5000-decimals", parameter("0." + "3" * 5000), 1, "has 5,0
 policy_case("parameter-negative-huge", parameter("-1e41"), 1, "out of range")
 policy_case("parameter-huge-percent", parameter("1e999999999%"), 1, "out of range")
 policy_case("parameter-zero-huge-exponent", parameter("0e999999999"), 0, "ok  ")
+policy_case("parameter-empty", parameter(""), 1, "expected a number, got nothing")
+policy_case("parameter-mapping", parameter("{a: 1}"), 1, "expected a number, got a mapping")
+policy_case("parameter-list", parameter("[1, 2]"), 1, "expected a number, got a list")
+roster_case(
+    "roster-doubled-bom",
+    lambda: b"\xef\xbb\xbf\xef\xbb\xbf" + (ROSTER_HEADER + "E1,AIP,USD,1000\n").encode(),
+    1,
+    "the header starts with a second byte-order mark",
+)
 policy_case(
     "table-value-tiny",
     with_body(
@@ -840,6 +851,109 @@ CASES.append(
         rejected_round_trips,
     )
 )
+
+
+
+def exact_total(folder: Path) -> None:
+    manifest = json.loads((folder / "out" / "manifest.json").read_text(encoding="utf-8"))
+    (total,) = manifest["totals"]
+    assert Decimal(total["amount"]) == Decimal("11") * Decimal("9.9e24")  # not rounded to 28 digits
+
+
+# 11 rows each within the per-row limit, whose total needs 29 digits: summed exactly, printed
+CASES.append(
+    Case(
+        "roster-total-beyond-28-digits",
+        lambda folder: run_args(
+            folder,
+            roster_bytes(
+                folder,
+                (ROSTER_HEADER + "".join(f"E{i},AIP,USD,9.9e25\n" for i in range(11))).encode(),
+            ),
+        ),
+        0,
+        ("annual_bonus (AIP) USD 108,900,000,000,000,000,000,000,000.00",),
+        exact_total,
+    )
+)
+
+def exact_cents(folder: Path) -> None:
+    manifest = json.loads((folder / "out" / "manifest.json").read_text(encoding="utf-8"))
+    (total,) = manifest["totals"]
+    assert total["amount"] == "108900000000000000000000000.11"  # not ….1 (28 digits)
+
+
+CASES.append(
+    Case(
+        "roster-total-beyond-28-digits-to-the-cent",
+        lambda folder: run_args(
+            folder,
+            roster_bytes(
+                folder,
+                (
+                    ROSTER_HEADER
+                    + "".join(f"E{i},AIP,USD,99000000000000000000000000.1\n" for i in range(11))
+                ).encode(),
+            ),
+        ),
+        0,
+        ("annual_bonus (AIP) USD 108,900,000,000,000,000,000,000,000.11",),
+        exact_cents,
+    )
+)
+
+
+# == control characters from files never reach a message raw ===============================
+
+
+def no_raw_controls(folder: Path) -> None:
+    with (folder / "out" / "rejected.csv").open(encoding="utf-8", newline="") as handle:
+        reasons = [row["reason"] for row in csv.DictReader(handle)]
+    assert reasons and all(r.isprintable() for r in reasons), reasons
+    assert any("\\x1b[31m" in r for r in reasons), reasons
+
+
+def rates_with(folder: Path, currency: str) -> list[str | Path]:
+    rates = folder / "rates.csv"
+    rates.write_bytes(
+        f'date,from,to,rate_type,rate\n2026-06-30,USD,"{currency}",average,0.9\n'.encode()
+    )
+    roster = roster_bytes(folder, (ROSTER_HEADER + "E1,AIP,USD,1000\n").encode())
+    return [*run_args(folder, roster), "--rates", rates]
+
+
+CASES.append(Case("rates-currency-with-cr", lambda f: rates_with(f, "EU\rR"), 1, ("'EU\\rR' is",)))
+CASES.append(
+    Case("rates-currency-with-esc", lambda f: rates_with(f, "\x1b[2J"), 1, ("'\\x1b[2J' is",))
+)
+CASES.append(
+    Case(
+        "roster-value-with-escape-sequence",
+        lambda f: run_args(f, roster_bytes(f, overflow_roster("1\x1b[31m"))),
+        3,
+        ("1 row(s) rejected",),
+        no_raw_controls,
+    )
+)
+
+
+policy_case(
+    "policy-version-with-escape",
+    with_body(SIMPLE).replace('version: "1"', 'version: "1\\e[2J"'),
+    0,
+    "v1\\x1b[2J (bonus)",
+)
+
+
+def test_explain_escapes_an_ids_control_characters(tmp_path: Path) -> None:
+    """An id holding a terminal escape sequence is printed as an escape, not sent raw."""
+    employee_id = "E\x1b[2J1"
+    roster = roster_bytes(tmp_path, (ROSTER_HEADER + f"{employee_id},AIP,USD,1000\n").encode())
+    assert invoke(*run_args(tmp_path, roster)).exit_code == 0
+    run = invoke("explain", employee_id, "--run", tmp_path / "out")
+    assert run.exit_code == 0, run.output
+    assert "E\\x1b[2J1" in run.output
+    assert "\x1b" not in run.output
 
 
 # == the test ==================================================================================

@@ -366,3 +366,12 @@ def test_the_remainder_goes_to_the_largest_remainders_by_a_plain_sort(
         given = {e for _, e in takers[: max(0, units)]}
         expected = {e: floors[e] + (unit if e in given else 0) for e in scaled}
     assert got == expected
+
+
+def test_the_sums_a_pool_reports_are_exact_beyond_28_digits() -> None:
+    """11 awards of 9,900,000,000,000,000,000,000,000.01 claim 108,900,000,000,000,000,000,000,000.11
+    (29 digits): pools.csv shows that sum, not one rounded to the engine's 28 digits."""
+    members = equal_awards([f"E{i:02}" for i in range(11)], "9900000000000000000000000.01")
+    state, _ = allocate(PoolRule(), D("1000.00"), members)
+    assert state.sum_awards == D("108900000000000000000000000.11")
+    assert state.sum_capped == D("108900000000000000000000000.11")

@@ -18,8 +18,15 @@ from typing import Any
 
 import click
 
-from incentives.errors import IncentivesError, OutputOverlapsInput, PolicyError, shorten
+from incentives.errors import (
+    IncentivesError,
+    OutputOverlapsInput,
+    PolicyError,
+    escape_controls,
+    shorten,
+)
 from incentives.jobs import RunReport, RunRequest, run_job
+from incentives.money import TOTALS_CONTEXT
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.version import __version__
 
@@ -85,14 +92,14 @@ def _coverage_lines(report: RunReport) -> None:
 
 
 def _fail(exc: IncentivesError) -> None:
-    click.echo(f"error: {exc}", err=True)
+    click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
     if isinstance(exc, PolicyError):
         click.echo("Fix the policy files and run `incentives check --rules DIR` again.", err=True)
     sys.exit(2 if isinstance(exc, OutputOverlapsInput) else 1)  # 2: a usage error
 
 
 def _note(text: str) -> None:
-    click.echo(f"note: {text}", err=True)
+    click.echo(f"note: {escape_controls(text, keep=chr(10))}", err=True)
 
 
 class _ShortUsage(click.Command):
@@ -198,11 +205,11 @@ def run(
     for (currency, component, code), amount in sorted(s.totals.items()):
         click.echo(
             f"  {component} ({code}) {currency} {amount:,.2f}"
-            if amount == amount.quantize(amount.__class__("0.01"))
+            if amount == TOTALS_CONTEXT.quantize(amount, amount.__class__("0.01"))
             else f"  {component} ({code}) {currency} {amount}"
         )
     for pool in report.pools:
-        group = f" {pool.group}" if pool.group else ""
+        group = f" {escape_controls(pool.group)}" if pool.group else ""
         click.echo(
             f"pool {pool.pool}{group}: {pool.currency} {pool.pool_amount:,.2f}, allocated "
             f"{pool.allocated:,.2f} to {pool.members} member(s), unspent {pool.unspent:,.2f}"
@@ -216,7 +223,7 @@ def run(
         )
     for line in report.budgets:
         if line.over or line.amount is None:
-            click.echo(f"warning: budget over: {line.describe()}", err=True)
+            click.echo(f"warning: budget over: {escape_controls(line.describe())}", err=True)
     click.echo(f"outputs: {report.out}/ ({', '.join(report.files)})")
     if s.unmatched:
         files = [role for role, counts in sorted(s.keyed_files.items()) if counts.unmatched]
@@ -263,7 +270,9 @@ def check(rules: Path, show_code: str | None) -> None:
             if names
         )
         click.echo(
-            f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s){extra}"
+            escape_controls(  # a version or name from the file may hold control characters
+                f"ok  {policy.file}: {policy.id} v{policy.version} ({policy.kind}), {steps} steps, {len(policy.pay)} pay component(s){extra}"
+            )
         )
 
 
@@ -304,7 +313,7 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(explanation.data(), indent=2, ensure_ascii=False, sort_keys=False))
     else:
-        click.echo(explanation.text())
+        click.echo(escape_controls(explanation.text(), keep="\n"))  # ids, labels from files
 
 
 def main() -> None:

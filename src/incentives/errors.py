@@ -50,6 +50,7 @@ __all__ = [
     "Problem",
     "RowError",
     "StepError",
+    "escape_controls",
     "shorten",
 ]
 
@@ -164,10 +165,28 @@ class MissingValue(RowError):
     """
 
 
+# C0 controls, DEL, C1 controls and the Unicode line separators, as Python writes them in a repr
+_CONTROLS: dict[int, str] = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+}
+_CONTROLS.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """``text`` with its control characters written as escapes (``\\r``, ``\\x1b``), so that a
+    value from a file cannot move the cursor, recolour the terminal or split a line of a
+    message; the characters in ``keep`` (the newlines between a message's lines) stay."""
+    if text.isprintable():  # the common case, one C scan
+        return text
+    table = _CONTROLS if not keep else {k: v for k, v in _CONTROLS.items() if chr(k) not in keep}
+    return text.translate(table)
+
+
 def shorten(value: object, limit: int = 100) -> str:
-    """``value`` as text for a message, cut in the middle when longer than ``limit``
-    characters (saying how long it was), so that a hostile value never floods a message."""
-    text = str(value)
+    """``value`` as text for a message, control characters escaped, cut in the middle when
+    longer than ``limit`` characters (saying how long it was), so that a hostile value never
+    floods a message nor reaches the terminal raw."""
+    text = escape_controls(str(value))
     if len(text) <= limit:
         return text
     head = limit * 2 // 3

@@ -14,6 +14,8 @@ __all__ = [
     "CURRENCY_MINOR_UNITS",
     "ENGINE_CONTEXT",
     "ROUNDING_MODES",
+    "TOTALS_CONTEXT",
+    "add_exact",
     "context_description",
     "minor_unit",
     "quantize_step",
@@ -31,6 +33,36 @@ ENGINE_CONTEXT = decimal.Context(
     flags=[],
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+
+# Totals, budget sums and their rounding for display: every amount the engine computes has at
+# most 28 digits, so sums of them over any number of rows fit in 200 digits and are exact. An
+# inexact sum (amounts whose exponents lie absurdly far apart) is trapped, never rounded silently.
+TOTALS_CONTEXT = decimal.Context(
+    prec=200,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emin=-999999,
+    Emax=999999,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+_EXACT_CONTEXT = TOTALS_CONTEXT.copy()
+_EXACT_CONTEXT.traps[decimal.Inexact] = True
+
+
+def add_exact(total: Decimal, amount: Decimal) -> Decimal:
+    """``total + amount`` exactly, in whatever context is current (a run's totals never round)."""
+    try:
+        return _EXACT_CONTEXT.add(total, amount)
+    except decimal.Inexact:
+        from incentives.errors import IncentivesError
+
+        raise IncentivesError(
+            f"a total cannot be summed exactly in {TOTALS_CONTEXT.prec} digits "
+            f"({total:.6E} + {amount:.6E}): amounts this far apart in size are not money"
+        ) from None
+
 
 # Names a policy may use for a rounding mode, mapped to the decimal module's constants.
 ROUNDING_MODES: dict[str, str] = {

@@ -15,6 +15,7 @@ from typing import Any
 from incentives.engine.outcome import Summary
 from incentives.engine.pools import PoolMember
 from incentives.errors import PolicyError, Problem
+from incentives.money import add_exact
 from incentives.rulebook.compiler.allocations import BudgetDef, PoolDef
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 
@@ -109,8 +110,8 @@ def count_budgets(
         if acc is None:
             acc = s.budgets[(policy_id, budget.name, key, currency)] = [0, _ZERO, _ZERO]
         acc[0] += 1
-        acc[1] += payroll
-        acc[2] += trace[budget.spend_slot]
+        acc[1] = add_exact(acc[1], payroll)
+        acc[2] = add_exact(acc[2], trace[budget.spend_slot])
 
 
 def one_funding(

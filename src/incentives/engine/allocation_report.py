@@ -13,7 +13,7 @@ from decimal import Decimal
 import attrs
 
 from incentives.engine.calculate import Calculation
-from incentives.money import ENGINE_CONTEXT, minor_unit, round_to
+from incentives.money import TOTALS_CONTEXT, add_exact, minor_unit, round_to
 
 __all__ = ["BudgetLine", "PoolLine", "budget_lines", "pool_lines"]
 
@@ -86,7 +86,7 @@ def budget_lines(calc: Calculation) -> list[BudgetLine]:
     """One line per policy, budget and group, in declaration and group order."""
     lines: list[BudgetLine] = []
     sums = calc.summary.budgets
-    with decimal.localcontext(ENGINE_CONTEXT):
+    with decimal.localcontext(TOTALS_CONTEXT):  # the sums are exact, and may pass 28 digits
         for bound in calc.bound:
             policy = bound.policy
             for budget in policy.budgets:
@@ -97,8 +97,8 @@ def budget_lines(calc: Calculation) -> list[BudgetLine]:
                     if pid == policy.id and name == budget.name:
                         group = groups.setdefault(key, _Group())
                         group.employees += count
-                        group.payroll += payroll
-                        group.spend += spend
+                        group.payroll = add_exact(group.payroll, payroll)
+                        group.spend = add_exact(group.spend, spend)
                         group.pays.add(pay)
                 for label, _ in budget.amounts:  # declared groups nobody is counted in
                     if not any(str(k) == label for k in groups):

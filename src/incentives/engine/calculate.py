@@ -57,7 +57,7 @@ from incentives.engine.run_inputs import (
 from incentives.engine.segments import period_segments, read_history
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, Exclusion, NotCovered, Rejection
-from incentives.money import ENGINE_CONTEXT
+from incentives.money import ENGINE_CONTEXT, add_exact
 from incentives.rulebook.compiler.allocations import PoolDef
 from incentives.rulebook.compiler.segments import Segment
 from incentives.rulebook.language.fields import Converter
@@ -481,7 +481,7 @@ class Calculation:
             currency = po.currency
             for name, code, slot in self._pay_slots[po.policy.id]:
                 key = (currency, name, code)
-                totals[key] = totals.get(key, _ZERO) + trace[slot]
+                totals[key] = add_exact(totals.get(key, _ZERO), trace[slot])
             budgets = self._budgets.get(po.policy.id)
             if budgets:
                 count_budgets(s, po.policy.id, budgets, trace, currency)
@@ -790,7 +790,7 @@ def _add_member(
 
 
 def _accumulate(acc: list[Any], total: Decimal, count: int, low: Any, high: Any) -> None:
-    acc[0] += total
+    acc[0] = add_exact(acc[0], total)  # a group total never rounds, whatever the rows
     acc[1] += count
     if low is not None and (acc[2] is None or low < acc[2]):
         acc[2] = low

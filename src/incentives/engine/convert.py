@@ -44,7 +44,7 @@ def _expression(field: FieldDef, slot: int) -> str:
     if kind == "text":
         return "r or None"
     # an exponent or a very long number goes to the field's converter, which checks its size
-    plain = "len(r) < 41 and 'e' not in r and 'E' not in r"
+    plain = "len(r) < 41 and 'e' not in r and 'E' not in r and r.isascii()"
     if kind == "decimal":
         return f"(DEC(r) if r[-1] in ENDS and {plain} else BAD()) if r else None"
     if kind == "percent":
@@ -53,9 +53,12 @@ def _expression(field: FieldDef, slot: int) -> str:
             f"else DEC(r) if r[-1] in ENDS else BAD()) if r and {plain} else BAD() if r else None"
         )
     if kind == "integer":
-        return "(int(r) if r.isdigit() else BAD()) if r else None"
+        return "(int(r) if r.isdigit() and r.isascii() else BAD()) if r else None"
     if kind == "date":
-        return "(ISO(r) if len(r) == 10 and r[4] == '-' and r[7] == '-' else BAD()) if r else None"
+        return (
+            "(ISO(r) if len(r) == 10 and r[4] == '-' and r[7] == '-' and r.isascii() else BAD())"
+            " if r else None"
+        )
     if kind == "boolean":
         return "BOOL[r.lower()] if r else None"
     return f"C{slot}(r) if r else None"  # a rating scale: its converter

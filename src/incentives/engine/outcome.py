@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from incentives.model import Exclusion, KeyedCounts
+from incentives.money import add_exact
 from incentives.rulebook.runtime.policy import CompiledPolicy
 
 __all__ = [
@@ -246,7 +247,7 @@ class Summary:
         for role, counts in other.keyed_files.items():  # the same for every share of a roster
             self.keyed_files.setdefault(role, counts)
         for key, amount in other.totals.items():
-            self.totals[key] = self.totals.get(key, Decimal(0)) + amount
+            self.totals[key] = add_exact(self.totals.get(key, Decimal(0)), amount)
         for ckey, conflict in other.pool_conflicts.items():
             seen = self.pool_conflicts.get(ckey)
             if seen is None or conflict[0] < seen[0]:
@@ -254,8 +255,8 @@ class Summary:
         for bkey, (count, payroll, spend) in other.budgets.items():
             acc = self.budgets.setdefault(bkey, [0, Decimal(0), Decimal(0)])
             acc[0] += count
-            acc[1] += payroll
-            acc[2] += spend
+            acc[1] = add_exact(acc[1], payroll)
+            acc[2] = add_exact(acc[2], spend)
 
 
 def policy_outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:

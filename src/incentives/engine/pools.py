@@ -33,6 +33,8 @@ from typing import NamedTuple
 
 import attrs
 
+from incentives.money import add_exact
+
 __all__ = ["PoolMember", "PoolRule", "PoolState", "solve_pool"]
 
 _ZERO = Decimal(0)
@@ -147,13 +149,13 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
     for _, award, cap in ordered:
         base, limit = state.base(award, cap)
         award = max(award, _ZERO)
-        sum_awards += award
-        sum_capped += award if limit is None else min(award, limit)
+        sum_awards = add_exact(sum_awards, award)  # reported sums never round
+        sum_capped = add_exact(sum_capped, award if limit is None else min(award, limit))
         if base > 0:
             if limit is None:
                 all_capped = False
             else:
-                ceiling += limit
+                ceiling = add_exact(ceiling, limit)
     state.sum_awards, state.sum_capped = sum_awards, sum_capped
     wanted = sum_awards if rule.redistribute else sum_capped  # what caps and excess leave
     # the pool is the target when the claims exceed it, or fall short and it scales up
@@ -165,7 +167,9 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
     state.target = amount if target == amount else _floor(target, unit)
     if target != amount:  # no scaling: each award rounded half up, if that fits the pool
         state.half_up = True
-        rounded = sum((state.rounded(state.scaled(a, c)) for _, a, c in ordered), _ZERO)
+        rounded = _ZERO
+        for _, a, c in ordered:
+            rounded = add_exact(rounded, state.rounded(state.scaled(a, c)))
         if rounded <= amount:
             state.target = state.allocated = rounded
             return state
@@ -173,7 +177,7 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
     floors = _ZERO
     buckets = [0] * _BUCKETS  # members that may take a unit, by remainder (see _keys)
     for low, key in _keys(state, ordered):
-        floors += low
+        floors = add_exact(floors, low)
         if key is not None:
             buckets[_bucket(key[0], unit)] += 1
     left = max(0, int((state.target - floors) / unit))

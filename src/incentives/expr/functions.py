@@ -36,7 +36,7 @@ __all__ = [
 
 PRORATE_BASES = ("actual_days", "days_365", "days_360", "months")
 PARTIAL_MONTH_RULES = ("count", "drop", "fifteenth")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
 
@@ -248,8 +248,11 @@ def f_add_months(a: object, n: object) -> date:
     index = start.year * 12 + start.month - 1 + int(count)
     year, month = divmod(index, 12)
     month += 1
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return date(year, month, min(start.day, (following - timedelta(days=1)).day))
+    if not 1 <= year <= 9999:
+        bound = "after 9999-12-31" if year > 9999 else "before 0001-01-01"
+        raise RowError(f"add_months: the date would be {bound} ({start} and {count} months)")
+    last = 31 if month == 12 else (date(year, month + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(start.day, last))
 
 
 def _spec(

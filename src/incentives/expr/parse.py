@@ -196,6 +196,12 @@ def _scan(text: str) -> _Scanned:
             out.emit(f" {name}" if glued else name, i, j, True)
             i = j
             continue
+        elif ch == "#":  # Python would read the rest as a comment and pay what comes before
+            raise ExpressionError(
+                "# is not part of the formula language",
+                i,
+                "a YAML comment goes after the quoted formula: formula: \"a * b\"  # note",
+            )
         else:
             out.emit(ch, i, i + 1, False)
             j = i + 1

@@ -121,6 +121,13 @@ def open_csv(path: str | Path, *, required: Collection[str] = (), what: str = "f
             line=header_line,
         )
     header = tuple(field.strip() for field in fields)
+    if header and header[0].startswith("\ufeff"):  # utf-8-sig removed the first one
+        raise InputFileError(
+            file,
+            "the header starts with a second byte-order mark (U+FEFF, an invisible character "
+            "some tools add twice); save the file again as CSV UTF-8",
+            line=header_line,
+        )
     _check_names(file, header, header_line)
     missing = [column for column in required if column not in header]
     if missing:

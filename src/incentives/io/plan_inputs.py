@@ -16,14 +16,14 @@ import attrs
 
 from incentives.errors import InputFileError, RowError
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
-from incentives.rulebook.language.values import parse_number
+from incentives.rulebook.language.values import not_ascii_digits, parse_number
 
 __all__ = ["FIELDS", "MissingRate", "RateTable", "ResultFigure", "read_rates", "read_results"]
 
 FIELDS = ("threshold", "target", "maximum", "actual", "attainment", "stated_payout")
 _RESULT_COLUMNS = ("policy", "result", "unit", "field", "value")
 _RATE_COLUMNS = ("date", "from", "to", "rate_type", "rate")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _SHOWN_RATES = 6
 
@@ -159,6 +159,8 @@ def read_rates(path: str | Path) -> RateTable:
             return InputFileError(table.name, f"column '{column}': {message}", line=line)
 
         text = cells["date"]
+        if not text.isascii():
+            raise fault("date", not_ascii_digits(text, "a date"))
         if not _ISO_DATE.fullmatch(text):
             raise fault("date", f"'{text}' is not a date; write it as YYYY-MM-DD")
         try:

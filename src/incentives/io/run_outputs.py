@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
+from incentives.errors import escape_controls
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.money import minor_unit
@@ -35,7 +36,7 @@ def rejected_row(rej: Rejection) -> list[str]:
             rej.employee_id,
             rej.column,
             rej.value,
-            rej.reason,
+            escape_controls(rej.reason),  # a message: a value quoted in it is escaped
         )
     ]
 

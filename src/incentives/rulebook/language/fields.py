@@ -14,13 +14,18 @@ from decimal import Decimal
 
 import attrs
 
-from incentives.rulebook.language.values import check_number, parse_iso_date, parse_number
+from incentives.rulebook.language.values import (
+    check_number,
+    not_ascii_digits,
+    parse_iso_date,
+    parse_number,
+)
 
 __all__ = ["Converter", "FieldDef", "make_converter", "rating_converter"]
 
 Converter = Callable[[object], object]
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
+_INTEGER = re.compile(r"^[+-]?\d+$", re.ASCII)
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 
@@ -49,6 +54,8 @@ def _integer(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value).strip()
+    if not text.isascii():
+        raise ValueError(not_ascii_digits(value, "a whole number"))
     if not _INTEGER.match(text):
         raise ValueError(f"'{value}' is not a whole number")
     return int(text)
@@ -57,6 +64,8 @@ def _integer(value: object) -> object:
 def _decimal(value: object) -> object:
     if value is None or value == "":
         return None
+    if type(value) is str and not value.isascii():
+        raise ValueError(not_ascii_digits(value))
     if type(value) is str and "%" not in value:
         try:  # the fast path: the C parser, then refuse NaN and Infinity
             number = Decimal(value)
@@ -81,6 +90,8 @@ def _decimal(value: object) -> object:
 def _percent(value: object) -> object:
     if value is None or value == "":
         return None
+    if type(value) is str and not value.isascii():
+        raise ValueError(not_ascii_digits(value, "a percentage"))
     if type(value) is str:
         try:  # the fast path: 12.5% or 0.125 through the C parser
             number = Decimal(value[:-1]).scaleb(-2) if value[-1] == "%" else Decimal(value)

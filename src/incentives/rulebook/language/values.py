@@ -36,7 +36,13 @@ MAX_DIGITS = 40
 MAX_MAGNITUDE = 40
 """A number written in a policy is 0 or lies between 1e-40 and 1e40 in size."""
 
-_NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+
+
+def not_ascii_digits(value: object, what: str = "a number") -> str:
+    """The message for a number or date written with other digits than 0-9 (Python's Decimal
+    and int would read '١٠٠' or '１０' as 100 and 10; a file's numbers are ASCII only)."""
+    return f"'{value}' is not {what}: use the digits 0-9"
 
 
 class SpecIssue(IncentivesError, ValueError):
@@ -53,6 +59,19 @@ class SpecIssue(IncentivesError, ValueError):
         super().__init__(message)
 
 
+def _kind_of(value: object) -> str:
+    """What a YAML value is, in a policy writer's words (not Python's type names)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return "a date"
+    return f"a {type(value).__name__}"
+
+
 def parse_number(value: Any) -> Decimal:
     """Read a number from source text: ``1.10``, ``010``, ``1e3``, ``15%``, ``-2.5%``, ``1_000``."""
     if isinstance(value, bool):
@@ -64,8 +83,10 @@ def parse_number(value: Any) -> Decimal:
     if isinstance(value, float):
         raise ValueError("binary floats are not accepted; write the number as text")
     if not isinstance(value, str):
-        raise ValueError(f"expected a number, got {type(value).__name__}")
+        raise ValueError(f"expected a number, got {_kind_of(value)}")
     text = value.strip()
+    if not text.isascii():
+        raise ValueError(not_ascii_digits(value))
     percent = text.endswith("%")
     if percent:
         text = text[:-1].strip()
@@ -105,7 +126,7 @@ def parse_label(value: Any) -> Decimal | str:
     if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
         return Decimal(value)
     if not isinstance(value, str):
-        raise ValueError(f"expected a label or a number, got {type(value).__name__}")
+        raise ValueError(f"expected a label or a number, got {_kind_of(value)}")
     try:
         return parse_number(value)
     except ValueError:
@@ -117,7 +138,7 @@ def _text(value: Any) -> str:
         return value
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return str(value)
-    raise ValueError(f"expected text, got {type(value).__name__}")
+    raise ValueError(f"expected text, got {_kind_of(value)}")
 
 
 Num = Annotated[Decimal, BeforeValidator(parse_number)]
@@ -133,13 +154,15 @@ class SpecIssues(IncentivesError, ValueError):
         super().__init__("; ".join(i.message for i in issues))
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def parse_iso_date(value: Any) -> datetime.date:
     """An ISO date ``YYYY-MM-DD`` and nothing else (no timestamps, no 03/15/2026)."""
     if isinstance(value, datetime.date):
         return value
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError(not_ascii_digits(value, "a date"))
     if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
         raise ValueError(f"'{value}' is not an ISO date (write YYYY-MM-DD, e.g. 2026-03-31)")
     try:

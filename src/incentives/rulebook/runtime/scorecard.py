@@ -47,7 +47,10 @@ def _number(goal: GoalInput, field: str, value: object) -> Decimal:
     column = f"{goal.column_prefix}{field}" if goal.column_prefix else field
     if value is None or value == "":
         raise RowError(f"goal '{goal.name}' has no {field}", column, "")
-    raise RowError(f"goal '{goal.name}': {field} '{value}' is not a number", column, str(value))
+    digits = "" if str(value).isascii() else ": use the digits 0-9"
+    raise RowError(
+        f"goal '{goal.name}': {field} '{value}' is not a number{digits}", column, str(value)
+    )
 
 
 def _direction(goal: GoalInput) -> str:
