@@ -501,6 +501,54 @@ formula_case("ok-if-chain-90", "1 if salary > 5 else " * 90 + "0", 0, "ok  ")
 formula_case("ok-signs-20", "-" * 20 + "salary", 0, "ok  ")
 
 
+def table_calls(calls: int) -> str:
+    """A valid policy whose one formula looks a table up ``calls`` times."""
+    return with_body(
+        "tables:\n  m:\n    axes:\n      - {name: unit, match: exact, at: [A, B]}\n"
+        "    values: [1, 2]\n"
+        + SIMPLE_TOP.replace("salary * 10%", "salary * (" + " + ".join(["m(unit)"] * calls) + ")"),
+        SALARY + "unit: {type: text, allowed: [A, B]}\n",
+    )
+
+
+def aliased_sums(steps: int, terms: int) -> str:
+    """One long sum written once (an anchor) and aliased into ``steps`` steps."""
+    total = " + ".join(["salary"] * terms)
+    lines = [f'  s0: {{formula: &f "{total}", type: money}}\n']
+    lines += [f"  s{i}: {{formula: *f, type: money}}\n" for i in range(1, steps)]
+    return with_body(
+        "steps:\n" + "".join(lines) + "pay:\n  - {name: annual_bonus, step: s0, pay_code: AIP}\n"
+    )
+
+
+def long_sums(steps: int, terms: int) -> str:
+    """``steps`` steps, each its own long sum written out (a large file, no aliases)."""
+    lines = [
+        f'  s{i}: {{formula: "' + " + ".join(["salary"] * terms) + '", type: money}\n'
+        for i in range(steps)
+    ]
+    return with_body(
+        "steps:\n" + "".join(lines) + "pay:\n  - {name: annual_bonus, step: s0, pay_code: AIP}\n"
+    )
+
+
+policy_case("ok-table-looked-up-990-times", table_calls(990), 0, "ok  ")
+policy_case(
+    "aliased-sum-in-500-steps",
+    aliased_sums(500, 1990),
+    1,
+    "formulas total more than 500,000 characters",
+    "steps.s",
+)
+policy_case(
+    "long-sums-in-170-steps",
+    long_sums(170, 1990),
+    1,
+    "formulas total more than 500,000 characters",
+)
+policy_case("ok-aliased-sum-in-20-steps", aliased_sums(20, 1990), 0, "ok  ")
+
+
 # == numbers ===================================================================================
 
 

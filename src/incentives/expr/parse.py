@@ -119,11 +119,13 @@ class _Scanned:
         self.original = original
         self.literals: dict[str, Decimal] = {}
         self.segments: list[_Segment] = []
+        self.starts: list[int] = []  # each segment's new_start, for bisect
         self.parts: list[str] = []
         self.length = 0
 
     def emit(self, text: str, orig_start: int, orig_end: int, placeholder: bool) -> None:
         self.segments.append(_Segment(self.length, orig_start, orig_end, placeholder))
+        self.starts.append(self.length)
         self.parts.append(text)
         self.length += len(text)
 
@@ -132,8 +134,7 @@ class _Scanned:
         return "".join(self.parts)
 
     def _segment(self, offset: int) -> _Segment:
-        starts = [s.new_start for s in self.segments]
-        return self.segments[max(0, bisect.bisect_right(starts, offset) - 1)]
+        return self.segments[max(0, bisect.bisect_right(self.starts, offset) - 1)]
 
     def start(self, offset: int) -> int:
         """Original column of scanned column ``offset``."""
@@ -377,6 +378,8 @@ class _Checker:
 
     # --- positions -------------------------------------------------------------------------
     def _char(self, byte_col: int) -> int:
+        if self.source.isascii():
+            return byte_col  # one byte per character
         return len(self.source.encode()[:byte_col].decode(errors="ignore"))
 
     def offset(self, node: ast.expr) -> int:

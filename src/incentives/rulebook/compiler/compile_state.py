@@ -14,6 +14,7 @@ from typing import Any
 
 from incentives.errors import Problem
 from incentives.expr import Expression, ExpressionError, compile_expression
+from incentives.expr.limits import MAX_FORMULA_CHARS, MAX_POLICY_FORMULA_CHARS
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.language.fields import FieldDef
 from incentives.rulebook.language.schema import PolicyFile, ScorecardItemSpec
@@ -68,6 +69,7 @@ class CompileState:
         self.slot_exprs: list[str] = []
         self.synthetic: dict[str, Synthetic] = {}  # steps made from pools and budgets
         self.expressions: list[tuple[Expression, SpecPath]] = []  # every formula, for typing
+        self.formula_chars = 0  # the text of every formula so far, against the policy's budget
 
     # -- problems -----------------------------------------------------------------------------
     def source_path(self, path: SpecPath) -> SpecPath:
@@ -193,6 +195,17 @@ class CompileState:
         return self.constants[key]
 
     def expression(self, text: str, path: SpecPath, allowed: Iterable[str]) -> Expression | None:
+        if self.formula_chars > MAX_POLICY_FORMULA_CHARS:
+            return None  # over the budget: said once, nothing more is parsed
+        self.formula_chars += min(len(text), MAX_FORMULA_CHARS)  # a longer one is refused unread
+        if self.formula_chars > MAX_POLICY_FORMULA_CHARS:
+            self.problem(
+                path,
+                f"the policy's formulas total more than {MAX_POLICY_FORMULA_CHARS:,} characters "
+                "(each alias counted in full); the limit is reached here",
+                "split the policy, or compute a long formula once in a step and read that step",
+            )
+            return None
         try:
             expr = compile_expression(text, values=frozenset(allowed), callables=dict(self.arities))
         except ExpressionError as exc:
