@@ -548,6 +548,35 @@ policy_case(
 )
 policy_case("ok-aliased-sum-in-20-steps", aliased_sums(20, 1990), 0, "ok  ")
 
+# names that differ only by a lookalike character would share one value in generated code
+# (Python folds identifiers by NFKC): names are ASCII, in every section and in formulas
+_LOOKALIKE = "\uff42onus_x"  # a fullwidth b
+policy_case(
+    "lookalike-step-name",
+    with_body(
+        SIMPLE_TOP.replace(
+            "steps:\n",
+            f'steps:\n  bonus_x: {{formula: "1000", type: decimal}}\n'
+            f'  {_LOOKALIKE}: {{formula: "1", type: decimal}}\n',
+        )
+    ),
+    1,
+    f"'{_LOOKALIKE}' is not a valid name (use lower case ASCII letters, digits and _)",
+)
+policy_case(
+    "lookalike-input-name",
+    with_body(SIMPLE_TOP, SALARY + "sal\u00e4ry: {type: decimal}\n"),
+    1,
+    "'sal\u00e4ry' is not a valid name (use lower case ASCII letters, digits and _)",
+)
+policy_case(
+    "lookalike-criterion-name",
+    with_body(SIMPLE_TOP + f'criteria:\n  - {{name: {_LOOKALIKE}, rule: "salary > 0", reason: r}}\n'),
+    1,
+    f"'{_LOOKALIKE}' is not a valid name (use lower case ASCII letters, digits and _)",
+)
+formula_case("lookalike-name-in-formula", "\uff53alary * 10%", 1, "'\uff53alary'", "ASCII")
+
 
 # == numbers ===================================================================================
 

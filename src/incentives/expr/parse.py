@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import attrs
 
-from incentives.errors import IncentivesError
+from incentives.errors import IncentivesError, shorten
 from incentives.expr import codegen, limits
 from incentives.expr.functions import BUILTINS, PARTIAL_MONTH_RULES, PRORATE_BASES, parse_date
 from incentives.money import CURRENCY_MINOR_UNITS, ROUNDING_MODES
@@ -171,6 +171,12 @@ def _scan(text: str) -> _Scanned:
             if not after_dot and (ch == "_" or word.group().startswith(PLACEHOLDER)):
                 raise ExpressionError(
                     f"names starting with '_' or '{PLACEHOLDER}' are not allowed", i
+                )
+            if not word.group().isascii():  # Python would fold it (NFKC) into another name
+                raise ExpressionError(
+                    f"'{shorten(word.group())}' is not a valid name",
+                    i,
+                    "names are lower case ASCII letters, digits and _; retype it",
                 )
             out.emit(text[i:j], i, j, False)
         elif (ch.isdigit() or ch == ".") and (number := _NUMBER.match(text, i)):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from incentives.errors import Problem
+from incentives.errors import Problem, shorten
 from incentives.expr import Expression, ExpressionError, compile_expression
 from incentives.expr.limits import MAX_FORMULA_CHARS, MAX_POLICY_FORMULA_CHARS
 from incentives.rulebook.compiler.allocations import Synthetic
@@ -154,10 +154,8 @@ class CompileState:
                 f"'{name}' is already declared (as {self.kinds[name]})",
                 "names are shared by all sections",
             )
-        elif not name.isidentifier() or not name.islower() or name.startswith("_"):
-            self.problem(
-                path, f"'{name}' is not a valid name", "use lower case letters, digits and _"
-            )
+        elif not is_name(name):
+            self.problem(path, *name_problem(name))
         else:
             self.kinds[name] = kind
             if derived_from is not None:
@@ -218,6 +216,20 @@ class CompileState:
             self.problem(path, message, hint)
         self.expressions.append((expr, path))
         return expr
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def is_name(name: str) -> bool:
+    """A name the language can declare: lower case ASCII (Python folds other letters by NFKC,
+    so a fullwidth or accented lookalike would share a declared name's value in the code)."""
+    return _NAME.fullmatch(name) is not None
+
+
+def name_problem(name: str) -> tuple[str, str]:
+    """The message and hint for a name that is not valid."""
+    return f"'{shorten(name)}' is not a valid name", "use lower case ASCII letters, digits and _"
 
 
 _YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # the line breaks YAML counts
