@@ -634,6 +634,47 @@ policy_case(
     1,
     "truncate needs a step above 0",
 )
+# a step finer than 1e-12 cannot be held in 28 digits for the values it rounds (every row
+# was rejected); one coarser than 1e12 rounds any pay to 0; each is one clear load error
+for label, step in (("tiny", "1e-40"), ("huge", "1e13")):
+    policy_case(
+        f"round-step-{label}",
+        with_body(
+            f"""
+            steps:
+              bonus: {{formula: "salary * 10%", type: money, round: {{step: {step}}}}}
+            pay:
+              - {{name: annual_bonus, step: bonus, pay_code: AIP}}
+            """
+        ),
+        1,
+        "a rounding step must be between 1e-12 and 1e12",
+    )
+    policy_case(
+        f"truncate-step-{label}",
+        with_body(
+            f"""
+            steps:
+              bonus: {{formula: "salary * 10%", type: money, truncate: {step}}}
+            pay:
+              - {{name: annual_bonus, step: bonus, pay_code: AIP}}
+            """
+        ),
+        1,
+        "a rounding step must be between 1e-12 and 1e12",
+    )
+    formula_case(
+        f"round-to-step-{label}",
+        f"round_to(salary, {step})",
+        1,
+        "the step must be between 1e-12 and 1e12",
+    )
+policy_case(
+    "pay-round-step-out-of-range",
+    with_body(SIMPLE_TOP.replace("pay_code: AIP}", "pay_code: AIP, round: {step: 1e40}}")),
+    1,
+    "out of range",
+)
 for label, step in (("zero", "0"), ("negative", "-0.5")):
     policy_case(
         f"rating-scale-step-{label}",
@@ -995,3 +1036,11 @@ def test_every_written_row_reads_back_as_written(rows: list[list[str]]) -> None:
     for row in plain:
         plain_writer.writerow(row)
     assert mine.getvalue() == expected.getvalue()
+
+
+def test_an_out_of_range_rounding_step_is_one_message(tmp_path: Path) -> None:
+    text = with_body(SIMPLE_TOP.replace("pay_code: AIP}", "pay_code: AIP, round: {step: 1e40}}"))
+    run = invoke("check", "--rules", rules_with(tmp_path, text))
+    assert run.exit_code == 1
+    assert "1 problem" in run.output and "out of range" in run.output
+    assert "Input should be" not in run.output

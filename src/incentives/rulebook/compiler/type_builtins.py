@@ -24,6 +24,7 @@ from incentives.rulebook.compiler.valuetypes import (
     currency_text,
     money,
 )
+from incentives.rulebook.language.schema import STEP_RANGE, step_in_range
 
 if TYPE_CHECKING:
     from incentives.rulebook.compiler.type_infer import Infer
@@ -120,6 +121,12 @@ def _numbers(keep_first: bool) -> Callable[[Infer, ast.Call, list[ast.expr]], VT
             infer.fail(
                 args[1],
                 f"{node.func.id}: the step must be above 0, not {step}",
+                "write the unit to round to: 0.01, 1, 100",
+            )
+        elif step is not None and not step_in_range(step):
+            infer.fail(
+                args[1],
+                f"{node.func.id}: the step must be {STEP_RANGE}, not {step}",
                 "write the unit to round to: 0.01, 1, 100",
             )
         for arg in args[2:]:
