@@ -575,6 +575,14 @@ policy_case(
     1,
     f"'{_LOOKALIKE}' is not a valid name (use lower case ASCII letters, digits and _)",
 )
+# a long value quoted in a parse or type message is shortened (the harness bounds the output)
+formula_case("unknown-name-49000-chars", "salary * " + "x" * 49_000, 1, "unknown name 'xxx", "49,000")
+formula_case(
+    "long-operand-in-type-message",
+    "1 if (" + " + ".join(["salary"] * 1900) + ") == 'abc' else 0",
+    1,
+    "compares text with a number",
+)
 formula_case("lookalike-name-in-formula", "\uff53alary * 10%", 1, "'\uff53alary'", "ASCII")
 
 
@@ -1044,3 +1052,12 @@ def test_an_out_of_range_rounding_step_is_one_message(tmp_path: Path) -> None:
     assert run.exit_code == 1
     assert "1 problem" in run.output and "out of range" in run.output
     assert "Input should be" not in run.output
+
+
+def test_a_long_operand_is_quoted_shortened_in_a_type_message(tmp_path: Path) -> None:
+    formula = "1 if (" + " + ".join(["salary"] * 1900) + ") == 'abc' else 0"
+    run = invoke("check", "--rules", rules_with(tmp_path, formula_policy(formula)))
+    assert run.exit_code == 1
+    assert "compares text with a number: 'salary + salary" in run.output
+    assert "characters)" in run.output
+    assert len(run.output) < 2_000

@@ -459,12 +459,13 @@ class _Checker:
             self.names.add(node.id)
             return
         if node.id in BUILTINS or node.id in self.callables:
-            raise self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
+            name = shorten(node.id)
+            raise self.fail(f"'{name}' is a function; call it as {name}(...)", node)
         known = self.values | set(self.callables) | set(BUILTINS)
         hint = _suggest(node.id, known)
         if node.id.casefold() in ("true", "false"):  # the language spells them True, False
             hint = f"write {node.id.capitalize()}"
-        raise self.fail(f"unknown name '{node.id}'", node, hint)
+        raise self.fail(f"unknown name '{shorten(node.id)}'", node, hint)
 
     def _binop(self, node: ast.BinOp) -> None:
         if type(node.op) in _BINOPS:
@@ -524,12 +525,12 @@ class _Checker:
             # a table key may be a label: salary_range_min(grade, 'US')
             text_positions = frozenset(range(high if high is not None else low))
         elif fn in self.values:
-            raise self.fail(f"'{fn}' is a value, not a function", func)
+            raise self.fail(f"'{shorten(fn)}' is a value, not a function", func)
         elif fn.upper() in _EXCEL_FUNCTIONS:
             raise self.fail(f"unknown function '{fn}'", func, _EXCEL_FUNCTIONS[fn.upper()])
         else:
             known = set(self.callables) | set(BUILTINS)
-            raise self.fail(f"unknown function '{fn}'", func, _suggest(fn, known))
+            raise self.fail(f"unknown function '{shorten(fn)}'", func, _suggest(fn, known))
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.fail(_FORBIDDEN[ast.Starred], arg)
@@ -566,4 +567,4 @@ class _Checker:
         if choices is not None and text not in choices:
             upper = f"did you mean '{text.upper()}'?" if text.upper() in choices else ""
             hint = upper or _suggest(text, choices) or "choose one of " + ", ".join(sorted(choices))
-            raise self.fail(f"{fn}: '{text}' is not one of the accepted values", arg, hint)
+            raise self.fail(f"{fn}: '{shorten(text)}' is not one of the accepted values", arg, hint)

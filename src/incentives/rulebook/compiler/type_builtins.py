@@ -13,6 +13,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from incentives.errors import shorten
 from incentives.rulebook.compiler.valuetypes import (
     ANY,
     BOOLEAN,
@@ -82,7 +83,7 @@ def _fx(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
                 args[0],
                 f"fx converts from {currency_text(source)} an amount in "
                 f"{currency_text(amount.currency)}",
-                f"write fx({infer.expr.source_of(args[0])}, "
+                f"write fx({shorten(infer.expr.source_of(args[0]))}, "
                 f"{infer.env.code_of(amount.currency)}, ...)",
             )
     return money(target)
@@ -143,7 +144,7 @@ def _add_months(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
     if count is not None and count != count.to_integral_value():
         infer.fail(
             args[1],
-            f"add_months: '{infer.expr.source_of(args[1])}' is not a whole number of months: "
+            f"add_months: '{shorten(infer.expr.source_of(args[1]))}' is not a whole number of months: "
             "every employee would be rejected",
             "write a whole number of months (1, 2, -3), or round_to(n, 1) a computed one",
         )
