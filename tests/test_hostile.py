@@ -678,6 +678,16 @@ for label, step in (("tiny", "1e-40"), ("huge", "1e13")):
         "the step must be between 1e-12 and 1e12",
     )
 policy_case(
+    "table-round-step-tiny",
+    with_body(
+        SIMPLE_TOP
+        + "tables:\n  m:\n    axes:\n      - {name: salary, match: exact, at: [1, 2]}\n"
+        + "    values: [1, 2]\n    round: {step: 1e-40}\n"
+    ),
+    1,
+    "the rounding step must be between 1e-12 and 1e12",
+)
+policy_case(
     "pay-round-step-out-of-range",
     with_body(SIMPLE_TOP.replace("pay_code: AIP}", "pay_code: AIP, round: {step: 1e40}}")),
     1,
