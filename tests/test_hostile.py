@@ -503,6 +503,91 @@ formula_case("ok-if-chain-90", "1 if salary > 5 else " * 90 + "0", 0, "ok  ")
 formula_case("ok-signs-20", "-" * 20 + "salary", 0, "ok  ")
 
 
+def table_calls(calls: int) -> str:
+    """A valid policy whose one formula looks a table up ``calls`` times."""
+    return with_body(
+        "tables:\n  m:\n    axes:\n      - {name: unit, match: exact, at: [A, B]}\n"
+        "    values: [1, 2]\n"
+        + SIMPLE_TOP.replace("salary * 10%", "salary * (" + " + ".join(["m(unit)"] * calls) + ")"),
+        SALARY + "unit: {type: text, allowed: [A, B]}\n",
+    )
+
+
+def aliased_sums(steps: int, terms: int) -> str:
+    """One long sum written once (an anchor) and aliased into ``steps`` steps."""
+    total = " + ".join(["salary"] * terms)
+    lines = [f'  s0: {{formula: &f "{total}", type: money}}\n']
+    lines += [f"  s{i}: {{formula: *f, type: money}}\n" for i in range(1, steps)]
+    return with_body(
+        "steps:\n" + "".join(lines) + "pay:\n  - {name: annual_bonus, step: s0, pay_code: AIP}\n"
+    )
+
+
+def long_sums(steps: int, terms: int) -> str:
+    """``steps`` steps, each its own long sum written out (a large file, no aliases)."""
+    lines = [
+        f'  s{i}: {{formula: "' + " + ".join(["salary"] * terms) + '", type: money}\n'
+        for i in range(steps)
+    ]
+    return with_body(
+        "steps:\n" + "".join(lines) + "pay:\n  - {name: annual_bonus, step: s0, pay_code: AIP}\n"
+    )
+
+
+policy_case("ok-table-looked-up-990-times", table_calls(990), 0, "ok  ")
+policy_case(
+    "aliased-sum-in-500-steps",
+    aliased_sums(500, 1990),
+    1,
+    "formulas total more than 500,000 characters",
+    "steps.s",
+)
+policy_case(
+    "long-sums-in-170-steps",
+    long_sums(170, 1990),
+    1,
+    "formulas total more than 500,000 characters",
+)
+policy_case("ok-aliased-sum-in-20-steps", aliased_sums(20, 1990), 0, "ok  ")
+
+# names that differ only by a lookalike character would share one value in generated code
+# (Python folds identifiers by NFKC): names are ASCII, in every section and in formulas
+_LOOKALIKE = "\uff42onus_x"  # a fullwidth b
+policy_case(
+    "lookalike-step-name",
+    with_body(
+        SIMPLE_TOP.replace(
+            "steps:\n",
+            f'steps:\n  bonus_x: {{formula: "1000", type: decimal}}\n'
+            f'  {_LOOKALIKE}: {{formula: "1", type: decimal}}\n',
+        )
+    ),
+    1,
+    f"'{_LOOKALIKE}' is not a valid name (use lower case ASCII letters, digits and _)",
+)
+policy_case(
+    "lookalike-input-name",
+    with_body(SIMPLE_TOP, SALARY + "sal\u00e4ry: {type: decimal}\n"),
+    1,
+    "'sal\u00e4ry' is not a valid name (use lower case ASCII letters, digits and _)",
+)
+policy_case(
+    "lookalike-criterion-name",
+    with_body(SIMPLE_TOP + f'criteria:\n  - {{name: {_LOOKALIKE}, rule: "salary > 0", reason: r}}\n'),
+    1,
+    f"'{_LOOKALIKE}' is not a valid name (use lower case ASCII letters, digits and _)",
+)
+# a long value quoted in a parse or type message is shortened (the harness bounds the output)
+formula_case("unknown-name-49000-chars", "salary * " + "x" * 49_000, 1, "unknown name 'xxx", "49,000")
+formula_case(
+    "long-operand-in-type-message",
+    "1 if (" + " + ".join(["salary"] * 1900) + ") == 'abc' else 0",
+    1,
+    "compares text with a number",
+)
+formula_case("lookalike-name-in-formula", "\uff53alary * 10%", 1, "'\uff53alary'", "ASCII")
+
+
 # == numbers ===================================================================================
 
 
@@ -567,6 +652,57 @@ policy_case(
     ),
     1,
     "truncate needs a step above 0",
+)
+# a step finer than 1e-12 cannot be held in 28 digits for the values it rounds (every row
+# was rejected); one coarser than 1e12 rounds any pay to 0; each is one clear load error
+for label, step in (("tiny", "1e-40"), ("huge", "1e13")):
+    policy_case(
+        f"round-step-{label}",
+        with_body(
+            f"""
+            steps:
+              bonus: {{formula: "salary * 10%", type: money, round: {{step: {step}}}}}
+            pay:
+              - {{name: annual_bonus, step: bonus, pay_code: AIP}}
+            """
+        ),
+        1,
+        "a rounding step must be between 1e-12 and 1e12",
+    )
+    policy_case(
+        f"truncate-step-{label}",
+        with_body(
+            f"""
+            steps:
+              bonus: {{formula: "salary * 10%", type: money, truncate: {step}}}
+            pay:
+              - {{name: annual_bonus, step: bonus, pay_code: AIP}}
+            """
+        ),
+        1,
+        "a rounding step must be between 1e-12 and 1e12",
+    )
+    formula_case(
+        f"round-to-step-{label}",
+        f"round_to(salary, {step})",
+        1,
+        "the step must be between 1e-12 and 1e12",
+    )
+policy_case(
+    "table-round-step-tiny",
+    with_body(
+        SIMPLE_TOP
+        + "tables:\n  m:\n    axes:\n      - {name: salary, match: exact, at: [1, 2]}\n"
+        + "    values: [1, 2]\n    round: {step: 1e-40}\n"
+    ),
+    1,
+    "the rounding step must be between 1e-12 and 1e12",
+)
+policy_case(
+    "pay-round-step-out-of-range",
+    with_body(SIMPLE_TOP.replace("pay_code: AIP}", "pay_code: AIP, round: {step: 1e40}}")),
+    1,
+    "out of range",
 )
 for label, step in (("zero", "0"), ("negative", "-0.5")):
     policy_case(
@@ -1032,3 +1168,20 @@ def test_every_written_row_reads_back_as_written(rows: list[list[str]]) -> None:
     for row in plain:
         plain_writer.writerow(row)
     assert mine.getvalue() == expected.getvalue()
+
+
+def test_an_out_of_range_rounding_step_is_one_message(tmp_path: Path) -> None:
+    text = with_body(SIMPLE_TOP.replace("pay_code: AIP}", "pay_code: AIP, round: {step: 1e40}}"))
+    run = invoke("check", "--rules", rules_with(tmp_path, text))
+    assert run.exit_code == 1
+    assert "1 problem" in run.output and "out of range" in run.output
+    assert "Input should be" not in run.output
+
+
+def test_a_long_operand_is_quoted_shortened_in_a_type_message(tmp_path: Path) -> None:
+    formula = "1 if (" + " + ".join(["salary"] * 1900) + ") == 'abc' else 0"
+    run = invoke("check", "--rules", rules_with(tmp_path, formula_policy(formula)))
+    assert run.exit_code == 1
+    assert "compares text with a number: 'salary + salary" in run.output
+    assert "characters)" in run.output
+    assert len(run.output) < 2_000

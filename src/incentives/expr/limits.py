@@ -25,6 +25,7 @@ __all__ = [
     "MAX_FORMULA_CHARS",
     "MAX_NESTING",
     "MAX_OPERANDS",
+    "MAX_POLICY_FORMULA_CHARS",
     "MAX_PREFIX_RUN",
     "SIMPLER",
     "Excess",
@@ -36,6 +37,9 @@ __all__ = [
 
 MAX_FORMULA_CHARS = 50_000
 """Characters in one formula."""
+MAX_POLICY_FORMULA_CHARS = 500_000
+"""Characters in all the formulas of one policy file together, each alias counted in full (a
+formula written once and aliased into 500 steps is parsed and checked 500 times)."""
 MAX_OPERANDS = 2_000
 """Names, numbers and quoted texts in one formula (a 1,000-term weighted sum has 2,000)."""
 MAX_BRACKETS = 200

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import attrs
 
-from incentives.errors import IncentivesError
+from incentives.errors import IncentivesError, shorten
 from incentives.expr import codegen, limits
 from incentives.expr.functions import BUILTINS, PARTIAL_MONTH_RULES, PRORATE_BASES, parse_date
 from incentives.money import CURRENCY_MINOR_UNITS, ROUNDING_MODES
@@ -119,11 +119,13 @@ class _Scanned:
         self.original = original
         self.literals: dict[str, Decimal] = {}
         self.segments: list[_Segment] = []
+        self.starts: list[int] = []  # each segment's new_start, for bisect
         self.parts: list[str] = []
         self.length = 0
 
     def emit(self, text: str, orig_start: int, orig_end: int, placeholder: bool) -> None:
         self.segments.append(_Segment(self.length, orig_start, orig_end, placeholder))
+        self.starts.append(self.length)
         self.parts.append(text)
         self.length += len(text)
 
@@ -132,8 +134,7 @@ class _Scanned:
         return "".join(self.parts)
 
     def _segment(self, offset: int) -> _Segment:
-        starts = [s.new_start for s in self.segments]
-        return self.segments[max(0, bisect.bisect_right(starts, offset) - 1)]
+        return self.segments[max(0, bisect.bisect_right(self.starts, offset) - 1)]
 
     def start(self, offset: int) -> int:
         """Original column of scanned column ``offset``."""
@@ -170,6 +171,12 @@ def _scan(text: str) -> _Scanned:
             if not after_dot and (ch == "_" or word.group().startswith(PLACEHOLDER)):
                 raise ExpressionError(
                     f"names starting with '_' or '{PLACEHOLDER}' are not allowed", i
+                )
+            if not word.group().isascii():  # Python would fold it (NFKC) into another name
+                raise ExpressionError(
+                    f"'{shorten(word.group())}' is not a valid name",
+                    i,
+                    "names are lower case ASCII letters, digits and _; retype it",
                 )
             out.emit(text[i:j], i, j, False)
         elif (ch.isdigit() or ch == ".") and (number := _NUMBER.match(text, i)):
@@ -383,6 +390,8 @@ class _Checker:
 
     # --- positions -------------------------------------------------------------------------
     def _char(self, byte_col: int) -> int:
+        if self.source.isascii():
+            return byte_col  # one byte per character
         return len(self.source.encode()[:byte_col].decode(errors="ignore"))
 
     def offset(self, node: ast.expr) -> int:
@@ -456,12 +465,13 @@ class _Checker:
             self.names.add(node.id)
             return
         if node.id in BUILTINS or node.id in self.callables:
-            raise self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
+            name = shorten(node.id)
+            raise self.fail(f"'{name}' is a function; call it as {name}(...)", node)
         known = self.values | set(self.callables) | set(BUILTINS)
         hint = _suggest(node.id, known)
         if node.id.casefold() in ("true", "false"):  # the language spells them True, False
             hint = f"write {node.id.capitalize()}"
-        raise self.fail(f"unknown name '{node.id}'", node, hint)
+        raise self.fail(f"unknown name '{shorten(node.id)}'", node, hint)
 
     def _binop(self, node: ast.BinOp) -> None:
         if type(node.op) in _BINOPS:
@@ -521,12 +531,12 @@ class _Checker:
             # a table key may be a label: salary_range_min(grade, 'US')
             text_positions = frozenset(range(high if high is not None else low))
         elif fn in self.values:
-            raise self.fail(f"'{fn}' is a value, not a function", func)
+            raise self.fail(f"'{shorten(fn)}' is a value, not a function", func)
         elif fn.upper() in _EXCEL_FUNCTIONS:
             raise self.fail(f"unknown function '{fn}'", func, _EXCEL_FUNCTIONS[fn.upper()])
         else:
             known = set(self.callables) | set(BUILTINS)
-            raise self.fail(f"unknown function '{fn}'", func, _suggest(fn, known))
+            raise self.fail(f"unknown function '{shorten(fn)}'", func, _suggest(fn, known))
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.fail(_FORBIDDEN[ast.Starred], arg)
@@ -563,4 +573,4 @@ class _Checker:
         if choices is not None and text not in choices:
             upper = f"did you mean '{text.upper()}'?" if text.upper() in choices else ""
             hint = upper or _suggest(text, choices) or "choose one of " + ", ".join(sorted(choices))
-            raise self.fail(f"{fn}: '{text}' is not one of the accepted values", arg, hint)
+            raise self.fail(f"{fn}: '{shorten(text)}' is not one of the accepted values", arg, hint)

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from incentives.errors import Problem
+from incentives.errors import Problem, shorten
 from incentives.expr import Expression, ExpressionError, compile_expression
+from incentives.expr.limits import MAX_FORMULA_CHARS, MAX_POLICY_FORMULA_CHARS
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.language.fields import FieldDef
 from incentives.rulebook.language.schema import PolicyFile, ScorecardItemSpec
@@ -68,6 +69,7 @@ class CompileState:
         self.slot_exprs: list[str] = []
         self.synthetic: dict[str, Synthetic] = {}  # steps made from pools and budgets
         self.expressions: list[tuple[Expression, SpecPath]] = []  # every formula, for typing
+        self.formula_chars = 0  # the text of every formula so far, against the policy's budget
 
     # -- problems -----------------------------------------------------------------------------
     def source_path(self, path: SpecPath) -> SpecPath:
@@ -152,10 +154,8 @@ class CompileState:
                 f"'{name}' is already declared (as {self.kinds[name]})",
                 "names are shared by all sections",
             )
-        elif not name.isidentifier() or not name.islower() or name.startswith("_"):
-            self.problem(
-                path, f"'{name}' is not a valid name", "use lower case letters, digits and _"
-            )
+        elif not is_name(name):
+            self.problem(path, *name_problem(name))
         else:
             self.kinds[name] = kind
             if derived_from is not None:
@@ -193,6 +193,17 @@ class CompileState:
         return self.constants[key]
 
     def expression(self, text: str, path: SpecPath, allowed: Iterable[str]) -> Expression | None:
+        if self.formula_chars > MAX_POLICY_FORMULA_CHARS:
+            return None  # over the budget: said once, nothing more is parsed
+        self.formula_chars += min(len(text), MAX_FORMULA_CHARS)  # a longer one is refused unread
+        if self.formula_chars > MAX_POLICY_FORMULA_CHARS:
+            self.problem(
+                path,
+                f"the policy's formulas total more than {MAX_POLICY_FORMULA_CHARS:,} characters "
+                "(each alias counted in full); the limit is reached here",
+                "split the policy, or compute a long formula once in a step and read that step",
+            )
+            return None
         try:
             expr = compile_expression(text, values=frozenset(allowed), callables=dict(self.arities))
         except ExpressionError as exc:
@@ -205,6 +216,20 @@ class CompileState:
             self.problem(path, message, hint)
         self.expressions.append((expr, path))
         return expr
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def is_name(name: str) -> bool:
+    """A name the language can declare: lower case ASCII (Python folds other letters by NFKC,
+    so a fullwidth or accented lookalike would share a declared name's value in the code)."""
+    return _NAME.fullmatch(name) is not None
+
+
+def name_problem(name: str) -> tuple[str, str]:
+    """The message and hint for a name that is not valid."""
+    return f"'{shorten(name)}' is not a valid name", "use lower case ASCII letters, digits and _"
 
 
 _YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # the line breaks YAML counts

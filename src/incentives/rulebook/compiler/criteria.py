@@ -20,7 +20,7 @@ import attrs
 
 from incentives.display import format_value
 from incentives.expr import Expression
-from incentives.rulebook.compiler.compile_state import CompileState, SpecPath
+from incentives.rulebook.compiler.compile_state import CompileState, SpecPath, is_name, name_problem
 from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.language.schema import CriterionSpec
 from incentives.rulebook.runtime.policy import Slot
@@ -65,12 +65,8 @@ def parse_criteria(p: CompileState) -> list[Criterion]:
         base: SpecPath = ("criteria", i)
         if crit.name in seen:
             p.problem((*base, "name"), f"criterion '{crit.name}' is listed twice")
-        elif not crit.name.isidentifier() or not crit.name.islower() or crit.name[0] == "_":
-            p.problem(
-                (*base, "name"),
-                f"'{crit.name}' is not a valid name",
-                "use lower case letters, digits and _",
-            )
+        elif not is_name(crit.name):
+            p.problem((*base, "name"), *name_problem(crit.name))
         seen.add(crit.name)
         rule = p.expression(crit.rule, (*base, "rule"), allowed)
         gap = None if crit.gap is None else _gap(p, crit.gap, (*base, "gap"), allowed)

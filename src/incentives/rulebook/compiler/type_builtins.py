@@ -13,6 +13,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from incentives.errors import shorten
 from incentives.rulebook.compiler.valuetypes import (
     ANY,
     BOOLEAN,
@@ -24,6 +25,7 @@ from incentives.rulebook.compiler.valuetypes import (
     currency_text,
     money,
 )
+from incentives.rulebook.language.schema import STEP_RANGE, step_in_range
 
 if TYPE_CHECKING:
     from incentives.rulebook.compiler.type_infer import Infer
@@ -81,7 +83,7 @@ def _fx(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
                 args[0],
                 f"fx converts from {currency_text(source)} an amount in "
                 f"{currency_text(amount.currency)}",
-                f"write fx({infer.expr.source_of(args[0])}, "
+                f"write fx({shorten(infer.expr.source_of(args[0]))}, "
                 f"{infer.env.code_of(amount.currency)}, ...)",
             )
     return money(target)
@@ -122,6 +124,12 @@ def _numbers(keep_first: bool) -> Callable[[Infer, ast.Call, list[ast.expr]], VT
                 f"{node.func.id}: the step must be above 0, not {step}",
                 "write the unit to round to: 0.01, 1, 100",
             )
+        elif step is not None and not step_in_range(step):
+            infer.fail(
+                args[1],
+                f"{node.func.id}: the step must be {STEP_RANGE}, not {step}",
+                "write the unit to round to: 0.01, 1, 100",
+            )
         for arg in args[2:]:
             infer.of(arg)
         return found[0] if keep_first else DECIMAL
@@ -136,7 +144,7 @@ def _add_months(infer: Infer, node: ast.Call, args: list[ast.expr]) -> VType:
     if count is not None and count != count.to_integral_value():
         infer.fail(
             args[1],
-            f"add_months: '{infer.expr.source_of(args[1])}' is not a whole number of months: "
+            f"add_months: '{shorten(infer.expr.source_of(args[1]))}' is not a whole number of months: "
             "every employee would be rejected",
             "write a whole number of months (1, 2, -3), or round_to(n, 1) a computed one",
         )

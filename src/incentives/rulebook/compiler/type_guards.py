@@ -36,13 +36,26 @@ _FLIPPED: dict[type[ast.cmpop], type[ast.cmpop]] = {
 }
 
 
-def tree_guards(tree: ast.expr, target: ast.expr) -> list[Guard]:
-    """The ``if … else`` tests around ``target`` within ``tree``, with the truth each has there."""
+# The parent map of the last tree asked about (the tree is kept, so its ids stay its own): a
+# formula with a thousand table lookups asks a thousand times, and one map serves them all.
+_last_parents: list[tuple[ast.expr, dict[int, ast.expr]]] = []
+
+
+def _parents(tree: ast.expr) -> dict[int, ast.expr]:
+    if _last_parents and _last_parents[0][0] is tree:
+        return _last_parents[0][1]
     parents: dict[int, ast.expr] = {}
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
             if isinstance(node, ast.expr):
                 parents[id(child)] = node
+    _last_parents[:] = [(tree, parents)]
+    return parents
+
+
+def tree_guards(tree: ast.expr, target: ast.expr) -> list[Guard]:
+    """The ``if … else`` tests around ``target`` within ``tree``, with the truth each has there."""
+    parents = _parents(tree)
     found: list[Guard] = []
     at: ast.expr = target
     while id(at) in parents:

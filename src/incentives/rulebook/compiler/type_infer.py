@@ -15,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Protocol
 
+from incentives.errors import shorten
 from incentives.expr import Expression
 from incentives.expr.codegen import OPERATOR_SYMBOLS
 from incentives.rulebook.compiler.type_builtins import BUILTIN_TYPES, FUNCTION_HINTS
@@ -277,8 +278,8 @@ class Infer:
             text_node, number_node = (ln, rn) if lt.kind == "text" else (rn, ln)
             self.fail(
                 number_node if isinstance(number_node, ast.Name) else text_node,
-                f"compares text with a number: '{self.expr.source_of(ln)}' is {lt.describe()} and "
-                f"'{self.expr.source_of(rn)}' is {rt.describe()}; they are never equal",
+                f"compares text with a number: '{shorten(self.expr.source_of(ln))}' is {lt.describe()} and "
+                f"'{shorten(self.expr.source_of(rn))}' is {rt.describe()}; they are never equal",
                 "quote the number ('4') to compare text, or compare with a number input",
             )
         elif "date" in kinds:
@@ -307,7 +308,7 @@ class Infer:
                     other,
                     f"{plain_text(number)} is not a value of rating scale '{t.scale}' ("
                     + ", ".join(plain_text(v) for v in values)
-                    + f"); '{self.expr.source_of(node)}' would never equal it",
+                    + f"); '{shorten(self.expr.source_of(node))}' would never equal it",
                     "compare with one of the scale's values or labels",
                 )
             return
@@ -357,7 +358,7 @@ class Infer:
             text_node,
             f"'{label}' is not a label of rating scale '{rating.scale}' (labels: "
             + ", ".join(names)
-            + f"); '{self.expr.source_of(rating_node)}' "
+            + f"); '{shorten(self.expr.source_of(rating_node))}' "
             + ("cannot be compared with it" if ordered else "would never equal it"),
             f"did you mean '{close[0]}'?" if close else "use one of the labels",
         )
@@ -394,7 +395,7 @@ class Infer:
             wanted = "a number" if kind == "number" else "a date"
             self.fail(
                 arg,
-                f"{fn}: argument {position + 1} ('{self.expr.source_of(arg)}') is {t.describe()}, "
+                f"{fn}: argument {position + 1} ('{shorten(self.expr.source_of(arg))}') is {t.describe()}, "
                 f"not {wanted}",
                 FUNCTION_HINTS.get(fn, ""),
             )

@@ -22,6 +22,7 @@ from decimal import ROUND_CEILING, Decimal
 
 import attrs
 
+from incentives.errors import shorten
 from incentives.rulebook.compiler.compile_state import CompileState
 from incentives.rulebook.compiler.type_guards import possible, tree_guards
 from incentives.rulebook.compiler.type_infer import Infer
@@ -48,7 +49,8 @@ def table_call(p: CompileState, name: str, node: ast.Call, infer: Infer) -> VTyp
             _exact(p, name, position, arg, t, infer, node)
         elif t.kind == "text":
             infer.fail(
-                arg, f"{where} matches numbers by band; '{infer.expr.source_of(arg)}' is text"
+                arg,
+                f"{where} matches numbers by band; '{shorten(infer.expr.source_of(arg))}' is text",
             )
         elif table.default is None:
             _bounds(p, name, axis, arg, infer)
@@ -84,7 +86,7 @@ def _exact(
     if t.numeric and texts_only:
         infer.fail(
             arg,
-            f"{where} lists text keys ({axis.known()}), but '{infer.expr.source_of(arg)}' is "
+            f"{where} lists text keys ({axis.known()}), but '{shorten(infer.expr.source_of(arg))}' is "
             f"{t.describe()}; it can never match",
         )
         return

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from incentives.errors import shorten
 from incentives.expr import Expression
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import CompileState, SpecPath, StepExprs
@@ -273,7 +274,7 @@ class PolicyTypes:
                 what = "curve" if kind == "Curve" else "tier schedule"
                 infer.fail(
                     arg,
-                    f"{what} '{name}' reads a number; '{infer.expr.source_of(arg)}' "
+                    f"{what} '{name}' reads a number; '{shorten(infer.expr.source_of(arg))}' "
                     f"is {t.describe()}",
                 )
         if kind == "Tiers" and types and types[0].kind == "money":

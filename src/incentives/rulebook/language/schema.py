@@ -13,10 +13,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from incentives.rulebook.language.table_spec import TableSpec
-from incentives.rulebook.language.values import IsoDate, Label, Num, Text
+from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
 from incentives.rulebook.runtime.curves import CurveSpec, TierSpec
 
 __all__ = [
+    "MAX_ROUND_STEP",
+    "MIN_ROUND_STEP",
+    "STEP_RANGE",
     "BudgetSpec",
     "CriterionSpec",
     "EligibilitySpec",
@@ -34,6 +37,7 @@ __all__ = [
     "ScorecardSpec",
     "SplitSpec",
     "StepSpec",
+    "step_in_range",
 ]
 
 InputType = Literal["text", "integer", "decimal", "percent", "date", "boolean", "rating"]
@@ -218,14 +222,38 @@ class ResultSpec(Figures):
         return self
 
 
+MIN_ROUND_STEP = Decimal("1e-12")
+"""The finest rounding or truncation step: a finer one cannot be held in the engine's 28
+significant digits for the values it rounds (every row would be rejected)."""
+MAX_ROUND_STEP = Decimal("1e12")
+"""The coarsest rounding or truncation step (a coarser one rounds any pay to 0)."""
+STEP_RANGE = "between 1e-12 and 1e12"
+
+
+def step_in_range(step: Decimal) -> bool:
+    """Whether a rounding or truncation step above 0 is one the engine can round to."""
+    return MIN_ROUND_STEP <= step <= MAX_ROUND_STEP
+
+
+def _step_or_minor_unit(value: Any) -> Any:
+    """``minor_unit`` or a number, read before the union so a bad number gets one message."""
+    return value if value == "minor_unit" else parse_number(value)
+
+
 class RoundSpec(Spec):
     step: Num | Literal["minor_unit"] = "minor_unit"
     mode: Literal["half_up", "half_even", "half_down", "down", "up", "floor", "ceiling"] = "half_up"
+
+    _read_step = field_validator("step", mode="before")(_step_or_minor_unit)
 
     @model_validator(mode="after")
     def _positive(self) -> RoundSpec:
         if self.step != "minor_unit" and self.step <= 0:
             raise ValueError(f"a rounding step must be above 0 (0.01, 1, 100), not {self.step}")
+        if self.step != "minor_unit" and not step_in_range(self.step):
+            raise ValueError(
+                f"a rounding step must be {STEP_RANGE} (0.01, 1, 100), not {self.step}"
+            )
         return self
 
 
@@ -347,6 +375,10 @@ class StepSpec(Spec):
             raise ValueError("a step rounds or truncates, not both")
         if self.truncate is not None and self.truncate <= 0:
             raise ValueError(f"truncate needs a step above 0 (0.01, 1, 100), not {self.truncate}")
+        if self.truncate is not None and not step_in_range(self.truncate):
+            raise ValueError(
+                f"a rounding step must be {STEP_RANGE} (0.01, 1, 100), not {self.truncate}"
+            )
         if self.segments is not None and self.aggregate is not None:
             raise ValueError("an aggregate step cannot be weighted by segments")
         if self.round is not None and self.round.step == "minor_unit":
@@ -392,12 +424,16 @@ class PoolSpec(Spec):
     round: Num | Literal["minor_unit"] = "minor_unit"  # the unit awards are allocated in
     description: Text = ""
 
+    _read_round = field_validator("round", mode="before")(_step_or_minor_unit)
+
     @model_validator(mode="after")
     def _bounds(self) -> PoolSpec:
         if self.cap_share is not None and not 0 < self.cap_share <= 1:
             raise ValueError(f"cap_share must be above 0% and at most 100%, got {self.cap_share}")
         if self.round != "minor_unit" and not (isinstance(self.round, Decimal) and self.round > 0):
             raise ValueError("round is a positive unit (0.01, 1, 100) or minor_unit")
+        if self.round != "minor_unit" and not step_in_range(self.round):
+            raise ValueError(f"round must be {STEP_RANGE} (0.01, 1, 100), not {self.round}")
         return self
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from incentives.money import ROUNDING_MODES
+from incentives.rulebook.language.schema import STEP_RANGE, step_in_range
 from incentives.rulebook.language.table_spec import AxisSpec, RangeBandSpec, TableSpec
 from incentives.rulebook.language.values import SpecIssue
 from incentives.rulebook.runtime.table_axes import (
@@ -45,6 +46,14 @@ def check_adjustments(spec: TableSpec, issues: list[SpecIssue]) -> None:
                     ("round", "step"),
                     f"the rounding step must be above 0, got {decimal_text(spec.round.step)}",
                     "write e.g. step: 0.01 or step: 0.01%",
+                )
+            )
+        elif not step_in_range(spec.round.step):
+            issues.append(
+                SpecIssue(
+                    ("round", "step"),
+                    f"the rounding step must be {STEP_RANGE}, got {decimal_text(spec.round.step)}",
+                    "a finer step cannot be held in 28 significant digits; write e.g. step: 0.01",
                 )
             )
         if spec.round.mode not in ROUNDING_MODES:
