@@ -37,16 +37,8 @@ ENGINE_CONTEXT = decimal.Context(
 # Totals, budget sums and their rounding for display: every amount the engine computes has at
 # most 28 digits, so sums of them over any number of rows fit in 200 digits and are exact. An
 # inexact sum (amounts whose exponents lie absurdly far apart) is trapped, never rounded silently.
-TOTALS_CONTEXT = decimal.Context(
-    prec=200,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emin=-999999,
-    Emax=999999,
-    capitals=1,
-    clamp=0,
-    flags=[],
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
+TOTALS_CONTEXT = ENGINE_CONTEXT.copy()
+TOTALS_CONTEXT.prec = 200
 _EXACT_CONTEXT = TOTALS_CONTEXT.copy()
 _EXACT_CONTEXT.traps[decimal.Inexact] = True
 
