@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import CliRun
 from incentives.audit.explain import Explanation, explain_employee
 from incentives.audit.formula_text import call_parts, render, split_args
 from incentives.cli import cli
@@ -21,19 +22,10 @@ FIXTURES = ROOT / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("explain") / "run"
-    run_job(
-        RunRequest(
-            rules=RULES,
-            employees=FIXTURES / "employees.csv",
-            rates=FIXTURES / "rates.csv",
-            ratings=FIXTURES / "ratings.csv",
-            history=FIXTURES / "history.csv",
-            out=out,
-        )
-    )
-    return out
+def run_dir(sample_run: CliRun) -> Path:
+    """The bundled sample's run folder (shared by the session: read only)."""
+    assert sample_run.out is not None
+    return sample_run.out
 
 
 @pytest.fixture(scope="module")

@@ -10,28 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, CliRun
 from incentives.audit.explain import explain_employee
-from incentives.jobs import RunRequest, run_job
 
 RULES = ROOT / "rules"
 FIXTURES = ROOT / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("explain-g2") / "run"
-    run_job(
-        RunRequest(
-            rules=RULES,
-            employees=FIXTURES / "employees.csv",
-            rates=FIXTURES / "rates.csv",
-            ratings=FIXTURES / "ratings.csv",
-            history=FIXTURES / "history.csv",
-            out=out,
-        )
-    )
-    return out
+def run_dir(sample_run: CliRun) -> Path:
+    """The bundled sample's run folder (shared by the session: read only)."""
+    assert sample_run.out is not None
+    return sample_run.out
 
 
 def _text(run_dir: Path, employee_id: str) -> str:
@@ -120,8 +110,10 @@ def test_as_of_in_json_is_never_empty(run_dir: Path) -> None:
     assert data["as_of"]
     assert data["as_of"] == {p["id"]: p["as_of"] for p in data["policies"]}
     assert "{" not in _text(run_dir, "00004").splitlines()[0]
+
+
 def test_table_key_on_a_percent_value_prints_as_the_value_is_shown(run_dir: Path) -> None:
     text = _text(run_dir, "00041")
-    assert "merit_matrix_min(rating=5, compa_ratio=300%) = 2% (compa_ratio in band [110%, …))" in text
-
-
+    assert (
+        "merit_matrix_min(rating=5, compa_ratio=300%) = 2% (compa_ratio in band [110%, …))" in text
+    )
