@@ -31,10 +31,10 @@ from incentives.io.coverage_outputs import (
 )
 from incentives.io.csvread import file_sha256
 from incentives.io.history import check_history_columns
-from incentives.io.roster import Roster
 from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
 from incentives.io.writers import OutputDir
 from incentives.model import Rejection
+from incentives.model.roster import RosterSource
 from incentives.parallel import can_fork, run_parallel, write_rows
 from incentives.rulebook.rulebook import Rulebook, load_rules
 
@@ -162,7 +162,9 @@ def _run_locked(
     excluded: frozenset[int] = frozenset()
     while True:
         try:
-            orphans, budgets, pools, files = _write_run(request, rulebook, roster, calc, excluded)
+            orphans, budgets, pools, files = _write_run(
+                request, rulebook, roster, roster.sha256, calc, excluded
+            )
             if progress is not None:
                 progress(roster.record_count, roster.record_count)
             break
@@ -199,7 +201,8 @@ def _inputs(request: RunRequest) -> list[tuple[str, Path]]:
 def _write_run(
     request: RunRequest,
     rulebook: Rulebook,
-    roster: Roster,
+    roster: RosterSource,
+    roster_sha256: str,  # the employees file's, for the manifest
     calc: Calculation,
     excluded: frozenset[int],
 ) -> tuple[list[Rejection], list[BudgetLine], list[PoolLine], tuple[str, ...]]:
@@ -267,7 +270,7 @@ def _write_run(
         inputs: dict[str, dict[str, object]] = {
             "employees": {
                 "path": str(request.employees),
-                "sha256": roster.sha256,
+                "sha256": roster_sha256,
                 "records": roster.record_count,
             }
         }

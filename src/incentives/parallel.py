@@ -18,15 +18,16 @@ from typing import Any
 
 from incentives.engine.allocation_passes import PoolPartials
 from incentives.engine.calculate import Calculation, GroupPartials, Summary
-from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout
 from incentives.io.writers import CsvSink, RowWriter
+from incentives.model.roster import RosterSource
 
 __all__ = ["can_fork", "run_parallel"]
 
 # What a forked worker inherits: (calculation, roster, layout, folder, shares, excluded records).
 _JOB: (
-    tuple[Calculation, Roster, OutputLayout, Path, list[tuple[int, int]], frozenset[int]] | None
+    tuple[Calculation, RosterSource, OutputLayout, Path, list[tuple[int, int]], frozenset[int]]
+    | None
 ) = None
 _NAMES = ("results", "breakdown", "rejected", "not_covered")
 _DONE: Any = None  # a shared counter of rows done, for the parent's progress bar
@@ -128,7 +129,7 @@ def write_rows(
 
 def run_parallel(
     calc: Calculation,
-    roster: Roster,
+    roster: RosterSource,
     layout: OutputLayout,
     sinks: tuple[CsvSink, CsvSink, CsvSink, CsvSink],
     *,

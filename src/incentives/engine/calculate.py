@@ -57,6 +57,7 @@ from incentives.engine.run_inputs import (
 from incentives.engine.segments import period_segments, read_history
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, Exclusion, NotCovered, Rejection
+from incentives.model.roster import RosterSource, as_roster
 from incentives.money import ENGINE_CONTEXT, add_exact
 from incentives.rulebook.compiler.allocations import PoolDef
 from incentives.rulebook.compiler.segments import Segment
@@ -83,7 +84,7 @@ class Calculation:
     def __init__(
         self,
         rulebook: Rulebook,
-        employees: Iterable[EmployeeInput | Rejection],
+        employees: RosterSource | Iterable[EmployeeInput | Rejection],
         *,
         results: Iterable[ResultFigureLike] = (),
         rates: RateSource | None = None,
@@ -97,7 +98,8 @@ class Calculation:
         self.require_coverage = require_coverage
         self.exact_first_pass = exact_first_pass
         self.miscounted: set[int] = set()
-        self.employees = employees
+        # the roster the passes read; a plain iterable of rows is one with no keyed files
+        self.employees: RosterSource = as_roster(employees)
         self.progress = progress
         self.progress_every = max(1, progress_every)  # rows between two calls of `progress`
         figures = result_figures(rulebook, results)
@@ -114,7 +116,7 @@ class Calculation:
         population = {n for p in rulebook.policies for n in p.population_inputs}
         self._population_converters = tuple(c for c in self._all_converters if c[1] in population)
         # cells that are all text (a roster read by incentives.io) take a generated fast path
-        self._text_cells = bool(getattr(employees, "text_cells", False))
+        self._text_cells = self.employees.text_cells
         self._fast_population = (
             fast_converter(rulebook.fields, population) if self._text_cells else None
         )
@@ -241,10 +243,8 @@ class Calculation:
 
     def count_keyed_files(self) -> None:
         """Put the row counts of the roster's goals, ratings and history files (matched,
-        unmatched, rejected) in `summary`, when the employees come from `incentives.io`."""
-        counts = getattr(self.employees, "keyed_counts", None)
-        if counts is not None:
-            self._summary.keyed_files = dict(counts())
+        unmatched, rejected) in `summary` (none for a roster without keyed files)."""
+        self._summary.keyed_files = dict(self.employees.keyed_counts())
 
     # -- one employee ---------------------------------------------------------------------
     def _values(
@@ -648,8 +648,10 @@ class Calculation:
                             found_by[funding] = item.employee_id
         return parts
 
-    def pool_pass_rows(self, roster: Any, start: int = 0, stop: int | None = None) -> Any:
-        """The rows the pool pass reads from an `incentives.io` roster: only the columns, goals
+    def pool_pass_rows(
+        self, roster: RosterSource, start: int = 0, stop: int | None = None
+    ) -> Iterable[EmployeeInput | Rejection]:
+        """The rows the pool pass reads from a roster: only the columns, goals
         and rating history that the policies with pools (and every population) need."""
         return roster.part(
             start,
@@ -822,7 +824,7 @@ def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejecti
 
 def calculate(
     rulebook: Rulebook,
-    employees: Iterable[EmployeeInput | Rejection],
+    employees: RosterSource | Iterable[EmployeeInput | Rejection],
     *,
     results: Iterable[ResultFigureLike] = (),
     rates: RateSource | None = None,

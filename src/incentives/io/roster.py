@@ -11,7 +11,7 @@ import operator
 import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incentives.errors import InputFileError, OptionsError, RowError
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
@@ -26,6 +26,7 @@ from incentives.model import (
     RowSource,
     Unmatched,
 )
+from incentives.model.roster import RosterSource
 
 __all__ = ["Roster", "RosterPart", "open_roster"]
 
@@ -386,3 +387,7 @@ def _history_row(cells: dict[str, str], source: RowSource) -> HistoryRow | None:
         raise RowError("a history row needs its effective_date", "effective_date", "")
     values = {k: v for k, v in cells.items() if k not in (ID, "effective_date") and v}
     return HistoryRow(cells["effective_date"], values, source)
+
+
+if TYPE_CHECKING:  # mypy --strict proves here that the CSV roster is what the engine reads
+    _IS_A_ROSTER_SOURCE: type[RosterSource] = Roster
