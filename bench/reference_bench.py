@@ -1,7 +1,7 @@
 """Time the reference policy in our language against the hand-written baseline, in one run.
 
     .venv/bin/python bench/reference_bench.py [--sizes 100000] [--repeat 3] [--warmup 1]
-        [--seed 20260101] [--baseline ../shared/bench-baseline]
+        [--seed 20260101] [--baseline ../shared/bench-baseline] [--before OLD_CHECKOUT]
 
 For each size N: the baseline's seeded roster (bench/reference_setup.py, cached in
 bench/data/reference/), then, interleaved, `impl_plain.py` and a normal `incentives run --rules
@@ -28,6 +28,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import reference_setup as setup
 from run_bench import TreeMemorySampler
@@ -55,6 +56,11 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (at least 3)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each first")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="also time an earlier checkout of this project (its src/), interleaved",
+    )
     setup.add_common_arguments(parser)
     args = parser.parse_args()
     if args.repeat < 3:
@@ -72,6 +78,9 @@ def main() -> int:
             (Runs("impl_plain.py"), setup.baseline_command(args.baseline, roster, work / "plain_out.csv"), None),
             (Runs("incentives run"), setup.incentives_command(ours_roster, work / "incentives"), setup.incentives_env()),
         )  # fmt: skip
+        if args.before is not None:
+            before_env = dict(os.environ, PYTHONPATH=str(args.before.resolve() / "src"))
+            commands += ((Runs("incentives run, before"), commands[1][1], before_env),)
         for attempt in range(args.warmup + args.repeat):
             timed = attempt >= args.warmup
             for runs, command, env in commands:
@@ -81,7 +90,7 @@ def main() -> int:
                       f"peak {peak / 1024:7.1f} MiB  tree {tree / 1024:7.1f} MiB  load {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
                 if timed:
                     runs.add(wall, cpu, peak, tree)
-        measured.append((n, commands[0][0], commands[1][0]))
+        measured.append((n, commands[0][0], [c[0] for c in commands[1:]]))
     load_after = os.getloadavg()
     print()
     print(_table(measured, args, started, load_before, load_after, _roster_note(args)))
@@ -126,7 +135,7 @@ def _commit() -> str:
 
 
 def _table(
-    measured: list[tuple[int, Runs, Runs]],
+    measured: list[tuple[int, Runs, list[Runs]]],
     args: argparse.Namespace,
     started: datetime,
     load_before: tuple[float, float, float],
@@ -148,21 +157,22 @@ def _table(
         "| tree PSS MiB |",
         "|---:|:---|---:|---:|---:|---:|---:|---:|",
     ]
-    for n, plain, ours in measured:
-        for runs in (plain, ours):
+    for n, plain, mine in measured:
+        for runs in (plain, *mine):
             lines.append(
                 f"| {n:,} | {runs.label} | {len(runs.wall)} | {statistics.median(runs.wall):.2f} "
                 f"| {min(runs.wall):.2f}–{max(runs.wall):.2f} | {statistics.median(runs.cpu):.2f} "
                 f"| {max(runs.peak_kib) / 1024:.0f} | {max(runs.tree_kib) / 1024:.0f} |"
             )
-        wall = statistics.median(ours.wall) / statistics.median(plain.wall)
-        cpu = statistics.median(ours.cpu) / statistics.median(plain.cpu)
-        memory = max(ours.peak_kib) / max(plain.peak_kib)
-        tree = max(ours.tree_kib) / max(max(plain.tree_kib), 1)
-        lines.append(
-            f"| {n:,} | **ratio ÷ hand-written** | | **{wall:.1f}×** | | **{cpu:.1f}×** "
-            f"| {memory:.2f}× | {tree:.2f}× |"
-        )
+        for ours in mine:
+            wall = statistics.median(ours.wall) / statistics.median(plain.wall)
+            cpu = statistics.median(ours.cpu) / statistics.median(plain.cpu)
+            memory = max(ours.peak_kib) / max(plain.peak_kib)
+            tree = max(ours.tree_kib) / max(max(plain.tree_kib), 1)
+            lines.append(
+                f"| {n:,} | **{ours.label} ÷ hand-written** | | **{wall:.1f}×** | | **{cpu:.1f}×** "
+                f"| {memory:.2f}× | {tree:.2f}× |"
+            )
     lines.append("")
     lines.append(
         f"Bars at 100,000 (issue 9): wall ≤ {BARS['wall']}×, CPU ≤ {BARS['cpu']}× the hand-written "
