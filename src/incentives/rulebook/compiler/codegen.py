@@ -22,8 +22,9 @@ from incentives.rulebook.compiler.allocations import budget_defs, pool_defs
 from incentives.rulebook.compiler.compile_state import CompileState
 from incentives.rulebook.compiler.criteria import Criterion, criteria_code
 from incentives.rulebook.compiler.formulas import Formulas
-from incentives.rulebook.compiler.gen_expr import Emitter
+from incentives.rulebook.compiler.gen_expr import RATINGS_LOCAL, Emitter
 from incentives.rulebook.compiler.gen_inputs import (
+    code_constants,
     first_pass_names,
     input_rules,
     input_type,
@@ -33,7 +34,14 @@ from incentives.rulebook.compiler.gen_pay import pay_code
 from incentives.rulebook.compiler.gen_steps import step_code
 from incentives.rulebook.compiler.graph import StepGraph
 from incentives.rulebook.compiler.plan_gates import ZeroGates
-from incentives.rulebook.compiler.segments import weigh
+from incentives.rulebook.runtime.contract import (
+    DEFAULT,
+    POPULATION_FAILED,
+    READ_RATINGS,
+    ROW_ERROR,
+    ROW_FAILED,
+    STEP_FAILED,
+)
 from incentives.rulebook.runtime.policy import (
     AggregateDef,
     CompiledPolicy,
@@ -60,7 +68,7 @@ def generate(
     input_index = {name: sorted(p.fields).index(name) for name in inputs if name in p.fields}
     pre = prelude(p, input_index)
     if spec.policy.rating_history is not None:  # converted once, read by the rating functions
-        pre = [*pre, "RH = RATINGS(X)"]
+        pre = [*pre, f"{RATINGS_LOCAL} = {READ_RATINGS}(X)"]
     out = _population(gen, formulas, input_index)
 
     # slots: inputs, eligibility
@@ -123,10 +131,10 @@ def generate(
         for name in names:
             lines += ["        " + line for line in steps[name]]
         lines += ["        " + line for line in tail]
-        lines.append("    except RowError as _e:")
-        lines.append("        raise ROWFAIL(_s, _e) from None")
+        lines.append(f"    except {ROW_ERROR} as _e:")
+        lines.append(f"        raise {ROW_FAILED}(_s, _e) from None")
         lines.append("    except Exception as _e:")
-        lines.append("        raise STEPFAIL(_s, _e, locals()) from None")
+        lines.append(f"        raise {STEP_FAILED}(_s, _e, locals()) from None")
         lines.append("")
         return lines
 
@@ -185,7 +193,7 @@ def generate(
         first_names = first_pass_names(p, reads)
         first_head = prelude(p, input_index, only=first_names)
         if spec.policy.rating_history is not None:
-            first_head = [*first_head, "RH = RATINGS(X)"]
+            first_head = [*first_head, f"{RATINGS_LOCAL} = {READ_RATINGS}(X)"]
         first_inputs = tuple(n for n in inputs if n in first_names)
         first_goals = any(n in p.scorecards for n in {*needed, *funded})
         out += function("stage1", needed, [back], "None", first_head)
@@ -218,13 +226,7 @@ def generate(
     except SyntaxError as exc:  # pragma: no cover - a compiler bug, not a user error
         raise AssertionError(f"generated code does not compile: {exc}\n{source}") from exc
     show_in_tracebacks(filename, source)
-    globals_ = {
-        **p.const_values,
-        "LABELS": tuple(gen.labels),
-        "INPUT_RULES": input_rules(p, constants),
-        "WEIGH": weigh,
-        **constants,
-    }
+    globals_ = {**p.const_values, **code_constants(constants)}
     return CompiledPolicy(
         spec=spec,
         file=p.doc.file,
@@ -259,6 +261,8 @@ def generate(
         criteria_slots=crit_slots,
         ready_slot=ready_slot,
         globals_=MappingProxyType(globals_),
+        labels=tuple(gen.labels),
+        input_rules=MappingProxyType(input_rules(p, constants)),
         lines={name: p.line(("steps", name)) or 0 for name in spec.steps},
         first_pass_inputs=first_inputs,
         first_pass_goals=first_goals,
@@ -311,13 +315,13 @@ def _population(gen: Emitter, formulas: Formulas, input_index: dict[str, int]) -
         if p.kinds.get(name) == "input":
             out.append(f"        v_{name} = c[{input_index[name]}]")
             if p.spec.inputs[name].default is not None:
-                out.append(f"        if v_{name} is None: v_{name} = D_{name}")
+                out.append(f"        if v_{name} is None: v_{name} = {DEFAULT}{name}")
     out.append(
         f"        return bool({gen.render(pop, 'population', ('policy', 'population'))})"
         if pop
         else "        return True"
     )
     out.append("    except Exception as _e:")
-    out.append("        raise POPFAIL(_s, _e, locals()) from None")
+    out.append(f"        raise {POPULATION_FAILED}(_s, _e, locals()) from None")
     out.append("")
     return out

@@ -2,7 +2,8 @@
 
 Plan results and plan scorecards are computed here, once per run (once per unit for results
 given by unit), and recorded for the manifest. The generated code is then executed once into
-fresh globals, so a run never shares mutable state with another.
+fresh globals, so a run never shares mutable state with another; every global is one of
+`contract`, which says what supplies it.
 """
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from incentives.display import format_value
 from incentives.errors import MissingValue, OptionsError, RowError, StepError
 from incentives.expr import NAMESPACE, compile_expression
 from incentives.money import CURRENCY_MINOR_UNITS, minor_unit
-from incentives.rulebook.compiler.compiler import BUILTIN_NAMES, RESULT_SUFFIXES
-from incentives.rulebook.compiler.criteria import criteria_globals
-from incentives.rulebook.compiler.plan_gates import applied_flags
 from incentives.rulebook.language.fields import rating_converter
 from incentives.rulebook.language.schema import GateSpec, ScorecardItemSpec
 from incentives.rulebook.language.values import parse_iso_date
+from incentives.rulebook.runtime import contract
+from incentives.rulebook.runtime.contract import BUILTIN_NAMES, RESULT_SUFFIXES
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
+from incentives.rulebook.runtime.plan_gate_flags import applied_flags
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy, show_in_tracebacks
-from incentives.rulebook.runtime.ratings import RatingHistory
+from incentives.rulebook.runtime.ratings import RatingHistory, missing_text
 from incentives.rulebook.runtime.scorecard import attainment
+from incentives.rulebook.runtime.weighted import weigh
 
 __all__ = ["bind"]
 
@@ -50,25 +53,29 @@ def bind(
         "effective_to": header.effective.to,
         "as_of": as_of or header.payout_date,
     }
-    g: dict[str, Any] = dict(NAMESPACE)
-    g.update(policy.globals_)
-    g.update({f"B_{name}": builtins[name] for name in BUILTIN_NAMES})
-    g.update({f"P_{name}": value for name, value in policy.parameters.items()})
-    g.update({f"T_{name}": obj for name, obj in policy.lookups.items()})
-    g.update({f"S_{name}": obj for name, obj in policy.scorecards.items()})
+    g: dict[str, Any] = dict(NAMESPACE)  # F_<function>
+    g.update(policy.globals_)  # NUM_, DATE_, CONST_, DEFAULT_, ALLOWED_
+    g.update({contract.BUILTIN + name: builtins[name] for name in BUILTIN_NAMES})
+    g.update({contract.PARAM + name: value for name, value in policy.parameters.items()})
+    g.update({contract.LOOKUP + name: obj for name, obj in policy.lookups.items()})
+    g.update({contract.SCORECARD + name: obj for name, obj in policy.scorecards.items()})
     plan = _PlanValues(policy, builtins, figures)
-    g.update(plan.globals)
+    g.update(
+        plan.globals
+    )  # RESULT_, RESULT_BY_UNIT_, PLAN_SCORE_, PLAN_SCORE_BY_UNIT_, PLAN_GATES_
     totals: dict[str, dict[object, Any]] = {agg.name: {} for agg in policy.aggregates}
-    g.update({f"A_{name}": table for name, table in totals.items()})
+    g.update({contract.GROUP_TOTAL + name: table for name, table in totals.items()})
     pool_states: dict[str, dict[object, Any]] = {pool.name: {} for pool in policy.pools}
-    g.update({f"PL_{name}": states for name, states in pool_states.items()})
-    g["MU"] = {code: minor_unit(code) for code in CURRENCY_MINOR_UNITS}
-    g["ZERO"] = _ZERO
-    g["FX"] = fx or _no_rates
-    g["RowError"] = RowError
-    g["MissingValue"] = MissingValue
-    g.update(criteria_globals())
-    g.update(_rating_history(policy))
+    g.update({contract.POOL + name: states for name, states in pool_states.items()})
+    g[contract.MINOR_UNITS] = {code: minor_unit(code) for code in CURRENCY_MINOR_UNITS}
+    g[contract.ZERO] = _ZERO
+    g[contract.FX_CONVERT] = fx or _no_rates
+    g[contract.ROW_ERROR] = RowError
+    g[contract.MISSING_VALUE] = MissingValue
+    g[contract.WEIGH_SEGMENTS] = weigh
+    g[contract.FORMAT_VALUE] = format_value
+    g[contract.MISSING_TEXT] = missing_text
+    g.update(_rating_history(policy))  # READ_RATINGS, HISTORY_
     g.update(_error_builders(policy, g))
     namespace: dict[str, Any] = {}
     show_in_tracebacks(policy.code.co_filename, policy.source)  # again: linecache may be cleared
@@ -112,7 +119,11 @@ def _rating_history(policy: CompiledPolicy) -> dict[str, object]:
         return {}
     scale = policy.spec.rating_scales[history.scale]
     convert = rating_converter(history.scale, scale.labels, scale.min, scale.max, scale.step)
-    return RatingHistory(history.scale, convert, history.cycles).globals()
+    ratings = RatingHistory(history.scale, convert, history.cycles)
+    return {
+        contract.READ_RATINGS: ratings.read,
+        **{contract.HISTORY + name: fn for name, fn in ratings.functions().items()},
+    }
 
 
 def _no_rates(
@@ -131,8 +142,8 @@ def _no_rates(
 def _error_builders(
     policy: CompiledPolicy, known: Mapping[str, object]
 ) -> dict[str, Callable[..., Exception]]:
-    rules = policy.globals_["INPUT_RULES"]
-    labels = policy.globals_["LABELS"]
+    rules = policy.input_rules
+    labels = policy.labels
 
     def missing(name: str) -> RowError:
         return RowError(f"{name} is empty and policy '{policy.id}' requires it", name, "")
@@ -192,21 +203,27 @@ def _error_builders(
         return StepError(label, cause, [(n, _shown(policy, n, v)) for n, v in values])
 
     return {
-        "MISSING": missing,
-        "BOUNDS": bounds,
-        "CURRENCY": currency,
-        "NOUNIT": nounit,
-        "NEGATIVE": negative,
-        "POPFAIL": population_failed,
-        "ROWFAIL": row_failed,
-        "STEPFAIL": step_failed,
+        contract.MISSING_INPUT: missing,
+        contract.OUT_OF_BOUNDS: bounds,
+        contract.UNKNOWN_CURRENCY: currency,
+        contract.NO_UNIT_FIGURES: nounit,
+        contract.NEGATIVE_PAY: negative,
+        contract.POPULATION_FAILED: population_failed,
+        contract.ROW_FAILED: row_failed,
+        contract.STEP_FAILED: step_failed,
     }
 
 
 def _local(local: Mapping[str, object], known: Mapping[str, object], name: str) -> object:
     """A value a failed step read: its local, else the module's (parameters, dates, plan)."""
     for values in (local, known):
-        for prefix in ("v_", "R_", "P_", "B_", "SC_"):
+        for prefix in (
+            contract.VALUE_LOCAL,
+            contract.RESULT,
+            contract.PARAM,
+            contract.BUILTIN,
+            contract.PLAN_SCORE,
+        ):
             if prefix + name in values:
                 return values[prefix + name]
     return "(not computed)"
@@ -293,10 +310,12 @@ class _PlanValues:
         self.values[name] = per_unit
         self.record["results"][name] = record
         if spec.by:
-            self.globals[f"RU_{name}"] = {unit: vals for unit, vals in per_unit.items()}
+            self.globals[contract.RESULT_BY_UNIT + name] = {
+                unit: vals for unit, vals in per_unit.items()
+            }
         else:
             for suffix, value in zip(RESULT_SUFFIXES, per_unit[None], strict=True):
-                self.globals[f"R_{name}{suffix}"] = value
+                self.globals[contract.RESULT + name + suffix] = value
 
     def _figures(
         self, name: str, unit: str | None, values: Mapping[str, Decimal | None]
@@ -353,7 +372,7 @@ class _PlanValues:
                 continue
             for suffix, value in zip(RESULT_SUFFIXES, vals, strict=True):
                 ns[f"N_{name}{suffix}"] = value
-        ns.update({f"T_{name}": obj for name, obj in self.policy.lookups.items()})
+        ns.update({contract.LOOKUP + name: obj for name, obj in self.policy.lookups.items()})
         return ns
 
     def _eval(self, text: str, ns: Mapping[str, Any]) -> Any:
@@ -368,7 +387,9 @@ class _PlanValues:
             return key
 
         source = expr.to_python(
-            lambda n: f"N_{n}", lambda site, args: f"T_{site.name}({', '.join(args)})[0]", const
+            lambda name: f"N_{name}",
+            lambda site, args: f"{contract.LOOKUP}{site.name}({', '.join(args)})[0]",
+            const,
         )
         return eval(source, {**ns, **consts})  # a formula validated by the compiler's allow-list
 
@@ -394,11 +415,11 @@ class _PlanValues:
             flags[unit] = applied_flags(record[unit or "*"])
         self.record["scorecards"][name] = {"by": by, "values": record}
         if by:
-            self.globals[f"SCU_{name}"] = table
-            self.globals[f"PG_{name}"] = flags
+            self.globals[contract.PLAN_SCORE_BY_UNIT + name] = table
+            self.globals[contract.PLAN_GATES + name] = flags
         else:
-            self.globals[f"SC_{name}"] = table[None]
-            self.globals[f"PG_{name}"] = flags[None]
+            self.globals[contract.PLAN_SCORE + name] = table[None]
+            self.globals[contract.PLAN_GATES + name] = flags[None]
 
     def _items(
         self, items: list[ScorecardItemSpec], ns: Mapping[str, Any], normalise: bool

@@ -93,13 +93,13 @@ class RatingHistory:
         rated = tuple(cycle for cycle in self.cycles if cycle in ratings)
         return len(rated), rated
 
-    def globals(self) -> dict[str, object]:
-        """What the generated code calls: ``RATINGS(X)`` and ``RH_<function>``."""
+    def functions(self) -> dict[str, Callable[..., Any]]:
+        """The rating functions the generated code calls (over what `read` returns), by name
+        (``HISTORY_<name>`` in the `contract`)."""
         return {
-            "RATINGS": self.read,
-            "RH_rating_in": self.rating_in,
-            "RH_lowest_rating": self.lowest_rating,
-            "RH_ratings_count": self.ratings_count,
+            "rating_in": self.rating_in,
+            "lowest_rating": self.lowest_rating,
+            "ratings_count": self.ratings_count,
         }
 
 
