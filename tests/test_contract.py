@@ -103,3 +103,13 @@ def _figures(policy: CompiledPolicy) -> dict[tuple[str, str, str], Decimal]:
         for name, result in policy.spec.results.items()
         if result.actual is None and not result.by
     }
+
+
+def test_a_name_outside_the_contract_is_caught() -> None:
+    """The walk finds a global the generated code would read without the contract knowing it
+    (a typo'd prefix, a cryptic name), and never mistakes a local or an argument for one."""
+    source = "def evaluate(c, X, SEGS=None):\n    v_a = c[0]\n    return T_rate(v_a), PARAM_x\n"
+    assert _globals_read(source) == {"T_rate", "PARAM_x"}
+    assert declared("T_rate") is None
+    assert declared("K0") is None
+    assert declared("PARAM_x") is DECLARED["PARAM_"]
