@@ -43,3 +43,16 @@ def test_imports_point_one_way(folder: str, forbidden: tuple[str, ...]) -> None:
         if any(name == bad or name.startswith(bad + ".") for bad in forbidden)
     ]
     assert wrong == []
+
+
+def test_only_the_rulebook_entry_reaches_into_the_compiler() -> None:
+    """Outside the compiler itself, only `rulebook.py` (load, compile, override) imports it:
+    the engine, io, audit, jobs and the CLI read compiled policies, never compile."""
+    compiler = "incentives.rulebook.compiler"
+    importers = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if not path.is_relative_to(SRC / "rulebook" / "compiler")
+        and any(n == compiler or n.startswith(compiler + ".") for n in _imports(path))
+    }
+    assert importers == {"rulebook/rulebook.py"}
