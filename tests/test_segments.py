@@ -19,8 +19,8 @@ from incentives.engine.calculate import PolicyOutcome, calculate
 from incentives.engine.segments import period_segments, read_history
 from incentives.errors import PolicyError
 from incentives.model import EmployeeInput, HistoryRow, Rejection, RowSource
-from incentives.rulebook.compiler.segments import Segment
 from incentives.rulebook.language.fields import make_converter
+from incentives.rulebook.runtime.weighted import Segment
 
 INPUTS = """
 base_salary: {type: decimal, min: 0}

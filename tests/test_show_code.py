@@ -15,9 +15,13 @@ from conftest import RULES, CliRun
 from incentives.errors import RowError
 from incentives.parallel import can_fork
 from incentives.rulebook.rulebook import load_rules
+from incentives.rulebook.runtime.contract import POPULATION_FAILED
 from incentives.rulebook.runtime.policy import BoundPolicy
 
 Cli = Callable[..., CliRun]
+
+# the line of generated code a failed population formula raises from
+_RAISE_POPULATION_FAILED = f"raise {POPULATION_FAILED}(_s, _e, locals()) from None"
 
 
 def test_show_code_prints_the_module_the_engine_runs(cli: Cli) -> None:
@@ -75,8 +79,8 @@ def test_a_traceback_into_generated_code_shows_its_lines() -> None:
         if line.strip() and not line.lstrip().startswith(("File ", "Traceback", "^"))
     ]
     generated = {line.strip() for line in policy.source.splitlines() if line.strip()}
-    assert "raise POPFAIL(_s, _e, locals()) from None" in frame_lines
-    assert "raise POPFAIL(_s, _e, locals()) from None" in generated
+    assert _RAISE_POPULATION_FAILED in frame_lines
+    assert _RAISE_POPULATION_FAILED in generated
 
 
 def test_generated_lines_are_shown_after_a_fork() -> None:
@@ -89,7 +93,7 @@ def test_generated_lines_are_shown_after_a_fork() -> None:
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         text = pool.submit(_raise_inside_generated_code, "annual-bonus-2026").result()
     assert 'File "<policy annual-bonus-2026' in text
-    assert "raise POPFAIL(_s, _e, locals()) from None" in text
+    assert _RAISE_POPULATION_FAILED in text
 
 
 def _fail_inside_generated_code(policy_id: str) -> None:
@@ -109,4 +113,4 @@ def test_an_error_from_a_worker_reaches_the_parent_with_the_generated_lines() ->
             future.result()
     remote = str(raised.value.__cause__)
     assert 'File "<policy merit-2027' in remote
-    assert "raise POPFAIL(_s, _e, locals()) from None" in remote
+    assert _RAISE_POPULATION_FAILED in remote

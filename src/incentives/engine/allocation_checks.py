@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from incentives.engine.pools import PoolRule
 from incentives.errors import OptionsError, RowError
-from incentives.rulebook.compiler.allocations import PoolDef
+from incentives.rulebook.runtime.allocation_defs import PoolDef
 from incentives.rulebook.runtime.policy import BoundPolicy
 
 __all__ = ["check_allocation_rates", "pool_rule"]

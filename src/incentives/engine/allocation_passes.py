@@ -16,7 +16,7 @@ from incentives.engine.outcome import Summary
 from incentives.engine.pools import PoolMember
 from incentives.errors import PolicyError, Problem
 from incentives.money import add_exact
-from incentives.rulebook.compiler.allocations import BudgetDef, PoolDef
+from incentives.rulebook.runtime.allocation_defs import BudgetDef, PoolDef
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 
 __all__ = [

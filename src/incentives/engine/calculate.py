@@ -59,11 +59,11 @@ from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, Exclusion, NotCovered, Rejection
 from incentives.model.roster import RosterSource, as_roster
 from incentives.money import ENGINE_CONTEXT, add_exact
-from incentives.rulebook.compiler.allocations import PoolDef
-from incentives.rulebook.compiler.segments import Segment
 from incentives.rulebook.language.fields import Converter
 from incentives.rulebook.rulebook import Rulebook
+from incentives.rulebook.runtime.allocation_defs import PoolDef
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
+from incentives.rulebook.runtime.weighted import Segment
 
 __all__ = [
     "Calculation",

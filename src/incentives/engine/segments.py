@@ -20,9 +20,9 @@ from types import MappingProxyType
 import attrs
 
 from incentives.model import EmployeeInput, HistoryRow, Rejection
-from incentives.rulebook.compiler.segments import Segment
 from incentives.rulebook.language.fields import Converter
 from incentives.rulebook.language.values import parse_iso_date
+from incentives.rulebook.runtime.weighted import Segment
 
 __all__ = ["DatedChange", "period_segments", "read_history"]
 

@@ -29,7 +29,7 @@ from decimal import Decimal
 
 import attrs
 
-from incentives.money import CURRENCY_MINOR_UNITS, minor_unit, round_to
+from incentives.money import CURRENCY_MINOR_UNITS, minor_unit
 from incentives.rulebook.language.schema import (
     GateSpec,
     PolicyFile,
@@ -37,10 +37,9 @@ from incentives.rulebook.language.schema import (
     ValueType,
     VariantSpec,
 )
+from incentives.rulebook.runtime.allocation_defs import BudgetDef, PoolDef
 
 __all__ = [
-    "BudgetDef",
-    "PoolDef",
     "Synthetic",
     "budget_defs",
     "expand",
@@ -70,57 +69,6 @@ class Synthetic:
     path: tuple[str | int, ...]
     custom: bool = False  # read from the pool's allocation (generated code, no formula)
     deps: tuple[str, ...] = ()  # for custom steps: the steps they read
-
-
-@attrs.frozen
-class PoolDef:
-    """What the run needs to solve a pool: its rule and where its members' values are."""
-
-    name: str
-    by: str | None
-    currency: str
-    unit: Decimal
-    cap_share: Decimal | None
-    scale_up: bool
-    redistribute: bool
-    has_cap: bool
-    has_members: bool
-    line: int | None
-
-
-@attrs.frozen
-class BudgetDef:
-    name: str
-    by: str | None
-    currency: str
-    percent: Decimal | None
-    amount: Decimal | None
-    amounts: tuple[tuple[str, Decimal], ...]
-    over: str
-    line: int | None
-    payroll_slot: int = -1
-    spend_slot: int = -1
-    included_slot: int | None = None
-    by_slot: int | None = None
-
-    def basis(self) -> str:
-        if self.percent is not None:
-            return f"{(self.percent * 100).normalize():f}% of eligible payroll"
-        return "fixed amount"
-
-    def budget_for(self, key: object, payroll: Decimal) -> Decimal | None:
-        """The budget of a group, rounded to the currency's minor unit (None: none declared)."""
-        if self.percent is not None:
-            amount = payroll * self.percent
-        elif self.amounts:
-            found = dict(self.amounts).get(str(key))
-            if found is None:
-                return None
-            amount = found
-        else:
-            assert self.amount is not None
-            amount = self.amount
-        return round_to(amount, minor_unit(self.currency))
 
 
 def _name(owner: str, role: str) -> str:

@@ -1,30 +1,36 @@
 """Assembling a policy's generated module and compiling it into a `CompiledPolicy`.
 
-The module has three functions over one roster row: ``c``, its converted cells, and ``X``, the
+The module has functions over one roster row: ``c``, its converted cells, and ``X``, the
 `EmployeeInput` (goals, and any per-employee history):
 
     population(c)   whether the row is in the policy's population at all
     evaluate(c, X, SEGS=None)  every slot value, as one flat tuple laid out as
                     `CompiledPolicy.slots`; ``SEGS``, the employee's segments of the performance
-                    period (`incentives.rulebook.compiler.segments`), only for weighted steps
+                    period (`incentives.rulebook.runtime.weighted`), only for weighted steps
     stage1(c, X)    the (key, value) pair each group total sums, for the first pass over rows
+    stage1_full, funding, stage2   the other passes' functions (see `module_plan`)
 
 Each is straight-line code: the input prelude, eligibility rules (an ineligible row returns its
 inputs and zero pay early), steps in dependency order, readiness criteria, then pay. ``_s``
-numbers what runs, so an error names the step it came from.
+numbers what runs, so an error names the step it came from. Which functions run which steps is
+planned once (`module_plan.plan_module`); the emitters here write the code of that plan, and
+every global name they write is one of `incentives.rulebook.runtime.contract`.
 """
 
 from __future__ import annotations
 
-from types import MappingProxyType
+from collections.abc import Mapping
+from types import CodeType, MappingProxyType
 
-from incentives.rulebook.compiler.allocations import budget_defs, pool_defs
+import attrs
+
+from incentives.rulebook.compiler.allocations import budget_defs
 from incentives.rulebook.compiler.compile_state import CompileState
 from incentives.rulebook.compiler.criteria import Criterion, criteria_code
 from incentives.rulebook.compiler.formulas import Formulas
-from incentives.rulebook.compiler.gen_expr import Emitter
+from incentives.rulebook.compiler.gen_expr import RATINGS_LOCAL, Emitter
 from incentives.rulebook.compiler.gen_inputs import (
-    first_pass_names,
+    code_constants,
     input_rules,
     input_type,
     prelude,
@@ -32,17 +38,49 @@ from incentives.rulebook.compiler.gen_inputs import (
 from incentives.rulebook.compiler.gen_pay import pay_code
 from incentives.rulebook.compiler.gen_steps import step_code
 from incentives.rulebook.compiler.graph import StepGraph
+from incentives.rulebook.compiler.module_plan import ModulePlan, plan_module
 from incentives.rulebook.compiler.plan_gates import ZeroGates
-from incentives.rulebook.compiler.segments import weigh
+from incentives.rulebook.runtime.allocation_defs import PoolDef
+from incentives.rulebook.runtime.contract import (
+    DEFAULT,
+    POPULATION_FAILED,
+    READ_RATINGS,
+    ROW_ERROR,
+    ROW_FAILED,
+    STEP_FAILED,
+)
 from incentives.rulebook.runtime.policy import (
-    AggregateDef,
     CompiledPolicy,
+    PayDef,
     Slot,
     show_in_tracebacks,
     source_filename,
 )
 
 __all__ = ["generate"]
+
+_INDENT = "        "  # a function body's lines, inside its try
+
+
+@attrs.frozen
+class _Body:
+    """The code the emitters wrote for one policy, in the order they wrote it (labels, call
+    sites and slots are numbered as written), ready to be placed into the module's functions."""
+
+    population: tuple[str, ...]  # the whole function
+    prelude: tuple[str, ...]
+    first_prelude: tuple[str, ...]  # only what the first pass reads
+    eligibility: tuple[str, ...]
+    eligible: tuple[str, ...]  # the locals holding each rule's outcome
+    eligibility_slots: tuple[int, ...]
+    steps: dict[str, list[str]]
+    tail: tuple[str, ...]  # criteria, pay and the return of every slot: end of `evaluate`
+    ineligible: str  # the tuple an ineligible row returns
+    sites: int  # call sites, each with locals a<n> (its arguments) and c<n> (its result)
+    zero_gates: ZeroGates
+    criteria_slots: tuple[tuple[int, int], ...]
+    ready_slot: int | None
+    pay: tuple[PayDef, ...]
 
 
 def generate(
@@ -54,82 +92,36 @@ def generate(
     criteria: list[Criterion] | None = None,
 ) -> CompiledPolicy:
     """Generate and compile the module of a policy that has no problems."""
-    spec = p.spec
+    plan = plan_module(p, formulas, graph, order)
     gen = Emitter(p)
-    inputs = list(spec.inputs)
-    input_index = {name: sorted(p.fields).index(name) for name in inputs if name in p.fields}
-    pre = prelude(p, input_index)
-    if spec.policy.rating_history is not None:  # converted once, read by the rating functions
-        pre = [*pre, "RH = RATINGS(X)"]
-    out = _population(gen, formulas, input_index)
+    body = _emit(gen, plan, formulas, criteria or [])
+    source = "\n".join(
+        [*body.population, *_evaluate(plan, body), *_first_pass(plan, body), *_stage2(plan, body)]
+    )
+    return _compiled(
+        p, gen, plan, body, source, constants, _zero_gate_order(p, formulas, graph, body.zero_gates)
+    )
 
-    # slots: inputs, eligibility
-    for name in inputs:
-        gen.add_slot(
-            Slot(name, "input", input_type(spec.inputs[name].type), name, p.line(("inputs", name))),
-            f"v_{name}",
+
+def _emit(gen: Emitter, plan: ModulePlan, formulas: Formulas, criteria: list[Criterion]) -> _Body:
+    """Write every part of the module once, in slot order: population, inputs, eligibility,
+    steps, criteria, pay."""
+    p = gen.p
+    population = _population(gen, formulas, plan.input_index)
+    for name in plan.inputs:
+        slot = Slot(
+            name, "input", input_type(p.spec.inputs[name].type), name, p.line(("inputs", name))
         )
-    elig_lines: list[str] = []
-    elig_slots: list[int] = []
-    for expr, i in formulas.eligibility:
-        assert expr is not None
-        rule = spec.eligibility[i]
-        label = gen.label(f"eligibility rule '{rule.name}'", expr.names)
-        gen.begin_calls()
-        code = gen.render(expr, rule.name, ("eligibility", i, "rule"))
-        elig_lines.append(f"_s = {label}")
-        elig_lines.append(f"e{i} = bool({code})")
-        elig_slots.append(
-            gen.add_slot(
-                Slot(
-                    f"eligible.{rule.name}",
-                    "eligibility",
-                    "boolean",
-                    rule.name,
-                    p.line(("eligibility", i)),
-                    text=rule.rule,
-                    reads=tuple(sorted(expr.names)),
-                    reason=rule.reason,
-                ),
-                f"e{i}",
-            )
-        )
-        gen.add_call_slots()
+        gen.add_slot(slot, f"v_{name}")
+    eligibility, eligible, eligibility_slots = _eligibility(gen, formulas)
     n_pre_slots = len(p.slots)
-
     zero_gates: ZeroGates = []
     steps = {
-        name: step_code(gen, name, spec.steps.get(name), formulas.steps.get(name, []), zero_gates)
-        for name in order
+        name: step_code(gen, name, p.spec.steps.get(name), formulas.steps.get(name, []), zero_gates)
+        for name in plan.order
     }
-    crit_lines, crit_slots, ready_slot = criteria_code(gen, criteria or [])
+    crit_lines, crit_slots, ready_slot = criteria_code(gen, criteria)
     pay_defs, pay_lines = pay_code(gen)
-    nsites = p.sites
-
-    def function(
-        fname: str, names: list[str], tail: list[str], early: str, head: list[str] = pre
-    ) -> list[str]:
-        lines = [f"def {fname}(c, X, SEGS=None):", "    _s = -1"]
-        if nsites:
-            lines.append("    " + " = ".join([f"a{i} = c{i}" for i in range(nsites)]) + " = None")
-        lines.append("    try:")
-        lines += ["        " + line for line in head]
-        lines += ["        " + line for line in elig_lines]
-        if elig_lines:
-            lines.append(
-                "        if not (" + " and ".join(f"e{i}" for _, i in formulas.eligibility) + "):"
-            )
-            lines.append(f"            return {early}")
-        for name in names:
-            lines += ["        " + line for line in steps[name]]
-        lines += ["        " + line for line in tail]
-        lines.append("    except RowError as _e:")
-        lines.append("        raise ROWFAIL(_s, _e) from None")
-        lines.append("    except Exception as _e:")
-        lines.append("        raise STEPFAIL(_s, _e, locals()) from None")
-        lines.append("")
-        return lines
-
     # an ineligible row keeps its inputs and eligibility outcomes; pay is zero, not ready,
     # the rest None
     early = {"pay": "_zero_pay", "ready": "False"}
@@ -137,136 +129,198 @@ def generate(
         p.slot_exprs[i] if i < n_pre_slots else early.get(slot.kind, "None")
         for i, slot in enumerate(p.slots)
     ]
-    out += function(
-        "evaluate",
-        order,
-        [*crit_lines, *pay_lines, "return (" + ", ".join(p.slot_exprs) + ",)"],
-        "(" + ", ".join(ineligible) + ",)",
+    first = plan.first_pass
+    return _Body(
+        population=tuple(population),
+        prelude=_prelude(p, plan, None),
+        first_prelude=_prelude(p, plan, first.reads) if first else (),
+        eligibility=tuple(eligibility),
+        eligible=tuple(eligible),
+        eligibility_slots=tuple(eligibility_slots),
+        steps=steps,
+        tail=(*crit_lines, *pay_lines, "return (" + ", ".join(p.slot_exprs) + ",)"),
+        ineligible="(" + ", ".join(ineligible) + ",)",
+        sites=p.sites,
+        zero_gates=zero_gates,
+        criteria_slots=crit_slots,
+        ready_slot=ready_slot,
+        pay=tuple(pay_defs),
     )
-    aggregates = tuple(
-        AggregateDef(n, str(s.aggregate), str(s.of), s.by)
-        for n, s in spec.steps.items()
-        if s.aggregate
-    )
-    pools = pool_defs(spec, p.line)
-    full = graph.independent_of_aggregates(order)  # neither a group total nor a pool read
-    member_side = {
-        f"{d.name}_{role}"
-        for d in pools
-        for role in ("award_in", "cap", "member")
-        if f"{d.name}_{role}" in spec.steps
-    }
-    # a pool whose members' awards read no group total is collected in the first pass, with
-    # the totals; its funding is evaluated once per group after that pass (`funding`)
-    merged = bool(pools) and graph.closure(sorted(member_side)) <= full
-    if aggregates or merged:
-        keys = "".join(f"({'v_' + a.by if a.by else 'None'}, v_{a.of}), " for a in aggregates)
-        members = "".join(
-            f"({'v_' + d.by if d.by else 'None'}, "
-            f"{f'v_{d.name}_member' if d.has_members else 'True'}, v_{d.name}_award_in, "
-            f"{f'v_{d.name}_cap' if d.has_cap else 'None'}), "
-            for d in pools
-        ) if merged else ""  # fmt: skip
-        back = f"return (({keys}), ({members}))"
-        # stage1: only what the totals (and merged pools) read (fast; a row it counts but a
-        # later step rejects is found in the last pass and the run is redone without it, see
-        # incentives.jobs); stage1_full: every step that reads no total and no pool, so a row
-        # rejected by any of them never counts (for callers that cannot redo a pass)
-        roots = [a.of for a in aggregates] + (sorted(member_side) if merged else [])
-        needed = [n for n in order if n in graph.closure(roots)]
-        fundings = [f"{d.name}_funding" for d in pools] if merged else []
-        funded = [n for n in order if n in graph.closure(fundings)]
-        reads = {a.by for a in aggregates if a.by} | {d.by for d in pools if d.by and merged}
-        for condition, _ in formulas.eligibility:
-            reads |= set(condition.names) if condition is not None else set()
-        for name in {*needed, *funded}:
-            for _, expr, _ in formulas.steps.get(name, []):
-                reads |= set(expr.names) if expr is not None else set()
-        first_names = first_pass_names(p, reads)
-        first_head = prelude(p, input_index, only=first_names)
-        if spec.policy.rating_history is not None:
-            first_head = [*first_head, "RH = RATINGS(X)"]
-        first_inputs = tuple(n for n in inputs if n in first_names)
-        first_goals = any(n in p.scorecards for n in {*needed, *funded})
-        out += function("stage1", needed, [back], "None", first_head)
-        out += function("stage1_full", [n for n in order if n in full], [back], "None")
-        if merged:  # after the totals: each pool's funding, for one member of each group
-            values = "".join(f"v_{name}, " for name in fundings)
-            out += function("funding", funded, [f"return ({values})"], "None", first_head)
-    else:
-        out += ["def stage1(c, X, SEGS=None):", "    return None", "", "stage1_full = stage1", ""]
-        first_inputs, first_goals = (), False
-    if not merged:
-        out += ["funding = None", ""]
-    if pools and not merged:
-        # stage2: after the group totals, every step that does not read a pool's allocation;
-        # per pool (group, member?, award in the pool's currency, own cap, funding)
-        members = ", ".join(
-            f"({'v_' + d.by if d.by else 'None'}, "
-            f"{f'v_{d.name}_member' if d.has_members else 'True'}, v_{d.name}_award_in, "
-            f"{f'v_{d.name}_cap' if d.has_cap else 'None'}, v_{d.name}_funding)"
-            for d in pools
+
+
+def _prelude(p: CompileState, plan: ModulePlan, only: frozenset[str] | None) -> tuple[str, ...]:
+    """The inputs (``only`` those the first pass reads), and the rating history, once."""
+    lines = prelude(p, dict(plan.input_index), only=None if only is None else set(only))
+    if plan.ratings:  # converted once, read by the rating functions
+        lines.append(f"{RATINGS_LOCAL} = {READ_RATINGS}(X)")
+    return tuple(lines)
+
+
+def _eligibility(gen: Emitter, formulas: Formulas) -> tuple[list[str], list[str], list[int]]:
+    """Each eligibility rule's outcome into ``e<i>``, with its slot."""
+    p = gen.p
+    lines: list[str] = []
+    outcomes: list[str] = []
+    slots: list[int] = []
+    for expr, i in formulas.eligibility:
+        assert expr is not None
+        rule = p.spec.eligibility[i]
+        label = gen.label(f"eligibility rule '{rule.name}'", expr.names)
+        gen.begin_calls()
+        code = gen.render(expr, rule.name, ("eligibility", i, "rule"))
+        lines += [f"_s = {label}", f"e{i} = bool({code})"]
+        outcomes.append(f"e{i}")
+        slot = Slot(
+            f"eligible.{rule.name}",
+            "eligibility",
+            "boolean",
+            rule.name,
+            p.line(("eligibility", i)),
+            text=rule.rule,
+            reads=tuple(sorted(expr.names)),
+            reason=rule.reason,
         )
-        free = graph.independent_of_pools(order)
-        out += function("stage2", [n for n in order if n in free], [f"return ({members},)"], "None")
-    else:
-        out += ["stage2 = None", ""]
-    source = "\n".join(out)
-    filename = source_filename(spec.policy.id, source)
+        slots.append(gen.add_slot(slot, f"e{i}"))
+        gen.add_call_slots()
+    return lines, outcomes, slots
+
+
+def _function(
+    name: str,
+    body: _Body,
+    steps: tuple[str, ...],
+    tail: tuple[str, ...],
+    early: str,
+    head: tuple[str, ...],
+) -> list[str]:
+    """One function of the module: ``head``, eligibility (an ineligible row returns
+    ``early``), ``steps`` in order, then ``tail``; an error is told with what ran (``_s``)."""
+    lines = [f"def {name}(c, X, SEGS=None):", "    _s = -1"]
+    if body.sites:
+        lines.append("    " + " = ".join(f"a{i} = c{i}" for i in range(body.sites)) + " = None")
+    lines.append("    try:")
+    inner = [*head, *body.eligibility]
+    if body.eligibility:
+        inner += [f"if not ({' and '.join(body.eligible)}):", f"    return {early}"]
+    for step in steps:
+        inner += body.steps[step]
+    inner += tail
+    lines += [_INDENT + line for line in inner]
+    lines += [
+        f"    except {ROW_ERROR} as _e:",
+        f"        raise {ROW_FAILED}(_s, _e) from None",
+        "    except Exception as _e:",
+        f"        raise {STEP_FAILED}(_s, _e, locals()) from None",
+        "",
+    ]
+    return lines
+
+
+def _evaluate(plan: ModulePlan, body: _Body) -> list[str]:
+    return _function("evaluate", body, plan.order, body.tail, body.ineligible, body.prelude)
+
+
+def _first_pass(plan: ModulePlan, body: _Body) -> list[str]:
+    """``stage1``, ``stage1_full`` and ``funding`` (or their stand-ins without a first pass)."""
+    first = plan.first_pass
+    if first is None:
+        return [
+            "def stage1(c, X, SEGS=None):",
+            "    return None",
+            "",
+            "stage1_full = stage1",
+            "",
+            "funding = None",
+            "",
+        ]
+    keys = "".join(f"({_by(a.by)}, v_{a.of}), " for a in plan.aggregates)
+    members = (
+        "".join(_member(d) + ", " for d in plan.pools) if first.funding_steps is not None else ""
+    )
+    back = (f"return (({keys}), ({members}))",)
+    out = _function("stage1", body, first.stage1_steps, back, "None", body.first_prelude)
+    out += _function("stage1_full", body, first.stage1_full_steps, back, "None", body.prelude)
+    if first.funding_steps is None:
+        return [*out, "funding = None", ""]
+    values = ("return (" + "".join(f"v_{name}, " for name in first.fundings) + ")",)
+    return out + _function("funding", body, first.funding_steps, values, "None", body.first_prelude)
+
+
+def _stage2(plan: ModulePlan, body: _Body) -> list[str]:
+    """``stage2``: after the group totals, every step that reads no pool's allocation; per
+    pool (group, member?, award in the pool's currency, own cap, funding)."""
+    if plan.stage2_steps is None:
+        return ["stage2 = None", ""]
+    members = ", ".join(_member(d, funding=True) for d in plan.pools)
+    back = (f"return ({members},)",)
+    return _function("stage2", body, plan.stage2_steps, back, "None", body.prelude)
+
+
+def _by(group: str | None) -> str:
+    return f"v_{group}" if group else "None"
+
+
+def _member(pool: PoolDef, funding: bool = False) -> str:
+    """A pool member's values: (group, member?, award in, own cap[, funding])."""
+    member = f"v_{pool.name}_member" if pool.has_members else "True"
+    cap = f"v_{pool.name}_cap" if pool.has_cap else "None"
+    more = f", v_{pool.name}_funding" if funding else ""
+    return f"({_by(pool.by)}, {member}, v_{pool.name}_award_in, {cap}{more})"
+
+
+def _compile(policy_id: str, source: str) -> CodeType:
+    filename = source_filename(policy_id, source)
     try:
-        code_obj = compile(source, filename, "exec")
+        code = compile(source, filename, "exec")
     except SyntaxError as exc:  # pragma: no cover - a compiler bug, not a user error
         raise AssertionError(f"generated code does not compile: {exc}\n{source}") from exc
     show_in_tracebacks(filename, source)
-    globals_ = {
-        **p.const_values,
-        "LABELS": tuple(gen.labels),
-        "INPUT_RULES": input_rules(p, constants),
-        "WEIGH": weigh,
-        **constants,
-    }
+    return code
+
+
+def _compiled(
+    p: CompileState,
+    gen: Emitter,
+    plan: ModulePlan,
+    body: _Body,
+    source: str,
+    constants: dict[str, object],
+    zero_gate_slots: tuple[int, ...],
+) -> CompiledPolicy:
+    spec = p.spec
+    first = plan.first_pass
     return CompiledPolicy(
         spec=spec,
         file=p.doc.file,
         sha256=p.sha,
-        input_names=tuple(inputs),
+        input_names=plan.inputs,
         slots=tuple(p.slots),
         source=source,
-        code=code_obj,
+        code=_compile(spec.policy.id, source),
         lookups=MappingProxyType(dict(p.lookups)),
         scorecards=MappingProxyType(dict(p.scorecards)),
         parameters=MappingProxyType(dict(spec.parameters)),
-        aggregates=aggregates,
-        pools=pools,
-        pools_in_first_pass=merged,
-        funding_slots=tuple(_slot_index(p, f"{d.name}_funding", "step") for d in pools),
+        aggregates=plan.aggregates,
+        pools=plan.pools,
+        pools_in_first_pass=plan.pools_in_first_pass,
+        funding_slots=tuple(_slot_index(p, f"{d.name}_funding", "step") for d in plan.pools),
         budgets=budget_defs(spec, p.line, lambda name, kind: _slot_index(p, name, kind)),
-        pay=tuple(pay_defs),
-        eligibility_slots=tuple(elig_slots),
-        zero_gate_slots=_zero_gate_order(p, formulas, graph, zero_gates),
+        pay=body.pay,
+        eligibility_slots=body.eligibility_slots,
+        zero_gate_slots=zero_gate_slots,
         gate_slots=tuple(i for i, slot in enumerate(p.slots) if slot.kind == "gate"),
-        pay_total_slots=tuple(pay.total_slot for pay in pay_defs),
-        output_slots=tuple(
-            (
-                name,
-                next(
-                    i for i, slot in enumerate(p.slots) if slot.kind == "step" and slot.name == name
-                ),
-            )
-            for name in spec.outputs
-        ),
+        pay_total_slots=tuple(pay.total_slot for pay in body.pay),
+        output_slots=tuple((name, _slot_index(p, name, "step")) for name in spec.outputs),
         currency_input=spec.policy.currency,
-        criteria_slots=crit_slots,
-        ready_slot=ready_slot,
-        globals_=MappingProxyType(globals_),
+        criteria_slots=body.criteria_slots,
+        ready_slot=body.ready_slot,
+        globals_=MappingProxyType({**p.const_values, **code_constants(constants)}),
+        labels=tuple(gen.labels),
+        input_rules=MappingProxyType(input_rules(p, constants)),
         lines={name: p.line(("steps", name)) or 0 for name in spec.steps},
-        first_pass_inputs=first_inputs,
-        first_pass_goals=first_goals,
-        population_inputs=tuple(
-            sorted(
-                n for n in (formulas.population.names if formulas.population else ()) if n in inputs
-            )
-        ),
+        first_pass_inputs=first.inputs if first else (),
+        first_pass_goals=first.goals if first else False,
+        population_inputs=plan.population_inputs,
     )
 
 
@@ -299,7 +353,7 @@ def _slot_index(p: CompileState, name: str, kind: str) -> int:
     return next(i for i, slot in enumerate(p.slots) if slot.kind == kind and slot.name == name)
 
 
-def _population(gen: Emitter, formulas: Formulas, input_index: dict[str, int]) -> list[str]:
+def _population(gen: Emitter, formulas: Formulas, input_index: Mapping[str, int]) -> list[str]:
     """``population(c)``: reads only the inputs its formula names; a failure is told as a
     step's (the cause, then the values it read), under its own label."""
     p, pop = gen.p, formulas.population
@@ -311,13 +365,13 @@ def _population(gen: Emitter, formulas: Formulas, input_index: dict[str, int]) -
         if p.kinds.get(name) == "input":
             out.append(f"        v_{name} = c[{input_index[name]}]")
             if p.spec.inputs[name].default is not None:
-                out.append(f"        if v_{name} is None: v_{name} = D_{name}")
+                out.append(f"        if v_{name} is None: v_{name} = {DEFAULT}{name}")
     out.append(
         f"        return bool({gen.render(pop, 'population', ('policy', 'population'))})"
         if pop
         else "        return True"
     )
     out.append("    except Exception as _e:")
-    out.append("        raise POPFAIL(_s, _e, locals()) from None")
+    out.append(f"        raise {POPULATION_FAILED}(_s, _e, locals()) from None")
     out.append("")
     return out

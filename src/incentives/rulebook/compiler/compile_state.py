@@ -19,6 +19,7 @@ from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.language.fields import FieldDef
 from incentives.rulebook.language.schema import PolicyFile, ScorecardItemSpec
 from incentives.rulebook.language.yamlsource import SourceDoc, dotted
+from incentives.rulebook.runtime.contract import BUILTIN_NAMES, RESULT_SUFFIXES, constant_name
 from incentives.rulebook.runtime.policy import Slot
 from incentives.rulebook.runtime.ratings import rating_call_problems
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
@@ -31,15 +32,6 @@ __all__ = [
     "StepExprs",
 ]
 
-BUILTIN_NAMES = (
-    "period_start",
-    "period_end",
-    "payout_date",
-    "effective_from",
-    "effective_to",
-    "as_of",
-)
-RESULT_SUFFIXES = ("", "_threshold", "_target", "_maximum", "_attainment", "_payout")
 
 SpecPath = tuple[str | int, ...]
 # the parsed parts of one step: (role, expression or None when it failed, where it is written)
@@ -184,10 +176,12 @@ class CompileState:
 
     # -- constants and expressions ------------------------------------------------------------
     def const(self, value: object) -> str:
-        """The generated-code name of a constant (`K0`, `K1`, ...), one per distinct value."""
+        """The generated-code name of a constant (`NUM_0_05`, `DATE_2026_03_31`; see
+        `contract.constant_name`), one per distinct value."""
         key = (type(value), value)
         if key not in self.constants:
-            name = f"K{len(self.constants)}"
+            name = constant_name(value)
+            assert name not in self.const_values, name  # distinct values, distinct names
             self.constants[key] = name
             self.const_values[name] = value
         return self.constants[key]

@@ -18,19 +18,23 @@ import re
 
 import attrs
 
-from incentives.display import format_value
 from incentives.expr import Expression
 from incentives.rulebook.compiler.compile_state import CompileState, SpecPath, is_name, name_problem
 from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.language.schema import CriterionSpec
+from incentives.rulebook.runtime.contract import (
+    FORMAT_VALUE,
+    MISSING_TEXT,
+    MISSING_VALUE,
+    ROW_ERROR,
+)
 from incentives.rulebook.runtime.policy import Slot
-from incentives.rulebook.runtime.ratings import RATING_FUNCTIONS, missing_text
+from incentives.rulebook.runtime.ratings import RATING_FUNCTIONS
 
 __all__ = [
     "Criterion",
     "check_population",
     "criteria_code",
-    "criteria_globals",
     "parse_criteria",
 ]
 
@@ -147,7 +151,7 @@ def criteria_code(
             pieces = [
                 repr(part)
                 if isinstance(part, str)
-                else f"FV({gen.render(part, owner + '.gap', path)})"
+                else f"{FORMAT_VALUE}({gen.render(part, owner + '.gap', path)})"
                 for part in crit.gap
             ]
             gap = '"".join((' + ", ".join(pieces) + ",))"
@@ -159,10 +163,10 @@ def criteria_code(
             "try:",
             f"    k{i} = bool({rule})",
             f"    kg{i} = '' if k{i} else {gap}",
-            "except MissingValue as _m:",
+            f"except {MISSING_VALUE} as _m:",
             f"    k{i}, kg{i} = False, {given or '_m.reason'}",
-            "except (TypeError, RowError):  # on a missing optional input: fails, else re-raised",
-            f"    _g = MISSINGTEXT({tuple(names)!r}, ({values}))",
+            f"except (TypeError, {ROW_ERROR}):  # on a missing optional input: fails, else re-raised",
+            f"    _g = {MISSING_TEXT}({tuple(names)!r}, ({values}))",
             "    if _g is None:",
             "        raise",
             f"    k{i}, kg{i} = False, {given or '_g'}",
@@ -193,8 +197,3 @@ def criteria_code(
         "k_ready",
     )
     return lines, tuple(slots), ready
-
-
-def criteria_globals() -> dict[str, object]:
-    """What the generated criteria code calls besides the builtins."""
-    return {"FV": format_value, "MISSINGTEXT": missing_text}

@@ -1,8 +1,10 @@
 """Rendering parsed expressions as generated Python, and recording trace slots and labels.
 
-Names become locals by kind (``v_`` per-employee values, ``P_`` parameters, ``B_`` built-ins,
-``R_``/``SC_`` plan results and scorecards, ``T_`` lookups, ``K<n>`` constants). Each call
-site of a lookup, ``fx`` or a rating function keeps its arguments and result (``a<n>``, ``c<n>``) for the trace.
+Names become locals (``v_`` per-employee values) or globals of the `contract` by kind
+(``PARAM_`` parameters, ``BUILTIN_`` built-in dates, ``RESULT_``/``PLAN_SCORE_`` plan results
+and scorecards, ``LOOKUP_`` tables, curves and tiers, ``NUM_``/``DATE_`` constants). Each call
+site of a lookup, ``fx`` or a rating function keeps its arguments and result (``a<n>``, ``c<n>``)
+for the trace.
 """
 
 from __future__ import annotations
@@ -10,12 +12,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from incentives.expr import CallSite, Expression
-from incentives.rulebook.compiler.compile_state import BUILTIN_NAMES, CompileState, SpecPath
+from incentives.rulebook.compiler.compile_state import CompileState, SpecPath
 from incentives.rulebook.language.values import parse_iso_date
+from incentives.rulebook.runtime.contract import (
+    BUILTIN,
+    BUILTIN_NAMES,
+    FX_CONVERT,
+    HISTORY,
+    LOOKUP,
+    PARAM,
+    PLAN_SCORE,
+    RESULT,
+    VALUE_LOCAL,
+)
 from incentives.rulebook.runtime.policy import Slot
 from incentives.rulebook.runtime.ratings import RATING_FUNCTIONS
 
-__all__ = ["Emitter"]
+__all__ = ["RATINGS_LOCAL", "Emitter"]
+
+# the local holding the employee's converted rating history (read by the rating functions)
+RATINGS_LOCAL = "_ratings"
 
 
 class Emitter:
@@ -54,14 +70,14 @@ class Emitter:
     def pyname(self, name: str) -> str:
         kind = self.p.kinds[name]
         if kind == "builtin":
-            return f"B_{name}"
+            return BUILTIN + name
         if kind == "parameter":
-            return f"P_{name}"
+            return PARAM + name
         if kind == "result":
-            return f"v_{name}" if name in self.p.unit_results else f"R_{name}"
+            return VALUE_LOCAL + name if name in self.p.unit_results else RESULT + name
         if kind == "plan":
-            return f"v_{name}" if self.p.plan_by(name) else f"SC_{name}"
-        return f"v_{name}"
+            return VALUE_LOCAL + name if self.p.plan_by(name) else PLAN_SCORE + name
+        return VALUE_LOCAL + name
 
     def render(self, expr: Expression, owner: str, path: SpecPath) -> str:
         p = self.p
@@ -75,11 +91,11 @@ class Emitter:
                     args.append(repr(self.spec.policy.fx.rate_type))
                 if len(args) < 5:
                     args.append(self._fx_date())
-                target = "FX"
+                target = FX_CONVERT
             elif site.name in RATING_FUNCTIONS:  # reads the employee's converted ratings
-                target = f"RH_{site.name}"
+                target = HISTORY + site.name
             else:
-                target = f"T_{site.name}"
+                target = LOOKUP + site.name
             lookup = p.lookups.get(site.name)
             default = "decimal" if site.name in RATING_FUNCTIONS else "money"
             slot = Slot(
@@ -95,7 +111,7 @@ class Emitter:
             self.calls.append((slot, f"(a{index}, c{index})"))
             if site.name in RATING_FUNCTIONS:  # the ratings themselves are not an argument
                 rest = "".join(f"{a}, " for a in args)
-                return f"(c{index} := {target}(RH, *(a{index} := ({rest}))))[0]"
+                return f"(c{index} := {target}({RATINGS_LOCAL}, *(a{index} := ({rest}))))[0]"
             return f"(c{index} := {target}(*(a{index} := ({', '.join(args)},))))[0]"
 
         return expr.to_python(self.pyname, call, p.const)
@@ -103,11 +119,11 @@ class Emitter:
     def _fx_date(self) -> str:
         text = self.spec.policy.fx.date
         if text in BUILTIN_NAMES:
-            return f"B_{text}"
+            return BUILTIN + text
         try:
             return self.p.const(parse_iso_date(text))
         except ValueError as exc:
             self.p.problem(
                 ("policy", "fx", "date"), str(exc), "a date or one of " + ", ".join(BUILTIN_NAMES)
             )
-            return "B_period_end"
+            return BUILTIN + "period_end"

@@ -8,16 +8,31 @@ here, into constants of the generated module.
 
 from __future__ import annotations
 
-from incentives.rulebook.compiler.compile_state import RESULT_SUFFIXES, CompileState
+from incentives.rulebook.compiler.compile_state import CompileState
+from incentives.rulebook.runtime.contract import (
+    ALLOWED,
+    DEFAULT,
+    MINOR_UNITS,
+    MISSING_INPUT,
+    NO_UNIT_FIGURES,
+    OUT_OF_BOUNDS,
+    PLAN_SCORE_BY_UNIT,
+    RESULT_BY_UNIT,
+    RESULT_SUFFIXES,
+    UNKNOWN_CURRENCY,
+)
 
 __all__ = [
     "bound_checks",
+    "code_constants",
     "first_pass_names",
     "input_constants",
     "input_rules",
     "input_type",
     "prelude",
 ]
+
+_ALLOWED_LIST = "allowed_list_"  # an input's allowed values in declared order: messages only
 
 
 def first_pass_names(p: CompileState, reads: set[str]) -> set[str]:
@@ -44,20 +59,25 @@ def input_constants(p: CompileState) -> dict[str, object]:
             continue
         try:
             if spec.default is not None:
-                found[f"D_{name}"] = field.convert(spec.default)
+                found[DEFAULT + name] = field.convert(spec.default)
             if spec.allowed is not None:
                 ordered = tuple(field.convert(str(v)) for v in spec.allowed)
-                found[f"AL_{name}"] = frozenset(ordered)
-                found[f"ALLIST_{name}"] = ordered  # declared order, for messages
+                found[ALLOWED + name] = frozenset(ordered)
+                found[_ALLOWED_LIST + name] = ordered  # declared order, for messages
         except ValueError as exc:
             p.problem(("inputs", name), f"{exc} for a {spec.type} input")
     return found
 
 
+def code_constants(constants: dict[str, object]) -> dict[str, object]:
+    """The input constants the generated code reads (``DEFAULT_``, ``ALLOWED_``)."""
+    return {k: v for k, v in constants.items() if not k.startswith(_ALLOWED_LIST)}
+
+
 def input_rules(p: CompileState, constants: dict[str, object]) -> dict[str, dict[str, object]]:
     """Each input's bounds and allowed values, for the messages of a rejected row."""
     return {
-        name: {"min": spec.min, "max": spec.max, "allowed": constants.get(f"ALLIST_{name}")}
+        name: {"min": spec.min, "max": spec.max, "allowed": constants.get(_ALLOWED_LIST + name)}
         for name, spec in p.spec.inputs.items()
     }
 
@@ -77,7 +97,7 @@ def bound_checks(p: CompileState, name: str, var: str) -> str:
     if spec.max is not None:
         checks.append(f"{var} > {p.const(spec.max)}")
     if spec.allowed is not None:
-        checks.append(f"{var} not in AL_{name}")
+        checks.append(f"{var} not in {ALLOWED}{name}")
     return " or ".join(checks)
 
 
@@ -94,33 +114,33 @@ def prelude(p: CompileState, index: dict[str, int], only: set[str] | None = None
             continue
         lines.append(f"v_{name} = c[{index[name]}]")
         if field.default is not None:
-            lines.append(f"if v_{name} is None: v_{name} = D_{name}")
+            lines.append(f"if v_{name} is None: v_{name} = {DEFAULT}{name}")
         elif field.required:
-            lines.append(f"if v_{name} is None: raise MISSING({name!r})")
+            lines.append(f"if v_{name} is None: raise {MISSING_INPUT}({name!r})")
         checks = bound_checks(p, name, f"v_{name}")
         if checks:
             # a required input (or one with a default) cannot be None here
             present = (
                 "" if field.required or field.default is not None else f"v_{name} is not None and "
             )
-            lines.append(f"if {present}({checks}): raise BOUNDS({name!r}, v_{name})")
+            lines.append(f"if {present}({checks}): raise {OUT_OF_BOUNDS}({name!r}, v_{name})")
     if only is None:
         cur = spec.policy.currency
-        lines.append(f"_mu = MU.get(v_{cur})")
-        lines.append(f"if _mu is None: raise CURRENCY({cur!r}, v_{cur})")
+        lines.append(f"_mu = {MINOR_UNITS}.get(v_{cur})")
+        lines.append(f"if _mu is None: raise {UNKNOWN_CURRENCY}({cur!r}, v_{cur})")
         lines.append("_zero_pay = _mu * 0")
     for name in sorted(name for name, result in spec.results.items() if result.by):
         if only is not None and name not in only:
             continue
         by = spec.results[name].by
         derived = ", ".join(f"v_{name}{suffix}" for suffix in RESULT_SUFFIXES)
-        lines.append(f"_u = RU_{name}.get(v_{by})")
-        lines.append(f"if _u is None: raise NOUNIT({name!r}, {by!r}, v_{by})")
+        lines.append(f"_u = {RESULT_BY_UNIT}{name}.get(v_{by})")
+        lines.append(f"if _u is None: raise {NO_UNIT_FIGURES}({name!r}, {by!r}, v_{by})")
         lines.append(f"{derived} = _u")
     for name, card in spec.scorecards.items():
         by = p.plan_by(name) if card.scope == "plan" else None
         if by and (only is None or name in only):
-            lines.append(f"_u = SCU_{name}.get(v_{by})")
-            lines.append(f"if _u is None: raise NOUNIT({name!r}, {by!r}, v_{by})")
+            lines.append(f"_u = {PLAN_SCORE_BY_UNIT}{name}.get(v_{by})")
+            lines.append(f"if _u is None: raise {NO_UNIT_FIGURES}({name!r}, {by!r}, v_{by})")
             lines.append(f"v_{name} = _u")
     return lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from incentives.rulebook.compiler.compile_state import SpecPath
 from incentives.rulebook.compiler.gen_expr import Emitter
+from incentives.rulebook.runtime.contract import NEGATIVE_PAY, ROUND_TO
 from incentives.rulebook.runtime.policy import PayDef, Slot
 
 __all__ = ["pay_code"]
@@ -29,8 +30,10 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
         lines.append(f"_s = {label}")
         # negative only if it is still negative once rounded to the pay unit (a residue like
         # -3.5E-24 of exact arithmetic is zero pay); -0.00 is written as 0.00
-        lines.append(f"pt{c} = F_round_to(v_{comp.step}, {step_}, {mode})")
-        lines.append(f"if pt{c} < 0: raise NEGATIVE({comp.name!r}, v_{comp.step}, {comp.step!r})")
+        lines.append(f"pt{c} = {ROUND_TO}(v_{comp.step}, {step_}, {mode})")
+        lines.append(
+            f"if pt{c} < 0: raise {NEGATIVE_PAY}({comp.name!r}, v_{comp.step}, {comp.step!r})"
+        )
         lines.append(f"pt{c} = pt{c}.copy_abs()")
         lines.append(f"_rem = pt{c}")
         gen.begin_calls()
@@ -42,11 +45,11 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
                 if expr is None:
                     continue
                 limit = gen.render(expr, comp.name, (*base, "split", s))
-                lines.append(f"pl{c}_{s} = F_round_to({limit}, {step_}, {mode})")
+                lines.append(f"pl{c}_{s} = {ROUND_TO}({limit}, {step_}, {mode})")
                 lines.append(f"{var} = pt{c} - pl{c}_{s} if pt{c} > pl{c}_{s} else _zero_pay")
                 limits.append((s, part.name))
             else:
-                lines.append(f"{var} = F_round_to(pt{c} * {p.const(part.share)}, {step_}, {mode})")
+                lines.append(f"{var} = {ROUND_TO}(pt{c} * {p.const(part.share)}, {step_}, {mode})")
             lines.append(f"if {var} > _rem: {var} = _rem")
             lines.append(f"_rem -= {var}")
         lines.append(f"pm{c} = _rem")  # parts never exceed what is left: no negative line

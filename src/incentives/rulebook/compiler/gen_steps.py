@@ -1,7 +1,7 @@
 """Generated code and trace slots for one step (or an employee scorecard used as a step).
 
 A step's value comes from its formula, its first matching variant, or a group total
-(``A_<name>``); gates, floor, cap, rounding and truncation then apply in that order, with the
+(``GROUP_TOTAL_<name>``); gates, floor, cap, rounding and truncation then apply in that order, with the
 raw value, the variant chosen, each gate's outcome (a ``cap`` gate only where it binds) and the
 value each cap or replace gate, floor and cap left kept as slots of their own (``stage``), so
 that explanations read what was done instead of doing it again.
@@ -16,6 +16,15 @@ from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.compiler.plan_gates import ZeroGates, plan_gate_code
 from incentives.rulebook.compiler.segments import weighted_lines
 from incentives.rulebook.language.schema import GateSpec, StepSpec
+from incentives.rulebook.runtime.contract import (
+    GROUP_TOTAL,
+    POOL,
+    ROUND_TO,
+    ROW_ERROR,
+    SCORECARD,
+    TRUNCATE_TO,
+    ZERO,
+)
 from incentives.rulebook.runtime.policy import Slot
 
 __all__ = ["step_code"]
@@ -72,7 +81,7 @@ def step_code(
         )
     else:
         key = f"v_{step.by}" if step.by else "None"
-        lines.append(f"{target} = A_{name}[{key}]")
+        lines.append(f"{target} = {GROUP_TOTAL}{name}[{key}]")
         text = f"{step.aggregate} of {step.of}" + (f" by {step.by}" if step.by else "")
     slot_line = p.line(base)
     if variant_slot is not None:
@@ -87,7 +96,7 @@ def step_code(
             lines.append(f"_s = {_part_label(gen, name, part, by_role, g)}")
             lines.append(f"gt_{name}_{g} = bool({r(f'gate{g}')})")
             if gate.outcome == "zero":
-                action = "x = ZERO"
+                action = f"x = {ZERO}"
             elif gate.outcome == "cap":  # applied only where it binds: the cap is below x
                 lines.append(f"if gt_{name}_{g}:")
                 lines.append(f"    _c = {r(f'gatevalue{g}')}")
@@ -96,7 +105,7 @@ def step_code(
             elif gate.outcome == "replace":
                 action = f"x = {r(f'gatevalue{g}')}"
             elif gate.outcome == "reject":
-                action = f"_s = {label}; raise RowError({gate.reason!r}, {name!r}, str(x))"
+                action = f"_s = {label}; raise {ROW_ERROR}({gate.reason!r}, {name!r}, str(x))"
             else:  # flag: the value stands; the reason is noted in results.csv
                 action = ""
             if action:
@@ -124,9 +133,9 @@ def step_code(
         if step.gates or step.floor or step.cap:
             lines.append(f"_s = {label}")
         if step.round is not None:
-            lines.append(f"x = F_round_to(x, {p.const(step.round.step)}, {step.round.mode!r})")
+            lines.append(f"x = {ROUND_TO}(x, {p.const(step.round.step)}, {step.round.mode!r})")
         if step.truncate is not None:
-            lines.append(f"x = F_truncate_to(x, {p.const(step.truncate)})")
+            lines.append(f"x = {TRUNCATE_TO}(x, {p.const(step.truncate)})")
         lines.append(f"v_{name} = x")
     gen.add_call_slots()
     gen.add_slot(
@@ -161,7 +170,7 @@ def _scorecard_code(gen: Emitter, name: str) -> list[str]:
         ),
         f"g_{name}",
     )
-    return [f"_s = {label}", f"v_{name}, g_{name} = S_{name}(X.goals)"]
+    return [f"_s = {label}", f"v_{name}, g_{name} = {SCORECARD}{name}(X.goals)"]
 
 
 def _gate_slot(gen: Emitter, owner: str, index: int, gate: GateSpec) -> Slot:
@@ -179,11 +188,11 @@ def _gate_slot(gen: Emitter, owner: str, index: int, gate: GateSpec) -> Slot:
 
 
 def _pool_state_code(gen: Emitter, name: str, step: StepSpec, made: Synthetic) -> list[str]:
-    """A step read from a pool's allocation (``PL_<pool>[group]``, solved between passes)."""
+    """A step read from a pool's allocation (``POOL_<pool>[group]``, solved between passes)."""
     p = gen.p
     owner = made.owner
     pool = p.spec.pools[owner]
-    state = f"PL_{owner}[{f'v_{pool.by}' if pool.by else 'None'}]"
+    state = f"{POOL}{owner}[{f'v_{pool.by}' if pool.by else 'None'}]"
     cap = f"v_{owner}_cap" if pool.cap is not None else "None"
     expr = {
         "pool": f"{state}.amount",

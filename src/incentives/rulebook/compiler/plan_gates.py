@@ -3,7 +3,7 @@
 A plan scorecard is computed once per run (per unit), in `binding`; its gates apply to every
 employee who reads it. So that a gate which zeroes, caps or replaces a plan score reaches the
 employee's `zero_reason` and `notes` exactly as a step gate does, each plan gate gets a trace
-slot of kind ``gate``, filled from the run's record (``PG_<card>``: one flag per gate, per unit
+slot of kind ``gate``, filled from the run's record (``PLAN_GATES_<card>``: one flag per gate, per unit
 for a card read by unit), placed with the first step that reads the scorecard.
 
 A gate's flag is set when it applied and changed something: a ``cap`` only when it binds.
@@ -11,15 +11,15 @@ A gate's flag is set when it applied and changed something: a ``cap`` only when 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from incentives.rulebook.compiler.compile_state import SpecPath
 from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.language.schema import GateSpec, ScorecardItemSpec, ScorecardSpec
+from incentives.rulebook.runtime.contract import PLAN_GATES
 from incentives.rulebook.runtime.policy import Slot
 
-__all__ = ["ZeroGates", "applied_flags", "plan_gate_code", "plan_gates"]
+__all__ = ["ZeroGates", "plan_gate_code", "plan_gates"]
 
 # the slots of zeroing gates in evaluation order, grouped by level: (the step or plan
 # scorecard owning them and where in it, the slots of that level's zero gates as written)
@@ -51,24 +51,6 @@ def _walk(
             found.append(((*where, "gates", g), label, gate))
 
 
-def applied_flags(record: Mapping[str, Any]) -> tuple[bool, ...]:
-    """The flags of one unit's record of a plan scorecard, in `plan_gates` order."""
-    flags: list[bool] = []
-    _item_flags(record.get("items", []), flags)
-    flags += [_noted(gate) for gate in record.get("gates", [])]
-    return tuple(flags)
-
-
-def _item_flags(items: Sequence[Mapping[str, Any]], flags: list[bool]) -> None:
-    for entry in items:
-        _item_flags(entry.get("items", []), flags)
-        flags += [_noted(gate) for gate in entry.get("gates", [])]
-
-
-def _noted(gate: Mapping[str, Any]) -> bool:
-    return bool(gate["applied"]) and (gate["outcome"] != "cap" or bool(gate["bound"]))
-
-
 def plan_gate_code(gen: Emitter, card: str, zero_gates: ZeroGates) -> list[str]:
     """Lines reading the flags of ``card``'s gates for this employee, and their slots (the
     slots of zeroing gates also go to ``zero_gates``, one group per item and one for the
@@ -79,7 +61,8 @@ def plan_gate_code(gen: Emitter, card: str, zero_gates: ZeroGates) -> list[str]:
     if not gates:
         return []
     by = p.plan_by(card)
-    lines = [f"pg_{card} = PG_{card}[v_{by}]" if by else f"pg_{card} = PG_{card}"]
+    flags = PLAN_GATES + card
+    lines = [f"pg_{card} = {flags}[v_{by}]" if by else f"pg_{card} = {flags}"]
     for index, (path, label, gate) in enumerate(gates):
         slot = Slot(
             f"{card}.gate.{label}",

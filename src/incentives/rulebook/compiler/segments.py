@@ -6,62 +6,29 @@ taking their value in force in that segment, and the step's value is
 
     Σ segment value × segment days ÷ period days        (ends inclusive, actual days)
 
-Here: the load check (a weighted step reads no other step), the generated per-segment loop, and
-`weigh`, the helper the generated code calls. An employee without history never enters the loop:
-the formula runs once with the roster values (``SEGS is None``).
+Here: the load check (a weighted step reads no other step) and the generated per-segment loop,
+which calls `incentives.rulebook.runtime.weighted.weigh`. An employee without history never
+enters the loop: the formula runs once with the roster values (``SEGS is None``).
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Mapping, Sequence
-from fractions import Fraction
-from types import MappingProxyType
+from collections.abc import Mapping
 from typing import Any
-
-import attrs
 
 from incentives.expr import CallSite
 from incentives.rulebook.compiler.compile_state import CompileState, StepExprs
 from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.compiler.gen_inputs import bound_checks
 from incentives.rulebook.language.schema import StepSpec
+from incentives.rulebook.runtime.contract import FX_CONVERT, LOOKUP, OUT_OF_BOUNDS, WEIGH_SEGMENTS
 from incentives.rulebook.runtime.policy import Slot
 
-__all__ = ["READABLE_KINDS", "Segment", "check_weighted", "weigh", "weighted_lines"]
+__all__ = ["READABLE_KINDS", "check_weighted", "weighted_lines"]
 
 # what a weighted step's formula may read: per-segment values and constants, never a step
 READABLE_KINDS = frozenset({"input", "parameter", "lookup", "result", "plan", "builtin"})
 _VALUE_ROLES = ("formula", "when", "variant")
-
-
-@attrs.frozen
-class Segment:
-    """One stretch of the performance period with the same inputs: ``start`` to ``end``
-    (both inclusive), its ``days``, its exact ``weight`` (days ÷ period days) and ``values``,
-    the inputs the history sets in it (input name to converted value)."""
-
-    start: datetime.date
-    end: datetime.date
-    days: int
-    weight: Fraction
-    values: Mapping[str, object]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled with ``values`` as a plain dict, read-only again on arrival: a worker
-        process sends a pool member's segments to the parent, and pickle cannot copy the
-        read-only view (``MappingProxyType``) the segments are built with."""
-        return (_segment, (self.start, self.end, self.days, self.weight, dict(self.values)))
-
-
-def _segment(
-    start: datetime.date, end: datetime.date, days: int, weight: Fraction, values: dict[str, object]
-) -> Segment:
-    return Segment(start, end, days, weight, MappingProxyType(values))
-
-
-# One segment of a weighted step's trace: (start, end, days, weight, value, changed inputs)
-SegmentTrace = tuple[datetime.date, datetime.date, int, Fraction, Any, tuple[tuple[str, Any], ...]]
 
 
 def _value_exprs(exprs: StepExprs) -> list[Any]:
@@ -110,8 +77,8 @@ def weighted_lines(
                 args.append(repr(gen.spec.policy.fx.rate_type))
             if len(args) < 5:
                 args.append(gen._fx_date())
-            return f"FX({', '.join(args)})[0]"
-        return f"T_{site.name}({', '.join(args)})[0]"
+            return f"{FX_CONVERT}({', '.join(args)})[0]"
+        return f"{LOOKUP}{site.name}({', '.join(args)})[0]"
 
     def render(role: str) -> str:
         expr = by_role[role]
@@ -123,7 +90,9 @@ def weighted_lines(
         loop.append(f"        w_{n} = _ch.get({n!r}, v_{n})")
         checks = bound_checks(p, n, f"w_{n}")
         if checks:
-            loop.append(f"        if w_{n} is not v_{n} and ({checks}): raise BOUNDS({n!r}, w_{n})")
+            loop.append(
+                f"        if w_{n} is not v_{n} and ({checks}): raise {OUT_OF_BOUNDS}({n!r}, w_{n})"
+            )
     if step.formula is not None:
         loop.append(f"        _w.append({render('formula')})")
     else:
@@ -155,26 +124,5 @@ def weighted_lines(
         "else:",
         "    _w = []",
         *loop,
-        f"    {target}, sg_{name} = WEIGH(SEGS, _w, {reads!r})",
+        f"    {target}, sg_{name} = {WEIGH_SEGMENTS}(SEGS, _w, {reads!r})",
     ]
-
-
-def weigh(
-    segments: Sequence[Segment], values: Sequence[Any], reads: tuple[str, ...]
-) -> tuple[Any, tuple[SegmentTrace, ...]]:
-    """Σ value × days ÷ period days, and the trace of each segment (with the inputs it read
-    that the history set). One division at the end, so a constant weighs to itself exactly."""
-    total = sum(value * seg.days for seg, value in zip(segments, values, strict=True))
-    period_days = sum(seg.days for seg in segments)
-    trace = tuple(
-        (
-            seg.start,
-            seg.end,
-            seg.days,
-            seg.weight,
-            value,
-            tuple((n, seg.values[n]) for n in reads if n in seg.values),
-        )
-        for seg, value in zip(segments, values, strict=True)
-    )
-    return total / period_days, trace

@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
 from incentives.rulebook.language.table_spec import TableSpec
 from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
-from incentives.rulebook.runtime.curves import CurveSpec, TierSpec
 
 __all__ = [
     "MAX_ROUND_STEP",

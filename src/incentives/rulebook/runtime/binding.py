@@ -1,8 +1,9 @@
 """Binding a compiled policy to one run: plan-level values, rates, the as-of date.
 
-Plan results and plan scorecards are computed here, once per run (once per unit for results
-given by unit), and recorded for the manifest. The generated code is then executed once into
-fresh globals, so a run never shares mutable state with another.
+Plan results and plan scorecards are computed once per run (`plan_values`; once per unit for
+results given by unit) and recorded for the manifest. The generated code is then executed once into
+fresh globals, so a run never shares mutable state with another; every global is one of
+`contract`, which says what supplies it.
 """
 
 from __future__ import annotations
@@ -12,25 +13,22 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from incentives.errors import MissingValue, OptionsError, RowError, StepError
-from incentives.expr import NAMESPACE, compile_expression
+from incentives.display import format_value
+from incentives.errors import MissingValue, RowError, StepError
+from incentives.expr import NAMESPACE
 from incentives.money import CURRENCY_MINOR_UNITS, minor_unit
-from incentives.rulebook.compiler.compiler import BUILTIN_NAMES, RESULT_SUFFIXES
-from incentives.rulebook.compiler.criteria import criteria_globals
-from incentives.rulebook.compiler.plan_gates import applied_flags
 from incentives.rulebook.language.fields import rating_converter
-from incentives.rulebook.language.schema import GateSpec, ScorecardItemSpec
 from incentives.rulebook.language.values import parse_iso_date
-from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
+from incentives.rulebook.runtime import contract
+from incentives.rulebook.runtime.contract import BUILTIN_NAMES
+from incentives.rulebook.runtime.plan_values import PlanValues
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy, show_in_tracebacks
-from incentives.rulebook.runtime.ratings import RatingHistory
-from incentives.rulebook.runtime.scorecard import attainment
+from incentives.rulebook.runtime.ratings import RatingHistory, missing_text
+from incentives.rulebook.runtime.weighted import weigh
 
 __all__ = ["bind"]
 
 _ZERO = Decimal(0)
-# a result's figures, as the policy, a unit or --results gives them
-_FIGURES = ("actual", "threshold", "target", "maximum", "attainment", "stated_payout")
 FxFunction = Callable[..., tuple[Decimal, tuple[object, ...]]]
 
 
@@ -50,25 +48,29 @@ def bind(
         "effective_to": header.effective.to,
         "as_of": as_of or header.payout_date,
     }
-    g: dict[str, Any] = dict(NAMESPACE)
-    g.update(policy.globals_)
-    g.update({f"B_{name}": builtins[name] for name in BUILTIN_NAMES})
-    g.update({f"P_{name}": value for name, value in policy.parameters.items()})
-    g.update({f"T_{name}": obj for name, obj in policy.lookups.items()})
-    g.update({f"S_{name}": obj for name, obj in policy.scorecards.items()})
-    plan = _PlanValues(policy, builtins, figures)
-    g.update(plan.globals)
+    g: dict[str, Any] = dict(NAMESPACE)  # F_<function>
+    g.update(policy.globals_)  # NUM_, DATE_, CONST_, DEFAULT_, ALLOWED_
+    g.update({contract.BUILTIN + name: builtins[name] for name in BUILTIN_NAMES})
+    g.update({contract.PARAM + name: value for name, value in policy.parameters.items()})
+    g.update({contract.LOOKUP + name: obj for name, obj in policy.lookups.items()})
+    g.update({contract.SCORECARD + name: obj for name, obj in policy.scorecards.items()})
+    plan = PlanValues(policy, builtins, figures)
+    g.update(
+        plan.globals
+    )  # RESULT_, RESULT_BY_UNIT_, PLAN_SCORE_, PLAN_SCORE_BY_UNIT_, PLAN_GATES_
     totals: dict[str, dict[object, Any]] = {agg.name: {} for agg in policy.aggregates}
-    g.update({f"A_{name}": table for name, table in totals.items()})
+    g.update({contract.GROUP_TOTAL + name: table for name, table in totals.items()})
     pool_states: dict[str, dict[object, Any]] = {pool.name: {} for pool in policy.pools}
-    g.update({f"PL_{name}": states for name, states in pool_states.items()})
-    g["MU"] = {code: minor_unit(code) for code in CURRENCY_MINOR_UNITS}
-    g["ZERO"] = _ZERO
-    g["FX"] = fx or _no_rates
-    g["RowError"] = RowError
-    g["MissingValue"] = MissingValue
-    g.update(criteria_globals())
-    g.update(_rating_history(policy))
+    g.update({contract.POOL + name: states for name, states in pool_states.items()})
+    g[contract.MINOR_UNITS] = {code: minor_unit(code) for code in CURRENCY_MINOR_UNITS}
+    g[contract.ZERO] = _ZERO
+    g[contract.FX_CONVERT] = fx or _no_rates
+    g[contract.ROW_ERROR] = RowError
+    g[contract.MISSING_VALUE] = MissingValue
+    g[contract.WEIGH_SEGMENTS] = weigh
+    g[contract.FORMAT_VALUE] = format_value
+    g[contract.MISSING_TEXT] = missing_text
+    g.update(_rating_history(policy))  # READ_RATINGS, HISTORY_
     g.update(_error_builders(policy, g))
     namespace: dict[str, Any] = {}
     show_in_tracebacks(policy.code.co_filename, policy.source)  # again: linecache may be cleared
@@ -112,7 +114,11 @@ def _rating_history(policy: CompiledPolicy) -> dict[str, object]:
         return {}
     scale = policy.spec.rating_scales[history.scale]
     convert = rating_converter(history.scale, scale.labels, scale.min, scale.max, scale.step)
-    return RatingHistory(history.scale, convert, history.cycles).globals()
+    ratings = RatingHistory(history.scale, convert, history.cycles)
+    return {
+        contract.READ_RATINGS: ratings.read,
+        **{contract.HISTORY + name: fn for name, fn in ratings.functions().items()},
+    }
 
 
 def _no_rates(
@@ -131,8 +137,8 @@ def _no_rates(
 def _error_builders(
     policy: CompiledPolicy, known: Mapping[str, object]
 ) -> dict[str, Callable[..., Exception]]:
-    rules = policy.globals_["INPUT_RULES"]
-    labels = policy.globals_["LABELS"]
+    rules = policy.input_rules
+    labels = policy.labels
 
     def missing(name: str) -> RowError:
         return RowError(f"{name} is empty and policy '{policy.id}' requires it", name, "")
@@ -192,21 +198,27 @@ def _error_builders(
         return StepError(label, cause, [(n, _shown(policy, n, v)) for n, v in values])
 
     return {
-        "MISSING": missing,
-        "BOUNDS": bounds,
-        "CURRENCY": currency,
-        "NOUNIT": nounit,
-        "NEGATIVE": negative,
-        "POPFAIL": population_failed,
-        "ROWFAIL": row_failed,
-        "STEPFAIL": step_failed,
+        contract.MISSING_INPUT: missing,
+        contract.OUT_OF_BOUNDS: bounds,
+        contract.UNKNOWN_CURRENCY: currency,
+        contract.NO_UNIT_FIGURES: nounit,
+        contract.NEGATIVE_PAY: negative,
+        contract.POPULATION_FAILED: population_failed,
+        contract.ROW_FAILED: row_failed,
+        contract.STEP_FAILED: step_failed,
     }
 
 
 def _local(local: Mapping[str, object], known: Mapping[str, object], name: str) -> object:
     """A value a failed step read: its local, else the module's (parameters, dates, plan)."""
     for values in (local, known):
-        for prefix in ("v_", "R_", "P_", "B_", "SC_"):
+        for prefix in (
+            contract.VALUE_LOCAL,
+            contract.RESULT,
+            contract.PARAM,
+            contract.BUILTIN,
+            contract.PLAN_SCORE,
+        ):
             if prefix + name in values:
                 return values[prefix + name]
     return "(not computed)"
@@ -246,241 +258,3 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, TypeError):
         return "a value it reads is missing or of the wrong kind"
     return f"{text}: {exc}"
-
-
-class _PlanValues:
-    """Plan results and plan scorecards for one run, with their globals and their record."""
-
-    def __init__(
-        self,
-        policy: CompiledPolicy,
-        builtins: Mapping[str, object],
-        figures: Mapping[tuple[str, str, str], Decimal],
-    ):
-        self.policy = policy
-        self.spec = policy.spec
-        self.builtins = builtins
-        self.globals: dict[str, Any] = {}
-        self.record: dict[str, Any] = {"results": {}, "scorecards": {}}
-        self.values: dict[str, dict[str | None, tuple[Any, ...]]] = {}
-        for name in self.spec.results:
-            self._result(name, figures)
-        for name, card in self.spec.scorecards.items():
-            if card.scope == "plan":
-                self._scorecard(name)
-
-    def _result(self, name: str, figures: Mapping[tuple[str, str, str], Decimal]) -> None:
-        spec = self.spec.results[name]
-        units: list[str | None] = [None]
-        if spec.by:
-            listed = set(spec.units or {}) | {
-                unit for (res, unit, _f) in figures if res == name and unit
-            }
-            units[:] = sorted(listed)
-        per_unit: dict[str | None, tuple[Any, ...]] = {}
-        record: dict[str, Any] = {}
-        for unit in units:
-            base = spec if unit is None else (spec.units or {}).get(unit)
-            values: dict[str, Decimal | None] = {}
-            for field in _FIGURES:
-                given = figures.get((name, unit or "", field))
-                values[field] = (
-                    given
-                    if given is not None
-                    else (getattr(base, field) if base is not None else None)
-                )
-            per_unit[unit], record[unit or "*"] = self._figures(name, unit, values)
-        self.values[name] = per_unit
-        self.record["results"][name] = record
-        if spec.by:
-            self.globals[f"RU_{name}"] = {unit: vals for unit, vals in per_unit.items()}
-        else:
-            for suffix, value in zip(RESULT_SUFFIXES, per_unit[None], strict=True):
-                self.globals[f"R_{name}{suffix}"] = value
-
-    def _figures(
-        self, name: str, unit: str | None, values: Mapping[str, Decimal | None]
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        """One result's values (as ``RESULT_SUFFIXES``) for one unit, and their record.
-
-        The attainment is stated or actual ÷ target; the payout is the override, else the
-        stated payout, else the curve's value at the actual."""
-        spec = self.spec.results[name]
-        actual, threshold, target, maximum, stated_att, stated_pay = (values[f] for f in _FIGURES)
-        where = f"result '{name}'" + (f" for {spec.by} '{unit}'" if unit else "")
-        given = stated_att is not None or stated_pay is not None or spec.override is not None
-        if actual is None and (not given or (spec.payout is not None and spec.override is None)):
-            raise OptionsError(
-                f"policy '{self.policy.id}': {where} has no actual; give it in the policy or in --results"
-            )
-        lower = threshold is not None and target is not None and threshold > target
-        att = stated_att
-        if att is None and actual is not None and target:
-            att = attainment(actual, target, lower)
-        computed = stated_pay
-        if spec.payout is not None and actual is not None:
-            assert threshold is not None and target is not None and maximum is not None
-            points = [
-                (threshold, spec.payout[0]),
-                (target, spec.payout[1]),
-                (maximum, spec.payout[2]),
-            ]
-            try:
-                curve = compile_curve(name, CurveSpec(points=points))
-            except ValueError as exc:
-                raise OptionsError(
-                    f"policy '{self.policy.id}': {where}: threshold, target and maximum must be in order ({exc})"
-                ) from None
-            computed = curve(actual)[0]
-        payout = spec.override.payout if spec.override is not None else computed
-        record = {
-            "actual": actual, "threshold": threshold, "target": target, "maximum": maximum,
-            "attainment": att, "payout": payout, "computed_payout": computed,
-            "lower_is_better": lower,
-            "override_reason": spec.override.reason if spec.override else None,
-            "attainment_stated": stated_att is not None,
-            "payout_stated": stated_pay is not None,
-        }  # fmt: skip
-        return (actual, threshold, target, maximum, att, payout), record
-
-    def _namespace(self, unit: str | None) -> dict[str, Any]:
-        ns: dict[str, Any] = dict(NAMESPACE)
-        ns.update({f"N_{k}": v for k, v in self.builtins.items()})
-        ns.update({f"N_{k}": v for k, v in self.policy.parameters.items()})
-        for name, per_unit in self.values.items():
-            vals = per_unit.get(None) if None in per_unit else per_unit.get(unit)
-            if vals is None:
-                continue
-            for suffix, value in zip(RESULT_SUFFIXES, vals, strict=True):
-                ns[f"N_{name}{suffix}"] = value
-        ns.update({f"T_{name}": obj for name, obj in self.policy.lookups.items()})
-        return ns
-
-    def _eval(self, text: str, ns: Mapping[str, Any]) -> Any:
-        names = [key[2:] for key in ns if key.startswith("N_")]
-        callables = {name: obj.arity for name, obj in self.policy.lookups.items()}
-        expr = compile_expression(text, values=frozenset(names), callables=callables)
-        consts: dict[str, object] = {}
-
-        def const(value: object) -> str:
-            key = f"K{len(consts)}"
-            consts[key] = value
-            return key
-
-        source = expr.to_python(
-            lambda n: f"N_{n}", lambda site, args: f"T_{site.name}({', '.join(args)})[0]", const
-        )
-        return eval(source, {**ns, **consts})  # a formula validated by the compiler's allow-list
-
-    def _scorecard(self, name: str) -> None:
-        card = self.spec.scorecards[name]
-        by = None
-        units: set[str] = set()
-        for res in _results_of(card.items or []):
-            rspec = self.spec.results[res]
-            if rspec.by:
-                by = rspec.by
-                present = {u for u in self.values[res] if u is not None}
-                units = present if not units else units & present
-        record: dict[str, Any] = {}
-        table: dict[str | None, Decimal] = {}
-        flags: dict[str | None, tuple[bool, ...]] = {}
-        for unit in sorted(units) if by else [None]:
-            ns = self._namespace(unit)
-            score, items = self._items(card.items or [], ns, card.normalise)
-            score, gates = self._gates(card.gates, score, ns)
-            table[unit] = score
-            record[unit or "*"] = {"score": score, "items": items, "gates": gates}
-            flags[unit] = applied_flags(record[unit or "*"])
-        self.record["scorecards"][name] = {"by": by, "values": record}
-        if by:
-            self.globals[f"SCU_{name}"] = table
-            self.globals[f"PG_{name}"] = flags
-        else:
-            self.globals[f"SC_{name}"] = table[None]
-            self.globals[f"PG_{name}"] = flags[None]
-
-    def _items(
-        self, items: list[ScorecardItemSpec], ns: Mapping[str, Any], normalise: bool
-    ) -> tuple[Decimal, list[dict[str, Any]]]:
-        total = _ZERO
-        weights = _ZERO
-        detail: list[dict[str, Any]] = []
-        for item in items:
-            entry: dict[str, Any] = {"name": item.name, "weight": item.weight}
-            if item.items is not None:
-                score, children = self._items(item.items, ns, normalise)
-                entry["items"] = children
-            else:
-                res = str(item.result)
-                entry["result"] = res
-                override = self.spec.results[res].override
-                if item.curve is not None:
-                    curve = self.policy.lookups[item.curve]
-                    x = ns[f"N_{res}_attainment"] if curve.on == "attainment" else ns[f"N_{res}"]
-                    entry["curve"] = item.curve
-                    entry["input"] = x
-                    if x is None and override is None:
-                        on = "attainment" if curve.on == "attainment" else "actual"
-                        raise OptionsError(
-                            f"policy '{self.policy.id}': item '{item.name}' reads result "
-                            f"'{res}' through curve '{item.curve}', and the result has no "
-                            f"{on}; give it one (in the policy or in --results), or drop the "
-                            "item's curve to pay the result's own payout"
-                        )
-                    entry["curve_payout"] = None if x is None else curve(x)[0]
-                    if override is not None:  # the override replaces the result's payout
-                        score = override.payout
-                        entry["override_reason"] = override.reason
-                    else:
-                        score = entry["curve_payout"]
-                else:
-                    score = ns[f"N_{res}_payout"]
-            entry["computed"] = score
-            score, entry["gates"] = self._gates(item.gates, score, ns)
-            entry["score"] = score
-            detail.append(entry)
-            total += item.weight * score
-            weights += item.weight
-        if normalise and weights:
-            total = total / weights
-        return total, detail
-
-    def _gates(
-        self, gates: list[GateSpec], score: Decimal, ns: Mapping[str, Any]
-    ) -> tuple[Decimal, list[dict[str, Any]]]:
-        applied: list[dict[str, Any]] = []
-        for gate in gates:
-            before = score
-            hit = bool(self._eval(gate.when, ns))
-            if hit:
-                if gate.outcome == "zero":
-                    score = _ZERO
-                elif gate.outcome == "cap":
-                    score = min(score, self._eval(str(gate.value), ns))
-                elif gate.outcome == "replace":
-                    score = self._eval(str(gate.value), ns)
-            applied.append(
-                {
-                    "name": gate.name,
-                    "when": gate.when,
-                    "outcome": gate.outcome,
-                    "value": gate.value,
-                    "applied": hit,
-                    "reason": gate.reason,
-                    "score_before": before,
-                    "score_after": score,
-                    "bound": score != before,
-                }
-            )
-        return score, applied
-
-
-def _results_of(items: list[ScorecardItemSpec]) -> list[str]:
-    found: list[str] = []
-    for item in items:
-        if item.items is not None:
-            found += _results_of(item.items)
-        elif item.result:
-            found.append(item.result)
-    return found

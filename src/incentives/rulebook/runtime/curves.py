@@ -1,4 +1,5 @@
-"""Payout curves and step tiers: their specs and their compiled, per-employee lookups.
+"""Payout curves and step tiers compiled into per-employee lookups (their specs are in
+`language.curve_spec`).
 
 A curve maps one input (an attainment, or a raw metric value) to a payout along straight lines
 between declared points; a tier schedule maps an amount to a commission. Both compile once into
@@ -23,14 +24,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Literal
 
 import attrs
-from pydantic import BaseModel, ConfigDict, Field
 
 from incentives.display import format_value
 from incentives.errors import RowError
-from incentives.rulebook.language.values import Num, SpecIssue, SpecIssues, Text
+from incentives.rulebook.language.curve_spec import CurveSpec, TierBandSpec, TierSpec
+from incentives.rulebook.language.values import SpecIssue, SpecIssues
 
 __all__ = [
     "Curve",
@@ -48,40 +48,6 @@ _ZERO = Decimal(0)
 def _dec(value: Decimal) -> str:
     """An exact decimal as text without exponent notation (``1E+3`` → ``1000``)."""
     return format(value, "f")
-
-
-# --------------------------------------------------------------------------------------- specs
-
-
-class CurveSpec(BaseModel):
-    """``curves.<name>`` in a policy file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    points: list[tuple[Num, Num]] = Field(min_length=2)
-    below: Num = _ZERO
-    above: Literal["cap", "extrapolate"] = "cap"
-    on: Literal["attainment", "value"] = "attainment"
-    description: Text | None = None
-
-
-class TierBandSpec(BaseModel):
-    """One band of a tier schedule: ``{from: 100000, rate: 6%}``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    from_: Num = Field(alias="from")
-    rate: Num
-
-
-class TierSpec(BaseModel):
-    """``tiers.<name>`` in a policy file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    mode: Literal["cumulative", "non_cumulative"]
-    bands: list[TierBandSpec] = Field(min_length=1)
-    description: Text | None = None
 
 
 # -------------------------------------------------------------------------------------- curves

@@ -17,8 +17,8 @@ from typing import Any
 
 import attrs
 
-from incentives.rulebook.compiler.allocations import BudgetDef, PoolDef
 from incentives.rulebook.language.schema import PolicyFile
+from incentives.rulebook.runtime.allocation_defs import BudgetDef, PoolDef
 
 __all__ = [
     "AggregateDef",
@@ -118,7 +118,12 @@ class CompiledPolicy:
     eligibility_slots: tuple[int, ...]
     zero_gate_slots: tuple[int, ...]
     currency_input: str
+    # the constants the generated code reads (see `contract`: NUM_, DATE_, DEFAULT_, ALLOWED_...)
     globals_: Mapping[str, Any] = attrs.field(eq=False, repr=False)
+    # what runs at each label ``_s = <n>`` of the generated code and the names it reads, and
+    # each input's bounds and allowed values: for the messages of a failed or rejected row
+    labels: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(eq=False, repr=False)
+    input_rules: Mapping[str, Mapping[str, Any]] = attrs.field(eq=False, repr=False)
     lines: Mapping[str, int] = attrs.field(eq=False, repr=False)
     # what the fast first pass (group totals) reads: inputs, and whether goals are needed
     first_pass_inputs: tuple[str, ...] = ()

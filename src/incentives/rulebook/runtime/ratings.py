@@ -2,8 +2,9 @@
 
 A policy that declares ``rating_history: {scale, cycles}`` in its header converts each
 employee's rating history rows (``X.ratings``, from ``--ratings``) through that scale once per
-evaluation (``RH = RATINGS(X)`` in the generated code); an unknown rating rejects the employee,
-naming the file line. The functions are then called as ``RH_<name>(RH, *args)`` and return
+evaluation (``_ratings = READ_RATINGS(X)`` in the generated code); an unknown rating rejects
+the employee, naming the file line. The functions are then called as
+``HISTORY_<name>(_ratings, *args)`` (see `contract`) and return
 ``(value, detail)`` like a table lookup, so each call site is recorded in the trace:
 
     rating_in(cycle)     the rating of that cycle; detail: the label as written in the file
@@ -93,13 +94,13 @@ class RatingHistory:
         rated = tuple(cycle for cycle in self.cycles if cycle in ratings)
         return len(rated), rated
 
-    def globals(self) -> dict[str, object]:
-        """What the generated code calls: ``RATINGS(X)`` and ``RH_<function>``."""
+    def functions(self) -> dict[str, Callable[..., Any]]:
+        """The rating functions the generated code calls (over what `read` returns), by name
+        (``HISTORY_<name>`` in the `contract`)."""
         return {
-            "RATINGS": self.read,
-            "RH_rating_in": self.rating_in,
-            "RH_lowest_rating": self.lowest_rating,
-            "RH_ratings_count": self.ratings_count,
+            "rating_in": self.rating_in,
+            "lowest_rating": self.lowest_rating,
+            "ratings_count": self.ratings_count,
         }
 
 
