@@ -47,6 +47,7 @@ class Pass:
     ratings: bool  # whether rows carry their rating history
     policies: tuple[str, ...]  # the policies evaluated, by id, in rulebook order
     evaluates: str  # the generated function evaluated per covered row and policy
+    collects: tuple[str, ...]  # what the partials hold: "total NAME", "pool NAME"; or "outcomes"
     merges: str  # how the partials of the roster's shares merge
     then: str  # what the merged partials become before the next pass
 
@@ -97,7 +98,8 @@ class RunPlan:
             reads = "every column" if step.columns is None else ", ".join(step.columns)
             extra = [what for what, on in (("goals", step.goals), ("ratings", step.ratings)) if on]
             lines.append(
-                f"{step.kind}: {step.evaluates} of {', '.join(step.policies)}; reads {reads}"
+                f"{step.kind}: {step.evaluates} of {', '.join(step.policies)} "
+                f"({', '.join(step.collects)}); reads {reads}"
                 + (f" (+ {', '.join(extra)})" if extra else "")
                 + f"; {step.merges}; {step.then}"
             )
@@ -123,6 +125,7 @@ def plan_run(rulebook: Rulebook, *, exact_first_pass: bool = True) -> RunPlan:
     passes.append(
         Pass(
             "final", "all", None, True, True, tuple(p.id for p in policies), "evaluate",
+            ("outcomes",),
             "summaries add up (exact sums), rows are appended in roster order",
             "the run's outputs and summary",
         )
@@ -161,17 +164,17 @@ def _totals_pass(
 ) -> Pass:
     """Group totals, and the pools whose awards read none: every share sums its groups and
     collects each member's award; the funding is evaluated once per group after the merge."""
-    collected = [
+    collected = (
         *(f"total {a.name}" for p in first for a in p.aggregates),
         *(f"pool {d.name}" for p in first if p.pools_in_first_pass for d in p.pools),
-    ]
+    )
     then = "group totals set"
     if any(p.pools_in_first_pass for p in first):
         then += "; each pool's funding evaluated once per group and the pool solved"
     merges = "sums, counts, min and max merge exactly; pool members are concatenated"
     ids = tuple(p.id for p in first)
     if exact:  # every column: the totals pass converts all that the final pass does
-        return Pass("totals", "all", None, True, True, ids, "stage1_full", merges, then)
+        return Pass("totals", "all", None, True, True, ids, "stage1_full", collected, merges, then)
     read = population | {n for p in first for n in p.first_pass_inputs}
     return Pass(
         "totals",
@@ -180,7 +183,8 @@ def _totals_pass(
         any(p.first_pass_goals for p in first),
         any(p.spec.policy.rating_history is not None for p in first),
         ids,
-        "stage1 (" + ", ".join(collected) + ")",
+        "stage1",
+        collected,
         merges,
         then,
     )
@@ -199,7 +203,8 @@ def _pools_pass(
         any(p.scorecards for p in pooled),
         any(p.spec.policy.rating_history is not None for p in pooled),
         tuple(p.id for p in staged),
-        "stage2 (" + ", ".join(f"pool {d.name}" for p in staged for d in p.pools) + ")",
+        "stage2",
+        tuple(f"pool {d.name}" for p in staged for d in p.pools),
         "pool members are concatenated, the lowest employee_id kept per funding",
         "every pool solved (all members must give the same funding)",
     )
