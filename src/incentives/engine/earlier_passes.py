@@ -69,13 +69,11 @@ class EarlierPasses(RowConversion):
         """A row the final pass rejects before evaluating it (a field the fast first pass or
         the pool pass does not convert): if that pass counted it in a group total or a pool,
         the caller must redo the run without it (added to ``miscounted``)."""
-        passes: list[tuple[str, Callable[[BoundPolicy], bool]]] = []
-        if self._needs_totals and not self.exact_first_pass:
-            passes.append(("first", lambda b: b.policy.first_pass))
-        if self._needs_pools:
-            passes.append(("pool", lambda b: b.stage2 is not None))
-        for stage, wanted in passes:
-            for _, values, bound, segments in self._covered((item,), (), stage, wanted):
+        for step in self.plan.before_final():
+            if step.fields == "all":
+                continue  # it converted what the final pass does: it skipped the row too
+            wanted = _evaluated_in(step)
+            for _, values, bound, segments in self._covered((item,), (), step.fields, wanted):
                 self._check_counted(bound, values, item, segments, miscounted)
 
     def _check_counted(
@@ -260,6 +258,11 @@ class EarlierPasses(RowConversion):
             for pool in bound.policy.pools
             for key, state in bound.pool_states[pool.name].items()
         ]
+
+
+def _evaluated_in(step: Pass) -> Callable[[BoundPolicy], bool]:
+    """Whether pass ``step`` evaluates a policy."""
+    return lambda bound: bound.policy.id in step.policies
 
 
 def _add_member(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import attrs
 
 from incentives.engine.outcome import EmployeeOutcome, Summary
+from incentives.engine.run_plan import Pass
 from incentives.model import EmployeeInput, NotCovered, Rejection
 from incentives.model.roster import RosterSource
 
@@ -67,11 +68,18 @@ def prepare(
 ) -> None:
     """Every pass of the plan before the final one: partials per share, merged, applied."""
     for step in calc.plan.before_final():
+        calc.apply_partials(step, shares(_collect(calc, step, roster, exclude)))
 
-        def work(_index: int, start: int, stop: int | None, _tick: Tick | None) -> Any:
-            return calc.partials(step, step.rows(roster, start, stop), exclude)  # noqa: B023
 
-        calc.apply_partials(step, shares(work))
+def _collect(
+    calc: Calculation, step: Pass, roster: RosterSource, exclude: Collection[int]
+) -> Work[Any]:
+    """A share's work in pass ``step`` (before the final one): the partials of its rows."""
+
+    def work(_index: int, start: int, stop: int | None, _tick: Tick | None) -> Any:
+        return calc.partials(step, step.rows(roster, start, stop), exclude)
+
+    return work
 
 
 def execute(
