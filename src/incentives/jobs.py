@@ -21,7 +21,7 @@ from incentives.engine.calculate import (
     Summary,
     calculate,
 )
-from incentives.engine.passes import Item, in_process
+from incentives.engine.passes import Item, OpenShare, in_process
 from incentives.errors import BudgetExceeded, IncentivesError
 from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
@@ -284,7 +284,7 @@ def _write_run(
 
 def _into(
     calc: Calculation, layout: OutputLayout, sinks: tuple[CsvSink, CsvSink, CsvSink, CsvSink]
-) -> Callable[[int], contextlib.AbstractContextManager[Callable[[Iterable[Item]], object]]]:
+) -> OpenShare:
     """The one share of a run on one core: its rows straight into the output files."""
     results, breakdown, rejected, not_covered = (sink.write_cells for sink in sinks)
 

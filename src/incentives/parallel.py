@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from incentives.engine.calculate import Calculation
-from incentives.engine.passes import Item, Ran, ShareMap, Tick, Work
+from incentives.engine.passes import Item, OpenShare, Ran, ShareMap, Tick, Work
 from incentives.io.run_outputs import OutputLayout
 from incentives.io.writers import CsvSink, RowWriter
 from incentives.model.roster import RosterSource
@@ -116,9 +116,7 @@ def write_rows(
                 not_covered(row)
 
 
-def share_files(
-    calc: Calculation, layout: OutputLayout, folder: Path
-) -> Callable[[int], contextlib.AbstractContextManager[Callable[[Iterable[Item]], object]]]:
+def share_files(calc: Calculation, layout: OutputLayout, folder: Path) -> OpenShare:
     """Per share, the writer of its rows into its own files in ``folder``."""
 
     @contextlib.contextmanager

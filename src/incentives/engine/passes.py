@@ -27,7 +27,17 @@ from incentives.model.roster import RosterSource
 if TYPE_CHECKING:
     from incentives.engine.calculate import Calculation
 
-__all__ = ["Ran", "ShareMap", "Tick", "execute", "in_process", "prepare"]
+__all__ = [
+    "Item",
+    "OpenShare",
+    "Ran",
+    "ShareMap",
+    "Tick",
+    "Work",
+    "execute",
+    "in_process",
+    "prepare",
+]
 
 T = TypeVar("T")
 Item = EmployeeOutcome | NotCovered | Rejection
