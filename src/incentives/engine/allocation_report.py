@@ -35,9 +35,7 @@ class BudgetLine:
     amount: Decimal | None  # None: no amount declared for this group
     spend: Decimal
     difference: Decimal  # amount − spend
-    used_pct: (
-        Decimal | None
-    )  # spend ÷ amount, a fraction (1.1544 = 115.44 %) at breakdown precision
+    used_pct: Decimal | None  # spend ÷ amount, a fraction (1.1544 = 115.44 %) at breakdown precision
     over: bool
     severity: str  # what the policy says an overrun is: warning | error
     rates: str  # the rates that converted other pay currencies, "EUR→USD 1.0929; ..."
