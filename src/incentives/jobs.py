@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import attrs
@@ -21,6 +21,7 @@ from incentives.engine.calculate import (
     Summary,
     calculate,
 )
+from incentives.engine.passes import Item, OpenShare, in_process
 from incentives.errors import BudgetExceeded, IncentivesError
 from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
@@ -32,7 +33,7 @@ from incentives.io.coverage_outputs import (
 from incentives.io.csvread import file_sha256
 from incentives.io.history import check_history_columns
 from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
-from incentives.io.writers import OutputDir
+from incentives.io.writers import CsvSink, OutputDir
 from incentives.model import Rejection
 from incentives.model.roster import RosterSource
 from incentives.parallel import can_fork, run_parallel, write_rows
@@ -207,47 +208,24 @@ def _write_run(
     excluded: frozenset[int],
 ) -> tuple[list[Rejection], list[BudgetLine], list[PoolLine], tuple[str, ...]]:
     layout = OutputLayout(rulebook)
-    calc.miscounted.clear()
     with OutputDir(request.out, force=request.force) as out:
         results = out.csv_writer("results.csv", layout.results_header)
         breakdown = out.csv_writer("breakdown.csv", layout.breakdown_header)
         rejected = out.csv_writer("rejected.csv", REJECTED_HEADER)
         not_covered = out.csv_writer("not_covered.csv", NOT_COVERED_HEADER)
+        sinks = (results, breakdown, rejected, not_covered)
         workers = _workers(request, roster.record_count)
         if workers > 1:
-            sinks = (results, breakdown, rejected, not_covered)
-            run_parallel(
+            ran = run_parallel(
                 calc, roster, layout, sinks, workers=workers, scratch=out.scratch, exclude=excluded
             )
         else:
-            if calc.needs_group_totals:
-                first = roster.part(
-                    goals=calc.first_pass_reads_goals,
-                    columns=calc.first_pass_columns,
-                    ratings=calc.first_pass_reads_ratings,
-                )
-                calc.apply_group_partials([calc.group_partials(first, excluded)])
-            if calc.needs_pools:
-                calc.apply_pool_partials(
-                    [calc.pool_partials(calc.pool_pass_rows(roster), excluded)]
-                )
-            calc.summary = Summary()
-            items = calc.outcomes(roster)
-            write_rows(
-                calc,
-                items,
-                layout,
-                results.write_cells,
-                breakdown.write_cells,
-                rejected.write_cells,
-                not_covered.write_cells,
-            )
-        if calc.miscounted - excluded:
-            raise _Redo(frozenset(calc.miscounted))
+            ran = calc.run(in_process, _into(calc, layout, sinks), excluded)
+        if ran.miscounted - excluded:
+            raise _Redo(ran.miscounted)
         orphans = roster.orphans()
         for rej in orphans:
             rejected.write_cells(rejected_row(rej))
-        calc.count_keyed_files()
         if request.goals or request.ratings or request.history:
             sink = out.csv_writer("unmatched.csv", UNMATCHED_HEADER)
             for row in roster.unmatched():
@@ -302,6 +280,21 @@ def _write_run(
         )
         files = out.names
     return orphans, budgets, pools, files
+
+
+def _into(
+    calc: Calculation, layout: OutputLayout, sinks: tuple[CsvSink, CsvSink, CsvSink, CsvSink]
+) -> OpenShare:
+    """The one share of a run on one core: its rows straight into the output files."""
+    results, breakdown, rejected, not_covered = (sink.write_cells for sink in sinks)
+
+    @contextlib.contextmanager
+    def open_share(_share: int) -> Iterator[Callable[[Iterable[Item]], object]]:
+        yield lambda items: write_rows(
+            calc, items, layout, results, breakdown, rejected, not_covered
+        )
+
+    return open_share
 
 
 def _workers(request: RunRequest, records: int) -> int:

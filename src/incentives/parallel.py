@@ -1,43 +1,36 @@
 """Both cores for large runs: the roster is cut into contiguous shares, one per worker process.
 
-Each worker computes its share and writes its rows to temporary files; the parent appends the
-shares in roster order, so the outputs are byte-identical to a run on one core. Group totals
-are summed per share in a first parallel pass and merged exactly before the last pass; pools
-collect their members per share in a pass of their own and are solved in the parent.
-Workers are forked after the rulebook is compiled and bound, so nothing is compiled twice.
+`forked_shares` maps each pass of the run plan (`incentives.engine.passes`) over the shares in
+forked workers: each pass forks anew, after the one before was merged, so that the workers see
+its group totals and solved pools. In the final pass each worker writes its rows to temporary
+files (`share_files`); the parent appends the shares in roster order, so the outputs are
+byte-identical to a run on one core. Workers are forked after the rulebook is compiled and
+bound, so nothing is compiled twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from incentives.engine.allocation_passes import PoolPartials
-from incentives.engine.calculate import Calculation, GroupPartials, Summary
+from incentives.engine.calculate import Calculation
+from incentives.engine.passes import Item, OpenShare, Ran, ShareMap, Tick, Work
 from incentives.io.run_outputs import OutputLayout
 from incentives.io.writers import CsvSink, RowWriter
 from incentives.model.roster import RosterSource
 
-__all__ = ["can_fork", "run_parallel"]
+__all__ = ["can_fork", "forked_shares", "run_parallel", "write_rows"]
 
-# What a forked worker inherits: (calculation, roster, layout, folder, shares, excluded records).
-_JOB: (
-    tuple[Calculation, RosterSource, OutputLayout, Path, list[tuple[int, int]], frozenset[int]]
-    | None
-) = None
+T = TypeVar("T")
+# What a forked worker inherits: the work of the pass at hand and the shares' bounds.
+_WORK: tuple[Work[Any], list[tuple[int, int]]] | None = None
 _NAMES = ("results", "breakdown", "rejected", "not_covered")
 _DONE: Any = None  # a shared counter of rows done, for the parent's progress bar
-
-
-def _count_done(_rows: int) -> None:
-    # Calculation.outcomes reports progress every calc.progress_every rows
-    assert _JOB is not None
-    with _DONE.get_lock():
-        _DONE.value += _JOB[0].progress_every
 
 
 def can_fork() -> bool:
@@ -48,49 +41,45 @@ def _shares(count: int, workers: int) -> list[tuple[int, int]]:
     return [(count * k // workers, count * (k + 1) // workers) for k in range(workers)]
 
 
-def _first_pass(share: int) -> GroupPartials:
-    assert _JOB is not None
-    calc, roster, _layout, _folder, shares, exclude = _JOB
-    rows = roster.part(
-        *shares[share],
-        goals=calc.first_pass_reads_goals,
-        columns=calc.first_pass_columns,
-        ratings=calc.first_pass_reads_ratings,
-    )
-    return calc.group_partials(rows, exclude)
+def _run_share(index: int) -> Any:
+    """In a worker: the pass's work over share ``index``."""
+    assert _WORK is not None
+    work, shares = _WORK
+    return work(index, *shares[index], _tick() if _DONE is not None else None)
 
 
-def _pool_pass(share: int) -> PoolPartials:
-    assert _JOB is not None
-    calc, roster, _layout, _folder, shares, exclude = _JOB
-    return calc.pool_partials(calc.pool_pass_rows(roster, *shares[share]), exclude)
+def _tick() -> Tick:
+    """In a worker: adds the rows done since the last report to the shared counter."""
+    last = 0
+
+    def tick(done: int) -> None:
+        nonlocal last
+        with _DONE.get_lock():
+            _DONE.value += done - last
+        last = done
+
+    return tick
 
 
-def _second_pass(share: int) -> tuple[Summary, set[int]]:
-    assert _JOB is not None
-    calc, roster, layout, folder, shares, _exclude = _JOB
-    calc.summary = Summary()
-    calc.miscounted = set()
-    if _DONE is not None:
-        calc.progress = _count_done
-    files = [
-        (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="") for name in _NAMES
-    ]
-    try:
-        results, breakdown, rejected, not_covered = (RowWriter(f) for f in files)
-        write_rows(
-            calc,
-            calc.outcomes(roster.part(*shares[share])),
-            layout,
-            results.writerow,
-            breakdown.writerow,
-            rejected.writerow,
-            not_covered.writerow,
-        )
-    finally:
-        for f in files:
-            f.close()
-    return calc.summary, calc.miscounted
+def forked_shares(records: int, workers: int) -> ShareMap:
+    """A `ShareMap` running each share of ``records`` in a forked worker process."""
+    shares = _shares(records, workers)
+    context = multiprocessing.get_context("fork")
+
+    def run(work: Work[T], progress: Tick | None = None) -> list[T]:
+        global _WORK, _DONE
+        _WORK = (work, shares)
+        _DONE = context.Value("q", 0) if progress is not None else None
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                futures = [pool.submit(_run_share, share) for share in range(workers)]
+                while progress is not None and wait(futures, timeout=0.25).not_done:
+                    progress(_DONE.value)
+                return [future.result() for future in futures]
+        finally:
+            _WORK = _DONE = None
+
+    return run
 
 
 def write_rows(
@@ -127,6 +116,26 @@ def write_rows(
                 not_covered(row)
 
 
+def share_files(calc: Calculation, layout: OutputLayout, folder: Path) -> OpenShare:
+    """Per share, the writer of its rows into its own files in ``folder``."""
+
+    @contextlib.contextmanager
+    def open_share(share: int) -> Iterator[Callable[[Iterable[Item]], object]]:
+        with contextlib.ExitStack() as stack:
+            files = [
+                stack.enter_context(
+                    (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="")
+                )
+                for name in _NAMES
+            ]
+            results, breakdown, rejected, not_covered = (RowWriter(f).writerow for f in files)
+            yield lambda items: write_rows(
+                calc, items, layout, results, breakdown, rejected, not_covered
+            )
+
+    return open_share
+
+
 def run_parallel(
     calc: Calculation,
     roster: RosterSource,
@@ -136,40 +145,13 @@ def run_parallel(
     workers: int,
     scratch: Path,
     exclude: frozenset[int] = frozenset(),
-) -> Summary:
+) -> Ran:
     """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order."""
-    global _JOB, _DONE
-    shares = _shares(roster.record_count, workers)
-    context = multiprocessing.get_context("fork")
-    progress = calc.progress
-    _DONE = context.Value("q", 0) if progress is not None else None
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".shares-") as tmp:
         folder = Path(tmp)
-        try:
-            _JOB = (calc, roster, layout, folder, shares, exclude)
-            if calc.needs_group_totals:
-                with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                    partials = list(pool.map(_first_pass, range(workers)))
-                calc.apply_group_partials(partials)
-                _JOB = (calc, roster, layout, folder, shares, exclude)  # forked again: with totals
-            if calc.needs_pools:
-                with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                    pool_parts = list(pool.map(_pool_pass, range(workers)))
-                calc.apply_pool_partials(pool_parts)
-                _JOB = (calc, roster, layout, folder, shares, exclude)  # forked again: with pools
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                futures = [pool.submit(_second_pass, share) for share in range(workers)]
-                while progress is not None and wait(futures, timeout=0.25).not_done:
-                    progress(_DONE.value)
-                done = [future.result() for future in futures]
-        finally:
-            _JOB = _DONE = None
-        total = Summary()
-        for share, (summary, miscounted) in enumerate(done):
-            total.merge(summary)
-            calc.miscounted |= miscounted
+        shares = forked_shares(roster.record_count, workers)
+        ran = calc.run(shares, share_files(calc, layout, folder), exclude)
+        for share in range(workers):
             for name, sink in zip(_NAMES, sinks, strict=True):
                 sink.append_file(folder / f"{name}-{share}.csv")
-    total.complete = all(summary.complete for summary, _ in done)
-    calc.summary = total
-    return total
+    return ran

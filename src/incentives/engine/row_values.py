@@ -1,0 +1,248 @@
+"""Reading one roster row for a pass: its cells converted, the policies covering it.
+
+A row is converted in two steps: the fields the populations read, then, coverage decided,
+those the covering policies read in the pass at hand (`RunPlan.pass_fields`), so that a bad
+value in a column no covering policy reads is nobody's fault. Cells that are all text (a roster
+read by incentives.io) take a generated fast path (`incentives.engine.convert`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import Any
+
+from incentives.engine.convert import FALL_BACK, fast_converter
+from incentives.engine.run_plan import RunPlan
+from incentives.engine.segments import period_segments, read_history
+from incentives.errors import RowError
+from incentives.model import EmployeeInput, Exclusion, Rejection
+from incentives.rulebook.language.fields import Converter
+from incentives.rulebook.rulebook import Rulebook
+from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
+from incentives.rulebook.runtime.weighted import Segment
+
+__all__ = ["RowConversion"]
+
+# a pass's converters of what covering policies read: (index, name, converter) each, and the
+# generated fast converter filling a row's values (None for cells not all text)
+_Rest = tuple[tuple[tuple[int, str, Converter], ...], Callable[..., list[Any]] | None]
+
+
+class RowConversion:
+    """What `Calculation` does to one row in any pass: convert it, find who covers it."""
+
+    rulebook: Rulebook
+    plan: RunPlan
+    bound: tuple[BoundPolicy, ...]
+    kinds: tuple[str, ...]
+    require_coverage: bool
+    converters: tuple[tuple[str, Converter], ...]
+    _population_converters: tuple[tuple[int, str, Converter], ...]
+    _fast_population: Callable[..., list[Any]] | None
+    _text_cells: bool
+    _rest: dict[str, dict[int, _Rest]]
+    _bits: tuple[tuple[int, BoundPolicy], ...]
+
+    def _values(
+        self, emp: EmployeeInput, stage: str, why: bool = True, last: bool = False
+    ) -> tuple[list[Any], list[BoundPolicy], tuple[Exclusion, ...]] | Rejection:
+        """A row's values for pass ``stage``, the policies covering it and the kinds none
+        covers (see `_covering`): the fields the populations read are converted first, the
+        covering policies' fields once coverage is decided; a bad value in either rejects.
+        (``last``: the final pass, whose caller asks whether an earlier pass counted a row
+        it rejects, see `EarlierPasses.counted_before`.)"""
+        cells = emp.cells
+        values: list[Any] | None = None
+        fast = self._fast_population
+        if fast is not None:  # the fast paths inline: this runs for every row of every pass
+            try:
+                values = fast(cells)
+            except FALL_BACK:
+                values = None  # a cell the fields' own converters must decide on (messages)
+        if values is None:
+            slow = self._convert(emp, self._population_converters)
+            if isinstance(slow, Rejection):
+                return slow
+            values = slow
+        found = self._covering(emp, values, why)
+        if isinstance(found, Rejection):
+            return found
+        covering, exclusions, mask = found
+        rests = self._rest[stage]
+        rest = rests.get(mask)
+        if rest is None:
+            rest = rests[mask] = self._rest_converters(stage, mask)
+        converters, fast = rest
+        if not converters:
+            return values, covering, exclusions
+        if fast is not None:
+            try:
+                fast(cells, values)
+                return values, covering, exclusions
+            except FALL_BACK:
+                pass  # a cell the fields' own converters must decide on, with their messages
+        done = self._convert(emp, converters, into=values)
+        if isinstance(done, Rejection):
+            return done
+        return values, covering, exclusions
+
+    def _rest_converters(self, stage: str, mask: int) -> _Rest:
+        """The converters (and fast converter) of what the covering policies of ``mask`` read
+        in pass ``stage`` beyond the populations' fields."""
+        wanted: set[str] = set()
+        for (bit, _), fields in zip(self._bits, self.plan.pass_fields[stage], strict=True):
+            if mask & bit:
+                wanted |= fields
+        converters = tuple(c for c in self.plan.converters if c[1] in wanted)
+        fast = (
+            fast_converter(self.rulebook.fields, wanted, into=True)
+            if self._text_cells and converters
+            else None
+        )
+        return converters, fast
+
+    def _convert(
+        self,
+        emp: EmployeeInput,
+        converters: tuple[tuple[int, str, Converter], ...],
+        into: list[Any] | None = None,
+    ) -> list[Any] | Rejection:
+        """Convert ``converters``' cells of a row into a new list of values (or ``into``) with
+        the fields' own converters, which accept or reject each value with its message."""
+        cells = emp.cells
+        values: list[Any] = [None] * len(self.converters) if into is None else into
+        for index, name, convert in converters:
+            raw = cells.get(name)
+            if raw is None or raw == "":
+                values[index] = None
+                continue
+            try:
+                values[index] = convert(raw)
+            except ValueError as exc:
+                return _reject(emp, name, str(raw), f"{name}: {exc}")
+        return values
+
+    def _covering(
+        self, emp: EmployeeInput, values: list[Any], why: bool = True
+    ) -> tuple[list[BoundPolicy], tuple[Exclusion, ...], int] | Rejection:
+        """The policies covering an employee (and as a bit mask of their places in `bound`),
+        and the kinds none of whose policies does (with ``why=False``, as the passes before
+        the last need, those kinds are not described)."""
+        covering: list[BoundPolicy] = []
+        mask = 0
+        for bit, bound in self._bits:
+            try:
+                if bound.population(values):
+                    covering.append(bound)
+                    mask |= bit
+            except RowError as exc:
+                return _reject(emp, exc.column, exc.value, exc.reason)
+        exclusions: tuple[Exclusion, ...] = ()
+        for kind in self.kinds:
+            mine = [b.policy for b in covering if b.policy.kind == kind]
+            if not mine and (why or self.require_coverage):
+                exclusion = self._exclusion(kind, values)
+                if self.require_coverage:
+                    reason = f"not covered by any {kind} policy ({exclusion.describe()})"
+                    return _reject(emp, "population", "", reason)
+                exclusions += (exclusion,)
+            if len(mine) > 1:
+                return _reject(
+                    emp,
+                    "population",
+                    "",
+                    f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one",
+                )
+        return covering, exclusions, mask
+
+    def _exclusion(self, kind: str, values: list[Any]) -> Exclusion:
+        """Why no policy of ``kind`` covers a row: each one's population, as written, with the
+        values of the inputs it reads, e.g. ``annual-bonus-2026: plan == 'AIP' (plan = 'LTI')``."""
+        conditions = []
+        for policy in self.rulebook.policies:
+            if policy.kind != kind:
+                continue
+            read = ", ".join(
+                f"{name} = {self._input_shown(policy, name, values)}"
+                for name in policy.population_inputs  # in name order
+            )
+            text = f"{policy.id}: {policy.spec.policy.population}"
+            conditions.append(f"{text} ({read})" if read else text)
+        return Exclusion(kind, tuple(conditions))
+
+    def _input_shown(self, policy: CompiledPolicy, name: str, values: list[Any]) -> str:
+        """An input's value as the population read it (an empty cell reads the default)."""
+        value = values[self.plan.field_index[name]]
+        if value is not None:
+            return _shown(value)
+        spec = policy.spec.inputs.get(name)
+        default = None if spec is None else spec.default
+        if default is None:
+            return "(empty)"
+        with contextlib.suppress(ValueError):  # otherwise shown as declared
+            default = self.plan.field_converters[name](str(default))
+        return f"{_shown(default)}, the default"
+
+    def _segments(
+        self, item: EmployeeInput, policy_id: str, built: dict[object, Any]
+    ) -> tuple[Segment, ...] | Rejection | None:
+        """The segments of a policy's period for an employee with history (None when the
+        policy weighs no step); the history is read once per employee, segments once per period."""
+        period = self.plan.weighted.get(policy_id)
+        if period is None:
+            return None
+        if "history" not in built:
+            built["history"] = read_history(item, self.plan.field_converters)
+        history = built["history"]
+        if isinstance(history, Rejection):
+            return history
+        if period not in built:
+            built[period] = period_segments(item, history, *period)
+        return built[period]  # type: ignore[no-any-return]
+
+    def _covered(
+        self,
+        employees: Iterable[EmployeeInput | Rejection],
+        exclude: Collection[int],
+        stage: str,
+        wanted: Callable[[BoundPolicy], bool],
+    ) -> Iterator[tuple[EmployeeInput, list[Any], BoundPolicy, tuple[Segment, ...] | None]]:
+        """For a pass before the last: each row that converts and is covered, with each wanted
+        policy covering it and its segments. A row that fails here is skipped: the last pass
+        rejects it, with its reason. What a row must convert is what pass ``stage`` reads of
+        the policies covering it: never more than the last pass, so a row skipped here is
+        rejected there."""
+        for item in employees:
+            if isinstance(item, Rejection) or item.source.record in exclude:
+                continue
+            found = self._values(item, stage, why=False)
+            if isinstance(found, Rejection):
+                continue
+            values = found[0]
+            built: dict[object, Any] = {}
+            for bound in found[1]:
+                if not wanted(bound):
+                    continue
+                segments = self._segments(item, bound.policy.id, built) if item.history else None
+                if not isinstance(segments, Rejection):
+                    yield item, values, bound, segments
+
+
+def _shown(value: object) -> str:
+    """An input's value as a population condition would write it."""
+    if value is None:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejection:
+    src = emp.source
+    return Rejection(src.file, src.record, src.line, emp.employee_id, column, value, reason)
