@@ -24,30 +24,27 @@ from incentives.engine.calculate import (
 from incentives.errors import BudgetExceeded, IncentivesError
 from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
-from incentives.io.coverage_outputs import (
-    NOT_COVERED_HEADER,
-    UNMATCHED_HEADER,
-    unmatched_row,
-)
+from incentives.io.coverage_outputs import UNMATCHED_HEADER, unmatched_row
 from incentives.io.csvread import file_sha256
+from incentives.io.employee_files import employee_files, write_items
 from incentives.io.history import check_history_columns
-from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
+from incentives.io.run_outputs import OutputLayout, rejected_row
 from incentives.io.writers import OutputDir
 from incentives.model import Rejection
 from incentives.model.roster import RosterSource
-from incentives.parallel import can_fork, run_parallel, write_rows
+from incentives.parallel import can_fork, run_parallel
 from incentives.rulebook.rulebook import Rulebook, load_rules
 
 __all__ = ["OUTPUT_FILES", "RunReport", "RunRequest", "required_columns", "run_job"]
 
 OUTPUT_FILES = (
     "results.csv",
-    "breakdown.csv",
+    "inputs.csv",
     "rejected.csv",
     "not_covered.csv",
     "rulebook.json",
     "manifest.json",
-)  # and unmatched.csv when a goals, ratings or history file is given
+)  # and breakdown/<policy>.csv per policy, unmatched.csv when a goals, ratings or history file is given
 
 
 @attrs.frozen
@@ -209,15 +206,13 @@ def _write_run(
     layout = OutputLayout(rulebook)
     calc.miscounted.clear()
     with OutputDir(request.out, force=request.force) as out:
-        results = out.csv_writer("results.csv", layout.results_header)
-        breakdown = out.csv_writer("breakdown.csv", layout.breakdown_header)
-        rejected = out.csv_writer("rejected.csv", REJECTED_HEADER)
-        not_covered = out.csv_writer("not_covered.csv", NOT_COVERED_HEADER)
+        files = employee_files(layout)
+        sinks = [out.csv_writer(f.name, f.header) for f in files]
+        rejected = sinks[[f.name for f in files].index("rejected.csv")]
         workers = _workers(request, roster.record_count)
         if workers > 1:
-            sinks = (results, breakdown, rejected, not_covered)
             run_parallel(
-                calc, roster, layout, sinks, workers=workers, scratch=out.scratch, exclude=excluded
+                calc, roster, files, sinks, workers=workers, scratch=out.scratch, exclude=excluded
             )
         else:
             if calc.needs_group_totals:
@@ -233,15 +228,7 @@ def _write_run(
                 )
             calc.summary = Summary()
             items = calc.outcomes(roster)
-            write_rows(
-                calc,
-                items,
-                layout,
-                results.write_cells,
-                breakdown.write_cells,
-                rejected.write_cells,
-                not_covered.write_cells,
-            )
+            write_items(items, files, [sink.write_cells for sink in sinks])
         if calc.miscounted - excluded:
             raise _Redo(frozenset(calc.miscounted))
         orphans = roster.orphans()
@@ -298,10 +285,18 @@ def _write_run(
                 orphan_rows=len(orphans),
                 budgets=budgets,
                 pools=pools,
+                files={
+                    "breakdown": dict(layout.breakdown_files),
+                    "inputs": "inputs.csv",
+                    "inputs_kept": {
+                        pid: sorted(names) for pid, names in layout.kept_inputs.items() if names
+                    },
+                    "written": sorted({*out.names, "manifest.json"}),
+                },
             ),
         )
-        files = out.names
-    return orphans, budgets, pools, files
+        written = out.names
+    return orphans, budgets, pools, written
 
 
 def _workers(request: RunRequest, records: int) -> int:

@@ -11,25 +11,32 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
-from collections.abc import Callable
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 from incentives.engine.allocation_passes import PoolPartials
 from incentives.engine.calculate import Calculation, GroupPartials, Summary
-from incentives.io.run_outputs import OutputLayout
+from incentives.io.employee_files import EmployeeFile, write_items
 from incentives.io.writers import CsvSink, RowWriter
 from incentives.model.roster import RosterSource
 
 __all__ = ["can_fork", "run_parallel"]
 
-# What a forked worker inherits: (calculation, roster, layout, folder, shares, excluded records).
+# What a forked worker inherits: (calculation, roster, per-employee files, folder, shares,
+# excluded records).
 _JOB: (
-    tuple[Calculation, RosterSource, OutputLayout, Path, list[tuple[int, int]], frozenset[int]]
+    tuple[
+        Calculation,
+        RosterSource,
+        Sequence[EmployeeFile],
+        Path,
+        list[tuple[int, int]],
+        frozenset[int],
+    ]
     | None
 ) = None
-_NAMES = ("results", "breakdown", "rejected", "not_covered")
 _DONE: Any = None  # a shared counter of rows done, for the parent's progress bar
 
 
@@ -50,7 +57,7 @@ def _shares(count: int, workers: int) -> list[tuple[int, int]]:
 
 def _first_pass(share: int) -> GroupPartials:
     assert _JOB is not None
-    calc, roster, _layout, _folder, shares, exclude = _JOB
+    calc, roster, _files, _folder, shares, exclude = _JOB
     rows = roster.part(
         *shares[share],
         goals=calc.first_pass_reads_goals,
@@ -62,82 +69,42 @@ def _first_pass(share: int) -> GroupPartials:
 
 def _pool_pass(share: int) -> PoolPartials:
     assert _JOB is not None
-    calc, roster, _layout, _folder, shares, exclude = _JOB
+    calc, roster, _files, _folder, shares, exclude = _JOB
     return calc.pool_partials(calc.pool_pass_rows(roster, *shares[share]), exclude)
 
 
 def _second_pass(share: int) -> tuple[Summary, set[int]]:
     assert _JOB is not None
-    calc, roster, layout, folder, shares, _exclude = _JOB
+    calc, roster, files, folder, shares, _exclude = _JOB
     calc.summary = Summary()
     calc.miscounted = set()
     if _DONE is not None:
         calc.progress = _count_done
-    files = [
-        (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="") for name in _NAMES
+    streams = [  # one share of each per-employee file, by its place in the list
+        (folder / f"{k}-{share}.csv").open("w", encoding="utf-8", newline="")
+        for k in range(len(files))
     ]
     try:
-        results, breakdown, rejected, not_covered = (RowWriter(f) for f in files)
-        write_rows(
-            calc,
-            calc.outcomes(roster.part(*shares[share])),
-            layout,
-            results.writerow,
-            breakdown.writerow,
-            rejected.writerow,
-            not_covered.writerow,
-        )
+        writes = [RowWriter(stream).writerow for stream in streams]
+        write_items(calc.outcomes(roster.part(*shares[share])), files, writes)
     finally:
-        for f in files:
-            f.close()
+        for stream in streams:
+            stream.close()
     return calc.summary, calc.miscounted
-
-
-def write_rows(
-    calc: Calculation,
-    items: Any,
-    layout: OutputLayout,
-    results: Callable[[list[str]], object],
-    breakdown: Callable[[list[str]], object],
-    rejected: Callable[[list[str]], object],
-    not_covered: Callable[[list[str]], object],
-) -> None:
-    """Format each outcome into its rows (shared by the one-core and the parallel paths)."""
-    from incentives.engine.calculate import EmployeeOutcome, NotCovered
-    from incentives.io.coverage_outputs import not_covered_rows
-    from incentives.io.run_outputs import rejected_row
-
-    for item in items:
-        if isinstance(item, NotCovered):
-            for row in not_covered_rows(
-                item.file, item.record, item.line, item.employee_id, item.exclusions
-            ):
-                not_covered(row)
-            continue
-        if not isinstance(item, EmployeeOutcome):
-            rejected(rejected_row(item))
-            continue
-        for po in item.outcomes:
-            results(layout.results_row(item, po))
-            breakdown(layout.breakdown_row(item, po))
-        if item.exclusions:
-            for row in not_covered_rows(
-                item.source_file, item.record, item.line, item.employee_id, item.exclusions
-            ):
-                not_covered(row)
 
 
 def run_parallel(
     calc: Calculation,
     roster: RosterSource,
-    layout: OutputLayout,
-    sinks: tuple[CsvSink, CsvSink, CsvSink, CsvSink],
+    files: Sequence[EmployeeFile],
+    sinks: Sequence[CsvSink],
     *,
     workers: int,
     scratch: Path,
     exclude: frozenset[int] = frozenset(),
 ) -> Summary:
-    """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order."""
+    """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order
+    (``sinks[k]`` is the file ``files[k]``, see io/employee_files.py)."""
     global _JOB, _DONE
     shares = _shares(roster.record_count, workers)
     context = multiprocessing.get_context("fork")
@@ -146,17 +113,17 @@ def run_parallel(
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".shares-") as tmp:
         folder = Path(tmp)
         try:
-            _JOB = (calc, roster, layout, folder, shares, exclude)
+            _JOB = (calc, roster, files, folder, shares, exclude)
             if calc.needs_group_totals:
                 with ProcessPoolExecutor(workers, mp_context=context) as pool:
                     partials = list(pool.map(_first_pass, range(workers)))
                 calc.apply_group_partials(partials)
-                _JOB = (calc, roster, layout, folder, shares, exclude)  # forked again: with totals
+                _JOB = (calc, roster, files, folder, shares, exclude)  # forked again: with totals
             if calc.needs_pools:
                 with ProcessPoolExecutor(workers, mp_context=context) as pool:
                     pool_parts = list(pool.map(_pool_pass, range(workers)))
                 calc.apply_pool_partials(pool_parts)
-                _JOB = (calc, roster, layout, folder, shares, exclude)  # forked again: with pools
+                _JOB = (calc, roster, files, folder, shares, exclude)  # forked again: with pools
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 futures = [pool.submit(_second_pass, share) for share in range(workers)]
                 while progress is not None and wait(futures, timeout=0.25).not_done:
@@ -168,8 +135,8 @@ def run_parallel(
         for share, (summary, miscounted) in enumerate(done):
             total.merge(summary)
             calc.miscounted |= miscounted
-            for name, sink in zip(_NAMES, sinks, strict=True):
-                sink.append_file(folder / f"{name}-{share}.csv")
+            for k, sink in enumerate(sinks):
+                sink.append_file(folder / f"{k}-{share}.csv")
     total.complete = all(summary.complete for summary, _ in done)
     calc.summary = total
     return total
