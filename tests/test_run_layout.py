@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,27 @@ def test_explain_reads_the_joined_rows_as_the_files_hold_them(sample: Path) -> N
                 assert item["cell"] == row[item["name"]].removeprefix("'"), item
             for step in policy["steps"]:
                 assert step["exact"] == row[step["name"]], step
+
+
+def test_a_folder_written_before_this_layout_is_still_explained(
+    sample: Path, tmp_path: Path
+) -> None:
+    """A run folder with one breakdown.csv (a `policy` column, every policy's columns) and no
+    `files` in its manifest, as runs wrote before: explain reads it and says the same."""
+    old = tmp_path / "old"
+    shutil.copytree(sample, old)
+    rows = breakdown_rows(sample)
+    header = list(dict.fromkeys(key for row in rows for key in row))
+    with (old / "breakdown.csv").open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, header, restval="", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    shutil.rmtree(old / "breakdown")
+    (old / "inputs.csv").unlink()
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for employee in ("00004", "00017", "00041"):
+        new_data = explain_employee(sample, employee).data()
+        old_data = explain_employee(old, employee).data()
+        assert {**old_data, "run": ""} == {**new_data, "run": ""}
