@@ -69,7 +69,7 @@ def write_items(
     rejected = [(f.rejected, w) for f, w in zip(files, writes, strict=True) if f.rejected]
     left_out = [(f.not_covered, w) for f, w in zip(files, writes, strict=True) if f.not_covered]
     for item in items:
-        if type(item) is EmployeeOutcome:
+        if isinstance(item, EmployeeOutcome):
             for rows, write in computed:
                 rows(item, write)
         elif isinstance(item, NotCovered):
