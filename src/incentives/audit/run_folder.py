@@ -166,6 +166,7 @@ def _joined_breakdown(
             record = {"employee_id": row["employee_id"], "policy": policy_id}
             record.update({n: shared.get(n, "") for n in read if n not in row})
             record.update(row)
+            record["policy"] = policy_id  # the key, whatever an input of that name holds
             joined[(row["employee_id"], policy_id)] = record
     ordered = [
         joined.pop(key) for r in results if (key := (r["employee_id"], r["policy"])) in joined
