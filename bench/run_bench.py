@@ -15,8 +15,8 @@ one invocation can measure both and report them in one table.
 For each size N: generate the roster and its ratings and history files once (cached in
 bench/data/, git-ignored), then run `incentives run` as a subprocess --repeat times (interpreter
 start-up included), measuring wall time and the child's peak resident memory (os.wait4 rusage of
-that very process, so one run's peak never hides another's). Every repeat's results.csv and
-breakdown.csv must be byte-identical and the manifest's counts must reconcile with N (every
+that very process, so one run's peak never hides another's). Every repeat's results.csv,
+inputs.csv and breakdown/*.csv must be byte-identical and the manifest's counts must reconcile with N (every
 employee computed once per policy kind, none rejected). Prints a Markdown table and writes it to
 bench/RESULTS.md (or --results-md).
 """
@@ -53,7 +53,8 @@ class RunMeasure:
     counts: dict[str, object]
     result_rows: int
     rows_by_kind: dict[str, int]
-    breakdown_rows: int
+    breakdown_rows: int  # summed over the policies' breakdown files
+    input_rows: int = 0  # inputs.csv: one row per computed employee
 
 
 @dataclass
@@ -212,18 +213,19 @@ def bench_size(n: int, args: argparse.Namespace, cycle: bool) -> SizeResult:
             print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
             break
         hashes: dict[str, str] = {}
-        rows = breakdown_rows = 0
-        for name in ("results.csv", "breakdown.csv"):
-            hashes[name], lines = hash_file(run_dir / name)
-            if name == "results.csv":
-                rows = lines - 1
-            else:
-                breakdown_rows = lines - 1
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        breakdown_files = sorted(manifest["files"]["breakdown"].values())  # one per policy
+        lines_of: dict[str, int] = {}
+        for name in ("results.csv", "inputs.csv", *breakdown_files):
+            hashes[name], lines_of[name] = hash_file(run_dir / name)
+        rows = lines_of["results.csv"] - 1
+        breakdown_rows = sum(lines_of[name] - 1 for name in breakdown_files)
         by_kind = count_kinds(run_dir / "results.csv")
-        output_bytes = sum(p.stat().st_size for p in run_dir.iterdir() if p.is_file())
-        counts = json.loads((run_dir / "manifest.json").read_text())["counts"]
+        output_bytes = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file())
+        counts = manifest["counts"]
         measure = RunMeasure(
-            wall, peak_kib, tree_kib, output_bytes, hashes, counts, rows, by_kind, breakdown_rows
+            wall, peak_kib, tree_kib, output_bytes, hashes, counts, rows, by_kind, breakdown_rows,
+            lines_of["inputs.csv"] - 1,
         )
         result.runs.append(measure)
         print(
@@ -254,8 +256,8 @@ EXPECTED_KINDS = ("bonus", "merit", "promotion")
 
 def check_counts(n: int, m: RunMeasure, k: int, kinds: tuple[str, ...]) -> list[str]:
     """The manifest's counts against N, and the outputs against the counts: every computed
-    employee has exactly one results.csv row and one breakdown.csv row per policy kind (each
-    bench policy covers every employee: population plan == 'AIP')."""
+    employee has exactly one results.csv row and one breakdown row per policy kind (each
+    bench policy covers every employee: population plan == 'AIP'), and one inputs.csv row."""
     c = m.counts
     computed = c.get("computed")
     per_kind = {kind: m.rows_by_kind.get(kind, 0) for kind in kinds}
@@ -267,7 +269,9 @@ def check_counts(n: int, m: RunMeasure, k: int, kinds: tuple[str, ...]) -> list[
             c.get("eligible", 0) + c.get("ineligible", 0) == (computed or 0) * len(kinds),
         "manifest reconciles": c.get("reconciles") is True,
         "results.csv rows == computed x kinds": m.result_rows == (computed or 0) * len(kinds),
-        "breakdown.csv rows == computed x kinds": m.breakdown_rows == (computed or 0) * len(kinds),
+        "breakdown rows (all policies' files) == computed x kinds":
+            m.breakdown_rows == (computed or 0) * len(kinds),
+        "inputs.csv rows == computed": m.input_rows == computed,
         f"one results.csv row per employee and kind ({', '.join(kinds)})":
             all(v == computed for v in per_kind.values()) and set(m.rows_by_kind) == set(kinds),
         "no rejected rows": c.get("rejected") == 0,

@@ -13,7 +13,9 @@ working directory.
 
 from __future__ import annotations
 
+import csv
 import functools
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -75,6 +77,38 @@ SAMPLE_ARGS = (
     "--history",
     str(HISTORY),
 )
+
+
+def employee_files(out: Path) -> list[str]:
+    """The per-employee CSV files of a run folder (results, inputs, each policy's breakdown
+    file, rejected, not covered), as paths relative to it."""
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    return [
+        "results.csv",
+        files["inputs"],
+        *files["breakdown"].values(),
+        "rejected.csv",
+        "not_covered.csv",
+    ]
+
+
+def breakdown_rows(out: Path, policy: str | None = None) -> list[dict[str, str]]:
+    """The breakdown of a run folder as its files hold it (cells not unescaped): each policy's
+    ``breakdown/<policy>.csv`` row joined with the employee's ``inputs.csv`` row, plus the
+    policy id; the policies in rules order, or only ``policy`` (docs/run-folder.md)."""
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+
+    def read(name: str) -> list[dict[str, str]]:
+        with (out / name).open(encoding="utf-8", newline="") as stream:
+            return list(csv.DictReader(stream))
+
+    inputs = {row["employee_id"]: row for row in read(files["inputs"])}
+    rows = []
+    for policy_id, name in files["breakdown"].items():
+        if policy is None or policy == policy_id:
+            for row in read(name):
+                rows.append({**inputs[row["employee_id"]], "policy": policy_id, **row})
+    return rows
 
 
 @attrs.frozen

@@ -17,13 +17,25 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EMPLOYEES, FIXTURES, POLICIES, RATES, RULES, SAMPLE_ARGS, CliRun
+from conftest import (
+    EMPLOYEES,
+    FIXTURES,
+    POLICIES,
+    RATES,
+    RULES,
+    SAMPLE_ARGS,
+    CliRun,
+    breakdown_rows,
+)
 
 Cli = Callable[..., CliRun]
 BAD = FIXTURES / "bad"
 OUTPUTS = (
     "results.csv",
-    "breakdown.csv",
+    "inputs.csv",
+    "breakdown/annual-bonus-2026.csv",
+    "breakdown/merit-2027.csv",
+    "breakdown/promotion-2027.csv",
     "rejected.csv",
     "not_covered.csv",
     "unmatched.csv",
@@ -109,9 +121,12 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
     assert "budgets: 7 group(s), 5 within, 2 over (see budgets.csv)" in lines
     assert lines[-1].startswith("outputs: ")
     assert sample_run.out is not None
-    assert sorted(p.name for p in sample_run.out.iterdir() if not p.name.startswith(".")) == sorted(
-        OUTPUTS
-    )
+    written = [
+        p.relative_to(sample_run.out).as_posix()
+        for p in sample_run.out.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    ]
+    assert sorted(written) == sorted(OUTPUTS)
 
 
 def test_two_runs_give_byte_identical_files(sample_run: CliRun, cli: Cli, tmp_path: Path) -> None:
@@ -228,7 +243,7 @@ def test_force_replaces_an_earlier_run(sample_run: CliRun, cli: Cli, tmp_path: P
     second = cli("run", *SAMPLE_ARGS, "--out", out, "--force")
     assert second.exit_code == 0, second.output
     assert sample_run.out is not None
-    for name in ("results.csv", "breakdown.csv", "rejected.csv", "rulebook.json"):
+    for name in (n for n in OUTPUTS if n != "manifest.json"):
         assert (out / name).read_bytes() == (sample_run.out / name).read_bytes(), name
     assert read_csv(out / "rejected.csv") == []
     assert not list(out.glob("*.partial"))
@@ -438,11 +453,7 @@ def test_formula_like_text_is_escaped_and_negative_numbers_are_not(
         "run", "--rules", RULES, "--employees", roster, "--rates", RATES, "--out", tmp_path / "out"
     )
     assert run.exit_code == 0, run.output
-    breakdown = {
-        r["employee_id"]: r
-        for r in read_csv(tmp_path / "out" / "breakdown.csv")
-        if r["policy"] == "annual-bonus-2026"
-    }
+    breakdown = {r["employee_id"]: r for r in breakdown_rows(tmp_path / "out", "annual-bonus-2026")}
     assert breakdown["00001"]["name"] == '\'=HYPERLINK("http://example.com","click")'
     assert breakdown["00001"]["individual.goal1.name"] == "'@SUM(A1)"
     assert breakdown["00035"]["name"] == "'+Plus Minus"

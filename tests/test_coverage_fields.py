@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import employee_files
 from engine_helpers import employees, load, policy_yaml
 from incentives.engine.calculate import EmployeeOutcome, NotCovered, calculate
 from incentives.io import open_roster
@@ -240,7 +241,8 @@ def test_group_totals_count_the_rows_computed_despite_a_field_of_another_plan(
     with (outs[1] / "results.csv").open(encoding="utf-8", newline="") as stream:
         pay = {r["employee_id"]: r["annual_bonus"] for r in csv.DictReader(stream)}
     assert pay == {"E1": "2500.00", "E2": "7500.00"}
-    for name in ("results.csv", "breakdown.csv", "not_covered.csv", "rejected.csv"):
+    assert employee_files(outs[1]) == employee_files(outs[workers])
+    for name in employee_files(outs[1]):
         assert (outs[1] / name).read_bytes() == (outs[workers] / name).read_bytes(), name
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import employee_files
 from engine_helpers import REJECTED_IN_GROUP
 from incentives.jobs import RunRequest, run_job
 
@@ -55,12 +56,13 @@ def test_a_row_rejected_after_the_first_pass_is_left_out_of_the_total(
 
 def test_one_core_and_two_give_the_same_bytes(tmp_path: Path) -> None:
     """60 rows, every seventh rejected in a step the total does not read: both ways of running
-    write byte-identical results, breakdown and rejected files, and the 51 computed shares of
+    write byte-identical per-employee files (results, inputs, breakdown, rejected…), and the 51 computed shares of
     the total add up to 1 (so their bonuses to 1,000)."""
     rows = [(f"{i:03d}", str(1000 + i), "0" if i % 7 == 0 else "1") for i in range(60)]
     one = _run(tmp_path, rows, 1)
     two = _run(tmp_path, rows, 2)
-    for name in ("results.csv", "breakdown.csv", "rejected.csv"):
+    assert employee_files(one) == employee_files(two)
+    for name in employee_files(one):
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     pay = _pay(one)
     assert len(pay) == 51  # 60 rows less the 9 with i % 7 == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliRun
+from conftest import CliRun, breakdown_rows
 from engine_helpers import policy_yaml
 
 POLICY = policy_yaml(
@@ -86,7 +86,7 @@ def test_breakdown_shows_the_segments_in_one_column(cli: Run, files: Path) -> No
     E2 has no history: no segments, 1,000.00."""
     result = run_with(cli, files, RAISE)
     assert result.exit_code == 0, result.output
-    breakdown = {row["employee_id"]: row for row in rows(files, "breakdown.csv")}
+    breakdown = {row["employee_id"]: row for row in breakdown_rows(files / "out")}
     assert breakdown["E1"]["target.segments"] == (
         "2026-01-01..2026-03-31 90d 24.6575% 1000.00 (base_salary=10000) | "
         "2026-04-01..2026-12-31 275d 75.3425% 1200.00 (base_salary=12000)"

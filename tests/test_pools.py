@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import employee_files
 from engine_helpers import FixedRates, compute, load, policy_yaml, run
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.errors import OptionsError, PolicyError
@@ -349,7 +350,7 @@ def test_pools_csv_and_parallel_runs_are_identical(tmp_path: Path) -> None:
         assert [p["group"] for p in pools] == ["X", "Y"]
         for pool in pools:
             assert D(pool["allocated"]) + D(pool["unspent"]) == D(pool["pool_amount"]) == D(2500)
-    for name in ("results.csv", "breakdown.csv", "pools.csv", "manifest.json"):
+    for name in (*employee_files(outs[1]), "pools.csv", "manifest.json"):
         assert (outs[1] / name).read_bytes() == (outs[2] / name).read_bytes(), name
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import breakdown_rows
 from incentives.audit.explain import explain_employee
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome, calculate
 from incentives.errors import MissingValue, RowError
@@ -385,7 +386,7 @@ def test_breakdown_records_the_rating_calls_and_explain_shows_readiness(tmp_path
     other criteria PASS, and "ready: no"."""
     ratings = [["E1", "2026", "Meets"], ["E1", "2025", "Meets"], ["E1", "2024", "Meets"]]
     out = run_folder(tmp_path, ratings)
-    row = next(r for r in read(out / "breakdown.csv") if r["employee_id"] == "E1")
+    row = next(r for r in breakdown_rows(out) if r["employee_id"] == "E1")
     assert row["criterion.rating_now: rating_in('2026')"] == "3"
     assert row["criterion.rating_now: rating_in('2026') [match]"] == "Meets"
     assert row["criterion.rating_now.gap"] == "rating 3, needs 4"

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CliRun
+from conftest import CliRun, breakdown_rows
 from engine_helpers import policy_yaml
 from incentives.audit.explain import explain_employee
 from incentives.io.run_outputs import _money_cell, exact_cell
@@ -84,6 +84,9 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _rows(run_dir: Path, name: str, policy: str = "test-policy") -> dict[str, dict[str, str]]:
+    """results.csv's rows of ``policy`` by employee, or (``breakdown``) its breakdown rows."""
+    if name == "breakdown":
+        return {row["employee_id"]: row for row in breakdown_rows(run_dir, policy)}
     with (run_dir / name).open(encoding="utf-8", newline="") as f:
         return {row["employee_id"]: row for row in csv.DictReader(f) if row["policy"] == policy}
 
@@ -95,7 +98,7 @@ def test_pay_components_print_at_their_declared_step_on_every_row(run_dir: Path)
     assert [results[e]["bonus"] for e in ("E1", "E2", "E4", "E5")] == ["100", "2000", "0", "2000"]
     assert [results[e]["bonus_excess"] for e in ("E1", "E2", "E4", "E5")] == ["0", "3000", "0", "0"]
     assert [results[e]["extra"] for e in ("E1", "E4")] == ["1004.95", "0.00"]
-    breakdown = _rows(run_dir, "breakdown.csv")
+    breakdown = _rows(run_dir, "breakdown")
     assert breakdown["E4"]["pay.bonus"] == "0"
     assert breakdown["E4"]["pay.bonus.total"] == "0"
     assert breakdown["E2"]["pay.bonus_excess"] == "3000"
@@ -105,7 +108,7 @@ def test_a_step_with_a_declared_rounding_prints_at_its_step(sample_run: CliRun) 
     """The sample's pool rounds awards to 0.01 (`round: 0.01`): 00001's award prints `2044.10`
     (it printed `2044.1` beside `4521.65`), and so does its line in explain."""
     assert sample_run.out is not None
-    bonus = _rows(sample_run.out, "breakdown.csv", "annual-bonus-2026")
+    bonus = _rows(sample_run.out, "breakdown", "annual-bonus-2026")
     assert bonus["00001"]["department_pool_award"] == "2044.10"
     text = explain_employee(sample_run.out, "00001").text()
     assert "department_pool_award = " in text
@@ -115,7 +118,7 @@ def test_a_step_with_a_declared_rounding_prints_at_its_step(sample_run: CliRun) 
 def test_an_unrounded_money_step_keeps_its_value_with_at_least_the_cents(run_dir: Path) -> None:
     """`base` is not rounded: 60,000 × 1.005 = 60300.000 prints `60300.00` (the currency's
     decimals, not `60300.000`), and 999.95 × 1.005 = 1004.94975 keeps all its decimals."""
-    breakdown = _rows(run_dir, "breakdown.csv")
+    breakdown = _rows(run_dir, "breakdown")
     assert breakdown["E2"]["base"] == "60300.00"
     assert breakdown["E1"]["base"] == "1004.94975"
     assert _rows(run_dir, "results.csv")["E1"]["base"] == "1004.94975"
@@ -125,12 +128,12 @@ def test_results_outputs_are_not_cut_below_their_precision(run_dir: Path) -> Non
     """999.95 ÷ 29,640 = 0.03373650472334682860998650472: results.csv shows it whole (it was
     cut to 0.033736 before); the breakdown keeps its declared 6 decimals (0.033737, half even)."""
     assert _rows(run_dir, "results.csv")["E1"]["share"] == "0.03373650472334682860998650472"
-    assert _rows(run_dir, "breakdown.csv")["E1"]["share"] == "0.033737"
+    assert _rows(run_dir, "breakdown")["E1"]["share"] == "0.033737"
 
 
 def test_an_integer_step_prints_without_decimals(run_dir: Path) -> None:
     """182,800.00 × 2 = 365600.00 for an integer step: `365600` in both files."""
-    assert _rows(run_dir, "breakdown.csv")["E3"]["yearly_units"] == "365600"
+    assert _rows(run_dir, "breakdown")["E3"]["yearly_units"] == "365600"
     assert _rows(run_dir, "results.csv")["E3"]["yearly_units"] == "365600"
 
 
@@ -141,7 +144,7 @@ def test_a_cap_gate_notes_capped_only_when_it_binds(run_dir: Path) -> None:
     assert [results[e]["notes"] for e in ("E1", "E2", "E3", "E5")] == [
         "", "", "Capped at 6,000", "",
     ]  # fmt: skip
-    breakdown = _rows(run_dir, "breakdown.csv")
+    breakdown = _rows(run_dir, "breakdown")
     assert [breakdown[e]["target.gate.limit"] for e in ("E2", "E3")] == ["false", "true"]
     assert breakdown["E3"]["target.after_gate.limit"] == "6000.00"
 
@@ -256,7 +259,7 @@ def test_every_step_value_explain_prints_is_the_breakdowns(
         ]
         (base / "roster.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
         run_job(RunRequest(rules=base / "rules", employees=base / "roster.csv", out=base / "out"))
-        breakdown = _rows(base / "out", "breakdown.csv")
+        breakdown = _rows(base / "out", "breakdown")
         assert breakdown, (base / "out" / "rejected.csv").read_text(encoding="utf-8")
         for employee_id, row in breakdown.items():
             (data,) = explain_employee(base / "out", employee_id).data()["policies"]

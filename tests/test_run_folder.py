@@ -84,7 +84,8 @@ def assert_fault(run: CliRun, *says: str) -> None:
 
 
 def visible_run(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    """Every file of a run folder, as a path relative to it (breakdown/<policy>.csv)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
 # -- a run never destroys an input ---------------------------------------------------------
@@ -249,6 +250,20 @@ def test_force_refuses_a_run_folder_with_a_file_no_run_wrote(
     run = cli(*run_args(inputs, out, "--force"))
     assert_fault(run, "holds 1 file(s) that no run wrote (my notes.txt); move them away")
     assert snapshot(out) == before
+
+
+def test_force_refuses_a_file_no_run_wrote_in_the_breakdown_folder(
+    cli: Cli, inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    """A file saved by hand beside the breakdown files (breakdown/) is never deleted either."""
+    out = tmp_path / "out"
+    assert cli(*run_args(inputs, out)).exit_code == 0
+    (out / "breakdown" / "my notes.txt").write_text("keep me", encoding="utf-8")
+    before = visible_run(out)
+    run = cli(*run_args(inputs, out, "--force"))
+    assert_fault(run, "holds 1 file(s) that no run wrote (breakdown/my notes.txt); move them")
+    assert visible_run(out) == before
+    assert (out / "breakdown" / "my notes.txt").read_text(encoding="utf-8") == "keep me"
 
 
 # -- after an interrupted run ----------------------------------------------------------------

@@ -39,15 +39,15 @@ def complete_run(folder: Path) -> int:
     """Check ``folder`` is one whole run: exactly the files its marker lists, each CSV whole
     (one row per employee, as its manifest counts them). Returns the employees it holds."""
     listed = (folder / MARKER).read_text(encoding="utf-8").splitlines()
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*listed, MARKER])
-    assert all((folder / name).is_file() for name in listed)
+    found = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+    assert sorted(found) == sorted([*listed, MARKER])
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     read = manifest["counts"]["read"]
     assert manifest["inputs"]["employees"]["records"] == read
     results = read_rows(folder / "results.csv")
-    breakdown = read_rows(folder / "breakdown.csv")
     assert len(results) - 1 == manifest["counts"]["computed"]
-    assert len(breakdown) == len(results)
+    for name in (*manifest["files"]["breakdown"].values(), "inputs.csv"):  # one policy here
+        assert len(read_rows(folder / name)) == len(results), name
     assert len(read_rows(folder / "rejected.csv")) - 1 == manifest["counts"]["rejected"]
     assert all(len(row) == len(results[0]) for row in results)
     return int(read)
@@ -85,7 +85,7 @@ def test_kill_9_at_any_moment_leaves_a_whole_run(tmp_path: Path) -> None:
     print(f"a whole run took {time.monotonic() - started:.2f} s")
     assert complete_run(out) == NEW_ROWS
     assert sorted(p.name for p in runs.iterdir()) == ["out"]
-    names = ("results.csv", "breakdown.csv", "rejected.csv")
+    names = ("results.csv", "inputs.csv", "breakdown/bench-bonus-2026.csv", "rejected.csv")
     reference = {name: (out / name).read_bytes() for name in names}
 
     def previous_run() -> str:

@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from conftest import cycle_outcomes
+from conftest import breakdown_rows, cycle_outcomes
 from incentives.engine.calculate import PolicyOutcome
 from incentives.jobs import RunRequest, run_job
 
@@ -337,8 +337,7 @@ def _pools(out: Path) -> dict[str, dict[str, str]]:
 
 
 def _bonus_breakdown(out: Path) -> list[dict[str, str]]:
-    with (out / "breakdown.csv").open(encoding="utf-8", newline="") as fh:
-        return [r for r in csv.DictReader(fh) if r["policy"] == "annual-bonus-2026"]
+    return breakdown_rows(out, "annual-bonus-2026")
 
 
 def test_every_department_pool_reconciles(run_dir: tuple[Path, Any]) -> None:

@@ -25,7 +25,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun, cycle_outcomes
+from conftest import (
+    EMPLOYEES,
+    HISTORY,
+    RATES,
+    RATINGS,
+    RULES,
+    CliRun,
+    breakdown_rows,
+    cycle_outcomes,
+)
 from incentives.audit.explain import explain_employee
 from incentives.engine.calculate import PolicyOutcome
 from incentives.jobs import RunRequest, run_job
@@ -147,11 +156,9 @@ def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
         return {(r["employee_id"], r["kind"]): r for r in csv.DictReader(stream)}
 
 
-def _bonus_steps(path: Path) -> dict[str, dict[str, str]]:
-    """breakdown.csv's bonus rows, by employee id."""
-    with path.open(encoding="utf-8", newline="") as stream:
-        rows = csv.DictReader(stream)
-        return {r["employee_id"]: r for r in rows if r["policy"] == "annual-bonus-2026"}
+def _bonus_steps(out: Path) -> dict[str, dict[str, str]]:
+    """The bonus policy's breakdown rows (with their inputs), by employee id."""
+    return {r["employee_id"]: r for r in breakdown_rows(out, "annual-bonus-2026")}
 
 
 # the eligible Sales and Finance employees with a non-zero award (00009, Does Not Meet, has 0)
@@ -174,8 +181,8 @@ def test_only_the_bonus_of_employees_with_history_changes(
     out = tmp_path / "no-history"
     run_job(RunRequest(rules=RULES, employees=EMPLOYEES, out=out, rates=RATES, ratings=RATINGS))
     assert sample_run.out is not None
-    full_steps = _bonus_steps(sample_run.out / "breakdown.csv")
-    plain_steps = _bonus_steps(out / "breakdown.csv")
+    full_steps = _bonus_steps(sample_run.out)
+    plain_steps = _bonus_steps(out)
     assert {e for e, r in full_steps.items() if r["bonus"] != plain_steps[e]["bonus"]} == set(
         WITH_HISTORY
     )
@@ -213,11 +220,10 @@ def test_explain_lists_the_segments(sample_run: CliRun) -> None:
 
 
 def test_breakdown_records_the_segments(sample_run: CliRun) -> None:
-    """breakdown.csv has the column full_year_target.segments: filled for the four employees
-    with history, empty for the others."""
+    """breakdown/annual-bonus-2026.csv has the column full_year_target.segments: filled for the
+    four employees with history, empty for the others."""
     assert sample_run.out is not None
-    with (sample_run.out / "breakdown.csv").open(encoding="utf-8", newline="") as stream:
-        rows = [r for r in csv.DictReader(stream) if r["policy"] == "annual-bonus-2026"]
+    rows = breakdown_rows(sample_run.out, "annual-bonus-2026")
     filled = {r["employee_id"] for r in rows if r["full_year_target.segments"]}
     assert filled == set(WITH_HISTORY)
     by_id = {r["employee_id"]: r for r in rows}

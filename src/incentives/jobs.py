@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -25,30 +25,27 @@ from incentives.engine.passes import Item, OpenShare, in_process
 from incentives.errors import BudgetExceeded, IncentivesError
 from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
-from incentives.io.coverage_outputs import (
-    NOT_COVERED_HEADER,
-    UNMATCHED_HEADER,
-    unmatched_row,
-)
+from incentives.io.coverage_outputs import UNMATCHED_HEADER, unmatched_row
 from incentives.io.csvread import file_sha256
+from incentives.io.employee_files import EmployeeFile, employee_files, write_items
 from incentives.io.history import check_history_columns
-from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
+from incentives.io.run_outputs import OutputLayout, rejected_row
 from incentives.io.writers import CsvSink, OutputDir
 from incentives.model import Rejection
 from incentives.model.roster import RosterSource
-from incentives.parallel import can_fork, run_parallel, write_rows
+from incentives.parallel import can_fork, run_parallel
 from incentives.rulebook.rulebook import Rulebook, load_rules
 
 __all__ = ["OUTPUT_FILES", "RunReport", "RunRequest", "required_columns", "run_job"]
 
 OUTPUT_FILES = (
     "results.csv",
-    "breakdown.csv",
+    "inputs.csv",
     "rejected.csv",
     "not_covered.csv",
     "rulebook.json",
     "manifest.json",
-)  # and unmatched.csv when a goals, ratings or history file is given
+)  # and breakdown/<policy>.csv per policy, unmatched.csv when a goals, ratings or history file is given
 
 
 @attrs.frozen
@@ -209,18 +206,16 @@ def _write_run(
 ) -> tuple[list[Rejection], list[BudgetLine], list[PoolLine], tuple[str, ...]]:
     layout = OutputLayout(rulebook)
     with OutputDir(request.out, force=request.force) as out:
-        results = out.csv_writer("results.csv", layout.results_header)
-        breakdown = out.csv_writer("breakdown.csv", layout.breakdown_header)
-        rejected = out.csv_writer("rejected.csv", REJECTED_HEADER)
-        not_covered = out.csv_writer("not_covered.csv", NOT_COVERED_HEADER)
-        sinks = (results, breakdown, rejected, not_covered)
+        files = employee_files(layout)
+        sinks = [out.csv_writer(f.name, f.header) for f in files]
+        rejected = sinks[[f.name for f in files].index("rejected.csv")]
         workers = _workers(request, roster.record_count)
         if workers > 1:
             ran = run_parallel(
-                calc, roster, layout, sinks, workers=workers, scratch=out.scratch, exclude=excluded
+                calc, roster, files, sinks, workers=workers, scratch=out.scratch, exclude=excluded
             )
         else:
-            ran = calc.run(in_process, _into(calc, layout, sinks), excluded)
+            ran = calc.run(in_process, _into(files, sinks), excluded)
         if ran.miscounted - excluded:
             raise _Redo(ran.miscounted)
         orphans = roster.orphans()
@@ -276,23 +271,27 @@ def _write_run(
                 orphan_rows=len(orphans),
                 budgets=budgets,
                 pools=pools,
+                files={
+                    "breakdown": dict(layout.breakdown_files),
+                    "inputs": "inputs.csv",
+                    "inputs_kept": {
+                        pid: sorted(names) for pid, names in layout.kept_inputs.items() if names
+                    },
+                    "written": sorted({*out.names, "manifest.json"}),
+                },
             ),
         )
-        files = out.names
-    return orphans, budgets, pools, files
+        written = out.names
+    return orphans, budgets, pools, written
 
 
-def _into(
-    calc: Calculation, layout: OutputLayout, sinks: tuple[CsvSink, CsvSink, CsvSink, CsvSink]
-) -> OpenShare:
+def _into(files: Sequence[EmployeeFile], sinks: Sequence[CsvSink]) -> OpenShare:
     """The one share of a run on one core: its rows straight into the output files."""
-    results, breakdown, rejected, not_covered = (sink.write_cells for sink in sinks)
+    writes = [sink.write_cells for sink in sinks]
 
     @contextlib.contextmanager
     def open_share(_share: int) -> Iterator[Callable[[Iterable[Item]], object]]:
-        yield lambda items: write_rows(
-            calc, items, layout, results, breakdown, rejected, not_covered
-        )
+        yield lambda items: write_items(items, files, writes)
 
     return open_share
 

@@ -13,23 +13,22 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any, TypeVar
 
 from incentives.engine.calculate import Calculation
 from incentives.engine.passes import Item, OpenShare, Ran, ShareMap, Tick, Work
-from incentives.io.run_outputs import OutputLayout
+from incentives.io.employee_files import EmployeeFile, write_items
 from incentives.io.writers import CsvSink, RowWriter
 from incentives.model.roster import RosterSource
 
-__all__ = ["can_fork", "forked_shares", "run_parallel", "write_rows"]
+__all__ = ["can_fork", "forked_shares", "run_parallel", "share_files"]
 
 T = TypeVar("T")
 # What a forked worker inherits: the work of the pass at hand and the shares' bounds.
 _WORK: tuple[Work[Any], list[tuple[int, int]]] | None = None
-_NAMES = ("results", "breakdown", "rejected", "not_covered")
 _DONE: Any = None  # a shared counter of rows done, for the parent's progress bar
 
 
@@ -82,56 +81,21 @@ def forked_shares(records: int, workers: int) -> ShareMap:
     return run
 
 
-def write_rows(
-    calc: Calculation,
-    items: Any,
-    layout: OutputLayout,
-    results: Callable[[list[str]], object],
-    breakdown: Callable[[list[str]], object],
-    rejected: Callable[[list[str]], object],
-    not_covered: Callable[[list[str]], object],
-) -> None:
-    """Format each outcome into its rows (shared by the one-core and the parallel paths)."""
-    from incentives.engine.calculate import EmployeeOutcome, NotCovered
-    from incentives.io.coverage_outputs import not_covered_rows
-    from incentives.io.run_outputs import rejected_row
-
-    for item in items:
-        if isinstance(item, NotCovered):
-            for row in not_covered_rows(
-                item.file, item.record, item.line, item.employee_id, item.exclusions
-            ):
-                not_covered(row)
-            continue
-        if not isinstance(item, EmployeeOutcome):
-            rejected(rejected_row(item))
-            continue
-        for po in item.outcomes:
-            results(layout.results_row(item, po))
-            breakdown(layout.breakdown_row(item, po))
-        if item.exclusions:
-            for row in not_covered_rows(
-                item.source_file, item.record, item.line, item.employee_id, item.exclusions
-            ):
-                not_covered(row)
-
-
-def share_files(calc: Calculation, layout: OutputLayout, folder: Path) -> OpenShare:
-    """Per share, the writer of its rows into its own files in ``folder``."""
+def share_files(files: Sequence[EmployeeFile], folder: Path) -> OpenShare:
+    """Per share, the writer of its rows into its own share of each per-employee file in
+    ``folder`` (``K-SHARE.csv``, K the file's place in ``files``)."""
 
     @contextlib.contextmanager
     def open_share(share: int) -> Iterator[Callable[[Iterable[Item]], object]]:
         with contextlib.ExitStack() as stack:
-            files = [
+            streams = [
                 stack.enter_context(
-                    (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="")
+                    (folder / f"{k}-{share}.csv").open("w", encoding="utf-8", newline="")
                 )
-                for name in _NAMES
+                for k in range(len(files))
             ]
-            results, breakdown, rejected, not_covered = (RowWriter(f).writerow for f in files)
-            yield lambda items: write_rows(
-                calc, items, layout, results, breakdown, rejected, not_covered
-            )
+            writes = [RowWriter(stream).writerow for stream in streams]
+            yield lambda items: write_items(items, files, writes)
 
     return open_share
 
@@ -139,19 +103,20 @@ def share_files(calc: Calculation, layout: OutputLayout, folder: Path) -> OpenSh
 def run_parallel(
     calc: Calculation,
     roster: RosterSource,
-    layout: OutputLayout,
-    sinks: tuple[CsvSink, CsvSink, CsvSink, CsvSink],
+    files: Sequence[EmployeeFile],
+    sinks: Sequence[CsvSink],
     *,
     workers: int,
     scratch: Path,
     exclude: frozenset[int] = frozenset(),
 ) -> Ran:
-    """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order."""
+    """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order
+    (``sinks[k]`` is the file ``files[k]``, see io/employee_files.py)."""
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".shares-") as tmp:
         folder = Path(tmp)
         shares = forked_shares(roster.record_count, workers)
-        ran = calc.run(shares, share_files(calc, layout, folder), exclude)
+        ran = calc.run(shares, share_files(files, folder), exclude)
         for share in range(workers):
-            for name, sink in zip(_NAMES, sinks, strict=True):
-                sink.append_file(folder / f"{name}-{share}.csv")
+            for k, sink in enumerate(sinks):
+                sink.append_file(folder / f"{k}-{share}.csv")
     return ran

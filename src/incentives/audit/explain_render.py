@@ -32,7 +32,7 @@ def _policy(p: Mapping[str, Any]) -> list[str]:
         f"{_INDENT}performance period {period.get('start')} to {period.get('end')}; payout date {p.get('payout_date')}; paid in {p.get('currency') or '-'}; as of {p.get('as_of') or '-'}",
     ]
     out.append(
-        f"{_INDENT}values as recorded in breakdown.csv (unrounded values at up to {p.get('breakdown_decimals', 6)} decimals); [file:line] points into the policy"
+        f"{_INDENT}values as recorded in the breakdown (unrounded values at up to {p.get('breakdown_decimals', 6)} decimals); [file:line] points into the policy"
     )
     if p.get("warnings"):
         out.append("")

@@ -69,14 +69,16 @@ def manifest_data(
     orphan_rows: int,
     budgets: Sequence[BudgetLine] = (),
     pools: Sequence[PoolLine] = (),
+    files: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
-    """What the run read (with SHA-256), how it counted, and its totals per currency and component."""
+    """What the run read (with SHA-256), how it counted, its totals per currency and component,
+    and (``files``) the files it wrote: each policy's breakdown file (docs/run-folder.md)."""
     s = calc.summary
     totals = [
         {"currency": cur, "component": comp, "pay_code": code, "amount": amount}
         for (cur, comp, code), amount in sorted(s.totals.items())
     ]
-    return {
+    data = {
         "tool": {"name": "incentives", "version": __version__},
         "as_of": as_of,
         "decimal_context": context_description(ENGINE_CONTEXT),
@@ -110,3 +112,6 @@ def manifest_data(
         "budgets": [attrs.asdict(line) for line in budgets],
         "pools": [attrs.asdict(line) for line in pools],
     }
+    if files is not None:
+        data["files"] = dict(files)
+    return data

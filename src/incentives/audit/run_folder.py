@@ -22,15 +22,23 @@ __all__ = ["RunFolder", "read_run_folder", "unknown_employee"]
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NEEDED = {
     "results.csv": ("employee_id", "policy", "currency", "eligible", "zero_reason"),
-    "breakdown.csv": ("employee_id", "policy", "eligible"),
+    "inputs.csv": ("employee_id",),
+    "breakdown.csv": ("employee_id", "policy", "eligible"),  # a folder written before 0.9
     "rejected.csv": ("employee_id", "reason"),
     "not_covered.csv": ("employee_id", "kind", "excluded_by"),
 }
+_BREAKDOWN_NEEDED = ("employee_id", "eligible")  # breakdown/<policy>.csv
 
 
 @attrs.frozen
 class RunFolder:
-    """One run folder, read: the records of every employee and the run's JSON files."""
+    """One run folder, read: the records of every employee and the run's JSON files.
+
+    ``breakdown`` holds one row per computed employee and policy, in the order of results.csv:
+    the policy's breakdown file row joined with the inputs the policy read (from inputs.csv,
+    or from its breakdown file for an input it keeps), with the policy id (see
+    docs/run-folder.md).
+    """
 
     path: Path
     rulebook: Mapping[str, Any]
@@ -45,7 +53,7 @@ class RunFolder:
             if policy.get("id") == policy_id:
                 return dict(policy)
         raise OptionsError(
-            f"{self.path / 'rulebook.json'}: policy '{policy_id}' of breakdown.csv is not "
+            f"{self.path / 'rulebook.json'}: policy '{policy_id}' of the breakdown is not "
             "described; the run folder is inconsistent (write it again with `incentives run`)"
         )
 
@@ -64,13 +72,15 @@ def _fault(path: Path, message: str) -> OptionsError:
     )
 
 
-def _read_csv(folder: Path, name: str) -> tuple[dict[str, str], ...]:
+def _read_csv(
+    folder: Path, name: str, needed: tuple[str, ...] | None = None
+) -> tuple[dict[str, str], ...]:
     path = folder / name
     try:
         with path.open(encoding="utf-8", newline="") as stream:
             reader = csv.DictReader(stream)
             header = reader.fieldnames or []
-            missing = [column for column in _NEEDED[name] if column not in header]
+            missing = [column for column in needed or _NEEDED[name] if column not in header]
             if missing:
                 raise _fault(path, f"column(s) {', '.join(missing)} missing from the header")
             rows = []
@@ -106,17 +116,62 @@ def read_run_folder(folder: Path) -> RunFolder:
     if not isinstance(rulebook.get("policies"), list):
         raise _fault(folder / "rulebook.json", "no 'policies' list")
     manifest = _read_json(folder, "manifest.json")
+    results = _read_csv(folder, "results.csv")
+    if "files" not in manifest and (folder / "breakdown.csv").exists():
+        breakdown = _read_csv(folder, "breakdown.csv")  # one file for every policy
+    else:
+        breakdown = _joined_breakdown(folder, rulebook, manifest, results)
     return RunFolder(
         path=folder,
         rulebook=rulebook,
         manifest=manifest,
-        results=_read_csv(folder, "results.csv"),
-        breakdown=_read_csv(folder, "breakdown.csv"),
+        results=results,
+        breakdown=breakdown,
         rejected=_read_csv(folder, "rejected.csv"),
         not_covered=_read_csv(folder, "not_covered.csv")
         if (folder / "not_covered.csv").exists()
         else (),
     )
+
+
+def _joined_breakdown(
+    folder: Path,
+    rulebook: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    results: tuple[dict[str, str], ...],
+) -> tuple[dict[str, str], ...]:
+    """Each policy's breakdown rows with the inputs it read, in the order of results.csv."""
+    files = manifest.get("files", {})
+    names = files.get("breakdown") if isinstance(files, dict) else None
+    if not isinstance(names, dict):
+        raise _fault(folder / "manifest.json", "no 'files.breakdown' (the breakdown files)")
+    inputs = {row["employee_id"]: row for row in _read_csv(folder, "inputs.csv")}
+    joined: dict[tuple[str, str], dict[str, str]] = {}
+    for policy in rulebook["policies"]:
+        policy_id = str(policy.get("id"))
+        name = names.get(policy_id)
+        if not isinstance(name, str) or not name.startswith("breakdown/") or ".." in name:
+            raise _fault(folder / "manifest.json", f"no breakdown file for policy '{policy_id}'")
+        read = [
+            str(s["name"])
+            for s in policy.get("slots", [])
+            if s.get("kind") == "input" and s.get("name") != "employee_id"
+        ]
+        for row in _read_csv(folder, name, _BREAKDOWN_NEEDED):
+            shared = inputs.get(row["employee_id"])
+            if shared is None:
+                raise _fault(
+                    folder / "inputs.csv", f"employee '{row['employee_id']}' of {name} is missing"
+                )
+            record = {"employee_id": row["employee_id"], "policy": policy_id}
+            record.update({n: shared.get(n, "") for n in read if n not in row})
+            record.update(row)
+            record["policy"] = policy_id  # the key, whatever an input of that name holds
+            joined[(row["employee_id"], policy_id)] = record
+    ordered = [
+        joined.pop(key) for r in results if (key := (r["employee_id"], r["policy"])) in joined
+    ]
+    return (*ordered, *joined.values())
 
 
 def unknown_employee(run: RunFolder, employee_id: str) -> OptionsError:

@@ -292,7 +292,18 @@ def check_replaceable(out: Path, *, force: bool) -> None:
             "replace it"
         )
     listed = set(marker.read_text(encoding="utf-8").splitlines()) | {MARKER}
-    foreign = [name for name in names if name not in listed]
+    folders = {name.split("/")[0] for name in listed if "/" in name}  # breakdown/<policy>.csv
+    foreign = [name for name in names if name not in listed and name not in folders]
+    for folder in sorted(folders & set(names)):
+        inside = out / folder
+        if not inside.is_dir() or inside.is_symlink():
+            foreign.append(folder)
+            continue
+        foreign += [
+            f"{folder}/{entry.name}"
+            for entry in sorted(inside.iterdir())
+            if f"{folder}/{entry.name}" not in listed
+        ]
     if foreign:
         shown_names = shorten(", ".join(foreign))
         raise OptionsError(

@@ -1,7 +1,8 @@
-"""The layout of a run's CSV outputs: results, breakdown and rejected rows.
+"""The layout of a run's CSV outputs: results, inputs, breakdown per policy, rejected rows.
 
-Columns are fixed per rulebook (the union of every policy's pay components and trace slots),
-computed once; each employee is then a list of cells built from its trace tuple.
+Columns are fixed per rulebook, computed once (see docs/run-folder.md): results.csv has the union
+of every policy's pay components and outputs; inputs.csv each roster field once; each policy's
+breakdown file its own trace slots. Each employee is then lists of cells built from its traces.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +23,15 @@ from incentives.money import minor_unit
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import CompiledPolicy, Slot
 
-__all__ = ["GOAL_FIELDS", "REJECTED_HEADER", "OutputLayout", "match_text", "rejected_row"]
+__all__ = [
+    "GOAL_FIELDS",
+    "REJECTED_HEADER",
+    "OutputLayout",
+    "breakdown_file_names",
+    "input_placement",
+    "match_text",
+    "rejected_row",
+]
 
 REJECTED_HEADER = ("file", "record", "line", "employee_id", "column", "value", "reason")
 GOAL_FIELDS = ("name", "direction", "target", "actual", "weight", "attainment", "payout", "segment")
@@ -51,7 +62,7 @@ def slot_columns(slot: Slot, max_goals: int = 0) -> list[str]:
 
 
 class OutputLayout:
-    """Headers and row builders for results.csv and breakdown.csv of one rulebook."""
+    """Headers and row builders for results.csv, inputs.csv and the breakdown files."""
 
     def __init__(self, rulebook: Rulebook) -> None:
         self.components: list[str] = []
@@ -73,23 +84,35 @@ class OutputLayout:
             *self.outputs,
             *(("ready", "gaps") if self.readiness else ()),
         ]
-        self.breakdown_header: list[str] = ["employee_id", "policy", "eligible"]
-        index: dict[str, int] = {name: i for i, name in enumerate(self.breakdown_header)}
+        # inputs.csv: each roster field once per employee; breakdown/<policy>.csv: the rest
+        self.shared_inputs, self.kept_inputs = input_placement(rulebook)
+        self.inputs_header = ["employee_id", *self.shared_inputs]
+        self.breakdown_files = breakdown_file_names([p.id for p in rulebook.policies])
+        self.breakdown_headers: dict[str, list[str]] = {}
         self._plans: dict[str, list[tuple[int, str, list[int], int]]] = {}
         self._pay_columns: dict[str, list[tuple[int, int]]] = {}
         self._output_columns: dict[str, list[tuple[int, int]]] = {}
+        self._input_slots: dict[str, dict[str, int]] = {}
         for policy in rulebook.policies:
+            header: list[str] = ["employee_id", "eligible"]
+            index: dict[str, int] = {name: i for i, name in enumerate(header)}
+            inputs = {s.name: i for i, s in enumerate(policy.slots) if s.kind == "input"}
+            self._input_slots[policy.id] = inputs
+            kept = self.kept_inputs[policy.id]
             plan: list[tuple[int, str, list[int], int]] = []
             for slot_index, slot in enumerate(policy.slots):
+                if slot.kind == "input" and (slot.name == "employee_id" or slot.name not in kept):
+                    continue  # in inputs.csv (employee_id: the key of every file)
                 goals = policy.scorecards[slot.owner].max_goals if slot.kind == "goals" else 0
                 cols = []
                 for column in slot_columns(slot, goals):
                     if column not in index:
-                        index[column] = len(self.breakdown_header)
-                        self.breakdown_header.append(column)
+                        index[column] = len(header)
+                        header.append(column)
                     cols.append(index[column])
                 plan.append((slot_index, slot.kind, cols, goals))
             self._plans[policy.id] = plan
+            self.breakdown_headers[policy.id] = header
             first_output = len(_RESULTS_FIXED) + len(self.components)
             self._output_columns[policy.id] = [
                 (slot, first_output + self.outputs.index(name))
@@ -103,7 +126,6 @@ class OutputLayout:
                     *zip((n for n, _ in pay.parts), pay.part_slots, strict=True),
                 )
             ]
-        self._width = len(self.breakdown_header)
         self._quantum = {
             p.id: Decimal(1).scaleb(-p.spec.policy.breakdown_decimals) for p in rulebook.policies
         }
@@ -112,6 +134,8 @@ class OutputLayout:
         self._policy_cells = {
             p.id: (format_cell(p.id), format_cell(p.kind)) for p in rulebook.policies
         }
+        self._policies = {p.id: p for p in rulebook.policies}
+        self._input_rows: dict[tuple[str, ...], Any] = {}
         self._money_outputs = {
             p.id: frozenset(slot for _, slot in p.output_slots if p.slots[slot].type == "money")
             for p in rulebook.policies
@@ -156,6 +180,35 @@ class OutputLayout:
         )
         return row
 
+    def inputs_row(self, emp: EmployeeOutcome) -> list[str]:
+        """The employee's row of inputs.csv: each shared input as the first of the employee's
+        policies that takes it from inputs.csv read it (they all read the same value)."""
+        key = tuple([po.policy.id for po in emp.outcomes])
+        build = self._input_rows.get(key)
+        if build is None:
+            build = self._input_rows[key] = self._input_function(key)
+        row: list[str] = build(format_cell(emp.employee_id), *[po.trace for po in emp.outcomes])
+        return row
+
+    def _input_function(self, policy_ids: tuple[str, ...]) -> Any:
+        """Generate the inputs.csv row builder for employees computed by ``policy_ids``."""
+        cells = ["eid"]
+        for name in self.shared_inputs:
+            cell = "''"  # no policy of the employee reads it
+            for position, policy_id in enumerate(policy_ids):
+                slot = self._input_slots[policy_id].get(name)
+                if slot is not None and name not in self.kept_inputs[policy_id]:
+                    type_ = self._policies[policy_id].slots[slot].type
+                    cell = _cell_expression(f"t{position}[{slot}]", "input", type_)
+                    break
+            cells.append(cell)
+        args = "".join(f", t{i}" for i in range(len(policy_ids)))
+        source = f"def row(eid{args}):\n    return [" + ", ".join(cells) + "]\n"
+        namespace: dict[str, Any] = {"FC": format_cell, "ES": _ESCAPE_STARTS}
+        # generated from our own slot layout, not from user text
+        exec(compile(source, "<inputs>", "exec"), namespace)
+        return namespace["row"]
+
     def _row_function(self, policy: CompiledPolicy) -> Any:
         """Generate the breakdown row builder of one policy: one expression per column.
 
@@ -164,8 +217,8 @@ class OutputLayout:
         by their declared type, flags, pay amounts) its cell is an inline expression, and only
         computed values go through the type-dispatched formatter.
         """
-        cells = ["''"] * self._width
-        cells[0], cells[1], cells[2] = "eid", repr(format_cell(policy.id)), "elig"
+        cells = ["''"] * len(self.breakdown_headers[policy.id])
+        cells[0], cells[1] = "eid", "elig"
         quanta = declared_quanta(policy)
         constants: dict[str, Decimal] = {}
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
@@ -258,6 +311,45 @@ class OutputLayout:
         # generated from our own slot layout, not from user text
         exec(compile(source, f"<breakdown {policy.id}>", "exec"), namespace)
         return namespace["row"]
+
+
+def input_placement(rulebook: Rulebook) -> tuple[list[str], dict[str, frozenset[str]]]:
+    """Which inputs go to inputs.csv (in field order) and which each policy keeps in its own
+    breakdown file: an input whose ``default`` differs from that of the first policy declaring
+    it may hold another value for the same employee, so that policy records it itself."""
+    shared: dict[str, str] = {}
+    kept: dict[str, set[str]] = {p.id: set() for p in rulebook.policies}
+    for policy in rulebook.policies:
+        for name, spec in policy.spec.inputs.items():
+            if name == "employee_id":  # the key of every file
+                continue
+            default = f"{type(spec.default).__name__}:{spec.default!r}"
+            if shared.setdefault(name, default) != default:
+                kept[policy.id].add(name)
+    fields = [f.name for f in rulebook.fields if f.name in shared]
+    return fields, {pid: frozenset(names) for pid, names in kept.items()}
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def breakdown_file_names(policy_ids: list[str]) -> dict[str, str]:
+    """The breakdown file of each policy: ``breakdown/<id>.csv`` when the id is a plain file
+    name unique but for case, else its safe characters and a hash of the id (never a clash)."""
+    folded = [pid.casefold() for pid in policy_ids]
+    names: dict[str, str] = {}
+    for pid in policy_ids:
+        if (
+            _SAFE_NAME.fullmatch(pid)
+            and not pid.endswith(".")
+            and folded.count(pid.casefold()) == 1
+        ):
+            names[pid] = f"breakdown/{pid}.csv"
+        else:
+            safe = re.sub(r"[^A-Za-z0-9._-]+", "-", pid).strip(".-")[:60] or "policy"
+            digest = hashlib.sha256(pid.encode("utf-8")).hexdigest()[:12]
+            names[pid] = f"breakdown/{safe}-{digest}.csv"
+    return names
 
 
 _RESULTS_FIXED = (

@@ -227,18 +227,22 @@ class OutputDir:
     def _start(self, name: str) -> IO[str]:
         if not self._open:
             raise RuntimeError("write output files inside 'with OutputDir(...)'")
-        if not name or name != Path(name).name or name.startswith("."):
+        parts = name.split("/")  # a plain file name, or one in a folder: breakdown/<policy>.csv
+        if len(parts) > 2 or any(not p or p != Path(p).name or p.startswith(".") for p in parts):
             raise ValueError(f"output file name {name!r} must be a plain file name")
         if name in self._streams:
             raise ValueError(f"output file {name} is written twice")
         with run_dir.writing(self.path):
+            if len(parts) > 1:
+                (self.scratch / parts[0]).mkdir(exist_ok=True)
             stream = (self.scratch / name).open("w", encoding="utf-8", newline="\n")
         self._streams[name] = stream
         return stream
 
     def _commit(self) -> None:
+        ours = {name.split("/")[0] for name in self._streams}
         for entry in self.scratch.iterdir():  # a worker's scratch files, if any are left
-            if entry.name not in self._streams:
+            if entry.name not in ours:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         listing = "".join(f"{name}\n" for name in self.names)
         (self.scratch / run_dir.MARKER).write_text(listing, encoding="utf-8", newline="\n")
