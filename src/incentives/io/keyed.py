@@ -14,6 +14,7 @@ counted and listed as unmatched (a file covering more employees than the roster 
 from __future__ import annotations
 
 import csv
+import io
 import os
 from array import array
 from collections import deque
@@ -60,6 +61,26 @@ def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
             raise csv_fault(str(path), error, reader.line_num) from None
 
 
+def _block_records(data: bytes, first_line: int) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of each record of a block of consecutive non-blank records, read whole
+    (the file was checked when indexed, so it decodes and parses). Without a quote or a lone
+    carriage return (the usual case) a record is one line split at its commas, which is what
+    the CSV reader gives; otherwise the CSV reader reads the block's lines as it read the file."""
+    text = data.decode("utf-8")
+    if '"' not in text and "\r" not in text.replace("\r\n", "\n"):
+        lines = text.split("\n")
+        if lines[-1] == "":  # the newline ending the last record (absent at the end of a file)
+            lines.pop()
+        for number, row in enumerate(lines, first_line):
+            yield number, row.removesuffix("\r").split(",")
+        return
+    reader = csv.reader((raw.decode("utf-8") for raw in io.BytesIO(data)), strict=True)
+    line = first_line
+    for fields in reader:
+        yield line, fields
+        line = first_line + reader.line_num
+
+
 class KeyedFile(Generic[T]):
     """A CSV file with an ``employee_id`` column, its rows built on demand per employee."""
 
@@ -78,6 +99,7 @@ class KeyedFile(Generic[T]):
         self._orphan_reason = orphan_reason
         # blocks of consecutive rows of one employee: parallel arrays, found by `_index`
         self._offset = array("q")
+        self._end = array("q")  # the byte offset just past the block's last record
         self._count = array("l")
         self._record = array("l")
         self._line = array("l")
@@ -96,9 +118,12 @@ class KeyedFile(Generic[T]):
         id_index = self._columns.index(ID)
         previous = ""
         record = 0
+        end = self._end
         try:
             header_seen = False
             for offset, line, fields in _records(self.table.path):
+                if end and end[-1] < 0:  # the record before ended the last block: it ends here
+                    end[-1] = offset
                 text = "".join(fields)
                 if not text or text.isspace():
                     previous = ""
@@ -124,13 +149,16 @@ class KeyedFile(Generic[T]):
                         )
                 if employee_id:
                     self._add(employee_id, offset, record, line, contiguous=previous == employee_id)
+                    end[-1] = -1  # until the next record shows where this one ends
                 previous = employee_id
+            if end and end[-1] < 0:
+                end[-1] = self.table.path.stat().st_size
             self.records = record
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InputFileError(name, f"cannot be read as UTF-8 CSV: {exc}") from None
 
     def _cells(self, fields: list[str]) -> dict[str, str]:
-        return {c: v.strip() for c, v in zip(self._columns, fields, strict=True)}
+        return dict(zip(self._columns, map(str.strip, fields), strict=True))
 
     def _add(
         self, employee_id: str, offset: int, record: int, line: int, *, contiguous: bool
@@ -142,6 +170,7 @@ class KeyedFile(Generic[T]):
             return
         block = len(self._offset)
         self._offset.append(offset)
+        self._end.append(-1)
         self._count.append(1)
         self._record.append(record)
         self._line.append(line)
@@ -196,27 +225,24 @@ class KeyedFile(Generic[T]):
             return ()
         found: list[T] = []
         name = self.table.name
+        build, cells = self._build, self._cells
         stream = self._file()
         for block in blocks:
             stream.seek(self._offset[block])
-            reader = csv.reader((raw.decode("utf-8") for raw in stream), strict=True)
+            data = stream.read(self._end[block] - self._offset[block])
             record, first_line = self._record[block], self._line[block]
-            taken = 0
-            while taken < self._count[block]:
-                line = first_line + reader.line_num  # the line this record starts on
-                fields = next(reader)
-                text = "".join(fields)
-                if not text or text.isspace():
-                    continue
-                source = RowSource(name, record + taken, line)
-                built = self._build(self._cells(fields), source)
+            for taken, (line, fields) in enumerate(_block_records(data, first_line)):
+                built = build(cells(fields), RowSource(name, record + taken, line))
                 if built is not None:
                     found.append(built)
-                taken += 1
         return tuple(found)
 
     def fault(self, employee_id: str) -> str | None:
         return self._faults.get(employee_id)
+
+    def faults(self) -> dict[str, str]:
+        """Employees with a row that cannot be read: the first fault of each."""
+        return dict(self._faults)
 
     def rejected(self) -> list[Rejection]:
         """Rows that belong to no employee at all (no employee_id), in file order."""
