@@ -158,6 +158,12 @@ class Roster:
         self._goal_columns = [
             (prefix, tuple(prefix + part for part in _GOAL_PARTS)) for _number, prefix in groups
         ]
+        # per goal group: its prefix, its default name, a getter of its target, actual and
+        # weight cells (required columns, so always among a row's cells), its name and direction
+        self._goal_getters = [
+            (prefix, prefix[:-1], operator.itemgetter(target, actual, weight), name, direction)
+            for prefix, (name, target, actual, weight, direction) in self._goal_columns
+        ]
         # the columns a row's cells hold: all, or only those the policies read (and the goals)
         wanted = None if read_columns is None else {ID, *read_columns}
         if wanted is not None:
@@ -315,17 +321,15 @@ class Roster:
     def _column_goals(self, cells: dict[str, str], source: RowSource) -> tuple[GoalInput, ...]:
         goals = []
         get = cells.get
-        for prefix, (name, target, actual, weight, direction) in self._goal_columns:
-            target_text = get(target, "")
-            actual_text = get(actual, "")
-            weight_text = get(weight, "")
-            if target_text or actual_text or weight_text:
+        for prefix, default_name, figures, name, direction in self._goal_getters:
+            target, actual, weight = figures(cells)
+            if target or actual or weight:
                 goals.append(  # name, target, actual, weight, direction, source, column_prefix
                     GoalInput(
-                        get(name, "") or prefix[:-1],
-                        target_text,
-                        actual_text,
-                        weight_text,
+                        get(name, "") or default_name,
+                        target,
+                        actual,
+                        weight,
                         get(direction, "") or "higher",
                         source,
                         prefix,
