@@ -210,6 +210,10 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             for fields in reader:
                 start = line + 1
                 line = reader.line_num
+                first = fields[0] if fields else ""
+                if first and not first.isspace():  # the usual row: its first cell is not blank
+                    yield start, fields
+                    continue
                 text = "".join(fields)
                 if text and not text.isspace():  # blank rows (even ' , ,') are skipped
                     yield start, fields
