@@ -119,31 +119,34 @@ class KeyedFile(Generic[T]):
         previous = ""
         record = 0
         end = self._end
+        build, cells = self._build, self._cells
         try:
             header_seen = False
             for offset, line, fields in _records(self.table.path):
                 if end and end[-1] < 0:  # the record before ended the last block: it ends here
                     end[-1] = offset
-                text = "".join(fields)
-                if not text or text.isspace():
-                    previous = ""
-                    continue
+                first = fields[0] if fields else ""
+                if not first or first.isspace():  # the usual row's first cell is not blank
+                    text = "".join(fields)
+                    if not text or text.isspace():
+                        previous = ""
+                        continue
                 if not header_seen:  # the first non-blank record is the header
                     header_seen = True
                     continue
                 record += 1
                 employee_id = fields[id_index].strip() if id_index < len(fields) else ""
-                where = f"{name} line {line}"
                 if len(fields) != width:
                     reason = f"record has {len(fields)} fields, the header has {width}"
-                    self._bad_row(record, line, employee_id, "", "", reason, f"{where}: {reason}")
+                    fault = f"{name} line {line}: {reason}"
+                    self._bad_row(record, line, employee_id, "", "", reason, fault)
                 elif not employee_id:
                     self._bad_row(record, line, "", ID, "", "employee_id is blank", "")
                 else:
                     try:
-                        self._build(self._cells(fields), RowSource(name, record, line))
+                        build(cells(fields), RowSource(name, record, line))
                     except RowError as exc:
-                        fault = f"{where}: {exc.reason}"
+                        fault = f"{name} line {line}: {exc.reason}"
                         self._bad_row(
                             record, line, employee_id, exc.column, exc.value, exc.reason, fault
                         )
