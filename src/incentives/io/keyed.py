@@ -119,7 +119,7 @@ class KeyedFile(Generic[T]):
         previous = ""
         record = 0
         end = self._end
-        build, cells = self._build, self._cells
+        build, cells, count = self._build, self._cells, self._count
         try:
             header_seen = False
             for offset, line, fields in _records(self.table.path):
@@ -151,7 +151,10 @@ class KeyedFile(Generic[T]):
                             record, line, employee_id, exc.column, exc.value, exc.reason, fault
                         )
                 if employee_id:
-                    self._add(employee_id, offset, record, line, contiguous=previous == employee_id)
+                    if employee_id == previous:  # the next row of the last block (usual)
+                        count[-1] += 1
+                    else:
+                        self._add(employee_id, offset, record, line)
                     end[-1] = -1  # until the next record shows where this one ends
                 previous = employee_id
             if end and end[-1] < 0:
@@ -163,14 +166,10 @@ class KeyedFile(Generic[T]):
     def _cells(self, fields: list[str]) -> dict[str, str]:
         return dict(zip(self._columns, map(str.strip, fields), strict=True))
 
-    def _add(
-        self, employee_id: str, offset: int, record: int, line: int, *, contiguous: bool
-    ) -> None:
+    def _add(self, employee_id: str, offset: int, record: int, line: int) -> None:
+        """A new block of the employee's rows, starting at this record (the rows right after
+        it that are the same employee's are counted in by `_load`)."""
         entry = self._index.get(employee_id)
-        last = entry if isinstance(entry, int) else entry[-1] if entry else None
-        if contiguous and last is not None:
-            self._count[last] += 1
-            return
         block = len(self._offset)
         self._offset.append(offset)
         self._end.append(-1)
