@@ -94,6 +94,7 @@ class KeyedFile(Generic[T]):
         orphan_reason: str,
     ) -> None:
         self.table = open_csv(path, required=[ID, *required], what=what)
+        self._name = self.table.name
         self._columns = self.table.columns
         self._build = build
         self._orphan_reason = orphan_reason
@@ -222,18 +223,19 @@ class KeyedFile(Generic[T]):
         return [entry] if isinstance(entry, int) else entry
 
     def rows(self, employee_id: str) -> tuple[T, ...]:
-        blocks = self._blocks(employee_id)
-        if not blocks:
+        entry = self._index.get(employee_id)
+        if entry is None:
             return ()
         found: list[T] = []
-        name = self.table.name
-        build, cells = self._build, self._cells
+        name, build, cells = self._name, self._build, self._cells
+        offsets, ends = self._offset, self._end
         stream = self._file()
-        for block in blocks:
-            stream.seek(self._offset[block])
-            data = stream.read(self._end[block] - self._offset[block])
-            record, first_line = self._record[block], self._line[block]
-            for taken, (line, fields) in enumerate(_block_records(data, first_line)):
+        for block in (entry,) if isinstance(entry, int) else entry:
+            start = offsets[block]
+            stream.seek(start)
+            data = stream.read(ends[block] - start)
+            record = self._record[block]
+            for taken, (line, fields) in enumerate(_block_records(data, self._line[block])):
                 built = build(cells(fields), RowSource(name, record + taken, line))
                 if built is not None:
                     found.append(built)
