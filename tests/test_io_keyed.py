@@ -4,7 +4,13 @@ file interleaves employees, and with blank lines or a quoted newline in a cell."
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incentives.io.keyed import KeyedFile
 from incentives.model import RowSource
@@ -86,3 +92,63 @@ def test_a_forked_reader_opens_its_own_handle(tmp_path: Path) -> None:
     keyed.close()
     assert keyed.rows("E1")[0][1] == "Meets"
     keyed.close()
+
+
+_CELL = st.text(alphabet='ab 7,"\né', max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["E1", "E2", "E3"]), _CELL, _CELL, st.booleans()),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from(["\r\n", "\n"]),
+    st.booleans(),
+)
+def test_rows_read_back_are_the_csv_readers_rows(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[str, str, str, bool]],
+    newline: str,
+    final_newline: bool,
+) -> None:
+    """Whatever the cells hold (commas, quotes, newlines), the line endings, blank lines between
+    rows or a missing final newline, each employee's rows read back per employee are those the
+    CSV reader finds in the file: same cells, record numbers and start lines."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow(["employee_id", "cycle", "rating"])
+    for employee_id, cycle, rating, blank_after in rows:
+        writer.writerow([employee_id, cycle, rating])
+        if blank_after:
+            out.write(newline)
+    text = out.getvalue()
+    if not final_newline:
+        text = text.removesuffix(newline)
+    path = tmp_path_factory.mktemp("keyed") / "ratings.csv"
+    path.write_bytes(text.encode("utf-8"))
+    expected: dict[str, list[tuple[int, int, dict[str, str]]]] = {}
+    reader = csv.reader(raw.decode("utf-8") for raw in io.BytesIO(text.encode("utf-8")))
+    next(reader)
+    line, record = reader.line_num, 0
+    for fields in reader:
+        start, line = line + 1, reader.line_num
+        if fields:
+            record += 1
+            cells = dict(
+                zip(("employee_id", "cycle", "rating"), map(str.strip, fields), strict=True)
+            )
+            expected.setdefault(fields[0], []).append((record, start, cells))
+    keyed = KeyedFile(
+        path,
+        required=("cycle", "rating"),
+        what="rating history file",
+        build=lambda cells, source: (source.record, source.line, cells),
+        orphan_reason="rating for an employee_id that is not in the roster",
+    )
+    try:
+        for employee_id in ("E1", "E2", "E3"):
+            assert list(keyed.rows(employee_id)) == expected.get(employee_id, [])
+    finally:
+        keyed.close()

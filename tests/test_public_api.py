@@ -281,3 +281,27 @@ def test_a_run_reports_a_complete_summary(tmp_path: Path, workers: int) -> None:
     )
     assert report.summary.complete is True
     assert report.summary.read == 52
+
+
+def test_check_does_not_import_the_engine() -> None:
+    """`incentives check` starts quickly: checking policies imports neither the engine, nor
+    the run job, nor the CSV readers (they load on first use, e.g. `incentives.run_job`)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from incentives.cli import main; sys.argv = ['incentives', 'check', "
+        f"'--rules', {str(RULES)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('incentives.engine.calculate', 'incentives.jobs', 'incentives.io')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "import incentives; incentives.run_job\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert found[-2:] == [
+        "[]",
+        "['incentives.engine.calculate', 'incentives.io', 'incentives.jobs']",
+    ]

@@ -14,7 +14,7 @@ import difflib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,10 +25,12 @@ from incentives.errors import (
     escape_controls,
     shorten,
 )
-from incentives.jobs import RunReport, RunRequest, run_job
 from incentives.money import TOTALS_CONTEXT
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.version import __version__
+
+if TYPE_CHECKING:  # the engine is imported by the commands that run it: `check` starts sooner
+    from incentives.jobs import RunReport
 
 __all__ = ["main"]
 
@@ -174,6 +176,8 @@ def run(
     require_coverage: bool,
 ) -> None:
     """Compute every employee under every policy and write the run folder."""
+    from incentives.jobs import RunRequest, run_job
+
     request = RunRequest(
         rules=rules,
         employees=employees,

@@ -7,6 +7,10 @@ converts that row again with the fields' own converters, which accept or reject 
 its message. So the fast path never decides anything the converters would decide differently:
 it only handles what is unambiguous. It is used for cells that are all text (a roster read by
 `incentives.io`); typed cells from a notebook go through the converters.
+
+Each field but text and booleans (already a look-up) remembers its converted cells in a bounded
+dictionary, as the converters do (`memoised`): a roster repeats its levels, dates and ratings,
+and a repeated cell then costs one look-up. Only what the fast path accepted is remembered.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from incentives.errors import IncentivesError
-from incentives.rulebook.language.fields import FieldDef
+from incentives.rulebook.language.fields import MEMO_CHARS, MEMO_SIZE, FieldDef
 
 __all__ = ["FALL_BACK", "NotPlain", "fast_converter"]
 
@@ -87,7 +91,18 @@ def fast_converter(
             continue
         namespace[f"C{slot}"] = field.convert
         lines.append(f"    r = g({field.name!r})")
-        lines.append(f"    out[{slot}] = {_expression(field, slot)}")
+        if field.type in ("text", "boolean"):
+            lines.append(f"    out[{slot}] = {_expression(field, slot)}")
+            continue
+        namespace[f"M{slot}"] = {}  # this field's remembered cells: text → value
+        lines += [
+            f"    v = M{slot}.get(r)",
+            "    if v is None:",
+            f"        v = {_expression(field, slot)}",
+            f"        if v is not None and len(r) <= {MEMO_CHARS} and len(M{slot}) < {MEMO_SIZE}:",
+            f"            M{slot}[r] = v",
+            f"    out[{slot}] = v",
+        ]
     lines.append("    return out")
     # generated from the rulebook's field declarations (names are identifiers), not user text
     exec(compile("\n".join(lines) + "\n", "<convert>", "exec"), namespace)

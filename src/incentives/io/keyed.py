@@ -14,6 +14,7 @@ counted and listed as unmatched (a file covering more employees than the roster 
 from __future__ import annotations
 
 import csv
+import io
 import os
 from array import array
 from collections import deque
@@ -60,6 +61,26 @@ def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
             raise csv_fault(str(path), error, reader.line_num) from None
 
 
+def _block_records(data: bytes, first_line: int) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of each record of a block of consecutive non-blank records, read whole
+    (the file was checked when indexed, so it decodes and parses). Without a quote or a lone
+    carriage return (the usual case) a record is one line split at its commas, which is what
+    the CSV reader gives; otherwise the CSV reader reads the block's lines as it read the file."""
+    text = data.decode("utf-8")
+    if '"' not in text and "\r" not in text.replace("\r\n", "\n"):
+        lines = text.split("\n")
+        if lines[-1] == "":  # the newline ending the last record (absent at the end of a file)
+            lines.pop()
+        for number, row in enumerate(lines, first_line):
+            yield number, row.removesuffix("\r").split(",")
+        return
+    reader = csv.reader((raw.decode("utf-8") for raw in io.BytesIO(data)), strict=True)
+    line = first_line
+    for fields in reader:
+        yield line, fields
+        line = first_line + reader.line_num
+
+
 class KeyedFile(Generic[T]):
     """A CSV file with an ``employee_id`` column, its rows built on demand per employee."""
 
@@ -73,11 +94,13 @@ class KeyedFile(Generic[T]):
         orphan_reason: str,
     ) -> None:
         self.table = open_csv(path, required=[ID, *required], what=what)
+        self._name = self.table.name
         self._columns = self.table.columns
         self._build = build
         self._orphan_reason = orphan_reason
         # blocks of consecutive rows of one employee: parallel arrays, found by `_index`
         self._offset = array("q")
+        self._end = array("q")  # the byte offset just past the block's last record
         self._count = array("l")
         self._record = array("l")
         self._line = array("l")
@@ -96,52 +119,61 @@ class KeyedFile(Generic[T]):
         id_index = self._columns.index(ID)
         previous = ""
         record = 0
+        end = self._end
+        build, cells, count = self._build, self._cells, self._count
         try:
             header_seen = False
             for offset, line, fields in _records(self.table.path):
-                text = "".join(fields)
-                if not text or text.isspace():
-                    previous = ""
-                    continue
+                if end and end[-1] < 0:  # the record before ended the last block: it ends here
+                    end[-1] = offset
+                first = fields[0] if fields else ""
+                if not first or first.isspace():  # the usual row's first cell is not blank
+                    text = "".join(fields)
+                    if not text or text.isspace():
+                        previous = ""
+                        continue
                 if not header_seen:  # the first non-blank record is the header
                     header_seen = True
                     continue
                 record += 1
                 employee_id = fields[id_index].strip() if id_index < len(fields) else ""
-                where = f"{name} line {line}"
                 if len(fields) != width:
                     reason = f"record has {len(fields)} fields, the header has {width}"
-                    self._bad_row(record, line, employee_id, "", "", reason, f"{where}: {reason}")
+                    fault = f"{name} line {line}: {reason}"
+                    self._bad_row(record, line, employee_id, "", "", reason, fault)
                 elif not employee_id:
                     self._bad_row(record, line, "", ID, "", "employee_id is blank", "")
                 else:
                     try:
-                        self._build(self._cells(fields), RowSource(name, record, line))
+                        build(cells(fields), RowSource(name, record, line))
                     except RowError as exc:
-                        fault = f"{where}: {exc.reason}"
+                        fault = f"{name} line {line}: {exc.reason}"
                         self._bad_row(
                             record, line, employee_id, exc.column, exc.value, exc.reason, fault
                         )
                 if employee_id:
-                    self._add(employee_id, offset, record, line, contiguous=previous == employee_id)
+                    if employee_id == previous:  # the next row of the last block (usual)
+                        count[-1] += 1
+                    else:
+                        self._add(employee_id, offset, record, line)
+                    end[-1] = -1  # until the next record shows where this one ends
                 previous = employee_id
+            if end and end[-1] < 0:
+                end[-1] = self.table.path.stat().st_size
             self.records = record
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InputFileError(name, f"cannot be read as UTF-8 CSV: {exc}") from None
 
     def _cells(self, fields: list[str]) -> dict[str, str]:
-        return {c: v.strip() for c, v in zip(self._columns, fields, strict=True)}
+        return dict(zip(self._columns, map(str.strip, fields), strict=True))
 
-    def _add(
-        self, employee_id: str, offset: int, record: int, line: int, *, contiguous: bool
-    ) -> None:
+    def _add(self, employee_id: str, offset: int, record: int, line: int) -> None:
+        """A new block of the employee's rows, starting at this record (the rows right after
+        it that are the same employee's are counted in by `_load`)."""
         entry = self._index.get(employee_id)
-        last = entry if isinstance(entry, int) else entry[-1] if entry else None
-        if contiguous and last is not None:
-            self._count[last] += 1
-            return
         block = len(self._offset)
         self._offset.append(offset)
+        self._end.append(-1)
         self._count.append(1)
         self._record.append(record)
         self._line.append(line)
@@ -191,32 +223,30 @@ class KeyedFile(Generic[T]):
         return [entry] if isinstance(entry, int) else entry
 
     def rows(self, employee_id: str) -> tuple[T, ...]:
-        blocks = self._blocks(employee_id)
-        if not blocks:
+        entry = self._index.get(employee_id)
+        if entry is None:
             return ()
         found: list[T] = []
-        name = self.table.name
+        name, build, cells = self._name, self._build, self._cells
+        offsets, ends = self._offset, self._end
         stream = self._file()
-        for block in blocks:
-            stream.seek(self._offset[block])
-            reader = csv.reader((raw.decode("utf-8") for raw in stream), strict=True)
-            record, first_line = self._record[block], self._line[block]
-            taken = 0
-            while taken < self._count[block]:
-                line = first_line + reader.line_num  # the line this record starts on
-                fields = next(reader)
-                text = "".join(fields)
-                if not text or text.isspace():
-                    continue
-                source = RowSource(name, record + taken, line)
-                built = self._build(self._cells(fields), source)
+        for block in (entry,) if isinstance(entry, int) else entry:
+            start = offsets[block]
+            stream.seek(start)
+            data = stream.read(ends[block] - start)
+            record = self._record[block]
+            for taken, (line, fields) in enumerate(_block_records(data, self._line[block])):
+                built = build(cells(fields), RowSource(name, record + taken, line))
                 if built is not None:
                     found.append(built)
-                taken += 1
         return tuple(found)
 
     def fault(self, employee_id: str) -> str | None:
         return self._faults.get(employee_id)
+
+    def faults(self) -> dict[str, str]:
+        """Employees with a row that cannot be read: the first fault of each."""
+        return dict(self._faults)
 
     def rejected(self) -> list[Rejection]:
         """Rows that belong to no employee at all (no employee_id), in file order."""

@@ -141,6 +141,11 @@ class Roster:
         self._ratings = ratings
         self._history = history
         self._keyed = [f for f in (goals, ratings, history) if f is not None]
+        # employees whose rows in a keyed file cannot be read: the first file's fault rejects
+        self._keyed_faults: dict[str, tuple[str, str]] = {}
+        for keyed in self._keyed:
+            for employee_id, fault in keyed.faults().items():
+                self._keyed_faults.setdefault(employee_id, (keyed.table.name, fault))
         # the history file's columns, and its name (for `incentives.io.history`)
         self.history_columns: tuple[str, ...] = history.table.columns if history else ()
         self.history_file: str = history.table.name if history else ""
@@ -152,6 +157,12 @@ class Roster:
         self._width = len(table.columns)
         self._goal_columns = [
             (prefix, tuple(prefix + part for part in _GOAL_PARTS)) for _number, prefix in groups
+        ]
+        # per goal group: its prefix, its default name, a getter of its target, actual and
+        # weight cells (required columns, so always among a row's cells), its name and direction
+        self._goal_getters = [
+            (prefix, prefix[:-1], operator.itemgetter(target, actual, weight), name, direction)
+            for prefix, (name, target, actual, weight, direction) in self._goal_columns
         ]
         # the columns a row's cells hold: all, or only those the policies read (and the goals)
         wanted = None if read_columns is None else {ID, *read_columns}
@@ -288,17 +299,13 @@ class Roster:
             )
             return Rejection(file, record.record, record.line, employee_id, ID, employee_id, reason)
 
-        def reject(column: str, value: str, reason: str) -> Rejection:
-            return Rejection(file, record.record, record.line, employee_id, column, value, reason)
-
+        if employee_id in self._keyed_faults:
+            keyed_file, fault = self._keyed_faults[employee_id]
+            return Rejection(file, record.record, record.line, employee_id, keyed_file, "", fault)
         source = RowSource(file, record.record, record.line)
         names, pick = picker or self._picker
         cells = dict(zip(names, map(str.strip, pick(fields)), strict=True))
         cells[ID] = employee_id
-        for keyed in self._keyed:
-            fault = keyed.fault(employee_id)
-            if fault is not None:
-                return reject(keyed.table.name, "", fault)
         if not with_goals:  # a pass that reads no goals: skip building them, keep the rest
             goals: tuple[GoalInput, ...] = ()
         elif self._goals is not None:
@@ -314,25 +321,20 @@ class Roster:
     def _column_goals(self, cells: dict[str, str], source: RowSource) -> tuple[GoalInput, ...]:
         goals = []
         get = cells.get
-        for prefix, (name, target, actual, weight, direction) in self._goal_columns:
-            target_text, actual_text, weight_text = (
-                get(target, ""),
-                get(actual, ""),
-                get(weight, ""),
-            )
-            if not (target_text or actual_text or weight_text):
-                continue
-            goals.append(
-                GoalInput(
-                    name=get(name, "") or prefix[:-1],
-                    target=target_text,
-                    actual=actual_text,
-                    weight=weight_text,
-                    direction=get(direction, "") or "higher",
-                    source=source,
-                    column_prefix=prefix,
+        for prefix, default_name, figures, name, direction in self._goal_getters:
+            target, actual, weight = figures(cells)
+            if target or actual or weight:
+                goals.append(  # name, target, actual, weight, direction, source, column_prefix
+                    GoalInput(
+                        get(name, "") or default_name,
+                        target,
+                        actual,
+                        weight,
+                        get(direction, "") or "higher",
+                        source,
+                        prefix,
+                    )
                 )
-            )
         return tuple(goals)
 
 

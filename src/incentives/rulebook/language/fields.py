@@ -3,6 +3,10 @@
 A field is declared by each policy that reads it; across the rulebook a field has one type
 (and one rating scale), so a roster cell is converted once per employee. Converters accept an
 already-typed value unchanged, so a notebook can pass `Decimal` or `date` objects directly.
+
+The converters that `make_converter` and `rating_converter` return remember what they made of each
+text cell (`memoised`): a roster repeats its levels, dates, rating labels and goal weights, and
+a remembered value is the very object the converter gave the first time.
 """
 
 from __future__ import annotations
@@ -21,11 +25,23 @@ from incentives.rulebook.language.values import (
     parse_number,
 )
 
-__all__ = ["Converter", "FieldDef", "make_converter", "rating_converter"]
+__all__ = [
+    "MEMO_CHARS",
+    "MEMO_SIZE",
+    "Converter",
+    "FieldDef",
+    "make_converter",
+    "memoised",
+    "rating_converter",
+]
 
 Converter = Callable[[object], object]
 
 _INTEGER = re.compile(r"^[+-]?\d+$", re.ASCII)
+MEMO_SIZE = 4096
+"""Distinct cells a converter remembers (per field): bounded, so memory stays flat."""
+MEMO_CHARS = 24
+"""The longest cell remembered: its value cannot depend on the decimal context (28 digits)."""
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 
@@ -141,9 +157,31 @@ _CONVERTERS: dict[str, Converter] = {
 }
 
 
+def memoised(convert: Converter, size: int = MEMO_SIZE) -> Converter:
+    """``convert``, remembering the value of each text cell it converts (up to ``size`` of
+    them, at most `MEMO_CHARS` long): a repeated cell costs a dictionary look-up and gives the
+    same value (type, digits and exponent) as ``convert``. A cell it rejects is not remembered,
+    so each occurrence raises its own error; other values than text go to ``convert``."""
+    memo: dict[str, object] = {}
+    get = memo.get
+
+    def remembered(value: object) -> object:
+        if type(value) is not str:
+            return convert(value)
+        found = get(value)
+        if found is None:
+            found = convert(value)
+            if found is not None and len(value) <= MEMO_CHARS and len(memo) < size:
+                memo[value] = found
+        return found
+
+    return remembered
+
+
 def make_converter(type_: str) -> Converter:
-    """The converter for a non-rating type."""
-    return _CONVERTERS[type_]
+    """The converter for a non-rating type (text is kept as it is; the others remember)."""
+    convert = _CONVERTERS[type_]
+    return convert if type_ == "text" else memoised(convert)
 
 
 def rating_converter(
@@ -153,7 +191,18 @@ def rating_converter(
     high: Decimal | None = None,
     step: Decimal = Decimal(1),
 ) -> Converter:
-    """A converter for a rating scale: labels to their values, or numbers on the scale."""
+    """A converter for a rating scale: labels to their values, or numbers on the scale; it
+    remembers (`memoised`)."""
+    return memoised(_rating_converter(scale, labels, low, high, step))
+
+
+def _rating_converter(
+    scale: str,
+    labels: Mapping[str, Decimal] | None,
+    low: Decimal | None,
+    high: Decimal | None,
+    step: Decimal,
+) -> Converter:
     if labels is not None:
         by_label = {label.strip().casefold(): value for label, value in labels.items()}
         known = ", ".join(labels)
