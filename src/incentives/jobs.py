@@ -237,10 +237,10 @@ def _write_run(
                 calc,
                 items,
                 layout,
-                results.write_cells,
-                breakdown.write_cells,
-                rejected.write_cells,
-                not_covered.write_cells,
+                results.write_line,
+                breakdown.write_line,
+                rejected.write_line,
+                not_covered.write_line,
             )
         if calc.miscounted - excluded:
             raise _Redo(frozenset(calc.miscounted))

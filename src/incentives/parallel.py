@@ -18,8 +18,9 @@ from typing import Any
 
 from incentives.engine.allocation_passes import PoolPartials
 from incentives.engine.calculate import Calculation, GroupPartials, Summary
+from incentives.io.csv_lines import csv_line
 from incentives.io.run_outputs import OutputLayout
-from incentives.io.writers import CsvSink, RowWriter
+from incentives.io.writers import CsvSink
 from incentives.model.roster import RosterSource
 
 __all__ = ["can_fork", "run_parallel"]
@@ -77,15 +78,15 @@ def _second_pass(share: int) -> tuple[Summary, set[int]]:
         (folder / f"{name}-{share}.csv").open("w", encoding="utf-8", newline="") for name in _NAMES
     ]
     try:
-        results, breakdown, rejected, not_covered = (RowWriter(f) for f in files)
+        results, breakdown, rejected, not_covered = (f.write for f in files)
         write_rows(
             calc,
             calc.outcomes(roster.part(*shares[share])),
             layout,
-            results.writerow,
-            breakdown.writerow,
-            rejected.writerow,
-            not_covered.writerow,
+            results,
+            breakdown,
+            rejected,
+            not_covered,
         )
     finally:
         for f in files:
@@ -97,12 +98,13 @@ def write_rows(
     calc: Calculation,
     items: Any,
     layout: OutputLayout,
-    results: Callable[[list[str]], object],
-    breakdown: Callable[[list[str]], object],
-    rejected: Callable[[list[str]], object],
-    not_covered: Callable[[list[str]], object],
+    results: Callable[[str], object],
+    breakdown: Callable[[str], object],
+    rejected: Callable[[str], object],
+    not_covered: Callable[[str], object],
 ) -> None:
-    """Format each outcome into its rows (shared by the one-core and the parallel paths)."""
+    """Format each outcome into its CSV lines, each written whole (shared by the one-core and
+    the parallel paths)."""
     from incentives.engine.calculate import EmployeeOutcome, NotCovered
     from incentives.io.coverage_outputs import not_covered_rows
     from incentives.io.run_outputs import rejected_row
@@ -112,19 +114,19 @@ def write_rows(
             for row in not_covered_rows(
                 item.file, item.record, item.line, item.employee_id, item.exclusions
             ):
-                not_covered(row)
+                not_covered(csv_line(row))
             continue
         if not isinstance(item, EmployeeOutcome):
-            rejected(rejected_row(item))
+            rejected(csv_line(rejected_row(item)))
             continue
         for po in item.outcomes:
-            results(layout.results_row(item, po))
-            breakdown(layout.breakdown_row(item, po))
+            results(layout.results_line(item, po))
+            breakdown(layout.breakdown_line(item, po))
         if item.exclusions:
             for row in not_covered_rows(
                 item.source_file, item.record, item.line, item.employee_id, item.exclusions
             ):
-                not_covered(row)
+                not_covered(csv_line(row))
 
 
 def run_parallel(
