@@ -238,24 +238,22 @@ class OutputLayout:
                 if quantum is not None:
                     q = f"Q{len(constants)}"
                     constants[q] = quantum
-                decimal = _exact(f"{ref}.quantize({q})")
-                expression = f"({decimal} if type({ref}) is D else F[type({ref})]({ref}))"
-                cells[cols[0]] = LineCell(names[0], expression)
+                cells[cols[0]] = LineCell(names[0], _rounded_expression(ref, q))
             else:
                 expression = _cell_expression(ref, kind, policy.slots[slot_index].type)
                 cells[cols[0]] = LineCell(names[0], expression)
         places = policy.spec.policy.breakdown_decimals
-        formats = _formatters(places)
+        namespace = cell_namespace(places)
+        formats = namespace["F"]
         computed = formats[Decimal]
-        formats[str] = text_cell  # a computed text: escaped and quoted like any text cell
-
-        def other(value: Any) -> str:
-            return formats[type(value)](value)  # type: ignore[no-any-return]
+        call_decimals = Memo(computed)  # a table's cells, a rate: the same few values
 
         def call_value(value: Any) -> str:
             if value is None or value[1] is None:
                 return ""
             result = value[1][0]
+            if type(result) is Decimal:
+                return call_decimals[result]
             return formats[type(result)](result)  # type: ignore[no-any-return]
 
         matched: dict[Any, str] = {}  # what a call matched repeats (a table row, a rate): once
@@ -291,22 +289,35 @@ class OutputLayout:
                 )
             return cells + [""] * (width - len(cells))
 
-        namespace: dict[str, Any] = {
-            "F": formats,
-            "CALLV": call_value,
-            "CALLM": call_match,
-            "GOALS": goals,
-            "SEGMENTS": segments_cell(places),
-            "TEXT": text_cell,
-            "DATE": _DATES,
-            "VARIANT": Memo(lambda variant: quote(str(variant))),
-            "D": Decimal,
-            "MONEY": _money_cell(places, other),
-            "INT": _integer_cell(computed, other),
+        namespace.update(
+            CALLV=call_value,
+            CALLM=call_match,
+            GOALS=goals,
+            SEGMENTS=segments_cell(places),
             **constants,
-        }
+        )
         kept = [cell for column, cell in enumerate(cells) if column not in spanned]
         return line_function(f"breakdown {policy.id}", "eid, elig, t, MU", kept, namespace)
+
+
+def cell_namespace(places: int) -> dict[str, Any]:
+    """The names `_cell_expression`'s expressions use, for a breakdown of ``places`` decimals:
+    every expression gives its cell's CSV text, quoted where it is text."""
+    formats = _formatters(places)
+    formats[str] = text_cell  # a computed text: escaped and quoted like any text cell
+
+    def other(value: Any) -> str:
+        return formats[type(value)](value)  # type: ignore[no-any-return]
+
+    return {
+        "F": formats,
+        "TEXT": text_cell,
+        "DATE": _DATES,
+        "VARIANT": Memo(lambda variant: quote(str(variant))),
+        "D": Decimal,
+        "MONEY": _money_cell(places, other),
+        "INT": _integer_cell(formats[Decimal], other),
+    }
 
 
 _RESULTS_FIXED = (
@@ -428,17 +439,22 @@ def _money_cell(places: int, other: Any) -> Any:
                 return text
             if have < digits:
                 return text + "0" * (digits - have)
-            if have <= places:
-                if text[-1] != "0":
-                    return text
-                text = text.rstrip("0")  # 1470.000 → 1470. → 1470.00
+            if have > places:  # 2161.162500000001 → 2161.162500 → 2161.1625
+                if places < digits:
+                    return exact_cell(value, unit, places)
+                text = str(value.quantize(_QUANTA[places], context=_WIDE))
+                dot = text.find(".")
+                if dot < 0 or "E" in text:
+                    return exact_cell(value, unit, places)
                 have = len(text) - dot - 1
-                if have >= digits:
-                    return text if have else text[:-1]
-                return text + "0" * (digits - have)
-        else:
-            return text + "." + "0" * digits if digits else text
-        return exact_cell(value, unit, places)
+            if text[-1] != "0":
+                return text
+            text = text.rstrip("0")  # 1470.000 → 1470. → 1470.00
+            have = len(text) - dot - 1
+            if have >= digits:
+                return text if have else text[:-1]
+            return text + "0" * (digits - have)
+        return text + "." + "0" * digits if digits else text
 
     return cell
 
@@ -480,6 +496,11 @@ def _cell_expression(ref: str, kind: str, type_: str) -> str:
     return f"F[type({ref})]({ref})"
 
 
+def _rounded_expression(ref: str, quantum: str) -> str:
+    """The cell of a slot the policy rounds, at its quantum's decimals (the name ``quantum``)."""
+    return f"({_exact(f'{ref}.quantize({quantum})')} if type({ref}) is D else F[type({ref})]({ref}))"
+
+
 def _exact(ref: str) -> str:
     """The expression of `exact_text` of the Decimal expression ``ref``, inline."""
     return f"(_s if 'E' not in (_s := str({ref})) else format({ref}, 'f'))"
@@ -508,11 +529,12 @@ def _formatters(places: int) -> dict[type, Any]:
 
     def decimal_cell(value: Decimal) -> str:
         text = str(value)  # the same text as format(value, "f") unless it has an exponent
-        if len(text) > short or "E" in text:
+        if "E" in text:
             text = format(value, "f")
+        if len(text) > short:
             dot = text.find(".")
             if dot >= 0 and len(text) - dot - 1 > places:
-                text = format(value.quantize(quantum), "f")
+                text = exact_text(value.quantize(quantum))
         if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
             text = text.rstrip("0").rstrip(".")
             return "0" if text in ("", "-0") else text
