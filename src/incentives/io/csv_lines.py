@@ -49,7 +49,9 @@ class Memo(dict[Hashable, str]):
 
     ``memo[value]`` is ``format(value)``; at most ``size`` values are kept, so a column whose
     values never repeat (an id) costs one computation per value and bounded memory. Use one memo
-    per column and per kind of value: ``1``, ``True`` and ``Decimal(1)`` are one dict key.
+    per column and per kind of value: ``1``, ``True`` and ``Decimal(1)`` are one dict key. For
+    keys whose hash is cheap or kept (text, dates), not computed decimals: hashing a new
+    ``Decimal`` costs more than writing it, and ``1.0`` and ``1.00`` are one key.
     """
 
     __slots__ = ("_format", "_size")

@@ -246,14 +246,11 @@ class OutputLayout:
         namespace = cell_namespace(places)
         formats = namespace["F"]
         computed = formats[Decimal]
-        call_decimals = Memo(computed)  # a table's cells, a rate: the same few values
 
         def call_value(value: Any) -> str:
             if value is None or value[1] is None:
                 return ""
             result = value[1][0]
-            if type(result) is Decimal:
-                return call_decimals[result]
             return formats[type(result)](result)  # type: ignore[no-any-return]
 
         matched: dict[Any, str] = {}  # what a call matched repeats (a table row, a rate): once
