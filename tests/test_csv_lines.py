@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from incentives.io.csv_lines import LineCell, Memo, csv_line, line_function, quote
 from incentives.io.run_outputs import (
     _cell_expression,
+    _minor_unit,
     _rounded_expression,
     cell_namespace,
     exact_cell,
@@ -37,10 +38,11 @@ _ANY_DECIMAL = st.decimals(allow_nan=False, allow_infinity=False)
 # what the engine computes: at most 28 digits, so rounding to the breakdown's decimals fits
 _DECIMALS = st.one_of(
     _ANY_DECIMAL.filter(lambda d: -25 < d.adjusted() < 20 and len(d.as_tuple().digits) <= 28),
-    st.sampled_from([Decimal(t) for t in ("0", "-0", "0.00", "-0.000", "0E-7", "1E+3", "7.00E+4")]),
+    st.sampled_from([Decimal(t) for t in ("0", "-0", "0.00", "-0.00", "-0.000", "0E-7", "1E+3", "7.00E+4", "2100.00", "-12.50", "0.10", "-5")]),
 )
 _VALUES = st.one_of(st.none(), st.booleans(), st.integers(), _DECIMALS, st.dates(), _TEXT)
-_UNITS = st.sampled_from([Decimal("1"), Decimal("0.01"), Decimal("0.001")])
+# the units a run passes (JPY, USD, BHD)
+_UNITS = st.sampled_from([_minor_unit("JPY"), _minor_unit("USD"), _minor_unit("BHD")])
 
 
 @given(_ANY_DECIMAL)

@@ -214,7 +214,7 @@ class OutputLayout:
         constants: dict[str, Decimal] = {}
         spanned: set[int] = set()  # columns a goals expression fills with the one before
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
-            ref = f"t[{slot_index}]"
+            ref = f"v{slot_index}"
             names = [self.breakdown_header[column] for column in cols]
             if kind == "call":
                 cells[cols[0]] = LineCell(names[0], f"CALLV({ref})")
@@ -294,7 +294,11 @@ class OutputLayout:
             **constants,
         )
         kept = [cell for column, cell in enumerate(cells) if column not in spanned]
-        return line_function(f"breakdown {policy.id}", "eid, elig, t, MU", kept, namespace)
+        values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
+        prologue = f"({values}) = t" if values else ""
+        return line_function(
+            f"breakdown {policy.id}", "eid, elig, t, MU", kept, namespace, prologue
+        )
 
 
 def cell_namespace(places: int) -> dict[str, Any]:
