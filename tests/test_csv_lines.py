@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incentives.io.csv_lines import LineCell, Memo, csv_line, line_function, quote
-from incentives.io.run_outputs import (
-    _cell_expression,
-    _minor_unit,
-    _rounded_expression,
+from incentives.io.cells import (
+    cell_expression,
     cell_namespace,
     exact_cell,
     exact_text,
+    minor_unit_of,
+    rounded_expression,
 )
+from incentives.io.csv_lines import LineCell, Memo, csv_line, line_function, quote
 from incentives.io.writers import format_cell
 
 _BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -42,7 +42,7 @@ _DECIMALS = st.one_of(
 )
 _VALUES = st.one_of(st.none(), st.booleans(), st.integers(), _DECIMALS, st.dates(), _TEXT)
 # the units a run passes (JPY, USD, BHD)
-_UNITS = st.sampled_from([_minor_unit("JPY"), _minor_unit("USD"), _minor_unit("BHD")])
+_UNITS = st.sampled_from([minor_unit_of("JPY"), minor_unit_of("USD"), minor_unit_of("BHD")])
 
 
 @given(_ANY_DECIMAL)
@@ -148,9 +148,9 @@ def test_a_generated_cell_writes_what_the_general_path_writes(
     zero, huge, tiny exponents, text with quotes, commas, line breaks, a leading = + - @), the
     CSV text of `format_cell` / `exact_cell` for that value."""
     expression = (
-        _rounded_expression("t[0]", "Q0")
+        rounded_expression("t[0]", "Q0")
         if kind == "rounded"
-        else _cell_expression("t[0]", kind, type_)
+        else cell_expression("t[0]", kind, type_)
     )
     line = _line(expression)
     value = data.draw(values, label="value")
@@ -173,5 +173,5 @@ def test_fixed_cells_are_folded_and_quoted_once() -> None:
 
 
 def test_a_date_cell_is_iso() -> None:
-    line = _line(_cell_expression("t[0]", "input", "date"))
+    line = _line(cell_expression("t[0]", "input", "date"))
     assert line((date(2026, 1, 31),), Decimal("0.01")) == "2026-01-31,x\n"
