@@ -8,12 +8,14 @@ import io
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import EMPLOYEES, RATES, RULES
 from incentives.io.cells import (
     cell_expression,
     cell_namespace,
@@ -24,6 +26,7 @@ from incentives.io.cells import (
 )
 from incentives.io.csv_lines import LineCell, Memo, csv_line, line_function, quote
 from incentives.io.writers import format_cell
+from incentives.jobs import RunRequest, run_job
 
 _BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # any text, with the characters that matter to CSV and spreadsheets over-represented
@@ -175,3 +178,31 @@ def test_fixed_cells_are_folded_and_quoted_once() -> None:
 def test_a_date_cell_is_iso() -> None:
     line = _line(cell_expression("t[0]", "input", "date"))
     assert line((date(2026, 1, 31),), Decimal("0.01")) == "2026-01-31,x\n"
+
+
+def test_an_employee_id_is_escaped_and_quoted_in_every_per_employee_file(tmp_path: Path) -> None:
+    """The employee id is every file's key: an id a spreadsheet would run as a formula, or one
+    holding a comma or a quote, is written as `format_cell` writes it (escaped, then quoted) in
+    results.csv, inputs.csv and each breakdown file alike; a plain id is written as it is."""
+    with EMPLOYEES.open(encoding="utf-8", newline="") as stream:
+        reader = csv.DictReader(stream)
+        header = list(reader.fieldnames or [])
+        rows = list(reader)[:4]
+    ids = ["=1+1", 'a,"b"', "-7", "E0001"]
+    for row, employee_id in zip(rows, ids, strict=True):
+        row["employee_id"] = employee_id
+    roster = tmp_path / "roster.csv"
+    with roster.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out"
+    run_job(RunRequest(rules=RULES, employees=roster, rates=RATES, out=out))
+    files = [out / "results.csv", out / "inputs.csv", *sorted((out / "breakdown").glob("*.csv"))]
+    assert len(files) == 5
+    for path in files:
+        with path.open(encoding="utf-8", newline="") as stream:
+            written = {row["employee_id"] for row in csv.DictReader(stream)}
+        assert written == {"'=1+1", 'a,"b"', "-7", "E0001"}, path.name
+        text = path.read_text(encoding="utf-8")
+        assert '\n"a,""b"""' in text and "\n'=1+1," in text and "\nE0001," in text, path.name

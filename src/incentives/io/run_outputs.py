@@ -181,9 +181,8 @@ class OutputLayout:
         rounding, its outputs exact (or at their declared rounding), the other policies' columns
         empty."""
         cells = [LineCell(name, "''") for name in self.results_header]
-        text = "(eid if eid.isalnum() else TEXT(eid))"  # the employee id: unique, rarely quoted
         cells[:7] = [
-            LineCell("employee_id", text),
+            LineCell("employee_id", _EMPLOYEE_ID),
             LineCell("policy", repr(format_cell(policy.id)), quote=True),
             LineCell("kind", repr(format_cell(policy.kind)), quote=True),
             LineCell("currency", "CURRENCY[cur]"),
@@ -246,7 +245,7 @@ class OutputLayout:
 
     def _input_function(self, policy_ids: tuple[str, ...]) -> Any:
         """Generate the inputs.csv line for employees computed by ``policy_ids``."""
-        cells = [LineCell("employee_id", "TEXT(eid)")]
+        cells = [LineCell("employee_id", _EMPLOYEE_ID)]
         for name in self.shared_inputs:
             cell = LineCell(name, "''")  # no policy of the employee reads it
             for position, policy_id in enumerate(policy_ids):
@@ -270,7 +269,7 @@ class OutputLayout:
         """
         header = self.breakdown_headers[policy.id]
         cells = [LineCell(name, "''") for name in header]
-        cells[0] = LineCell("employee_id", "TEXT(eid)")
+        cells[0] = LineCell("employee_id", _EMPLOYEE_ID)
         cells[1] = LineCell("eligible", "('true' if elig else 'false')")
         quanta = declared_quanta(policy)
         constants: dict[str, Decimal] = {}
@@ -401,6 +400,10 @@ def breakdown_file_names(policy_ids: list[str]) -> dict[str, str]:
             names[pid] = f"breakdown/{safe}-{digest}.csv"
     return names
 
+
+# the employee id's cell in every file: as it is when alphanumeric (no formula start, nothing to
+# quote), which the usual id is; else escaped and quoted like any text
+_EMPLOYEE_ID = "(eid if eid.isalnum() else TEXT(eid))"
 
 _RESULTS_FIXED = (
     "employee_id",
