@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from conftest import CliRun, breakdown_rows
 from engine_helpers import policy_yaml
 from incentives.audit.explain import explain_employee
-from incentives.io.run_outputs import _money_cell, exact_cell
+from incentives.io.cells import _money_cell, exact_cell
 from incentives.jobs import RunRequest, run_job
 from strategies import step_policies
 

@@ -342,13 +342,13 @@ def test_a_full_disk_is_a_message_and_leaves_the_previous_run(
     before = snapshot(out)
     written = 0
 
-    def full_disk(self: object, cells: object) -> None:
+    def full_disk(self: object, line: object) -> None:
         nonlocal written
         written += 1
         if written > 10:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(incentives.io.writers.CsvSink, "write_cells", full_disk)
+    monkeypatch.setattr(incentives.io.writers.CsvSink, "write_line", full_disk)
     run = cli(*run_args(inputs, out, "--force"))
     assert_fault(run, "No space left on device", "free some space or choose another --out")
     assert snapshot(out) == before

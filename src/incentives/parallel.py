@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from incentives.engine.calculate import Calculation
 from incentives.engine.passes import Item, OpenShare, Ran, ShareMap, Tick, Work
 from incentives.io.employee_files import EmployeeFile, write_items
-from incentives.io.writers import CsvSink, RowWriter
+from incentives.io.writers import CsvSink
 from incentives.model.roster import RosterSource
 
 __all__ = ["can_fork", "forked_shares", "run_parallel", "share_files"]
@@ -94,7 +94,7 @@ def share_files(files: Sequence[EmployeeFile], folder: Path) -> OpenShare:
                 )
                 for k in range(len(files))
             ]
-            writes = [RowWriter(stream).writerow for stream in streams]
+            writes = [stream.write for stream in streams]  # whole lines, as made
             yield lambda items: write_items(items, files, writes)
 
     return open_share

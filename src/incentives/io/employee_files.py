@@ -6,8 +6,13 @@ employee (`EmployeeOutcome`), a rejected row (`Rejection`) or an employee no pol
 worker writes its share of every file and the parent appends the shares in roster order) both
 iterate this list, so adding a per-employee file is adding one entry here.
 
+A file's rows are written as whole CSV lines: the large files (results, inputs, each policy's
+breakdown) give each computed employee's lines from the layout's generated line functions
+(``computed_lines``, see `incentives.io.csv_lines`); the others give lists of cell texts, made
+into lines with `csv_line`.
+
     files = employee_files(layout)
-    write_items(items, files, [sink.write_cells for sink in sinks])
+    write_items(items, files, [sink.write_line for sink in sinks])
 """
 
 from __future__ import annotations
@@ -18,22 +23,27 @@ import attrs
 
 from incentives.engine.calculate import EmployeeOutcome, NotCovered
 from incentives.io.coverage_outputs import NOT_COVERED_HEADER, not_covered_rows
+from incentives.io.csv_lines import csv_line
 from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
 from incentives.model import Rejection
 
-__all__ = ["EmployeeFile", "Write", "employee_files", "write_items"]
+__all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "write_items"]
 
-Write = Callable[[list[str]], object]
+Write = Callable[[list[str]], object]  # writes one row of cell texts
+WriteLine = Callable[[str], object]  # writes one whole CSV line (with its "\n")
 
 
 @attrs.frozen
 class EmployeeFile:
     """One per-employee CSV file: its name in the run folder, its header, and how each kind of
-    item becomes its rows (``None``: that kind of item writes no row here)."""
+    item becomes its rows (``None``: that kind of item writes no row here). A computed employee
+    writes rows of cells (``computed``) or whole lines made for this file (``computed_lines``,
+    the fast path of the large files)."""
 
     name: str
     header: tuple[str, ...]
     computed: Callable[[EmployeeOutcome, Write], None] | None = None
+    computed_lines: Callable[[EmployeeOutcome, WriteLine], None] | None = None
     rejected: Callable[[Rejection, Write], None] | None = None
     not_covered: Callable[[NotCovered, Write], None] | None = None
 
@@ -41,11 +51,13 @@ class EmployeeFile:
 def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
     """The per-employee files of a run with this layout, in the order they are opened."""
     return (
-        EmployeeFile("results.csv", tuple(layout.results_header), computed=_results(layout)),
-        EmployeeFile("inputs.csv", tuple(layout.inputs_header), computed=_inputs(layout)),
+        EmployeeFile("results.csv", tuple(layout.results_header), computed_lines=_results(layout)),
+        EmployeeFile("inputs.csv", tuple(layout.inputs_header), computed_lines=_inputs(layout)),
         *(
             EmployeeFile(
-                name, tuple(layout.breakdown_headers[pid]), computed=_breakdown(layout, pid)
+                name,
+                tuple(layout.breakdown_headers[pid]),
+                computed_lines=_breakdown(layout, pid),
             )
             for pid, name in layout.breakdown_files.items()
         ),
@@ -62,14 +74,19 @@ def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
 def write_items(
     items: Iterable[EmployeeOutcome | NotCovered | Rejection],
     files: Sequence[EmployeeFile],
-    writes: Sequence[Write],
+    writes: Sequence[WriteLine],
 ) -> None:
-    """Write each item's rows to every file that takes it (``writes[k]`` writes ``files[k]``)."""
-    computed = [(f.computed, w) for f, w in zip(files, writes, strict=True) if f.computed]
-    rejected = [(f.rejected, w) for f, w in zip(files, writes, strict=True) if f.rejected]
-    left_out = [(f.not_covered, w) for f, w in zip(files, writes, strict=True) if f.not_covered]
+    """Write each item's rows to every file that takes it (``writes[k]`` writes the lines of
+    ``files[k]``)."""
+    pairs = list(zip(files, writes, strict=True))
+    lines = [(f.computed_lines, w) for f, w in pairs if f.computed_lines]
+    computed = [(f.computed, _cells(w)) for f, w in pairs if f.computed]
+    rejected = [(f.rejected, _cells(w)) for f, w in pairs if f.rejected]
+    left_out = [(f.not_covered, _cells(w)) for f, w in pairs if f.not_covered]
     for item in items:
         if isinstance(item, EmployeeOutcome):
+            for emit, write_line in lines:
+                emit(item, write_line)
             for rows, write in computed:
                 rows(item, write)
         elif isinstance(item, NotCovered):
@@ -81,34 +98,45 @@ def write_items(
                 rejection(item, write)
 
 
-def _results(layout: OutputLayout) -> Callable[[EmployeeOutcome, Write], None]:
-    row = layout.results_row
+def _cells(write_line: WriteLine) -> Write:
+    """A writer of rows of cell texts as lines through ``write_line``."""
 
-    def rows(emp: EmployeeOutcome, write: Write) -> None:
+    def write(cells: list[str]) -> None:
+        write_line(csv_line(cells))
+
+    return write
+
+
+def _results(layout: OutputLayout) -> Callable[[EmployeeOutcome, WriteLine], None]:
+    line = layout.results_line
+
+    def lines(emp: EmployeeOutcome, write: WriteLine) -> None:
         for po in emp.outcomes:
-            write(row(emp, po))
+            write(line(emp, po))
 
-    return rows
-
-
-def _inputs(layout: OutputLayout) -> Callable[[EmployeeOutcome, Write], None]:
-    row = layout.inputs_row
-
-    def rows(emp: EmployeeOutcome, write: Write) -> None:
-        write(row(emp))
-
-    return rows
+    return lines
 
 
-def _breakdown(layout: OutputLayout, policy_id: str) -> Callable[[EmployeeOutcome, Write], None]:
-    row = layout.breakdown_row
+def _inputs(layout: OutputLayout) -> Callable[[EmployeeOutcome, WriteLine], None]:
+    line = layout.inputs_line
 
-    def rows(emp: EmployeeOutcome, write: Write) -> None:
+    def lines(emp: EmployeeOutcome, write: WriteLine) -> None:
+        write(line(emp))
+
+    return lines
+
+
+def _breakdown(
+    layout: OutputLayout, policy_id: str
+) -> Callable[[EmployeeOutcome, WriteLine], None]:
+    line = layout.breakdown_line
+
+    def lines(emp: EmployeeOutcome, write: WriteLine) -> None:
         for po in emp.outcomes:
             if po.policy.id == policy_id:
-                write(row(emp, po))
+                write(line(emp, po))
 
-    return rows
+    return lines
 
 
 def _rejected(rej: Rejection, write: Write) -> None:

@@ -2,14 +2,13 @@
 
 Columns are fixed per rulebook, computed once (see docs/run-folder.md): results.csv has the union
 of every policy's pay components and outputs; inputs.csv each roster field once; each policy's
-breakdown file its own trace slots. Each employee is then lists of cells built from its traces.
+breakdown file its own trace slots. Each employee is then lines made from its traces by line
+functions generated per file (io/csv_lines.py), each cell's text as io/cells.py writes it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime
-import decimal
 import hashlib
 import re
 from decimal import Decimal
@@ -17,9 +16,23 @@ from typing import Any
 
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.errors import escape_controls
+from incentives.io.cells import (
+    LINE_OUTPUT_FORMATS,
+    cell_expression,
+    cell_namespace,
+    declared_quanta,
+    exact_cell,
+    exact_expression,
+    exact_text,
+    match_text,
+    minor_unit_of,
+    rounded_expression,
+    segments_cell,
+    text_cell,
+)
+from incentives.io.csv_lines import LineCell, Memo, line_function, quote
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
-from incentives.money import minor_unit
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import CompiledPolicy, Slot
 
@@ -131,132 +144,169 @@ class OutputLayout:
         }
         self._places = {p.id: p.spec.policy.breakdown_decimals for p in rulebook.policies}
         self._row_functions = {p.id: self._row_function(p) for p in rulebook.policies}
-        self._policy_cells = {
-            p.id: (format_cell(p.id), format_cell(p.kind)) for p in rulebook.policies
-        }
         self._policies = {p.id: p for p in rulebook.policies}
-        self._input_rows: dict[tuple[str, ...], Any] = {}
+        self._input_lines: dict[tuple[str, ...], Any] = {}
         self._money_outputs = {
             p.id: frozenset(slot for _, slot in p.output_slots if p.slots[slot].type == "money")
             for p in rulebook.policies
         }
         self._quanta = {p.id: declared_quanta(p) for p in rulebook.policies}
+        self._results_functions = {p.id: self._results_function(p) for p in rulebook.policies}
 
-    def results_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
-        row = [
-            format_cell(emp.employee_id),
-            *self._policy_cells[po.policy.id],
-            format_cell(po.currency),
-            "true" if po.eligible else "false",
-            format_cell(po.zero_reason),
-            format_cell(po.notes),
-        ]
-        row += [""] * (len(self.components) + len(self.outputs))
-        mu = _minor_unit(po.currency)
-        quanta = self._quanta[po.policy.id]
-        for slot, column in self._pay_columns[po.policy.id]:
-            # a rounded Decimal, always: at its declared step's decimals on every row
-            row[column] = format(po.trace[slot].quantize(quanta.get(slot) or mu), "f")
-        money = self._money_outputs[po.policy.id]
-        for slot, column in self._output_columns[po.policy.id]:
-            value = po.trace[slot]
-            if type(value) is not Decimal:
-                row[column] = _OUTPUT_FORMATS[type(value)](value)
-            elif slot in quanta:  # a declared rounding: its step's decimals
-                row[column] = format(value.quantize(quanta[slot] or mu), "f")
-            else:  # exact: nothing is cut below the precision it was computed at
-                row[column] = exact_cell(value, mu if slot in money else None)
-        if self.readiness:
-            ready = "" if po.ready is None else "true" if po.ready else "false"
-            row += [ready, format_cell(po.gaps)]
-        return row
-
-    def breakdown_row(self, emp: EmployeeOutcome, po: PolicyOutcome) -> list[str]:
-        row: list[str] = self._row_functions[po.policy.id](
-            format_cell(emp.employee_id),
-            "true" if po.eligible else "false",
+    def results_line(self, emp: EmployeeOutcome, po: PolicyOutcome) -> str:
+        """The results.csv line (with its ``\\n``) of one employee under one policy."""
+        return self._results_functions[po.policy.id](  # type: ignore[no-any-return]
+            emp.employee_id,
+            po.currency,
+            po.eligible,
+            po.zero_reason,
+            po.notes,
+            po.ready,
+            po.gaps,
             po.trace,
-            _minor_unit(po.currency),
+            minor_unit_of(po.currency),
         )
-        return row
 
-    def inputs_row(self, emp: EmployeeOutcome) -> list[str]:
-        """The employee's row of inputs.csv: each shared input as the first of the employee's
-        policies that takes it from inputs.csv read it (they all read the same value)."""
+    def breakdown_line(self, emp: EmployeeOutcome, po: PolicyOutcome) -> str:
+        """The breakdown file's line (with its ``\\n``) of one employee under one policy."""
+        return self._row_functions[po.policy.id](  # type: ignore[no-any-return]
+            emp.employee_id,
+            po.eligible,
+            po.trace,
+            minor_unit_of(po.currency),
+        )
+
+    def _results_function(self, policy: CompiledPolicy) -> Any:
+        """Generate the results.csv line of one policy: fixed cells, its pay components at their
+        rounding, its outputs exact (or at their declared rounding), the other policies' columns
+        empty."""
+        cells = [LineCell(name, "''") for name in self.results_header]
+        cells[:7] = [
+            LineCell("employee_id", _EMPLOYEE_ID),
+            LineCell("policy", repr(format_cell(policy.id)), quote=True),
+            LineCell("kind", repr(format_cell(policy.kind)), quote=True),
+            LineCell("currency", "CURRENCY[cur]"),
+            LineCell("eligible", "('true' if elig else 'false')"),
+            LineCell("zero_reason", "REASON[zr]"),
+            LineCell("notes", "NOTES[notes]"),
+        ]
+        quanta = self._quanta[policy.id]
+        constants: dict[str, Decimal] = {}
+
+        def quantum(slot: int) -> str:  # the declared step's quantum, or the currency's unit
+            step = quanta.get(slot)
+            if step is None:
+                return "MU"
+            name = f"Q{len(constants)}"
+            constants[name] = step
+            return name
+
+        for slot, column in self._pay_columns[policy.id]:
+            # a rounded Decimal, always: at its declared step's decimals on every row
+            value = f"t[{slot}].quantize({quantum(slot)})"
+            cells[column] = LineCell(self.results_header[column], exact_expression(value))
+        money = self._money_outputs[policy.id]
+        for slot, column in self._output_columns[policy.id]:
+            ref = f"t[{slot}]"
+            if slot in quanta:  # a declared rounding: its step's decimals
+                decimal = exact_expression(f"{ref}.quantize({quantum(slot)})")
+            else:  # exact: nothing is cut below the precision it was computed at
+                decimal = f"EXACT({ref}, {'MU' if slot in money else 'None'})"
+            expression = f"({decimal} if type({ref}) is D else OUT[type({ref})]({ref}))"
+            cells[column] = LineCell(self.results_header[column], expression)
+        if self.readiness:
+            cells[-2:] = [
+                LineCell("ready", "('' if ready is None else 'true' if ready else 'false')"),
+                LineCell("gaps", "GAPS[gaps]"),
+            ]
+        namespace: dict[str, Any] = {
+            "TEXT": text_cell,
+            "CURRENCY": Memo(text_cell),
+            "REASON": Memo(text_cell),
+            "NOTES": Memo(text_cell),
+            "GAPS": Memo(text_cell),
+            "D": Decimal,
+            "EXACT": exact_cell,
+            "OUT": LINE_OUTPUT_FORMATS,
+            **constants,
+        }
+        parameters = "eid, cur, elig, zr, notes, ready, gaps, t, MU"
+        return line_function(f"results {policy.id}", parameters, cells, namespace)
+
+    def inputs_line(self, emp: EmployeeOutcome) -> str:
+        """The employee's line of inputs.csv (with its ``\\n``): each shared input as the first
+        of the employee's policies that takes it from inputs.csv read it (they all read the same
+        value)."""
         key = tuple([po.policy.id for po in emp.outcomes])
-        build = self._input_rows.get(key)
+        build = self._input_lines.get(key)
         if build is None:
-            build = self._input_rows[key] = self._input_function(key)
-        row: list[str] = build(format_cell(emp.employee_id), *[po.trace for po in emp.outcomes])
-        return row
+            build = self._input_lines[key] = self._input_function(key)
+        return build(emp.employee_id, *[po.trace for po in emp.outcomes])  # type: ignore[no-any-return]
 
     def _input_function(self, policy_ids: tuple[str, ...]) -> Any:
-        """Generate the inputs.csv row builder for employees computed by ``policy_ids``."""
-        cells = ["eid"]
+        """Generate the inputs.csv line for employees computed by ``policy_ids``."""
+        cells = [LineCell("employee_id", _EMPLOYEE_ID)]
         for name in self.shared_inputs:
-            cell = "''"  # no policy of the employee reads it
+            cell = LineCell(name, "''")  # no policy of the employee reads it
             for position, policy_id in enumerate(policy_ids):
                 slot = self._input_slots[policy_id].get(name)
                 if slot is not None and name not in self.kept_inputs[policy_id]:
                     type_ = self._policies[policy_id].slots[slot].type
-                    cell = _cell_expression(f"t{position}[{slot}]", "input", type_)
+                    cell = LineCell(name, cell_expression(f"t{position}[{slot}]", "input", type_))
                     break
             cells.append(cell)
         args = "".join(f", t{i}" for i in range(len(policy_ids)))
-        source = f"def row(eid{args}):\n    return [" + ", ".join(cells) + "]\n"
-        namespace: dict[str, Any] = {"FC": format_cell, "ES": _ESCAPE_STARTS}
-        # generated from our own slot layout, not from user text
-        exec(compile(source, "<inputs>", "exec"), namespace)
-        return namespace["row"]
+        namespace = cell_namespace(6)  # inputs only: their places are never used
+        return line_function("inputs", f"eid{args}", cells, namespace)
 
     def _row_function(self, policy: CompiledPolicy) -> Any:
-        """Generate the breakdown row builder of one policy: one expression per column.
+        """Generate the breakdown line of one policy: one expression per column.
 
         Formatting ~80 cells for each of a million employees is the hot loop of a run. The
-        layout is compiled into one list display; where a slot's Python type is known (inputs
-        by their declared type, flags, pay amounts) its cell is an inline expression, and only
-        computed values go through the type-dispatched formatter.
+        layout is compiled into one f-string (see `incentives.io.csv_lines`); where a slot's
+        Python type is known (inputs by their declared type, flags, pay amounts) its cell is an
+        inline expression, and only computed values go through the type-dispatched formatter.
         """
-        cells = ["''"] * len(self.breakdown_headers[policy.id])
-        cells[0], cells[1] = "eid", "elig"
+        header = self.breakdown_headers[policy.id]
+        cells = [LineCell(name, "''") for name in header]
+        cells[0] = LineCell("employee_id", _EMPLOYEE_ID)
+        cells[1] = LineCell("eligible", "('true' if elig else 'false')")
         quanta = declared_quanta(policy)
         constants: dict[str, Decimal] = {}
+        spanned: set[int] = set()  # columns a goals expression fills with the one before
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
-            ref = f"t[{slot_index}]"
+            ref = f"v{slot_index}"
+            names = [header[column] for column in cols]
             if kind == "call":
-                cells[cols[0]] = f"CALLV({ref})"
-                cells[cols[1]] = f"CALLM({ref})"
+                cells[cols[0]] = LineCell(names[0], f"CALLV({ref})")
+                cells[cols[1]] = LineCell(names[1], f"CALLM({ref})")
             elif kind == "goals" and cols == list(range(cols[0], cols[0] + len(cols))):
-                cells[cols[0]] = f"*GOALS({ref}, {len(cols)})"
-                for column in cols[1:]:
-                    cells[column] = ""  # filled by the splice above
+                expression = f"','.join(GOALS({ref}, {len(cols)}))"
+                cells[cols[0]] = LineCell(names[0], expression, width=len(cols))
+                spanned.update(cols[1:])
             elif kind == "goals":
                 for position, column in enumerate(cols):
-                    cells[column] = f"GOALS({ref}, {len(cols)})[{position}]"
+                    expression = f"GOALS({ref}, {len(cols)})[{position}]"
+                    cells[column] = LineCell(names[position], expression)
             elif kind == "segments":
                 owner = policy.spec.steps.get(policy.slots[slot_index].owner)
                 money = owner is not None and owner.type == "money"
-                cells[cols[0]] = f"SEGMENTS({ref}, {'MU' if money else 'None'})"
+                expression = f"SEGMENTS({ref}, {'MU' if money else 'None'})"
+                cells[cols[0]] = LineCell(names[0], expression, quote=True)
             elif slot_index in quanta:  # a declared rounding: fixed decimals on every row
                 quantum = quanta[slot_index]
                 q = "MU"
                 if quantum is not None:
                     q = f"Q{len(constants)}"
                     constants[q] = quantum
-                cells[cols[0]] = (
-                    f"(format({ref}.quantize({q}), 'f') if type({ref}) is D else F[type({ref})]({ref}))"
-                )
+                cells[cols[0]] = LineCell(names[0], rounded_expression(ref, q))
             else:
-                cells[cols[0]] = _cell_expression(ref, kind, policy.slots[slot_index].type)
-        source = (
-            "def row(eid, elig, t, MU):\n    return [" + ", ".join(c for c in cells if c) + "]\n"
-        )
+                expression = cell_expression(ref, kind, policy.slots[slot_index].type)
+                cells[cols[0]] = LineCell(names[0], expression)
         places = policy.spec.policy.breakdown_decimals
-        formats = _formatters(places)
+        namespace = cell_namespace(places)
+        formats = namespace["F"]
         computed = formats[Decimal]
-
-        def other(value: Any) -> str:
-            return formats[type(value)](value)  # type: ignore[no-any-return]
 
         def call_value(value: Any) -> str:
             if value is None or value[1] is None:
@@ -273,44 +323,43 @@ class OutputLayout:
             try:
                 return matched[detail]
             except (KeyError, TypeError):
-                text = match_text(detail, value[0])
+                text = quote(match_text(detail, value[0]))
             if len(matched) < 4096:
                 with contextlib.suppress(TypeError):  # an unhashable detail is not cached
                     matched[detail] = text
             return text
+
+        goal_names = Memo(text_cell)
 
         def goals(value: Any, width: int) -> list[str]:
             # (name, direction, target, actual, weight, attainment, payout, segment)
             cells: list[str] = []
             for name, direction, target, actual, weight, att, payout, segment in value or ():
                 cells += (
-                    format_cell(name),
+                    goal_names[name],
                     direction,
-                    format(target, "f"),
-                    format(actual, "f"),
-                    format(weight, "f"),
+                    exact_text(target),
+                    exact_text(actual),
+                    exact_text(weight),
                     computed(att),
                     computed(payout),
-                    str(segment),
+                    str(segment) if type(segment) is int else quote(str(segment)),
                 )
             return cells + [""] * (width - len(cells))
 
-        namespace: dict[str, Any] = {
-            "F": formats,
-            "CALLV": call_value,
-            "CALLM": call_match,
-            "GOALS": goals,
-            "SEGMENTS": segments_cell(policy.spec.policy.breakdown_decimals),
-            "FC": format_cell,
-            "ES": _ESCAPE_STARTS,
-            "D": Decimal,
-            "MONEY": _money_cell(places, other),
-            "INT": _integer_cell(computed),
+        namespace.update(
+            CALLV=call_value,
+            CALLM=call_match,
+            GOALS=goals,
+            SEGMENTS=segments_cell(places),
             **constants,
-        }
-        # generated from our own slot layout, not from user text
-        exec(compile(source, f"<breakdown {policy.id}>", "exec"), namespace)
-        return namespace["row"]
+        )
+        kept = [cell for column, cell in enumerate(cells) if column not in spanned]
+        values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
+        prologue = f"({values}) = t" if values else ""
+        return line_function(
+            f"breakdown {policy.id}", "eid, elig, t, MU", kept, namespace, prologue
+        )
 
 
 def input_placement(rulebook: Rulebook) -> tuple[list[str], dict[str, frozenset[str]]]:
@@ -352,6 +401,10 @@ def breakdown_file_names(policy_ids: list[str]) -> dict[str, str]:
     return names
 
 
+# the employee id's cell in every file: as it is when alphanumeric (no formula start, nothing to
+# quote), which the usual id is; else escaped and quoted like any text
+_EMPLOYEE_ID = "(eid if eid.isalnum() else TEXT(eid))"
+
 _RESULTS_FIXED = (
     "employee_id",
     "policy",
@@ -361,241 +414,3 @@ _RESULTS_FIXED = (
     "zero_reason",
     "notes",
 )
-_ESCAPE_STARTS = frozenset("=+-@\t\r")
-
-
-_MINOR_UNITS: dict[str, Decimal] = {}
-
-
-def _minor_unit(currency: str) -> Decimal:
-    """The quantum of ``currency`` (0.01 for USD), cached; 0.01 for a code we do not know."""
-    try:
-        return _MINOR_UNITS[currency]
-    except KeyError:
-        try:
-            unit = minor_unit(currency)
-        except ValueError:
-            unit = Decimal("0.01")
-        _MINOR_UNITS[currency] = unit
-        return unit
-
-
-def step_quantum(step: Decimal) -> Decimal:
-    """The decimals a declared rounding step prints with: 0.01 → 0.01, 0.005 → 0.001, 100 → 1."""
-    exponent = step.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)
-    return Decimal(1).scaleb(min(exponent, 0))
-
-
-def declared_quanta(policy: CompiledPolicy) -> dict[int, Decimal | None]:
-    """Slots whose value the policy rounds, with the quantum they print at (`None`: the pay
-    currency's minor unit): pay components and their parts, steps with ``round`` or
-    ``truncate``, and a pool's amount and awards (its ``round``)."""
-    quanta: dict[int, Decimal | None] = {}
-    steps = policy.spec.steps
-    names = {slot.name: index for index, slot in enumerate(policy.slots)}
-    for index, slot in enumerate(policy.slots):
-        if slot.kind == "step" and slot.name in steps:
-            spec = steps[slot.name]
-            step = spec.round.step if spec.round is not None else spec.truncate
-            if step is not None:
-                quanta[index] = None if step == "minor_unit" else step_quantum(Decimal(step))
-    pooled = {
-        f"{pool.name}_{role}": pool.unit for pool in policy.pools for role in ("pool", "award")
-    }
-    for index, slot in enumerate(policy.slots):  # a pool and its awards: the pool's `round`
-        if slot.kind == "step" and slot.name in pooled:
-            quanta[index] = step_quantum(pooled[slot.name])
-    for comp, pay in zip(policy.spec.pay, policy.pay, strict=True):
-        step = comp.round.step
-        quantum = None if step == "minor_unit" else step_quantum(Decimal(step))
-        for index in (pay.slot, pay.total_slot, *pay.part_slots):
-            quanta[index] = quantum
-        for part in comp.split:  # an `above` part's threshold, rounded as the component
-            index = names.get(f"pay.{part.name}.above", -1)
-            if index >= 0:
-                quanta[index] = quantum
-    return quanta
-
-
-def exact_cell(value: Decimal, unit: Decimal | None = None, places: int | None = None) -> str:
-    """A computed decimal as written in a CSV: its exact value without trailing zeros (at most
-    ``places`` decimals, rounded half even, in breakdown.csv); money (``unit``, the currency's
-    minor unit) keeps at least that unit's decimals: ``1470.000`` → ``1470.00``."""
-    text = str(value)
-    if "E" in text:
-        text = format(value, "f")
-    dot = text.find(".")
-    if dot >= 0:
-        if places is not None and len(text) - dot - 1 > places:
-            text = format(value.quantize(_QUANTA[places], context=_WIDE), "f")
-        if text[-1] == "0":
-            text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    if unit is not None:
-        want = _DIGITS.get(unit)
-        if want is None:
-            want = _DIGITS.setdefault(unit, -unit.as_tuple().exponent)  # type: ignore[operator]
-        if want > 0:
-            dot = text.find(".")
-            have = 0 if dot < 0 else len(text) - dot - 1
-            if have < want:
-                text += ("" if dot >= 0 else ".") + "0" * (want - have)
-    return text
-
-
-_QUANTA: dict[int, Decimal] = {n: Decimal(1).scaleb(-n) for n in range(0, 29)}
-_DIGITS: dict[Decimal, int] = {}
-_WIDE = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_EVEN)  # display only: never traps
-
-
-def _money_cell(places: int, other: Any) -> Any:
-    """`exact_cell` for money with the row currency's minor unit, fast for the usual texts
-    (``2100.00``, ``1470.000``, ``2161.1625``): a run writes one per money step and row."""
-    digits_of: dict[Decimal, int] = {}
-
-    def cell(value: Any, unit: Decimal) -> str:
-        if type(value) is not Decimal:
-            return other(value)  # type: ignore[no-any-return]
-        try:
-            digits = digits_of[unit]
-        except KeyError:
-            digits = digits_of.setdefault(unit, -unit.as_tuple().exponent)  # type: ignore[operator]
-        text = str(value)
-        if "E" in text or text[0] == "-":  # an exponent, a sign: the general path
-            return exact_cell(value, unit, places)
-        dot = text.find(".")
-        if dot >= 0:
-            have = len(text) - dot - 1
-            if have == digits:
-                return text
-            if have < digits:
-                return text + "0" * (digits - have)
-            if have <= places:
-                if text[-1] != "0":
-                    return text
-                text = text.rstrip("0")  # 1470.000 → 1470. → 1470.00
-                have = len(text) - dot - 1
-                if have >= digits:
-                    return text if have else text[:-1]
-                return text + "0" * (digits - have)
-        else:
-            return text + "." + "0" * digits if digits else text
-        return exact_cell(value, unit, places)
-
-    return cell
-
-
-def _integer_cell(computed: Any) -> Any:
-    """An integer step: a whole number without decimals (4178, never 4178.00)."""
-
-    def cell(value: Any) -> str:
-        if type(value) is Decimal and value == value.to_integral_value():
-            return str(int(value))
-        if type(value) is int:
-            return str(value)
-        return computed(value) if type(value) is Decimal else _OUTPUT_FORMATS[type(value)](value)  # type: ignore[no-any-return]
-
-    return cell
-
-
-def _cell_expression(ref: str, kind: str, type_: str) -> str:
-    """The cell of one slot as a Python expression, inline where the value's type is known."""
-    if kind == "pay":
-        return f"format({ref}, 'f')"  # always a rounded Decimal, also when not eligible
-    if kind in ("eligibility", "gate") or (kind == "input" and type_ == "boolean"):
-        return f"('' if {ref} is None else 'true' if {ref} else 'false')"
-    if kind == "input":
-        if type_ == "text":  # escaped only when a spreadsheet could read it as a formula
-            return f"({ref} if {ref} is None or {ref}[:1] not in ES else FC({ref})) or ''"
-        if type_ == "date":
-            return f"('' if {ref} is None else {ref}.isoformat())"
-        if type_ == "integer":
-            return f"('' if {ref} is None else str({ref}))"
-        return f"('' if {ref} is None else format({ref}, 'f'))"  # as read: decimal, percent
-    if kind == "variant":
-        return f"('' if {ref} is None else str({ref}))"
-    if type_ == "money" and kind in ("step", "raw", "stage"):
-        return f"MONEY({ref}, MU)"  # at least the pay currency's decimals
-    if type_ == "integer" and kind in ("step", "raw", "stage"):
-        return f"INT({ref})"
-    return f"F[type({ref})]({ref})"
-
-
-def _formatters(places: int) -> dict[type, Any]:
-    """Cell formatters by value type; decimals longer than ``places`` are rounded for display."""
-    quantum = Decimal(1).scaleb(-places)
-
-    short = places + 2  # "0." and ``places`` digits: a text this short needs no rounding
-
-    def decimal_cell(value: Decimal) -> str:
-        text = str(value)  # the same text as format(value, "f") unless it has an exponent
-        if len(text) > short or "E" in text:
-            text = format(value, "f")
-            dot = text.find(".")
-            if dot >= 0 and len(text) - dot - 1 > places:
-                text = format(value.quantize(quantum), "f")
-        if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
-            text = text.rstrip("0").rstrip(".")
-            return "0" if text in ("", "-0") else text
-        return "0" if text == "-0" else text
-
-    return {
-        Decimal: decimal_cell,
-        int: str,
-        bool: lambda v: "true" if v else "false",
-        str: format_cell,
-        type(None): lambda v: "",
-        datetime.date: datetime.date.isoformat,
-    }
-
-
-def segments_cell(places: int) -> Any:
-    """The one-cell text of a weighted step's segments (empty for no segments), e.g.
-    ``2026-01-01..2026-03-31 90d 24.6575% 1000.00 | 2026-04-01..2026-12-31 275d 75.3425%
-    1200.00 (base_salary=12000)``: dates, days, the weight (days ÷ period days, at ``places``
-    decimals, shown as a percentage), the value, and the inputs the history set."""
-    quantum = Decimal(1).scaleb(-places)
-
-    def cell(value: Any, unit: Decimal | None = None) -> str:
-        if not value:
-            return ""
-        parts = []
-        for start, end, days, weight, amount, changed in value:
-            pct = (Decimal(weight.numerator) / weight.denominator).quantize(quantum).scaleb(2)
-            text = f"{start.isoformat()}..{end.isoformat()} {days}d {format(pct, 'f')}% "
-            text += (
-                exact_cell(amount, unit, places)
-                if isinstance(amount, Decimal)
-                else format_cell(amount)
-            )
-            if changed:
-                text += " (" + ", ".join(f"{n}={_plain(v)}" for n, v in changed) + ")"
-            parts.append(text)
-        return format_cell(" | ".join(parts))
-
-    return cell
-
-
-def match_text(detail: object, args: object) -> str:
-    """What a table, curve, tier or rate call matched, compactly: ``2`` or ``1;3`` or a rate."""
-    if type(detail) is int:
-        return str(detail)
-    if type(detail) is tuple:
-        return ";".join([_PLAIN.get(type(d), _plain)(d) for d in detail])
-    return _plain(detail)
-
-
-def _plain(value: object) -> str:
-    if value is None:
-        return "default"
-    if isinstance(value, tuple):
-        return "-".join(_plain(v) for v in value)
-    return format_cell(value)
-
-
-_PLAIN: dict[type, Any] = {int: str, Decimal: lambda d: format(d, "f"), str: format_cell}
-
-
-_OUTPUT_FORMATS = _formatters(6)  # the formatters of values other than decimals

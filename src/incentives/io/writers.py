@@ -9,7 +9,6 @@ cells a spreadsheet would run as a formula are escaped with a leading ``'``.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from typing import IO
 
 from incentives.errors import IncentivesError
 from incentives.io import run_dir
+from incentives.io.csv_lines import csv_line
 
 __all__ = ["CsvSink", "OutputDir", "RowWriter", "dumps_json", "format_cell", "write_json"]
 
@@ -79,45 +79,19 @@ def write_json(path: Path, data: object) -> None:
         temporary.unlink(missing_ok=True)
 
 
-# Characters that end a line for some reader (str.splitlines, spreadsheets) besides "\n", which
-# the csv module already quotes: a cell holding one is quoted so its row stays one row.
-_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_NEEDS_QUOTES = re.compile('[,"\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]')
-
-
-def _quote(cell: str) -> str:
-    return '"' + cell.replace('"', '""') + '"' if _NEEDS_QUOTES.search(cell) else cell
-
-
 class RowWriter:
     """Writes rows of cell texts as CSV (minimal quoting, ``\n`` line ends) to ``stream``.
 
-    Python's csv writer leaves a carriage return or another line-break character unquoted,
-    which splits a row in two for other readers; such rows are quoted here instead.
+    The bytes of Python's csv writer, except that a cell holding a carriage return or another
+    line-break character (which the csv writer leaves unquoted, splitting the row for other
+    readers) is quoted too: see `incentives.io.csv_lines`.
     """
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
-        self._writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
 
     def writerow(self, cells: Sequence[str]) -> None:
-        if _has_break("".join(cells)):
-            self._stream.write(",".join(map(_quote, cells)) + "\n")
-        else:
-            self._writer.writerow(cells)
-
-
-def _has_break(text: str) -> bool:
-    if text.isascii():  # O(1) in CPython; then a few memchr-speed scans beat one regex scan
-        return (
-            "\r" in text
-            or "\x0b" in text
-            or "\x0c" in text
-            or "\x1c" in text
-            or "\x1d" in text
-            or "\x1e" in text
-        )
-    return _LINE_BREAKS.search(text) is not None
+        self._stream.write(csv_line(cells))
 
 
 class CsvSink:
@@ -125,16 +99,14 @@ class CsvSink:
 
     def __init__(self, stream: IO[str], header: Sequence[str]) -> None:
         self._stream = stream
-        self._writer = RowWriter(stream)
         self.width = len(header)
         self.rows = 0
-        self._writer.writerow([format_cell(name) for name in header])
+        self._stream.write(csv_line([format_cell(name) for name in header]))
 
     def write(self, row: Sequence[object]) -> None:
         if len(row) != self.width:
             raise ValueError(f"row has {len(row)} cells, the header has {self.width}")
-        self._writer.writerow([format_cell(value) for value in row])
-        self.rows += 1
+        self.write_cells([format_cell(value) for value in row])
 
     def append_file(self, path: Path) -> None:
         """Append the rows of a headerless CSV written with the same dialect (a worker's share)."""
@@ -143,8 +115,13 @@ class CsvSink:
             shutil.copyfileobj(source, self._stream, 1 << 20)
 
     def write_cells(self, cells: Sequence[str]) -> None:
-        """Write cells already made by `format_cell` (the fast path for large outputs)."""
-        self._writer.writerow(cells)
+        """Write cells already made by `format_cell`."""
+        self.write_line(csv_line(cells))
+
+    def write_line(self, line: str) -> None:
+        """Write one line already made for this file (a `csv_lines` line function's; the fast
+        path for large outputs)."""
+        self._stream.write(line)
         self.rows += 1
 
 

@@ -1,0 +1,326 @@
+"""The text of each kind of cell in a run's CSV outputs, and the expressions that make it.
+
+`OutputLayout` (io/run_outputs.py) decides which columns each file has; this module decides how
+a value is written in one: decimals exact or at their declared rounding, money at least at its
+currency's minor unit, dates, flags, texts escaped and quoted for CSV, segments and what a call
+matched. `cell_expression` gives a slot's cell as an inline Python expression for a generated
+line function (see `incentives.io.csv_lines`); `cell_namespace` supplies the names it uses.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from decimal import Decimal
+from typing import Any
+
+from incentives.io.csv_lines import Memo, quote
+from incentives.io.writers import format_cell
+from incentives.money import minor_unit
+from incentives.rulebook.runtime.policy import CompiledPolicy
+
+__all__ = [
+    "LINE_OUTPUT_FORMATS",
+    "cell_expression",
+    "cell_namespace",
+    "declared_quanta",
+    "exact_cell",
+    "exact_expression",
+    "exact_text",
+    "match_text",
+    "minor_unit_of",
+    "rounded_expression",
+    "segments_cell",
+    "step_quantum",
+    "text_cell",
+]
+
+
+def cell_namespace(places: int) -> dict[str, Any]:
+    """The names `cell_expression`'s expressions use, for a breakdown of ``places`` decimals:
+    every expression gives its cell's CSV text, quoted where it is text."""
+    formats = _formatters(places)
+    formats[str] = text_cell  # a computed text: escaped and quoted like any text cell
+
+    def other(value: Any) -> str:
+        return formats[type(value)](value)  # type: ignore[no-any-return]
+
+    return {
+        "F": formats,
+        "TEXT": text_cell,
+        "DATE": _DATES,
+        "VARIANT": Memo(lambda variant: quote(str(variant))),
+        "D": Decimal,
+        "MONEY": _money_cell(places, other),
+        "INT": _integer_cell(formats[Decimal], other),
+    }
+
+
+_MINOR_UNITS: dict[str, Decimal] = {}
+
+
+def minor_unit_of(currency: str) -> Decimal:
+    """The quantum of ``currency`` (0.01 for USD), cached; 0.01 for a code we do not know."""
+    try:
+        return _MINOR_UNITS[currency]
+    except KeyError:
+        try:
+            unit = minor_unit(currency)
+        except ValueError:
+            unit = Decimal("0.01")
+        _MINOR_UNITS[currency] = unit
+        return unit
+
+
+def step_quantum(step: Decimal) -> Decimal:
+    """The decimals a declared rounding step prints with: 0.01 → 0.01, 0.005 → 0.001, 100 → 1."""
+    exponent = step.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Decimal(1).scaleb(min(exponent, 0))
+
+
+def declared_quanta(policy: CompiledPolicy) -> dict[int, Decimal | None]:
+    """Slots whose value the policy rounds, with the quantum they print at (`None`: the pay
+    currency's minor unit): pay components and their parts, steps with ``round`` or
+    ``truncate``, and a pool's amount and awards (its ``round``)."""
+    quanta: dict[int, Decimal | None] = {}
+    steps = policy.spec.steps
+    names = {slot.name: index for index, slot in enumerate(policy.slots)}
+    for index, slot in enumerate(policy.slots):
+        if slot.kind == "step" and slot.name in steps:
+            spec = steps[slot.name]
+            step = spec.round.step if spec.round is not None else spec.truncate
+            if step is not None:
+                quanta[index] = None if step == "minor_unit" else step_quantum(Decimal(step))
+    pooled = {
+        f"{pool.name}_{role}": pool.unit for pool in policy.pools for role in ("pool", "award")
+    }
+    for index, slot in enumerate(policy.slots):  # a pool and its awards: the pool's `round`
+        if slot.kind == "step" and slot.name in pooled:
+            quanta[index] = step_quantum(pooled[slot.name])
+    for comp, pay in zip(policy.spec.pay, policy.pay, strict=True):
+        step = comp.round.step
+        quantum = None if step == "minor_unit" else step_quantum(Decimal(step))
+        for index in (pay.slot, pay.total_slot, *pay.part_slots):
+            quanta[index] = quantum
+        for part in comp.split:  # an `above` part's threshold, rounded as the component
+            index = names.get(f"pay.{part.name}.above", -1)
+            if index >= 0:
+                quanta[index] = quantum
+    return quanta
+
+
+def exact_cell(value: Decimal, unit: Decimal | None = None, places: int | None = None) -> str:
+    """A computed decimal as written in a CSV: its exact value without trailing zeros (at most
+    ``places`` decimals, rounded half even, in breakdown.csv); money (``unit``, the currency's
+    minor unit) keeps at least that unit's decimals: ``1470.000`` → ``1470.00``."""
+    text = str(value)
+    if "E" in text:
+        text = format(value, "f")
+    dot = text.find(".")
+    if dot >= 0:
+        if places is not None and len(text) - dot - 1 > places:
+            text = format(value.quantize(_QUANTA[places], context=_WIDE), "f")
+        if text[-1] == "0":
+            text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    if unit is not None:
+        want = _DIGITS.get(unit)
+        if want is None:
+            want = _DIGITS.setdefault(unit, -unit.as_tuple().exponent)  # type: ignore[operator]
+        if want > 0:
+            dot = text.find(".")
+            have = 0 if dot < 0 else len(text) - dot - 1
+            if have < want:
+                text += ("" if dot >= 0 else ".") + "0" * (want - have)
+    return text
+
+
+_QUANTA: dict[int, Decimal] = {n: Decimal(1).scaleb(-n) for n in range(0, 29)}
+_DIGITS: dict[Decimal, int] = {}
+_WIDE = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_EVEN)  # display only: never traps
+
+
+def _money_cell(places: int, other: Any) -> Any:
+    """`exact_cell` for money with the row currency's minor unit, fast for the usual texts
+    (``2100.00``, ``1470.000``, ``2161.1625``): a run writes one per money step and row."""
+    digits_of: dict[Decimal, int] = {}
+
+    def cell(value: Any, unit: Decimal) -> str:
+        if type(value) is not Decimal:
+            return other(value)  # type: ignore[no-any-return]
+        try:
+            digits = digits_of[unit]
+        except KeyError:
+            digits = digits_of.setdefault(unit, -unit.as_tuple().exponent)  # type: ignore[operator]
+        text = str(value)
+        if "E" in text or text[0] == "-":  # an exponent, a sign: the general path
+            return exact_cell(value, unit, places)
+        dot = text.find(".")
+        if dot >= 0:
+            have = len(text) - dot - 1
+            if have == digits:
+                return text
+            if have < digits:
+                return text + "0" * (digits - have)
+            if have > places:  # 2161.162500000001 → 2161.162500 → 2161.1625
+                if places < digits:
+                    return exact_cell(value, unit, places)
+                text = str(value.quantize(_QUANTA[places], context=_WIDE))
+                dot = text.find(".")
+                if dot < 0 or "E" in text:
+                    return exact_cell(value, unit, places)
+                have = len(text) - dot - 1
+            if text[-1] != "0":
+                return text
+            text = text.rstrip("0")  # 1470.000 → 1470. → 1470.00
+            have = len(text) - dot - 1
+            if have >= digits:
+                return text if have else text[:-1]
+            return text + "0" * (digits - have)
+        return text + "." + "0" * digits if digits else text
+
+    return cell
+
+
+def _integer_cell(computed: Any, other: Any) -> Any:
+    """An integer step: a whole number without decimals (4178, never 4178.00)."""
+
+    def cell(value: Any) -> str:
+        if type(value) is Decimal and value == value.to_integral_value():
+            return str(int(value))
+        if type(value) is int:
+            return str(value)
+        return computed(value) if type(value) is Decimal else other(value)  # type: ignore[no-any-return]
+
+    return cell
+
+
+def cell_expression(ref: str, kind: str, type_: str) -> str:
+    """The cell of one slot as a Python expression of its CSV text (quoted where it is text),
+    inline where the value's type is known."""
+    if kind == "pay":
+        return exact_expression(ref)  # always a rounded Decimal, also when not eligible
+    if kind in ("eligibility", "gate") or (kind == "input" and type_ == "boolean"):
+        return f"('' if {ref} is None else 'true' if {ref} else 'false')"
+    if kind == "input":
+        if type_ == "text":  # escaped where a spreadsheet would read a formula, quoted if need be
+            return f"('' if {ref} is None else {ref} if {ref}.isalnum() else TEXT({ref}))"
+        if type_ == "date":
+            return f"('' if {ref} is None else DATE[{ref}])"
+        if type_ == "integer":
+            return f"('' if {ref} is None else str({ref}))"
+        return f"('' if {ref} is None else {exact_expression(ref)})"  # as read: decimal, percent
+    if kind == "variant":
+        return f"('' if {ref} is None else VARIANT[{ref}])"
+    if type_ == "money" and kind in ("step", "raw", "stage"):
+        return f"MONEY({ref}, MU)"  # at least the pay currency's decimals
+    if type_ == "integer" and kind in ("step", "raw", "stage"):
+        return f"INT({ref})"
+    return f"F[type({ref})]({ref})"
+
+
+def rounded_expression(ref: str, quantum: str) -> str:
+    """The cell of a slot the policy rounds, at its quantum's decimals (the name ``quantum``)."""
+    return f"({exact_expression(f'{ref}.quantize({quantum})')} if type({ref}) is D else F[type({ref})]({ref}))"
+
+
+def exact_expression(ref: str) -> str:
+    """The expression of `exact_text` of the Decimal expression ``ref``, inline."""
+    return f"(_s if 'E' not in (_s := str({ref})) else format({ref}, 'f'))"
+
+
+def exact_text(value: Decimal) -> str:
+    """``format(value, "f")``, faster: `str` gives the same text unless it has an exponent
+    (``str`` writes one when the exponent is positive or the value below 1e-6)."""
+    text = str(value)
+    return text if "E" not in text else format(value, "f")
+
+
+def text_cell(value: object) -> str:
+    """`format_cell` of a text, quoted for CSV where it needs it."""
+    return quote(format_cell(value))
+
+
+_DATES = Memo(lambda day: day.isoformat(), 1 << 15)  # dates repeat: about 90 years of days
+
+
+def _formatters(places: int) -> dict[type, Any]:
+    """Cell formatters by value type; decimals longer than ``places`` are rounded for display."""
+    quantum = Decimal(1).scaleb(-places)
+
+    short = places + 2  # "0." and ``places`` digits: a text this short needs no rounding
+
+    def decimal_cell(value: Decimal) -> str:
+        text = str(value)  # the same text as format(value, "f") unless it has an exponent
+        if "E" in text:
+            text = format(value, "f")
+        if len(text) > short:
+            dot = text.find(".")
+            if dot >= 0 and len(text) - dot - 1 > places:
+                text = exact_text(value.quantize(quantum))
+        if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
+            text = text.rstrip("0").rstrip(".")
+            return "0" if text in ("", "-0") else text
+        return "0" if text == "-0" else text
+
+    return {
+        Decimal: decimal_cell,
+        int: str,
+        bool: lambda v: "true" if v else "false",
+        str: format_cell,
+        type(None): lambda v: "",
+        datetime.date: datetime.date.isoformat,
+    }
+
+
+def segments_cell(places: int) -> Any:
+    """The one-cell text of a weighted step's segments (empty for no segments), e.g.
+    ``2026-01-01..2026-03-31 90d 24.6575% 1000.00 | 2026-04-01..2026-12-31 275d 75.3425%
+    1200.00 (base_salary=12000)``: dates, days, the weight (days ÷ period days, at ``places``
+    decimals, shown as a percentage), the value, and the inputs the history set."""
+    quantum = Decimal(1).scaleb(-places)
+
+    def cell(value: Any, unit: Decimal | None = None) -> str:
+        if not value:
+            return ""
+        parts = []
+        for start, end, days, weight, amount, changed in value:
+            pct = (Decimal(weight.numerator) / weight.denominator).quantize(quantum).scaleb(2)
+            text = f"{start.isoformat()}..{end.isoformat()} {days}d {format(pct, 'f')}% "
+            text += (
+                exact_cell(amount, unit, places)
+                if isinstance(amount, Decimal)
+                else format_cell(amount)
+            )
+            if changed:
+                text += " (" + ", ".join(f"{n}={_plain(v)}" for n, v in changed) + ")"
+            parts.append(text)
+        return format_cell(" | ".join(parts))
+
+    return cell
+
+
+def match_text(detail: object, args: object) -> str:
+    """What a table, curve, tier or rate call matched, compactly: ``2`` or ``1;3`` or a rate."""
+    if type(detail) is int:
+        return str(detail)
+    if type(detail) is tuple:
+        return ";".join([_PLAIN.get(type(d), _plain)(d) for d in detail])
+    return _plain(detail)
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "default"
+    if isinstance(value, tuple):
+        return "-".join(_plain(v) for v in value)
+    return format_cell(value)
+
+
+_PLAIN: dict[type, Any] = {int: str, Decimal: lambda d: format(d, "f"), str: format_cell}
+
+
+_OUTPUT_FORMATS = _formatters(6)  # the formatters of values other than decimals
+LINE_OUTPUT_FORMATS = {**_OUTPUT_FORMATS, str: text_cell}  # and a text quoted for CSV

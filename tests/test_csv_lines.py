@@ -1,0 +1,208 @@
+"""The generated CSV lines write the bytes of the general path: `csv.writer`'s quoting (plus
+quotes around any line break) and, per value, `format_cell` or `exact_cell`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import EMPLOYEES, RATES, RULES
+from incentives.io.cells import (
+    cell_expression,
+    cell_namespace,
+    exact_cell,
+    exact_text,
+    minor_unit_of,
+    rounded_expression,
+)
+from incentives.io.csv_lines import LineCell, Memo, csv_line, line_function, quote
+from incentives.io.writers import format_cell
+from incentives.jobs import RunRequest, run_job
+
+_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# any text, with the characters that matter to CSV and spreadsheets over-represented
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cs",)),
+        st.sampled_from(list(',"\n' + _BREAKS + "=+-@\t' 0123456789.%")),
+    ),
+    max_size=12,
+)
+_ANY_DECIMAL = st.decimals(allow_nan=False, allow_infinity=False)
+# what the engine computes: at most 28 digits, so rounding to the breakdown's decimals fits
+_DECIMALS = st.one_of(
+    _ANY_DECIMAL.filter(lambda d: -25 < d.adjusted() < 20 and len(d.as_tuple().digits) <= 28),
+    st.sampled_from([Decimal(t) for t in ("0", "-0", "0.00", "-0.00", "-0.000", "0E-7", "1E+3", "7.00E+4", "2100.00", "-12.50", "0.10", "-5")]),
+)
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), _DECIMALS, st.dates(), _TEXT)
+# the units a run passes (JPY, USD, BHD)
+_UNITS = st.sampled_from([minor_unit_of("JPY"), minor_unit_of("USD"), minor_unit_of("BHD")])
+
+
+@given(_ANY_DECIMAL)
+def test_the_fast_exact_text_is_format_f(value: Decimal) -> None:
+    """`str` is used for a decimal's text where it equals ``format(d, "f")``: any sign, size
+    or exponent (1E+30, 1E-30, -0E-7) gives format's text."""
+    assert exact_text(value) == format(value, "f")
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(_TEXT, min_size=1, max_size=5), min_size=1, max_size=5))
+def test_a_line_is_what_the_csv_writer_writes_and_reads_back(rows: list[list[str]]) -> None:
+    """Rows without a line break other than ``\\n`` are byte-identical to `csv.writer`'s;
+    every row reads back as written with a standard reader, whatever its cells hold."""
+    text = "".join(csv_line(row) for row in rows)
+    assert list(csv.reader(io.StringIO(text, newline=""))) == rows
+    plain = [row for row in rows if not any(b in "".join(row) for b in _BREAKS)]
+    expected = io.StringIO(newline="")
+    csv.writer(expected, lineterminator="\n").writerows(plain)
+    assert "".join(csv_line(row) for row in plain) == expected.getvalue()
+
+
+@given(_TEXT)
+def test_a_text_cell_is_quoted_exactly_when_it_must_be(cell: str) -> None:
+    """A cell is quoted when it holds a comma, a quote or any line break, never otherwise."""
+    needs = any(c in cell for c in ',"\n' + _BREAKS)
+    assert quote(cell) == ('"' + cell.replace('"', '""') + '"' if needs else cell)
+
+
+def test_a_memo_keeps_at_most_its_size_and_still_answers() -> None:
+    """A column whose values never repeat (an id) keeps the memo bounded, every answer right."""
+    memo = Memo(str.upper, size=3)
+    assert [memo[t] for t in "abcdeab"] == list("ABCDEAB")
+    assert len(memo) == 3
+
+
+def _exact_or_cell(unit: Decimal | None) -> Callable[[Any, Decimal], str]:
+    def general(value: Any, row_unit: Decimal) -> str:
+        if type(value) is Decimal:
+            return exact_cell(value, row_unit if unit is not None else None, 6)
+        return format_cell(value)
+
+    return general
+
+
+def _integer(value: Any, unit: Decimal) -> str:
+    if type(value) is Decimal and value == value.to_integral_value():
+        return str(int(value))
+    return exact_cell(value, None, 6) if type(value) is Decimal else format_cell(value)
+
+
+def _rounded(value: Any, unit: Decimal) -> str:
+    return format_cell(value.quantize(Decimal("0.01")) if type(value) is Decimal else value)
+
+
+def _input(value: Any, unit: Decimal) -> str:
+    return format_cell(value)
+
+
+# (kind, type, the values it holds, the general path's text of one value)
+CASES: list[tuple[str, str, st.SearchStrategy[Any], Callable[[Any, Decimal], str]]] = [
+    ("pay", "money", _DECIMALS, _input),
+    ("eligibility", "boolean", st.one_of(st.none(), st.booleans()), _input),
+    ("gate", "boolean", st.one_of(st.none(), st.booleans()), _input),
+    ("input", "boolean", st.one_of(st.none(), st.booleans()), _input),
+    ("input", "text", st.one_of(st.none(), _TEXT), _input),
+    ("input", "date", st.one_of(st.none(), st.dates()), _input),
+    ("input", "integer", st.one_of(st.none(), st.integers()), _input),
+    ("input", "decimal", st.one_of(st.none(), _ANY_DECIMAL), _input),
+    ("input", "percent", st.one_of(st.none(), _ANY_DECIMAL), _input),
+    ("input", "money", st.one_of(st.none(), _ANY_DECIMAL), _input),
+    ("variant", "text", st.one_of(st.none(), _TEXT), lambda v, _u: "" if v is None else str(v)),
+    ("step", "money", _VALUES, _exact_or_cell(Decimal("0.01"))),
+    ("raw", "money", _VALUES, _exact_or_cell(Decimal("0.01"))),
+    ("stage", "money", _VALUES, _exact_or_cell(Decimal("0.01"))),
+    ("step", "integer", _VALUES, _integer),
+    ("step", "number", _VALUES, _exact_or_cell(None)),
+    ("step", "percent", _VALUES, _exact_or_cell(None)),
+    ("rounded", "number", _VALUES, _rounded),
+]
+
+
+def _line(expression: str) -> Callable[..., str]:
+    namespace = cell_namespace(6)
+    namespace["Q0"] = Decimal("0.01")
+    cells = [LineCell("value", expression), LineCell("next", "'x'")]
+    return line_function("test", "t, MU", cells, namespace)
+
+
+@pytest.mark.parametrize(
+    ("kind", "type_", "values", "general"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
+)
+@settings(max_examples=150)
+@given(data=st.data())
+def test_a_generated_cell_writes_what_the_general_path_writes(
+    kind: str,
+    type_: str,
+    values: st.SearchStrategy[Any],
+    general: Callable[[Any, Decimal], str],
+    data: st.DataObject,
+) -> None:
+    """Each kind of column's inline expression writes, for any value it can hold (negative,
+    zero, huge, tiny exponents, text with quotes, commas, line breaks, a leading = + - @), the
+    CSV text of `format_cell` / `exact_cell` for that value."""
+    expression = (
+        rounded_expression("t[0]", "Q0")
+        if kind == "rounded"
+        else cell_expression("t[0]", kind, type_)
+    )
+    line = _line(expression)
+    value = data.draw(values, label="value")
+    unit = data.draw(_UNITS, label="unit")
+    assert line((value,), unit) == csv_line([general(value, unit), "x"])
+
+
+def test_fixed_cells_are_folded_and_quoted_once() -> None:
+    """A constant column (a policy id, an empty cell) is part of the line's literal text,
+    quoted and escaped when the layout is built."""
+    cells = [
+        LineCell("policy", repr('plan "A", 2026'), quote=True),
+        LineCell("empty", "''"),
+        LineCell("value", "v"),
+        LineCell("label", "v", quote=True),
+    ]
+    line = line_function("test", "v", cells, {})
+    assert line("a,b") == '"plan ""A"", 2026",,a,b,"a,b"\n'
+    assert "plan" in line.source and "'\\n'" in line.source  # type: ignore[attr-defined]
+
+
+def test_a_date_cell_is_iso() -> None:
+    line = _line(cell_expression("t[0]", "input", "date"))
+    assert line((date(2026, 1, 31),), Decimal("0.01")) == "2026-01-31,x\n"
+
+
+def test_an_employee_id_is_escaped_and_quoted_in_every_per_employee_file(tmp_path: Path) -> None:
+    """The employee id is every file's key: an id a spreadsheet would run as a formula, or one
+    holding a comma or a quote, is written as `format_cell` writes it (escaped, then quoted) in
+    results.csv, inputs.csv and each breakdown file alike; a plain id is written as it is."""
+    with EMPLOYEES.open(encoding="utf-8", newline="") as stream:
+        reader = csv.DictReader(stream)
+        header = list(reader.fieldnames or [])
+        rows = list(reader)[:4]
+    ids = ["=1+1", 'a,"b"', "-7", "E0001"]
+    for row, employee_id in zip(rows, ids, strict=True):
+        row["employee_id"] = employee_id
+    roster = tmp_path / "roster.csv"
+    with roster.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out"
+    run_job(RunRequest(rules=RULES, employees=roster, rates=RATES, out=out))
+    files = [out / "results.csv", out / "inputs.csv", *sorted((out / "breakdown").glob("*.csv"))]
+    assert len(files) == 5
+    for path in files:
+        with path.open(encoding="utf-8", newline="") as stream:
+            written = {row["employee_id"] for row in csv.DictReader(stream)}
+        assert written == {"'=1+1", 'a,"b"', "-7", "E0001"}, path.name
+        text = path.read_text(encoding="utf-8")
+        assert '\n"a,""b"""' in text and "\n'=1+1," in text and "\nE0001," in text, path.name
