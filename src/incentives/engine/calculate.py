@@ -137,6 +137,7 @@ class Calculation:
         # per pass, covering policies as a bit mask → converters of the rest, built once each
         self._rest: dict[str, dict[int, _Rest]] = {stage: {} for stage in self._pass_fields}
         self._bits = tuple((1 << i, b) for i, b in enumerate(self.bound))
+        self._coverage: dict[int, Any] = {}  # coverage mask → `_coverage_of`, built once each
         # the fast first pass reads only the columns populations and group totals read
         first = population | {n for p in policies if p.first_pass for n in p.first_pass_inputs}
         self.first_pass_columns = tuple(f.name for f in rulebook.fields if f.name in first)
@@ -189,6 +190,11 @@ class Calculation:
             b.policy.id: (b.pool_states, funding_checks(b.policy))
             for b in self.bound
             if b.policy.pools
+        }
+        # what `_count` adds up per policy id: pay slots, budgets, pool funding checks
+        self._counting = {
+            p.id: (self._pay_slots[p.id], self._budgets.get(p.id), self._fundings.get(p.id))
+            for p in rulebook.policies
         }
         check_allocation_rates(self.bound)
 
@@ -347,18 +353,22 @@ class Calculation:
         """The policies covering an employee (and as a bit mask of their places in `bound`),
         and the kinds none of whose policies does (with ``why=False``, as the passes before
         the last need, those kinds are not described)."""
-        covering: list[BoundPolicy] = []
         mask = 0
         for bit, bound in self._bits:
             try:
                 if bound.population(values):
-                    covering.append(bound)
                     mask |= bit
             except RowError as exc:
                 return _reject(emp, exc.column, exc.value, exc.reason)
+        found = self._coverage.get(mask)
+        if found is None:
+            found = self._coverage[mask] = self._coverage_of(mask)
+        covered, uneven = found
+        covering = list(covered)
+        if not uneven:  # the common case: one policy of every kind
+            return covering, (), mask
         exclusions: tuple[Exclusion, ...] = ()
-        for kind in self.kinds:
-            mine = [b.policy for b in covering if b.policy.kind == kind]
+        for kind, mine in uneven:
             if not mine and (why or self.require_coverage):
                 exclusion = self._exclusion(kind, values)
                 if self.require_coverage:
@@ -373,6 +383,19 @@ class Calculation:
                     f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one",
                 )
         return covering, exclusions, mask
+
+    def _coverage_of(
+        self, mask: int
+    ) -> tuple[tuple[BoundPolicy, ...], tuple[tuple[str, tuple[CompiledPolicy, ...]], ...]]:
+        """The policies of a coverage mask, and the kinds (in order) that none or more than
+        one of them covers, with those policies: worked out once per mask (`_coverage`)."""
+        covering = tuple(b for bit, b in self._bits if mask & bit)
+        uneven = []
+        for kind in self.kinds:
+            mine = tuple(b.policy for b in covering if b.policy.kind == kind)
+            if len(mine) != 1:
+                uneven.append((kind, mine))
+        return covering, tuple(uneven)
 
     def _exclusion(self, kind: str, values: list[Any]) -> Exclusion:
         """Why no policy of ``kind`` covers a row: each one's population, as written, with the
@@ -471,23 +494,24 @@ class Calculation:
             s.not_covered += 1
             return
         s.computed += 1
+        totals = s.totals
+        counting = self._counting
         for po in out.outcomes:
             if po.eligible:
                 s.eligible += 1
             else:
                 s.ineligible += 1
-            totals = s.totals
             trace = po.trace
             currency = po.currency
-            for name, code, slot in self._pay_slots[po.policy.id]:
+            policy_id = po.policy.id
+            pay_slots, budgets, fundings = counting[policy_id]
+            for name, code, slot in pay_slots:
                 key = (currency, name, code)
                 totals[key] = add_exact(totals.get(key, _ZERO), trace[slot])
-            budgets = self._budgets.get(po.policy.id)
             if budgets:
-                count_budgets(s, po.policy.id, budgets, trace, currency)
-            fundings = self._fundings.get(po.policy.id)
+                count_budgets(s, policy_id, budgets, trace, currency)
             if fundings is not None:
-                check_funding(s, po.policy.id, fundings, trace, out.employee_id)
+                check_funding(s, policy_id, fundings, trace, out.employee_id)
 
     # -- group totals -----------------------------------------------------------------------
     def _check_counted(

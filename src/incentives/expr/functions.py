@@ -13,6 +13,7 @@ with low above high) raises `RowError`, which rejects that row.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -155,6 +156,13 @@ def _days360(start: date, end: date) -> int:
 
 
 def _months(start: date, end: date, ps: date, pe: date, partial: str) -> Decimal:
+    counted, total = _month_counts(start, end, ps, pe, partial)
+    return Decimal(counted) / Decimal(total)
+
+
+@functools.lru_cache(maxsize=8192)  # a roster's covered spans repeat (whole periods, hire dates)
+def _month_counts(start: date, end: date, ps: date, pe: date, partial: str) -> tuple[int, int]:
+    """The months of [ps, pe] that [start, end] counts under ``partial``, and all of them."""
     counted = total = 0
     year, month = ps.year, ps.month
     while (year, month) <= (pe.year, pe.month):
@@ -170,7 +178,7 @@ def _months(start: date, end: date, ps: date, pe: date, partial: str) -> Decimal
                 fifteenth = date(year, month, 15)
                 counted += start <= fifteenth <= end
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return Decimal(counted) / Decimal(total)
+    return counted, total
 
 
 def f_prorate(

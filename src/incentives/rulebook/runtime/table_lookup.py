@@ -58,6 +58,8 @@ class Table:
     _strides: tuple[int, ...] = attrs.field(init=False)
     _rounding: str = attrs.field(init=False)
     _adjusts: bool = attrs.field(init=False)
+    # two axes, neither interpolated: a lookup is two `locate` calls and one grid cell
+    _grid2: bool = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         strides = [1] * len(self.axes)
@@ -67,6 +69,8 @@ class Table:
         object.__setattr__(self, "_rounding", ROUNDING_MODES[self.round_mode])
         adjusts = not (self.round_step is None and self.floor is None and self.cap is None)
         object.__setattr__(self, "_adjusts", adjusts)
+        grid2 = len(self.axes) == 2 and not any(isinstance(a, InterpolateAxis) for a in self.axes)
+        object.__setattr__(self, "_grid2", grid2)
 
     @property
     def arity(self) -> tuple[int, int]:
@@ -91,6 +95,19 @@ class Table:
             if self._adjusts:
                 value = self._adjust(value)
             return value, (found,)
+        if self._grid2 and len(keys) == 2:
+            # The common 2-D grid (exact or range axes): both keys found is one cell; anything
+            # else (a missing key, no match, a default) takes the general path and its messages.
+            k0, k1 = keys
+            if k0 is not None and k1 is not None:
+                try:
+                    f0 = axes[0].locate(k0)
+                    f1 = axes[1].locate(k1)
+                except TypeError:
+                    raise self._not_a_number(keys) from None
+                if f0 is not None and f1 is not None:
+                    value = self.values[cast(int, f0) * self._strides[0] + cast(int, f1)]
+                    return (self._adjust(value) if self._adjusts else value), (f0, f1)
         if len(keys) != len(axes):
             raise TypeError(f"table '{self.name}' takes {len(axes)} keys, got {len(keys)}")
         if None in keys:
