@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from incentives.errors import RowError
 from incentives.expr import functions
 from incentives.model import GoalInput
-from incentives.money import ENGINE_CONTEXT
+from incentives.money import ENGINE_CONTEXT, ROUNDING_MODES, round_to
 from incentives.rulebook.runtime import scorecard
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
@@ -77,6 +77,34 @@ def test_a_2d_grid_lookup_gives_what_the_general_lookup_gives(
     fast, general = _grid(**extra)
     assert fast._grid2 and not general._grid2
     assert _outcome(fast, *keys) == _outcome(general, *keys)
+
+
+LEVELS: dict[str, Any] = {
+    "axes": [{"name": "level", "match": "exact", "at": ["1", "2", "3", "4.5", "G7"]}],
+    "values": ["5%", "8%", "10.0%", "15%", "20%"],
+    "type": "percent",
+}
+
+level_keys = st.one_of(
+    st.none(),
+    st.sampled_from(["1", "2", "4.5", "4.50", "G7", "g7", "9", "x", True]),
+    st.integers(0, 5),
+    decimals("0", "5", 2),
+    st.just([1]),
+)
+
+
+@given(key=level_keys, default=st.booleans())
+def test_a_1d_exact_lookup_found_before_is_the_general_lookup(key: object, default: bool) -> None:
+    """A key of a 1-D exact table (a level, a grade, a rating) looked up among the keys worked
+    out once gives the value and detail the general lookup gives, and a key it does not know
+    (text for a number, a miss, a default, no key, an unhashable one) the same or the same message."""
+    extra: dict[str, Any] = {"default": "1%"} if default else {}
+    fast = compile_table("target_pct", TableSpec.model_validate({**LEVELS, **extra}))
+    general = attrs.evolve(fast)
+    object.__setattr__(general, "_found", None)
+    assert fast._found is not None
+    assert _outcome(fast, key) == _outcome(general, key)
 
 
 CURVE = compile_curve(
@@ -143,3 +171,23 @@ def test_month_counts_remembered_are_the_counts_computed(
     assert functions._month_counts(*args) == fresh  # the second time from the cache
     if start <= end:
         assert repr(functions._months(*args)) == repr(Decimal(fresh[0]) / Decimal(fresh[1]))
+
+
+steps = st.one_of(
+    st.sampled_from(["0.01", "1", "0.000001", "0.05", "100", "1E+2", "0.010", "0.5", "3"]).map(
+        Decimal
+    ),
+    decimals("0.001", "10", 3).filter(bool),
+)
+
+
+@given(
+    x=st.one_of(decimals("-100000", "100000", 8), st.just(Decimal("1" * 40 + "E-20"))),
+    step=steps,
+    mode=st.sampled_from(sorted(ROUNDING_MODES)),
+)
+def test_round_to_inline_is_the_declared_rounding(x: Decimal, step: Decimal, mode: str) -> None:
+    """The formula function round_to rounds exactly as the money module's declared rounding,
+    to the same digits and exponent, in the engine's context."""
+    with decimal.localcontext(ENGINE_CONTEXT):
+        assert repr(functions.f_round_to(x, step, mode)) == repr(round_to(x, step, mode))

@@ -436,12 +436,17 @@ class Calculation:
             src = item.source
             return NotCovered(src.file, src.record, src.line, item.employee_id, exclusions)
         outcomes: list[PolicyOutcome] = []
-        built: dict[object, Any] = {}  # history read once, segments once per period
+        built: dict[object, Any] | None = None  # history read once, segments once per period
         for bound in covering:
             policy = bound.policy
-            segments = self._segments(item, policy.id, built) if item.history else None
-            if isinstance(segments, Rejection):
-                return segments
+            segments: tuple[Segment, ...] | None = None
+            if item.history:
+                if built is None:
+                    built = {}
+                found_segments = self._segments(item, policy.id, built)
+                if isinstance(found_segments, Rejection):
+                    return found_segments
+                segments = found_segments
             try:
                 trace = (
                     bound.evaluate(values, item)

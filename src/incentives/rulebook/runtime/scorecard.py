@@ -103,7 +103,8 @@ class EmployeeScorecard:
                 str(len(goals)),
             )
         outcomes: list[GoalOutcome] = []
-        on_attainment = self.curve.on == "attainment"
+        curve = self.curve
+        on_attainment = curve.on == "attainment"
         total_weight = _ZERO
         score = _ZERO
         known = _FIGURES.get
@@ -120,10 +121,10 @@ class EmployeeScorecard:
                 weight = _figure(goal, "weight", weight_in)
             if direction != "higher" and direction != "lower":
                 direction = _direction(goal)
-            if weight < 0:
+            if weight < _ZERO:
                 column = f"{goal.column_prefix}weight" if goal.column_prefix else "weight"
                 raise RowError(f"goal '{goal.name}' has a negative weight", column, str(weight))
-            if target == 0:
+            if not target:  # 0, -0, 0.00
                 column = f"{goal.column_prefix}target" if goal.column_prefix else "target"
                 raise RowError(
                     f"goal '{goal.name}' has a target of 0: attainment is undefined", column, "0"
@@ -131,7 +132,7 @@ class EmployeeScorecard:
             att = (
                 _ONE - (actual - target) / abs(target) if direction == "lower" else actual / target
             )
-            payout, segment = self.curve(att if on_attainment else actual)
+            payout, segment = curve(att if on_attainment else actual)
             outcomes.append((goal.name, direction, target, actual, weight, att, payout, segment))
             total_weight += weight
             score += weight * payout

@@ -8,7 +8,7 @@ static record for rulebook.json; `explain` renders one lookup for a person, from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -60,6 +60,9 @@ class Table:
     _adjusts: bool = attrs.field(init=False)
     # two axes, neither interpolated: a lookup is two `locate` calls and one grid cell
     _grid2: bool = attrs.field(init=False)
+    # one exact axis, no rounding, floor or cap: every lookup that finds its key, worked out
+    # once (key → (value, detail)); None for other tables
+    _found: Mapping[object, tuple[Decimal, tuple[object, ...]]] | None = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         strides = [1] * len(self.axes)
@@ -71,6 +74,10 @@ class Table:
         object.__setattr__(self, "_adjusts", adjusts)
         grid2 = len(self.axes) == 2 and not any(isinstance(a, InterpolateAxis) for a in self.axes)
         object.__setattr__(self, "_grid2", grid2)
+        found = None
+        if len(self.axes) == 1 and isinstance(self.axes[0], ExactAxis) and not adjusts:
+            found = {key: (self.values[i], (i,)) for key, i in self.axes[0].index.items()}
+        object.__setattr__(self, "_found", found)
 
     @property
     def arity(self) -> tuple[int, int]:
@@ -81,6 +88,13 @@ class Table:
         if len(keys) == 1 and len(axes) == 1:
             # The common 1-D case, without the general loop.
             key = keys[0]
+            if self._found is not None:  # a key found before: its value and detail at once
+                try:
+                    hit = self._found.get(key)
+                except TypeError:  # an unhashable key: the general path says what is wrong
+                    hit = None
+                if hit is not None:
+                    return hit
             if key is None:
                 raise self._missing_key(keys)
             try:
