@@ -107,6 +107,48 @@ def test_a_1d_exact_lookup_found_before_is_the_general_lookup(key: object, defau
     assert _outcome(fast, key) == _outcome(general, key)
 
 
+RANGES: dict[str, Any] = {
+    "axes": [
+        {"name": "grade", "match": "exact", "at": ["G1", "G2", "3"]},
+        {"name": "country", "match": "exact", "at": ["US", "DE"]},
+        {"name": "band", "match": "exact", "at": ["1", "2.5"]},
+    ],
+    "values": [[["1", "2"], ["3", "4.0"]], [["5", "6"], ["7", "8"]], [["9", "10"], ["11", "12"]]],
+}
+
+
+def _axis_keys(*known: object) -> st.SearchStrategy[object]:
+    """Mostly keys the axis knows (as written, or as a number), sometimes a miss or nothing."""
+    return st.one_of(
+        st.sampled_from(known), st.sampled_from([None, "x", "g1", Decimal("2.50"), 7, [1]])
+    )
+
+
+exact_keys = st.one_of(
+    st.tuples(
+        _axis_keys("G1", "G2", Decimal(3), "3", 3),
+        _axis_keys("US", "DE"),
+        _axis_keys(Decimal(1), Decimal("2.5"), "1", 1),
+    ),
+    st.lists(_axis_keys("G1", "US", Decimal(1)), min_size=2, max_size=4).map(tuple),
+)
+
+
+@given(keys=exact_keys, default=st.booleans())
+def test_an_exact_table_found_before_is_the_general_lookup(
+    keys: tuple[object, ...], default: bool
+) -> None:
+    """A table of exact axes (grade × country × band) answers known keys from the lookups
+    worked out when it compiled, exactly as the general lookup; unknown keys, a missing key,
+    text for a number or the wrong number of keys get the general path's answer or message."""
+    extra: dict[str, Any] = {"default": "0"} if default else {}
+    fast = compile_table("salary_range", TableSpec.model_validate({**RANGES, **extra}))
+    general = attrs.evolve(fast)
+    object.__setattr__(general, "_found", None)
+    assert fast._found is not None
+    assert _outcome(fast, *keys) == _outcome(general, *keys)
+
+
 CURVE = compile_curve(
     "goal_payout",
     CurveSpec.model_validate({"points": [["80%", "50%"], ["100%", "100%"], ["150%", "200%"]]}),

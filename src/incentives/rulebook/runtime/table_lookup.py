@@ -8,6 +8,7 @@ static record for rulebook.json; `explain` renders one lookup for a person, from
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -28,6 +29,8 @@ from incentives.rulebook.runtime.table_axes import (
 )
 
 __all__ = ["LookupMiss", "Table"]
+
+_FOUND_CELLS = 4096  # the largest exact table whose lookups are all worked out when it compiles
 
 
 class LookupMiss(RowError):
@@ -60,9 +63,11 @@ class Table:
     _adjusts: bool = attrs.field(init=False)
     # two axes, neither interpolated: a lookup is two `locate` calls and one grid cell
     _grid2: bool = attrs.field(init=False)
-    # one exact axis, no rounding, floor or cap: every lookup that finds its key, worked out
-    # once (key → (value, detail)); None for other tables
-    _found: Mapping[object, tuple[Decimal, tuple[object, ...]]] | None = attrs.field(init=False)
+    # exact axes only, no rounding, floor or cap, at most `_FOUND_CELLS` cells: every lookup
+    # that finds its keys, worked out once (keys → (value, detail)); None for other tables
+    _found: Mapping[tuple[object, ...], tuple[Decimal, tuple[object, ...]]] | None = attrs.field(
+        init=False
+    )
 
     def __attrs_post_init__(self) -> None:
         strides = [1] * len(self.axes)
@@ -75,8 +80,13 @@ class Table:
         grid2 = len(self.axes) == 2 and not any(isinstance(a, InterpolateAxis) for a in self.axes)
         object.__setattr__(self, "_grid2", grid2)
         found = None
-        if len(self.axes) == 1 and isinstance(self.axes[0], ExactAxis) and not adjusts:
-            found = {key: (self.values[i], (i,)) for key, i in self.axes[0].index.items()}
+        exact = [a for a in self.axes if isinstance(a, ExactAxis)]
+        if len(exact) == len(self.axes) and not adjusts and len(self.values) <= _FOUND_CELLS:
+            found = {}
+            for combo in itertools.product(*(a.index.items() for a in exact)):
+                detail = tuple(i for _, i in combo)
+                offset = sum(i * stride for i, stride in zip(detail, strides, strict=True))
+                found[tuple(key for key, _ in combo)] = (self.values[offset], detail)
         object.__setattr__(self, "_found", found)
 
     @property
@@ -84,17 +94,17 @@ class Table:
         return (len(self.axes), len(self.axes))
 
     def __call__(self, *keys: object) -> tuple[Decimal, tuple[object, ...]]:
+        if self._found is not None:  # keys the table knows: their value and detail at once
+            try:
+                hit = self._found.get(keys)
+            except TypeError:  # an unhashable key: the general path says what is wrong
+                hit = None
+            if hit is not None:
+                return hit
         axes = self.axes
         if len(keys) == 1 and len(axes) == 1:
             # The common 1-D case, without the general loop.
             key = keys[0]
-            if self._found is not None:  # a key found before: its value and detail at once
-                try:
-                    hit = self._found.get(key)
-                except TypeError:  # an unhashable key: the general path says what is wrong
-                    hit = None
-                if hit is not None:
-                    return hit
             if key is None:
                 raise self._missing_key(keys)
             try:
@@ -115,12 +125,12 @@ class Table:
             k0, k1 = keys
             if k0 is not None and k1 is not None:
                 try:
-                    f0 = axes[0].locate(k0)
-                    f1 = axes[1].locate(k1)
+                    f0: Any = axes[0].locate(k0)  # an int: neither axis interpolates
+                    f1: Any = axes[1].locate(k1)
                 except TypeError:
                     raise self._not_a_number(keys) from None
                 if f0 is not None and f1 is not None:
-                    value = self.values[cast(int, f0) * self._strides[0] + cast(int, f1)]
+                    value = self.values[f0 * self._strides[0] + f1]
                     return (self._adjust(value) if self._adjusts else value), (f0, f1)
         if len(keys) != len(axes):
             raise TypeError(f"table '{self.name}' takes {len(axes)} keys, got {len(keys)}")
