@@ -457,3 +457,20 @@ def test_readiness_is_monotone_in_rating_and_tenure(
         earlier = ready(rulebook, current, start - datetime.timedelta(days=earlier_by), past)
     if before:
         assert higher and earlier
+
+
+def test_a_second_rating_for_a_cycle_rejects_naming_both_lines(tmp_path: Path) -> None:
+    """Two ratings for cycle 2025 (ratings.csv lines 3 and 5, an empty rating between them on
+    line 4 not counting): the row is rejected at the second, naming where the first is; a bad
+    rating label is rejected naming its line."""
+    twice = (("2026", "Exceeds"), ("2025", "Meets"), ("2025", ""), ("2025", "Exceeds"))
+    out = evaluate(load(tmp_path), employee(twice))
+    assert isinstance(out, Rejection)
+    assert out.column == "cycle"
+    assert (
+        "ratings.csv line 5: a second rating for cycle 2025 (the first is at ratings.csv line 3)"
+        in out.reason
+    )
+    bad = evaluate(load(tmp_path), employee((("2026", "Superb"),)))
+    assert isinstance(bad, Rejection)
+    assert bad.column == "rating" and "ratings.csv line 2: " in bad.reason

@@ -56,6 +56,7 @@ from incentives.model.roster import RosterSource, as_roster
 from incentives.money import ENGINE_CONTEXT, add_exact
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import BoundPolicy
+from incentives.rulebook.runtime.weighted import Segment
 
 __all__ = [
     "Calculation",
@@ -107,6 +108,7 @@ class Calculation(EarlierPasses):
         # per pass, covering policies as a bit mask → converters of the rest, built once each
         self._rest = {stage: {} for stage in self.plan.pass_fields}
         self._bits = tuple((1 << i, b) for i, b in enumerate(self.bound))
+        self._coverage: dict[int, Any] = {}  # coverage mask → `_coverage_of`, built once each
         self._summary = Summary()
         self._stopped_early = False
         self._needs_totals = self.plan.has("totals")
@@ -122,6 +124,11 @@ class Calculation(EarlierPasses):
             b.policy.id: (b.pool_states, self.plan.funding_checks[b.policy.id])
             for b in self.bound
             if b.policy.pools
+        }
+        # what `_count` adds up per policy id: pay slots, budgets, pool funding checks
+        self._counting = {
+            p.id: (self.plan.pay_slots[p.id], self.plan.budgets.get(p.id), self._fundings.get(p.id))
+            for p in rulebook.policies
         }
         check_allocation_rates(self.bound)
 
@@ -221,12 +228,17 @@ class Calculation(EarlierPasses):
             src = item.source
             return NotCovered(src.file, src.record, src.line, item.employee_id, exclusions)
         outcomes: list[PolicyOutcome] = []
-        built: dict[object, Any] = {}  # history read once, segments once per period
+        built: dict[object, Any] | None = None  # history read once, segments once per period
         for bound in covering:
             policy = bound.policy
-            segments = self._segments(item, policy.id, built) if item.history else None
-            if isinstance(segments, Rejection):
-                return segments
+            segments: tuple[Segment, ...] | None = None
+            if item.history:
+                if built is None:
+                    built = {}
+                found_segments = self._segments(item, policy.id, built)
+                if isinstance(found_segments, Rejection):
+                    return found_segments
+                segments = found_segments
             try:
                 trace = (
                     bound.evaluate(values, item)
@@ -261,23 +273,24 @@ class Calculation(EarlierPasses):
             s.not_covered += 1
             return
         s.computed += 1
+        totals = s.totals
+        counting = self._counting
         for po in out.outcomes:
             if po.eligible:
                 s.eligible += 1
             else:
                 s.ineligible += 1
-            totals = s.totals
             trace = po.trace
             currency = po.currency
-            for name, code, slot in self.plan.pay_slots[po.policy.id]:
+            policy_id = po.policy.id
+            pay_slots, budgets, fundings = counting[policy_id]
+            for name, code, slot in pay_slots:
                 key = (currency, name, code)
                 totals[key] = add_exact(totals.get(key, _ZERO), trace[slot])
-            budgets = self.plan.budgets.get(po.policy.id)
             if budgets:
-                count_budgets(s, po.policy.id, budgets, trace, currency)
-            fundings = self._fundings.get(po.policy.id)
+                count_budgets(s, policy_id, budgets, trace, currency)
             if fundings is not None:
-                check_funding(s, po.policy.id, fundings, trace, out.employee_id)
+                check_funding(s, policy_id, fundings, trace, out.employee_id)
 
     def check_pool_fundings(self) -> None:
         """After the last pass: every member's funding was the one its pool was solved with;

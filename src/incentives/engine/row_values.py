@@ -44,6 +44,8 @@ class RowConversion:
     _text_cells: bool
     _rest: dict[str, dict[int, _Rest]]
     _bits: tuple[tuple[int, BoundPolicy], ...]
+    # coverage mask → the policies covering and the kinds covered by none or several of them
+    _coverage: dict[int, Any]
 
     def _values(
         self, emp: EmployeeInput, stage: str, why: bool = True, last: bool = False
@@ -130,18 +132,22 @@ class RowConversion:
         """The policies covering an employee (and as a bit mask of their places in `bound`),
         and the kinds none of whose policies does (with ``why=False``, as the passes before
         the last need, those kinds are not described)."""
-        covering: list[BoundPolicy] = []
         mask = 0
         for bit, bound in self._bits:
             try:
                 if bound.population(values):
-                    covering.append(bound)
                     mask |= bit
             except RowError as exc:
                 return _reject(emp, exc.column, exc.value, exc.reason)
+        found = self._coverage.get(mask)
+        if found is None:
+            found = self._coverage[mask] = self._coverage_of(mask)
+        covered, uneven = found
+        covering = list(covered)
+        if not uneven:  # the common case: one policy of every kind
+            return covering, (), mask
         exclusions: tuple[Exclusion, ...] = ()
-        for kind in self.kinds:
-            mine = [b.policy for b in covering if b.policy.kind == kind]
+        for kind, mine in uneven:
             if not mine and (why or self.require_coverage):
                 exclusion = self._exclusion(kind, values)
                 if self.require_coverage:
@@ -156,6 +162,19 @@ class RowConversion:
                     f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one",
                 )
         return covering, exclusions, mask
+
+    def _coverage_of(
+        self, mask: int
+    ) -> tuple[tuple[BoundPolicy, ...], tuple[tuple[str, tuple[CompiledPolicy, ...]], ...]]:
+        """The policies of a coverage mask, and the kinds (in order) that none or more than
+        one of them covers, with those policies: worked out once per mask (`_coverage`)."""
+        covering = tuple(b for bit, b in self._bits if mask & bit)
+        uneven = []
+        for kind in self.kinds:
+            mine = tuple(b.policy for b in covering if b.policy.kind == kind)
+            if len(mine) != 1:
+                uneven.append((kind, mine))
+        return covering, tuple(uneven)
 
     def _exclusion(self, kind: str, values: list[Any]) -> Exclusion:
         """Why no policy of ``kind`` covers a row: each one's population, as written, with the

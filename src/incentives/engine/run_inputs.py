@@ -40,10 +40,12 @@ class ResultFigureLike(Protocol):
 
 
 def fx_function(rates: RateSource) -> Callable[..., tuple[Decimal, tuple[object, ...]]]:
+    one = Decimal(1)  # the rate from a currency to itself, built once
+
     def fx(
         amount: Decimal, frm: str, to: str, rate_type: str, on: datetime.date
     ) -> tuple[Decimal, tuple[object, ...]]:
-        rate = Decimal(1) if frm == to else rates.rate(frm, to, rate_type, on)
+        rate = one if frm == to else rates.rate(frm, to, rate_type, on)
         return amount * rate, (rate, on, rate_type, frm, to)
 
     return fx

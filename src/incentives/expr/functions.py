@@ -13,6 +13,7 @@ with low above high) raises `RowError`, which rejects that row.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -21,7 +22,7 @@ from decimal import Decimal
 import attrs
 
 from incentives.errors import RowError
-from incentives.money import ROUNDING_MODES, quantize_step
+from incentives.money import ROUNDING_MODES
 from incentives.money import round_to as _round_to
 from incentives.money import truncate_to as _truncate_to
 
@@ -104,10 +105,10 @@ def f_abs(x: object) -> Decimal:
 
 def f_round_to(x: object, step: object, mode: object = "half_up") -> Decimal:
     """Round to a multiple of ``step`` with a named mode."""
-    if type(x) is Decimal and type(step) is Decimal and step > 0:  # the common case, direct
+    if type(x) is Decimal and type(step) is Decimal and step > _ZERO:  # the common case
         rounding = ROUNDING_MODES.get(mode)  # type: ignore[call-overload]
-        if rounding is not None:
-            return quantize_step(x, step, rounding)
+        if rounding is not None:  # `quantize_step`, inline: it runs several times per employee
+            return (x / step).quantize(_ONE, rounding=rounding) * step
     if mode not in ROUNDING_MODES:
         raise RowError(f"round_to: unknown rounding mode {mode!r}", value=str(mode))
     try:
@@ -155,6 +156,13 @@ def _days360(start: date, end: date) -> int:
 
 
 def _months(start: date, end: date, ps: date, pe: date, partial: str) -> Decimal:
+    counted, total = _month_counts(start, end, ps, pe, partial)
+    return Decimal(counted) / Decimal(total)
+
+
+@functools.lru_cache(maxsize=8192)  # a roster's covered spans repeat (whole periods, hire dates)
+def _month_counts(start: date, end: date, ps: date, pe: date, partial: str) -> tuple[int, int]:
+    """The months of [ps, pe] that [start, end] counts under ``partial``, and all of them."""
     counted = total = 0
     year, month = ps.year, ps.month
     while (year, month) <= (pe.year, pe.month):
@@ -170,7 +178,7 @@ def _months(start: date, end: date, ps: date, pe: date, partial: str) -> Decimal
                 fifteenth = date(year, month, 15)
                 counted += start <= fifteenth <= end
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return Decimal(counted) / Decimal(total)
+    return counted, total
 
 
 def f_prorate(

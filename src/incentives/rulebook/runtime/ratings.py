@@ -44,25 +44,29 @@ class RatingHistory:
     def read(self, employee: Any) -> Ratings:
         """The employee's ratings by cycle, converted; a bad or repeated row rejects the row."""
         found: dict[str, tuple[Decimal, str]] = {}
-        lines: dict[str, str] = {}
         for record in employee.ratings:
-            where = _where(record)
             try:
                 value = self.convert(record.rating)
             except ValueError as exc:
+                where = _where(record)
                 raise RowError(f"{where}: {exc}", "rating", str(record.rating)) from None
             if value is None:
                 continue
             cycle = str(record.cycle)
             if cycle in found:
+                first = next(
+                    r
+                    for r in employee.ratings
+                    if str(r.cycle) == cycle and self.convert(r.rating) is not None
+                )
                 raise RowError(
-                    f"{where}: a second rating for cycle {cycle} (the first is at {lines[cycle]})",
+                    f"{_where(record)}: a second rating for cycle {cycle} "
+                    f"(the first is at {_where(first)})",
                     "cycle",
                     cycle,
                 )
             assert isinstance(value, Decimal)
             found[cycle] = (value, str(record.rating))
-            lines[cycle] = where
         return found
 
     def rating_in(self, ratings: Ratings, cycle: object) -> tuple[Decimal, str]:

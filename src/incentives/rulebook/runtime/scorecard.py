@@ -34,6 +34,24 @@ def attainment(actual: Decimal, target: Decimal, lower_is_better: bool) -> Decim
 
 _AS_NUMBER = make_converter("percent")  # 12.5, 0.125 or 12.5%: what a goal figure may be
 
+# Goal figures as read, by their text: targets and weights repeat from employee to employee
+# (a roster has a few thousand distinct figures), so each text is converted once. Only short
+# texts are kept: their conversion is exact whatever the context (at most 24 digits), so a
+# cached figure is the very `Decimal` the converter gives. Cleared when full, to bound memory.
+_FIGURES: dict[str, Decimal] = {}
+_FIGURES_KEPT = 1 << 16
+_FIGURE_TEXT_MAX = 24
+
+
+def _figure(goal: GoalInput, field: str, value: object) -> Decimal:
+    """`_number`, remembered for a short text (the caller looked in `_FIGURES` first)."""
+    number = _number(goal, field, value)
+    if type(value) is str and len(value) <= _FIGURE_TEXT_MAX:
+        if len(_FIGURES) >= _FIGURES_KEPT:
+            _FIGURES.clear()
+        _FIGURES[value] = number
+    return number
+
 
 def _number(goal: GoalInput, field: str, value: object) -> Decimal:
     """A goal figure as a decimal, through the percent converter (fast for plain text); a
@@ -85,18 +103,28 @@ class EmployeeScorecard:
                 str(len(goals)),
             )
         outcomes: list[GoalOutcome] = []
-        on_attainment = self.curve.on == "attainment"
+        curve = self.curve
+        on_attainment = curve.on == "attainment"
         total_weight = _ZERO
         score = _ZERO
+        known = _FIGURES.get
         for goal in goals:
-            target = _number(goal, "target", goal.target)
-            actual = _number(goal, "actual", goal.actual)
-            weight = _number(goal, "weight", goal.weight)
-            direction = _direction(goal)
-            if weight < 0:
+            _, target_in, actual_in, weight_in, direction = goal[:5]
+            target = known(target_in) if type(target_in) is str else None
+            if target is None:
+                target = _figure(goal, "target", target_in)
+            actual = known(actual_in) if type(actual_in) is str else None
+            if actual is None:
+                actual = _figure(goal, "actual", actual_in)
+            weight = known(weight_in) if type(weight_in) is str else None
+            if weight is None:
+                weight = _figure(goal, "weight", weight_in)
+            if direction != "higher" and direction != "lower":
+                direction = _direction(goal)
+            if weight < _ZERO:
                 column = f"{goal.column_prefix}weight" if goal.column_prefix else "weight"
                 raise RowError(f"goal '{goal.name}' has a negative weight", column, str(weight))
-            if target == 0:
+            if not target:  # 0, -0, 0.00
                 column = f"{goal.column_prefix}target" if goal.column_prefix else "target"
                 raise RowError(
                     f"goal '{goal.name}' has a target of 0: attainment is undefined", column, "0"
@@ -104,7 +132,7 @@ class EmployeeScorecard:
             att = (
                 _ONE - (actual - target) / abs(target) if direction == "lower" else actual / target
             )
-            payout, segment = self.curve(att if on_attainment else actual)
+            payout, segment = curve(att if on_attainment else actual)
             outcomes.append((goal.name, direction, target, actual, weight, att, payout, segment))
             total_weight += weight
             score += weight * payout

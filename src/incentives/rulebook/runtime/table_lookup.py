@@ -8,7 +8,8 @@ static record for rulebook.json; `explain` renders one lookup for a person, from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -28,6 +29,8 @@ from incentives.rulebook.runtime.table_axes import (
 )
 
 __all__ = ["LookupMiss", "Table"]
+
+_FOUND_CELLS = 4096  # the largest exact table whose lookups are all worked out when it compiles
 
 
 class LookupMiss(RowError):
@@ -58,6 +61,13 @@ class Table:
     _strides: tuple[int, ...] = attrs.field(init=False)
     _rounding: str = attrs.field(init=False)
     _adjusts: bool = attrs.field(init=False)
+    # two axes, neither interpolated: a lookup is two `locate` calls and one grid cell
+    _grid2: bool = attrs.field(init=False)
+    # exact axes only, no rounding, floor or cap, at most `_FOUND_CELLS` cells: every lookup
+    # that finds its keys, worked out once (keys → (value, detail)); None for other tables
+    _found: Mapping[tuple[object, ...], tuple[Decimal, tuple[object, ...]]] | None = attrs.field(
+        init=False
+    )
 
     def __attrs_post_init__(self) -> None:
         strides = [1] * len(self.axes)
@@ -67,12 +77,30 @@ class Table:
         object.__setattr__(self, "_rounding", ROUNDING_MODES[self.round_mode])
         adjusts = not (self.round_step is None and self.floor is None and self.cap is None)
         object.__setattr__(self, "_adjusts", adjusts)
+        grid2 = len(self.axes) == 2 and not any(isinstance(a, InterpolateAxis) for a in self.axes)
+        object.__setattr__(self, "_grid2", grid2)
+        found = None
+        exact = [a for a in self.axes if isinstance(a, ExactAxis)]
+        if len(exact) == len(self.axes) and not adjusts and len(self.values) <= _FOUND_CELLS:
+            found = {}
+            for combo in itertools.product(*(a.index.items() for a in exact)):
+                detail = tuple(i for _, i in combo)
+                offset = sum(i * stride for i, stride in zip(detail, strides, strict=True))
+                found[tuple(key for key, _ in combo)] = (self.values[offset], detail)
+        object.__setattr__(self, "_found", found)
 
     @property
     def arity(self) -> tuple[int, int]:
         return (len(self.axes), len(self.axes))
 
     def __call__(self, *keys: object) -> tuple[Decimal, tuple[object, ...]]:
+        if self._found is not None:  # keys the table knows: their value and detail at once
+            try:
+                hit = self._found.get(keys)
+            except TypeError:  # an unhashable key: the general path says what is wrong
+                hit = None
+            if hit is not None:
+                return hit
         axes = self.axes
         if len(keys) == 1 and len(axes) == 1:
             # The common 1-D case, without the general loop.
@@ -91,6 +119,19 @@ class Table:
             if self._adjusts:
                 value = self._adjust(value)
             return value, (found,)
+        if self._grid2 and len(keys) == 2:
+            # The common 2-D grid (exact or range axes): both keys found is one cell; anything
+            # else (a missing key, no match, a default) takes the general path and its messages.
+            k0, k1 = keys
+            if k0 is not None and k1 is not None:
+                try:
+                    f0: Any = axes[0].locate(k0)  # an int: neither axis interpolates
+                    f1: Any = axes[1].locate(k1)
+                except TypeError:
+                    raise self._not_a_number(keys) from None
+                if f0 is not None and f1 is not None:
+                    value = self.values[f0 * self._strides[0] + f1]
+                    return (self._adjust(value) if self._adjusts else value), (f0, f1)
         if len(keys) != len(axes):
             raise TypeError(f"table '{self.name}' takes {len(axes)} keys, got {len(keys)}")
         if None in keys:

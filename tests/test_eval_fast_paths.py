@@ -1,0 +1,235 @@
+"""The evaluation fast paths give exactly what the general paths give, digit for digit.
+
+Each fast path (a 2-D table grid lookup, goal figures converted once per text, month counts
+remembered per span) is checked against the general code over random inputs: the same value
+with the same exponent (compared by `repr`, so 1.0 and 1.00 differ), the same detail, the same
+error message.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from incentives.errors import RowError
+from incentives.expr import functions
+from incentives.model import GoalInput
+from incentives.money import ENGINE_CONTEXT, ROUNDING_MODES, round_to
+from incentives.rulebook.runtime import scorecard
+from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
+from incentives.rulebook.runtime.scorecard import EmployeeScorecard
+from incentives.rulebook.runtime.tables import Table, TableSpec, compile_table
+from strategies import decimals
+
+GRID: dict[str, Any] = {
+    "axes": [
+        {"name": "rating", "match": "exact", "at": ["1", "2", "3", "4", "5"]},
+        {
+            "name": "compa",
+            "match": "range",
+            "at": [{"from": "0.8", "to": "0.9"}, {"from": "0.9", "to": "1.1"}, {"from": "1.1"}],
+        },
+    ],
+    "values": [[f"{r}.{c}5%" for c in range(3)] for r in range(5)],
+    "type": "percent",
+}
+
+
+def _outcome(call: Any, *args: object) -> str:
+    """What a call gives, as text exact to the exponent, or the message of what it raised."""
+    try:
+        return repr(call(*args))
+    except (RowError, TypeError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _grid(**extra: Any) -> tuple[Table, Table]:
+    """A 2-D exact × range table, and the same table forced through the general lookup."""
+    fast = compile_table("merit_grid", TableSpec.model_validate({**GRID, **extra}))
+    general = attrs.evolve(fast)
+    object.__setattr__(general, "_grid2", False)
+    return fast, general
+
+
+grid_keys = st.tuples(
+    st.one_of(st.none(), st.sampled_from(["1", "3", "5", "6", "x"]), decimals("0", "6", 1)),
+    st.one_of(st.none(), decimals("0.7", "1.3", 3), st.just("high")),
+)
+
+
+@given(keys=grid_keys, capped=st.booleans(), default=st.booleans())
+def test_a_2d_grid_lookup_gives_what_the_general_lookup_gives(
+    keys: tuple[object, object], capped: bool, default: bool
+) -> None:
+    """Found, missed, defaulted, a key missing or not a number: the same value and detail, or
+    the same message, as the general N-axis lookup."""
+    extra: dict[str, Any] = {}
+    if capped:
+        extra.update(cap="3.1%", round={"step": "0.1%", "mode": "half_up"})
+    if default:
+        extra["default"] = "0%"
+    fast, general = _grid(**extra)
+    assert fast._grid2 and not general._grid2
+    assert _outcome(fast, *keys) == _outcome(general, *keys)
+
+
+LEVELS: dict[str, Any] = {
+    "axes": [{"name": "level", "match": "exact", "at": ["1", "2", "3", "4.5", "G7"]}],
+    "values": ["5%", "8%", "10.0%", "15%", "20%"],
+    "type": "percent",
+}
+
+level_keys = st.one_of(
+    st.none(),
+    st.sampled_from(["1", "2", "4.5", "4.50", "G7", "g7", "9", "x", True]),
+    st.integers(0, 5),
+    decimals("0", "5", 2),
+    st.just([1]),
+)
+
+
+@given(key=level_keys, default=st.booleans())
+def test_a_1d_exact_lookup_found_before_is_the_general_lookup(key: object, default: bool) -> None:
+    """A key of a 1-D exact table (a level, a grade, a rating) looked up among the keys worked
+    out once gives the value and detail the general lookup gives, and a key it does not know
+    (text for a number, a miss, a default, no key, an unhashable one) the same or the same message."""
+    extra: dict[str, Any] = {"default": "1%"} if default else {}
+    fast = compile_table("target_pct", TableSpec.model_validate({**LEVELS, **extra}))
+    general = attrs.evolve(fast)
+    object.__setattr__(general, "_found", None)
+    assert fast._found is not None
+    assert _outcome(fast, key) == _outcome(general, key)
+
+
+RANGES: dict[str, Any] = {
+    "axes": [
+        {"name": "grade", "match": "exact", "at": ["G1", "G2", "3"]},
+        {"name": "country", "match": "exact", "at": ["US", "DE"]},
+        {"name": "band", "match": "exact", "at": ["1", "2.5"]},
+    ],
+    "values": [[["1", "2"], ["3", "4.0"]], [["5", "6"], ["7", "8"]], [["9", "10"], ["11", "12"]]],
+}
+
+
+def _axis_keys(*known: object) -> st.SearchStrategy[object]:
+    """Mostly keys the axis knows (as written, or as a number), sometimes a miss or nothing."""
+    return st.one_of(
+        st.sampled_from(known), st.sampled_from([None, "x", "g1", Decimal("2.50"), 7, [1]])
+    )
+
+
+exact_keys = st.one_of(
+    st.tuples(
+        _axis_keys("G1", "G2", Decimal(3), "3", 3),
+        _axis_keys("US", "DE"),
+        _axis_keys(Decimal(1), Decimal("2.5"), "1", 1),
+    ),
+    st.lists(_axis_keys("G1", "US", Decimal(1)), min_size=2, max_size=4).map(tuple),
+)
+
+
+@given(keys=exact_keys, default=st.booleans())
+def test_an_exact_table_found_before_is_the_general_lookup(
+    keys: tuple[object, ...], default: bool
+) -> None:
+    """A table of exact axes (grade × country × band) answers known keys from the lookups
+    worked out when it compiled, exactly as the general lookup; unknown keys, a missing key,
+    text for a number or the wrong number of keys get the general path's answer or message."""
+    extra: dict[str, Any] = {"default": "0"} if default else {}
+    fast = compile_table("salary_range", TableSpec.model_validate({**RANGES, **extra}))
+    general = attrs.evolve(fast)
+    object.__setattr__(general, "_found", None)
+    assert fast._found is not None
+    assert _outcome(fast, *keys) == _outcome(general, *keys)
+
+
+CURVE = compile_curve(
+    "goal_payout",
+    CurveSpec.model_validate({"points": [["80%", "50%"], ["100%", "100%"], ["150%", "200%"]]}),
+)
+CARD = EmployeeScorecard("individual", CURVE, max_goals=3, normalise=True)
+
+figure_texts = st.one_of(
+    decimals("0", "5000", 2).map(str),
+    decimals("0", "200", 1).map(lambda d: f"{d}%"),
+    st.sampled_from(["1e3", "0.500", "7", "", "abc", "12,5", "1" * 30, "0.0000000000000000000001"]),
+)
+
+
+@given(
+    figures=st.lists(
+        st.tuples(figure_texts, figure_texts, figure_texts, st.sampled_from(["higher", "lower"])),
+        min_size=1,
+        max_size=3,
+    ),
+    warm=st.booleans(),
+)
+def test_goal_figures_read_once_score_exactly_as_read_afresh(
+    figures: list[tuple[str, str, str, str]], warm: bool
+) -> None:
+    """A scorecard over figures already converted (from the cache) scores, records and rejects
+    exactly as over figures converted for the first time."""
+    goals = tuple(
+        GoalInput(f"goal {i}", t, a, w, d, None, f"goal{i}_")
+        for i, (t, a, w, d) in enumerate(figures)
+    )
+    with decimal.localcontext(ENGINE_CONTEXT):
+        scorecard._FIGURES.clear()
+        if warm:
+            _outcome(CARD, goals)  # another employee with the same figures, earlier
+        cached = _outcome(CARD, goals)
+        scorecard._FIGURES.clear()
+        fresh = _outcome(CARD, goals)
+    assert cached == fresh
+    for text, number in scorecard._FIGURES.items():
+        assert repr(number) == repr(scorecard._AS_NUMBER(text))
+
+
+dates = st.dates(datetime.date(2024, 1, 1), datetime.date(2028, 12, 31))
+
+
+@given(
+    start=dates,
+    end=dates,
+    period_start=dates,
+    days=st.integers(0, 800),
+    partial=st.sampled_from(functions.PARTIAL_MONTH_RULES),
+)
+def test_month_counts_remembered_are_the_counts_computed(
+    start: datetime.date, end: datetime.date, period_start: datetime.date, days: int, partial: str
+) -> None:
+    """A span's month count, remembered, is the count worked out afresh, and the fraction
+    `prorate` gives from it is the same decimal."""
+    period_end = period_start + datetime.timedelta(days=days)
+    args = (start, end, period_start, period_end, partial)
+    fresh = functions._month_counts.__wrapped__(*args)
+    assert functions._month_counts(*args) == fresh
+    assert functions._month_counts(*args) == fresh  # the second time from the cache
+    if start <= end:
+        assert repr(functions._months(*args)) == repr(Decimal(fresh[0]) / Decimal(fresh[1]))
+
+
+steps = st.one_of(
+    st.sampled_from(["0.01", "1", "0.000001", "0.05", "100", "1E+2", "0.010", "0.5", "3"]).map(
+        Decimal
+    ),
+    decimals("0.001", "10", 3).filter(bool),
+)
+
+
+@given(
+    x=st.one_of(decimals("-100000", "100000", 8), st.just(Decimal("1" * 40 + "E-20"))),
+    step=steps,
+    mode=st.sampled_from(sorted(ROUNDING_MODES)),
+)
+def test_round_to_inline_is_the_declared_rounding(x: Decimal, step: Decimal, mode: str) -> None:
+    """The formula function round_to rounds exactly as the money module's declared rounding,
+    to the same digits and exponent, in the engine's context."""
+    with decimal.localcontext(ENGINE_CONTEXT):
+        assert repr(functions.f_round_to(x, step, mode)) == repr(round_to(x, step, mode))
