@@ -80,7 +80,8 @@ def main() -> int:
         )  # fmt: skip
         if args.before is not None:
             before_env = dict(os.environ, PYTHONPATH=str(args.before.resolve() / "src"))
-            commands += ((Runs("incentives run, before"), commands[1][1], before_env),)
+            before_command = setup.incentives_command(ours_roster, work / "incentives-before")
+            commands += ((Runs("incentives run, before"), before_command, before_env),)
         for attempt in range(args.warmup + args.repeat):
             timed = attempt >= args.warmup
             for runs, command, env in commands:
