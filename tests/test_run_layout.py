@@ -355,3 +355,10 @@ def test_a_windows_device_name_gets_a_hashed_file_name(policy_id: str) -> None:
     assert breakdown_file_names(["COM10", "console", "nullable"]) == {
         i: f"breakdown/{i}.csv" for i in ("COM10", "console", "nullable")
     }
+
+
+def test_a_results_csv_that_lost_rows_is_refused(sample: Path, tmp_path: Path) -> None:
+    """results.csv cut at a line: the other files hold rows it no longer has; the folder is
+    refused rather than explained from a part."""
+    folder = _damaged(sample, tmp_path, "results.csv", keep_lines=40)
+    _refused(folder, "00004", "does not match results.csv")
