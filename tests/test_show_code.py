@@ -8,6 +8,7 @@ import multiprocessing
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,43 @@ def test_an_engine_bug_in_a_step_is_a_traceback_not_a_rejection(
     text = "".join(traceback.format_exception(raised.value))
     assert 'File "<policy annual-bonus-2026' in text
     assert "F_round_to(" in text
+
+
+_ENGINE_BUG_RUN = """
+import sys
+import incentives.expr as expr
+
+def broken(*args, **kwargs):
+    raise AttributeError("engine bug")
+
+expr.NAMESPACE["F_round_to"] = broken
+from incentives.cli import main
+sys.argv = ["incentives", "run", "--rules", sys.argv[1], "--employees", sys.argv[2],
+            "--rates", sys.argv[3], "--out", sys.argv[4]]
+main()
+"""
+
+
+def test_the_command_line_traceback_of_an_engine_bug_quotes_the_generated_lines(
+    tmp_path: Path,
+) -> None:
+    """`incentives run` meeting an engine bug prints a traceback whose frames in the generated
+    module quote its lines (Python's own printer reads only files on disk)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import EMPLOYEES, RATES, ROOT
+
+    bonus = tmp_path / "rules"
+    bonus.mkdir()
+    (bonus / "bonus.yaml").write_bytes((RULES / "annual_bonus.yaml").read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    args = [str(bonus), str(EMPLOYEES), str(RATES), str(tmp_path / "out")]
+    done = subprocess.run(
+        [sys.executable, "-c", _ENGINE_BUG_RUN, *args], capture_output=True, text=True, env=env
+    )
+    assert done.returncode != 0
+    assert "AttributeError: engine bug" in done.stderr
+    frames = done.stderr.split('File "<policy annual-bonus-2026 ')[1:]
+    assert frames and all("F_round_to(" in f or "STEP_FAILED" in f for f in frames), done.stderr

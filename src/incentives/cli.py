@@ -355,4 +355,9 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    import traceback
+
+    # an engine bug's traceback is printed by the traceback module, which reads linecache, so
+    # frames in generated code quote their lines (Python 3.11's own printer reads only files)
+    sys.excepthook = lambda kind, exc, tb: traceback.print_exception(kind, exc, tb)
     cli(prog_name="incentives")
