@@ -362,3 +362,24 @@ def test_a_results_csv_that_lost_rows_is_refused(sample: Path, tmp_path: Path) -
     refused rather than explained from a part."""
     folder = _damaged(sample, tmp_path, "results.csv", keep_lines=40)
     _refused(folder, "00004", "does not match results.csv")
+
+
+def test_an_old_breakdown_csv_that_lost_a_policy_row_is_refused(
+    sample: Path, tmp_path: Path
+) -> None:
+    """A folder of the single breakdown.csv, cut after 00001's first policy row: 00001's other
+    policies are paid in results.csv, so the folder is refused."""
+    old = tmp_path / "old"
+    shutil.copytree(sample, old)
+    rows = breakdown_rows(sample)
+    rows.sort(key=lambda row: row["employee_id"])  # by employee, as the old file was
+    header = list(dict.fromkeys(key for row in rows for key in row))
+    with (old / "breakdown.csv").open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, header, restval="", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows[:1])
+    shutil.rmtree(old / "breakdown")
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    _refused(old, "00001", "breakdown.csv", "does not match results.csv")

@@ -131,6 +131,7 @@ def read_run_folder(folder: Path) -> RunFolder:
     results = _read_csv(folder, "results.csv")
     if "files" not in manifest and (folder / "breakdown.csv").exists():
         breakdown = _read_csv(folder, "breakdown.csv")  # one file for every policy
+        _check_rows(folder / "breakdown.csv", _keys(breakdown), _keys(results))
     else:
         breakdown = _joined_breakdown(folder, rulebook, manifest, results)
     return RunFolder(
@@ -197,6 +198,10 @@ def _joined_breakdown(
         joined.pop(key) for r in results if (key := (r["employee_id"], r["policy"])) in joined
     ]
     return (*ordered, *joined.values())
+
+
+def _keys(rows: tuple[dict[str, str], ...]) -> list[str]:
+    return [f"{row['employee_id']}, {row['policy']}" for row in rows]
 
 
 def _check_rows(path: Path, held: list[str], expected: list[str]) -> None:
