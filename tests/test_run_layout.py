@@ -232,3 +232,154 @@ def test_a_folder_written_before_this_layout_is_still_explained(
         new_data = explain_employee(sample, employee).data()
         old_data = explain_employee(old, employee).data()
         assert {**old_data, "run": ""} == {**new_data, "run": ""}
+
+
+# -- a damaged folder is refused, never explained in part (review9 F1)
+
+
+def _damaged(sample: Path, tmp_path: Path, name: str, keep_lines: int = 0, cut: int = 0) -> Path:
+    """A copy of the sample run with `name` cut to its first `keep_lines` lines, or `cut` bytes
+    shorter."""
+    copy = tmp_path / "damaged"
+    shutil.copytree(sample, copy)
+    path = copy / name
+    data = path.read_bytes()
+    if keep_lines:
+        data = b"".join(data.splitlines(keepends=True)[:keep_lines])
+    path.write_bytes(data[: len(data) - cut])
+    return copy
+
+
+def _refused(folder: Path, employee: str, *says: str) -> None:
+    from incentives.errors import OptionsError
+
+    with pytest.raises(OptionsError) as caught:
+        explain_employee(folder, employee)
+    message = str(caught.value)
+    for text in (*says, "Run it again with --force"):
+        assert text in message, message
+
+
+def test_a_breakdown_file_that_lost_rows_is_refused(sample: Path, tmp_path: Path) -> None:
+    """The bonus file keeps 00001 and 00002 only: 00004's bonus (paid in results.csv) must not be
+    explained as if 00004 had none; the error names the file and the first employee missing (00003)."""
+    folder = _damaged(sample, tmp_path, "breakdown/annual-bonus-2026.csv", keep_lines=3)
+    _refused(folder, "00004", "breakdown/annual-bonus-2026.csv", "first '00003'", "results.csv")
+
+
+def test_a_breakdown_file_cut_mid_line_is_refused(sample: Path, tmp_path: Path) -> None:
+    """4 bytes cut off the end: the last number would read 15785 for 15785.76."""
+    folder = _damaged(sample, tmp_path, "breakdown/annual-bonus-2026.csv", cut=4)
+    _refused(folder, "00052", "breakdown/annual-bonus-2026.csv", "does not end with a line end")
+
+
+def test_a_breakdown_file_with_a_row_results_does_not_pay_is_refused(
+    sample: Path, tmp_path: Path
+) -> None:
+    """A row repeated at the end: the counts disagree with results.csv."""
+    copy = tmp_path / "extra"
+    shutil.copytree(sample, copy)
+    path = copy / "breakdown" / "merit-2027.csv"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join([*lines, lines[1]]))
+    _refused(copy, "00004", "breakdown/merit-2027.csv", "results.csv")
+
+
+@pytest.mark.parametrize("damage", [{"keep_lines": 40}, {"cut": 3}])
+def test_inputs_csv_that_lost_rows_or_was_cut_is_refused(
+    sample: Path, tmp_path: Path, damage: dict[str, int]
+) -> None:
+    folder = _damaged(sample, tmp_path, "inputs.csv", **damage)
+    _refused(folder, "00004", "inputs.csv")
+
+
+# -- policy ids a spreadsheet would escape, and Windows device names (review9 F2, F5)
+
+_BODY = """
+steps:
+  bonus: {formula: "1000", type: money}
+pay:
+  - {name: annual_bonus, step: bonus, pay_code: AIP}
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy_id", "suggested"),
+    [
+        ("'-lead'", "lead"),
+        ("'=x'", "x"),
+        ("'+x'", "x"),
+        ("'@x'", "x"),
+        ("'.hidden'", "hidden"),
+        ("'-'", ""),
+    ],
+)
+def test_a_policy_id_not_starting_with_a_letter_or_digit_is_refused(
+    tmp_path: Path, policy_id: str, suggested: str
+) -> None:
+    """results.csv writes `-lead` as `'-lead` (a spreadsheet would run it), the manifest's map
+    as `-lead`: the documented join would drop its rows. Such an id is refused where it is
+    written, with a suggestion."""
+    from engine_helpers import load
+    from incentives.errors import PolicyError
+
+    with pytest.raises(PolicyError) as caught:
+        load(tmp_path, policy_yaml(_BODY, policy_id=policy_id))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, "policy.id")
+    assert "an id starts with a letter or digit" in problem.message
+    assert (f"did you mean '{suggested}'?" in problem.message) == bool(suggested), problem
+
+
+def test_ids_starting_with_a_letter_or_digit_still_load(tmp_path: Path) -> None:
+    from engine_helpers import load
+
+    ids = ["2026-bonus", "résumé", "Q1 bonus/2026", "a.b"]
+    rulebook = load(tmp_path, *(policy_yaml(_BODY, policy_id=f"'{i}'") for i in ids))
+    assert sorted(p.id for p in rulebook.policies) == sorted(ids)
+
+
+@pytest.mark.parametrize(
+    "policy_id", ["CON", "con", "Nul", "aux", "PRN", "COM1", "lpt9", "con.x", "NUL.tar.gz"]
+)
+def test_a_windows_device_name_gets_a_hashed_file_name(policy_id: str) -> None:
+    """`breakdown/CON.csv` cannot be created on Windows (nor `con.x.csv`): such an id gets the
+    hashed form, whose name before the first dot is no device name."""
+    from incentives.io.run_outputs import breakdown_file_names
+
+    name = breakdown_file_names([policy_id, "merit"])[policy_id]
+    stem = name.removeprefix("breakdown/").split(".")[0]
+    assert stem.casefold() not in {"con", "prn", "aux", "nul"}
+    assert not (stem[:3].casefold() in ("com", "lpt") and stem[3:].isdigit()), name
+    assert name.startswith("breakdown/") and name.endswith(".csv")
+    assert breakdown_file_names(["COM10", "console", "nullable"]) == {
+        i: f"breakdown/{i}.csv" for i in ("COM10", "console", "nullable")
+    }
+
+
+def test_a_results_csv_that_lost_rows_is_refused(sample: Path, tmp_path: Path) -> None:
+    """results.csv cut at a line: the other files hold rows it no longer has; the folder is
+    refused rather than explained from a part."""
+    folder = _damaged(sample, tmp_path, "results.csv", keep_lines=40)
+    _refused(folder, "00004", "does not match results.csv")
+
+
+def test_an_old_breakdown_csv_that_lost_a_policy_row_is_refused(
+    sample: Path, tmp_path: Path
+) -> None:
+    """A folder of the single breakdown.csv, cut after 00001's first policy row: 00001's other
+    policies are paid in results.csv, so the folder is refused."""
+    old = tmp_path / "old"
+    shutil.copytree(sample, old)
+    rows = breakdown_rows(sample)
+    rows.sort(key=lambda row: row["employee_id"])  # by employee, as the old file was
+    header = list(dict.fromkeys(key for row in rows for key in row))
+    with (old / "breakdown.csv").open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, header, restval="", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows[:1])
+    shutil.rmtree(old / "breakdown")
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    _refused(old, "00001", "breakdown.csv", "does not match results.csv")

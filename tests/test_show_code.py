@@ -8,6 +8,7 @@ import multiprocessing
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -26,16 +27,35 @@ _RAISE_POPULATION_FAILED = f"raise {POPULATION_FAILED}(_s, _e, locals()) from No
 
 def test_show_code_prints_the_module_the_engine_runs(cli: Cli) -> None:
     """stdout is the policy's generated module, exactly as compiled: valid Python with the
-    `evaluate` function, reading the policy's inputs; nothing else is printed."""
+    `evaluate` function, reading the policy's inputs; nothing else is printed on stdout (the
+    header goes to stderr, see below)."""
     run = cli("check", "--rules", RULES, "--show-code", "annual-bonus-2026")
     assert run.exit_code == 0, run.output
-    assert run.stderr == ""
+    assert all(line.startswith("#") for line in run.stderr.splitlines())
     assert run.stdout == load_rules(RULES).policy("annual-bonus-2026").source + "\n"
     module = ast.parse(run.stdout)
     functions = {node.name for node in module.body if isinstance(node, ast.FunctionDef)}
     assert "evaluate" in functions
     assert "v_base_salary" in run.stdout
     assert not run.stdout.startswith("ok ")  # the module only, not the check listing
+
+
+def test_show_code_says_which_policy_and_the_values_its_names_are_bound_to(cli: Cli) -> None:
+    """A reader of `F_min((v_target_bonus * PARAM_max_multiple), ...)` sees that max_multiple
+    is 2: a comment header on stderr names the policy, its file, the pseudo-filename (with the
+    source hash) tracebacks show, and each constant the module reads with its value; stdout
+    stays the module, so its line numbers are those of a traceback."""
+    run = cli("check", "--rules", RULES, "--show-code", "annual-bonus-2026")
+    policy = load_rules(RULES).policy("annual-bonus-2026")
+    header = run.stderr.splitlines()
+    assert header[0].startswith("# policy annual-bonus-2026 from ")
+    assert policy.code.co_filename in run.stderr
+    assert "# PARAM_max_multiple = 2\n" in run.stderr
+    assert "# DEFAULT_fte = 1\n" in run.stderr
+    assert "# DATE_2026_10_01 = 2026-10-01\n" in run.stderr
+    assert "# ALLOWED_currency = EUR, GBP, USD\n" in run.stderr
+    assert all(line.startswith("#") for line in header)
+    assert run.stdout == policy.source + "\n"
 
 
 def test_an_unknown_policy_is_a_usage_error_with_a_suggestion(cli: Cli) -> None:
@@ -114,3 +134,66 @@ def test_an_error_from_a_worker_reaches_the_parent_with_the_generated_lines() ->
     remote = str(raised.value.__cause__)
     assert 'File "<policy merit-2027' in remote
     assert _RAISE_POPULATION_FAILED in remote
+
+
+@pytest.mark.parametrize("bug", [AttributeError, NameError, KeyError, IndexError, AssertionError])
+def test_an_engine_bug_in_a_step_is_a_traceback_not_a_rejection(
+    monkeypatch: pytest.MonkeyPatch, bug: type[Exception]
+) -> None:
+    """A runtime function the generated code calls fails with an error no roster value can
+    cause: it is not told as a rejected row blaming the inputs, it propagates, and its
+    traceback quotes the generated line that called it."""
+    import incentives.expr as expr
+    from conftest import EMPLOYEES, HISTORY, RATES, RATINGS
+    from incentives import calculate, open_roster, read_rates
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise bug("engine bug")
+
+    monkeypatch.setitem(expr.NAMESPACE, "F_round_to", broken)
+    roster = open_roster(EMPLOYEES, ratings_path=RATINGS, history_path=HISTORY)
+    with pytest.raises(bug) as raised:
+        list(calculate(load_rules(RULES), roster, rates=read_rates(RATES)))
+    text = "".join(traceback.format_exception(raised.value))
+    assert 'File "<policy annual-bonus-2026' in text
+    assert "F_round_to(" in text
+
+
+_ENGINE_BUG_RUN = """
+import sys
+import incentives.expr as expr
+
+def broken(*args, **kwargs):
+    raise AttributeError("engine bug")
+
+expr.NAMESPACE["F_round_to"] = broken
+from incentives.cli import main
+sys.argv = ["incentives", "run", "--rules", sys.argv[1], "--employees", sys.argv[2],
+            "--rates", sys.argv[3], "--out", sys.argv[4]]
+main()
+"""
+
+
+def test_the_command_line_traceback_of_an_engine_bug_quotes_the_generated_lines(
+    tmp_path: Path,
+) -> None:
+    """`incentives run` meeting an engine bug prints a traceback whose frames in the generated
+    module quote its lines (Python's own printer reads only files on disk)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import EMPLOYEES, RATES, ROOT
+
+    bonus = tmp_path / "rules"
+    bonus.mkdir()
+    (bonus / "bonus.yaml").write_bytes((RULES / "annual_bonus.yaml").read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    args = [str(bonus), str(EMPLOYEES), str(RATES), str(tmp_path / "out")]
+    done = subprocess.run(
+        [sys.executable, "-c", _ENGINE_BUG_RUN, *args], capture_output=True, text=True, env=env
+    )
+    assert done.returncode != 0
+    assert "AttributeError: engine bug" in done.stderr
+    frames = done.stderr.split('File "<policy annual-bonus-2026 ')[1:]
+    assert frames and all("F_round_to(" in f or "STEP_FAILED" in f for f in frames), done.stderr

@@ -282,7 +282,7 @@ def check(rules: Path, show_code: str | None) -> None:
 
 def _show_code(rulebook: Rulebook, policy_id: str) -> None:
     """The generated module of one policy on stdout, as compiled (its line numbers are those of
-    a traceback into it); an unknown id is a usage error."""
+    a traceback into it), after a comment header on stderr; an unknown id is a usage error."""
     ids = [p.id for p in rulebook.policies]
     if policy_id not in ids:
         close = difflib.get_close_matches(policy_id, ids, n=1)
@@ -290,7 +290,40 @@ def _show_code(rulebook: Rulebook, policy_id: str) -> None:
         raise click.BadParameter(
             f"no policy '{shorten(policy_id, 80)}'; {hint}", param_hint="'--show-code'"
         )
-    click.echo(rulebook.policy(policy_id).source)
+    policy = rulebook.policy(policy_id)
+    click.echo(_code_header(policy), err=True, nl=False)
+    click.echo(policy.source)
+
+
+def _code_header(policy: Any) -> str:
+    """Comment lines saying which module this is and the value of each constant it reads
+    (``PARAM_max_multiple = 2``); the other globals it reads are named only."""
+    import ast
+    import builtins
+
+    nodes = list(ast.walk(ast.parse(policy.source)))
+    arguments = {a.arg for node in nodes if isinstance(node, ast.arguments) for a in node.args}
+    names = {n.id for n in nodes if isinstance(n, ast.Name) and n.id[:1].isupper()}
+    read = sorted(names - arguments)
+    values = {f"PARAM_{name}": value for name, value in policy.parameters.items()}
+    values.update(policy.globals_)
+
+    def shown(value: object) -> str:
+        if isinstance(value, (frozenset, set, tuple, list)):
+            return ", ".join(sorted(str(v) for v in value))
+        return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+    lines = [
+        f"# policy {policy.id} from {policy.file} (sha256 {policy.sha256[:12]}), compiled as "
+        f"{policy.code.co_filename}",
+        "# the module is on stdout, its lines numbered as in a traceback; this header is on stderr",
+        "# constants it reads:",
+        *(f"# {name} = {shown(values[name])}" for name in read if name in values),
+    ]
+    others = [n for n in read if n not in values and not hasattr(builtins, n)]
+    if others:
+        lines.append(f"# also reads (bound when run): {', '.join(others)}")
+    return "\n".join(lines) + "\n"
 
 
 @cli.command()
@@ -322,4 +355,9 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    import traceback
+
+    # an engine bug's traceback is printed by the traceback module, which reads linecache, so
+    # frames in generated code quote their lines (Python 3.11's own printer reads only files)
+    sys.excepthook = lambda kind, exc, tb: traceback.print_exception(kind, exc, tb)
     cli(prog_name="incentives")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import json
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,8 @@ def _read_csv(
     path = folder / name
     try:
         with path.open(encoding="utf-8", newline="") as stream:
+            if not _ends_with_line_end(path):
+                raise _fault(path, "the file does not end with a line end: it was cut short")
             reader = csv.DictReader(stream)
             header = reader.fieldnames or []
             missing = [column for column in needed or _NEEDED[name] if column not in header]
@@ -93,6 +96,15 @@ def _read_csv(
         raise _fault(path, "the file is missing") from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raise _fault(path, f"the file cannot be read ({exc})") from None
+
+
+def _ends_with_line_end(path: Path) -> bool:
+    """Every file `incentives run` writes ends with a line end; one cut short does not."""
+    with path.open("rb") as stream:
+        if stream.seek(0, 2) == 0:
+            return False
+        stream.seek(-1, 2)
+        return stream.read(1) == b"\n"
 
 
 def _read_json(folder: Path, name: str) -> Mapping[str, Any]:
@@ -119,6 +131,7 @@ def read_run_folder(folder: Path) -> RunFolder:
     results = _read_csv(folder, "results.csv")
     if "files" not in manifest and (folder / "breakdown.csv").exists():
         breakdown = _read_csv(folder, "breakdown.csv")  # one file for every policy
+        _check_rows(folder / "breakdown.csv", _keys(breakdown), _keys(results))
     else:
         breakdown = _joined_breakdown(folder, rulebook, manifest, results)
     return RunFolder(
@@ -145,7 +158,18 @@ def _joined_breakdown(
     names = files.get("breakdown") if isinstance(files, dict) else None
     if not isinstance(names, dict):
         raise _fault(folder / "manifest.json", "no 'files.breakdown' (the breakdown files)")
-    inputs = {row["employee_id"]: row for row in _read_csv(folder, "inputs.csv")}
+    input_rows = _read_csv(folder, "inputs.csv")
+    inputs = {row["employee_id"]: row for row in input_rows}
+    paid: dict[str, list[str]] = {}  # policy id -> the employees results.csv has for it
+    for r in results:
+        paid.setdefault(r["policy"], []).append(r["employee_id"])
+    computed = list(dict.fromkeys(r["employee_id"] for r in results))
+    _check_rows(folder / "inputs.csv", [row["employee_id"] for row in input_rows], computed)
+    unknown = sorted(paid.keys() - {str(policy.get("id")) for policy in rulebook["policies"]})
+    if unknown:
+        raise _fault(
+            folder / "rulebook.json", f"policy '{shorten(unknown[0])}' of results.csv is missing"
+        )
     joined: dict[tuple[str, str], dict[str, str]] = {}
     for policy in rulebook["policies"]:
         policy_id = str(policy.get("id"))
@@ -157,7 +181,9 @@ def _joined_breakdown(
             for s in policy.get("slots", [])
             if s.get("kind") == "input" and s.get("name") != "employee_id"
         ]
-        for row in _read_csv(folder, name, _BREAKDOWN_NEEDED):
+        rows = _read_csv(folder, name, _BREAKDOWN_NEEDED)
+        _check_rows(folder / name, [row["employee_id"] for row in rows], paid.get(policy_id, []))
+        for row in rows:
             shared = inputs.get(row["employee_id"])
             if shared is None:
                 raise _fault(
@@ -172,6 +198,24 @@ def _joined_breakdown(
         joined.pop(key) for r in results if (key := (r["employee_id"], r["policy"])) in joined
     ]
     return (*ordered, *joined.values())
+
+
+def _keys(rows: tuple[dict[str, str], ...]) -> list[str]:
+    return [f"{row['employee_id']}, {row['policy']}" for row in rows]
+
+
+def _check_rows(path: Path, held: list[str], expected: list[str]) -> None:
+    """A file holds one row for each employee results.csv has for it, and no other row."""
+    if held == expected or Counter(held) == Counter(expected):
+        return
+    rows = set(held)
+    missing = [e for e in dict.fromkeys(expected) if e not in rows]
+    if missing:
+        first = shorten(missing[0])
+        what = f"{len(missing)} employee(s) of results.csv have no row here, the first '{first}'"
+    else:
+        what = f"{len(held)} row(s) where results.csv has {len(expected)}"
+    raise _fault(path, f"the file does not match results.csv: {what}")
 
 
 def unknown_employee(run: RunFolder, employee_id: str) -> OptionsError:

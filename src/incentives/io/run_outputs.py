@@ -384,18 +384,24 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 def breakdown_file_names(policy_ids: list[str]) -> dict[str, str]:
     """The breakdown file of each policy: ``breakdown/<id>.csv`` when the id is a plain file
-    name unique but for case, else its safe characters and a hash of the id (never a clash)."""
+    name unique but for case and no Windows device name, else its safe characters and a hash
+    of the id (never a clash)."""
     folded = [pid.casefold() for pid in policy_ids]
+    # Windows device names (CON, NUL.txt, com1.a.b …) cannot be files there, whatever follows a dot
+    device = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?", re.IGNORECASE | re.DOTALL)
     names: dict[str, str] = {}
     for pid in policy_ids:
         if (
             _SAFE_NAME.fullmatch(pid)
             and not pid.endswith(".")
+            and not device.fullmatch(pid)
             and folded.count(pid.casefold()) == 1
         ):
             names[pid] = f"breakdown/{pid}.csv"
         else:
             safe = re.sub(r"[^A-Za-z0-9._-]+", "-", pid).strip(".-")[:60] or "policy"
+            if device.fullmatch(safe):
+                safe = safe.replace(".", "-")
             digest = hashlib.sha256(pid.encode("utf-8")).hexdigest()[:12]
             names[pid] = f"breakdown/{safe}-{digest}.csv"
     return names

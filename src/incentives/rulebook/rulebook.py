@@ -270,6 +270,8 @@ def load_rules(path: str | Path) -> Rulebook:
     policies: list[CompiledPolicy] = []
     seen: dict[str, str] = {}
     for doc, spec, sha in loaded:
+        if not spec.policy.id[:1].isalnum():
+            problems.append(_id_start_problem(doc, spec.policy.id))
         if spec.policy.id in seen:
             problems.append(
                 Problem(
@@ -289,6 +291,22 @@ def load_rules(path: str | Path) -> Rulebook:
     if problems:
         raise PolicyError(problems)
     return Rulebook(policies=tuple(policies), fields=tuple(fields[name] for name in sorted(fields)))
+
+
+def _id_start_problem(doc: SourceDoc, policy_id: str) -> Problem:
+    """An id must start with a letter or digit: one starting with = + - @ is escaped in the
+    CSV files (`'-lead`) and not in manifest.json, so the join between them would fail."""
+    start = next((i for i, c in enumerate(policy_id) if c.isalnum()), len(policy_id))
+    hint = f"; did you mean '{shorten(policy_id[start:], 80)}'?" if policy_id[start:] else ""
+    return Problem(
+        doc.file,
+        doc.line_of(("policy", "id")),
+        "policy.id",
+        f"policy id '{shorten(policy_id, 80)}' "
+        + (f"starts with {policy_id[0]!r}" if policy_id else "is empty")
+        + ": an id starts with a letter or digit (the CSV files would write one starting with "
+        f"= + - @ escaped, so it would not join manifest.json){hint}",
+    )
 
 
 def _not_a_regular_file(path: Path) -> str:

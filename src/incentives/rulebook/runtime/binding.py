@@ -189,6 +189,8 @@ def _error_builders(
         return RowError(f"{label}: {exc.reason}", exc.column or label, exc.value)
 
     def step_failed(index: int, exc: Exception, local: Mapping[str, object]) -> StepError:
+        if not isinstance(exc, _DATA_ERRORS):
+            raise exc  # an engine bug, not the row's: its traceback quotes the generated lines
         label, reads = labels[index] if index >= 0 else ("reading inputs", ())
         values = [(name, _local(local, known, name)) for name in reads]
         missing = [name for name, value in values if value is None]
@@ -247,6 +249,11 @@ def _shown(policy: CompiledPolicy, name: str, value: object) -> str:
             return f"{value:f}" + (f" ({labels[0]})" if labels else "")
         return f"{value:f}"
     return str(value)
+
+
+# what a roster value can make a step raise (0 ÷ 0, a figure too large, a missing value read,
+# a conversion); any other exception in generated code is a bug of the engine and propagates
+_DATA_ERRORS = (ArithmeticError, TypeError, ValueError)
 
 
 def _describe(exc: Exception) -> str:
