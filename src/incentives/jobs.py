@@ -189,7 +189,7 @@ def _forward_only(progress: Callable[[int, int], None], total: int) -> Callable[
     def report(done: int) -> None:
         nonlocal reported
         done = min(done, total)
-        if done >= reported:
+        if done > reported:
             reported = done
             progress(done, total)
 

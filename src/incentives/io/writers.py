@@ -136,6 +136,16 @@ class CsvSink:
         with path.open("rb") as source:
             _copy_bytes(source, self._stream)
 
+    def share_stream(self) -> IO[str]:
+        """A stream writing straight on after what was written so far (all of it flushed
+        now), for a forked worker whose rows come first: the file's offset is shared with the
+        process that forked it, so what the worker writes is there before what is appended
+        next. Write nothing through this sink until the worker is done."""
+        self._stream.flush()
+        return open(  # the worker's to close; the descriptor stays ours
+            self._stream.fileno(), "w", encoding="utf-8", newline="", closefd=False
+        )
+
     def write_cells(self, cells: Sequence[str]) -> None:
         """Write cells already made by `format_cell`."""
         self.write_line(csv_line(cells))
