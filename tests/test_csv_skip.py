@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from unittest import mock
 
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives.errors import InputFileError
-from incentives.io import csvread
+from incentives.io import csvread, keyed
 from incentives.io.csvread import open_csv
 
 _CELL = st.one_of(
@@ -86,3 +87,36 @@ def test_a_plain_roster_is_read_from_near_the_start_asked_for(tmp_path: Path) ->
             first = next(table.records(900))
     assert (first.record, first.line, list(first.fields)) == (901, 902, ["900", "1"])
     assert len(parsed) < 100
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=csv_files(), block=st.sampled_from([8, 33, 1 << 18]))
+def test_a_keyed_file_read_in_plain_blocks_gives_what_the_csv_reader_gives(
+    tmp_path_factory: object, data: bytes, block: int
+) -> None:
+    """The index of a goals, ratings or history file is built from each record's byte offset,
+    first line and fields: read quickly in plain blocks, they are the CSV reader's."""
+    path = Path(tmp_path_factory.mktemp("keyed")) / "ratings.csv"  # type: ignore[attr-defined]
+    path.write_bytes(data)
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    with mock.patch.object(keyed, "_BLOCK", block):
+        assert _outcome(lambda: keyed._records(path)) == _outcome(
+            lambda: keyed._read_records(path, start, 0)
+        )
+
+
+def _outcome(read: Callable[[], Iterable[object]]) -> object:
+    """What reading gives: the records, or the fault (its message, with its line)."""
+    try:
+        return list(read())
+    except InputFileError as fault:
+        return str(fault)
+
+
+def test_a_fault_far_into_a_keyed_file_names_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "ratings.csv"
+    path.write_bytes(b"employee_id,x\n" + b"".join(b"%d,1\n" % i for i in range(50)) + b"5,\x00\n")
+    with mock.patch.object(keyed, "_BLOCK", 64), pytest.raises(InputFileError) as raised:
+        list(keyed._records(path))
+    assert raised.value.line == 52  # type: ignore[attr-defined]
+    assert "line 52 holds a NUL" in str(raised.value)
