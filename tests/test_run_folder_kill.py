@@ -113,8 +113,9 @@ def test_kill_9_at_any_moment_leaves_a_whole_run(tmp_path: Path) -> None:
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: the kill reaches any worker too
         )
-        time.sleep(delay)
-        if process.poll() is None:
+        try:  # the kill at ``delay``, unless the run ended before (then nothing to wait for)
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
         # the lock file of the killed run may stay (the OS released its lock); the next run
