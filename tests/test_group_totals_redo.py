@@ -69,3 +69,29 @@ def test_one_core_and_two_give_the_same_bytes(tmp_path: Path) -> None:
     # the computed employees' shares sum to 1, so their bonuses sum to 1,000 up to rounding
     # (51 amounts, each within half a cent)
     assert abs(sum(pay.values()) - 1000) <= Decimal("0.255")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_never_goes_back_when_the_run_is_redone(tmp_path: Path, workers: int) -> None:
+    """60 rows, every seventh rejected after the fast first pass counted it: the run is redone
+    without them, and its progress (a report every 10 employees) still only goes forward, to
+    (60, 60) at the end; a progress bar drawn from it never jumps back."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    with roster.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["employee_id", "plan", "currency", "salary", "divisor"])
+        for i in range(60):
+            writer.writerow([f"{i:03d}", "AIP", "USD", str(1000 + i), "0" if i % 7 == 0 else "1"])
+    reports: list[tuple[int, int]] = []
+    request = RunRequest(
+        rules=rules, employees=roster, out=tmp_path / "out", workers=workers, progress_every=10
+    )
+    report = run_job(request, lambda done, total: reports.append((done, total)))
+    assert report.summary.rejected == 9  # the redo happened: these were counted at first
+    dones = [done for done, _ in reports]
+    assert dones == sorted(dones), dones
+    assert reports[-1] == (60, 60)
+    assert all(total == 60 for _, total in reports)

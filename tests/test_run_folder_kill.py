@@ -1,10 +1,10 @@
 """A `kill -9` at any moment of `incentives run` never leaves a mix in the run folder.
 
-A real subprocess runs a generated roster (about two seconds of work) over a folder holding a
-smaller previous run, and is killed at many points between 0.1 and 2 s. After each kill the
-folder is the complete previous run, the complete new run, or absent with the previous run
-moved aside beside it; the next run restores or cleans what was left, says so, and ends with
-a complete run and nothing beside it.
+A real subprocess runs a generated roster (one to two seconds of work) over a folder holding
+a smaller previous run, and is killed at many points between 0.1 s and the end of a whole run.
+After each kill the folder is the complete previous run, the complete new run, or absent with
+the previous run moved aside beside it; the next run restores or cleans what was left, says
+so, and ends with a complete run and nothing beside it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,14 @@ BENCH = ROOT / "bench"
 MARKER = ".incentives-output"
 NEW_ROWS = 9_000  # 1.5 to 3 seconds of `incentives run`, by how loaded the machine is
 OLD_ROWS = 200
-KILL_AT = [round(0.1 + k * (2.0 - 0.1) / 11, 3) for k in range(12)]  # 0.1 s … 2.0 s
+KILLS = 12  # moments, spread from 0.1 s to the end of a whole run (as long as one took here)
+
+
+def kill_moments(whole: float) -> list[float]:
+    """``KILLS`` moments from 0.1 s to a little past ``whole`` (a whole run's seconds, at most
+    2 s): kills after the run ended would only wait, the end of the run (the swap) is covered."""
+    last = min(max(whole * 1.1, 0.5), 2.0)
+    return [round(0.1 + k * (last - 0.1) / (KILLS - 1), 3) for k in range(KILLS)]
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -54,7 +61,7 @@ def complete_run(folder: Path) -> int:
 
 
 def test_kill_9_at_any_moment_leaves_a_whole_run(tmp_path: Path) -> None:
-    """Killed at 12 points from 0.1 to 2 s, the folder is always one whole run (the previous
+    """Killed at 12 points from 0.1 s to the end of a whole run, the folder is always one whole run (the previous
     or the new one) or absent with the previous run beside it; the next run restores or
     cleans and reports. A run to the end gives the new run and nothing beside it."""
     data = tmp_path / "data"
@@ -82,7 +89,8 @@ def test_kill_9_at_any_moment_leaves_a_whole_run(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "incentives", *base, "--employees", str(data / "new.csv")]
     started = time.monotonic()
     subprocess.run([*command, "--out", str(out)], check=True, capture_output=True)  # to the end
-    print(f"a whole run took {time.monotonic() - started:.2f} s")
+    whole = time.monotonic() - started
+    print(f"a whole run took {whole:.2f} s")
     assert complete_run(out) == NEW_ROWS
     assert sorted(p.name for p in runs.iterdir()) == ["out"]
     names = ("results.csv", "inputs.csv", "breakdown/bench-bonus-2026.csv", "rejected.csv")
@@ -98,15 +106,16 @@ def test_kill_9_at_any_moment_leaves_a_whole_run(tmp_path: Path) -> None:
 
     previous_run()
     seen: dict[str, int] = {}
-    for delay in KILL_AT:
+    for delay in kill_moments(whole):
         process = subprocess.Popen(
             [*command, "--out", str(out), "--force"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: the kill reaches any worker too
         )
-        time.sleep(delay)
-        if process.poll() is None:
+        try:  # the kill at ``delay``, unless the run ended before (then nothing to wait for)
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
         # the lock file of the killed run may stay (the OS released its lock); the next run

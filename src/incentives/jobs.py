@@ -152,7 +152,7 @@ def _run_locked(
         results=figures,
         rates=rates,
         as_of=request.as_of,
-        progress=None if progress is None else lambda done: progress(min(done, total), total),
+        progress=None if progress is None else _forward_only(progress, total),
         progress_every=request.progress_every,
         exact_first_pass=False,  # the fast first pass; a miscount is redone just below
         require_coverage=request.require_coverage,
@@ -178,6 +178,22 @@ def _run_locked(
         files,
         notices=tuple(notices),
     )
+
+
+def _forward_only(progress: Callable[[int, int], None], total: int) -> Callable[[int], None]:
+    """``progress`` as (done, total), never past the total and never going back: a run redone
+    without miscounted rows counts again from its first row, and the reports of the redo
+    resume only once they pass what was reported before (a progress bar never jumps back)."""
+    reported = 0
+
+    def report(done: int) -> None:
+        nonlocal reported
+        done = min(done, total)
+        if done > reported:
+            reported = done
+            progress(done, total)
+
+    return report
 
 
 def _inputs(request: RunRequest) -> list[tuple[str, Path]]:

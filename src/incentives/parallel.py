@@ -2,10 +2,11 @@
 
 `forked_shares` maps each pass of the run plan (`incentives.engine.passes`) over the shares in
 forked workers: each pass forks anew, after the one before was merged, so that the workers see
-its group totals and solved pools. In the final pass each worker writes its rows to temporary
-files (`share_files`); the parent appends the shares in roster order, so the outputs are
-byte-identical to a run on one core. Workers are forked after the rulebook is compiled and
-bound, so nothing is compiled twice.
+its group totals and solved pools. In the final pass the first worker writes its rows straight
+into the output files (it inherits their descriptors, whose offset it shares), the others to
+temporary files (`share_files`) that the parent appends after it in roster order, so the
+outputs are byte-identical to a run on one core. Workers are forked after the rulebook is
+compiled and bound, so nothing is compiled twice.
 """
 
 from __future__ import annotations
@@ -81,16 +82,22 @@ def forked_shares(records: int, workers: int) -> ShareMap:
     return run
 
 
-def share_files(files: Sequence[EmployeeFile], folder: Path) -> OpenShare:
+def share_files(
+    files: Sequence[EmployeeFile], folder: Path, first: Sequence[CsvSink] = ()
+) -> OpenShare:
     """Per share, the writer of its rows into its own share of each per-employee file in
-    ``folder`` (``K-SHARE.csv``, K the file's place in ``files``)."""
+    ``folder`` (``K-SHARE.csv``, K the file's place in ``files``); with ``first`` (the sinks of
+    ``files``), the first share's rows go straight into them (see `CsvSink.share_stream`)."""
+    direct = [sink.share_stream for sink in first]
 
     @contextlib.contextmanager
     def open_share(share: int) -> Iterator[Callable[[Iterable[Item]], object]]:
         with contextlib.ExitStack() as stack:
             streams = [
                 stack.enter_context(
-                    (folder / f"{k}-{share}.csv").open("w", encoding="utf-8", newline="")
+                    direct[k]()
+                    if share == 0 and direct
+                    else (folder / f"{k}-{share}.csv").open("w", encoding="utf-8", newline="")
                 )
                 for k in range(len(files))
             ]
@@ -111,12 +118,15 @@ def run_parallel(
     exclude: frozenset[int] = frozenset(),
 ) -> Ran:
     """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order
-    (``sinks[k]`` is the file ``files[k]``, see io/employee_files.py)."""
+    (``sinks[k]`` is the file ``files[k]``, see io/employee_files.py): the first worker writes
+    straight into ``sinks``, the others into temporary files appended after it in order."""
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".shares-") as tmp:
         folder = Path(tmp)
         shares = forked_shares(roster.record_count, workers)
-        ran = calc.run(shares, share_files(files, folder), exclude)
-        for share in range(workers):
+        for sink in sinks:  # the header (and anything before) on disk before the first share
+            sink.share_stream().close()
+        ran = calc.run(shares, share_files(files, folder, sinks), exclude)
+        for share in range(1, workers):
             for k, sink in enumerate(sinks):
                 sink.append_file(folder / f"{k}-{share}.csv")
     return ran

@@ -12,6 +12,7 @@ import codecs
 import csv
 import difflib
 import hashlib
+import io
 import itertools
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
@@ -51,6 +52,9 @@ class CsvRecord(NamedTuple):
     fields: Sequence[str]
 
 
+_BLOCK = 1 << 18  # bytes read at a time by the quick full read of `CsvTable.raw_rows`
+
+
 @attrs.frozen
 class CsvTable:
     """An opened CSV file whose header has been checked; `records()` re-reads it each call."""
@@ -58,6 +62,9 @@ class CsvTable:
     path: Path
     columns: tuple[str, ...]
     header_line: int
+    # where records start, found by a full read (`raw_rows`): (data records before, byte
+    # offset, lines before), so that `records(start)` starts near ``start`` (a worker's share)
+    _marks: list[tuple[int, int, int]] = attrs.field(factory=list, eq=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -67,19 +74,31 @@ class CsvTable:
         return self.columns.index(column)
 
     def raw_rows(self) -> Iterator[list[str]]:
-        """The fields of each data record, nothing else: the quickest full read (for scans)."""
-        rows = _rows(self.path)
-        next(rows, None)
-        for _line, fields in rows:
-            yield fields
+        """The fields of each data record, nothing else: the quickest full read (for scans).
+
+        Blocks of whole lines holding no quote, carriage return or NUL are split at line ends
+        and commas (what the CSV reader gives for them); from the first other block on, the
+        CSV reader reads. A full read also marks where the plain blocks start (see `records`).
+        """
+        marks: list[tuple[int, int, int]] = []
+        rows = _plain_rows(self.path, marks)
+        next(rows, None)  # the header: the first non-blank row
+        yield from rows
+        self._marks[:] = marks
 
     def records(self, start: int = 0) -> Iterator[CsvRecord]:
         """Stream the data records in file order (the header and blank rows skipped), from
-        the ``start``-th (0-based; the ones before are parsed but not built)."""
-        rows = _rows(self.path)
-        next(rows, None)  # the header: the first non-blank row
-        if start:
-            next(itertools.islice(rows, start - 1, start), None)
+        the ``start``-th (0-based; the ones before are parsed but not built, from the last
+        place a full read marked before it, if any)."""
+        before, offset, lines = max(
+            (m for m in self._marks if m[0] <= start), default=(-1, 0, 0)
+        )
+        rows = _rows(self.path, offset, lines)
+        if before < 0:
+            next(rows, None)  # the header: the first non-blank row
+            before = 0
+        if start > before:
+            next(itertools.islice(rows, start - before - 1, start - before), None)
         for number, (line, fields) in enumerate(rows, start=start + 1):
             yield CsvRecord(number, line, fields)
 
@@ -162,11 +181,12 @@ def _missing_message(missing: list[str], header: tuple[str, ...]) -> str:
     return f"missing required {noun} {', '.join(parts)}; the file has columns: {shown}"
 
 
-def bounded_lines(stream: IO[AnyStr], file: str) -> Iterator[AnyStr]:
+def bounded_lines(stream: IO[AnyStr], file: str, lines: int = 0) -> Iterator[AnyStr]:
     """The lines of ``stream``, each read with a bound: a line longer than `MAX_LINE_CHARS` or
-    holding a NUL is a fault of the file, found without reading the whole line into memory."""
+    holding a NUL is a fault of the file, found without reading the whole line into memory.
+    ``lines``: the lines of the file before the stream's start (for the messages)."""
     readline = stream.readline
-    number = 0
+    number = lines
     nul: Any = None
     while text := readline(MAX_LINE_CHARS + 1):
         number += 1
@@ -200,16 +220,75 @@ def csv_fault(file: str, error: csv.Error, line: int) -> InputFileError:
     return InputFileError(file, message, line=line)
 
 
-def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield (physical start line, fields) for every non-blank row, translating read faults."""
+def _plain_rows(path: Path, marks: list[tuple[int, int, int]]) -> Iterator[list[str]]:
+    """The fields of every non-blank row (the header too), as `_rows` reads them; plain blocks
+    (see `CsvTable.raw_rows`) are split here, and where each one starts is added to ``marks``
+    as (data records before, or -1 before the header; byte offset; lines before)."""
+    limit = min(MAX_LINE_CHARS, csv.field_size_limit()) - 2  # the CSV reader's own bounds
+    rows = -1  # non-blank rows before the block, less the header
+    offset = lines = 0
+    with path.open("rb") as stream:
+        rest = stream.read(len(_BOM))
+        if rest == _BOM:
+            rest, offset = b"", len(_BOM)
+        while True:
+            block = stream.read(_BLOCK)
+            data = rest + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            if not cut and block and len(data) <= limit:  # a line longer than a block
+                rest = data
+                continue
+            chunk = data[:cut]
+            if not chunk or b'"' in chunk or b"\r" in chunk or b"\0" in chunk:
+                break
+            try:
+                text = chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                break
+            parts = text.split("\n")
+            if text.endswith("\n"):
+                parts.pop()
+            if len(text) > limit and max(map(len, parts)) > limit:
+                break
+            marks.append((rows, offset, lines))
+            for line in parts:
+                fields = line.split(",")
+                first = fields[0]
+                if first and not first.isspace():  # as in `_rows`: the usual row
+                    rows += 1
+                    yield fields
+                    continue
+                joined = line.replace(",", "")
+                if joined and not joined.isspace():  # blank rows (even ' , ,') are skipped
+                    rows += 1
+                    yield fields
+            lines += len(parts)
+            offset += cut
+            rest = data[cut:]
+            if not block:
+                return
+    if rows < 0:  # no plain block with the header: the CSV reader reads it all
+        marks.clear()
+        yield from (fields for _line, fields in _rows(path))
+        return
+    yield from (fields for _line, fields in _rows(path, offset, lines))
+
+
+def _rows(path: Path, offset: int = 0, lines: int = 0) -> Iterator[tuple[int, list[str]]]:
+    """Yield (physical start line, fields) for every non-blank row, translating read faults;
+    from byte ``offset`` (the start of a line, ``lines`` lines into the file) if given."""
     file = str(path)
-    line = 0
+    line = lines
     try:
-        with path.open(encoding="utf-8-sig", errors="strict", newline="") as stream:
-            reader = csv.reader(bounded_lines(stream, file), strict=True)
+        with path.open("rb") as binary:
+            binary.seek(offset)
+            stream = io.TextIOWrapper(
+                binary, encoding="utf-8" if offset else "utf-8-sig", errors="strict", newline=""
+            )
+            reader = csv.reader(bounded_lines(stream, file, lines), strict=True)
             for fields in reader:
                 start = line + 1
-                line = reader.line_num
+                line = lines + reader.line_num
                 first = fields[0] if fields else ""
                 if first and not first.isspace():  # the usual row: its first cell is not blank
                     yield start, fields

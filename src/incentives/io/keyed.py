@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
-from incentives.io.csvread import bounded_lines, csv_fault, open_csv
+from incentives.io.csvread import MAX_LINE_CHARS, bounded_lines, csv_fault, open_csv
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 
 __all__ = ["ID", "KeyedFile"]
@@ -31,34 +31,73 @@ __all__ = ["ID", "KeyedFile"]
 ID = "employee_id"
 T = TypeVar("T")
 _BOM = b"\xef\xbb\xbf"
+_BLOCK = 1 << 18  # bytes read at a time by the quick reading of plain blocks (`_records`)
 
 
 def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
     """(byte offset, first line, fields) of every CSV record of a file, blank ones too; memory
-    stays flat however long the file (only the offsets of unread lines are kept)."""
+    stays flat however long the file. Blocks of whole lines holding no quote, carriage return
+    or NUL are split at line ends and commas (what the CSV reader gives for them, and a record
+    is a line); from the first other block on, the CSV reader reads."""
+    limit = min(MAX_LINE_CHARS, csv.field_size_limit()) - 2  # the CSV reader's own bounds
+    with path.open("rb") as stream:
+        offset = len(_BOM) if stream.read(len(_BOM)) == _BOM else 0
+        stream.seek(offset)
+        line = 0
+        rest = b""
+        while True:
+            block = stream.read(_BLOCK)
+            data = rest + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            if not cut and block and len(data) <= limit:  # a line longer than a block
+                rest = data
+                continue
+            chunk = data[:cut]
+            if not chunk or b'"' in chunk or b"\r" in chunk or b"\0" in chunk:
+                break
+            raws = chunk.split(b"\n")
+            if chunk.endswith(b"\n"):
+                raws.pop()
+            if len(chunk) > limit and max(map(len, raws)) > limit:
+                break
+            try:
+                texts = chunk.decode("utf-8").split("\n")
+            except UnicodeDecodeError:
+                break
+            for raw, text in zip(raws, texts, strict=False):
+                line += 1
+                yield offset, line, text.split(",") if text else []
+                offset += len(raw) + 1
+            rest = data[cut:]
+            if not block:
+                return
+    yield from _read_records(path, offset, line)
+
+
+def _read_records(path: Path, start: int, lines: int) -> Iterator[tuple[int, int, list[str]]]:
+    """`_records` by the CSV reader, from byte ``start`` (a line's, ``lines`` into the file)."""
     pending: deque[int] = deque()  # byte offsets of lines read by csv but not yet attributed
 
-    def lines(stream: IO[bytes], position: int) -> Iterator[str]:
-        for raw in bounded_lines(stream, str(path)):
+    def lines_from(stream: IO[bytes], position: int) -> Iterator[str]:
+        for raw in bounded_lines(stream, str(path), lines):
             pending.append(position)
             position += len(raw)
             yield raw.decode("utf-8")
 
     with path.open("rb") as stream:
-        start = len(_BOM) if stream.read(len(_BOM)) == _BOM else 0
         stream.seek(start)
-        reader = csv.reader(lines(stream, start), strict=True)
+        reader = csv.reader(lines_from(stream, start), strict=True)
         line = 0
         try:
             for fields in reader:
-                first = line + 1
+                first = lines + line + 1
                 offset = pending[0]
                 for _ in range(reader.line_num - line):
                     pending.popleft()
                 line = reader.line_num
                 yield offset, first, fields
         except csv.Error as error:
-            raise csv_fault(str(path), error, reader.line_num) from None
+            raise csv_fault(str(path), error, lines + reader.line_num) from None
 
 
 def _block_records(data: bytes, first_line: int) -> Iterator[tuple[int, list[str]]]:

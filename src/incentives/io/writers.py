@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, BinaryIO
 
 from incentives.errors import IncentivesError
 from incentives.io import run_dir
@@ -94,6 +94,25 @@ class RowWriter:
         self._stream.write(csv_line(cells))
 
 
+def _copy_bytes(source: BinaryIO, target: IO[str]) -> None:
+    """Every byte of ``source`` appended to the flushed text stream ``target``: by the kernel
+    (``sendfile``) where it can, else through a large buffer."""
+    offset = 0
+    try:
+        into, size = target.fileno(), os.fstat(source.fileno()).st_size
+        while offset < size:
+            sent = os.sendfile(into, source.fileno(), offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+    except (AttributeError, OSError, ValueError):  # no sendfile to files here, or no file
+        pass
+    source.seek(offset)  # what is left, if anything
+    binary: IO[bytes] = target.buffer  # type: ignore[attr-defined]
+    shutil.copyfileobj(source, binary, 1 << 20)
+    binary.flush()
+
+
 class CsvSink:
     """One CSV file being written: the header goes first, then `write` one row at a time."""
 
@@ -109,10 +128,23 @@ class CsvSink:
         self.write_cells([format_cell(value) for value in row])
 
     def append_file(self, path: Path) -> None:
-        """Append the rows of a headerless CSV written with the same dialect (a worker's share)."""
+        """Append the rows of a headerless CSV written with the same dialect (a worker's share).
+
+        The bytes are copied as they are, file to file in the kernel where it can (UTF-8 both,
+        lines already ended with ``\n``): nothing is decoded or encoded again."""
+        self._stream.flush()  # our lines before the share's, all of them on disk
+        with path.open("rb") as source:
+            _copy_bytes(source, self._stream)
+
+    def share_stream(self) -> IO[str]:
+        """A stream writing straight on after what was written so far (all of it flushed
+        now), for a forked worker whose rows come first: the file's offset is shared with the
+        process that forked it, so what the worker writes is there before what is appended
+        next. Write nothing through this sink until the worker is done."""
         self._stream.flush()
-        with path.open(encoding="utf-8", newline="") as source:
-            shutil.copyfileobj(source, self._stream, 1 << 20)
+        return open(  # the worker's to close; the descriptor stays ours
+            self._stream.fileno(), "w", encoding="utf-8", newline="", closefd=False
+        )
 
     def write_cells(self, cells: Sequence[str]) -> None:
         """Write cells already made by `format_cell`."""
