@@ -25,6 +25,7 @@ from incentives.errors import InputFileError
 __all__ = [
     "MAX_COLUMNS",
     "MAX_LINE_CHARS",
+    "PlainBlocks",
     "CsvRecord",
     "CsvTable",
     "bounded_lines",
@@ -220,58 +221,79 @@ def csv_fault(file: str, error: csv.Error, line: int) -> InputFileError:
     return InputFileError(file, message, line=line)
 
 
+@attrs.define
+class PlainBlocks:
+    """The blocks of whole lines at the start of a CSV file that the CSV reader would read as
+    lines split at commas: no quote, carriage return or NUL, UTF-8, no line longer than the
+    reader's bounds. Iterating yields each block (its bytes, and its lines decoded); during
+    a block `offset` and `line` say where it starts (a byte offset, lines before it), after
+    the last one where the CSV reader must take over, unless `complete` (the file ended)."""
+
+    path: Path
+    offset: int = 0
+    line: int = 0
+    complete: bool = False
+
+    def __iter__(self) -> Iterator[tuple[bytes, list[str]]]:
+        limit = min(MAX_LINE_CHARS, csv.field_size_limit()) - 2  # the CSV reader's own bounds
+        with self.path.open("rb") as stream:
+            rest = stream.read(len(_BOM))
+            if rest == _BOM:
+                rest, self.offset = b"", len(_BOM)
+            while True:
+                block = stream.read(_BLOCK)
+                data = rest + block
+                cut = data.rfind(b"\n") + 1 if block else len(data)
+                if not cut and block and len(data) <= limit:  # a line longer than a block
+                    rest = data
+                    continue
+                chunk = data[:cut]
+                if not chunk or b'"' in chunk or b"\r" in chunk or b"\0" in chunk:
+                    return
+                try:
+                    text = chunk.decode("utf-8")
+                except UnicodeDecodeError:
+                    return
+                lines = text.split("\n")
+                if text.endswith("\n"):
+                    lines.pop()
+                if len(text) > limit and max(map(len, lines)) > limit:
+                    return
+                yield chunk, lines
+                self.offset += cut
+                self.line += len(lines)
+                rest = data[cut:]
+                if not block:
+                    self.complete = True
+                    return
+
+
 def _plain_rows(path: Path, marks: list[tuple[int, int, int]]) -> Iterator[list[str]]:
     """The fields of every non-blank row (the header too), as `_rows` reads them; plain blocks
-    (see `CsvTable.raw_rows`) are split here, and where each one starts is added to ``marks``
-    as (data records before, or -1 before the header; byte offset; lines before)."""
-    limit = min(MAX_LINE_CHARS, csv.field_size_limit()) - 2  # the CSV reader's own bounds
+    (see `PlainBlocks`) are split here, and where each one starts is added to ``marks`` as
+    (data records before, or -1 before the header; byte offset; lines before)."""
     rows = -1  # non-blank rows before the block, less the header
-    offset = lines = 0
-    with path.open("rb") as stream:
-        rest = stream.read(len(_BOM))
-        if rest == _BOM:
-            rest, offset = b"", len(_BOM)
-        while True:
-            block = stream.read(_BLOCK)
-            data = rest + block
-            cut = data.rfind(b"\n") + 1 if block else len(data)
-            if not cut and block and len(data) <= limit:  # a line longer than a block
-                rest = data
+    blocks = PlainBlocks(path)
+    for _chunk, lines in blocks:
+        marks.append((rows, blocks.offset, blocks.line))
+        for line in lines:
+            fields = line.split(",")
+            first = fields[0]
+            if first and not first.isspace():  # as in `_rows`: the usual row
+                rows += 1
+                yield fields
                 continue
-            chunk = data[:cut]
-            if not chunk or b'"' in chunk or b"\r" in chunk or b"\0" in chunk:
-                break
-            try:
-                text = chunk.decode("utf-8")
-            except UnicodeDecodeError:
-                break
-            parts = text.split("\n")
-            if text.endswith("\n"):
-                parts.pop()
-            if len(text) > limit and max(map(len, parts)) > limit:
-                break
-            marks.append((rows, offset, lines))
-            for line in parts:
-                fields = line.split(",")
-                first = fields[0]
-                if first and not first.isspace():  # as in `_rows`: the usual row
-                    rows += 1
-                    yield fields
-                    continue
-                joined = line.replace(",", "")
-                if joined and not joined.isspace():  # blank rows (even ' , ,') are skipped
-                    rows += 1
-                    yield fields
-            lines += len(parts)
-            offset += cut
-            rest = data[cut:]
-            if not block:
-                return
+            joined = line.replace(",", "")
+            if joined and not joined.isspace():  # blank rows (even ' , ,') are skipped
+                rows += 1
+                yield fields
+    if blocks.complete:
+        return
     if rows < 0:  # no plain block with the header: the CSV reader reads it all
         marks.clear()
         yield from (fields for _line, fields in _rows(path))
         return
-    yield from (fields for _line, fields in _rows(path, offset, lines))
+    yield from (fields for _line, fields in _rows(path, blocks.offset, blocks.line))
 
 
 def _rows(path: Path, offset: int = 0, lines: int = 0) -> Iterator[tuple[int, list[str]]]:

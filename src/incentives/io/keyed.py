@@ -23,55 +23,29 @@ from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
-from incentives.io.csvread import MAX_LINE_CHARS, bounded_lines, csv_fault, open_csv
+from incentives.io.csvread import PlainBlocks, bounded_lines, csv_fault, open_csv
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 
 __all__ = ["ID", "KeyedFile"]
 
 ID = "employee_id"
 T = TypeVar("T")
-_BOM = b"\xef\xbb\xbf"
-_BLOCK = 1 << 18  # bytes read at a time by the quick reading of plain blocks (`_records`)
 
 
 def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
     """(byte offset, first line, fields) of every CSV record of a file, blank ones too; memory
-    stays flat however long the file. Blocks of whole lines holding no quote, carriage return
-    or NUL are split at line ends and commas (what the CSV reader gives for them, and a record
-    is a line); from the first other block on, the CSV reader reads."""
-    limit = min(MAX_LINE_CHARS, csv.field_size_limit()) - 2  # the CSV reader's own bounds
-    with path.open("rb") as stream:
-        offset = len(_BOM) if stream.read(len(_BOM)) == _BOM else 0
-        stream.seek(offset)
-        line = 0
-        rest = b""
-        while True:
-            block = stream.read(_BLOCK)
-            data = rest + block
-            cut = data.rfind(b"\n") + 1 if block else len(data)
-            if not cut and block and len(data) <= limit:  # a line longer than a block
-                rest = data
-                continue
-            chunk = data[:cut]
-            if not chunk or b'"' in chunk or b"\r" in chunk or b"\0" in chunk:
-                break
-            raws = chunk.split(b"\n")
-            if chunk.endswith(b"\n"):
-                raws.pop()
-            if len(chunk) > limit and max(map(len, raws)) > limit:
-                break
-            try:
-                texts = chunk.decode("utf-8").split("\n")
-            except UnicodeDecodeError:
-                break
-            for raw, text in zip(raws, texts, strict=False):
-                line += 1
-                yield offset, line, text.split(",") if text else []
-                offset += len(raw) + 1
-            rest = data[cut:]
-            if not block:
-                return
-    yield from _read_records(path, offset, line)
+    stays flat however long the file. Plain blocks (`PlainBlocks`: whole lines holding no
+    quote, carriage return or NUL) are split at line ends and commas (what the CSV reader gives
+    for them, and a record is a line); from the first other block on, the CSV reader reads."""
+    blocks = PlainBlocks(path)
+    for chunk, texts in blocks:
+        offset, line = blocks.offset, blocks.line
+        for raw, text in zip(chunk.split(b"\n"), texts, strict=False):
+            line += 1
+            yield offset, line, text.split(",") if text else []
+            offset += len(raw) + 1
+    if not blocks.complete:
+        yield from _read_records(path, blocks.offset, blocks.line)
 
 
 def _read_records(path: Path, start: int, lines: int) -> Iterator[tuple[int, int, list[str]]]:
