@@ -39,7 +39,7 @@ from incentives.engine.outcome import (
     IncompleteSummaryWarning,
     PolicyOutcome,
     Summary,
-    policy_outcome,
+    outcome_maker,
 )
 from incentives.engine.passes import OpenShare, Ran, ShareMap
 from incentives.engine.row_values import _reject
@@ -130,6 +130,8 @@ class Calculation(EarlierPasses):
             p.id: (self.plan.pay_slots[p.id], self.plan.budgets.get(p.id), self._fundings.get(p.id))
             for p in rulebook.policies
         }
+        # per bound policy (by identity): the function making its outcome from a trace
+        self._makers = {id(b): outcome_maker(b.policy) for b in self.bound}
         check_allocation_rates(self.bound)
 
     @property
@@ -228,14 +230,15 @@ class Calculation(EarlierPasses):
             src = item.source
             return NotCovered(src.file, src.record, src.line, item.employee_id, exclusions)
         outcomes: list[PolicyOutcome] = []
+        makers = self._makers
+        history = item.history
         built: dict[object, Any] | None = None  # history read once, segments once per period
         for bound in covering:
-            policy = bound.policy
             segments: tuple[Segment, ...] | None = None
-            if item.history:
+            if history:
                 if built is None:
                     built = {}
-                found_segments = self._segments(item, policy.id, built)
+                found_segments = self._segments(item, bound.policy.id, built)
                 if isinstance(found_segments, Rejection):
                     return found_segments
                 segments = found_segments
@@ -246,18 +249,15 @@ class Calculation(EarlierPasses):
                     else bound.evaluate(values, item, segments)
                 )
             except RowError as exc:
+                policy = bound.policy
                 if miscounted is not None and (policy.first_pass or bound.stage2 is not None):
                     self._check_counted(bound, values, item, segments, miscounted)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
-            outcomes.append(policy_outcome(policy, trace))
+            outcomes.append(makers[id(bound)](trace))
+        src = item.source
         return EmployeeOutcome(
-            item.employee_id,
-            item.source.file,
-            item.source.record,
-            item.source.line,
-            tuple(outcomes),
-            exclusions,
+            item.employee_id, src.file, src.record, src.line, tuple(outcomes), exclusions
         )
 
     def _count(self, out: EmployeeOutcome | NotCovered | Rejection, s: Summary) -> None:

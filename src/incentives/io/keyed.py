@@ -31,6 +31,7 @@ __all__ = ["ID", "KeyedFile"]
 ID = "employee_id"
 T = TypeVar("T")
 _BOM = b"\xef\xbb\xbf"
+_new = tuple.__new__
 
 
 def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
@@ -236,7 +237,8 @@ class KeyedFile(Generic[T]):
             data = stream.read(ends[block] - start)
             record = self._record[block]
             for taken, (line, fields) in enumerate(_block_records(data, self._line[block])):
-                built = build(cells(fields), RowSource(name, record + taken, line))
+                # tuple.__new__: a RowSource built without its Python-level __new__ (per row)
+                built = build(cells(fields), _new(RowSource, (name, record + taken, line)))
                 if built is not None:
                     found.append(built)
         return tuple(found)

@@ -34,6 +34,8 @@ ID = "employee_id"
 _GOAL_PARTS = ("name", "target", "actual", "weight", "direction")
 _GOAL_REQUIRED = ("target", "actual", "weight")  # a goal without a name is named goalN
 _GOALS_FILE_COLUMNS = (ID, "goal", "target", "actual", "weight")
+# a named tuple built from its fields in order without its Python-level __new__ (per row)
+_new = tuple.__new__
 
 
 class RosterPart:
@@ -302,10 +304,10 @@ class Roster:
         if employee_id in self._keyed_faults:
             keyed_file, fault = self._keyed_faults[employee_id]
             return Rejection(file, record.record, record.line, employee_id, keyed_file, "", fault)
-        source = RowSource(file, record.record, record.line)
+        source = _new(RowSource, (file, record.record, record.line))
         names, pick = picker or self._picker
-        cells = dict(zip(names, map(str.strip, pick(fields)), strict=True))
-        cells[ID] = employee_id
+        # the cells hold the id column (always picked), stripped as `employee_id` was
+        cells = dict(zip(names, map(str.strip, pick(fields)), strict=False))  # same lengths
         if not with_goals:  # a pass that reads no goals: skip building them, keep the rest
             goals: tuple[GoalInput, ...] = ()
         elif self._goals is not None:
@@ -325,14 +327,17 @@ class Roster:
             target, actual, weight = figures(cells)
             if target or actual or weight:
                 goals.append(  # name, target, actual, weight, direction, source, column_prefix
-                    GoalInput(
-                        get(name, "") or default_name,
-                        target,
-                        actual,
-                        weight,
-                        get(direction, "") or "higher",
-                        source,
-                        prefix,
+                    _new(
+                        GoalInput,
+                        (
+                            get(name, "") or default_name,
+                            target,
+                            actual,
+                            weight,
+                            get(direction, "") or "higher",
+                            source,
+                            prefix,
+                        ),
                     )
                 )
         return tuple(goals)
