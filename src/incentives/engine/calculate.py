@@ -53,7 +53,7 @@ from incentives.engine.run_plan import RunPlan, plan_run
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, NotCovered, Rejection
 from incentives.model.roster import RosterSource, as_roster
-from incentives.money import ENGINE_CONTEXT, add_exact
+from incentives.money import ENGINE_CONTEXT, EXACT_CONTEXT, add_exact
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import BoundPolicy
 from incentives.rulebook.runtime.weighted import Segment
@@ -125,9 +125,16 @@ class Calculation(EarlierPasses):
             for b in self.bound
             if b.policy.pools
         }
-        # what `_count` adds up per policy id: pay slots, budgets, pool funding checks
-        self._counting = {
-            p.id: (self.plan.pay_slots[p.id], self.plan.budgets.get(p.id), self._fundings.get(p.id))
+        # what `_count` adds up per policy (by identity): its id, pay slots, budgets, pool
+        # funding checks, and per currency the (total's key, slot) of each pay slot
+        self._counting: dict[int, tuple[str, Any, Any, Any, dict[str, Any]]] = {
+            id(p): (
+                p.id,
+                self.plan.pay_slots[p.id],
+                self.plan.budgets.get(p.id),
+                self._fundings.get(p.id),
+                {},
+            )
             for p in rulebook.policies
         }
         # per bound policy (by identity): the function making its outcome from a trace
@@ -282,11 +289,19 @@ class Calculation(EarlierPasses):
                 s.ineligible += 1
             trace = po.trace
             currency = po.currency
-            policy_id = po.policy.id
-            pay_slots, budgets, fundings = counting[policy_id]
-            for name, code, slot in pay_slots:
-                key = (currency, name, code)
-                totals[key] = add_exact(totals.get(key, _ZERO), trace[slot])
+            policy_id, pay_slots, budgets, fundings, keyed = counting[id(po.policy)]
+            slots = keyed.get(currency)
+            if slots is None:
+                slots = keyed[currency] = tuple(
+                    ((currency, name, code), slot) for name, code, slot in pay_slots
+                )
+            for key, slot in slots:
+                amount = trace[slot]
+                try:  # `add_exact` inline (a call less per pay slot and employee)
+                    totals[key] = _EXACT_ADD(totals.get(key, _ZERO), amount)
+                except decimal.Inexact:
+                    add_exact(totals.get(key, _ZERO), amount)  # raises, saying why
+                    raise
             if budgets:
                 count_budgets(s, policy_id, budgets, trace, currency)
             if fundings is not None:
@@ -327,6 +342,7 @@ class Calculation(EarlierPasses):
 
 
 _ZERO = Decimal(0)
+_EXACT_ADD = EXACT_CONTEXT.add
 
 
 def _bind(
