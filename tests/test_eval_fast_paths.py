@@ -21,6 +21,7 @@ from incentives.errors import RowError
 from incentives.expr import functions
 from incentives.model import GoalInput
 from incentives.money import ENGINE_CONTEXT, ROUNDING_MODES, round_to
+from incentives.rulebook.compiler.gen_round import round_code
 from incentives.rulebook.runtime import scorecard
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
@@ -233,3 +234,33 @@ def test_round_to_inline_is_the_declared_rounding(x: Decimal, step: Decimal, mod
     to the same digits and exponent, in the engine's context."""
     with decimal.localcontext(ENGINE_CONTEXT):
         assert repr(functions.f_round_to(x, step, mode)) == repr(round_to(x, step, mode))
+
+
+@given(
+    x=st.one_of(
+        decimals("-100000", "100000", 8),
+        st.decimals(allow_nan=False, allow_infinity=False, places=30),  # beyond 28 digits too
+        st.integers(-(10**30), 10**30),
+        st.none(),
+    ),
+    step=steps,
+    mode=st.sampled_from(sorted(ROUNDING_MODES)),
+)
+def test_inline_rounding_is_round_to(x: object, step: Decimal, mode: str) -> None:
+    """The rounding a step or pay component generates inline gives what ``round_to`` gives,
+    digit for digit, and fails where it fails, with its message."""
+    code = round_code("x", "S", mode, positive_step=True)
+    assert "quantize" in code  # the inline path is the one under test
+    namespace = {"x": x, "S": step, "ONE": Decimal(1), "DECIMAL": Decimal}
+    namespace["F_round_to"] = functions.f_round_to
+
+    def outcome(run: Any) -> str:
+        try:
+            return repr(run())
+        except (RowError, ArithmeticError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    with decimal.localcontext(ENGINE_CONTEXT):
+        inline = outcome(lambda: eval(code, namespace))  # the code as `bind` runs it
+        called = outcome(lambda: functions.f_round_to(x, step, mode))
+    assert inline == called
