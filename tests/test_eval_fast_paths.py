@@ -160,7 +160,27 @@ figure_texts = st.one_of(
     decimals("0", "5000", 2).map(str),
     decimals("0", "200", 1).map(lambda d: f"{d}%"),
     st.sampled_from(["1e3", "0.500", "7", "", "abc", "12,5", "1" * 30, "0.0000000000000000000001"]),
+    st.text("0123456789", min_size=1, max_size=30),  # plain digits, leading zeros, long ones
+    st.sampled_from(["١٢٣", "²", "0" * 24, "9" * 25]),  # digits that are not ASCII
 )
+
+
+@given(text=figure_texts)
+def test_a_goal_figure_is_what_the_percent_converter_reads(text: str) -> None:
+    """Each goal figure (plain digits by their own fast path) is the percent converter's value,
+    digit for digit, or rejected as the converter rejects it."""
+    goal = GoalInput("sales", text, text, text, "higher", None, "goal1_")
+    try:
+        expected = repr(scorecard._AS_NUMBER(text))
+    except ValueError:
+        expected = "rejected"
+    try:
+        found = repr(scorecard._figure(goal, "target", text))
+    except RowError:
+        found = "rejected"
+    if text == "":
+        expected = "rejected"  # an empty figure is a missing one
+    assert found == expected
 
 
 @given(

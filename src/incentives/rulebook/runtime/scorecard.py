@@ -44,8 +44,18 @@ _FIGURE_TEXT_MAX = 24
 
 
 def _figure(goal: GoalInput, field: str, value: object) -> Decimal:
-    """`_number`, remembered for a short text (the caller looked in `_FIGURES` first)."""
-    number = _number(goal, field, value)
+    """`_number`, remembered for a short text (the caller looked in `_FIGURES` first). Plain
+    digits (an actual figure, most often new) are `Decimal(text)` at once: the very value the
+    percent converter gives them, with its checks passed (at most 24 digits, no sign, no %)."""
+    if (
+        type(value) is str
+        and len(value) <= _FIGURE_TEXT_MAX
+        and value.isdigit()
+        and value.isascii()
+    ):
+        number = Decimal(value)
+    else:
+        number = _number(goal, field, value)
     if type(value) is str and len(value) <= _FIGURE_TEXT_MAX:
         if len(_FIGURES) >= _FIGURES_KEPT:
             _FIGURES.clear()
