@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,7 @@ def open_roster(
             what="rating history file",
             build=_rating_row,
             orphan_reason="rating for an employee_id that is not in the roster",
+            build_fields=_rating_fields,
         )
         if ratings_path is not None
         else None
@@ -387,6 +388,24 @@ def _rating_row(cells: dict[str, str], source: RowSource) -> RatingRecord | None
     if not cells["cycle"]:
         raise RowError("a rating history row needs its cycle", "cycle", "")
     return RatingRecord(cells["cycle"], cells["rating"], source)
+
+
+def _rating_fields(
+    columns: tuple[str, ...],
+) -> Callable[[list[str], RowSource], RatingRecord | None]:
+    """`_rating_row` over a row's fields as read (no dictionary per row), for rows it checked."""
+    cycle_at, rating_at = columns.index("cycle"), columns.index("rating")
+
+    def build(fields: list[str], source: RowSource) -> RatingRecord | None:
+        rating = fields[rating_at].strip()
+        if not rating:
+            return None  # a cycle without a rating is the same as no row for it
+        cycle = fields[cycle_at].strip()
+        if not cycle:
+            raise RowError("a rating history row needs its cycle", "cycle", "")
+        return _new(RatingRecord, (cycle, rating, source))
+
+    return build
 
 
 def _history_row(cells: dict[str, str], source: RowSource) -> HistoryRow | None:
