@@ -247,7 +247,18 @@ class KeyedFile(Generic[T]):
             stream.seek(start)
             data = stream.read(ends[block] - start)
             record = self._record[block]
-            for taken, (line, fields) in enumerate(_block_records(data, self._line[block])):
+            first_line = self._line[block]
+            if b'"' not in data and b"\r" not in data:  # `_block_records`' usual case, inline
+                lines = data.decode("utf-8").split("\n")
+                if lines[-1] == "":  # the newline ending the last record
+                    lines.pop()
+                for taken, row in enumerate(lines):
+                    source = _new(RowSource, (name, record + taken, first_line + taken))
+                    built = build_fields(row.split(","), source)
+                    if built is not None:
+                        found.append(built)
+                continue
+            for taken, (line, fields) in enumerate(_block_records(data, first_line)):
                 # tuple.__new__: a RowSource built without its Python-level __new__ (per row)
                 built = build_fields(fields, _new(RowSource, (name, record + taken, line)))
                 if built is not None:
