@@ -55,7 +55,7 @@ from incentives.model import EmployeeInput, NotCovered, Rejection
 from incentives.model.roster import RosterSource, as_roster
 from incentives.money import ENGINE_CONTEXT, EXACT_CONTEXT, add_exact
 from incentives.rulebook.rulebook import Rulebook
-from incentives.rulebook.runtime.policy import BoundPolicy
+from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.runtime.weighted import Segment
 
 __all__ = [
@@ -125,21 +125,26 @@ class Calculation(EarlierPasses):
             for b in self.bound
             if b.policy.pools
         }
-        # what `_count` adds up per policy (by identity): its id, pay slots, budgets, pool
-        # funding checks, and per currency the (total's key, slot) of each pay slot
-        self._counting: dict[int, tuple[str, Any, Any, Any, dict[str, Any]]] = {
-            id(p): (
-                p.id,
-                self.plan.pay_slots[p.id],
-                self.plan.budgets.get(p.id),
-                self._fundings.get(p.id),
-                {},
-            )
-            for p in rulebook.policies
+        # what `_count` adds up per policy, by identity (the policy kept: the entry is its own
+        # only if it is the very object): its id, pay slots, budgets, pool funding checks, and
+        # per currency the (total's key, slot) of each pay slot
+        self._counting: dict[int, tuple[Any, ...]] = {
+            id(p): self._counting_of(p) for p in rulebook.policies
         }
-        # per bound policy (by identity): the function making its outcome from a trace
-        self._makers = {id(b): outcome_maker(b.policy) for b in self.bound}
+        # per bound policy, by identity likewise: the function making its outcome from a trace
+        self._makers = {id(b): (b, outcome_maker(b.policy)) for b in self.bound}
         check_allocation_rates(self.bound)
+
+    def _counting_of(self, p: CompiledPolicy) -> tuple[Any, ...]:
+        """What `_count` adds up for policy ``p`` (see ``_counting``)."""
+        return (
+            p,
+            p.id,
+            self.plan.pay_slots[p.id],
+            self.plan.budgets.get(p.id),
+            self._fundings.get(p.id),
+            {},
+        )
 
     @property
     def summary(self) -> Summary:
@@ -261,7 +266,10 @@ class Calculation(EarlierPasses):
                     self._check_counted(bound, values, item, segments, miscounted)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
-            outcomes.append(makers[id(bound)](trace))
+            made = makers.get(id(bound))
+            if made is None or made[0] is not bound:  # a policy bound elsewhere (a copy)
+                made = makers[id(bound)] = (bound, outcome_maker(bound.policy))
+            outcomes.append(made[1](trace))
         src = item.source
         return EmployeeOutcome(
             item.employee_id, src.file, src.record, src.line, tuple(outcomes), exclusions
@@ -289,7 +297,11 @@ class Calculation(EarlierPasses):
                 s.ineligible += 1
             trace = po.trace
             currency = po.currency
-            policy_id, pay_slots, budgets, fundings, keyed = counting[id(po.policy)]
+            policy = po.policy
+            entry = counting.get(id(policy))
+            if entry is None or entry[0] is not policy:  # a policy compiled elsewhere (a copy)
+                entry = counting[id(policy)] = self._counting_of(policy)
+            _, policy_id, pay_slots, budgets, fundings, keyed = entry
             slots = keyed.get(currency)
             if slots is None:
                 slots = keyed[currency] = tuple(
