@@ -21,6 +21,7 @@ from incentives.errors import RowError
 from incentives.expr import functions
 from incentives.model import GoalInput
 from incentives.money import ENGINE_CONTEXT, ROUNDING_MODES, round_to
+from incentives.rulebook.compiler.gen_round import round_code
 from incentives.rulebook.runtime import scorecard
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
@@ -159,7 +160,27 @@ figure_texts = st.one_of(
     decimals("0", "5000", 2).map(str),
     decimals("0", "200", 1).map(lambda d: f"{d}%"),
     st.sampled_from(["1e3", "0.500", "7", "", "abc", "12,5", "1" * 30, "0.0000000000000000000001"]),
+    st.text("0123456789", min_size=1, max_size=30),  # plain digits, leading zeros, long ones
+    st.sampled_from(["١٢٣", "²", "0" * 24, "9" * 25]),  # digits that are not ASCII
 )
+
+
+@given(text=figure_texts)
+def test_a_goal_figure_is_what_the_percent_converter_reads(text: str) -> None:
+    """Each goal figure (plain digits by their own fast path) is the percent converter's value,
+    digit for digit, or rejected as the converter rejects it."""
+    goal = GoalInput("sales", text, text, text, "higher", None, "goal1_")
+    try:
+        expected = repr(scorecard._AS_NUMBER(text))
+    except ValueError:
+        expected = "rejected"
+    try:
+        found = repr(scorecard._figure(goal, "target", text))
+    except RowError:
+        found = "rejected"
+    if text == "":
+        expected = "rejected"  # an empty figure is a missing one
+    assert found == expected
 
 
 @given(
@@ -233,3 +254,33 @@ def test_round_to_inline_is_the_declared_rounding(x: Decimal, step: Decimal, mod
     to the same digits and exponent, in the engine's context."""
     with decimal.localcontext(ENGINE_CONTEXT):
         assert repr(functions.f_round_to(x, step, mode)) == repr(round_to(x, step, mode))
+
+
+@given(
+    x=st.one_of(
+        decimals("-100000", "100000", 8),
+        st.decimals(allow_nan=False, allow_infinity=False, places=30),  # beyond 28 digits too
+        st.integers(-(10**30), 10**30),
+        st.none(),
+    ),
+    step=steps,
+    mode=st.sampled_from(sorted(ROUNDING_MODES)),
+)
+def test_inline_rounding_is_round_to(x: object, step: Decimal, mode: str) -> None:
+    """The rounding a step or pay component generates inline gives what ``round_to`` gives,
+    digit for digit, and fails where it fails, with its message."""
+    code = round_code("x", "S", mode, positive_step=True)
+    assert "quantize" in code  # the inline path is the one under test
+    namespace = {"x": x, "S": step, "ONE": Decimal(1), "DECIMAL": Decimal}
+    namespace["F_round_to"] = functions.f_round_to
+
+    def outcome(run: Any) -> str:
+        try:
+            return repr(run())
+        except (RowError, ArithmeticError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    with decimal.localcontext(ENGINE_CONTEXT):
+        inline = outcome(lambda: eval(code, namespace))  # the code as `bind` runs it
+        called = outcome(lambda: functions.f_round_to(x, step, mode))
+    assert inline == called

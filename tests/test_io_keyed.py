@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,33 @@ def test_rows_read_back_are_the_csv_readers_rows(
             assert list(keyed.rows(employee_id)) == expected.get(employee_id, [])
     finally:
         keyed.close()
+
+
+cell_texts = st.sampled_from(["", " ", "2026", " 2025 ", "Meets", " Exceeds ", "4", "a,b"])
+
+
+@given(
+    columns=st.permutations(["employee_id", "cycle", "rating", "note"]),
+    cells=st.lists(cell_texts, min_size=4, max_size=4),
+)
+def test_ratings_rows_built_from_fields_are_built_from_cells(
+    columns: list[str], cells: list[str]
+) -> None:
+    """A rating history row is the same record (or the same fault) whether built from its
+    fields as read, as an employee's rows are, or from its cells by name, as the file's check."""
+    from incentives.errors import RowError
+    from incentives.io.roster import _rating_fields, _rating_row
+
+    source = RowSource("ratings.csv", 3, 4)
+
+    def outcome(build: Callable[[], object]) -> object:
+        try:
+            return build()
+        except RowError as exc:
+            return ("rejected", exc.reason, exc.column, exc.value)
+
+    by_fields = outcome(lambda: _rating_fields(tuple(columns))(cells, source))
+    by_cells = outcome(
+        lambda: _rating_row(dict(zip(columns, map(str.strip, cells), strict=True)), source)
+    )
+    assert by_fields == by_cells

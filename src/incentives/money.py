@@ -13,6 +13,7 @@ from decimal import Decimal
 __all__ = [
     "CURRENCY_MINOR_UNITS",
     "ENGINE_CONTEXT",
+    "EXACT_CONTEXT",
     "ROUNDING_MODES",
     "TOTALS_CONTEXT",
     "add_exact",
@@ -41,6 +42,8 @@ TOTALS_CONTEXT = ENGINE_CONTEXT.copy()
 TOTALS_CONTEXT.prec = 200
 _EXACT_CONTEXT = TOTALS_CONTEXT.copy()
 _EXACT_CONTEXT.traps[decimal.Inexact] = True
+# `add_exact`'s context, for a loop that adds inline (and calls `add_exact` for its message)
+EXACT_CONTEXT = _EXACT_CONTEXT
 
 
 def add_exact(total: Decimal, amount: Decimal) -> Decimal:

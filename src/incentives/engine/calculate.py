@@ -39,7 +39,7 @@ from incentives.engine.outcome import (
     IncompleteSummaryWarning,
     PolicyOutcome,
     Summary,
-    policy_outcome,
+    outcome_maker,
 )
 from incentives.engine.passes import OpenShare, Ran, ShareMap
 from incentives.engine.row_values import _reject
@@ -53,9 +53,9 @@ from incentives.engine.run_plan import RunPlan, plan_run
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, NotCovered, Rejection
 from incentives.model.roster import RosterSource, as_roster
-from incentives.money import ENGINE_CONTEXT, add_exact
+from incentives.money import ENGINE_CONTEXT, EXACT_CONTEXT, add_exact
 from incentives.rulebook.rulebook import Rulebook
-from incentives.rulebook.runtime.policy import BoundPolicy
+from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.runtime.weighted import Segment
 
 __all__ = [
@@ -125,12 +125,26 @@ class Calculation(EarlierPasses):
             for b in self.bound
             if b.policy.pools
         }
-        # what `_count` adds up per policy id: pay slots, budgets, pool funding checks
-        self._counting = {
-            p.id: (self.plan.pay_slots[p.id], self.plan.budgets.get(p.id), self._fundings.get(p.id))
-            for p in rulebook.policies
+        # what `_count` adds up per policy, by identity (the policy kept: the entry is its own
+        # only if it is the very object): its id, pay slots, budgets, pool funding checks, and
+        # per currency the (total's key, slot) of each pay slot
+        self._counting: dict[int, tuple[Any, ...]] = {
+            id(p): self._counting_of(p) for p in rulebook.policies
         }
+        # per bound policy, by identity likewise: the function making its outcome from a trace
+        self._makers = {id(b): (b, outcome_maker(b.policy)) for b in self.bound}
         check_allocation_rates(self.bound)
+
+    def _counting_of(self, p: CompiledPolicy) -> tuple[Any, ...]:
+        """What `_count` adds up for policy ``p`` (see ``_counting``)."""
+        return (
+            p,
+            p.id,
+            self.plan.pay_slots[p.id],
+            self.plan.budgets.get(p.id),
+            self._fundings.get(p.id),
+            {},
+        )
 
     @property
     def summary(self) -> Summary:
@@ -228,14 +242,15 @@ class Calculation(EarlierPasses):
             src = item.source
             return NotCovered(src.file, src.record, src.line, item.employee_id, exclusions)
         outcomes: list[PolicyOutcome] = []
+        makers = self._makers
+        history = item.history
         built: dict[object, Any] | None = None  # history read once, segments once per period
         for bound in covering:
-            policy = bound.policy
             segments: tuple[Segment, ...] | None = None
-            if item.history:
+            if history:
                 if built is None:
                     built = {}
-                found_segments = self._segments(item, policy.id, built)
+                found_segments = self._segments(item, bound.policy.id, built)
                 if isinstance(found_segments, Rejection):
                     return found_segments
                 segments = found_segments
@@ -246,18 +261,18 @@ class Calculation(EarlierPasses):
                     else bound.evaluate(values, item, segments)
                 )
             except RowError as exc:
+                policy = bound.policy
                 if miscounted is not None and (policy.first_pass or bound.stage2 is not None):
                     self._check_counted(bound, values, item, segments, miscounted)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
                 return _reject(item, exc.column, exc.value, prefix + exc.reason)
-            outcomes.append(policy_outcome(policy, trace))
+            made = makers.get(id(bound))
+            if made is None or made[0] is not bound:  # a policy bound elsewhere (a copy)
+                made = makers[id(bound)] = (bound, outcome_maker(bound.policy))
+            outcomes.append(made[1](trace))
+        src = item.source
         return EmployeeOutcome(
-            item.employee_id,
-            item.source.file,
-            item.source.record,
-            item.source.line,
-            tuple(outcomes),
-            exclusions,
+            item.employee_id, src.file, src.record, src.line, tuple(outcomes), exclusions
         )
 
     def _count(self, out: EmployeeOutcome | NotCovered | Rejection, s: Summary) -> None:
@@ -282,11 +297,23 @@ class Calculation(EarlierPasses):
                 s.ineligible += 1
             trace = po.trace
             currency = po.currency
-            policy_id = po.policy.id
-            pay_slots, budgets, fundings = counting[policy_id]
-            for name, code, slot in pay_slots:
-                key = (currency, name, code)
-                totals[key] = add_exact(totals.get(key, _ZERO), trace[slot])
+            policy = po.policy
+            entry = counting.get(id(policy))
+            if entry is None or entry[0] is not policy:  # a policy compiled elsewhere (a copy)
+                entry = counting[id(policy)] = self._counting_of(policy)
+            _, policy_id, pay_slots, budgets, fundings, keyed = entry
+            slots = keyed.get(currency)
+            if slots is None:
+                slots = keyed[currency] = tuple(
+                    ((currency, name, code), slot) for name, code, slot in pay_slots
+                )
+            for key, slot in slots:
+                amount = trace[slot]
+                try:  # `add_exact` inline (a call less per pay slot and employee)
+                    totals[key] = _EXACT_ADD(totals.get(key, _ZERO), amount)
+                except decimal.Inexact:
+                    add_exact(totals.get(key, _ZERO), amount)  # raises, saying why
+                    raise
             if budgets:
                 count_budgets(s, policy_id, budgets, trace, currency)
             if fundings is not None:
@@ -327,6 +354,7 @@ class Calculation(EarlierPasses):
 
 
 _ZERO = Decimal(0)
+_EXACT_ADD = EXACT_CONTEXT.add
 
 
 def _bind(

@@ -12,7 +12,7 @@ Both outcomes give their values by name:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "Named",
     "PolicyOutcome",
     "Summary",
+    "outcome_maker",
     "policy_outcome",
 ]
 
@@ -261,34 +262,57 @@ class Summary:
 
 def policy_outcome(policy: CompiledPolicy, trace: tuple[Any, ...]) -> PolicyOutcome:
     """An outcome from a trace: eligibility, why a payout is zero, notes and readiness."""
-    eligible = True
-    reason = ""
-    for slot_index in policy.eligibility_slots:
-        if not trace[slot_index]:
-            eligible = False
-            reason = policy.slots[slot_index].reason
-            break
+    return outcome_maker(policy)(trace)
+
+
+# each policy's `outcome_maker`, by identity (the policy kept so that its id is not reused)
+_MAKERS: dict[int, tuple[CompiledPolicy, Callable[[tuple[Any, ...]], PolicyOutcome]]] = {}
+
+
+def outcome_maker(policy: CompiledPolicy) -> Callable[[tuple[Any, ...]], PolicyOutcome]:
+    """`policy_outcome` for one policy, its slots and reasons looked up once: the function a
+    run calls for every employee the policy covers."""
+    known = _MAKERS.get(id(policy))
+    if known is not None and known[0] is policy:
+        return known[1]
+    slots = policy.slots
+    eligibility = tuple((i, slots[i].reason) for i in policy.eligibility_slots)
     totals = policy.pay_total_slots
-    if eligible and totals and not any(map(trace.__getitem__, totals)):
-        for slot_index in policy.zero_gate_slots:
-            if trace[slot_index]:
-                reason = policy.slots[slot_index].reason
+    zero_gates = tuple((i, slots[i].reason) for i in policy.zero_gate_slots)
+    currency_slot = policy.input_names.index(policy.currency_input)
+    gates = tuple((i, slots[i].reason) for i in policy.gate_slots)
+    ready_slot = policy.ready_slot
+    criteria = policy.criteria_slots
+    new = PolicyOutcome
+
+    def make(trace: tuple[Any, ...]) -> PolicyOutcome:
+        eligible = True
+        reason = ""
+        for slot, why in eligibility:
+            if not trace[slot]:
+                eligible = False
+                reason = why
                 break
-        else:
-            reason = "computed as zero"
-    currency = trace[policy.input_names.index(policy.currency_input)]
-    gates = policy.gate_slots
-    notes = (
-        "; ".join(policy.slots[i].reason for i in gates if trace[i])
-        if gates and any(map(trace.__getitem__, gates))
-        else ""
-    )
-    if policy.ready_slot is None:
-        return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes)
-    ready = eligible and bool(trace[policy.ready_slot])
-    gaps = (
-        "; ".join(trace[gap] for crit, gap in policy.criteria_slots if not trace[crit])
-        if eligible
-        else reason
-    )
-    return PolicyOutcome(policy, trace, eligible, reason, str(currency), notes, ready, gaps)
+        if eligible and totals and not any(map(trace.__getitem__, totals)):
+            for slot, why in zero_gates:
+                if trace[slot]:
+                    reason = why
+                    break
+            else:
+                reason = "computed as zero"
+        notes = "; ".join([why for slot, why in gates if trace[slot]]) if gates else ""
+        currency = str(trace[currency_slot])
+        if ready_slot is None:
+            return new(policy, trace, eligible, reason, currency, notes)
+        ready = eligible and bool(trace[ready_slot])
+        gaps = (
+            "; ".join([trace[gap] for crit, gap in criteria if not trace[crit]])
+            if eligible
+            else reason
+        )
+        return new(policy, trace, eligible, reason, currency, notes, ready, gaps)
+
+    if len(_MAKERS) >= 256:
+        _MAKERS.clear()
+    _MAKERS[id(policy)] = (policy, make)
+    return make

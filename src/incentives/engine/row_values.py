@@ -49,7 +49,7 @@ class RowConversion:
 
     def _values(
         self, emp: EmployeeInput, stage: str, why: bool = True, last: bool = False
-    ) -> tuple[list[Any], list[BoundPolicy], tuple[Exclusion, ...]] | Rejection:
+    ) -> tuple[list[Any], tuple[BoundPolicy, ...], tuple[Exclusion, ...]] | Rejection:
         """A row's values for pass ``stage``, the policies covering it and the kinds none
         covers (see `_covering`): the fields the populations read are converted first, the
         covering policies' fields once coverage is decided; a bad value in either rejects.
@@ -128,7 +128,7 @@ class RowConversion:
 
     def _covering(
         self, emp: EmployeeInput, values: list[Any], why: bool = True
-    ) -> tuple[list[BoundPolicy], tuple[Exclusion, ...], int] | Rejection:
+    ) -> tuple[tuple[BoundPolicy, ...], tuple[Exclusion, ...], int] | Rejection:
         """The policies covering an employee (and as a bit mask of their places in `bound`),
         and the kinds none of whose policies does (with ``why=False``, as the passes before
         the last need, those kinds are not described)."""
@@ -142,8 +142,7 @@ class RowConversion:
         found = self._coverage.get(mask)
         if found is None:
             found = self._coverage[mask] = self._coverage_of(mask)
-        covered, uneven = found
-        covering = list(covered)
+        covering, uneven = found  # the policies as a tuple built once per mask, no list per row
         if not uneven:  # the common case: one policy of every kind
             return covering, (), mask
         exclusions: tuple[Exclusion, ...] = ()
@@ -240,11 +239,12 @@ class RowConversion:
             if isinstance(found, Rejection):
                 continue
             values = found[0]
-            built: dict[object, Any] = {}
+            # history read once, segments once per period: a dictionary only for a row with history
+            built: dict[object, Any] | None = {} if item.history else None
             for bound in found[1]:
                 if not wanted(bound):
                     continue
-                segments = self._segments(item, bound.policy.id, built) if item.history else None
+                segments = None if built is None else self._segments(item, bound.policy.id, built)
                 if not isinstance(segments, Rejection):
                     yield item, values, bound, segments
 

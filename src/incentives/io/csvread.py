@@ -25,9 +25,9 @@ from incentives.errors import InputFileError
 __all__ = [
     "MAX_COLUMNS",
     "MAX_LINE_CHARS",
-    "PlainBlocks",
     "CsvRecord",
     "CsvTable",
+    "PlainBlocks",
     "bounded_lines",
     "csv_fault",
     "file_sha256",

@@ -30,6 +30,9 @@ __all__ = ["ID", "KeyedFile"]
 
 ID = "employee_id"
 T = TypeVar("T")
+# given a file's columns, a function building a row from its fields as read and its source
+FieldsBuilder = Callable[[tuple[str, ...]], Callable[[list[str], RowSource], T | None]]
+_new = tuple.__new__
 
 
 def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
@@ -105,11 +108,17 @@ class KeyedFile(Generic[T]):
         what: str,
         build: Callable[[dict[str, str], RowSource], T | None],
         orphan_reason: str,
+        build_fields: FieldsBuilder[T] | None = None,
     ) -> None:
         self.table = open_csv(path, required=[ID, *required], what=what)
         self._name = self.table.name
         self._columns = self.table.columns
         self._build = build
+        # `build` over a row's fields as read (stripped by it), no dictionary per row: what
+        # `rows` calls, when given, for rows `_load` checked with `build`
+        self._build_fields = (
+            self._build_cells if build_fields is None else build_fields(self._columns)
+        )
         self._orphan_reason = orphan_reason
         # blocks of consecutive rows of one employee: parallel arrays, found by `_index`
         self._offset = array("q")
@@ -177,6 +186,9 @@ class KeyedFile(Generic[T]):
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InputFileError(name, f"cannot be read as UTF-8 CSV: {exc}") from None
 
+    def _build_cells(self, fields: list[str], source: RowSource) -> T | None:
+        return self._build(self._cells(fields), source)
+
     def _cells(self, fields: list[str]) -> dict[str, str]:
         return dict(zip(self._columns, map(str.strip, fields), strict=True))
 
@@ -240,7 +252,7 @@ class KeyedFile(Generic[T]):
         if entry is None:
             return ()
         found: list[T] = []
-        name, build, cells = self._name, self._build, self._cells
+        name, build_fields = self._name, self._build_fields
         offsets, ends = self._offset, self._end
         stream = self._file()
         for block in (entry,) if isinstance(entry, int) else entry:
@@ -248,8 +260,20 @@ class KeyedFile(Generic[T]):
             stream.seek(start)
             data = stream.read(ends[block] - start)
             record = self._record[block]
-            for taken, (line, fields) in enumerate(_block_records(data, self._line[block])):
-                built = build(cells(fields), RowSource(name, record + taken, line))
+            first_line = self._line[block]
+            if b'"' not in data and b"\r" not in data:  # `_block_records`' usual case, inline
+                lines = data.decode("utf-8").split("\n")
+                if lines[-1] == "":  # the newline ending the last record
+                    lines.pop()
+                for taken, row in enumerate(lines):
+                    source = _new(RowSource, (name, record + taken, first_line + taken))
+                    built = build_fields(row.split(","), source)
+                    if built is not None:
+                        found.append(built)
+                continue
+            for taken, (line, fields) in enumerate(_block_records(data, first_line)):
+                # tuple.__new__: a RowSource built without its Python-level __new__ (per row)
+                built = build_fields(fields, _new(RowSource, (name, record + taken, line)))
                 if built is not None:
                     found.append(built)
         return tuple(found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,8 @@ ID = "employee_id"
 _GOAL_PARTS = ("name", "target", "actual", "weight", "direction")
 _GOAL_REQUIRED = ("target", "actual", "weight")  # a goal without a name is named goalN
 _GOALS_FILE_COLUMNS = (ID, "goal", "target", "actual", "weight")
+# a named tuple built from its fields in order without its Python-level __new__ (per row)
+_new = tuple.__new__
 
 
 class RosterPart:
@@ -97,6 +99,7 @@ def open_roster(
             what="rating history file",
             build=_rating_row,
             orphan_reason="rating for an employee_id that is not in the roster",
+            build_fields=_rating_fields,
         )
         if ratings_path is not None
         else None
@@ -302,10 +305,10 @@ class Roster:
         if employee_id in self._keyed_faults:
             keyed_file, fault = self._keyed_faults[employee_id]
             return Rejection(file, record.record, record.line, employee_id, keyed_file, "", fault)
-        source = RowSource(file, record.record, record.line)
+        source = _new(RowSource, (file, record.record, record.line))
         names, pick = picker or self._picker
-        cells = dict(zip(names, map(str.strip, pick(fields)), strict=True))
-        cells[ID] = employee_id
+        # the cells hold the id column (always picked), stripped as `employee_id` was
+        cells = dict(zip(names, map(str.strip, pick(fields)), strict=False))  # same lengths
         if not with_goals:  # a pass that reads no goals: skip building them, keep the rest
             goals: tuple[GoalInput, ...] = ()
         elif self._goals is not None:
@@ -325,14 +328,17 @@ class Roster:
             target, actual, weight = figures(cells)
             if target or actual or weight:
                 goals.append(  # name, target, actual, weight, direction, source, column_prefix
-                    GoalInput(
-                        get(name, "") or default_name,
-                        target,
-                        actual,
-                        weight,
-                        get(direction, "") or "higher",
-                        source,
-                        prefix,
+                    _new(
+                        GoalInput,
+                        (
+                            get(name, "") or default_name,
+                            target,
+                            actual,
+                            weight,
+                            get(direction, "") or "higher",
+                            source,
+                            prefix,
+                        ),
                     )
                 )
         return tuple(goals)
@@ -382,6 +388,24 @@ def _rating_row(cells: dict[str, str], source: RowSource) -> RatingRecord | None
     if not cells["cycle"]:
         raise RowError("a rating history row needs its cycle", "cycle", "")
     return RatingRecord(cells["cycle"], cells["rating"], source)
+
+
+def _rating_fields(
+    columns: tuple[str, ...],
+) -> Callable[[list[str], RowSource], RatingRecord | None]:
+    """`_rating_row` over a row's fields as read (no dictionary per row), for rows it checked."""
+    cycle_at, rating_at = columns.index("cycle"), columns.index("rating")
+
+    def build(fields: list[str], source: RowSource) -> RatingRecord | None:
+        rating = fields[rating_at].strip()
+        if not rating:
+            return None  # a cycle without a rating is the same as no row for it
+        cycle = fields[cycle_at].strip()
+        if not cycle:
+            raise RowError("a rating history row needs its cycle", "cycle", "")
+        return _new(RatingRecord, (cycle, rating, source))
+
+    return build
 
 
 def _history_row(cells: dict[str, str], source: RowSource) -> HistoryRow | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from incentives.rulebook.compiler.compile_state import SpecPath
 from incentives.rulebook.compiler.gen_expr import Emitter
+from incentives.rulebook.compiler.gen_round import round_code
 from incentives.rulebook.runtime.contract import NEGATIVE_PAY, ROUND_TO
 from incentives.rulebook.runtime.policy import PayDef, Slot
 
@@ -30,7 +31,8 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
         lines.append(f"_s = {label}")
         # negative only if it is still negative once rounded to the pay unit (a residue like
         # -3.5E-24 of exact arithmetic is zero pay); -0.00 is written as 0.00
-        lines.append(f"pt{c} = {ROUND_TO}(v_{comp.step}, {step_}, {mode})")
+        positive = comp.round.step == "minor_unit" or comp.round.step > 0
+        lines.append(f"pt{c} = {round_code(f'v_{comp.step}', step_, comp.round.mode, positive)}")
         lines.append(
             f"if pt{c} < 0: raise {NEGATIVE_PAY}({comp.name!r}, v_{comp.step}, {comp.step!r})"
         )

@@ -13,13 +13,13 @@ from incentives.expr import Expression
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import SpecPath, StepExprs
 from incentives.rulebook.compiler.gen_expr import Emitter
+from incentives.rulebook.compiler.gen_round import round_code
 from incentives.rulebook.compiler.plan_gates import ZeroGates, plan_gate_code
 from incentives.rulebook.compiler.segments import weighted_lines
 from incentives.rulebook.language.schema import GateSpec, StepSpec
 from incentives.rulebook.runtime.contract import (
     GROUP_TOTAL,
     POOL,
-    ROUND_TO,
     ROW_ERROR,
     SCORECARD,
     TRUNCATE_TO,
@@ -133,7 +133,9 @@ def step_code(
         if step.gates or step.floor or step.cap:
             lines.append(f"_s = {label}")
         if step.round is not None:
-            lines.append(f"x = {ROUND_TO}(x, {p.const(step.round.step)}, {step.round.mode!r})")
+            positive = not isinstance(step.round.step, str) and step.round.step > 0
+            code = round_code("x", p.const(step.round.step), step.round.mode, positive)
+            lines.append(f"x = {code}")
         if step.truncate is not None:
             lines.append(f"x = {TRUNCATE_TO}(x, {p.const(step.truncate)})")
         lines.append(f"v_{name} = x")

@@ -29,6 +29,7 @@ from incentives.rulebook.runtime.weighted import weigh
 __all__ = ["bind"]
 
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
 FxFunction = Callable[..., tuple[Decimal, tuple[object, ...]]]
 
 
@@ -64,6 +65,8 @@ def bind(
     g.update({contract.POOL + name: states for name, states in pool_states.items()})
     g[contract.MINOR_UNITS] = {code: minor_unit(code) for code in CURRENCY_MINOR_UNITS}
     g[contract.ZERO] = _ZERO
+    g[contract.ONE] = _ONE
+    g[contract.DECIMAL] = Decimal
     g[contract.FX_CONVERT] = fx or _no_rates
     g[contract.ROW_ERROR] = RowError
     g[contract.MISSING_VALUE] = MissingValue

@@ -110,7 +110,9 @@ GENERATED_FUNCTIONS = {
 }
 
 # Python's own builtins the generated code may call
-PYTHON_BUILTINS = frozenset({"bool", "min", "max", "str", "locals", "Exception", "TypeError"})
+PYTHON_BUILTINS = frozenset(
+    {"bool", "min", "max", "str", "locals", "Exception", "TypeError", "type"}
+)
 
 # -- families: a prefix, then a name the policy declares ------------------------------------------
 FUNCTION = _family(
@@ -189,6 +191,8 @@ FX_CONVERT = _name(
 )
 MINOR_UNITS = _name("MINOR_UNITS", "bind: incentives.money", "currency code → its minor unit")
 ZERO = _name("ZERO", "bind", "Decimal(0), what a zero gate leaves")
+ONE = _name("ONE", "bind", "Decimal(1), the whole number an inline rounding quantizes to")
+DECIMAL = _name("DECIMAL", "bind: decimal.Decimal", "the type an inline rounding is for")
 WEIGH_SEGMENTS = _name(
     "WEIGH_SEGMENTS", "bind: runtime.weighted.weigh", "a weighted step's value and its trace"
 )

@@ -44,8 +44,18 @@ _FIGURE_TEXT_MAX = 24
 
 
 def _figure(goal: GoalInput, field: str, value: object) -> Decimal:
-    """`_number`, remembered for a short text (the caller looked in `_FIGURES` first)."""
-    number = _number(goal, field, value)
+    """`_number`, remembered for a short text (the caller looked in `_FIGURES` first). Plain
+    digits (an actual figure, most often new) are `Decimal(text)` at once: the very value the
+    percent converter gives them, with its checks passed (at most 24 digits, no sign, no %)."""
+    if (
+        type(value) is str
+        and len(value) <= _FIGURE_TEXT_MAX
+        and value.isdigit()
+        and value.isascii()
+    ):
+        number = Decimal(value)
+    else:
+        number = _number(goal, field, value)
     if type(value) is str and len(value) <= _FIGURE_TEXT_MAX:
         if len(_FIGURES) >= _FIGURES_KEPT:
             _FIGURES.clear()
@@ -103,13 +113,14 @@ class EmployeeScorecard:
                 str(len(goals)),
             )
         outcomes: list[GoalOutcome] = []
+        append = outcomes.append
         curve = self.curve
         on_attainment = curve.on == "attainment"
         total_weight = _ZERO
         score = _ZERO
         known = _FIGURES.get
-        for goal in goals:
-            _, target_in, actual_in, weight_in, direction = goal[:5]
+        for goal in goals:  # a GoalInput: unpacked whole, no attribute looked up per goal
+            name, target_in, actual_in, weight_in, direction, _source, prefix = goal
             target = known(target_in) if type(target_in) is str else None
             if target is None:
                 target = _figure(goal, "target", target_in)
@@ -122,18 +133,18 @@ class EmployeeScorecard:
             if direction != "higher" and direction != "lower":
                 direction = _direction(goal)
             if weight < _ZERO:
-                column = f"{goal.column_prefix}weight" if goal.column_prefix else "weight"
-                raise RowError(f"goal '{goal.name}' has a negative weight", column, str(weight))
+                column = f"{prefix}weight" if prefix else "weight"
+                raise RowError(f"goal '{name}' has a negative weight", column, str(weight))
             if not target:  # 0, -0, 0.00
-                column = f"{goal.column_prefix}target" if goal.column_prefix else "target"
+                column = f"{prefix}target" if prefix else "target"
                 raise RowError(
-                    f"goal '{goal.name}' has a target of 0: attainment is undefined", column, "0"
+                    f"goal '{name}' has a target of 0: attainment is undefined", column, "0"
                 )
             att = (
                 _ONE - (actual - target) / abs(target) if direction == "lower" else actual / target
             )
             payout, segment = curve(att if on_attainment else actual)
-            outcomes.append((goal.name, direction, target, actual, weight, att, payout, segment))
+            append((name, direction, target, actual, weight, att, payout, segment))
             total_weight += weight
             score += weight * payout
         if self.normalise:
