@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -23,12 +24,15 @@ __all__ = [
     "LINE_OUTPUT_FORMATS",
     "cell_expression",
     "cell_namespace",
+    "computed_expression",
+    "decimal_expression",
     "declared_quanta",
     "exact_cell",
     "exact_expression",
     "exact_text",
     "match_text",
     "minor_unit_of",
+    "rounded_decimal_cell",
     "rounded_expression",
     "segments_cell",
     "step_quantum",
@@ -48,9 +52,12 @@ def cell_namespace(places: int) -> dict[str, Any]:
     return {
         "F": formats,
         "TEXT": text_cell,
+        "TEXTS": Memo(text_cell),  # a computed text (a gap, a label): they repeat
         "DATE": _DATES,
         "VARIANT": Memo(lambda variant: quote(str(variant))),
         "D": Decimal,
+        "DEC": rounded_decimal_cell(places),  # where the inline short case does not apply
+        "SHORT": places + 2,  # a decimal's text this short has at most ``places`` decimals
         "MONEY": _money_cell(places, other),
         "INT": _integer_cell(formats[Decimal], other),
     }
@@ -121,7 +128,7 @@ def exact_cell(value: Decimal, unit: Decimal | None = None, places: int | None =
     if dot >= 0:
         if places is not None and len(text) - dot - 1 > places:
             text = format(value.quantize(_QUANTA[places], context=_WIDE), "f")
-        if text[-1] == "0":
+        if text[-1] == "0" and "." in text:  # rounded to 0 places: no dot left (10.4 → 10)
             text = text.rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
@@ -146,6 +153,7 @@ def _money_cell(places: int, other: Any) -> Any:
     """`exact_cell` for money with the row currency's minor unit, fast for the usual texts
     (``2100.00``, ``1470.000``, ``2161.1625``): a run writes one per money step and row."""
     digits_of: dict[Decimal, int] = {}
+    fixed = f".{places}f"
 
     def cell(value: Any, unit: Decimal) -> str:
         if type(value) is not Decimal:
@@ -165,13 +173,13 @@ def _money_cell(places: int, other: Any) -> Any:
             if have < digits:
                 return text + "0" * (digits - have)
             if have > places:  # 2161.162500000001 → 2161.162500 → 2161.1625
-                if places < digits:
+                if places < digits or not places:
                     return exact_cell(value, unit, places)
-                text = str(value.quantize(_QUANTA[places], context=_WIDE))
-                dot = text.find(".")
-                if dot < 0 or "E" in text:
-                    return exact_cell(value, unit, places)
-                have = len(text) - dot - 1
+                # rounded as exact_cell's quantize at _WIDE: half even (the rounding of the
+                # engine's context and of the default one), never an exponent
+                text = format(value, fixed)
+                dot = len(text) - places - 1  # a carry may move it: 9.9999999 → 10.000000
+                have = places
             if text[-1] != "0":
                 return text
             text = text.rstrip("0")  # 1470.000 → 1470. → 1470.00
@@ -217,8 +225,32 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
     if type_ == "money" and kind in ("step", "raw", "stage"):
         return f"MONEY({ref}, MU)"  # at least the pay currency's decimals
     if type_ == "integer" and kind in ("step", "raw", "stage"):
-        return f"INT({ref})"
-    return f"F[type({ref})]({ref})"
+        return f"(str({ref}) if type({ref}) is int else INT({ref}))"
+    return computed_expression(ref, type_)
+
+
+def computed_expression(ref: str, type_: str) -> str:
+    """The cell of a computed value whose declared type is ``type_``: the value's usual Python
+    type written inline (a boolean, a text by `Memo`, a decimal short enough to need no
+    rounding as `str` writes it), any other value through the formatter of its type."""
+    other = f"F[type({ref})]({ref})"
+    if type_ == "boolean":
+        return f"('true' if {ref} is True else 'false' if {ref} is False else {other})"
+    if type_ == "text":
+        return f"(TEXTS[{ref}] if type({ref}) is str else {other})"
+    if type_ == "integer":
+        return f"(str({ref}) if type({ref}) is int else {other})"
+    return f"({decimal_expression(ref)} if type({ref}) is D else {other})"
+
+
+def decimal_expression(ref: str) -> str:
+    """`decimal_cell` of the Decimal ``ref``, inline for the usual short text (no exponent, no
+    trailing zero, at most the breakdown's decimals: ``0.05``, ``1.25``, ``4``); the names
+    ``SHORT`` and ``DEC`` come from `cell_namespace`."""
+    return (
+        f"(_s if len(_s := str({ref})) <= SHORT and _s[-1] != '0' and 'E' not in _s"
+        f" else DEC({ref}))"
+    )
 
 
 def rounded_expression(ref: str, quantum: str) -> str:
@@ -246,20 +278,31 @@ def text_cell(value: object) -> str:
 _DATES = Memo(lambda day: day.isoformat(), 1 << 15)  # dates repeat: about 90 years of days
 
 
+def rounded_decimal_cell(places: int) -> Callable[[Decimal], str]:
+    """A decimal's breakdown cell (at most ``places`` decimals, no trailing zeros), made for
+    long ones: ``format(value, ".6f")`` is the text of exact_text(value.quantize(quantum))
+    (rounded half even, the rounding of the engine's context and of the default one) where the
+    value has more decimals, and the exact value padded with zeros where it has fewer."""
+    fixed = f".{places}f"
+
+    def rounded_cell(value: Decimal) -> str:
+        text = format(value, fixed)
+        if places:  # a dot, then ``places`` digits: strip the zeros
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+
+    return rounded_cell
+
+
 def _formatters(places: int) -> dict[type, Any]:
     """Cell formatters by value type; decimals longer than ``places`` are rounded for display."""
-    quantum = Decimal(1).scaleb(-places)
-
     short = places + 2  # "0." and ``places`` digits: a text this short needs no rounding
+    rounded_cell = rounded_decimal_cell(places)
 
     def decimal_cell(value: Decimal) -> str:
         text = str(value)  # the same text as format(value, "f") unless it has an exponent
-        if "E" in text:
-            text = format(value, "f")
-        if len(text) > short:
-            dot = text.find(".")
-            if dot >= 0 and len(text) - dot - 1 > places:
-                text = exact_text(value.quantize(quantum))
+        if len(text) > short or "E" in text:
+            return rounded_cell(value)
         if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
             text = text.rstrip("0").rstrip(".")
             return "0" if text in ("", "-0") else text

@@ -8,7 +8,6 @@ functions generated per file (io/csv_lines.py), each cell's text as io/cells.py 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 from decimal import Decimal
@@ -23,14 +22,14 @@ from incentives.io.cells import (
     declared_quanta,
     exact_cell,
     exact_expression,
-    exact_text,
     match_text,
     minor_unit_of,
     rounded_expression,
     segments_cell,
     text_cell,
 )
-from incentives.io.csv_lines import LineCell, Memo, line_function, quote
+from incentives.io.csv_lines import LineCell, Memo, line_function
+from incentives.io.trace_cells import call_cells, goal_cells, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.rulebook.rulebook import Rulebook
@@ -274,19 +273,25 @@ class OutputLayout:
         quanta = declared_quanta(policy)
         constants: dict[str, Decimal] = {}
         spanned: set[int] = set()  # columns a goals expression fills with the one before
+        calls: dict[str, str] = {}  # each call slot's cell function: its own caches
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
             ref = f"v{slot_index}"
             names = [header[column] for column in cols]
-            if kind == "call":
-                cells[cols[0]] = LineCell(names[0], f"CALLV({ref})")
-                cells[cols[1]] = LineCell(names[1], f"CALLM({ref})")
+            if kind == "call" and cols[1] == cols[0] + 1:  # the value and the match, at once
+                cells[cols[0]] = LineCell(names[0], f"CALL{slot_index}({ref})", width=2)
+                spanned.add(cols[1])
+                calls[f"CALL{slot_index}"] = "both"
+            elif kind == "call":
+                cells[cols[0]] = LineCell(names[0], f"CALLV{slot_index}({ref})")
+                cells[cols[1]] = LineCell(names[1], f"CALLM{slot_index}({ref})")
+                calls.update({f"CALLV{slot_index}": "value", f"CALLM{slot_index}": "match"})
             elif kind == "goals" and cols == list(range(cols[0], cols[0] + len(cols))):
-                expression = f"','.join(GOALS({ref}, {len(cols)}))"
+                expression = f"GOALS({ref}, {len(cols)})"
                 cells[cols[0]] = LineCell(names[0], expression, width=len(cols))
                 spanned.update(cols[1:])
             elif kind == "goals":
                 for position, column in enumerate(cols):
-                    expression = f"GOALS({ref}, {len(cols)})[{position}]"
+                    expression = f"GOAL_CELLS({ref}, {len(cols)})[{position}]"
                     cells[column] = LineCell(names[position], expression)
             elif kind == "segments":
                 owner = policy.spec.steps.get(policy.slots[slot_index].owner)
@@ -305,52 +310,10 @@ class OutputLayout:
                 cells[cols[0]] = LineCell(names[0], expression)
         places = policy.spec.policy.breakdown_decimals
         namespace = cell_namespace(places)
-        formats = namespace["F"]
-        computed = formats[Decimal]
-
-        def call_value(value: Any) -> str:
-            if value is None or value[1] is None:
-                return ""
-            result = value[1][0]
-            return formats[type(result)](result)  # type: ignore[no-any-return]
-
-        matched: dict[Any, str] = {}  # what a call matched repeats (a table row, a rate): once
-
-        def call_match(value: Any) -> str:
-            if value is None or value[1] is None:
-                return ""
-            detail = value[1][1]
-            try:
-                return matched[detail]
-            except (KeyError, TypeError):
-                text = quote(match_text(detail, value[0]))
-            if len(matched) < 4096:
-                with contextlib.suppress(TypeError):  # an unhashable detail is not cached
-                    matched[detail] = text
-            return text
-
-        goal_names = Memo(text_cell)
-
-        def goals(value: Any, width: int) -> list[str]:
-            # (name, direction, target, actual, weight, attainment, payout, segment)
-            cells: list[str] = []
-            for name, direction, target, actual, weight, att, payout, segment in value or ():
-                cells += (
-                    goal_names[name],
-                    direction,
-                    exact_text(target),
-                    exact_text(actual),
-                    exact_text(weight),
-                    computed(att),
-                    computed(payout),
-                    str(segment) if type(segment) is int else quote(str(segment)),
-                )
-            return cells + [""] * (width - len(cells))
-
         namespace.update(
-            CALLV=call_value,
-            CALLM=call_match,
-            GOALS=goals,
+            **{name: call_cells(namespace, part) for name, part in calls.items()},
+            GOALS=goal_cells(namespace),
+            GOAL_CELLS=goals_line_cells(namespace),
             SEGMENTS=segments_cell(places),
             **constants,
         )
