@@ -25,6 +25,7 @@ from incentives.io.cells import (
     exact_text,
     match_text,
     minor_unit_of,
+    money_point,
     rounded_decimal_cell,
     rounded_expression,
 )
@@ -162,8 +163,9 @@ CASES: list[tuple[str, str, st.SearchStrategy[Any], Callable[[Any, Decimal], str
 def _line(expression: str, places: int = 6) -> Callable[..., str]:
     namespace = cell_namespace(places)
     namespace["Q0"] = Decimal("0.01")
+    namespace["money_point"] = money_point
     cells = [LineCell("value", expression), LineCell("next", "'x'")]
-    return line_function("test", "t, MU", cells, namespace)
+    return line_function("test", "t, MU", cells, namespace, "DOT, NEXT = money_point(MU)")
 
 
 @pytest.mark.parametrize(

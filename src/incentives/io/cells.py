@@ -22,6 +22,8 @@ from incentives.rulebook.runtime.policy import CompiledPolicy
 
 __all__ = [
     "LINE_OUTPUT_FORMATS",
+    "MINOR_UNITS",
+    "ROW_UNITS",
     "cell_expression",
     "cell_namespace",
     "computed_expression",
@@ -32,6 +34,7 @@ __all__ = [
     "exact_text",
     "match_text",
     "minor_unit_of",
+    "money_point",
     "rounded_decimal_cell",
     "rounded_expression",
     "segments_cell",
@@ -63,20 +66,43 @@ def cell_namespace(places: int) -> dict[str, Any]:
     }
 
 
-_MINOR_UNITS: dict[str, Decimal] = {}
+class _MinorUnits(dict[str, Decimal]):
+    """``units[currency]``: `minor_unit_of` in one dict lookup (a generated line's prologue)."""
 
-
-def minor_unit_of(currency: str) -> Decimal:
-    """The quantum of ``currency`` (0.01 for USD), cached; 0.01 for a code we do not know."""
-    try:
-        return _MINOR_UNITS[currency]
-    except KeyError:
+    def __missing__(self, currency: str) -> Decimal:
         try:
             unit = minor_unit(currency)
         except ValueError:
             unit = Decimal("0.01")
-        _MINOR_UNITS[currency] = unit
+        self[currency] = unit
         return unit
+
+
+MINOR_UNITS = _MinorUnits()
+
+
+class _RowUnits(dict[str, tuple[Decimal, int, int]]):
+    """``ROW_UNITS[currency]``: its minor unit and `money_point` of it (a line's prologue)."""
+
+    def __missing__(self, currency: str) -> tuple[Decimal, int, int]:
+        unit = MINOR_UNITS[currency]
+        found = self[currency] = (unit, *money_point(unit))
+        return found
+
+
+ROW_UNITS = _RowUnits()
+
+
+def money_point(unit: Decimal) -> tuple[int, int]:
+    """Where the point of a money text with exactly ``unit``'s decimals stands, as a slice
+    (``-3, -2`` for 0.01: ``text[-3:-2] == "."``); an empty slice for a unit of 1."""
+    digits = -unit.as_tuple().exponent  # type: ignore[operator]
+    return -(digits + 1), -digits
+
+
+def minor_unit_of(currency: str) -> Decimal:
+    """The quantum of ``currency`` (0.01 for USD), cached; 0.01 for a code we do not know."""
+    return MINOR_UNITS[currency]
 
 
 def step_quantum(step: Decimal) -> Decimal:
@@ -153,7 +179,6 @@ def _money_cell(places: int, other: Any) -> Any:
     """`exact_cell` for money with the row currency's minor unit, fast for the usual texts
     (``2100.00``, ``1470.000``, ``2161.1625``): a run writes one per money step and row."""
     digits_of: dict[Decimal, int] = {}
-    fixed = f".{places}f"
 
     def cell(value: Any, unit: Decimal) -> str:
         if type(value) is not Decimal:
@@ -175,10 +200,10 @@ def _money_cell(places: int, other: Any) -> Any:
             if have > places:  # 2161.162500000001 → 2161.162500 → 2161.1625
                 if places < digits or not places:
                     return exact_cell(value, unit, places)
-                # rounded as exact_cell's quantize at _WIDE: half even (the rounding of the
-                # engine's context and of the default one), never an exponent
-                text = format(value, fixed)
-                dot = len(text) - places - 1  # a carry may move it: 9.9999999 → 10.000000
+                text = str(_WIDE.quantize(value, _QUANTA[places]))  # as exact_cell rounds
+                dot = text.find(".")  # a carry may move it: 9.9999999 → 10.000000
+                if dot < 0 or "E" in text:
+                    return exact_cell(value, unit, places)
                 have = places
             if text[-1] != "0":
                 return text
@@ -223,7 +248,13 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
     if kind == "variant":
         return f"('' if {ref} is None else VARIANT[{ref}])"
     if type_ == "money" and kind in ("step", "raw", "stage"):
-        return f"MONEY({ref}, MU)"  # at least the pay currency's decimals
+        # at least the pay currency's decimals: inline when it has exactly those (2245.00);
+        # DOT:NEXT is `money_point` of the row's unit MU. A negative (-0.00) or no point
+        # (2245, 1E+3, a unit of 1) goes through MONEY.
+        return (
+            f"(_s if type({ref}) is D and (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
+            f" else MONEY({ref}, MU))"
+        )
     if type_ == "integer" and kind in ("step", "raw", "stage"):
         return f"(str({ref}) if type({ref}) is int else INT({ref}))"
     return computed_expression(ref, type_)
@@ -280,13 +311,20 @@ _DATES = Memo(lambda day: day.isoformat(), 1 << 15)  # dates repeat: about 90 ye
 
 def rounded_decimal_cell(places: int) -> Callable[[Decimal], str]:
     """A decimal's breakdown cell (at most ``places`` decimals, no trailing zeros), made for
-    long ones: ``format(value, ".6f")`` is the text of exact_text(value.quantize(quantum))
-    (rounded half even, the rounding of the engine's context and of the default one) where the
-    value has more decimals, and the exact value padded with zeros where it has fewer."""
+    long ones: the value quantized at ``places`` decimals (half even, at `_WIDE`: a value
+    already shorter gains zeros, stripped again), its `str` where that has no exponent (a
+    tiny value at more than 6 places has one), else ``format(value, ".Nf")``."""
+    quantum = _QUANTA[places]
     fixed = f".{places}f"
+    rounded = _WIDE.quantize
 
     def rounded_cell(value: Decimal) -> str:
-        text = format(value, fixed)
+        try:
+            text = str(rounded(value, quantum))
+        except decimal.InvalidOperation:  # beyond _WIDE's 200 digits
+            text = format(value, fixed)
+        if "E" in text:
+            text = format(value, fixed)
         if places:  # a dot, then ``places`` digits: strip the zeros
             text = text.rstrip("0").rstrip(".")
         return "0" if text == "-0" else text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -17,13 +18,14 @@ from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.errors import escape_controls
 from incentives.io.cells import (
     LINE_OUTPUT_FORMATS,
+    MINOR_UNITS,
+    ROW_UNITS,
     cell_expression,
     cell_namespace,
     declared_quanta,
     exact_cell,
     exact_expression,
     match_text,
-    minor_unit_of,
     rounded_expression,
     segments_cell,
     text_cell,
@@ -38,12 +40,15 @@ from incentives.rulebook.runtime.policy import CompiledPolicy, Slot
 __all__ = [
     "GOAL_FIELDS",
     "REJECTED_HEADER",
+    "OutcomeLine",
     "OutputLayout",
     "breakdown_file_names",
     "input_placement",
     "match_text",
     "rejected_row",
 ]
+
+OutcomeLine = Callable[[str, PolicyOutcome], str]  # (employee id, outcome) → one CSV line
 
 REJECTED_HEADER = ("file", "record", "line", "employee_id", "column", "value", "reason")
 GOAL_FIELDS = ("name", "direction", "target", "actual", "weight", "attainment", "payout", "segment")
@@ -154,26 +159,19 @@ class OutputLayout:
 
     def results_line(self, emp: EmployeeOutcome, po: PolicyOutcome) -> str:
         """The results.csv line (with its ``\\n``) of one employee under one policy."""
-        return self._results_functions[po.policy.id](  # type: ignore[no-any-return]
-            emp.employee_id,
-            po.currency,
-            po.eligible,
-            po.zero_reason,
-            po.notes,
-            po.ready,
-            po.gaps,
-            po.trace,
-            minor_unit_of(po.currency),
-        )
+        return self._results_functions[po.policy.id](emp.employee_id, po)  # type: ignore[no-any-return]
 
     def breakdown_line(self, emp: EmployeeOutcome, po: PolicyOutcome) -> str:
         """The breakdown file's line (with its ``\\n``) of one employee under one policy."""
-        return self._row_functions[po.policy.id](  # type: ignore[no-any-return]
-            emp.employee_id,
-            po.eligible,
-            po.trace,
-            minor_unit_of(po.currency),
-        )
+        return self._row_functions[po.policy.id](emp.employee_id, po)  # type: ignore[no-any-return]
+
+    def results_line_of(self, policy_id: str) -> OutcomeLine:
+        """`results_line` for the outcomes of one policy, called with the employee's id."""
+        return self._results_functions[policy_id]  # type: ignore[no-any-return]
+
+    def breakdown_line_of(self, policy_id: str) -> OutcomeLine:
+        """`breakdown_line` for the outcomes of one policy, called with the employee's id."""
+        return self._row_functions[policy_id]  # type: ignore[no-any-return]
 
     def _results_function(self, policy: CompiledPolicy) -> Any:
         """Generate the results.csv line of one policy: fixed cells, its pay components at their
@@ -220,6 +218,7 @@ class OutputLayout:
             ]
         namespace: dict[str, Any] = {
             "TEXT": text_cell,
+            "UNITS": MINOR_UNITS,
             "CURRENCY": Memo(text_cell),
             "REASON": Memo(text_cell),
             "NOTES": Memo(text_cell),
@@ -229,8 +228,11 @@ class OutputLayout:
             "OUT": LINE_OUTPUT_FORMATS,
             **constants,
         }
-        parameters = "eid, cur, elig, zr, notes, ready, gaps, t, MU"
-        return line_function(f"results {policy.id}", parameters, cells, namespace)
+        prologue = (
+            "cur, elig, zr, notes, ready, gaps, t = po.currency, po.eligible, po.zero_reason,"
+            " po.notes, po.ready, po.gaps, po.trace; MU = UNITS[cur]"
+        )
+        return line_function(f"results {policy.id}", "eid, po", cells, namespace, prologue)
 
     def inputs_line(self, emp: EmployeeOutcome) -> str:
         """The employee's line of inputs.csv (with its ``\\n``): each shared input as the first
@@ -319,10 +321,11 @@ class OutputLayout:
         )
         kept = [cell for column, cell in enumerate(cells) if column not in spanned]
         values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
-        prologue = f"({values}) = t" if values else ""
-        return line_function(
-            f"breakdown {policy.id}", "eid, elig, t, MU", kept, namespace, prologue
-        )
+        prologue = "elig, t = po.eligible, po.trace; MU, DOT, NEXT = ROW_UNITS[po.currency]"
+        if values:
+            prologue += f"; ({values}) = t"
+        namespace["ROW_UNITS"] = ROW_UNITS
+        return line_function(f"breakdown {policy.id}", "eid, po", kept, namespace, prologue)
 
 
 def input_placement(rulebook: Rulebook) -> tuple[list[str], dict[str, frozenset[str]]]:
