@@ -22,6 +22,7 @@ from incentives.io.cells import (
     cell_namespace,
     computed_expression,
     exact_cell,
+    exact_output_expression,
     exact_text,
     match_text,
     minor_unit_of,
@@ -164,6 +165,7 @@ def _line(expression: str, places: int = 6) -> Callable[..., str]:
     namespace = cell_namespace(places)
     namespace["Q0"] = Decimal("0.01")
     namespace["money_point"] = money_point
+    namespace["EXACT"] = exact_cell  # results.csv's outputs
     cells = [LineCell("value", expression), LineCell("next", "'x'")]
     return line_function("test", "t, MU", cells, namespace, "DOT, NEXT = money_point(MU)")
 
@@ -378,3 +380,13 @@ def test_a_value_rounded_to_no_decimals_keeps_its_whole_digits() -> None:
     assert exact_cell(Decimal("-1E-7"), None, 0) == "0"
     assert exact_cell(Decimal("100"), None, 0) == "100"
     assert rounded_decimal_cell(0)(Decimal("10.4")) == "10"
+
+
+@pytest.mark.parametrize("money", [False, True])
+@settings(max_examples=300)
+@given(value=_WIDE_DECIMALS, unit=_UNITS)
+def test_a_results_output_is_its_exact_text(money: bool, value: Decimal, unit: Decimal) -> None:
+    """An output's cell in results.csv, inline for the usual text, is `exact_cell`'s: exact
+    (never rounded), no trailing zeros, money padded to the row's unit."""
+    line = _line(exact_output_expression("t[0]", money=money))
+    assert line((value,), unit) == exact_cell(value, unit if money else None) + ",x\n"

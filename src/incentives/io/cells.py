@@ -31,6 +31,7 @@ __all__ = [
     "declared_quanta",
     "exact_cell",
     "exact_expression",
+    "exact_output_expression",
     "exact_text",
     "match_text",
     "minor_unit_of",
@@ -287,6 +288,16 @@ def decimal_expression(ref: str) -> str:
 def rounded_expression(ref: str, quantum: str) -> str:
     """The cell of a slot the policy rounds, at its quantum's decimals (the name ``quantum``)."""
     return f"({exact_expression(f'{ref}.quantize({quantum})')} if type({ref}) is D else F[type({ref})]({ref}))"
+
+
+def exact_output_expression(ref: str, money: bool) -> str:
+    """``exact_cell(ref, MU if money else None)`` of the Decimal ``ref`` (a results.csv output:
+    exact, no trailing zeros, money at least at the row's unit), inline for the usual text: as
+    `str` writes it when it ends in another digit than 0 (no exponent), or for money when it
+    has exactly the unit's decimals (``DOT:NEXT``, see `money_point`) and no sign."""
+    if money:
+        return f"(_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-' else EXACT({ref}, MU))"
+    return f"(_s if (_s := str({ref}))[-1] != '0' and 'E' not in _s else EXACT({ref}, None))"
 
 
 def exact_expression(ref: str) -> str:

@@ -18,13 +18,13 @@ from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.errors import escape_controls
 from incentives.io.cells import (
     LINE_OUTPUT_FORMATS,
-    MINOR_UNITS,
     ROW_UNITS,
     cell_expression,
     cell_namespace,
     declared_quanta,
     exact_cell,
     exact_expression,
+    exact_output_expression,
     match_text,
     rounded_expression,
     segments_cell,
@@ -208,7 +208,7 @@ class OutputLayout:
             if slot in quanta:  # a declared rounding: its step's decimals
                 decimal = exact_expression(f"{ref}.quantize({quantum(slot)})")
             else:  # exact: nothing is cut below the precision it was computed at
-                decimal = f"EXACT({ref}, {'MU' if slot in money else 'None'})"
+                decimal = exact_output_expression(ref, money=slot in money)
             expression = f"({decimal} if type({ref}) is D else OUT[type({ref})]({ref}))"
             cells[column] = LineCell(self.results_header[column], expression)
         if self.readiness:
@@ -218,7 +218,7 @@ class OutputLayout:
             ]
         namespace: dict[str, Any] = {
             "TEXT": text_cell,
-            "UNITS": MINOR_UNITS,
+            "ROW_UNITS": ROW_UNITS,
             "CURRENCY": Memo(text_cell),
             "REASON": Memo(text_cell),
             "NOTES": Memo(text_cell),
@@ -230,7 +230,7 @@ class OutputLayout:
         }
         prologue = (
             "cur, elig, zr, notes, ready, gaps, t = po.currency, po.eligible, po.zero_reason,"
-            " po.notes, po.ready, po.gaps, po.trace; MU = UNITS[cur]"
+            " po.notes, po.ready, po.gaps, po.trace; MU, DOT, NEXT = ROW_UNITS[cur]"
         )
         return line_function(f"results {policy.id}", "eid, po", cells, namespace, prologue)
 
@@ -247,18 +247,23 @@ class OutputLayout:
     def _input_function(self, policy_ids: tuple[str, ...]) -> Any:
         """Generate the inputs.csv line for employees computed by ``policy_ids``."""
         cells = [LineCell("employee_id", _EMPLOYEE_ID)]
+        values: list[str] = []  # each input's value, read from its trace once: x0 = t0[3]
         for name in self.shared_inputs:
             cell = LineCell(name, "''")  # no policy of the employee reads it
             for position, policy_id in enumerate(policy_ids):
                 slot = self._input_slots[policy_id].get(name)
                 if slot is not None and name not in self.kept_inputs[policy_id]:
                     type_ = self._policies[policy_id].slots[slot].type
-                    cell = LineCell(name, cell_expression(f"t{position}[{slot}]", "input", type_))
+                    ref = f"x{len(values)}"
+                    values.append(f"t{position}[{slot}]")
+                    cell = LineCell(name, cell_expression(ref, "input", type_))
                     break
             cells.append(cell)
         args = "".join(f", t{i}" for i in range(len(policy_ids)))
         namespace = cell_namespace(6)  # inputs only: their places are never used
-        return line_function("inputs", f"eid{args}", cells, namespace)
+        names = "".join(f"x{i}, " for i in range(len(values)))
+        prologue = f"({names}) = ({', '.join(values)},)" if values else ""
+        return line_function("inputs", f"eid{args}", cells, namespace, prologue)
 
     def _row_function(self, policy: CompiledPolicy) -> Any:
         """Generate the breakdown line of one policy: one expression per column.
