@@ -167,7 +167,7 @@ def _line(expression: str, places: int = 6) -> Callable[..., str]:
     namespace["money_point"] = money_point
     namespace["EXACT"] = exact_cell  # results.csv's outputs
     cells = [LineCell("value", expression), LineCell("next", "'x'")]
-    return line_function("test", "t, MU", cells, namespace, "DOT, NEXT = money_point(MU)")
+    return line_function("test", "t, MU", cells, namespace, "DOT, NEXT, PAD = money_point(MU)")
 
 
 @pytest.mark.parametrize(

@@ -82,10 +82,10 @@ class _MinorUnits(dict[str, Decimal]):
 MINOR_UNITS = _MinorUnits()
 
 
-class _RowUnits(dict[str, tuple[Decimal, int, int]]):
+class _RowUnits(dict[str, tuple[Decimal, int, int, str]]):
     """``ROW_UNITS[currency]``: its minor unit and `money_point` of it (a line's prologue)."""
 
-    def __missing__(self, currency: str) -> tuple[Decimal, int, int]:
+    def __missing__(self, currency: str) -> tuple[Decimal, int, int, str]:
         unit = MINOR_UNITS[currency]
         found = self[currency] = (unit, *money_point(unit))
         return found
@@ -94,11 +94,12 @@ class _RowUnits(dict[str, tuple[Decimal, int, int]]):
 ROW_UNITS = _RowUnits()
 
 
-def money_point(unit: Decimal) -> tuple[int, int]:
+def money_point(unit: Decimal) -> tuple[int, int, str]:
     """Where the point of a money text with exactly ``unit``'s decimals stands, as a slice
-    (``-3, -2`` for 0.01: ``text[-3:-2] == "."``); an empty slice for a unit of 1."""
-    digits = -unit.as_tuple().exponent  # type: ignore[operator]
-    return -(digits + 1), -digits
+    (``-3, -2`` for 0.01: ``text[-3:-2] == "."``; an empty slice for a unit of 1), and what
+    a whole number gains to have them (``.00``; nothing for a unit of 1)."""
+    digits: int = -unit.as_tuple().exponent  # type: ignore[operator]
+    return -(digits + 1), -digits, "." + "0" * digits if digits else ""
 
 
 def minor_unit_of(currency: str) -> Decimal:
@@ -250,11 +251,13 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
         return f"('' if {ref} is None else VARIANT[{ref}])"
     if type_ == "money" and kind in ("step", "raw", "stage"):
         # at least the pay currency's decimals: inline when it has exactly those (2245.00);
-        # DOT:NEXT is `money_point` of the row's unit MU. A negative (-0.00) or no point
-        # (2245, 1E+3, a unit of 1) goes through MONEY.
+        # DOT:NEXT is `money_point` of the row's unit MU. A negative (-0.00), other decimals
+        # or an exponent go through MONEY.
+        # A whole number (44900, no point, no exponent, no sign) gains the unit's zeros (PAD).
         return (
-            f"(_s if type({ref}) is D and (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
-            f" else MONEY({ref}, MU))"
+            f"((_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
+            f" else _s + PAD if '.' not in _s and 'E' not in _s and _s[0] != '-'"
+            f" else MONEY({ref}, MU)) if type({ref}) is D else MONEY({ref}, MU))"
         )
     if type_ == "integer" and kind in ("step", "raw", "stage"):
         return f"(str({ref}) if type({ref}) is int else INT({ref}))"

@@ -230,7 +230,7 @@ class OutputLayout:
         }
         prologue = (
             "cur, elig, zr, notes, ready, gaps, t = po.currency, po.eligible, po.zero_reason,"
-            " po.notes, po.ready, po.gaps, po.trace; MU, DOT, NEXT = ROW_UNITS[cur]"
+            " po.notes, po.ready, po.gaps, po.trace; MU, DOT, NEXT, _ = ROW_UNITS[cur]"
         )
         return line_function(f"results {policy.id}", "eid, po", cells, namespace, prologue)
 
@@ -326,7 +326,7 @@ class OutputLayout:
         )
         kept = [cell for column, cell in enumerate(cells) if column not in spanned]
         values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
-        prologue = "elig, t = po.eligible, po.trace; MU, DOT, NEXT = ROW_UNITS[po.currency]"
+        prologue = "elig, t = po.eligible, po.trace; MU, DOT, NEXT, PAD = ROW_UNITS[po.currency]"
         if values:
             prologue += f"; ({values}) = t"
         namespace["ROW_UNITS"] = ROW_UNITS
