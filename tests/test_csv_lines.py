@@ -17,14 +17,21 @@ from hypothesis import strategies as st
 
 from conftest import EMPLOYEES, RATES, RULES
 from incentives.io.cells import (
+    LINE_OUTPUT_FORMATS,
     cell_expression,
     cell_namespace,
+    computed_expression,
     exact_cell,
+    exact_output_expression,
     exact_text,
+    match_text,
     minor_unit_of,
+    money_point,
+    rounded_decimal_cell,
     rounded_expression,
 )
 from incentives.io.csv_lines import LineCell, Memo, csv_line, line_function, quote
+from incentives.io.trace_cells import call_cells, goal_cells, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.jobs import RunRequest, run_job
 
@@ -41,7 +48,25 @@ _ANY_DECIMAL = st.decimals(allow_nan=False, allow_infinity=False)
 # what the engine computes: at most 28 digits, so rounding to the breakdown's decimals fits
 _DECIMALS = st.one_of(
     _ANY_DECIMAL.filter(lambda d: -25 < d.adjusted() < 20 and len(d.as_tuple().digits) <= 28),
-    st.sampled_from([Decimal(t) for t in ("0", "-0", "0.00", "-0.00", "-0.000", "0E-7", "1E+3", "7.00E+4", "2100.00", "-12.50", "0.10", "-5")]),
+    st.sampled_from(
+        [
+            Decimal(t)
+            for t in (
+                "0",
+                "-0",
+                "0.00",
+                "-0.00",
+                "-0.000",
+                "0E-7",
+                "1E+3",
+                "7.00E+4",
+                "2100.00",
+                "-12.50",
+                "0.10",
+                "-5",
+            )
+        ]
+    ),
 )
 _VALUES = st.one_of(st.none(), st.booleans(), st.integers(), _DECIMALS, st.dates(), _TEXT)
 # the units a run passes (JPY, USD, BHD)
@@ -125,14 +150,24 @@ CASES: list[tuple[str, str, st.SearchStrategy[Any], Callable[[Any, Decimal], str
     ("step", "number", _VALUES, _exact_or_cell(None)),
     ("step", "percent", _VALUES, _exact_or_cell(None)),
     ("rounded", "number", _VALUES, _rounded),
+    # computed values by their declared type: the usual Python type inline, any other through
+    # the formatter of its type
+    ("criterion", "boolean", _VALUES, _exact_or_cell(None)),
+    ("ready", "boolean", _VALUES, _exact_or_cell(None)),
+    ("gap", "text", _VALUES, _exact_or_cell(None)),
+    ("step", "text", _VALUES, _exact_or_cell(None)),
+    ("output", "integer", _VALUES, _exact_or_cell(None)),
+    ("step", "decimal", _VALUES, _exact_or_cell(None)),
 ]
 
 
-def _line(expression: str) -> Callable[..., str]:
-    namespace = cell_namespace(6)
+def _line(expression: str, places: int = 6) -> Callable[..., str]:
+    namespace = cell_namespace(places)
     namespace["Q0"] = Decimal("0.01")
+    namespace["money_point"] = money_point
+    namespace["EXACT"] = exact_cell  # results.csv's outputs
     cells = [LineCell("value", expression), LineCell("next", "'x'")]
-    return line_function("test", "t, MU", cells, namespace)
+    return line_function("test", "t, MU", cells, namespace, "DOT, NEXT, PAD = money_point(MU)")
 
 
 @pytest.mark.parametrize(
@@ -206,3 +241,152 @@ def test_an_employee_id_is_escaped_and_quoted_in_every_per_employee_file(tmp_pat
         assert written == {"'=1+1", 'a,"b"', "-7", "E0001"}, path.name
         text = path.read_text(encoding="utf-8")
         assert '\n"a,""b"""' in text and "\n'=1+1," in text and "\nE0001," in text, path.name
+
+
+# decimals of any sign and size a breakdown may hold: tiny and huge exponents, -0, trailing zeros
+_WIDE_DECIMALS = st.one_of(
+    _ANY_DECIMAL.filter(lambda d: -40 < d.adjusted() < 40),
+    st.sampled_from(
+        [
+            Decimal(t)
+            for t in (
+                "0",
+                "-0",
+                "-0.0000001",
+                "0E-30",
+                "1E+30",
+                "9.9999999",
+                "-9.9999995",
+                "0.0000005",
+                "0.0000015",
+                "2161.162500000001",
+                "1470.000",
+                "56700.000000",
+                "1.5",
+                "2.5",
+                "-2.5",
+            )
+        ]
+    ),
+)
+
+
+@pytest.mark.parametrize("places", [0, 1, 2, 6, 12])
+@settings(max_examples=200)
+@given(value=_WIDE_DECIMALS, unit=_UNITS)
+def test_a_computed_decimal_at_any_places_is_the_general_text(
+    places: int, value: Decimal, unit: Decimal
+) -> None:
+    """A computed decimal's cell (inline short case, else rounded in one `format`) and a money
+    cell are `exact_cell`'s text at the breakdown's decimals, whatever the value: more decimals
+    than the breakdown keeps (rounded half even, a carry moving the dot), fewer, an exponent,
+    a negative zero. (A breakdown keeping fewer decimals than the currency's unit writes a
+    money value with fewer decimals than the unit as it is, padded: 1.5 at 0 places is 1.50
+    in a breakdown file, as before this fast path.)"""
+    assert rounded_decimal_cell(places)(value) == exact_cell(value, None, places)
+    computed = _line(computed_expression("t[0]", "percent"), places)
+    money = _line(cell_expression("t[0]", "step", "money"), places)
+    assert computed((value,), unit) == exact_cell(value, None, places) + ",x\n"
+    if places >= -unit.as_tuple().exponent:  # (fewer places than the unit: see below)
+        assert money((value,), unit) == exact_cell(value, unit, places) + ",x\n"
+
+
+# what one call slot matches, by its callee: a table's row or (row, column), a curve's segment,
+# a rating's label (or the default), an fx rate and its source; one shape per slot
+_DETAIL_SHAPES = [
+    st.integers(0, 9),
+    st.tuples(st.integers(0, 9), st.integers(0, 9)),
+    st.one_of(st.none(), _TEXT),
+    st.tuples(_DECIMALS, st.dates(), _TEXT, _TEXT, _TEXT),
+]
+
+
+@pytest.mark.parametrize("kept", [2, 4096])
+@settings(max_examples=100)
+@given(data=st.data())
+def test_a_call_cell_is_the_general_text_for_recurring_and_fresh_values(
+    kept: int, data: st.DataObject
+) -> None:
+    """A call's value and match cells, remembered by the identity of the objects a table keeps,
+    are the general path's text whether the same objects recur, equal objects are fresh, or a
+    slot's cache fills up (``kept`` 2) and is dropped."""
+    details = data.draw(st.sampled_from(_DETAIL_SHAPES), label="shape")
+    results = data.draw(st.lists(st.tuples(_VALUES, details), min_size=1, max_size=6))
+    picks = data.draw(st.lists(st.integers(0, len(results) - 1), max_size=30))
+    namespace = cell_namespace(6)
+    both = call_cells(namespace, kept=kept)
+    value_only = call_cells(namespace, "value", kept)
+    match_only = call_cells(namespace, "match", kept)
+    for pick in picks:
+        value, detail = results[pick]
+        fresh = data.draw(st.booleans())
+        result = (value, detail) if fresh else results[pick]  # a new pair of the same objects
+        call = ((), result)
+        expected_value = "" if value is None else LINE_OUTPUT_FORMATS[type(value)](value)
+        if type(value) is Decimal:
+            expected_value = exact_cell(value, None, 6)
+        expected_match = quote(match_text(detail, None))
+        assert both(call) == f"{expected_value},{expected_match}"
+        assert value_only(call) == expected_value
+        assert match_only(call) == expected_match
+    assert both(None) == both(((), None)) == ","
+    assert value_only(None) == match_only(((), None)) == ""
+
+
+_GOALS = st.lists(
+    st.tuples(
+        _TEXT,
+        st.sampled_from(["higher", "lower"]),
+        _DECIMALS,
+        _DECIMALS,
+        _DECIMALS,
+        _WIDE_DECIMALS,
+        _WIDE_DECIMALS,
+        st.one_of(st.integers(0, 9), _TEXT),
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=200)
+@given(_GOALS)
+def test_goal_cells_are_the_general_text(goals: list[tuple[Any, ...]]) -> None:
+    """A scorecard's goal cells, written as one text, are the cells of the general path: the
+    name escaped and quoted, the figures as read, attainment and payout at the breakdown's
+    decimals, empty cells for the goals an employee does not have."""
+    namespace = cell_namespace(6)
+    expected: list[str] = []
+    for name, direction, target, actual, weight, att, payout, segment in goals:
+        expected += [
+            quote(format_cell(name)),
+            direction,
+            format(target, "f"),
+            format(actual, "f"),
+            format(weight, "f"),
+            exact_cell(att, None, 6),
+            exact_cell(payout, None, 6),
+            str(segment) if type(segment) is int else quote(str(segment)),
+        ]
+    expected += [""] * (24 - len(expected))
+    assert goal_cells(namespace)(tuple(goals), 24) == ",".join(expected)
+    assert goals_line_cells(namespace)(tuple(goals), 24) == expected
+
+
+def test_a_value_rounded_to_no_decimals_keeps_its_whole_digits() -> None:
+    """With ``breakdown_decimals: 0`` a value is rounded to a whole number and written whole:
+    10.4 is 10 (not 1: only zeros after a decimal point are stripped), -0.0000001 is 0."""
+    assert exact_cell(Decimal("10.4"), None, 0) == "10"
+    assert exact_cell(Decimal("10.4"), Decimal("0.01"), 0) == "10.00"
+    assert exact_cell(Decimal("-1E-7"), None, 0) == "0"
+    assert exact_cell(Decimal("100"), None, 0) == "100"
+    assert rounded_decimal_cell(0)(Decimal("10.4")) == "10"
+
+
+@pytest.mark.parametrize("money", [False, True])
+@settings(max_examples=300)
+@given(value=_WIDE_DECIMALS, unit=_UNITS)
+def test_a_results_output_is_its_exact_text(money: bool, value: Decimal, unit: Decimal) -> None:
+    """An output's cell in results.csv, inline for the usual text, is `exact_cell`'s: exact
+    (never rounded), no trailing zeros, money padded to the row's unit."""
+    line = _line(exact_output_expression("t[0]", money=money))
+    assert line((value,), unit) == exact_cell(value, unit if money else None) + ",x\n"

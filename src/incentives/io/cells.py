@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -21,14 +22,21 @@ from incentives.rulebook.runtime.policy import CompiledPolicy
 
 __all__ = [
     "LINE_OUTPUT_FORMATS",
+    "MINOR_UNITS",
+    "ROW_UNITS",
     "cell_expression",
     "cell_namespace",
+    "computed_expression",
+    "decimal_expression",
     "declared_quanta",
     "exact_cell",
     "exact_expression",
+    "exact_output_expression",
     "exact_text",
     "match_text",
     "minor_unit_of",
+    "money_point",
+    "rounded_decimal_cell",
     "rounded_expression",
     "segments_cell",
     "step_quantum",
@@ -48,28 +56,55 @@ def cell_namespace(places: int) -> dict[str, Any]:
     return {
         "F": formats,
         "TEXT": text_cell,
+        "TEXTS": Memo(text_cell),  # a computed text (a gap, a label): they repeat
         "DATE": _DATES,
         "VARIANT": Memo(lambda variant: quote(str(variant))),
         "D": Decimal,
+        "DEC": rounded_decimal_cell(places),  # where the inline short case does not apply
+        "SHORT": places + 2,  # a decimal's text this short has at most ``places`` decimals
         "MONEY": _money_cell(places, other),
         "INT": _integer_cell(formats[Decimal], other),
     }
 
 
-_MINOR_UNITS: dict[str, Decimal] = {}
+class _MinorUnits(dict[str, Decimal]):
+    """``units[currency]``: `minor_unit_of` in one dict lookup (a generated line's prologue)."""
 
-
-def minor_unit_of(currency: str) -> Decimal:
-    """The quantum of ``currency`` (0.01 for USD), cached; 0.01 for a code we do not know."""
-    try:
-        return _MINOR_UNITS[currency]
-    except KeyError:
+    def __missing__(self, currency: str) -> Decimal:
         try:
             unit = minor_unit(currency)
         except ValueError:
             unit = Decimal("0.01")
-        _MINOR_UNITS[currency] = unit
+        self[currency] = unit
         return unit
+
+
+MINOR_UNITS = _MinorUnits()
+
+
+class _RowUnits(dict[str, tuple[Decimal, int, int, str]]):
+    """``ROW_UNITS[currency]``: its minor unit and `money_point` of it (a line's prologue)."""
+
+    def __missing__(self, currency: str) -> tuple[Decimal, int, int, str]:
+        unit = MINOR_UNITS[currency]
+        found = self[currency] = (unit, *money_point(unit))
+        return found
+
+
+ROW_UNITS = _RowUnits()
+
+
+def money_point(unit: Decimal) -> tuple[int, int, str]:
+    """Where the point of a money text with exactly ``unit``'s decimals stands, as a slice
+    (``-3, -2`` for 0.01: ``text[-3:-2] == "."``; an empty slice for a unit of 1), and what
+    a whole number gains to have them (``.00``; nothing for a unit of 1)."""
+    digits: int = -unit.as_tuple().exponent  # type: ignore[operator]
+    return -(digits + 1), -digits, "." + "0" * digits if digits else ""
+
+
+def minor_unit_of(currency: str) -> Decimal:
+    """The quantum of ``currency`` (0.01 for USD), cached; 0.01 for a code we do not know."""
+    return MINOR_UNITS[currency]
 
 
 def step_quantum(step: Decimal) -> Decimal:
@@ -121,7 +156,7 @@ def exact_cell(value: Decimal, unit: Decimal | None = None, places: int | None =
     if dot >= 0:
         if places is not None and len(text) - dot - 1 > places:
             text = format(value.quantize(_QUANTA[places], context=_WIDE), "f")
-        if text[-1] == "0":
+        if text[-1] == "0" and "." in text:  # rounded to 0 places: no dot left (10.4 → 10)
             text = text.rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
@@ -165,13 +200,13 @@ def _money_cell(places: int, other: Any) -> Any:
             if have < digits:
                 return text + "0" * (digits - have)
             if have > places:  # 2161.162500000001 → 2161.162500 → 2161.1625
-                if places < digits:
+                if places < digits or not places:
                     return exact_cell(value, unit, places)
-                text = str(value.quantize(_QUANTA[places], context=_WIDE))
-                dot = text.find(".")
+                text = str(_WIDE.quantize(value, _QUANTA[places]))  # as exact_cell rounds
+                dot = text.find(".")  # a carry may move it: 9.9999999 → 10.000000
                 if dot < 0 or "E" in text:
                     return exact_cell(value, unit, places)
-                have = len(text) - dot - 1
+                have = places
             if text[-1] != "0":
                 return text
             text = text.rstrip("0")  # 1470.000 → 1470. → 1470.00
@@ -215,15 +250,57 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
     if kind == "variant":
         return f"('' if {ref} is None else VARIANT[{ref}])"
     if type_ == "money" and kind in ("step", "raw", "stage"):
-        return f"MONEY({ref}, MU)"  # at least the pay currency's decimals
+        # at least the pay currency's decimals: inline when it has exactly those (2245.00);
+        # DOT:NEXT is `money_point` of the row's unit MU. A negative (-0.00), other decimals
+        # or an exponent go through MONEY.
+        # A whole number (44900, no point, no exponent, no sign) gains the unit's zeros (PAD).
+        return (
+            f"((_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
+            f" else _s + PAD if '.' not in _s and 'E' not in _s and _s[0] != '-'"
+            f" else MONEY({ref}, MU)) if type({ref}) is D else MONEY({ref}, MU))"
+        )
     if type_ == "integer" and kind in ("step", "raw", "stage"):
-        return f"INT({ref})"
-    return f"F[type({ref})]({ref})"
+        return f"(str({ref}) if type({ref}) is int else INT({ref}))"
+    return computed_expression(ref, type_)
+
+
+def computed_expression(ref: str, type_: str) -> str:
+    """The cell of a computed value whose declared type is ``type_``: the value's usual Python
+    type written inline (a boolean, a text by `Memo`, a decimal short enough to need no
+    rounding as `str` writes it), any other value through the formatter of its type."""
+    other = f"F[type({ref})]({ref})"
+    if type_ == "boolean":
+        return f"('true' if {ref} is True else 'false' if {ref} is False else {other})"
+    if type_ == "text":
+        return f"(TEXTS[{ref}] if type({ref}) is str else {other})"
+    if type_ == "integer":
+        return f"(str({ref}) if type({ref}) is int else {other})"
+    return f"({decimal_expression(ref)} if type({ref}) is D else {other})"
+
+
+def decimal_expression(ref: str) -> str:
+    """`decimal_cell` of the Decimal ``ref``, inline for the usual short text (no exponent, no
+    trailing zero, at most the breakdown's decimals: ``0.05``, ``1.25``, ``4``); the names
+    ``SHORT`` and ``DEC`` come from `cell_namespace`."""
+    return (
+        f"(_s if len(_s := str({ref})) <= SHORT and _s[-1] != '0' and 'E' not in _s"
+        f" else DEC({ref}))"
+    )
 
 
 def rounded_expression(ref: str, quantum: str) -> str:
     """The cell of a slot the policy rounds, at its quantum's decimals (the name ``quantum``)."""
     return f"({exact_expression(f'{ref}.quantize({quantum})')} if type({ref}) is D else F[type({ref})]({ref}))"
+
+
+def exact_output_expression(ref: str, money: bool) -> str:
+    """``exact_cell(ref, MU if money else None)`` of the Decimal ``ref`` (a results.csv output:
+    exact, no trailing zeros, money at least at the row's unit), inline for the usual text: as
+    `str` writes it when it ends in another digit than 0 (no exponent), or for money when it
+    has exactly the unit's decimals (``DOT:NEXT``, see `money_point`) and no sign."""
+    if money:
+        return f"(_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-' else EXACT({ref}, MU))"
+    return f"(_s if (_s := str({ref}))[-1] != '0' and 'E' not in _s else EXACT({ref}, None))"
 
 
 def exact_expression(ref: str) -> str:
@@ -246,20 +323,38 @@ def text_cell(value: object) -> str:
 _DATES = Memo(lambda day: day.isoformat(), 1 << 15)  # dates repeat: about 90 years of days
 
 
+def rounded_decimal_cell(places: int) -> Callable[[Decimal], str]:
+    """A decimal's breakdown cell (at most ``places`` decimals, no trailing zeros), made for
+    long ones: the value quantized at ``places`` decimals (half even, at `_WIDE`: a value
+    already shorter gains zeros, stripped again), its `str` where that has no exponent (a
+    tiny value at more than 6 places has one), else ``format(value, ".Nf")``."""
+    quantum = _QUANTA[places]
+    fixed = f".{places}f"
+    rounded = _WIDE.quantize
+
+    def rounded_cell(value: Decimal) -> str:
+        try:
+            text = str(rounded(value, quantum))
+        except decimal.InvalidOperation:  # beyond _WIDE's 200 digits
+            text = format(value, fixed)
+        if "E" in text:
+            text = format(value, fixed)
+        if places:  # a dot, then ``places`` digits: strip the zeros
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+
+    return rounded_cell
+
+
 def _formatters(places: int) -> dict[type, Any]:
     """Cell formatters by value type; decimals longer than ``places`` are rounded for display."""
-    quantum = Decimal(1).scaleb(-places)
-
     short = places + 2  # "0." and ``places`` digits: a text this short needs no rounding
+    rounded_cell = rounded_decimal_cell(places)
 
     def decimal_cell(value: Decimal) -> str:
         text = str(value)  # the same text as format(value, "f") unless it has an exponent
-        if "E" in text:
-            text = format(value, "f")
-        if len(text) > short:
-            dot = text.find(".")
-            if dot >= 0 and len(text) - dot - 1 > places:
-                text = exact_text(value.quantize(quantum))
+        if len(text) > short or "E" in text:
+            return rounded_cell(value)
         if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
             text = text.rstrip("0").rstrip(".")
             return "0" if text in ("", "-0") else text

@@ -6,10 +6,10 @@ employee (`EmployeeOutcome`), a rejected row (`Rejection`) or an employee no pol
 worker writes its share of every file and the parent appends the shares in roster order) both
 iterate this list, so adding a per-employee file is adding one entry here.
 
-A file's rows are written as whole CSV lines: the large files (results, inputs, each policy's
-breakdown) give each computed employee's lines from the layout's generated line functions
-(``computed_lines``, see `incentives.io.csv_lines`); the others give lists of cell texts, made
-into lines with `csv_line`.
+A file's rows are written as whole CSV lines: the large files give each computed employee's
+lines from the layout's generated line functions (see `incentives.io.csv_lines`): results and
+each policy's breakdown one line per policy outcome (``outcome_line``), inputs one per employee
+(``computed_lines``); the others give lists of cell texts, made into lines with `csv_line`.
 
     files = employee_files(layout)
     write_items(items, files, [sink.write_line for sink in sinks])
@@ -24,7 +24,7 @@ import attrs
 from incentives.engine.calculate import EmployeeOutcome, NotCovered
 from incentives.io.coverage_outputs import NOT_COVERED_HEADER, not_covered_rows
 from incentives.io.csv_lines import csv_line
-from incentives.io.run_outputs import REJECTED_HEADER, OutputLayout, rejected_row
+from incentives.io.run_outputs import REJECTED_HEADER, OutcomeLine, OutputLayout, rejected_row
 from incentives.model import Rejection
 
 __all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "write_items"]
@@ -38,12 +38,14 @@ class EmployeeFile:
     """One per-employee CSV file: its name in the run folder, its header, and how each kind of
     item becomes its rows (``None``: that kind of item writes no row here). A computed employee
     writes rows of cells (``computed``) or whole lines made for this file (``computed_lines``,
-    the fast path of the large files)."""
+    or ``outcome_line``: given a policy's id, the line each outcome of that policy writes, or
+    None for a policy whose outcomes write none here; the fast path of the large files)."""
 
     name: str
     header: tuple[str, ...]
     computed: Callable[[EmployeeOutcome, Write], None] | None = None
     computed_lines: Callable[[EmployeeOutcome, WriteLine], None] | None = None
+    outcome_line: Callable[[str], OutcomeLine | None] | None = None
     rejected: Callable[[Rejection, Write], None] | None = None
     not_covered: Callable[[NotCovered, Write], None] | None = None
 
@@ -51,13 +53,15 @@ class EmployeeFile:
 def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
     """The per-employee files of a run with this layout, in the order they are opened."""
     return (
-        EmployeeFile("results.csv", tuple(layout.results_header), computed_lines=_results(layout)),
+        EmployeeFile(
+            "results.csv", tuple(layout.results_header), outcome_line=layout.results_line_of
+        ),
         EmployeeFile("inputs.csv", tuple(layout.inputs_header), computed_lines=_inputs(layout)),
         *(
             EmployeeFile(
                 name,
                 tuple(layout.breakdown_headers[pid]),
-                computed_lines=_breakdown(layout, pid),
+                outcome_line=_breakdown(layout, pid),
             )
             for pid, name in layout.breakdown_files.items()
         ),
@@ -79,12 +83,23 @@ def write_items(
     """Write each item's rows to every file that takes it (``writes[k]`` writes the lines of
     ``files[k]``)."""
     pairs = list(zip(files, writes, strict=True))
+    per_outcome = [(f.outcome_line, w) for f, w in pairs if f.outcome_line]
     lines = [(f.computed_lines, w) for f, w in pairs if f.computed_lines]
     computed = [(f.computed, _cells(w)) for f, w in pairs if f.computed]
     rejected = [(f.rejected, _cells(w)) for f, w in pairs if f.rejected]
     left_out = [(f.not_covered, _cells(w)) for f, w in pairs if f.not_covered]
+    by_policy: dict[str, list[tuple[OutcomeLine, WriteLine]]] = {}  # the lines of its outcomes
     for item in items:
         if isinstance(item, EmployeeOutcome):
+            employee_id = item.employee_id
+            for po in item.outcomes:
+                outcome_lines = by_policy.get(po.policy.id)
+                if outcome_lines is None:
+                    outcome_lines = by_policy[po.policy.id] = _outcome_lines(
+                        po.policy.id, per_outcome
+                    )
+                for line, write_line in outcome_lines:
+                    write_line(line(employee_id, po))
             for emit, write_line in lines:
                 emit(item, write_line)
             for rows, write in computed:
@@ -107,14 +122,12 @@ def _cells(write_line: WriteLine) -> Write:
     return write
 
 
-def _results(layout: OutputLayout) -> Callable[[EmployeeOutcome, WriteLine], None]:
-    line = layout.results_line
-
-    def lines(emp: EmployeeOutcome, write: WriteLine) -> None:
-        for po in emp.outcomes:
-            write(line(emp, po))
-
-    return lines
+def _outcome_lines(
+    policy_id: str, per_outcome: list[tuple[Callable[[str], OutcomeLine | None], WriteLine]]
+) -> list[tuple[OutcomeLine, WriteLine]]:
+    """The line functions (and writers) of the files that take a line per outcome of a policy."""
+    found = [(line_of(policy_id), write) for line_of, write in per_outcome]
+    return [(line, write) for line, write in found if line is not None]
 
 
 def _inputs(layout: OutputLayout) -> Callable[[EmployeeOutcome, WriteLine], None]:
@@ -126,17 +139,13 @@ def _inputs(layout: OutputLayout) -> Callable[[EmployeeOutcome, WriteLine], None
     return lines
 
 
-def _breakdown(
-    layout: OutputLayout, policy_id: str
-) -> Callable[[EmployeeOutcome, WriteLine], None]:
-    line = layout.breakdown_line
+def _breakdown(layout: OutputLayout, policy_id: str) -> Callable[[str], OutcomeLine | None]:
+    line = layout.breakdown_line_of(policy_id)
 
-    def lines(emp: EmployeeOutcome, write: WriteLine) -> None:
-        for po in emp.outcomes:
-            if po.policy.id == policy_id:
-                write(line(emp, po))
+    def line_of(outcome_policy: str) -> OutcomeLine | None:
+        return line if outcome_policy == policy_id else None  # this policy's outcomes only
 
-    return lines
+    return line_of
 
 
 def _rejected(rej: Rejection, write: Write) -> None:

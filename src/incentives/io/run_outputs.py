@@ -8,9 +8,9 @@ functions generated per file (io/csv_lines.py), each cell's text as io/cells.py 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -18,19 +18,20 @@ from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.errors import escape_controls
 from incentives.io.cells import (
     LINE_OUTPUT_FORMATS,
+    ROW_UNITS,
     cell_expression,
     cell_namespace,
     declared_quanta,
     exact_cell,
     exact_expression,
-    exact_text,
+    exact_output_expression,
     match_text,
-    minor_unit_of,
     rounded_expression,
     segments_cell,
     text_cell,
 )
-from incentives.io.csv_lines import LineCell, Memo, line_function, quote
+from incentives.io.csv_lines import LineCell, Memo, line_function
+from incentives.io.trace_cells import call_cells, goal_cells, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.rulebook.rulebook import Rulebook
@@ -39,12 +40,15 @@ from incentives.rulebook.runtime.policy import CompiledPolicy, Slot
 __all__ = [
     "GOAL_FIELDS",
     "REJECTED_HEADER",
+    "OutcomeLine",
     "OutputLayout",
     "breakdown_file_names",
     "input_placement",
     "match_text",
     "rejected_row",
 ]
+
+OutcomeLine = Callable[[str, PolicyOutcome], str]  # (employee id, outcome) → one CSV line
 
 REJECTED_HEADER = ("file", "record", "line", "employee_id", "column", "value", "reason")
 GOAL_FIELDS = ("name", "direction", "target", "actual", "weight", "attainment", "payout", "segment")
@@ -155,26 +159,19 @@ class OutputLayout:
 
     def results_line(self, emp: EmployeeOutcome, po: PolicyOutcome) -> str:
         """The results.csv line (with its ``\\n``) of one employee under one policy."""
-        return self._results_functions[po.policy.id](  # type: ignore[no-any-return]
-            emp.employee_id,
-            po.currency,
-            po.eligible,
-            po.zero_reason,
-            po.notes,
-            po.ready,
-            po.gaps,
-            po.trace,
-            minor_unit_of(po.currency),
-        )
+        return self._results_functions[po.policy.id](emp.employee_id, po)  # type: ignore[no-any-return]
 
     def breakdown_line(self, emp: EmployeeOutcome, po: PolicyOutcome) -> str:
         """The breakdown file's line (with its ``\\n``) of one employee under one policy."""
-        return self._row_functions[po.policy.id](  # type: ignore[no-any-return]
-            emp.employee_id,
-            po.eligible,
-            po.trace,
-            minor_unit_of(po.currency),
-        )
+        return self._row_functions[po.policy.id](emp.employee_id, po)  # type: ignore[no-any-return]
+
+    def results_line_of(self, policy_id: str) -> OutcomeLine:
+        """`results_line` for the outcomes of one policy, called with the employee's id."""
+        return self._results_functions[policy_id]  # type: ignore[no-any-return]
+
+    def breakdown_line_of(self, policy_id: str) -> OutcomeLine:
+        """`breakdown_line` for the outcomes of one policy, called with the employee's id."""
+        return self._row_functions[policy_id]  # type: ignore[no-any-return]
 
     def _results_function(self, policy: CompiledPolicy) -> Any:
         """Generate the results.csv line of one policy: fixed cells, its pay components at their
@@ -211,7 +208,7 @@ class OutputLayout:
             if slot in quanta:  # a declared rounding: its step's decimals
                 decimal = exact_expression(f"{ref}.quantize({quantum(slot)})")
             else:  # exact: nothing is cut below the precision it was computed at
-                decimal = f"EXACT({ref}, {'MU' if slot in money else 'None'})"
+                decimal = exact_output_expression(ref, money=slot in money)
             expression = f"({decimal} if type({ref}) is D else OUT[type({ref})]({ref}))"
             cells[column] = LineCell(self.results_header[column], expression)
         if self.readiness:
@@ -221,6 +218,7 @@ class OutputLayout:
             ]
         namespace: dict[str, Any] = {
             "TEXT": text_cell,
+            "ROW_UNITS": ROW_UNITS,
             "CURRENCY": Memo(text_cell),
             "REASON": Memo(text_cell),
             "NOTES": Memo(text_cell),
@@ -230,8 +228,11 @@ class OutputLayout:
             "OUT": LINE_OUTPUT_FORMATS,
             **constants,
         }
-        parameters = "eid, cur, elig, zr, notes, ready, gaps, t, MU"
-        return line_function(f"results {policy.id}", parameters, cells, namespace)
+        prologue = (
+            "cur, elig, zr, notes, ready, gaps, t = po.currency, po.eligible, po.zero_reason,"
+            " po.notes, po.ready, po.gaps, po.trace; MU, DOT, NEXT, _ = ROW_UNITS[cur]"
+        )
+        return line_function(f"results {policy.id}", "eid, po", cells, namespace, prologue)
 
     def inputs_line(self, emp: EmployeeOutcome) -> str:
         """The employee's line of inputs.csv (with its ``\\n``): each shared input as the first
@@ -246,18 +247,23 @@ class OutputLayout:
     def _input_function(self, policy_ids: tuple[str, ...]) -> Any:
         """Generate the inputs.csv line for employees computed by ``policy_ids``."""
         cells = [LineCell("employee_id", _EMPLOYEE_ID)]
+        values: list[str] = []  # each input's value, read from its trace once: x0 = t0[3]
         for name in self.shared_inputs:
             cell = LineCell(name, "''")  # no policy of the employee reads it
             for position, policy_id in enumerate(policy_ids):
                 slot = self._input_slots[policy_id].get(name)
                 if slot is not None and name not in self.kept_inputs[policy_id]:
                     type_ = self._policies[policy_id].slots[slot].type
-                    cell = LineCell(name, cell_expression(f"t{position}[{slot}]", "input", type_))
+                    ref = f"x{len(values)}"
+                    values.append(f"t{position}[{slot}]")
+                    cell = LineCell(name, cell_expression(ref, "input", type_))
                     break
             cells.append(cell)
         args = "".join(f", t{i}" for i in range(len(policy_ids)))
         namespace = cell_namespace(6)  # inputs only: their places are never used
-        return line_function("inputs", f"eid{args}", cells, namespace)
+        names = "".join(f"x{i}, " for i in range(len(values)))
+        prologue = f"({names}) = ({', '.join(values)},)" if values else ""
+        return line_function("inputs", f"eid{args}", cells, namespace, prologue)
 
     def _row_function(self, policy: CompiledPolicy) -> Any:
         """Generate the breakdown line of one policy: one expression per column.
@@ -274,19 +280,25 @@ class OutputLayout:
         quanta = declared_quanta(policy)
         constants: dict[str, Decimal] = {}
         spanned: set[int] = set()  # columns a goals expression fills with the one before
+        calls: dict[str, str] = {}  # each call slot's cell function: its own caches
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
             ref = f"v{slot_index}"
             names = [header[column] for column in cols]
-            if kind == "call":
-                cells[cols[0]] = LineCell(names[0], f"CALLV({ref})")
-                cells[cols[1]] = LineCell(names[1], f"CALLM({ref})")
+            if kind == "call" and cols[1] == cols[0] + 1:  # the value and the match, at once
+                cells[cols[0]] = LineCell(names[0], f"CALL{slot_index}({ref})", width=2)
+                spanned.add(cols[1])
+                calls[f"CALL{slot_index}"] = "both"
+            elif kind == "call":
+                cells[cols[0]] = LineCell(names[0], f"CALLV{slot_index}({ref})")
+                cells[cols[1]] = LineCell(names[1], f"CALLM{slot_index}({ref})")
+                calls.update({f"CALLV{slot_index}": "value", f"CALLM{slot_index}": "match"})
             elif kind == "goals" and cols == list(range(cols[0], cols[0] + len(cols))):
-                expression = f"','.join(GOALS({ref}, {len(cols)}))"
+                expression = f"GOALS({ref}, {len(cols)})"
                 cells[cols[0]] = LineCell(names[0], expression, width=len(cols))
                 spanned.update(cols[1:])
             elif kind == "goals":
                 for position, column in enumerate(cols):
-                    expression = f"GOALS({ref}, {len(cols)})[{position}]"
+                    expression = f"GOAL_CELLS({ref}, {len(cols)})[{position}]"
                     cells[column] = LineCell(names[position], expression)
             elif kind == "segments":
                 owner = policy.spec.steps.get(policy.slots[slot_index].owner)
@@ -305,61 +317,20 @@ class OutputLayout:
                 cells[cols[0]] = LineCell(names[0], expression)
         places = policy.spec.policy.breakdown_decimals
         namespace = cell_namespace(places)
-        formats = namespace["F"]
-        computed = formats[Decimal]
-
-        def call_value(value: Any) -> str:
-            if value is None or value[1] is None:
-                return ""
-            result = value[1][0]
-            return formats[type(result)](result)  # type: ignore[no-any-return]
-
-        matched: dict[Any, str] = {}  # what a call matched repeats (a table row, a rate): once
-
-        def call_match(value: Any) -> str:
-            if value is None or value[1] is None:
-                return ""
-            detail = value[1][1]
-            try:
-                return matched[detail]
-            except (KeyError, TypeError):
-                text = quote(match_text(detail, value[0]))
-            if len(matched) < 4096:
-                with contextlib.suppress(TypeError):  # an unhashable detail is not cached
-                    matched[detail] = text
-            return text
-
-        goal_names = Memo(text_cell)
-
-        def goals(value: Any, width: int) -> list[str]:
-            # (name, direction, target, actual, weight, attainment, payout, segment)
-            cells: list[str] = []
-            for name, direction, target, actual, weight, att, payout, segment in value or ():
-                cells += (
-                    goal_names[name],
-                    direction,
-                    exact_text(target),
-                    exact_text(actual),
-                    exact_text(weight),
-                    computed(att),
-                    computed(payout),
-                    str(segment) if type(segment) is int else quote(str(segment)),
-                )
-            return cells + [""] * (width - len(cells))
-
         namespace.update(
-            CALLV=call_value,
-            CALLM=call_match,
-            GOALS=goals,
+            **{name: call_cells(namespace, part) for name, part in calls.items()},
+            GOALS=goal_cells(namespace),
+            GOAL_CELLS=goals_line_cells(namespace),
             SEGMENTS=segments_cell(places),
             **constants,
         )
         kept = [cell for column, cell in enumerate(cells) if column not in spanned]
         values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
-        prologue = f"({values}) = t" if values else ""
-        return line_function(
-            f"breakdown {policy.id}", "eid, elig, t, MU", kept, namespace, prologue
-        )
+        prologue = "elig, t = po.eligible, po.trace; MU, DOT, NEXT, PAD = ROW_UNITS[po.currency]"
+        if values:
+            prologue += f"; ({values}) = t"
+        namespace["ROW_UNITS"] = ROW_UNITS
+        return line_function(f"breakdown {policy.id}", "eid, po", kept, namespace, prologue)
 
 
 def input_placement(rulebook: Rulebook) -> tuple[list[str], dict[str, frozenset[str]]]:

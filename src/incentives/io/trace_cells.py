@@ -1,0 +1,142 @@
+"""The breakdown cells of calls and scorecards (a call's value and match recur by identity).
+
+A table, curve, tier or rate call records ``(args, (value, detail))``: the value is the table's
+own cell object and the detail often the very tuple the table keeps, so the same objects come
+back employee after employee. Their text is remembered by the object's identity: an entry holds
+the object itself, so its ``id`` cannot be reused by another object while the entry lives, and a
+hit is checked with ``is``. A cache that fills up is dropped for good: that slot's values do
+not recur (at most `_KEPT` of them are stored, and kept alive, before that).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from incentives.io.cells import exact_text, match_text, text_cell
+from incentives.io.csv_lines import Memo, quote
+
+__all__ = ["call_cells", "goal_cells", "goals_line_cells"]
+
+_KEPT = 4096
+
+
+def call_cells(
+    namespace: dict[str, Any], part: str = "both", kept: int = _KEPT
+) -> Callable[[Any], str]:
+    """One call slot's cells (``part``: "both" gives ``value,match``, two columns; "value" or
+    "match" one of them), from `cell_namespace`'s formatters; empty where the call was not
+    made or gave nothing. Make one per slot: a slot whose values or pairs do not recur (a
+    curve's interpolated output, a matrix's fresh ``(row, column)`` detail) fills its cache
+    and stops looking there."""
+    formats = namespace["F"]
+    texts: dict[int, tuple[object, str]] = {}  # by id of the value
+    pairs: dict[int, tuple[object, str]] = {}  # by id of the (value, detail) pair
+    # what a call matched repeats (a table row, a rate): once per equal detail, as one slot's
+    # details have one shape (a table's row indices, a curve's segment, a rating's label)
+    matched: dict[Any, str] = {}
+    seen = texts.get
+    paired = pairs.get
+    values_recur = pairs_recur = True
+
+    def value_text(value: object) -> str:
+        nonlocal values_recur
+        if values_recur:
+            entry = seen(id(value))
+            if entry is not None and entry[0] is value:
+                return entry[1]
+        text: str = formats[type(value)](value)
+        if values_recur:
+            if len(texts) < kept:
+                texts[id(value)] = (value, text)
+            else:
+                values_recur = False
+                texts.clear()
+        return text
+
+    def match(detail: object) -> str:
+        try:
+            return matched[detail]
+        except (KeyError, TypeError):
+            text = quote(match_text(detail, None))
+        if len(matched) < kept:
+            with contextlib.suppress(TypeError):  # an unhashable detail is not cached
+                matched[detail] = text
+        return text
+
+    def both(call: Any) -> str:
+        nonlocal pairs_recur
+        if call is None or call[1] is None:
+            return ","
+        result = call[1]
+        if pairs_recur:
+            entry = paired(id(result))
+            if entry is not None and entry[0] is result:
+                return entry[1]
+        text = value_text(result[0]) + "," + match(result[1])
+        if pairs_recur:
+            if len(pairs) < kept:
+                pairs[id(result)] = (result, text)
+            else:
+                pairs_recur = False
+                pairs.clear()
+        return text
+
+    def value_only(call: Any) -> str:
+        return "" if call is None or call[1] is None else value_text(call[1][0])
+
+    def match_only(call: Any) -> str:
+        return "" if call is None or call[1] is None else match(call[1][1])
+
+    return {"both": both, "value": value_only, "match": match_only}[part]
+
+
+def goal_cells(namespace: dict[str, Any]) -> Callable[[Any, int], str]:
+    """The cells of a scorecard's goals as one text of ``width`` comma-separated cells (eight
+    per goal, the goals an employee does not have empty). The figures are written as read
+    (`exact_text`, inline: a short decimal's `str` costs less than finding it by identity);
+    attainment and payout, computed, at the breakdown's decimals."""
+    rounded = namespace["DEC"]  # attainment and payout: long quotients, nearly always
+    names = Memo(text_cell)
+
+    def goals(value: Any, width: int) -> str:
+        if not value:
+            return "," * (width - 1)
+        return ",".join(
+            [
+                f"{names[name]},{direction},"
+                f"{_s if 'E' not in (_s := str(target)) else exact_text(target)},"
+                f"{_s if 'E' not in (_s := str(actual)) else exact_text(actual)},"
+                f"{_s if 'E' not in (_s := str(weight)) else exact_text(weight)},"
+                f"{rounded(att)},{rounded(payout)},"
+                f"{segment if type(segment) is int else quote(str(segment))}"
+                for name, direction, target, actual, weight, att, payout, segment in value
+            ]
+        ) + "," * (width - 8 * len(value))
+
+    return goals
+
+
+def goals_line_cells(namespace: dict[str, Any]) -> Callable[[Any, int], list[str]]:
+    """`goal_cells` as a list of ``width`` cell texts (for goal columns that are not
+    side by side in a file)."""
+    rounded = namespace["DEC"]
+    names = Memo(text_cell)
+
+    def goals(value: Any, width: int) -> list[str]:
+        cells: list[str] = []
+        for name, direction, target, actual, weight, att, payout, segment in value or ():
+            cells += (
+                names[name],
+                direction,
+                exact_text(target),
+                exact_text(actual),
+                exact_text(weight),
+                rounded(att),
+                rounded(payout),
+                str(segment) if type(segment) is int else quote(str(segment)),
+            )
+        return cells + [""] * (width - len(cells))
+
+    return goals
