@@ -79,6 +79,31 @@ SAMPLE_ARGS = (
 )
 
 
+def repeated_sample(
+    path: Path,
+    rows: int,
+    *,
+    first_id: int = 0,
+    id_width: int = 6,
+    edit: Callable[[int, list[str], list[str]], None] | None = None,
+) -> Path:
+    """A roster of ``rows`` rows written to ``path``: the sample's rows over and over, their
+    ids numbered on from ``first_id`` (``id_width`` digits); ``edit(i, header, row)`` may change
+    row ``i`` before it is written."""
+    with (FIXTURES / "employees.csv").open(encoding="utf-8", newline="") as f:
+        header, *sample = list(csv.reader(f))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        for i in range(rows):
+            row = list(sample[i % len(sample)])
+            row[0] = f"{first_id + i:0{id_width}d}"
+            if edit is not None:
+                edit(i, header, row)
+            writer.writerow(row)
+    return path
+
+
 def employee_files(out: Path) -> list[str]:
     """The per-employee CSV files of a run folder (results, inputs, each policy's breakdown
     file, rejected, not covered), as paths relative to it."""

@@ -3,31 +3,20 @@ total, and once at the end (the CLI draws its bar on stderr from these reports).
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, RULES
+from conftest import FIXTURES, RULES, repeated_sample
 from incentives import jobs
 from incentives.jobs import RunRequest, run_job
 from incentives.parallel import can_fork, run_parallel
 
 
 def _big_roster(tmp_path: Path, rows: int) -> Path:
-    with (FIXTURES / "employees.csv").open(encoding="utf-8", newline="") as f:
-        header, *sample = list(csv.reader(f))
-    path = tmp_path / "big.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        for i in range(rows):
-            row = list(sample[i % len(sample)])
-            row[0] = f"{i:06d}"
-            writer.writerow(row)
-    return path
+    return repeated_sample(tmp_path / "big.csv", rows)
 
 
 # Small, with a small interval: the reports of 21,000 rows at the default 10,000. On two cores,

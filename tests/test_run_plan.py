@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, RULES
+from conftest import FIXTURES, RULES, repeated_sample
 from engine_helpers import load, policy_yaml
 from incentives.engine.run_plan import plan_run
 from incentives.jobs import RunReport, RunRequest, run_job
@@ -95,19 +95,12 @@ def _sample_roster(tmp_path: Path, rows: int) -> Path:
     """The sample's rows over and over, numbered on; the first 52 keep their own ids (their
     ratings and history). Every 97th has a bad ``level_start_date``, read only in the final
     pass (by promotions): rejected there after the totals pass counted it (a redo)."""
-    with (FIXTURES / "employees.csv").open(encoding="utf-8", newline="") as f:
-        header, *sample = list(csv.reader(f))
-    path = tmp_path / "roster.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        for i in range(rows):
-            row = list(sample[i % len(sample)])
-            row[0] = f"{i + 1:05d}"
-            if i % 97 == 96:
-                row[header.index("level_start_date")] = "31/02/2026"
-            writer.writerow(row)
-    return path
+
+    def bad_date(i: int, header: list[str], row: list[str]) -> None:
+        if i % 97 == 96:
+            row[header.index("level_start_date")] = "31/02/2026"
+
+    return repeated_sample(tmp_path / "roster.csv", rows, first_id=1, id_width=5, edit=bad_date)
 
 
 def _same_bytes(one: RunReport, two: RunReport) -> None:
