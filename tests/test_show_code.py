@@ -197,3 +197,32 @@ def test_the_command_line_traceback_of_an_engine_bug_quotes_the_generated_lines(
     assert "AttributeError: engine bug" in done.stderr
     frames = done.stderr.split('File "<policy annual-bonus-2026 ')[1:]
     assert frames and all("F_round_to(" in f or "STEP_FAILED" in f for f in frames), done.stderr
+
+
+def test_a_traceback_into_a_generated_csv_line_function_shows_its_lines() -> None:
+    """The line functions the run folder's files are written with are generated code too: a
+    fault in one (an engine bug) quotes the line's source, not just `<line …>`."""
+    from incentives.io.csv_lines import LineCell, line_function
+
+    line = line_function("test", "v", [LineCell("id", "v"), LineCell("half", "1 // v")], {})
+    with pytest.raises(ZeroDivisionError):
+        line(0)
+    try:
+        line(0)
+    except ZeroDivisionError:
+        shown = traceback.format_exc()
+    assert "(1 // v)" in shown
+
+
+def test_the_generated_roster_converter_is_shown_in_tracebacks() -> None:
+    """The roster's generated fast converter is registered like the policies' code: its
+    pseudo-file's lines can be read back, so a traceback into it quotes them."""
+    import linecache
+
+    from incentives.engine.convert import fast_converter
+
+    rulebook = load_rules(RULES)
+    convert = fast_converter(rulebook.fields, {f.name for f in rulebook.fields})
+    filename = convert.__code__.co_filename
+    assert filename.startswith("<convert ")
+    assert linecache.getline(filename, convert.__code__.co_firstlineno).startswith("def convert")

@@ -16,12 +16,14 @@ and a repeated cell then costs one look-up. Only what the fast path accepted is 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
 from incentives.errors import IncentivesError
 from incentives.rulebook.language.fields import MEMO_CHARS, MEMO_SIZE, FieldDef
+from incentives.rulebook.runtime.policy import show_in_tracebacks
 
 __all__ = ["FALL_BACK", "NotPlain", "fast_converter"]
 
@@ -104,7 +106,11 @@ def fast_converter(
             f"    out[{slot}] = v",
         ]
     lines.append("    return out")
-    # generated from the rulebook's field declarations (names are identifiers), not user text
-    exec(compile("\n".join(lines) + "\n", "<convert>", "exec"), namespace)
+    # generated from the rulebook's field declarations (names are identifiers), not user text;
+    # named by its source's hash and given to linecache, so a traceback quotes its lines
+    source = "\n".join(lines) + "\n"
+    filename = f"<convert {hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}>"
+    show_in_tracebacks(filename, source)
+    exec(compile(source, filename, "exec"), namespace)
     convert: Callable[..., list[Any]] = namespace["convert"]
     return convert

@@ -12,10 +12,13 @@ ends), except that a cell holding any line-break character is quoted too (see `q
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from incentives.rulebook.runtime.policy import show_in_tracebacks
 
 __all__ = ["LineCell", "Memo", "csv_line", "line_function", "quote"]
 
@@ -117,8 +120,11 @@ def line_function(
     lines.append("    return (\n        " + "\n        ".join(pieces) + "\n    )\n")
     source = "\n".join(lines)
     scope: dict[str, Any] = {"Q": quote, **namespace}
-    # generated from a layout's own column expressions, never from user text
-    exec(compile(source, f"<line {name}>", "exec"), scope)
+    # generated from a layout's own column expressions, never from user text; named by its
+    # source's hash and given to linecache, so a traceback into it quotes its lines
+    filename = f"<line {name} {hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}>"
+    show_in_tracebacks(filename, source)
+    exec(compile(source, filename, "exec"), scope)
     function: Callable[..., str] = scope["line"]
     function.source = source  # type: ignore[attr-defined]  # for a reader debugging a layout
     return function
