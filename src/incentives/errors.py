@@ -138,10 +138,19 @@ class BudgetExceeded(IncentivesError):
 class RowError(IncentivesError, ValueError):
     """One input row cannot be computed. The run rejects it and goes on."""
 
-    def __init__(self, reason: str, column: str = "", value: str = "") -> None:
+    def __init__(
+        self,
+        reason: str,
+        column: str = "",
+        value: str = "",
+        source: tuple[str, int, int] | None = None,
+    ) -> None:
         self.reason = reason
         self.column = column
         self.value = value
+        # the (file, record, line) of the row at fault when it is not the employee's roster
+        # row (a goals file's row): the rejection names it instead
+        self.source = source
         super().__init__(reason)
 
 

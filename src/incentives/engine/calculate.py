@@ -265,7 +265,7 @@ class Calculation(EarlierPasses):
                 if miscounted is not None and (policy.first_pass or bound.stage2 is not None):
                     self._check_counted(bound, values, item, segments, miscounted)
                 prefix = f"{policy.id}: " if len(covering) > 1 else ""
-                return _reject(item, exc.column, exc.value, prefix + exc.reason)
+                return _reject(item, exc.column, exc.value, prefix + exc.reason, exc.source)
             made = makers.get(id(bound))
             if made is None or made[0] is not bound:  # a policy bound elsewhere (a copy)
                 made = makers[id(bound)] = (bound, outcome_maker(bound.policy))

@@ -138,7 +138,7 @@ class RowConversion:
                 if bound.population(values):
                     mask |= bit
             except RowError as exc:
-                return _reject(emp, exc.column, exc.value, exc.reason)
+                return _reject(emp, exc.column, exc.value, exc.reason, exc.source)
         found = self._coverage.get(mask)
         if found is None:
             found = self._coverage[mask] = self._coverage_of(mask)
@@ -262,6 +262,19 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _reject(emp: EmployeeInput, column: str, value: str, reason: str) -> Rejection:
+def _reject(
+    emp: EmployeeInput,
+    column: str,
+    value: str,
+    reason: str,
+    at: tuple[str, int, int] | None = None,
+) -> Rejection:
+    """The employee's rejection, on its roster row; or, when the fault is in another file's
+    row (``at``: a goals file's file, record and line), on that row, the reason naming the
+    employee and the roster row that is rejected with it."""
     src = emp.source
-    return Rejection(src.file, src.record, src.line, emp.employee_id, column, value, reason)
+    if at is None:
+        return Rejection(src.file, src.record, src.line, emp.employee_id, column, value, reason)
+    file, record, line = at
+    reason = f"{reason} (employee {emp.employee_id}, roster {src.file} line {src.line})"
+    return Rejection(file, record, line, emp.employee_id, column, value, reason)

@@ -189,7 +189,7 @@ def _error_builders(
         if index < 0 or isinstance(exc, StepError):
             return exc
         label = labels[index][0]
-        return RowError(f"{label}: {exc.reason}", exc.column or label, exc.value)
+        return RowError(f"{label}: {exc.reason}", exc.column or label, exc.value, exc.source)
 
     def step_failed(index: int, exc: Exception, local: Mapping[str, object]) -> StepError:
         if not isinstance(exc, _DATA_ERRORS):

@@ -73,12 +73,22 @@ def _number(goal: GoalInput, field: str, value: object) -> Decimal:
     if isinstance(number, Decimal):
         return number
     column = f"{goal.column_prefix}{field}" if goal.column_prefix else field
+    source = _file_row(goal)
     if value is None or value == "":
-        raise RowError(f"goal '{goal.name}' has no {field}", column, "")
+        raise RowError(f"goal '{goal.name}' has no {field}", column, "", source)
     digits = "" if str(value).isascii() else ": use the digits 0-9"
     raise RowError(
-        f"goal '{goal.name}': {field} '{value}' is not a number{digits}", column, str(value)
+        f"goal '{goal.name}': {field} '{value}' is not a number{digits}",
+        column,
+        str(value),
+        source,
     )
+
+
+def _file_row(goal: GoalInput) -> tuple[str, int, int] | None:
+    """Where a goals file's goal was read, for its rejection to name; None for a goal of the
+    roster's own columns (its prefix set), rejected on the employee's roster row."""
+    return None if goal.column_prefix else goal.source
 
 
 def _direction(goal: GoalInput) -> str:
@@ -88,7 +98,9 @@ def _direction(goal: GoalInput) -> str:
     text = str(direction or "higher").strip().lower() or "higher"
     if text not in ("higher", "lower"):
         column = f"{goal.column_prefix}direction" if goal.column_prefix else "direction"
-        raise RowError(f"goal '{goal.name}': direction must be higher or lower", column, text)
+        raise RowError(
+            f"goal '{goal.name}': direction must be higher or lower", column, text, _file_row(goal)
+        )
     return text
 
 
@@ -134,11 +146,16 @@ class EmployeeScorecard:
                 direction = _direction(goal)
             if weight < _ZERO:
                 column = f"{prefix}weight" if prefix else "weight"
-                raise RowError(f"goal '{name}' has a negative weight", column, str(weight))
+                raise RowError(
+                    f"goal '{name}' has a negative weight", column, str(weight), _file_row(goal)
+                )
             if not target:  # 0, -0, 0.00
                 column = f"{prefix}target" if prefix else "target"
                 raise RowError(
-                    f"goal '{name}' has a target of 0: attainment is undefined", column, "0"
+                    f"goal '{name}' has a target of 0: attainment is undefined",
+                    column,
+                    "0",
+                    _file_row(goal),
                 )
             att = (
                 _ONE - (actual - target) / abs(target) if direction == "lower" else actual / target
