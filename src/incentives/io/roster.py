@@ -173,7 +173,12 @@ class Roster:
             wanted |= {column for _, columns in self._goal_columns for column in columns}
         picked = [i for i, column in enumerate(self.columns) if wanted is None or column in wanted]
         self._picker = self._make_picker(picked)
-        self._ids, self._duplicates, self.record_count = self._scan()
+        ids, self._duplicates, self.record_count = self._scan()
+        # the keyed files' rows of employees not in the roster, and their counts, found now:
+        # the roster's ids (a string per employee) are not kept for the run
+        self._unmatched = [row for keyed in self._keyed for row in keyed.unmatched(ids)]
+        files = (("goals", goals), ("ratings", ratings), ("history", history))
+        self._counts = {role: keyed.counts(ids) for role, keyed in files if keyed is not None}
 
     def __repr__(self) -> str:
         return f"Roster({str(self.path)!r}, records={self.record_count})"
@@ -199,7 +204,7 @@ class Roster:
                 if employee_id in lines:
                     lines[employee_id].append(record.line)
         duplicates = {employee_id: tuple(found) for employee_id, found in lines.items()}
-        # the ids are kept only to find rows of unknown employees in the keyed files
+        # the ids serve only to find rows of unknown employees in the keyed files
         return (seen if self._keyed else set()), duplicates, count
 
     def _read_id(self, record: CsvRecord) -> str:
@@ -264,13 +269,12 @@ class Roster:
     def unmatched(self) -> list[Unmatched]:
         """Rows of the goals, rating history and history files for employees who are not in
         the roster: not faults (a file may cover more people than the roster), but listed."""
-        return [row for keyed in self._keyed for row in keyed.unmatched(self._ids)]
+        return list(self._unmatched)
 
     def keyed_counts(self) -> dict[str, KeyedCounts]:
         """Per keyed file given ('goals', 'ratings', 'history'): rows read, matched,
         unmatched and rejected."""
-        files = (("goals", self._goals), ("ratings", self._ratings), ("history", self._history))
-        return {role: keyed.counts(self._ids) for role, keyed in files if keyed is not None}
+        return dict(self._counts)
 
     def _employee(
         self,
