@@ -24,7 +24,7 @@ from incentives.errors import IncentivesError
 from incentives.io import run_dir
 from incentives.io.csv_lines import csv_line
 
-__all__ = ["CsvSink", "OutputDir", "RowWriter", "dumps_json", "format_cell", "write_json"]
+__all__ = ["CsvSink", "OutputDir", "dumps_json", "format_cell", "write_json"]
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$")  # a number as text is not a formula
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,21 +77,6 @@ def write_json(path: Path, data: object) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-class RowWriter:
-    """Writes rows of cell texts as CSV (minimal quoting, ``\n`` line ends) to ``stream``.
-
-    The bytes of Python's csv writer, except that a cell holding a carriage return or another
-    line-break character (which the csv writer leaves unquoted, splitting the row for other
-    readers) is quoted too: see `incentives.io.csv_lines`.
-    """
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-
-    def writerow(self, cells: Sequence[str]) -> None:
-        self._stream.write(csv_line(cells))
 
 
 def _copy_bytes(source: BinaryIO, target: IO[str]) -> None:
