@@ -232,7 +232,7 @@ class Calculation(EarlierPasses):
     ) -> EmployeeOutcome | NotCovered | Rejection:
         if isinstance(item, Rejection):
             return item
-        found = self._values(item, "all", last=True)
+        found = self._values(item, "all")
         if isinstance(found, Rejection):
             if miscounted is not None:
                 self.counted_before(item, miscounted)

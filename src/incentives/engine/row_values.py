@@ -48,13 +48,13 @@ class RowConversion:
     _coverage: dict[int, Any]
 
     def _values(
-        self, emp: EmployeeInput, stage: str, why: bool = True, last: bool = False
+        self, emp: EmployeeInput, stage: str, why: bool = True
     ) -> tuple[list[Any], tuple[BoundPolicy, ...], tuple[Exclusion, ...]] | Rejection:
         """A row's values for pass ``stage``, the policies covering it and the kinds none
         covers (see `_covering`): the fields the populations read are converted first, the
         covering policies' fields once coverage is decided; a bad value in either rejects.
-        (``last``: the final pass, whose caller asks whether an earlier pass counted a row
-        it rejects, see `EarlierPasses.counted_before`.)"""
+        (The final pass's caller asks whether an earlier pass counted a row it rejects, see
+        `EarlierPasses.counted_before`.)"""
         cells = emp.cells
         values: list[Any] | None = None
         fast = self._fast_population
