@@ -164,7 +164,7 @@ def test_an_in_memory_roster_gives_the_csv_rosters_outcomes(
     assert from_table == from_csv
     # the roster's share for a worker is what the engine's passes read: the same rows
     calc = calculate(rulebook, table, rates=rates)
-    assert list(calc.pool_pass_rows(table, 2, 5)) == table.rows[2:5]
+    assert all(list(step.rows(table, 2, 5)) == table.rows[2:5] for step in calc.plan.passes)
 
 
 def test_both_rosters_are_roster_sources_and_a_plain_list_becomes_one() -> None:

@@ -176,16 +176,6 @@ class Calculation(EarlierPasses):
         """Whether a pass solving the pools (after any group totals) comes before the last."""
         return self._needs_pools
 
-    def pool_pass_rows(
-        self, roster: RosterSource, start: int = 0, stop: int | None = None
-    ) -> Iterable[EmployeeInput | Rejection]:
-        """The rows the pool pass reads from a roster: only the columns, goals
-        and rating history that the policies with pools (and every population) need."""
-        step = next((p for p in self.plan.passes if p.kind == "pools"), None)
-        if step is None:
-            return roster.part(start, stop)
-        return step.rows(roster, start, stop)
-
     def __iter__(self) -> Iterator[EmployeeOutcome | NotCovered | Rejection]:
         if (self._needs_totals and not self._totals_done) or (
             self._needs_pools and not self._pools_done
