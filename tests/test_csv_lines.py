@@ -390,3 +390,12 @@ def test_a_results_output_is_its_exact_text(money: bool, value: Decimal, unit: D
     (never rounded), no trailing zeros, money padded to the row's unit."""
     line = _line(exact_output_expression("t[0]", money=money))
     assert line((value,), unit) == exact_cell(value, unit if money else None) + ",x\n"
+
+
+def test_a_whole_number_keeps_its_zeros_at_breakdown_decimals_0() -> None:
+    """A policy with `breakdown_decimals: 0` writes 10.4 as 10 and 100.2 as 100 (rounding
+    to 0 places leaves no dot; the zeros of the whole number are not trailing decimals)."""
+    assert exact_cell(Decimal("10.4"), places=0) == "10"
+    assert exact_cell(Decimal("100.2"), places=0) == "100"
+    assert exact_cell(Decimal("-20.5"), places=0) == "-20"
+    assert exact_cell(Decimal("10.40"), places=2) == "10.4"
