@@ -1,0 +1,383 @@
+"""Two run folders compared: who was added, removed and changed, by how much, and why.
+
+    diff_runs(run_a, run_b) -> RunDiff
+    RunDiff.changes      one `Change` per employee, policy, pay component and currency that moved
+    RunDiff.totals       per currency and component: both runs' totals and the sum of the deltas
+    RunDiff.policies     each policy added, removed or changed (version, SHA-256, what changed)
+
+Everything is read from the two folders (docs/run-folder.md); nothing is re-computed. The
+deltas are checked against both manifests' totals, per currency and component, to the cent:
+a pair of folders whose figures do not add up raises `DiffError` rather than printing a diff
+that does not reconcile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from incentives.audit.diff_causes import PolicyPair, RowCauses, signed_amount
+from incentives.audit.diff_graph import policy_graph
+from incentives.audit.run_folder import RunFolder, read_run_folder
+from incentives.errors import IncentivesError, OptionsError
+from incentives.money import add_exact
+
+__all__ = [
+    "Change",
+    "DiffError",
+    "NotARunFolder",
+    "PolicyChange",
+    "RunDiff",
+    "TotalLine",
+    "diff_runs",
+]
+
+_SECTIONS = ("parameters", "results", "tables", "curves", "tiers", "scorecards", "eligibility",
+             "inputs", "pools", "budgets", "pay", "policy")  # fmt: skip
+
+
+class NotARunFolder(OptionsError):
+    """A folder given to `diff` is not a run folder (or not a readable one): a usage error."""
+
+
+class DiffError(IncentivesError):
+    """The two runs' deltas do not add up to the difference of their totals."""
+
+
+@attrs.frozen
+class Change:
+    """One pay component of one employee under one policy that differs between the runs.
+
+    ``status``: ``changed``, ``added`` (not paid by this policy in run A) or ``removed``;
+    ``before``/``after`` are `None` where the run has no amount."""
+
+    employee_id: str
+    policy: str
+    component: str
+    currency: str
+    before: Decimal | None
+    after: Decimal | None
+    status: str
+    causes: tuple[str, ...]
+
+    @property
+    def delta(self) -> Decimal:
+        return (self.after or Decimal(0)) - (self.before or Decimal(0))
+
+
+@attrs.frozen
+class TotalLine:
+    """One currency and component: both manifests' totals and the sum of the deltas."""
+
+    currency: str
+    component: str
+    before: Decimal
+    after: Decimal
+    deltas: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.after - self.before
+
+
+@attrs.frozen
+class PolicyChange:
+    """A policy added, removed or changed: ids, versions, hashes and the parts that differ."""
+
+    id: str
+    status: str  # added, removed, changed
+    version_a: str | None
+    version_b: str | None
+    sha_a: str | None
+    sha_b: str | None
+    steps: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.status != "changed":
+            version = self.version_b if self.status == "added" else self.version_a
+            sha = (self.sha_b if self.status == "added" else self.sha_a) or ""
+            return f"policy {self.id} {version} ({sha[:12]}) {self.status}"
+        parts = [
+            f"policy {self.id} {self.version_a} ({(self.sha_a or '')[:12]}) → "
+            f"{self.version_b} ({(self.sha_b or '')[:12]})"
+        ]
+        if self.steps:
+            parts.append(f"steps changed: {', '.join(self.steps)}")
+        if self.sections:
+            parts.append(f"also changed: {', '.join(self.sections)}")
+        return "; ".join(parts)
+
+
+@attrs.frozen
+class RunDiff:
+    """What differs between run A (before) and run B (after)."""
+
+    run_a: Path
+    run_b: Path
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    changes: tuple[Change, ...]
+    totals: tuple[TotalLine, ...]
+    policies: tuple[PolicyChange, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        """The employees in both runs with at least one component that moved."""
+        both = [c.employee_id for c in self.changes if c.employee_id not in self.added]
+        return tuple(e for e in dict.fromkeys(both) if e not in self.removed)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.changes or self.added or self.removed or self.policies)
+
+
+def _read(path: Path, which: str) -> RunFolder:
+    try:
+        return read_run_folder(Path(path))
+    except OptionsError as exc:
+        raise NotARunFolder(f"run {which}: {exc}") from None
+
+
+def diff_runs(run_a: Path, run_b: Path) -> RunDiff:
+    """Compare the run folder ``run_b`` with ``run_a`` (see the module docstring).
+
+    Raises `NotARunFolder` for a folder that is not a readable run folder (naming the file)
+    and `DiffError` when the deltas do not reconcile with the manifests' totals."""
+    a, b = _read(run_a, "A"), _read(run_b, "B")
+    results_a = {(r["employee_id"], r["policy"]): r for r in a.results}
+    results_b = {(r["employee_id"], r["policy"]): r for r in b.results}
+    ids_a = dict.fromkeys(k[0] for k in results_a)
+    ids_b = dict.fromkeys(k[0] for k in results_b)
+    added = tuple(e for e in ids_b if e not in ids_a)
+    removed = tuple(e for e in ids_a if e not in ids_b)
+    pairs = _policy_pairs(a, b)
+    rows_a = {(r["employee_id"], r["policy"]): r for r in a.breakdown}
+    rows_b = {(r["employee_id"], r["policy"]): r for r in b.breakdown}
+    changes: list[Change] = []
+    for key in [*results_a, *(k for k in results_b if k not in results_a)]:
+        changes += _changes(
+            key, results_a.get(key), results_b.get(key), a, b, pairs, rows_a, rows_b
+        )
+    moved = {c.employee_id for c in changes}
+    unchanged = sum(1 for e in ids_a if e in ids_b and e not in moved)
+    return RunDiff(
+        run_a=a.path,
+        run_b=b.path,
+        added=added,
+        removed=removed,
+        unchanged=unchanged,
+        changes=tuple(changes),
+        totals=_reconcile(a, b, changes),
+        policies=_policy_changes(a, b),
+        notes=_notes(a, b),
+    )
+
+
+def _components(policy: Mapping[str, Any]) -> list[str]:
+    names = []
+    for pay in policy.get("pay", []):
+        names.append(str(pay.get("name")))
+        names += [str(part.get("name")) for part in pay.get("split", [])]
+    return names
+
+
+def _amount(row: Mapping[str, str] | None, component: str) -> Decimal | None:
+    cell = "" if row is None else row.get(component, "")
+    return Decimal(cell) if cell else None
+
+
+def _changes(
+    key: tuple[str, str],
+    before: Mapping[str, str] | None,
+    after: Mapping[str, str] | None,
+    a: RunFolder,
+    b: RunFolder,
+    pairs: Mapping[str, PolicyPair],
+    rows_a: Mapping[tuple[str, str], Mapping[str, str]],
+    rows_b: Mapping[tuple[str, str], Mapping[str, str]],
+) -> list[Change]:
+    employee, policy_id = key
+    policy = b.policy(policy_id) if after is not None else a.policy(policy_id)
+    cur_a = before.get("currency", "") if before else ""
+    cur_b = after.get("currency", "") if after else ""
+    found: list[Change] = []
+    causes: RowCauses | None = None
+    for component in _components(policy):
+        old, new = _amount(before, component), _amount(after, component)
+        if before is None or after is None:
+            if (old or new) and (old or new) != 0:
+                status = "added" if before is None else "removed"
+                alone = (_presence(employee, policy_id, status, a, b),)
+                found.append(
+                    Change(employee, policy_id, component, cur_b or cur_a, old, new, status, alone)
+                )
+            continue
+        if cur_a != cur_b:
+            moved = (f"currency {cur_a} → {cur_b}",)
+            if old:
+                found.append(
+                    Change(employee, policy_id, component, cur_a, old, None, "changed", moved)
+                )
+            if new:
+                found.append(
+                    Change(employee, policy_id, component, cur_b, None, new, "changed", moved)
+                )
+            continue
+        if (old or Decimal(0)) == (new or Decimal(0)):
+            continue
+        if causes is None and policy_id in pairs:
+            causes = RowCauses(pairs[policy_id], rows_a[key], rows_b[key])
+        delta = signed_amount((new or Decimal(0)) - (old or Decimal(0)), cur_b)
+        texts = causes.causes(component, delta) if causes is not None else []
+        why = tuple(texts) or (f"{component} {delta} (no recorded cause)",)
+        found.append(Change(employee, policy_id, component, cur_b, old, new, "changed", why))
+    return found
+
+
+def _presence(employee: str, policy_id: str, status: str, a: RunFolder, b: RunFolder) -> str:
+    """Why an employee has a row under a policy in one run only."""
+    gone = a if status == "added" else b
+    which = "A" if gone is a else "B"
+    for row in gone.rejected:
+        if row.get("employee_id", "").strip() == employee:
+            return f"rejected in run {which}: {row.get('reason', '')}"
+    for row in gone.not_covered:
+        if row.get("employee_id", "").strip() == employee:
+            return f"not covered in run {which} ({row.get('kind')}: {row.get('excluded_by')})"
+    if not any(p.get("id") == policy_id for p in gone.rulebook.get("policies", [])):
+        return f"policy {policy_id} is not in run {which}"
+    if any(r["employee_id"] == employee for r in gone.results):
+        return f"not in policy {policy_id}'s population in run {which}"
+    return f"not in run {which}'s roster"
+
+
+def _policy_pairs(a: RunFolder, b: RunFolder) -> dict[str, PolicyPair]:
+    by_a = {str(p.get("id")): p for p in a.rulebook.get("policies", [])}
+    pairs = {}
+    for policy in b.rulebook.get("policies", []):
+        policy_id = str(policy.get("id"))
+        if policy_id in by_a:
+            pairs[policy_id] = PolicyPair(
+                policy_a=by_a[policy_id],
+                policy_b=policy,
+                manifest_a=a.manifest,
+                manifest_b=b.manifest,
+                rows_a=tuple(r for r in a.breakdown if r["policy"] == policy_id),
+                rows_b=tuple(r for r in b.breakdown if r["policy"] == policy_id),
+                graph=policy_graph(policy),
+            )
+    return pairs
+
+
+def _policy_changes(a: RunFolder, b: RunFolder) -> tuple[PolicyChange, ...]:
+    by_a = {str(p.get("id")): p for p in a.rulebook.get("policies", [])}
+    by_b = {str(p.get("id")): p for p in b.rulebook.get("policies", [])}
+    found = []
+    for policy_id in [*by_a, *(i for i in by_b if i not in by_a)]:
+        pa, pb = by_a.get(policy_id), by_b.get(policy_id)
+        if pa is not None and pb is not None and pa.get("sha256") == pb.get("sha256"):
+            continue
+        status = "added" if pa is None else "removed" if pb is None else "changed"
+        steps: tuple[str, ...] = ()
+        sections: tuple[str, ...] = ()
+        if pa is not None and pb is not None:
+            sa, sb = pa.get("spec", {}), pb.get("spec", {})
+            steps_a, steps_b = sa.get("steps", {}), sb.get("steps", {})
+            steps = tuple(
+                s for s in dict.fromkeys([*steps_a, *steps_b]) if steps_a.get(s) != steps_b.get(s)
+            )
+            sections = tuple(
+                _section_change(s, sa.get(s), sb.get(s))
+                for s in _SECTIONS
+                if sa.get(s) != sb.get(s)
+            )
+        found.append(
+            PolicyChange(
+                policy_id,
+                status,
+                None if pa is None else str(pa.get("version")),
+                None if pb is None else str(pb.get("version")),
+                None if pa is None else str(pa.get("sha256")),
+                None if pb is None else str(pb.get("sha256")),
+                steps,
+                sections,
+            )
+        )
+    return tuple(found)
+
+
+def _section_change(section: str, before: Any, after: Any) -> str:
+    """``parameters (max_multiple 2 → 1.5)``: a section of the policy, with the names in it
+    that differ and, for plain values, both values."""
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return section
+    names = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+    shown = []
+    for name in names:
+        old, new = before.get(name), after.get(name)
+        if isinstance(old, (str, int)) and isinstance(new, (str, int)):
+            shown.append(f"{name} {old} → {new}")
+        else:
+            shown.append(str(name))
+    return f"{section} ({', '.join(shown)})"
+
+
+def _totals(run: RunFolder) -> dict[tuple[str, str], Decimal]:
+    found: dict[tuple[str, str], Decimal] = {}
+    for line in run.manifest.get("totals", []):
+        key = (str(line.get("currency")), str(line.get("component")))
+        found[key] = add_exact(found.get(key, Decimal(0)), Decimal(str(line.get("amount"))))
+    return found
+
+
+def _reconcile(a: RunFolder, b: RunFolder, changes: list[Change]) -> tuple[TotalLine, ...]:
+    """Per currency and component: the deltas add up to the difference of the totals, exactly."""
+    before, after = _totals(a), _totals(b)
+    deltas: dict[tuple[str, str], Decimal] = {}
+    for change in changes:
+        key = (change.currency, change.component)
+        deltas[key] = add_exact(deltas.get(key, Decimal(0)), change.delta)
+    lines = []
+    wrong = []
+    for key in sorted(before.keys() | after.keys() | deltas.keys()):
+        line = TotalLine(*key, before.get(key, Decimal(0)), after.get(key, Decimal(0)),
+                         deltas.get(key, Decimal(0)))  # fmt: skip
+        if line.deltas != line.difference:
+            wrong.append(
+                f"{key[0]} {key[1]}: the deltas add up to {line.deltas}, the totals differ by "
+                f"{line.difference} ({line.before} → {line.after})"
+            )
+        lines.append(line)
+    if wrong:
+        raise DiffError(
+            "the diff does not reconcile with the runs' totals (manifest.json and results.csv "
+            f"of {a.path} or {b.path} disagree; write them again with `incentives run --force`):\n"
+            + "\n".join(f"  {w}" for w in wrong)
+        )
+    return tuple(lines)
+
+
+def _notes(a: RunFolder, b: RunFolder) -> tuple[str, ...]:
+    """What else differs between the runs: the input files, the as-of dates, what-if layers."""
+    notes = []
+    inputs_a, inputs_b = a.manifest.get("inputs", {}), b.manifest.get("inputs", {})
+    for role in dict.fromkeys([*inputs_a, *inputs_b]):
+        sha_a = (inputs_a.get(role) or {}).get("sha256")
+        sha_b = (inputs_b.get(role) or {}).get("sha256")
+        if sha_a != sha_b:
+            what = "added" if sha_a is None else "removed" if sha_b is None else "changed"
+            notes.append(f"{role} file {what} ({(sha_a or '-')[:12]} → {(sha_b or '-')[:12]})")
+    if a.manifest.get("as_of") != b.manifest.get("as_of"):
+        notes.append(f"as-of dates {a.manifest.get('as_of')} → {b.manifest.get('as_of')}")
+    for which, run in (("A", a), ("B", b)):
+        if run.manifest.get("what_if") or run.manifest.get("layers"):
+            layers = run.manifest.get("layers")
+            notes.append(f"run {which} is a what-if (layers: {layers})")
+    return tuple(notes)
