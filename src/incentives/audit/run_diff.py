@@ -23,8 +23,10 @@ import attrs
 from incentives.audit.diff_causes import PolicyPair, RowCauses, signed_amount
 from incentives.audit.diff_graph import policy_graph
 from incentives.audit.run_folder import RunFolder, read_run_folder
+from incentives.display import format_value
 from incentives.errors import IncentivesError, OptionsError
 from incentives.money import add_exact
+from incentives.rulebook.language.values import parse_number
 
 __all__ = [
     "Change",
@@ -293,8 +295,9 @@ def _policy_changes(a: RunFolder, b: RunFolder) -> tuple[PolicyChange, ...]:
             steps = tuple(
                 s for s in dict.fromkeys([*steps_a, *steps_b]) if steps_a.get(s) != steps_b.get(s)
             )
+            percent = {*pa.get("written_as_percent", ()), *pb.get("written_as_percent", ())}
             sections = tuple(
-                _section_change(s, sa.get(s), sb.get(s))
+                _section_change(s, sa.get(s), sb.get(s), percent)
                 for s in _SECTIONS
                 if sa.get(s) != sb.get(s)
             )
@@ -313,9 +316,10 @@ def _policy_changes(a: RunFolder, b: RunFolder) -> tuple[PolicyChange, ...]:
     return tuple(found)
 
 
-def _section_change(section: str, before: Any, after: Any) -> str:
+def _section_change(section: str, before: Any, after: Any, percent: set[str]) -> str:
     """``parameters (max_multiple 2 → 1.5)``: a section of the policy, with the names in it
-    that differ and, for plain values, both values."""
+    that differ and, for plain values, both values (a value written as a percentage in the
+    policy file shown as one)."""
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         return section
     names = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
@@ -323,10 +327,18 @@ def _section_change(section: str, before: Any, after: Any) -> str:
     for name in names:
         old, new = before.get(name), after.get(name)
         if isinstance(old, (str, int)) and isinstance(new, (str, int)):
-            shown.append(f"{name} {old} → {new}")
+            type_ = "percent" if f"{section}.{name}" in percent else "decimal"
+            shown.append(f"{name} {_plain(old, type_)} → {_plain(new, type_)}")
         else:
             shown.append(str(name))
     return f"{section} ({', '.join(shown)})"
+
+
+def _plain(value: str | int, type_: str) -> str:
+    try:
+        return format_value(parse_number(str(value)).normalize(), type_)
+    except ValueError:
+        return str(value)
 
 
 def _totals(run: RunFolder) -> dict[tuple[str, str], Decimal]:
