@@ -22,11 +22,17 @@ from incentives.audit.run_diff import Change, DiffError, RunDiff, diff_runs
 
 
 def _run(
-    out: Path, *, rules: Path = RULES, employees: Path = EMPLOYEES, rates: Path = RATES
+    out: Path,
+    *,
+    rules: Path = RULES,
+    employees: Path = EMPLOYEES,
+    rates: Path = RATES,
+    rejections: bool = False,
 ) -> Path:
+    """The sample run into ``out`` (exit 3, some rows rejected, only with ``rejections``)."""
     args = ("--rules", rules, "--employees", employees, "--rates", rates)
     run = invoke("run", *args, "--ratings", RATINGS, "--history", HISTORY, "--out", out)
-    assert run.exit_code == 0, run.output
+    assert run.exit_code in ((0, 3) if rejections else (0,)), run.output
     return out
 
 
@@ -263,8 +269,9 @@ def test_runs_whose_figures_do_not_add_up_are_refused(run_a: Path, tmp_path: Pat
 def test_the_deltas_add_up_to_the_difference_of_the_totals(
     run_a: Path, tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, str]]
 ) -> None:
-    """Whatever ratings change, per currency and component the sum of the diff's deltas is
-    the difference of the two manifests' totals, to the cent."""
+    """Whatever ratings change (some reject a merit proposal: the employee is removed), per
+    currency and component the sum of the diff's deltas is the difference of the two
+    manifests' totals, to the cent."""
     folder = tmp_path_factory.mktemp("prop")
     with EMPLOYEES.open(encoding="utf-8", newline="") as stream:
         header, *rows = list(csv.reader(stream))
@@ -272,7 +279,8 @@ def test_the_deltas_add_up_to_the_difference_of_the_totals(
         rows[number - 1][header.index("rating")] = rating
     with (folder / "employees.csv").open("w", encoding="utf-8", newline="") as stream:
         csv.writer(stream, lineterminator="\n").writerows([header, *rows])
-    diff = diff_runs(run_a, _run(folder / "b", employees=folder / "employees.csv"))
+    run_b = _run(folder / "b", employees=folder / "employees.csv", rejections=True)
+    diff = diff_runs(run_a, run_b)
     sums: dict[tuple[str, str], Decimal] = {}
     for change in diff.changes:
         key = (change.currency, change.component)
@@ -286,3 +294,38 @@ def test_the_deltas_add_up_to_the_difference_of_the_totals(
 def _manifest_totals(run: Path) -> dict[tuple[str, str], Decimal]:
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     return {(t["currency"], t["component"]): Decimal(t["amount"]) for t in manifest["totals"]}
+
+
+def test_a_table_cell_changed_in_the_policy_is_named_by_its_keys(
+    run_a: Path, tmp_path: Path
+) -> None:
+    """The Exceeds multiplier 120 % → 130 %: an employee rated Exceeds in an over-funded pool
+    (00002, Engineering) is paid more, and the cause names the table and the cell it read."""
+    rules = _rules(
+        tmp_path,
+        "annual_bonus.yaml",
+        ("values: [0%, 50%, 100%, 120%, 150%]", "values: [0%, 50%, 100%, 130%, 150%]"),
+    )
+    diff = diff_runs(run_a, _run(tmp_path / "b", rules=rules))
+    assert diff.policies[0].sections == ("tables (rating_multiplier)",)
+    causes = _change(diff, "00002", "annual_bonus").causes
+    assert causes[0].startswith(
+        "table rating_multiplier [rating=4] 120% → 130% (changed in the policy), "
+        "so rating_factor 120% → 130%, …, so bonus "
+    )
+
+
+def test_the_documented_example_is_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., CliRun]
+) -> None:
+    """Every line of docs/diff.md's example output is a line of the real output, in order."""
+    text = (Path(__file__).parents[1] / "docs" / "diff.md").read_text(encoding="utf-8")
+    block = text.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    monkeypatch.chdir(tmp_path)
+    _run(Path("out"))
+    _roster(tmp_path, "2016-05-02,,Exceptional,", "2016-05-02,,Exceeds,").rename("employees-b.csv")
+    _run(Path("out-b"), employees=Path("employees-b.csv"))
+    shown = cli("diff", "out", "out-b")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[: len(block)] == block

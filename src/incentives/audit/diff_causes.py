@@ -62,7 +62,8 @@ class PolicyPair:
 
     def members(self, of: str, by: str, key: str) -> str:
         """Who moved a group figure: the employees of the group (``by`` = ``key``) whose
-        ``of`` value differs, joined or left: ``00004 changed; 00060 joined``."""
+        ``of`` value differs, joined or left: ``00004 changed; 00060 joined`` (among the
+        eligible employees, whom group totals and pools count)."""
         cached = self._members.get((of, by, key))
         if cached is not None:
             return cached
@@ -202,21 +203,30 @@ class RowCauses:
 
     def _chain(self, text: str, path: tuple[str, ...], end: str) -> str:
         """The root, the first and the last declared step or call on the way, the pay."""
-        declared = self.graph.steps
+        declared, pools = self.graph.steps, self.graph.pool_of
         hops = [
             n
             for n in path[1:]
             if n in declared
             or (self.graph.kind(n) == "call" and self.slots[n].get("owner") in declared)
+            or (n in pools and pools[n][1] in ("pool", "factor"))
         ]
         shown = hops[:1] + ([hops[-1]] if len(hops) > 1 else [])
         parts = [text]
         for i, hop in enumerate(shown):
             if i == 1 and len(hops) > 2:
                 parts.append("…")
-            label = hop.split(": ", 1)[1] if self.graph.kind(hop) == "call" else hop
-            parts.append("so " + self.change(hop, label))
+            parts.append("so " + self.change(hop, self._label(hop)))
         return ", ".join([*parts, f"so {end}"])
+
+    def _label(self, name: str) -> str:
+        """How a node is named in a chain: a call as written, a pool's figures by the pool."""
+        if self.graph.kind(name) == "call":
+            return name.split(": ", 1)[1]
+        if name in self.graph.pool_of:
+            pool, role = self.graph.pool_of[name]
+            return f"pool {pool}" if role == "pool" else f"pool {pool} {role}"
+        return name
 
     def _own(self, name: str) -> str | None:
         """What changed at ``name`` itself (a root), whatever its inputs did."""
@@ -266,7 +276,7 @@ class RowCauses:
 
     def _scorecard(self, name: str) -> str | None:
         if self.pair.changed("scorecards", name):
-            return self.change(name, f"scorecard {name} (changed in the policy)")
+            return self.change(name, f"scorecard {name}") + " (changed in the policy)"
         return None
 
     def _call(self, name: str) -> str | None:
@@ -290,8 +300,7 @@ class RowCauses:
         if spec_b is None or spec_a == spec_b or not self.differs(name):
             return None
         cell = _cell_label(spec_b, self.rows["b"].get(name + " [match]", ""))
-        label = f"table {callee}{cell} (changed in the policy)"
-        return self.change(name, label)
+        return self.change(name, f"table {callee}{cell}") + " (changed in the policy)"
 
     def _step(self, name: str) -> str | None:
         if not self.pair.changed("steps", name):
@@ -317,9 +326,10 @@ class RowCauses:
         key = self.rows["b"].get(by, "") if by else "*"
         if (by and self.rows["a"].get(by) != key) or not self.differs(name):
             return None
-        moved = self.pair.members(str(step.get("of")), by, key) if by else ""
+        of = str(step.get("of"))
+        moved = self.pair.members(of, by, key) if by else ""
         group = f"{by} {key}" if by else "all employees"
-        why = f"{group}: {moved}" if moved else f"{group} total changed"
+        why = f"{group}: {of} of {moved}" if moved else f"{group} total changed"
         return f"{self.change(name)} ({why})"
 
     def _pool(self, name: str) -> str | None:

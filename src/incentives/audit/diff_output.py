@@ -110,10 +110,11 @@ def _cell(amount: Decimal | None) -> str:
     return "" if amount is None else format(amount, "f")
 
 
-def write_diff(diff: RunDiff, out: Path, *, force: bool = False) -> tuple[str, ...]:
+def write_diff(diff: RunDiff, out: Path | str, *, force: bool = False) -> tuple[str, ...]:
     """Write ``diff.csv`` (one row per change, causes joined by ``; ``) and ``summary.md``
     into ``out``, whole or not at all; ``out`` may not be or hold either run folder. Returns
     the names of the files written."""
+    out = Path(out)
     run_dir.check_apart(out, [("run A", diff.run_a), ("run B", diff.run_b)])
     with OutputDir(out, force=force) as folder:
         sink = folder.csv_writer("diff.csv", DIFF_COLUMNS)

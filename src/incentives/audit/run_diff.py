@@ -140,14 +140,14 @@ class RunDiff:
         return not (self.changes or self.added or self.removed or self.policies)
 
 
-def _read(path: Path, which: str) -> RunFolder:
+def _read(path: Path | str, which: str) -> RunFolder:
     try:
         return read_run_folder(Path(path))
     except OptionsError as exc:
         raise NotARunFolder(f"run {which}: {exc}") from None
 
 
-def diff_runs(run_a: Path, run_b: Path) -> RunDiff:
+def diff_runs(run_a: Path | str, run_b: Path | str) -> RunDiff:
     """Compare the run folder ``run_b`` with ``run_a`` (see the module docstring).
 
     Raises `NotARunFolder` for a folder that is not a readable run folder (naming the file)
