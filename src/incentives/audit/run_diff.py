@@ -20,8 +20,7 @@ from typing import Any
 
 import attrs
 
-from incentives.audit.diff_causes import PolicyPair, RowCauses, signed_amount
-from incentives.audit.diff_graph import policy_graph
+from incentives.audit.diff_changes import Change, Comparison
 from incentives.audit.run_folder import RunFolder, read_run_folder
 from incentives.display import format_value
 from incentives.errors import IncentivesError, OptionsError
@@ -48,27 +47,6 @@ class NotARunFolder(OptionsError):
 
 class DiffError(IncentivesError):
     """The two runs' deltas do not add up to the difference of their totals."""
-
-
-@attrs.frozen
-class Change:
-    """One pay component of one employee under one policy that differs between the runs.
-
-    ``status``: ``changed``, ``added`` (not paid by this policy in run A) or ``removed``;
-    ``before``/``after`` are `None` where the run has no amount."""
-
-    employee_id: str
-    policy: str
-    component: str
-    currency: str
-    before: Decimal | None
-    after: Decimal | None
-    status: str
-    causes: tuple[str, ...]
-
-    @property
-    def delta(self) -> Decimal:
-        return (self.after or Decimal(0)) - (self.before or Decimal(0))
 
 
 @attrs.frozen
@@ -159,14 +137,10 @@ def diff_runs(run_a: Path | str, run_b: Path | str) -> RunDiff:
     ids_b = dict.fromkeys(k[0] for k in results_b)
     added = tuple(e for e in ids_b if e not in ids_a)
     removed = tuple(e for e in ids_a if e not in ids_b)
-    pairs = _policy_pairs(a, b)
-    rows_a = {(r["employee_id"], r["policy"]): r for r in a.breakdown}
-    rows_b = {(r["employee_id"], r["policy"]): r for r in b.breakdown}
+    comparison = Comparison(a, b)
     changes: list[Change] = []
     for key in [*results_a, *(k for k in results_b if k not in results_a)]:
-        changes += _changes(
-            key, results_a.get(key), results_b.get(key), a, b, pairs, rows_a, rows_b
-        )
+        changes += comparison.changes(key, results_a.get(key), results_b.get(key))
     moved = {c.employee_id for c in changes}
     unchanged = sum(1 for e in ids_a if e in ids_b and e not in moved)
     return RunDiff(
@@ -180,102 +154,6 @@ def diff_runs(run_a: Path | str, run_b: Path | str) -> RunDiff:
         policies=_policy_changes(a, b),
         notes=_notes(a, b),
     )
-
-
-def _components(policy: Mapping[str, Any]) -> list[str]:
-    names = []
-    for pay in policy.get("pay", []):
-        names.append(str(pay.get("name")))
-        names += [str(part.get("name")) for part in pay.get("split", [])]
-    return names
-
-
-def _amount(row: Mapping[str, str] | None, component: str) -> Decimal | None:
-    cell = "" if row is None else row.get(component, "")
-    return Decimal(cell) if cell else None
-
-
-def _changes(
-    key: tuple[str, str],
-    before: Mapping[str, str] | None,
-    after: Mapping[str, str] | None,
-    a: RunFolder,
-    b: RunFolder,
-    pairs: Mapping[str, PolicyPair],
-    rows_a: Mapping[tuple[str, str], Mapping[str, str]],
-    rows_b: Mapping[tuple[str, str], Mapping[str, str]],
-) -> list[Change]:
-    employee, policy_id = key
-    policy = b.policy(policy_id) if after is not None else a.policy(policy_id)
-    cur_a = before.get("currency", "") if before else ""
-    cur_b = after.get("currency", "") if after else ""
-    found: list[Change] = []
-    causes: RowCauses | None = None
-    for component in _components(policy):
-        old, new = _amount(before, component), _amount(after, component)
-        if before is None or after is None:
-            if (old or new) and (old or new) != 0:
-                status = "added" if before is None else "removed"
-                alone = (_presence(employee, policy_id, status, a, b),)
-                found.append(
-                    Change(employee, policy_id, component, cur_b or cur_a, old, new, status, alone)
-                )
-            continue
-        if cur_a != cur_b:
-            moved = (f"currency {cur_a} → {cur_b}",)
-            if old:
-                found.append(
-                    Change(employee, policy_id, component, cur_a, old, None, "changed", moved)
-                )
-            if new:
-                found.append(
-                    Change(employee, policy_id, component, cur_b, None, new, "changed", moved)
-                )
-            continue
-        if (old or Decimal(0)) == (new or Decimal(0)):
-            continue
-        if causes is None and policy_id in pairs:
-            causes = RowCauses(pairs[policy_id], rows_a[key], rows_b[key])
-        delta = signed_amount((new or Decimal(0)) - (old or Decimal(0)), cur_b)
-        texts = causes.causes(component, delta) if causes is not None else []
-        why = tuple(texts) or (f"{component} {delta} (no recorded cause)",)
-        found.append(Change(employee, policy_id, component, cur_b, old, new, "changed", why))
-    return found
-
-
-def _presence(employee: str, policy_id: str, status: str, a: RunFolder, b: RunFolder) -> str:
-    """Why an employee has a row under a policy in one run only."""
-    gone = a if status == "added" else b
-    which = "A" if gone is a else "B"
-    for row in gone.rejected:
-        if row.get("employee_id", "").strip() == employee:
-            return f"rejected in run {which}: {row.get('reason', '')}"
-    for row in gone.not_covered:
-        if row.get("employee_id", "").strip() == employee:
-            return f"not covered in run {which} ({row.get('kind')}: {row.get('excluded_by')})"
-    if not any(p.get("id") == policy_id for p in gone.rulebook.get("policies", [])):
-        return f"policy {policy_id} is not in run {which}"
-    if any(r["employee_id"] == employee for r in gone.results):
-        return f"not in policy {policy_id}'s population in run {which}"
-    return f"not in run {which}'s roster"
-
-
-def _policy_pairs(a: RunFolder, b: RunFolder) -> dict[str, PolicyPair]:
-    by_a = {str(p.get("id")): p for p in a.rulebook.get("policies", [])}
-    pairs = {}
-    for policy in b.rulebook.get("policies", []):
-        policy_id = str(policy.get("id"))
-        if policy_id in by_a:
-            pairs[policy_id] = PolicyPair(
-                policy_a=by_a[policy_id],
-                policy_b=policy,
-                manifest_a=a.manifest,
-                manifest_b=b.manifest,
-                rows_a=tuple(r for r in a.breakdown if r["policy"] == policy_id),
-                rows_b=tuple(r for r in b.breakdown if r["policy"] == policy_id),
-                graph=policy_graph(policy),
-            )
-    return pairs
 
 
 def _policy_changes(a: RunFolder, b: RunFolder) -> tuple[PolicyChange, ...]:
