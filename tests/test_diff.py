@@ -329,3 +329,29 @@ def test_the_documented_example_is_real_output(
     assert shown.exit_code == 0, shown.output
     lines = shown.stdout.splitlines()
     assert lines[: len(block)] == block
+
+
+def test_runs_of_different_policy_sets_are_compared(run_a: Path, tmp_path: Path) -> None:
+    """Run B without the merit policy: the policy is reported removed, and each merit amount
+    is a removal whose cause says the policy is not in run B; the bonus is unchanged."""
+    rules = _rules(tmp_path, "annual_bonus.yaml")
+    (rules / "merit.yaml").unlink()
+    diff = diff_runs(run_a, _run(tmp_path / "b", rules=rules))
+    assert [p.describe()[:35] for p in diff.policies] == ["policy merit-2027 2027.1 (75b2e526e"]
+    assert {(c.policy, c.status) for c in diff.changes} == {("merit-2027", "removed")}
+    assert _change(diff, "00004", "merit_increase").causes == ("policy merit-2027 is not in run B",)
+
+
+def test_eligibility_lost_names_the_rule_and_its_input(run_a: Path, tmp_path: Path) -> None:
+    """00002 put on a performance improvement plan: not eligible for the bonus, and the
+    cause says which input made which rule fail."""
+    roster = _roster(
+        tmp_path,
+        "Chen,AIP,Engineering,2,55000,1,USD,2019-07-15,,Exceeds,false,",
+        "Chen,AIP,Engineering,2,55000,1,USD,2019-07-15,,Exceeds,true,",
+    )
+    diff = diff_runs(run_a, _run(tmp_path / "b", employees=roster))
+    assert _change(diff, "00002", "annual_bonus").causes == (
+        "on_pip no → yes, so not_on_pip fails (On a performance improvement plan), so not "
+        "eligible, so annual_bonus -4,521.65",
+    )
