@@ -355,3 +355,14 @@ def test_eligibility_lost_names_the_rule_and_its_input(run_a: Path, tmp_path: Pa
         "on_pip no → yes, so not_on_pip fails (On a performance improvement plan), so not "
         "eligible, so annual_bonus -4,521.65",
     )
+
+
+def test_a_plan_result_is_a_cause(run_a: Path, tmp_path: Path) -> None:
+    """Revenue growth 6.2 % → 7 % (in the policy file): the result, its payout and the company
+    factor it moves are the chain to 00002's bonus."""
+    rules = _rules(tmp_path, "annual_bonus.yaml", ("    actual: 6.2%", "    actual: 7%"))
+    diff = diff_runs(run_a, _run(tmp_path / "b", rules=rules))
+    assert _change(diff, "00002", "annual_bonus").causes == (
+        "result revenue_growth: actual 6.2% → 7%, payout 124% → 140%, so company_factor "
+        "105.725% → 114.125%, …, so bonus 4,521.6468 → 4,880.898, so annual_bonus +359.25",
+    )

@@ -20,7 +20,7 @@ import attrs
 
 from incentives.audit.diff_graph import PolicyGraph
 from incentives.audit.explain_values import PolicyValues, typed
-from incentives.display import format_number, format_recorded
+from incentives.display import format_number, format_recorded, format_value
 from incentives.money import CURRENCY_MINOR_UNITS
 
 __all__ = ["PolicyPair", "RowCauses", "signed_amount"]
@@ -268,8 +268,8 @@ class RowCauses:
             if rec_a.get(field) != rec_b.get(field):
                 type_ = "percent" if field == "payout" else pv.types.get(name, "decimal")
                 changes.append(
-                    f"{field} {_figure(pv, rec_a.get(field), type_)} → "
-                    f"{_figure(pv, rec_b.get(field), type_)}"
+                    f"{field} {_figure(rec_a.get(field), type_)} → "
+                    f"{_figure(rec_b.get(field), type_)}"
                 )
         unit = "" if key_b == "*" else f" ({key_b})"
         return f"result {name}{unit}: {', '.join(changes) or 'changed'}"
@@ -381,11 +381,12 @@ class RowCauses:
         return found or ["eligible " + ("no → yes" if now else "yes → no")]
 
 
-def _figure(pv: PolicyValues, text: object, type_: str) -> str:
+def _figure(text: object, type_: str) -> str:
+    """A plan result's figure as `explain` prints it (``124%``, not ``124.0%``)."""
     if text is None:
         return "(none)"
     value = typed(str(text), "decimal")
-    return pv.display(value, type_) if isinstance(value, Decimal) else str(text)
+    return format_value(value, type_) if isinstance(value, Decimal) else str(text)
 
 
 def _cell_label(spec: Mapping[str, Any], match: str) -> str:
