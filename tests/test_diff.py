@@ -210,7 +210,7 @@ def test_added_and_removed_employees(
 def test_the_out_folder_holds_diff_csv_and_the_summary(
     run_a: Path, tmp_path: Path, cli: Callable[..., CliRun]
 ) -> None:
-    """--out writes diff.csv (one row per change, its causes) and summary.md, and refuses to
+    """--out writes diff.csv (one row per change, its causes) and summary.txt, and refuses to
     replace them without --force."""
     roster = _roster(tmp_path, "2016-05-02,,Exceptional,", "2016-05-02,,Exceeds,")
     run_b = _run(tmp_path / "b", employees=roster)
@@ -221,7 +221,7 @@ def test_the_out_folder_holds_diff_csv_and_the_summary(
     first = next(r for r in rows if (r["employee_id"], r["component"]) == ("00004", "annual_bonus"))
     assert (first["before"], first["after"], first["delta"]) == ("12300.00", "11678.97", "-621.03")
     assert first["causes"].startswith("rating 5 (Exceptional) → 4 (Exceeds)")
-    summary = (tmp_path / "d" / "summary.md").read_text(encoding="utf-8")
+    summary = (tmp_path / "d" / "summary.txt").read_text(encoding="utf-8")
     assert summary in shown.stdout and "15 changed" in summary
     again = cli("diff", run_a, run_b, "--out", tmp_path / "d")
     assert again.exit_code == 1 and "--force" in again.stderr
@@ -365,4 +365,19 @@ def test_a_plan_result_is_a_cause(run_a: Path, tmp_path: Path) -> None:
     assert _change(diff, "00002", "annual_bonus").causes == (
         "result revenue_growth: actual 6.2% → 7%, payout 124% → 140%, so company_factor "
         "105.725% → 114.125%, …, so bonus 4,521.6468 → 4,880.898, so annual_bonus +359.25",
+    )
+
+
+def test_a_what_if_run_is_named_as_one(run_a: Path, tmp_path: Path) -> None:
+    """A run whose manifest marks it as a what-if (overrides, a scenario) is said to be one, so
+    a diff against it cannot be mistaken for a diff of two real cycles."""
+    copy = tmp_path / "b"
+    shutil.copytree(run_a, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update({"what_if": True, "layers": [{"source": "--set", "max_multiple": "150%"}]})
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    diff = diff_runs(run_a, copy)
+    assert diff.notes == (
+        'run B is a what-if, not the real cycle (layers: [{"max_multiple": "150%", '
+        '"source": "--set"}])',
     )

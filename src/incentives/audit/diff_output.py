@@ -2,7 +2,7 @@
 
 diff_text(diff)            the summary, then every change with its causes
 summary_text(diff)         runs, policies, inputs, counts and the reconciled totals
-write_diff(diff, out)      diff.csv and summary.md, written whole (`OutputDir`)
+write_diff(diff, out)      diff.csv and summary.txt, written whole (`OutputDir`)
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _cell(amount: Decimal | None) -> str:
 
 
 def write_diff(diff: RunDiff, out: Path | str, *, force: bool = False) -> tuple[str, ...]:
-    """Write ``diff.csv`` (one row per change, causes joined by ``; ``) and ``summary.md``
+    """Write ``diff.csv`` (one row per change, causes joined by ``; ``) and ``summary.txt``
     into ``out``, whole or not at all; ``out`` may not be or hold either run folder. Returns
     the names of the files written."""
     out = Path(out)
@@ -132,5 +132,5 @@ def write_diff(diff: RunDiff, out: Path | str, *, force: bool = False) -> tuple[
                     "; ".join(c.causes),
                 ]
             )
-        folder.text("summary.md", summary_text(diff))
+        folder.text("summary.txt", summary_text(diff))
         return folder.names

@@ -13,6 +13,7 @@ that does not reconcile.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ import attrs
 from incentives.audit.diff_changes import Change, Comparison
 from incentives.audit.run_folder import RunFolder, read_run_folder
 from incentives.display import format_value
-from incentives.errors import IncentivesError, OptionsError
+from incentives.errors import IncentivesError, OptionsError, shorten
 from incentives.money import add_exact
 from incentives.rulebook.language.values import parse_number
 
@@ -267,7 +268,10 @@ def _notes(a: RunFolder, b: RunFolder) -> tuple[str, ...]:
     if a.manifest.get("as_of") != b.manifest.get("as_of"):
         notes.append(f"as-of dates {a.manifest.get('as_of')} → {b.manifest.get('as_of')}")
     for which, run in (("A", a), ("B", b)):
-        if run.manifest.get("what_if") or run.manifest.get("layers"):
-            layers = run.manifest.get("layers")
-            notes.append(f"run {which} is a what-if (layers: {layers})")
+        layers = run.manifest.get("layers")
+        if run.manifest.get("what_if") or layers:
+            shown = json.dumps(layers, ensure_ascii=False, sort_keys=True) if layers else "-"
+            notes.append(
+                f"run {which} is a what-if, not the real cycle (layers: {shorten(shown, 300)})"
+            )
     return tuple(notes)
