@@ -127,9 +127,7 @@ class CallsAndPay:
             else axis
             for axis, text in zip(table.axes, arg_texts, strict=False)
         ]
-        if len(axes) != len(table.axes) or all(
-            a is b for a, b in zip(axes, table.axes, strict=True)
-        ):
+        if len(axes) != len(table.axes) or all(a is b for a, b in zip(axes, table.axes, strict=True)):
             return table
         return attrs.evolve(table, axes=tuple(axes))
 
