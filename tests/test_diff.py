@@ -381,3 +381,21 @@ def test_a_what_if_run_is_named_as_one(run_a: Path, tmp_path: Path) -> None:
         'run B is a what-if, not the real cycle (layers: [{"max_multiple": "150%", '
         '"source": "--set"}])',
     )
+
+
+def test_a_pool_funded_more_is_the_cause_not_its_factor(run_a: Path, tmp_path: Path) -> None:
+    """Sales' pool multiplier 100 % → 110 %: nobody's claim changed, so the cause of each Sales
+    member's change is the table cell, through the pool and its factor; the factor is not
+    named as a cause of its own."""
+    rules = _rules(
+        tmp_path,
+        "annual_bonus.yaml",
+        ("values: [100%, 160%, 140%, 100%]", "values: [110%, 160%, 140%, 100%]"),
+    )
+    diff = diff_runs(run_a, _run(tmp_path / "b", rules=rules))
+    (cause,) = _change(diff, "00001", "annual_bonus").causes
+    assert cause == (
+        "table pool_multiplier [unit=Sales] 100% → 110% (changed in the policy), so pool "
+        "department_pool 301,845.80 → 332,030.39, so pool department_pool factor 0.945833 → 1.040416, "
+        "so annual_bonus +204.41"
+    )

@@ -92,7 +92,7 @@ def _group(rows: tuple[Mapping[str, str], ...], of: str, by: str, key: str) -> d
     found: dict[str, Decimal] = {}
     for row in rows:
         cell = row.get(of, "")
-        if cell and row.get(by, "") == key and row.get("eligible") == "true":
+        if cell and (not by or row.get(by, "") == key) and row.get("eligible") == "true":
             value = typed(cell, "decimal")
             if isinstance(value, Decimal):
                 found[row["employee_id"]] = value
@@ -327,7 +327,7 @@ class RowCauses:
         if (by and self.rows["a"].get(by) != key) or not self.differs(name):
             return None
         of = str(step.get("of"))
-        moved = self.pair.members(of, by, key) if by else ""
+        moved = self.pair.members(of, by, key)
         group = f"{by} {key}" if by else "all employees"
         why = f"{group}: {of} of {moved}" if moved else f"{group} total changed"
         return f"{self.change(name)} ({why})"
@@ -344,10 +344,11 @@ class RowCauses:
         group = f"{by} {key}" if by else "the pool"
         if self.pair.changed("pools", pool):
             return f"{self.change(name)} (pool {pool} changed in the policy)"
-        if role == "factor":
-            moved = self.pair.members(f"{pool}_award_in", by, key) if by else ""
-            why = f"{group}: claims of {moved}" if moved else f"{group} total changed"
-            return f"{self.change(name, f'pool {pool} factor')} ({why})"
+        if role == "factor":  # moved by the pool (upstream) or by the claims of the group
+            moved = self.pair.members(f"{pool}_award_in", by, key)
+            if not moved:
+                return None
+            return f"{self.change(name, f'pool {pool} factor')} ({group}: claims of {moved})"
         if role == "remainder" and not self.differs(f"{pool}_scaled"):
             return self.change(name, f"pool {pool} rounding remainder") + (
                 f" (largest-remainder ranking of {group} changed)"
