@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun, invoke
 from incentives.audit.run_diff import Change, DiffError, RunDiff, diff_runs
+from strategies import sample_roster_edits
 
 
 def _run(
@@ -256,29 +256,26 @@ def test_runs_whose_figures_do_not_add_up_are_refused(run_a: Path, tmp_path: Pat
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(1, 52),
-            st.sampled_from(["Meets", "Exceeds", "Exceptional", "Partially Meets"]),
-        ),
-        min_size=1,
-        max_size=4,
-    )
-)
+@given(sample_roster_edits())
 def test_the_deltas_add_up_to_the_difference_of_the_totals(
-    run_a: Path, tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, str]]
+    run_a: Path, tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, str, str]]
 ) -> None:
-    """Whatever ratings change (some reject a merit proposal: the employee is removed), per
-    currency and component the sum of the diff's deltas is the difference of the two
-    manifests' totals, to the cent."""
+    """Whatever changes in the roster (ratings, salaries, units, modifiers, rows left out; some
+    edits reject a row, which is then removed), per currency and component the sum of the
+    diff's deltas is the difference of the two manifests' totals, to the cent, and every
+    change has a recorded cause."""
     folder = tmp_path_factory.mktemp("prop")
     with EMPLOYEES.open(encoding="utf-8", newline="") as stream:
         header, *rows = list(csv.reader(stream))
-    for number, rating in edits:
-        rows[number - 1][header.index("rating")] = rating
+    dropped = set()
+    for number, column, value in edits:
+        if column == "drop":
+            dropped.add(number)
+        else:
+            rows[number][header.index(column)] = value
+    kept = [row for i, row in enumerate(rows) if i not in dropped]
     with (folder / "employees.csv").open("w", encoding="utf-8", newline="") as stream:
-        csv.writer(stream, lineterminator="\n").writerows([header, *rows])
+        csv.writer(stream, lineterminator="\n").writerows([header, *kept])
     run_b = _run(folder / "b", employees=folder / "employees.csv", rejections=True)
     diff = diff_runs(run_a, run_b)
     sums: dict[tuple[str, str], Decimal] = {}
@@ -289,6 +286,7 @@ def test_the_deltas_add_up_to_the_difference_of_the_totals(
     for key in before.keys() | after.keys():
         expected = after.get(key, Decimal(0)) - before.get(key, Decimal(0))
         assert sums.get(key, Decimal(0)) == expected, key
+    assert not any("no recorded cause" in cause for c in diff.changes for cause in c.causes)
 
 
 def _manifest_totals(run: Path) -> dict[tuple[str, str], Decimal]:
