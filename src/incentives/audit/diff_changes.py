@@ -134,11 +134,11 @@ class _Absence:
             return f"rejected in run {which}: {self.rejected[employee]}"
         if employee in self.not_covered:
             return f"not covered in run {which} ({self.not_covered[employee]})"
+        if employee not in self.computed:
+            return f"not in run {which}'s roster"
         if policy_id not in self.policies:
             return f"policy {policy_id} is not in run {which}"
-        if employee in self.computed:
-            return f"not in policy {policy_id}'s population in run {which}"
-        return f"not in run {which}'s roster"
+        return f"not in policy {policy_id}'s population in run {which}"
 
 
 def _policy_pairs(a: RunFolder, b: RunFolder) -> dict[str, PolicyPair]:
