@@ -397,3 +397,20 @@ def test_a_pool_funded_more_is_the_cause_not_its_factor(run_a: Path, tmp_path: P
         "department_pool 301,845.80 → 332,030.39, so pool department_pool factor 0.945833 → 1.040416, "
         "so annual_bonus +204.41"
     )
+
+
+def test_a_change_of_currency_is_two_rows_that_reconcile(run_a: Path, tmp_path: Path) -> None:
+    """00039 paid in USD (and ranged in the US) instead of EUR: the EUR amount leaves the EUR
+    totals and the USD amount joins the USD totals, each row saying why."""
+    roster = _roster(
+        tmp_path,
+        "00039,Mara Olsen,AIP,Engineering,5,90000,1,EUR,",
+        "00039,Mara Olsen,AIP,Engineering,5,90000,1,USD,",
+    )
+    _edit(roster, roster, "G3,DE,active,,,2023-01-01,", "G3,US,active,,,2023-01-01,")
+    diff = diff_runs(run_a, _run(tmp_path / "b", employees=roster))
+    rows = [c for c in diff.changes if (c.employee_id, c.component) == ("00039", "annual_bonus")]
+    assert [(c.currency, c.before, c.after, c.causes) for c in rows] == [
+        ("EUR", Decimal("15700.16"), None, ("currency EUR → USD",)),
+        ("USD", None, Decimal("15700.16"), ("currency EUR → USD",)),
+    ]
