@@ -21,6 +21,7 @@ __all__ = [
     "decimals",
     "interpolated_tables",
     "monotone_curves",
+    "sample_roster_edits",
     "step_policies",
 ]
 
@@ -151,6 +152,28 @@ def employee_rows(
         "adjustment": str(draw(decimals("-0.1", "0", 3))),
         "attainment": str(draw(attainments())),
     }
+
+
+def sample_roster_edits() -> st.SearchStrategy[list[tuple[int, str, str]]]:
+    """Edits of the bundled sample roster (52 rows): (row 0..51, column, new cell), a column
+    ``rating`` (a label), ``base_salary``, ``unit`` or ``individual_modifier``, or ``drop``
+    (the row is left out)."""
+    edit = st.one_of(
+        st.tuples(
+            st.integers(0, 51),
+            st.just("rating"),
+            st.sampled_from(["Meets", "Exceeds", "Exceptional", "Partially Meets"]),
+        ),
+        st.tuples(
+            st.integers(0, 51), st.just("base_salary"), decimals("20000", "400000", 0).map(str)
+        ),
+        st.tuples(st.integers(0, 51), st.just("unit"), st.sampled_from(["Sales", "Finance"])),
+        st.tuples(
+            st.integers(0, 51), st.just("individual_modifier"), decimals("0.8", "1.2", 2).map(str)
+        ),
+        st.tuples(st.integers(0, 51), st.just("drop"), st.just("")),
+    )
+    return st.lists(edit, min_size=1, max_size=5)
 
 
 def coverage_rows() -> st.SearchStrategy[list[dict[str, str]]]:

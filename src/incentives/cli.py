@@ -353,6 +353,29 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
         click.echo(escape_controls(explanation.text(), keep="\n"))  # ids, labels from files
 
 
+@cli.command(name="diff")
+@click.argument("run_a", type=click.Path(path_type=Path))
+@click.argument("run_b", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Folder for diff.csv and summary.txt.")
+@click.option("--force", is_flag=True, help="Replace the outputs of an earlier diff in --out.")
+def diff_command(run_a: Path, run_b: Path, out: Path | None, force: bool) -> None:
+    """Compare two run folders: employees added, removed and changed, and why (docs/diff.md)."""
+    from incentives.audit.diff_output import diff_text, write_diff
+    from incentives.audit.run_diff import NotARunFolder, diff_runs
+
+    try:
+        found = diff_runs(run_a, run_b)
+        if out is not None:
+            write_diff(found, out, force=force)
+    except NotARunFolder as exc:  # a usage error: not the folders `diff` compares
+        click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
+        sys.exit(2)
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    click.echo(escape_controls(diff_text(found), keep="\n"), nl=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     import traceback

@@ -6,10 +6,14 @@
     ├── ExpressionError (ValueError) a formula cannot be compiled (`incentives.expr`; within
     │                                `load_rules` it is reported as a Problem of a PolicyError)
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
+    │   ├── NotARunFolder            a folder given to `incentives diff` is not a run folder
+    │   │                            (`incentives.audit.run_diff`; CLI exit 2)
     │   └── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │                                folder; refused before anything is read (CLI exit 2)
     ├── OutputError (OSError)        the run folder cannot be written: no permission, a name
     │                                too long, a full disk; nothing of the run is left
+    ├── DiffError                    two runs' deltas do not add up to the difference of
+    │                                their totals (`incentives.audit.run_diff`)
     ├── BudgetExceeded               a budget whose policy says `over: error` is overspent
     └── RowError (ValueError)        one employee cannot be computed; the run rejects the row
         ├── StepError                a step failed for one employee (no match, division by zero…)
