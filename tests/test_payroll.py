@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE_ARGS, CliRun
+from incentives.errors import OptionsError
 from incentives.payroll import LayoutError, PayrollRefused, control_path, export, load_layout
 from payroll_helpers import edited_manifest, edited_roster, line_sums, read_lines
 
@@ -113,7 +114,14 @@ def test_a_run_with_rejected_rows_is_refused_unless_allowed(
     assert "rejected 1 row(s)" in refused.stderr and "--allow-rejected" in refused.stderr
     assert not out.exists() and not control_path(out).exists()
     allowed = cli(
-        "payroll", "--run", tmp_path / "run", "--layout", "generic", "--out", out, "--allow-rejected"
+        "payroll",
+        "--run",
+        tmp_path / "run",
+        "--layout",
+        "generic",
+        "--out",
+        out,
+        "--allow-rejected",
     )
     assert allowed.exit_code == 0, allowed.output
     assert "left out (rejected by the run): 00007:" in allowed.stdout
@@ -155,7 +163,9 @@ def test_an_export_that_does_not_reconcile_is_an_error_and_no_file(
         data["totals"][0]["amount"] = "126175.35"  # type: ignore[index]
 
     run = edited_manifest(sample_run.out, tmp_path / "run", cent_off)
-    with pytest.raises(Exception, match="AIP EUR sums to 126175.34 but the manifest records 126175.35"):
+    with pytest.raises(
+        OptionsError, match=r"AIP EUR sums to 126175\.34 but the manifest records 126175\.35"
+    ):
         export(run, "generic", tmp_path / "pay.csv")
     assert not (tmp_path / "pay.csv").exists()
 
@@ -217,7 +227,9 @@ trailer:
 """
 
 
-def test_fixed_width_with_implied_decimals_and_a_trailer(sample_run: CliRun, tmp_path: Path) -> None:
+def test_fixed_width_with_implied_decimals_and_a_trailer(
+    sample_run: CliRun, tmp_path: Path
+) -> None:
     """Fixed width: each field padded to its width, amounts in minor units without a point
     (2044.10 USD → 000000204410), a trailer per pay code and currency with count and amount."""
     assert sample_run.out is not None
@@ -237,7 +249,9 @@ def test_a_fixed_width_value_too_long_is_an_error(sample_run: CliRun, tmp_path: 
     assert sample_run.out is not None
     layout = tmp_path / "fixed.yaml"
     layout.write_text(FIXED.replace("{from: employee_id, width: 8}", "{from: policy, width: 8}"))
-    with pytest.raises(Exception, match=r"'annual-bonus-2026' is 17 characters, longer than the 8"):
+    with pytest.raises(
+        OptionsError, match=r"'annual-bonus-2026' is 17 characters, longer than the 8"
+    ):
         export(sample_run.out, layout, tmp_path / "p.txt")
 
 
@@ -252,7 +266,9 @@ def test_layout_problems_are_all_reported_with_file_and_line(tmp_path: Path) -> 
         load_layout(layout)
     text = str(caught.value)
     assert f"{layout}:2: encodng: unknown key 'encodng' (did you mean 'encoding'?)" in text
-    assert f"{layout}:4: columns.0: unknown source 'amout'" in text and "did you mean 'amount'" in text
+    assert (
+        f"{layout}:4: columns.0: unknown source 'amout'" in text and "did you mean 'amount'" in text
+    )
 
 
 def test_an_unknown_layout_name_suggests_the_shipped_one(
@@ -274,7 +290,9 @@ def test_a_roster_field_the_run_lacks_is_named_before_anything_is_written(
     layout.write_text(
         "name: ids\ncolumns:\n  - {from: roster.payroll_id}\n  - {from: amount}\n  - {from: currency}\n"
     )
-    with pytest.raises(Exception, match=rf"{layout}:3: roster field 'payroll_id'.*--roster FILE"):
+    with pytest.raises(
+        OptionsError, match=rf"{layout}:3: roster field 'payroll_id'.*--roster FILE"
+    ):
         export(sample_run.out, layout, tmp_path / "p.csv")
     roster = tmp_path / "payroll_ids.csv"
     roster.write_text("employee_id,payroll_id\n00001,P-1001\n", encoding="utf-8")
@@ -288,10 +306,10 @@ def test_refuses_to_write_into_the_run_folder_or_over_a_file(
     """The run folder stays as the run wrote it, and an existing file is replaced only with
     force."""
     assert sample_run.out is not None
-    with pytest.raises(Exception, match="inside the run folder"):
+    with pytest.raises(OptionsError, match="inside the run folder"):
         export(sample_run.out, "generic", sample_run.out / "pay.csv")
     export(sample_run.out, "generic", tmp_path / "p.csv")
-    with pytest.raises(Exception, match="already exists"):
+    with pytest.raises(OptionsError, match="already exists"):
         export(sample_run.out, "generic", tmp_path / "p.csv")
     export(sample_run.out, "generic", tmp_path / "p.csv", force=True)
 

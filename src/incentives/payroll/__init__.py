@@ -9,7 +9,8 @@ See docs/payroll.md.
 
 from __future__ import annotations
 
-from incentives.payroll.export import CONTROL_FORMAT, Export, PayrollRefused, control_path, export
+from incentives.payroll.control import CONTROL_FORMAT, Export, control_path
+from incentives.payroll.export import PayrollRefused, export
 from incentives.payroll.layout import LAYOUTS, Layout, LayoutError, load_layout, shipped_layouts
 
 __all__ = [

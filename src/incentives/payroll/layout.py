@@ -217,9 +217,12 @@ class LayoutFile(_Spec):
 class Layout:
     """A validated layout with where it came from and the SHA-256 of its bytes."""
 
-    def __init__(self, spec: LayoutFile, file: str, sha256: str, doc: SourceDoc) -> None:
+    def __init__(
+        self, spec: LayoutFile, file: str, sha256: str, doc: SourceDoc, shown: str = ""
+    ) -> None:
         self.spec = spec
         self.file = file
+        self.shown = shown or file  # as the user named it (a shipped layout: its name)
         self.sha256 = sha256
         self._doc = doc
 
@@ -271,7 +274,8 @@ def load_layout(name: str | Path) -> Layout:
         spec = LayoutFile.model_validate(doc.data)
     except ValidationError as exc:
         raise LayoutError(_problems(doc, exc)) from None
-    return Layout(spec, file, hashlib.sha256(path.read_bytes()).hexdigest(), doc)
+    shown = str(name) if path.parent == LAYOUTS and str(name) == path.stem else file
+    return Layout(spec, file, hashlib.sha256(path.read_bytes()).hexdigest(), doc, shown)
 
 
 def _problems(doc: SourceDoc, exc: ValidationError) -> list[Problem]:

@@ -178,6 +178,12 @@ class RosterFields:
                 + (f", or did you mean '{close}'?" if close else "")
             )
 
+    def used(self) -> dict[str, str]:
+        """The roster file read (path and SHA-256), for the control file; empty if none was."""
+        if self._rows is None or self.roster_path is None:
+            return {}
+        return {"path": str(self.roster_path), "sha256": self.roster_sha256}
+
     def get(self, employee_id: str, name: str) -> str:
         if name in self.recorded.get(employee_id, {}):
             return self.recorded[employee_id][name]
