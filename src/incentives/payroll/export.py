@@ -159,7 +159,7 @@ def export(
     batch_id = hashlib.sha256(seed.encode()).hexdigest()[: lay.spec.batch_id_length].upper()
     lines = offsetting_lines(lay, paid, held, {ln.key: ln for ln in everything})
     written, withheld = apply_negative_rule(lay, lines)
-    parts = _split(lay, fields, written, correction=since is not None)
+    parts = _split(lay, fields, written, empty_file=since is None or bool(withheld))
     outputs, totals, exported = _render(lay, LineCells(lay, fields, batch_id), parts, out)
     reconciliation = reconcile(lay, folder, everything, paid, held, exported, withheld)
     control = control_path(out)
@@ -234,9 +234,11 @@ def _sha(data: bytes) -> str:
 
 
 def _split(
-    layout: Layout, fields: RosterFields, lines: Sequence[OutLine], *, correction: bool
+    layout: Layout, fields: RosterFields, lines: Sequence[OutLine], *, empty_file: bool
 ) -> dict[str | None, list[OutLine]]:
-    """The lines per file: one file, or one per currency or roster value (sorted)."""
+    """The lines per file: one file, or one per currency or roster value (sorted). With no
+    line, one file without records if ``empty_file`` (a first export, or a correction that
+    withheld lines: its control file records them), else none."""
     split = layout.spec.split_by
     parts: dict[str | None, list[OutLine]] = {}
     for ln in lines:
@@ -246,8 +248,8 @@ def _split(
         elif split:
             key = fields.get(ln.line.employee_id, split.removeprefix("roster."))
         parts.setdefault(key, []).append(ln)
-    if not parts and not correction:
-        parts[None] = []  # a first export with nothing payable is still a (header-only) file
+    if not parts and empty_file:
+        parts[None] = []
     return dict(sorted(parts.items(), key=lambda item: item[0] or ""))
 
 
