@@ -6,6 +6,10 @@
     ├── ExpressionError (ValueError) a formula cannot be compiled (`incentives.expr`; within
     │                                `load_rules` it is reported as a Problem of a PolicyError)
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
+    │   ├── LayoutError              a payroll layout is invalid (incentives.payroll): every
+    │   │                            problem with its file:line
+    │   ├── PayrollRefused           a run with rejected rows, or a what-if, exported without
+    │   │                            --allow-rejected / --allow-what-if (CLI exit 2)
     │   └── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │                                folder; refused before anything is read (CLI exit 2)
     ├── OutputError (OSError)        the run folder cannot be written: no permission, a name

@@ -50,6 +50,7 @@ class Reconciled:
     exported: Decimal  # this export, read back from the file as written
     withheld: Decimal  # negative lines the layout refuses, left to recover by hand
     not_payable: Decimal  # the amounts of lines not paid (an ineligible row's, normally 0)
+    records: int = 0  # this export's records of the pay code (a recovery line counts too)
 
     @property
     def difference(self) -> Decimal:
@@ -58,7 +59,7 @@ class Reconciled:
 
     def data(self) -> dict[str, str]:
         figures = ("run_total", "previously", "exported", "withheld", "not_payable")
-        found = {"pay_code": self.pay_code, "currency": self.currency}
+        found = {"pay_code": self.pay_code, "currency": self.currency, "records": str(self.records)}
         found.update({name: f"{getattr(self, name):f}" for name in figures})
         return {**found, "difference": f"{self.difference:f}"}
 
@@ -88,20 +89,19 @@ class Export:
 
     def report(self) -> str:
         """The control report, as `incentives payroll` prints it."""
-        corrects = f" (corrects batch {self.since})" if self.since else ""
-        lines = [f"batch {self.batch_id}{corrects}"]
-        lines += [f"  {path}: {records} record(s)" for path, records in self.files.items()]
         if self.control is None:
-            lines.append("  nothing changed since that batch: no file written")
+            lines = [f"nothing changed since batch {self.since}: no file written"]
         else:
+            corrects = f" (corrects batch {self.since})" if self.since else ""
+            lines = [f"batch {self.batch_id}{corrects}"]
+            lines += [f"  {path}: {records} record(s)" for path, records in self.files.items()]
             lines.append(f"  {self.control}: control file")
-        head = ("pay code", "currency", "run total", "previously", "this file", "withheld")
-        rows: list[tuple[str, ...]] = [(*head, "not paid", "difference")]
+        head = ("pay code", "currency", "records", "run total", "previously", "this file")
+        rows: list[tuple[str, ...]] = [(*head, "withheld", "not paid", "difference")]
         for r in self.reconciliation:
             figures = (r.run_total, r.previously, r.exported, r.withheld, r.not_payable)
-            rows.append(
-                (r.pay_code, r.currency, *(_money(v, r.currency) for v in (*figures, r.difference)))
-            )
+            money = (_money(v, r.currency) for v in (*figures, r.difference))
+            rows.append((r.pay_code, r.currency, str(r.records), *money))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines.append("reconciliation against the run's manifest totals:")
         for row in rows:
@@ -149,6 +149,7 @@ def reconcile(
     held: Mapping[tuple[str, str, str], Held],
     exported: Sums,
     withheld: Sequence[OutLine],
+    written: Sequence[OutLine] = (),
 ) -> list[Reconciled]:
     """Per pay code and currency the layout carries: the manifest's total = what payroll held
     before + this export + what was withheld + what is not payable, to the cent. results.csv
@@ -172,6 +173,11 @@ def reconcile(
     unpaid = _sum(
         ((ln.pay_code, ln.currency), ln.amount) for ln in everything if ln.key not in keys
     )
+    records: dict[tuple[str, str], int] = {}
+    for ln in written:
+        records[(ln.line.pay_code, ln.line.currency)] = (
+            records.get((ln.line.pay_code, ln.line.currency), 0) + 1
+        )
     found = []
     for code, currency in sorted(k for k in {*manifest, *previously} if selected(layout, k[0])):
         key = (code, currency)
@@ -183,6 +189,7 @@ def reconcile(
             exported.get(key, Decimal(0)),
             kept.get(key, Decimal(0)),
             unpaid.get(key, Decimal(0)),
+            records.get(key, 0),
         )
         if row.difference != 0:
             raise OptionsError(

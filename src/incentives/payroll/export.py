@@ -161,7 +161,7 @@ def export(
     written, withheld = apply_negative_rule(lay, lines)
     parts = _split(lay, fields, written, empty_file=since is None or bool(withheld))
     outputs, totals, exported = _render(lay, LineCells(lay, fields, batch_id), parts, out)
-    reconciliation = reconcile(lay, folder, everything, paid, held, exported, withheld)
+    reconciliation = reconcile(lay, folder, everything, paid, held, exported, withheld, written)
     control = control_path(out)
     result = Export(
         batch_id=batch_id,
