@@ -320,3 +320,23 @@ def test_refusals_are_payroll_refused(sample_run: CliRun, tmp_path: Path) -> Non
     run = edited_manifest(sample_run.out, tmp_path / "r", lambda d: d.update(what_if=True))
     with pytest.raises(PayrollRefused):
         export(run, "generic", tmp_path / "p.csv")
+
+
+def test_the_readme_and_docs_excerpts_are_real_output(
+    sample_run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every line of the README's payroll output (and of docs/payroll.md's first one) is a
+    line of the real report ("..." stands for lines left out)."""
+    import re
+
+    from conftest import ROOT
+
+    assert sample_run.out is not None
+    monkeypatch.chdir(tmp_path)
+    report = export(sample_run.out, "one_time_payment", Path("payroll/bonus.csv")).report()
+    real = report.splitlines()
+    for doc in (ROOT / "README.md", ROOT / "docs" / "payroll.md"):
+        text = doc.read_text(encoding="utf-8")
+        block = re.findall(r"```\n(batch 707DFF322ED3\n.*?)```", text, flags=re.DOTALL)[0]
+        for line in block.splitlines():
+            assert line.strip() == "..." or line in real, (doc.name, line)
