@@ -162,3 +162,44 @@ def test_since_takes_the_same_layout_and_an_untouched_export(
         f.write("00099,AIP,1.00,USD,2027-03-15,annual-bonus-2026,x\n")
     with pytest.raises(OptionsError, match="differs from what its control file records"):
         export(second, "generic", tmp_path / "g2.csv", since=tmp_path / "g1.csv")
+
+
+def _rerun(folder: Path, changes: dict[tuple[str, str], str], name: str) -> Path:
+    from conftest import invoke
+
+    args = list(SAMPLE_ARGS)
+    args[args.index("--employees") + 1] = str(edited_roster(folder / f"{name}.csv", changes))
+    run = invoke("run", *args, "--out", folder / name)
+    assert run.exit_code in (0, 3), run.output
+    return folder / name
+
+
+def test_an_employee_no_longer_paid_is_reversed(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    """00002 leaves before the period: every line payroll received for them is reversed
+    (under the recovery code, positive), and nothing else moves."""
+    first, _ = runs
+    gone = _rerun(tmp_path, {(CHANGED, "termination_date"): "2025-06-30"}, "gone")
+    export(first, "earnings_batch", tmp_path / "b1.csv")
+    export(gone, "earnings_batch", tmp_path / "b2.csv", since=tmp_path / "b1.csv")
+    rows = read_lines(tmp_path / "b2-US.csv")
+    paid = {k: v for k, v in _pay(first).items() if k[0] == CHANGED and k[1] != "MERIT"}
+    assert [(r["File #"], r["Earnings Code"], Decimal(r["Earnings Amount"])) for r in rows] == [
+        (CHANGED, "RECOV", amount) for amount in paid.values()
+    ]
+
+
+def test_a_rejected_employee_keeps_what_payroll_holds(
+    runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """With --allow-rejected, a correction leaves alone what payroll holds for an employee
+    the corrected run rejected (their pay is unknown, not zero): no reversal, and the
+    reconciliation accounts for it."""
+    first, _ = runs
+    broken = _rerun(tmp_path, {(CHANGED, "base_salary"): "12O,000"}, "broken")
+    export(first, "generic", tmp_path / "g1.csv")
+    result = export(
+        broken, "generic", tmp_path / "g2.csv", since=tmp_path / "g1.csv", allow_rejected=True
+    )
+    assert result.files == {}  # the others' pay did not move: nothing to correct
+    assert "held for employees the run rejected, not reversed: AIP USD 4,521.65" in result.report()
+    assert f"left out (rejected by the run): {CHANGED}:" in result.report()

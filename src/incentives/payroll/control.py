@@ -51,14 +51,15 @@ class Reconciled:
     withheld: Decimal  # negative lines the layout refuses, left to recover by hand
     not_payable: Decimal  # the amounts of lines not paid (an ineligible row's, normally 0)
     records: int = 0  # this export's records of the pay code (a recovery line counts too)
+    left_out: Decimal = Decimal(0)  # held by payroll for employees the run rejected: kept
 
     @property
     def difference(self) -> Decimal:
         parts = (self.previously, self.exported, self.withheld, self.not_payable)
-        return self.run_total - sum(parts, Decimal(0))
+        return self.run_total + self.left_out - sum(parts, Decimal(0))
 
     def data(self) -> dict[str, str]:
-        figures = ("run_total", "previously", "exported", "withheld", "not_payable")
+        figures = ("run_total", "previously", "exported", "withheld", "not_payable", "left_out")
         found = {"pay_code": self.pay_code, "currency": self.currency, "records": str(self.records)}
         found.update({name: f"{getattr(self, name):f}" for name in figures})
         return {**found, "difference": f"{self.difference:f}"}
@@ -117,6 +118,12 @@ class Export:
             for w in self.withheld
         ]
         lines += [
+            f"held for employees the run rejected, not reversed: {r.pay_code} {r.currency} "
+            f"{_money(r.left_out, r.currency)}"
+            for r in self.reconciliation
+            if r.left_out
+        ]
+        lines += [
             f"left out (rejected by the run): {r['employee_id'] or '(no id)'}: {r['reason']}"
             for r in self.left_out
         ]
@@ -150,6 +157,7 @@ def reconcile(
     exported: Sums,
     withheld: Sequence[OutLine],
     written: Sequence[OutLine] = (),
+    kept: Mapping[tuple[str, str, str], Held] | None = None,
 ) -> list[Reconciled]:
     """Per pay code and currency the layout carries: the manifest's total = what payroll held
     before + this export + what was withheld + what is not payable, to the cent. results.csv
@@ -169,7 +177,8 @@ def reconcile(
             )
     keys = {ln.key for ln in paid}
     previously = _sum(((h.pay_code, h.currency), h.amount) for h in held.values())
-    kept = _sum(((w.line.pay_code, w.line.currency), w.amount) for w in withheld)
+    refused = _sum(((w.line.pay_code, w.line.currency), w.amount) for w in withheld)
+    left_out = _sum(((h.pay_code, h.currency), h.amount) for h in (kept or {}).values())
     unpaid = _sum(
         ((ln.pay_code, ln.currency), ln.amount) for ln in everything if ln.key not in keys
     )
@@ -187,15 +196,17 @@ def reconcile(
             manifest.get(key, Decimal(0)),
             previously.get(key, Decimal(0)),
             exported.get(key, Decimal(0)),
-            kept.get(key, Decimal(0)),
+            refused.get(key, Decimal(0)),
             unpaid.get(key, Decimal(0)),
             records.get(key, 0),
+            left_out.get(key, Decimal(0)),
         )
         if row.difference != 0:
             raise OptionsError(
                 f"the export does not reconcile: {code} {currency} run total {row.run_total}, "
                 f"held before {row.previously}, this file {row.exported}, withheld "
-                f"{row.withheld}, not payable {row.not_payable}: {row.difference} unaccounted "
+                f"{row.withheld}, not payable {row.not_payable}, held for employees the run "
+                f"rejected {row.left_out}: {row.difference} unaccounted "
                 "for; nothing was written"
             )
         found.append(row)

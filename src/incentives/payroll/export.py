@@ -45,7 +45,7 @@ from incentives.payroll.ledger import (
     payable,
     selected,
 )
-from incentives.payroll.lines import RosterFields, pay_lines
+from incentives.payroll.lines import RosterFields, pay_lines, policy_info
 from incentives.payroll.render import encode, parse_amount, render_lines
 
 __all__ = ["PayrollRefused", "export", "run_identity"]
@@ -157,11 +157,21 @@ def export(
     since_batch = str(previous["batch_id"]) if previous else None
     seed = f"{run_identity(folder)}\n{lay.sha256}\n{since_batch or ''}"
     batch_id = hashlib.sha256(seed.encode()).hexdigest()[: lay.spec.batch_id_length].upper()
-    lines = offsetting_lines(lay, paid, held, {ln.key: ln for ln in everything})
+    left_out = {r["employee_id"] for r in folder.rejected}
+    kept = {k: h for k, h in held.items() if k[0] in left_out}  # not reversed: not computed
+    lines = offsetting_lines(
+        lay,
+        paid,
+        {k: h for k, h in held.items() if k not in kept},
+        {ln.key: ln for ln in everything},
+        policy_info(folder),
+    )
     written, withheld = apply_negative_rule(lay, lines)
     parts = _split(lay, fields, written, empty_file=since is None or bool(withheld))
     outputs, totals, exported = _render(lay, LineCells(lay, fields, batch_id), parts, out)
-    reconciliation = reconcile(lay, folder, everything, paid, held, exported, withheld, written)
+    reconciliation = reconcile(
+        lay, folder, everything, paid, held, exported, withheld, written, kept
+    )
     control = control_path(out)
     result = Export(
         batch_id=batch_id,

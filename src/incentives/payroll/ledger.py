@@ -18,7 +18,7 @@ import attrs
 
 from incentives.errors import OptionsError
 from incentives.payroll.layout import Layout
-from incentives.payroll.lines import PayLine
+from incentives.payroll.lines import PayLine, PolicyInfo
 
 __all__ = ["Held", "OutLine", "held_from", "ledger_rows", "offsetting_lines", "payable"]
 
@@ -64,39 +64,45 @@ def offsetting_lines(
     layout: Layout,
     current: Sequence[PayLine],
     held: Mapping[Key, Held],
-    others: Mapping[Key, PayLine],
+    lines: Mapping[Key, PayLine],
+    policies: Mapping[str, PolicyInfo],
 ) -> list[OutLine]:
     """The lines that move payroll from ``held`` to ``current`` (the payable lines), in the
-    run's order, then the keys payroll holds that the run no longer pays (``others`` gives a
-    pay line to write them with)."""
-    spec = layout.spec
+    run's order, then the keys payroll holds that the run no longer pays, reversed with the
+    run's line for them (``lines``: every line of the run), or for an employee no longer in
+    the run a line made from the ledger and the policy (``policies``)."""
     out: list[OutLine] = []
     now = {ln.key: ln for ln in current}
     for key in [*now, *(k for k in held if k not in now)]:
         new = now.get(key)
         old = held.get(key)
-        before = old.amount if old else Decimal(0)
-        after = new.amount if new else Decimal(0)
-        if old and new and (old.currency, old.pay_code) == (new.currency, new.pay_code):
-            if before == after:
+        if old is None:
+            assert new is not None
+            out.append(OutLine(new, new.amount, "payment", new.pay_code))
+            continue
+        if new is not None and (old.currency, old.pay_code) == (new.currency, new.pay_code):
+            if old.amount == new.amount:
                 continue
-            if spec.corrections == "delta" or not held:
-                out.append(
-                    OutLine(new, after - before, "correction" if held else "payment", new.pay_code)
-                )
+            if layout.spec.corrections == "delta":
+                out.append(OutLine(new, new.amount - old.amount, "correction", new.pay_code))
                 continue
-        line = new or others.get(key)
-        if old:
-            if line is None:
-                raise OptionsError(
-                    f"employee '{key[0]}', policy '{key[1]}': the previous export paid "
-                    f"{key[2]} but this run has no such line to reverse it with"
-                )
-            gone = attrs.evolve(line, pay_code=old.pay_code, currency=old.currency)
-            out.append(OutLine(gone, -before, "reversal", old.pay_code))
-        if new:
-            out.append(OutLine(new, after, "payment", new.pay_code))
+        base = new or lines.get(key) or _gone(key, old, policies)
+        gone = attrs.evolve(base, pay_code=old.pay_code, currency=old.currency)
+        out.append(OutLine(gone, -old.amount, "reversal", old.pay_code))
+        if new is not None:
+            out.append(OutLine(new, new.amount, "payment", new.pay_code))
     return out
+
+
+def _gone(key: Key, old: Held, policies: Mapping[str, PolicyInfo]) -> PayLine:
+    """A line to reverse what payroll holds for an employee the run no longer has."""
+    policy = policies.get(key[1])
+    if policy is None:
+        raise OptionsError(
+            f"employee '{key[0]}': the previous export paid {key[2]} of policy '{key[1]}', which "
+            "this run does not have; export the correction from a run of the same policies"
+        )
+    return PayLine(key[0], policy, key[2], old.pay_code, old.currency, Decimal(0), False, {})
 
 
 def apply_negative_rule(
@@ -117,7 +123,7 @@ def apply_negative_rule(
 
 
 def held_after(held: Mapping[Key, Held], written: Sequence[OutLine]) -> dict[Key, Held]:
-    """What payroll holds once ``written`` is loaded."""
+    """What payroll holds once ``written`` is loaded (a key that nets to zero is dropped)."""
     after = dict(held)
     for ln in written:
         key = ln.line.key
@@ -126,8 +132,8 @@ def held_after(held: Mapping[Key, Held], written: Sequence[OutLine]) -> dict[Key
             ln.line.currency,
             ln.line.pay_code,
         )
-        amount = (old.amount if same and old else Decimal(0)) + ln.amount
-        if (amount == 0 and ln.line_type == "reversal") or amount == 0:
+        amount = (old.amount if old is not None and same else Decimal(0)) + ln.amount
+        if amount == 0:
             after.pop(key, None)
         else:
             after[key] = Held(ln.line.pay_code, ln.line.currency, amount)
