@@ -168,51 +168,6 @@ class LayoutFile(_Spec):
     columns: list[Column]
     trailer: list[Column] = []
 
-    @model_validator(mode="after")
-    def _consistent(self) -> LayoutFile:
-        problems = []
-        if not self.columns:
-            problems.append("columns: list at least one column")
-        if self.format == "fixed_width":
-            if any(c.width is None for c in (*self.columns, *self.trailer)):
-                problems.append(
-                    "a fixed_width layout gives every column (and trailer field) a width"
-                )
-        elif len(self.delimiter) != 1 or self.delimiter in '\r\n"':
-            problems.append(
-                f"delimiter is one character other than a quote or line end, not {self.delimiter!r}"
-            )
-        elif self.delimiter == self.decimal_separator and not self.implied_decimals:
-            problems.append("the decimal separator cannot be the delimiter")
-        if self.corrections == "reversal" and self.negative.rule == "refuse":
-            problems.append(
-                "corrections: reversal writes negative lines; negative: refuse cannot hold them"
-            )
-        if (
-            self.split_by is not None
-            and self.split_by != "currency"
-            and not self.split_by.startswith("roster.")
-        ):
-            problems.append(f"split_by is currency or roster.<field>, not '{self.split_by}'")
-        if not 4 <= self.batch_id_length <= 64:
-            problems.append("batch_id_length is between 4 and 64")
-        for c in self.columns:
-            if c.source in _TRAILER_ONLY:
-                problems.append(f"column '{c.name}': from: {c.source} is for trailer fields only")
-        bad = [t for t in _DATE_TOKENS.findall(self.date_format) if t not in "Ymdy%"]
-        if bad:
-            problems.append(f"date_format uses %{bad[0]}: only %Y, %y, %m, %d (and %%) are allowed")
-        try:
-            if codecs.lookup(self.encoding).name not in ("utf-8", "utf-16", "utf-32") and self.bom:
-                problems.append(f"bom: true is for utf-8, utf-16 or utf-32, not {self.encoding}")
-        except LookupError:
-            problems.append(
-                f"unknown encoding '{self.encoding}' (e.g. utf-8, latin-1, cp1252, ascii)"
-            )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
 
 class Layout:
     """A validated layout with where it came from and the SHA-256 of its bytes."""
@@ -274,6 +229,11 @@ def load_layout(name: str | Path) -> Layout:
         spec = LayoutFile.model_validate(doc.data)
     except ValidationError as exc:
         raise LayoutError(_problems(doc, exc)) from None
+    found = _checks(spec)
+    if found:
+        raise LayoutError(
+            [Problem(file, doc.line_of(p), ".".join(map(str, p)), m) for p, m in found]
+        )
     shown = str(name) if path.parent == LAYOUTS and str(name) == path.stem else file
     return Layout(spec, file, hashlib.sha256(path.read_bytes()).hexdigest(), doc, shown)
 
@@ -305,3 +265,47 @@ def _key_hint(key: str) -> str:
             known.add(info.alias or name)
     close = difflib.get_close_matches(key, sorted(known), n=1)
     return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _checks(spec: LayoutFile) -> list[tuple[tuple[str | int, ...], str]]:
+    """What the schema alone cannot say: keys that must agree. (path, message) each."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if not spec.columns:
+        found.append((("columns",), "list at least one column"))
+    if spec.format == "fixed_width":
+        for group in ("columns", "trailer"):
+            for i, column in enumerate(getattr(spec, group)):
+                if column.width is None:
+                    found.append(((group, i), "a fixed_width layout gives every field a width"))
+    elif len(spec.delimiter) != 1 or spec.delimiter in '\r\n"':
+        found.append(
+            (
+                ("delimiter",),
+                f"one character other than a quote or line end, not {spec.delimiter!r}",
+            )
+        )
+    elif spec.delimiter == spec.decimal_separator and not spec.implied_decimals:
+        found.append((("decimal_separator",), "the decimal separator cannot be the delimiter"))
+    if spec.corrections == "reversal" and spec.negative.rule == "refuse":
+        message = "corrections: reversal writes negative lines, which negative: refuse cannot hold"
+        found.append((("corrections",), message))
+    split = spec.split_by
+    if split is not None and split != "currency" and not split.startswith("roster."):
+        found.append((("split_by",), f"split_by is currency or roster.<field>, not '{split}'"))
+    if not 4 <= spec.batch_id_length <= 64:
+        found.append((("batch_id_length",), "batch_id_length is between 4 and 64"))
+    for i, column in enumerate(spec.columns):
+        if column.source in _TRAILER_ONLY:
+            found.append((("columns", i), f"from: {column.source} is for trailer fields only"))
+    bad = [t for t in _DATE_TOKENS.findall(spec.date_format) if t not in "Ymdy%"]
+    if bad:
+        found.append((("date_format",), f"%{bad[0]} is not allowed: only %Y, %y, %m, %d and %%"))
+    try:
+        if codecs.lookup(spec.encoding).name not in ("utf-8", "utf-16", "utf-32") and spec.bom:
+            found.append(
+                (("bom",), f"a byte-order mark is for utf-8, utf-16 or utf-32, not {spec.encoding}")
+            )
+    except LookupError:
+        message = f"unknown encoding '{spec.encoding}' (e.g. utf-8, latin-1, cp1252, ascii)"
+        found.append((("encoding",), message))
+    return found
