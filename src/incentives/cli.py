@@ -326,15 +326,18 @@ def _code_header(policy: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-@cli.command()
-@click.argument("employee_id")
-@click.option(
+_RUN_FOLDER = click.option(
     "--run",
     "run_dir",
     required=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A run folder written by `incentives run`.",
 )
+
+
+@cli.command()
+@click.argument("employee_id")
+@_RUN_FOLDER
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -354,13 +357,7 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
 
 
 @cli.command()
-@click.option(
-    "--run",
-    "run_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A run folder written by `incentives run`.",
-)
+@_RUN_FOLDER
 @click.option(
     "--layout",
     required=True,
