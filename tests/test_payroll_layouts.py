@@ -143,3 +143,18 @@ def test_more_decimals_than_the_minor_unit_is_an_error(tmp_path: Path) -> None:
     layout = load_layout(_layout(tmp_path, "name: m\ncolumns:\n  - {from: amount}\n"))
     with pytest.raises(OptionsError, match="more decimals than the currency's minor unit"):
         amount_text(layout, Decimal("1500.5"), "JPY", "employee '1'", signed=True)
+
+
+def test_quoted_values_are_read_back_whole(sample_run: CliRun, tmp_path: Path) -> None:
+    """A name holding the delimiter, a quote and a line end is quoted, the file reconciles
+    (its amounts read back by a CSV reader), and ``quoting: none`` refuses such a value."""
+    assert sample_run.out is not None
+    names = tmp_path / "names.csv"
+    names.write_text('employee_id,display_name\n00001,"Stone, ""Avery""\nA."\n', encoding="utf-8")
+    text = "name: n\ncolumns:\n  - {from: roster.display_name}\n  - {from: amount}\n  - {from: currency}\n"
+    export(sample_run.out, _layout(tmp_path, text), tmp_path / "p.csv", roster=names)
+    rows = read_lines(tmp_path / "p.csv")
+    assert rows[0] == {"roster.display_name": 'Stone, "Avery"\nA.', "amount": "2044.10", "currency": "USD"}
+    bare = _layout(tmp_path, text.replace("name: n\n", "name: n\nquoting: none\n"))
+    with pytest.raises(OptionsError, match="which quoting: none cannot write"):
+        export(sample_run.out, bare, tmp_path / "q.csv", roster=names)

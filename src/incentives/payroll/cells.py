@@ -121,6 +121,8 @@ class LineCells:
         what, _, name = source.partition(".")
         if what == "roster":
             text = self.roster.get(line.employee_id, name)
+        elif not line.row:  # the reversal of an employee no longer in the run
+            text = ""
         elif name in line.row:
             text = line.row[name]
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -112,12 +113,18 @@ def _part(out: Path, key: str | None) -> Path:
     return out.with_name(f"{out.stem}-{key}{out.suffix}")
 
 
-def _cell_of(layout: Layout, line: str, index: int) -> str:
+def _amount_cells(layout: Layout, text: str, index: int) -> list[str]:
+    """The amount cell of each record of ``text`` as written (the header skipped), read the
+    way a payroll system reads the file: fixed-width positions, or the CSV reader."""
     spec = layout.spec
     if spec.format == "fixed_width":
         start = sum(c.width or 0 for c in spec.columns[:index])
-        return line[start : start + (spec.columns[index].width or 0)]
-    return next(csv.reader([line], delimiter=spec.delimiter))[index]
+        end = start + (spec.columns[index].width or 0)
+        rows = [line[start:end] for line in text.splitlines()]
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=spec.delimiter)
+        rows = [row[index] for row in reader]
+    return rows[1:] if spec.header else rows
 
 
 def export(
@@ -290,13 +297,13 @@ def _render(
             who = f"employee '{shorten(ln.line.employee_id)}', {ln.line.policy.id} {ln.line.component}"
             records.append((who, cells.of(ln, who)))
         text = render_lines(layout, spec.columns, records, spec.header)
-        body = text.splitlines()[1 if spec.header else 0 :]
-        for ln, line_text in zip(group, body, strict=False):
+        written = _amount_cells(layout, text, amount_at) if amount_at is not None else []
+        if amount_at is not None and len(written) != len(group):
+            raise OptionsError(f"{path}: {len(written)} records read back, {len(group)} written")
+        for i, ln in enumerate(group):
             amount = ln.written_amount
             if amount_at is not None:
-                amount = parse_amount(
-                    layout, _cell_of(layout, line_text, amount_at), ln.line.currency
-                )
+                amount = parse_amount(layout, written[i], ln.line.currency)
             signed = -amount if ln.pay_code != ln.line.pay_code else amount  # a recovery line
             k = (ln.line.pay_code, ln.line.currency)
             exported[k] = TOTALS_CONTEXT.add(exported.get(k, Decimal(0)), signed)

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
+import attrs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from incentives.errors import OptionsError, PolicyError, Problem
@@ -77,7 +78,7 @@ class _Spec(BaseModel):
 class Column(_Spec):
     """One field of a record: where its value comes from and how it is written."""
 
-    name: Text = ""  # the header text (delimited files with header: true)
+    name: Text = ""  # the header text (header: true); by default the source
     source: Text | None = Field(default=None, alias="from")
     value: Text | None = None  # a constant
     as_: Literal["text", "amount", "date"] = Field(default="text", alias="as")
@@ -169,25 +170,21 @@ class LayoutFile(_Spec):
     trailer: list[Column] = []
 
 
+@attrs.frozen
 class Layout:
-    """A validated layout with where it came from and the SHA-256 of its bytes."""
+    """A validated layout, the file it came from, how it was named (a shipped layout: its
+    name) and the SHA-256 of its bytes."""
 
-    def __init__(
-        self, spec: LayoutFile, file: str, sha256: str, doc: SourceDoc, shown: str = ""
-    ) -> None:
-        self.spec = spec
-        self.file = file
-        self.shown = shown or file  # as the user named it (a shipped layout: its name)
-        self.sha256 = sha256
-        self._doc = doc
+    spec: LayoutFile
+    file: str
+    sha256: str
+    doc: SourceDoc = attrs.field(repr=False, eq=False)
+    shown: str = ""
 
     def line_of(self, *path: str | int) -> str:
         """``file:line`` of a key of the layout, for messages."""
-        line = self._doc.line_of(tuple(path))
+        line = self.doc.line_of(tuple(path))
         return f"{self.file}:{line}" if line else self.file
-
-    def __repr__(self) -> str:
-        return f"<Layout {self.spec.name} {self.file} {self.sha256[:12]}>"
 
 
 def shipped_layouts() -> list[str]:

@@ -78,6 +78,11 @@ def _fit(layout: Layout, column: Column, text: str, where: str) -> str:
     width = column.width
     if width is None or layout.spec.format != "fixed_width":
         return text
+    if "\n" in text or "\r" in text:
+        raise OptionsError(
+            f"{where}: '{shorten(text)}' holds a line end, which a fixed-width record cannot "
+            f"hold (column '{column.name or column.source}')"
+        )
     if len(text) > width:
         raise OptionsError(
             f"{where}: '{shorten(text)}' is {len(text)} characters, longer than the {width} of "
@@ -100,7 +105,7 @@ def render_lines(
     end = "\r\n" if spec.line_ending == "crlf" else "\n"
     rows: list[list[str]] = []
     if header:
-        rows.append([_fit(layout, c, c.name, "header") for c in columns])
+        rows.append([_fit(layout, c, c.name or c.source or "", "header") for c in columns])
     for who, cells in records:
         row = []
         for column in columns:
