@@ -154,7 +154,23 @@ def test_quoted_values_are_read_back_whole(sample_run: CliRun, tmp_path: Path) -
     text = "name: n\ncolumns:\n  - {from: roster.display_name}\n  - {from: amount}\n  - {from: currency}\n"
     export(sample_run.out, _layout(tmp_path, text), tmp_path / "p.csv", roster=names)
     rows = read_lines(tmp_path / "p.csv")
-    assert rows[0] == {"roster.display_name": 'Stone, "Avery"\nA.', "amount": "2044.10", "currency": "USD"}
+    assert rows[0] == {
+        "roster.display_name": 'Stone, "Avery"\nA.',
+        "amount": "2044.10",
+        "currency": "USD",
+    }
     bare = _layout(tmp_path, text.replace("name: n\n", "name: n\nquoting: none\n"))
     with pytest.raises(OptionsError, match="which quoting: none cannot write"):
         export(sample_run.out, bare, tmp_path / "q.csv", roster=names)
+
+
+def test_a_file_without_a_currency_column_holds_one_currency(
+    sample_run: CliRun, tmp_path: Path
+) -> None:
+    """The earnings batch has no currency column: unsplit, the sample's file would mix EUR,
+    GBP and USD, which is refused, naming the currencies and the way out."""
+    assert sample_run.out is not None
+    text = Path(load_layout("earnings_batch").file).read_text(encoding="utf-8")
+    layout = _layout(tmp_path, text.replace("split_by: roster.country", "split_by: null"))
+    with pytest.raises(OptionsError, match="would hold EUR, GBP, USD with no currency column"):
+        export(sample_run.out, layout, tmp_path / "p.csv")

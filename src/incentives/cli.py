@@ -364,7 +364,13 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
     help="A layout YAML file, or a shipped layout: generic, earnings_batch, one_time_payment, "
     "compensation_change.",
 )
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The payroll file (OUT-KEY.ext per value if the layout splits); the control file "
+    "is written beside it (bonus.csv: bonus.control.json).",
+)
 @click.option(
     "--since",
     type=click.Path(dir_okay=False, path_type=Path),
