@@ -142,7 +142,7 @@ def export(
     layout's name) to ``out`` (``out-KEY.ext`` per value when the layout splits), and the
     control file ``<out stem>.control.json`` beside it. With ``since`` (a previous export),
     only the lines that correct it. See docs/payroll.md."""
-    folder = run if isinstance(run, RunFolder) else read_run_folder(Path(run))
+    folder = run if isinstance(run, RunFolder) else read_run_folder(Path(run), steps=False)
     lay = layout if isinstance(layout, Layout) else load_layout(layout)
     out = Path(out)
     overrides = _refuse(folder, allow_rejected, allow_what_if)
