@@ -340,3 +340,19 @@ def test_the_readme_and_docs_excerpts_are_real_output(
         block = re.findall(r"```\n(batch 707DFF322ED3\n.*?)```", text, flags=re.DOTALL)[0]
         for line in block.splitlines():
             assert line.strip() == "..." or line in real, (doc.name, line)
+
+
+def test_payroll_reads_the_run_folder_without_its_steps(sample_run: CliRun) -> None:
+    """``read_run_folder(..., steps=False)`` (what payroll reads) gives the same results and
+    each employee's inputs, without reading a breakdown file's steps."""
+    from incentives.audit.run_folder import read_run_folder
+
+    assert sample_run.out is not None
+    full = read_run_folder(sample_run.out)
+    light = read_run_folder(sample_run.out, steps=False)
+    assert light.results == full.results and light.manifest == full.manifest
+    assert len(light.breakdown) == len(full.breakdown)
+    for short, whole in zip(light.breakdown, full.breakdown, strict=True):
+        assert short.items() <= whole.items()
+        assert "bonus" not in short  # a step of the bonus policy
+    assert {row.get("country") for row in light.breakdown} == {"US", "GB", "DE", None}
