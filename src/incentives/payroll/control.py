@@ -3,6 +3,7 @@ run's manifest totals, and the control file beside it (which a correction reads 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -25,6 +26,7 @@ __all__ = [
     "Export",
     "Reconciled",
     "control_path",
+    "control_record",
     "file_totals",
     "read_control",
     "reconcile",
@@ -236,3 +238,45 @@ def read_control(since: Path) -> tuple[Path, dict[str, Any]]:
                 "(was it edited?); corrections compare with what payroll received"
             )
     return control, data
+
+
+def control_record(
+    result: Export,
+    *,
+    run: Mapping[str, str],
+    layout: Mapping[str, str],
+    roster: Mapping[str, str],
+    outputs: Mapping[Path, bytes],
+    ledger: Sequence[Mapping[str, str]],
+) -> dict[str, Any]:
+    """The control file's data (docs/payroll.md, "The control file")."""
+    return {
+        "format": CONTROL_FORMAT,
+        "batch_id": result.batch_id,
+        "since_batch_id": result.since,
+        "run": dict(run),
+        "layout": dict(layout),
+        "roster": dict(roster),
+        "files": [
+            {
+                "file": path.name,
+                "records": result.files[path],
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+            for path, data in outputs.items()
+        ],
+        "totals": [
+            {
+                "pay_code": t.pay_code,
+                "currency": t.currency,
+                "records": t.records,
+                "amount": f"{t.amount:f}",
+            }
+            for t in result.totals
+        ],
+        "reconciliation": [r.data() for r in result.reconciliation],
+        "left_out": list(result.left_out),
+        "overrides": list(result.overrides),
+        "withheld": list(result.withheld),
+        "ledger": list(ledger),
+    }

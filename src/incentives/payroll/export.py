@@ -27,9 +27,9 @@ from incentives.io.writers import dumps_json
 from incentives.money import TOTALS_CONTEXT
 from incentives.payroll.cells import LineCells, Total, roster_fields_read, trailer_cells
 from incentives.payroll.control import (
-    CONTROL_FORMAT,
     Export,
     control_path,
+    control_record,
     file_totals,
     read_control,
     reconcile,
@@ -186,68 +186,34 @@ def export(
         control=control if outputs else None,
         totals=totals,
         reconciliation=reconciliation,
-        excluded_pay_codes=sorted({ln.pay_code for ln in everything} - _carried(lay, everything)),
+        excluded_pay_codes=sorted(
+            {ln.pay_code for ln in everything if not selected(lay, ln.pay_code)}
+        ),
         left_out=[
             {k: r.get(k, "") for k in ("employee_id", "file", "line", "column", "value", "reason")}
             for r in folder.rejected
         ],
         overrides=overrides or [],
-        withheld=[
-            {
-                "employee_id": w.line.employee_id,
-                "policy": w.line.policy.id,
-                "component": w.line.component,
-                "pay_code": w.line.pay_code,
-                "currency": w.line.currency,
-                "amount": f"{w.amount:f}",
-            }
-            for w in withheld
-        ],
+        withheld=[w.record() for w in withheld],
         since=since_batch,
     )
     if not outputs:
         return result  # a correction with nothing to correct: no file
     _check_paths(folder, [*outputs, control], Path(since) if since else None, force)
-    data = {
-        "format": CONTROL_FORMAT,
-        "batch_id": batch_id,
-        "since_batch_id": since_batch,
-        "run": {
+    record = control_record(
+        result,
+        run={
             "path": str(folder.path),
             "manifest_sha256": file_sha256(folder.path / "manifest.json"),
             "identity": run_identity(folder),
         },
-        "layout": {"name": lay.spec.name, "file": lay.shown, "sha256": lay.sha256},
-        "roster": fields.used(),
-        "files": [
-            {"file": path.name, "records": result.files[path], "sha256": _sha(data)}
-            for path, data in outputs.items()
-        ],
-        "totals": [
-            {
-                "pay_code": t.pay_code,
-                "currency": t.currency,
-                "records": t.records,
-                "amount": f"{t.amount:f}",
-            }
-            for t in totals
-        ],
-        "reconciliation": [r.data() for r in reconciliation],
-        "left_out": list(result.left_out),
-        "overrides": list(result.overrides),
-        "withheld": list(result.withheld),
-        "ledger": ledger_rows(held_after(held, written)),
-    }
-    _write_all({**outputs, control: dumps_json(data).encode("utf-8")}, out)
+        layout={"name": lay.spec.name, "file": lay.shown, "sha256": lay.sha256},
+        roster=fields.used(),
+        outputs=outputs,
+        ledger=ledger_rows(held_after(held, written)),
+    )
+    _write_all({**outputs, control: dumps_json(record).encode("utf-8")}, out)
     return result
-
-
-def _carried(layout: Layout, lines: Sequence[Any]) -> set[str]:
-    return {ln.pay_code for ln in lines if selected(layout, ln.pay_code)}
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _split(

@@ -43,6 +43,17 @@ class OutLine:
     line_type: str  # payment, reversal or correction
     pay_code: str  # as written: the recovery code for a negative line under rule: recovery
 
+    def record(self) -> dict[str, str]:
+        """The line as the control file lists it (a withheld line)."""
+        return {
+            "employee_id": self.line.employee_id,
+            "policy": self.line.policy.id,
+            "component": self.line.component,
+            "pay_code": self.line.pay_code,
+            "currency": self.line.currency,
+            "amount": f"{self.amount:f}",
+        }
+
     @property
     def written_amount(self) -> Decimal:
         """The amount as the file writes it: a recovery line is positive, under its own code."""
