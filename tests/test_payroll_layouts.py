@@ -4,6 +4,7 @@ currency's minor unit, implied or written (JPY 0 decimals, BHD 3)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from decimal import Decimal
@@ -174,3 +175,40 @@ def test_a_file_without_a_currency_column_holds_one_currency(
     layout = _layout(tmp_path, text.replace("split_by: roster.country", "split_by: null"))
     with pytest.raises(OptionsError, match="would hold EUR, GBP, USD with no currency column"):
         export(sample_run.out, layout, tmp_path / "p.csv")
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        (
+            "pay_codes: [AIP, AIPP]",
+            "pay code 'AIPP' is not one of the run's (AIP, AIPX, LUMP, MERIT)",
+        ),
+        ("except_pay_codes: [MERTI]", "pay code 'MERTI' is not one of the run's"),
+    ],
+)
+def test_a_misspelt_pay_code_is_an_error(
+    sample_run: CliRun, tmp_path: Path, lines: str, says: str
+) -> None:
+    """``pay_codes: [AIPP]`` would export nothing and still reconcile; ``except_pay_codes:
+    [MERTI]`` would pay the merit increase as a one-time payment: both are errors at their
+    line, with a suggestion."""
+    assert sample_run.out is not None
+    layout = _layout(
+        tmp_path,
+        f"name: x\nlines:\n  {lines}\ncolumns:\n  - {{from: amount}}\n  - {{from: currency}}\n",
+    )
+    with pytest.raises(OptionsError, match=rf"{layout}:3: {re.escape(says)}.*did you mean"):
+        export(sample_run.out, layout, tmp_path / "p.csv")
+
+
+def test_an_absent_excluded_code_is_fine(sample_run: CliRun, tmp_path: Path) -> None:
+    """Excluding a code the run does not have (and resembles none it has) is no error: the
+    shipped one-time layout excludes MERIT, also from runs without merit."""
+    assert sample_run.out is not None
+    layout = _layout(
+        tmp_path,
+        "name: x\nlines:\n  except_pay_codes: [MERIT, SALES_COMMISSION]\n"
+        "columns:\n  - {from: amount}\n  - {from: currency}\n",
+    )
+    export(sample_run.out, layout, tmp_path / "p.csv")

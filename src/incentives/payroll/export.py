@@ -39,6 +39,7 @@ from incentives.payroll.ledger import (
     Held,
     OutLine,
     apply_negative_rule,
+    check_pay_codes,
     held_after,
     held_from,
     ledger_rows,
@@ -149,6 +150,7 @@ def export(
     fields = RosterFields(folder, Path(roster) if roster is not None else None)
     fields.check(roster_fields_read(lay))
     everything = pay_lines(folder)
+    check_pay_codes(lay, everything)
     paid = payable(lay, everything)
     held: dict[tuple[str, str, str], Held] = {}
     previous: dict[str, Any] = {}

@@ -10,6 +10,7 @@ reported (payroll recovers it by hand; the ledger keeps what payroll still holds
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,15 @@ from incentives.errors import OptionsError
 from incentives.payroll.layout import Layout
 from incentives.payroll.lines import PayLine, PolicyInfo
 
-__all__ = ["Held", "OutLine", "held_from", "ledger_rows", "offsetting_lines", "payable"]
+__all__ = [
+    "Held",
+    "OutLine",
+    "check_pay_codes",
+    "held_from",
+    "ledger_rows",
+    "offsetting_lines",
+    "payable",
+]
 
 Key = tuple[str, str, str]  # employee, policy, component
 
@@ -64,6 +73,28 @@ def selected(layout: Layout, pay_code: str) -> bool:
     lines = layout.spec.lines
     chosen = lines.pay_codes == "all" or pay_code in lines.pay_codes
     return chosen and pay_code not in lines.except_pay_codes
+
+
+def check_pay_codes(layout: Layout, lines: Iterable[PayLine]) -> None:
+    """A pay code the layout lists that the run does not have is a typo, not an empty
+    selection: ``pay_codes: [AIPP]`` would export nothing and still reconcile. A code it
+    excludes may be absent (a shipped layout excludes MERIT from runs without merit), unless
+    it is one letter away from a code the run has and does not exclude."""
+    known = {ln.pay_code for ln in lines}
+    spec = layout.spec.lines
+    listed = [] if spec.pay_codes == "all" else spec.pay_codes
+    for key, codes in (("pay_codes", listed), ("except_pay_codes", spec.except_pay_codes)):
+        for i, code in enumerate(codes):
+            if code in known:
+                continue
+            others = sorted(known - set(spec.except_pay_codes))
+            close = difflib.get_close_matches(code, others, n=1, cutoff=0.6)
+            if key == "pay_codes" or close:
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise OptionsError(
+                    f"{layout.line_of('lines', key, i)}: pay code '{code}' is not one of the "
+                    f"run's ({', '.join(sorted(known))}){hint}"
+                )
 
 
 def payable(layout: Layout, lines: Iterable[PayLine]) -> list[PayLine]:
