@@ -212,3 +212,34 @@ def test_an_absent_excluded_code_is_fine(sample_run: CliRun, tmp_path: Path) -> 
         "columns:\n  - {from: amount}\n  - {from: currency}\n",
     )
     export(sample_run.out, layout, tmp_path / "p.csv")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "data"),
+    [
+        ("utf-8", "false", b"a\xc3\xa9\n"),
+        ("utf-8", "true", b"\xef\xbb\xbfa\xc3\xa9\n"),
+        ("latin-1", "false", b"a\xe9\n"),
+        ("utf-16", "true", b"\xff\xfea\x00\xe9\x00\n\x00"),
+        ("utf-16", "false", b"a\x00\xe9\x00\n\x00"),
+    ],
+)
+def test_the_bytes_in_the_layout_encoding(
+    tmp_path: Path, encoding: str, bom: str, data: bytes
+) -> None:
+    """The file's bytes in the declared encoding, with a byte-order mark only when asked."""
+    from incentives.payroll.render import encode
+
+    layout = load_layout(
+        _layout(
+            tmp_path, f"name: e\nencoding: {encoding}\nbom: {bom}\ncolumns: [{{from: amount}}]\n"
+        )
+    )
+    assert encode(layout, "aé\n") == data
+
+
+def test_a_byte_order_mark_needs_a_unicode_encoding(tmp_path: Path) -> None:
+    """``bom: true`` with latin-1 is a layout error at the bom line."""
+    layout = _layout(tmp_path, "name: e\nencoding: latin-1\nbom: true\ncolumns: [{from: amount}]\n")
+    with pytest.raises(OptionsError, match=rf"{layout}:3: bom: a byte-order mark is for utf-8"):
+        load_layout(layout)
