@@ -135,7 +135,21 @@ def test_a_what_if_run_is_refused_unless_allowed(
     """A run whose manifest says it is a what-if is not the real cycle: exit 2; with
     --allow-what-if every override is listed in the control report and the control file."""
     assert sample_run.out is not None
-    layers = [{"source": "--set", "overrides": {"annual-bonus-2026.parameters.max_multiple": "3"}}]
+    layers = [
+        {"layer": "policy files", "path": "rules"},
+        {
+            "layer": "--set",
+            "overrides": [
+                {
+                    "policy": "annual-bonus-2026",
+                    "path": "parameters.max_multiple",
+                    "name": "max_multiple",
+                    "value": "3",
+                    "policy_says": "2",
+                }
+            ],
+        },
+    ]
 
     def what_if(data: dict[str, object]) -> None:
         data.update(what_if=True, layers=layers)
@@ -148,8 +162,9 @@ def test_a_what_if_run_is_refused_unless_allowed(
     assert not out.exists()
     allowed = cli("payroll", "--run", run, "--layout", "generic", "--out", out, "--allow-what-if")
     assert allowed.exit_code == 0, allowed.output
-    assert "max_multiple" in allowed.stdout and "what-if override:" in allowed.stdout
-    assert "max_multiple" in _control(control_path(out))["overrides"][0]  # type: ignore[index]
+    line = "--set: annual-bonus-2026 parameters.max_multiple = 3 (policy says 2)"
+    assert f"what-if override: {line}" in allowed.stdout.splitlines()
+    assert line in _control(control_path(out))["overrides"]  # type: ignore[operator]
 
 
 def test_an_export_that_does_not_reconcile_is_an_error_and_no_file(
