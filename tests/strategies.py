@@ -21,6 +21,7 @@ __all__ = [
     "decimals",
     "interpolated_tables",
     "monotone_curves",
+    "payroll_rosters",
     "sample_roster_edits",
     "step_policies",
 ]
@@ -257,3 +258,26 @@ def step_policies(draw: st.DrawFn) -> tuple[str, list[dict[str, str]]]:
         )
     )
     return "\n".join(lines) + "\n", people
+
+
+# ----------------------------------------------------------- payroll (runs to export)
+
+PAYROLL_CURRENCIES = ("USD", "EUR", "JPY", "KWD", "BHD")
+
+
+@st.composite
+def payroll_rosters(draw: st.DrawFn) -> list[dict[str, str]]:
+    """Roster rows for a one-step bonus paid in currencies of 0, 2 and 3 decimals: salary,
+    a rate from 0 % to 30 % (some employees get nothing), some employees not eligible."""
+    count = draw(st.integers(min_value=0, max_value=12))
+    return [
+        {
+            "employee_id": f"{i:05d}",
+            "plan": "AIP",
+            "currency": draw(st.sampled_from(PAYROLL_CURRENCIES)),
+            "salary": str(draw(decimals("0", "250000", 3))),
+            "rate": f"{draw(decimals('0', '30', 2))}%",
+            "active": draw(st.sampled_from(["true", "true", "true", "false"])),
+        }
+        for i in range(count)
+    ]

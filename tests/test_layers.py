@@ -16,6 +16,17 @@ RULES = (
     ("rulebook/language", ("incentives.rulebook.compiler", "incentives.rulebook.runtime")),
     ("rulebook/runtime", ("incentives.rulebook.compiler",)),
     ("engine", ("incentives.rulebook.compiler",)),
+    # payroll reads run folders: it never computes, compiles, or reaches into the CLI
+    (
+        "payroll",
+        (
+            "incentives.cli",
+            "incentives.jobs",
+            "incentives.engine",
+            "incentives.rulebook.compiler",
+            "incentives.rulebook.runtime",
+        ),
+    ),
 )
 
 

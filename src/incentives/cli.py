@@ -326,15 +326,18 @@ def _code_header(policy: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-@cli.command()
-@click.argument("employee_id")
-@click.option(
+_RUN_FOLDER = click.option(
     "--run",
     "run_dir",
     required=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A run folder written by `incentives run`.",
 )
+
+
+@cli.command()
+@click.argument("employee_id")
+@_RUN_FOLDER
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -374,6 +377,65 @@ def diff_command(run_a: Path, run_b: Path, out: Path | None, force: bool) -> Non
         _fail(exc)
         return
     click.echo(escape_controls(diff_text(found), keep="\n"), nl=False)
+
+
+@cli.command()
+@_RUN_FOLDER
+@click.option(
+    "--layout",
+    required=True,
+    help="A layout YAML file, or a shipped layout: generic, earnings_batch, one_time_payment, "
+    "compensation_change.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The payroll file (OUT-KEY.ext per value if the layout splits); the control file "
+    "is written beside it (bonus.csv: bonus.control.json).",
+)
+@click.option(
+    "--since",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A previous export (or its control file): write only the lines that correct it.",
+)
+@click.option(
+    "--roster", type=_EXISTING_FILE, help="Roster with the payroll fields the layout reads."
+)
+@click.option("--allow-rejected", is_flag=True, help="Export a run that rejected rows.")
+@click.option("--allow-what-if", is_flag=True, help="Export a what-if run (overrides, scenario).")
+@click.option("--force", is_flag=True, help="Replace existing files at --out.")
+def payroll(
+    run_dir: Path,
+    layout: str,
+    out: Path,
+    since: Path | None,
+    roster: Path | None,
+    allow_rejected: bool,
+    allow_what_if: bool,
+    force: bool,
+) -> None:
+    """Write a run's payable lines as a payroll file, with control totals (docs/payroll.md)."""
+    from incentives.payroll import PayrollRefused, export
+
+    try:
+        result = export(
+            run_dir,
+            layout,
+            out,
+            since=since,
+            roster=roster,
+            allow_rejected=allow_rejected,
+            allow_what_if=allow_what_if,
+            force=force,
+        )
+    except PayrollRefused as exc:
+        click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
+        sys.exit(2)  # a flag the user must give knowingly: a usage error
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    click.echo(escape_controls(result.report(), keep="\n"), nl=False)
 
 
 def main() -> None:

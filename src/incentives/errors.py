@@ -8,6 +8,10 @@
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
     │   ├── NotARunFolder            a folder given to `incentives diff` is not a run folder
     │   │                            (`incentives.audit.run_diff`; CLI exit 2)
+    │   ├── LayoutError              a payroll layout is invalid (incentives.payroll): every
+    │   │                            problem with its file:line
+    │   ├── PayrollRefused           a run with rejected rows, or a what-if, exported without
+    │   │                            --allow-rejected / --allow-what-if (CLI exit 2)
     │   └── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │                                folder; refused before anything is read (CLI exit 2)
     ├── OutputError (OSError)        the run folder cannot be written: no permission, a name

@@ -120,8 +120,11 @@ def _read_json(folder: Path, name: str) -> Mapping[str, Any]:
     return data
 
 
-def read_run_folder(folder: Path) -> RunFolder:
-    """Read every file of a run folder; `OptionsError` names the first one that is unusable."""
+def read_run_folder(folder: Path, *, steps: bool = True) -> RunFolder:
+    """Read every file of a run folder; `OptionsError` names the first one that is unusable.
+
+    With ``steps=False`` the breakdown files are not read: each ``breakdown`` row holds the
+    employee's inputs only (what payroll reads; a large run's steps cost most of the time)."""
     if not folder.is_dir():
         raise OptionsError(f"{folder}: not a folder; give the --out folder of `incentives run`")
     rulebook = _read_json(folder, "rulebook.json")
@@ -133,7 +136,7 @@ def read_run_folder(folder: Path) -> RunFolder:
         breakdown = _read_csv(folder, "breakdown.csv")  # one file for every policy
         _check_rows(folder / "breakdown.csv", _keys(breakdown), _keys(results))
     else:
-        breakdown = _joined_breakdown(folder, rulebook, manifest, results)
+        breakdown = _joined_breakdown(folder, rulebook, manifest, results, steps)
     return RunFolder(
         path=folder,
         rulebook=rulebook,
@@ -152,6 +155,7 @@ def _joined_breakdown(
     rulebook: Mapping[str, Any],
     manifest: Mapping[str, Any],
     results: tuple[dict[str, str], ...],
+    steps: bool = True,
 ) -> tuple[dict[str, str], ...]:
     """Each policy's breakdown rows with the inputs it read, in the order of results.csv."""
     files = manifest.get("files", {})
@@ -181,7 +185,12 @@ def _joined_breakdown(
             for s in policy.get("slots", [])
             if s.get("kind") == "input" and s.get("name") != "employee_id"
         ]
-        rows = _read_csv(folder, name, _BREAKDOWN_NEEDED)
+        if not steps:
+            rows: tuple[dict[str, str], ...] = tuple(
+                {"employee_id": e} for e in paid.get(policy_id, [])
+            )
+        else:
+            rows = _read_csv(folder, name, _BREAKDOWN_NEEDED)
         _check_rows(folder / name, [row["employee_id"] for row in rows], paid.get(policy_id, []))
         for row in rows:
             shared = inputs.get(row["employee_id"])
