@@ -79,6 +79,7 @@ class Rulebook:
         curve_points: Mapping[str, Mapping[int, tuple[Decimal | int | str, Decimal | int | str]]]
         | None = None,
         layer: str = "with_overrides",
+        read: bool = True,
         file: str | None = None,
         sha256: str | None = None,
     ) -> Rulebook:
@@ -89,7 +90,8 @@ class Rulebook:
         "goal_payout.points[2]=[105%, 110%]"]``, or a mapping PATH → value (a text read as a
         policy file reads it, an int, a `Decimal`, or a pair for a curve point). They are
         recorded as one `Layer` named ``layer`` (``file``/``sha256`` for a scenario file) in
-        ``layers``, which a run's manifest lists.
+        ``layers``, which a run's manifest lists. ``read=False``: the mapping's values were
+        read from YAML already (a scenario file's) and are taken as they are.
 
         The older form names one policy and changes values by position: ``with_overrides(
         policy_id, parameters={...}, table_values={"target_pct": {(3,): "10%"}},
@@ -111,7 +113,7 @@ class Rulebook:
                 self.policy(overrides), parameters or {}, table_values or {}, curve_points or {}
             )
         else:
-            edits = edits_for(overrides_of(overrides), self.policies, layer=layer)
+            edits = edits_for(overrides_of(overrides, read=read), self.policies, layer=layer)
         says = {(e.policy, e.data_path): e.policy_says for done in self.layers for e in done.edits}
         edits = tuple(
             attrs.evolve(e, policy_says=says[(e.policy, e.data_path)])

@@ -44,7 +44,9 @@ class Layer:
 _Item = tuple[str, Any, bool]  # (path text, value, whether the value is still unread text)
 
 
-def overrides_of(overrides: str | Iterable[str] | Mapping[str, Any]) -> list[_Item]:
+def overrides_of(
+    overrides: str | Iterable[str] | Mapping[str, Any], *, read: bool = True
+) -> list[_Item]:
     """``"PATH=VALUE"`` texts, or a mapping PATH → value (a text read as a policy file reads
     it, a `Decimal`, an int, or a pair for a curve point), as (path, value, unread) items."""
     if isinstance(overrides, str):
@@ -54,7 +56,7 @@ def overrides_of(overrides: str | Iterable[str] | Mapping[str, Any]) -> list[_It
         for path, value in overrides.items():
             if not isinstance(path, str):
                 raise OverrideError(f"an override path is text, not {shorten(repr(path))}")
-            items.append((path, value, isinstance(value, str)))
+            items.append((path, value, read and isinstance(value, str)))
         return items
     found: list[_Item] = []
     for text in overrides:
