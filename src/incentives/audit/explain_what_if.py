@@ -1,0 +1,58 @@
+"""Where a what-if override was used, for `explain`: ``max_multiple = 150% (set by --set;
+policy says 2)`` under the policy's header and under each step and plan result that reads the
+overridden value. Read from the manifest's layers (docs/what-if.md); a run of the policies
+as written has none and shows nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["annotate_what_if"]
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _notes(manifest: Mapping[str, Any], policy_id: str) -> dict[str, dict[str, str]]:
+    """Each overridden path of the policy → (name, text), the last layer's value winning."""
+    found: dict[str, dict[str, str]] = {}
+    for layer in manifest.get("layers", []) if manifest.get("what_if") else []:
+        for edit in layer.get("overrides", []):
+            if edit.get("policy") != policy_id:
+                continue
+            says = edit.get("policy_says")
+            said = "not in the policy" if says is None else f"policy says {says}"
+            found[str(edit.get("path"))] = {
+                "name": str(edit.get("name")),
+                "text": f"{edit.get('path')} = {edit.get('value')} (set by {layer.get('layer')}; {said})",
+            }
+    return found
+
+
+def _uses(words: set[str], name: str) -> bool:
+    return name in words or any(w.startswith(name + "_") for w in words)
+
+
+def annotate_what_if(
+    data: dict[str, Any], manifest: Mapping[str, Any], spec: Mapping[str, Any]
+) -> None:
+    """Add ``what_if`` lines to a policy's explanation data, its steps and plan results."""
+    notes = _notes(manifest, str(data.get("id")))
+    if not notes:
+        return
+    data["what_if"] = [note["text"] for note in notes.values()]
+    cards = spec.get("scorecards", {})
+    for step in data.get("steps", []):
+        words = set(_NAME.findall(str(step.get("formula") or step.get("derivation", ""))))
+        words.add(str(step.get("name")))
+        curve = cards.get(step.get("name"), {}).get("curve")
+        if curve:
+            words.add(str(curve))
+        used = [n["text"] for n in notes.values() if _uses(words, n["name"])]
+        if used:
+            step["what_if"] = used
+    for result in data.get("plan_results", []):
+        used = [n["text"] for n in notes.values() if n["name"] == result.get("name")]
+        if used:
+            result["what_if"] = used
