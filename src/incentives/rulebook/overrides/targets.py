@@ -291,7 +291,19 @@ def _result(t: _Target, value: Any, layer: str) -> Edit:
     )
 
 
+def _rating_value(t: _Target, axis: str, text: str) -> str:
+    """A rating label as its value (``rating=Exceeds`` is 4) when the axis is a rating input."""
+    spec = t.policy.spec.inputs.get(axis)
+    if spec is None or spec.type != "rating":
+        return text
+    scale = t.policy.spec.rating_scales.get(str(spec.scale))
+    labels = {k.casefold(): v for k, v in ((scale.labels or {}) if scale else {}).items()}
+    value = labels.get(text.strip().casefold())
+    return text if value is None else format(value, "f")
+
+
 def _axis_index(t: _Target, axis: Any, text: str) -> int:
+    text = _rating_value(t, axis.name, text)
     for i, at in enumerate(axis.at):
         if isinstance(at, RangeBandSpec):
             try:
