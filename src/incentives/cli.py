@@ -233,6 +233,15 @@ def run(
     s = report.summary
     if what_if is not None:
         click.echo(f"what-if: {escape_controls(what_if.title)} (manifest.json lists the layers)")
+        for layer in report.what_if:
+            for rule in layer.get("inputs", []):
+                click.echo(
+                    escape_controls(
+                        f"  inputs where {rule['where'] or 'everyone'}: "
+                        f"{rule['employees_changed']} employee(s) changed, "
+                        f"{rule['employees_clamped']} clamped to their inputs' bounds"
+                    )
+                )
     click.echo(f"policies: {', '.join(report.policies)}")
     click.echo(
         f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}"

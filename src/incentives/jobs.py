@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -84,6 +85,8 @@ class RunReport:
     files: tuple[str, ...] = OUTPUT_FILES
     # what was restored or removed of an interrupted earlier run in --out (see io.run_dir)
     notices: tuple[str, ...] = ()
+    # a what-if's layers, as manifest.json lists them (docs/what-if.md); () for a plain run
+    what_if: tuple[Mapping[str, Any], ...] = ()
 
 
 def required_columns(rulebook: Rulebook) -> set[str]:
@@ -184,6 +187,9 @@ def _run_locked(
         tuple(pools),
         files,
         notices=tuple(notices),
+        what_if=tuple(
+            what_if_layers(rulebook, request.rules, request.results, request.scenario, source)
+        ),
     )
 
 
