@@ -39,9 +39,16 @@ def annotate_what_if(
 ) -> None:
     """Add ``what_if`` lines to a policy's explanation data, its steps and plan results."""
     notes = _notes(manifest, str(data.get("id")))
-    if not notes:
+    changed = [
+        f"inputs of employees where {rule.get('where') or 'everyone'}: "
+        + ", ".join(f"{k} {v}" for k, v in rule.get("changes", {}).items())
+        + f" (set by {layer.get('layer')}; the inputs shown are as changed)"
+        for layer in (manifest.get("layers", []) if manifest.get("what_if") else [])
+        for rule in layer.get("inputs", [])
+    ]
+    if not notes and not changed:
         return
-    data["what_if"] = [note["text"] for note in notes.values()]
+    data["what_if"] = [note["text"] for note in notes.values()] + changed
     cards = spec.get("scorecards", {})
     for step in data.get("steps", []):
         words = set(_NAME.findall(str(step.get("formula") or step.get("derivation", ""))))
