@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from conftest import EMPLOYEES, FIXTURES, HISTORY, RATES, RATINGS, RULES, CliRun
 from incentives.audit.explain import explain_employee
+from incentives.errors import OverrideError
 from incentives.jobs import RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
 
@@ -304,3 +306,59 @@ def test_check_lists_what_a_set_changes(cli: Callable[..., CliRun]) -> None:
     result = cli("check", "--rules", RULES, "--set", "target_pct[level=4]=12%")
     assert result.exit_code == 0, result.output
     assert "annual-bonus-2026:target_pct[level=4] = 12% (policy says 10%)" in result.stdout
+
+
+GRID = """
+policy:
+  id: grid
+  title: Grid
+  version: "1"
+  kind: bonus
+  effective: {from: 2026-01-01}
+  performance_period: {start: 2026-01-01, end: 2026-12-31}
+  payout_date: 2027-03-15
+  currency: currency
+inputs:
+  employee_id: {type: text}
+  currency: {type: text}
+  unit: {type: text, allowed: [Sales, Finance]}
+  rating: {type: rating, scale: perf}
+  sales: {type: decimal}
+rating_scales:
+  perf: {labels: {Meets: 3, Exceeds: 4}}
+tables:
+  funding:
+    axes:
+      - {name: unit, match: exact, at: [Sales, Finance]}
+      - {name: rating, match: exact, at: [3, 4]}
+    values: [[1000, 2000], [1500, 2500]]
+tiers:
+  commission:
+    mode: cumulative
+    bands: [{from: 0, rate: 5%}, {from: 100000, rate: 6%}]
+steps:
+  bonus: {formula: "funding(unit, rating) + commission(sales)", type: money}
+pay:
+  - {name: annual_bonus, step: bonus, pay_code: AIP}
+"""
+
+
+def test_a_2d_cell_by_keys_and_a_tier_band(policy_file: Callable[..., Path]) -> None:
+    """``funding[unit=Sales,rating=Exceeds]`` is the cell of row Sales, column 4 (a rating
+    label reads as its value), keys in any order; ``commission.bands[1].rate`` a tier rate."""
+    rulebook = load_rules(policy_file(GRID))
+    variant = rulebook.with_overrides(
+        ["funding[rating=Exceeds,unit=Sales]=2100", "commission.bands[1].rate=7%"]
+    )
+    spec = variant.policy("grid").spec
+    assert spec.tables["funding"].values == [[1000, 2100], [1500, 2500]]
+    assert spec.tiers["commission"].bands[1].rate == Decimal("0.07")
+    edits = variant.layers[0].edits
+    assert [(e.path, e.policy_says) for e in edits] == [
+        ("funding[unit=Sales,rating=Exceeds]", "2000"),
+        ("commission.bands[1].rate", "6%"),
+    ]
+    with pytest.raises(OverrideError, match="did you mean 'Finance'"):
+        rulebook.with_overrides(["funding[unit=Finanse,rating=3]=1"])
+    with pytest.raises(OverrideError, match=r"give every axis of table 'funding'"):
+        rulebook.with_overrides(["funding[unit=Sales]=1"])
