@@ -362,3 +362,29 @@ def test_a_2d_cell_by_keys_and_a_tier_band(policy_file: Callable[..., Path]) -> 
         rulebook.with_overrides(["funding[unit=Finanse,rating=3]=1"])
     with pytest.raises(OverrideError, match=r"give every axis of table 'funding'"):
         rulebook.with_overrides(["funding[unit=Sales]=1"])
+
+
+def test_explain_names_a_units_override_only_for_that_unit(
+    cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """An override of Sales' operating margin is shown under 00004's (Sales) plan result and
+    not under 00003's (Finance), though both policies list it as not as written."""
+    out = tmp_path / "out"
+    run = cli(
+        "run",
+        "--rules",
+        RULES,
+        "--employees",
+        EMPLOYEES,
+        *INPUTS,
+        "--out",
+        out,
+        "--set",
+        "operating_margin.actual[unit=Sales]=12.5%",
+    )
+    assert run.exit_code == 0, run.output
+    note = "what-if: operating_margin.actual[unit=Sales] = 12.5% (set by --set; policy says 11%)"
+    assert note in explain_employee(out, "00004").text()
+    finance = explain_employee(out, "00003").text()
+    assert note not in finance
+    assert "operating_margin.actual[unit=Sales] = 12.5%" in finance  # in the policy's list

@@ -119,14 +119,15 @@ _SCENARIO = click.option(
 )
 
 
-def _what_if(rules: Path, scenario: Path | None, sets: tuple[str, ...]) -> Any:
+def _what_if(rules: Path | Rulebook, scenario: Path | None, sets: tuple[str, ...]) -> Any:
     """The scenario of --scenario and --set (None without either); exits as `_fail` does."""
     if scenario is None and not sets:
         return None
     from incentives.scenarios import load_scenario
 
     try:
-        return load_scenario(scenario, load_rules(rules), sets=sets)
+        rulebook = rules if isinstance(rules, Rulebook) else load_rules(rules)
+        return load_scenario(scenario, rulebook, sets=sets)
     except IncentivesError as exc:
         _fail(exc)
 
@@ -305,7 +306,7 @@ def check(rules: Path, show_code: str | None, scenario: Path | None, sets: tuple
     except IncentivesError as exc:
         _fail(exc)
         return
-    what_if = _what_if(rules, scenario, sets)
+    what_if = _what_if(rulebook, scenario, sets)
     if what_if is not None:
         rulebook = what_if.rulebook
         for layer in what_if.layers:

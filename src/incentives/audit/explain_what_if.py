@@ -12,6 +12,7 @@ from typing import Any
 __all__ = ["annotate_what_if"]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KEY = re.compile(r"\[\w+=([^,\]]+)\]")  # a result's unit: operating_margin.actual[unit=Sales]
 
 
 def _notes(manifest: Mapping[str, Any], policy_id: str) -> dict[str, dict[str, str]]:
@@ -23,8 +24,10 @@ def _notes(manifest: Mapping[str, Any], policy_id: str) -> dict[str, dict[str, s
                 continue
             says = edit.get("policy_says")
             said = "not in the policy" if says is None else f"policy says {says}"
+            key = _KEY.search(str(edit.get("path")))
             found[str(edit.get("path"))] = {
                 "name": str(edit.get("name")),
+                "unit": key.group(1) if key else "",
                 "text": f"{edit.get('path')} = {edit.get('value')} (set by {layer.get('layer')}; {said})",
             }
     return found
@@ -60,6 +63,10 @@ def annotate_what_if(
         if used:
             step["what_if"] = used
     for result in data.get("plan_results", []):
-        used = [n["text"] for n in notes.values() if n["name"] == result.get("name")]
+        used = [
+            n["text"]
+            for n in notes.values()
+            if n["name"] == result.get("name") and n["unit"] in ("", result.get("unit"))
+        ]
         if used:
             result["what_if"] = used
