@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun
+from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, ROOT, RULES, CliRun
 from incentives.engine.calculate import calculate
 from incentives.errors import ScenarioError
 from incentives.io import open_roster
@@ -300,3 +300,33 @@ def test_the_total_moves_the_way_a_monotone_factor_moves(
     old = FACTORS[factor]
     assert (varied > base) == (value > old)
     assert (varied < base) == (value < old)
+
+
+def test_a_scenario_on_both_cores_writes_what_one_core_writes(
+    sample: Rulebook, tmp_path: Path
+) -> None:
+    """Each forked worker reads its share through the scenario's changes: the run folder is
+    byte for byte the one of a single core."""
+    from incentives.jobs import RunRequest, run_job
+
+    scenario = load_scenario(ROOT / "fixtures" / "scenarios" / "sales_stronger.yaml", sample)
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        run_job(
+            RunRequest(
+                rules=RULES,
+                employees=EMPLOYEES,
+                out=out,
+                rates=RATES,
+                ratings=RATINGS,
+                history=HISTORY,
+                scenario=scenario,
+                workers=workers,
+                parallel_from=1,
+            )
+        )
+        outs.append({p.name: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert outs[0] == outs[1]
+    manifest = json.loads(outs[0]["manifest.json"])
+    assert manifest["layers"][-1]["inputs"][0]["employees_changed"] == 20
