@@ -26,9 +26,8 @@ from incentives.rulebook.overrides import split_assignment
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.scenarios import load_scenario
 from strategies import decimals
-from test_what_if import KINDS
+from test_what_if import KINDS, header, run_sample
 
-INPUTS = ("--rates", RATES, "--ratings", RATINGS, "--history", HISTORY)
 LADDER = ["Does Not Meet", "Partially Meets", "Meets", "Exceeds", "Exceptional"]
 
 
@@ -104,19 +103,8 @@ def test_input_changes_give_the_results_of_an_edited_roster(
         encoding="utf-8",
     )
     edited = _edited_roster(tmp_path, _sales_up)
-    a = cli(
-        "run",
-        "--rules",
-        RULES,
-        "--employees",
-        EMPLOYEES,
-        *INPUTS,
-        "--scenario",
-        scenario,
-        "--out",
-        tmp_path / "a",
-    )
-    b = cli("run", "--rules", RULES, "--employees", edited, *INPUTS, "--out", tmp_path / "b")
+    a = run_sample(cli, tmp_path / "a", "--scenario", scenario)
+    b = run_sample(cli, tmp_path / "b", employees=edited)
     assert a.exit_code == b.exit_code == 0, a.output + b.output
     for name in ("results.csv", "inputs.csv", "breakdown/annual-bonus-2026.csv", "pools.csv"):
         assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text(), name
@@ -216,16 +204,9 @@ def test_every_problem_of_a_scenario_is_reported_at_once(
 
 # -- a monotone factor of a monotone policy --------------------------------------------------
 
-MONOTONE = """\
-policy:
-  id: simple
-  title: Monotone
-  version: "1"
-  kind: bonus
-  effective: {from: 2026-01-01}
-  performance_period: {start: 2026-01-01, end: 2026-12-31}
-  payout_date: 2027-03-15
-  currency: currency
+MONOTONE = (
+    header("simple")
+    + """
 inputs:
   employee_id: {type: text}
   currency: {type: text}
@@ -250,6 +231,7 @@ steps:
 pay:
   - {name: annual_bonus, step: bonus, pay_code: AIP}
 """
+)
 FACTORS = {
     "company_factor": Decimal(1),
     "target_pct[level=1]": Decimal("0.05"),

@@ -24,6 +24,18 @@ INPUTS = ("--rates", RATES, "--ratings", RATINGS, "--history", HISTORY)
 BONUS_FILE = "annual_bonus.yaml"
 MERIT_FILE = "merit.yaml"
 
+
+def run_sample(
+    cli: Callable[..., CliRun],
+    out: Path,
+    *extra: str | Path,
+    rules: Path = RULES,
+    employees: Path = EMPLOYEES,
+) -> CliRun:
+    """``incentives run`` on the sample cycle (rates, ratings, history) into ``out``."""
+    return cli("run", "--rules", rules, "--employees", employees, *INPUTS, "--out", out, *extra)
+
+
 # (--set, policy file, text in it, the same edit made in a copy of the file)
 KINDS = [
     ("max_multiple=150%", BONUS_FILE, "max_multiple: 2 ", "max_multiple: 150% "),
@@ -117,21 +129,10 @@ def test_set_gives_the_outputs_of_a_copied_rules_folder_with_that_edit(
     and funding, a budget's percent and per-group amount): the same results, breakdowns,
     pools and budgets as editing a copy of the policy file."""
     edited = _copy_with(tmp_path, file, old, new)
-    a = cli(
-        "run",
-        "--rules",
-        RULES,
-        "--employees",
-        EMPLOYEES,
-        *INPUTS,
-        "--out",
-        tmp_path / "a",
-        "--set",
-        setting,
-    )
-    b = cli("run", "--rules", edited, "--employees", EMPLOYEES, *INPUTS, "--out", tmp_path / "b")
+    a = run_sample(cli, tmp_path / "a", "--set", setting)
+    b = run_sample(cli, tmp_path / "b", rules=edited)
     assert a.exit_code == b.exit_code == 0, a.output + b.output
-    base = cli("run", "--rules", RULES, "--employees", EMPLOYEES, *INPUTS, "--out", tmp_path / "c")
+    base = run_sample(cli, tmp_path / "c")
     assert _outputs(tmp_path / "a") == _outputs(tmp_path / "b")
     assert _outputs(tmp_path / "a") != _outputs(tmp_path / "c"), "the edit changes something"
     assert base.exit_code == 0
@@ -185,21 +186,15 @@ def test_set_beats_a_scenario_which_beats_the_results_file(
     scenario.write_text(
         "title: Strong growth\noverrides:\n  revenue_growth.actual: 7%\n  max_multiple: 3\n"
     )
-    result = cli(
-        "run",
-        "--rules",
-        RULES,
-        "--employees",
-        EMPLOYEES,
-        *INPUTS,
+    result = run_sample(
+        cli,
+        tmp_path / "out",
         "--results",
         RESULTS,
         "--scenario",
         scenario,
         "--set",
         "revenue_growth.actual=7.5%",
-        "--out",
-        tmp_path / "out",
     )
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
@@ -221,20 +216,7 @@ def test_set_beats_a_scenario_which_beats_the_results_file(
         "max_multiple": "3",
     }
     assert layers[3]["overrides"][0]["policy_says"] == "6.2%"
-    without_set = cli(
-        "run",
-        "--rules",
-        RULES,
-        "--employees",
-        EMPLOYEES,
-        *INPUTS,
-        "--results",
-        RESULTS,
-        "--scenario",
-        scenario,
-        "--out",
-        tmp_path / "o2",
-    )
+    without_set = run_sample(cli, tmp_path / "o2", "--results", RESULTS, "--scenario", scenario)
     assert without_set.exit_code == 0
     manifest = json.loads((tmp_path / "o2" / "manifest.json").read_text())
     actual = manifest["plan_values"]["annual-bonus-2026"]["results"]["revenue_growth"]["*"]
@@ -247,18 +229,7 @@ def test_explain_shows_where_an_overridden_value_was_used(
     """Under the policy and under the step that reads it: the value, who set it, what the
     policy says; a run of the policy as written shows none of it."""
     out = tmp_path / "out"
-    run = cli(
-        "run",
-        "--rules",
-        RULES,
-        "--employees",
-        EMPLOYEES,
-        *INPUTS,
-        "--out",
-        out,
-        "--set",
-        "max_multiple=150%",
-    )
+    run = run_sample(cli, out, "--set", "max_multiple=150%")
     assert run.exit_code == 0, run.output
     text = explain_employee(out, "00004").text()
     note = "max_multiple = 150% (set by --set; policy says 2)"
@@ -269,7 +240,7 @@ def test_explain_shows_where_an_overridden_value_was_used(
     assert (
         "bonus_cap = min(target_bonus × max_multiple, absolute_cap) = min(8,200.00 × 150%" in text
     )
-    plain = cli("run", "--rules", RULES, "--employees", EMPLOYEES, *INPUTS, "--out", tmp_path / "p")
+    plain = run_sample(cli, tmp_path / "p")
     assert plain.exit_code == 0
     assert "what-if" not in explain_employee(tmp_path / "p", "00004").text().lower()
 
@@ -308,16 +279,18 @@ def test_check_lists_what_a_set_changes(cli: Callable[..., CliRun]) -> None:
     assert "annual-bonus-2026:target_pct[level=4] = 12% (policy says 10%)" in result.stdout
 
 
-GRID = """
-policy:
-  id: grid
-  title: Grid
-  version: "1"
-  kind: bonus
-  effective: {from: 2026-01-01}
-  performance_period: {start: 2026-01-01, end: 2026-12-31}
-  payout_date: 2027-03-15
-  currency: currency
+def header(policy_id: str) -> str:
+    """The header of a small bonus policy written for a test."""
+    return (
+        f"policy: {{id: {policy_id}, title: Test, version: '1', kind: bonus, currency: currency,"
+        " effective: {from: 2026-01-01}, payout_date: 2027-03-15,"
+        " performance_period: {start: 2026-01-01, end: 2026-12-31}}\n"
+    )
+
+
+GRID = (
+    header("grid")
+    + """
 inputs:
   employee_id: {type: text}
   currency: {type: text}
@@ -341,6 +314,7 @@ steps:
 pay:
   - {name: annual_bonus, step: bonus, pay_code: AIP}
 """
+)
 
 
 def test_a_2d_cell_by_keys_and_a_tier_band(policy_file: Callable[..., Path]) -> None:
@@ -370,18 +344,7 @@ def test_explain_names_a_units_override_only_for_that_unit(
     """An override of Sales' operating margin is shown under 00004's (Sales) plan result and
     not under 00003's (Finance), though both policies list it as not as written."""
     out = tmp_path / "out"
-    run = cli(
-        "run",
-        "--rules",
-        RULES,
-        "--employees",
-        EMPLOYEES,
-        *INPUTS,
-        "--out",
-        out,
-        "--set",
-        "operating_margin.actual[unit=Sales]=12.5%",
-    )
+    run = run_sample(cli, out, "--set", "operating_margin.actual[unit=Sales]=12.5%")
     assert run.exit_code == 0, run.output
     note = "what-if: operating_margin.actual[unit=Sales] = 12.5% (set by --set; policy says 11%)"
     assert note in explain_employee(out, "00004").text()
