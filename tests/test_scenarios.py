@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, ROOT, RULES, CliRun
+from conftest import EMPLOYEES, ROOT, RULES, CliRun
 from incentives.engine.calculate import calculate
 from incentives.errors import ScenarioError
 from incentives.io import open_roster
@@ -26,7 +26,7 @@ from incentives.rulebook.overrides import split_assignment
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.scenarios import load_scenario
 from strategies import decimals
-from test_what_if import KINDS, header, run_sample
+from test_what_if import KINDS, header, run_sample, sample_request
 
 LADDER = ["Does Not Meet", "Partially Meets", "Meets", "Exceeds", "Exceptional"]
 
@@ -289,25 +289,13 @@ def test_a_scenario_on_both_cores_writes_what_one_core_writes(
 ) -> None:
     """Each forked worker reads its share through the scenario's changes: the run folder is
     byte for byte the one of a single core."""
-    from incentives.jobs import RunRequest, run_job
+    from incentives.jobs import run_job
 
     scenario = load_scenario(ROOT / "fixtures" / "scenarios" / "sales_stronger.yaml", sample)
     outs = []
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
-        run_job(
-            RunRequest(
-                rules=RULES,
-                employees=EMPLOYEES,
-                out=out,
-                rates=RATES,
-                ratings=RATINGS,
-                history=HISTORY,
-                scenario=scenario,
-                workers=workers,
-                parallel_from=1,
-            )
-        )
+        run_job(sample_request(out, scenario=scenario, workers=workers, parallel_from=1))
         outs.append({p.name: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outs[0] == outs[1]
     manifest = json.loads(outs[0]["manifest.json"])

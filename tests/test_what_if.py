@@ -36,6 +36,19 @@ def run_sample(
     return cli("run", "--rules", rules, "--employees", employees, *INPUTS, "--out", out, *extra)
 
 
+def sample_request(out: Path, **what_if: object) -> RunRequest:
+    """The sample cycle (rates, ratings, history) as a `RunRequest` into ``out``."""
+    return RunRequest(
+        rules=RULES,
+        employees=EMPLOYEES,
+        out=out,
+        rates=RATES,
+        ratings=RATINGS,
+        history=HISTORY,
+        **what_if,  # type: ignore[arg-type]
+    )
+
+
 # (--set, policy file, text in it, the same edit made in a copy of the file)
 KINDS = [
     ("max_multiple=150%", BONUS_FILE, "max_multiple: 2 ", "max_multiple: 150% "),
@@ -250,17 +263,7 @@ def test_run_job_writes_a_notebook_what_if_as_a_complete_run_folder(tmp_path: Pa
     `with_overrides` recorded, and its explanation uses the overridden value."""
     variant = load_rules(RULES).with_overrides({"max_multiple": "150%"})
     out = tmp_path / "out"
-    report = run_job(
-        RunRequest(
-            rules=RULES,
-            employees=EMPLOYEES,
-            out=out,
-            rates=RATES,
-            ratings=RATINGS,
-            history=HISTORY,
-            rulebook=variant,
-        )
-    )
+    report = run_job(sample_request(out, rulebook=variant))
     assert report.summary.computed == 52
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["what_if"] is True
