@@ -16,8 +16,9 @@ from typing import Any
 import attrs
 
 from incentives.errors import OverrideError, shorten
+from incentives.rulebook.overrides.edits import Edit
 from incentives.rulebook.overrides.grammar import parse_path, read_value, split_assignment
-from incentives.rulebook.overrides.targets import Edit, resolve
+from incentives.rulebook.overrides.targets import resolve
 from incentives.rulebook.runtime.policy import CompiledPolicy
 
 __all__ = ["Layer", "edited", "edits_for", "overrides_of"]
