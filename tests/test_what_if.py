@@ -103,6 +103,13 @@ KINDS = [
         'funding: "unit_target_total_usd * company_factor * pool_multiplier(unit)"',
         "funding: unit_target_total_usd * company_factor * 1.2",
     ),
+    (
+        "department_pool.funding[unit=Sales]=400000",
+        BONUS_FILE,
+        'funding: "unit_target_total_usd * company_factor * pool_multiplier(unit)"',
+        "funding: \"(400000) if unit == 'Sales' else (unit_target_total_usd * company_factor"
+        ' * pool_multiplier(unit))"',
+    ),
     ("merit_budget.percent=4%", MERIT_FILE, "percent: 3.5%", "percent: 4%"),
     (
         "international_fund.amount[unit=Sales]=20000",

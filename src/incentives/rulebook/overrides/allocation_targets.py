@@ -1,5 +1,6 @@
-"""Overrides of pools and budgets: a pool's funding, cap or members (formulas) or cap share, a
-budget's percent or amount (per group where the policy gives one per group)."""
+"""Overrides of pools and budgets: a pool's funding, cap or members (formulas; for one group,
+``funding[unit=Sales]``) or cap share, a budget's percent or amount (per group where the
+policy gives one per group)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from incentives.errors import OverrideError, shorten
 from incentives.rulebook.overrides.edits import (
     Edit,
     Target,
+    at_path,
     hint,
     listed,
     no_bracket,
@@ -34,7 +36,7 @@ def pool_edit(t: Target, value: Any, layer: str) -> Edit:
     fields = (*_POOL_FORMULAS, "cap_share")
     form = f"{t.name}.funding, {t.name}.cap or {t.name}.cap_share"
     no_bracket(t, t.head, form)
-    if len(t.rest) != 1 or t.rest[0].keys or t.rest[0].position is not None:
+    if len(t.rest) != 1 or t.rest[0].position is not None:
         raise OverrideError(f"{t.where}: say what of pool '{t.name}': {form}")
     field = t.rest[0].name
     if field not in fields:
@@ -44,9 +46,47 @@ def pool_edit(t: Target, value: Any, layer: str) -> Edit:
         )
     what = f"{t.where}: pool '{t.name}' {field}"
     shown = number_text(value, what) if field == "cap_share" else _formula(value, what)
-    return Edit(
-        t.policy.id, f"{t.name}.{field}", t.name, ("pools", t.name, field), shown, text_of(shown)
+    path = f"{t.name}.{field}"
+    stored: Any = shown
+    if t.rest[0].keys:
+        stored, path = _for_one_group(t, field, shown)
+    return Edit(t.policy.id, path, t.name, ("pools", t.name, field), stored, text_of(shown))
+
+
+def _for_one_group(t: Target, field: str, formula: str) -> tuple[str, str]:
+    """``funding[unit=Sales]``: the formula for that group, the policy's for the others."""
+    spec = t.policy.spec.pools[t.name]
+    keys = t.rest[0].keys
+    if field == "cap_share" or spec.by is None or len(keys) != 1 or keys[0][0] != spec.by:
+        by = f"[{spec.by}=...]" if spec.by and field != "cap_share" else ""
+        raise OverrideError(
+            f"{t.where}: pool '{t.name}' {field} takes no such key; write {t.name}.{field}{by}"
+            + (hint(keys[0][0], [spec.by]) if by and keys else "")
+        )
+    group = keys[0][1]
+    field_spec = t.policy.spec.inputs.get(spec.by)
+    allowed = [str(a) for a in (field_spec.allowed or [])] if field_spec else []
+    if allowed and group not in allowed:
+        raise OverrideError(
+            f"{t.where}: pool '{t.name}' has no {spec.by} '{shorten(group)}'"
+            + (hint(group, allowed) or f" ({listed(allowed)})")
+        )
+    original = at_path(
+        t.policy.document.data if t.policy.document else {}, ("pools", t.name, field)
     )
+    if not isinstance(original, str):
+        raise OverrideError(
+            f"{t.where}: pool '{t.name}' has no {field} to keep for the other groups; "
+            f"set {t.name}.{field} for every group"
+        )
+    if field_spec is not None and field_spec.type in ("integer", "decimal", "percent"):
+        literal = text_of(number_text(group, f"{t.where}: {spec.by}"))
+    elif "'" in group:
+        raise OverrideError(f"{t.where}: a group name holding ' cannot be written in a formula")
+    else:
+        literal = f"'{group}'"
+    combined = f"({formula}) if {spec.by} == {literal} else ({original})"
+    return combined, f"{t.name}.{field}[{spec.by}={group}]"
 
 
 def budget_edit(t: Target, value: Any, layer: str) -> Edit:
