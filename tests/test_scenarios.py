@@ -300,3 +300,32 @@ def test_a_scenario_on_both_cores_writes_what_one_core_writes(
     assert outs[0] == outs[1]
     manifest = json.loads(outs[0]["manifest.json"])
     assert manifest["layers"][-1]["inputs"][0]["employees_changed"] == 20
+
+
+def test_a_goals_file_goal_is_changed_by_name(sample: Rulebook, tmp_path: Path) -> None:
+    """Goals read from a goals file are changed like roster goals: Release milestones' actual
+    × 1.05 for Engineering, every other goal as it was."""
+    file = tmp_path / "goals.yaml"
+    file.write_text(
+        "inputs:\n  - where: \"unit == 'Engineering'\"\n"
+        "    goals: {Release milestones: {actual: × 1.05}}\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(file, sample)
+    fixtures = ROOT / "fixtures"
+    roster = open_roster(
+        fixtures / "employees_goalsfile.csv",
+        goals_path=fixtures / "goals.csv",
+        read_columns=sample.field_names,
+    )
+    before = {r.employee_id: r for r in roster if isinstance(r, EmployeeInput)}
+    seen = 0
+    for row in scenario.wrap_roster(roster):
+        assert isinstance(row, EmployeeInput)
+        for old, new in zip(before[row.employee_id].goals, row.goals, strict=True):
+            if old.name == "Release milestones" and row.cells["unit"] == "Engineering":
+                assert Decimal(str(new.actual)) == Decimal(str(old.actual)) * Decimal("1.05")
+                seen += 1
+            else:
+                assert new == old
+    assert seen > 0

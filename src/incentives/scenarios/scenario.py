@@ -118,9 +118,9 @@ def load_scenario(
     sets = list(sets)
     if path is None:
         variant = rulebook.with_overrides(sets, layer="--set") if sets else rulebook
-        return Scenario(
-            "set", "set", "", None, None, variant, variant.layers[len(rulebook.layers) :]
-        )
+        title = "--set " + ", ".join(sets) if sets else "set"
+        added = variant.layers[len(rulebook.layers) :]
+        return Scenario("set", title, "", None, None, variant, added)
     path = Path(path)
     name = str(path)
     try:

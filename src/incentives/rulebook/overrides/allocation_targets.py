@@ -61,7 +61,7 @@ def _for_one_group(t: Target, field: str, formula: str) -> tuple[str, str]:
         by = f"[{spec.by}=...]" if spec.by and field != "cap_share" else ""
         raise OverrideError(
             f"{t.where}: pool '{t.name}' {field} takes no such key; write {t.name}.{field}{by}"
-            + (hint(keys[0][0], [spec.by]) if by and keys else "")
+            + (hint(keys[0][0], [str(spec.by)]) if by and keys else "")
         )
     group = keys[0][1]
     field_spec = t.policy.spec.inputs.get(spec.by)
