@@ -227,22 +227,15 @@ def run(
         scenario=what_if,
     )
     try:
-        report = run_job(request, _ProgressBar() if sys.stderr.isatty() else None, notify=_note)
+        report = run_job(
+            request, _ProgressBar() if sys.stderr.isatty() else None, notify=_note
+        )
     except IncentivesError as exc:
         _fail(exc)
         return
     s = report.summary
-    if what_if is not None:
-        click.echo(f"what-if: {escape_controls(what_if.title)} (manifest.json lists the layers)")
-        for layer in report.what_if:
-            for rule in layer.get("inputs", []):
-                click.echo(
-                    escape_controls(
-                        f"  inputs where {rule['where'] or 'everyone'}: "
-                        f"{rule['employees_changed']} employee(s) changed, "
-                        f"{rule['employees_clamped']} clamped to their inputs' bounds"
-                    )
-                )
+    if what_if is not None:  # what it is, and whom its input changes changed
+        click.echo(escape_controls("\n".join(what_if.run_lines(report.what_if)), keep="\n"))
     click.echo(f"policies: {', '.join(report.policies)}")
     click.echo(
         f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}"
@@ -307,17 +300,9 @@ def check(rules: Path, show_code: str | None, scenario: Path | None, sets: tuple
         _fail(exc)
         return
     what_if = _what_if(rulebook, scenario, sets)
-    if what_if is not None:
+    if what_if is not None:  # what each layer changes, then the policies as changed
         rulebook = what_if.rulebook
-        for layer in what_if.layers:
-            click.echo(f"ok  {escape_controls(layer.name)}: {len(layer.edits)} override(s)")
-            for e in layer.edits:
-                says = (
-                    "not in the policy" if e.policy_says is None else f"policy says {e.policy_says}"
-                )
-                click.echo(escape_controls(f"    {e.policy}:{e.path} = {e.shown} ({says})"))
-        if what_if.inputs:
-            click.echo(f"ok  scenario {what_if.name}: {len(what_if.inputs)} input change(s)")
+        click.echo(escape_controls("\n".join(what_if.check_lines()), keep="\n"))
     if show_code is not None:
         _show_code(rulebook, show_code)
         return

@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,33 @@ class Scenario:
                            "sha256": self.sha256, "title": self.title, "overrides": [],
                            "inputs": self._inputs_record(counts)})  # fmt: skip
         return out
+
+    def check_lines(self) -> list[str]:
+        """What ``incentives check`` prints: each layer's overrides, the input changes."""
+        lines = []
+        for layer in self.layers:
+            lines.append(f"ok  {layer.name}: {len(layer.edits)} override(s)")
+            for e in layer.edits:
+                said = (
+                    "not in the policy" if e.policy_says is None else f"policy says {e.policy_says}"
+                )
+                lines.append(f"    {e.policy}:{e.path} = {e.shown} ({said})")
+        if self.inputs:
+            lines.append(f"ok  scenario {self.name}: {len(self.inputs)} input change(s)")
+        return lines
+
+    def run_lines(self, layers: Iterable[Mapping[str, Any]]) -> list[str]:
+        """What ``incentives run`` prints: the title, and whom each input change changed
+        (``layers`` as the manifest lists them, `RunReport.what_if`)."""
+        lines = [f"what-if: {self.title} (manifest.json lists the layers)"]
+        for layer in layers:
+            for rule in layer.get("inputs", []):
+                lines.append(
+                    f"  inputs where {rule['where'] or 'everyone'}: "
+                    f"{rule['employees_changed']} employee(s) changed, "
+                    f"{rule['employees_clamped']} clamped to their inputs' bounds"
+                )
+        return lines
 
     def _inputs_record(self, counts: ChangeCounts | None) -> list[dict[str, Any]]:
         rules = []
