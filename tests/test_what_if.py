@@ -339,7 +339,7 @@ def test_a_2d_cell_by_keys_and_a_tier_band(policy_file: Callable[..., Path]) -> 
     assert spec.tiers["commission"].bands[1].rate == Decimal("0.07")
     edits = variant.layers[0].edits
     assert [(e.path, e.policy_says) for e in edits] == [
-        ("funding[unit=Sales,rating=Exceeds]", "2000"),
+        ("funding[unit=Sales,rating=4]", "2000"),  # keys as the policy writes them
         ("commission.bands[1].rate", "6%"),
     ]
     with pytest.raises(OverrideError, match="did you mean 'Finance'"):
@@ -361,3 +361,31 @@ def test_explain_names_a_units_override_only_for_that_unit(
     finance = explain_employee(out, "00003").text()
     assert note not in finance
     assert "operating_margin.actual[unit=Sales] = 12.5%" in finance  # in the policy's list
+
+
+def test_explain_notes_a_table_cell_only_where_that_cell_was_read(
+    cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """target_pct[level=4] is noted under 00004's target steps (level 4), not under 00001's
+    (level 1); a named value (salary_range ... .max) only under the steps reading the max."""
+    out = tmp_path / "out"
+    run = run_sample(
+        cli,
+        out,
+        "--set",
+        "target_pct[level=4]=12%",
+        "--set",
+        "salary_range[grade=G2,country=US].max=90000",
+    )
+    assert run.exit_code == 0, run.output
+    four = explain_employee(out, "00004").text().splitlines()
+    notes = [i for i, line in enumerate(four) if "what-if: target_pct[level=4] = 12%" in line]
+    assert [four[i - 1].split(" = ")[0].strip() for i in notes] == [
+        "target_percent",
+        "full_year_target",
+    ]
+    ranges = [i for i, line in enumerate(four) if "what-if: salary_range[" in line]
+    assert {four[i - 1].split(" = ")[0].strip() for i in ranges} == {"range_max", "new_range_max"}
+    one = explain_employee(out, "00001").text()
+    assert "what-if: target_pct" not in one
+    assert "target_pct[level=4] = 12% (set by --set; policy says 10%)" in one  # listed above

@@ -12,6 +12,7 @@ from typing import Any
 __all__ = ["annotate_what_if"]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CELL = re.compile(r"\[([^\]]*)\]")  # a table cell's keys: target_pct[level=4]
 _KEY = re.compile(r"\[\w+=([^,\]]+)\]")  # a result's unit: operating_margin.actual[unit=Sales]
 
 
@@ -37,6 +38,23 @@ def _uses(words: set[str], name: str) -> bool:
     return name in words or any(w.startswith(name + "_") for w in words)
 
 
+def _cell_read(path: str, name: str, calls: list[str], spec: Mapping[str, Any]) -> bool:
+    """Whether a step read the overridden cell of a table: one of its calls of the table
+    names every exact key of the path (``target_pct(level=4)``); True for other overrides."""
+    table = spec.get("tables", {}).get(name)
+    bracket = _CELL.search(path)
+    if table is None or bracket is None:
+        return True
+    exact = {a.get("name") for a in table.get("axes", []) if a.get("match") == "exact"}
+    keys = [k.strip() for k in bracket.group(1).split(",") if k.split("=")[0].strip() in exact]
+    field = path[bracket.end() :].lstrip(".")  # a named value: salary_range_max(...)
+    callee = f"{name}_{field}(" if field else f"{name}("
+    return any(
+        text.startswith(callee) and all(k in text for k in keys)
+        for text in (c.replace(", ", ",") for c in calls)
+    )
+
+
 def annotate_what_if(
     data: dict[str, Any], manifest: Mapping[str, Any], spec: Mapping[str, Any]
 ) -> None:
@@ -59,7 +77,12 @@ def annotate_what_if(
         curve = cards.get(step.get("name"), {}).get("curve")
         if curve:
             words.add(str(curve))
-        used = [n["text"] for n in notes.values() if _uses(words, n["name"])]
+        calls = [str(call.get("explain", "")) for call in step.get("calls", [])]
+        used = [
+            n["text"]
+            for path, n in notes.items()
+            if _uses(words, n["name"]) and _cell_read(path, n["name"], calls, spec)
+        ]
         if used:
             step["what_if"] = used
     for result in data.get("plan_results", []):

@@ -93,7 +93,11 @@ def table_edit(t: Target, value: Any, layer: str) -> Edit:
     if missing:
         raise OverrideError(f"{t.where}: give every axis of table '{t.name}': {form}")
     index = tuple(_axis_index(t, axis, given[axis.name]) for axis in spec.axes)
-    path = f"{t.name}[{','.join(f'{a}={given[a]}' for a in axes)}]"
+    shown = [  # an exact key as the policy writes it (rating=Exceeds is rating=4)
+        given[axis.name] if isinstance(axis.at[i], RangeBandSpec) else text_of(axis.at[i])
+        for axis, i in zip(spec.axes, index, strict=True)
+    ]
+    path = f"{t.name}[{','.join(f'{a}={k}' for a, k in zip(axes, shown, strict=True))}]"
     data_path: tuple[str | int, ...] = ("tables", t.name, "values", *index)
     data = t.policy.document.data if t.policy.document is not None else {}
     cell = at_path(data, data_path)
