@@ -16,9 +16,11 @@ from incentives.errors import (
     OptionsError,
     OutputError,
     OutputOverlapsInput,
+    OverrideError,
     PolicyError,
     Problem,
     RowError,
+    ScenarioError,
     StepError,
 )
 from incentives.version import __version__
@@ -79,6 +81,7 @@ __all__ = [
     "OptionsError",
     "OutputError",
     "OutputOverlapsInput",
+    "OverrideError",
     "PolicyError",
     "PolicyOutcome",
     "Problem",
@@ -88,6 +91,7 @@ __all__ = [
     "Rulebook",
     "RunReport",
     "RunRequest",
+    "ScenarioError",
     "StepError",
     "Summary",
     "__version__",

@@ -21,6 +21,7 @@ import click
 from incentives.errors import (
     IncentivesError,
     OutputOverlapsInput,
+    OverrideError,
     PolicyError,
     escape_controls,
     shorten,
@@ -97,11 +98,38 @@ def _fail(exc: IncentivesError) -> None:
     click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
     if isinstance(exc, PolicyError):
         click.echo("Fix the policy files and run `incentives check --rules DIR` again.", err=True)
-    sys.exit(2 if isinstance(exc, OutputOverlapsInput) else 1)  # 2: a usage error
+    sys.exit(2 if isinstance(exc, OutputOverlapsInput | OverrideError) else 1)  # 2: usage
 
 
 def _note(text: str) -> None:
     click.echo(f"note: {escape_controls(text, keep=chr(10))}", err=True)
+
+
+_SET = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="What-if: override a value, e.g. --set 'target_pct[level=4]=12%' (docs/what-if.md).",
+)
+_SCENARIO = click.option(
+    "--scenario",
+    type=_EXISTING_FILE,
+    help="What-if: a scenario file (overrides and input changes; docs/what-if.md).",
+)
+
+
+def _what_if(rules: Path | Rulebook, scenario: Path | None, sets: tuple[str, ...]) -> Any:
+    """The scenario of --scenario and --set (None without either); exits as `_fail` does."""
+    if scenario is None and not sets:
+        return None
+    from incentives.scenarios import load_scenario
+
+    try:
+        rulebook = rules if isinstance(rules, Rulebook) else load_rules(rules)
+        return load_scenario(scenario, rulebook, sets=sets)
+    except IncentivesError as exc:
+        _fail(exc)
 
 
 class _ShortUsage(click.Command):
@@ -162,6 +190,8 @@ def cli() -> None:
     is_flag=True,
     help="Reject an employee whom no policy of a kind covers (default: list in not_covered.csv).",
 )
+@_SCENARIO
+@_SET
 def run(
     rules: Path,
     employees: Path,
@@ -174,9 +204,13 @@ def run(
     out: Path,
     force: bool,
     require_coverage: bool,
+    scenario: Path | None,
+    sets: tuple[str, ...],
 ) -> None:
     """Compute every employee under every policy and write the run folder."""
     from incentives.jobs import RunRequest, run_job
+
+    what_if = _what_if(rules, scenario, sets)
 
     request = RunRequest(
         rules=rules,
@@ -190,6 +224,7 @@ def run(
         as_of=as_of,
         force=force,
         require_coverage=require_coverage,
+        scenario=what_if,
     )
     try:
         report = run_job(
@@ -199,6 +234,8 @@ def run(
         _fail(exc)
         return
     s = report.summary
+    if what_if is not None:  # what it is, and whom its input changes changed
+        click.echo(escape_controls("\n".join(what_if.run_lines(report.what_if)), keep="\n"))
     click.echo(f"policies: {', '.join(report.policies)}")
     click.echo(
         f"employees read: {s.read}  computed: {s.computed}  rejected: {s.rejected}"
@@ -253,13 +290,19 @@ def run(
     metavar="POLICY_ID",
     help="Print the Python module generated for this policy (what the engine runs) instead.",
 )
-def check(rules: Path, show_code: str | None) -> None:
-    """Validate policy files without data, listing every problem."""
+@_SCENARIO
+@_SET
+def check(rules: Path, show_code: str | None, scenario: Path | None, sets: tuple[str, ...]) -> None:
+    """Validate policy files (and a scenario) without data, listing every problem."""
     try:
         rulebook = load_rules(rules)
     except IncentivesError as exc:
         _fail(exc)
         return
+    what_if = _what_if(rulebook, scenario, sets)
+    if what_if is not None:  # what each layer changes, then the policies as changed
+        rulebook = what_if.rulebook
+        click.echo(escape_controls("\n".join(what_if.check_lines()), keep="\n"))
     if show_code is not None:
         _show_code(rulebook, show_code)
         return

@@ -12,8 +12,12 @@
     │   │                            problem with its file:line
     │   ├── PayrollRefused           a run with rejected rows, or a what-if, exported without
     │   │                            --allow-rejected / --allow-what-if (CLI exit 2)
-    │   └── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
-    │                                folder; refused before anything is read (CLI exit 2)
+    │   ├── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
+    │   │                            folder; refused before anything is read (CLI exit 2)
+    │   └── OverrideError            a what-if override (--set, a scenario file,
+    │       │                        `with_overrides`) names nothing or has a value of the
+    │       │                        wrong type; refused before anything runs (CLI exit 2)
+    │       └── ScenarioError        a scenario file's problems, every one, with file:line
     ├── OutputError (OSError)        the run folder cannot be written: no permission, a name
     │                                too long, a full disk; nothing of the run is left
     ├── DiffError                    two runs' deltas do not add up to the difference of
@@ -54,9 +58,11 @@ __all__ = [
     "OptionsError",
     "OutputError",
     "OutputOverlapsInput",
+    "OverrideError",
     "PolicyError",
     "Problem",
     "RowError",
+    "ScenarioError",
     "StepError",
     "escape_controls",
     "shorten",
@@ -121,6 +127,21 @@ class OptionsError(IncentivesError, ValueError):
 class OutputOverlapsInput(OptionsError):
     """The output folder is, contains or lies inside an input file or the rules folder: a run
     replaces its whole output folder, so it would destroy that input. Nothing was read."""
+
+
+class OverrideError(OptionsError):
+    """A what-if override names an unknown policy, path or key, or gives a value of the wrong
+    type; the message says what was meant where it can ("did you mean ..."). Nothing ran."""
+
+
+class ScenarioError(OverrideError):
+    """A scenario file is invalid. ``problems`` lists every problem found, by line."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(set(problems), key=Problem.sort_key))
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the scenario"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
 class OutputError(IncentivesError, OSError):

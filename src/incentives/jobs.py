@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -35,6 +36,7 @@ from incentives.model import Rejection
 from incentives.model.roster import RosterSource
 from incentives.parallel import can_fork, run_parallel
 from incentives.rulebook.rulebook import Rulebook, load_rules
+from incentives.scenarios import Scenario, what_if_layers
 
 __all__ = ["OUTPUT_FILES", "RunReport", "RunRequest", "required_columns", "run_job"]
 
@@ -66,6 +68,10 @@ class RunRequest:
     parallel_from: int = 20_000
     # The progress callback of `run_job` is called every this many employees computed.
     progress_every: int = 10_000
+    # What-ifs (docs/what-if.md): a rulebook already loaded or overridden (instead of loading
+    # `rules`, which it was loaded from), or a scenario (its rulebook and input changes)
+    rulebook: Rulebook | None = None
+    scenario: Scenario | None = None
 
 
 @attrs.frozen
@@ -79,6 +85,8 @@ class RunReport:
     files: tuple[str, ...] = OUTPUT_FILES
     # what was restored or removed of an interrupted earlier run in --out (see io.run_dir)
     notices: tuple[str, ...] = ()
+    # a what-if's layers, as manifest.json lists them (docs/what-if.md); () for a plain run
+    what_if: tuple[Mapping[str, Any], ...] = ()
 
 
 def required_columns(rulebook: Rulebook) -> set[str]:
@@ -133,7 +141,7 @@ def _run_locked(
     for notice in notices:
         if notify is not None:
             notify(notice)
-    rulebook = load_rules(request.rules)
+    rulebook = _rulebook(request)
     roster = open_roster(
         request.employees,
         required_columns=required_columns(rulebook),
@@ -143,12 +151,14 @@ def _run_locked(
         read_columns=rulebook.field_names,
     )
     check_history_columns(roster, rulebook.field_names)
+    roster_sha256 = roster.sha256
+    source = request.scenario.wrap_roster(roster) if request.scenario else roster
     figures: list[ResultFigureLike] = [*read_results(request.results)] if request.results else []
     rates = read_rates(request.rates) if request.rates else RateTable.empty()
     total = roster.record_count
     calc = calculate(
         rulebook,
-        roster,
+        source,
         results=figures,
         rates=rates,
         as_of=request.as_of,
@@ -161,7 +171,7 @@ def _run_locked(
     while True:
         try:
             orphans, budgets, pools, files = _write_run(
-                request, rulebook, roster, roster.sha256, calc, excluded
+                request, rulebook, source, roster_sha256, calc, excluded
             )
             if progress is not None:
                 progress(roster.record_count, roster.record_count)
@@ -177,7 +187,16 @@ def _run_locked(
         tuple(pools),
         files,
         notices=tuple(notices),
+        what_if=tuple(
+            what_if_layers(rulebook, request.rules, request.results, request.scenario, source)
+        ),
     )
+
+
+def _rulebook(request: RunRequest) -> Rulebook:
+    if request.scenario is not None:
+        return request.scenario.rulebook
+    return request.rulebook if request.rulebook is not None else load_rules(request.rules)
 
 
 def _forward_only(progress: Callable[[int, int], None], total: int) -> Callable[[int], None]:
@@ -209,6 +228,8 @@ def _inputs(request: RunRequest) -> list[tuple[str, Path]]:
     ):
         if path is not None:
             roles.append((role, path))
+    if request.scenario is not None and request.scenario.file is not None:
+        roles.append(("scenario file", Path(request.scenario.file)))
     return roles
 
 
@@ -285,6 +306,9 @@ def _write_run(
                 inputs=inputs,
                 as_of=as_of,
                 orphan_rows=len(orphans),
+                what_if=what_if_layers(
+                    rulebook, request.rules, request.results, request.scenario, roster
+                ),
                 budgets=budgets,
                 pools=pools,
                 files={

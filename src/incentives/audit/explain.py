@@ -28,6 +28,7 @@ from incentives.audit.explain_readiness import readiness
 from incentives.audit.explain_render import render_text
 from incentives.audit.explain_segments import explain_segments
 from incentives.audit.explain_values import PolicyValues, close_enough, policy_as_of, typed
+from incentives.audit.explain_what_if import annotate_what_if
 from incentives.audit.formula_text import render
 from incentives.audit.run_folder import RunFolder, read_run_folder, unknown_employee
 from incentives.display import format_value
@@ -142,6 +143,7 @@ class _PolicyExplainer(CallsAndPay):
             data["readiness"] = block
         data["pay"] = self._pay(pay_slots, pending)
         data["warnings"] = self.warnings
+        annotate_what_if(data, self.run.manifest, self.spec)  # overrides used (docs/what-if.md)
         return data
 
     def _input(self, slot: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,9 @@ def _policy(p: Mapping[str, Any]) -> list[str]:
     out.append(
         f"{_INDENT}values as recorded in the breakdown (unrounded values at up to {p.get('breakdown_decimals', 6)} decimals); [file:line] points into the policy"
     )
+    if p.get("what_if"):
+        out.append(f"{_INDENT}WHAT-IF: not the policy as written (manifest.json lists the layers)")
+        out += [f"{_INDENT * 2}{text}" for text in p["what_if"]]
     if p.get("warnings"):
         out.append("")
         out += [f"!! WARNING: {w}" for w in p["warnings"]]
@@ -82,6 +85,7 @@ def _plan(p: Mapping[str, Any]) -> list[str]:
         if r.get("override"):
             out.append(f"{_INDENT * 2}{r['override']['text']}")
         out.append(f"{_INDENT * 2}{r['name']}_payout = {r['payout']}")
+        out += [f"{_INDENT * 2}what-if: {text}" for text in r.get("what_if", [])]
     for card in p.get("plan_scorecards", []):
         unit = f" for {card['unit']}" if card.get("unit") else ""
         out += ["", f"Plan scorecard {card['name']}{unit}"]
@@ -103,6 +107,7 @@ def _items(items: list[Mapping[str, Any]], depth: int) -> list[str]:
 def _step(s: Mapping[str, Any]) -> list[str]:
     out = [f"{_INDENT}{s['derivation']}  [{s['where']}]"]
     deeper = _INDENT * 3
+    out += [f"{deeper}what-if: {text}" for text in s.get("what_if", [])]
     if s.get("variant"):
         out.append(f"{deeper}{s['variant']['text']}")
     for call in s.get("calls", []):

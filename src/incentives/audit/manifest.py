@@ -70,9 +70,12 @@ def manifest_data(
     budgets: Sequence[BudgetLine] = (),
     pools: Sequence[PoolLine] = (),
     files: Mapping[str, object] | None = None,
+    what_if: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """What the run read (with SHA-256), how it counted, its totals per currency and component,
-    and (``files``) the files it wrote: each policy's breakdown file (docs/run-folder.md)."""
+    and (``files``) the files it wrote: each policy's breakdown file (docs/run-folder.md).
+    A what-if run (overrides or input changes) says so first: ``what_if`` and its ``layers``
+    (docs/what-if.md)."""
     s = calc.summary
     totals = [
         {"currency": cur, "component": comp, "pay_code": code, "amount": amount}
@@ -80,6 +83,7 @@ def manifest_data(
     ]
     data = {
         "tool": {"name": "incentives", "version": __version__},
+        **({"what_if": True, "layers": [dict(layer) for layer in what_if]} if what_if else {}),
         "as_of": as_of,
         "decimal_context": context_description(ENGINE_CONTEXT),
         "policies": [

@@ -1,8 +1,8 @@
 """Loading a folder of policy files into an immutable `Rulebook`, and deriving variants of it.
 
 load_rules(path) -> Rulebook     load → validate (every problem, one report) → compile
-rulebook.with_overrides(...)     a variant with parameters, table cells or curve points
-                                 changed, sharing everything else (no re-reading, no re-parsing)
+rulebook.with_overrides(...)     a variant with values changed by path (docs/what-if.md):
+                                 each changed policy recompiled from its edited data
 """
 
 from __future__ import annotations
@@ -12,25 +12,23 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 from pydantic import ValidationError
 
-from incentives.errors import OptionsError, PolicyError, Problem, shorten
+from incentives.errors import OptionsError, OverrideError, PolicyError, Problem, shorten
 from incentives.rulebook.compiler.compiler import compile_policy
 from incentives.rulebook.language import schema
 from incentives.rulebook.language.fields import FieldDef, make_converter, rating_converter
 from incentives.rulebook.language.schema_keys import unknown_key
-from incentives.rulebook.language.values import SpecIssue, SpecIssues, check_number, parse_number
 from incentives.rulebook.language.yamlsource import SourceDoc, dotted, load_yaml
-from incentives.rulebook.runtime.curves import compile_curve
+from incentives.rulebook.overrides import Edit, Layer, edited, edits_for, overrides_of
+from incentives.rulebook.overrides.positional import positional_edits
 from incentives.rulebook.runtime.policy import CompiledPolicy
-from incentives.rulebook.runtime.tables import compile_table
 
 __all__ = ["MAX_POLICY_FILES", "Rulebook", "load_rules"]
 
@@ -44,6 +42,8 @@ class Rulebook:
 
     policies: tuple[CompiledPolicy, ...]
     fields: tuple[FieldDef, ...]
+    # what-if overrides applied, in order (`with_overrides`); empty for the policy files as read
+    layers: tuple[Layer, ...] = ()
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -71,144 +71,102 @@ class Rulebook:
 
     def with_overrides(
         self,
-        policy_id: str,
+        overrides: str | Iterable[str] | Mapping[str, Any] = (),
+        /,
         *,
         parameters: Mapping[str, Decimal | int | str] | None = None,
         table_values: Mapping[str, Mapping[tuple[int, ...], Decimal | int | str]] | None = None,
         curve_points: Mapping[str, Mapping[int, tuple[Decimal | int | str, Decimal | int | str]]]
         | None = None,
+        layer: str = "with_overrides",
+        read: bool = True,
+        file: str | None = None,
+        sha256: str | None = None,
     ) -> Rulebook:
-        """A variant of this rulebook with a few values of one policy changed.
+        """A variant of this rulebook with a few values changed, as if the policy files said so.
 
-        ``parameters`` maps parameter names to new values; ``table_values`` maps a table to
-        cells by index (``(3,)`` in a 1-D table, ``(row, column)`` in a 2-D one);
-        ``curve_points`` maps a curve to points by index. Only the changed tables and curves
-        are rebuilt: the generated code and everything else are shared with this rulebook,
-        which is left unchanged.
+        ``overrides`` are what ``--set`` takes (docs/what-if.md): ``"PATH=VALUE"`` texts, e.g.
+        ``["max_multiple=150%", "annual-bonus-2026:target_pct[level=4]=12%",
+        "goal_payout.points[2]=[105%, 110%]"]``, or a mapping PATH → value (a text read as a
+        policy file reads it, an int, a `Decimal`, or a pair for a curve point). They are
+        recorded as one `Layer` named ``layer`` (``file``/``sha256`` for a scenario file) in
+        ``layers``, which a run's manifest lists. ``read=False``: the mapping's values were
+        read from YAML already (a scenario file's) and are taken as they are.
 
-        A value is read as a policy file reads it: ``"150%"`` is 1.50, ``"1.10"`` keeps its
-        places; an int or a `Decimal` is taken as it is; the limits of policy numbers apply. A
-        float (``0.1`` is really 0.1000000000000000055…), another type, an unknown name or a
-        cell or point that does not exist is an `OptionsError` naming the policy and the value.
+        The older form names one policy and changes values by position: ``with_overrides(
+        policy_id, parameters={...}, table_values={"target_pct": {(3,): "10%"}},
+        curve_points={"goal_payout": {2: ("105%", "110%")}})``.
+
+        Each changed policy is recompiled from its file's data with the values edited (about
+        10 ms a policy), so its rulebook.json, breakdown and explanations are those of a copy
+        of the rules folder with that edit; this rulebook is left unchanged. A value is read as
+        a policy file reads it: ``"150%"`` is 1.50, ``"1.10"`` keeps its places; a float
+        (``0.1`` is really 0.1000000000000000055…), an unknown policy, name, key or position
+        (with a did-you-mean), a value of the wrong type or one that makes the policy invalid
+        is an `OverrideError` (an `OptionsError`) naming the policy and the value.
         """
-        policy = self.policy(policy_id)
-        where = f"override of policy '{policy_id}'"
-        new_params = dict(policy.parameters)
-        percents = set(policy.written_as_percent)
-        changes: list[str] = []
-        for name, value in (parameters or {}).items():
-            if not isinstance(name, str) or name not in new_params:
-                raise OptionsError(f"{where}: " + _unknown("parameter", shorten(name), new_params))
-            new_params[name] = _override_number(value, f"{where}: parameter '{name}'")
-            changes.append(f"{name}={new_params[name]}")
-            written = isinstance(value, str) and value.strip().endswith("%")
-            (percents.add if written else percents.discard)(f"parameters.{name}")
-        lookups = dict(policy.lookups)
-        for name, cells in (table_values or {}).items():
-            spec = policy.spec.tables.get(name)
-            if spec is None:
-                raise OptionsError(
-                    f"{where}: " + _unknown("table", shorten(name), policy.spec.tables)
-                )
-            values: Any = _deep_list(spec.values)
-            for index, value in cells.items():
-                what = f"{where}: table '{name}' cell {shorten(index)}"
-                number = _override_number(value, what)
-                try:
-                    target = values
-                    for i in index[:-1]:
-                        target = target[i]
-                    if not isinstance(target, list) or not isinstance(index[-1], int):
-                        raise TypeError
-                    target[index[-1]] = number
-                except (IndexError, TypeError, KeyError):
-                    raise OptionsError(
-                        f"{what}: no such cell (give one index per axis, from 0, as a tuple)"
-                    ) from None
-            changes.append(f"table {name}")
-            lookups[name] = _rebuild(
-                compile_table, name, spec.model_copy(update={"values": values}), where
+        legacy = parameters is not None or table_values is not None or curve_points is not None
+        if legacy:
+            if not isinstance(overrides, str):
+                raise OverrideError("parameters=, table_values= and curve_points= need a policy id")
+            edits = positional_edits(
+                self.policy(overrides), parameters or {}, table_values or {}, curve_points or {}
             )
-        for name, points in (curve_points or {}).items():
-            cspec = policy.spec.curves.get(name)
-            if cspec is None:
-                raise OptionsError(
-                    f"{where}: " + _unknown("curve", shorten(name), policy.spec.curves)
-                )
-            new_points = list(cspec.points)
-            for position, point in points.items():
-                what = f"{where}: curve '{name}' point {shorten(position)}"
-                if not isinstance(point, tuple | list) or len(point) != 2:
-                    raise OptionsError(f"{what}: a point is a pair (input, output)")
-                pair = (_override_number(point[0], what), _override_number(point[1], what))
-                if (
-                    not isinstance(position, int)
-                    or isinstance(position, bool)
-                    or not -len(new_points) <= position < len(new_points)
-                ):
-                    raise OptionsError(
-                        f"{what}: no such point (the curve has {len(new_points)}, from 0)"
-                    )
-                new_points[position] = pair
-            changes.append(f"curve {name}")
-            lookups[name] = _rebuild(
-                compile_curve, name, cspec.model_copy(update={"points": new_points}), where
-            )
-        scorecards = {
-            name: attrs.evolve(card, curve=lookups[card.curve.name])
-            for name, card in policy.scorecards.items()
-        }
-        changed = attrs.evolve(
-            policy,
-            parameters=MappingProxyType(new_params),
-            lookups=MappingProxyType(lookups),
-            scorecards=MappingProxyType(scorecards),
-            written_as_percent=frozenset(percents),
-            overrides=(*policy.overrides, *changes),
+        else:
+            edits = edits_for(overrides_of(overrides, read=read), self.policies, layer=layer)
+        says = {(e.policy, e.data_path): e.policy_says for done in self.layers for e in done.edits}
+        edits = tuple(
+            attrs.evolve(e, policy_says=says[(e.policy, e.data_path)])
+            if (e.policy, e.data_path) in says
+            else e
+            for e in edits
         )
+        policies = list(self.policies)
+        for i, policy in enumerate(policies):
+            mine = [e for e in edits if e.policy == policy.id]
+            if mine:
+                policies[i] = self._recompiled(policy, mine)
         return attrs.evolve(
-            self, policies=tuple(changed if p is policy else p for p in self.policies)
+            self,
+            policies=tuple(policies),
+            layers=(*self.layers, Layer(layer, edits, file, sha256)) if edits else self.layers,
+        )
+
+    def _recompiled(self, policy: CompiledPolicy, edits: Sequence[Edit]) -> CompiledPolicy:
+        """``policy`` compiled again from its file's data with ``edits`` made."""
+        where = f"override of policy '{policy.id}'"
+        if policy.document is None:
+            raise OverrideError(f"{where}: the policy was not loaded from a file (load_rules)")
+        data = edited(policy.document.data, edits)
+        doc = attrs.evolve(policy.document, data=data)
+        problems: list[Problem]
+        try:
+            spec = schema.PolicyFile.model_validate(data)
+        except ValidationError as exc:
+            problems = _validation_problems(doc, exc)
+        else:
+            fields = {f.name: f for f in self.fields}
+            compiled = compile_policy(doc, spec, fields, policy.sha256)
+            if not isinstance(compiled, list):
+                return attrs.evolve(
+                    compiled,
+                    written_as_percent=written_as_percent(data),
+                    document=doc,
+                    overrides=(*policy.overrides, *(f"{e.path}={e.shown}" for e in edits)),
+                    pinned_figures=policy.pinned_figures
+                    | {e.figure for e in edits if e.figure is not None},
+                )
+            problems = compiled
+        names = ", ".join(dict.fromkeys(f"'{e.name}'" for e in edits))
+        raise OverrideError(
+            f"{where}: override of {names} is invalid: "
+            + "; ".join(str(p) for p in sorted(set(problems), key=Problem.sort_key))
         )
 
 
 def _overridden(policies: Sequence[CompiledPolicy]) -> str:
     changed = [f"{p.id} {', '.join(p.overrides)}" for p in policies if p.overrides]
     return f"; overridden: {'; '.join(changed)}" if changed else ""
-
-
-def _deep_list(values: Any) -> Any:
-    return [_deep_list(v) for v in values] if isinstance(values, list | tuple) else values
-
-
-def _rebuild(build: Any, name: str, spec: Any, where: str) -> Any:
-    try:
-        return build(name, spec)
-    except (SpecIssue, SpecIssues) as exc:
-        raise OptionsError(f"{where}: override of '{name}' is invalid: {exc}") from None
-
-
-def _override_number(value: object, what: str) -> Decimal:
-    """``value`` read as a policy file reads a number (``"150%"``, ``"1.10"``, an int or a
-    Decimal), within the same limits; anything else an `OptionsError` saying ``what``."""
-    if isinstance(value, float):
-        raise OptionsError(
-            f"{what}: {value!r} is a binary float (it is really {Decimal(value):.25}…); "
-            f"pass a string ('{value!r}') or a Decimal"
-        )
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise OptionsError(f"{what}: {value} is not a finite number")
-    try:
-        number = parse_number(value)
-        if not isinstance(value, str):
-            check_number(number, str(value))
-    except ValueError as exc:
-        raise OptionsError(f"{what}: {shorten(exc)}") from None
-    return number
-
-
-def _unknown(what: str, name: str, known: Mapping[str, object]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"unknown {what} '{name}'" + (f" (did you mean '{close[0]}'?)" if close else "")
 
 
 def load_rules(path: str | Path) -> Rulebook:
@@ -287,7 +245,7 @@ def load_rules(path: str | Path) -> Rulebook:
             problems += compiled
         else:
             percents = written_as_percent(doc.data)
-            policies.append(attrs.evolve(compiled, written_as_percent=percents))
+            policies.append(attrs.evolve(compiled, written_as_percent=percents, document=doc))
     if problems:
         raise PolicyError(problems)
     return Rulebook(policies=tuple(policies), fields=tuple(fields[name] for name in sorted(fields)))

@@ -18,7 +18,15 @@ import yaml
 
 from incentives.errors import PolicyError, Problem
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_ITEMS", "MAX_NODES", "SourceDoc", "load_yaml"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_ITEMS",
+    "MAX_NODES",
+    "SourceDoc",
+    "load_yaml",
+    "load_yaml_text",
+]
 
 Path_ = tuple[str | int, ...]
 
@@ -68,7 +76,12 @@ class SourceDoc:
 def load_yaml(path: Path, display_name: str | None = None) -> SourceDoc:
     """Read one policy file; a YAML syntax error or a broken limit is a `PolicyError` with its line."""
     name = display_name or str(path)
-    text = _read_text(path, name)
+    return load_yaml_text(_read_text(path, name), name)
+
+
+def load_yaml_text(text: str, name: str) -> SourceDoc:
+    """`load_yaml` for text already read (a scenario's value, a `--set` value), named ``name``
+    in messages; the same reader, so ``1.10`` stays text and ``NO`` is not a boolean."""
     problems: list[Problem] = []
     try:
         node = _compose_checked(text, name)

@@ -64,7 +64,9 @@ class PlanValues:
             base = spec if unit is None else (spec.units or {}).get(unit)
             values: dict[str, Decimal | None] = {}
             for field in _FIGURES:
-                given = figures.get((name, unit or "", field))
+                key = (name, unit or "", field)
+                # a figure a what-if override set wins over --results (docs/what-if.md)
+                given = None if key in self.policy.pinned_figures else figures.get(key)
                 values[field] = (
                     given
                     if given is not None

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from incentives.rulebook.language.schema import PolicyFile
+from incentives.rulebook.language.yamlsource import SourceDoc
 from incentives.rulebook.runtime.allocation_defs import BudgetDef, PoolDef
 
 __all__ = [
@@ -145,6 +146,10 @@ class CompiledPolicy:
     written_as_percent: frozenset[str] = frozenset()
     # what `Rulebook.with_overrides` changed ("max_multiple=3", "table target_pct"), for repr
     overrides: tuple[str, ...] = ()
+    # the policy file's data and lines it was compiled from (an override edits a copy of it)
+    document: SourceDoc | None = attrs.field(default=None, eq=False, repr=False)
+    # plan result figures (result, unit or "", field) an override set: --results cannot undo them
+    pinned_figures: frozenset[tuple[str, str, str]] = frozenset()
 
     def __repr__(self) -> str:  # short: never the generated source or the whole spec
         steps = sum(1 for slot in self.slots if slot.kind == "step")
