@@ -74,6 +74,12 @@ class CsvTable:
     def index(self, column: str) -> int:
         return self.columns.index(column)
 
+    @property
+    def source(self) -> Path:
+        """The file the user gave, whose hash the manifest records (a table converted from a
+        workbook or through a column mapping reads another file: `io.sheet_table`)."""
+        return self.path
+
     def raw_rows(self) -> Iterator[list[str]]:
         """The fields of each data record, nothing else: the quickest full read (for scans).
 
