@@ -30,8 +30,9 @@ from incentives.io.coverage_outputs import UNMATCHED_HEADER, unmatched_row
 from incentives.io.csvread import file_sha256
 from incentives.io.employee_files import EmployeeFile, employee_files, write_items
 from incentives.io.history import check_history_columns
+from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout, rejected_row
-from incentives.io.sheet_table import field_kinds
+from incentives.io.sheet_table import cell_locator, field_kinds
 from incentives.io.workbook import is_workbook
 from incentives.io.writers import CsvSink, OutputDir
 from incentives.model import Rejection
@@ -258,7 +259,8 @@ def _write_run(
 ) -> tuple[list[Rejection], list[BudgetLine], list[PoolLine], tuple[str, ...]]:
     layout = OutputLayout(rulebook)
     with OutputDir(request.out, force=request.force) as out:
-        files = employee_files(layout)
+        locate = cell_locator(roster.tables()) if isinstance(roster, Roster) else None
+        files = employee_files(layout, locate)
         sinks = [out.csv_writer(f.name, f.header) for f in files]
         rejected = sinks[[f.name for f in files].index("rejected.csv")]
         workers = _workers(request, roster.record_count)
@@ -272,7 +274,7 @@ def _write_run(
             raise _Redo(ran.miscounted)
         orphans = roster.orphans()
         for rej in orphans:
-            rejected.write_cells(rejected_row(rej))
+            rejected.write_cells(rejected_row(locate(rej) if locate else rej))
         if request.goals or request.ratings or request.history:
             sink = out.csv_writer("unmatched.csv", UNMATCHED_HEADER)
             for row in roster.unmatched():

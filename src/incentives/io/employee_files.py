@@ -50,8 +50,11 @@ class EmployeeFile:
     not_covered: Callable[[NotCovered, Write], None] | None = None
 
 
-def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
-    """The per-employee files of a run with this layout, in the order they are opened."""
+def employee_files(
+    layout: OutputLayout, locate: Callable[[Rejection], Rejection] | None = None
+) -> tuple[EmployeeFile, ...]:
+    """The per-employee files of a run with this layout, in the order they are opened;
+    ``locate`` names the cell of a rejection read from a sheet (`io.sheet_table.cell_locator`)."""
     return (
         EmployeeFile(
             "results.csv", tuple(layout.results_header), outcome_line=layout.results_line_of
@@ -65,7 +68,11 @@ def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
             )
             for pid, name in layout.breakdown_files.items()
         ),
-        EmployeeFile("rejected.csv", REJECTED_HEADER, rejected=_rejected),
+        EmployeeFile(
+            "rejected.csv",
+            REJECTED_HEADER,
+            rejected=_rejected if locate is None else _located(locate),
+        ),
         EmployeeFile(
             "not_covered.csv",
             NOT_COVERED_HEADER,
@@ -150,6 +157,13 @@ def _breakdown(layout: OutputLayout, policy_id: str) -> Callable[[str], OutcomeL
 
 def _rejected(rej: Rejection, write: Write) -> None:
     write(rejected_row(rej))
+
+
+def _located(locate: Callable[[Rejection], Rejection]) -> Callable[[Rejection, Write], None]:
+    def rejected(rej: Rejection, write: Write) -> None:
+        write(rejected_row(locate(rej)))
+
+    return rejected
 
 
 def _exclusions(emp: EmployeeOutcome, write: Write) -> None:

@@ -206,6 +206,10 @@ class Roster:
     def __repr__(self) -> str:
         return f"Roster({str(self.path)!r}, records={self.record_count})"
 
+    def tables(self) -> list[CsvTable]:
+        """The tables read: the roster's, then its keyed files' (goals, ratings, history)."""
+        return [self._table, *(keyed.table for keyed in self._keyed)]
+
     def _scan(self) -> tuple[set[str], dict[str, tuple[int, ...]], int]:
         """Count the records and find duplicated ids: a set of ids, then, only if some id
         repeats, a second look for the lines of the repeated ones."""

@@ -24,7 +24,16 @@ from typing import Any
 
 from incentives.errors import InputFileError
 
-__all__ = ["DATE", "NUMBER", "CellReader", "SheetError", "cell_name", "sheet_rows"]
+__all__ = [
+    "DATE",
+    "NUMBER",
+    "CellReader",
+    "SheetError",
+    "cell_name",
+    "excel_decimal",
+    "sheet_ref",
+    "sheet_rows",
+]
 
 NUMBER = "number"
 DATE = "date"
@@ -44,7 +53,12 @@ class SheetError(InputFileError):
     def __init__(self, file: str, sheet: str, cell: str, message: str) -> None:
         self.sheet = sheet
         self.cell = cell
-        super().__init__(file, f"{_quoted(sheet)}!{cell}: {message}")
+        super().__init__(file, f"{sheet_ref(sheet, cell)}: {message}")
+
+
+def sheet_ref(sheet: str, cell: str) -> str:
+    """``Roster!D17``; a sheet name that is not one plain word is quoted (``'Q4 data'!D17``)."""
+    return f"{_quoted(sheet)}!{cell}"
 
 
 def _quoted(sheet: str) -> str:

@@ -23,7 +23,7 @@ import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,7 +32,15 @@ import attrs
 from incentives.errors import InputFileError
 from incentives.io.column_map import ColumnMap, folded
 from incentives.io.csvread import CsvTable, _missing_message, open_csv
-from incentives.io.sheet_cells import DATE, NUMBER, CellReader, SheetError, cell_name, sheet_rows
+from incentives.io.sheet_cells import (
+    DATE,
+    NUMBER,
+    CellReader,
+    SheetError,
+    cell_name,
+    sheet_ref,
+    sheet_rows,
+)
 from incentives.io.workbook import (
     HEADER_ROWS,
     is_workbook,
@@ -40,8 +48,16 @@ from incentives.io.workbook import (
     open_workbook,
     pick_sheet,
 )
+from incentives.model import Rejection
 
-__all__ = ["GOALS_KINDS", "HISTORY_KINDS", "SheetTable", "field_kinds", "open_table"]
+__all__ = [
+    "GOALS_KINDS",
+    "HISTORY_KINDS",
+    "SheetTable",
+    "cell_locator",
+    "field_kinds",
+    "open_table",
+]
 
 Cells = list[dict[str, Any]]
 GOALS_KINDS = {"target": NUMBER, "actual": NUMBER, "weight": NUMBER}
@@ -73,6 +89,28 @@ class SheetTable(CsvTable):
     @property
     def source(self) -> Path:
         return self.origin
+
+
+def cell_locator(tables: Iterable[CsvTable]) -> Callable[[Rejection], Rejection] | None:
+    """What names the cell of a rejected row read from a sheet: its reason then starts with
+    ``Roster!D17:`` (the sheet, the column of the rejection's field, its line) instead of the
+    field's name; None when no table is a sheet. Rejections of other files are left as they
+    are."""
+    sheets = {t.name: t for t in tables if isinstance(t, SheetTable) and t.sheet}
+    if not sheets:
+        return None
+
+    def locate(rejection: Rejection) -> Rejection:
+        table = sheets.get(rejection.file)
+        letter = table.letters.get(rejection.column) if table is not None else None
+        if table is None or letter is None or rejection.line <= 0:
+            return rejection
+        where = sheet_ref(table.sheet, f"{letter}{rejection.line}")
+        # the cell names the column: "base_salary: '12O,000' is not…" loses its "base_salary: "
+        reason = rejection.reason.removeprefix(f"{rejection.column}: ")
+        return attrs.evolve(rejection, reason=f"{where}: {reason}")
+
+    return locate
 
 
 def open_table(

@@ -152,29 +152,41 @@ def open_workbook(path: str | Path, file: str | None = None) -> Iterator[Any]:
         raise InputFileError(
             file, "openpyxl's use of defusedxml is switched off (OPENPYXL_DEFUSEDXML); unset it"
         )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            _check_members(archive, file)
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except InputFileError:
-        raise
-    except DefusedXmlException as error:
-        raise InputFileError(file, f"holds XML that is refused ({error})") from None
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError) as error:
-        # openpyxl raises these for a damaged archive or XML (ParseError is a SyntaxError)
-        raise InputFileError(
-            file, f"cannot be read as an .xlsx workbook ({type(error).__name__}: {error})"
-        ) from None
-    try:
-        yield book
-    except DefusedXmlException as error:
-        raise InputFileError(file, f"holds XML that is refused ({error})") from None
-    except (zipfile.BadZipFile, KeyError, OSError, SyntaxError, EOFError) as error:
-        raise InputFileError(
-            file, f"cannot be read as an .xlsx workbook ({type(error).__name__}: {error})"
-        ) from None
-    finally:
-        book.close()
+    # the file is opened here, so that it is closed whatever openpyxl does on a fault
+    with path.open("rb") as stream:
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                _check_members(archive, file)
+            stream.seek(0)
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True, keep_links=False)
+        except InputFileError:
+            raise
+        except Exception as error:
+            raise _unreadable(file, error) from None
+        try:
+            yield book
+        except (DefusedXmlException, zipfile.BadZipFile, OSError, SyntaxError, EOFError) as error:
+            raise _unreadable(file, error) from None
+        finally:
+            book.close()
+
+
+def _unreadable(file: str, error: BaseException) -> InputFileError:
+    """A fault openpyxl met reading a workbook (it wraps some in a ValueError): XML that
+    defusedxml refuses (entities, a DTD) is named as such."""
+    from defusedxml import DefusedXmlException
+
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return InputFileError(
+                file, f"holds XML that is refused ({cause}): entity declarations are not read"
+            )
+        cause = cause.__cause__ or cause.__context__
+    text = str(error).split("\n", 1)[0]
+    return InputFileError(
+        file, f"cannot be read as an .xlsx workbook ({type(error).__name__}: {text})"
+    )
 
 
 def pick_sheet(book: Any, sheet: str | None, file: str) -> Any:
