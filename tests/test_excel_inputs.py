@@ -262,7 +262,7 @@ def test_missing_column_in_the_header_row(tmp_path: Path) -> None:
     path = book(tmp_path / "h.xlsx", ["employee_id", "base_salry"], ["1", 2])
     with pytest.raises(
         InputFileError,
-        match=r"missing required column 'base_salary' \(did you mean 'base_salry'\?\)",
+        match=r"Roster!1:1: the header row: missing required column 'base_salary' \(did you mean 'base_salry'\?\)",
     ):
         open_roster(path, required_columns=["base_salary"])
 
@@ -546,3 +546,20 @@ def test_errors_are_incentives_errors_in_the_cli(cli: Cli, tmp_path: Path) -> No
     assert "Traceback" not in result.stderr
     assert issubclass(SheetError, IncentivesError)
     _ = Rejection
+
+
+def test_a_bad_rate_names_its_cell(tmp_path: Path) -> None:
+    """A plan input's bad cell stops the read with the cell's name: Rates!E3."""
+    path = book(
+        tmp_path / "rates.xlsx",
+        ["date", "from", "to", "rate_type", "rate"],
+        [datetime.date(2026, 12, 31), "USD", "EUR", "average", 0.92],
+        [datetime.date(2026, 12, 31), "USD", "GBP", "average", "O.8"],
+        title="Rates",
+    )
+    with pytest.raises(SheetError) as raised:
+        read_rates(path)
+    assert (
+        str(raised.value)
+        == f"{path}: Rates!E3: 'O.8' is not a number (write e.g. 1500, 1.10, 15% or 1e3)"
+    )

@@ -68,7 +68,7 @@ def read_results(path: str | Path, sheet: str | None = None) -> list[ResultFigur
     for record, cells in _cells(table):
 
         def fault(column: str, message: str, line: int = record.line) -> InputFileError:
-            return InputFileError(table.name, f"column '{column}': {message}", line=line)
+            return table.fault(column, message, line)
 
         for column in ("policy", "result"):
             if not cells[column]:
@@ -166,7 +166,7 @@ def read_rates(path: str | Path, sheet: str | None = None) -> RateTable:
     for record, cells in _cells(table):
 
         def fault(column: str, message: str, line: int = record.line) -> InputFileError:
-            return InputFileError(table.name, f"column '{column}': {message}", line=line)
+            return table.fault(column, message, line)
 
         text = cells["date"]
         if not text.isascii():

@@ -90,6 +90,12 @@ class SheetTable(CsvTable):
     def source(self) -> Path:
         return self.origin
 
+    def fault(self, column: str, message: str, line: int) -> InputFileError:
+        letter = self.letters.get(column)
+        if letter is None or not self.sheet:
+            return super().fault(column, message, line)
+        return SheetError(str(self.origin), self.sheet, f"{letter}{line}", message)
+
 
 def cell_locator(tables: Iterable[CsvTable]) -> Callable[[Rejection], Rejection] | None:
     """What names the cell of a rejected row read from a sheet: its reason then starts with
@@ -203,13 +209,19 @@ def _require(
     original: list[str],
     file: str,
     line: int,
+    sheet: str = "",
 ) -> None:
+    """Every required column missing, in one error (a sheet's names its header row)."""
     missing = [column for column in required if column not in names]
     if not missing:
         return
+    table = f"{file} sheet {sheet}" if sheet else file
     if columns is not None:
-        raise columns.missing(missing, original, file)
-    raise InputFileError(file, _missing_message(missing, tuple(names)), line=line)
+        raise columns.missing(missing, original, table)
+    message = _missing_message(missing, tuple(names))
+    if sheet:
+        raise SheetError(file, sheet, f"{line}:{line}", f"the header row: {message}")
+    raise InputFileError(file, message, line=line)
 
 
 def _from_sheet(
@@ -241,7 +253,7 @@ def _from_sheet(
         original = [name for _, name in named]
         names = columns.rename(original, f"{file} sheet {title}") if columns else original
         _check_names(named, names, row, title, file)
-        _require(names, required, columns, original, f"{file} sheet {title}", row)
+        _require(names, required, columns, original, file, row, title)
         places = [column for column, _ in named]
         column_kinds = [
             kinds.get(name) or (NUMBER if _GOAL_FIGURE.fullmatch(name) else "") for name in names
