@@ -77,13 +77,22 @@ def cell_name(column: int, row: int) -> str:
 
 def _parser_class() -> Any:
     from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    text_tag = f"{{{SHEET_MAIN_NS}}}t"
 
     class Cells(WorkSheetParser):
         """openpyxl's streaming sheet parser, keeping a number's stored text (never a float)
-        and marking a formula without a saved value (``data_type`` "f")."""
+        and marking a formula without a saved value (``data_type`` "f"); an inline string's
+        runs are joined here (openpyxl builds a rich-text object per cell for them)."""
 
         def parse_cell(self, element: Any) -> dict[str, Any]:
-            cell: dict[str, Any] = super().parse_cell(element)
+            if element.get("t") == "inlineStr" and element.find(FORMULA_TAG) is None:
+                cell = super().parse_cell(_bare(element))
+                cell["value"] = "".join(t.text or "" for t in element.iter(text_tag))
+                cell["data_type"] = "s"
+                return cell
+            cell = super().parse_cell(element)
             if cell["data_type"] == "n" and cell["value"] is not None:
                 cell["value"] = element.findtext(VALUE_TAG)
             elif cell["value"] is None and element.find(FORMULA_TAG) is not None:
@@ -92,6 +101,12 @@ def _parser_class() -> Any:
             return cell
 
     return Cells
+
+
+def _bare(element: Any) -> Any:
+    """A copy of a cell element without its children (its position and style only)."""
+    bare = element.makeelement(element.tag, element.attrib)
+    return bare
 
 
 def sheet_rows(book: Any, sheet: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
