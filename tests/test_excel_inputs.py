@@ -563,3 +563,43 @@ def test_a_bad_rate_names_its_cell(tmp_path: Path) -> None:
         str(raised.value)
         == f"{path}: Rates!E3: 'O.8' is not a number (write e.g. 1500, 1.10, 15% or 1e3)"
     )
+
+
+def test_goals_and_ratings_from_sheets_of_one_workbook(tmp_path: Path) -> None:
+    """Keyed files read from two sheets of one workbook: the same goals and ratings as from
+    their CSV files, each row's source naming its sheet and sheet row."""
+    from conftest import FIXTURES
+
+    goals_csv, ratings_csv = FIXTURES / "goals.csv", RATINGS
+    path = xlsx_copy(goals_csv, tmp_path / "keyed.xlsx", title="Goals")
+    ratings = openpyxl.load_workbook(xlsx_copy(ratings_csv, tmp_path / "r.xlsx", title="Ratings"))
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.create_sheet("Ratings")
+    for row in ratings.active.iter_rows(values_only=True):
+        sheet.append(row)
+    workbook.save(path)
+    roster = FIXTURES / "employees_goalsfile.csv"
+    plain = list(open_roster(roster, goals_path=goals_csv, ratings_path=ratings_csv))
+    sheets = {"goals": "Goals", "ratings": "Ratings"}
+    read = list(open_roster(roster, goals_path=path, ratings_path=path, sheets=sheets))
+    assert len(read) == len(plain) == 4
+    for mine, theirs in zip(read, plain, strict=True):
+        assert isinstance(mine, EmployeeInput) and isinstance(theirs, EmployeeInput)
+        assert [g[:5] for g in mine.goals] == [g[:5] for g in theirs.goals]
+        assert [r[:2] for r in mine.ratings] == [r[:2] for r in theirs.ratings]
+        # the sheet rows: three title rows above the header push every row down by three
+        assert [g.source.line for g in mine.goals] == [g.source.line + 3 for g in theirs.goals]
+        assert {g.source.file for g in mine.goals} <= {f"{path}[Goals]"}
+
+
+def test_size_and_part_count_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook larger than the limit, or holding more parts, is refused before it is read."""
+    from incentives.io import workbook
+
+    path = book(tmp_path / "w.xlsx", ["employee_id"], ["1"])
+    monkeypatch.setattr(workbook, "MAX_MEMBERS", 3)
+    with pytest.raises(InputFileError, match=r"holds \d+ parts; the limit for a workbook is 3"):
+        open_roster(path)
+    monkeypatch.setattr(workbook, "MAX_WORKBOOK_BYTES", 1000)
+    with pytest.raises(InputFileError, match=r"the limit for a workbook is 1,000 bytes"):
+        open_roster(path)
