@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun
+from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, SAMPLE_ARGS, CliRun
 from incentives.errors import IncentivesError, InputFileError
 from incentives.io import open_roster, read_rates
 from incentives.io.column_map import load_column_map
@@ -370,20 +370,9 @@ def test_sample_from_xlsx_through_the_cli_gives_the_same_results(cli: Cli, tmp_p
     """The bundled sample run from an .xlsx copy of its roster writes byte-identical files
     (results, breakdowns, rejected): only the manifest's input path and hash differ."""
     xlsx = xlsx_copy(EMPLOYEES, tmp_path / "employees.xlsx")
-    common = (
-        "--rules",
-        str(RULES),
-        "--rates",
-        str(RATES),
-        "--ratings",
-        str(RATINGS),
-        "--history",
-        str(HISTORY),
-    )
-    from_csv = cli("run", *common, "--employees", str(EMPLOYEES), "--out", str(tmp_path / "a"))
-    from_xlsx = cli(
-        "run", *common, "--employees", str(xlsx), "--sheet", "Roster", "--out", str(tmp_path / "b")
-    )
+    xlsx_args = [str(xlsx) if arg == str(EMPLOYEES) else arg for arg in SAMPLE_ARGS]
+    from_csv = cli("run", *SAMPLE_ARGS, "--out", str(tmp_path / "a"))
+    from_xlsx = cli("run", *xlsx_args, "--sheet", "Roster", "--out", str(tmp_path / "b"))
     assert from_csv.exit_code == from_xlsx.exit_code == 0, from_xlsx.stderr
     for name in (
         "results.csv",
@@ -392,6 +381,7 @@ def test_sample_from_xlsx_through_the_cli_gives_the_same_results(cli: Cli, tmp_p
         "not_covered.csv",
         "budgets.csv",
         "pools.csv",
+        *(f"breakdown/{path.name}" for path in (tmp_path / "a" / "breakdown").iterdir()),
     ):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     import json
