@@ -143,7 +143,8 @@ def open_table(
 class _Lines:
     """A temporary CSV file written so that each record starts on the line it is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, shown: str) -> None:
+        self.shown = shown  # the input's name, for messages
         self.folder = tempfile.mkdtemp(prefix="incentives-table-")
         self.path = Path(self.folder) / "table.csv"
         self._stream: IO[str] = self.path.open("w", encoding="utf-8", newline="")
@@ -151,8 +152,8 @@ class _Lines:
         self.line = 0  # lines written
 
     def write(self, line: int, fields: Sequence[str]) -> None:
-        if line <= self.line:  # pragma: no cover - rows come in order, each on its own lines
-            raise ValueError(f"line {line} comes after line {self.line}")
+        if line <= self.line:  # a damaged sheet: rows out of order
+            raise InputFileError(self.shown, f"row {line} comes after row {self.line}", line)
         self._stream.write("\n" * (line - 1 - self.line))
         self._writer.writerow(fields)
         self.line = line + sum(field.count("\n") for field in fields)
@@ -163,7 +164,11 @@ class _Lines:
     def table(self, required: Collection[str], what: str, **named: Any) -> SheetTable:
         """The written file's table, named and hashed as the input it was made from."""
         self.close()
-        plain = open_csv(self.path, required=required, what=what)
+        try:
+            plain = open_csv(self.path, required=required, what=what)
+        except InputFileError as error:  # named for the input, not the temporary file
+            message = str(error).split(": ", 1)[1]
+            raise InputFileError(self.shown, message, error.line) from None
         table = SheetTable(plain.path, plain.columns, plain.header_line, **named)
         # the temporary file goes with the table (and never from a forked worker's exit)
         weakref.finalize(table, _remove, self.folder, os.getpid())
@@ -187,7 +192,7 @@ def _from_mapped_csv(
     names = columns.rename(plain.columns, str(path))
     _require(names, required, columns, list(plain.columns), str(path), plain.header_line)
     recode = [columns.recoder(name) for name in names]
-    lines = _Lines()
+    lines = _Lines(str(path))
     try:
         lines.write(plain.header_line, names)
         for record in plain.records():
@@ -260,7 +265,7 @@ def _from_sheet(
         ]
         recode = [columns.recoder(name) if columns else None for name in names]
         text = reader.text
-        lines = _Lines()
+        lines = _Lines(f"{file}[{title}]")
         try:
             lines.write(row, names)
             for number, cells in _chain(top, rest):
