@@ -75,55 +75,16 @@ def cell_name(column: int, row: int) -> str:
     return f"{get_column_letter(column)}{row}"
 
 
-def _parser_class() -> Any:
-    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-
-    text_tag = f"{{{SHEET_MAIN_NS}}}t"
-
-    class Cells(WorkSheetParser):
-        """openpyxl's streaming sheet parser, keeping a number's stored text (never a float)
-        and marking a formula without a saved value (``data_type`` "f"); an inline string's
-        runs are joined here (openpyxl builds a rich-text object per cell for them)."""
-
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            if element.get("t") == "inlineStr" and element.find(FORMULA_TAG) is None:
-                cell = super().parse_cell(_bare(element))
-                cell["value"] = "".join(t.text or "" for t in element.iter(text_tag))
-                cell["data_type"] = "s"
-                return cell
-            cell = super().parse_cell(element)
-            if cell["data_type"] == "n" and cell["value"] is not None:
-                cell["value"] = element.findtext(VALUE_TAG)
-            elif cell["value"] is None and element.find(FORMULA_TAG) is not None:
-                cell["data_type"] = "f"
-                cell["value"] = element.findtext(FORMULA_TAG) or ""
-            return cell
-
-    return Cells
-
-
-def _bare(element: Any) -> Any:
-    """A copy of a cell element without its children (its position and style only)."""
-    bare = element.makeelement(element.tag, element.attrib)
-    return bare
-
-
 def sheet_rows(book: Any, sheet: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """(row number, its cells) of every row the sheet's XML holds, in order; a cell is openpyxl's
-    dictionary (row, column, value, data_type, style_id). Hidden and filtered rows are read."""
-    parser = _parser_class()(
-        sheet._get_source(),
-        book.shared_strings,
-        data_only=True,
-        epoch=book.epoch,
-        date_formats=book._date_formats,
-        timedelta_formats=book._timedelta_formats,
-    )
-    try:
-        yield from parser.parse()
-    finally:
-        parser.source.close()
+    """(row number, its cells) of every row the sheet's XML holds, in order; a cell is the
+    dictionary openpyxl's parser gives (row, column, value, data_type, style_id), streamed by
+    `incentives.io.sheet_xml`. Hidden and filtered rows are read."""
+    from incentives.io.sheet_xml import xml_rows
+
+    with sheet._get_source() as stream:
+        yield from xml_rows(
+            stream, book.shared_strings, book.epoch, book._date_formats, book._timedelta_formats
+        )
 
 
 class CellReader:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from incentives.errors import InputFileError
+from incentives.errors import IncentivesError, InputFileError
 
 __all__ = [
     "HEADER_ROWS",
@@ -142,6 +142,8 @@ def _check_members(archive: zipfile.ZipFile, file: str) -> None:
 def open_workbook(path: str | Path, file: str | None = None) -> Iterator[Any]:
     """The workbook at ``path`` opened read-only with each formula's saved value (openpyxl's
     ``read_only=True, data_only=True``), closed on exit; every fault is an `InputFileError`."""
+    from xml.parsers.expat import ExpatError
+
     import openpyxl
     from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 
@@ -165,7 +167,18 @@ def open_workbook(path: str | Path, file: str | None = None) -> Iterator[Any]:
             raise _unreadable(file, error) from None
         try:
             yield book
-        except (DefusedXmlException, zipfile.BadZipFile, OSError, SyntaxError, EOFError) as error:
+        except IncentivesError:
+            raise
+        except (
+            DefusedXmlException,
+            ExpatError,
+            zipfile.BadZipFile,
+            OSError,
+            SyntaxError,
+            EOFError,
+            ValueError,
+            IndexError,
+        ) as error:  # a damaged part: XML that does not parse, a string index out of range
             raise _unreadable(file, error) from None
         finally:
             book.close()
