@@ -215,7 +215,7 @@ def test_a_declared_text_date_format(tmp_path: Path) -> None:
     path = book(tmp_path / "d.xlsx", ["employee_id", "hire_date"], ["1", "01/02/2024"])
     mapping = tmp_path / "map.yaml"
     mapping.write_text('columns:\n  employee_id: employee_id\ndate_formats: ["%d/%m/%Y"]\n')
-    roster = open_roster(path, columns=load_column_map(mapping), kinds={"hire_date": "date"})
+    roster = open_roster(path, columns=mapping, kinds={"hire_date": "date"})  # a file, read
     assert cells(roster)[0]["hire_date"] == "2024-02-01"
 
 

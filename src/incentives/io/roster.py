@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incentives.errors import InputFileError, OptionsError, RowError
-from incentives.io.column_map import ColumnMap
+from incentives.io.column_map import ColumnMap, load_column_map
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256
 from incentives.io.keyed import KeyedFile
 from incentives.io.sheet_table import GOALS_KINDS, HISTORY_KINDS, open_table
@@ -77,7 +77,7 @@ def open_roster(
     goal_prefix: str = "goal",
     read_columns: Collection[str] | None = None,
     sheets: Mapping[str, str] | None = None,
-    columns: ColumnMap | None = None,
+    columns: ColumnMap | str | Path | None = None,
     kinds: Mapping[str, str] | None = None,
 ) -> Roster:
     """Open a roster (and its goals, rating history and dated changes files), check the
@@ -86,7 +86,10 @@ def open_roster(
     for the columns no policy reads. Any of the files may be an .xlsx workbook: ``sheets``
     names the sheet to read per file ("employees", "goals", "ratings", "history"; the first
     sheet otherwise) and ``kinds`` the fields holding numbers or dates (`io.sheet_table`);
-    ``columns`` maps the roster's headers and codes onto the fields (`io.column_map`)."""
+    ``columns`` (a mapping file, or one read) maps the roster's headers and codes onto the
+    fields (`io.column_map`)."""
+    if isinstance(columns, (str, Path)):
+        columns = load_column_map(columns, read_columns)
     sheets = sheets or {}
     kinds = kinds or {}
     table = open_table(

@@ -7,8 +7,8 @@ file's size, the number of parts, each part's inflated size and its compression 
 from the archive's directory (a part never yields more than its declared size, so the declared
 sizes bound what is read), and openpyxl parses XML through `defusedxml`, which refuses entity
 declarations. An Excel 97-2003 ``.xls`` file and a password-protected workbook (both are OLE
-compound files, not zip archives) are named as such. openpyxl lives in this module and in
-`incentives.io.sheet_cells` only.
+compound files, not zip archives) are named as such. openpyxl lives in this module,
+`incentives.io.sheet_cells` and `incentives.io.sheet_xml` only.
 """
 
 from __future__ import annotations
