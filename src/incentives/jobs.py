@@ -28,7 +28,7 @@ from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budge
 from incentives.io.column_map import load_column_map
 from incentives.io.coverage_outputs import UNMATCHED_HEADER, unmatched_row
 from incentives.io.csvread import file_sha256
-from incentives.io.employee_files import EmployeeFile, employee_files, write_items
+from incentives.io.employee_files import EmployeeFile, employee_files, locating, write_items
 from incentives.io.history import check_history_columns
 from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout, rejected_row
@@ -260,7 +260,9 @@ def _write_run(
     layout = OutputLayout(rulebook)
     with OutputDir(request.out, force=request.force) as out:
         locate = cell_locator(roster.tables()) if isinstance(roster, Roster) else None
-        files = employee_files(layout, locate)
+        files = employee_files(layout)
+        if locate is not None:  # a roster or keyed file read from a sheet
+            files = locating(files, locate)
         sinks = [out.csv_writer(f.name, f.header) for f in files]
         rejected = sinks[[f.name for f in files].index("rejected.csv")]
         workers = _workers(request, roster.record_count)

@@ -27,7 +27,7 @@ from incentives.io.csv_lines import csv_line
 from incentives.io.run_outputs import REJECTED_HEADER, OutcomeLine, OutputLayout, rejected_row
 from incentives.model import Rejection
 
-__all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "write_items"]
+__all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "locating", "write_items"]
 
 Write = Callable[[list[str]], object]  # writes one row of cell texts
 WriteLine = Callable[[str], object]  # writes one whole CSV line (with its "\n")
@@ -50,11 +50,8 @@ class EmployeeFile:
     not_covered: Callable[[NotCovered, Write], None] | None = None
 
 
-def employee_files(
-    layout: OutputLayout, locate: Callable[[Rejection], Rejection] | None = None
-) -> tuple[EmployeeFile, ...]:
-    """The per-employee files of a run with this layout, in the order they are opened;
-    ``locate`` names the cell of a rejection read from a sheet (`io.sheet_table.cell_locator`)."""
+def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
+    """The per-employee files of a run with this layout, in the order they are opened."""
     return (
         EmployeeFile(
             "results.csv", tuple(layout.results_header), outcome_line=layout.results_line_of
@@ -68,11 +65,7 @@ def employee_files(
             )
             for pid, name in layout.breakdown_files.items()
         ),
-        EmployeeFile(
-            "rejected.csv",
-            REJECTED_HEADER,
-            rejected=_rejected if locate is None else _located(locate),
-        ),
+        EmployeeFile("rejected.csv", REJECTED_HEADER, rejected=_rejected),
         EmployeeFile(
             "not_covered.csv",
             NOT_COVERED_HEADER,
@@ -120,6 +113,23 @@ def write_items(
                 rejection(item, write)
 
 
+def locating(
+    files: Sequence[EmployeeFile], locate: Callable[[Rejection], Rejection]
+) -> tuple[EmployeeFile, ...]:
+    """``files`` whose rows for a rejection are written from ``locate(rejection)`` (which names
+    the cell of a row read from a sheet: `io.sheet_table.cell_locator`)."""
+
+    def located(
+        rejected: Callable[[Rejection, Write], None],
+    ) -> Callable[[Rejection, Write], None]:
+        return lambda rejection, write: rejected(locate(rejection), write)
+
+    return tuple(
+        attrs.evolve(f, rejected=located(f.rejected)) if f.rejected is not None else f
+        for f in files
+    )
+
+
 def _cells(write_line: WriteLine) -> Write:
     """A writer of rows of cell texts as lines through ``write_line``."""
 
@@ -157,13 +167,6 @@ def _breakdown(layout: OutputLayout, policy_id: str) -> Callable[[str], OutcomeL
 
 def _rejected(rej: Rejection, write: Write) -> None:
     write(rejected_row(rej))
-
-
-def _located(locate: Callable[[Rejection], Rejection]) -> Callable[[Rejection, Write], None]:
-    def rejected(rej: Rejection, write: Write) -> None:
-        write(rejected_row(locate(rej)))
-
-    return rejected
 
 
 def _exclusions(emp: EmployeeOutcome, write: Write) -> None:
