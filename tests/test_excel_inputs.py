@@ -593,3 +593,17 @@ def test_size_and_part_count_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(workbook, "MAX_WORKBOOK_BYTES", 1000)
     with pytest.raises(InputFileError, match=r"the limit for a workbook is 1,000 bytes"):
         open_roster(path)
+
+
+def test_a_mapping_file_is_read_within_the_policy_files_limits(tmp_path: Path) -> None:
+    """The mapping file goes through the policy files' bounded YAML reader: a syntax error, an
+    alias or an unknown key is an error with its line, never a traceback."""
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("columns:\n  employee_id: [Employee ID\n")
+    with pytest.raises(InputFileError, match=r"mapping.yaml:\d+: invalid YAML"):
+        load_column_map(mapping)
+    mapping.write_text("columns:\n  employee_id: Employee ID\nvalue:\n  rating: {EE: Exceeds}\n")
+    with pytest.raises(
+        InputFileError, match=r"mapping.yaml:3: unknown key 'value' \(did you mean 'values'\?\)"
+    ):
+        load_column_map(mapping)
