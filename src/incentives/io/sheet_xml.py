@@ -40,18 +40,12 @@ def _refuse_external(context: str, base: str | None, system: str | None, public:
     raise ExternalReferenceForbidden(context, base, system, public)
 
 
-def _local(name: str) -> str:
-    return name.rpartition(":")[2]
-
-
-def _column(ref: str) -> tuple[int, int]:
-    """(row, column) of ``D17``."""
-    column = 0
-    for at, char in enumerate(ref):
-        if char.isdigit():
-            return int(ref[at:]), column
-        column = column * 26 + ord(char.upper()) - 64
-    raise ValueError(f"'{ref}' is not a cell reference")
+def _column_number(letters: str) -> int:
+    """3 for ``C``, 28 for ``AB``."""
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number
 
 
 def xml_rows(
@@ -66,58 +60,62 @@ def xml_rows(
     from openpyxl.utils.datetime import from_excel, from_ISO8601
 
     done: list[tuple[int, list[dict[str, Any]]]] = []
-    state: dict[str, Any] = {"row": 0, "column": 0, "cells": [], "cell": None, "text": None}
+    tags: dict[str, str] = {}  # a tag as written (``x:c``) -> its local name (``c``)
+    columns: dict[str, int] = {}  # column letters -> number
+    styles = (date_styles, duration_styles)
+    row = column = 0
+    cells: list[dict[str, Any]] = []
+    cell: dict[str, Any] | None = None
+    parts: dict[str, str] = {}  # the cell's v (saved value), f (formula), t (inline text)
+    text: list[str] | None = None
 
     def start(name: str, attributes: dict[str, str]) -> None:
-        tag = _local(name)
+        nonlocal row, column, cells, cell, parts, text
+        tag = tags.get(name) or tags.setdefault(name, name.rpartition(":")[2])
         if tag == "c":
             ref = attributes.get("r")
             if ref:
-                row, column = _column(ref)
+                letters = ref.rstrip("0123456789")
+                column = columns.get(letters) or columns.setdefault(
+                    letters, _column_number(letters)
+                )
+                at = int(ref[len(letters) :])
             else:
-                row, column = state["row"], state["column"] + 1
-            state["column"] = column
+                column += 1
+                at = row
             style = attributes.get("s")
-            state["cell"] = {
-                "row": row,
+            cell = {
+                "row": at,
                 "column": column,
                 "value": None,
                 "data_type": attributes.get("t", "n"),
                 "style_id": int(style) if style else 0,
-                "v": None,
-                "f": None,
-                "is": None,
             }
+            parts = {}
+        elif tag == "v" or tag == "f" or tag == "t":
+            if cell is not None:
+                text = []
         elif tag == "row":
             number = attributes.get("r")
-            state["row"] = int(float(number)) if number else state["row"] + 1
-            state["column"] = 0
-            state["cells"] = []
-        elif tag in ("v", "f", "t") and state["cell"] is not None:
-            state["text"] = []
+            row = int(float(number)) if number else row + 1
+            column = 0
+            cells = []
 
-    def text(data: str) -> None:
-        if state["text"] is not None:
-            state["text"].append(data)
+    def characters(data: str) -> None:
+        if text is not None:
+            text.append(data)
 
     def end(name: str) -> None:
-        tag = _local(name)
-        cell = state["cell"]
-        if tag in ("v", "f") and cell is not None:
-            cell[tag] = "".join(state["text"] or ())
-            state["text"] = None
-        elif tag == "t" and cell is not None:
-            cell["is"] = (cell["is"] or "") + "".join(state["text"] or ())
-            state["text"] = None
+        nonlocal cell, text
+        tag = tags[name]
+        if text is not None and (tag == "v" or tag == "f" or tag == "t"):
+            parts[tag] = parts.get(tag, "") + "".join(text)
+            text = None
         elif tag == "c" and cell is not None:
-            state["cells"].append(
-                _finish(
-                    cell, shared, epoch, (date_styles, duration_styles), from_excel, from_ISO8601
-                )
-            )
-            state["cell"] = None
+            cells.append(_finish(cell, parts, shared, epoch, styles, from_excel, from_ISO8601))
+            cell = None
         elif tag == "row":
-            done.append((state["row"], state["cells"]))
+            done.append((row, cells))
 
     parser = expat.ParserCreate()
     parser.buffer_text = True
@@ -127,7 +125,7 @@ def xml_rows(
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
+    parser.CharacterDataHandler = characters
     while chunk := stream.read(_CHUNK):
         parser.Parse(chunk, False)
         yield from done
@@ -138,6 +136,7 @@ def xml_rows(
 
 def _finish(
     cell: dict[str, Any],
+    parts: dict[str, str],
     shared: Sequence[str],
     epoch: datetime.datetime,
     styles: tuple[Any, Any],
@@ -146,9 +145,9 @@ def _finish(
 ) -> dict[str, Any]:
     """The cell as openpyxl's parser gives it (with the stored text of a number)."""
     kind = cell["data_type"]
-    stored = cell.pop("v") or None
-    formula = cell.pop("f")
-    inline = cell.pop("is")
+    stored = parts.get("v") or None
+    formula = parts.get("f")
+    inline = parts.get("t", "")
     if kind == "inlineStr":
         cell["data_type"], cell["value"] = "s", inline
     elif stored is None:
