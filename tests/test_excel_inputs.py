@@ -607,3 +607,33 @@ def test_a_mapping_file_is_read_within_the_policy_files_limits(tmp_path: Path) -
         InputFileError, match=r"mapping.yaml:3: unknown key 'value' \(did you mean 'values'\?\)"
     ):
         load_column_map(mapping)
+
+
+def test_a_workbook_with_shared_strings_as_excel_writes_it(tmp_path: Path) -> None:
+    """Excel (and XlsxWriter) keep text in a shared table and formulas with their saved
+    values; a date format and a zero-padded number format read as in any other workbook."""
+    import xlsxwriter
+
+    path = tmp_path / "x.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("HR export")
+    padded = workbook.add_format({"num_format": "00000"})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["Headcount report"])
+    sheet.write_row(2, 0, ["employee_id", "name", "fte", "hire_date", "unit"])
+    sheet.write_number(3, 0, 42, padded)
+    sheet.write_string(3, 1, "Zoë Quinn")
+    sheet.write_formula(3, 2, "=0.1+0.2", None, 0.30000000000000004)
+    sheet.write_datetime(3, 3, datetime.datetime(2024, 1, 1), day)
+    sheet.write_string(3, 4, "Sales")
+    workbook.close()
+    roster = open_roster(path, sheets={"employees": "HR export"})
+    [row] = [item for item in roster if isinstance(item, EmployeeInput)]
+    assert row.cells == {
+        "employee_id": "00042",
+        "name": "Zoë Quinn",
+        "fte": "0.3",
+        "hire_date": "2024-01-01",
+        "unit": "Sales",
+    }
+    assert row.source == (f"{path}[HR export]", 1, 4)

@@ -83,7 +83,7 @@ def sheet_rows(book: Any, sheet: Any) -> Iterator[tuple[int, list[dict[str, Any]
 
     with sheet._get_source() as stream:
         yield from xml_rows(
-            stream, book.shared_strings, book.epoch, book._date_formats, book._timedelta_formats
+            stream, sheet._shared_strings, book.epoch, book._date_formats, book._timedelta_formats
         )
 
 
