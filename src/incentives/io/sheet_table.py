@@ -18,12 +18,13 @@ The table spans from the first to the last named column; cells outside it are no
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -243,13 +244,11 @@ def _from_sheet(
         title = found.title
         reader = CellReader(book, file, title, columns.date_formats if columns else ())
         rows = sheet_rows(book, found)
-        top: list[tuple[int, Cells]] = []
-        rest: Iterator[tuple[int, Cells]] = iter(())
+        top: list[tuple[int, Cells]] = []  # the rows the header is looked for in
         for number, cells in rows:
             top.append((number, cells))
             if number >= HEADER_ROWS:
                 break
-        rest = rows
         merges = merged_ranges(book, found)
         header = _Header(top, merges, reader, title, file)
         wanted = _wanted(required, columns)
@@ -268,7 +267,7 @@ def _from_sheet(
         lines = _Lines(f"{file}[{title}]")
         try:
             lines.write(row, names)
-            for number, cells in _chain(top, rest):
+            for number, cells in itertools.chain(top, rows):
                 if number <= last:
                     continue
                 by_column = {cell["column"]: cell for cell in cells}
@@ -288,13 +287,6 @@ def _from_sheet(
         except BaseException:
             lines.discard()
             raise
-
-
-def _chain(
-    top: list[tuple[int, Cells]], rest: Iterator[tuple[int, Cells]]
-) -> Iterator[tuple[int, Cells]]:
-    yield from top
-    yield from rest
 
 
 def _wanted(required: Collection[str], columns: ColumnMap | None) -> list[str]:
