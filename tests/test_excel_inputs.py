@@ -637,3 +637,24 @@ def test_a_workbook_with_shared_strings_as_excel_writes_it(tmp_path: Path) -> No
         "unit": "Sales",
     }
     assert row.source == (f"{path}[HR export]", 1, 4)
+
+
+def test_sheet_per_role_on_the_command_line(cli: Cli, tmp_path: Path) -> None:
+    """``--sheet ROLE=NAME`` names the sheet of another input (the rating history here, from
+    the second sheet of a workbook): the same results as from its CSV file; a sheet for an input
+    not given is an error before anything runs."""
+    path = xlsx_copy(RATINGS, tmp_path / "book.xlsx", title="Notes")
+    workbook = openpyxl.load_workbook(path)
+    workbook.copy_worksheet(workbook["Notes"]).title = "Ratings"
+    workbook["Notes"].delete_rows(4, 200)  # the first sheet holds no ratings
+    workbook.save(path)
+    args = [str(path) if arg == str(RATINGS) else arg for arg in SAMPLE_ARGS]
+    from_csv = cli("run", *SAMPLE_ARGS, "--out", str(tmp_path / "a"))
+    from_xlsx = cli("run", *args, "--sheet", "ratings=Ratings", "--out", str(tmp_path / "b"))
+    assert from_csv.exit_code == from_xlsx.exit_code == 0, from_xlsx.stderr
+    assert (tmp_path / "a" / "results.csv").read_bytes() == (
+        tmp_path / "b" / "results.csv"
+    ).read_bytes()
+    wrong = cli("run", *SAMPLE_ARGS, "--sheet", "goals=Goals", "--out", str(tmp_path / "c"))
+    assert wrong.exit_code == 1
+    assert "--sheet goals=Goals is given but no --goals file" in wrong.stderr
