@@ -658,3 +658,25 @@ def test_sheet_per_role_on_the_command_line(cli: Cli, tmp_path: Path) -> None:
     wrong = cli("run", *SAMPLE_ARGS, "--sheet", "goals=Goals", "--out", str(tmp_path / "c"))
     assert wrong.exit_code == 1
     assert "--sheet goals=Goals is given but no --goals file" in wrong.stderr
+
+
+def test_hidden_and_filtered_rows_are_read(tmp_path: Path) -> None:
+    """A hidden row and rows a filter hides are read like the others (documented: a filter is
+    a view, not a selection)."""
+
+    def hide(workbook: Any) -> None:
+        sheet = workbook.active
+        sheet.row_dimensions[3].hidden = True
+        sheet.auto_filter.ref = "A1:B4"
+        sheet.auto_filter.add_filter_column(1, ["Sales"])
+        sheet.row_dimensions[4].hidden = True
+
+    path = book(
+        tmp_path / "h.xlsx",
+        ["employee_id", "unit"],
+        ["1", "Sales"],
+        ["2", "Finance"],
+        ["3", "Engineering"],
+        edit=hide,
+    )
+    assert [row["employee_id"] for row in cells(open_roster(path))] == ["1", "2", "3"]
