@@ -157,7 +157,10 @@ def cli() -> None:
 @cli.command()
 @_RULES
 @click.option(
-    "--employees", required=True, type=_EXISTING_FILE, help="Roster CSV, one row per employee."
+    "--employees",
+    required=True,
+    type=_EXISTING_FILE,
+    help="Roster, one row per employee: CSV or .xlsx (docs/excel-inputs.md).",
 )
 @click.option(
     "--goals", type=_EXISTING_FILE, help="Goals CSV keyed by employee_id (instead of goal columns)."
@@ -186,6 +189,19 @@ def cli() -> None:
 )
 @click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out.")
 @click.option(
+    "--sheet",
+    "sheets",
+    multiple=True,
+    metavar="[ROLE=]NAME",
+    help="The sheet of an .xlsx input: NAME for --employees, ROLE=NAME for the others "
+    "(goals=Goals); default: the first sheet.",
+)
+@click.option(
+    "--columns",
+    type=_EXISTING_FILE,
+    help="Column mapping YAML: the roster's headers and codes onto the fields (docs/excel-inputs.md).",
+)
+@click.option(
     "--require-coverage",
     is_flag=True,
     help="Reject an employee whom no policy of a kind covers (default: list in not_covered.csv).",
@@ -203,12 +219,14 @@ def run(
     as_of: datetime.date | None,
     out: Path,
     force: bool,
+    sheets: tuple[str, ...],
+    columns: Path | None,
     require_coverage: bool,
     scenario: Path | None,
     sets: tuple[str, ...],
 ) -> None:
     """Compute every employee under every policy and write the run folder."""
-    from incentives.jobs import RunRequest, run_job
+    from incentives.jobs import SHEET_ROLES, RunRequest, run_job
 
     what_if = _what_if(rules, scenario, sets)
 
@@ -225,6 +243,8 @@ def run(
         force=force,
         require_coverage=require_coverage,
         scenario=what_if,
+        sheets=_sheets(sheets, SHEET_ROLES),
+        columns=columns,
     )
     try:
         report = run_job(
@@ -280,6 +300,18 @@ def run(
             err=True,
         )
         sys.exit(EXIT_REJECTED)
+
+
+def _sheets(given: tuple[str, ...], roles: tuple[str, ...]) -> dict[str, str]:
+    """``--sheet`` values by role: ``ROLE=NAME`` for a known role, else the roster's NAME."""
+    sheets: dict[str, str] = {}
+    for text in given:
+        role, _, name = text.partition("=")
+        role, name = (role, name) if name and role in roles else ("employees", text)
+        if role in sheets:
+            raise click.BadParameter(f"two sheets for the {role}", param_hint="'--sheet'")
+        sheets[role] = name
+    return sheets
 
 
 @cli.command()

@@ -3,6 +3,8 @@
     IncentivesError                  root: catch this to catch everything we raise
     ├── PolicyError (ValueError)     policy files are invalid; carries every Problem found
     ├── InputFileError (ValueError)  a roster, goals, results or rates file cannot be used at all
+    │   └── SheetError               a cell of an .xlsx sheet cannot be used; names it as
+    │                                Sheet!Cell (incentives.io.sheet_cells)
     ├── ExpressionError (ValueError) a formula cannot be compiled (`incentives.expr`; within
     │                                `load_rules` it is reported as a Problem of a PolicyError)
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent

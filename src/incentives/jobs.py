@@ -23,14 +23,18 @@ from incentives.engine.calculate import (
     calculate,
 )
 from incentives.engine.passes import Item, OpenShare, in_process
-from incentives.errors import BudgetExceeded, IncentivesError
+from incentives.errors import BudgetExceeded, IncentivesError, OptionsError
 from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
+from incentives.io.column_map import load_column_map
 from incentives.io.coverage_outputs import UNMATCHED_HEADER, unmatched_row
 from incentives.io.csvread import file_sha256
-from incentives.io.employee_files import EmployeeFile, employee_files, write_items
+from incentives.io.employee_files import EmployeeFile, employee_files, locating, write_items
 from incentives.io.history import check_history_columns
+from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout, rejected_row
+from incentives.io.sheet_table import cell_locator, field_kinds
+from incentives.io.workbook import is_workbook
 from incentives.io.writers import CsvSink, OutputDir
 from incentives.model import Rejection
 from incentives.model.roster import RosterSource
@@ -38,7 +42,10 @@ from incentives.parallel import can_fork, run_parallel
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.scenarios import Scenario, what_if_layers
 
-__all__ = ["OUTPUT_FILES", "RunReport", "RunRequest", "required_columns", "run_job"]
+__all__ = ["OUTPUT_FILES", "SHEET_ROLES", "RunReport", "RunRequest", "required_columns", "run_job"]
+
+SHEET_ROLES = ("employees", "goals", "ratings", "history", "results", "rates")
+"""The inputs that may be .xlsx workbooks, as `RunRequest.sheets` names them."""
 
 OUTPUT_FILES = (
     "results.csv",
@@ -72,6 +79,11 @@ class RunRequest:
     # `rules`, which it was loaded from), or a scenario (its rulebook and input changes)
     rulebook: Rulebook | None = None
     scenario: Scenario | None = None
+    # the sheet to read of each input that is an .xlsx workbook, by role ("employees", "goals",
+    # "ratings", "history", "results", "rates"; the first sheet otherwise), and a column
+    # mapping file for the roster (see `incentives.io.column_map`)
+    sheets: Mapping[str, str] = attrs.field(factory=dict)
+    columns: Path | None = None
 
 
 @attrs.frozen
@@ -121,6 +133,7 @@ def run_job(
     touched. What was restored or removed of an interrupted earlier run in ``out`` is passed
     to ``notify`` at once (and listed in the report's ``notices``).
     """
+    _check_sheets(request)
     with contextlib.ExitStack() as held:
         with run_dir.writing(request.out):
             run_dir.check_apart(request.out, _inputs(request))
@@ -142,6 +155,7 @@ def _run_locked(
         if notify is not None:
             notify(notice)
     rulebook = _rulebook(request)
+    columns = load_column_map(request.columns, rulebook.field_names) if request.columns else None
     roster = open_roster(
         request.employees,
         required_columns=required_columns(rulebook),
@@ -149,12 +163,18 @@ def _run_locked(
         ratings_path=request.ratings,
         history_path=request.history,
         read_columns=rulebook.field_names,
+        sheets=request.sheets,
+        columns=columns,
+        kinds=field_kinds({field.name: field.type for field in rulebook.fields}),
     )
     check_history_columns(roster, rulebook.field_names)
     roster_sha256 = roster.sha256
     source = request.scenario.wrap_roster(roster) if request.scenario else roster
-    figures: list[ResultFigureLike] = [*read_results(request.results)] if request.results else []
-    rates = read_rates(request.rates) if request.rates else RateTable.empty()
+    sheets = request.sheets
+    figures: list[ResultFigureLike] = (
+        [*read_results(request.results, sheets.get("results"))] if request.results else []
+    )
+    rates = read_rates(request.rates, sheets.get("rates")) if request.rates else RateTable.empty()
     total = roster.record_count
     calc = calculate(
         rulebook,
@@ -199,6 +219,22 @@ def _rulebook(request: RunRequest) -> Rulebook:
     return request.rulebook if request.rulebook is not None else load_rules(request.rules)
 
 
+def _check_sheets(request: RunRequest) -> None:
+    """Each sheet named is for an input given as an .xlsx workbook."""
+    for role, sheet in request.sheets.items():
+        path = getattr(request, role, None) if role in SHEET_ROLES else None
+        if role not in SHEET_ROLES:
+            raise OptionsError(
+                f"--sheet {role}={sheet}: '{role}' is not an input; one of {', '.join(SHEET_ROLES)}"
+            )
+        if path is None:
+            raise OptionsError(f"--sheet {role}={sheet} is given but no --{role} file")
+        if not is_workbook(path):
+            raise OptionsError(
+                f"--sheet {role}={sheet} is given but {path} is not an .xlsx workbook"
+            )
+
+
 def _forward_only(progress: Callable[[int, int], None], total: int) -> Callable[[int], None]:
     """``progress`` as (done, total), never past the total and never going back: a run redone
     without miscounted rows counts again from its first row, and the reports of the redo
@@ -225,6 +261,7 @@ def _inputs(request: RunRequest) -> list[tuple[str, Path]]:
         ("rates file", request.rates),
         ("ratings file", request.ratings),
         ("history file", request.history),
+        ("column mapping file", request.columns),
     ):
         if path is not None:
             roles.append((role, path))
@@ -243,7 +280,10 @@ def _write_run(
 ) -> tuple[list[Rejection], list[BudgetLine], list[PoolLine], tuple[str, ...]]:
     layout = OutputLayout(rulebook)
     with OutputDir(request.out, force=request.force) as out:
+        locate = cell_locator(roster.tables()) if isinstance(roster, Roster) else None
         files = employee_files(layout)
+        if locate is not None:  # a roster or keyed file read from a sheet
+            files = locating(files, locate)
         sinks = [out.csv_writer(f.name, f.header) for f in files]
         rejected = sinks[[f.name for f in files].index("rejected.csv")]
         workers = _workers(request, roster.record_count)
@@ -257,7 +297,7 @@ def _write_run(
             raise _Redo(ran.miscounted)
         orphans = roster.orphans()
         for rej in orphans:
-            rejected.write_cells(rejected_row(rej))
+            rejected.write_cells(rejected_row(locate(rej) if locate else rej))
         if request.goals or request.ratings or request.history:
             sink = out.csv_writer("unmatched.csv", UNMATCHED_HEADER)
             for row in roster.unmatched():
@@ -284,15 +324,22 @@ def _write_run(
                 "records": roster.record_count,
             }
         }
+        for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
+            inputs.setdefault(role, {})["sheet"] = sheet
         for role, path in (
             ("goals", request.goals),
             ("results", request.results),
             ("rates", request.rates),
             ("ratings", request.ratings),
             ("history", request.history),
+            ("columns", request.columns),
         ):
             if path is not None:
-                inputs[role] = {"path": str(path), "sha256": file_sha256(path)}
+                inputs[role] = {
+                    "path": str(path),
+                    "sha256": file_sha256(path),
+                    **inputs.get(role, {}),
+                }
         # the --as-of date, or each policy's own payout date (the default each one uses)
         as_of: str | dict[str, str] = (
             request.as_of.isoformat()

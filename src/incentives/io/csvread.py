@@ -74,6 +74,17 @@ class CsvTable:
     def index(self, column: str) -> int:
         return self.columns.index(column)
 
+    def fault(self, column: str, message: str, line: int) -> InputFileError:
+        """A fault of the cell of ``column`` on ``line`` that stops the read (a sheet names
+        the cell: `io.sheet_table.SheetTable`)."""
+        return InputFileError(self.name, f"column '{column}': {message}", line=line)
+
+    @property
+    def source(self) -> Path:
+        """The file the user gave, whose hash the manifest records (a table converted from a
+        workbook or through a column mapping reads another file: `io.sheet_table`)."""
+        return self.path
+
     def raw_rows(self) -> Iterator[list[str]]:
         """The fields of each data record, nothing else: the quickest full read (for scans).
 

@@ -27,7 +27,7 @@ from incentives.io.csv_lines import csv_line
 from incentives.io.run_outputs import REJECTED_HEADER, OutcomeLine, OutputLayout, rejected_row
 from incentives.model import Rejection
 
-__all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "write_items"]
+__all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "locating", "write_items"]
 
 Write = Callable[[list[str]], object]  # writes one row of cell texts
 WriteLine = Callable[[str], object]  # writes one whole CSV line (with its "\n")
@@ -111,6 +111,23 @@ def write_items(
             assert isinstance(item, Rejection), item
             for rejection, write in rejected:
                 rejection(item, write)
+
+
+def locating(
+    files: Sequence[EmployeeFile], locate: Callable[[Rejection], Rejection]
+) -> tuple[EmployeeFile, ...]:
+    """``files`` whose rows for a rejection are written from ``locate(rejection)`` (which names
+    the cell of a row read from a sheet: `io.sheet_table.cell_locator`)."""
+
+    def located(
+        rejected: Callable[[Rejection, Write], None],
+    ) -> Callable[[Rejection, Write], None]:
+        return lambda rejection, write: rejected(locate(rejection), write)
+
+    return tuple(
+        attrs.evolve(f, rejected=located(f.rejected)) if f.rejected is not None else f
+        for f in files
+    )
 
 
 def _cells(write_line: WriteLine) -> Write:

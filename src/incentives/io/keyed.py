@@ -18,12 +18,13 @@ import io
 import os
 from array import array
 from collections import deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
-from incentives.io.csvread import PlainBlocks, bounded_lines, csv_fault, open_csv
+from incentives.io.csvread import PlainBlocks, bounded_lines, csv_fault
+from incentives.io.sheet_table import open_table
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 
 __all__ = ["ID", "KeyedFile"]
@@ -109,8 +110,10 @@ class KeyedFile(Generic[T]):
         build: Callable[[dict[str, str], RowSource], T | None],
         orphan_reason: str,
         build_fields: FieldsBuilder[T] | None = None,
+        sheet: str | None = None,
+        kinds: Mapping[str, str] | None = None,
     ) -> None:
-        self.table = open_csv(path, required=[ID, *required], what=what)
+        self.table = open_table(path, required=[ID, *required], what=what, sheet=sheet, kinds=kinds)
         self._name = self.table.name
         self._columns = self.table.columns
         self._build = build

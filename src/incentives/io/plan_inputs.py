@@ -15,7 +15,9 @@ from pathlib import Path
 import attrs
 
 from incentives.errors import InputFileError, RowError
-from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
+from incentives.io.csvread import CsvRecord, CsvTable, file_sha256
+from incentives.io.sheet_cells import DATE, NUMBER
+from incentives.io.sheet_table import open_table
 from incentives.rulebook.language.values import not_ascii_digits, parse_number
 
 __all__ = ["FIELDS", "MissingRate", "RateTable", "ResultFigure", "read_rates", "read_results"]
@@ -23,6 +25,8 @@ __all__ = ["FIELDS", "MissingRate", "RateTable", "ResultFigure", "read_rates", "
 FIELDS = ("threshold", "target", "maximum", "actual", "attainment", "stated_payout")
 _RESULT_COLUMNS = ("policy", "result", "unit", "field", "value")
 _RATE_COLUMNS = ("date", "from", "to", "rate_type", "rate")
+_RESULT_KINDS = {"value": NUMBER}  # how a sheet's text cells are read (`io.sheet_cells`)
+_RATE_KINDS = {"date": DATE, "rate": NUMBER}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _SHOWN_RATES = 6
@@ -53,15 +57,18 @@ def _cells(table: CsvTable) -> Iterator[tuple[CsvRecord, dict[str, str]]]:
         yield record, {c: v.strip() for c, v in zip(table.columns, record.fields, strict=True)}
 
 
-def read_results(path: str | Path) -> list[ResultFigure]:
-    """Read a results file (columns policy, result, unit, field, value) in file order."""
-    table = open_csv(path, required=_RESULT_COLUMNS, what="results file")
+def read_results(path: str | Path, sheet: str | None = None) -> list[ResultFigure]:
+    """Read a results file (columns policy, result, unit, field, value) in file order; an
+    .xlsx workbook's ``sheet`` (or its first)."""
+    table = open_table(
+        path, required=_RESULT_COLUMNS, what="results file", sheet=sheet, kinds=_RESULT_KINDS
+    )
     figures: list[ResultFigure] = []
     seen: dict[tuple[str, str, str, str], int] = {}
     for record, cells in _cells(table):
 
         def fault(column: str, message: str, line: int = record.line) -> InputFileError:
-            return InputFileError(table.name, f"column '{column}': {message}", line=line)
+            return table.fault(column, message, line)
 
         for column in ("policy", "result"):
             if not cells[column]:
@@ -148,15 +155,18 @@ class RateTable:
         return f"{reason} (the file has no {pair} rates)"
 
 
-def read_rates(path: str | Path) -> RateTable:
-    """Read a rates file (columns date, from, to, rate_type, rate); every line must be valid."""
-    table = open_csv(path, required=_RATE_COLUMNS, what="rates file")
+def read_rates(path: str | Path, sheet: str | None = None) -> RateTable:
+    """Read a rates file (columns date, from, to, rate_type, rate); every line must be valid;
+    an .xlsx workbook's ``sheet`` (or its first)."""
+    table = open_table(
+        path, required=_RATE_COLUMNS, what="rates file", sheet=sheet, kinds=_RATE_KINDS
+    )
     rates: dict[_RateKey, Decimal] = {}
     lines: dict[_RateKey, int] = {}
     for record, cells in _cells(table):
 
         def fault(column: str, message: str, line: int = record.line) -> InputFileError:
-            return InputFileError(table.name, f"column '{column}': {message}", line=line)
+            return table.fault(column, message, line)
 
         text = cells["date"]
         if not text.isascii():

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incentives.errors import InputFileError, OptionsError, RowError
-from incentives.io.csvread import CsvRecord, CsvTable, file_sha256, open_csv
+from incentives.io.column_map import ColumnMap, load_column_map
+from incentives.io.csvread import CsvRecord, CsvTable, file_sha256
 from incentives.io.keyed import KeyedFile
+from incentives.io.sheet_table import GOALS_KINDS, HISTORY_KINDS, open_table
 from incentives.model import (
     EmployeeInput,
     GoalInput,
@@ -74,12 +76,30 @@ def open_roster(
     history_path: str | Path | None = None,
     goal_prefix: str = "goal",
     read_columns: Collection[str] | None = None,
+    sheets: Mapping[str, str] | None = None,
+    columns: ColumnMap | str | Path | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> Roster:
     """Open a roster (and its goals, rating history and dated changes files), check the
     headers and scan for duplicate ids. With ``read_columns`` (the fields the policies read),
     each row's cells keep only those columns and the goal columns: a wide export costs nothing
-    for the columns no policy reads."""
-    table = open_csv(path, required=[ID, *(c for c in required_columns if c != ID)], what="roster")
+    for the columns no policy reads. Any of the files may be an .xlsx workbook: ``sheets``
+    names the sheet to read per file ("employees", "goals", "ratings", "history"; the first
+    sheet otherwise) and ``kinds`` the fields holding numbers or dates (`io.sheet_table`);
+    ``columns`` (a mapping file, or one read) maps the roster's headers and codes onto the
+    fields (`io.column_map`)."""
+    if isinstance(columns, (str, Path)):
+        columns = load_column_map(columns, read_columns)
+    sheets = sheets or {}
+    kinds = kinds or {}
+    table = open_table(
+        path,
+        required=[ID, *(c for c in required_columns if c != ID)],
+        what="roster",
+        sheet=sheets.get("employees"),
+        kinds=kinds,
+        columns=columns,
+    )
     groups = _goal_groups(table, goal_prefix)
     goals = (
         KeyedFile(
@@ -87,6 +107,8 @@ def open_roster(
             required=_GOALS_FILE_COLUMNS[1:],
             what="goals file",
             build=_goal_row,
+            sheet=sheets.get("goals"),
+            kinds=GOALS_KINDS,
             orphan_reason="goal for an employee_id that is not in the roster",
         )
         if goals_path is not None
@@ -98,6 +120,8 @@ def open_roster(
             required=("cycle", "rating"),
             what="rating history file",
             build=_rating_row,
+            sheet=sheets.get("ratings"),
+            kinds=kinds,
             orphan_reason="rating for an employee_id that is not in the roster",
             build_fields=_rating_fields,
         )
@@ -110,6 +134,8 @@ def open_roster(
             required=("effective_date",),
             what="history file",
             build=_history_row,
+            sheet=sheets.get("history"),
+            kinds={**kinds, **HISTORY_KINDS},
             orphan_reason="history row for an employee_id that is not in the roster",
         )
         if history_path is not None
@@ -153,9 +179,9 @@ class Roster:
         self.history_columns: tuple[str, ...] = history.table.columns if history else ()
         self.history_file: str = history.table.name if history else ""
         self._id_index = table.index(ID)
-        self.path: Path = table.path
+        self.path: Path = table.source
         self.columns: tuple[str, ...] = table.columns
-        self.sha256: str = file_sha256(table.path)
+        self.sha256: str = file_sha256(table.source)
         self._file = table.name
         self._width = len(table.columns)
         self._goal_columns = [
@@ -182,6 +208,10 @@ class Roster:
 
     def __repr__(self) -> str:
         return f"Roster({str(self.path)!r}, records={self.record_count})"
+
+    def tables(self) -> list[CsvTable]:
+        """The tables read: the roster's, then its keyed files' (goals, ratings, history)."""
+        return [self._table, *(keyed.table for keyed in self._keyed)]
 
     def _scan(self) -> tuple[set[str], dict[str, tuple[int, ...]], int]:
         """Count the records and find duplicated ids: a set of ids, then, only if some id
