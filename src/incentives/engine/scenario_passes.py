@@ -1,0 +1,201 @@
+"""Many rulebooks over one roster: a baseline and its scenarios evaluated side by side.
+
+    ran = execute_scenarios([baseline_calc, *scenario_calcs], roster, in_process, new_tally)
+
+Every calculation is bound to its own rulebook (a scenario's is the baseline's with overrides:
+the same fields and populations) and keeps its own group totals, pools and summary; the roster
+is read once per pass of the plans (not once per scenario). In the final pass each row is
+converted once, by the baseline, and that conversion is evaluated by every calculation
+(`Calculation.evaluated`); the passes before it read each block of rows once and hand it to
+each calculation's partials. Each share of the final pass gives every row's outcomes (one per
+calculation, the baseline's first) to a tally of the caller's (``new_tally(share)``), which
+returns to the parent to be merged: no per-employee file is written here, and no outcome is
+kept beyond its row. Shares are mapped as a run's are (`engine.passes.ShareMap`: in process, or
+`parallel.forked_shares` on both cores).
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from incentives.engine.calculate import Calculation
+from incentives.engine.outcome import Summary
+from incentives.engine.passes import Item, ShareMap, Tick
+from incentives.engine.run_plan import Pass, PassKind
+from incentives.errors import OptionsError
+from incentives.model import Rejection
+from incentives.model.roster import RosterSource, Row
+from incentives.money import ENGINE_CONTEXT
+from incentives.rulebook.runtime.policy import BoundPolicy
+
+__all__ = ["RowTally", "ScenariosRan", "check_comparable", "execute_scenarios"]
+
+# rows handed at once to every calculation in a pass before the final one
+BLOCK = 4_000
+
+
+class RowTally(Protocol):
+    """What takes each row's outcomes in a share of the final pass (one per calculation, the
+    baseline's first); returned to the parent, so it must pickle."""
+
+    def take(self, row: Row, outcomes: Sequence[Item]) -> None: ...
+
+    def finish(self) -> None:
+        """The share's last row was taken (before the tally is returned)."""
+        ...
+
+
+@attrs.frozen
+class ScenariosRan:
+    """Per calculation, the records an earlier pass counted and the final pass rejected; and
+    each share's tally, in share order. Each calculation's summary is its own (`adopt`ed)."""
+
+    miscounted: tuple[frozenset[int], ...]
+    tallies: tuple[Any, ...]
+
+
+def check_comparable(baseline: Calculation, other: Calculation, name: str) -> None:
+    """A scenario's rulebook must read the roster as the baseline's does (same fields, same
+    policies and populations in the same order): one conversion then serves both."""
+    base, mine = baseline.rulebook, other.rulebook
+    same_fields = [(f.name, f.type) for f in base.fields] == [(f.name, f.type) for f in mine.fields]
+    same_policies = [
+        (p.id, p.kind, p.spec.policy.population, p.input_names) for p in base.policies
+    ] == [(p.id, p.kind, p.spec.policy.population, p.input_names) for p in mine.policies]
+    if not (same_fields and same_policies):
+        raise OptionsError(
+            f"scenario '{name}' changes which policies cover whom or which roster fields they "
+            "read; a simulation compares rulebooks that read the roster alike (overrides of "
+            "parameters, tables and curves); run the changed rules on their own with "
+            "'incentives run'"
+        )
+
+
+def execute_scenarios(
+    calcs: Sequence[Calculation],
+    roster: RosterSource,
+    shares: ShareMap,
+    new_tally: Callable[[int], RowTally],
+    excludes: Sequence[frozenset[int]] | None = None,
+) -> ScenariosRan:
+    """Every pass of every calculation's plan over ``roster`` (see the module); each
+    calculation's summary is then its own run's, merged from the shares'."""
+    excl = tuple(excludes) if excludes is not None else tuple(frozenset() for _ in calcs)
+    for kind in ("totals", "pools"):
+        _earlier(kind, calcs, roster, shares, excl)
+    base = calcs[0]
+    others = calcs[1:]
+    places = {id(b): i for i, b in enumerate(base.bound)}
+    final = base.plan.final
+
+    def work(index: int, start: int, stop: int | None, _tick: Tick | None) -> Any:
+        summaries = [Summary() for _ in calcs]
+        miscounted: list[set[int] | None] = [
+            set() if c.may_miscount else None for c in calcs
+        ]
+        tally = new_tally(index)
+        # the scenario's policies covering a row, by the baseline's covering tuple (one per mask)
+        covering_of: dict[int, tuple[tuple[BoundPolicy, ...], ...]] = {}
+        with decimal.localcontext(ENGINE_CONTEXT):
+            for item in final.rows(roster, start, stop):
+                outs = _row_outcomes(
+                    item, base, others, places, covering_of, summaries, miscounted
+                )
+                tally.take(item, outs)
+        tally.finish()
+        for summary in summaries:
+            summary.complete = True
+        return summaries, [frozenset(m or ()) for m in miscounted], tally
+
+    done = shares(work)
+    for k, calc in enumerate(calcs):
+        summary = Summary()
+        for part in done:
+            summary.merge(part[0][k])
+        summary.complete = all(part[0][k].complete for part in done)
+        summary.keyed_files = dict(roster.keyed_counts())
+        calc.adopt(summary)
+    miscounted = tuple(
+        frozenset().union(*(part[1][k] for part in done)) for k in range(len(calcs))
+    )
+    return ScenariosRan(miscounted, tuple(part[2] for part in done))
+
+
+def _row_outcomes(
+    item: Row,
+    base: Calculation,
+    others: Sequence[Calculation],
+    places: dict[int, int],
+    covering_of: dict[int, tuple[tuple[BoundPolicy, ...], ...]],
+    summaries: list[Summary],
+    miscounted: list[set[int] | None],
+) -> list[Item]:
+    """One row's outcome under every calculation, the row converted once (by the baseline)."""
+    if isinstance(item, Rejection):
+        for calc, summary in zip((base, *others), summaries, strict=True):
+            calc._count(item, summary)
+        return [item] * (1 + len(others))
+    found = base._values(item, "all")
+    if isinstance(found, Rejection):
+        outs: list[Item] = []
+        for calc, summary, counted in zip((base, *others), summaries, miscounted, strict=True):
+            if counted is not None:
+                calc.counted_before(item, counted)
+            calc._count(found, summary)
+            outs.append(found)
+        return outs
+    values, covering, exclusions = found
+    per = covering_of.get(id(covering))
+    if per is None:
+        at = [places[id(b)] for b in covering]
+        per = covering_of[id(covering)] = tuple(
+            tuple(c.bound[i] for i in at) for c in others
+        )
+    outs = [base.evaluated(item, found, miscounted[0])]
+    base._count(outs[0], summaries[0])
+    for k, calc in enumerate(others, 1):
+        out = calc.evaluated(item, (values, per[k - 1], exclusions), miscounted[k])
+        calc._count(out, summaries[k])
+        outs.append(out)
+    return outs
+
+
+def _earlier(
+    kind: PassKind,
+    calcs: Sequence[Calculation],
+    roster: RosterSource,
+    shares: ShareMap,
+    excludes: Sequence[frozenset[int]],
+) -> None:
+    """The pass ``kind`` of every calculation that has one: each block of rows read once and
+    given to each calculation's partials; merged and applied per calculation."""
+    taking = [
+        (k, calc, step)
+        for k, calc in enumerate(calcs)
+        for step in calc.plan.before_final()
+        if step.kind == kind
+    ]
+    if not taking:
+        return
+    steps = {step for _, _, step in taking}
+    reader: Pass = taking[0][2]
+    if len(steps) > 1:  # plans that read differently: read what the widest reads
+        reader = attrs.evolve(reader, columns=None, goals=True, ratings=True)
+
+    def work(_index: int, start: int, stop: int | None, _tick: Tick | None) -> Any:
+        parts: list[list[Any]] = [[] for _ in taking]
+        rows = iter(reader.rows(roster, start, stop))
+        while block := list(itertools.islice(rows, BLOCK)):
+            for place, (k, calc, step) in enumerate(taking):
+                parts[place].append(calc.partials(step, block, excludes[k]))
+        return parts
+
+    done = shares(work)
+    for place, (_, calc, step) in enumerate(taking):
+        calc.apply_partials(step, [p for share in done for p in share[place]])
+

@@ -1,0 +1,290 @@
+"""What a simulation adds up, row by row: each employee's pay under the baseline and every
+scenario, compared as it goes, so nothing per employee outlives its row.
+
+A `Tally` takes one share's rows (`engine.scenario_passes.RowTally`) and is merged with the
+other shares' in the parent. Per scenario (index 0 is the baseline) it holds:
+
+- per pay code and currency: the total, the employees paid (a non-zero amount under that code),
+  changed against the baseline, up, down, and rejected in this scenario only;
+- the payouts (employee and component, non-zero in the baseline or the scenario) and how many
+  of them change; the largest increase per currency;
+- per policy with a target step, a count of each payout as % of target (0.01 point steps):
+  the distribution's percentiles and histogram come from it exactly;
+- the lines of changes.csv, written to the share's own file (``changes``) as made (one per employee and component that
+  changes in any scenario).
+
+The per-employee facts a row gives (`EmployeeFacts`: id, roster cells, per scenario each
+component's pay code, currency and amount, the payout % of target, rejected) go to any
+``also`` takers too: a summary by group plugs in there.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from incentives.engine.outcome import EmployeeOutcome
+from incentives.engine.passes import Item
+from incentives.io.csv_lines import csv_line
+from incentives.io.writers import format_cell
+from incentives.model import Rejection
+from incentives.model.roster import Row
+from incentives.money import EXACT_CONTEXT
+
+__all__ = ["EmployeeFacts", "Pay", "PolicyPay", "Tally", "changes_header"]
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+_POINT = Decimal("0.01")
+_ADD = EXACT_CONTEXT.add
+
+# (policy id, component) → (pay code, currency, amount); None: rejected under that calculation
+Pay = dict[tuple[str, str], tuple[str, str, Decimal]] | None
+
+
+@attrs.frozen
+class PolicyPay:
+    """What a policy pays, as the tally reads it from a trace: (component, pay code, slot) for
+    every component and split part, the slots of the components' totals, the target's slot."""
+
+    slots: tuple[tuple[str, str, int], ...]
+    total_slots: tuple[int, ...]
+    target_slot: int | None
+
+
+@attrs.frozen
+class EmployeeFacts:
+    """One employee under every calculation (index 0 the baseline): what a row gives."""
+
+    employee_id: str
+    cells: Mapping[str, object]
+    pay: tuple[Pay, ...]
+    # per calculation: (policy id, payout % of target at 0.01 points) for each eligible
+    # employee of a policy with a positive target
+    pct_of_target: tuple[tuple[tuple[str, Decimal], ...], ...]
+
+
+def changes_header(names: Sequence[str]) -> list[str]:
+    """changes.csv's columns: the employee, component and baseline, then each scenario's
+    amount and delta."""
+    head = ["employee_id", "policy", "component", "pay_code", "currency", "baseline"]
+    for name in names:
+        head += [name, f"{name}_delta"]
+    return head
+
+
+class Tally:
+    """One share's figures (see the module); `merge` adds another share's."""
+
+    def __init__(
+        self,
+        count: int,
+        policies: Mapping[str, PolicyPay],
+        group: str | None,
+        changes: Path | None,
+        also: Sequence[Callable[[EmployeeFacts], object]] = (),
+    ) -> None:
+        self.count = count  # calculations: the baseline and the scenarios
+        self.policies = dict(policies)
+        self.group = group  # the roster column named beside the largest increase
+        self.changes = changes  # where this share's changes.csv lines go (else `lines`)
+        self._stream: IO[str] | None = None
+        self.also = tuple(also)
+        self.lines: list[str] = []  # changes.csv's lines, when there is no ``write``
+        self.changed_rows = 0
+        # per calculation, (pay code, currency) → [total, paid, changed, up, down, rejected]
+        self.pay: list[dict[tuple[str, str], list[Any]]] = [{} for _ in range(count)]
+        self.rejected_only = [0] * count
+        self.payouts = [0] * count
+        self.payouts_changed = [0] * count
+        # per calculation and currency: the largest increase (delta, employee id, group)
+        self.largest: list[dict[str, tuple[Decimal, str, str]]] = [{} for _ in range(count)]
+        self.pct: list[dict[str, Counter[Decimal]]] = [{} for _ in range(count)]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_stream"] = None  # closed by `finish`
+        state["also"] = ()
+        return state
+
+    def finish(self) -> None:
+        """The share's last row was taken: its changes are on disk."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+    def take(self, row: Row, outcomes: Sequence[Item]) -> None:
+        if isinstance(row, Rejection):
+            return  # unreadable: rejected alike under every calculation
+        facts = [self._pay(out) for out in outcomes]
+        pays = tuple(f[0] for f in facts)
+        pcts = tuple(f[1] for f in facts)
+        for k, found in enumerate(pcts):
+            counters = self.pct[k]
+            for pid, pct in found:
+                counters.setdefault(pid, Counter())[pct] += 1
+        self._compare(row.employee_id, row.cells, pays)
+        if self.also:
+            employee = EmployeeFacts(row.employee_id, row.cells, pays, pcts)
+            for take in self.also:
+                take(employee)
+
+    def _pay(self, out: Item) -> tuple[Pay, tuple[tuple[str, Decimal], ...]]:
+        if isinstance(out, Rejection):
+            return None, ()
+        if not isinstance(out, EmployeeOutcome):
+            return {}, ()  # covered by no policy
+        pay: dict[tuple[str, str], tuple[str, str, Decimal]] = {}
+        pcts: list[tuple[str, Decimal]] = []
+        for po in out.outcomes:
+            pid = po.policy.id
+            read = self.policies[pid]
+            trace, currency = po.trace, po.currency
+            for name, code, slot in read.slots:
+                pay[(pid, name)] = (code, currency, trace[slot])
+            if read.target_slot is not None and po.eligible:
+                target = trace[read.target_slot]
+                if isinstance(target, Decimal) and target > 0:
+                    paid = sum((trace[s] for s in read.total_slots), _ZERO)
+                    with decimal.localcontext(EXACT_CONTEXT) as ctx:
+                        ctx.traps[decimal.Inexact] = False
+                        pct = (paid * _HUNDRED / target).quantize(
+                            _POINT, rounding=decimal.ROUND_HALF_UP
+                        )
+                    pcts.append((pid, pct))
+        return pay, tuple(pcts)
+
+    def _compare(
+        self, employee_id: str, cells: Mapping[str, object], pays: tuple[Pay, ...]
+    ) -> None:
+        base = pays[0]
+        by_code = [_by_code(p) for p in pays]
+        for k, codes in enumerate(by_code):
+            if codes is None:
+                if k and base is not None:
+                    self.rejected_only[k] += 1
+                    for key in by_code[0] or {}:
+                        self._entry(k, key)[5] += 1
+                continue
+            base_codes = by_code[0] or {}
+            for key, amount in codes.items():
+                entry = self._entry(k, key)
+                entry[0] = _ADD(entry[0], amount)
+                if amount:
+                    entry[1] += 1
+            if k == 0 or by_code[0] is None:
+                continue
+            for key in codes.keys() | base_codes.keys():
+                amount = codes.get(key, _ZERO)
+                before = base_codes.get(key, _ZERO)
+                if amount != before:
+                    entry = self._entry(k, key)
+                    entry[2] += 1
+                    entry[3 if amount > before else 4] += 1
+        self._changes(employee_id, cells, pays)
+
+    def _changes(
+        self, employee_id: str, cells: Mapping[str, object], pays: tuple[Pay, ...]
+    ) -> None:
+        """Per component: count the payouts and changes, write the changes.csv line."""
+        keys = sorted({key for p in pays if p for key in p})
+        changed_any = False
+        cells_out: list[str] = []
+        for key in keys:
+            found = [None if p is None else p.get(key) for p in pays]
+            known = next(f for f in found if f is not None)
+            code, currency = known[0], known[1]
+            amounts = [
+                None if p is None else (_ZERO if f is None else f[2])
+                for p, f in zip(pays, found, strict=True)
+            ]
+            before = amounts[0]
+            changed = False
+            for k in range(1, self.count):
+                now = amounts[k]
+                if now is None or before is None:
+                    continue
+                if now or before:
+                    self.payouts[k] += 1
+                if now != before:
+                    changed = True
+                    self.payouts_changed[k] += 1
+                    self._largest(k, currency, now - before, employee_id, cells)
+            if changed or any((a is None) != (before is None) for a in amounts[1:]):
+                changed_any = True
+                cells_out = [employee_id, key[0], key[1], code, currency, _cell(before)]
+                for now in amounts[1:]:
+                    delta = None if now is None or before is None else now - before
+                    cells_out += [_cell(now), "" if delta is None else format(delta, "f")]
+                self._line(csv_line([format_cell(c) for c in cells_out]))
+        if changed_any:
+            self.changed_rows += 1
+
+    def _entry(self, k: int, key: tuple[str, str]) -> list[Any]:
+        entry = self.pay[k].get(key)
+        if entry is None:
+            entry = self.pay[k][key] = [_ZERO, 0, 0, 0, 0, 0]
+        return entry
+
+    def _largest(
+        self, k: int, currency: str, delta: Decimal, employee_id: str, cells: Mapping[str, object]
+    ) -> None:
+        where = currency
+        seen = self.largest[k].get(where)
+        if seen is None or _larger((delta, employee_id, ""), seen):
+            group = "" if self.group is None else str(cells.get(self.group) or "")
+            self.largest[k][where] = (delta, employee_id, group)
+
+    def _line(self, line: str) -> None:
+        if self.changes is None:
+            self.lines.append(line)
+            return
+        if self._stream is None:
+            self._stream = self.changes.open("a", encoding="utf-8", newline="")
+        self._stream.write(line)
+
+    def merge(self, other: Tally) -> None:
+        """Add the figures of a later share (its changes lines come after this one's)."""
+        self.lines += other.lines
+        self.changed_rows += other.changed_rows
+        for k in range(self.count):
+            for key, entry in other.pay[k].items():
+                mine = self._entry(k, key)
+                mine[0] = _ADD(mine[0], entry[0])
+                for i in range(1, 6):
+                    mine[i] += entry[i]
+            self.rejected_only[k] += other.rejected_only[k]
+            self.payouts[k] += other.payouts[k]
+            self.payouts_changed[k] += other.payouts_changed[k]
+            for where, found in other.largest[k].items():
+                seen = self.largest[k].get(where)
+                if seen is None or _larger(found, seen):
+                    self.largest[k][where] = found
+            for pid, counter in other.pct[k].items():
+                self.pct[k].setdefault(pid, Counter()).update(counter)
+
+
+def _by_code(pay: Pay) -> dict[tuple[str, str], Decimal] | None:
+    """An employee's pay per (pay code, currency): components sharing a code add up."""
+    if pay is None:
+        return None
+    codes: dict[tuple[str, str], Decimal] = {}
+    for code, currency, amount in pay.values():
+        key = (code, currency)
+        codes[key] = _ADD(codes.get(key, _ZERO), amount)
+    return codes
+
+
+def _cell(value: Decimal | None) -> str:
+    return "rejected" if value is None else format(value, "f")
+
+
+def _larger(found: tuple[Decimal, str, str], seen: tuple[Decimal, str, str]) -> bool:
+    """The larger increase; between equal ones, the lower employee id."""
+    return found[0] > seen[0] or (found[0] == seen[0] and found[1] < seen[1])
