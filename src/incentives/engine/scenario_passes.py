@@ -7,7 +7,7 @@ the same fields and populations) and keeps its own group totals, pools and summa
 is read once per pass of the plans (not once per scenario). In the final pass each row is
 converted once, by the baseline, and that conversion is evaluated by every calculation
 (`Calculation.evaluated`); the passes before it read each block of rows once and hand it to
-each calculation's partials. Each share of the final pass gives every row's outcomes (one per
+each calculation's partials, converted once (by the baseline) for all. Each share of the final pass gives every row's outcomes (one per
 calculation, the baseline's first) to a tally of the caller's (``new_tally(share)``), which
 returns to the parent to be merged: no per-employee file is written here, and no outcome is
 kept beyond its row. Shares are mapped as a run's are (`engine.passes.ShareMap`: in process, or
@@ -187,12 +187,27 @@ def _earlier(
     if len(steps) > 1:  # plans that read differently: read what the widest reads
         reader = attrs.evolve(reader, columns=None, goals=True, ratings=True)
 
+    base = calcs[0]
+    places = {id(b): i for i, b in enumerate(base.bound)}
+    evaluated = set().union(*(step.policies for _, _, step in taking))
+    stage = reader.fields
+
     def work(_index: int, start: int, stop: int | None, _tick: Tick | None) -> Any:
         parts: list[list[Any]] = [[] for _ in taking]
         rows = iter(reader.rows(roster, start, stop))
         while block := list(itertools.islice(rows, BLOCK)):
+            # the block converted once, by the baseline: (row, values, policy, segments)
+            converted = list(
+                base._covered(block, (), stage, lambda b: b.policy.id in evaluated)
+            )
             for place, (k, calc, step) in enumerate(taking):
-                parts[place].append(calc.partials(step, block, excludes[k]))
+                exclude, bound = excludes[k], calc.bound
+                mine = [
+                    (item, values, bound[places[id(policy)]], segments)
+                    for item, values, policy, segments in converted
+                    if policy.policy.id in step.policies and item.source.record not in exclude
+                ]
+                parts[place].append(calc.partials(step, block, exclude, mine))
         return parts
 
     done = shares(work)
