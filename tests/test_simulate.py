@@ -5,9 +5,12 @@ summary say what a person computing by hand would."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
 from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES
@@ -15,6 +18,7 @@ from engine_helpers import employees, load, policy_yaml
 from incentives import calculate, load_rules, open_roster, read_rates
 from incentives.errors import OptionsError
 from incentives.jobs import required_columns
+from incentives.model import EmployeeInput
 from incentives.rulebook.rulebook import Rulebook
 from incentives.simulation import Variant, simulate
 from incentives.simulation.job import SimulateRequest, simulate_job
@@ -223,3 +227,71 @@ def test_a_rulebook_that_reads_the_roster_otherwise_is_refused(tmp_path: Path) -
     other = load(tmp_path, SMALL.replace("unit: {type: text}", "unit: {type: text}\n  grade: {type: text, required: false}"))  # fmt: skip
     with pytest.raises(OptionsError, match="read the roster alike"):
         simulate(rulebook, employees(_small_rows()), [Variant("S1", "", other)])
+
+
+class _RaisedSalaries:
+    """A roster whose Sales rows earn 10 % more (as a scenario changing inputs wraps one):
+    each other row is passed on as the very object."""
+
+    def __init__(self, roster: Any) -> None:
+        self.roster = roster
+
+    @property
+    def text_cells(self) -> bool:
+        return bool(self.roster.text_cells)
+
+    @property
+    def record_count(self) -> int:
+        return int(self.roster.record_count)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.part())
+
+    def part(self, start: int = 0, stop: int | None = None, **kw: Any) -> Iterable[Any]:
+        return (self._change(row) for row in self.roster.part(start, stop, **kw))
+
+    @staticmethod
+    def _change(row: Any) -> Any:
+        if not isinstance(row, EmployeeInput) or row.cells.get("unit") != "Sales":
+            return row
+        salary = Decimal(str(row.cells["base_salary"])) * Decimal("1.1")
+        return attrs.evolve(row, cells={**row.cells, "base_salary": f"{salary:.2f}"})
+
+    def keyed_counts(self) -> Any:
+        return self.roster.keyed_counts()
+
+    def orphans(self) -> Any:
+        return self.roster.orphans()
+
+    def unmatched(self) -> Any:
+        return self.roster.unmatched()
+
+
+@attrs.frozen
+class _InputScenario:
+    name: str
+    title: str
+    rulebook: Rulebook
+
+    def wrap_roster(self, roster: Any) -> Any:
+        return _RaisedSalaries(roster)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_scenario_changing_inputs_totals_its_own_run(workers: int) -> None:
+    """Sales salaries +10 % through the scenario's wrapper, beside an override: each totals
+    what a run over the wrapped roster (or with the overridden rulebook) totals alone, the
+    pools re-solved with the changed rows; the roster is still read once per pass."""
+    rulebook, roster = _sample()
+    rates = read_rates(RATES)
+    raised = _InputScenario("sales", "Sales +10 %", rulebook)
+    chosen = [raised, *_scenarios(rulebook)[:1]]
+    sim = simulate(rulebook, roster, chosen, rates=rates, workers=workers, parallel_from=1)
+    alone = calculate(rulebook, _RaisedSalaries(roster), rates=rates)  # type: ignore[arg-type]
+    list(alone)
+    assert sim.summaries[1].totals == alone.summary.totals
+    assert sim.summaries[1].budgets == alone.summary.budgets
+    assert sim.summaries[1].totals != sim.summaries[0].totals
+    capped = calculate(chosen[1].rulebook, roster, rates=rates)
+    list(capped)
+    assert sim.summaries[2].totals == capped.summary.totals

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
 import attrs
 
 from incentives.engine.calculate import Calculation
+from incentives.engine.earlier_passes import Covered
 from incentives.engine.outcome import Summary
 from incentives.engine.passes import Item, ShareMap, Tick
 from incentives.engine.run_plan import Pass, PassKind
+from incentives.engine.scenario_feed import Lockstep, Wrap
 from incentives.errors import OptionsError
-from incentives.model import Rejection
+from incentives.model import EmployeeInput, Rejection
 from incentives.model.roster import RosterSource, Row
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.runtime.policy import BoundPolicy
@@ -82,12 +84,15 @@ def execute_scenarios(
     shares: ShareMap,
     new_tally: Callable[[int], RowTally],
     excludes: Sequence[frozenset[int]] | None = None,
+    wraps: Sequence[Wrap | None] | None = None,
 ) -> ScenariosRan:
     """Every pass of every calculation's plan over ``roster`` (see the module); each
-    calculation's summary is then its own run's, merged from the shares'."""
+    calculation's summary is then its own run's, merged from the shares'. ``wraps[k]`` (None:
+    none) is calculation k's scenario's ``wrap_roster``, fed each row read (`scenario_feed`)."""
     excl = tuple(excludes) if excludes is not None else tuple(frozenset() for _ in calcs)
+    wrapping = tuple(wraps) if wraps is not None else tuple(None for _ in calcs)
     for kind in ("totals", "pools"):
-        _earlier(kind, calcs, roster, shares, excl)
+        _earlier(kind, calcs, roster, shares, excl, wrapping)
     base = calcs[0]
     others = calcs[1:]
     places = {id(b): i for i, b in enumerate(base.bound)}
@@ -101,10 +106,12 @@ def execute_scenarios(
         tally = new_tally(index)
         # the scenario's policies covering a row, by the baseline's covering tuple (one per mask)
         covering_of: dict[int, tuple[tuple[BoundPolicy, ...], ...]] = {}
+        lock = Lockstep(roster, wrapping)
         with decimal.localcontext(ENGINE_CONTEXT):
             for item in final.rows(roster, start, stop):
+                alts = lock.rows(item) if lock.any else None
                 outs = _row_outcomes(
-                    item, base, others, places, covering_of, summaries, miscounted
+                    item, base, others, places, covering_of, summaries, miscounted, alts
                 )
                 tally.take(item, outs)
         tally.finish()
@@ -134,32 +141,38 @@ def _row_outcomes(
     covering_of: dict[int, tuple[tuple[BoundPolicy, ...], ...]],
     summaries: list[Summary],
     miscounted: list[set[int] | None],
+    alts: list[Row | None] | None = None,
 ) -> list[Item]:
-    """One row's outcome under every calculation, the row converted once (by the baseline)."""
-    if isinstance(item, Rejection):
-        for calc, summary in zip((base, *others), summaries, strict=True):
-            calc._count(item, summary)
-        return [item] * (1 + len(others))
-    found = base._values(item, "all")
-    if isinstance(found, Rejection):
-        outs: list[Item] = []
-        for calc, summary, counted in zip((base, *others), summaries, miscounted, strict=True):
-            if counted is not None:
+    """One row's outcome under every calculation, the row converted once (by the baseline);
+    a row a scenario's wrapper changed (``alts``) is converted and evaluated by that scenario."""
+    calcs = (base, *others)
+    found: Any = item
+    per: tuple[tuple[BoundPolicy, ...], ...] = ()
+    if not isinstance(item, Rejection):
+        found = base._values(item, "all")
+        if not isinstance(found, Rejection):
+            covering = found[1]
+            known = covering_of.get(id(covering))
+            if known is None:
+                at = [places[id(b)] for b in covering]
+                known = covering_of[id(covering)] = tuple(
+                    tuple(c.bound[i] for i in at) for c in others
+                )
+            per = (covering, *known)
+    outs: list[Item] = []
+    for k, calc in enumerate(calcs):
+        alt = None if alts is None else alts[k]
+        out: Item
+        if alt is not None and alt is not item:
+            out = calc._one(alt, miscounted[k])  # changed by the scenario: its own conversion
+        elif isinstance(found, Rejection):
+            counted = miscounted[k]
+            if counted is not None and isinstance(item, EmployeeInput):
                 calc.counted_before(item, counted)
-            calc._count(found, summary)
-            outs.append(found)
-        return outs
-    values, covering, exclusions = found
-    per = covering_of.get(id(covering))
-    if per is None:
-        at = [places[id(b)] for b in covering]
-        per = covering_of[id(covering)] = tuple(
-            tuple(c.bound[i] for i in at) for c in others
-        )
-    outs = [base.evaluated(item, found, miscounted[0])]
-    base._count(outs[0], summaries[0])
-    for k, calc in enumerate(others, 1):
-        out = calc.evaluated(item, (values, per[k - 1], exclusions), miscounted[k])
+            out = found
+        else:
+            assert isinstance(item, EmployeeInput)
+            out = calc.evaluated(item, (found[0], per[k], found[2]), miscounted[k])
         calc._count(out, summaries[k])
         outs.append(out)
     return outs
@@ -171,9 +184,11 @@ def _earlier(
     roster: RosterSource,
     shares: ShareMap,
     excludes: Sequence[frozenset[int]],
+    wraps: Sequence[Wrap | None],
 ) -> None:
-    """The pass ``kind`` of every calculation that has one: each block of rows read once and
-    given to each calculation's partials; merged and applied per calculation."""
+    """The pass ``kind`` of every calculation that has one: each block of rows read and
+    converted once and given to each calculation's partials (a row a scenario's wrapper
+    changed is converted by that scenario); merged and applied per calculation."""
     taking = [
         (k, calc, step)
         for k, calc in enumerate(calcs)
@@ -195,11 +210,13 @@ def _earlier(
     def work(_index: int, start: int, stop: int | None, _tick: Tick | None) -> Any:
         parts: list[list[Any]] = [[] for _ in taking]
         rows = iter(reader.rows(roster, start, stop))
+        lock = Lockstep(roster, wraps)
         while block := list(itertools.islice(rows, BLOCK)):
             # the block converted once, by the baseline: (row, values, policy, segments)
             converted = list(
                 base._covered(block, (), stage, lambda b: b.policy.id in evaluated)
             )
+            alts = [lock.rows(row) for row in block] if lock.any else None
             for place, (k, calc, step) in enumerate(taking):
                 exclude, bound = excludes[k], calc.bound
                 mine = [
@@ -207,6 +224,10 @@ def _earlier(
                     for item, values, policy, segments in converted
                     if policy.policy.id in step.policies and item.source.record not in exclude
                 ]
+                if alts is not None and any(a[k] is not None for a in alts):
+                    mine = _with_changed(
+                        calc, step, stage, exclude, block, [a[k] for a in alts], mine
+                    )
                 parts[place].append(calc.partials(step, block, exclude, mine))
         return parts
 
@@ -214,3 +235,22 @@ def _earlier(
     for place, (_, calc, step) in enumerate(taking):
         calc.apply_partials(step, [p for share in done for p in share[place]])
 
+
+def _with_changed(
+    calc: Calculation,
+    step: Pass,
+    stage: str,
+    exclude: Collection[int],
+    block: list[Row],
+    alts: list[Row | None],
+    shared: list[Covered],
+) -> list[Covered]:
+    """``shared`` (the baseline's conversion of ``block``) with each row a scenario's wrapper
+    changed (``alts``) converted by that scenario instead."""
+    changed = {id(row): alt for row, alt in zip(block, alts, strict=True) if alt is not row}
+    if not changed:
+        return shared
+    kept = [entry for entry in shared if id(entry[0]) not in changed]
+    wanted = [alt for alt in changed.values() if alt is not None]
+    own = list(calc._covered(wanted, exclude, stage, lambda b: b.policy.id in step.policies))
+    return kept + own

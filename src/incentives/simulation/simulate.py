@@ -122,12 +122,8 @@ def simulate(
     _check_names(names)
     figures = list(results)
     source = as_roster(roster)
-    for scenario in scenarios:
-        if scenario.wrap_roster(source) is not source:
-            raise OptionsError(
-                f"scenario '{scenario.name}' changes inputs: a simulation evaluates scenarios of "
-                "overrides (the same inputs) for now; run it with 'incentives run'"
-            )
+    # a scenario that changes inputs reads the rows the simulation reads, through its wrapper
+    wraps = [None, *(None if s.wrap_roster(source) is source else s.wrap_roster for s in scenarios)]
     calcs = [
         Calculation(r, source, results=figures, rates=rates, as_of=as_of, exact_first_pass=False)
         for r in (baseline, *(s.rulebook for s in scenarios))
@@ -146,7 +142,7 @@ def simulate(
                 old.unlink()
             spool = Path(tmp) if changes is not None else None
             new_tally = functools.partial(_new_tally, count, reads, group, spool, also)
-            ran = execute_scenarios(calcs, source, shares, new_tally, excludes)
+            ran = execute_scenarios(calcs, source, shares, new_tally, excludes, wraps)
             if all(m <= e for m, e in zip(ran.miscounted, excludes, strict=True)):
                 break
             excludes = [e | m for e, m in zip(excludes, ran.miscounted, strict=True)]
