@@ -25,7 +25,7 @@ import attrs
 
 from incentives.engine.calculate import Calculation
 from incentives.engine.earlier_passes import Covered
-from incentives.engine.outcome import Summary
+from incentives.engine.outcome import EmployeeOutcome, Summary
 from incentives.engine.passes import Item, ShareMap, Tick
 from incentives.engine.run_plan import Pass, PassKind
 from incentives.engine.scenario_feed import Lockstep, Wrap
@@ -93,31 +93,27 @@ def execute_scenarios(
     wrapping = tuple(wraps) if wraps is not None else tuple(None for _ in calcs)
     for kind in ("totals", "pools"):
         _earlier(kind, calcs, roster, shares, excl, wrapping)
-    base = calcs[0]
-    others = calcs[1:]
-    places = {id(b): i for i, b in enumerate(base.bound)}
-    final = base.plan.final
+    final = calcs[0].plan.final
+    # per scenario, per policy of the baseline: whether the scenario evaluates that very
+    # policy (unchanged by its overrides) over the very rows (no wrapper, the same rows left
+    # out): then its outcome is the baseline's, and is not evaluated again
+    same = tuple(
+        wraps_k is None and excl[k] == excl[0]
+        for k, wraps_k in enumerate(wrapping)
+    )
 
     def work(index: int, start: int, stop: int | None, _tick: Tick | None) -> Any:
-        summaries = [Summary() for _ in calcs]
-        miscounted: list[set[int] | None] = [
-            set() if c.may_miscount else None for c in calcs
-        ]
+        rows = _FinalRows(calcs, same)
         tally = new_tally(index)
-        # the scenario's policies covering a row, by the baseline's covering tuple (one per mask)
-        covering_of: dict[int, tuple[tuple[BoundPolicy, ...], ...]] = {}
         lock = Lockstep(roster, wrapping)
         with decimal.localcontext(ENGINE_CONTEXT):
             for item in final.rows(roster, start, stop):
                 alts = lock.rows(item) if lock.any else None
-                outs = _row_outcomes(
-                    item, base, others, places, covering_of, summaries, miscounted, alts
-                )
-                tally.take(item, outs)
+                tally.take(item, rows.outcomes(item, alts))
         tally.finish()
-        for summary in summaries:
+        for summary in rows.summaries:
             summary.complete = True
-        return summaries, [frozenset(m or ()) for m in miscounted], tally
+        return rows.summaries, [frozenset(m or ()) for m in rows.miscounted], tally
 
     done = shares(work)
     for k, calc in enumerate(calcs):
@@ -133,49 +129,98 @@ def execute_scenarios(
     return ScenariosRan(miscounted, tuple(part[2] for part in done))
 
 
-def _row_outcomes(
-    item: Row,
-    base: Calculation,
-    others: Sequence[Calculation],
-    places: dict[int, int],
-    covering_of: dict[int, tuple[tuple[BoundPolicy, ...], ...]],
-    summaries: list[Summary],
-    miscounted: list[set[int] | None],
-    alts: list[Row | None] | None = None,
-) -> list[Item]:
-    """One row's outcome under every calculation, the row converted once (by the baseline);
-    a row a scenario's wrapper changed (``alts``) is converted and evaluated by that scenario."""
-    calcs = (base, *others)
-    found: Any = item
-    per: tuple[tuple[BoundPolicy, ...], ...] = ()
-    if not isinstance(item, Rejection):
-        found = base._values(item, "all")
-        if not isinstance(found, Rejection):
-            covering = found[1]
-            known = covering_of.get(id(covering))
-            if known is None:
-                at = [places[id(b)] for b in covering]
-                known = covering_of[id(covering)] = tuple(
-                    tuple(c.bound[i] for i in at) for c in others
-                )
-            per = (covering, *known)
-    outs: list[Item] = []
-    for k, calc in enumerate(calcs):
-        alt = None if alts is None else alts[k]
-        out: Item
-        if alt is not None and alt is not item:
-            out = calc._one(alt, miscounted[k])  # changed by the scenario: its own conversion
-        elif isinstance(found, Rejection):
-            counted = miscounted[k]
-            if counted is not None and isinstance(item, EmployeeInput):
-                calc.counted_before(item, counted)
-            out = found
-        else:
-            assert isinstance(item, EmployeeInput)
-            out = calc.evaluated(item, (found[0], per[k], found[2]), miscounted[k])
-        calc._count(out, summaries[k])
-        outs.append(out)
-    return outs
+class _FinalRows:
+    """The final pass of every calculation over one share, a row at a time: the row converted
+    once (by the baseline), each scenario's policies evaluated over it; a policy a scenario
+    did not change gives the baseline's outcome (see ``same`` in `execute_scenarios`)."""
+
+    def __init__(self, calcs: Sequence[Calculation], same: Sequence[bool]) -> None:
+        self.calcs = tuple(calcs)
+        self.base = calcs[0]
+        self.same = tuple(same)
+        self.summaries = [Summary() for _ in calcs]
+        self.miscounted: list[set[int] | None] = [
+            set() if c.may_miscount else None for c in calcs
+        ]
+        self.places = {id(b): i for i, b in enumerate(self.base.bound)}
+        # per covering tuple of the baseline (one per coverage mask): per calculation, its
+        # policies covering the row, and those of them it evaluates itself (None: all)
+        self.plans: dict[int, tuple[tuple[tuple[BoundPolicy, ...], Any], ...]] = {}
+
+    def _plan(
+        self, covering: tuple[BoundPolicy, ...]
+    ) -> tuple[tuple[tuple[BoundPolicy, ...], Any], ...]:
+        known = self.plans.get(id(covering))
+        if known is None:
+            at = [self.places[id(b)] for b in covering]
+            found = []
+            for k, calc in enumerate(self.calcs):
+                mine = tuple(calc.bound[i] for i in at)
+                own: Any = None
+                if k and self.same[k]:
+                    own = tuple(
+                        j for j, (b, m) in enumerate(zip(covering, mine, strict=True))
+                        if b.policy is not m.policy
+                    )
+                found.append((mine, own))
+            known = self.plans[id(covering)] = tuple(found)
+        return known
+
+    def outcomes(self, item: Row, alts: list[Row | None] | None) -> list[Item]:
+        """The row's outcome under every calculation (``alts``: the rows scenarios' wrappers
+        gave for it; one that differs is converted and evaluated by its scenario alone)."""
+        base = self.base
+        found: Any = item
+        plans: tuple[tuple[tuple[BoundPolicy, ...], Any], ...] = ()
+        if not isinstance(item, Rejection):
+            found = base._values(item, "all")
+            if not isinstance(found, Rejection):
+                plans = self._plan(found[1])
+        outs: list[Item] = []
+        for k, calc in enumerate(self.calcs):
+            alt = None if alts is None else alts[k]
+            counted = self.miscounted[k]
+            out: Item
+            if alt is not None and alt is not item:
+                out = calc._one(alt, counted)  # changed by the scenario: its own conversion
+            elif isinstance(found, Rejection):
+                if counted is not None and isinstance(item, EmployeeInput):
+                    calc.counted_before(item, counted)
+                out = found
+            else:
+                assert isinstance(item, EmployeeInput)
+                mine, own = plans[k]
+                first = outs[0] if outs else None
+                if own is not None and isinstance(first, EmployeeOutcome):
+                    out = _reusing(calc, item, found, mine, own, first, counted)
+                else:
+                    out = calc.evaluated(item, (found[0], mine, found[2]), counted)
+            calc._count(out, self.summaries[k])
+            outs.append(out)
+        return outs
+
+
+def _reusing(
+    calc: Calculation,
+    item: EmployeeInput,
+    found: Any,
+    mine: tuple[BoundPolicy, ...],
+    own: tuple[int, ...],
+    first: EmployeeOutcome,
+    counted: set[int] | None,
+) -> Item:
+    """A scenario's outcome that evaluates only the policies it changed (``own``: their
+    places in ``mine``) and takes the baseline's (``first``) for the others."""
+    if not own:
+        return first
+    out = calc.evaluated(item, (found[0], tuple(mine[j] for j in own), found[2]), counted)
+    if not isinstance(out, EmployeeOutcome):
+        return out
+    made = iter(out.outcomes)
+    merged = tuple(
+        next(made) if j in own else first.outcomes[j] for j in range(len(mine))
+    )
+    return attrs.evolve(first, outcomes=merged)
 
 
 def _earlier(

@@ -43,6 +43,7 @@ _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 _POINT = Decimal("0.01")
 _ADD = EXACT_CONTEXT.add
+_UNSET: Any = object()
 
 # (policy id, component) → (pay code, currency, amount); None: rejected under that calculation
 Pay = dict[tuple[str, str], tuple[str, str, Decimal]] | None
@@ -122,7 +123,13 @@ class Tally:
     def take(self, row: Row, outcomes: Sequence[Item]) -> None:
         if isinstance(row, Rejection):
             return  # unreadable: rejected alike under every calculation
-        facts = [self._pay(out) for out in outcomes]
+        made: dict[int, tuple[Pay, tuple[tuple[str, Decimal], ...]]] = {}
+        facts = []
+        for out in outcomes:  # an outcome a scenario shares with the baseline is read once
+            fact = made.get(id(out))
+            if fact is None:
+                fact = made[id(out)] = self._pay(out)
+            facts.append(fact)
         pays = tuple(f[0] for f in facts)
         pcts = tuple(f[1] for f in facts)
         for k, found in enumerate(pcts):
@@ -164,7 +171,13 @@ class Tally:
         self, employee_id: str, cells: Mapping[str, object], pays: tuple[Pay, ...]
     ) -> None:
         base = pays[0]
-        by_code = [_by_code(p) for p in pays]
+        codes_of: dict[int, dict[tuple[str, str], Decimal] | None] = {}
+        by_code = []
+        for pay in pays:
+            codes = codes_of.get(id(pay), _UNSET)
+            if codes is _UNSET:
+                codes = codes_of[id(pay)] = _by_code(pay)
+            by_code.append(codes)
         for k, codes in enumerate(by_code):
             if codes is None:
                 if k and base is not None:
@@ -178,8 +191,8 @@ class Tally:
                 entry[0] = _ADD(entry[0], amount)
                 if amount:
                     entry[1] += 1
-            if k == 0 or by_code[0] is None:
-                continue
+            if k == 0 or by_code[0] is None or codes is by_code[0]:
+                continue  # the baseline itself, or the very same pay: nothing changed
             for key in codes.keys() | base_codes.keys():
                 amount = codes.get(key, _ZERO)
                 before = base_codes.get(key, _ZERO)
@@ -193,6 +206,12 @@ class Tally:
         self, employee_id: str, cells: Mapping[str, object], pays: tuple[Pay, ...]
     ) -> None:
         """Per component: count the payouts and changes, write the changes.csv line."""
+        if all(p is pays[0] for p in pays):  # no scenario changed this employee's pay
+            if pays[0]:
+                paid = sum(1 for f in pays[0].values() if f[2])
+                for k in range(1, self.count):
+                    self.payouts[k] += paid
+            return
         keys = sorted({key for p in pays if p for key in p})
         changed_any = False
         cells_out: list[str] = []
