@@ -16,6 +16,9 @@ RULES = (
     ("rulebook/language", ("incentives.rulebook.compiler", "incentives.rulebook.runtime")),
     ("rulebook/runtime", ("incentives.rulebook.compiler",)),
     ("engine", ("incentives.rulebook.compiler",)),
+    # simulations sit beside jobs: they read the engine and io, nothing below reads them
+    ("engine", ("incentives.simulation", "incentives.io", "incentives.jobs")),
+    ("simulation", ("incentives.cli",)),
 )
 
 
