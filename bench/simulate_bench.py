@@ -101,12 +101,11 @@ def main() -> int:
                 timed(
                     lambda: simulate_job(
                         SimulateRequest(
-                            out=out / "simulation",
+                            RunRequest(out=out / "simulation", **common),  # type: ignore[arg-type]
                             scenarios=chosen,
                             baseline=rulebook,
                             by=("unit",),
                             report_currency="USD",
-                            **common,  # type: ignore[arg-type]
                         )
                     )
                 )

@@ -13,11 +13,11 @@ from typing import Any
 import attrs
 import pytest
 
-from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES
+from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, sample_roster
 from engine_helpers import employees, load, policy_yaml
-from incentives import calculate, load_rules, open_roster, read_rates
+from incentives import calculate, load_rules, read_rates
 from incentives.errors import OptionsError
-from incentives.jobs import required_columns
+from incentives.jobs import RunRequest
 from incentives.model import EmployeeInput
 from incentives.rulebook.rulebook import Rulebook
 from incentives.simulation import Variant, simulate
@@ -54,16 +54,9 @@ def _small_rows() -> list[dict[str, object]]:
     ]
 
 
-def _sample() -> tuple[Rulebook, object]:
+def _sample() -> tuple[Rulebook, Any]:
     rulebook = load_rules(RULES)
-    roster = open_roster(
-        EMPLOYEES,
-        required_columns=required_columns(rulebook),
-        ratings_path=RATINGS,
-        history_path=HISTORY,
-        read_columns=rulebook.field_names,
-    )
-    return rulebook, roster
+    return rulebook, sample_roster(rulebook)
 
 
 def _scenarios(rulebook: Rulebook) -> list[Variant]:
@@ -115,14 +108,13 @@ def test_scenario_tally_reconciles_with_the_totals() -> None:
         assert {key: entry[0] for key, entry in sim.tally.pay[k].items()} == by_code
 
 
-def _folder(tmp_path: Path, scenarios: list[Variant], baseline: Rulebook, **kw: object) -> Path:
+def _folder(tmp_path: Path, scenarios: list[Variant], baseline: Rulebook, **kw: Any) -> Path:
     out = tmp_path / "sim"
-    simulate_job(
-        SimulateRequest(
-            rules=RULES, employees=EMPLOYEES, ratings=RATINGS, history=HISTORY, rates=RATES,
-            out=out, scenarios=scenarios, baseline=baseline, **kw,  # type: ignore[arg-type]
-        )
+    run = RunRequest(
+        rules=RULES, employees=EMPLOYEES, ratings=RATINGS, history=HISTORY, rates=RATES,
+        out=out, workers=kw.pop("workers", None), parallel_from=kw.pop("parallel_from", 20_000),
     )  # fmt: skip
+    simulate_job(SimulateRequest(run, scenarios=scenarios, baseline=baseline, **kw))
     return out
 
 

@@ -12,10 +12,8 @@ scenario, its title, overrides, the SHA-256 of its rulebook and its totals.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import hashlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -25,7 +23,7 @@ from incentives.io import RateTable, open_roster, read_rates, read_results, run_
 from incentives.io.csvread import file_sha256
 from incentives.io.history import check_history_columns
 from incentives.io.writers import OutputDir, dumps_json
-from incentives.jobs import required_columns
+from incentives.jobs import RunRequest, _inputs, required_columns
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.simulation.simulate import Scenario, Simulation, simulate
 from incentives.simulation.summary_text import summary_markdown
@@ -50,23 +48,16 @@ SIMULATION_FILES = (
 
 @attrs.frozen
 class SimulateRequest:
-    rules: Path
-    employees: Path
-    out: Path
+    """What to simulate: the run's inputs (``run``: rules, roster and its files, results,
+    rates, as-of date; ``run.out`` the simulation's folder, ``run.force``, ``run.workers``,
+    ``run.parallel_from`` as for a run), the scenarios, and how to report."""
+
+    run: RunRequest
     scenarios: Sequence[Scenario] = ()
-    baseline: Rulebook | None = None  # None: loaded from ``rules``
-    goals: Path | None = None
-    results: Path | None = None
-    rates: Path | None = None
-    ratings: Path | None = None
-    history: Path | None = None
-    as_of: datetime.date | None = None
-    force: bool = False
-    by: tuple[str, ...] = ()  # the roster columns of a summary by group (the first is named
-    # beside the largest increase)
+    baseline: Rulebook | None = None  # None: loaded from ``run.rules``
+    # the roster columns of a summary by group (the first is named beside the largest increase)
+    by: tuple[str, ...] = ()
     report_currency: str | None = None
-    workers: int | None = None
-    parallel_from: int = 20_000
 
 
 def rulebook_sha256(rulebook: Rulebook) -> str:
@@ -86,26 +77,25 @@ def rulebook_sha256(rulebook: Rulebook) -> str:
 
 def simulate_job(request: SimulateRequest) -> Simulation:
     """Read the inputs once, simulate, write the folder (nothing is written on any error)."""
-    roles = [("rules folder" if request.rules.is_dir() else "policy file", request.rules)]
-    roles += [(role, path) for role, path in _inputs(request) if path is not None]
+    run = request.run
     with contextlib.ExitStack() as held:
-        with run_dir.writing(request.out):
-            run_dir.check_apart(request.out, roles)
-            target = run_dir.real_path(request.out)
-            held.enter_context(run_dir.exclusive(target, request.out))
-        baseline = request.baseline or load_rules(request.rules)
+        with run_dir.writing(run.out):
+            run_dir.check_apart(run.out, _inputs(run))
+            target = run_dir.real_path(run.out)
+            held.enter_context(run_dir.exclusive(target, run.out))
+        baseline = request.baseline or load_rules(run.rules)
         roster = open_roster(
-            request.employees,
+            run.employees,
             required_columns=required_columns(baseline),
-            goals_path=request.goals,
-            ratings_path=request.ratings,
-            history_path=request.history,
+            goals_path=run.goals,
+            ratings_path=run.ratings,
+            history_path=run.history,
             read_columns={*baseline.field_names, *request.by},
         )
         check_history_columns(roster, baseline.field_names)
-        figures = [*read_results(request.results)] if request.results else []
-        rates = read_rates(request.rates) if request.rates else RateTable.empty()
-        with OutputDir(request.out, force=request.force) as out:
+        figures = [*read_results(run.results)] if run.results else []
+        rates = read_rates(run.rates) if run.rates else RateTable.empty()
+        with OutputDir(run.out, force=run.force) as out:
             names = ("baseline", *(s.name for s in request.scenarios))
             changes = out.csv_writer("changes.csv", changes_header(names[1:]))
             sim = simulate(
@@ -114,11 +104,11 @@ def simulate_job(request: SimulateRequest) -> Simulation:
                 request.scenarios,
                 results=figures,
                 rates=rates,
-                as_of=request.as_of,
+                as_of=run.as_of,
                 report_currency=request.report_currency,
                 group=request.by[0] if request.by else None,
-                workers=request.workers,
-                parallel_from=request.parallel_from,
+                workers=run.workers,
+                parallel_from=run.parallel_from,
                 changes=changes,
                 scratch=out.scratch,
             )
@@ -133,34 +123,19 @@ def simulate_job(request: SimulateRequest) -> Simulation:
     return sim
 
 
-def _inputs(request: SimulateRequest) -> list[tuple[str, Path | None]]:
-    return [
-        ("employees file", request.employees),
-        ("goals file", request.goals),
-        ("results file", request.results),
-        ("rates file", request.rates),
-        ("ratings file", request.ratings),
-        ("history file", request.history),
-    ]
-
-
 def _manifest(
     request: SimulateRequest, sim: Simulation, roster_sha256: str, orphans: int
 ) -> dict[str, Any]:
+    run = request.run
     inputs: dict[str, dict[str, object]] = {
-        "employees": {
-            "path": str(request.employees),
-            "sha256": roster_sha256,
-            "records": sim.records,
-        }
+        "employees": {"path": str(run.employees), "sha256": roster_sha256, "records": sim.records}
     }
-    for role, path in _inputs(request)[1:]:
-        if path is not None:
-            inputs[role.split()[0]] = {"path": str(path), "sha256": file_sha256(path)}
+    for role, path in _inputs(run)[2:]:
+        inputs[role.split()[0]] = {"path": str(path), "sha256": file_sha256(path)}
     base = sim.calculations[0]
     as_of: str | dict[str, str] = (
-        request.as_of.isoformat()
-        if request.as_of
+        run.as_of.isoformat()
+        if run.as_of
         else {p.id: p.spec.policy.payout_date.isoformat() for p in base.rulebook.policies}
     )
     data = manifest_data(
