@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, sample_roster
 from engine_helpers import employees, load, policy_yaml
@@ -23,8 +24,11 @@ from incentives.rulebook.rulebook import Rulebook
 from incentives.simulation import Variant, simulate
 from incentives.simulation.job import SimulateRequest, simulate_job
 from incentives.simulation.tables import percentile
+from incentives.simulation.tally import EmployeeFacts
+from strategies import decimals
 
 BONUS = "annual-bonus-2026"
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 SMALL = policy_yaml(
     """
@@ -287,3 +291,52 @@ def test_a_scenario_changing_inputs_totals_its_own_run(workers: int) -> None:
     capped = calculate(chosen[1].rulebook, roster, rates=rates)
     list(capped)
     assert sim.summaries[2].totals == capped.summary.totals
+
+
+class _PaidByUnit:
+    """A per-share taker of the employees' facts: the baseline's pay by unit."""
+
+    def __init__(self, share: int) -> None:
+        self.share = share
+        self.by_unit: dict[str, Decimal] = {}
+
+    def take(self, facts: EmployeeFacts) -> None:
+        unit = str(facts.cells.get("unit"))
+        for _code, _currency, amount in (facts.pay[0] or {}).values():
+            self.by_unit[unit] = self.by_unit.get(unit, Decimal(0)) + amount
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_employees_facts_reach_a_taker_of_each_share(tmp_path: Path, workers: int) -> None:
+    """What a summary by group needs: each employee's pay under every calculation, with the
+    roster's cells; the takers of all shares together see every employee once."""
+    rulebook = load(tmp_path, SMALL)
+    up = Variant("S1", "", rulebook.with_overrides("test-policy", parameters={"company_factor": "110%"}))  # fmt: skip
+    sim = simulate(
+        rulebook, employees(_small_rows()), [up], workers=workers, parallel_from=1,
+        also=[_PaidByUnit],
+    )  # fmt: skip
+    (takers,) = sim.takers
+    assert [t.share for t in takers] == list(range(workers))  # type: ignore[attr-defined]
+    merged: dict[str, Decimal] = {}
+    for taker in takers:
+        for unit, amount in taker.by_unit.items():  # type: ignore[attr-defined]
+            merged[unit] = merged.get(unit, Decimal(0)) + amount
+    assert merged == {"Sales": Decimal("3000.00"), "Ops": Decimal("3000.00")}
+
+
+@FAST
+@given(factor=decimals("0", "3", 2))
+def test_a_higher_factor_never_lowers_the_total(tmp_path_factory: Any, factor: Decimal) -> None:
+    """A monotone policy (payout = target × factor × company factor): overriding the company
+    factor moves the total in the same direction as the factor, and by the factor's share."""
+    rulebook = load(tmp_path_factory.mktemp("mono"), SMALL)
+    variant = Variant("S1", "", rulebook.with_overrides("test-policy", parameters={"company_factor": factor}))  # fmt: skip
+    sim = simulate(rulebook, employees(_small_rows()), [variant])
+    before = sim.tally.pay[0][("AIP", "USD")][0]
+    after = sim.tally.pay[1][("AIP", "USD")][0]
+    assert (after > before) == (factor > 1) and (after < before) == (factor < 1)
+    assert after == sum(
+        ((Decimal(1000) * Decimal(f.rstrip("%")) / 100 * factor).quantize(Decimal("0.01"), "ROUND_HALF_UP") for f in FACTORS),
+        Decimal(0),
+    )  # fmt: skip

@@ -37,7 +37,7 @@ from incentives.money import minor_unit
 from incentives.parallel import can_fork, forked_shares
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import CompiledPolicy
-from incentives.simulation.tally import EmployeeFacts, PolicyPay, Tally
+from incentives.simulation.tally import FactsTaker, PolicyPay, Tally
 
 __all__ = ["Scenario", "Simulation", "Variant", "simulate"]
 
@@ -83,6 +83,8 @@ class Simulation:
     rates: dict[str, tuple[Decimal, str, datetime.date]]
     records: int  # records of the roster
     calculations: tuple[Calculation, ...] = attrs.field(repr=False, eq=False)
+    # per ``also`` factory, its taker of each share, in share order
+    takers: tuple[tuple[FactsTaker, ...], ...] = attrs.field(default=(), repr=False, eq=False)
 
     def to_report(self, amount: Decimal, currency: str) -> Decimal | None:
         """An amount in the reporting currency, at its minor unit (None: no rate)."""
@@ -106,7 +108,7 @@ def simulate(
     workers: int | None = None,
     parallel_from: int = 20_000,
     changes: CsvSink | None = None,
-    also: Sequence[Callable[[EmployeeFacts], object]] = (),
+    also: Sequence[Callable[[int], FactsTaker]] = (),
     scratch: Path | None = None,
 ) -> Simulation:
     """Evaluate ``baseline`` and every scenario over ``roster`` (see the module).
@@ -116,7 +118,8 @@ def simulate(
     largest increase; ``target_step`` the step a policy's payout is taken as a % of. Rosters of
     ``parallel_from`` records or more are shared between both cores (``workers``: how many,
     None for that rule). changes.csv's lines go to ``changes`` (else ``sim.tally.lines``);
-    each employee's facts to each of ``also`` (in the process evaluating them).
+    each employee's facts to a taker made by each of ``also`` per share (``also[i](share)``);
+    ``sim.takers[i]`` holds them, in share order, to merge.
     """
     names = ("baseline", *(s.name for s in scenarios))
     _check_names(names)
@@ -146,6 +149,7 @@ def simulate(
             if all(m <= e for m, e in zip(ran.miscounted, excludes, strict=True)):
                 break
             excludes = [e | m for e, m in zip(excludes, ran.miscounted, strict=True)]
+        takers = tuple(tuple(t.also[i] for t in ran.tallies) for i in range(len(also)))
         tally = ran.tallies[0]
         for other in ran.tallies[1:]:
             tally.merge(other)
@@ -168,6 +172,7 @@ def simulate(
         to_report,
         records,
         tuple(calcs),
+        takers,
     )
 
 
@@ -176,12 +181,12 @@ def _new_tally(
     reads: dict[str, PolicyPay],
     group: str | None,
     spool: Path | None,
-    also: Sequence[Callable[[EmployeeFacts], object]],
+    also: Sequence[Callable[[int], FactsTaker]],
     share: int,
 ) -> Tally:
     """A share's tally; its changes lines go to ``spool/changes-SHARE.csv`` (or its list)."""
     path = None if spool is None else spool / f"changes-{share}.csv"
-    return Tally(count, reads, group, path, also)
+    return Tally(count, reads, group, path, [make(share) for make in also])
 
 
 def _check_names(names: Sequence[str]) -> None:

@@ -15,17 +15,18 @@ other shares' in the parent. Per scenario (index 0 is the baseline) it holds:
 
 The per-employee facts a row gives (`EmployeeFacts`: id, roster cells, per scenario each
 component's pay code, currency and amount, the payout % of target, rejected) go to any
-``also`` takers too: a summary by group plugs in there.
+``also`` takers too (`FactsTaker`, one per share, returned with the share's tally): a summary
+by group plugs in there.
 """
 
 from __future__ import annotations
 
 import decimal
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import attrs
 
@@ -37,7 +38,7 @@ from incentives.model import Rejection
 from incentives.model.roster import Row
 from incentives.money import EXACT_CONTEXT
 
-__all__ = ["EmployeeFacts", "Pay", "PolicyPay", "Tally", "changes_header"]
+__all__ = ["EmployeeFacts", "FactsTaker", "Pay", "PolicyPay", "Tally", "changes_header"]
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -80,6 +81,13 @@ def changes_header(names: Sequence[str]) -> list[str]:
     return head
 
 
+class FactsTaker(Protocol):
+    """Takes each employee's facts in one share (made per share, returned to the parent
+    with the share's tally, so it must pickle): a summary by group, say."""
+
+    def take(self, facts: EmployeeFacts) -> None: ...
+
+
 class Tally:
     """One share's figures (see the module); `merge` adds another share's."""
 
@@ -89,7 +97,7 @@ class Tally:
         policies: Mapping[str, PolicyPay],
         group: str | None,
         changes: Path | None,
-        also: Sequence[Callable[[EmployeeFacts], object]] = (),
+        also: Sequence[FactsTaker] = (),
     ) -> None:
         self.count = count  # calculations: the baseline and the scenarios
         self.policies = dict(policies)
@@ -111,7 +119,6 @@ class Tally:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_stream"] = None  # closed by `finish`
-        state["also"] = ()
         return state
 
     def finish(self) -> None:
@@ -139,8 +146,8 @@ class Tally:
         self._compare(row.employee_id, row.cells, pays)
         if self.also:
             employee = EmployeeFacts(row.employee_id, row.cells, pays, pcts)
-            for take in self.also:
-                take(employee)
+            for taker in self.also:
+                taker.take(employee)
 
     def _pay(self, out: Item) -> tuple[Pay, tuple[tuple[str, Decimal], ...]]:
         if isinstance(out, Rejection):
