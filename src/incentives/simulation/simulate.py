@@ -33,7 +33,7 @@ from incentives.errors import OptionsError, RowError
 from incentives.io.writers import CsvSink
 from incentives.model import EmployeeInput, Rejection
 from incentives.model.roster import RosterSource, as_roster
-from incentives.money import minor_unit
+from incentives.money import minor_unit, round_to
 from incentives.parallel import can_fork, forked_shares
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import CompiledPolicy
@@ -91,7 +91,7 @@ class Simulation:
         if self.report_currency is None or currency not in self.rates:
             return None
         exact = amount * self.rates[currency][0]
-        return exact.quantize(minor_unit(self.report_currency))
+        return round_to(exact, minor_unit(self.report_currency))  # half up
 
 
 def simulate(
