@@ -340,3 +340,18 @@ def test_a_higher_factor_never_lowers_the_total(tmp_path_factory: Any, factor: D
         ((Decimal(1000) * Decimal(f.rstrip("%")) / 100 * factor).quantize(Decimal("0.01"), "ROUND_HALF_UP") for f in FACTORS),
         Decimal(0),
     )  # fmt: skip
+
+
+def test_the_tally_counts_alike_whether_it_compares_by_policy_or_by_employee() -> None:
+    """The tally compares only the policies a scenario changed when every calculation
+    computed the employee under the same policies; with a facts taker it compares each
+    employee whole: both count, total and list the same."""
+    rulebook, roster = _sample()
+    rates = read_rates(RATES)
+    chosen = _scenarios(rulebook)
+    quick = simulate(rulebook, roster, chosen, rates=rates).tally
+    whole = simulate(rulebook, roster, chosen, rates=rates, also=[_PaidByUnit]).tally
+    assert quick.pay == whole.pay
+    assert (quick.payouts, quick.payouts_changed) == (whole.payouts, whole.payouts_changed)
+    assert quick.pct == whole.pct and quick.largest == whole.largest
+    assert quick.lines == whole.lines and quick.changed_rows == whole.changed_rows

@@ -153,6 +153,7 @@ def simulate(
         tally = ran.tallies[0]
         for other in ran.tallies[1:]:
             tally.merge(other)
+        tally.complete()
         if changes is not None:
             for share in range(len(ran.tallies)):
                 part = Path(tmp) / f"changes-{share}.csv"

@@ -115,6 +115,15 @@ class Tally:
         # per calculation and currency: the largest increase (delta, employee id, group)
         self.largest: list[dict[str, tuple[Decimal, str, str]]] = [{} for _ in range(count)]
         self.pct: list[dict[str, Counter[Decimal]]] = [{} for _ in range(count)]
+        # the fast path (`_take_aligned`): the baseline's figures of its rows, counted once
+        # for every calculation (``complete`` adds them in), each scenario holding only what
+        # differs from them; per policy, its outcome's figures, by identity, within a row
+        self.base_pay: dict[tuple[str, str], list[Any]] = {}
+        self.base_payouts = 0
+        self.base_pct: dict[str, Counter[Decimal]] = {}
+        self.completed = False
+        codes = [code for read in self.policies.values() for code in {c for _, c, _ in read.slots}]
+        self.disjoint = len(codes) == len(set(codes))  # no pay code in two policies
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -130,6 +139,9 @@ class Tally:
     def take(self, row: Row, outcomes: Sequence[Item]) -> None:
         if isinstance(row, Rejection):
             return  # unreadable: rejected alike under every calculation
+        if self.disjoint and not self.also and _aligned(outcomes):
+            self._take_aligned(row.employee_id, row.cells, outcomes)  # type: ignore[arg-type]
+            return
         made: dict[int, tuple[Pay, tuple[tuple[str, Decimal], ...]]] = {}
         facts = []
         for out in outcomes:  # an outcome a scenario shares with the baseline is read once
@@ -149,6 +161,106 @@ class Tally:
             for taker in self.also:
                 taker.take(employee)
 
+    def _take_aligned(
+        self, employee_id: str, cells: Mapping[str, object], outs: Sequence[EmployeeOutcome]
+    ) -> None:
+        """Every calculation computed the employee under the same policies: the baseline's
+        figures are counted once, each scenario's only where its policy outcome differs."""
+        base = outs[0].outcomes
+        made: dict[int, _PolicyFacts] = {}
+        first = [_policy_facts(po, self.policies[po.policy.id], made) for po in base]
+        for facts in first:
+            for key, amount in facts.codes:
+                entry = self.base_pay.get(key)
+                if entry is None:
+                    entry = self.base_pay[key] = [_ZERO, 0]
+                entry[0] = _ADD(entry[0], amount)
+                if amount:
+                    entry[1] += 1
+            self.base_payouts += facts.nonzero
+            if facts.pct is not None:
+                self.base_pct.setdefault(facts.pct[0], Counter())[facts.pct[1]] += 1
+        # per policy place that some scenario changes: each calculation's facts there
+        differ: dict[int, list[_PolicyFacts]] = {}
+        for k in range(1, self.count):
+            mine = outs[k].outcomes
+            if mine is base:
+                continue
+            for j, po in enumerate(mine):
+                if po is base[j]:
+                    continue
+                facts = _policy_facts(po, self.policies[po.policy.id], made)
+                differ.setdefault(j, [first[j]] * self.count)[k] = facts
+                self._differs(k, first[j], facts, employee_id, cells)
+        if differ:
+            self.changed_rows += self._aligned_lines(employee_id, base, differ)
+
+    def _differs(
+        self,
+        k: int,
+        before: _PolicyFacts,
+        now: _PolicyFacts,
+        employee_id: str,
+        cells: Mapping[str, object],
+    ) -> None:
+        """Scenario ``k``'s figures of one policy, against the baseline's (counted there)."""
+        for (key, amount), (_, was) in zip(now.codes, before.codes, strict=True):
+            entry = self._entry(k, key)
+            entry[0] = _ADD(entry[0], amount - was)
+            entry[1] += (amount != 0) - (was != 0)
+            if amount != was:
+                entry[2] += 1
+                entry[3 if amount > was else 4] += 1
+        for (_, _, currency, amount), (_, _, _, was) in zip(now.comps, before.comps, strict=True):
+            if amount and not was:
+                self.payouts[k] += 1
+            if amount != was:
+                self.payouts_changed[k] += 1
+                self._largest(k, currency, amount - was, employee_id, cells)
+        counters = self.pct[k]
+        if before.pct is not None:
+            counters.setdefault(before.pct[0], Counter())[before.pct[1]] -= 1
+        if now.pct is not None:
+            counters.setdefault(now.pct[0], Counter())[now.pct[1]] += 1
+
+    def _aligned_lines(
+        self, employee_id: str, base: tuple[Any, ...], differ: dict[int, list[_PolicyFacts]]
+    ) -> int:
+        """changes.csv's lines of the policies some scenario changed; 1 if any was written."""
+        wrote = 0
+        for j in sorted(differ, key=lambda j: base[j].policy.id):
+            per = differ[j]
+            comps = per[0].comps
+            for i in sorted(range(len(comps)), key=lambda i: comps[i][0]):  # by name, as below
+                name, code, currency, before = comps[i]
+                amounts = [facts.comps[i][3] for facts in per]
+                if all(a == before for a in amounts):
+                    continue
+                cells = [employee_id, base[j].policy.id, name, code, currency, _cell(before)]
+                for now in amounts[1:]:
+                    cells += [_cell(now), format(now - before, "f")]
+                self._line(csv_line([format_cell(c) for c in cells]))
+                wrote = 1
+        return wrote
+
+    def complete(self) -> None:
+        """Add the baseline's figures of the fast path to every calculation (once, after the
+        shares are merged)."""
+        if self.completed:
+            return
+        self.completed = True
+        for k in range(self.count):
+            for key, (total, paid) in self.base_pay.items():
+                entry = self._entry(k, key)
+                entry[0] = _ADD(entry[0], total)
+                entry[1] += paid
+            if k:
+                self.payouts[k] += self.base_payouts
+            for pid, counter in self.base_pct.items():
+                mine = self.pct[k].setdefault(pid, Counter())
+                mine.update(counter)
+                self.pct[k][pid] = +mine  # what a scenario moved away leaves no count
+
     def _pay(self, out: Item) -> tuple[Pay, tuple[tuple[str, Decimal], ...]]:
         if isinstance(out, Rejection):
             return None, ()
@@ -162,16 +274,9 @@ class Tally:
             trace, currency = po.trace, po.currency
             for name, code, slot in read.slots:
                 pay[(pid, name)] = (code, currency, trace[slot])
-            if read.target_slot is not None and po.eligible:
-                target = trace[read.target_slot]
-                if isinstance(target, Decimal) and target > 0:
-                    paid = sum((trace[s] for s in read.total_slots), _ZERO)
-                    with decimal.localcontext(EXACT_CONTEXT) as ctx:
-                        ctx.traps[decimal.Inexact] = False
-                        pct = (paid * _HUNDRED / target).quantize(
-                            _POINT, rounding=decimal.ROUND_HALF_UP
-                        )
-                    pcts.append((pid, pct))
+            pct = _pct_of_target(po, read)
+            if pct is not None:
+                pcts.append((pid, pct))
         return pay, tuple(pcts)
 
     def _compare(
@@ -279,6 +384,13 @@ class Tally:
         """Add the figures of a later share (its changes lines come after this one's)."""
         self.lines += other.lines
         self.changed_rows += other.changed_rows
+        for key, (total, paid) in other.base_pay.items():
+            entry = self.base_pay.setdefault(key, [_ZERO, 0])
+            entry[0] = _ADD(entry[0], total)
+            entry[1] += paid
+        self.base_payouts += other.base_payouts
+        for pid, counter in other.base_pct.items():
+            self.base_pct.setdefault(pid, Counter()).update(counter)
         for k in range(self.count):
             for key, entry in other.pay[k].items():
                 mine = self._entry(k, key)
@@ -294,6 +406,69 @@ class Tally:
                     self.largest[k][where] = found
             for pid, counter in other.pct[k].items():
                 self.pct[k].setdefault(pid, Counter()).update(counter)
+
+
+@attrs.frozen
+class _PolicyFacts:
+    """One policy outcome's figures: per (pay code, currency) its amount, each component
+    (name, pay code, currency, amount), how many are non-zero, (policy, % of target)."""
+
+    codes: tuple[tuple[tuple[str, str], Decimal], ...]
+    comps: tuple[tuple[str, str, str, Decimal], ...]
+    nonzero: int
+    pct: tuple[str, Decimal] | None
+
+
+def _aligned(outs: Sequence[Item]) -> bool:
+    """Whether every calculation computed the employee under the same policies."""
+    base = outs[0]
+    if not isinstance(base, EmployeeOutcome):
+        return False
+    ids = [po.policy.id for po in base.outcomes]
+    for out in outs[1:]:
+        if out is base:
+            continue
+        if not isinstance(out, EmployeeOutcome) or len(out.outcomes) != len(ids):
+            return False
+        if any(po.policy.id != pid for po, pid in zip(out.outcomes, ids, strict=True)):
+            return False
+    return True
+
+
+def _policy_facts(po: Any, read: PolicyPay, made: dict[int, _PolicyFacts]) -> _PolicyFacts:
+    """A policy outcome's figures (`_PolicyFacts`), worked out once per outcome in a row."""
+    found = made.get(id(po))
+    if found is not None:
+        return found
+    trace, currency = po.trace, po.currency
+    comps = tuple((name, code, currency, trace[slot]) for name, code, slot in read.slots)
+    sums: dict[tuple[str, str], Decimal] = {}
+    for _, code, _, amount in comps:
+        key = (code, currency)
+        sums[key] = _ADD(sums.get(key, _ZERO), amount)
+    pct = _pct_of_target(po, read)
+    found = made[id(po)] = _PolicyFacts(
+        tuple(sums.items()),
+        comps,
+        sum(1 for c in comps if c[3]),
+        None if pct is None else (po.policy.id, pct),
+    )
+    return found
+
+
+def _pct_of_target(po: Any, read: PolicyPay) -> Decimal | None:
+    """Payout (the components' totals) as % of the target step, 0.01 points, half up; None
+    when not eligible or without a positive target."""
+    if read.target_slot is None or not po.eligible:
+        return None
+    trace = po.trace
+    target = trace[read.target_slot]
+    if not isinstance(target, Decimal) or target <= 0:
+        return None
+    paid = sum((trace[s] for s in read.total_slots), _ZERO)
+    with decimal.localcontext(EXACT_CONTEXT) as ctx:
+        ctx.traps[decimal.Inexact] = False
+        return (paid * _HUNDRED / target).quantize(_POINT, rounding=decimal.ROUND_HALF_UP)
 
 
 def _by_code(pay: Pay) -> dict[tuple[str, str], Decimal] | None:
