@@ -220,7 +220,9 @@ def _reusing(
     merged = tuple(
         next(made) if j in own else first.outcomes[j] for j in range(len(mine))
     )
-    return attrs.evolve(first, outcomes=merged)
+    return EmployeeOutcome(
+        first.employee_id, first.source_file, first.record, first.line, merged, first.exclusions
+    )
 
 
 def _earlier(
