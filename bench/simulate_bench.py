@@ -126,6 +126,9 @@ def main() -> int:
     print(f"  run      {run_cpu:7.2f} s CPU  {run_wall:7.2f} s wall")
     print(f"  simulate {sim_cpu:7.2f} s CPU  {sim_wall:7.2f} s wall")
     print(f"  ratio    {sim_cpu / run_cpu:7.2f}x CPU {sim_wall / run_wall:7.2f}x wall (bar: 4x)")
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  peak RSS: this process {me:.0f} MiB, largest worker {kids:.0f} MiB")
     return 0
 
 

@@ -281,6 +281,8 @@ def _earlier(
     done = shares(work)
     for place, (_, calc, step) in enumerate(taking):
         calc.apply_partials(step, [p for share in done for p in share[place]])
+        for share in done:
+            share[place] = None  # solved: its pool members go before the next one's solve
 
 
 def _with_changed(
