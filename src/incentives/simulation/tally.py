@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 import attrs
 
@@ -45,6 +45,9 @@ _HUNDRED = Decimal(100)
 _POINT = Decimal("0.01")
 _ADD = EXACT_CONTEXT.add
 _UNSET: Any = object()
+# a % of target: exact but for the division, rounded once to 0.01 points
+_PCT_CONTEXT = EXACT_CONTEXT.copy()
+_PCT_CONTEXT.traps[decimal.Inexact] = False
 
 # (policy id, component) → (pay code, currency, amount); None: rejected under that calculation
 Pay = dict[tuple[str, str], tuple[str, str, Decimal]] | None
@@ -58,6 +61,11 @@ class PolicyPay:
     slots: tuple[tuple[str, str, int], ...]
     total_slots: tuple[int, ...]
     target_slot: int | None
+    codes_unique: bool = attrs.field(init=False)  # one component per pay code
+
+    def __attrs_post_init__(self) -> None:
+        unique = len({code for _, code, _ in self.slots}) == len(self.slots)
+        object.__setattr__(self, "codes_unique", unique)
 
 
 @attrs.frozen
@@ -408,8 +416,7 @@ class Tally:
                 self.pct[k].setdefault(pid, Counter()).update(counter)
 
 
-@attrs.frozen
-class _PolicyFacts:
+class _PolicyFacts(NamedTuple):
     """One policy outcome's figures: per (pay code, currency) its amount, each component
     (name, pay code, currency, amount), how many are non-zero, (policy, % of target)."""
 
@@ -441,16 +448,20 @@ def _policy_facts(po: Any, read: PolicyPay, made: dict[int, _PolicyFacts]) -> _P
     if found is not None:
         return found
     trace, currency = po.trace, po.currency
-    comps = tuple((name, code, currency, trace[slot]) for name, code, slot in read.slots)
-    sums: dict[tuple[str, str], Decimal] = {}
-    for _, code, _, amount in comps:
-        key = (code, currency)
-        sums[key] = _ADD(sums.get(key, _ZERO), amount)
+    comps = tuple([(name, code, currency, trace[slot]) for name, code, slot in read.slots])
+    if read.codes_unique:  # one component per pay code: the codes' amounts are the components'
+        codes = tuple([((c[1], currency), c[3]) for c in comps])
+    else:
+        sums: dict[tuple[str, str], Decimal] = {}
+        for _, code, _, amount in comps:
+            key = (code, currency)
+            sums[key] = _ADD(sums.get(key, _ZERO), amount)
+        codes = tuple(sums.items())
     pct = _pct_of_target(po, read)
     found = made[id(po)] = _PolicyFacts(
-        tuple(sums.items()),
+        codes,
         comps,
-        sum(1 for c in comps if c[3]),
+        sum([1 for c in comps if c[3]]),
         None if pct is None else (po.policy.id, pct),
     )
     return found
@@ -465,10 +476,11 @@ def _pct_of_target(po: Any, read: PolicyPay) -> Decimal | None:
     target = trace[read.target_slot]
     if not isinstance(target, Decimal) or target <= 0:
         return None
+    ctx = _PCT_CONTEXT
     paid = sum((trace[s] for s in read.total_slots), _ZERO)
-    with decimal.localcontext(EXACT_CONTEXT) as ctx:
-        ctx.traps[decimal.Inexact] = False
-        return (paid * _HUNDRED / target).quantize(_POINT, rounding=decimal.ROUND_HALF_UP)
+    return ctx.divide(ctx.multiply(paid, _HUNDRED), target).quantize(
+        _POINT, rounding=decimal.ROUND_HALF_UP, context=ctx
+    )
 
 
 def _by_code(pay: Pay) -> dict[tuple[str, str], Decimal] | None:
