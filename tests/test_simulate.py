@@ -22,9 +22,9 @@ from incentives.jobs import RunRequest
 from incentives.model import EmployeeInput
 from incentives.rulebook.rulebook import Rulebook
 from incentives.simulation import Variant, simulate
+from incentives.simulation.facts import EmployeeFacts
 from incentives.simulation.job import SimulateRequest, simulate_job
 from incentives.simulation.tables import percentile
-from incentives.simulation.tally import EmployeeFacts
 from strategies import decimals
 
 BONUS = "annual-bonus-2026"

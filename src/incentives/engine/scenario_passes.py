@@ -6,9 +6,10 @@ Every calculation is bound to its own rulebook (a scenario's is the baseline's w
 the same fields and populations) and keeps its own group totals, pools and summary; the roster
 is read once per pass of the plans (not once per scenario). In the final pass each row is
 converted once, by the baseline, and that conversion is evaluated by every calculation
-(`Calculation.evaluated`); the passes before it read each block of rows once and hand it to
-each calculation's partials, converted once (by the baseline) for all. Each share of the final pass gives every row's outcomes (one per
-calculation, the baseline's first) to a tally of the caller's (``new_tally(share)``), which
+(`Calculation.evaluated`); the passes before it read each block of rows once, convert it once
+(by the baseline) and hand it to each calculation's partials. A policy a scenario did not
+change gives the baseline's outcome. Each share of the final pass gives every row's outcomes
+(one per calculation, the baseline's first) to a tally of the caller's (``new_tally(share)``), which
 returns to the parent to be merged: no per-employee file is written here, and no outcome is
 kept beyond its row. Shares are mapped as a run's are (`engine.passes.ShareMap`: in process, or
 `parallel.forked_shares` on both cores).

@@ -25,6 +25,7 @@ from incentives.io.history import check_history_columns
 from incentives.io.writers import OutputDir, dumps_json
 from incentives.jobs import RunRequest, _inputs, required_columns
 from incentives.rulebook.rulebook import Rulebook, load_rules
+from incentives.simulation.facts import changes_header
 from incentives.simulation.simulate import Scenario, Simulation, simulate
 from incentives.simulation.summary_text import summary_markdown
 from incentives.simulation.tables import (
@@ -33,7 +34,6 @@ from incentives.simulation.tables import (
     distribution_rows,
     scenario_rows,
 )
-from incentives.simulation.tally import changes_header
 
 __all__ = ["SIMULATION_FILES", "SimulateRequest", "rulebook_sha256", "simulate_job"]
 

@@ -37,7 +37,8 @@ from incentives.money import minor_unit, round_to
 from incentives.parallel import can_fork, forked_shares
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import CompiledPolicy
-from incentives.simulation.tally import FactsTaker, PolicyPay, Tally
+from incentives.simulation.facts import FactsTaker, PolicyPay
+from incentives.simulation.tally import Tally
 
 __all__ = ["Scenario", "Simulation", "Variant", "simulate"]
 

@@ -21,14 +21,11 @@ by group plugs in there.
 
 from __future__ import annotations
 
-import decimal
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, NamedTuple, Protocol
-
-import attrs
+from typing import IO, Any
 
 from incentives.engine.outcome import EmployeeOutcome
 from incentives.engine.passes import Item
@@ -37,64 +34,23 @@ from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.model.roster import Row
 from incentives.money import EXACT_CONTEXT
+from incentives.simulation.facts import (
+    EmployeeFacts,
+    FactsTaker,
+    Pay,
+    PolicyFacts,
+    PolicyPay,
+    aligned,
+    by_code,
+    pct_of_target,
+    policy_facts,
+)
 
-__all__ = ["EmployeeFacts", "FactsTaker", "Pay", "PolicyPay", "Tally", "changes_header"]
+__all__ = ["Tally"]
 
 _ZERO = Decimal(0)
-_HUNDRED = Decimal(100)
-_POINT = Decimal("0.01")
 _ADD = EXACT_CONTEXT.add
 _UNSET: Any = object()
-# a % of target: exact but for the division, rounded once to 0.01 points
-_PCT_CONTEXT = EXACT_CONTEXT.copy()
-_PCT_CONTEXT.traps[decimal.Inexact] = False
-
-# (policy id, component) → (pay code, currency, amount); None: rejected under that calculation
-Pay = dict[tuple[str, str], tuple[str, str, Decimal]] | None
-
-
-@attrs.frozen
-class PolicyPay:
-    """What a policy pays, as the tally reads it from a trace: (component, pay code, slot) for
-    every component and split part, the slots of the components' totals, the target's slot."""
-
-    slots: tuple[tuple[str, str, int], ...]
-    total_slots: tuple[int, ...]
-    target_slot: int | None
-    codes_unique: bool = attrs.field(init=False)  # one component per pay code
-
-    def __attrs_post_init__(self) -> None:
-        unique = len({code for _, code, _ in self.slots}) == len(self.slots)
-        object.__setattr__(self, "codes_unique", unique)
-
-
-@attrs.frozen
-class EmployeeFacts:
-    """One employee under every calculation (index 0 the baseline): what a row gives."""
-
-    employee_id: str
-    cells: Mapping[str, object]
-    pay: tuple[Pay, ...]
-    # per calculation: (policy id, payout % of target at 0.01 points) for each eligible
-    # employee of a policy with a positive target
-    pct_of_target: tuple[tuple[tuple[str, Decimal], ...], ...]
-
-
-def changes_header(names: Sequence[str]) -> list[str]:
-    """changes.csv's columns: the employee, component and baseline, then each scenario's
-    amount and delta."""
-    head = ["employee_id", "policy", "component", "pay_code", "currency", "baseline"]
-    for name in names:
-        head += [name, f"{name}_delta"]
-    return head
-
-
-class FactsTaker(Protocol):
-    """Takes each employee's facts in one share (made per share, returned to the parent
-    with the share's tally, so it must pickle): a summary by group, say."""
-
-    def take(self, facts: EmployeeFacts) -> None: ...
-
 
 class Tally:
     """One share's figures (see the module); `merge` adds another share's."""
@@ -147,8 +103,8 @@ class Tally:
     def take(self, row: Row, outcomes: Sequence[Item]) -> None:
         if isinstance(row, Rejection):
             return  # unreadable: rejected alike under every calculation
-        if self.disjoint and not self.also and _aligned(outcomes):
-            self._take_aligned(row.employee_id, row.cells, outcomes)  # type: ignore[arg-type]
+        if self.disjoint and not self.also and aligned(outcomes):
+            self._takealigned(row.employee_id, row.cells, outcomes)  # type: ignore[arg-type]
             return
         made: dict[int, tuple[Pay, tuple[tuple[str, Decimal], ...]]] = {}
         facts = []
@@ -169,14 +125,14 @@ class Tally:
             for taker in self.also:
                 taker.take(employee)
 
-    def _take_aligned(
+    def _takealigned(
         self, employee_id: str, cells: Mapping[str, object], outs: Sequence[EmployeeOutcome]
     ) -> None:
         """Every calculation computed the employee under the same policies: the baseline's
         figures are counted once, each scenario's only where its policy outcome differs."""
         base = outs[0].outcomes
-        made: dict[int, _PolicyFacts] = {}
-        first = [_policy_facts(po, self.policies[po.policy.id], made) for po in base]
+        made: dict[int, PolicyFacts] = {}
+        first = [policy_facts(po, self.policies[po.policy.id], made) for po in base]
         for facts in first:
             for key, amount in facts.codes:
                 entry = self.base_pay.get(key)
@@ -189,7 +145,7 @@ class Tally:
             if facts.pct is not None:
                 self.base_pct.setdefault(facts.pct[0], Counter())[facts.pct[1]] += 1
         # per policy place that some scenario changes: each calculation's facts there
-        differ: dict[int, list[_PolicyFacts]] = {}
+        differ: dict[int, list[PolicyFacts]] = {}
         for k in range(1, self.count):
             mine = outs[k].outcomes
             if mine is base:
@@ -197,7 +153,7 @@ class Tally:
             for j, po in enumerate(mine):
                 if po is base[j]:
                     continue
-                facts = _policy_facts(po, self.policies[po.policy.id], made)
+                facts = policy_facts(po, self.policies[po.policy.id], made)
                 differ.setdefault(j, [first[j]] * self.count)[k] = facts
                 self._differs(k, first[j], facts, employee_id, cells)
         if differ:
@@ -206,8 +162,8 @@ class Tally:
     def _differs(
         self,
         k: int,
-        before: _PolicyFacts,
-        now: _PolicyFacts,
+        before: PolicyFacts,
+        now: PolicyFacts,
         employee_id: str,
         cells: Mapping[str, object],
     ) -> None:
@@ -232,7 +188,7 @@ class Tally:
             counters.setdefault(now.pct[0], Counter())[now.pct[1]] += 1
 
     def _aligned_lines(
-        self, employee_id: str, base: tuple[Any, ...], differ: dict[int, list[_PolicyFacts]]
+        self, employee_id: str, base: tuple[Any, ...], differ: dict[int, list[PolicyFacts]]
     ) -> int:
         """changes.csv's lines of the policies some scenario changed; 1 if any was written."""
         wrote = 0
@@ -282,7 +238,7 @@ class Tally:
             trace, currency = po.trace, po.currency
             for name, code, slot in read.slots:
                 pay[(pid, name)] = (code, currency, trace[slot])
-            pct = _pct_of_target(po, read)
+            pct = pct_of_target(po, read)
             if pct is not None:
                 pcts.append((pid, pct))
         return pay, tuple(pcts)
@@ -292,26 +248,26 @@ class Tally:
     ) -> None:
         base = pays[0]
         codes_of: dict[int, dict[tuple[str, str], Decimal] | None] = {}
-        by_code = []
+        per_calc = []
         for pay in pays:
             codes = codes_of.get(id(pay), _UNSET)
             if codes is _UNSET:
-                codes = codes_of[id(pay)] = _by_code(pay)
-            by_code.append(codes)
-        for k, codes in enumerate(by_code):
+                codes = codes_of[id(pay)] = by_code(pay)
+            per_calc.append(codes)
+        for k, codes in enumerate(per_calc):
             if codes is None:
                 if k and base is not None:
                     self.rejected_only[k] += 1
-                    for key in by_code[0] or {}:
+                    for key in per_calc[0] or {}:
                         self._entry(k, key)[5] += 1
                 continue
-            base_codes = by_code[0] or {}
+            base_codes = per_calc[0] or {}
             for key, amount in codes.items():
                 entry = self._entry(k, key)
                 entry[0] = _ADD(entry[0], amount)
                 if amount:
                     entry[1] += 1
-            if k == 0 or by_code[0] is None or codes is by_code[0]:
+            if k == 0 or per_calc[0] is None or codes is per_calc[0]:
                 continue  # the baseline itself, or the very same pay: nothing changed
             for key in codes.keys() | base_codes.keys():
                 amount = codes.get(key, _ZERO)
@@ -414,84 +370,6 @@ class Tally:
                     self.largest[k][where] = found
             for pid, counter in other.pct[k].items():
                 self.pct[k].setdefault(pid, Counter()).update(counter)
-
-
-class _PolicyFacts(NamedTuple):
-    """One policy outcome's figures: per (pay code, currency) its amount, each component
-    (name, pay code, currency, amount), how many are non-zero, (policy, % of target)."""
-
-    codes: tuple[tuple[tuple[str, str], Decimal], ...]
-    comps: tuple[tuple[str, str, str, Decimal], ...]
-    nonzero: int
-    pct: tuple[str, Decimal] | None
-
-
-def _aligned(outs: Sequence[Item]) -> bool:
-    """Whether every calculation computed the employee under the same policies."""
-    base = outs[0]
-    if not isinstance(base, EmployeeOutcome):
-        return False
-    ids = [po.policy.id for po in base.outcomes]
-    for out in outs[1:]:
-        if out is base:
-            continue
-        if not isinstance(out, EmployeeOutcome) or len(out.outcomes) != len(ids):
-            return False
-        if any(po.policy.id != pid for po, pid in zip(out.outcomes, ids, strict=True)):
-            return False
-    return True
-
-
-def _policy_facts(po: Any, read: PolicyPay, made: dict[int, _PolicyFacts]) -> _PolicyFacts:
-    """A policy outcome's figures (`_PolicyFacts`), worked out once per outcome in a row."""
-    found = made.get(id(po))
-    if found is not None:
-        return found
-    trace, currency = po.trace, po.currency
-    comps = tuple([(name, code, currency, trace[slot]) for name, code, slot in read.slots])
-    if read.codes_unique:  # one component per pay code: the codes' amounts are the components'
-        codes = tuple([((c[1], currency), c[3]) for c in comps])
-    else:
-        sums: dict[tuple[str, str], Decimal] = {}
-        for _, code, _, amount in comps:
-            key = (code, currency)
-            sums[key] = _ADD(sums.get(key, _ZERO), amount)
-        codes = tuple(sums.items())
-    pct = _pct_of_target(po, read)
-    found = made[id(po)] = _PolicyFacts(
-        codes,
-        comps,
-        sum([1 for c in comps if c[3]]),
-        None if pct is None else (po.policy.id, pct),
-    )
-    return found
-
-
-def _pct_of_target(po: Any, read: PolicyPay) -> Decimal | None:
-    """Payout (the components' totals) as % of the target step, 0.01 points, half up; None
-    when not eligible or without a positive target."""
-    if read.target_slot is None or not po.eligible:
-        return None
-    trace = po.trace
-    target = trace[read.target_slot]
-    if not isinstance(target, Decimal) or target <= 0:
-        return None
-    ctx = _PCT_CONTEXT
-    paid = sum((trace[s] for s in read.total_slots), _ZERO)
-    return ctx.divide(ctx.multiply(paid, _HUNDRED), target).quantize(
-        _POINT, rounding=decimal.ROUND_HALF_UP, context=ctx
-    )
-
-
-def _by_code(pay: Pay) -> dict[tuple[str, str], Decimal] | None:
-    """An employee's pay per (pay code, currency): components sharing a code add up."""
-    if pay is None:
-        return None
-    codes: dict[tuple[str, str], Decimal] = {}
-    for code, currency, amount in pay.values():
-        key = (code, currency)
-        codes[key] = _ADD(codes.get(key, _ZERO), amount)
-    return codes
 
 
 def _cell(value: Decimal | None) -> str:
