@@ -355,3 +355,11 @@ def test_the_tally_counts_alike_whether_it_compares_by_policy_or_by_employee() -
     assert (quick.payouts, quick.payouts_changed) == (whole.payouts, whole.payouts_changed)
     assert quick.pct == whole.pct and quick.largest == whole.largest
     assert quick.lines == whole.lines and quick.changed_rows == whole.changed_rows
+
+
+def test_a_reporting_currency_without_its_rate_is_an_error_naming_it() -> None:
+    """Reporting in a currency the rates file has no rate into is an error naming the missing
+    rate, as the rates file would need it."""
+    rulebook, roster = _sample()
+    with pytest.raises(OptionsError, match=r"--report-currency JPY: no average rate EUR→JPY on 2026-12-31"):
+        simulate(rulebook, roster, [], report_currency="JPY", rates=read_rates(RATES))
