@@ -247,7 +247,8 @@ def _earlier(
         return
     steps = {step for _, _, step in taking}
     reader: Pass = taking[0][2]
-    if len(steps) > 1:  # plans that read differently: read what the widest reads
+    if len(steps) > 1 or any(wraps):  # plans that read differently, or a scenario's wrapper
+        # (which may read any column to decide what it changes): every column
         reader = attrs.evolve(reader, columns=None, goals=True, ratings=True)
 
     base = calcs[0]
