@@ -40,16 +40,20 @@ RATINGS = FIXTURES / "ratings.csv"
 HISTORY = FIXTURES / "history.csv"
 
 
-@functools.cache
-def _cycle() -> tuple[Any, ...]:
-    rulebook = load_rules(RULES)
-    roster = open_roster(
+def sample_roster(rulebook: Any) -> Any:
+    """The bundled sample roster with its ratings and history files, opened for ``rulebook``."""
+    return open_roster(
         EMPLOYEES,
         required_columns=required_columns(rulebook),
         ratings_path=RATINGS,
         history_path=HISTORY,
     )
-    return tuple(calculate(rulebook, roster, rates=read_rates(RATES)))
+
+
+@functools.cache
+def _cycle() -> tuple[Any, ...]:
+    rulebook = load_rules(RULES)
+    return tuple(calculate(rulebook, sample_roster(rulebook), rates=read_rates(RATES)))
 
 
 def cycle_outcomes(kind: str) -> dict[str, Any]:

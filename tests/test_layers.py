@@ -27,6 +27,9 @@ RULES = (
             "incentives.rulebook.runtime",
         ),
     ),
+    # simulations sit beside jobs: they read the engine and io, nothing below reads them
+    ("engine", ("incentives.simulation", "incentives.io", "incentives.jobs")),
+    ("simulation", ("incentives.cli",)),
 )
 
 

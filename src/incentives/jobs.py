@@ -41,6 +41,7 @@ from incentives.model.roster import RosterSource
 from incentives.parallel import can_fork, run_parallel
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.scenarios import Scenario, what_if_layers
+from incentives.scenarios.roster import ChangedRoster
 
 __all__ = ["OUTPUT_FILES", "SHEET_ROLES", "RunReport", "RunRequest", "required_columns", "run_job"]
 
@@ -280,7 +281,8 @@ def _write_run(
 ) -> tuple[list[Rejection], list[BudgetLine], list[PoolLine], tuple[str, ...]]:
     layout = OutputLayout(rulebook)
     with OutputDir(request.out, force=request.force) as out:
-        locate = cell_locator(roster.tables()) if isinstance(roster, Roster) else None
+        read = roster.base if isinstance(roster, ChangedRoster) else roster  # as read, unchanged
+        locate = cell_locator(read.tables()) if isinstance(read, Roster) else None
         files = employee_files(layout)
         if locate is not None:  # a roster or keyed file read from a sheet
             files = locating(files, locate)

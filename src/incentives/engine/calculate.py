@@ -51,7 +51,7 @@ from incentives.engine.run_inputs import (
 )
 from incentives.engine.run_plan import RunPlan, plan_run
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
-from incentives.model import EmployeeInput, NotCovered, Rejection
+from incentives.model import EmployeeInput, Exclusion, NotCovered, Rejection
 from incentives.model.roster import RosterSource, as_roster
 from incentives.money import ENGINE_CONTEXT, EXACT_CONTEXT, add_exact
 from incentives.rulebook.rulebook import Rulebook
@@ -196,8 +196,12 @@ class Calculation(EarlierPasses):
         `incentives.engine.passes`); each share's outcomes go to ``open_share(index)``.
         ``summary`` is then the run's, merged from the shares'."""
         ran = passes.execute(self, self.employees, shares, open_share, exclude)
-        self._summary, self._stopped_early = ran.summary, False
+        self.adopt(ran.summary)
         return ran
+
+    def adopt(self, summary: Summary) -> None:
+        """Take ``summary`` as the run's (merged from the shares by an executor of the plan)."""
+        self._summary, self._stopped_early = summary, False
 
     def outcomes(
         self,
@@ -227,6 +231,16 @@ class Calculation(EarlierPasses):
             if miscounted is not None:
                 self.counted_before(item, miscounted)
             return found
+        return self.evaluated(item, found, miscounted)
+
+    def evaluated(
+        self,
+        item: EmployeeInput,
+        found: tuple[list[Any], tuple[BoundPolicy, ...], tuple[Exclusion, ...]],
+        miscounted: set[int] | None = None,
+    ) -> EmployeeOutcome | NotCovered | Rejection:
+        """A row's outcome from its converted values, the policies covering it and the kinds
+        none covers (what `_values` found): scenarios evaluate one conversion many times."""
         values, covering, exclusions = found
         if not covering:
             src = item.source

@@ -29,8 +29,10 @@ from incentives.rulebook.runtime.allocation_defs import PoolDef
 from incentives.rulebook.runtime.policy import BoundPolicy
 from incentives.rulebook.runtime.weighted import Segment
 
-__all__ = ["EarlierPasses", "GroupPartials"]
+__all__ = ["Covered", "EarlierPasses", "GroupPartials"]
 
+# a row converted for a pass, with a policy covering it and its segments (see `_covered`)
+Covered = tuple[EmployeeInput, list[Any], BoundPolicy, tuple[Segment, ...] | None]
 # the totals pass: policy → aggregate → group → [sum, count, min, max]; and its pools
 GroupPartials = tuple[dict[str, dict[str, dict[object, list[Any]]]], PoolPartials]
 
@@ -45,12 +47,17 @@ class EarlierPasses(RowConversion):
     _pools_done: bool
 
     def partials(
-        self, step: Pass, rows: Iterable[EmployeeInput | Rejection], exclude: Collection[int] = ()
+        self,
+        step: Pass,
+        rows: Iterable[EmployeeInput | Rejection],
+        exclude: Collection[int] = (),
+        covered: Iterable[Covered] | None = None,
     ) -> GroupPartials | PoolPartials:
-        """What pass ``step`` (before the final one) collects from some rows."""
+        """What pass ``step`` (before the final one) collects from some rows (``covered``:
+        those rows already converted, as `_covered` gives them, with this run's policies)."""
         if step.kind == "totals":
-            return self.group_partials(rows, exclude)
-        return self.pool_partials(rows, exclude)
+            return self.group_partials(rows, exclude, covered)
+        return self.pool_partials(rows, exclude, covered)
 
     def apply_partials(self, step: Pass, partials: list[Any]) -> None:
         """The partials of every share of pass ``step``, merged and applied."""
@@ -102,7 +109,10 @@ class EarlierPasses(RowConversion):
             miscounted.add(item.source.record)
 
     def group_partials(
-        self, employees: Iterable[EmployeeInput | Rejection], exclude: Collection[int] = ()
+        self,
+        employees: Iterable[EmployeeInput | Rejection],
+        exclude: Collection[int] = (),
+        covered: Iterable[Covered] | None = None,
     ) -> GroupPartials:
         """The first pass over some employees: per policy, aggregate and group, the running
         sum, count, min and max; per pool collected here, its members and one member per
@@ -118,9 +128,10 @@ class EarlierPasses(RowConversion):
         pools: PoolPartials = {}
         exact = self.exact_first_pass
         with decimal.localcontext(ENGINE_CONTEXT):
-            for item, values, bound, segments in self._covered(
-                employees, exclude, "all" if exact else "first", lambda b: b.policy.first_pass
-            ):
+            if covered is None:
+                stage = "all" if exact else "first"
+                covered = self._covered(employees, exclude, stage, lambda b: b.policy.first_pass)
+            for item, values, bound, segments in covered:
                 try:
                     stage1 = bound.stage1_full if exact else bound.stage1
                     found = stage1(values, item, segments)
@@ -175,7 +186,10 @@ class EarlierPasses(RowConversion):
                     self._solve(bound, merged_pools, self._funding_of(bound))
 
     def pool_partials(
-        self, employees: Iterable[EmployeeInput | Rejection], exclude: Collection[int] = ()
+        self,
+        employees: Iterable[EmployeeInput | Rejection],
+        exclude: Collection[int] = (),
+        covered: Iterable[Covered] | None = None,
     ) -> PoolPartials:
         """The pool pass over some employees (group totals must be set): per pool and group,
         its members (id, award, own cap) and the funding each gave. Shares merge exactly."""
@@ -183,9 +197,9 @@ class EarlierPasses(RowConversion):
             raise OptionsError("group totals are not computed yet: call apply_group_partials first")
         parts: PoolPartials = {}
         with decimal.localcontext(ENGINE_CONTEXT):
-            for item, values, bound, segments in self._covered(
-                employees, exclude, "pool", lambda b: b.stage2 is not None
-            ):
+            if covered is None:
+                covered = self._covered(employees, exclude, "pool", lambda b: b.stage2 is not None)
+            for item, values, bound, segments in covered:
                 assert bound.stage2 is not None
                 try:
                     rows = bound.stage2(values, item, segments)

@@ -1,0 +1,176 @@
+"""`incentives simulate` as a library call: the inputs read once, the simulation folder written.
+
+    simulate_job(SimulateRequest(rules=..., employees=..., out=..., scenarios=[...]))
+
+The folder (written whole, atomically, as a run folder is: `io.writers.OutputDir`) holds
+scenarios.csv, distribution.csv, changes.csv (see `simulation.tables`), summary.md
+(`simulation.summary_text`) and manifest.json: the baseline's manifest as `run` writes it
+(inputs with their SHA-256, counts, totals, budgets, pools) with ``"what_if": true`` and, per
+scenario, its title, overrides, the SHA-256 of its rulebook and its totals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from incentives.audit.manifest import manifest_data, rulebook_data
+from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
+from incentives.io.csvread import file_sha256
+from incentives.io.history import check_history_columns
+from incentives.io.writers import OutputDir, dumps_json
+from incentives.jobs import RunRequest, _inputs, required_columns
+from incentives.rulebook.rulebook import Rulebook, load_rules
+from incentives.simulation.facts import changes_header
+from incentives.simulation.simulate import Scenario, Simulation, simulate
+from incentives.simulation.summary_text import summary_markdown
+from incentives.simulation.tables import (
+    SCENARIOS_HEADER,
+    distribution_header,
+    distribution_rows,
+    scenario_rows,
+)
+
+__all__ = ["SIMULATION_FILES", "SimulateRequest", "rulebook_sha256", "simulate_job"]
+
+SIMULATION_FILES = (
+    "changes.csv",
+    "distribution.csv",
+    "manifest.json",
+    "scenarios.csv",
+    "summary.md",
+)
+
+
+@attrs.frozen
+class SimulateRequest:
+    """What to simulate: the run's inputs (``run``: rules, roster and its files, results,
+    rates, as-of date; ``run.out`` the simulation's folder, ``run.force``, ``run.workers``,
+    ``run.parallel_from`` as for a run), the scenarios, and how to report."""
+
+    run: RunRequest
+    scenarios: Sequence[Scenario] = ()
+    baseline: Rulebook | None = None  # None: loaded from ``run.rules``
+    # the roster columns of a summary by group (the first is named beside the largest increase)
+    by: tuple[str, ...] = ()
+    report_currency: str | None = None
+
+
+def rulebook_sha256(rulebook: Rulebook) -> str:
+    """A rulebook's identity: each policy's file hash, overrides, parameters and lookups."""
+    data: list[Any] = [
+        {
+            "id": p.id,
+            "sha256": p.sha256,
+            "overrides": list(p.overrides),
+            "parameters": dict(p.parameters),
+            "lookups": rulebook_data(rulebook)["policies"][i]["lookups"],
+        }
+        for i, p in enumerate(rulebook.policies)
+    ]
+    return hashlib.sha256(dumps_json(data).encode("utf-8")).hexdigest()
+
+
+def simulate_job(request: SimulateRequest) -> Simulation:
+    """Read the inputs once, simulate, write the folder (nothing is written on any error)."""
+    run = request.run
+    with contextlib.ExitStack() as held:
+        with run_dir.writing(run.out):
+            run_dir.check_apart(run.out, _inputs(run))
+            target = run_dir.real_path(run.out)
+            held.enter_context(run_dir.exclusive(target, run.out))
+        baseline = request.baseline or load_rules(run.rules)
+        roster = open_roster(
+            run.employees,
+            required_columns=required_columns(baseline),
+            goals_path=run.goals,
+            ratings_path=run.ratings,
+            history_path=run.history,
+            read_columns={*baseline.field_names, *request.by},
+        )
+        check_history_columns(roster, baseline.field_names)
+        figures = [*read_results(run.results)] if run.results else []
+        rates = read_rates(run.rates) if run.rates else RateTable.empty()
+        with OutputDir(run.out, force=run.force) as out:
+            names = ("baseline", *(s.name for s in request.scenarios))
+            changes = out.csv_writer("changes.csv", changes_header(names[1:]))
+            sim = simulate(
+                baseline,
+                roster,
+                request.scenarios,
+                results=figures,
+                rates=rates,
+                as_of=run.as_of,
+                report_currency=request.report_currency,
+                group=request.by[0] if request.by else None,
+                workers=run.workers,
+                parallel_from=run.parallel_from,
+                changes=changes,
+                scratch=out.scratch,
+            )
+            sink = out.csv_writer("scenarios.csv", SCENARIOS_HEADER)
+            for row in scenario_rows(sim):
+                sink.write(row)
+            sink = out.csv_writer("distribution.csv", distribution_header(sim))
+            for row in distribution_rows(sim):
+                sink.write(row)
+            out.text("summary.md", summary_markdown(sim))
+            out.json("manifest.json", _manifest(request, sim, roster.sha256, len(roster.orphans())))
+    return sim
+
+
+def _manifest(
+    request: SimulateRequest, sim: Simulation, roster_sha256: str, orphans: int
+) -> dict[str, Any]:
+    run = request.run
+    inputs: dict[str, dict[str, object]] = {
+        "employees": {"path": str(run.employees), "sha256": roster_sha256, "records": sim.records}
+    }
+    for role, path in _inputs(run)[2:]:
+        inputs[role.split()[0]] = {"path": str(path), "sha256": file_sha256(path)}
+    base = sim.calculations[0]
+    as_of: str | dict[str, str] = (
+        run.as_of.isoformat()
+        if run.as_of
+        else {p.id: p.spec.policy.payout_date.isoformat() for p in base.rulebook.policies}
+    )
+    data = manifest_data(
+        base,
+        inputs=inputs,
+        as_of=as_of,
+        orphan_rows=orphans,
+        budgets=sim.budgets[0],
+        pools=sim.pools[0],
+        files={"written": list(SIMULATION_FILES)},
+    )
+    data["what_if"] = True
+    data["baseline_sha256"] = rulebook_sha256(base.rulebook)
+    data["report_currency"] = sim.report_currency
+    data["report_rates"] = {
+        cur: {"rate": rate, "rate_type": kind, "date": on}
+        for cur, (rate, kind, on) in sorted(sim.rates.items())
+    }
+    data["scenarios"] = [
+        {
+            "name": name,
+            "title": sim.titles[k],
+            "sha256": rulebook_sha256(calc.rulebook),
+            "overrides": {p.id: list(p.overrides) for p in calc.rulebook.policies if p.overrides},
+            "counts": {
+                "read": calc.summary.read,
+                "computed": calc.summary.computed,
+                "rejected": calc.summary.rejected,
+            },
+            "totals": [
+                {"currency": cur, "component": comp, "pay_code": code, "amount": amount}
+                for (cur, comp, code), amount in sorted(calc.summary.totals.items())
+            ],
+        }
+        for k, (name, calc) in enumerate(zip(sim.names, sim.calculations, strict=True))
+        if k
+    ]
+    return data
