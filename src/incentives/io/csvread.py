@@ -100,8 +100,9 @@ class CsvTable:
             before = 0
         if start > before:
             next(itertools.islice(rows, start - before - 1, start - before), None)
+        new = tuple.__new__  # a CsvRecord built without its Python-level __new__ (per record)
         for number, (line, fields) in enumerate(rows, start=start + 1):
-            yield CsvRecord(number, line, fields)
+            yield new(CsvRecord, (number, line, fields))
 
 
 def file_sha256(path: str | Path) -> str:
