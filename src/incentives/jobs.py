@@ -303,7 +303,7 @@ def _write_run(
 
 def _into(files: Sequence[EmployeeFile], sinks: Sequence[CsvSink]) -> OpenShare:
     """The one share of a run on one core: its lines straight into the output files."""
-    writes = [sink.write_lines for sink in sinks]
+    writes = [sink.write_line for sink in sinks]
 
     @contextlib.contextmanager
     def open_share(_share: int) -> Iterator[Callable[[Iterable[Item]], object]]:

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from incentives.engine.calculate import Calculation
 from incentives.engine.passes import Item, OpenShare, Ran, ShareMap, Tick, Work
@@ -125,16 +125,10 @@ def share_files(
                 )
                 for k in range(len(files))
             ]
-            writes = [_joined(stream) for stream in streams]  # whole lines, as made
+            writes = [stream.write for stream in streams]  # whole lines, as made
             yield lambda items: write_items(items, files, writes)
 
     return open_share
-
-
-def _joined(stream: IO[str]) -> Callable[[list[str]], object]:
-    """Writes lines to ``stream`` in one write."""
-    write = stream.write
-    return lambda lines: write("".join(lines))
 
 
 def run_parallel(

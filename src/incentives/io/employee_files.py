@@ -12,11 +12,7 @@ each policy's breakdown one line per policy outcome (``outcome_line``), inputs o
 (``computed_lines``); the others give lists of cell texts, made into lines with `csv_line`.
 
     files = employee_files(layout)
-    write_items(items, files, [sink.write_lines for sink in sinks])
-
-`write_items` gathers each file's lines and hands them over a few hundred at a time (a list
-append per line instead of a call of the file's writer: a run writes about seven lines per
-employee).
+    write_items(items, files, [sink.write_line for sink in sinks])
 """
 
 from __future__ import annotations
@@ -31,13 +27,10 @@ from incentives.io.csv_lines import csv_line
 from incentives.io.run_outputs import REJECTED_HEADER, OutcomeLine, OutputLayout, rejected_row
 from incentives.model import Rejection
 
-__all__ = ["EmployeeFile", "Write", "WriteLine", "WriteLines", "employee_files", "write_items"]
+__all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "write_items"]
 
 Write = Callable[[list[str]], object]  # writes one row of cell texts
 WriteLine = Callable[[str], object]  # writes one whole CSV line (with its "\n")
-WriteLines = Callable[[list[str]], object]  # writes whole CSV lines (each with its "\n"), in order
-
-_BATCH = 256  # employees whose lines are gathered before they are written
 
 
 @attrs.frozen
@@ -85,21 +78,18 @@ def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
 def write_items(
     items: Iterable[EmployeeOutcome | NotCovered | Rejection],
     files: Sequence[EmployeeFile],
-    writes: Sequence[WriteLines],
+    writes: Sequence[WriteLine],
 ) -> None:
     """Write each item's rows to every file that takes it (``writes[k]`` writes the lines of
-    ``files[k]``, given a list of them every `_BATCH` items and at the end)."""
-    gathered: list[list[str]] = [[] for _ in files]
-    adds = [lines.append for lines in gathered]  # a file's lines go to its list, in order
-    pairs = list(zip(files, adds, strict=True))
-    per_outcome = [(f.outcome_line, add) for f, add in pairs if f.outcome_line]
-    lines = [(f.computed_lines, add) for f, add in pairs if f.computed_lines]
-    computed = [(f.computed, _cells(add)) for f, add in pairs if f.computed]
-    rejected = [(f.rejected, _cells(add)) for f, add in pairs if f.rejected]
-    left_out = [(f.not_covered, _cells(add)) for f, add in pairs if f.not_covered]
+    ``files[k]``)."""
+    pairs = list(zip(files, writes, strict=True))
+    per_outcome = [(f.outcome_line, w) for f, w in pairs if f.outcome_line]
+    lines = [(f.computed_lines, w) for f, w in pairs if f.computed_lines]
+    computed = [(f.computed, _cells(w)) for f, w in pairs if f.computed]
+    rejected = [(f.rejected, _cells(w)) for f, w in pairs if f.rejected]
+    left_out = [(f.not_covered, _cells(w)) for f, w in pairs if f.not_covered]
     # by the policy's identity (kept, so that its id is not reused): the lines of its outcomes
     by_policy: dict[int, tuple[object, list[tuple[OutcomeLine, WriteLine]]]] = {}
-    batch = _BATCH
     for item in items:
         if isinstance(item, EmployeeOutcome):
             employee_id = item.employee_id
@@ -111,10 +101,10 @@ def write_items(
                         policy,
                         _outcome_lines(policy.id, per_outcome),
                     )
-                for line, add in known[1]:
-                    add(line(employee_id, po))
-            for emit, add in lines:
-                emit(item, add)
+                for line, write_line in known[1]:
+                    write_line(line(employee_id, po))
+            for emit, write_line in lines:
+                emit(item, write_line)
             for rows, write in computed:
                 rows(item, write)
         elif isinstance(item, NotCovered):
@@ -124,19 +114,6 @@ def write_items(
             assert isinstance(item, Rejection), item
             for rejection, write in rejected:
                 rejection(item, write)
-        batch -= 1
-        if not batch:
-            _hand_over(gathered, writes)
-            batch = _BATCH
-    _hand_over(gathered, writes)
-
-
-def _hand_over(gathered: list[list[str]], writes: Sequence[WriteLines]) -> None:
-    """Write the lines gathered for each file and empty its list."""
-    for lines, write in zip(gathered, writes, strict=True):
-        if lines:
-            write(lines)
-            lines.clear()
 
 
 def _cells(write_line: WriteLine) -> Write:
@@ -149,7 +126,7 @@ def _cells(write_line: WriteLine) -> Write:
 
 
 def _outcome_lines(
-    policy_id: str, per_outcome: Sequence[tuple[Callable[[str], OutcomeLine | None], WriteLine]]
+    policy_id: str, per_outcome: list[tuple[Callable[[str], OutcomeLine | None], WriteLine]]
 ) -> list[tuple[OutcomeLine, WriteLine]]:
     """The line functions (and writers) of the files that take a line per outcome of a policy."""
     found = [(line_of(policy_id), write) for line_of, write in per_outcome]

@@ -141,12 +141,6 @@ class CsvSink:
         self._stream.write(line)
         self.rows += 1
 
-    def write_lines(self, lines: list[str]) -> None:
-        """Write lines already made for this file, in order (`write_line` of each, in one
-        write: the fast path for large outputs)."""
-        self._stream.write("".join(lines))
-        self.rows += len(lines)
-
 
 class OutputDir:
     """A run folder written whole: use it as a context manager.
