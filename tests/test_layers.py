@@ -16,6 +16,8 @@ RULES = (
     ("rulebook/language", ("incentives.rulebook.compiler", "incentives.rulebook.runtime")),
     ("rulebook/runtime", ("incentives.rulebook.compiler",)),
     ("engine", ("incentives.rulebook.compiler",)),
+    ("io", ("incentives.reports",)),
+    ("reports", ("incentives.cli",)),
 )
 
 
