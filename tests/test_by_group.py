@@ -43,7 +43,9 @@ def test_bonus_figures_per_unit_match_a_hand_computation() -> None:
         _bonus("4", "Finance", "500.00", "1000.00"),
     ]
     rows = _table_dicts(summarize_by_group(facts, ["unit"]))
-    assert [(r["unit"], r["headcount"], r["eligible"], r["total"], r["total AIP"]) for r in rows] == [
+    assert [
+        (r["unit"], r["headcount"], r["eligible"], r["total"], r["total AIP"]) for r in rows
+    ] == [
         ("Finance", "1", "1", "500.00", "500.00"),
         ("Sales", "3", "2", "4000.00", "4000.00"),
     ]
@@ -57,7 +59,10 @@ def test_bonus_figures_per_unit_match_a_hand_computation() -> None:
 def test_currencies_are_never_added_without_rates_and_are_with_a_converter() -> None:
     """A unit paid in USD and EUR gives a row per currency; with a converter (EUR × 1.10 into
     USD) it is one row in the reporting currency."""
-    facts = [_bonus("1", "Sales", "100.00", "100.00"), _bonus("2", "Sales", "200.00", "100.00", currency="EUR")]
+    facts = [
+        _bonus("1", "Sales", "100.00", "100.00"),
+        _bonus("2", "Sales", "200.00", "100.00", currency="EUR"),
+    ]
     rows = _table_dicts(summarize_by_group(facts, ["unit"]))
     assert [(r["currency"], r["total"]) for r in rows] == [("EUR", "200.00"), ("USD", "100.00")]
 
