@@ -66,8 +66,8 @@ def test_currencies_are_never_added_without_rates_and_are_with_a_converter() -> 
     rows = _table_dicts(summarize_by_group(facts, ["unit"]))
     assert [(r["currency"], r["total"]) for r in rows] == [("EUR", "200.00"), ("USD", "100.00")]
 
-    def to_usd(amount: D, currency: str) -> D:
-        return amount * D("1.10") if currency == "EUR" else amount
+    def to_usd(amount: D, fact: Fact) -> D:
+        return amount * D("1.10") if fact.currency == "EUR" else amount
 
     rows = _table_dicts(summarize_by_group(facts, ["unit"], report_currency="USD", convert=to_usd))
     assert [(r["currency"], r["headcount"], r["total"]) for r in rows] == [("USD", "2", "320.00")]

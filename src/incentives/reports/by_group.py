@@ -46,6 +46,7 @@ from incentives.money import CURRENCY_MINOR_UNITS, TOTALS_CONTEXT
 
 __all__ = [
     "COLUMNS",
+    "DEFAULT_STEPS",
     "Fact",
     "FactSteps",
     "GroupTable",
@@ -69,7 +70,7 @@ _MONEY = frozenset({"total", "eligible_payroll", "in_year_cost", "annualised_cos
 _FRACTION_PLACES = Decimal("0.000001")  # ratios written like the breakdown's (6 decimals)
 _ZERO = Decimal(0)
 
-Converter = Callable[[Decimal, str], Decimal]  # (amount, its currency) -> reporting currency
+Converter = Callable[[Decimal, "Fact"], Decimal]  # an amount of the fact's -> reporting currency
 
 
 @attrs.frozen
@@ -119,6 +120,9 @@ class FactSteps:
     ready: str = "ready"
 
 
+DEFAULT_STEPS = FactSteps()
+
+
 def _decimal(value: object) -> Decimal | None:
     if value is None or value == "" or isinstance(value, bool):
         return None
@@ -157,7 +161,7 @@ def fact_from_values(
     values: Mapping[str, object],
     pay: Mapping[str, Decimal],
     dims: Mapping[str, str],
-    steps: FactSteps = FactSteps(),
+    steps: FactSteps = DEFAULT_STEPS,
     payout_date: datetime.date | None = None,
 ) -> Fact:
     """A `Fact` from one employee's values under one policy: ``values`` maps step and input
@@ -292,22 +296,20 @@ def _sort_key(value: str) -> tuple[int, Decimal, str]:
 def _row(
     facts: Sequence[Fact], pay_codes: Sequence[str], convert: Converter | None
 ) -> tuple[object, ...]:
-    def money(amount: Decimal, currency: str) -> Decimal:
-        return convert(amount, currency) if convert else amount
+    def money(amount: Decimal, fact: Fact) -> Decimal:
+        return convert(amount, fact) if convert else amount
 
     totals = dict.fromkeys(pay_codes, _ZERO)
     policy_codes = {code for f in facts for code in f.pay}
     for fact in facts:
         for code, amount in fact.pay.items():
-            totals[code] = TOTALS_CONTEXT.add(totals[code], money(amount, fact.currency))
+            totals[code] = TOTALS_CONTEXT.add(totals[code], money(amount, fact))
     eligible = [f for f in facts if f.eligible]
     pcts = [p for f in facts if (p := f.pct_of_target) is not None]
     merit = [f for f in eligible if f.payroll is not None]
-    payroll = sum((money(f.payroll or _ZERO, f.currency) for f in merit), _ZERO)
-    annual = sum(
-        (money((f.increase or _ZERO) + (f.one_time or _ZERO), f.currency) for f in merit), _ZERO
-    )
-    in_year = sum((money(_in_year(f) + (f.one_time or _ZERO), f.currency) for f in merit), _ZERO)
+    payroll = sum((money(f.payroll or _ZERO, f) for f in merit), _ZERO)
+    annual = sum((money((f.increase or _ZERO) + (f.one_time or _ZERO), f) for f in merit), _ZERO)
+    in_year = sum((money(_in_year(f) + (f.one_time or _ZERO), f) for f in merit), _ZERO)
     has_merit = any(f.payroll is not None for f in facts)
     has_ready = any(f.ready is not None for f in facts)
     has_target = any(f.kind == "bonus" for f in facts)
@@ -338,8 +340,9 @@ def summarize_by_group(
 ) -> GroupTable:
     """The summary by group of ``facts`` (see the module docstring). ``by`` names the
     dimensions (keys of each fact's ``dims``; none: one row per policy and currency); an
-    unknown name is an `OptionsError` listing the known ones. With ``convert`` (an amount and
-    its currency to ``report_currency``), every amount is converted and a group is one row.
+    unknown name is an `OptionsError` listing the known ones. With ``convert`` (an amount of a
+    fact, in its currency, to ``report_currency``: the fact says which policy's rate date and
+    type apply), every amount is converted and a group is one row.
     ``pay_codes`` orders the pay-code columns (default: in order of appearance)."""
     facts = list(facts)
     if (convert is None) != (report_currency is None):
