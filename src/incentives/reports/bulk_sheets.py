@@ -7,17 +7,34 @@ front; then its rows are streamed from the run folder into the package (`sheet_x
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from itertools import chain, islice
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import islice
 
 import attrs
 
 from incentives.reports.run_source import PolicyInfo, RunSource
 from incentives.reports.sheet_xml import EXCEL_MAX_ROWS, SheetColumn
 
-__all__ = ["BulkSheet", "Part", "plan_bulk_sheets"]
+__all__ = ["BulkSheet", "Part", "counted", "plan_bulk_sheets", "widths"]
 
 _TYPE_KIND = {"money": "money", "percent": "percent", "decimal": "number", "integer": "number"}
+_TEXT = frozenset(
+    (
+        "employee_id",
+        "policy",
+        "kind",
+        "currency",
+        "eligible",
+        "zero_reason",
+        "notes",
+        "ready",
+        "gaps",
+    )
+)  # results.csv's own columns
+_GOAL = re.compile(r"\.goal\d+\.(target|actual|weight|attainment|payout)$")
+_GOAL_KIND = {"target": "number", "actual": "number", "weight": "percent"}
+_GOAL_KIND |= {"attainment": "percent", "payout": "percent"}
 _SAMPLE = 50  # rows read ahead to size the columns
 
 
@@ -37,20 +54,21 @@ class BulkSheet:
     file: str  # the run folder file it comes from
     columns: tuple[SheetColumn, ...]
     keep: tuple[int, ...]  # the file's columns shown, by index
-    policy: str | None  # the rows of results.csv kept (None: every row)
+    policy: str | None  # the policy whose rows it shows (Rejected, Not covered: None)
     rows: int
     parts: tuple[Part, ...] = ()
     freeze: bool = True
 
 
 def _column_kind(policy: PolicyInfo | None, name: str) -> str:
-    if name in ("employee_id", "eligible", "policy", "kind", "currency") or policy is None:
+    if name in _TEXT or policy is None:
         return "text"
     if name in policy.pay_codes or name.startswith("pay."):
         return "money"
     kind = policy.slot_types.get(name)
-    if kind is None:  # goals, what a call matched: a number where the cell is one
-        return "text" if name.endswith(("[match]", ".name", ".direction", ".segment")) else "number"
+    if kind is None:  # a goal's figures (individual.goal2.target); else text
+        goal = _GOAL.search(name)
+        return _GOAL_KIND[goal.group(1)] if goal else "text"
     return _TYPE_KIND.get(kind, "text")
 
 
@@ -62,18 +80,15 @@ def _results_columns(policy: PolicyInfo, header: Sequence[str]) -> list[int]:
     return [i for i, name in enumerate(header) if name in wanted]
 
 
-def _count(rows: Iterator[list[str]], policy: str | None, at: int) -> int:
-    return sum(1 for row in rows if policy is None or row[at] == policy)
+def _count(rows: Iterator[list[str]]) -> int:
+    return sum(1 for _ in rows)
 
 
-def plan_bulk_sheets(source: RunSource, max_rows: int = EXCEL_MAX_ROWS) -> list[BulkSheet]:
-    """Every bulk sheet of the workbook, in order, with its rows counted and split into parts
-    of at most ``max_rows`` rows (header included)."""
+def plan_bulk_sheets(source: RunSource) -> list[BulkSheet]:
+    """Every bulk sheet of the workbook, in order, with its columns; the rows of Rejected and
+    Not covered counted (those of the policies' sheets are counted as results.csv is read:
+    `counted`)."""
     results = source.header("results.csv")
-    policy_at = results.index("policy") if "policy" in results else 1
-    per_policy: dict[str, int] = {}
-    for row in islice(source.rows("results.csv", ("employee_id", "policy")), 1, None):
-        per_policy[row[policy_at]] = per_policy.get(row[policy_at], 0) + 1
     sheets = []
     for policy in source.policies:
         keep = _results_columns(policy, results)
@@ -86,7 +101,7 @@ def plan_bulk_sheets(source: RunSource, max_rows: int = EXCEL_MAX_ROWS) -> list[
                 ),
                 keep=tuple(keep),
                 policy=policy.id,
-                rows=per_policy.get(policy.id, 0),
+                rows=0,
             )
         )
     for policy in source.policies:
@@ -97,8 +112,8 @@ def plan_bulk_sheets(source: RunSource, max_rows: int = EXCEL_MAX_ROWS) -> list[
                 file=policy.breakdown,
                 columns=tuple(SheetColumn(n, _column_kind(policy, n)) for n in header),
                 keep=tuple(range(len(header))),
-                policy=None,
-                rows=per_policy.get(policy.id, 0),
+                policy=policy.id,
+                rows=0,
             )
         )
     for title, name in (("Rejected", "rejected.csv"), ("Not covered", "not_covered.csv")):
@@ -111,15 +126,26 @@ def plan_bulk_sheets(source: RunSource, max_rows: int = EXCEL_MAX_ROWS) -> list[
                     columns=tuple(SheetColumn(n) for n in header),
                     keep=tuple(range(len(header))),
                     policy=None,
-                    rows=_count(islice(source.rows(name, ()), 1, None), None, 0),
+                    rows=_count(islice(source.rows(name, ()), 1, None)),
                     freeze=False,
                 )
             )
-    return [_split(sheet, max_rows) for sheet in sheets]
+    return sheets
+
+
+def counted(
+    sheets: Sequence[BulkSheet], rows: Mapping[str, int], max_rows: int = EXCEL_MAX_ROWS
+) -> list[BulkSheet]:
+    """The sheets with the rows of each policy's (``rows``: policy id -> results.csv rows),
+    each split into parts of at most ``max_rows`` rows, header included: "Breakdown x",
+    "Breakdown x (2)"…"""
+    return [
+        _split(attrs.evolve(s, rows=rows.get(s.policy, 0)) if s.policy else s, max_rows)
+        for s in sheets
+    ]
 
 
 def _split(sheet: BulkSheet, max_rows: int) -> BulkSheet:
-    """The sheet in parts of at most ``max_rows - 1`` data rows: "Breakdown x", "… (2)"."""
     per = max_rows - 1
     if per < 1:
         raise ValueError("a sheet holds at least a header and one row")
@@ -131,13 +157,14 @@ def _split(sheet: BulkSheet, max_rows: int) -> BulkSheet:
     return attrs.evolve(sheet, parts=parts)
 
 
-def sized(sheet: BulkSheet, rows: Iterator[list[str]]) -> tuple[BulkSheet, Iterator[list[str]]]:
-    """The sheet with its column widths fitted to the header and the first rows (8 to 40
-    characters), and the same rows to stream."""
-    ahead = list(islice(rows, _SAMPLE))
+def widths(
+    sheet: BulkSheet, sample: Sequence[Sequence[str]], *, kept: bool = False
+) -> tuple[SheetColumn, ...]:
+    """The columns with widths fitted to the header and ``sample`` rows, 8 to 40 characters;
+    ``kept``: the sample holds the shown columns only (else whole rows of the file)."""
     columns = []
-    for column, i in zip(sheet.columns, sheet.keep, strict=True):
-        longest = max([len(column.name), *(len(r[i]) for r in ahead)])
+    for n, (column, i) in enumerate(zip(sheet.columns, sheet.keep, strict=True)):
+        at = n if kept else i
+        longest = max([len(column.name), *(len(r[at]) for r in sample)])
         columns.append(attrs.evolve(column, width=float(min(40, max(8, longest + 2)))))
-    return attrs.evolve(sheet, columns=tuple(columns)), chain(ahead, rows)
-
+    return tuple(columns)

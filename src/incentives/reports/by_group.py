@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 import attrs
 
@@ -73,9 +74,9 @@ _ZERO = Decimal(0)
 Converter = Callable[[Decimal, "Fact"], Decimal]  # an amount of the fact's -> reporting currency
 
 
-@attrs.frozen
-class Fact:
-    """One employee under one policy, as the summary reads it (see the module docstring)."""
+class Fact(NamedTuple):
+    """One employee under one policy, as the summary reads it (see the module docstring). A
+    named tuple: a run of 100,000 employees under three policies makes 300,000 of them."""
 
     employee_id: str
     policy: str
@@ -83,7 +84,7 @@ class Fact:
     currency: str
     eligible: bool
     dims: Mapping[str, str]
-    pay: Mapping[str, Decimal] = attrs.field(factory=dict)
+    pay: Mapping[str, Decimal]
     target: Decimal | None = None
     payroll: Decimal | None = None
     increase: Decimal | None = None
@@ -166,36 +167,36 @@ def fact_from_values(
 ) -> Fact:
     """A `Fact` from one employee's values under one policy: ``values`` maps step and input
     names to values (the run folder's texts, or the engine's `Decimal`, `date`, `bool`);
-    ``pay`` maps pay codes to amounts. The merit figures are read when the policy has the
+    ``pay`` maps pay codes to amounts (both are kept, not copied). The merit figures are read when the policy has the
     ``salary`` and ``new_salary`` steps; ``effective`` falls back on ``payout_date``."""
     get = values.get
+    if kind == "bonus":
+        target = _decimal(get(steps.target))
+        return Fact(employee_id, policy, kind, currency, eligible, dims, pay, target)
+    if kind == "promotion":
+        ready = _flag(get(steps.ready))
+        return Fact(employee_id, policy, kind, currency, eligible, dims, pay, ready=ready)
     salary, new_salary = _decimal(get(steps.salary)), _decimal(get(steps.new_salary))
-    merit: dict[str, object] = {}
-    if kind == "merit" and salary is not None and new_salary is not None:
-        fte = _decimal(get(steps.fte)) or Decimal(1)
-        midpoint = next(
-            (m for n in steps.midpoint_after if (m := _decimal(get(n))) is not None and m > 0),
-            None,
-        )
-        merit = {
-            "payroll": salary * fte,
-            "increase": (new_salary - salary) * fte,
-            "one_time": _decimal(get(steps.one_time)) or _ZERO,
-            "effective": _date(get(steps.effective)) or payout_date,
-            "compa_before": _decimal(get(steps.compa_before)),
-            "compa_after": TOTALS_CONTEXT.divide(new_salary, midpoint) if midpoint else None,
-        }
+    if kind != "merit" or salary is None or new_salary is None:
+        return Fact(employee_id, policy, kind, currency, eligible, dims, pay)
+    fte = _decimal(get(steps.fte)) or Decimal(1)
+    midpoint = next(
+        (m for n in steps.midpoint_after if (m := _decimal(get(n))) is not None and m > 0), None
+    )
     return Fact(
-        employee_id=employee_id,
-        policy=policy,
-        kind=kind,
-        currency=currency,
-        eligible=eligible,
-        dims=dict(dims),
-        pay=dict(pay),
-        target=_decimal(get(steps.target)) if kind == "bonus" else None,
-        ready=_flag(get(steps.ready)) if kind == "promotion" else None,
-        **merit,  # type: ignore[arg-type]
+        employee_id,
+        policy,
+        kind,
+        currency,
+        eligible,
+        dims,
+        pay,
+        payroll=salary * fte,
+        increase=(new_salary - salary) * fte,
+        one_time=_decimal(get(steps.one_time)) or _ZERO,
+        effective=_date(get(steps.effective)) or payout_date,
+        compa_before=_decimal(get(steps.compa_before)),
+        compa_after=TOTALS_CONTEXT.divide(new_salary, midpoint) if midpoint else None,
     )
 
 

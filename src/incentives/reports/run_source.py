@@ -22,7 +22,7 @@ from incentives.audit.run_folder import _ends_with_line_end, _fault, _read_json,
 from incentives.errors import OptionsError
 from incentives.reports.by_group import DEFAULT_STEPS, Fact, FactSteps, fact_from_values
 
-__all__ = ["FactGatherer", "PolicyInfo", "RunSource", "open_run"]
+__all__ = ["FactGatherer", "PolicyInfo", "RunSource", "fault", "open_run", "read_dims"]
 
 
 @attrs.frozen
@@ -43,6 +43,11 @@ class PolicyInfo:
     payout_date: datetime.date | None
     fx_date: datetime.date | None  # the date its conversions use (period end by default)
     fx_rate_type: str
+
+
+def fault(path: Path, message: str) -> OptionsError:
+    """The run folder's error for an unusable file (`audit.run_folder`'s wording)."""
+    return _fault(path, message)
 
 
 def _date(text: object) -> datetime.date | None:

@@ -11,7 +11,8 @@ small sheets), so their style ids are XlsxWriter's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 import attrs
@@ -19,6 +20,7 @@ import attrs
 __all__ = [
     "EXCEL_MAX_ROWS",
     "SheetColumn",
+    "SheetRows",
     "column_letter",
     "rows_xml",
     "sheet_head",
@@ -118,23 +120,53 @@ def sheet_tail(columns: int, rows: int) -> str:
     )
 
 
-def rows_xml(
-    rows: Iterable[tuple[Sequence[str], str]],
-    columns: Sequence[SheetColumn],
-    styles: Mapping[str, int],
-    money_styles: Mapping[str, int],
-    *,
-    first_row: int = 2,
-) -> Iterator[str]:
-    """Each ``(cells, currency)`` as a ``<row>`` from ``first_row`` on; an empty cell is left
-    out. ``styles`` gives the style id of "percent" and "number"; ``money_styles`` the
-    money style id per currency (a currency not listed: "number")."""
-    letters = [column_letter(i) for i in range(len(columns))]
-    plain: dict[str, list[tuple[str, str, str | None]]] = {}
-    for n, (cells, currency) in enumerate(rows, start=first_row):
-        layout = plain.get(currency)
-        if layout is None:
-            layout = plain[currency] = _layout(columns, letters, styles, money_styles, currency)
+class _Texts(dict[str, str]):
+    """A text cell's XML, computed once per distinct text (labels, dates, booleans repeat);
+    at most ``_MEMO`` texts are kept, so unique ids cost one computation each."""
+
+    def __missing__(self, cell: str) -> str:
+        xml = text_xml(cell)
+        if len(self) < _MEMO:
+            self[cell] = xml
+        return xml
+
+
+_MEMO = 50_000
+_NOT_NUMERIC = str.maketrans("", "", "0123456789.-\x00")  # left: what no number column holds
+
+
+class SheetRows:
+    """Writes the rows of one sheet: ``row(n, cells, currency)`` is row ``n`` as XML; an empty
+    cell is left out. ``styles`` gives the style id of "percent" and "number";
+    ``money_styles`` the money style id per currency (a currency not listed: "number").
+
+    Per currency, one generated function writes a whole row in one expression; it is used when
+    the cells of the number columns hold nothing but numbers (or are empty), the
+    per-cell loop otherwise (a text in a number column becomes a text cell). The check is one
+    ``str.translate`` (digits, points and minus signs only): the number columns are those the
+    policies type as numbers, which the run writes as plain decimals (``-1234.50``)."""
+
+    def __init__(
+        self,
+        columns: Sequence[SheetColumn],
+        styles: Mapping[str, int],
+        money_styles: Mapping[str, int],
+    ) -> None:
+        self._columns, self._styles, self._money = columns, styles, money_styles
+        self._letters = [column_letter(i) for i in range(len(columns))]
+        self._known: dict[str, tuple[list[tuple[str, str, str | None]], _RowXml]] = {}
+        self._texts = _Texts()
+
+    def row(self, n: int, cells: Sequence[str], currency: str) -> str:
+        known = self._known.get(currency)
+        if known is None:
+            layout = _layout(self._columns, self._letters, self._styles, self._money, currency)
+            known = self._known[currency] = (layout, _compile(layout, self._texts))
+        layout, fast = known
+        numbers = fast.numbers(cells)
+        if numbers is None or not numbers.translate(_NOT_NUMERIC):
+            return fast.row(n, cells)
+        texts = self._texts
         parts = [f'<row r="{n}">']
         add = parts.append
         for (letter, text_attrs, number_attrs), cell in zip(layout, cells, strict=False):
@@ -143,9 +175,51 @@ def rows_xml(
             if number_attrs is not None and _NUMBER(cell):
                 add(f'<c r="{letter}{n}"{number_attrs}><v>{cell}</v></c>')
             else:
-                add(f'<c r="{letter}{n}"{text_attrs}>{text_xml(cell)}</c>')
+                add(f'<c r="{letter}{n}"{text_attrs}>{texts[cell]}</c>')
         add("</row>")
-        yield "".join(parts)
+        return "".join(parts)
+
+
+def rows_xml(
+    rows: Iterable[tuple[Sequence[str], str]],
+    columns: Sequence[SheetColumn],
+    styles: Mapping[str, int],
+    money_styles: Mapping[str, int],
+    *,
+    first_row: int = 2,
+) -> Iterator[str]:
+    """Each ``(cells, currency)`` as a ``<row>`` from ``first_row`` on (see `SheetRows`)."""
+    writer = SheetRows(columns, styles, money_styles).row
+    for n, (cells, currency) in enumerate(rows, start=first_row):
+        yield writer(n, cells, currency)
+
+
+@attrs.frozen
+class _RowXml:
+    row: Callable[[int, Sequence[str]], str]
+    numbers: Callable[[Sequence[str]], str | None]
+
+
+def _compile(layout: Sequence[tuple[str, str, str | None]], texts: _Texts) -> _RowXml:
+    """The generated row writer of one layout (and the joined text of its number cells)."""
+    cells, numbers = [], []
+    for i, (letter, text_attrs, number_attrs) in enumerate(layout):
+        if number_attrs is None:
+            cell = f"""f'<c r="{letter}{{n}}"{text_attrs}>{{T[c[{i}]]}}</c>'"""
+        else:
+            cell = f"""f'<c r="{letter}{{n}}"{number_attrs}><v>{{c[{i}]}}</v></c>'"""
+            numbers.append(f"{{c[{i}]}}")
+        cells.append(f"({cell} if c[{i}] else '')")
+    joined = "\\x00".join(numbers)
+    source = (
+        "def row(n, c):\n"
+        f"    return ''.join((f'<row r=\"{{n}}\">', {', '.join(cells)}, '</row>'))\n"
+        "def numbers(c):\n"
+        f"    return f'{joined}' if {bool(numbers)} else None\n"
+    )
+    scope: dict[str, Any] = {"T": texts}
+    exec(compile(source, "<sheet row>", "exec"), scope)  # built from our own column layout
+    return _RowXml(scope["row"], scope["numbers"])
 
 
 def _layout(

@@ -17,11 +17,12 @@ import datetime
 import difflib
 import io
 import os
+import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -36,25 +37,22 @@ from incentives.io.csv_lines import csv_line
 from incentives.io.run_dir import real_path
 from incentives.io.writers import format_cell
 from incentives.money import CURRENCY_MINOR_UNITS, TOTALS_CONTEXT
-from incentives.reports.bulk_sheets import BulkSheet, Part, plan_bulk_sheets, sized
+from incentives.reports.bulk_sheets import BulkSheet, Part, counted, plan_bulk_sheets
+from incentives.reports.bulk_writer import Spooled, entry, spool_results, write_bulk
 from incentives.reports.by_group import Fact, GroupTable, summarize_by_group
 from incentives.reports.charts import write_charts
 from incentives.reports.run_source import FactGatherer, RunSource, open_run, read_dims
 from incentives.reports.sheet_xml import (
     EXCEL_MAX_ROWS,
-    rows_xml,
-    sheet_head,
     sheet_name,
-    sheet_tail,
 )
 from incentives.reports.styles import Styles
 from incentives.reports.summary_sheets import write_by_group, write_summary
+from incentives.reports.zip_entries import EntryWriter
 
 __all__ = ["ReportRequest", "ReportResult", "write_report"]
 
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries and document dates: same inputs, same bytes
 _CHART_DIMS = ("unit", "rating")
-_CHUNK = 2000  # rows joined per write
 
 
 @attrs.frozen
@@ -143,89 +141,18 @@ def _check_dims(by: Sequence[str], known: set[str]) -> None:
             )
 
 
-def _entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, _FIXED_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info._compresslevel = 1  # type: ignore[attr-defined]  # fast: these parts are large
-    return info
-
-
-def _stream_sheet(
-    archive: zipfile.ZipFile,
-    sheet: BulkSheet,
-    entries: Sequence[str],
-    rows: Iterator[tuple[list[str], str]],
-    styles: Styles,
-) -> None:
-    bulk, money = styles.bulk, styles.bulk_money()
-    for part, entry in zip(sheet.parts, entries, strict=True):
-        with archive.open(_entry(entry), "w", force_zip64=True) as out:
-            out.write(
-                sheet_head(sheet.columns, header_style=bulk["header"], freeze=sheet.freeze).encode()
-            )
-            xml = rows_xml(islice(rows, part.rows), sheet.columns, bulk, money)
-            while block := "".join(islice(xml, _CHUNK)):
-                out.write(block.encode("utf-8"))
-            out.write(sheet_tail(len(sheet.columns), part.rows).encode())
-
-
-def _sheet_rows(
-    source: RunSource,
-    sheet: BulkSheet,
-    gatherers: dict[str, FactGatherer],
-    currencies: dict[str, list[str]],
-) -> tuple[BulkSheet, Iterator[tuple[list[str], str]]]:
-    """The sheet (columns sized) and its rows with each row's currency; the facts are
-    gathered on the way."""
-    raw = source.rows(sheet.file, ())
-    header = next(raw)
-    keep = sheet.keep
-    if sheet.file == "results.csv":
-        policy_at, currency_at = header.index("policy"), header.index("currency")
-        gatherer = gatherers[sheet.policy or ""]
-        gatherer.results_header(header)
-        found = currencies.setdefault(sheet.policy or "", [])
-        sheet, mine = sized(sheet, (row for row in raw if row[policy_at] == sheet.policy))
-
-        def results() -> Iterator[tuple[list[str], str]]:
-            for row in mine:
-                gatherer.result(row)
-                found.append(row[currency_at])
-                yield [row[i] for i in keep], row[currency_at]
-
-        return sheet, results()
-    policy = next((p for p in gatherers.values() if p.policy.breakdown == sheet.file), None)
-    sheet, raw = sized(sheet, raw)
-    if policy is None:
-        return sheet, ((row, "") for row in raw)
-    policy.breakdown_header(header)
-    path = source.path / sheet.file
-
-    def breakdown() -> Iterator[tuple[list[str], str]]:
-        assert policy is not None
-        for row, currency in zip(raw, currencies.get(policy.policy.id, []), strict=False):
-            policy.breakdown(row, path)
-            yield row, currency
-        rest = sum(1 for _ in raw)
-        if rest:
-            raise OptionsError(f"{path}: {rest} row(s) more than results.csv has for the policy")
-        policy.finish(path)
-
-    return sheet, breakdown()
-
-
 def write_report(request: ReportRequest) -> ReportResult:
     """Write the workbook and ``summary_by_group.csv`` (see the module docstring)."""
     import xlsxwriter
 
     _check_request(request)
     source = open_run(request.run)
-    convert_fact, convert_amount = _converter(source, request) if request.rates else (None, None)
+    convert = _converter(source, request) if request.rates else (None, None)
     known = _known_dims(source)
     _check_dims(request.by, known)
     dims = [*request.by, *(d for d in _CHART_DIMS if d in known and d not in request.by)]
     gatherers = {p.id: FactGatherer(p, dims, read_dims(source, dims)) for p in source.policies}
-    sheets = plan_bulk_sheets(source, request.max_rows)
+    planned = plan_bulk_sheets(source)
 
     package = io.BytesIO()
     book = xlsxwriter.Workbook(
@@ -235,6 +162,24 @@ def write_report(request: ReportRequest) -> ReportResult:
     )  # fmt: skip
     book.set_properties({"created": datetime.datetime(2000, 1, 1)})
     styles = Styles(book)
+    with tempfile.TemporaryDirectory(prefix="incentives-report-") as folder:
+        spooled = spool_results(source, planned, gatherers, styles, Path(folder), request.max_rows)
+        sheets = counted(planned, spooled.counts, request.max_rows)
+        return _write(request, source, book, package, styles, sheets, gatherers, spooled, convert)
+
+
+def _write(
+    request: ReportRequest,
+    source: RunSource,
+    book: Any,
+    package: io.BytesIO,
+    styles: Styles,
+    sheets: list[BulkSheet],
+    gatherers: Mapping[str, FactGatherer],
+    spooled: Spooled,
+    convert: tuple[Any, Any],
+) -> ReportResult:
+    convert_fact, convert_amount = convert
     taken: set[str] = set()
     summary = book.add_worksheet(sheet_name("Summary", taken))
     by_group = book.add_worksheet(sheet_name("By group", taken))
@@ -261,33 +206,31 @@ def write_report(request: ReportRequest) -> ReportResult:
     csv_temporary = csv_path.with_name(f".{csv_path.name}.partial")
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            currencies: dict[str, list[str]] = {}
-            for sheet, mine in zip(sheets, entries, strict=True):
-                fitted, rows = _sheet_rows(source, sheet, gatherers, currencies)
-                _stream_sheet(archive, fitted, mine, rows, styles)
+            with EntryWriter(archive) as writer:
+                write_bulk(writer, source, sheets, entries, gatherers, styles, spooled)
             facts = [f for g in gatherers.values() for f in g.facts]
             codes = list(dict.fromkeys(c for p in source.policies for c in p.pay_codes.values()))
             table = summarize_by_group(
                 facts, request.by, pay_codes=codes, report_currency=request.report_currency,
-                convert=convert_fact,  # type: ignore[arg-type]
+                convert=convert_fact,
             )  # fmt: skip
             component_policy = {c: p.id for p in source.policies for c in p.pay_codes}
             write_summary(
                 summary, styles, source.manifest, run=str(request.run),
                 component_policy=component_policy, report_currency=request.report_currency,
-                convert=convert_amount,  # type: ignore[arg-type]
+                convert=convert_amount,
             )  # fmt: skip
             write_by_group(by_group, styles, table)
             charts = write_charts(
                 book, chart_sheet, styles, facts, source.manifest.get("budgets", []),
-                report_currency=request.report_currency, convert=convert_fact,  # type: ignore[arg-type]
+                report_currency=request.report_currency, convert=convert_fact,
             )  # fmt: skip
             book.close()
             ours = {e for mine in entries for e in mine}
             with zipfile.ZipFile(package) as made:
                 for info in made.infolist():
                     if info.filename not in ours:
-                        archive.writestr(_entry(info.filename), made.read(info))
+                        archive.writestr(entry(info.filename), made.read(info))
         with csv_temporary.open("w", encoding="utf-8", newline="") as stream:
             stream.write(csv_line([format_cell(n) for n in table.header]))
             for cells in table.text_rows():
