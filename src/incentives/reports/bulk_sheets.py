@@ -35,6 +35,7 @@ _TEXT = frozenset(
 _GOAL = re.compile(r"\.goal\d+\.(target|actual|weight|attainment|payout)$")
 _GOAL_KIND = {"target": "number", "actual": "number", "weight": "percent"}
 _GOAL_KIND |= {"attainment": "percent", "payout": "percent"}
+_FIELD_KIND = {"decimal": "number", "integer": "number", "rating": "number", "percent": "percent"}
 _SAMPLE = 50  # rows read ahead to size the columns
 
 
@@ -116,6 +117,20 @@ def plan_bulk_sheets(source: RunSource) -> list[BulkSheet]:
                 rows=0,
             )
         )
+    fields = {str(f.get("name")): str(f.get("type")) for f in source.rulebook.get("fields", [])}
+    header = source.header("inputs.csv")
+    sheets.append(
+        BulkSheet(
+            title="Inputs",
+            file="inputs.csv",
+            columns=tuple(
+                SheetColumn(n, _FIELD_KIND.get(fields.get(n, ""), "text")) for n in header
+            ),
+            keep=tuple(range(len(header))),
+            policy=None,
+            rows=_count(islice(source.rows("inputs.csv"), 1, None)),
+        )
+    )
     for title, name in (("Rejected", "rejected.csv"), ("Not covered", "not_covered.csv")):
         header = source.header(name)
         if header:

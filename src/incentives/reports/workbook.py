@@ -50,7 +50,13 @@ from incentives.reports.styles import Styles
 from incentives.reports.summary_sheets import write_by_group, write_summary
 from incentives.reports.zip_entries import EntryWriter
 
-__all__ = ["ReportRequest", "ReportResult", "write_report"]
+__all__ = ["ReportOptionError", "ReportRequest", "ReportResult", "write_report"]
+
+
+class ReportOptionError(OptionsError):
+    """An option of the report is wrong (an unknown --by dimension or currency, an --out that
+    is no .xlsx file): a usage error, found before anything is read."""
+
 
 _CHART_DIMS = ("unit", "rating")
 
@@ -80,13 +86,17 @@ class ReportResult:
 
 def _check_request(request: ReportRequest) -> None:
     if request.out.suffix.lower() != ".xlsx":
-        raise OptionsError(f"--out {shorten(request.out)}: the workbook's name must end in .xlsx")
+        raise ReportOptionError(
+            f"--out {shorten(request.out)}: the workbook's name must end in .xlsx"
+        )
     if (request.report_currency is None) != (request.rates is None):
-        raise OptionsError("--report-currency and --rates go together: give both or neither")
+        raise ReportOptionError("--report-currency and --rates go together: give both or neither")
     if request.report_currency and request.report_currency not in CURRENCY_MINOR_UNITS:
         close = difflib.get_close_matches(request.report_currency, CURRENCY_MINOR_UNITS, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        raise OptionsError(f"--report-currency: unknown currency '{request.report_currency}'{hint}")
+        raise ReportOptionError(
+            f"--report-currency: unknown currency '{request.report_currency}'{hint}"
+        )
     run, out = real_path(request.run), real_path(request.out)
     if not request.inside_run and (out == run or out.is_relative_to(run)):
         raise OutputOverlapsInput(
@@ -95,7 +105,7 @@ def _check_request(request: ReportRequest) -> None:
             "(or pass --inside-run)"
         )
     if out.is_dir():
-        raise OptionsError(f"--out {shorten(request.out)} is a folder; give a file name .xlsx")
+        raise ReportOptionError(f"--out {shorten(request.out)} is a folder; give a file name .xlsx")
 
 
 def _converter(source: RunSource, request: ReportRequest) -> tuple[object, object]:
@@ -136,7 +146,7 @@ def _check_dims(by: Sequence[str], known: set[str]) -> None:
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "see inputs.csv and results.csv"
-            raise OptionsError(
+            raise ReportOptionError(
                 f"--by: '{shorten(name)}' is no roster field or step of the run; {hint}"
             )
 
