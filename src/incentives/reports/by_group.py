@@ -43,7 +43,7 @@ from typing import NamedTuple
 import attrs
 
 from incentives.errors import OptionsError
-from incentives.money import CURRENCY_MINOR_UNITS, TOTALS_CONTEXT
+from incentives.money import CURRENCY_MINOR_UNITS, ENGINE_CONTEXT, TOTALS_CONTEXT
 
 __all__ = [
     "COLUMNS",
@@ -70,6 +70,7 @@ COLUMNS = (
 _MONEY = frozenset({"total", "eligible_payroll", "in_year_cost", "annualised_cost"})
 _FRACTION_PLACES = Decimal("0.000001")  # ratios written like the breakdown's (6 decimals)
 _ZERO = Decimal(0)
+_RATIO = ENGINE_CONTEXT  # ratios (percent of target, compa-ratio, averages) to 28 digits
 
 Converter = Callable[[Decimal, "Fact"], Decimal]  # an amount of the fact's -> reporting currency
 
@@ -96,13 +97,13 @@ class Fact(NamedTuple):
 
     @property
     def paid(self) -> Decimal:
-        return sum(self.pay.values(), _ZERO)
+        return _exact_sum(self.pay.values())
 
     @property
     def pct_of_target(self) -> Decimal | None:
         if not self.eligible or self.target is None or self.target <= 0:
             return None
-        return TOTALS_CONTEXT.divide(self.paid, self.target)
+        return _RATIO.divide(self.paid, self.target)
 
 
 @attrs.frozen
@@ -196,7 +197,7 @@ def fact_from_values(
         one_time=_decimal(get(steps.one_time)) or _ZERO,
         effective=_date(get(steps.effective)) or payout_date,
         compa_before=_decimal(get(steps.compa_before)),
-        compa_after=TOTALS_CONTEXT.divide(new_salary, midpoint) if midpoint else None,
+        compa_after=_RATIO.divide(new_salary, midpoint) if midpoint else None,
     )
 
 
@@ -266,13 +267,21 @@ def _median(values: Sequence[Decimal]) -> Decimal | None:
     middle = len(ordered) // 2
     if len(ordered) % 2:
         return ordered[middle]
-    return TOTALS_CONTEXT.divide(ordered[middle - 1] + ordered[middle], Decimal(2))
+    return _RATIO.divide(TOTALS_CONTEXT.add(ordered[middle - 1], ordered[middle]), Decimal(2))
+
+
+def _exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum (`TOTALS_CONTEXT`, never the thread's context)."""
+    total = _ZERO
+    for value in values:
+        total = TOTALS_CONTEXT.add(total, value)
+    return total
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal | None:
     if not values:
         return None
-    return TOTALS_CONTEXT.divide(sum(values, _ZERO), Decimal(len(values)))
+    return _RATIO.divide(_exact_sum(values), Decimal(len(values)))
 
 
 def _in_year(fact: Fact) -> Decimal:
@@ -282,7 +291,7 @@ def _in_year(fact: Fact) -> Decimal:
     year = fact.effective.year
     days = (datetime.date(year, 12, 31) - fact.effective).days + 1
     in_year = (datetime.date(year + 1, 1, 1) - datetime.date(year, 1, 1)).days
-    return TOTALS_CONTEXT.divide(fact.increase * days, Decimal(in_year))
+    return _RATIO.divide(fact.increase * days, Decimal(in_year))
 
 
 def _sort_key(value: str) -> tuple[int, Decimal, str]:
@@ -297,37 +306,60 @@ def _sort_key(value: str) -> tuple[int, Decimal, str]:
 def _row(
     facts: Sequence[Fact], pay_codes: Sequence[str], convert: Converter | None
 ) -> tuple[object, ...]:
-    def money(amount: Decimal, fact: Fact) -> Decimal:
-        return convert(amount, fact) if convert else amount
-
-    totals = dict.fromkeys(pay_codes, _ZERO)
-    policy_codes = {code for f in facts for code in f.pay}
-    for fact in facts:
-        for code, amount in fact.pay.items():
-            totals[code] = TOTALS_CONTEXT.add(totals[code], money(amount, fact))
-    eligible = [f for f in facts if f.eligible]
-    pcts = [p for f in facts if (p := f.pct_of_target) is not None]
-    merit = [f for f in eligible if f.payroll is not None]
-    payroll = sum((money(f.payroll or _ZERO, f) for f in merit), _ZERO)
-    annual = sum((money((f.increase or _ZERO) + (f.one_time or _ZERO), f) for f in merit), _ZERO)
-    in_year = sum((money(_in_year(f) + (f.one_time or _ZERO), f) for f in merit), _ZERO)
-    has_merit = any(f.payroll is not None for f in facts)
-    has_ready = any(f.ready is not None for f in facts)
-    has_target = any(f.kind == "bonus" for f in facts)
+    """One group's figures, in one pass over its facts; sums exact (`TOTALS_CONTEXT`)."""
+    totals: dict[str, Decimal] = {}
+    employees, eligible, pcts = set(), set(), []
+    payroll = annual = in_year = _ZERO
+    before: list[Decimal] = []
+    after: list[Decimal] = []
+    has_merit = has_target = has_ready = False
+    ready = 0
+    add = TOTALS_CONTEXT.add
+    for f in facts:
+        employees.add(f.employee_id)
+        for code, amount in f.pay.items():
+            totals[code] = add(totals.get(code, _ZERO), convert(amount, f) if convert else amount)
+        has_target = has_target or f.kind == "bonus"
+        if f.ready is not None:
+            has_ready = True
+            ready += f.ready
+        if f.payroll is not None:
+            has_merit = True
+        if not f.eligible:
+            continue
+        eligible.add(f.employee_id)
+        if (pct := f.pct_of_target) is not None:
+            pcts.append(pct)
+        if f.payroll is not None:
+            cost = (f.increase or _ZERO) + (f.one_time or _ZERO)
+            now = _in_year(f) + (f.one_time or _ZERO)
+            if convert:
+                payroll = add(payroll, convert(f.payroll, f))
+                annual, in_year = add(annual, convert(cost, f)), add(in_year, convert(now, f))
+            else:
+                payroll, annual, in_year = (
+                    add(payroll, f.payroll),
+                    add(annual, cost),
+                    add(in_year, now),
+                )
+            if f.compa_before is not None:
+                before.append(f.compa_before)
+            if f.compa_after is not None:
+                after.append(f.compa_after)
     return (
-        len({f.employee_id for f in facts}),
-        len({f.employee_id for f in eligible}),
-        sum((totals[c] for c in policy_codes), _ZERO) if policy_codes else None,
-        *(totals[code] if code in policy_codes else None for code in pay_codes),
+        len(employees),
+        len(eligible),
+        _exact_sum(totals.values()) if totals else None,
+        *(totals.get(code) for code in pay_codes),
         _mean(pcts) if has_target else None,
         _median(pcts) if has_target else None,
         payroll if has_merit else None,
-        TOTALS_CONTEXT.divide(annual, payroll) if has_merit and payroll else None,
+        _RATIO.divide(annual, payroll) if has_merit and payroll else None,
         in_year if has_merit else None,
         annual if has_merit else None,
-        _mean([c for f in merit if (c := f.compa_before) is not None]) if has_merit else None,
-        _mean([c for f in merit if (c := f.compa_after) is not None]) if has_merit else None,
-        sum(1 for f in facts if f.ready) if has_ready else None,
+        _mean(before) if has_merit else None,
+        _mean(after) if has_merit else None,
+        ready if has_ready else None,
     )
 
 

@@ -22,6 +22,8 @@ from incentives.audit.run_folder import _ends_with_line_end, _fault, _read_json,
 from incentives.errors import OptionsError
 from incentives.reports.by_group import DEFAULT_STEPS, Fact, FactSteps, fact_from_values
 
+_NO_DIMS: Mapping[str, str] = {}
+
 __all__ = ["FactGatherer", "PolicyInfo", "RunSource", "fault", "open_run", "read_dims"]
 
 
@@ -166,7 +168,8 @@ def _decimal(text: str) -> Decimal | None:
 
 class FactGatherer:
     """Gathers the facts of one policy from its results.csv rows, then its breakdown rows (the
-    same employees in the same order); ``dims`` gives each employee's inputs.csv values."""
+    same employees in the same order); ``inputs`` gives each employee's dimensions that
+    inputs.csv holds (`read_dims`), shared by the employee's facts."""
 
     def __init__(
         self,
@@ -178,6 +181,8 @@ class FactGatherer:
         self.policy = policy
         self._dims = tuple(dims)
         self._inputs = inputs
+        held = next(iter(inputs.values()), {})
+        self._steps_dims = any(n not in held for n in dims)
         self._steps = steps
         self._wanted = {
             steps.target, steps.salary, steps.new_salary, steps.fte, steps.one_time,
@@ -206,21 +211,24 @@ class FactGatherer:
         self._pending.append((eid, currency, eligible == "true", pay, values))
 
     def breakdown_header(self, header: Sequence[str]) -> None:
-        self._breakdown_at = {n: i for i, n in enumerate(header) if n in self._wanted}
+        self._breakdown_items = [(n, i) for i, n in enumerate(header) if n in self._wanted]
         self._count = 0
 
+    def _label(self, name: str, text: str) -> str:
+        labels = self.policy.rating_labels.get(name)
+        return labels.get(text, text) if labels else text
+
     def breakdown(self, row: Sequence[str], source: Path) -> None:
-        if self._count >= len(self._pending) or row[0] != self._pending[self._count][0]:
+        count = self._count
+        if count >= len(self._pending) or row[0] != self._pending[count][0]:
             raise _fault(source, "the file does not match results.csv (rows or order differ)")
-        eid, currency, eligible, pay, values = self._pending[self._count]
-        self._count += 1
-        values.update({n: row[i] for n, i in self._breakdown_at.items()})
-        shared = self._inputs.get(eid.removeprefix("'"), {})
-        dims = {}
-        for name in self._dims:
-            text = shared.get(name) or values.get(name, "")
-            labels = self.policy.rating_labels.get(name)
-            dims[name] = labels.get(text, text) if labels else text
+        eid, currency, eligible, pay, values = self._pending[count]
+        self._count = count + 1
+        for name, i in self._breakdown_items:
+            values[name] = row[i]
+        dims = self._inputs.get(eid.removeprefix("'"), _NO_DIMS)
+        if self._steps_dims:  # a dimension the inputs do not hold: a step or a results column
+            dims = {n: dims.get(n) or self._label(n, values.get(n, "")) for n in self._dims}
         self.facts.append(
             fact_from_values(
                 employee_id=eid,
@@ -244,10 +252,26 @@ class FactGatherer:
 
 
 def read_dims(source: RunSource, dims: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``dims`` of inputs.csv per employee (ids without the formula guard)."""
+    """``dims`` of inputs.csv per employee (ids without the formula guard), a rating as its
+    label (``3 Meets``); equal dimensions are one dictionary."""
     rows = source.rows("inputs.csv")
     header = next(rows)
     at = [(n, header.index(n)) for n in dims if n in header]
     if not at:
         return {}
-    return {row[0].removeprefix("'"): {n: _unescape(row[i]) for n, i in at} for row in rows}
+    labels: dict[str, Mapping[str, str]] = {}
+    for policy in source.policies:
+        for name, scale in policy.rating_labels.items():
+            labels.setdefault(name, scale)
+    shared: dict[tuple[str, ...], dict[str, str]] = {}
+    found = {}
+    for row in rows:
+        key = tuple(row[i] for _, i in at)
+        same = shared.get(key)
+        if same is None:
+            same = shared[key] = {
+                n: labels[n].get(t, t) if n in labels else _unescape(t)
+                for (n, _), t in zip(at, key, strict=True)
+            }
+        found[row[0].removeprefix("'")] = same
+    return found
