@@ -353,3 +353,22 @@ def test_libreoffice_opens_the_workbook(sample_book: Path, tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "report.csv").exists()
+
+
+def test_percentages_are_excel_percentages_and_reasons_text(sample_book: Path) -> None:
+    """A percent step (merit's compa_ratio, merit_pct) is a fraction shown as a percentage; a
+    reason (zero_reason) and a date (effective_date) stay text; a goal's weight in the
+    breakdown is a percentage too."""
+    book = openpyxl.load_workbook(sample_book)
+    merit = book["Results merit-2027"]
+    header = [c.value for c in merit[1]]
+    row = {name: cell for name, cell in zip(header, merit[2], strict=True)}
+    assert (row["compa_ratio"].value, row["compa_ratio"].number_format) == (0.84, "0.00%")
+    assert row["merit_pct"].number_format == "0.00%"
+    assert (row["effective_date"].value, row["effective_date"].data_type) == ("2027-04-01", "s")
+    reasons = [c.value for c in merit["D"] if c.value and c.row > 1]
+    assert reasons and all(isinstance(r, str) for r in reasons)
+    bonus = book["Breakdown annual-bonus-2026"]
+    header = [c.value for c in bonus[1]]
+    weight = bonus.cell(2, header.index("individual.goal1.weight") + 1)
+    assert weight.data_type == "n" and weight.number_format == "0.00%"

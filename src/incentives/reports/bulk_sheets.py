@@ -19,19 +19,6 @@ from incentives.reports.sheet_xml import EXCEL_MAX_ROWS, SheetColumn
 __all__ = ["BulkSheet", "Part", "counted", "plan_bulk_sheets", "widths"]
 
 _TYPE_KIND = {"money": "money", "percent": "percent", "decimal": "number", "integer": "number"}
-_TEXT = frozenset(
-    (
-        "employee_id",
-        "policy",
-        "kind",
-        "currency",
-        "eligible",
-        "zero_reason",
-        "notes",
-        "ready",
-        "gaps",
-    )
-)  # results.csv's own columns
 _GOAL = re.compile(r"\.goal\d+\.(target|actual|weight|attainment|payout)$")
 _GOAL_KIND = {"target": "number", "actual": "number", "weight": "percent"}
 _GOAL_KIND |= {"attainment": "percent", "payout": "percent"}
@@ -62,7 +49,7 @@ class BulkSheet:
 
 
 def _column_kind(policy: PolicyInfo | None, name: str) -> str:
-    if name in _TEXT or policy is None:
+    if policy is None:
         return "text"
     if name in policy.pay_codes or name.startswith("pay."):
         return "money"
