@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -14,6 +15,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import RATES, CliRun, invoke
 from engine_helpers import policy_yaml
@@ -372,3 +375,24 @@ def test_percentages_are_excel_percentages_and_reasons_text(sample_book: Path) -
     header = [c.value for c in bonus[1]]
     weight = bonus.cell(2, header.index("individual.goal1.weight") + 1)
     assert weight.data_type == "n" and weight.number_format == "0.00%"
+
+
+@given(st.lists(st.text(), min_size=1, max_size=5))
+def test_any_text_cell_reads_back_as_written(cells: list[str]) -> None:
+    """Whatever a text cell holds (markup, quotes, spaces at either end, line breaks, a
+    formula start), the sheet XML parses and gives the text back: less only the characters XML
+    cannot hold, and the run folder's formula guard `'` before =, +, -, @."""
+    from xml.etree import ElementTree
+
+    from incentives.reports.sheet_xml import SheetColumn, rows_xml
+
+    columns = [SheetColumn(f"c{i}") for i in range(len(cells))]
+    xml = next(rows_xml([(cells, "USD")], columns, {"percent": 1, "number": 0}, {}))
+    got = ["".join(c.itertext()) for c in ElementTree.fromstring(xml)]
+    bad = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+    expected = [
+        bad.sub("", c[1:] if c.startswith(("'=", "'+", "'-", "'@", "'\t", "'\r")) else c)
+        for c in cells
+        if c
+    ]
+    assert got == expected

@@ -30,7 +30,7 @@ __all__ = [
 
 EXCEL_MAX_ROWS = 1_048_576
 _NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?").fullmatch
-_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]").search
+_NEEDS_ESCAPE = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]").search
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 _NS = (
@@ -80,7 +80,8 @@ def text_xml(cell: str) -> str:
     if cell.startswith(_FORMULA_GUARD):
         cell = cell[1:]
     if _NEEDS_ESCAPE(cell):
-        cell = escape(_NOT_XML.sub("", cell))
+        # a bare CR would be read back as LF: written as a character reference
+        cell = escape(_NOT_XML.sub("", cell)).replace("\r", "&#13;")
     space = ' xml:space="preserve"' if cell[:1].isspace() or cell[-1:].isspace() else ""
     return f"<is><t{space}>{cell}</t></is>"
 
@@ -204,8 +205,12 @@ def _compile(layout: Sequence[tuple[str, str, str | None]], texts: _Texts) -> _R
     """The generated row writer of one layout (and the joined text of its number cells)."""
     cells, numbers = [], []
     for i, (letter, text_attrs, number_attrs) in enumerate(layout):
-        if number_attrs is None:
-            cell = f"""f'<c r="{letter}{{n}}"{text_attrs}>{{T[c[{i}]]}}</c>'"""
+        if number_attrs is None:  # letters and digits only (an id, a code): nothing to escape
+            cell = (
+                f"""f'<c r="{letter}{{n}}"{text_attrs}><is><t>{{c[{i}]}}</t></is></c>' """
+                f"""if c[{i}].isalnum() else """
+                f"""f'<c r="{letter}{{n}}"{text_attrs}>{{T[c[{i}]]}}</c>'"""
+            )
         else:
             cell = f"""f'<c r="{letter}{{n}}"{number_attrs}><v>{{c[{i}]}}</v></c>'"""
             numbers.append(f"{{c[{i}]}}")

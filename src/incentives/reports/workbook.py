@@ -161,7 +161,8 @@ def write_report(request: ReportRequest) -> ReportResult:
     known = _known_dims(source)
     _check_dims(request.by, known)
     dims = [*request.by, *(d for d in _CHART_DIMS if d in known and d not in request.by)]
-    gatherers = {p.id: FactGatherer(p, dims, read_dims(source, dims)) for p in source.policies}
+    shared = read_dims(source, dims)
+    gatherers = {p.id: FactGatherer(p, dims, shared) for p in source.policies}
     planned = plan_bulk_sheets(source)
 
     package = io.BytesIO()
