@@ -126,6 +126,11 @@ DEFAULT_STEPS = FactSteps()
 
 
 def _decimal(value: object) -> Decimal | None:
+    if type(value) is str and value:  # the run folder's text: a plain number, almost always
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            pass
     if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):

@@ -205,7 +205,9 @@ def _compile(layout: Sequence[tuple[str, str, str | None]], texts: _Texts) -> _R
     """The generated row writer of one layout (and the joined text of its number cells)."""
     cells, numbers = [], []
     for i, (letter, text_attrs, number_attrs) in enumerate(layout):
-        if number_attrs is None:  # letters and digits only (an id, a code): nothing to escape
+        if number_attrs is None and i > 0:
+            cell = f"""f'<c r="{letter}{{n}}"{text_attrs}>{{T[c[{i}]]}}</c>'"""
+        elif number_attrs is None:  # the id: unique, so not memoised; plain ones need no escaping
             cell = (
                 f"""f'<c r="{letter}{{n}}"{text_attrs}><is><t>{{c[{i}]}}</t></is></c>' """
                 f"""if c[{i}].isalnum() else """
