@@ -323,12 +323,20 @@ def test_a_wrong_option_is_a_usage_error(
 
 
 def test_a_what_if_run_carries_a_banner(small_run: Path, tmp_path: Path) -> None:
-    """A run whose manifest says "what_if": true gets a banner on the Summary sheet; the
-    real run's has none."""
+    """A run whose manifest says "what_if": true gets a banner on the Summary sheet, each
+    override of its layers on a line below; the real run's has none."""
     copy = tmp_path / "whatif"
     shutil.copytree(small_run, copy)
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     manifest["what_if"] = True
+    manifest["layers"] = [
+        {
+            "layer": "--set",
+            "overrides": [
+                {"policy": "small-bonus", "path": "factor", "value": "150%", "policy_says": None}
+            ],
+        }
+    ]
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     write_report(ReportRequest(copy, tmp_path / "w.xlsx"))
     write_report(ReportRequest(small_run, tmp_path / "real.xlsx"))
@@ -340,6 +348,12 @@ def test_a_what_if_run_carries_a_banner(small_run: Path, tmp_path: Path) -> None
         )
 
     assert banner(tmp_path / "w.xlsx")
+    texts = [
+        c.value
+        for row in openpyxl.load_workbook(tmp_path / "w.xlsx")["Summary"].iter_rows()
+        for c in row
+    ]
+    assert "small-bonus: factor = 150% (set by --set; not in the policy)" in texts
     assert not banner(tmp_path / "real.xlsx")
 
 
