@@ -1,0 +1,237 @@
+"""Evaluating one point of a sweep, with what does not depend on the swept results done once.
+
+    prepared = Prepared(inputs, swept_policies)     # once per process
+    prepared.evaluate(figures)                      # per point: totals and budget figures
+
+What is done once per process (`Prepared`), not per point:
+
+- the policies are loaded and compiled, the rates and the ``--results`` file read;
+- the roster (with its goals, rating history and dated changes) is read and scanned once and
+  kept in memory: no point re-reads a file;
+- the policies no swept result belongs to (with every other policy of the same kind, so that
+  coverage is decided within one group) are evaluated once, at the baseline: their totals,
+  budgets and rejected rows are the same at every point. Only the swept policies are evaluated
+  per point, over the rows the others do not reject.
+
+A point whose swept policies reject other rows than at the baseline (a unit with no figures,
+say) is evaluated whole instead, every policy at that point (``PointResult.whole``): a row
+rejected by one policy is rejected by all, so the others' totals would change with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+
+from incentives.engine.allocation_report import budget_lines
+from incentives.engine.calculate import calculate
+from incentives.engine.passes import Item, in_process
+from incentives.engine.run_inputs import result_figures
+from incentives.io import RateTable, open_roster, read_rates, read_results
+from incentives.io.history import check_history_columns
+from incentives.io.plan_inputs import ResultFigure
+from incentives.model import Rejection
+from incentives.model.roster import Row, RowsRoster
+from incentives.money import EXACT_CONTEXT
+from incentives.rulebook.rulebook import Rulebook, load_rules
+
+__all__ = ["BudgetFigure", "Evaluated", "PointResult", "Prepared", "SweepInputs", "prepared"]
+
+
+@attrs.frozen
+class SweepInputs:
+    """The files a sweep reads (what `incentives run` reads; the results file is the
+    baseline the points override). Small and picklable: a worker process on another machine
+    prepares itself from it (the paths must be readable there)."""
+
+    rules: Path
+    employees: Path
+    goals: Path | None = None
+    results: Path | None = None
+    rates: Path | None = None
+    ratings: Path | None = None
+    history: Path | None = None
+    as_of: datetime.date | None = None
+    require_coverage: bool = False
+
+
+@attrs.frozen
+class BudgetFigure:
+    """A policy budget's spend for one group at one point (amounts in the budget currency)."""
+
+    policy: str
+    budget: str
+    group: str
+    currency: str
+    spend: Decimal
+    amount: Decimal | None
+    over: bool
+
+
+@attrs.frozen
+class Evaluated:
+    """What one evaluation of some policies over some rows gave."""
+
+    totals: dict[tuple[str, str], Decimal]  # (currency, pay code) → total
+    budgets: tuple[BudgetFigure, ...]
+    rejected: frozenset[int]  # roster records rejected
+
+
+@attrs.frozen
+class PointResult:
+    """One point's totals per (currency, pay code), its policy budgets' spend, and whether
+    every policy had to be evaluated at it (``whole``, see the module docstring)."""
+
+    totals: tuple[tuple[tuple[str, str], Decimal], ...]
+    budgets: tuple[BudgetFigure, ...]
+    rejected: int  # rows rejected at this point
+    whole: bool
+
+
+def _record(row: Row) -> int:
+    return row.record if isinstance(row, Rejection) else row.source.record
+
+
+class Prepared:
+    """Everything a point's evaluation reuses (see the module docstring)."""
+
+    def __init__(self, inputs: SweepInputs, swept: frozenset[str]) -> None:
+        self.inputs = inputs
+        self.rulebook = rulebook = load_rules(inputs.rules)
+        roster = open_roster(
+            inputs.employees,
+            required_columns={
+                n for p in rulebook.policies for n, s in p.spec.inputs.items()
+                if s.required and s.default is None
+            },
+            goals_path=inputs.goals,
+            ratings_path=inputs.ratings,
+            history_path=inputs.history,
+            read_columns=rulebook.field_names,
+        )  # fmt: skip
+        check_history_columns(roster, rulebook.field_names)
+        self.roster = roster
+        self.rows: list[Row] = list(roster)  # read once; every evaluation reads this list
+        self.base: list[ResultFigure] = [*read_results(inputs.results)] if inputs.results else []
+        self.rates = read_rates(inputs.rates) if inputs.rates else RateTable.empty()
+        result_figures(rulebook, self.base)  # a fault in the results file, before any point
+        kinds = {p.kind for p in rulebook.policies if p.id in swept}
+        swept_set = tuple(p for p in rulebook.policies if p.kind in kinds)
+        rest = tuple(p for p in rulebook.policies if p.kind not in kinds)
+        self.swept = Rulebook(swept_set, rulebook.fields)
+        self.rest = Rulebook(rest, rulebook.fields) if rest else None
+        self.reused = tuple(p.id for p in rest)
+        if self.rest is None:
+            self.rest_rejected: frozenset[int] = frozenset()
+            self.swept_rows = self.rows
+            self.baseline = self._evaluate(self.swept, self.rows, ())
+            self.rest_figures = Evaluated({}, (), frozenset())
+            return
+        rest_all = self._evaluate(self.rest, self.rows, ())
+        self.rest_rejected = rest_all.rejected
+        self.swept_rows = [r for r in self.rows if _record(r) not in rest_all.rejected]
+        self.baseline = self._evaluate(self.swept, self.swept_rows, ())
+        # the others' figures over the rows the swept policies do not reject at the baseline
+        self.rest_figures = (
+            rest_all if not self.baseline.rejected - rest_all.rejected
+            else self._evaluate(
+                self.rest, [r for r in self.rows if _record(r) not in self.baseline.rejected], ()
+            )
+        )  # fmt: skip
+
+    def _evaluate(
+        self, rulebook: Rulebook, rows: Sequence[Row], figures: Iterable[ResultFigure]
+    ) -> Evaluated:
+        ids = {p.id for p in rulebook.policies}
+        calc = calculate(
+            rulebook,
+            RowsText(rows),
+            results=[f for f in (*self.base, *figures) if f.policy in ids],
+            rates=self.rates,
+            as_of=self.inputs.as_of,
+            require_coverage=self.inputs.require_coverage,
+        )
+        rejected: set[int] = set()
+
+        @contextlib.contextmanager
+        def open_share(_share: int) -> Iterator[Callable[[Iterable[Item]], object]]:
+            def take(items: Iterable[Item]) -> None:
+                for item in items:
+                    if isinstance(item, Rejection):
+                        rejected.add(item.record)
+
+            yield take
+
+        calc.run(in_process, open_share)
+        calc.check_pool_fundings()
+        totals: dict[tuple[str, str], Decimal] = {}
+        for (currency, _component, code), amount in calc.summary.totals.items():
+            key = (currency, code)
+            totals[key] = EXACT_CONTEXT.add(totals.get(key, Decimal(0)), amount)
+        budgets = tuple(
+            BudgetFigure(
+                line.policy, line.budget, line.group, line.currency, line.spend, line.amount,
+                line.over,
+            )
+            for line in budget_lines(calc)
+        )  # fmt: skip
+        return Evaluated(totals, budgets, frozenset(rejected))
+
+    def evaluate(self, figures: Sequence[ResultFigure]) -> PointResult:
+        """The point whose swept figures are ``figures`` (over the baseline's)."""
+        swept = self._evaluate(self.swept, self.swept_rows, figures)
+        if swept.rejected != self.baseline.rejected:
+            whole = self._evaluate(self.rulebook, self.rows, figures)
+            return _result(whole, whole.budgets, len(whole.rejected), True)
+        rest = self.rest_figures
+        totals = dict(rest.totals)
+        for key, amount in swept.totals.items():
+            totals[key] = EXACT_CONTEXT.add(totals.get(key, Decimal(0)), amount)
+        merged = Evaluated(totals, (), frozenset())
+        rejected = len(swept.rejected | self.rest_rejected)
+        return _result(merged, swept.budgets + rest.budgets, rejected, False)
+
+
+def _result(
+    found: Evaluated, budgets: tuple[BudgetFigure, ...], rejected: int, whole: bool
+) -> PointResult:
+    return PointResult(
+        tuple(sorted(found.totals.items())),
+        tuple(sorted(budgets, key=lambda b: (b.policy, b.budget, b.group, b.currency))),
+        rejected,
+        whole,
+    )
+
+
+class RowsText(RowsRoster):
+    """Rows read once from a CSV roster (cells still text, as the engine's fast conversion
+    takes them), evaluated any number of times."""
+
+    text_cells = True
+
+
+_PREPARED: dict[tuple[SweepInputs, frozenset[str]], Prepared] = {}
+_LOCK = threading.Lock()
+
+
+def prepared(inputs: SweepInputs, swept: frozenset[str]) -> Prepared:
+    """This process's `Prepared` for ``inputs`` (built on first use: a forked worker inherits
+    its parent's; a Dask worker builds its own once)."""
+    key = (inputs, swept)
+    with _LOCK:
+        found = _PREPARED.get(key)
+        if found is None:
+            found = _PREPARED[key] = Prepared(inputs, swept)
+        return found
+
+
+def forget() -> None:
+    """Drop every `Prepared` of this process (their rosters are in memory)."""
+    with _LOCK:
+        _PREPARED.clear()
