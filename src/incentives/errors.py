@@ -6,8 +6,10 @@
     ├── ExpressionError (ValueError) a formula cannot be compiled (`incentives.expr`; within
     │                                `load_rules` it is reported as a Problem of a PolicyError)
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
-    │   └── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
-    │                                folder; refused before anything is read (CLI exit 2)
+    │   ├── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
+    │   │                            folder; refused before anything is read (CLI exit 2)
+    │   └── SweepInputError          a sweep's draws, grid or sweep file cannot be used
+    │                                (`incentives.sweep`; CLI exit 2)
     ├── OutputError (OSError)        the run folder cannot be written: no permission, a name
     │                                too long, a full disk; nothing of the run is left
     ├── BudgetExceeded               a budget whose policy says `over: error` is overspent

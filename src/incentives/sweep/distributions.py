@@ -73,8 +73,8 @@ def read_sweep_file(path: str | Path, rulebook: Rulebook, seed: int | None = Non
         grid = data["grid"]
         if not isinstance(grid, dict):
             raise SweepInputError(f"{at('grid')}: grid: maps each result to its values")
-        points = grid_from_axes(grid.items(), rulebook, lambda n: at("grid", n))
-        return Points(points.variables, points.points, {"kind": "grid", "path": str(path)})
+        grid_at = grid_from_axes(grid.items(), rulebook, lambda n: at("grid", n))
+        return Points(grid_at.variables, grid_at.points, {"kind": "grid", "path": str(path)})
     count = _whole(data.get("draws"), at("draws"), "draws", 1, MAX_POINTS)
     chosen = seed if seed is not None else _whole(data.get("seed"), at("seed"), "seed", 0, 2**63)
     precision = _number(data.get("precision", "0.0001"), at("precision"), "precision")

@@ -167,5 +167,5 @@ def _manifest(
              **{f"p{p}": v for p, v in zip(PERCENTILES, t.percentiles, strict=True)},
              "budget": t.budget, "p_over": t.p_over}
             for t in summary.totals
-        ],  # fmt: skip
+        ],
     }

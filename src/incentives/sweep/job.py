@@ -32,9 +32,9 @@ from incentives.sweep.variables import SweepInputError
 __all__ = [
     "AccrualBudget",
     "BudgetStats",
+    "Summary",
     "SweepRequest",
     "SweepTask",
-    "Summary",
     "TotalStats",
     "evaluate_task",
     "parse_budget",

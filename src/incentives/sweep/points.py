@@ -123,7 +123,7 @@ def split_assignment(text: str) -> tuple[str, str]:
 def grid_points(specs: Sequence[str], rulebook: Rulebook) -> Points:
     """The product of each ``NAME=FROM..TO/STEP`` (both ends included) or ``NAME=V1,V2,...``
     axis, in the order given (the last axis varies fastest); every point weighs 1."""
-    axes: list[tuple[str, Sequence[object]] | tuple[str, dict[str, object]]] = []
+    axes: list[tuple[str, object]] = []
     for spec in specs:
         name, values = split_assignment(spec)
         if ".." in values:
