@@ -40,6 +40,7 @@ from incentives.model import Rejection
 from incentives.model.roster import Row, RowsRoster
 from incentives.money import EXACT_CONTEXT
 from incentives.rulebook.rulebook import Rulebook, load_rules
+from incentives.sweep.cached_rows import CachedCalculation, RowCache
 
 __all__ = ["BudgetFigure", "Evaluated", "PointResult", "Prepared", "SweepInputs", "prepared"]
 
@@ -127,16 +128,17 @@ class Prepared:
         self.swept = Rulebook(swept_set, rulebook.fields)
         self.rest = Rulebook(rest, rulebook.fields) if rest else None
         self.reused = tuple(p.id for p in rest)
+        self.cache = RowCache()  # the swept policies' rows, converted once (cached_rows.py)
         if self.rest is None:
             self.rest_rejected: frozenset[int] = frozenset()
             self.swept_rows = self.rows
-            self.baseline = self._evaluate(self.swept, self.rows, ())
+            self.baseline = self._evaluate(self.swept, self.rows, (), self.cache)
             self.rest_figures = Evaluated({}, (), frozenset())
             return
         rest_all = self._evaluate(self.rest, self.rows, ())
         self.rest_rejected = rest_all.rejected
         self.swept_rows = [r for r in self.rows if _record(r) not in rest_all.rejected]
-        self.baseline = self._evaluate(self.swept, self.swept_rows, ())
+        self.baseline = self._evaluate(self.swept, self.swept_rows, (), self.cache)
         # the others' figures over the rows the swept policies do not reject at the baseline
         self.rest_figures = (
             rest_all if not self.baseline.rejected - rest_all.rejected
@@ -146,10 +148,14 @@ class Prepared:
         )  # fmt: skip
 
     def _evaluate(
-        self, rulebook: Rulebook, rows: Sequence[Row], figures: Iterable[ResultFigure]
+        self,
+        rulebook: Rulebook,
+        rows: Sequence[Row],
+        figures: Iterable[ResultFigure],
+        cache: RowCache | None = None,
     ) -> Evaluated:
         ids = {p.id for p in rulebook.policies}
-        calc = calculate(
+        calc = (calculate if cache is None else CachedCalculation)(
             rulebook,
             RowsText(rows),
             results=[f for f in (*self.base, *figures) if f.policy in ids],
@@ -157,6 +163,8 @@ class Prepared:
             as_of=self.inputs.as_of,
             require_coverage=self.inputs.require_coverage,
         )
+        if isinstance(calc, CachedCalculation) and cache is not None:
+            calc.row_cache = cache
         rejected: set[int] = set()
 
         @contextlib.contextmanager
@@ -185,7 +193,7 @@ class Prepared:
 
     def evaluate(self, figures: Sequence[ResultFigure]) -> PointResult:
         """The point whose swept figures are ``figures`` (over the baseline's)."""
-        swept = self._evaluate(self.swept, self.swept_rows, figures)
+        swept = self._evaluate(self.swept, self.swept_rows, figures, self.cache)
         if swept.rejected != self.baseline.rejected:
             whole = self._evaluate(self.rulebook, self.rows, figures)
             return _result(whole, whole.budgets, len(whole.rejected), True)
