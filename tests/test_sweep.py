@@ -259,3 +259,55 @@ def test_a_dask_sweep_equals_the_local_one(folder: Path) -> None:
         with distributed.Client(processes=False, dashboard_address=None) as client:
             remote = sweep_points(_inputs(folder), points, executor=client.get_executor())
     assert remote == local
+
+
+def test_the_sample_cycle_swept_equals_whole_runs_at_each_point() -> None:
+    """On the bundled sample (bonus with history and pools, merit with budgets, promotion),
+    each point's totals and budget spends equal a whole `calculate` run with that point's
+    figures: the cached rows and the policies evaluated once change nothing."""
+    from conftest import EMPLOYEES, FIXTURES, HISTORY, RATES, RATINGS, RULES
+    from incentives.engine.allocation_report import budget_lines
+    from incentives.engine.calculate import calculate
+    from incentives.io import open_roster, read_rates, read_results
+    from incentives.io.plan_inputs import ResultFigure
+    from incentives.rulebook.rulebook import load_rules
+
+    forget()
+    rulebook = load_rules(RULES)
+    inputs = SweepInputs(RULES, EMPLOYEES, results=FIXTURES / "results.csv", rates=RATES,
+                         ratings=RATINGS, history=HISTORY)  # fmt: skip
+    points = grid_points(["revenue_growth=1%,9%", "operating_margin[Sales]=7%,13%"], rulebook)
+    results = sweep_points(inputs, points, workers=1)
+    for point, result in zip(points.points, results, strict=True):
+        figures = [*read_results(FIXTURES / "results.csv")] + [
+            ResultFigure(v.policy, v.result, v.unit, v.field, value, 1)
+            for v, value in zip(points.variables, point.values, strict=True)
+        ]
+        roster = open_roster(EMPLOYEES, ratings_path=RATINGS, history_path=HISTORY)
+        calc = calculate(rulebook, roster, results=figures, rates=read_rates(RATES))
+        list(calc)
+        whole: dict[tuple[str, str], D] = {}
+        for (currency, _name, code), amount in calc.summary.totals.items():
+            whole[(currency, code)] = whole.get((currency, code), D(0)) + amount
+        assert dict(result.totals) == whole
+        assert [b.spend for b in result.budgets] == [
+            line.spend for line in sorted(
+                budget_lines(calc), key=lambda b: (b.policy, b.budget, b.group, b.currency)
+            )
+        ]  # fmt: skip
+        assert not result.whole
+
+
+def test_a_point_rejecting_other_rows_is_evaluated_with_every_policy(folder: Path) -> None:
+    """At revenue 100 the bonus divides by zero for both employees (not at the baseline, 95),
+    so both rows are rejected and, as in a whole run, their merit is not paid either: MERIT 0
+    there (900.00 at 90)."""
+    text = BONUS.replace("actual: 100", "actual: 95").replace(
+        '"salary * 0.1 * revenue_payout"',
+        '"salary * 0.1 * revenue_payout + 0 * (1 / (revenue - 100))"',
+    )
+    (folder / "rules" / "bonus.yaml").write_text(text, encoding="utf-8")
+    points = grid_points(["revenue=90,100"], _load(folder))
+    low, zero = sweep_points(_inputs(folder), points, workers=1)
+    assert (dict(low.totals)[("USD", "MERIT")], low.whole, low.rejected) == (D("900.00"), False, 0)
+    assert (dict(zero.totals).get(("USD", "MERIT"), D(0)), zero.whole, zero.rejected) == (0, True, 2)
