@@ -92,7 +92,7 @@ def test_a_three_point_grid_matches_the_hand_computation(folder: Path) -> None:
         ("110", "4500.00", "900.00"),
         ("130", "6000.00", "900.00"),
     ]
-    aip = next(t for t in report.summary.totals if t.pay_code == "AIP")
+    aip = next(t for t in report.summary.totals if t.measure == "AIP")
     assert (aip.mean, aip.percentiles) == (D("4000.00"), (D("1500.00"), D("4500.00"), D("6000.00")))
     assert report.reused == ("test-merit",)
     assert "test-merit evaluated once" in (folder / "out" / "summary.md").read_text()
@@ -110,7 +110,7 @@ def test_weighted_draws_give_the_accrual_percentiles_and_overrun_probability(fol
             _inputs(folder), folder / "out", draws=draws, budgets=("AIP:USD=4000",), workers=1
         )
     )
-    aip = next(t for t in report.summary.totals if t.pay_code == "AIP")
+    aip = next(t for t in report.summary.totals if t.measure == "AIP")
     assert aip.mean == D("4500.00")
     assert aip.percentiles == (D("1500.00"), D("4500.00"), D("6000.00"))
     assert aip.p_over == D("0.7000")

@@ -17,7 +17,7 @@ from incentives.io.writers import OutputDir, format_cell
 from incentives.money import ENGINE_CONTEXT, context_description
 from incentives.rulebook.rulebook import Rulebook
 from incentives.sweep.evaluate import PointResult, prepared
-from incentives.sweep.job import Summary, SweepRequest, load, summarise, sweep_points
+from incentives.sweep.job import Stats, Summary, SweepRequest, load, summarise, sweep_points
 from incentives.sweep.points import Points
 from incentives.sweep.stats import PERCENTILES
 from incentives.version import __version__
@@ -53,14 +53,10 @@ def run_sweep(request: SweepRequest, executor: Executor | None = None) -> SweepR
     with OutputDir(request.out, force=request.force) as out:
         _sweep_csv(out, points, results)
         sink = out.csv_writer("stats.csv", _STATS_HEADER)
-        for t in summary.totals:
+        for t in (*summary.totals, *summary.budgets):
             sink.write_cells([format_cell(c) for c in (
-                t.pay_code, t.currency, t.mean, *t.percentiles, t.minimum, t.maximum, t.budget,
+                t.measure, t.currency, t.mean, *t.percentiles, t.minimum, t.maximum, t.budget,
                 t.p_over)])  # fmt: skip
-        for b in summary.budgets:
-            sink.write_cells([format_cell(c) for c in (
-                b.label, b.currency, b.mean, *b.percentiles, b.minimum, b.maximum, b.budget,
-                b.p_over)])  # fmt: skip
         out.text("summary.md", text)
         out.json("rulebook.json", rulebook_data(rulebook))
         out.json("manifest.json", _manifest(request, rulebook, points, summary, ready.reused))
@@ -105,25 +101,24 @@ def summary_text(points: Points, summary: Summary, reused: Sequence[str], rows: 
         "| pay code | currency | accrual (weighted mean) | p5 | p50 | p95 | budget | P(over budget) |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for t in summary.totals:
-        lines.append(
-            f"| {t.pay_code} | {t.currency} | {_money(t.mean)} | "
-            + " | ".join(_money(p) for p in t.percentiles)
-            + f" | {_money(t.budget)} | {'-' if t.p_over is None else _percent(t.p_over)} |"
-        )
+    lines += _table_rows(summary.totals)
     if summary.budgets:
         lines += ["", "| policy budget | currency | mean spend | p5 | p50 | p95 | budget | P(over budget) |",
                   "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
-        for b in summary.budgets:
-            lines.append(
-                f"| {b.label} | {b.currency} | {_money(b.mean)} | "
-                + " | ".join(_money(p) for p in b.percentiles)
-                + f" | {_money(b.budget)} | {_percent(b.p_over)} |"
-            )
+        lines += _table_rows(summary.budgets)
     if summary.whole_points:
         lines += ["", f"{summary.whole_points} point(s) rejected other rows than the baseline "
                   "and were evaluated with every policy."]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _table_rows(stats: Sequence[Stats]) -> list[str]:
+    return [
+        f"| {t.measure} | {t.currency} | {_money(t.mean)} | "
+        + " | ".join(_money(p) for p in t.percentiles)
+        + f" | {_money(t.budget)} | {'-' if t.p_over is None else _percent(t.p_over)} |"
+        for t in stats
+    ]
 
 
 def _percent(probability: Decimal) -> str:
@@ -163,7 +158,7 @@ def _manifest(
         "accrual_budgets": list(request.budgets),
         "whole_points": summary.whole_points,
         "totals": [
-            {"currency": t.currency, "pay_code": t.pay_code, "mean": t.mean,
+            {"currency": t.currency, "pay_code": t.measure, "mean": t.mean,
              **{f"p{p}": v for p, v in zip(PERCENTILES, t.percentiles, strict=True)},
              "budget": t.budget, "p_over": t.p_over}
             for t in summary.totals

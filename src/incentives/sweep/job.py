@@ -31,11 +31,10 @@ from incentives.sweep.variables import SweepInputError
 
 __all__ = [
     "AccrualBudget",
-    "BudgetStats",
+    "Stats",
     "Summary",
     "SweepRequest",
     "SweepTask",
-    "TotalStats",
     "evaluate_task",
     "parse_budget",
     "read_points",
@@ -149,37 +148,41 @@ def sweep_points(
 
 
 @attrs.frozen
-class TotalStats:
-    """One pay code's total in one currency over the points."""
+class Stats:
+    """One measure over the points: a pay code's total in one currency, or a policy budget's
+    spend for one group (``measure`` is then policy/budget[group])."""
 
+    measure: str
     currency: str
-    pay_code: str
     mean: Decimal  # the accrual: weighted mean
     percentiles: tuple[Decimal, ...]  # at `PERCENTILES`
     minimum: Decimal
     maximum: Decimal
-    budget: Decimal | None  # an accrual budget given for it
-    p_over: Decimal | None  # P(total > budget)
+    budget: Decimal | None  # the accrual budget given, or the policy budget's amount
+    p_over: Decimal | None  # P(total > budget); None without a budget
 
-
-@attrs.frozen
-class BudgetStats:
-    """A policy budget's spend for one group over the points."""
-
-    label: str  # policy/budget[group]
-    currency: str
-    mean: Decimal
-    percentiles: tuple[Decimal, ...]
-    minimum: Decimal
-    maximum: Decimal
-    budget: Decimal | None  # the budget's amount (at the first point)
-    p_over: Decimal  # P(spend > budget)
+    @classmethod
+    def of(
+        cls,
+        measure: str,
+        currency: str,
+        values: Sequence[Decimal],
+        weights: Sequence[Decimal],
+        budget: Decimal | None,
+        over: Sequence[bool] | None,
+    ) -> Stats:
+        return cls(
+            measure, currency, weighted_mean(values, weights, minor_unit(currency)),
+            tuple(weighted_quantile(values, weights, p) for p in PERCENTILES),
+            min(values), max(values), budget,
+            None if over is None else exceedance(over, weights),
+        )  # fmt: skip
 
 
 @attrs.frozen
 class Summary:
-    totals: tuple[TotalStats, ...]
-    budgets: tuple[BudgetStats, ...]
+    totals: tuple[Stats, ...]  # per currency and pay code
+    budgets: tuple[Stats, ...]  # per policy budget and group
     whole_points: int  # points at which every policy was evaluated (see evaluate.py)
 
 
@@ -198,27 +201,15 @@ def summarise(
     for key in keys:
         values = [dict(r.totals).get(key, Decimal(0)) for r in results]
         amount = wanted.get(key)
-        totals.append(
-            TotalStats(
-                key[0], key[1], weighted_mean(values, weights, minor_unit(key[0])),
-                tuple(weighted_quantile(values, weights, p) for p in PERCENTILES),
-                min(values), max(values), amount,
-                None if amount is None else exceedance([v > amount for v in values], weights),
-            )
-        )  # fmt: skip
+        over = None if amount is None else [v > amount for v in values]
+        totals.append(Stats.of(key[1], key[0], values, weights, amount, over))
     lines = []
     for index, line in enumerate(results[0].budgets if results else ()):
         figures = [r.budgets[index] for r in results]
-        spends = [f.spend for f in figures]
         label = f"{line.policy}/{line.budget}" + (f"[{line.group}]" if line.group else "")
-        lines.append(
-            BudgetStats(
-                label, line.currency, weighted_mean(spends, weights, minor_unit(line.currency)),
-                tuple(weighted_quantile(spends, weights, p) for p in PERCENTILES),
-                min(spends), max(spends), line.amount,
-                exceedance([f.over for f in figures], weights),
-            )
-        )  # fmt: skip
+        spends = [f.spend for f in figures]
+        over = [f.over for f in figures]
+        lines.append(Stats.of(label, line.currency, spends, weights, line.amount, over))
     return Summary(tuple(totals), tuple(lines), sum(1 for r in results if r.whole))
 
 
