@@ -19,8 +19,9 @@ import resource
 import time
 from pathlib import Path
 
+from incentives.jobs import RunRequest
 from incentives.rulebook.rulebook import load_rules
-from incentives.sweep import Points, SweepInputs, grid_points, sweep_points
+from incentives.sweep import Points, grid_points, sweep_points
 from incentives.sweep.evaluate import prepared
 
 BENCH = Path(__file__).resolve().parent
@@ -42,9 +43,10 @@ def main() -> None:
     if not roster.exists():
         raise SystemExit(f"{roster} is missing: python bench/generate.py 100000 {roster} --seed 42")
     stem = roster.with_suffix("")
-    inputs = SweepInputs(
+    inputs = RunRequest(
         BENCH / "rules",
         roster,
+        BENCH / "out" / "sweep",
         rates=BENCH / "rates.csv",
         ratings=Path(f"{stem}_ratings.csv"),
         history=Path(f"{stem}_history.csv"),

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from engine_helpers import policy_yaml
+from incentives.jobs import RunRequest
 from incentives.sweep import (
-    SweepInputs,
     SweepRequest,
     grid_points,
     read_draws,
@@ -70,8 +70,8 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _inputs(folder: Path) -> SweepInputs:
-    return SweepInputs(folder / "rules", folder / "employees.csv")
+def _inputs(folder: Path, out: str = "out") -> RunRequest:
+    return RunRequest(folder / "rules", folder / "employees.csv", folder / out, workers=1)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -84,7 +84,7 @@ def test_a_three_point_grid_matches_the_hand_computation(folder: Path) -> None:
     6,000.00; MERIT 900.00 at each. Equal weights: accrual (1,500 + 4,500 + 6,000) / 3 =
     4,000.00; p5 1,500.00, p50 4,500.00, p95 6,000.00."""
     report = run_sweep(
-        SweepRequest(_inputs(folder), folder / "out", grid=("revenue=90..130/20",), workers=1)
+        SweepRequest(_inputs(folder), grid=("revenue=90..130/20",))
     )
     rows = _rows(folder / "out" / "sweep.csv")
     assert [(r["revenue"], r["AIP USD"], r["MERIT USD"]) for r in rows] == [
@@ -107,7 +107,7 @@ def test_weighted_draws_give_the_accrual_percentiles_and_overrun_probability(fol
     draws.write_text("draw,weight,revenue\nd1,1,90\nd2,2,100\nd3,3,110\nd4,4,120\n")
     report = run_sweep(
         SweepRequest(
-            _inputs(folder), folder / "out", draws=draws, budgets=("AIP:USD=4000",), workers=1
+            _inputs(folder), draws=draws, budgets=("AIP:USD=4000",)
         )
     )
     aip = next(t for t in report.summary.totals if t.measure == "AIP")
@@ -152,7 +152,7 @@ def test_seeded_distributions_are_reproducible_byte_for_byte(folder: Path) -> No
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
         spec = folder / f"{name}.yaml"
         spec.write_text(SPEC.format(seed=seed))
-        run_sweep(SweepRequest(_inputs(folder), folder / name, spec=spec, workers=1))
+        run_sweep(SweepRequest(_inputs(folder, name), spec=spec))
         outs.append((folder / name / "sweep.csv").read_bytes())
     assert outs[0] == outs[1]
     assert outs[0] != outs[2]
@@ -265,7 +265,7 @@ def test_the_sample_cycle_swept_equals_whole_runs_at_each_point() -> None:
     """On the bundled sample (bonus with history and pools, merit with budgets, promotion),
     each point's totals and budget spends equal a whole `calculate` run with that point's
     figures: the cached rows and the policies evaluated once change nothing."""
-    from conftest import EMPLOYEES, FIXTURES, HISTORY, RATES, RATINGS, RULES
+    from conftest import EMPLOYEES, FIXTURES, HISTORY, RATES, RATINGS, ROOT, RULES
     from incentives.engine.allocation_report import budget_lines
     from incentives.engine.calculate import calculate
     from incentives.io import open_roster, read_rates, read_results
@@ -274,8 +274,8 @@ def test_the_sample_cycle_swept_equals_whole_runs_at_each_point() -> None:
 
     forget()
     rulebook = load_rules(RULES)
-    inputs = SweepInputs(RULES, EMPLOYEES, results=FIXTURES / "results.csv", rates=RATES,
-                         ratings=RATINGS, history=HISTORY)  # fmt: skip
+    inputs = RunRequest(RULES, EMPLOYEES, ROOT / "out", results=FIXTURES / "results.csv",
+                        rates=RATES, ratings=RATINGS, history=HISTORY)  # fmt: skip
     points = grid_points(["revenue_growth=1%,9%", "operating_margin[Sales]=7%,13%"], rulebook)
     results = sweep_points(inputs, points, workers=1)
     for point, result in zip(points.points, results, strict=True):

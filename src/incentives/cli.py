@@ -373,13 +373,15 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
 @click.option("--force", is_flag=True, help="Replace the outputs of an earlier sweep in --out.")
 def sweep(rules: Path, out: Path, **options: Any) -> None:
     """Evaluate the payouts over many values of the plan results (docs/sweep.md)."""
-    from incentives.sweep import SweepInputError, SweepInputs, SweepRequest, run_sweep
+    from incentives.jobs import RunRequest
+    from incentives.sweep import SweepInputError, SweepRequest, run_sweep
 
-    names = ("employees", "goals", "results", "rates", "ratings", "history", "as_of")
-    inputs = SweepInputs(rules, **{n: options.pop(n) for n in names})
+    names = ("employees", "goals", "results", "rates", "ratings", "history", "as_of", "force",
+             "workers")  # fmt: skip
+    run = RunRequest(rules=rules, out=out, **{n: options.pop(n) for n in names})
     options["grid"], options["budgets"] = tuple(options["grid"]), tuple(options["budgets"])
     try:
-        report = run_sweep(SweepRequest(inputs, out, **options))
+        report = run_sweep(SweepRequest(run, **options))
     except SweepInputError as exc:  # the points or options given: a usage error
         click.echo(f"error: {escape_controls(str(exc))}", err=True)
         sys.exit(2)

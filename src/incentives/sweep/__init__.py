@@ -1,8 +1,9 @@
 """Funding sweeps: a run's totals over many values of the plan results (issue 10 §4).
 
-    from incentives.sweep import SweepInputs, SweepRequest, run_sweep
-    report = run_sweep(SweepRequest(SweepInputs(Path("rules"), Path("employees.csv")),
-                                    out=Path("out/sweep"), grid=("revenue_growth=0%..12%/0.5%",)))
+    from incentives.jobs import RunRequest
+    from incentives.sweep import SweepRequest, run_sweep
+    run = RunRequest(Path("rules"), Path("employees.csv"), out=Path("out/sweep"))
+    report = run_sweep(SweepRequest(run, grid=("revenue_growth=0%..12%/0.5%",)))
     report.summary.totals[0].mean      # the accrual of the first pay code
 
 See docs/sweep.md for the points (draws, grid, distributions), what is reused between points
@@ -10,7 +11,7 @@ and the executors (local processes, Dask).
 """
 
 from incentives.sweep.distributions import read_sweep_file
-from incentives.sweep.evaluate import BudgetFigure, PointResult, Prepared, SweepInputs
+from incentives.sweep.evaluate import BudgetFigure, PointResult, Prepared
 from incentives.sweep.folder import SweepReport, run_sweep, summary_text
 from incentives.sweep.job import (
     AccrualBudget,
@@ -35,7 +36,6 @@ __all__ = [
     "Stats",
     "Summary",
     "SweepInputError",
-    "SweepInputs",
     "SweepReport",
     "SweepRequest",
     "Variable",

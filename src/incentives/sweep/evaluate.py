@@ -1,6 +1,6 @@
 """Evaluating one point of a sweep, with what does not depend on the swept results done once.
 
-    prepared = Prepared(inputs, swept_policies)     # once per process
+    prepared = Prepared(run, swept_policies)        # once per process (run: a RunRequest)
     prepared.evaluate(figures)                      # per point: totals and budget figures
 
 What is done once per process (`Prepared`), not per point:
@@ -21,11 +21,9 @@ rejected by one policy is rejected by all, so the others' totals would change wi
 from __future__ import annotations
 
 import contextlib
-import datetime
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from pathlib import Path
 
 import attrs
 
@@ -36,30 +34,14 @@ from incentives.engine.run_inputs import result_figures
 from incentives.io import RateTable, open_roster, read_rates, read_results
 from incentives.io.history import check_history_columns
 from incentives.io.plan_inputs import ResultFigure
+from incentives.jobs import RunRequest, required_columns
 from incentives.model import Rejection
 from incentives.model.roster import Row, RowsRoster
 from incentives.money import EXACT_CONTEXT
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.sweep.cached_rows import CachedCalculation, RowCache
 
-__all__ = ["BudgetFigure", "Evaluated", "PointResult", "Prepared", "SweepInputs", "prepared"]
-
-
-@attrs.frozen
-class SweepInputs:
-    """The files a sweep reads (what `incentives run` reads; the results file is the
-    baseline the points override). Small and picklable: a worker process on another machine
-    prepares itself from it (the paths must be readable there)."""
-
-    rules: Path
-    employees: Path
-    goals: Path | None = None
-    results: Path | None = None
-    rates: Path | None = None
-    ratings: Path | None = None
-    history: Path | None = None
-    as_of: datetime.date | None = None
-    require_coverage: bool = False
+__all__ = ["BudgetFigure", "Evaluated", "PointResult", "Prepared", "prepared"]
 
 
 @attrs.frozen
@@ -102,20 +84,20 @@ def _record(row: Row) -> int:
 class Prepared:
     """Everything a point's evaluation reuses (see the module docstring)."""
 
-    def __init__(self, inputs: SweepInputs, swept: frozenset[str]) -> None:
-        self.inputs = inputs
+    def __init__(self, run: RunRequest, swept: frozenset[str]) -> None:
+        """``run``: the files a sweep reads, as `incentives run` reads them (its results file
+        is the baseline the points override); small and picklable, so that a worker process on
+        another machine prepares itself from it (the paths must be readable there)."""
+        self.run = inputs = run
         self.rulebook = rulebook = load_rules(inputs.rules)
         roster = open_roster(
             inputs.employees,
-            required_columns={
-                n for p in rulebook.policies for n, s in p.spec.inputs.items()
-                if s.required and s.default is None
-            },
+            required_columns=required_columns(rulebook),
             goals_path=inputs.goals,
             ratings_path=inputs.ratings,
             history_path=inputs.history,
             read_columns=rulebook.field_names,
-        )  # fmt: skip
+        )
         check_history_columns(roster, rulebook.field_names)
         self.roster = roster
         self.rows: list[Row] = list(roster)  # read once; every evaluation reads this list
@@ -160,8 +142,8 @@ class Prepared:
             RowsText(rows),
             results=[f for f in (*self.base, *figures) if f.policy in ids],
             rates=self.rates,
-            as_of=self.inputs.as_of,
-            require_coverage=self.inputs.require_coverage,
+            as_of=self.run.as_of,
+            require_coverage=self.run.require_coverage,
         )
         if isinstance(calc, CachedCalculation) and cache is not None:
             calc.row_cache = cache
@@ -224,18 +206,18 @@ class RowsText(RowsRoster):
     text_cells = True
 
 
-_PREPARED: dict[tuple[SweepInputs, frozenset[str]], Prepared] = {}
+_PREPARED: dict[tuple[RunRequest, frozenset[str]], Prepared] = {}
 _LOCK = threading.Lock()
 
 
-def prepared(inputs: SweepInputs, swept: frozenset[str]) -> Prepared:
-    """This process's `Prepared` for ``inputs`` (built on first use: a forked worker inherits
+def prepared(run: RunRequest, swept: frozenset[str]) -> Prepared:
+    """This process's `Prepared` for ``run`` (built on first use: a forked worker inherits
     its parent's; a Dask worker builds its own once)."""
-    key = (inputs, swept)
+    key = (run, swept)
     with _LOCK:
         found = _PREPARED.get(key)
         if found is None:
-            found = _PREPARED[key] = Prepared(inputs, swept)
+            found = _PREPARED[key] = Prepared(run, swept)
         return found
 
 

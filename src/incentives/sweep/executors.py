@@ -5,7 +5,7 @@
   (`evaluate.prepared`), so each worker inherits the roster read and the policies compiled;
 - a Dask cluster (``pip install 'incentives[dask]'``, ``--scheduler ADDRESS``) through
   `distributed.Client.get_executor()`: each Dask worker prepares itself once, from the paths
-  in `SweepInputs` (they must be readable where the workers run).
+  in the sweep's `RunRequest` (they must be readable where the workers run).
 
 Each point's result depends on the point alone, so every executor gives the same results.
 """

@@ -44,13 +44,13 @@ def run_sweep(request: SweepRequest, executor: Executor | None = None) -> SweepR
     """Read the points, evaluate each (see `sweep_points`), write the sweep folder."""
     rulebook, points, budgets = load(request)
     results = sweep_points(
-        request.inputs, points, workers=request.workers, scheduler=request.scheduler,
+        request.run, points, workers=request.run.workers, scheduler=request.scheduler,
         executor=executor,
     )  # fmt: skip
     summary = summarise(points, results, budgets)
-    ready = prepared(request.inputs, frozenset(v.policy for v in points.variables))
+    ready = prepared(request.run, frozenset(v.policy for v in points.variables))
     text = summary_text(points, summary, ready.reused, len(ready.rows))
-    with OutputDir(request.out, force=request.force) as out:
+    with OutputDir(request.run.out, force=request.run.force) as out:
         _sweep_csv(out, points, results)
         sink = out.csv_writer("stats.csv", _STATS_HEADER)
         for t in (*summary.totals, *summary.budgets):
@@ -61,7 +61,7 @@ def run_sweep(request: SweepRequest, executor: Executor | None = None) -> SweepR
         out.json("rulebook.json", rulebook_data(rulebook))
         out.json("manifest.json", _manifest(request, rulebook, points, summary, ready.reused))
     return SweepReport(
-        request.out, points, tuple(results), summary, ready.reused, len(ready.rows), text
+        request.run.out, points, tuple(results), summary, ready.reused, len(ready.rows), text
     )
 
 
@@ -130,7 +130,7 @@ def _manifest(
     reused: Sequence[str],
 ) -> dict[str, Any]:  # fmt: skip
     inputs: dict[str, Any] = {}
-    given = request.inputs
+    given = request.run
     for role, path in (
         ("employees", given.employees), ("goals", given.goals), ("results", given.results),
         ("rates", given.rates), ("ratings", given.ratings), ("history", given.history),

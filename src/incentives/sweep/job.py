@@ -1,7 +1,7 @@
 """A funding sweep as library calls (the CLI's `incentives sweep` is a thin shell over these).
 
     points = read_draws("draws.csv", load_rules("rules"))     # or grid_points, read_sweep_file
-    results = sweep_points(inputs, points)                    # one PointResult per point
+    results = sweep_points(run, points)                       # one PointResult per point
     figures = summarise(points, results, accrual_budgets)     # accrual, p5/p50/p95, P(over)
     run_sweep(SweepRequest(...))                              # all of it, into a folder
 """
@@ -19,11 +19,13 @@ import attrs
 from incentives.errors import OptionsError
 from incentives.io import run_dir
 from incentives.io.plan_inputs import ResultFigure
+from incentives.jobs import RunRequest
+from incentives.jobs import _inputs as run_inputs  # every file a run reads, by role
 from incentives.money import minor_unit
 from incentives.rulebook.language.values import parse_number
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.sweep.distributions import read_sweep_file
-from incentives.sweep.evaluate import PointResult, SweepInputs, prepared
+from incentives.sweep.evaluate import PointResult, prepared
 from incentives.sweep.executors import dask_executor, local_executor, map_points, workers_for
 from incentives.sweep.points import Points, grid_points, read_draws
 from incentives.sweep.stats import PERCENTILES, exceedance, weighted_mean, weighted_quantile
@@ -45,32 +47,31 @@ __all__ = [
 
 @attrs.frozen
 class SweepRequest:
-    """A sweep's inputs, points (one of draws, grid, spec) and options."""
+    """A sweep: the run it repeats at each point (its files; ``out``, ``force`` and
+    ``workers``, the local processes, are the sweep's), the points (one of draws, grid,
+    spec) and options."""
 
-    inputs: SweepInputs
-    out: Path
+    run: RunRequest
     draws: Path | None = None  # a CSV of joint draws
     grid: tuple[str, ...] = ()  # NAME=FROM..TO/STEP or NAME=V1,V2,... axes
     spec: Path | None = None  # a sweep file: grid: or distributions:
     seed: int | None = None  # replaces the sweep file's seed
     budgets: tuple[str, ...] = ()  # accrual budgets, PAY_CODE:CURRENCY=AMOUNT
-    workers: int | None = None  # local processes (None: both cores)
     scheduler: str | None = None  # a Dask scheduler's address
-    force: bool = False
 
 
 @attrs.frozen
 class SweepTask:
     """One point's work, as sent to a worker: small, picklable."""
 
-    inputs: SweepInputs
+    run: RunRequest
     swept: frozenset[str]  # the policies the swept results belong to
     figures: tuple[ResultFigure, ...]
 
 
 def evaluate_task(task: SweepTask) -> PointResult:
     """A point's result (module-level, so that any executor can pickle it by name)."""
-    return prepared(task.inputs, task.swept).evaluate(task.figures)
+    return prepared(task.run, task.swept).evaluate(task.figures)
 
 
 @attrs.frozen
@@ -123,7 +124,7 @@ def _figures(points: Points) -> list[tuple[ResultFigure, ...]]:
 
 
 def sweep_points(
-    inputs: SweepInputs,
+    run: RunRequest,
     points: Points,
     *,
     workers: int | None = None,
@@ -135,8 +136,8 @@ def sweep_points(
     local processes (default both cores). The sweep is prepared in this process first (what
     forked workers inherit; it also finds any fault in the inputs before a point runs)."""
     swept = frozenset(v.policy for v in points.variables)
-    prepared(inputs, swept)
-    tasks = [SweepTask(inputs, swept, figures) for figures in _figures(points)]
+    prepared(run, swept)
+    tasks = [SweepTask(run, swept, figures) for figures in _figures(points)]
     if executor is not None:
         return map_points(evaluate_task, tasks, executor)
     with contextlib.ExitStack() as stack:
@@ -215,23 +216,17 @@ def summarise(
 
 def check_request(request: SweepRequest) -> None:
     """Refuse an --out that is or holds an input, before anything is read."""
-    inputs = request.inputs
-    roles = [("rules folder" if inputs.rules.is_dir() else "policy file", inputs.rules)]
-    for role, path in (
-        ("employees file", inputs.employees), ("goals file", inputs.goals),
-        ("results file", inputs.results), ("rates file", inputs.rates),
-        ("ratings file", inputs.ratings), ("history file", inputs.history),
-        ("draws file", request.draws), ("sweep file", request.spec),
-    ):  # fmt: skip
-        if path is not None:
-            roles.append((role, path))
-    run_dir.check_apart(request.out, roles)
-    if request.scheduler is not None and request.workers is not None:
+    roles = run_inputs(request.run) + [
+        (role, path) for role, path in (("draws file", request.draws), ("sweep file", request.spec))
+        if path is not None
+    ]  # fmt: skip
+    run_dir.check_apart(request.run.out, roles)
+    if request.scheduler is not None and request.run.workers is not None:
         raise OptionsError("--workers is for local processes; with --scheduler the cluster decides")
 
 
 def load(request: SweepRequest) -> tuple[Rulebook, Points, tuple[AccrualBudget, ...]]:
     """The rulebook, the points and the accrual budgets, every fault found before a point runs."""
     check_request(request)
-    rulebook = load_rules(request.inputs.rules)
+    rulebook = load_rules(request.run.rules)
     return rulebook, read_points(request, rulebook), tuple(parse_budget(b) for b in request.budgets)
