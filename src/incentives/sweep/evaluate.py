@@ -56,6 +56,20 @@ class BudgetFigure:
     amount: Decimal | None
     over: bool
 
+    @property
+    def label(self) -> str:
+        """policy/budget[group] CURRENCY: the budget line's name in sweep.csv and stats.csv."""
+        group = f"[{self.group}]" if self.group else ""
+        return f"{self.policy}/{self.budget}{group} {self.currency}"
+
+
+def budget_spends(results: Sequence[PointResult]) -> dict[str, list[BudgetFigure | None]]:
+    """Each budget line met at any point (a point evaluated whole may lack a group), by label
+    in order, with its figure at each point (None where the point has no such line)."""
+    labels = sorted({b.label for r in results for b in r.budgets})
+    found = [{b.label: b for b in r.budgets} for r in results]
+    return {label: [at.get(label) for at in found] for label in labels}
+
 
 @attrs.frozen
 class Evaluated:

@@ -16,7 +16,7 @@ from incentives.io.csvread import file_sha256
 from incentives.io.writers import OutputDir, format_cell
 from incentives.money import ENGINE_CONTEXT, context_description
 from incentives.rulebook.rulebook import Rulebook
-from incentives.sweep.evaluate import PointResult, prepared
+from incentives.sweep.evaluate import PointResult, budget_spends, prepared
 from incentives.sweep.job import Stats, Summary, SweepRequest, load, summarise, sweep_points
 from incentives.sweep.points import Points
 from incentives.sweep.stats import PERCENTILES
@@ -67,18 +67,15 @@ def run_sweep(request: SweepRequest, executor: Executor | None = None) -> SweepR
 
 def _sweep_csv(out: OutputDir, points: Points, results: Sequence[PointResult]) -> None:
     keys = sorted({key for r in results for key, _ in r.totals})
-    budget_labels = [
-        f"{b.policy}/{b.budget}" + (f"[{b.group}]" if b.group else "") + f" {b.currency}"
-        for b in (results[0].budgets if results else ())
-    ]
+    spends = budget_spends(results)
     header = ("point", "weight", *(v.label for v in points.variables),
-              *(f"{code} {cur}" for cur, code in keys), *budget_labels, "rejected", "whole")  # fmt: skip
+              *(f"{code} {cur}" for cur, code in keys), *spends, "rejected", "whole")  # fmt: skip
     sink = out.csv_writer("sweep.csv", header)
-    for point, result in zip(points.points, results, strict=True):
+    for index, (point, result) in enumerate(zip(points.points, results, strict=True)):
         totals = dict(result.totals)
         cells: list[object] = [point.id, point.weight, *point.values]
         cells += [totals.get(key, Decimal(0)) for key in keys]
-        cells += [b.spend for b in result.budgets]
+        cells += [getattr(at[index], "spend", None) for at in spends.values()]
         cells += [result.rejected, result.whole]
         sink.write_cells([format_cell(c) for c in cells])
 

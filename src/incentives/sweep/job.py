@@ -25,7 +25,7 @@ from incentives.money import minor_unit
 from incentives.rulebook.language.values import parse_number
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.sweep.distributions import read_sweep_file
-from incentives.sweep.evaluate import PointResult, prepared
+from incentives.sweep.evaluate import PointResult, budget_spends, prepared
 from incentives.sweep.executors import dask_executor, local_executor, map_points, workers_for
 from incentives.sweep.points import Points, grid_points, read_draws
 from incentives.sweep.stats import PERCENTILES, exceedance, weighted_mean, weighted_quantile
@@ -205,12 +205,12 @@ def summarise(
         over = None if amount is None else [v > amount for v in values]
         totals.append(Stats.of(key[1], key[0], values, weights, amount, over))
     lines = []
-    for index, line in enumerate(results[0].budgets if results else ()):
-        figures = [r.budgets[index] for r in results]
-        label = f"{line.policy}/{line.budget}" + (f"[{line.group}]" if line.group else "")
-        spends = [f.spend for f in figures]
-        over = [f.over for f in figures]
-        lines.append(Stats.of(label, line.currency, spends, weights, line.amount, over))
+    for label, figures in budget_spends(results).items():
+        line = next(f for f in figures if f is not None)
+        spends = [Decimal(0) if f is None else f.spend for f in figures]
+        over = [f is not None and f.over for f in figures]
+        measure = label.rsplit(" ", 1)[0]
+        lines.append(Stats.of(measure, line.currency, spends, weights, line.amount, over))
     return Summary(tuple(totals), tuple(lines), sum(1 for r in results if r.whole))
 
 
