@@ -375,6 +375,7 @@ def sweep(rules: Path, out: Path, **options: Any) -> None:
     """Evaluate the payouts over many values of the plan results (docs/sweep.md)."""
     from incentives.jobs import RunRequest
     from incentives.sweep import SweepInputError, SweepRequest, run_sweep
+    from incentives.sweep.folder import FILES
 
     names = ("employees", "goals", "results", "rates", "ratings", "history", "as_of", "force",
              "workers")  # fmt: skip
@@ -389,7 +390,7 @@ def sweep(rules: Path, out: Path, **options: Any) -> None:
         _fail(exc)
         return
     click.echo(report.text, nl=False)
-    click.echo(f"outputs: {report.out}/ (manifest.json, rulebook.json, stats.csv, summary.md, sweep.csv)")
+    click.echo(f"outputs: {report.out}/ ({', '.join(FILES)})")
 
 
 def main() -> None:
