@@ -255,7 +255,6 @@ def test_a_dask_sweep_equals_the_local_one(folder: Path) -> None:
     with warnings.catch_warnings():
         # distributed's own start-up notices (ports, dashboard) are not the sweep's concern
         warnings.filterwarnings("ignore", module="distributed")
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
         with distributed.Client(processes=False, dashboard_address=None) as client:
             remote = sweep_points(_inputs(folder), points, executor=client.get_executor())
     assert remote == local
