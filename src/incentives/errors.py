@@ -16,6 +16,8 @@
     │   │                            --allow-rejected / --allow-what-if (CLI exit 2)
     │   ├── ReportOptionError        `report`: an unknown --by or currency, an --out that is no
     │   │                            .xlsx file (incentives.reports.workbook; CLI exit 2)
+    │   ├── SweepInputError          a sweep's draws, grid or sweep file cannot be used
+    │   │                            (`incentives.sweep`; CLI exit 2)
     │   ├── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │   │                            folder; refused before anything is read (CLI exit 2)
     │   └── OverrideError            a what-if override (--set, a scenario file,
