@@ -1,11 +1,18 @@
-"""Several plans per person: the step a plan group with weighted transfers adds.
+"""Several plans per person: the steps a plan group with weighted transfers adds.
 
 A policy whose header declares ``plan_group: {name: …, transfers: weighted}`` covers an
 employee whose population holds in any segment of its period (see
-`incentives.engine.row_values`), and its steps read ``participation``: the share of the period
+`incentives.engine.plan_groups`), and its steps read ``participation``: the share of the period
 in which the population held, weighed over the history's segments like any weighted step
-(``1`` in a segment the population holds, ``0`` otherwise). It is an ordinary step, so the
-breakdown records it and its segments, and ``explain`` shows them.
+(``1`` in a segment the population holds, ``0`` otherwise).
+
+``combined_cap: FORMULA`` caps what the group's plans pay one employee together: each plan's
+share of it is ``combined_cap = (FORMULA) × participation``, and it becomes the cap of the step
+the policy's one pay component pays (with the step's own cap, the lower of the two). The
+shares of plans an employee is in one after the other add up to at most the formula.
+
+Both are ordinary steps, so the breakdown records them (participation with its segments) and
+``explain`` shows them.
 """
 
 from __future__ import annotations
@@ -13,33 +20,73 @@ from __future__ import annotations
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.language.schema import PolicyFile, StepSpec
 
-__all__ = ["PARTICIPATION", "expand_plan_group"]
+__all__ = ["COMBINED_CAP", "PARTICIPATION", "expand_plan_group"]
 
 PARTICIPATION = "participation"
+COMBINED_CAP = "combined_cap"
 
 _Issue = tuple[tuple[str | int, ...], str, str]
+_HEADER = ("policy", "plan_group")
 
 
 def expand_plan_group(spec: PolicyFile) -> tuple[PolicyFile, dict[str, Synthetic], list[_Issue]]:
-    """The policy with its ``participation`` step added when its plan group weighs transfers;
-    the added step (written at the header's ``plan_group``); problems (path, message, hint)."""
+    """The policy with its ``participation`` (and ``combined_cap``) steps added when its plan
+    group weighs transfers; the added steps (written at the header's ``plan_group``); problems
+    (path, message, hint)."""
     group = spec.policy.plan_group
-    if group is None or group.transfers is None:
+    if group is None:
         return spec, {}, []
-    path: tuple[str | int, ...] = ("policy", "plan_group", "transfers")
-    if PARTICIPATION in spec.steps:
-        hint = "plan_group transfers: weighted adds this step: rename yours"
-        return (
-            spec,
-            {},
-            [(("steps", PARTICIPATION), f"step '{PARTICIPATION}' is already declared", hint)],
+    issues: list[_Issue] = []
+    if group.transfers is None:
+        if group.combined_cap is not None:
+            hint = "add 'transfers: weighted' to plan_group: each plan's share is its participation"
+            issues.append(((*_HEADER, "combined_cap"), "a combined cap needs transfers", hint))
+        return spec, {}, issues
+    added = {
+        PARTICIPATION: StepSpec(
+            formula=f"1 if ({spec.policy.population}) else 0",
+            type="decimal",
+            segments="weighted",
+            description="share of the performance period in which the population held",
         )
-    step = StepSpec(
-        formula=f"1 if ({spec.policy.population}) else 0",
-        type="decimal",
-        segments="weighted",
-        description="share of the performance period in which the population held",
-    )
-    made = {PARTICIPATION: Synthetic("plan_group", "policy", PARTICIPATION, path)}
-    steps = {PARTICIPATION: step, **spec.steps}
+    }
+    if group.combined_cap is not None:
+        added[COMBINED_CAP] = StepSpec(
+            formula=f"({group.combined_cap}) * {PARTICIPATION}",
+            type="money",
+            description=f"this plan's share of plan group {group.name}'s combined cap",
+        )
+    for name in added:
+        if name in spec.steps:
+            hint = f"plan_group adds a step '{name}': rename yours"
+            issues.append((("steps", name), f"step '{name}' is already declared", hint))
+    if issues:
+        return spec, {}, issues
+    steps = {**added, **spec.steps}
+    if group.combined_cap is not None:
+        capped = _capped(spec, steps)
+        if isinstance(capped, tuple):
+            return spec, {}, [capped]
+        steps = capped
+    made = {
+        name: Synthetic("plan_group", "policy", name, (*_HEADER, _KEYS[name])) for name in added
+    }
     return spec.model_copy(update={"steps": steps}), made, []
+
+
+_KEYS = {PARTICIPATION: "transfers", COMBINED_CAP: "combined_cap"}
+
+
+def _capped(spec: PolicyFile, steps: dict[str, StepSpec]) -> dict[str, StepSpec] | _Issue:
+    """``steps`` with the combined cap on the step of the policy's one pay component."""
+    path = (*_HEADER, "combined_cap")
+    if len(spec.pay) != 1:
+        hint = "give the plan one pay component, or cap each component's step yourself"
+        return path, f"a combined cap needs one pay component, not {len(spec.pay)}", hint
+    name = spec.pay[0].step
+    step = steps.get(name)
+    if step is None or name not in spec.steps:
+        hint = "pay a step of the policy's own steps"
+        return path, f"a combined cap cannot cap '{name}', which is not a step of steps:", hint
+    cap = COMBINED_CAP if step.cap is None else f"min({step.cap}, {COMBINED_CAP})"
+    return {**steps, name: step.model_copy(update={"cap": cap})}

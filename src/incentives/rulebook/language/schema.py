@@ -98,6 +98,7 @@ class PlanGroupSpec(Spec):
 
     name: Text
     transfers: Literal["weighted"] | None = None
+    combined_cap: Text | None = None  # the group's cap; this plan's share: × participation
 
     @model_validator(mode="before")
     @classmethod
