@@ -138,7 +138,8 @@ def test_pools_count_each_plans_payouts_in_their_own_pool(tmp_path: Path) -> Non
 
 def test_explain_and_the_run_folder_reader_show_both_plans(tmp_path: Path, cli: Cli) -> None:
     """`read_run_folder` joins each of E2's results rows with its own policy's breakdown row
-    (its consistency checks hold), and `explain` shows both plans with their pay codes."""
+    (its consistency checks hold), and `explain` shows both plans with their pay codes, each
+    under the plan group its header declares and the employee's plans of that group."""
     out = _run(tmp_path, "two_plans", TWO_PLANS_ROSTER)
     run = read_run_folder(out)
     assert [(r["employee_id"], r["policy"]) for r in run.breakdown if r["employee_id"] == "E2"] == [
@@ -151,6 +152,12 @@ def test_explain_and_the_run_folder_reader_show_both_plans(tmp_path: Path, cli: 
     assert shown.exit_code == 0
     assert "annual_bonus (AIP) = 6,666.67" in shown.stdout
     assert "sales_incentive (SIP) = 1,000.00" in shown.stdout
+    group = "plan group cash-incentives; the employee's plans of the group: annual-bonus, sales-q1"
+    assert shown.stdout.count(group) == 2
+    assert data["policies"][1]["plan_group"] == {
+        "name": "cash-incentives",
+        "plans": ["annual-bonus", "sales-q1"],
+    }
 
 
 def _undeclared(tmp_path: Path, keep: str | None) -> Path:
