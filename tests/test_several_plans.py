@@ -16,18 +16,27 @@ The policies are in tests/policies/valid/several_plans/:
 from __future__ import annotations
 
 import csv
+import datetime
+import functools
 import shutil
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given, settings
 
 from conftest import ROOT, CliRun, employee_files
+from engine_helpers import employees
 from incentives.audit.explain import explain_employee
 from incentives.audit.run_folder import read_run_folder
+from incentives.engine.calculate import EmployeeOutcome, calculate
 from incentives.errors import PolicyError
 from incentives.jobs import RunRequest, run_job
-from incentives.rulebook.rulebook import load_rules
+from incentives.model import HistoryRow
+from incentives.rulebook.rulebook import Rulebook, load_rules
+from strategies import decimals, transfer_dates
 
 Cli = Callable[..., CliRun]
 POLICIES = ROOT / "tests" / "policies" / "valid" / "several_plans"
@@ -309,3 +318,29 @@ def test_a_step_named_participation_is_refused(tmp_path: Path) -> None:
         "  participation: {formula: '1'}\n",
     )
     assert "sip.yaml:18" in message and "step 'participation' is already declared" in message
+
+
+@functools.cache
+def _combined_rules() -> Rulebook:
+    return load_rules(POLICIES / "combined_cap")
+
+
+@settings(max_examples=60, deadline=None)
+@given(moved=transfer_dates(), salary=decimals("1000", "500000", 2))
+def test_a_transfer_splits_the_period_and_the_combined_cap_holds(
+    moved: datetime.date, salary: Decimal
+) -> None:
+    """Whatever the day of the move: the plans' participations add up to the whole period
+    (to the engine's 28 digits), and what the two plans pay together is at most the combined
+    cap (12 % of salary) plus the half cent each plan's pay rounding may add."""
+    [emp] = employees([{"employee_id": "X", "plan": "SIP", "salary": str(salary)}])
+    history = (
+        HistoryRow("2025-12-01", {"plan": "AIP"}),
+        HistoryRow(moved.isoformat(), {"plan": "SIP"}),
+    )
+    [out] = list(calculate(_combined_rules(), [attrs.evolve(emp, history=history)]))
+    assert isinstance(out, EmployeeOutcome), out
+    shares = sum((o.value("participation") for o in out.outcomes), Decimal(0))
+    assert abs(shares - 1) <= Decimal("1e-27")
+    paid = sum((v for o in out.outcomes for v in o.pay.values()), Decimal(0))
+    assert paid <= salary * Decimal("0.12") + Decimal("0.01")
