@@ -344,3 +344,20 @@ def test_a_transfer_splits_the_period_and_the_combined_cap_holds(
     assert abs(shares - 1) <= Decimal("1e-27")
     paid = sum((v for o in out.outcomes for v in o.pay.values()), Decimal(0))
     assert paid <= salary * Decimal("0.12") + Decimal("0.01")
+
+
+def test_the_plans_of_a_group_must_declare_it_alike(tmp_path: Path) -> None:
+    """A combined cap declared in one plan of the group and not in the other is refused at
+    the second plan's header, naming the first."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(POLICIES / "combined_cap" / "aip.yaml", rules / "aip.yaml")
+    shutil.copy(POLICIES / "transfer" / "sip.yaml", rules / "sip.yaml")
+    with pytest.raises(PolicyError) as caught:
+        load_rules(rules)
+    [problem] = caught.value.problems
+    assert (Path(problem.file).name, problem.line) == ("sip.yaml", 11)
+    assert problem.message == (
+        "plan group 'cash-incentives' has combined_cap none here but 'salary * 12%' in aip "
+        f"({rules / 'aip.yaml'})"
+    )

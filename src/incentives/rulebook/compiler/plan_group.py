@@ -17,10 +17,14 @@ Both are ordinary steps, so the breakdown records them (participation with its s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from incentives.errors import Problem
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.language.schema import PolicyFile, StepSpec
+from incentives.rulebook.language.yamlsource import SourceDoc
 
-__all__ = ["COMBINED_CAP", "PARTICIPATION", "expand_plan_group"]
+__all__ = ["COMBINED_CAP", "PARTICIPATION", "expand_plan_group", "group_problems"]
 
 PARTICIPATION = "participation"
 COMBINED_CAP = "combined_cap"
@@ -90,3 +94,41 @@ def _capped(spec: PolicyFile, steps: dict[str, StepSpec]) -> dict[str, StepSpec]
         return path, f"a combined cap cannot cap '{name}', which is not a step of steps:", hint
     cap = COMBINED_CAP if step.cap is None else f"min({step.cap}, {COMBINED_CAP})"
     return {**steps, name: step.model_copy(update={"cap": cap})}
+
+
+def group_problems(loaded: Iterable[tuple[SourceDoc, PolicyFile, str]]) -> list[Problem]:
+    """The policies naming one plan group must declare it alike (kind, transfers, combined
+    cap): a group is one arrangement, written in each of its plans."""
+    first: dict[str, tuple[SourceDoc, PolicyFile]] = {}
+    problems = []
+    for doc, spec, _ in loaded:
+        group = spec.policy.plan_group
+        if group is None:
+            continue
+        if group.name not in first:
+            first[group.name] = (doc, spec)
+            continue
+        other_doc, other = first[group.name]
+        said = other.policy.plan_group
+        assert said is not None
+        for what, mine, theirs in (
+            ("kind", spec.policy.kind, other.policy.kind),
+            ("transfers", group.transfers, said.transfers),
+            ("combined_cap", group.combined_cap, said.combined_cap),
+        ):
+            if mine != theirs:
+                problems.append(
+                    Problem(
+                        doc.file,
+                        doc.line_of(_HEADER),
+                        ".".join(_HEADER),
+                        f"plan group '{group.name}' has {what} {_said(mine)} here but "
+                        f"{_said(theirs)} in {other.policy.id} ({other_doc.file})",
+                        "declare the group alike in each of its plans",
+                    )
+                )
+    return problems
+
+
+def _said(value: object) -> str:
+    return "none" if value is None else repr(value)
