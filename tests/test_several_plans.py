@@ -6,8 +6,9 @@
 The policies are in tests/policies/valid/several_plans/:
 
 - ``two_plans``: ``annual-bonus`` (2026, 10 % of salary, pay code AIP, a pool of 15,000 for
-  plan AIP or BOTH) and ``sales-q1`` (the first quarter, 2 % of quota_sales, pay code SIP, a
-  pool of 3,000 for plan SIP or BOTH), both in group ``cash-incentives``;
+  plan AIP or BOTH, a budget of 16,000) and ``sales-q1`` (the first quarter, 2 % of
+  quota_sales, pay code SIP, a pool of 3,000 for plan SIP or BOTH, a budget of 2,500), both in
+  group ``cash-incentives``;
 - ``transfer``: ``aip`` (10 % of salary × participation) and ``sip`` (20 % of salary ×
   participation), both 2026, group ``cash-incentives`` with ``transfers: weighted``;
 - ``combined_cap``: the same with ``combined_cap: "salary * 12%"``.
@@ -131,9 +132,13 @@ def test_an_employee_in_two_declared_plans_has_a_row_per_plan(tmp_path: Path) ->
     assert [r["employee_id"] for r in _rows(out / "inputs.csv")] == ["E1", "E2", "E3"]
 
 
-def test_pools_count_each_plans_payouts_in_their_own_pool(tmp_path: Path) -> None:
+def test_pools_and_budgets_count_each_plans_payouts_in_their_own(tmp_path: Path) -> None:
     """E2's two awards go one to each plan's pool: 2 members each, 18,000 and 6,000 of
-    claims, each pool spent exactly (see the test above for the figures)."""
+    claims, each pool spent exactly (see the test above for the figures). Each plan's budget
+    counts its own payouts: the annual budget (16,000) spends E1 8,333.33 + E2 6,666.67 =
+    15,000.00 over a payroll of 100,000 + 80,000 (within, 93.75 %); the sales budget (2,500)
+    spends E2 1,000.00 + E3 2,000.00 = 3,000.00 over quota sales 100,000 + 200,000 (over,
+    120 %)."""
     out = _run(tmp_path, "two_plans", TWO_PLANS_ROSTER)
     pools = {r["pool"]: r for r in _rows(out / "pools.csv")}
     assert {
@@ -142,6 +147,21 @@ def test_pools_count_each_plans_payouts_in_their_own_pool(tmp_path: Path) -> Non
     } == {
         "bonus_pool": ("annual-bonus", "2", "18000", "15000.00"),
         "sales_pool": ("sales-q1", "2", "6000", "3000.00"),
+    }
+    budgets = {r["budget"]: r for r in _rows(out / "budgets.csv")}
+    assert {
+        n: (
+            r["policy"],
+            r["employees"],
+            r["eligible_payroll"],
+            r["spend"],
+            r["used_pct"],
+            r["status"],
+        )
+        for n, r in budgets.items()
+    } == {
+        "bonus_budget": ("annual-bonus", "2", "180000.00", "15000.00", "0.9375", "within"),
+        "sales_budget": ("sales-q1", "2", "300000.00", "3000.00", "1.2", "over"),
     }
 
 
