@@ -20,6 +20,7 @@ import csv
 import datetime
 import functools
 import shutil
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +28,7 @@ from pathlib import Path
 import attrs
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, CliRun, employee_files
 from engine_helpers import employees
@@ -35,7 +37,7 @@ from incentives.audit.run_folder import read_run_folder
 from incentives.engine.calculate import EmployeeOutcome, calculate
 from incentives.errors import PolicyError
 from incentives.jobs import RunRequest, run_job
-from incentives.model import HistoryRow
+from incentives.model import HistoryRow, Rejection
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from strategies import decimals, transfer_dates
 
@@ -381,3 +383,62 @@ def test_the_plans_of_a_group_must_declare_it_alike(tmp_path: Path) -> None:
         "plan group 'cash-incentives' has combined_cap none here but 'salary * 12%' in aip "
         f"({rules / 'aip.yaml'})"
     )
+
+
+_EVERYONE = """\
+policy:
+  id: {id}
+  title: Everyone
+  version: "1"
+  kind: bonus
+  effective: {{from: 2026-01-01, to: 2026-12-31}}
+  performance_period: {{start: 2026-01-01, end: 2026-12-31}}
+  payout_date: 2027-03-15
+  currency: currency
+{group}inputs:
+  employee_id: {{type: text}}
+  currency: {{type: text}}
+  salary: {{type: decimal}}
+steps:
+  bonus: {{formula: salary * {pct}%, type: money}}
+pay:
+  - {{name: pay_{id}, step: bonus, pay_code: P{pct}}}
+"""
+
+
+@functools.cache
+def _everyone(groups: tuple[str | None, ...]) -> Rulebook:
+    """Policies p1, p2, … covering everyone, each in the plan group given (None: none)."""
+    folder = Path(tempfile.mkdtemp(prefix="several_plans_"))
+    for n, group in enumerate(groups, 1):
+        line = "" if group is None else f"  plan_group: {group}\n"
+        text = _EVERYONE.format(id=f"p{n}", group=line, pct=n)
+        (folder / f"p{n}.yaml").write_text(text, encoding="utf-8")
+    try:
+        return load_rules(folder)  # compiled: the files are not read again
+    finally:
+        shutil.rmtree(folder)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    groups=st.lists(st.sampled_from([None, "g", "h"]), min_size=1, max_size=3).map(tuple),
+    salary=decimals("0", "100000", 2),
+)
+def test_an_employee_is_computed_by_several_plans_only_when_all_share_a_group(
+    groups: tuple[str | None, ...], salary: Decimal
+) -> None:
+    """Policies of one kind all covering an employee: computed by each (policy n pays n % of
+    salary) when there is one, or all name the same group; otherwise rejected, naming them
+    all."""
+    [emp] = employees([{"employee_id": "X", "salary": str(salary)}])
+    [out] = list(calculate(_everyone(groups), [emp]))
+    ids = [f"p{n}" for n in range(1, len(groups) + 1)]
+    if len(groups) == 1 or (len(set(groups)) == 1 and groups[0] is not None):
+        assert isinstance(out, EmployeeOutcome), out
+        assert [o.policy.id for o in out.outcomes] == ids
+        for n, o in enumerate(out.outcomes, 1):
+            assert o.pay[f"pay_p{n}"] == (salary * n / 100).quantize(Decimal("0.01"))
+    else:
+        assert isinstance(out, Rejection), out
+        assert f"covered by {len(ids)} bonus policies ({', '.join(ids)})" in out.reason
