@@ -31,7 +31,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, CliRun, employee_files
-from engine_helpers import employees
+from engine_helpers import employees, policy_yaml
 from incentives.audit.explain import explain_employee
 from incentives.audit.run_folder import read_run_folder
 from incentives.engine.calculate import EmployeeOutcome, calculate
@@ -385,25 +385,7 @@ def test_the_plans_of_a_group_must_declare_it_alike(tmp_path: Path) -> None:
     )
 
 
-_EVERYONE = """\
-policy:
-  id: {id}
-  title: Everyone
-  version: "1"
-  kind: bonus
-  effective: {{from: 2026-01-01, to: 2026-12-31}}
-  performance_period: {{start: 2026-01-01, end: 2026-12-31}}
-  payout_date: 2027-03-15
-  currency: currency
-{group}inputs:
-  employee_id: {{type: text}}
-  currency: {{type: text}}
-  salary: {{type: decimal}}
-steps:
-  bonus: {{formula: salary * {pct}%, type: money}}
-pay:
-  - {{name: pay_{id}, step: bonus, pay_code: P{pct}}}
-"""
+SALARY = "salary: {type: decimal}\n"
 
 
 @functools.cache
@@ -411,8 +393,17 @@ def _everyone(groups: tuple[str | None, ...]) -> Rulebook:
     """Policies p1, p2, … covering everyone, each in the plan group given (None: none)."""
     folder = Path(tempfile.mkdtemp(prefix="several_plans_"))
     for n, group in enumerate(groups, 1):
-        line = "" if group is None else f"  plan_group: {group}\n"
-        text = _EVERYONE.format(id=f"p{n}", group=line, pct=n)
+        body = f"""
+            steps:
+              bonus: {{formula: salary * {n}%, type: money}}
+            pay:
+              - {{name: pay_p{n}, step: bonus, pay_code: P{n}}}
+            """
+        text = policy_yaml(body, policy_id=f"p{n}", population="True", inputs=SALARY)
+        if group is not None:
+            text = text.replace(
+                "  currency: currency\n", f"  currency: currency\n  plan_group: {group}\n", 1
+            )
         (folder / f"p{n}.yaml").write_text(text, encoding="utf-8")
     try:
         return load_rules(folder)  # compiled: the files are not read again
