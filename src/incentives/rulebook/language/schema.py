@@ -27,6 +27,7 @@ __all__ = [
     "Header",
     "InputSpec",
     "PayComponentSpec",
+    "PlanGroupSpec",
     "PolicyFile",
     "PoolSpec",
     "RatingHistorySpec",
@@ -90,6 +91,21 @@ class RatingHistorySpec(Spec):
         return self
 
 
+class PlanGroupSpec(Spec):
+    """Several plans per person (docs/policy-language.md, "Several plans per person"): plans of
+    one kind naming the same group may cover one employee; ``transfers: weighted`` decides
+    coverage over the history's segments and adds the step ``participation``."""
+
+    name: Text
+    transfers: Literal["weighted"] | None = None
+    combined_cap: Text | None = None  # the group's cap; this plan's share: × participation
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+
 class Header(Spec):
     id: Text
     title: Text
@@ -105,6 +121,7 @@ class Header(Spec):
     fx: FxDefaults = FxDefaults()
     breakdown_decimals: int = Field(default=6, ge=0, le=28)
     rating_history: RatingHistorySpec | None = None
+    plan_group: PlanGroupSpec | None = None  # several plans per person (plan_group.py)
 
     @model_validator(mode="after")
     def _period_in_force(self) -> Header:
