@@ -172,11 +172,14 @@ def _items(pv: PolicyValues, items: list[Mapping[str, Any]]) -> tuple[list[dict[
     terms = []
     for item in items:
         entry: dict[str, Any] = {"name": item.get("name"), "weight": _pct(item.get("weight"))}
+        weight = entry["weight"]
+        if item.get("plan_weight") is not None:  # weights of_plan: recorded share of the whole
+            weight += f" of the section, {_pct(item['plan_weight'])} of the plan"
         if "items" in item:
             children, total = _items(pv, item["items"])
             entry["items"] = children
             entry["text"] = (
-                f"{item.get('name')} (weight {_pct(item.get('weight'))}): {total} = {_pct(item.get('computed'))}"
+                f"{item.get('name')} (weight {weight}): {total} = {_pct(item.get('computed'))}"
             )
         else:
             result = str(item.get("result", ""))
@@ -191,7 +194,7 @@ def _items(pv: PolicyValues, items: list[Mapping[str, Any]]) -> tuple[list[dict[
                     else f"{result} "
                 )
                 how += f'overridden to {_pct(item.get("computed"))} — "{item["override_reason"]}"'
-            entry["text"] = f"{item.get('name')} (weight {_pct(item.get('weight'))}): {how}"
+            entry["text"] = f"{item.get('name')} (weight {weight}): {how}"
         entry["computed"] = _pct(item.get("computed"))
         entry["gates"] = _gates(item.get("gates", []), item.get("computed"))
         entry["score"] = _pct(item.get("score"))

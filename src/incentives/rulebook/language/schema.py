@@ -299,6 +299,8 @@ class ScorecardSpec(Spec):
     normalise: bool = False
     gates: list[GateSpec] = []
     description: Text = ""
+    # of_plan: every weight (a section's and its items') is a share of the whole scorecard
+    weights: Literal["of_section", "of_plan"] = "of_section"
 
     @model_validator(mode="after")
     def _by_scope(self) -> ScorecardSpec:

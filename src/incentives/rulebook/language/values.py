@@ -12,9 +12,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WrapValidator
 
 from incentives.errors import IncentivesError
+from incentives.rulebook.language.fractions import NumberFraction, exact, parse_fraction
 
 __all__ = [
     "MAX_DIGITS",
@@ -22,10 +23,12 @@ __all__ = [
     "IsoDate",
     "Label",
     "Num",
+    "NumberFraction",
     "SpecIssue",
     "SpecIssues",
     "Text",
     "check_number",
+    "exact",
     "parse_iso_date",
     "parse_label",
     "parse_number",
@@ -90,6 +93,8 @@ def parse_number(value: Any) -> Decimal:
     percent = text.endswith("%")
     if percent:
         text = text[:-1].strip()
+    if "/" in text:  # a fraction as the plan states it (2/3, 1/15, 1.65/3 %): kept exact
+        return parse_fraction(value, text, percent, _NUMBER, check_number)
     if not _NUMBER.match(text):
         raise ValueError(f"'{value}' is not a number (write e.g. 1500, 1.10, 15% or 1e3)")
     try:
@@ -141,7 +146,8 @@ def _text(value: Any) -> str:
     raise ValueError(f"expected text, got {_kind_of(value)}")
 
 
-Num = Annotated[Decimal, BeforeValidator(parse_number)]
+Num = Annotated[Decimal, WrapValidator(lambda value, _next: parse_number(value))]
+"""A number as `parse_number` reads it, as is (so a `NumberFraction` stays one)."""
 Label = Annotated[Decimal | str, BeforeValidator(parse_label)]
 Text = Annotated[str, BeforeValidator(_text)]
 

@@ -14,11 +14,13 @@ from typing import Any
 
 from incentives.errors import OptionsError
 from incentives.expr import NAMESPACE, compile_expression
+from incentives.rulebook.language.fractions import weigh
 from incentives.rulebook.language.schema import GateSpec, ScorecardItemSpec
 from incentives.rulebook.runtime import contract
 from incentives.rulebook.runtime.contract import RESULT_SUFFIXES
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.plan_gate_flags import applied_flags
+from incentives.rulebook.runtime.plan_shares import item_weight
 from incentives.rulebook.runtime.policy import CompiledPolicy
 from incentives.rulebook.runtime.scorecard import attainment
 
@@ -172,7 +174,7 @@ class PlanValues:
         flags: dict[str | None, tuple[bool, ...]] = {}
         for unit in sorted(units) if by else [None]:
             ns = self._namespace(unit)
-            score, items = self._items(card.items or [], ns, card.normalise)
+            score, items = self._items(card.items or [], ns, card.normalise, card.weights)
             score, gates = self._gates(card.gates, score, ns)
             table[unit] = score
             record[unit or "*"] = {"score": score, "items": items, "gates": gates}
@@ -186,15 +188,23 @@ class PlanValues:
             self.globals[contract.PLAN_GATES + name] = flags[None]
 
     def _items(
-        self, items: list[ScorecardItemSpec], ns: Mapping[str, Any], normalise: bool
+        self,
+        items: list[ScorecardItemSpec],
+        ns: Mapping[str, Any],
+        normalise: bool,
+        shares: str = "of_section",
+        section: Decimal | None = None,
     ) -> tuple[Decimal, list[dict[str, Any]]]:
         total = _ZERO
         weights = _ZERO
         detail: list[dict[str, Any]] = []
         for item in items:
-            entry: dict[str, Any] = {"name": item.name, "weight": item.weight}
+            weight = item_weight(item.weight, section if shares == "of_plan" else None)
+            entry: dict[str, Any] = {"name": item.name, "weight": weight}
+            if weight is not item.weight:  # a share of the plan, weighed within its section
+                entry["plan_weight"] = item.weight
             if item.items is not None:
-                score, children = self._items(item.items, ns, normalise)
+                score, children = self._items(item.items, ns, normalise, shares, item.weight)
                 entry["items"] = children
             else:
                 res = str(item.result)
@@ -225,8 +235,8 @@ class PlanValues:
             score, entry["gates"] = self._gates(item.gates, score, ns)
             entry["score"] = score
             detail.append(entry)
-            total += item.weight * score
-            weights += item.weight
+            total += weigh(weight, score)
+            weights += weight
         if normalise and weights:
             total = total / weights
         return total, detail
