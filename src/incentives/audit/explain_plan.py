@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from incentives.audit.explain_adjustment import adjustment_text
 from incentives.audit.explain_values import PolicyValues, close_enough
 from incentives.display import format_value
 from incentives.money import ENGINE_CONTEXT
@@ -66,6 +67,8 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
         # data keeps fractions (as the CSVs do); text prints a percent result as the policy writes it
         percent = pv.types.get(name) == "percent"
         entry["text"] = _figures_text(entry, rec, _pct if percent else _num)
+        if rec.get("adjustment_reason") is not None:  # as recorded: reported, adjusted, why
+            entry["adjustment"] = adjustment_text(rec, _pct if percent else _num)
         if rec.get("attainment_stated"):
             entry["attainment"] = f"attainment {_pct(rec.get('attainment'))} (stated, not computed)"
         elif actual is not None and target:

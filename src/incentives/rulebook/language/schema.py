@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
+from incentives.rulebook.language.result_spec import AdjustmentSpec
 from incentives.rulebook.language.table_spec import TableSpec
 from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
 
@@ -175,6 +176,7 @@ class Figures(Spec):
     actual: Num | None = None
     attainment: Num | None = None
     stated_payout: Num | None = None
+    adjustment: AdjustmentSpec | None = None  # the committee's, of the reported actual
 
 
 class Override(Spec):

@@ -22,6 +22,7 @@ from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.plan_gate_flags import applied_flags
 from incentives.rulebook.runtime.plan_shares import item_weight
 from incentives.rulebook.runtime.policy import CompiledPolicy
+from incentives.rulebook.runtime.result_adjustment import adjust
 from incentives.rulebook.runtime.scorecard import attainment
 
 __all__ = ["PlanValues"]
@@ -72,7 +73,11 @@ class PlanValues:
                     if given is not None
                     else (getattr(base, field) if base is not None else None)
                 )
+            where = f"policy '{self.policy.id}': result '{name}'" + (f" for '{unit}'" if unit else "")
+            adjustment = base.adjustment if base is not None else None
+            values["actual"], adjusted = adjust(where, values["actual"], adjustment)
             per_unit[unit], record[unit or "*"] = self._figures(name, unit, values)
+            record[unit or "*"].update(adjusted)
         self.values[name] = per_unit
         self.record["results"][name] = record
         if spec.by:
