@@ -16,7 +16,7 @@ from engine_helpers import compute, only_problem, policy_yaml
 from incentives.engine.calculate import PolicyOutcome
 from incentives.model import Rejection
 from incentives.rulebook.language.fractions import NumberFraction, exact, weigh
-from incentives.rulebook.language.values import parse_number
+from incentives.rulebook.language.values import parse_number, parse_weight
 
 POLICY = (Path(__file__).parent / "policies" / "valid" / "fraction_weights.yaml").read_text(
     encoding="utf-8"
@@ -102,23 +102,26 @@ def test_a_bad_fraction_says_why(tmp_path: Path, text: str, message: str) -> Non
     assert message in problem.message
 
 
-def test_a_fraction_keeps_its_exact_value_and_reads_as_a_decimal() -> None:
-    """2/3 is the engine's 28-digit decimal for arithmetic and exactly 2/3 for checks; 1.65/3%
-    is 0.0055; arithmetic on it gives plain decimals."""
-    two_thirds = parse_number("2/3")
+def test_a_fraction_keeps_its_exact_value_as_a_weight_and_is_a_decimal_elsewhere() -> None:
+    """As a weight, 2/3 is the engine's 28-digit decimal that also holds exactly 2/3; anywhere
+    else (a parameter, a curve point) it is that plain decimal, as any computed value is.
+    1.65/3% is 0.0055; arithmetic on a weight gives plain decimals."""
+    two_thirds = parse_weight("2/3")
     assert isinstance(two_thirds, NumberFraction)
     assert two_thirds == D("0.6666666666666666666666666667")
     assert exact(two_thirds) == Fraction(2, 3)
     assert type(two_thirds * 3) is D
-    assert parse_number("1.65/3%") == D("0.0055")
     assert repr(two_thirds) == "Decimal('0.6666666666666666666666666667')"
+    assert type(parse_number("2/3")) is D
+    assert parse_number("2/3") == two_thirds
+    assert parse_number("1.65/3%") == D("0.0055")
 
 
 @given(st.integers(1, 40), st.integers(0, 10_000))
 def test_n_equal_fraction_weights_sum_exactly_and_weigh_exactly(n: int, payout_cents: int) -> None:
     """n weights of 1/n sum to exactly 1; weighing p by each and adding gives p whenever
     p ÷ n is a decimal with few digits (p in whole hundredths, n a divisor of a power of ten)."""
-    weight = parse_number(f"1/{n}")
+    weight = parse_weight(f"1/{n}")
     assert sum((exact(weight) for _ in range(n)), Fraction(0)) == 1
     payout = D(payout_cents).scaleb(-2)
     if 10**6 % n == 0:

@@ -81,21 +81,20 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
         if rec.get("payout_stated"):
             entry["payout_explain"] = f"payout {_pct(computed)} (stated, not computed)"
         elif (
-            payout_points
-            and None not in (actual, threshold, target, maximum)
+            (payout_points or rec.get("curve_points"))
+            and actual is not None
+            and (rec.get("curve_points") or None not in (threshold, target, maximum))
             and computed is not None
         ):
-            assert (
-                actual is not None
-                and threshold is not None
-                and target is not None
-                and maximum is not None
-            )
-            points = [
-                (threshold, _dec(payout_points[0])),
-                (target, _dec(payout_points[1])),
-                (maximum, _dec(payout_points[2])),
-            ]
+            if rec.get("curve_points"):  # a curve of the plan's own points, as recorded
+                points = [(_dec(x), _dec(y)) for x, y in rec["curve_points"]]
+            else:
+                assert threshold is not None and target is not None and maximum is not None
+                points = [
+                    (threshold, _dec(payout_points[0])),
+                    (target, _dec(payout_points[1])),
+                    (maximum, _dec(payout_points[2])),
+                ]
             try:
                 # `on` only decides how the x axis prints: a percent result's values as percents
                 on = "attainment" if percent else "value"

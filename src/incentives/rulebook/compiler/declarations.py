@@ -19,6 +19,8 @@ from incentives.rulebook.compiler.compile_state import (
     SpecPath,
 )
 from incentives.rulebook.compiler.plan_shares import check_plan_shares, shown_percent
+from incentives.rulebook.compiler.result_points import check_result_points
+from incentives.rulebook.language.result_spec import is_points
 from incentives.rulebook.language.schema import GateSpec, ResultSpec, ScorecardItemSpec
 from incentives.rulebook.language.values import NumberFraction, SpecIssue, SpecIssues, exact
 from incentives.rulebook.runtime.curves import compile_curve, compile_tiers
@@ -49,7 +51,9 @@ def declare_sections(p: CompileState) -> None:
                 f"'{result.by}' is not an input of this policy",
                 "declare it under inputs",
             )
-        if result.payout is not None:
+        if is_points(result.payout):
+            check_result_points(p, name)
+        elif result.payout is not None:
             _check_result_figures(p, name)
     _compile_lookups(p)
     for name, card in spec.scorecards.items():

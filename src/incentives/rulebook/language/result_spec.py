@@ -1,4 +1,5 @@
-"""Parts of a plan result beyond its figures: a committee's adjustment of the reported actual.
+"""Parts of a plan result beyond its figures: a committee's adjustment of the reported actual,
+and a payout curve of any number of points.
 
 A plan discloses the actual as reported (EBITDA 104) and the committee's adjustment (the gain
 on a sale excluded: −6, or "we use 98"), each with its reason. Both are kept: the adjusted
@@ -11,7 +12,33 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from incentives.rulebook.language.values import Num, Text
 
-__all__ = ["AdjustmentSpec"]
+__all__ = ["AdjustmentSpec", "check_result_payout", "is_points"]
+
+
+def is_points(payout: object) -> bool:
+    """Whether a result's ``payout:`` lists [actual, payout] points (not three payouts)."""
+    return isinstance(payout, list) and bool(payout) and isinstance(payout[0], (list, tuple))
+
+
+def check_result_payout(value: object) -> object:
+    """A result's ``payout:`` as written: three payouts (at threshold, target and maximum), or
+    two or more ``[actual, payout]`` points, as many as the plan lists (any other shape: a
+    ValueError saying which two shapes are accepted)."""
+    if not isinstance(value, list):
+        return value
+    pairs = [isinstance(item, (list, tuple)) for item in value]
+    if any(pairs) and not (all(pairs) and len(value) >= 2 and all(len(i) == 2 for i in value)):
+        raise ValueError(
+            "a payout curve lists [actual, payout] points, two or more, each a pair "
+            "(e.g. [[90, 50%], [95, 75%], [100, 100%], [120, 200%]])"
+        )
+    if not any(pairs) and len(value) != 3:
+        raise ValueError(
+            f"'payout:' lists {len(value)} payouts; three payouts are read at the threshold, "
+            "target and maximum, and any other number of points is written as [actual, payout] "
+            "pairs (e.g. [[90, 50%], [95, 75%], [100, 100%], [120, 200%]])"
+        )
+    return value
 
 
 class AdjustmentSpec(BaseModel):

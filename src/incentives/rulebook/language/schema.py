@@ -13,9 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
-from incentives.rulebook.language.result_spec import AdjustmentSpec
+from incentives.rulebook.language.result_spec import AdjustmentSpec, check_result_payout
 from incentives.rulebook.language.table_spec import TableSpec
-from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
+from incentives.rulebook.language.values import IsoDate, Label, Num, Text, Weight, parse_number
 
 __all__ = [
     "MAX_ROUND_STEP",
@@ -186,7 +186,8 @@ class Override(Spec):
 
 class ResultSpec(Figures):
     description: Text = ""
-    payout: list[Num] | None = Field(default=None, min_length=3, max_length=3)
+    # [threshold, target, maximum payouts], or the curve's points [[actual, payout], ...]
+    payout: list[Num] | list[tuple[Num, Num]] | None = None
     by: Text | None = None
     units: dict[str, Figures] | None = None
     override: Override | None = None
@@ -199,7 +200,7 @@ class ResultSpec(Figures):
                 "'payout:' is the curve [threshold payout, target payout, maximum payout]; "
                 f"for a payout given directly (a disclosed score) write 'stated_payout: {value}'"
             )
-        return value
+        return check_result_payout(value)
 
     @model_validator(mode="after")
     def _shape(self) -> ResultSpec:
@@ -277,7 +278,7 @@ class GateSpec(Spec):
 
 class ScorecardItemSpec(Spec):
     name: Text
-    weight: Num
+    weight: Weight
     result: Text | None = None
     curve: Text | None = None
     items: list[ScorecardItemSpec] | None = None

@@ -27,11 +27,13 @@ __all__ = [
     "SpecIssue",
     "SpecIssues",
     "Text",
+    "Weight",
     "check_number",
     "exact",
     "parse_iso_date",
     "parse_label",
     "parse_number",
+    "parse_weight",
 ]
 
 MAX_DIGITS = 40
@@ -93,8 +95,8 @@ def parse_number(value: Any) -> Decimal:
     percent = text.endswith("%")
     if percent:
         text = text[:-1].strip()
-    if "/" in text:  # a fraction as the plan states it (2/3, 1/15, 1.65/3 %): kept exact
-        return parse_fraction(value, text, percent, _NUMBER, check_number)
+    if "/" in text:  # a fraction as the plan states it (2/3, 1/15, 1.65/3 %)
+        return Decimal(parse_fraction(value, text, percent, _NUMBER, check_number))
     if not _NUMBER.match(text):
         raise ValueError(f"'{value}' is not a number (write e.g. 1500, 1.10, 15% or 1e3)")
     try:
@@ -146,8 +148,22 @@ def _text(value: Any) -> str:
     raise ValueError(f"expected text, got {_kind_of(value)}")
 
 
-Num = Annotated[Decimal, WrapValidator(lambda value, _next: parse_number(value))]
-"""A number as `parse_number` reads it, as is (so a `NumberFraction` stays one)."""
+Num = Annotated[Decimal, BeforeValidator(parse_number)]
+
+
+def parse_weight(value: Any) -> Decimal:
+    """A weight: a number as `parse_number` reads it, but a fraction stays a `NumberFraction`
+    (its exact value is what the weights' sum is checked with, and what weighs a payout)."""
+    if isinstance(value, str) and "/" in value and value.isascii():
+        text = value.strip()
+        percent = text.endswith("%")
+        body = text[:-1].strip() if percent else text
+        return parse_fraction(value, body, percent, _NUMBER, check_number)
+    return parse_number(value)
+
+
+Weight = Annotated[Decimal, WrapValidator(lambda value, _next: parse_weight(value))]
+"""A scorecard weight (`parse_weight`), kept as read so an exact fraction stays one."""
 Label = Annotated[Decimal | str, BeforeValidator(parse_label)]
 Text = Annotated[str, BeforeValidator(_text)]
 

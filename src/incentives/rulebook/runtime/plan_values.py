@@ -15,6 +15,7 @@ from typing import Any
 from incentives.errors import OptionsError
 from incentives.expr import NAMESPACE, compile_expression
 from incentives.rulebook.language.fractions import weigh
+from incentives.rulebook.language.result_spec import is_points
 from incentives.rulebook.language.schema import GateSpec, ScorecardItemSpec
 from incentives.rulebook.runtime import contract
 from incentives.rulebook.runtime.contract import RESULT_SUFFIXES
@@ -23,6 +24,7 @@ from incentives.rulebook.runtime.plan_gate_flags import applied_flags
 from incentives.rulebook.runtime.plan_shares import item_weight
 from incentives.rulebook.runtime.policy import CompiledPolicy
 from incentives.rulebook.runtime.result_adjustment import adjust
+from incentives.rulebook.runtime.result_curve import result_points
 from incentives.rulebook.runtime.scorecard import attainment
 
 __all__ = ["PlanValues"]
@@ -104,17 +106,15 @@ class PlanValues:
                 f"policy '{self.policy.id}': {where} has no actual; give it in the policy or in --results"
             )
         lower = threshold is not None and target is not None and threshold > target
+        if is_points(spec.payout):  # the direction is the listed points'
+            lower = spec.payout[1][0] < spec.payout[0][0]  # type: ignore[index]
         att = stated_att
         if att is None and actual is not None and target:
             att = attainment(actual, target, lower)
         computed = stated_pay
+        points: list[tuple[Decimal, Decimal]] | None = None
         if spec.payout is not None and actual is not None:
-            assert threshold is not None and target is not None and maximum is not None
-            points = [
-                (threshold, spec.payout[0]),
-                (target, spec.payout[1]),
-                (maximum, spec.payout[2]),
-            ]
+            points = result_points(spec.payout, threshold, target, maximum)
             try:
                 curve = compile_curve(name, CurveSpec(points=points))
             except ValueError as exc:
@@ -131,6 +131,11 @@ class PlanValues:
             "attainment_stated": stated_att is not None,
             "payout_stated": stated_pay is not None,
         }  # fmt: skip
+        if is_points(spec.payout) and points is not None:  # explain reads the curve used
+            return (actual, threshold, target, maximum, att, payout), {
+                **record,
+                "curve_points": [[x, y] for x, y in points],
+            }
         return (actual, threshold, target, maximum, att, payout), record
 
     def _namespace(self, unit: str | None) -> dict[str, Any]:
@@ -205,9 +210,10 @@ class PlanValues:
         detail: list[dict[str, Any]] = []
         for item in items:
             weight = item_weight(item.weight, section if shares == "of_plan" else None)
-            entry: dict[str, Any] = {"name": item.name, "weight": weight}
+            # recorded as plain decimals (a NumberFraction's exact value is only for weighing)
+            entry: dict[str, Any] = {"name": item.name, "weight": Decimal(weight)}
             if weight is not item.weight:  # a share of the plan, weighed within its section
-                entry["plan_weight"] = item.weight
+                entry["plan_weight"] = Decimal(item.weight)
             if item.items is not None:
                 score, children = self._items(item.items, ns, normalise, shares, item.weight)
                 entry["items"] = children
