@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from incentives.audit.explain_adjustment import adjustment_text
+from incentives.audit.explain_rank import negative_cap_text, rank_text
 from incentives.audit.explain_values import PolicyValues, close_enough
 from incentives.display import format_value
 from incentives.money import ENGINE_CONTEXT
@@ -66,9 +67,14 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
         }
         # data keeps fractions (as the CSVs do); text prints a percent result as the policy writes it
         percent = pv.types.get(name) == "percent"
+        percent = percent or rec.get("rank_method") is not None  # a percentile rank
         entry["text"] = _figures_text(entry, rec, _pct if percent else _num)
         if rec.get("adjustment_reason") is not None:  # as recorded: reported, adjusted, why
             entry["adjustment"] = adjustment_text(rec, _pct if percent else _num)
+        if rec.get("rank_method") is not None:  # a percentile rank among peers, as recorded
+            entry["rank"] = rank_text(rec, _pct if percent else _num, _pct, _num)
+        if rec.get("uncapped_payout") is not None:
+            entry["negative_cap"] = negative_cap_text(rec, _pct if percent else _num, _pct)
         if rec.get("attainment_stated"):
             entry["attainment"] = f"attainment {_pct(rec.get('attainment'))} (stated, not computed)"
         elif actual is not None and target:

@@ -20,6 +20,7 @@ from incentives.rulebook.compiler.compile_state import (
 )
 from incentives.rulebook.compiler.plan_shares import check_plan_shares, shown_percent
 from incentives.rulebook.compiler.result_points import check_result_points
+from incentives.rulebook.compiler.result_rank import check_rank
 from incentives.rulebook.language.result_spec import is_points
 from incentives.rulebook.language.schema import GateSpec, ResultSpec, ScorecardItemSpec
 from incentives.rulebook.language.values import NumberFraction, SpecIssue, SpecIssues, exact
@@ -51,6 +52,7 @@ def declare_sections(p: CompileState) -> None:
                 f"'{result.by}' is not an input of this policy",
                 "declare it under inputs",
             )
+        check_rank(p, name)
         if is_points(result.payout):
             check_result_points(p, name)
         elif result.payout is not None:

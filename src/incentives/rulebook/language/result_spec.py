@@ -8,11 +8,13 @@ actual is the one scored, and the run's record and `explain` show the reported o
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from incentives.rulebook.language.values import Num, Text
 
-__all__ = ["AdjustmentSpec", "check_result_payout", "is_points"]
+__all__ = ["AdjustmentSpec", "RankSpec", "check_result_payout", "is_points"]
 
 
 def is_points(payout: object) -> bool:
@@ -59,3 +61,18 @@ class AdjustmentSpec(BaseModel):
                 "(the adjusted actual that replaces it), with its 'reason'"
             )
         return self
+
+
+class RankSpec(BaseModel):
+    """``rank:`` of a result whose actual is a percentile rank within a peer group (relative
+    TSR): ranked from ``value`` and ``peers`` (inline, or ``peer`` rows of --results), or a
+    disclosed percentile (the result's ``actual``) with ``value`` only for the negative cap."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: Num | None = None  # the company's own value (its TSR); --results field rank_value
+    peers: dict[str, Num] | list[Num] | None = None
+    method: Literal["inclusive", "exclusive"] = "inclusive"
+    company: Literal["included", "excluded"] = "included"
+    interpolate: bool = True
+    negative_cap: Num | None = None  # the most the result pays when the company's value < 0

@@ -13,7 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
-from incentives.rulebook.language.result_spec import AdjustmentSpec, check_result_payout
+from incentives.rulebook.language.result_spec import (
+    AdjustmentSpec,
+    RankSpec,
+    check_result_payout,
+)
 from incentives.rulebook.language.table_spec import TableSpec
 from incentives.rulebook.language.values import IsoDate, Label, Num, Text, Weight, parse_number
 
@@ -191,6 +195,7 @@ class ResultSpec(Figures):
     by: Text | None = None
     units: dict[str, Figures] | None = None
     override: Override | None = None
+    rank: RankSpec | None = None  # the actual is a percentile rank within a peer group
 
     @field_validator("payout", mode="before")
     @classmethod

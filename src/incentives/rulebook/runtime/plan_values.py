@@ -25,6 +25,7 @@ from incentives.rulebook.runtime.plan_shares import item_weight
 from incentives.rulebook.runtime.policy import CompiledPolicy
 from incentives.rulebook.runtime.result_adjustment import adjust
 from incentives.rulebook.runtime.result_curve import result_points
+from incentives.rulebook.runtime.result_rank import cap_negative, rank_actual
 from incentives.rulebook.runtime.scorecard import attainment
 
 __all__ = ["PlanValues"]
@@ -78,6 +79,10 @@ class PlanValues:
             where = f"policy '{self.policy.id}': result '{name}'" + (f" for '{unit}'" if unit else "")
             adjustment = base.adjustment if base is not None else None
             values["actual"], adjusted = adjust(where, values["actual"], adjustment)
+            if spec.rank is not None:  # the actual is the percentile rank among the peers
+                values["actual"], ranked = rank_actual(where, name, spec.rank, values["actual"], figures)
+                values["rank_value"] = ranked["rank_value"]
+                adjusted.update(ranked)
             per_unit[unit], record[unit or "*"] = self._figures(name, unit, values)
             record[unit or "*"].update(adjusted)
         self.values[name] = per_unit
@@ -122,6 +127,10 @@ class PlanValues:
                     f"policy '{self.policy.id}': {where}: threshold, target and maximum must be in order ({exc})"
                 ) from None
             computed = curve(actual)[0]
+        capped = False
+        if spec.rank is not None:  # the negative-TSR cap, before any override
+            uncapped = computed
+            computed, capped = cap_negative(spec.rank, computed, values.get("rank_value"))
         payout = spec.override.payout if spec.override is not None else computed
         record = {
             "actual": actual, "threshold": threshold, "target": target, "maximum": maximum,
@@ -131,6 +140,8 @@ class PlanValues:
             "attainment_stated": stated_att is not None,
             "payout_stated": stated_pay is not None,
         }  # fmt: skip
+        if capped:
+            record.update(uncapped_payout=uncapped, negative_cap=spec.rank.negative_cap if spec.rank else None)
         if is_points(spec.payout) and points is not None:  # explain reads the curve used
             return (actual, threshold, target, maximum, att, payout), {
                 **record,
