@@ -24,6 +24,7 @@ from incentives.rulebook.compiler.result_rank import check_rank
 from incentives.rulebook.language.result_spec import is_points
 from incentives.rulebook.language.schema import GateSpec, ResultSpec, ScorecardItemSpec
 from incentives.rulebook.language.values import NumberFraction, SpecIssue, SpecIssues, exact
+from incentives.rulebook.runtime.accelerators import compile_accelerator
 from incentives.rulebook.runtime.curves import compile_curve, compile_tiers
 from incentives.rulebook.runtime.ratings import RATING_FUNCTIONS
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
@@ -112,6 +113,7 @@ def _compile_lookups(p: CompileState) -> None:
         ("tables", dict(spec.tables), compile_table),
         ("curves", dict(spec.curves), compile_curve),
         ("tiers", dict(spec.tiers), compile_tiers),
+        ("accelerators", dict(spec.accelerators), compile_accelerator),
     ]
     for name, table in list(groups[0][1].items()):
         fields = _cell_fields(p, name, table)
@@ -129,8 +131,11 @@ def _compile_lookups(p: CompileState) -> None:
             # declared arity even if the lookup itself is broken: no second "unknown" problem
             width = len(item.axes) if section == "tables" else 1
             p.arities[name] = (width, width)
+            if section == "accelerators":  # commission(sales, plan), even when broken
+                p.arities[name] = (2, 2)
             try:
                 p.lookups[name] = build(name, item)
+                p.arities[name] = p.lookups[name].arity  # two values for some (accelerators)
             except SpecIssues as exc:
                 for issue in exc.issues:
                     p.problem((section, origin, *issue.path), issue.message, issue.hint)

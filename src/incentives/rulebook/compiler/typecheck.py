@@ -279,6 +279,8 @@ class PolicyTypes:
                 )
         if kind == "Tiers" and types and types[0].kind == "money":
             return types[0]
+        if kind in ("Accelerator", "Tiers") and types and types[-1].kind == "money":
+            return types[-1] if kind == "Tiers" else types[0]  # the amount it pays on
         if kind == "Curve":
             return PERCENT
         return DECIMAL if lookup is not None else ANY

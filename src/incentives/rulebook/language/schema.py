@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from incentives.rulebook.language.accelerator_spec import AcceleratorSpec
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
 from incentives.rulebook.language.result_spec import (
     AdjustmentSpec,
@@ -478,6 +479,7 @@ class PolicyFile(Spec):
     tables: dict[str, TableSpec] = {}
     curves: dict[str, CurveSpec] = {}
     tiers: dict[str, TierSpec] = {}
+    accelerators: dict[str, AcceleratorSpec] = {}
     scorecards: dict[str, ScorecardSpec] = {}
     eligibility: list[EligibilitySpec] = []
     steps: dict[str, StepSpec] = {}
