@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from engine_helpers import compute, load, only_problem, run
-from incentives.audit.explain import explain_employee
+from explain_helpers import explained
 from incentives.engine.calculate import PolicyOutcome
 from incentives.errors import OptionsError
 from incentives.io.plan_inputs import ResultFigure
-from incentives.jobs import RunRequest, run_job
 from incentives.model import Rejection
 
 POLICY = (Path(__file__).parent / "policies" / "valid" / "direct_results.yaml").read_text(
@@ -89,15 +88,12 @@ def test_an_adjustment_with_both_amount_and_to_is_refused_at_load(tmp_path: Path
 
 def test_explain_shows_the_reported_and_the_adjusted_actual(tmp_path: Path) -> None:
     """`explain` prints both actuals and the reason, then scores the adjusted one."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "p.yaml").write_text(POLICY, encoding="utf-8")
-    roster = tmp_path / "employees.csv"
-    roster.write_text(
-        "employee_id,plan,currency,region,target_bonus\nN1,DIRECT,USD,North,1000\n", "utf-8"
+    text = explained(
+        tmp_path,
+        POLICY,
+        "employee_id,plan,currency,region,target_bonus\nN1,DIRECT,USD,North,1000\n",
+        "N1",
     )
-    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "out"))
-    text = explain_employee(tmp_path / "out", "N1").text()
     assert (
         'actual 98 = reported 104 adjusted by -6 — "Gain on the Lyon sale excluded '
         '(committee 2027-02-02)"' in text

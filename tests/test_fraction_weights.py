@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine_helpers import compute, only_problem, policy_yaml
+from explain_helpers import explained
 from incentives.engine.calculate import PolicyOutcome
 from incentives.model import Rejection
 from incentives.rulebook.language.fractions import NumberFraction, exact, weigh
@@ -132,16 +133,9 @@ def test_explain_shows_each_share_of_the_plan_and_its_weight_in_the_section(
     tmp_path: Path,
 ) -> None:
     """`explain` reads the recorded weights: revenue is 1/3 of financial and 1/15 of the plan."""
-    from incentives.audit.explain import explain_employee
-    from incentives.jobs import RunRequest, run_job
-
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "p.yaml").write_text(POLICY, encoding="utf-8")
-    roster = tmp_path / "employees.csv"
-    roster.write_text("employee_id,plan,currency,target_bonus\nE1,FRAC,USD,1000\n", "utf-8")
-    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "out"))
-    text = explain_employee(tmp_path / "out", "E1").text()
+    text = explained(
+        tmp_path, POLICY, "employee_id,plan,currency,target_bonus\nE1,FRAC,USD,1000\n", "E1"
+    )
     assert "financial (weight 20%): " in text
     assert "revenue (weight 33.33" in text and "of the section, 6.66" in text
     assert "sap_style = 20% × 90% + 80% × 125% = 118%" in text

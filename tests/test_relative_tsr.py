@@ -12,11 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine_helpers import compute, load, only_problem, run
-from incentives.audit.explain import explain_employee
+from explain_helpers import explained
 from incentives.engine.calculate import PolicyOutcome
 from incentives.errors import OptionsError
 from incentives.io.plan_inputs import ResultFigure
-from incentives.jobs import RunRequest, run_job
 from incentives.model import Rejection
 from incentives.rulebook.runtime.percentile import percentile_rank
 
@@ -153,12 +152,8 @@ def test_peers_without_the_company_value_stop_the_run(tmp_path: Path) -> None:
 
 def test_explain_shows_the_rank_and_the_cap_from_the_record(tmp_path: Path) -> None:
     """`explain` prints the rank's arithmetic and, for the disclosed result, the cap."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "p.yaml").write_text(POLICY, encoding="utf-8")
-    roster = tmp_path / "employees.csv"
-    roster.write_text("employee_id,plan,currency,target_value\nE1,PSU,USD,10000\n", "utf-8")
-    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "out"))
-    text = explain_employee(tmp_path / "out", "E1").text()
+    text = explained(
+        tmp_path, POLICY, "employee_id,plan,currency,target_value\nE1,PSU,USD,10000\n", "E1"
+    )
     assert "percentile rank = 3 ÷ (9 − 1) = 37.5% (inclusive; 12% ranked among 8 peers" in text
     assert "negative cap: the company's value -4% is below 0: 200% capped at 100%" in text

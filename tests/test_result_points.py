@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from engine_helpers import compute, only_problem
-from incentives.audit.explain import explain_employee
+from explain_helpers import explained
 from incentives.engine.calculate import PolicyOutcome
 from incentives.io.plan_inputs import ResultFigure
-from incentives.jobs import RunRequest, run_job
 from incentives.model import Rejection
 
 POLICY = (Path(__file__).parent / "policies" / "valid" / "result_points.yaml").read_text(
@@ -79,13 +78,9 @@ def test_four_bare_payouts_say_how_to_write_points(tmp_path: Path) -> None:
 
 def test_explain_shows_the_segment_of_the_recorded_curve(tmp_path: Path) -> None:
     """`explain` reads the points the run recorded and shows the arithmetic of the segment."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "p.yaml").write_text(POLICY, encoding="utf-8")
-    roster = tmp_path / "employees.csv"
-    roster.write_text("employee_id,plan,currency,target_bonus\nE1,POINTS,USD,1000\n", "utf-8")
-    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "out"))
-    text = explain_employee(tmp_path / "out", "E1").text()
+    text = explained(
+        tmp_path, POLICY, "employee_id,plan,currency,target_bonus\nE1,POINTS,USD,1000\n", "E1"
+    )
     assert "operating_income(530) = 100% + (530 − 500) ÷ (600 − 500) × (200% − 100%) = 130%" in text
     assert "days_sales_outstanding(44) = 100% + (44 − 45) ÷ (40 − 45) × (150% − 100%) = 110%" in (
         text

@@ -12,9 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine_helpers import compute, only_problem, policy_yaml
-from incentives.audit.explain import explain_employee
+from explain_helpers import explained
 from incentives.engine.calculate import PolicyOutcome
-from incentives.jobs import RunRequest, run_job
 from incentives.model import Rejection
 from incentives.rulebook.language.accelerator_spec import AcceleratorSpec
 from incentives.rulebook.runtime.accelerators import compile_accelerator
@@ -117,13 +116,9 @@ def test_more_sales_never_pay_less(a: int, b: int) -> None:
 
 def test_explain_shows_the_band_and_the_split_at_plan(tmp_path: Path) -> None:
     """`explain` shows the amount up to plan and above it with their rates, and the band."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "p.yaml").write_text(POLICY, encoding="utf-8")
-    roster = tmp_path / "employees.csv"
-    roster.write_text("employee_id,plan,currency,sales,quota\nE1,SIP,USD,130000,100000\n", "utf-8")
-    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "out"))
-    text = explain_employee(tmp_path / "out", "E1").text()
+    text = explained(
+        tmp_path, POLICY, "employee_id,plan,currency,sales,quota\nE1,SIP,USD,130000,100000\n", "E1"
+    )
     assert (
         "commission(130,000, 100,000) = 100,000 × 8% + 30,000 × 16% = 12,800 "
         "(attainment 130%, band from 125%)" in text
