@@ -113,7 +113,7 @@ def _compile_lookups(p: CompileState) -> None:
         ("tables", dict(spec.tables), compile_table),
         ("curves", dict(spec.curves), compile_curve),
         ("tiers", dict(spec.tiers), compile_tiers),
-        ("accelerators", dict(spec.accelerators), compile_accelerator),
+        ("accelerators", dict(spec.accelerators or {}), compile_accelerator),
     ]
     for name, table in list(groups[0][1].items()):
         fields = _cell_fields(p, name, table)

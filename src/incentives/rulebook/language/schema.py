@@ -308,8 +308,9 @@ class ScorecardSpec(Spec):
     normalise: bool = False
     gates: list[GateSpec] = []
     description: Text = ""
-    # of_plan: every weight (a section's and its items') is a share of the whole scorecard
-    weights: Literal["of_section", "of_plan"] = "of_section"
+    # of_plan: every weight (a section's and its items') is a share of the whole scorecard;
+    # None is of_section (left out of rulebook.json, as before the choice existed)
+    weights: Literal["of_section", "of_plan"] | None = None
 
     @model_validator(mode="after")
     def _by_scope(self) -> ScorecardSpec:
@@ -479,7 +480,7 @@ class PolicyFile(Spec):
     tables: dict[str, TableSpec] = {}
     curves: dict[str, CurveSpec] = {}
     tiers: dict[str, TierSpec] = {}
-    accelerators: dict[str, AcceleratorSpec] = {}
+    accelerators: dict[str, AcceleratorSpec] | None = None  # None: none (not in rulebook.json)
     scorecards: dict[str, ScorecardSpec] = {}
     eligibility: list[EligibilitySpec] = []
     steps: dict[str, StepSpec] = {}

@@ -195,7 +195,8 @@ class PlanValues:
         flags: dict[str | None, tuple[bool, ...]] = {}
         for unit in sorted(units) if by else [None]:
             ns = self._namespace(unit)
-            score, items = self._items(card.items or [], ns, card.normalise, card.weights)
+            shares = card.weights or "of_section"
+            score, items = self._items(card.items or [], ns, card.normalise, shares)
             score, gates = self._gates(card.gates, score, ns)
             table[unit] = score
             record[unit or "*"] = {"score": score, "items": items, "gates": gates}
