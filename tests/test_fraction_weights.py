@@ -132,10 +132,14 @@ def test_n_equal_fraction_weights_sum_exactly_and_weigh_exactly(n: int, payout_c
 def test_explain_shows_each_share_of_the_plan_and_its_weight_in_the_section(
     tmp_path: Path,
 ) -> None:
-    """`explain` reads the recorded weights: revenue is 1/3 of financial and 1/15 of the plan."""
+    """`explain` reads the recorded weights and prints fractions as written: revenue is 1/3 of
+    financial and 1/15 of the plan; a share that is a finite decimal prints as a percent
+    (1.65 % of a 15 % section is 11 % of it)."""
     text = explained(
         tmp_path, POLICY, "employee_id,plan,currency,target_bonus\nE1,FRAC,USD,1000\n", "E1"
     )
-    assert "financial (weight 20%): " in text
-    assert "revenue (weight 33.33" in text and "of the section, 6.66" in text
-    assert "sap_style = 20% × 90% + 80% × 125% = 118%" in text
+    assert "financial (weight 1/5): 1/3 × 120% + 1/3 × 90% + 1/3 × 60% = 90%" in text
+    assert "revenue (weight 1/3 of the section, 1/15 of the plan)" in text
+    assert "sap_style = 1/5 × 90% + 4/5 × 125% = 118%" in text
+    assert "thirds = 1/3 × 120% + 1/3 × 90% + 1/3 × 60% = 90%" in text
+    assert "nps (weight 11% of the section, 1.65% of the plan)" in text

@@ -180,9 +180,11 @@ def _items(pv: PolicyValues, items: list[Mapping[str, Any]]) -> tuple[list[dict[
     terms = []
     for item in items:
         entry: dict[str, Any] = {"name": item.get("name"), "weight": _pct(item.get("weight"))}
-        weight = entry["weight"]
+        shown = str(item.get("weight_written") or entry["weight"])  # a fraction as written: 1/3
+        weight = shown
         if item.get("plan_weight") is not None:  # weights of_plan: recorded share of the whole
-            weight += f" of the section, {_pct(item['plan_weight'])} of the plan"
+            plan_weight = item.get("plan_weight_written") or _pct(item["plan_weight"])
+            weight += f" of the section, {plan_weight} of the plan"
         if "items" in item:
             children, total = _items(pv, item["items"])
             entry["items"] = children
@@ -207,7 +209,7 @@ def _items(pv: PolicyValues, items: list[Mapping[str, Any]]) -> tuple[list[dict[
         entry["gates"] = _gates(item.get("gates", []), item.get("computed"))
         entry["score"] = _pct(item.get("score"))
         out.append(entry)
-        terms.append(f"{_pct(item.get('weight'))} × {_pct(item.get('score'))}")
+        terms.append(f"{shown} × {_pct(item.get('score'))}")
     return out, " + ".join(terms)
 
 

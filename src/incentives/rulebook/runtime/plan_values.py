@@ -21,7 +21,7 @@ from incentives.rulebook.runtime import contract
 from incentives.rulebook.runtime.contract import RESULT_SUFFIXES
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.plan_gate_flags import applied_flags
-from incentives.rulebook.runtime.plan_shares import item_weight
+from incentives.rulebook.runtime.plan_shares import item_weight, written_weights
 from incentives.rulebook.runtime.policy import CompiledPolicy
 from incentives.rulebook.runtime.result_adjustment import adjust
 from incentives.rulebook.runtime.result_curve import result_points
@@ -226,6 +226,7 @@ class PlanValues:
             entry: dict[str, Any] = {"name": item.name, "weight": Decimal(weight)}
             if weight is not item.weight:  # a share of the plan, weighed within its section
                 entry["plan_weight"] = Decimal(item.weight)
+            entry.update(written_weights(weight, item.weight))
             if item.items is not None:
                 score, children = self._items(item.items, ns, normalise, shares, item.weight)
                 entry["items"] = children
