@@ -78,7 +78,9 @@ def result_figures(
                 f"a {fig.field} row needs 'rank:' on the result"
             )
         if fig.field == "peer" and not fig.unit:
-            raise OptionsError(f"results line {fig.line}: a peer row names the peer in the unit column")
+            raise OptionsError(
+                f"results line {fig.line}: a peer row names the peer in the unit column"
+            )
         if bool(fig.unit) != bool(spec.by) and fig.field != "peer":
             want = f"a {spec.by} in the unit column" if spec.by else "an empty unit column"
             raise OptionsError(f"results line {fig.line}: result '{fig.result}' needs {want}")

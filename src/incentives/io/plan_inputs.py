@@ -20,7 +20,8 @@ from incentives.rulebook.language.values import not_ascii_digits, parse_number
 
 __all__ = ["FIELDS", "MissingRate", "RateTable", "ResultFigure", "read_rates", "read_results"]
 
-FIELDS = ("threshold", "target", "maximum", "actual", "attainment", "stated_payout", "peer", "rank_value")
+FIELDS = ("threshold", "target", "maximum", "actual", "attainment", "stated_payout")
+FIELDS += ("peer", "rank_value")  # a ranked result's peers (unit: the peer) and own value
 _RESULT_COLUMNS = ("policy", "result", "unit", "field", "value")
 _RATE_COLUMNS = ("date", "from", "to", "rate_type", "rate")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)

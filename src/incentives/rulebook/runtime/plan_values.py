@@ -76,11 +76,14 @@ class PlanValues:
                     if given is not None
                     else (getattr(base, field) if base is not None else None)
                 )
-            where = f"policy '{self.policy.id}': result '{name}'" + (f" for '{unit}'" if unit else "")
+            where = f"policy '{self.policy.id}': result '{name}'"
+            where += f" for '{unit}'" if unit else ""
             adjustment = base.adjustment if base is not None else None
             values["actual"], adjusted = adjust(where, values["actual"], adjustment)
             if spec.rank is not None:  # the actual is the percentile rank among the peers
-                values["actual"], ranked = rank_actual(where, name, spec.rank, values["actual"], figures)
+                values["actual"], ranked = rank_actual(
+                    where, name, spec.rank, values["actual"], figures
+                )
                 values["rank_value"] = ranked["rank_value"]
                 adjusted.update(ranked)
             per_unit[unit], record[unit or "*"] = self._figures(name, unit, values)
@@ -141,7 +144,8 @@ class PlanValues:
             "payout_stated": stated_pay is not None,
         }  # fmt: skip
         if capped:
-            record.update(uncapped_payout=uncapped, negative_cap=spec.rank.negative_cap if spec.rank else None)
+            cap = spec.rank.negative_cap if spec.rank else None
+            record.update(uncapped_payout=uncapped, negative_cap=cap)
         if is_points(spec.payout) and points is not None:  # explain reads the curve used
             return (actual, threshold, target, maximum, att, payout), {
                 **record,
