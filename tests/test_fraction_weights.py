@@ -143,3 +143,18 @@ def test_explain_shows_each_share_of_the_plan_and_its_weight_in_the_section(
     assert "sap_style = 1/5 × 90% + 4/5 × 125% = 118%" in text
     assert "thirds = 1/3 × 120% + 1/3 × 90% + 1/3 × 60% = 90%" in text
     assert "nps (weight 11% of the section, 1.65% of the plan)" in text
+
+
+def test_shares_of_the_plan_need_a_plan_scorecard(tmp_path: Path) -> None:
+    """`weights: of_plan` on an employee scorecard (weights from the roster) is refused."""
+    text = policy_yaml(
+        """
+        curves:
+          c: {points: [[0%, 0%], [100%, 100%]]}
+        scorecards:
+          mine: {scope: employee, curve: c, weights: of_plan}
+        """
+    )
+    problem = only_problem(tmp_path, text)
+    assert problem.field == "scorecards.mine"
+    assert "an employee scorecard's goal weights come from the roster" in problem.message

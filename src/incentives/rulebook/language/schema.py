@@ -325,6 +325,15 @@ class ScorecardSpec(Spec):
                 raise ValueError("an employee scorecard needs 'curve:' for its goals")
         return self
 
+    @model_validator(mode="after")
+    def _shares_of_a_plan(self) -> ScorecardSpec:
+        if self.weights == "of_plan" and self.scope == "employee":
+            raise ValueError(
+                "'weights: of_plan' states the weights of a plan scorecard's sections as shares "
+                "of the whole; an employee scorecard's goal weights come from the roster"
+            )
+        return self
+
 
 class EligibilitySpec(Spec):
     name: Text
