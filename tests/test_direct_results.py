@@ -9,6 +9,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from engine_helpers import compute, load, only_problem, run
 from explain_helpers import explained
@@ -16,6 +17,9 @@ from incentives.engine.calculate import PolicyOutcome
 from incentives.errors import OptionsError
 from incentives.io.plan_inputs import ResultFigure
 from incentives.model import Rejection
+from incentives.rulebook.language.result_spec import AdjustmentSpec
+from incentives.rulebook.runtime.result_adjustment import adjust
+from strategies import decimals
 
 POLICY = (Path(__file__).parent / "policies" / "valid" / "direct_results.yaml").read_text(
     encoding="utf-8"
@@ -102,3 +106,15 @@ def test_explain_shows_the_reported_and_the_adjusted_actual(tmp_path: Path) -> N
     assert "ebitda(98) = " in text or "(98 − 90)" in text
     assert "strategy (weight 25%): strategy payout = 90%" in text
     assert "region (weight 25%): regional_kpi payout = 80%" in text
+
+
+@given(decimals("-1000000", "1000000"), decimals("-1000", "1000"))
+def test_an_amount_adjusts_and_both_actuals_are_recorded(reported: D, amount: D) -> None:
+    """Whatever the figures, the actual used is reported + amount, and the record keeps the
+    reported actual and the adjustment such that used − reported = adjustment."""
+    spec = AdjustmentSpec(amount=amount, reason="why")
+    used, record = adjust("result 'x'", reported, spec)
+    assert used == reported + amount
+    assert record["reported_actual"] == reported
+    assert used - record["reported_actual"] == record["adjustment"]
+    assert record["adjustment_reason"] == "why"
