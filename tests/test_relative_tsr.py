@@ -157,3 +157,9 @@ def test_explain_shows_the_rank_and_the_cap_from_the_record(tmp_path: Path) -> N
     )
     assert "percentile rank = 3 ÷ (9 − 1) = 37.5% (inclusive; 12% ranked among 8 peers" in text
     assert "negative cap: the company's value -4% is below 0: 200% capped at 100%" in text
+
+
+def test_an_actual_in_the_results_file_beside_peers_stops_the_run(tmp_path: Path) -> None:
+    """A --results actual for a result ranked among peers would be ignored: the run says so."""
+    with pytest.raises(OptionsError, match=r"takes its actual from the ranking; the actual 0\.6"):
+        run(load(tmp_path, POLICY), [ROW], results=[figure("actual", "0.6")])
