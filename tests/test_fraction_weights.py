@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine_helpers import compute, only_problem, policy_yaml
+from engine_helpers import compute, load, only_problem, policy_yaml
 from explain_helpers import explained
 from incentives.engine.calculate import PolicyOutcome
 from incentives.model import Rejection
@@ -158,3 +158,21 @@ def test_shares_of_the_plan_need_a_plan_scorecard(tmp_path: Path) -> None:
     problem = only_problem(tmp_path, text)
     assert problem.field == "scorecards.mine"
     assert "an employee scorecard's goal weights come from the roster" in problem.message
+
+
+def test_rulebook_json_records_a_fraction_weight_as_written_and_reads_it_back_exactly(
+    tmp_path: Path,
+) -> None:
+    """rulebook.json keeps `1/3` (not 0.333…3), so a spec rebuilt from the record (explain, an
+    edited copy) still sums its thirds to exactly 100 %; other weights keep their decimal text."""
+    from incentives.audit.manifest import rulebook_data
+    from incentives.rulebook.language.schema import ScorecardSpec
+
+    rulebook = load(tmp_path, POLICY)
+    [policy] = rulebook_data(rulebook)["policies"]
+    thirds = policy["spec"]["scorecards"]["thirds"]
+    assert [item["weight"] for item in thirds["items"]] == ["1/3", "1/3", "1/3"]
+    flutter = policy["spec"]["scorecards"]["flutter_style"]
+    assert flutter["items"][0]["weight"] == "0.85"
+    rebuilt = ScorecardSpec.model_validate(thirds)
+    assert sum((exact(item.weight) for item in rebuilt.items or []), Fraction(0)) == 1

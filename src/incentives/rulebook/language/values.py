@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WrapValidator
+from pydantic import BeforeValidator, PlainSerializer, WrapValidator
 
 from incentives.errors import IncentivesError
 from incentives.rulebook.language.fractions import NumberFraction, exact, parse_fraction
@@ -162,7 +162,17 @@ def parse_weight(value: Any) -> Decimal:
     return parse_number(value)
 
 
-Weight = Annotated[Decimal, WrapValidator(lambda value, _next: parse_weight(value))]
+def _weight_json(value: Decimal) -> object:
+    """A weight in JSON (rulebook.json): a fraction as written (``1/3``, read back exactly),
+    any other weight as the decimal's text, as for every number."""
+    return value.text if isinstance(value, NumberFraction) else str(value)
+
+
+Weight = Annotated[
+    Decimal,
+    WrapValidator(lambda value, _next: parse_weight(value)),
+    PlainSerializer(_weight_json, when_used="json"),
+]
 """A scorecard weight (`parse_weight`), kept as read so an exact fraction stays one."""
 Label = Annotated[Decimal | str, BeforeValidator(parse_label)]
 Text = Annotated[str, BeforeValidator(_text)]
