@@ -161,5 +161,6 @@ def test_explain_shows_the_rank_and_the_cap_from_the_record(tmp_path: Path) -> N
 
 def test_an_actual_in_the_results_file_beside_peers_stops_the_run(tmp_path: Path) -> None:
     """A --results actual for a result ranked among peers would be ignored: the run says so."""
-    with pytest.raises(OptionsError, match=r"takes its actual from the ranking; the actual 0\.6"):
+    said = r"results line 2: result 'relative_tsr' is ranked among its peers and takes its actual"
+    with pytest.raises(OptionsError, match=said):
         run(load(tmp_path, POLICY), [ROW], results=[figure("actual", "0.6")])

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Protocol
 
+from incentives.engine.ranked_inputs import check_ranked_actuals
 from incentives.errors import OptionsError
 from incentives.rulebook.rulebook import Rulebook
 
@@ -55,6 +56,8 @@ def result_figures(
     rulebook: Rulebook, results: Iterable[ResultFigureLike]
 ) -> dict[str, dict[tuple[str, str, str], Decimal]]:
     found: dict[str, dict[tuple[str, str, str], Decimal]] = {}
+    results = list(results)
+    check_ranked_actuals(rulebook, results)  # an actual beside peers would not be used
     for fig in results:
         policy = (
             rulebook.policy(fig.policy)

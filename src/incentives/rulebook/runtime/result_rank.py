@@ -47,12 +47,6 @@ def rank_actual(
     record: dict[str, Any] = {"rank_value": value, "rank_method": rank.method}
     if not peers:  # a disclosed percentile: the actual as given
         return actual, {**record, "rank_disclosed": True}
-    if actual is not None:
-        raise OptionsError(
-            f"{where} is ranked among {len(peers)} peers and takes its actual from the "
-            f"ranking; the actual {actual} given would not be used (drop it, or drop the "
-            "peers to use it as a disclosed percentile)"
-        )
     if value is None:
         raise OptionsError(
             f"{where} ranks the company's value among {len(peers)} peers and has no value; "
