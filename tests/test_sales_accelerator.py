@@ -126,3 +126,14 @@ def test_explain_shows_the_band_and_the_split_at_plan(tmp_path: Path) -> None:
     assert "100,000 × 8% + 25,000 × 12% + 5,000 × 16% = 11,800" in text
     assert "kicker_rate(1.3, 130,000) = 130,000 × 8% = 10,400 (band from 1.1)" in text
     assert "MISMATCH" not in text
+
+
+def test_an_attainment_passed_to_an_accelerator_is_refused_at_load(tmp_path: Path) -> None:
+    """`commission(sales / quota, quota)` with the attainment typed as a percent: the load
+    says the accelerator computes the attainment itself, naming the argument."""
+    text = POLICY.replace('"commission(sales, quota)"', '"commission(attainment, quota)"')
+    text = text.replace(
+        "steps:\n", 'steps:\n  attainment: {formula: "sales / quota", type: percent}\n', 1
+    )
+    problem = only_problem(tmp_path, text)
+    assert "computes the attainment itself; 'attainment' is a percent" in problem.message
