@@ -81,7 +81,7 @@ def _plan(p: Mapping[str, Any]) -> list[str]:
         out += ["", "Plan results"]
     for r in results:
         out.append(f"{_INDENT}{r['text']}")
-        for key in ("attainment", "payout_explain"):
+        for key in ("adjustment", "rank", "attainment", "payout_explain", "negative_cap"):
             if r.get(key):
                 out.append(f"{_INDENT * 2}{r[key]}")
         if r.get("override"):
