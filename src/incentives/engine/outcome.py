@@ -300,7 +300,8 @@ def outcome_maker(policy: CompiledPolicy) -> Callable[[tuple[Any, ...]], PolicyO
                     break
             else:
                 reason = "computed as zero"
-        notes = "; ".join([why for slot, why in gates if trace[slot]]) if gates else ""
+        # a reason once, though a plan-level gate joined to several steps applied in each
+        notes = "; ".join(dict.fromkeys(why for slot, why in gates if trace[slot])) if gates else ""
         currency = str(trace[currency_slot])
         if ready_slot is None:
             return new(policy, trace, eligible, reason, currency, notes)

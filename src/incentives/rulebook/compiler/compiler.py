@@ -29,6 +29,7 @@ from incentives.rulebook.compiler.formulas import parse_formulas
 from incentives.rulebook.compiler.gen_inputs import input_constants
 from incentives.rulebook.compiler.graph import StepGraph
 from incentives.rulebook.compiler.segments import check_weighted
+from incentives.rulebook.compiler.shared_gates import share_gates
 from incentives.rulebook.compiler.typecheck import check_types
 from incentives.rulebook.language.fields import FieldDef
 from incentives.rulebook.language.schema import PolicyFile
@@ -42,9 +43,12 @@ def compile_policy(
     doc: SourceDoc, spec: PolicyFile, fields: dict[str, FieldDef], sha: str
 ) -> CompiledPolicy | list[Problem]:
     """Compile one validated policy; returns the problems instead when there are any."""
+    spec, shared, shared_issues = share_gates(spec)  # plan-level gates join their steps
     spec, synthetic, issues = expand(spec)  # pools and budgets become steps of their own
     state = CompileState(doc, spec, fields, sha)
     state.synthetic = synthetic
+    state.shared_gates = shared
+    issues = [*shared_issues, *issues]
     for path, message, hint in issues:
         state.problem(path, message, hint)
     declare_sections(state)
@@ -57,6 +61,6 @@ def compile_policy(
     order = graph.order()
     check_types(state, formulas.steps)
     constants = input_constants(state)
-    if state.problems:
-        return state.problems
+    if state.problems:  # a plan-level gate's problem is found once per step it joins
+        return list(dict.fromkeys(state.problems)) if shared else state.problems
     return generate(state, formulas, graph, order, constants, criteria)

@@ -35,6 +35,7 @@ __all__ = [
     "RoundSpec",
     "ScorecardItemSpec",
     "ScorecardSpec",
+    "SharedGateSpec",
     "SplitSpec",
     "StepSpec",
     "step_in_range",
@@ -459,6 +460,13 @@ class BudgetSpec(Spec):
         return self
 
 
+class SharedGateSpec(GateSpec):
+    """A gate declared once at plan level (`gates:`) for every step or pay component it names."""
+
+    name: Text
+    applies_to: list[Text] = Field(min_length=1)
+
+
 class PolicyFile(Spec):
     policy: Header
     inputs: dict[str, InputSpec] = {}
@@ -476,6 +484,7 @@ class PolicyFile(Spec):
     criteria: list[CriterionSpec] = []
     pools: dict[str, PoolSpec] = {}
     budgets: dict[str, BudgetSpec] = {}
+    gates: list[SharedGateSpec] = []  # plan-level gates, applied to the steps they name
 
     @model_validator(mode="before")
     @classmethod
