@@ -160,12 +160,17 @@ class CallsAndPay:
         self, slots: list[Mapping[str, Any]], pending: Mapping[str, list[Mapping[str, Any]]]
     ) -> dict[str, Any]:
 
+        unit: object = None  # a component paid in units (shares): counts, never money
+
         def money(value: object) -> str:
+            if unit is not None:
+                return f"{self.pv.display(value, 'decimal')} {unit}"
             return self.pv.display(value, "money")
 
         components = []
         for comp in self.spec.get("pay", []):
             name = str(comp["name"])
+            unit = comp.get("unit")
             total = typed(self.pv.cell(f"pay.{name}.total"), "money")
             source = str(comp.get("step", ""))
             rounding = comp.get("round", {"step": "minor_unit", "mode": "half_up"})
@@ -208,7 +213,12 @@ class CallsAndPay:
                     how = f"the part above round({symbolic}) = round({values}) = {money(limit)}: max(0, {money(total)} − {money(limit)}) = {money(amount)}"
                 else:
                     left = ", at most what the parts above left" if parts else ""
-                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}){left} = {money(amount)}"
+                    share = _share(part.get("share"))
+                    shown = format_value(share, "percent")
+                    if share is None:  # a share by formula: the one the run recorded
+                        used = typed(self.pv.cell(f"pay.{part['name']}.share"), "percent")
+                        shown = f"{part.get('share')} = {self.pv.display(used, 'percent')}"
+                    how = f"round({money(total)} × {shown}){left} = {money(amount)}"
                 parts.append(
                     {
                         "name": part["name"],

@@ -55,6 +55,8 @@ def _check_pay_and_fx(p: CompileState, allowed: list[str]) -> None:
         for s, part in enumerate(comp.split):
             if part.above is not None:
                 p.expression(part.above, ("pay", c, "split", s, "above"), allowed)
+            if isinstance(part.share, str):  # a share by formula (an input, an expression)
+                p.expression(part.share, ("pay", c, "split", s, "share"), allowed)
     text = p.spec.policy.fx.date
     if text not in BUILTIN_NAMES:
         try:

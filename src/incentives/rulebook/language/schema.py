@@ -8,12 +8,13 @@ checked by the compiler, which knows the whole policy.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
 from incentives.rulebook.language.table_spec import TableSpec
+from incentives.rulebook.language.units_spec import check_units, units_round
 from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
 
 __all__ = [
@@ -391,7 +392,8 @@ class SplitSpec(Spec):
     name: Text
     pay_code: Text
     above: Text | None = None
-    share: Num | None = None
+    # a fixed share (25%), or a formula: an input or expression per employee (deferral_pct)
+    share: Annotated[Num | Text, Field(union_mode="left_to_right")] | None = None
     description: Text = ""
 
     @model_validator(mode="after")
@@ -408,6 +410,10 @@ class PayComponentSpec(Spec):
     round: RoundSpec = RoundSpec()
     split: list[SplitSpec] = []
     description: Text = ""
+    unit: Text | None = None  # paid in units (shares, points), not money: see units_spec
+
+    _units_round = model_validator(mode="before")(units_round)
+    _units_checked = model_validator(mode="after")(check_units)
 
 
 class PoolSpec(Spec):

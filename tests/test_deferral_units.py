@@ -1,0 +1,181 @@
+"""Deferral and units: a split share given per employee (an input or an expression), and a pay
+component paid in shares (a conversion rounded down, its remainder paid in cash), printed as
+whole numbers and totalled per unit, never as money."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from decimal import Decimal as D
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import POLICIES
+from engine_helpers import employees, only_problem, policy_yaml
+from incentives.audit.explain import explain_employee
+from incentives.cli import cli
+from incentives.engine.calculate import PolicyOutcome, calculate
+from incentives.model import Rejection
+from incentives.rulebook.rulebook import load_rules
+
+SHARE = POLICIES / "valid" / "deferral_share.yaml"
+CONVERSION = POLICIES / "valid" / "share_conversion.yaml"
+
+
+def _computed(policy: Path, rows: list[dict[str, object]]) -> list[PolicyOutcome | Rejection]:
+    found: list[PolicyOutcome | Rejection] = []
+    for item in calculate(load_rules(policy), employees(rows)):
+        found.append(item if isinstance(item, Rejection) else item.outcomes[0])
+    return found
+
+
+def test_a_split_share_may_be_a_per_employee_expression() -> None:
+    """Bonus 100,000 × 10% = 10,000.00. Default deferral 25%: deferred 2,500.00, cash 7,500.00;
+    deferral 33.33%: deferred 3,333.00, cash 6,667.00; a retiring director (share 0%): deferred
+    0.00, cash 10,000.00. The share used is recorded as pay.deferred_bonus.share."""
+    usual, third, retiring = _computed(
+        SHARE,
+        [
+            {"salary": "100000"},
+            {"salary": "100000", "deferral_pct": "33.33%"},
+            {"salary": "100000", "deferral_pct": "40%", "retiring": "yes"},
+        ],
+    )
+    assert isinstance(usual, PolicyOutcome) and isinstance(third, PolicyOutcome)
+    assert isinstance(retiring, PolicyOutcome)
+    assert (usual.value("pay.deferred_bonus"), usual.value("pay.annual_bonus")) == (
+        D("2500.00"),
+        D("7500.00"),
+    )
+    assert usual.value("pay.deferred_bonus.share") == D("0.25")
+    assert (third.value("pay.deferred_bonus"), third.value("pay.annual_bonus")) == (
+        D("3333.00"),
+        D("6667.00"),
+    )
+    assert retiring.value("pay.deferred_bonus") == D("0.00")
+    assert retiring.value("pay.annual_bonus") == D("10000.00")
+    assert retiring.value("pay.deferred_bonus.share") == D("0")
+
+
+def test_a_share_outside_0_to_100_percent_rejects_the_row() -> None:
+    """A deferral of 120% cannot be split off 100%: the row is rejected, naming the part."""
+    [out] = _computed(SHARE, [{"salary": "100000", "deferral_pct": "120%"}])
+    assert isinstance(out, Rejection)
+    assert "split part 'deferred_bonus'" in out.reason
+    assert "between 0% and 100%" in out.reason
+
+
+def test_a_money_share_is_refused_at_load(tmp_path: Path) -> None:
+    """`share: bonus` (money) is no fraction: a load error at the share's line with a fix."""
+    text = policy_yaml(
+        """
+        steps:
+          bonus: {formula: "salary * 10%", type: money}
+        pay:
+          - name: annual
+            step: bonus
+            pay_code: AIP
+            split:
+              - {name: deferred, pay_code: DEF, share: "bonus"}
+        """,
+        inputs="salary: {type: decimal}",
+    )
+    problem = only_problem(tmp_path, text)
+    assert "a split share is a fraction of the pay component, not money" in problem.message
+    assert problem.field == "pay[0].split[0].share"
+
+
+def test_a_conversion_pays_whole_shares_and_the_remainder_in_cash() -> None:
+    """Bonus 100,000 × 15% = 15,000.00, 40% deferred = 6,000.00; at 47.30 a share that buys
+    6,000 ÷ 47.30 = 126.85 → 126 shares (rounded down) costing 5,959.80; the remainder 40.20
+    is paid in cash: 15,000.00 − 6,000.00 + 40.20 = 9,040.20 (9,040.20 + 5,959.80 = 15,000).
+    An exact conversion (94,600 × 10% × 50% = 4,730.00 = 100 × 47.30) leaves no remainder;
+    a director deferring 0% gets 0 shares and 15,000.00 in cash."""
+    remainder, exact, director = _computed(
+        CONVERSION,
+        [
+            {"salary": "100000", "target_pct": "15%"},
+            {"salary": "94600", "target_pct": "10%", "deferral_pct": "50%"},
+            {"salary": "100000", "target_pct": "15%", "deferral_pct": "0%"},
+        ],
+    )
+    assert isinstance(remainder, PolicyOutcome) and isinstance(exact, PolicyOutcome)
+    assert isinstance(director, PolicyOutcome)
+    assert remainder.value("pay.shares") == D("126")
+    assert remainder.value("share_remainder") == D("40.20")
+    assert remainder.value("pay.cash") == D("9040.20")
+    assert (exact.value("pay.shares"), exact.value("pay.cash")) == (D("100"), D("4730.00"))
+    assert (director.value("pay.shares"), director.value("pay.cash")) == (D("0"), D("15000.00"))
+
+
+def test_units_print_as_integers_and_total_per_unit(tmp_path: Path) -> None:
+    """results.csv writes 126 and 100 shares as integers (never 126.00); the summary and
+    manifest.json total 226 shares apart from the USD money; rulebook.json names the unit;
+    explain shows "126 shares", never a money amount."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(CONVERSION, rules / "share_conversion.yaml")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "employee_id,currency,salary,target_pct,deferral_pct\n"
+        "001,USD,100000,15%,\n002,USD,94600,10%,50%\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["run", "--rules", str(rules), "--employees", str(roster), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "  cash (AIP) USD 13,770.20\n  shares (DSU) 226 shares\n" in result.stdout
+    with (out / "results.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["cash"], r["shares"]) for r in rows] == [("9040.20", "126"), ("4730.00", "100")]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [t["currency"] for t in manifest["totals"]] == ["USD"]
+    assert manifest["unit_totals"] == [
+        {"amount": "226", "component": "shares", "pay_code": "DSU", "unit": "shares"}
+    ]
+    compiled = json.loads((out / "rulebook.json").read_text(encoding="utf-8"))
+    assert compiled["policies"][0]["pay"][1]["unit"] == "shares"
+    text = explain_employee(out, "001").text()
+    assert "shares (DSU) = 126 shares" in text
+
+
+def test_a_money_step_paid_in_units_is_refused(tmp_path: Path) -> None:
+    """`unit: shares` on a money step: a load error saying to divide by the price."""
+    text = policy_yaml(
+        """
+        steps:
+          deferred: {formula: "salary * 10%", type: money}
+        pay:
+          - {name: shares, step: deferred, pay_code: DSU, unit: shares}
+        """,
+        inputs="salary: {type: decimal}",
+    )
+    problem = only_problem(tmp_path, text)
+    assert problem.message == "pay component 'shares' is paid in shares, but step 'deferred' is money"
+    assert problem.field == "pay[0].step"
+
+
+def test_a_unit_is_no_currency_code_and_rounds_to_a_number(tmp_path: Path) -> None:
+    """`unit: USD` reads as a currency: refused; `round: {step: minor_unit}` with a unit too."""
+    body = """
+        steps:
+          n: {{formula: "salary / 50", type: integer}}
+        pay:
+          - {{name: shares, step: n, pay_code: DSU, unit: {unit}{extra}}}
+        """
+    upper = only_problem(
+        tmp_path, policy_yaml(body.format(unit="USD", extra=""), inputs="salary: {type: decimal}")
+    )
+    assert "must be a lower-case name" in upper.message
+    minor = only_problem(
+        tmp_path,
+        policy_yaml(
+            body.format(unit="shares", extra=", round: {step: minor_unit}"),
+            inputs="salary: {type: decimal}",
+        ),
+    )
+    assert "which have no minor unit" in minor.message
