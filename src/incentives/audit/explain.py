@@ -124,6 +124,7 @@ class _PolicyExplainer(CallsAndPay):
             "as_of": policy_as_of(self.run.manifest, self.policy.get("id")),
             "currency": self.currency,
             "breakdown_decimals": self.pv.places,
+            **_earlier_period(header),
             "eligible": eligible,
             "zero_reason": self.result.get("zero_reason") or None,
             "inputs": [self._input(s) for s in slots if s.get("kind") == "input"],
@@ -405,3 +406,14 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _earlier_period(header: Mapping[str, Any]) -> dict[str, Any]:
+    """The version's effective period, when the period it rewards began before it (a 2023
+    grant for 2022): ``{"effective": {"from", "to"}}``, else nothing."""
+    effective = header.get("effective") or {}
+    start = (header.get("performance_period") or {}).get("start")
+    if not effective.get("from") or not start or str(start) >= str(effective["from"]):
+        return {}
+    return {"effective": {"from": effective.get("from"), "to": effective.get("to")}}
+

@@ -36,7 +36,7 @@ def share_gates(spec: PolicyFile) -> tuple[PolicyFile, SharedSources, list[Issue
         return spec, {}, []
     issues: list[Issue] = []
     added: dict[str, list[tuple[int, SharedGateSpec]]] = {}
-    for k, gate in enumerate(spec.gates):
+    for k, gate in enumerate(spec.gates or []):
         for step in _targets(spec, k, gate, issues):
             added.setdefault(step, []).append((k, gate))
     sources: SharedSources = {}
