@@ -155,7 +155,9 @@ def test_a_money_step_paid_in_units_is_refused(tmp_path: Path) -> None:
         inputs="salary: {type: decimal}",
     )
     problem = only_problem(tmp_path, text)
-    assert problem.message == "pay component 'shares' is paid in shares, but step 'deferred' is money"
+    assert (
+        problem.message == "pay component 'shares' is paid in shares, but step 'deferred' is money"
+    )
     assert problem.field == "pay[0].step"
 
 

@@ -63,11 +63,13 @@ def test_an_earlier_period_paid_outside_the_version_is_still_refused(tmp_path: P
     problem = only_problem(
         tmp_path,
         _header(
-            "{from: 2023-01-01, to: 2023-12-31}", "{start: 2022-01-01, end: 2022-12-31}", "2024-03-15"
+            "{from: 2023-01-01, to: 2023-12-31}",
+            "{start: 2022-01-01, end: 2022-12-31}",
+            "2024-03-15",
         ),
     )
     assert "not within the policy's effective period 2023-01-01 to 2023-12-31" in problem.message
-    assert "the payout date, 2024-03-15, is within it" in problem.message
+    assert "the payout date 2024-03-15 within it" in problem.message
 
 
 def test_a_period_past_the_versions_end_is_still_refused(tmp_path: Path) -> None:
@@ -75,7 +77,24 @@ def test_a_period_past_the_versions_end_is_still_refused(tmp_path: Path) -> None
     problem = only_problem(
         tmp_path,
         _header(
-            "{from: 2023-01-01, to: 2023-12-31}", "{start: 2023-01-01, end: 2024-12-31}", "2023-06-30"
+            "{from: 2023-01-01, to: 2023-12-31}",
+            "{start: 2023-01-01, end: 2024-12-31}",
+            "2023-06-30",
         ),
     )
     assert "not within the policy's effective period" in problem.message
+
+
+def test_a_period_straddling_the_versions_start_is_still_refused(tmp_path: Path) -> None:
+    """A version in force from 2023-07-01 paying 2023-09-30 cannot reward 2023-01-01 to
+    2023-06-30... it can: that cycle ended before it. But 2023-01-01 to 2023-12-31 straddles
+    its start: refused (half of it was governed by another version)."""
+    ok = _header("{from: 2023-07-01}", "{start: 2023-01-01, end: 2023-06-30}", "2023-09-30")
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "p.yaml").write_text(ok, encoding="utf-8")
+    assert load_rules(tmp_path / "ok").policies[0].id == "p"
+    problem = only_problem(
+        tmp_path,
+        _header("{from: 2023-07-01}", "{start: 2023-01-01, end: 2023-12-31}", "2024-03-15"),
+    )
+    assert "not within the policy's effective period 2023-07-01" in problem.message

@@ -94,9 +94,10 @@ def test_a_plan_gate_naming_no_step_is_refused_with_a_suggestion(tmp_path: Path)
     problem = only_problem(tmp_path, text)
     assert "'bonsu', which is no step or pay component" in problem.message
     assert problem.hint == "did you mean 'bonus'?"
-    assert problem.line == text.splitlines().index(
-        next(line for line in text.splitlines() if "bonsu" in line)
-    ) + 1
+    assert (
+        problem.line
+        == text.splitlines().index(next(line for line in text.splitlines() if "bonsu" in line)) + 1
+    )
 
 
 @pytest.mark.parametrize(

@@ -111,19 +111,23 @@ class Header(Spec):
     @model_validator(mode="after")
     def _period_in_force(self) -> Header:
         period, effective = self.performance_period, self.effective
-        # an earlier cycle (the 2023 grant rewarding 2022) is paid while the version is in force
-        paid_in_force = effective.from_ <= self.payout_date and (
-            effective.to is None or self.payout_date <= effective.to
+        # an earlier cycle (the 2023 grant rewarding 2022): wholly before the version, and
+        # paid while the version is in force
+        earlier_cycle = (
+            period.end < effective.from_
+            and effective.from_ <= self.payout_date
+            and (effective.to is None or self.payout_date <= effective.to)
         )
-        if (period.start < effective.from_ and not paid_in_force) or (
+        if (period.start < effective.from_ and not earlier_cycle) or (
             effective.to is not None and period.end > effective.to
         ):
             until = f" to {effective.to}" if effective.to else ""
             raise ValueError(
                 f"the performance period {period.start} to {period.end} is not within the "
                 f"policy's effective period {effective.from_}{until}: a policy version only "
-                "governs the periods it is in force for, or an earlier period it pays while "
-                f"in force (then the payout date, {self.payout_date}, is within it)"
+                "governs the periods it is in force for, or an earlier cycle it pays while "
+                f"in force (a period ending before it, the payout date {self.payout_date} "
+                "within it)"
             )
         return self
 
