@@ -228,8 +228,15 @@ class _PolicyExplainer(CallsAndPay):
         cell = pv.cell(str(segments["name"])) if segments is not None else ""
         if cell:
             weighted = typed(raw, type_)
-            block.update(explain_segments(name, type_, cell, weighted, pv.places, self.warnings))
-            block["derivation"] = f"{name} = Σ ({formula}) × days ÷ period days = {shown}"
+            earned = "earned" in str((segments or {}).get("text", ""))  # by the time employed
+            block.update(
+                explain_segments(name, type_, cell, weighted, pv.places, self.warnings, earned)
+            )
+            block["derivation"] = (
+                f"{name} = Σ ({formula}) × share of the period earned = {shown}"
+                if earned
+                else f"{name} = Σ ({formula}) × days ÷ period days = {shown}"
+            )
         if raw_slot is not None:
             block["raw"] = shown
             self._post(block, step_spec, extra, typed(raw, type_))

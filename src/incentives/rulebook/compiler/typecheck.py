@@ -24,6 +24,7 @@ from incentives.errors import shorten
 from incentives.expr import Expression
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import CompileState, SpecPath, StepExprs
+from incentives.rulebook.compiler.earned import check_earned_dates
 from incentives.rulebook.compiler.split_shares import check_shares
 from incentives.rulebook.compiler.type_guards import Guard
 from incentives.rulebook.compiler.type_infer import Infer, family
@@ -69,6 +70,7 @@ def check_types(p: CompileState, steps: dict[str, StepExprs]) -> None:
     types.check_pay()
     check_shares(p, types.infer)
     check_unit_steps(p, types.step_types)
+    check_earned_dates(p, types.infer)
     check_currency_codes(p)
     check_optional_inputs(p, steps)
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
+from incentives.rulebook.language.earned_spec import EarnedSpec, earned_is_weighted
 from incentives.rulebook.language.table_spec import TableSpec
 from incentives.rulebook.language.units_spec import check_units, units_round
 from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
@@ -362,6 +363,9 @@ class StepSpec(Spec):
     truncate: Num | None = None
     segments: Literal["weighted"] | None = None  # None: the value at the as-of date
     description: Text = ""
+    earned: EarnedSpec | None = None  # weighted by the time employed: the salary earned
+
+    _earned_weighted = model_validator(mode="before")(earned_is_weighted)
 
     @model_validator(mode="before")
     @classmethod
