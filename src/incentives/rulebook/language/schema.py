@@ -45,7 +45,7 @@ __all__ = [
 
 InputType = Literal["text", "integer", "decimal", "percent", "date", "boolean", "rating"]
 ValueType = Literal["money", "percent", "decimal", "integer", "boolean", "date", "text"]
-Kind = Literal["bonus", "merit", "promotion"]
+Kind = Literal["bonus", "merit", "promotion", "salary"]  # salary: a pay schedule
 
 
 class Spec(BaseModel):
