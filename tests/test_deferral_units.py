@@ -4,31 +4,23 @@ whole numbers and totalled per unit, never as money."""
 
 from __future__ import annotations
 
-import csv
 import json
-import shutil
 from decimal import Decimal as D
 from pathlib import Path
-
-from click.testing import CliRunner
 
 from conftest import POLICIES
 from engine_helpers import employees, only_problem, policy_yaml
 from incentives.audit.explain import explain_employee
-from incentives.cli import cli
-from incentives.engine.calculate import PolicyOutcome, calculate
+from incentives.engine.calculate import PolicyOutcome
 from incentives.model import Rejection
-from incentives.rulebook.rulebook import load_rules
+from policy_files import file_cli_run, file_outcomes, results_rows
 
 SHARE = POLICIES / "valid" / "deferral_share.yaml"
 CONVERSION = POLICIES / "valid" / "share_conversion.yaml"
 
 
 def _computed(policy: Path, rows: list[dict[str, object]]) -> list[PolicyOutcome | Rejection]:
-    found: list[PolicyOutcome | Rejection] = []
-    for item in calculate(load_rules(policy), employees(rows)):
-        found.append(item if isinstance(item, Rejection) else item.outcomes[0])
-    return found
+    return file_outcomes(policy, employees(rows))
 
 
 def test_a_split_share_may_be_a_per_employee_expression() -> None:
@@ -114,23 +106,14 @@ def test_units_print_as_integers_and_total_per_unit(tmp_path: Path) -> None:
     """results.csv writes 126 and 100 shares as integers (never 126.00); the summary and
     manifest.json total 226 shares apart from the USD money; rulebook.json names the unit;
     explain shows "126 shares", never a money amount."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(CONVERSION, rules / "share_conversion.yaml")
-    roster = tmp_path / "roster.csv"
-    roster.write_text(
+    result, out = file_cli_run(
+        tmp_path,
+        CONVERSION,
         "employee_id,currency,salary,target_pct,deferral_pct\n"
         "001,USD,100000,15%,\n002,USD,94600,10%,50%\n",
-        encoding="utf-8",
     )
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["run", "--rules", str(rules), "--employees", str(roster), "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
     assert "  cash (AIP) USD 13,770.20\n  shares (DSU) 226 shares\n" in result.stdout
-    with (out / "results.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    rows = results_rows(out)
     assert [(r["cash"], r["shares"]) for r in rows] == [("9040.20", "126"), ("4730.00", "100")]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [t["currency"] for t in manifest["totals"]] == ["USD"]

@@ -3,26 +3,20 @@ to the dollar, with the hourly rate = annual ÷ 2,087; a row may give its annual
 
 from __future__ import annotations
 
-import csv
-import shutil
 from decimal import Decimal as D
 from pathlib import Path
 
-from click.testing import CliRunner
-
 from conftest import POLICIES
 from engine_helpers import employees
-from incentives.cli import cli
-from incentives.engine.calculate import PolicyOutcome, calculate
-from incentives.rulebook.rulebook import load_rules
+from incentives.engine.calculate import PolicyOutcome
+from policy_files import file_cli_run, file_outcomes, results_rows
 
 SCHEDULE = POLICIES / "valid" / "pay_schedule.yaml"
 
 
 def _rates(rows: list[dict[str, object]]) -> list[tuple[D, D]]:
     found = []
-    for item in calculate(load_rules(SCHEDULE), employees(rows)):
-        out = item.outcomes[0]  # type: ignore[union-attr]
+    for out in file_outcomes(SCHEDULE, employees(rows)):
         assert isinstance(out, PolicyOutcome)
         found.append((out.value("annual"), out.value("hourly")))
     return found
@@ -58,22 +52,13 @@ def test_a_schedule_is_its_own_kind_in_results_csv(tmp_path: Path) -> None:
     """results.csv says kind `salary`, with the annual and hourly rates as columns and no pay
     component; a row with neither a grade and step nor an annual rate is not in the schedule,
     with the reason."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(SCHEDULE, rules / "pay_schedule.yaml")
-    roster = tmp_path / "roster.csv"
-    roster.write_text(
+    _, out = file_cli_run(
+        tmp_path,
+        SCHEDULE,
         "employee_id,currency,grade,step,locality,annual_rate\n"
         "001,USD,GS-12,1,DC,\n002,USD,,,DC,\n",
-        encoding="utf-8",
     )
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["run", "--rules", str(rules), "--employees", str(roster), "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    with (out / "results.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    rows = results_rows(out)
     assert [(r["kind"], r["annual"], r["hourly"]) for r in rows[:1]] == [
         ("salary", "103747", "49.71")
     ]

@@ -3,16 +3,15 @@ it rewards may differ: a 2023 grant for 2022 performance is valid."""
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal as D
 from pathlib import Path
 
 from conftest import POLICIES
 from engine_helpers import employees, only_problem
 from incentives.audit.explain import explain_employee
-from incentives.engine.calculate import PolicyOutcome, calculate
-from incentives.jobs import RunRequest, run_job
+from incentives.engine.calculate import PolicyOutcome
 from incentives.rulebook.rulebook import load_rules
+from policy_files import file_outcomes, file_run
 
 EARLIER = POLICIES / "valid" / "earlier_cycle.yaml"
 
@@ -25,7 +24,7 @@ def test_a_grant_rewards_the_earlier_cycle_it_is_paid_in() -> None:
         {"salary": "100000", "hire_date": "2022-07-01"},
         {"salary": "100000", "hire_date": "2021-05-01"},
     ]
-    joined, full = [item.outcomes[0] for item in calculate(load_rules(EARLIER), employees(rows))]  # type: ignore[union-attr]
+    joined, full = file_outcomes(EARLIER, employees(rows))
     assert isinstance(joined, PolicyOutcome) and isinstance(full, PolicyOutcome)
     assert joined.value("proration") == D(184) / D(365)
     assert joined.value("pay.grant") == D("5041.10")
@@ -35,16 +34,8 @@ def test_a_grant_rewards_the_earlier_cycle_it_is_paid_in() -> None:
 
 def test_explain_says_the_version_in_force_and_the_period_rewarded(tmp_path: Path) -> None:
     """explain names both periods when they differ: the period rewarded and the version's."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(EARLIER, rules / "earlier_cycle.yaml")
-    roster = tmp_path / "roster.csv"
-    roster.write_text(
-        "employee_id,currency,salary,hire_date,termination_date\n001,USD,100000,2021-05-01,\n",
-        encoding="utf-8",
-    )
-    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "out"))
-    text = explain_employee(tmp_path / "out", "001").text()
+    roster = "employee_id,currency,salary,hire_date,termination_date\n001,USD,100000,2021-05-01,\n"
+    text = explain_employee(file_run(tmp_path, EARLIER, roster), "001").text()
     assert "performance period 2022-01-01 to 2022-12-31; payout date 2023-03-15" in text
     assert "rewards an earlier period: this version is in force 2023-01-01 to 2023-12-31" in text
 

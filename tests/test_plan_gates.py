@@ -3,8 +3,6 @@ component they name, recorded, noted and explained as a step's own gate."""
 
 from __future__ import annotations
 
-import csv
-import shutil
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -13,19 +11,16 @@ import pytest
 from conftest import POLICIES
 from engine_helpers import employees, only_problem, policy_yaml
 from incentives.audit.explain import explain_employee
-from incentives.engine.calculate import PolicyOutcome, calculate
-from incentives.jobs import RunRequest, run_job
-from incentives.rulebook.rulebook import load_rules
+from incentives.engine.calculate import PolicyOutcome
+from policy_files import file_outcomes, file_run, results_rows
 
 POLICY = POLICIES / "valid" / "plan_gates.yaml"
 
 
 def _outcomes(rows: list[dict[str, object]]) -> list[PolicyOutcome]:
-    found = []
-    for item in calculate(load_rules(POLICY), employees(rows)):
-        (out,) = item.outcomes  # type: ignore[union-attr]
-        found.append(out)
-    return found
+    found = file_outcomes(POLICY, employees(rows))
+    assert all(isinstance(out, PolicyOutcome) for out in found)
+    return found  # type: ignore[return-value]
 
 
 def test_a_plan_gate_applies_to_each_step_it_names() -> None:
@@ -60,19 +55,11 @@ def test_a_gate_naming_a_pay_component_gates_its_step() -> None:
 def test_explain_shows_the_plan_gate_at_its_own_line(tmp_path: Path) -> None:
     """explain reads the recorded outcome and cites the line under `gates:` where the gate is
     written (line 26 of plan_gates.yaml), for each step it joined."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(POLICY, rules / "plan_gates.yaml")
-    roster = tmp_path / "roster.csv"
-    roster.write_text(
-        "employee_id,currency,salary,rating,final_warning\n001,USD,100000,3,yes\n",
-        encoding="utf-8",
-    )
-    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "out"))
-    with (tmp_path / "out" / "results.csv").open(encoding="utf-8") as f:
-        [row] = list(csv.DictReader(f))
+    roster = "employee_id,currency,salary,rating,final_warning\n001,USD,100000,3,yes\n"
+    out = file_run(tmp_path, POLICY, roster)
+    [row] = results_rows(out)
     assert row["zero_reason"] == ""  # the service award is paid: the payout is not zero
-    text = explain_employee(tmp_path / "out", "001").text()
+    text = explain_employee(out, "001").text()
     gate_lines = [line for line in text.splitlines() if "final_warning" in line and "gate" in line]
     assert len(gate_lines) == 2, text
     assert all("plan_gates.yaml:26" in line for line in gate_lines), text

@@ -4,7 +4,6 @@ segment of the dated history, counted only while employed, on a day or month bas
 from __future__ import annotations
 
 import datetime
-import shutil
 from collections.abc import Mapping, Sequence
 from decimal import Decimal as D
 from fractions import Fraction
@@ -17,11 +16,9 @@ from hypothesis import strategies as st
 from conftest import POLICIES
 from engine_helpers import employees, only_problem, policy_yaml
 from incentives.audit.explain import explain_employee
-from incentives.engine.calculate import PolicyOutcome, calculate
-from incentives.jobs import RunRequest, run_job
-from incentives.model import Rejection
-from incentives.rulebook.rulebook import load_rules
+from incentives.engine.calculate import PolicyOutcome
 from incentives.rulebook.runtime.earned import earned_segments, earned_weights
+from policy_files import file_outcomes, file_run
 from test_segments import with_history
 
 EARNED = POLICIES / "valid" / "salary_earned.yaml"
@@ -31,11 +28,9 @@ RAISE = [("2025-01-01", {"base_salary": "100000"}), ("2026-04-01", {"base_salary
 def _earned(
     rows: list[dict[str, object]], history: Mapping[str, Sequence[tuple[str, dict[str, str]]]]
 ) -> list[PolicyOutcome]:
-    found = []
-    for item in calculate(load_rules(EARNED), with_history(employees(rows), history)):
-        assert not isinstance(item, Rejection), item
-        found.append(item.outcomes[0])
-    return found
+    found = file_outcomes(EARNED, with_history(employees(rows), history))
+    assert all(isinstance(out, PolicyOutcome) for out in found), found
+    return found  # type: ignore[return-value]
 
 
 def _values(out: PolicyOutcome) -> tuple[D, D, D]:
@@ -122,22 +117,12 @@ def test_a_join_on_the_first_and_on_the_last_day(
 
 def test_explain_lists_each_segment_with_its_days_employed(tmp_path: Path) -> None:
     """explain shows the segments as recorded: 90 days at 100,000, then 168 until leaving."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(EARNED, rules / "salary_earned.yaml")
-    roster = tmp_path / "roster.csv"
-    roster.write_text(
+    roster = (
         "employee_id,currency,base_salary,hire_date,termination_date\n"
-        "E1,USD,120000,2019-01-01,2026-09-15\n",
-        encoding="utf-8",
+        "E1,USD,120000,2019-01-01,2026-09-15\n"
     )
-    history = tmp_path / "history.csv"
-    history.write_text(
-        "employee_id,effective_date,base_salary\nE1,2025-01-01,100000\nE1,2026-04-01,120000\n",
-        encoding="utf-8",
-    )
-    run_job(RunRequest(rules=rules, employees=roster, history=history, out=tmp_path / "out"))
-    text = explain_employee(tmp_path / "out", "E1").text()
+    history = "employee_id,effective_date,base_salary\nE1,2025-01-01,100000\nE1,2026-04-01,120000\n"
+    text = explain_employee(file_run(tmp_path, EARNED, roster, history), "E1").text()
     assert "2026-01-01 to 2026-03-31: 90 days employed, weight 24.6575%" in text
     assert "2026-04-01 to 2026-12-31: 168 days employed" in text
     assert "earned_days = Σ (base_salary) × share of the period earned = 79,890.41" in text
