@@ -8,12 +8,16 @@ import json
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
+
 from conftest import POLICIES
 from engine_helpers import employees, only_problem, policy_yaml
 from incentives.audit.explain import explain_employee
 from incentives.engine.calculate import PolicyOutcome
+from incentives.jobs import RunRequest, run_job
 from incentives.model import Rejection
-from policy_files import file_cli_run, file_outcomes, results_rows
+from incentives.parallel import can_fork
+from policy_files import file_cli_run, file_inputs, file_outcomes, results_rows
 
 SHARE = POLICIES / "valid" / "deferral_share.yaml"
 CONVERSION = POLICIES / "valid" / "share_conversion.yaml"
@@ -164,3 +168,23 @@ def test_a_unit_is_no_currency_code_and_rounds_to_a_number(tmp_path: Path) -> No
         ),
     )
     assert "which have no minor unit" in minor.message
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_unit_totals_are_the_same_on_two_processes(tmp_path: Path) -> None:
+    """40 employees at 100,000 × 15% × 40% = 6,000.00 → 126 shares each: 5,040 shares on one
+    process and on two (each process's totals merged exactly)."""
+    roster = "employee_id,currency,salary,target_pct,deferral_pct\n" + "".join(
+        f"{n:03d},USD,100000,15%,\n" for n in range(40)
+    )
+    rules, roster_path, _ = file_inputs(tmp_path, CONVERSION, roster)
+    totals = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        run_job(RunRequest(rules=rules, employees=roster_path, out=out, workers=workers))
+        totals.append(json.loads((out / "manifest.json").read_text("utf-8"))["unit_totals"])
+    assert (
+        totals[0]
+        == totals[1]
+        == [{"amount": "5040", "component": "shares", "pay_code": "DSU", "unit": "shares"}]
+    )
