@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import POLICIES
-from engine_helpers import employees, only_problem, policy_yaml
+from engine_helpers import compute, employees, only_problem, policy_yaml
 from incentives.audit.explain import explain_employee
 from incentives.engine.calculate import PolicyOutcome
 from incentives.jobs import RunRequest, run_job
@@ -188,3 +188,90 @@ def test_unit_totals_are_the_same_on_two_processes(tmp_path: Path) -> None:
         == totals[1]
         == [{"amount": "5040", "component": "shares", "pay_code": "DSU", "unit": "shares"}]
     )
+
+
+DECLARED = POLICIES / "valid" / "share_conversion_declared.yaml"
+
+
+def test_a_declared_conversion_pays_shares_and_the_remainder_in_cash() -> None:
+    """`convert:` on the deferred 6,000.00 at 47.30: 126 shares (6,000 ÷ 47.30 = 126.85, down),
+    remainder 6,000.00 − 126 × 47.30 = 40.20 paid as deferred_cash; 4,730.00 buys exactly 100
+    shares (remainder 0.00); a 0% deferral buys none."""
+    remainder, exact, director = _computed(
+        DECLARED,
+        [
+            {"salary": "100000", "target_pct": "15%"},
+            {"salary": "94600", "target_pct": "10%", "deferral_pct": "50%"},
+            {"salary": "100000", "target_pct": "15%", "deferral_pct": "0%"},
+        ],
+    )
+    assert isinstance(remainder, PolicyOutcome) and isinstance(exact, PolicyOutcome)
+    assert isinstance(director, PolicyOutcome)
+    assert remainder.value("pay.deferred_shares") == D("126")
+    assert remainder.value("pay.deferred_cash") == D("40.20")
+    assert remainder.value("pay.deferred_shares.price") == D("47.30")
+    assert (exact.value("pay.deferred_shares"), exact.value("pay.deferred_cash")) == (
+        D("100"),
+        D("0.00"),
+    )
+    assert director.value("pay.deferred_shares") == D("0")
+    assert director.value("pay.cash_bonus") == D("15000.00")
+
+
+def test_a_declared_conversion_is_written_and_explained_as_units(tmp_path: Path) -> None:
+    """results.csv: deferred_shares 126 (an integer column), deferred_cash 40.20; the summary
+    counts 126 shares apart from USD; explain shows the conversion read from the record."""
+    result, out = file_cli_run(
+        tmp_path,
+        DECLARED,
+        "employee_id,currency,salary,target_pct,deferral_pct\n001,USD,100000,15%,\n",
+    )
+    assert "  deferred_shares (DSU) 126 shares\n" in result.stdout
+    [row] = results_rows(out)
+    assert (row["deferred_cash"], row["deferred_shares"]) == ("40.20", "126")
+    text = explain_employee(out, "001").text()
+    assert (
+        "deferred_shares (DSU) = 6,000.00 ÷ share_price (47.30), counted down to 1 = 126 shares;"
+        " not bought with it: 40.20" in text
+    )
+    assert "deferred_cash (DEFC) = the remainder not converted = 40.20" in text
+
+
+def test_a_forfeited_remainder_is_not_paid(tmp_path: Path) -> None:
+    """`remainder: forfeit`: 1,000.00 at 300 buys 3 units; the 100.00 left is not paid."""
+    text = policy_yaml(
+        """
+        steps:
+          deferred: {formula: "salary * 10%", type: money}
+          price: {formula: "300", type: money}
+        pay:
+          - name: deferred_cash
+            step: deferred
+            pay_code: DEFC
+            convert: {name: units, unit: units, price: price, pay_code: DSU, remainder: forfeit}
+        """,
+        inputs="salary: {type: decimal}",
+    )
+    [out] = compute(tmp_path, text, [{"salary": "10000"}])
+    assert isinstance(out, PolicyOutcome)
+    assert (out.value("pay.units"), out.value("pay.deferred_cash")) == (D("3"), D("0.00"))
+    assert out.value("pay.units.remainder") == D("100.00")
+
+
+def test_a_price_that_is_not_money_is_refused(tmp_path: Path) -> None:
+    """`price: 47.30` (a number, not money): the price is what one unit costs; load error."""
+    text = policy_yaml(
+        """
+        steps:
+          deferred: {formula: "salary * 10%", type: money}
+        pay:
+          - name: deferred_cash
+            step: deferred
+            pay_code: DEFC
+            convert: {name: units, unit: shares, price: "47.30", pay_code: DSU}
+        """,
+        inputs="salary: {type: decimal}",
+    )
+    problem = only_problem(tmp_path, text)
+    assert "a conversion's price is the money one unit costs" in problem.message
+    assert problem.field == "pay[0].convert.price"

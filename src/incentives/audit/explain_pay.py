@@ -236,6 +236,9 @@ class CallsAndPay:
                 if parts
                 else f"{name} ({comp.get('pay_code')}) = {money(main)}"
             )
+            if comp.get("convert") and eligible:  # paid in units: the cash is the remainder
+                parts.append(self._converted(comp["convert"], money(total)))
+                entry["text"] = f"{name} ({comp.get('pay_code')}) = {parts[-1]['cash']} = {money(main)}"
             entry["calls"] = [
                 self._call(s) for s in pending.get(name, []) if s.get("kind") == "call"
             ]
@@ -245,3 +248,21 @@ class CallsAndPay:
             "components": components,
             "zero_reason": self.result.get("zero_reason") or None,
         }
+
+    def _converted(self, convert: Mapping[str, Any], total: str) -> dict[str, Any]:
+        """A conversion into units as the run recorded it: units, price and remainder."""
+        name, unit = str(convert["name"]), str(convert["unit"])
+        units = self.pv.display(typed(self.pv.cell(f"pay.{name}"), "decimal"), "decimal")
+        price = self.pv.display(typed(self.pv.cell(f"pay.{name}.price"), "money"), "money")
+        left = self.pv.display(typed(self.pv.cell(f"pay.{name}.remainder"), "money"), "money")
+        cash = convert.get("remainder", "cash") == "cash"
+        return {
+            "name": name,
+            "pay_code": convert.get("pay_code"),
+            "amount": f"{units} {unit}",
+            "text": f"{name} ({convert.get('pay_code')}) = {total} ÷ {convert['price']} "
+            f"({price}), counted down to {convert.get('step', 1)} = {units} {unit}; "
+            f"not bought with it: {left}" + ("" if cash else " (forfeited)"),
+            "cash": "the remainder not converted" if cash else "nothing (the remainder is forfeited)",
+        }
+

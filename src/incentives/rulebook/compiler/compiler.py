@@ -31,6 +31,7 @@ from incentives.rulebook.compiler.graph import StepGraph
 from incentives.rulebook.compiler.segments import check_weighted
 from incentives.rulebook.compiler.shared_gates import share_gates
 from incentives.rulebook.compiler.typecheck import check_types
+from incentives.rulebook.compiler.units import declare_conversions
 from incentives.rulebook.language.fields import FieldDef
 from incentives.rulebook.language.schema import PolicyFile
 from incentives.rulebook.language.yamlsource import SourceDoc
@@ -55,6 +56,7 @@ def compile_policy(
     formulas = parse_formulas(state)
     check_weighted(state, formulas.steps)
     declare_pay(state)
+    declare_conversions(state)
     criteria = parse_criteria(state)
     check_population(state, formulas.population)
     graph = StepGraph(state, formulas.steps)

@@ -9,6 +9,7 @@ An ``above`` part's rounded threshold is recorded too (``pay.<part>.above``), fo
 from __future__ import annotations
 
 from incentives.rulebook.compiler.compile_state import SpecPath
+from incentives.rulebook.compiler.gen_convert import convert_lines, convert_slots
 from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.compiler.gen_round import round_code
 from incentives.rulebook.compiler.split_shares import share_lines, share_slot
@@ -40,6 +41,8 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
         lines.append(f"pt{c} = pt{c}.copy_abs()")
         lines.append(f"_rem = pt{c}")
         gen.begin_calls()
+        if comp.convert is not None:  # paid in units: the cash is what they did not buy
+            lines += convert_lines(gen, c, comp)
         limits: list[tuple[int, str]] = []  # each `above` part's rounded limit, recorded
         shares: list[tuple[int, str]] = []  # each share given by a formula, recorded
         for s, part in enumerate(comp.split):
@@ -111,6 +114,7 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
             )
         for s, part_name in shares:
             gen.add_slot(share_slot(part_name, comp.name, line), f"ps{c}_{s}")
+        converted = convert_slots(gen, c, comp, line) if comp.convert is not None else None
         gen.add_call_slots()
         defs.append(
             PayDef(
@@ -124,4 +128,6 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
                 comp.unit,
             )
         )
+        if converted is not None:
+            defs.append(converted)
     return defs, lines

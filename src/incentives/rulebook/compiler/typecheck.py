@@ -30,7 +30,7 @@ from incentives.rulebook.compiler.type_guards import Guard
 from incentives.rulebook.compiler.type_infer import Infer, family
 from incentives.rulebook.compiler.type_rejections import check_currency_codes, check_optional_inputs
 from incentives.rulebook.compiler.type_tables import table_call
-from incentives.rulebook.compiler.units import check_unit_steps
+from incentives.rulebook.compiler.units import check_prices, check_unit_steps
 from incentives.rulebook.compiler.valuetypes import (
     ANY,
     BOOLEAN,
@@ -70,6 +70,7 @@ def check_types(p: CompileState, steps: dict[str, StepExprs]) -> None:
     types.check_pay()
     check_shares(p, types.infer)
     check_unit_steps(p, types.step_types)
+    check_prices(p, types.infer)
     check_earned_dates(p, types.infer)
     check_currency_codes(p)
     check_optional_inputs(p, steps)

@@ -7,12 +7,39 @@ condition. Found when the policy loads, at the component's `step:` line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from incentives.rulebook.compiler.compile_state import CompileState
-from incentives.rulebook.compiler.valuetypes import VType
+from incentives.expr import Expression
+from incentives.rulebook.compiler.compile_state import CompileState, SpecPath
+from incentives.rulebook.compiler.valuetypes import PAY, VType
 
-__all__ = ["check_unit_steps"]
+__all__ = ["check_prices", "check_unit_steps", "declare_conversions"]
+
+
+def declare_conversions(p: CompileState) -> None:
+    """Declare each conversion's component in units and parse its price."""
+    allowed = p.employee_names()
+    for c, comp in enumerate(p.spec.pay):
+        if comp.convert is not None:
+            p.declare(comp.convert.name, "pay component", ("pay", c, "convert", "name"))
+            p.expression(comp.convert.price, ("pay", c, "convert", "price"), allowed)
+
+
+def check_prices(p: CompileState, infer: Callable[[Expression, SpecPath], VType]) -> None:
+    """A conversion's price is the money one unit costs, in the pay currency."""
+    for expr, path in p.expressions:
+        if path[:1] != ("pay",) or path[-2:] != ("convert", "price"):
+            continue
+        found = infer(expr, path)
+        if found.known and (found.kind != "money" or found.currency not in (None, PAY)):
+            p.formula_problem(
+                path,
+                expr.text,
+                0,
+                f"a conversion's price is the money one unit costs in the pay currency, not "
+                f"{found.describe()}",
+                "give a step of type money (share_price: {formula: ..., type: money})",
+            )
 
 
 def check_unit_steps(p: CompileState, step_types: Mapping[str, VType]) -> None:

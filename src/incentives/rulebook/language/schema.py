@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
 from incentives.rulebook.language.earned_spec import EarnedSpec, earned_is_weighted
 from incentives.rulebook.language.table_spec import TableSpec
-from incentives.rulebook.language.units_spec import check_units, units_round
+from incentives.rulebook.language.units_spec import ConvertSpec, check_units, units_round
 from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
 
 __all__ = [
@@ -424,6 +424,7 @@ class PayComponentSpec(Spec):
     split: list[SplitSpec] = []
     description: Text = ""
     unit: Text | None = None  # paid in units (shares, points), not money: see units_spec
+    convert: ConvertSpec | None = None  # paid in units at a price, the remainder in cash
 
     _units_round = model_validator(mode="before")(units_round)
     _units_checked = model_validator(mode="after")(check_units)
