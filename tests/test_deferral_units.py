@@ -275,3 +275,24 @@ def test_a_price_that_is_not_money_is_refused(tmp_path: Path) -> None:
     problem = only_problem(tmp_path, text)
     assert "a conversion's price is the money one unit costs" in problem.message
     assert problem.field == "pay[0].convert.price"
+
+
+def test_a_converted_component_takes_no_split_or_unit(tmp_path: Path) -> None:
+    """A converted component is money whose remainder is paid: a split or a unit of its own
+    is refused, saying to split in a step before."""
+    text = policy_yaml(
+        """
+        steps:
+          deferred: {formula: "salary * 10%", type: money}
+          price: {formula: "300", type: money}
+        pay:
+          - name: deferred_cash
+            step: deferred
+            pay_code: DEFC
+            split: [{name: part, pay_code: P, share: 10%}]
+            convert: {name: units, unit: units, price: price, pay_code: DSU}
+        """,
+        inputs="salary: {type: decimal}",
+    )
+    problem = only_problem(tmp_path, text)
+    assert "is converted into units: it is money (no 'unit') and takes no split" in problem.message
