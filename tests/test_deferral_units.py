@@ -27,6 +27,21 @@ def _computed(policy: Path, rows: list[dict[str, object]]) -> list[PolicyOutcome
     return file_outcomes(policy, employees(rows))
 
 
+def _three(policy: Path) -> list[PolicyOutcome]:
+    """A deferral with a remainder (100,000 × 15% × 40%), an exact one (94,600 × 10% × 50%)
+    and a director deferring 0% (100,000 × 15%)."""
+    found = _computed(
+        policy,
+        [
+            {"salary": "100000", "target_pct": "15%"},
+            {"salary": "94600", "target_pct": "10%", "deferral_pct": "50%"},
+            {"salary": "100000", "target_pct": "15%", "deferral_pct": "0%"},
+        ],
+    )
+    assert all(isinstance(out, PolicyOutcome) for out in found), found
+    return found  # type: ignore[return-value]
+
+
 def test_a_split_share_may_be_a_per_employee_expression() -> None:
     """Bonus 100,000 × 10% = 10,000.00. Default deferral 25%: deferred 2,500.00, cash 7,500.00;
     deferral 33.33%: deferred 3,333.00, cash 6,667.00; a retiring director (share 0%): deferred
@@ -89,16 +104,7 @@ def test_a_conversion_pays_whole_shares_and_the_remainder_in_cash() -> None:
     is paid in cash: 15,000.00 − 6,000.00 + 40.20 = 9,040.20 (9,040.20 + 5,959.80 = 15,000).
     An exact conversion (94,600 × 10% × 50% = 4,730.00 = 100 × 47.30) leaves no remainder;
     a director deferring 0% gets 0 shares and 15,000.00 in cash."""
-    remainder, exact, director = _computed(
-        CONVERSION,
-        [
-            {"salary": "100000", "target_pct": "15%"},
-            {"salary": "94600", "target_pct": "10%", "deferral_pct": "50%"},
-            {"salary": "100000", "target_pct": "15%", "deferral_pct": "0%"},
-        ],
-    )
-    assert isinstance(remainder, PolicyOutcome) and isinstance(exact, PolicyOutcome)
-    assert isinstance(director, PolicyOutcome)
+    remainder, exact, director = _three(CONVERSION)
     assert remainder.value("pay.shares") == D("126")
     assert remainder.value("share_remainder") == D("40.20")
     assert remainder.value("pay.cash") == D("9040.20")
@@ -197,16 +203,7 @@ def test_a_declared_conversion_pays_shares_and_the_remainder_in_cash() -> None:
     """`convert:` on the deferred 6,000.00 at 47.30: 126 shares (6,000 ÷ 47.30 = 126.85, down),
     remainder 6,000.00 − 126 × 47.30 = 40.20 paid as deferred_cash; 4,730.00 buys exactly 100
     shares (remainder 0.00); a 0% deferral buys none."""
-    remainder, exact, director = _computed(
-        DECLARED,
-        [
-            {"salary": "100000", "target_pct": "15%"},
-            {"salary": "94600", "target_pct": "10%", "deferral_pct": "50%"},
-            {"salary": "100000", "target_pct": "15%", "deferral_pct": "0%"},
-        ],
-    )
-    assert isinstance(remainder, PolicyOutcome) and isinstance(exact, PolicyOutcome)
-    assert isinstance(director, PolicyOutcome)
+    remainder, exact, director = _three(DECLARED)
     assert remainder.value("pay.deferred_shares") == D("126")
     assert remainder.value("pay.deferred_cash") == D("40.20")
     assert remainder.value("pay.deferred_shares.price") == D("47.30")
@@ -237,21 +234,28 @@ def test_a_declared_conversion_is_written_and_explained_as_units(tmp_path: Path)
     assert "deferred_cash (DEFC) = the remainder not converted = 40.20" in text
 
 
-def test_a_forfeited_remainder_is_not_paid(tmp_path: Path) -> None:
-    """`remainder: forfeit`: 1,000.00 at 300 buys 3 units; the 100.00 left is not paid."""
-    text = policy_yaml(
-        """
+def _converting(extra: str = "", price: str = "price", split: str = "") -> str:
+    """A policy converting 10% of salary at ``price`` (a money step of 300) into units."""
+    convert = f"{{name: units, unit: units, price: {price}, pay_code: DSU, {extra}}}"
+    return policy_yaml(
+        f"""
         steps:
-          deferred: {formula: "salary * 10%", type: money}
-          price: {formula: "300", type: money}
+          deferred: {{formula: "salary * 10%", type: money}}
+          price: {{formula: "300", type: money}}
         pay:
           - name: deferred_cash
             step: deferred
             pay_code: DEFC
-            convert: {name: units, unit: units, price: price, pay_code: DSU, remainder: forfeit}
+            {split}
+            convert: {convert}
         """,
         inputs="salary: {type: decimal}",
     )
+
+
+def test_a_forfeited_remainder_is_not_paid(tmp_path: Path) -> None:
+    """`remainder: forfeit`: 1,000.00 at 300 buys 3 units; the 100.00 left is not paid."""
+    text = _converting("remainder: forfeit")
     [out] = compute(tmp_path, text, [{"salary": "10000"}])
     assert isinstance(out, PolicyOutcome)
     assert (out.value("pay.units"), out.value("pay.deferred_cash")) == (D("3"), D("0.00"))
@@ -260,18 +264,7 @@ def test_a_forfeited_remainder_is_not_paid(tmp_path: Path) -> None:
 
 def test_a_price_that_is_not_money_is_refused(tmp_path: Path) -> None:
     """`price: 47.30` (a number, not money): the price is what one unit costs; load error."""
-    text = policy_yaml(
-        """
-        steps:
-          deferred: {formula: "salary * 10%", type: money}
-        pay:
-          - name: deferred_cash
-            step: deferred
-            pay_code: DEFC
-            convert: {name: units, unit: shares, price: "47.30", pay_code: DSU}
-        """,
-        inputs="salary: {type: decimal}",
-    )
+    text = _converting(price='"47.30"')
     problem = only_problem(tmp_path, text)
     assert "a conversion's price is the money one unit costs" in problem.message
     assert problem.field == "pay[0].convert.price"
@@ -280,19 +273,6 @@ def test_a_price_that_is_not_money_is_refused(tmp_path: Path) -> None:
 def test_a_converted_component_takes_no_split_or_unit(tmp_path: Path) -> None:
     """A converted component is money whose remainder is paid: a split or a unit of its own
     is refused, saying to split in a step before."""
-    text = policy_yaml(
-        """
-        steps:
-          deferred: {formula: "salary * 10%", type: money}
-          price: {formula: "300", type: money}
-        pay:
-          - name: deferred_cash
-            step: deferred
-            pay_code: DEFC
-            split: [{name: part, pay_code: P, share: 10%}]
-            convert: {name: units, unit: units, price: price, pay_code: DSU}
-        """,
-        inputs="salary: {type: decimal}",
-    )
+    text = _converting(split="split: [{name: part, pay_code: P, share: 10%}]")
     problem = only_problem(tmp_path, text)
     assert "is converted into units: it is money (no 'unit') and takes no split" in problem.message
