@@ -9,15 +9,18 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from conftest import POLICIES
 from engine_helpers import compute, employees, only_problem, policy_yaml
 from incentives.audit.explain import explain_employee
-from incentives.engine.calculate import PolicyOutcome
+from incentives.engine.calculate import PolicyOutcome, calculate
 from incentives.jobs import RunRequest, run_job
 from incentives.model import Rejection
 from incentives.parallel import can_fork
+from incentives.rulebook.rulebook import load_rules
 from policy_files import file_cli_run, file_inputs, file_outcomes, results_rows
+from strategies import decimals
 
 SHARE = POLICIES / "valid" / "deferral_share.yaml"
 CONVERSION = POLICIES / "valid" / "share_conversion.yaml"
@@ -276,3 +279,24 @@ def test_a_converted_component_takes_no_split_or_unit(tmp_path: Path) -> None:
     text = _converting(split="split: [{name: part, pay_code: P, share: 10%}]")
     problem = only_problem(tmp_path, text)
     assert "is converted into units: it is money (no 'unit') and takes no split" in problem.message
+
+
+_DECLARED_RULES = load_rules(DECLARED)
+
+
+@settings(max_examples=60, deadline=None)
+@given(decimals("0", "2000000", 2), decimals("0", "1", 4))
+def test_a_conversion_never_pays_more_than_the_amount(salary: D, deferral: D) -> None:
+    """For any salary and deferral: the shares are whole and never negative, they cost no
+    more than the deferred amount, the cash remainder is below one share's price, and shares
+    × price + remainder is the deferred amount to the cent (rounded down, never up)."""
+    row = {"salary": str(salary), "target_pct": "15%", "deferral_pct": str(deferral)}
+    [item] = list(calculate(_DECLARED_RULES, employees([row])))
+    assert not isinstance(item, Rejection), item
+    out = item.outcomes[0]
+    units, price = out.value("pay.deferred_shares"), out.value("pay.deferred_shares.price")
+    cash, amount = out.value("pay.deferred_cash"), out.value("pay.deferred_cash.total")
+    assert units == units.to_integral_value() and units >= 0
+    assert units * price <= amount
+    assert 0 <= cash < price
+    assert amount - D("0.01") < units * price + cash <= amount
