@@ -71,9 +71,9 @@ def bind(
     g[contract.FX_CONVERT] = fx or _no_rates
     g[contract.ROW_ERROR] = RowError
     g[contract.MISSING_VALUE] = MissingValue
-    g[contract.WEIGH_SEGMENTS] = weigh
     g[contract.EARNED_SEGMENTS] = earned_segments
     g[contract.WEIGH_EARNED] = weigh_earned
+    g[contract.WEIGH_SEGMENTS] = weigh
     g[contract.FORMAT_VALUE] = format_value
     g[contract.MISSING_TEXT] = missing_text
     g.update(_rating_history(policy))  # READ_RATINGS, HISTORY_
