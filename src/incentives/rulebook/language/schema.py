@@ -12,10 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from incentives.rulebook.language import earned_spec, units_spec
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
-from incentives.rulebook.language.earned_spec import EarnedSpec, earned_is_weighted
 from incentives.rulebook.language.table_spec import TableSpec
-from incentives.rulebook.language.units_spec import ConvertSpec, check_units, units_round
 from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
 
 __all__ = [
@@ -363,9 +362,9 @@ class StepSpec(Spec):
     truncate: Num | None = None
     segments: Literal["weighted"] | None = None  # None: the value at the as-of date
     description: Text = ""
-    earned: EarnedSpec | None = None  # weighted by the time employed: the salary earned
+    earned: earned_spec.EarnedSpec | None = None  # weighted by the time employed
 
-    _earned_weighted = model_validator(mode="before")(earned_is_weighted)
+    _earned_weighted = model_validator(mode="before")(earned_spec.earned_is_weighted)
 
     @model_validator(mode="before")
     @classmethod
@@ -424,10 +423,10 @@ class PayComponentSpec(Spec):
     split: list[SplitSpec] = []
     description: Text = ""
     unit: Text | None = None  # paid in units (shares, points), not money: see units_spec
-    convert: ConvertSpec | None = None  # paid in units at a price, the remainder in cash
+    convert: units_spec.ConvertSpec | None = None  # paid in units, the remainder in cash
 
-    _units_round = model_validator(mode="before")(units_round)
-    _units_checked = model_validator(mode="after")(check_units)
+    _units_round = model_validator(mode="before")(units_spec.units_round)
+    _units_checked = model_validator(mode="after")(units_spec.check_units)
 
 
 class PoolSpec(Spec):
