@@ -269,6 +269,8 @@ def run(
             if amount == TOTALS_CONTEXT.quantize(amount, amount.__class__("0.01"))
             else f"  {component} ({code}) {currency} {amount}"
         )
+    for (unit, component, code), amount in sorted(s.unit_totals.items()):
+        click.echo(f"  {component} ({code}) {amount:,} {unit}")  # a count, never money
     for pool in report.pools:
         group = f" {escape_controls(pool.group)}" if pool.group else ""
         click.echo(
