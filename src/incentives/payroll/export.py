@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from incentives.audit.run_folder import RunFolder, read_run_folder
-from incentives.errors import OptionsError, OutputError, shorten
+from incentives.errors import OptionsError, OutputError, UsageError, shorten
 from incentives.io.csvread import file_sha256
 from incentives.io.writers import dumps_json
 from incentives.money import TOTALS_CONTEXT
@@ -314,7 +314,7 @@ def _check_paths(run: RunFolder, paths: Sequence[Path], since: Path | None, forc
     for path in paths:
         real = path.resolve()
         if real.is_relative_to(folder):
-            raise OptionsError(
+            raise UsageError(
                 f"{path}: inside the run folder {run.path}, which stays as the run wrote it; "
                 "write payroll files elsewhere"
             )

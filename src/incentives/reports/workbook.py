@@ -72,6 +72,7 @@ class ReportRequest:
     report_currency: str | None = None
     rates: Path | None = None
     inside_run: bool = False  # allow --out inside the run folder
+    force: bool = False  # replace an existing workbook
     max_rows: int = EXCEL_MAX_ROWS  # a sheet's rows, header included (tests lower it)
 
 
@@ -106,6 +107,10 @@ def _check_request(request: ReportRequest) -> None:
         )
     if out.is_dir():
         raise ReportOptionError(f"--out {shorten(request.out)} is a folder; give a file name .xlsx")
+    if out.exists() and not request.force:
+        raise ReportOptionError(
+            f"--out {shorten(request.out)}: already exists; choose another --out or give --force"
+        )
 
 
 def _converter(source: RunSource, request: ReportRequest) -> tuple[object, object]:

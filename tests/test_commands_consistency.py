@@ -1,0 +1,106 @@
+"""The commands that read a run folder (explain, diff, payroll, report) answer a user's mistake
+alike: exit 2 for what the command line got wrong (a name that does not exist, an --out the
+command may not write), exit 1 for a folder that is not a run's; and each says what a what-if
+run is in words a person reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_ARGS, CliRun
+
+
+def _commands(run: Path, tmp_path: Path) -> dict[str, tuple[str | Path, ...]]:
+    return {
+        "explain": ("explain", "00004", "--run", run),
+        "diff": ("diff", run, run),
+        "payroll": ("payroll", "--run", run, "--layout", "generic", "--out", tmp_path / "p.csv"),
+        "report": ("report", "--run", run, "--out", tmp_path / "r.xlsx"),
+    }
+
+
+@pytest.mark.parametrize("command", ["explain", "diff", "payroll", "report"])
+def test_a_folder_that_is_not_a_run_folder_exits_1_in_every_command(
+    command: str, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """`--run fixtures` (an existing folder, but no run's): the same exit code whichever command
+    reads it, a message naming the missing file, no traceback."""
+    not_a_run = tmp_path / "fixtures copy"
+    not_a_run.mkdir()
+    (not_a_run / "employees.csv").write_text("employee_id\n00001\n", encoding="utf-8")
+    result = cli(*_commands(not_a_run, tmp_path)[command])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None
+    assert "rulebook.json: the file is missing" in result.stderr
+
+
+def test_a_mistyped_layout_name_is_a_usage_error(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """`--layout generc` names nothing: exit 2 as report's unknown --by, with the did-you-mean."""
+    result = cli("payroll", "--run", sample_run.out, "--layout", "generc", "--out", tmp_path / "p")
+    assert result.exit_code == 2, result.output
+    assert "did you mean 'generic'?" in result.stderr
+
+
+def test_an_out_inside_the_run_folder_is_a_usage_error_in_payroll_report_and_diff(
+    sample_run: CliRun, cli: Callable[..., CliRun]
+) -> None:
+    """Each command that reads a run refuses to write into it, with the same exit code 2."""
+    run = sample_run.out
+    assert run is not None
+    payroll = cli("payroll", "--run", run, "--layout", "generic", "--out", run / "p.csv")
+    report = cli("report", "--run", run, "--out", run / "r.xlsx")
+    diff = cli("diff", run, run, "--out", run / "d")
+    for result in (payroll, report, diff):
+        assert result.exit_code == 2, result.output
+        assert "inside" in result.stderr
+    assert not (run / "p.csv").exists() and not (run / "r.xlsx").exists()
+
+
+def test_report_does_not_replace_a_workbook_without_force(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """A second report to the same --out would silently replace the workbook (someone's
+    edited copy, another --by): refused as payroll refuses an existing file, unless --force."""
+    out = tmp_path / "report.xlsx"
+    assert cli("report", "--run", sample_run.out, "--out", out).exit_code == 0
+    book = out.read_bytes()
+    again = cli("report", "--run", sample_run.out, "--out", out, "--by", "unit,rating")
+    assert again.exit_code == 2, again.output
+    assert "already exists" in again.stderr and "--force" in again.stderr
+    assert out.read_bytes() == book
+    forced = cli("report", "--run", sample_run.out, "--out", out, "--by", "unit,rating", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert out.read_bytes() != book
+
+
+def test_diff_names_a_what_if_run_by_its_overrides(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """`diff out what-if` says run B is a what-if with the override as explain and the report's
+    banner write it, not the manifest's JSON."""
+    what_if = tmp_path / "what if"
+    run = cli("run", *SAMPLE_ARGS, "--set", "max_multiple=150%", "--out", what_if)
+    assert run.exit_code == 0, run.output
+    result = cli("diff", sample_run.out, what_if)
+    assert result.exit_code == 0, result.output
+    assert (
+        "run B is a what-if, not the real cycle: annual-bonus-2026: max_multiple = 150% "
+        "(set by --set; policy says 2)\n" in result.stdout
+    )
+    assert "{" not in result.stdout.split("employees:")[0]
+
+
+def test_diff_of_a_folder_with_itself_says_so(
+    sample_run: CliRun, cli: Callable[..., CliRun]
+) -> None:
+    """Giving one folder twice is a slip (the second run's --out forgotten): the diff is
+    empty, and it says the two are the same folder."""
+    result = cli("diff", sample_run.out, sample_run.out)
+    assert result.exit_code == 0
+    assert "run A and run B are the same folder" in result.stdout
+    assert "no differences" in result.stdout
