@@ -104,3 +104,40 @@ def test_diff_of_a_folder_with_itself_says_so(
     assert result.exit_code == 0
     assert "run A and run B are the same folder" in result.stdout
     assert "no differences" in result.stdout
+
+
+def _readme_block_after(marker: str) -> list[str]:
+    """The lines of the first ``` block of README.md that follows the line holding marker."""
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rest = text[text.index(marker) :]
+    rest = rest[rest.index("```") + 3 :]  # past the end of the block holding the marker
+    start = rest.index("```\n") + 4
+    return rest[start : rest.index("```", start)].splitlines()
+
+
+def test_readme_report_example_is_real_output(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """README 'Reports' shows what the command prints and the first rows of the CSV it writes."""
+    result = cli("report", "--run", sample_run.out, "--out", tmp_path / "report.xlsx",
+                 "--by", "unit,rating")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    printed = _readme_block_after("--out report.xlsx --by unit,rating")
+    assert result.stdout.replace(str(tmp_path) + "/", "").splitlines() == printed
+    shown = _readme_block_after("summary by group: summary_by_group.csv")
+    written = (tmp_path / "summary_by_group.csv").read_text(encoding="utf-8").splitlines()
+    assert written[: len(shown)] == shown
+
+
+def test_readme_payroll_example_is_real_output(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """README 'Payroll' shows lines of what the command prints ('...' elides the rest)."""
+    out = tmp_path / "payroll" / "bonus.csv"
+    result = cli("payroll", "--run", sample_run.out, "--layout", "one_time_payment", "--out", out)
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.replace(str(tmp_path) + "/", "").splitlines()
+    shown = _readme_block_after("--layout one_time_payment --out payroll/bonus.csv")
+    assert [line for line in shown if line.strip() != "..."] == [
+        line for line in printed if line in shown
+    ]
