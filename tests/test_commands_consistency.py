@@ -141,3 +141,37 @@ def test_readme_payroll_example_is_real_output(
     assert [line for line in shown if line.strip() != "..."] == [
         line for line in printed if line in shown
     ]
+
+
+def test_no_command_writes_its_folder_inside_a_run_folder(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """`sweep --out out/sweep` (as docs/sweep.md once showed) put a folder no run wrote inside
+    the run folder `out`, so the next `run --out out --force` refused to replace it. A sweep,
+    a diff or a run into a folder inside a run folder is refused (exit 2), naming that run
+    folder, before anything is computed; the run folder is left as it was."""
+    run = tmp_path / "out"
+    copy = cli("run", *SAMPLE_ARGS, "--out", run)
+    assert copy.exit_code == 0
+    before = sorted(p.name for p in run.rglob("*"))
+    results = Path(__file__).parent.parent / "fixtures" / "results.csv"
+    attempts = [
+        cli(
+            "sweep",
+            *SAMPLE_ARGS,
+            "--results",
+            results,
+            "--grid",
+            "revenue_growth=2%,6%",
+            "--out",
+            run / "sweep",
+        ),
+        cli("diff", sample_run.out, sample_run.out, "--out", run / "nested" / "diff"),
+        cli("run", *SAMPLE_ARGS, "--out", run / "again"),
+    ]
+    for result in attempts:
+        assert result.exit_code == 2, result.output
+        assert result.exception is None
+        assert f"inside the run folder {run}" in result.stderr, result.stderr
+    assert sorted(p.name for p in run.rglob("*")) == before
+    assert cli("run", *SAMPLE_ARGS, "--out", run, "--force").exit_code == 0
