@@ -119,8 +119,9 @@ def test_readme_report_example_is_real_output(
     sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
 ) -> None:
     """README 'Reports' shows what the command prints and the first rows of the CSV it writes."""
-    result = cli("report", "--run", sample_run.out, "--out", tmp_path / "report.xlsx",
-                 "--by", "unit,rating")  # fmt: skip
+    result = cli(
+        "report", "--run", sample_run.out, "--out", tmp_path / "report.xlsx", "--by", "unit,rating"
+    )
     assert result.exit_code == 0, result.output
     printed = _readme_block_after("--out report.xlsx --by unit,rating")
     assert result.stdout.replace(str(tmp_path) + "/", "").splitlines() == printed
@@ -175,3 +176,70 @@ def test_no_command_writes_its_folder_inside_a_run_folder(
         assert f"inside the run folder {run}" in result.stderr, result.stderr
     assert sorted(p.name for p in run.rglob("*")) == before
     assert cli("run", *SAMPLE_ARGS, "--out", run, "--force").exit_code == 0
+
+
+def test_a_simulation_records_its_inputs_as_a_run_does(tmp_path: Path) -> None:
+    """The simulation's manifest named the --columns file `column` (the first word of its
+    role) where a run's says `columns`: both now come from one function, so the same inputs
+    are recorded under the same keys with the same hashes."""
+    import json
+
+    from incentives.jobs import RunRequest, run_job
+    from incentives.simulation.job import SimulateRequest, simulate_job
+    from test_excel_inputs import hris_csv, mapping_file
+
+    root = Path(__file__).parent.parent
+    request = {
+        "rules": root / "rules",
+        "employees": hris_csv(tmp_path),
+        "columns": mapping_file(tmp_path),
+        "rates": root / "fixtures" / "rates.csv",
+        "ratings": root / "fixtures" / "ratings.csv",
+        "history": root / "fixtures" / "history.csv",
+    }
+    run_job(RunRequest(out=tmp_path / "run", **request))
+    simulate_job(SimulateRequest(RunRequest(out=tmp_path / "sim", **request), scenarios=[]))
+
+    def inputs(folder: str) -> dict[str, object]:
+        manifest = json.loads((tmp_path / folder / "manifest.json").read_text(encoding="utf-8"))
+        return dict(manifest["inputs"])
+
+    assert inputs("sim") == inputs("run")
+    assert "columns" in inputs("sim")
+
+
+def test_a_sweep_reads_a_mapped_roster_as_a_run_does(tmp_path: Path) -> None:
+    """A sweep opened the roster without the request's --columns mapping (and sheets), so an
+    HRIS export that `run` reads failed with "missing required columns": the same roster
+    through its mapping now gives the same sweep as the plain roster."""
+    from incentives.jobs import RunRequest
+    from incentives.sweep import SweepRequest, run_sweep
+    from test_excel_inputs import hris_csv, mapping_file
+
+    root = Path(__file__).parent.parent
+    common = {
+        "rules": root / "rules",
+        "rates": root / "fixtures" / "rates.csv",
+        "ratings": root / "fixtures" / "ratings.csv",
+    }
+    grid = ("revenue_growth=2%,6%",)
+    plain = run_sweep(
+        SweepRequest(
+            RunRequest(
+                employees=root / "fixtures" / "employees.csv", out=tmp_path / "plain", **common
+            ),
+            grid=grid,
+        )
+    )
+    mapped = run_sweep(
+        SweepRequest(
+            RunRequest(
+                employees=hris_csv(tmp_path),
+                columns=mapping_file(tmp_path),
+                out=tmp_path / "mapped",
+                **common,
+            ),
+            grid=grid,
+        )
+    )
+    assert mapped.summary.totals == plain.summary.totals

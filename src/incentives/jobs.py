@@ -43,7 +43,17 @@ from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.scenarios import Scenario, what_if_layers
 from incentives.scenarios.roster import ChangedRoster
 
-__all__ = ["OUTPUT_FILES", "SHEET_ROLES", "RunReport", "RunRequest", "required_columns", "run_job"]
+__all__ = [
+    "OUTPUT_FILES",
+    "SHEET_ROLES",
+    "RunReport",
+    "RunRequest",
+    "input_files",
+    "manifest_inputs",
+    "read_inputs",
+    "required_columns",
+    "run_job",
+]
 
 SHEET_ROLES = ("employees", "goals", "ratings", "history", "results", "rates")
 """The inputs that may be .xlsx workbooks, as `RunRequest.sheets` names them."""
@@ -137,7 +147,7 @@ def run_job(
     _check_sheets(request)
     with contextlib.ExitStack() as held:
         with run_dir.writing(request.out):
-            run_dir.check_apart(request.out, _inputs(request))
+            run_dir.check_apart(request.out, input_files(request))
             target = run_dir.real_path(request.out)
             # held to the end, so that no other run takes our staging folder for a leftover
             held.enter_context(run_dir.exclusive(target, request.out))
@@ -156,26 +166,9 @@ def _run_locked(
         if notify is not None:
             notify(notice)
     rulebook = _rulebook(request)
-    columns = load_column_map(request.columns, rulebook.field_names) if request.columns else None
-    roster = open_roster(
-        request.employees,
-        required_columns=required_columns(rulebook),
-        goals_path=request.goals,
-        ratings_path=request.ratings,
-        history_path=request.history,
-        read_columns=rulebook.field_names,
-        sheets=request.sheets,
-        columns=columns,
-        kinds=field_kinds({field.name: field.type for field in rulebook.fields}),
-    )
-    check_history_columns(roster, rulebook.field_names)
+    roster, figures, rates = read_inputs(request, rulebook)
     roster_sha256 = roster.sha256
     source = request.scenario.wrap_roster(roster) if request.scenario else roster
-    sheets = request.sheets
-    figures: list[ResultFigureLike] = (
-        [*read_results(request.results, sheets.get("results"))] if request.results else []
-    )
-    rates = read_rates(request.rates, sheets.get("rates")) if request.rates else RateTable.empty()
     total = roster.record_count
     calc = calculate(
         rulebook,
@@ -252,7 +245,59 @@ def _forward_only(progress: Callable[[int, int], None], total: int) -> Callable[
     return report
 
 
-def _inputs(request: RunRequest) -> list[tuple[str, Path]]:
+def read_inputs(
+    request: RunRequest, rulebook: Rulebook, read_columns: Iterable[str] = ()
+) -> tuple[Roster, list[ResultFigureLike], RateTable]:
+    """The roster, plan results and rates a run of ``request`` reads, as `run` reads them (an
+    .xlsx input's sheet, the --columns mapping, the fields' kinds): what a simulation or a
+    sweep evaluates, so that their rows are the run's. ``read_columns``: roster columns to
+    keep besides the fields the policies read (a simulation's --by)."""
+    columns = load_column_map(request.columns, rulebook.field_names) if request.columns else None
+    sheets = request.sheets
+    roster = open_roster(
+        request.employees,
+        required_columns=required_columns(rulebook),
+        goals_path=request.goals,
+        ratings_path=request.ratings,
+        history_path=request.history,
+        read_columns={*rulebook.field_names, *read_columns},
+        sheets=sheets,
+        columns=columns,
+        kinds=field_kinds({field.name: field.type for field in rulebook.fields}),
+    )
+    check_history_columns(roster, rulebook.field_names)
+    figures: list[ResultFigureLike] = (
+        [*read_results(request.results, sheets.get("results"))] if request.results else []
+    )
+    rates = read_rates(request.rates, sheets.get("rates")) if request.rates else RateTable.empty()
+    return roster, figures, rates
+
+
+def manifest_inputs(
+    request: RunRequest, roster_sha256: str, records: int
+) -> dict[str, dict[str, object]]:
+    """The manifest's ``inputs``: each file the run read by role (``employees``, ``goals``,
+    ``results``, ``rates``, ``ratings``, ``history``, ``columns``), its path, SHA-256 and an
+    .xlsx input's sheet; the roster's hash and record count as the roster was read."""
+    inputs: dict[str, dict[str, object]] = {
+        "employees": {"path": str(request.employees), "sha256": roster_sha256, "records": records}
+    }
+    for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
+        inputs.setdefault(role, {})["sheet"] = sheet
+    for role, path in (
+        ("goals", request.goals),
+        ("results", request.results),
+        ("rates", request.rates),
+        ("ratings", request.ratings),
+        ("history", request.history),
+        ("columns", request.columns),
+    ):
+        if path is not None:
+            inputs[role] = {"path": str(path), "sha256": file_sha256(path), **inputs.get(role, {})}
+    return inputs
+
+
+def input_files(request: RunRequest) -> list[tuple[str, Path]]:
     """Every file and folder a run reads, by role (what --out must stay apart from)."""
     roles = [("rules folder" if request.rules.is_dir() else "policy file", request.rules)]
     for role, path in (
@@ -319,29 +364,7 @@ def _write_run(
         if over:
             raise BudgetExceeded(over)  # the outputs are discarded with the folder
         out.json("rulebook.json", rulebook_data(rulebook))
-        inputs: dict[str, dict[str, object]] = {
-            "employees": {
-                "path": str(request.employees),
-                "sha256": roster_sha256,
-                "records": roster.record_count,
-            }
-        }
-        for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
-            inputs.setdefault(role, {})["sheet"] = sheet
-        for role, path in (
-            ("goals", request.goals),
-            ("results", request.results),
-            ("rates", request.rates),
-            ("ratings", request.ratings),
-            ("history", request.history),
-            ("columns", request.columns),
-        ):
-            if path is not None:
-                inputs[role] = {
-                    "path": str(path),
-                    "sha256": file_sha256(path),
-                    **inputs.get(role, {}),
-                }
+        inputs = manifest_inputs(request, roster_sha256, roster.record_count)
         # the --as-of date, or each policy's own payout date (the default each one uses)
         as_of: str | dict[str, str] = (
             request.as_of.isoformat()

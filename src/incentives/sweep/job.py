@@ -19,8 +19,7 @@ import attrs
 from incentives.errors import OptionsError
 from incentives.io import run_dir
 from incentives.io.plan_inputs import ResultFigure
-from incentives.jobs import RunRequest
-from incentives.jobs import _inputs as run_inputs  # every file a run reads, by role
+from incentives.jobs import RunRequest, input_files
 from incentives.money import minor_unit
 from incentives.rulebook.language.values import parse_number
 from incentives.rulebook.rulebook import Rulebook, load_rules
@@ -216,7 +215,7 @@ def summarise(
 
 def check_request(request: SweepRequest) -> None:
     """Refuse an --out that is or holds an input, before anything is read."""
-    roles = run_inputs(request.run) + [
+    roles = input_files(request.run) + [
         (role, path) for role, path in (("draws file", request.draws), ("sweep file", request.spec))
         if path is not None
     ]  # fmt: skip
