@@ -18,24 +18,21 @@ from incentives.audit.manifest import manifest_data, rulebook_data
 from incentives.engine.allocation_report import BudgetLine, PoolLine, budget_lines, pool_lines
 from incentives.engine.calculate import (
     Calculation,
-    ResultFigureLike,
     Summary,
     calculate,
 )
 from incentives.engine.passes import Item, OpenShare, in_process
 from incentives.errors import BudgetExceeded, IncentivesError, OptionsError
-from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
+from incentives.io import run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
-from incentives.io.column_map import load_column_map
 from incentives.io.coverage_outputs import UNMATCHED_HEADER, unmatched_row
-from incentives.io.csvread import file_sha256
 from incentives.io.employee_files import EmployeeFile, employee_files, locating, write_items
-from incentives.io.history import check_history_columns
 from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout, rejected_row
-from incentives.io.sheet_table import cell_locator, field_kinds
+from incentives.io.sheet_table import cell_locator
 from incentives.io.workbook import is_workbook
 from incentives.io.writers import CsvSink, OutputDir
+from incentives.job_inputs import input_files, manifest_inputs, read_inputs, required_columns
 from incentives.model import Rejection
 from incentives.model.roster import RosterSource
 from incentives.parallel import can_fork, run_parallel
@@ -110,16 +107,6 @@ class RunReport:
     notices: tuple[str, ...] = ()
     # a what-if's layers, as manifest.json lists them (docs/what-if.md); () for a plain run
     what_if: tuple[Mapping[str, Any], ...] = ()
-
-
-def required_columns(rulebook: Rulebook) -> set[str]:
-    """Roster columns that must be present: inputs some policy requires (no default)."""
-    needed: set[str] = set()
-    for policy in rulebook.policies:
-        for name, spec in policy.spec.inputs.items():
-            if spec.required and spec.default is None:
-                needed.add(name)
-    return needed
 
 
 class _Redo(IncentivesError):
@@ -243,77 +230,6 @@ def _forward_only(progress: Callable[[int, int], None], total: int) -> Callable[
             progress(done, total)
 
     return report
-
-
-def read_inputs(
-    request: RunRequest, rulebook: Rulebook, read_columns: Iterable[str] = ()
-) -> tuple[Roster, list[ResultFigureLike], RateTable]:
-    """The roster, plan results and rates a run of ``request`` reads, as `run` reads them (an
-    .xlsx input's sheet, the --columns mapping, the fields' kinds): what a simulation or a
-    sweep evaluates, so that their rows are the run's. ``read_columns``: roster columns to
-    keep besides the fields the policies read (a simulation's --by)."""
-    columns = load_column_map(request.columns, rulebook.field_names) if request.columns else None
-    sheets = request.sheets
-    roster = open_roster(
-        request.employees,
-        required_columns=required_columns(rulebook),
-        goals_path=request.goals,
-        ratings_path=request.ratings,
-        history_path=request.history,
-        read_columns={*rulebook.field_names, *read_columns},
-        sheets=sheets,
-        columns=columns,
-        kinds=field_kinds({field.name: field.type for field in rulebook.fields}),
-    )
-    check_history_columns(roster, rulebook.field_names)
-    figures: list[ResultFigureLike] = (
-        [*read_results(request.results, sheets.get("results"))] if request.results else []
-    )
-    rates = read_rates(request.rates, sheets.get("rates")) if request.rates else RateTable.empty()
-    return roster, figures, rates
-
-
-def manifest_inputs(
-    request: RunRequest, roster_sha256: str, records: int
-) -> dict[str, dict[str, object]]:
-    """The manifest's ``inputs``: each file the run read by role (``employees``, ``goals``,
-    ``results``, ``rates``, ``ratings``, ``history``, ``columns``), its path, SHA-256 and an
-    .xlsx input's sheet; the roster's hash and record count as the roster was read."""
-    inputs: dict[str, dict[str, object]] = {
-        "employees": {"path": str(request.employees), "sha256": roster_sha256, "records": records}
-    }
-    for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
-        inputs.setdefault(role, {})["sheet"] = sheet
-    for role, path in (
-        ("goals", request.goals),
-        ("results", request.results),
-        ("rates", request.rates),
-        ("ratings", request.ratings),
-        ("history", request.history),
-        ("columns", request.columns),
-    ):
-        if path is not None:
-            inputs[role] = {"path": str(path), "sha256": file_sha256(path), **inputs.get(role, {})}
-    return inputs
-
-
-def input_files(request: RunRequest) -> list[tuple[str, Path]]:
-    """Every file and folder a run reads, by role (what --out must stay apart from)."""
-    roles = [("rules folder" if request.rules.is_dir() else "policy file", request.rules)]
-    for role, path in (
-        ("employees file", request.employees),
-        ("goals file", request.goals),
-        ("results file", request.results),
-        ("rates file", request.rates),
-        ("ratings file", request.ratings),
-        ("history file", request.history),
-        ("column mapping file", request.columns),
-    ):
-        if path is not None:
-            roles.append((role, path))
-    if request.scenario is not None and request.scenario.file is not None:
-        roles.append(("scenario file", Path(request.scenario.file)))
-    return roles
 
 
 def _write_run(
