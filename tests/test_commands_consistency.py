@@ -243,3 +243,26 @@ def test_a_sweep_reads_a_mapped_roster_as_a_run_does(tmp_path: Path) -> None:
         )
     )
     assert mapped.summary.totals == plain.summary.totals
+
+
+def test_diff_of_two_plan_runs_says_no_total_moved_in_words(tmp_path: Path) -> None:
+    """E2 is in two plans of one group (two rows in results.csv); a higher salary and quota
+    move pay between the pools' members but no total: the diff names each plan's row of E2
+    with its cause, and says in words that no total moved instead of an empty table."""
+    from incentives.audit.diff_output import diff_text
+    from incentives.audit.run_diff import diff_runs
+    from incentives.jobs import RunRequest, run_job
+    from test_several_plans import POLICIES, TWO_PLANS_ROSTER
+
+    rosters = {
+        "a": TWO_PLANS_ROSTER,
+        "b": TWO_PLANS_ROSTER.replace("E2,BOTH,u1,USD,80000,100000", "E2,BOTH,u1,USD,90000,150000"),
+    }
+    for name, text in rosters.items():
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+        run_job(RunRequest(POLICIES / "two_plans", tmp_path / f"{name}.csv", tmp_path / name))
+    text = diff_text(diff_runs(tmp_path / "a", tmp_path / "b"))
+    assert "totals that moved: none of 2 (the deltas add up to 0)\n" in text
+    assert "E2        annual-bonus  annual_bonus     USD       6,666.67  7,105.26  +438.59" in text
+    assert "E2        sales-q1      sales_incentive  USD       1,000.00  1,285.71  +285.71" in text
+    assert "salary 80,000 → 90,000" in text and "quota_sales 100,000 → 150,000" in text
