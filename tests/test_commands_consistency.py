@@ -266,3 +266,14 @@ def test_diff_of_two_plan_runs_says_no_total_moved_in_words(tmp_path: Path) -> N
     assert "E2        annual-bonus  annual_bonus     USD       6,666.67  7,105.26  +438.59" in text
     assert "E2        sales-q1      sales_incentive  USD       1,000.00  1,285.71  +285.71" in text
     assert "salary 80,000 → 90,000" in text and "quota_sales 100,000 → 150,000" in text
+
+
+def test_diff_announces_its_output_folder(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """`diff --out DIR` said nothing of where diff.csv went; it ends with the line `run` and
+    `sweep` print for their folders."""
+    out = tmp_path / "d"
+    result = cli("diff", sample_run.out, sample_run.out, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(f"outputs: {out}/ (diff.csv, summary.txt)\n")

@@ -444,12 +444,13 @@ def diff_command(run_a: Path, run_b: Path, out: Path | None, force: bool) -> Non
 
     try:
         found = diff_runs(run_a, run_b)
-        if out is not None:
-            write_diff(found, out, force=force)
+        written = write_diff(found, out, force=force) if out is not None else ()
     except IncentivesError as exc:  # not a run folder: 1, as explain, payroll and report
         _fail(exc)
         return
     click.echo(escape_controls(diff_text(found), keep="\n"), nl=False)
+    if out is not None:  # announced as run and sweep announce their folders
+        click.echo(escape_controls(f"outputs: {out}/ ({', '.join(sorted(written))})"))
 
 
 @cli.command()
