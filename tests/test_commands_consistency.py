@@ -277,3 +277,50 @@ def test_diff_announces_its_output_folder(
     result = cli("diff", sample_run.out, sample_run.out, "--out", out)
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith(f"outputs: {out}/ (diff.csv, summary.txt)\n")
+
+
+def test_a_scenario_run_is_described_alike_by_payroll_report_and_diff(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """A run of the bundled scenario with a --set: payroll (with --allow-what-if), the
+    report's banner and diff list the same changes in the same words: each override, and the
+    scenario's input change in words, not as the manifest's JSON; the policy files' own layer
+    is no change and has no line (payroll printed `policy files (rules) (no override)`)."""
+    import openpyxl
+
+    root = Path(__file__).parent.parent
+    run = tmp_path / "what if"
+    scenario = root / "fixtures" / "scenarios" / "sales_stronger.yaml"
+    made = cli(
+        "run", *SAMPLE_ARGS, "--scenario", scenario, "--set", "max_multiple=150%", "--out", run
+    )
+    assert made.exit_code == 0, made.output
+    expected = [
+        "annual-bonus-2026: revenue_growth.actual = 7.5% (set by scenario sales_stronger; "
+        "policy says 6.2%)",
+        "annual-bonus-2026: target_pct[level=4] = 12% (set by scenario sales_stronger; "
+        "policy says 10%)",
+        "scenario sales_stronger: inputs where unit == 'Sales': goal 'Revenue' actual × 1.05, "
+        "rating +1 step (20 employee(s) changed, 4 clamped to their bounds)",
+        "annual-bonus-2026: max_multiple = 150% (set by --set; policy says 2)",
+    ]
+    pay = cli(
+        "payroll",
+        "--run",
+        run,
+        "--layout",
+        "generic",
+        "--out",
+        tmp_path / "p.csv",
+        "--allow-what-if",
+    )
+    assert pay.exit_code == 0, pay.output
+    listed = [line for line in pay.stdout.splitlines() if line.startswith("what-if override: ")]
+    assert listed == [f"what-if override: {line}" for line in expected]
+    book = tmp_path / "r.xlsx"
+    assert cli("report", "--run", run, "--out", book).exit_code == 0
+    texts = [c.value for row in openpyxl.load_workbook(book)["Summary"].iter_rows() for c in row]
+    assert all(line in texts for line in expected)
+    assert not any("policy files" in str(t) for t in texts)
+    diff = cli("diff", sample_run.out, run)
+    assert f"run B is a what-if, not the real cycle: {'; '.join(expected)}\n" in diff.stdout

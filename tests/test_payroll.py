@@ -162,7 +162,7 @@ def test_a_what_if_run_is_refused_unless_allowed(
     assert not out.exists()
     allowed = cli("payroll", "--run", run, "--layout", "generic", "--out", out, "--allow-what-if")
     assert allowed.exit_code == 0, allowed.output
-    line = "--set: annual-bonus-2026 parameters.max_multiple = 3 (policy says 2)"
+    line = "annual-bonus-2026: parameters.max_multiple = 3 (set by --set; policy says 2)"
     assert f"what-if override: {line}" in allowed.stdout.splitlines()
     assert line in _control(control_path(out))["overrides"]  # type: ignore[operator]
 

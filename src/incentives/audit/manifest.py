@@ -6,7 +6,6 @@ inputs: the same inputs and policies give byte-identical files.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,12 +13,11 @@ import attrs
 
 from incentives.engine.allocation_report import BudgetLine, PoolLine
 from incentives.engine.calculate import Calculation
-from incentives.errors import shorten
 from incentives.money import ENGINE_CONTEXT, context_description
 from incentives.rulebook.rulebook import Rulebook
 from incentives.version import __version__
 
-__all__ = ["manifest_data", "rulebook_data", "what_if_lines"]
+__all__ = ["manifest_data", "rulebook_data"]
 
 
 def rulebook_data(rulebook: Rulebook) -> dict[str, Any]:
@@ -121,23 +119,3 @@ def manifest_data(
     if files is not None:
         data["files"] = dict(files)
     return data
-
-
-def what_if_lines(layers: object) -> list[str]:
-    """Each override of a manifest's what-if layers (docs/what-if.md) as one line: ``policy:
-    path = value (set by layer; policy says …)``; a layer of another shape as its JSON,
-    shortened. What the report's banner and `diff` print for a what-if run."""
-    lines = []
-    for layer in layers if isinstance(layers, list) else []:
-        edits = layer.get("overrides") if isinstance(layer, dict) else None
-        if not isinstance(edits, list):
-            lines.append(shorten(json.dumps(layer, ensure_ascii=False, sort_keys=True), 300))
-            continue
-        for edit in edits:
-            says = edit.get("policy_says")
-            said = "not in the policy" if says is None else f"policy says {says}"
-            lines.append(
-                f"{edit.get('policy')}: {edit.get('path')} = {edit.get('value')} "
-                f"(set by {layer.get('layer')}; {said})"
-            )
-    return lines

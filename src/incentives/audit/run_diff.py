@@ -21,8 +21,8 @@ from typing import Any
 import attrs
 
 from incentives.audit.diff_changes import Change, Comparison
-from incentives.audit.manifest import what_if_lines
 from incentives.audit.run_folder import RunFolder, read_run_folder
+from incentives.audit.what_if_layers import what_if_lines
 from incentives.display import format_value
 from incentives.errors import IncentivesError, OptionsError
 from incentives.money import add_exact
@@ -272,11 +272,6 @@ def _notes(a: RunFolder, b: RunFolder) -> tuple[str, ...]:
     for which, run in (("A", a), ("B", b)):
         layers = run.manifest.get("layers")
         if run.manifest.get("what_if") or layers:
-            kept = [
-                x
-                for x in layers or []
-                if not (isinstance(x, dict) and x.get("layer") == "policy files")
-            ]
-            edits = what_if_lines(kept) or ["-"]
+            edits = what_if_lines(layers or []) or ["-"]
             notes.append(f"run {which} is a what-if, not the real cycle: {'; '.join(edits)}")
     return tuple(notes)

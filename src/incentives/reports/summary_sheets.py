@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from incentives.audit.manifest import what_if_lines
+from incentives.audit.what_if_layers import what_if_lines
 from incentives.reports.by_group import GroupTable
 from incentives.reports.styles import Styles
 
