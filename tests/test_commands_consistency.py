@@ -324,3 +324,23 @@ def test_a_scenario_run_is_described_alike_by_payroll_report_and_diff(
     assert not any("policy files" in str(t) for t in texts)
     diff = cli("diff", sample_run.out, run)
     assert f"run B is a what-if, not the real cycle: {'; '.join(expected)}\n" in diff.stdout
+
+
+def test_a_lower_case_report_currency_suggests_the_code(
+    sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """`--report-currency usd` said only "unknown currency 'usd'": it now suggests USD."""
+    rates = Path(__file__).parent.parent / "fixtures" / "rates.csv"
+    result = cli(
+        "report",
+        "--run",
+        sample_run.out,
+        "--out",
+        tmp_path / "r.xlsx",
+        "--report-currency",
+        "usd",
+        "--rates",
+        rates,
+    )
+    assert result.exit_code == 2
+    assert "unknown currency 'usd'; did you mean USD?" in result.stderr

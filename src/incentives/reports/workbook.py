@@ -93,7 +93,9 @@ def _check_request(request: ReportRequest) -> None:
     if (request.report_currency is None) != (request.rates is None):
         raise ReportOptionError("--report-currency and --rates go together: give both or neither")
     if request.report_currency and request.report_currency not in CURRENCY_MINOR_UNITS:
-        close = difflib.get_close_matches(request.report_currency, CURRENCY_MINOR_UNITS, n=1)
+        close = difflib.get_close_matches(
+            request.report_currency.upper(), CURRENCY_MINOR_UNITS, n=1
+        )
         hint = f"; did you mean {close[0]}?" if close else ""
         raise ReportOptionError(
             f"--report-currency: unknown currency '{request.report_currency}'{hint}"
