@@ -344,3 +344,49 @@ def test_a_lower_case_report_currency_suggests_the_code(
     )
     assert result.exit_code == 2
     assert "unknown currency 'usd'; did you mean USD?" in result.stderr
+
+
+def test_payroll_reads_a_roster_field_from_an_xlsx_roster(tmp_path: Path) -> None:
+    """A layout taking a roster field the run did not record (a cost centre) reads the run's
+    roster: when that roster was an .xlsx workbook (its sheet recorded in the manifest), or
+    --roster names one, payroll read it as CSV ("is not UTF-8 text; save it as CSV UTF-8")."""
+    import csv
+
+    import openpyxl
+
+    from incentives.jobs import RunRequest, run_job
+    from incentives.payroll import export
+
+    root = Path(__file__).parent.parent
+    with (root / "fixtures" / "employees.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    book.create_sheet("Notes", 0)  # the roster is not the first sheet: --sheet Roster
+    sheet.title = "Roster"
+    for n, row in enumerate(rows):
+        sheet.append([*row, "cost_centre" if n == 0 else f"CC{n:03d}"])
+    roster = tmp_path / "roster book.xlsx"
+    book.save(roster)
+    run = tmp_path / "run"
+    run_job(
+        RunRequest(
+            root / "rules",
+            roster,
+            run,
+            rates=root / "fixtures" / "rates.csv",
+            sheets={"employees": "Roster"},
+        )
+    )
+    layout = tmp_path / "cc.yaml"
+    layout.write_text(
+        "name: cc\ncolumns:\n  - {name: id, from: employee_id}\n"
+        "  - {name: cc, from: roster.cost_centre}\n  - {name: amount, from: amount}\n"
+        "  - {name: currency, from: currency}\n",
+        encoding="utf-8",
+    )
+    for name, given in (("own.csv", None), ("given.csv", roster)):
+        export(run, layout, tmp_path / name, roster=given)
+        lines = (tmp_path / name).read_text(encoding="utf-8").splitlines()
+        assert lines[1].startswith("00001,CC001,"), lines[:2]
