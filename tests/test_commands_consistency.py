@@ -390,3 +390,29 @@ def test_payroll_reads_a_roster_field_from_an_xlsx_roster(tmp_path: Path) -> Non
         export(run, layout, tmp_path / name, roster=given)
         lines = (tmp_path / name).read_text(encoding="utf-8").splitlines()
         assert lines[1].startswith("00001,CC001,"), lines[:2]
+
+
+def test_a_sweep_budget_typo_is_refused_before_any_point_runs(
+    tmp_path: Path, cli: Callable[..., CliRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--budget AIPP:USD=...` was found only after every point had run (minutes for a large
+    sweep): the pay code is checked against the policies first, with a did-you-mean."""
+    import incentives.sweep.folder as folder
+
+    def no_points(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a point ran")
+
+    monkeypatch.setattr(folder, "sweep_points", no_points)
+    result = cli(
+        "sweep",
+        *SAMPLE_ARGS,
+        "--grid",
+        "revenue_growth=2%,6%",
+        "--budget",
+        "AIPP:USD=550000",
+        "--out",
+        tmp_path / "s",
+    )
+    assert result.exit_code == 2, result.output
+    assert "--budget AIPP:USD: no pay code AIPP in the policies" in result.stderr
+    assert "did you mean AIP?" in result.stderr

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from decimal import Decimal
@@ -228,4 +229,15 @@ def load(request: SweepRequest) -> tuple[Rulebook, Points, tuple[AccrualBudget, 
     """The rulebook, the points and the accrual budgets, every fault found before a point runs."""
     check_request(request)
     rulebook = load_rules(request.run.rules)
-    return rulebook, read_points(request, rulebook), tuple(parse_budget(b) for b in request.budgets)
+    budgets = tuple(parse_budget(b) for b in request.budgets)
+    codes = sorted({c for p in rulebook.policies for pay in p.pay for c in (pay.pay_code,
+                    *(code for _, code in pay.parts))})  # fmt: skip
+    for budget in budgets:  # the currency is known after the points ran; the pay code now
+        if budget.pay_code not in codes:
+            close = difflib.get_close_matches(budget.pay_code, codes, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise SweepInputError(
+                f"--budget {budget.pay_code}:{budget.currency}: no pay code {budget.pay_code} in "
+                f"the policies ({', '.join(codes)}){hint}"
+            )
+    return rulebook, read_points(request, rulebook), budgets
