@@ -72,33 +72,35 @@ def manifest_inputs(
     }
     for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
         inputs.setdefault(role, {})["sheet"] = sheet
-    for role, path in (
-        ("goals", request.goals),
-        ("results", request.results),
-        ("rates", request.rates),
-        ("ratings", request.ratings),
-        ("history", request.history),
-        ("columns", request.columns),
-    ):
-        if path is not None:
-            inputs[role] = {"path": str(path), "sha256": file_sha256(path), **inputs.get(role, {})}
+    for role, _, path in _keyed_files(request):
+        inputs[role] = {"path": str(path), "sha256": file_sha256(path), **inputs.get(role, {})}
     return inputs
 
 
 def input_files(request: RunRequest) -> list[tuple[str, Path]]:
     """Every file and folder a run reads, by role (what --out must stay apart from)."""
     roles = [("rules folder" if request.rules.is_dir() else "policy file", request.rules)]
-    for role, path in (
-        ("employees file", request.employees),
-        ("goals file", request.goals),
-        ("results file", request.results),
-        ("rates file", request.rates),
-        ("ratings file", request.ratings),
-        ("history file", request.history),
-        ("column mapping file", request.columns),
-    ):
-        if path is not None:
-            roles.append((role, path))
+    roles.append(("employees file", request.employees))
+    roles += [(shown, path) for _, shown, path in _keyed_files(request)]
     if request.scenario is not None and request.scenario.file is not None:
         roles.append(("scenario file", Path(request.scenario.file)))
     return roles
+
+
+_OTHER_FILES = (
+    ("goals", "goals file"),
+    ("results", "results file"),
+    ("rates", "rates file"),
+    ("ratings", "ratings file"),
+    ("history", "history file"),
+    ("columns", "column mapping file"),
+)
+
+
+def _keyed_files(request: RunRequest) -> list[tuple[str, str, Path]]:
+    """The files given besides the roster: (the manifest's key, the role in messages, path)."""
+    return [
+        (key, shown, path)
+        for key, shown in _OTHER_FILES
+        if (path := getattr(request, key)) is not None
+    ]
