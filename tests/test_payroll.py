@@ -162,7 +162,7 @@ def test_a_what_if_run_is_refused_unless_allowed(
     assert not out.exists()
     allowed = cli("payroll", "--run", run, "--layout", "generic", "--out", out, "--allow-what-if")
     assert allowed.exit_code == 0, allowed.output
-    line = "--set: annual-bonus-2026 parameters.max_multiple = 3 (policy says 2)"
+    line = "annual-bonus-2026: parameters.max_multiple = 3 (set by --set; policy says 2)"
     assert f"what-if override: {line}" in allowed.stdout.splitlines()
     assert line in _control(control_path(out))["overrides"]  # type: ignore[operator]
 
@@ -289,9 +289,10 @@ def test_layout_problems_are_all_reported_with_file_and_line(tmp_path: Path) -> 
 def test_an_unknown_layout_name_suggests_the_shipped_one(
     sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
 ) -> None:
-    """``--layout generik``: a message with the shipped layouts and a did-you-mean."""
+    """``--layout generik``: a message with the shipped layouts and a did-you-mean; exit 2, a
+    usage error as report's unknown --by."""
     result = cli("payroll", "--run", sample_run.out, "--layout", "generik", "--out", tmp_path / "p")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "did you mean 'generic'?" in result.stderr and "Traceback" not in result.output
 
 

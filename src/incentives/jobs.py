@@ -18,24 +18,21 @@ from incentives.audit.manifest import manifest_data, rulebook_data
 from incentives.engine.allocation_report import BudgetLine, PoolLine, budget_lines, pool_lines
 from incentives.engine.calculate import (
     Calculation,
-    ResultFigureLike,
     Summary,
     calculate,
 )
 from incentives.engine.passes import Item, OpenShare, in_process
 from incentives.errors import BudgetExceeded, IncentivesError, OptionsError
-from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
+from incentives.io import run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
-from incentives.io.column_map import load_column_map
 from incentives.io.coverage_outputs import UNMATCHED_HEADER, unmatched_row
-from incentives.io.csvread import file_sha256
 from incentives.io.employee_files import EmployeeFile, employee_files, locating, write_items
-from incentives.io.history import check_history_columns
 from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout, rejected_row
-from incentives.io.sheet_table import cell_locator, field_kinds
+from incentives.io.sheet_table import cell_locator
 from incentives.io.workbook import is_workbook
 from incentives.io.writers import CsvSink, OutputDir
+from incentives.job_inputs import input_files, manifest_inputs, read_inputs, required_columns
 from incentives.model import Rejection
 from incentives.model.roster import RosterSource
 from incentives.parallel import can_fork, run_parallel
@@ -43,7 +40,17 @@ from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.scenarios import Scenario, what_if_layers
 from incentives.scenarios.roster import ChangedRoster
 
-__all__ = ["OUTPUT_FILES", "SHEET_ROLES", "RunReport", "RunRequest", "required_columns", "run_job"]
+__all__ = [
+    "OUTPUT_FILES",
+    "SHEET_ROLES",
+    "RunReport",
+    "RunRequest",
+    "input_files",
+    "manifest_inputs",
+    "read_inputs",
+    "required_columns",
+    "run_job",
+]
 
 SHEET_ROLES = ("employees", "goals", "ratings", "history", "results", "rates")
 """The inputs that may be .xlsx workbooks, as `RunRequest.sheets` names them."""
@@ -102,16 +109,6 @@ class RunReport:
     what_if: tuple[Mapping[str, Any], ...] = ()
 
 
-def required_columns(rulebook: Rulebook) -> set[str]:
-    """Roster columns that must be present: inputs some policy requires (no default)."""
-    needed: set[str] = set()
-    for policy in rulebook.policies:
-        for name, spec in policy.spec.inputs.items():
-            if spec.required and spec.default is None:
-                needed.add(name)
-    return needed
-
-
 class _Redo(IncentivesError):
     """The fast first pass counted rows that the second pass rejected: redo without them."""
 
@@ -137,7 +134,7 @@ def run_job(
     _check_sheets(request)
     with contextlib.ExitStack() as held:
         with run_dir.writing(request.out):
-            run_dir.check_apart(request.out, _inputs(request))
+            run_dir.check_apart(request.out, input_files(request))
             target = run_dir.real_path(request.out)
             # held to the end, so that no other run takes our staging folder for a leftover
             held.enter_context(run_dir.exclusive(target, request.out))
@@ -156,26 +153,9 @@ def _run_locked(
         if notify is not None:
             notify(notice)
     rulebook = _rulebook(request)
-    columns = load_column_map(request.columns, rulebook.field_names) if request.columns else None
-    roster = open_roster(
-        request.employees,
-        required_columns=required_columns(rulebook),
-        goals_path=request.goals,
-        ratings_path=request.ratings,
-        history_path=request.history,
-        read_columns=rulebook.field_names,
-        sheets=request.sheets,
-        columns=columns,
-        kinds=field_kinds({field.name: field.type for field in rulebook.fields}),
-    )
-    check_history_columns(roster, rulebook.field_names)
+    roster, figures, rates = read_inputs(request, rulebook)
     roster_sha256 = roster.sha256
     source = request.scenario.wrap_roster(roster) if request.scenario else roster
-    sheets = request.sheets
-    figures: list[ResultFigureLike] = (
-        [*read_results(request.results, sheets.get("results"))] if request.results else []
-    )
-    rates = read_rates(request.rates, sheets.get("rates")) if request.rates else RateTable.empty()
     total = roster.record_count
     calc = calculate(
         rulebook,
@@ -252,25 +232,6 @@ def _forward_only(progress: Callable[[int, int], None], total: int) -> Callable[
     return report
 
 
-def _inputs(request: RunRequest) -> list[tuple[str, Path]]:
-    """Every file and folder a run reads, by role (what --out must stay apart from)."""
-    roles = [("rules folder" if request.rules.is_dir() else "policy file", request.rules)]
-    for role, path in (
-        ("employees file", request.employees),
-        ("goals file", request.goals),
-        ("results file", request.results),
-        ("rates file", request.rates),
-        ("ratings file", request.ratings),
-        ("history file", request.history),
-        ("column mapping file", request.columns),
-    ):
-        if path is not None:
-            roles.append((role, path))
-    if request.scenario is not None and request.scenario.file is not None:
-        roles.append(("scenario file", Path(request.scenario.file)))
-    return roles
-
-
 def _write_run(
     request: RunRequest,
     rulebook: Rulebook,
@@ -319,29 +280,7 @@ def _write_run(
         if over:
             raise BudgetExceeded(over)  # the outputs are discarded with the folder
         out.json("rulebook.json", rulebook_data(rulebook))
-        inputs: dict[str, dict[str, object]] = {
-            "employees": {
-                "path": str(request.employees),
-                "sha256": roster_sha256,
-                "records": roster.record_count,
-            }
-        }
-        for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
-            inputs.setdefault(role, {})["sheet"] = sheet
-        for role, path in (
-            ("goals", request.goals),
-            ("results", request.results),
-            ("rates", request.rates),
-            ("ratings", request.ratings),
-            ("history", request.history),
-            ("columns", request.columns),
-        ):
-            if path is not None:
-                inputs[role] = {
-                    "path": str(path),
-                    "sha256": file_sha256(path),
-                    **inputs.get(role, {}),
-                }
+        inputs = manifest_inputs(request, roster_sha256, roster.record_count)
         # the --as-of date, or each policy's own payout date (the default each one uses)
         as_of: str | dict[str, str] = (
             request.as_of.isoformat()

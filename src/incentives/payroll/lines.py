@@ -17,7 +17,9 @@ import attrs
 
 from incentives.audit.run_folder import RunFolder
 from incentives.errors import OptionsError, shorten
-from incentives.io.csvread import file_sha256, open_csv, suggest
+from incentives.io.column_map import load_column_map
+from incentives.io.csvread import file_sha256, suggest
+from incentives.io.sheet_table import open_table
 
 __all__ = ["PayLine", "PolicyInfo", "RosterFields", "pay_lines", "policy_info"]
 
@@ -126,6 +128,11 @@ class RosterFields:
             held = self.recorded.setdefault(row["employee_id"], {})
             held.update({k: v for k, v in row.items() if k in declared and v != ""})
         self.roster_path, self.roster_sha256, self.note = self._roster(run, roster)
+        named = run.manifest.get("inputs", {})
+        own = self.roster_sha256 and self.roster_sha256 == named.get("employees", {}).get("sha256")
+        # the run's own roster is read as the run read it: its sheet and its column mapping
+        self._sheet = named["employees"].get("sheet") if own else None
+        self._mapping = named.get("columns", {}).get("path") if own else None
         self._rows: dict[str, dict[str, str]] | None = None
         self._columns: tuple[str, ...] = ()
         self.known = declared
@@ -147,7 +154,11 @@ class RosterFields:
         if self._rows is None:
             self._rows = {}
             if self.roster_path is not None:
-                table = open_csv(self.roster_path, required=("employee_id",), what="roster")
+                columns = load_column_map(self._mapping) if self._mapping else None
+                table = open_table(
+                    self.roster_path, required=("employee_id",), what="roster",
+                    sheet=self._sheet, columns=columns,
+                )  # fmt: skip
                 self._columns = table.columns
                 for record in table.records():
                     cells = dict(

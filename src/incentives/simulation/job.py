@@ -19,11 +19,10 @@ from typing import Any
 import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
-from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
+from incentives.io import run_dir
 from incentives.io.csvread import file_sha256
-from incentives.io.history import check_history_columns
 from incentives.io.writers import OutputDir, dumps_json
-from incentives.jobs import RunRequest, _inputs, required_columns
+from incentives.jobs import RunRequest, input_files, manifest_inputs, read_inputs
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.simulation.facts import changes_header
 from incentives.simulation.simulate import Scenario, Simulation, simulate
@@ -80,21 +79,11 @@ def simulate_job(request: SimulateRequest) -> Simulation:
     run = request.run
     with contextlib.ExitStack() as held:
         with run_dir.writing(run.out):
-            run_dir.check_apart(run.out, _inputs(run))
+            run_dir.check_apart(run.out, input_files(run))
             target = run_dir.real_path(run.out)
             held.enter_context(run_dir.exclusive(target, run.out))
         baseline = request.baseline or load_rules(run.rules)
-        roster = open_roster(
-            run.employees,
-            required_columns=required_columns(baseline),
-            goals_path=run.goals,
-            ratings_path=run.ratings,
-            history_path=run.history,
-            read_columns={*baseline.field_names, *request.by},
-        )
-        check_history_columns(roster, baseline.field_names)
-        figures = [*read_results(run.results)] if run.results else []
-        rates = read_rates(run.rates) if run.rates else RateTable.empty()
+        roster, figures, rates = read_inputs(run, baseline, request.by)
         with OutputDir(run.out, force=run.force) as out:
             names = ("baseline", *(s.name for s in request.scenarios))
             changes = out.csv_writer("changes.csv", changes_header(names[1:]))
@@ -127,11 +116,9 @@ def _manifest(
     request: SimulateRequest, sim: Simulation, roster_sha256: str, orphans: int
 ) -> dict[str, Any]:
     run = request.run
-    inputs: dict[str, dict[str, object]] = {
-        "employees": {"path": str(run.employees), "sha256": roster_sha256, "records": sim.records}
-    }
-    for role, path in _inputs(run)[2:]:
-        inputs[role.split()[0]] = {"path": str(path), "sha256": file_sha256(path)}
+    inputs = manifest_inputs(run, roster_sha256, sim.records)
+    if run.scenario is not None and run.scenario.file is not None:
+        inputs["scenario"] = {"path": run.scenario.file, "sha256": file_sha256(run.scenario.file)}
     base = sim.calculations[0]
     as_of: str | dict[str, str] = (
         run.as_of.isoformat()
