@@ -372,3 +372,32 @@ def test_payroll_reads_the_run_folder_without_its_steps(sample_run: CliRun) -> N
         assert short.items() <= whole.items()
         assert "bonus" not in short  # a step of the bonus policy
     assert {row.get("country") for row in light.breakdown} == {"US", "GB", "DE", None}
+
+
+def test_shares_are_left_to_the_share_plan_and_the_cash_reconciles(
+    tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """A deferral converted into shares (tests/policies/valid/share_conversion_declared.yaml):
+    15 % of 100,000 = 15,000.00, 40 % deferred = 6,000.00 → 126 shares at 47.30 and 40.20 in
+    cash; a 0 % deferral pays 15,000.00 in cash. The 126 shares are a count, not money: the
+    export carries the cash lines only (AIP 9,000.00 + 15,000.00, DEFC 40.20), reconciles them,
+    and says the share code was left out, instead of refusing the run."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    policy = Path(__file__).parent / "policies" / "valid" / "share_conversion_declared.yaml"
+    (rules / policy.name).write_text(policy.read_text(encoding="utf-8"), encoding="utf-8")
+    roster = tmp_path / "employees.csv"
+    roster.write_text(
+        "employee_id,currency,salary,target_pct,deferral_pct\n"
+        "001,USD,100000,15%,\n002,USD,100000,15%,0%\n",
+        encoding="utf-8",
+    )
+    run = tmp_path / "run"
+    assert cli("run", "--rules", rules, "--employees", roster, "--out", run).exit_code == 0
+    result = export(run, "generic", tmp_path / "pay.csv")
+    assert line_sums(read_lines(tmp_path / "pay.csv")) == {
+        ("AIP", "USD"): Decimal("24000.00"),
+        ("DEFC", "USD"): Decimal("40.20"),
+    }
+    assert "DSU (shares)" in result.report()
+    assert "reconciles to the cent: yes" in result.report()

@@ -197,6 +197,9 @@ def export(
         overrides=overrides or [],
         withheld=[w.record() for w in withheld],
         since=since_batch,
+        units=sorted(
+            {f"{code} ({unit})" for p in policy_info(folder).values() for _, code, unit in p.units}
+        ),
     )
     if not outputs:
         return result  # a correction with nothing to correct: no file

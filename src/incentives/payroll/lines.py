@@ -34,6 +34,8 @@ class PolicyInfo:
     payout_date: datetime.date | None
     period: tuple[datetime.date, datetime.date] | None
     components: tuple[tuple[str, str], ...]  # (component or split part, pay code)
+    # components paid in units (shares, points): not money, so never a payroll line
+    units: tuple[tuple[str, str, str], ...] = ()  # (component, pay code, unit)
 
 
 @attrs.frozen
@@ -69,7 +71,11 @@ def policy_info(run: RunFolder) -> dict[str, PolicyInfo]:
         period = header.get("performance_period") or {}
         start, end = _date(period.get("start")), _date(period.get("end"))
         components: list[tuple[str, str]] = []
+        units: list[tuple[str, str, str]] = []
         for pay in policy.get("pay", []):
+            if pay.get("unit"):  # a count of shares or points: for the equity system
+                units.append((str(pay["name"]), str(pay["pay_code"]), str(pay["unit"])))
+                continue
             components.append((str(pay["name"]), str(pay["pay_code"])))
             components += [(str(part["name"]), str(part["pay_code"])) for part in pay["split"]]
         found[str(policy["id"])] = PolicyInfo(
@@ -79,6 +85,7 @@ def policy_info(run: RunFolder) -> dict[str, PolicyInfo]:
             payout_date=_date(header.get("payout_date")),
             period=(start, end) if start and end else None,
             components=tuple(components),
+            units=tuple(units),
         )
     return found
 
