@@ -135,7 +135,7 @@ def test_reprs_are_short_and_never_the_generated_source() -> None:
     """A rulebook, a policy, a bound policy and outcomes print in one short line each."""
     rulebook = load_rules(RULES)
     policy = rulebook.policies[0]
-    bonus = cycle_outcomes("bonus")["00004"]
+    bonus = cycle_outcomes("annual-bonus-2026")["00004"]
     shown = {
         "rulebook": repr(rulebook),
         "policy": repr(policy),

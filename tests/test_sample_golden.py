@@ -64,7 +64,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
 @pytest.fixture(scope="module")
 def sample() -> dict[str, PolicyOutcome]:
     """Every employee's outcome, by id, from the library API (no files written)."""
-    return cycle_outcomes("bonus")
+    return cycle_outcomes("annual-bonus-2026")
 
 
 def test_results_csv_matches_the_golden_file(run_dir: tuple[Path, Any]) -> None:

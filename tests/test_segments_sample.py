@@ -47,7 +47,7 @@ WITH_HISTORY = ("00003", "00011", "00014", "00030")
 @pytest.fixture(scope="module")
 def bonus() -> dict[str, PolicyOutcome]:
     """Every employee's bonus outcome of the full cycle, by id (library API, no files)."""
-    return cycle_outcomes("bonus")
+    return cycle_outcomes("annual-bonus-2026")
 
 
 def segments(po: PolicyOutcome) -> list[tuple[object, ...]]:
