@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from incentives.reports.bulk_sheets import BulkSheet
+from incentives.reports.bulk_sheets import BulkSheet, counted
 from incentives.reports.bulk_writer import style_ids, write_streamed
 from incentives.reports.run_source import RunSource
 from incentives.reports.styles import Styles
@@ -36,6 +36,18 @@ __all__ = ["WORTH_A_WORKER", "SheetWorker"]
 WORTH_A_WORKER = 2_000_000  # bytes of results.csv from which a worker pays for its start
 
 
+def _currencies(source: RunSource) -> dict[str, list[str]]:
+    """The currency of each row of results.csv, per policy (as `bulk_writer.spool_results`
+    finds them; the report's process checks the file)."""
+    rows = source.rows("results.csv", ("policy", "currency"))
+    header = next(rows)
+    policy_at, currency_at = header.index("policy"), header.index("currency")
+    found: dict[str, list[str]] = {p.id: [] for p in source.policies}
+    for row in rows:
+        found.setdefault(row[policy_at], []).append(row[currency_at])
+    return found
+
+
 def _deflate_sheet(
     source: RunSource,
     sheet: BulkSheet,
@@ -44,6 +56,8 @@ def _deflate_sheet(
     folder: Path,
     prefix: str,
 ) -> list[Deflated]:
+    """The sheet's parts deflated; a policy's sheet (``sheet.policy``) counted and split here,
+    its rows' currencies read from results.csv (``currencies``: the run's, once)."""
     writer = DeflateFile(folder, prefix)
     names = [f"{prefix}-{n}" for n in range(len(sheet.parts))]  # named in the package later
     write_streamed(writer, source, sheet, names, currencies, ids)
@@ -73,8 +87,10 @@ class SheetWorker:
         self._process.stdin.flush()
         self._sent += 1
 
-    def submit(self, sheet: BulkSheet, currencies: Sequence[str] | None) -> int:
-        self._send((sheet, currencies, f"sheet{self._sent}"))
+    def submit(self, sheet: BulkSheet, max_rows: int) -> int:
+        """Queue ``sheet``: a policy's is counted and split by the worker (as `counted`
+        does), the others come split."""
+        self._send((sheet, max_rows, f"sheet{self._sent}"))
         return self._sent - 2  # the first job was the run itself
 
     def result(self, ticket: int) -> list[Deflated]:
@@ -113,14 +129,20 @@ def _serve() -> None:
     out = os.fdopen(os.dup(1), "wb")  # the answers; a stray print goes to stderr
     os.dup2(2, 1)
     source: RunSource | None = None
+    currencies: dict[str, list[str]] | None = None
     for line in sys.stdin.buffer:
         job = pickle.loads(Path(os.fsdecode(line.rstrip(b"\n"))).read_bytes())
         if source is None:
             source, ids, folder = job
             continue
-        sheet, currencies, prefix = job
+        sheet, max_rows, prefix = job
         try:
-            _answer(out, "ok", _deflate_sheet(source, sheet, currencies, ids, folder, prefix))
+            found = None
+            if sheet.policy is not None:
+                currencies = currencies or _currencies(source)
+                found = currencies[sheet.policy]
+                sheet = counted([sheet], {sheet.policy: len(found)}, max_rows)[0]
+            _answer(out, "ok", _deflate_sheet(source, sheet, found, ids, folder, prefix))
         except Exception as error:  # handed to the report's process, raised there
             _answer(out, "error", error)
 

@@ -186,21 +186,17 @@ def write_report(request: ReportRequest) -> ReportResult:
     with tempfile.TemporaryDirectory(prefix="incentives-report-") as folder:
         worker = _worker(request, source, styles, Path(folder))
         try:
-            # the sheets that need nothing of results.csv go to the worker first
-            early = {
-                s.title: worker.submit(s, None)
+            # the worker starts at once: the sheets of every file but results.csv
+            offloaded = {
+                s.title: worker.submit(s, request.max_rows)
                 for s in counted([s for s in planned if s.policy is None], {}, request.max_rows)
+                + [s for s in planned if s.policy is not None]
+                if s.file != "results.csv"
             } if worker else {}  # fmt: skip
             spooled = spool_results(
                 source, planned, gatherers, styles, Path(folder), request.max_rows
             )
             sheets = counted(planned, spooled.counts, request.max_rows)
-            offloaded = {
-                s.title: early[s.title] if s.title in early
-                else worker.submit(s, spooled.currencies[str(s.policy)])
-                for s in sheets
-                if s.file != "results.csv"
-            } if worker else {}  # fmt: skip
             result = _write(
                 request, source, book, package, styles, sheets, gatherers, spooled, convert,
                 offloaded, worker,
