@@ -31,7 +31,7 @@ from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.version import __version__
 
 if TYPE_CHECKING:  # the engine is imported by the commands that run it: `check` starts sooner
-    from incentives.jobs import RunReport
+    from incentives.jobs import RunReport, RunRequest
 
 __all__ = ["main"]
 
@@ -154,53 +154,82 @@ def cli() -> None:
     """Rules-based compensation: policies as plain files, exact money, a breakdown for every payout."""
 
 
+_INPUT_OPTIONS = (
+    _RULES,
+    click.option(
+        "--employees",
+        required=True,
+        type=_EXISTING_FILE,
+        help="Roster, one row per employee: CSV or .xlsx (docs/excel-inputs.md).",
+    ),
+    click.option(
+        "--goals",
+        type=_EXISTING_FILE,
+        help="Goals CSV keyed by employee_id (instead of goal columns).",
+    ),
+    click.option(
+        "--results",
+        type=_EXISTING_FILE,
+        help="Plan results CSV (policy, result, unit, field, value).",
+    ),
+    click.option(
+        "--rates", type=_EXISTING_FILE, help="Exchange rates CSV (date, from, to, rate_type, rate)."
+    ),
+    click.option(
+        "--ratings",
+        type=_EXISTING_FILE,
+        help="Rating history CSV (employee_id, cycle, rating), for promotion readiness.",
+    ),
+    click.option(
+        "--history",
+        type=_EXISTING_FILE,
+        help="Dated changes CSV (employee_id, effective_date, changed columns), for segments.",
+    ),
+    click.option(
+        "--as-of",
+        "as_of",
+        type=_IsoDate(),
+        help="The run's reference date (default: the payout date).",
+    ),
+    click.option(
+        "--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs."
+    ),
+    click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out."),
+    click.option(
+        "--sheet",
+        "sheets",
+        multiple=True,
+        metavar="[ROLE=]NAME",
+        help="The sheet of an .xlsx input: NAME for --employees, ROLE=NAME for the others "
+        "(goals=Goals); default: the first sheet.",
+    ),
+    click.option(
+        "--columns",
+        type=_EXISTING_FILE,
+        help="Column mapping YAML: the roster's headers and codes onto the fields (docs/excel-inputs.md).",
+    ),
+)
+
+
+def _input_options(command: Any) -> Any:
+    """The options naming a run's inputs and its output folder (`_INPUT_OPTIONS`), one
+    definition for every command that reads them: `run` and `simulate` cannot drift apart.
+    The command takes them as ``**inputs`` and passes them to `_run_request`."""
+    for option in reversed(_INPUT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _run_request(inputs: dict[str, Any], **more: Any) -> RunRequest:
+    """The `RunRequest` of the `_input_options` a command was given (and ``more`` fields)."""
+    from incentives.jobs import SHEET_ROLES, RunRequest
+
+    sheets = _sheets(inputs.pop("sheets"), SHEET_ROLES)
+    return RunRequest(sheets=sheets, **inputs, **more)
+
+
 @cli.command()
-@_RULES
-@click.option(
-    "--employees",
-    required=True,
-    type=_EXISTING_FILE,
-    help="Roster, one row per employee: CSV or .xlsx (docs/excel-inputs.md).",
-)
-@click.option(
-    "--goals", type=_EXISTING_FILE, help="Goals CSV keyed by employee_id (instead of goal columns)."
-)
-@click.option(
-    "--results", type=_EXISTING_FILE, help="Plan results CSV (policy, result, unit, field, value)."
-)
-@click.option(
-    "--rates", type=_EXISTING_FILE, help="Exchange rates CSV (date, from, to, rate_type, rate)."
-)
-@click.option(
-    "--ratings",
-    type=_EXISTING_FILE,
-    help="Rating history CSV (employee_id, cycle, rating), for promotion readiness.",
-)
-@click.option(
-    "--history",
-    type=_EXISTING_FILE,
-    help="Dated changes CSV (employee_id, effective_date, changed columns), for segments.",
-)
-@click.option(
-    "--as-of", "as_of", type=_IsoDate(), help="The run's reference date (default: the payout date)."
-)
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs."
-)
-@click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out.")
-@click.option(
-    "--sheet",
-    "sheets",
-    multiple=True,
-    metavar="[ROLE=]NAME",
-    help="The sheet of an .xlsx input: NAME for --employees, ROLE=NAME for the others "
-    "(goals=Goals); default: the first sheet.",
-)
-@click.option(
-    "--columns",
-    type=_EXISTING_FILE,
-    help="Column mapping YAML: the roster's headers and codes onto the fields (docs/excel-inputs.md).",
-)
+@_input_options
 @click.option(
     "--require-coverage",
     is_flag=True,
@@ -209,43 +238,14 @@ def cli() -> None:
 @_SCENARIO
 @_SET
 def run(
-    rules: Path,
-    employees: Path,
-    goals: Path | None,
-    results: Path | None,
-    rates: Path | None,
-    ratings: Path | None,
-    history: Path | None,
-    as_of: datetime.date | None,
-    out: Path,
-    force: bool,
-    sheets: tuple[str, ...],
-    columns: Path | None,
-    require_coverage: bool,
-    scenario: Path | None,
-    sets: tuple[str, ...],
+    require_coverage: bool, scenario: Path | None, sets: tuple[str, ...], **inputs: Any
 ) -> None:
     """Compute every employee under every policy and write the run folder."""
-    from incentives.jobs import SHEET_ROLES, RunRequest, run_job
+    from incentives.jobs import run_job
 
-    what_if = _what_if(rules, scenario, sets)
+    what_if = _what_if(inputs["rules"], scenario, sets)
 
-    request = RunRequest(
-        rules=rules,
-        employees=employees,
-        out=out,
-        goals=goals,
-        results=results,
-        rates=rates,
-        ratings=ratings,
-        history=history,
-        as_of=as_of,
-        force=force,
-        require_coverage=require_coverage,
-        scenario=what_if,
-        sheets=_sheets(sheets, SHEET_ROLES),
-        columns=columns,
-    )
+    request = _run_request(inputs, require_coverage=require_coverage, scenario=what_if)
     try:
         report = run_job(
             request, _ProgressBar() if sys.stderr.isatty() else None, notify=_note

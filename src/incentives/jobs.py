@@ -43,7 +43,16 @@ from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.scenarios import Scenario, what_if_layers
 from incentives.scenarios.roster import ChangedRoster
 
-__all__ = ["OUTPUT_FILES", "SHEET_ROLES", "RunReport", "RunRequest", "required_columns", "run_job"]
+__all__ = [
+    "OUTPUT_FILES",
+    "SHEET_ROLES",
+    "RunReport",
+    "RunRequest",
+    "manifest_inputs",
+    "open_inputs",
+    "required_columns",
+    "run_job",
+]
 
 SHEET_ROLES = ("employees", "goals", "ratings", "history", "results", "rates")
 """The inputs that may be .xlsx workbooks, as `RunRequest.sheets` names them."""
@@ -156,26 +165,9 @@ def _run_locked(
         if notify is not None:
             notify(notice)
     rulebook = _rulebook(request)
-    columns = load_column_map(request.columns, rulebook.field_names) if request.columns else None
-    roster = open_roster(
-        request.employees,
-        required_columns=required_columns(rulebook),
-        goals_path=request.goals,
-        ratings_path=request.ratings,
-        history_path=request.history,
-        read_columns=rulebook.field_names,
-        sheets=request.sheets,
-        columns=columns,
-        kinds=field_kinds({field.name: field.type for field in rulebook.fields}),
-    )
-    check_history_columns(roster, rulebook.field_names)
+    roster, figures, rates = open_inputs(request, rulebook)
     roster_sha256 = roster.sha256
     source = request.scenario.wrap_roster(roster) if request.scenario else roster
-    sheets = request.sheets
-    figures: list[ResultFigureLike] = (
-        [*read_results(request.results, sheets.get("results"))] if request.results else []
-    )
-    rates = read_rates(request.rates, sheets.get("rates")) if request.rates else RateTable.empty()
     total = roster.record_count
     calc = calculate(
         rulebook,
@@ -212,6 +204,34 @@ def _run_locked(
             what_if_layers(rulebook, request.rules, request.results, request.scenario, source)
         ),
     )
+
+
+def open_inputs(
+    request: RunRequest, rulebook: Rulebook, also_read: Iterable[str] = ()
+) -> tuple[Roster, list[ResultFigureLike], RateTable]:
+    """The roster (with its goals, ratings and history files, sheets and column mapping), the
+    plan results and the rates of a request, read for ``rulebook`` (and the roster columns
+    ``also_read``) as a run reads them: `simulate_job` reads its inputs through here too."""
+    _check_sheets(request)
+    columns = load_column_map(request.columns, rulebook.field_names) if request.columns else None
+    roster = open_roster(
+        request.employees,
+        required_columns=required_columns(rulebook),
+        goals_path=request.goals,
+        ratings_path=request.ratings,
+        history_path=request.history,
+        read_columns={*rulebook.field_names, *also_read},
+        sheets=request.sheets,
+        columns=columns,
+        kinds=field_kinds({field.name: field.type for field in rulebook.fields}),
+    )
+    check_history_columns(roster, rulebook.field_names)
+    sheets = request.sheets
+    figures: list[ResultFigureLike] = (
+        [*read_results(request.results, sheets.get("results"))] if request.results else []
+    )
+    rates = read_rates(request.rates, sheets.get("rates")) if request.rates else RateTable.empty()
+    return roster, figures, rates
 
 
 def _rulebook(request: RunRequest) -> Rulebook:
@@ -319,29 +339,7 @@ def _write_run(
         if over:
             raise BudgetExceeded(over)  # the outputs are discarded with the folder
         out.json("rulebook.json", rulebook_data(rulebook))
-        inputs: dict[str, dict[str, object]] = {
-            "employees": {
-                "path": str(request.employees),
-                "sha256": roster_sha256,
-                "records": roster.record_count,
-            }
-        }
-        for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
-            inputs.setdefault(role, {})["sheet"] = sheet
-        for role, path in (
-            ("goals", request.goals),
-            ("results", request.results),
-            ("rates", request.rates),
-            ("ratings", request.ratings),
-            ("history", request.history),
-            ("columns", request.columns),
-        ):
-            if path is not None:
-                inputs[role] = {
-                    "path": str(path),
-                    "sha256": file_sha256(path),
-                    **inputs.get(role, {}),
-                }
+        inputs = manifest_inputs(request, roster_sha256, roster.record_count)
         # the --as-of date, or each policy's own payout date (the default each one uses)
         as_of: str | dict[str, str] = (
             request.as_of.isoformat()
@@ -372,6 +370,29 @@ def _write_run(
         )
         written = out.names
     return orphans, budgets, pools, written
+
+
+def manifest_inputs(
+    request: RunRequest, roster_sha256: str, records: int
+) -> dict[str, dict[str, object]]:
+    """The manifest's ``inputs``: each input file's path and SHA-256 (the roster's records,
+    an .xlsx input's sheet), as `run` and `simulate` record them."""
+    inputs: dict[str, dict[str, object]] = {
+        "employees": {"path": str(request.employees), "sha256": roster_sha256, "records": records}
+    }
+    for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
+        inputs.setdefault(role, {})["sheet"] = sheet
+    for role, path in (
+        ("goals", request.goals),
+        ("results", request.results),
+        ("rates", request.rates),
+        ("ratings", request.ratings),
+        ("history", request.history),
+        ("columns", request.columns),
+    ):
+        if path is not None:
+            inputs[role] = {"path": str(path), "sha256": file_sha256(path), **inputs.get(role, {})}
+    return inputs
 
 
 def _into(files: Sequence[EmployeeFile], sinks: Sequence[CsvSink]) -> OpenShare:

@@ -14,16 +14,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
-from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
-from incentives.io.csvread import file_sha256
-from incentives.io.history import check_history_columns
+from incentives.io import run_dir
 from incentives.io.writers import OutputDir, dumps_json
-from incentives.jobs import RunRequest, _inputs, required_columns
+from incentives.jobs import RunRequest, _inputs, manifest_inputs, open_inputs
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.simulation.facts import changes_header
 from incentives.simulation.simulate import Scenario, Simulation, simulate
@@ -80,21 +79,14 @@ def simulate_job(request: SimulateRequest) -> Simulation:
     run = request.run
     with contextlib.ExitStack() as held:
         with run_dir.writing(run.out):
-            run_dir.check_apart(run.out, _inputs(run))
+            files = [getattr(s, "file", None) for s in request.scenarios]  # scenario files
+            run_dir.check_apart(
+                run.out, [*_inputs(run), *(("scenario file", Path(f)) for f in files if f)]
+            )
             target = run_dir.real_path(run.out)
             held.enter_context(run_dir.exclusive(target, run.out))
         baseline = request.baseline or load_rules(run.rules)
-        roster = open_roster(
-            run.employees,
-            required_columns=required_columns(baseline),
-            goals_path=run.goals,
-            ratings_path=run.ratings,
-            history_path=run.history,
-            read_columns={*baseline.field_names, *request.by},
-        )
-        check_history_columns(roster, baseline.field_names)
-        figures = [*read_results(run.results)] if run.results else []
-        rates = read_rates(run.rates) if run.rates else RateTable.empty()
+        roster, figures, rates = open_inputs(run, baseline, request.by)
         with OutputDir(run.out, force=run.force) as out:
             names = ("baseline", *(s.name for s in request.scenarios))
             changes = out.csv_writer("changes.csv", changes_header(names[1:]))
@@ -127,11 +119,7 @@ def _manifest(
     request: SimulateRequest, sim: Simulation, roster_sha256: str, orphans: int
 ) -> dict[str, Any]:
     run = request.run
-    inputs: dict[str, dict[str, object]] = {
-        "employees": {"path": str(run.employees), "sha256": roster_sha256, "records": sim.records}
-    }
-    for role, path in _inputs(run)[2:]:
-        inputs[role.split()[0]] = {"path": str(path), "sha256": file_sha256(path)}
+    inputs = manifest_inputs(run, roster_sha256, sim.records)
     base = sim.calculations[0]
     as_of: str | dict[str, str] = (
         run.as_of.isoformat()
@@ -157,7 +145,7 @@ def _manifest(
     data["scenarios"] = [
         {
             "name": name,
-            "title": sim.titles[k],
+            "title": scenario.title,
             "sha256": rulebook_sha256(calc.rulebook),
             "overrides": {p.id: list(p.overrides) for p in calc.rulebook.policies if p.overrides},
             "counts": {
@@ -169,8 +157,12 @@ def _manifest(
                 {"currency": cur, "component": comp, "pay_code": code, "amount": amount}
                 for (cur, comp, code), amount in sorted(calc.summary.totals.items())
             ],
+            # a scenario file's (or --set's) layers as a run's manifest lists them: the file,
+            # its SHA-256, the overrides as written and the input changes
+            **({"layers": scenario.record()} if hasattr(scenario, "record") else {}),
         }
-        for k, (name, calc) in enumerate(zip(sim.names, sim.calculations, strict=True))
-        if k
+        for name, calc, scenario in zip(
+            sim.names[1:], sim.calculations[1:], request.scenarios, strict=True
+        )
     ]
     return data
