@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
 from incentives.errors import (
@@ -312,6 +313,94 @@ def _sheets(given: tuple[str, ...], roles: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"two sheets for the {role}", param_hint="'--sheet'")
         sheets[role] = name
     return sheets
+
+
+@cli.command()
+@_input_options
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=_EXISTING_FILE,
+    help="A scenario file, compared with the baseline (repeatable; docs/what-if.md).",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="An override applied on top of every --scenario (as `run --scenario S --set` does); "
+    "without --scenario, a scenario of its own named 'set'.",
+)
+@click.option(
+    "--by",
+    default="",
+    metavar="NAME[,NAME...]",
+    help="Roster fields or steps to total by in by_group.csv (the first is also named beside "
+    "the largest increase), e.g. unit,level,rating.",
+)
+@click.option(
+    "--report-currency",
+    metavar="CUR",
+    help="Also total every scenario in this currency, converted with --rates.",
+)
+def simulate(
+    scenarios: tuple[Path, ...],
+    sets: tuple[str, ...],
+    by: str,
+    report_currency: str | None,
+    **inputs: Any,
+) -> None:
+    """Compare scenarios with the baseline over one read of the roster; prints summary.md
+    (docs/simulate.md)."""
+    from incentives.simulation.job import (
+        SIMULATION_FILES,
+        SimulateOptionError,
+        SimulateRequest,
+        simulate_job,
+    )
+
+    if not scenarios and not sets:
+        raise click.UsageError("nothing to compare: give a --scenario file or a --set override")
+    request = _run_request(inputs)
+    try:
+        baseline = load_rules(request.rules)
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    chosen = [_what_if(baseline, path, sets) for path in scenarios or [None]]
+    if sets and scenarios:  # the summary names what each scenario runs
+        chosen = [attrs.evolve(s, title=f"{s.title}; --set {', '.join(sets)}") for s in chosen]
+    names = [s.name for s in chosen]
+    for path, name in zip(scenarios, names, strict=False):
+        if name == "baseline" or names.count(name) > 1:
+            raise click.BadParameter(
+                f"{shorten(str(path), 200)}: a scenario is named by its file name ('{name}'), "
+                + ("and 'baseline' is the policies as written"
+                   if name == "baseline" else "and two scenarios are named so")
+                + ": rename the file",
+                param_hint="'--scenario'",
+            )  # fmt: skip
+    dims = tuple(name.strip() for name in by.split(",") if name.strip())
+    try:
+        sim = simulate_job(
+            SimulateRequest(request, chosen, baseline, by=dims, report_currency=report_currency)
+        )
+    except SimulateOptionError as exc:
+        click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
+        sys.exit(2)
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    summary = (request.out / "summary.md").read_text(encoding="utf-8")
+    click.echo(escape_controls(summary, keep="\n"), nl=False)
+    click.echo(f"outputs: {request.out}/ ({', '.join(SIMULATION_FILES)})", err=True)
+    if sim.summaries[0].rejected:
+        click.echo(
+            f"warning: {sim.summaries[0].rejected} row(s) rejected in the baseline: "
+            "`incentives run` lists them with the reasons in rejected.csv",
+            err=True,
+        )
 
 
 @cli.command()

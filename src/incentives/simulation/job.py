@@ -12,6 +12,7 @@ scenario, its title, overrides, the SHA-256 of its rulebook and its totals.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
+from incentives.errors import OptionsError, shorten
 from incentives.io import run_dir
 from incentives.io.writers import OutputDir, dumps_json
 from incentives.jobs import RunRequest, _inputs, manifest_inputs, open_inputs
@@ -34,7 +36,13 @@ from incentives.simulation.tables import (
     scenario_rows,
 )
 
-__all__ = ["SIMULATION_FILES", "SimulateRequest", "rulebook_sha256", "simulate_job"]
+__all__ = [
+    "SIMULATION_FILES",
+    "SimulateOptionError",
+    "SimulateRequest",
+    "rulebook_sha256",
+    "simulate_job",
+]
 
 SIMULATION_FILES = (
     "changes.csv",
@@ -43,6 +51,11 @@ SIMULATION_FILES = (
     "scenarios.csv",
     "summary.md",
 )
+
+
+class SimulateOptionError(OptionsError):
+    """An option of the simulation cannot be used (an unknown ``by`` name): a usage error,
+    raised before anything is computed (CLI exit 2)."""
 
 
 @attrs.frozen
@@ -87,6 +100,7 @@ def simulate_job(request: SimulateRequest) -> Simulation:
             held.enter_context(run_dir.exclusive(target, run.out))
         baseline = request.baseline or load_rules(run.rules)
         roster, figures, rates = open_inputs(run, baseline, request.by)
+        _check_by(request.by, roster.columns, baseline)
         with OutputDir(run.out, force=run.force) as out:
             names = ("baseline", *(s.name for s in request.scenarios))
             changes = out.csv_writer("changes.csv", changes_header(names[1:]))
@@ -113,6 +127,19 @@ def simulate_job(request: SimulateRequest) -> Simulation:
             out.text("summary.md", summary_markdown(sim))
             out.json("manifest.json", _manifest(request, sim, roster.sha256, len(roster.orphans())))
     return sim
+
+
+def _check_by(by: Sequence[str], columns: Sequence[str], rulebook: Rulebook) -> None:
+    """Each ``by`` name is a roster column, an input or a step of a policy."""
+    steps = [s.name for p in rulebook.policies for s in p.slots if s.kind == "step"]
+    known = sorted({*columns, *rulebook.field_names, *steps})
+    for name in by:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "a roster column or a step"
+            raise SimulateOptionError(
+                f"--by: '{shorten(name, 80)}' is no roster column, input or step; {hint}"
+            )
 
 
 def _manifest(
