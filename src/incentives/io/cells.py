@@ -35,6 +35,7 @@ __all__ = [
     "exact_text",
     "match_text",
     "minor_unit_of",
+    "money_fill",
     "money_point",
     "rounded_decimal_cell",
     "rounded_expression",
@@ -62,6 +63,8 @@ def cell_namespace(places: int) -> dict[str, Any]:
         "D": Decimal,
         "DEC": rounded_decimal_cell(places),  # where the inline short case does not apply
         "SHORT": places + 2,  # a decimal's text this short has at most ``places`` decimals
+        "LONGEST": places + 1,  # a point and ``places`` decimals
+        "FILLS": FILLS,
         "MONEY": _money_cell(places, other),
         "INT": _integer_cell(formats[Decimal], other),
     }
@@ -91,6 +94,17 @@ class _RowUnits(dict[str, tuple[Decimal, int, int, str]]):
         return found
 
 
+class _MoneyFills(dict[Decimal, tuple[str, ...]]):
+    """``FILLS[unit]``: `money_fill` of the unit, worked out once."""
+
+    def __missing__(self, unit: Decimal) -> tuple[str, ...]:
+        found = self[unit] = money_fill(unit)
+        return found
+
+
+FILLS = _MoneyFills()
+
+
 ROW_UNITS = _RowUnits()
 
 
@@ -100,6 +114,14 @@ def money_point(unit: Decimal) -> tuple[int, int, str]:
     a whole number gains to have them (``.00``; nothing for a unit of 1)."""
     digits: int = -unit.as_tuple().exponent  # type: ignore[operator]
     return -(digits + 1), -digits, "." + "0" * digits if digits else ""
+
+
+def money_fill(unit: Decimal) -> tuple[str, ...]:
+    """What a money text with 0, 1, … 28 decimals, none of them a trailing zero, gains to have
+    at least ``unit``'s decimals (``("00", "0", "", …)`` for 0.01); empty for a unit of 1,
+    whose texts may have to lose their point instead."""
+    digits: int = -unit.as_tuple().exponent  # type: ignore[operator]
+    return tuple("0" * max(digits - have, 0) for have in range(29)) if digits > 0 else ()
 
 
 def minor_unit_of(currency: str) -> Decimal:
@@ -253,10 +275,16 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
         # at least the pay currency's decimals: inline when it has exactly those (2245.00);
         # DOT:NEXT is `money_point` of the row's unit MU. A negative (-0.00), other decimals
         # or an exponent go through MONEY.
-        # A whole number (44900, no point, no exponent, no sign) gains the unit's zeros (PAD).
+        # A whole number (44900, no point, no exponent, no sign) gains the unit's zeros (PAD);
+        # one with other decimals, at most the breakdown's (2700.0000, 2443.542041), loses its
+        # trailing zeros and gains what it lacks of the unit's (`money_fill`; none for a unit
+        # of 1: MONEY then decides whether the point goes).
         return (
             f"((_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
-            f" else _s + PAD if '.' not in _s and 'E' not in _s and _s[0] != '-'"
+            f" else MONEY({ref}, MU) if 'E' in _s or _s[0] == '-'"
+            f" else _s + PAD if (_p := _s.find('.')) < 0"
+            f" else (_t := _s.rstrip('0')) + _f[len(_t) - _p - 1]"
+            f" if len(_s) - _p <= LONGEST and (_f := FILLS[MU])"
             f" else MONEY({ref}, MU)) if type({ref}) is D else MONEY({ref}, MU))"
         )
     if type_ == "integer" and kind in ("step", "raw", "stage"):

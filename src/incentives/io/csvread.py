@@ -105,14 +105,15 @@ class CsvTable:
         before, offset, lines = max(
             (m for m in self._marks if m[0] <= start), default=(-1, 0, 0)
         )
-        rows = _rows(self.path, offset, lines)
+        rows = _plain_then_csv(self.path, offset, lines) if self._marks else _rows(self.path)
         if before < 0:
             next(rows, None)  # the header: the first non-blank row
             before = 0
         if start > before:
             next(itertools.islice(rows, start - before - 1, start - before), None)
+        new = tuple.__new__  # a CsvRecord built without its Python-level __new__ (per record)
         for number, (line, fields) in enumerate(rows, start=start + 1):
-            yield CsvRecord(number, line, fields)
+            yield new(CsvRecord, (number, line, fields))
 
 
 def file_sha256(path: str | Path) -> str:
@@ -248,9 +249,13 @@ class PlainBlocks:
     def __iter__(self) -> Iterator[tuple[bytes, list[str]]]:
         limit = min(MAX_LINE_CHARS, csv.field_size_limit()) - 2  # the CSV reader's own bounds
         with self.path.open("rb") as stream:
-            rest = stream.read(len(_BOM))
-            if rest == _BOM:
-                rest, self.offset = b"", len(_BOM)
+            if self.offset:  # from a line's start a full read found (see `CsvTable.records`)
+                stream.seek(self.offset)
+                rest = b""
+            else:
+                rest = stream.read(len(_BOM))
+                if rest == _BOM:
+                    rest, self.offset = b"", len(_BOM)
             while True:
                 block = stream.read(_BLOCK)
                 data = rest + block
@@ -305,6 +310,27 @@ def _plain_rows(path: Path, marks: list[tuple[int, int, int]]) -> Iterator[list[
         yield from (fields for _line, fields in _rows(path))
         return
     yield from (fields for _line, fields in _rows(path, blocks.offset, blocks.line))
+
+
+def _plain_then_csv(path: Path, offset: int, lines: int) -> Iterator[tuple[int, list[str]]]:
+    """`_rows` from byte ``offset`` (the start of a line, ``lines`` lines into the file), the
+    plain blocks from there split at line ends and commas as `_plain_rows` splits them (the
+    quick path of a roster without quotes), the rest by the CSV reader."""
+    blocks = PlainBlocks(path, offset, lines)
+    for _chunk, block in blocks:
+        line = blocks.line  # the lines before this block
+        for text in block:
+            line += 1
+            fields = text.split(",")
+            first = fields[0]
+            if first and not first.isspace():  # as in `_rows`: the usual row
+                yield line, fields
+                continue
+            joined = text.replace(",", "")
+            if joined and not joined.isspace():  # blank rows (even ' , ,') are skipped
+                yield line, fields
+    if not blocks.complete:
+        yield from _rows(path, blocks.offset, blocks.line)
 
 
 def _rows(path: Path, offset: int = 0, lines: int = 0) -> Iterator[tuple[int, list[str]]]:

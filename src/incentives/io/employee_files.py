@@ -88,17 +88,20 @@ def write_items(
     computed = [(f.computed, _cells(w)) for f, w in pairs if f.computed]
     rejected = [(f.rejected, _cells(w)) for f, w in pairs if f.rejected]
     left_out = [(f.not_covered, _cells(w)) for f, w in pairs if f.not_covered]
-    by_policy: dict[str, list[tuple[OutcomeLine, WriteLine]]] = {}  # the lines of its outcomes
+    # by the policy's identity (kept, so that its id is not reused): the lines of its outcomes
+    by_policy: dict[int, tuple[object, list[tuple[OutcomeLine, WriteLine]]]] = {}
     for item in items:
         if isinstance(item, EmployeeOutcome):
             employee_id = item.employee_id
             for po in item.outcomes:
-                outcome_lines = by_policy.get(po.policy.id)
-                if outcome_lines is None:
-                    outcome_lines = by_policy[po.policy.id] = _outcome_lines(
-                        po.policy.id, per_outcome
+                policy = po.policy
+                known = by_policy.get(id(policy))
+                if known is None or known[0] is not policy:
+                    known = by_policy[id(policy)] = (
+                        policy,
+                        _outcome_lines(policy.id, per_outcome),
                     )
-                for line, write_line in outcome_lines:
+                for line, write_line in known[1]:
                     write_line(line(employee_id, po))
             for emit, write_line in lines:
                 emit(item, write_line)

@@ -27,6 +27,11 @@ from incentives.io.csvread import PlainBlocks, bounded_lines, csv_fault
 from incentives.io.sheet_table import open_table
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 
+# this process's id, set again in a forked child: `os.getpid` is a system call, and an
+# employee's rows are looked up once per keyed file and pass
+_PROCESS = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _PROCESS.__setitem__(0, os.getpid()))
+
 __all__ = ["ID", "KeyedFile"]
 
 ID = "employee_id"
@@ -233,9 +238,9 @@ class KeyedFile(Generic[T]):
     # -- an employee's rows, read again from disk -------------------------------------------------
     def _file(self) -> IO[bytes]:
         """This process's own handle (a forked worker must not share the parent's position)."""
-        if self._stream is None or self._pid != os.getpid():
+        if self._stream is None or self._pid != _PROCESS[0]:
             self._stream = self.table.path.open("rb")
-            self._pid = os.getpid()
+            self._pid = _PROCESS[0]
         return self._stream
 
     def close(self) -> None:

@@ -71,7 +71,7 @@ def bind(
     g[contract.ROW_ERROR] = RowError
     g[contract.MISSING_VALUE] = MissingValue
     g[contract.WEIGH_SEGMENTS] = weigh
-    g[contract.FORMAT_VALUE] = format_value
+    g[contract.FORMAT_VALUE] = _remembered_format_value
     g[contract.MISSING_TEXT] = missing_text
     g.update(_rating_history(policy))  # READ_RATINGS, HISTORY_
     g.update(_error_builders(policy, g))
@@ -268,3 +268,25 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, TypeError):
         return "a value it reads is missing or of the wrong kind"
     return f"{text}: {exc}"
+
+
+# `format_value` of the values a criterion's gap text shows (a rating, months, a level): they
+# repeat employee after employee. By type and value (True and 1, Decimal(3) and 3 print apart;
+# equal decimals print alike: trailing zeros dropped), at most `_FORMATTED_KEPT` of them.
+_FORMATTED: dict[tuple[type, object], str] = {}
+_FORMATTED_KEPT = 4096
+
+
+def _remembered_format_value(value: object) -> str:
+    """`format_value` (as a decimal), remembered for the values that repeat."""
+    key = (type(value), value)
+    try:
+        return _FORMATTED[key]
+    except KeyError:
+        text = _FORMATTED[key] = format_value(value)
+        if len(_FORMATTED) > _FORMATTED_KEPT:
+            _FORMATTED.clear()
+        return text
+    except TypeError:  # not hashable
+        return format_value(value)
+
