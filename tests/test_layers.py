@@ -30,6 +30,8 @@ RULES = (
     # simulations sit beside jobs: they read the engine and io, nothing below reads them
     ("engine", ("incentives.simulation", "incentives.io", "incentives.jobs")),
     ("simulation", ("incentives.cli",)),
+    ("io", ("incentives.reports",)),
+    ("reports", ("incentives.cli",)),
 )
 
 

@@ -602,6 +602,53 @@ def payroll(
     click.echo(escape_controls(result.report(), keep="\n"), nl=False)
 
 
+@cli.command()
+@_RUN_FOLDER
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="The workbook to write (.xlsx)."
+)
+@click.option(
+    "--by",
+    default="unit",
+    show_default=True,
+    help="Dimensions of the summary by group, comma-separated (roster fields or steps).",
+)
+@click.option("--report-currency", help="Convert every amount into this currency (needs --rates).")
+@click.option("--rates", type=_EXISTING_FILE, help="Exchange rates CSV for --report-currency.")
+@click.option(
+    "--inside-run",
+    is_flag=True,
+    help="Allow --out inside the run folder (it is left alone by default).",
+)
+def report(
+    run_dir: Path,
+    out: Path,
+    by: str,
+    report_currency: str | None,
+    rates: Path | None,
+    inside_run: bool,
+) -> None:
+    """Write the results workbook (Summary, By group, Charts, Results, Breakdown…) and
+    summary_by_group.csv beside it."""
+    from incentives.reports.workbook import ReportOptionError, ReportRequest, write_report
+
+    dims = tuple(d.strip() for d in by.split(",") if d.strip())
+    request = ReportRequest(
+        run=run_dir, out=out, by=dims, report_currency=report_currency, rates=rates,
+        inside_run=inside_run,
+    )  # fmt: skip
+    try:
+        done = write_report(request)
+    except ReportOptionError as exc:
+        click.echo(f"error: {escape_controls(str(exc))}", err=True)
+        sys.exit(2)
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    click.echo(f"workbook: {done.workbook} ({len(done.sheets)} sheets, {done.charts} charts)")
+    click.echo(f"summary by group: {done.by_group_csv} ({len(done.table.rows)} rows)")
+
+
 def main() -> None:
     """Console-script entry point."""
     import traceback

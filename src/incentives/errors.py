@@ -14,6 +14,8 @@
     │   │                            problem with its file:line
     │   ├── PayrollRefused           a run with rejected rows, or a what-if, exported without
     │   │                            --allow-rejected / --allow-what-if (CLI exit 2)
+    │   ├── ReportOptionError        `report`: an unknown --by or currency, an --out that is no
+    │   │                            .xlsx file (incentives.reports.workbook; CLI exit 2)
     │   ├── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │   │                            folder; refused before anything is read (CLI exit 2)
     │   └── OverrideError            a what-if override (--set, a scenario file,
