@@ -65,6 +65,9 @@ class EmployeeFacts:
     # per calculation: (policy id, payout % of target at 0.01 points) for each eligible
     # employee of a policy with a positive target
     pct_of_target: tuple[tuple[tuple[str, Decimal], ...], ...]
+    # per calculation, the engine's item itself (an `EmployeeOutcome`, whose policy outcomes
+    # hold each step's value; a `Rejection`): a taker reads what it needs, keeps none of it
+    outcomes: tuple[Item, ...] = ()
 
 
 def changes_header(names: Sequence[str]) -> list[str]:

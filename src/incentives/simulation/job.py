@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from incentives.io.writers import OutputDir, dumps_json
 from incentives.jobs import RunRequest, _inputs, manifest_inputs, open_inputs
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.simulation.facts import changes_header
+from incentives.simulation.groups import GroupFacts, PolicyRead, by_group_rows, policy_reads
 from incentives.simulation.simulate import Scenario, Simulation, simulate
 from incentives.simulation.summary_text import summary_markdown
 from incentives.simulation.tables import (
@@ -101,6 +103,7 @@ def simulate_job(request: SimulateRequest) -> Simulation:
         baseline = request.baseline or load_rules(run.rules)
         roster, figures, rates = open_inputs(run, baseline, request.by)
         _check_by(request.by, roster.columns, baseline)
+        reads = policy_reads(baseline, request.by)
         with OutputDir(run.out, force=run.force) as out:
             names = ("baseline", *(s.name for s in request.scenarios))
             changes = out.csv_writer("changes.csv", changes_header(names[1:]))
@@ -112,12 +115,24 @@ def simulate_job(request: SimulateRequest) -> Simulation:
                 rates=rates,
                 as_of=run.as_of,
                 report_currency=request.report_currency,
-                group=request.by[0] if request.by else None,
+                group=request.by[0] if request.by and request.by[0] in roster.columns else None,
                 workers=run.workers,
                 parallel_from=run.parallel_from,
                 changes=changes,
+                also=[functools.partial(_group_facts, request.by, reads, len(names))]
+                if request.by
+                else [],
                 scratch=out.scratch,
             )
+            if request.by:
+                takers = [t for t in sim.takers[0] if isinstance(t, GroupFacts)]
+                header, groups = by_group_rows(
+                    names, takers, baseline, request.by, rates=rates,
+                    report_currency=request.report_currency, as_of=run.as_of,
+                )  # fmt: skip
+                sink = out.csv_writer("by_group.csv", header)
+                for cells in groups:
+                    sink.write(cells)
             sink = out.csv_writer("scenarios.csv", SCENARIOS_HEADER)
             for row in scenario_rows(sim):
                 sink.write(row)
@@ -127,6 +142,12 @@ def simulate_job(request: SimulateRequest) -> Simulation:
             out.text("summary.md", summary_markdown(sim))
             out.json("manifest.json", _manifest(request, sim, roster.sha256, len(roster.orphans())))
     return sim
+
+
+def _group_facts(
+    by: Sequence[str], reads: Mapping[str, PolicyRead], count: int, _share: int
+) -> GroupFacts:
+    return GroupFacts(by, reads, count)
 
 
 def _check_by(by: Sequence[str], columns: Sequence[str], rulebook: Rulebook) -> None:
@@ -160,7 +181,7 @@ def _manifest(
         orphan_rows=orphans,
         budgets=sim.budgets[0],
         pools=sim.pools[0],
-        files={"written": list(SIMULATION_FILES)},
+        files={"written": sorted({*SIMULATION_FILES, *(["by_group.csv"] if request.by else [])})},
     )
     data["what_if"] = True
     data["baseline_sha256"] = rulebook_sha256(base.rulebook)

@@ -121,7 +121,7 @@ class Tally:
                 counters.setdefault(pid, Counter())[pct] += 1
         self._compare(row.employee_id, row.cells, pays)
         if self.also:
-            employee = EmployeeFacts(row.employee_id, row.cells, pays, pcts)
+            employee = EmployeeFacts(row.employee_id, row.cells, pays, pcts, tuple(outcomes))
             for taker in self.also:
                 taker.take(employee)
 
