@@ -81,7 +81,9 @@ def changes_header(names: Sequence[str]) -> list[str]:
 
 class FactsTaker(Protocol):
     """Takes each employee's facts in one share (made per share, returned to the parent
-    with the share's tally, so it must pickle): a summary by group, say."""
+    with the share's tally, so it must pickle): a summary by group, say. A taker with a
+    class attribute ``needs_pay = False`` reads ``outcomes`` only: it is given ``pay`` and
+    ``pct_of_target`` empty, and the tally keeps its fast path."""
 
     def take(self, facts: EmployeeFacts) -> None: ...
 

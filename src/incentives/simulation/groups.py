@@ -14,6 +14,7 @@ writes for `run --scenario` of that scenario.
 
 from __future__ import annotations
 
+import array
 import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -21,6 +22,7 @@ from typing import Any, NamedTuple
 
 from incentives.engine.outcome import EmployeeOutcome
 from incentives.engine.run_inputs import RateSource
+from incentives.engine.run_plan import plan_run
 from incentives.errors import OptionsError, RowError
 from incentives.io.writers import format_cell
 from incentives.money import TOTALS_CONTEXT
@@ -43,6 +45,7 @@ class PolicyRead(NamedTuple):
     inputs: tuple[tuple[str, int], ...]  # ``by`` names this policy reads as inputs
     steps: tuple[tuple[str, int], ...]  # ``by`` names that are other slots of this policy
     labels: Mapping[str, Mapping[str, str]]  # rating slot -> value text -> "3 Meets"
+    pay: tuple[tuple[str, int], ...]  # (pay code, slot) of each component and split part
 
 
 def policy_reads(rulebook: Rulebook, by: Sequence[str]) -> dict[str, PolicyRead]:
@@ -50,6 +53,7 @@ def policy_reads(rulebook: Rulebook, by: Sequence[str]) -> dict[str, PolicyRead]
     s = DEFAULT_STEPS
     wanted = {s.target, s.salary, s.new_salary, s.fte, s.one_time, s.effective,
               s.compa_before, *s.midpoint_after}  # fmt: skip
+    pay_slots = plan_run(rulebook, exact_first_pass=False).pay_slots
     reads = {}
     for policy in rulebook.policies:
         slots = {slot.name: (i, slot.kind) for i, slot in enumerate(policy.slots)}
@@ -60,6 +64,7 @@ def policy_reads(rulebook: Rulebook, by: Sequence[str]) -> dict[str, PolicyRead]
             tuple((n, slots[n][0]) for n in by if n in slots and slots[n][1] == "input"),
             tuple((n, slots[n][0]) for n in by if n in slots and slots[n][1] != "input"),
             _labels(policy),
+            tuple((code, slot) for _, code, slot in pay_slots[policy.id]),
         )
     return reads
 
@@ -83,7 +88,11 @@ def _text(value: object, labels: Mapping[str, str] | None) -> str:
 
 
 class GroupFacts:
-    """One share's facts per calculation (``facts[k]``, k = 0 the baseline), in roster order."""
+    """One share's facts per calculation (``facts[k]``, k = 0 the baseline), in roster order.
+    It reads each employee's outcomes only (``needs_pay = False``: the tally's fast path is
+    kept); a policy outcome a scenario shares with the baseline gives one `Fact`, shared."""
+
+    needs_pay = False
 
     def __init__(self, by: Sequence[str], reads: Mapping[str, PolicyRead], count: int) -> None:
         self.by = tuple(by)
@@ -92,52 +101,86 @@ class GroupFacts:
         self._dims: dict[tuple[str, ...], dict[str, str]] = {}  # equal dimensions: one dict
 
     def take(self, employee: EmployeeFacts) -> None:
-        made: dict[int, list[Fact]] = {}  # an outcome a scenario shares with the baseline
-        for k, (out, pay) in enumerate(zip(employee.outcomes, employee.pay, strict=True)):
-            if pay is None or not isinstance(out, EmployeeOutcome):
-                continue  # rejected, or covered by no policy
-            found = made.get(id(out))
-            if found is None:
-                found = made[id(out)] = self._facts(out, pay, employee.cells)
-            self.facts[k] += found
+        made: dict[tuple[int, tuple[str, ...]], Fact] = {}  # per (policy outcome, dimensions)
+        for k, out in enumerate(employee.outcomes):
+            if not isinstance(out, EmployeeOutcome):
+                continue  # rejected
+            shared = self._inputs(out, employee.cells)
+            facts = self.facts[k]
+            for po in out.outcomes:
+                read = self.reads[po.policy.id]
+                own = shared
+                if read.steps:
+                    own = dict(shared)
+                    for name, slot in read.steps:
+                        own.setdefault(name, _text(po.trace[slot], read.labels.get(name)))
+                key = tuple([own.get(name, "") for name in self.by])
+                fact = made.get((id(po), key))
+                if fact is None:
+                    fact = made[(id(po), key)] = self._fact(out.employee_id, po, read, key)
+                facts.append(fact)
 
-    def _facts(
-        self, out: EmployeeOutcome, pay: Mapping[tuple[str, str], Any], cells: Mapping[str, Any]
-    ) -> list[Fact]:
-        shared: dict[str, str] = {}  # the employee's inputs, as inputs.csv holds them
+    def __getstate__(self) -> dict[str, Any]:
+        """Compact for the way back from a worker (pickled without a memo, so nothing shared
+        would stay shared): each distinct `Fact` once, with its dimensions by number, and per
+        calculation the numbers of its facts."""
+        number: dict[int, int] = {}
+        unique: list[tuple[Any, ...]] = []
+        keys = {id(dims): i for i, dims in enumerate(self._dims.values())}
+        picks = []
+        for facts in self.facts:
+            pick = array.array("I")
+            for fact in facts:
+                at = number.get(id(fact))
+                if at is None:
+                    at = number[id(fact)] = len(unique)
+                    unique.append((*fact[:5], keys[id(fact.dims)], *fact[6:]))
+                pick.append(at)
+            picks.append(pick)
+        return {"by": self.by, "reads": self.reads, "keys": list(self._dims), "unique": unique,
+                "picks": picks}  # fmt: skip
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.by, self.reads = state["by"], state["reads"]
+        self._dims = {key: dict(zip(self.by, key, strict=True)) for key in state["keys"]}
+        dims = list(self._dims.values())
+        texts: dict[str, str] = {}  # policy ids, kinds, currencies: one string each
+        pick = texts.setdefault
+        unique = [
+            Fact(f[0], pick(f[1], f[1]), pick(f[2], f[2]), pick(f[3], f[3]), f[4], dims[f[5]], *f[6:])
+            for f in state["unique"]
+        ]
+        self.facts = [[unique[i] for i in pick] for pick in state["picks"]]
+
+    def _inputs(self, out: EmployeeOutcome, cells: Mapping[str, Any]) -> dict[str, str]:
+        """The employee's ``by`` inputs as inputs.csv holds them (the first policy reading
+        each), and the roster columns no policy reads."""
+        shared: dict[str, str] = {}
         for po in out.outcomes:
             read = self.reads[po.policy.id]
             for name, slot in read.inputs:
                 if name not in shared:
                     shared[name] = _text(po.trace[slot], read.labels.get(name))
         for name in self.by:
-            if name not in shared and name in cells:  # a roster column no policy reads
+            if name not in shared and name in cells:
                 shared[name] = _text(cells[name], None)
-        facts = []
-        for po in out.outcomes:
-            pid = po.policy.id
-            read = self.reads[pid]
-            trace = po.trace
-            own = dict(shared)
-            for name, slot in read.steps:
-                own.setdefault(name, _text(trace[slot], read.labels.get(name)))
-            key = tuple(own.get(name, "") for name in self.by)
-            dims = self._dims.get(key)
-            if dims is None:
-                dims = self._dims[key] = dict(zip(self.by, key, strict=True))
-            codes: dict[str, Decimal] = {}
-            for (policy, _), (code, _, amount) in pay.items():
-                if policy == pid:
-                    codes[code] = TOTALS_CONTEXT.add(codes.get(code, Decimal(0)), amount)
-            values: dict[str, object] = {name: trace[slot] for name, slot in read.figures}
-            values[DEFAULT_STEPS.ready] = po.ready
-            fact = fact_from_values(
-                employee_id=out.employee_id, policy=pid, kind=read.kind, currency=po.currency,
-                eligible=po.eligible, values=values, pay=codes, dims=dims,
-                payout_date=read.payout_date,
-            )  # fmt: skip
-            facts.append(fact)
-        return facts
+        return shared
+
+    def _fact(self, employee_id: str, po: Any, read: PolicyRead, key: tuple[str, ...]) -> Fact:
+        dims = self._dims.get(key)
+        if dims is None:
+            dims = self._dims[key] = dict(zip(self.by, key, strict=True))
+        trace = po.trace
+        codes: dict[str, Decimal] = {}
+        for code, slot in read.pay:
+            codes[code] = TOTALS_CONTEXT.add(codes.get(code, Decimal(0)), trace[slot])
+        values: dict[str, object] = {name: trace[slot] for name, slot in read.figures}
+        values[DEFAULT_STEPS.ready] = po.ready
+        return fact_from_values(
+            employee_id=employee_id, policy=po.policy.id, kind=read.kind, currency=po.currency,
+            eligible=po.eligible, values=values, pay=codes, dims=dims,
+            payout_date=read.payout_date,
+        )  # fmt: skip
 
 
 def by_group_rows(
