@@ -99,7 +99,8 @@ def _fail(exc: IncentivesError) -> None:
     click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
     if isinstance(exc, PolicyError):
         click.echo("Fix the policy files and run `incentives check --rules DIR` again.", err=True)
-    sys.exit(2 if isinstance(exc, OutputOverlapsInput | OverrideError) else 1)  # 2: usage
+    usage = isinstance(exc, OutputOverlapsInput | OverrideError) or getattr(exc, "usage", False)
+    sys.exit(2 if usage else 1)  # 2: usage
 
 
 def _note(text: str) -> None:
@@ -353,12 +354,7 @@ def simulate(
 ) -> None:
     """Compare scenarios with the baseline over one read of the roster; prints summary.md
     (docs/simulate.md)."""
-    from incentives.simulation.job import (
-        SIMULATION_FILES,
-        SimulateOptionError,
-        SimulateRequest,
-        simulate_job,
-    )
+    from incentives.simulation.job import SIMULATION_FILES, SimulateRequest, simulate_job
 
     if not scenarios and not sets:
         raise click.UsageError("nothing to compare: give a --scenario file or a --set override")
@@ -386,15 +382,13 @@ def simulate(
         sim = simulate_job(
             SimulateRequest(request, chosen, baseline, by=dims, report_currency=report_currency)
         )
-    except SimulateOptionError as exc:
-        click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
-        sys.exit(2)
-    except IncentivesError as exc:
+    except IncentivesError as exc:  # a SimulateOptionError exits 2 (``usage``)
         _fail(exc)
         return
     summary = (request.out / "summary.md").read_text(encoding="utf-8")
     click.echo(escape_controls(summary, keep="\n"), nl=False)
-    click.echo(f"outputs: {request.out}/ ({', '.join(SIMULATION_FILES)})", err=True)
+    files = sorted({*SIMULATION_FILES, *(["by_group.csv"] if dims else [])})
+    click.echo(f"outputs: {request.out}/ ({', '.join(files)})", err=True)
     if sim.summaries[0].rejected:
         click.echo(
             f"warning: {sim.summaries[0].rejected} row(s) rejected in the baseline: "

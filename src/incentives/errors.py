@@ -16,6 +16,8 @@
     │   │                            --allow-rejected / --allow-what-if (CLI exit 2)
     │   ├── ReportOptionError        `report`: an unknown --by or currency, an --out that is no
     │   │                            .xlsx file (incentives.reports.workbook; CLI exit 2)
+    │   ├── SimulateOptionError      `simulate`: a --by that names no roster column, input or
+    │   │                            step (incentives.simulation.job; CLI exit 2)
     │   ├── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │   │                            folder; refused before anything is read (CLI exit 2)
     │   └── OverrideError            a what-if override (--set, a scenario file,

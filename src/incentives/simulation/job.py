@@ -59,6 +59,8 @@ class SimulateOptionError(OptionsError):
     """An option of the simulation cannot be used (an unknown ``by`` name): a usage error,
     raised before anything is computed (CLI exit 2)."""
 
+    usage = True  # the CLI exits 2
+
 
 @attrs.frozen
 class SimulateRequest:
