@@ -7,6 +7,7 @@ rather than in a test module, so properties across the suite share them.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ __all__ = [
     "payroll_rosters",
     "sample_roster_edits",
     "step_policies",
+    "transfer_dates",
 ]
 
 
@@ -281,3 +283,12 @@ def payroll_rosters(draw: st.DrawFn) -> list[dict[str, str]]:
         }
         for i in range(count)
     ]
+
+
+def transfer_dates(
+    start: datetime.date = datetime.date(2026, 1, 1),
+    end: datetime.date = datetime.date(2026, 12, 31),
+) -> st.SearchStrategy[datetime.date]:
+    """The date of a move between plans inside ``start``..``end``, the first and last day
+    (the edges of the segments) drawn more often than chance would."""
+    return st.one_of(st.sampled_from([start, end]), st.dates(min_value=start, max_value=end))

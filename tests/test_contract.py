@@ -30,6 +30,8 @@ FOLDERS = (
     ROOT / "bench" / "rules",
     ROOT / "tests" / "policies" / "valid",
     ROOT / "tests" / "policies" / "contract",
+    ROOT / "tests" / "policies" / "valid" / "several_plans" / "two_plans",
+    ROOT / "tests" / "policies" / "valid" / "several_plans" / "combined_cap",
 )
 
 

@@ -18,6 +18,8 @@
     │   │                            .xlsx file (incentives.reports.workbook; CLI exit 2)
     │   ├── SimulateOptionError      `simulate`: a --by that names no roster column, input or
     │   │                            step (incentives.simulation.job; CLI exit 2)
+    │   ├── SweepInputError          a sweep's draws, grid or sweep file cannot be used
+    │   │                            (`incentives.sweep`; CLI exit 2)
     │   ├── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │   │                            folder; refused before anything is read (CLI exit 2)
     │   └── OverrideError            a what-if override (--set, a scenario file,

@@ -92,7 +92,7 @@ class RunRequest:
     # the sheet to read of each input that is an .xlsx workbook, by role ("employees", "goals",
     # "ratings", "history", "results", "rates"; the first sheet otherwise), and a column
     # mapping file for the roster (see `incentives.io.column_map`)
-    sheets: Mapping[str, str] = attrs.field(factory=dict)
+    sheets: Mapping[str, str] = attrs.field(factory=dict, hash=False)  # a dict: not in the hash
     columns: Path | None = None
 
 

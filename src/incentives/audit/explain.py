@@ -63,6 +63,11 @@ def explain_employee(run_dir: Path, employee_id: str) -> Explanation:
         raise unknown_employee(run, employee_id)
     results = {row["policy"]: row for row in run.results if row["employee_id"] == wanted}
     policies = [_PolicyExplainer(run, row, results.get(row["policy"], {})).data() for row in rows]
+    for policy in policies:  # several plans per person: the employee's plans of each group
+        if "plan_group" in policy:
+            group = policy["plan_group"].get("name")
+            mine = [p["id"] for p in policies if p.get("plan_group", {}).get("name") == group]
+            policy["plan_group"] = {**policy["plan_group"], "plans": mine}
     name = next((row.get("name", "") for row in rows if row.get("name")), "")
     dates = {p["as_of"] for p in policies if p.get("as_of")}
     # one date for all the employee's policies, else each policy's own (never an empty string)
@@ -130,6 +135,8 @@ class _PolicyExplainer(CallsAndPay):
             "inputs": [self._input(s) for s in slots if s.get("kind") == "input"],
             "eligibility": [self._rule(s) for s in slots if s.get("kind") == "eligibility"],
         }
+        if header.get("plan_group"):  # several plans per person: only where declared
+            data["plan_group"] = header["plan_group"]
         if eligible:
             data["plan_results"] = plan_results(self.pv, self.warnings)
             data["plan_scorecards"] = plan_scorecards(self.pv)

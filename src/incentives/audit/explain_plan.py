@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from incentives.audit.explain_adjustment import adjustment_text
+from incentives.audit.explain_rank import negative_cap_text, rank_text
 from incentives.audit.explain_values import PolicyValues, close_enough
 from incentives.display import format_value
 from incentives.money import ENGINE_CONTEXT
@@ -65,7 +67,14 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
         }
         # data keeps fractions (as the CSVs do); text prints a percent result as the policy writes it
         percent = pv.types.get(name) == "percent"
+        percent = percent or rec.get("rank_method") is not None  # a percentile rank
         entry["text"] = _figures_text(entry, rec, _pct if percent else _num)
+        if rec.get("adjustment_reason") is not None:  # as recorded: reported, adjusted, why
+            entry["adjustment"] = adjustment_text(rec, _pct if percent else _num)
+        if rec.get("rank_method") is not None:  # a percentile rank among peers, as recorded
+            entry["rank"] = rank_text(rec, _pct if percent else _num, _pct, _num)
+        if rec.get("uncapped_payout") is not None:
+            entry["negative_cap"] = negative_cap_text(rec, _pct if percent else _num, _pct)
         if rec.get("attainment_stated"):
             entry["attainment"] = f"attainment {_pct(rec.get('attainment'))} (stated, not computed)"
         elif actual is not None and target:
@@ -78,21 +87,20 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
         if rec.get("payout_stated"):
             entry["payout_explain"] = f"payout {_pct(computed)} (stated, not computed)"
         elif (
-            payout_points
-            and None not in (actual, threshold, target, maximum)
+            (payout_points or rec.get("curve_points"))
+            and actual is not None
+            and (rec.get("curve_points") or None not in (threshold, target, maximum))
             and computed is not None
         ):
-            assert (
-                actual is not None
-                and threshold is not None
-                and target is not None
-                and maximum is not None
-            )
-            points = [
-                (threshold, _dec(payout_points[0])),
-                (target, _dec(payout_points[1])),
-                (maximum, _dec(payout_points[2])),
-            ]
+            if rec.get("curve_points"):  # a curve of the plan's own points, as recorded
+                points = [(_dec(x), _dec(y)) for x, y in rec["curve_points"]]
+            else:
+                assert threshold is not None and target is not None and maximum is not None
+                points = [
+                    (threshold, _dec(payout_points[0])),
+                    (target, _dec(payout_points[1])),
+                    (maximum, _dec(payout_points[2])),
+                ]
             try:
                 # `on` only decides how the x axis prints: a percent result's values as percents
                 on = "attainment" if percent else "value"
@@ -172,11 +180,16 @@ def _items(pv: PolicyValues, items: list[Mapping[str, Any]]) -> tuple[list[dict[
     terms = []
     for item in items:
         entry: dict[str, Any] = {"name": item.get("name"), "weight": _pct(item.get("weight"))}
+        shown = str(item.get("weight_written") or entry["weight"])  # a fraction as written: 1/3
+        weight = shown
+        if item.get("plan_weight") is not None:  # weights of_plan: recorded share of the whole
+            plan_weight = item.get("plan_weight_written") or _pct(item["plan_weight"])
+            weight += f" of the section, {plan_weight} of the plan"
         if "items" in item:
             children, total = _items(pv, item["items"])
             entry["items"] = children
             entry["text"] = (
-                f"{item.get('name')} (weight {_pct(item.get('weight'))}): {total} = {_pct(item.get('computed'))}"
+                f"{item.get('name')} (weight {weight}): {total} = {_pct(item.get('computed'))}"
             )
         else:
             result = str(item.get("result", ""))
@@ -191,12 +204,12 @@ def _items(pv: PolicyValues, items: list[Mapping[str, Any]]) -> tuple[list[dict[
                     else f"{result} "
                 )
                 how += f'overridden to {_pct(item.get("computed"))} — "{item["override_reason"]}"'
-            entry["text"] = f"{item.get('name')} (weight {_pct(item.get('weight'))}): {how}"
+            entry["text"] = f"{item.get('name')} (weight {weight}): {how}"
         entry["computed"] = _pct(item.get("computed"))
         entry["gates"] = _gates(item.get("gates", []), item.get("computed"))
         entry["score"] = _pct(item.get("score"))
         out.append(entry)
-        terms.append(f"{_pct(item.get('weight'))} × {_pct(item.get('score'))}")
+        terms.append(f"{shown} × {_pct(item.get('score'))}")
     return out, " + ".join(terms)
 
 

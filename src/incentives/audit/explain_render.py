@@ -37,6 +37,8 @@ def _policy(p: Mapping[str, Any]) -> list[str]:
     if p.get("what_if"):
         out.append(f"{_INDENT}WHAT-IF: not the policy as written (manifest.json lists the layers)")
         out += [f"{_INDENT * 2}{text}" for text in p["what_if"]]
+    if p.get("plan_group"):
+        out.append(f"{_INDENT}{plan_group_line(p['plan_group'])}")
     if p.get("warnings"):
         out.append("")
         out += [f"!! WARNING: {w}" for w in p["warnings"]]
@@ -79,7 +81,7 @@ def _plan(p: Mapping[str, Any]) -> list[str]:
         out += ["", "Plan results"]
     for r in results:
         out.append(f"{_INDENT}{r['text']}")
-        for key in ("attainment", "payout_explain"):
+        for key in ("adjustment", "rank", "attainment", "payout_explain", "negative_cap"):
             if r.get(key):
                 out.append(f"{_INDENT * 2}{r[key]}")
         if r.get("override"):
@@ -157,3 +159,13 @@ def _pay(pay: Mapping[str, Any]) -> list[str]:
     if pay.get("zero_reason"):
         out.append(f'{_INDENT}zero: "{pay["zero_reason"]}"')
     return out
+
+
+def plan_group_line(group: Mapping[str, Any]) -> str:
+    """The header's plan group, as declared (docs/policy-language.md, "Several plans per person")."""
+    said = [f"transfers {group['transfers']}"] if group.get("transfers") else []
+    if group.get("combined_cap"):
+        said.append(f"combined cap {group['combined_cap']}")
+    more = f" ({'; '.join(said)})" if said else ""
+    plans = ", ".join(group.get("plans", ()))
+    return f"plan group {group.get('name')}{more}; the employee's plans of the group: {plans}"

@@ -18,6 +18,7 @@ from incentives.display import format_recorded
 from incentives.expr import compile_expression, reference_eval
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.language.values import parse_number
+from incentives.rulebook.runtime.accelerators import accelerator_from
 from incentives.rulebook.runtime.curves import CurveSpec, TierSpec, compile_curve, compile_tiers
 from incentives.rulebook.runtime.tables import TableSpec, compile_table
 
@@ -189,7 +190,7 @@ class PolicyValues:
         owner_type = self.types.get(owner, "decimal")
         if callee in self.spec.get("curves", {}):
             return "percent"
-        if callee in self.spec.get("tiers", {}):
+        if callee in self.spec.get("tiers", {}) or callee in self.spec.get("accelerators", {}):
             return "money"
         table = self.table_spec(callee)
         if table is not None and table.get("type", "decimal") != "decimal":
@@ -240,6 +241,8 @@ class PolicyValues:
                 obj = compile_curve(name, CurveSpec.model_validate(spec["curves"][name]))
             elif name in spec.get("tiers", {}):
                 obj = compile_tiers(name, TierSpec.model_validate(spec["tiers"][name]))
+            elif name in spec.get("accelerators", {}):
+                obj = accelerator_from(name, spec["accelerators"][name])
             else:
                 obj = None
             self._lookups[name] = obj
@@ -260,6 +263,7 @@ class PolicyValues:
             self.table_names()
             + list(self.spec.get("curves", {}))
             + list(self.spec.get("tiers", {}))
+            + list(self.spec.get("accelerators", {}))
         )
         lookups = {name: self.lookup(name) for name in names}
         period = (self.values.get("period_start"), self.values.get("period_end"))

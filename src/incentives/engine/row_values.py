@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 from incentives.engine.convert import FALL_BACK, fast_converter
+from incentives.engine.plan_groups import (
+    one_group,
+    transfer_bits,
+    transferred_into,
+    undeclared_groups,
+)
 from incentives.engine.run_plan import RunPlan
 from incentives.engine.segments import period_segments, read_history
 from incentives.errors import RowError
@@ -139,6 +146,8 @@ class RowConversion:
                     mask |= bit
             except RowError as exc:
                 return _reject(emp, exc.column, exc.value, exc.reason, exc.source)
+        if emp.history and self._transfers:  # several plans per person: a mid-period transfer
+            mask = transferred_into(self._transfers, self.plan, emp, values, mask)
         found = self._coverage.get(mask)
         if found is None:
             found = self._coverage[mask] = self._coverage_of(mask)
@@ -158,7 +167,8 @@ class RowConversion:
                     emp,
                     "population",
                     "",
-                    f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one",
+                    f"covered by {len(mine)} {kind} policies ({', '.join(p.id for p in mine)}); an employee belongs to one"
+                    + undeclared_groups(mine),
                 )
         return covering, exclusions, mask
 
@@ -171,9 +181,14 @@ class RowConversion:
         uneven = []
         for kind in self.kinds:
             mine = tuple(b.policy for b in covering if b.policy.kind == kind)
-            if len(mine) != 1:
+            if len(mine) != 1 and not one_group(mine):
                 uneven.append((kind, mine))
         return covering, tuple(uneven)
+
+    @functools.cached_property
+    def _transfers(self) -> tuple[tuple[int, BoundPolicy], ...]:
+        """The policies (with their bits) whose plan group weighs transfers."""
+        return transfer_bits(self._bits)
 
     def _exclusion(self, kind: str, values: list[Any]) -> Exclusion:
         """Why no policy of ``kind`` covers a row: each one's population, as written, with the

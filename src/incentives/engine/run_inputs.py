@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Protocol
 
+from incentives.engine.ranked_inputs import check_ranked_actuals
 from incentives.errors import OptionsError
 from incentives.rulebook.rulebook import Rulebook
 
@@ -55,6 +56,8 @@ def result_figures(
     rulebook: Rulebook, results: Iterable[ResultFigureLike]
 ) -> dict[str, dict[tuple[str, str, str], Decimal]]:
     found: dict[str, dict[tuple[str, str, str], Decimal]] = {}
+    results = list(results)
+    check_ranked_actuals(rulebook, results)  # an actual beside peers would not be used
     for fig in results:
         policy = (
             rulebook.policy(fig.policy)
@@ -72,7 +75,16 @@ def result_figures(
                 f"results line {fig.line}: policy '{fig.policy}' has no result '{fig.result}'{hint}"
             )
         spec = policy.spec.results[fig.result]
-        if bool(fig.unit) != bool(spec.by):
+        if fig.field in ("peer", "rank_value") and getattr(spec, "rank", None) is None:
+            raise OptionsError(
+                f"results line {fig.line}: result '{fig.result}' is not ranked among peers; "
+                f"a {fig.field} row needs 'rank:' on the result"
+            )
+        if fig.field == "peer" and not fig.unit:
+            raise OptionsError(
+                f"results line {fig.line}: a peer row names the peer in the unit column"
+            )
+        if bool(fig.unit) != bool(spec.by) and fig.field != "peer":
             want = f"a {spec.by} in the unit column" if spec.by else "an empty unit column"
             raise OptionsError(f"results line {fig.line}: result '{fig.result}' needs {want}")
         if spec.payout is not None and fig.field in ("attainment", "stated_payout"):

@@ -22,7 +22,10 @@ from incentives.rulebook.language.values import not_ascii_digits, parse_number
 
 __all__ = ["FIELDS", "MissingRate", "RateTable", "ResultFigure", "read_rates", "read_results"]
 
-FIELDS = ("threshold", "target", "maximum", "actual", "attainment", "stated_payout")
+FIELDS: tuple[str, ...] = (
+    *("threshold", "target", "maximum", "actual", "attainment", "stated_payout"),
+    *("peer", "rank_value"),  # a ranked result's peers (unit: the peer's name) and own value
+)
 _RESULT_COLUMNS = ("policy", "result", "unit", "field", "value")
 _RATE_COLUMNS = ("date", "from", "to", "rate_type", "rate")
 _RESULT_KINDS = {"value": NUMBER}  # how a sheet's text cells are read (`io.sheet_cells`)

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from incentives.errors import OptionsError, OverrideError, PolicyError, Problem, shorten
 from incentives.rulebook.compiler.compiler import compile_policy
+from incentives.rulebook.compiler.plan_group import group_problems
 from incentives.rulebook.language import schema
 from incentives.rulebook.language.fields import FieldDef, make_converter, rating_converter
 from incentives.rulebook.language.schema_keys import unknown_key
@@ -225,6 +226,7 @@ def load_rules(path: str | Path) -> Rulebook:
         except ValidationError as exc:
             problems += _validation_problems(doc, exc)
     fields = _field_registry(loaded, problems)
+    problems += group_problems(loaded)  # several plans per person
     policies: list[CompiledPolicy] = []
     seen: dict[str, str] = {}
     for doc, spec, sha in loaded:

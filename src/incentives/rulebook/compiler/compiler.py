@@ -28,6 +28,7 @@ from incentives.rulebook.compiler.declarations import declare_pay, declare_secti
 from incentives.rulebook.compiler.formulas import parse_formulas
 from incentives.rulebook.compiler.gen_inputs import input_constants
 from incentives.rulebook.compiler.graph import StepGraph
+from incentives.rulebook.compiler.plan_group import expand_plan_group
 from incentives.rulebook.compiler.segments import check_weighted
 from incentives.rulebook.compiler.typecheck import check_types
 from incentives.rulebook.language.fields import FieldDef
@@ -43,6 +44,8 @@ def compile_policy(
 ) -> CompiledPolicy | list[Problem]:
     """Compile one validated policy; returns the problems instead when there are any."""
     spec, synthetic, issues = expand(spec)  # pools and budgets become steps of their own
+    spec, participation, more = expand_plan_group(spec)  # several plans per person
+    synthetic, issues = {**synthetic, **participation}, issues + more
     state = CompileState(doc, spec, fields, sha)
     state.synthetic = synthetic
     for path, message, hint in issues:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from incentives.rulebook.compiler.compile_state import (
@@ -17,8 +18,13 @@ from incentives.rulebook.compiler.compile_state import (
     CompileState,
     SpecPath,
 )
+from incentives.rulebook.compiler.plan_shares import check_plan_shares, shown_percent
+from incentives.rulebook.compiler.result_points import check_result_points
+from incentives.rulebook.compiler.result_rank import check_rank
+from incentives.rulebook.language.result_spec import is_points
 from incentives.rulebook.language.schema import GateSpec, ResultSpec, ScorecardItemSpec
-from incentives.rulebook.language.values import SpecIssue, SpecIssues
+from incentives.rulebook.language.values import NumberFraction, SpecIssue, SpecIssues, exact
+from incentives.rulebook.runtime.accelerators import compile_accelerator
 from incentives.rulebook.runtime.curves import compile_curve, compile_tiers
 from incentives.rulebook.runtime.ratings import RATING_FUNCTIONS
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
@@ -47,7 +53,10 @@ def declare_sections(p: CompileState) -> None:
                 f"'{result.by}' is not an input of this policy",
                 "declare it under inputs",
             )
-        if result.payout is not None:
+        check_rank(p, name)
+        if is_points(result.payout):
+            check_result_points(p, name)
+        elif result.payout is not None:
             _check_result_figures(p, name)
     _compile_lookups(p)
     for name, card in spec.scorecards.items():
@@ -104,6 +113,7 @@ def _compile_lookups(p: CompileState) -> None:
         ("tables", dict(spec.tables), compile_table),
         ("curves", dict(spec.curves), compile_curve),
         ("tiers", dict(spec.tiers), compile_tiers),
+        ("accelerators", dict(spec.accelerators or {}), compile_accelerator),
     ]
     for name, table in list(groups[0][1].items()):
         fields = _cell_fields(p, name, table)
@@ -121,8 +131,11 @@ def _compile_lookups(p: CompileState) -> None:
             # declared arity even if the lookup itself is broken: no second "unknown" problem
             width = len(item.axes) if section == "tables" else 1
             p.arities[name] = (width, width)
+            if section == "accelerators":  # commission(sales, plan), even when broken
+                p.arities[name] = (2, 2)
             try:
                 p.lookups[name] = build(name, item)
+                p.arities[name] = p.lookups[name].arity  # two values for some (accelerators)
             except SpecIssues as exc:
                 for issue in exc.issues:
                     p.problem((section, origin, *issue.path), issue.message, issue.hint)
@@ -189,6 +202,8 @@ def _compile_scorecards(p: CompileState) -> None:
             p.scorecards[name] = EmployeeScorecard(name, curve, card.max_goals, card.normalise)
             continue
         _check_items(p, card.items or [], (*path, "items"), card.normalise)
+        if card.weights == "of_plan":
+            check_plan_shares(p, card.items or [], (*path, "items"), card.normalise)
         _check_plan_gates(p, card.gates, path)
 
 
@@ -197,10 +212,14 @@ def _check_items(
 ) -> None:
     spec = p.spec
     total = sum((item.weight for item in items), Decimal(0))
-    if not normalise and total != 1:
+    exactly = sum((exact(item.weight) for item in items), Fraction(0))  # 3 × 1/3 is exactly 1
+    nested_share = _of_plan(p, path) and len(path) > 3  # checked by check_plan_shares
+    if not normalise and exactly != 1 and not nested_share:
+        stated = any(isinstance(item.weight, NumberFraction) for item in items)
+        shown = shown_percent(exactly) if stated else f"{total * 100:f}%"
         p.problem(
             path,
-            f"weights sum to {total * 100:f}%, not 100%",
+            f"weights sum to {shown}, not 100%",
             "fix the weights or set normalise: true",
         )
     for index, item in enumerate(items):
@@ -221,6 +240,13 @@ def _check_items(
             if item.curve is not None and item.curve not in spec.curves:
                 p.unknown((*item_path, "curve"), item.curve, "curve", spec.curves)
         _check_plan_gates(p, item.gates, item_path)
+
+
+def _of_plan(p: CompileState, path: SpecPath) -> bool:
+    """Whether the items at ``path`` belong to a scorecard whose weights are shares of the
+    whole plan (checked against their section by `check_plan_shares`, not summed to 100 %)."""
+    card = p.spec.scorecards.get(str(path[1]))
+    return card is not None and card.weights == "of_plan"
 
 
 def _has_payout(result: ResultSpec) -> bool:

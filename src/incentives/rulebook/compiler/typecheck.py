@@ -279,6 +279,16 @@ class PolicyTypes:
                 )
         if kind == "Tiers" and types and types[0].kind == "money":
             return types[0]
+        if kind == "Accelerator":
+            for arg, t in zip(node.args, types, strict=False):
+                if t.kind == "percent":  # commission(attainment, quota): sales ÷ plan is inside
+                    infer.fail(
+                        arg,
+                        f"accelerator '{name}' reads the sales and the plan, and computes the "
+                        f"attainment itself; '{shorten(infer.expr.source_of(arg))}' is a percent",
+                    )
+        if kind in ("Accelerator", "Tiers") and types and types[-1].kind == "money":
+            return types[-1] if kind == "Tiers" else types[0]  # the amount it pays on
         if kind == "Curve":
             return PERCENT
         return DECIMAL if lookup is not None else ANY

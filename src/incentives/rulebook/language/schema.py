@@ -12,9 +12,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from incentives.rulebook.language.accelerator_spec import AcceleratorSpec
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
+from incentives.rulebook.language.result_spec import (
+    AdjustmentSpec,
+    RankSpec,
+    check_result_payout,
+)
 from incentives.rulebook.language.table_spec import TableSpec
-from incentives.rulebook.language.values import IsoDate, Label, Num, Text, parse_number
+from incentives.rulebook.language.values import IsoDate, Label, Num, Text, Weight, parse_number
 
 __all__ = [
     "MAX_ROUND_STEP",
@@ -27,6 +33,7 @@ __all__ = [
     "Header",
     "InputSpec",
     "PayComponentSpec",
+    "PlanGroupSpec",
     "PolicyFile",
     "PoolSpec",
     "RatingHistorySpec",
@@ -90,6 +97,21 @@ class RatingHistorySpec(Spec):
         return self
 
 
+class PlanGroupSpec(Spec):
+    """Several plans per person (docs/policy-language.md, "Several plans per person"): plans of
+    one kind naming the same group may cover one employee; ``transfers: weighted`` decides
+    coverage over the history's segments and adds the step ``participation``."""
+
+    name: Text
+    transfers: Literal["weighted"] | None = None
+    combined_cap: Text | None = None  # the group's cap; this plan's share: × participation
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+
 class Header(Spec):
     id: Text
     title: Text
@@ -105,6 +127,7 @@ class Header(Spec):
     fx: FxDefaults = FxDefaults()
     breakdown_decimals: int = Field(default=6, ge=0, le=28)
     rating_history: RatingHistorySpec | None = None
+    plan_group: PlanGroupSpec | None = None  # several plans per person (plan_group.py)
 
     @model_validator(mode="after")
     def _period_in_force(self) -> Header:
@@ -175,6 +198,7 @@ class Figures(Spec):
     actual: Num | None = None
     attainment: Num | None = None
     stated_payout: Num | None = None
+    adjustment: AdjustmentSpec | None = None  # the committee's, of the reported actual
 
 
 class Override(Spec):
@@ -184,10 +208,12 @@ class Override(Spec):
 
 class ResultSpec(Figures):
     description: Text = ""
-    payout: list[Num] | None = Field(default=None, min_length=3, max_length=3)
+    # [threshold, target, maximum payouts], or the curve's points [[actual, payout], ...]
+    payout: list[Num] | list[tuple[Num, Num]] | None = None
     by: Text | None = None
     units: dict[str, Figures] | None = None
     override: Override | None = None
+    rank: RankSpec | None = None  # the actual is a percentile rank within a peer group
 
     @field_validator("payout", mode="before")
     @classmethod
@@ -197,7 +223,7 @@ class ResultSpec(Figures):
                 "'payout:' is the curve [threshold payout, target payout, maximum payout]; "
                 f"for a payout given directly (a disclosed score) write 'stated_payout: {value}'"
             )
-        return value
+        return check_result_payout(value)
 
     @model_validator(mode="after")
     def _shape(self) -> ResultSpec:
@@ -275,7 +301,7 @@ class GateSpec(Spec):
 
 class ScorecardItemSpec(Spec):
     name: Text
-    weight: Num
+    weight: Weight
     result: Text | None = None
     curve: Text | None = None
     items: list[ScorecardItemSpec] | None = None
@@ -299,6 +325,9 @@ class ScorecardSpec(Spec):
     normalise: bool = False
     gates: list[GateSpec] = []
     description: Text = ""
+    # of_plan: every weight (a section's and its items') is a share of the whole scorecard;
+    # None is of_section (left out of rulebook.json, as before the choice existed)
+    weights: Literal["of_section", "of_plan"] | None = None
 
     @model_validator(mode="after")
     def _by_scope(self) -> ScorecardSpec:
@@ -311,6 +340,15 @@ class ScorecardSpec(Spec):
                 )
             if not self.curve:
                 raise ValueError("an employee scorecard needs 'curve:' for its goals")
+        return self
+
+    @model_validator(mode="after")
+    def _shares_of_a_plan(self) -> ScorecardSpec:
+        if self.weights == "of_plan" and self.scope == "employee":
+            raise ValueError(
+                "'weights: of_plan' states the weights of a plan scorecard's sections as shares "
+                "of the whole; an employee scorecard's goal weights come from the roster"
+            )
         return self
 
 
@@ -468,6 +506,7 @@ class PolicyFile(Spec):
     tables: dict[str, TableSpec] = {}
     curves: dict[str, CurveSpec] = {}
     tiers: dict[str, TierSpec] = {}
+    accelerators: dict[str, AcceleratorSpec] | None = None  # None: none (not in rulebook.json)
     scorecards: dict[str, ScorecardSpec] = {}
     eligibility: list[EligibilitySpec] = []
     steps: dict[str, StepSpec] = {}

@@ -12,9 +12,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, PlainSerializer, WrapValidator
 
 from incentives.errors import IncentivesError
+from incentives.rulebook.language.fractions import NumberFraction, exact, parse_fraction
 
 __all__ = [
     "MAX_DIGITS",
@@ -22,13 +23,17 @@ __all__ = [
     "IsoDate",
     "Label",
     "Num",
+    "NumberFraction",
     "SpecIssue",
     "SpecIssues",
     "Text",
+    "Weight",
     "check_number",
+    "exact",
     "parse_iso_date",
     "parse_label",
     "parse_number",
+    "parse_weight",
 ]
 
 MAX_DIGITS = 40
@@ -90,6 +95,8 @@ def parse_number(value: Any) -> Decimal:
     percent = text.endswith("%")
     if percent:
         text = text[:-1].strip()
+    if "/" in text:  # a fraction as the plan states it (2/3, 1/15, 1.65/3 %)
+        return Decimal(parse_fraction(value, text, percent, _NUMBER, check_number))
     if not _NUMBER.match(text):
         raise ValueError(f"'{value}' is not a number (write e.g. 1500, 1.10, 15% or 1e3)")
     try:
@@ -142,6 +149,31 @@ def _text(value: Any) -> str:
 
 
 Num = Annotated[Decimal, BeforeValidator(parse_number)]
+
+
+def parse_weight(value: Any) -> Decimal:
+    """A weight: a number as `parse_number` reads it, but a fraction stays a `NumberFraction`
+    (its exact value is what the weights' sum is checked with, and what weighs a payout)."""
+    if isinstance(value, str) and "/" in value and value.isascii():
+        text = value.strip()
+        percent = text.endswith("%")
+        body = text[:-1].strip() if percent else text
+        return parse_fraction(value, body, percent, _NUMBER, check_number)
+    return parse_number(value)
+
+
+def _weight_json(value: Decimal) -> object:
+    """A weight in JSON (rulebook.json): a fraction as written (``1/3``, read back exactly),
+    any other weight as the decimal's text, as for every number."""
+    return value.text if isinstance(value, NumberFraction) else str(value)
+
+
+Weight = Annotated[
+    Decimal,
+    WrapValidator(lambda value, _next: parse_weight(value)),
+    PlainSerializer(_weight_json, when_used="json"),
+]
+"""A scorecard weight (`parse_weight`), kept as read so an exact fraction stays one."""
 Label = Annotated[Decimal | str, BeforeValidator(parse_label)]
 Text = Annotated[str, BeforeValidator(_text)]
 

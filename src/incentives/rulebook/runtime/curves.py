@@ -210,7 +210,9 @@ class Tiers:
 
     Cumulative: each band's rate applies to the part of ``x`` inside that band; the amounts of
     the bands below the one reached are precomputed in ``_bases``. Non-cumulative: the reached
-    band's rate applies to all of ``x``. Below the first ``from``: 0 and band ``-1``.
+    band's rate applies to all of ``x``, or, called with a second value (``tiers(attainment,
+    revenue)``), the band is chosen by ``x`` and its rate applied to that value. Below the
+    first ``from``: 0 and band ``-1``.
     """
 
     name: str
@@ -229,21 +231,23 @@ class Tiers:
 
     @property
     def arity(self) -> tuple[int, int]:
-        return (1, 1)
+        return (1, 1) if self.cumulative else (1, 2)
 
     @property
     def type(self) -> str:
         return "money"
 
-    def __call__(self, x: Decimal | int | None) -> tuple[Decimal, int]:
-        if x is None:
+    def __call__(
+        self, x: Decimal | int | None, *applied: Decimal | int | None
+    ) -> tuple[Decimal, int]:
+        if x is None or None in applied:
             raise _missing("tiers", self.name)
         i = bisect_right(self.starts, x) - 1
         if i < 0:
             return _ZERO, -1
         if self.cumulative:
             return self._bases[i] + self.rates[i] * (x - self.starts[i]), i
-        return self.rates[i] * x, i
+        return self.rates[i] * (applied[0] if applied else x), i  # type: ignore[operator]
 
     def describe(self) -> dict[str, object]:
         """A static, JSON-able description for the run's rulebook.json."""
@@ -267,6 +271,12 @@ class Tiers:
             return head + format_value(value)
         if detail < 0:
             return head + f"0 (below the first band, from {format_value(self.starts[0])})"
+        if not self.cumulative and len(args) == 2:  # band chosen by x, rate on the other
+            return (
+                f"{self.name}({format_value(x)}, {format_value(args[1])}) = "
+                f"{format_value(args[1])} × {format_value(self.rates[detail], 'percent')} = "
+                f"{format_value(value)} (band from {format_value(self.starts[detail])})"
+            )
         if not self.cumulative:
             return (
                 head

@@ -14,12 +14,18 @@ from typing import Any
 
 from incentives.errors import OptionsError
 from incentives.expr import NAMESPACE, compile_expression
+from incentives.rulebook.language.fractions import weigh
+from incentives.rulebook.language.result_spec import is_points
 from incentives.rulebook.language.schema import GateSpec, ScorecardItemSpec
 from incentives.rulebook.runtime import contract
 from incentives.rulebook.runtime.contract import RESULT_SUFFIXES
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.plan_gate_flags import applied_flags
+from incentives.rulebook.runtime.plan_shares import item_weight, written_weights
 from incentives.rulebook.runtime.policy import CompiledPolicy
+from incentives.rulebook.runtime.result_adjustment import adjust
+from incentives.rulebook.runtime.result_curve import result_points
+from incentives.rulebook.runtime.result_rank import cap_negative, rank_actual
 from incentives.rulebook.runtime.scorecard import attainment
 
 __all__ = ["PlanValues"]
@@ -72,7 +78,18 @@ class PlanValues:
                     if given is not None
                     else (getattr(base, field) if base is not None else None)
                 )
+            where = f"policy '{self.policy.id}': result '{name}'"
+            where += f" for '{unit}'" if unit else ""
+            adjustment = base.adjustment if base is not None else None
+            values["actual"], adjusted = adjust(where, values["actual"], adjustment)
+            if spec.rank is not None:  # the actual is the percentile rank among the peers
+                values["actual"], ranked = rank_actual(
+                    where, name, spec.rank, values["actual"], figures
+                )
+                values["rank_value"] = ranked["rank_value"]
+                adjusted.update(ranked)
             per_unit[unit], record[unit or "*"] = self._figures(name, unit, values)
+            record[unit or "*"].update(adjusted)
         self.values[name] = per_unit
         self.record["results"][name] = record
         if spec.by:
@@ -99,17 +116,15 @@ class PlanValues:
                 f"policy '{self.policy.id}': {where} has no actual; give it in the policy or in --results"
             )
         lower = threshold is not None and target is not None and threshold > target
+        if is_points(spec.payout):  # the direction is the listed points'
+            lower = spec.payout[1][0] < spec.payout[0][0]  # type: ignore[index]
         att = stated_att
         if att is None and actual is not None and target:
             att = attainment(actual, target, lower)
         computed = stated_pay
+        points: list[tuple[Decimal, Decimal]] | None = None
         if spec.payout is not None and actual is not None:
-            assert threshold is not None and target is not None and maximum is not None
-            points = [
-                (threshold, spec.payout[0]),
-                (target, spec.payout[1]),
-                (maximum, spec.payout[2]),
-            ]
+            points = result_points(spec.payout, threshold, target, maximum)
             try:
                 curve = compile_curve(name, CurveSpec(points=points))
             except ValueError as exc:
@@ -117,6 +132,10 @@ class PlanValues:
                     f"policy '{self.policy.id}': {where}: threshold, target and maximum must be in order ({exc})"
                 ) from None
             computed = curve(actual)[0]
+        capped = False
+        if spec.rank is not None:  # the negative-TSR cap, before any override
+            uncapped = computed
+            computed, capped = cap_negative(spec.rank, computed, values.get("rank_value"))
         payout = spec.override.payout if spec.override is not None else computed
         record = {
             "actual": actual, "threshold": threshold, "target": target, "maximum": maximum,
@@ -126,6 +145,14 @@ class PlanValues:
             "attainment_stated": stated_att is not None,
             "payout_stated": stated_pay is not None,
         }  # fmt: skip
+        if capped:
+            cap = spec.rank.negative_cap if spec.rank else None
+            record.update(uncapped_payout=uncapped, negative_cap=cap)
+        if is_points(spec.payout) and points is not None:  # explain reads the curve used
+            return (actual, threshold, target, maximum, att, payout), {
+                **record,
+                "curve_points": [[x, y] for x, y in points],
+            }
         return (actual, threshold, target, maximum, att, payout), record
 
     def _namespace(self, unit: str | None) -> dict[str, Any]:
@@ -174,7 +201,8 @@ class PlanValues:
         flags: dict[str | None, tuple[bool, ...]] = {}
         for unit in sorted(units) if by else [None]:
             ns = self._namespace(unit)
-            score, items = self._items(card.items or [], ns, card.normalise)
+            shares = card.weights or "of_section"
+            score, items = self._items(card.items or [], ns, card.normalise, shares)
             score, gates = self._gates(card.gates, score, ns)
             table[unit] = score
             record[unit or "*"] = {"score": score, "items": items, "gates": gates}
@@ -188,15 +216,25 @@ class PlanValues:
             self.globals[contract.PLAN_GATES + name] = flags[None]
 
     def _items(
-        self, items: list[ScorecardItemSpec], ns: Mapping[str, Any], normalise: bool
+        self,
+        items: list[ScorecardItemSpec],
+        ns: Mapping[str, Any],
+        normalise: bool,
+        shares: str = "of_section",
+        section: Decimal | None = None,
     ) -> tuple[Decimal, list[dict[str, Any]]]:
         total = _ZERO
         weights = _ZERO
         detail: list[dict[str, Any]] = []
         for item in items:
-            entry: dict[str, Any] = {"name": item.name, "weight": item.weight}
+            weight = item_weight(item.weight, section if shares == "of_plan" else None)
+            # recorded as plain decimals (a NumberFraction's exact value is only for weighing)
+            entry: dict[str, Any] = {"name": item.name, "weight": Decimal(weight)}
+            if weight is not item.weight:  # a share of the plan, weighed within its section
+                entry["plan_weight"] = Decimal(item.weight)
+            entry.update(written_weights(weight, item.weight))
             if item.items is not None:
-                score, children = self._items(item.items, ns, normalise)
+                score, children = self._items(item.items, ns, normalise, shares, item.weight)
                 entry["items"] = children
             else:
                 res = str(item.result)
@@ -227,8 +265,8 @@ class PlanValues:
             score, entry["gates"] = self._gates(item.gates, score, ns)
             entry["score"] = score
             detail.append(entry)
-            total += item.weight * score
-            weights += item.weight
+            total += weigh(weight, score)
+            weights += weight
         if normalise and weights:
             total = total / weights
         return total, detail
