@@ -70,7 +70,7 @@ def test_the_simulate_section_is_real_output(
         "--ratings fixtures/ratings.csv --history fixtures/history.csv --out out"))  # fmt: skip
     assert quickstart.exit_code == 0, quickstart.output
     examples = _examples()
-    assert len(examples) >= 3  # a what-if with explain, a diff, a simulation
+    assert len(examples) >= 4  # a what-if with explain, a diff, a simulation, a sweep
     variables: dict[str, str] = {}
     for block, shown in examples:
         _shown_in_order(shown, _run(block, variables))
