@@ -141,7 +141,7 @@ def simulate_job(request: SimulateRequest) -> Simulation:
             sink = out.csv_writer("distribution.csv", distribution_header(sim))
             for row in distribution_rows(sim):
                 sink.write(row)
-            out.text("summary.md", summary_markdown(sim))
+            out.text("summary.md", summary_markdown(sim, request.by))
             out.json("manifest.json", _manifest(request, sim, roster.sha256, len(roster.orphans())))
     return sim
 
