@@ -228,12 +228,13 @@ def test_the_out_folder_holds_diff_csv_and_the_summary(
     assert cli("diff", run_a, run_b, "--out", tmp_path / "d", "--force").exit_code == 0
 
 
-def test_a_folder_that_is_not_a_run_folder_is_a_usage_error(
+def test_a_folder_that_is_not_a_run_folder_is_refused(
     run_a: Path, tmp_path: Path, cli: Callable[..., CliRun]
 ) -> None:
-    """Exit 2 and a message naming the run and the missing file; no traceback."""
+    """Exit 1 (as explain, payroll and report answer a folder that is not a run's) and a
+    message naming the run and the missing file; no traceback."""
     shown = cli("diff", run_a, tmp_path)
-    assert shown.exit_code == 2 and shown.exception is None
+    assert shown.exit_code == 1 and shown.exception is None
     assert f"run B: {tmp_path / 'rulebook.json'}: the file is missing" in shown.stderr
     inside = cli("diff", run_a, run_a, "--out", run_a / "d")
     assert inside.exit_code == 2 and "lies inside" in inside.stderr
@@ -376,8 +377,7 @@ def test_a_what_if_run_is_named_as_one(run_a: Path, tmp_path: Path) -> None:
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     diff = diff_runs(run_a, copy)
     assert diff.notes == (
-        'run B is a what-if, not the real cycle (layers: [{"max_multiple": "150%", '
-        '"source": "--set"}])',
+        'run B is a what-if, not the real cycle: {"max_multiple": "150%", "source": "--set"}',
     )
 
 

@@ -162,7 +162,7 @@ def test_a_what_if_run_is_refused_unless_allowed(
     assert not out.exists()
     allowed = cli("payroll", "--run", run, "--layout", "generic", "--out", out, "--allow-what-if")
     assert allowed.exit_code == 0, allowed.output
-    line = "--set: annual-bonus-2026 parameters.max_multiple = 3 (policy says 2)"
+    line = "annual-bonus-2026: parameters.max_multiple = 3 (set by --set; policy says 2)"
     assert f"what-if override: {line}" in allowed.stdout.splitlines()
     assert line in _control(control_path(out))["overrides"]  # type: ignore[operator]
 
@@ -289,9 +289,10 @@ def test_layout_problems_are_all_reported_with_file_and_line(tmp_path: Path) -> 
 def test_an_unknown_layout_name_suggests_the_shipped_one(
     sample_run: CliRun, tmp_path: Path, cli: Callable[..., CliRun]
 ) -> None:
-    """``--layout generik``: a message with the shipped layouts and a did-you-mean."""
+    """``--layout generik``: a message with the shipped layouts and a did-you-mean; exit 2, a
+    usage error as report's unknown --by."""
     result = cli("payroll", "--run", sample_run.out, "--layout", "generik", "--out", tmp_path / "p")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "did you mean 'generic'?" in result.stderr and "Traceback" not in result.output
 
 
@@ -371,3 +372,32 @@ def test_payroll_reads_the_run_folder_without_its_steps(sample_run: CliRun) -> N
         assert short.items() <= whole.items()
         assert "bonus" not in short  # a step of the bonus policy
     assert {row.get("country") for row in light.breakdown} == {"US", "GB", "DE", None}
+
+
+def test_shares_are_left_to_the_share_plan_and_the_cash_reconciles(
+    tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """A deferral converted into shares (tests/policies/valid/share_conversion_declared.yaml):
+    15 % of 100,000 = 15,000.00, 40 % deferred = 6,000.00 → 126 shares at 47.30 and 40.20 in
+    cash; a 0 % deferral pays 15,000.00 in cash. The 126 shares are a count, not money: the
+    export carries the cash lines only (AIP 9,000.00 + 15,000.00, DEFC 40.20), reconciles them,
+    and says the share code was left out, instead of refusing the run."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    policy = Path(__file__).parent / "policies" / "valid" / "share_conversion_declared.yaml"
+    (rules / policy.name).write_text(policy.read_text(encoding="utf-8"), encoding="utf-8")
+    roster = tmp_path / "employees.csv"
+    roster.write_text(
+        "employee_id,currency,salary,target_pct,deferral_pct\n"
+        "001,USD,100000,15%,\n002,USD,100000,15%,0%\n",
+        encoding="utf-8",
+    )
+    run = tmp_path / "run"
+    assert cli("run", "--rules", rules, "--employees", roster, "--out", run).exit_code == 0
+    result = export(run, "generic", tmp_path / "pay.csv")
+    assert line_sums(read_lines(tmp_path / "pay.csv")) == {
+        ("AIP", "USD"): Decimal("24000.00"),
+        ("DEFC", "USD"): Decimal("40.20"),
+    }
+    assert "DSU (shares)" in result.report()
+    assert "reconciles to the cent: yes" in result.report()

@@ -69,6 +69,7 @@ def test_the_public_names_are_pinned() -> None:
         "ScenarioError",
         "StepError",
         "Summary",
+        "UsageError",
         "__version__",
         "calculate",
         "load_rules",

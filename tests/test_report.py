@@ -410,3 +410,27 @@ def test_any_text_cell_reads_back_as_written(cells: list[str]) -> None:
         if c
     ]
     assert got == expected
+
+
+def test_shares_are_never_added_to_money_and_by_currency_is_one_column(tmp_path: Path) -> None:
+    """tests/policies/valid/share_conversion_declared.yaml: 001 defers 40 % of 15,000.00 into
+    126 shares and 40.20 of cash; 002 takes 15,000.00 in cash. The by-group total is money
+    only: 9,000.00 + 15,000.00 + 40.20 = 24,040.20 (never + 126 shares), and `--by currency`
+    groups as every row already does (one currency column, not two)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    policy = Path(__file__).parent / "policies" / "valid" / "share_conversion_declared.yaml"
+    shutil.copy(policy, rules / policy.name)
+    roster = tmp_path / "employees.csv"
+    roster.write_text(
+        "employee_id,currency,salary,target_pct,deferral_pct\n"
+        "001,USD,100000,15%,\n002,USD,100000,15%,0%\n",
+        encoding="utf-8",
+    )
+    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "run"))
+    write_report(ReportRequest(run=tmp_path / "run", out=tmp_path / "r.xlsx", by=("currency",)))
+    header = (tmp_path / "summary_by_group.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.split(",").count("currency") == 1
+    (row,) = _csv(tmp_path / "summary_by_group.csv")
+    assert row["total"] == "24040.20"
+    assert "total DSU" not in row

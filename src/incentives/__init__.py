@@ -22,6 +22,7 @@ from incentives.errors import (
     RowError,
     ScenarioError,
     StepError,
+    UsageError,
 )
 from incentives.version import __version__
 
@@ -94,6 +95,7 @@ __all__ = [
     "ScenarioError",
     "StepError",
     "Summary",
+    "UsageError",
     "__version__",
     "calculate",
     "load_rules",

@@ -24,6 +24,7 @@ from incentives.errors import (
     OutputOverlapsInput,
     OverrideError,
     PolicyError,
+    UsageError,
     escape_controls,
     shorten,
 )
@@ -99,8 +100,7 @@ def _fail(exc: IncentivesError) -> None:
     click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
     if isinstance(exc, PolicyError):
         click.echo("Fix the policy files and run `incentives check --rules DIR` again.", err=True)
-    usage = isinstance(exc, OutputOverlapsInput | OverrideError) or getattr(exc, "usage", False)
-    sys.exit(2 if usage else 1)  # 2: usage
+    sys.exit(2 if isinstance(exc, OutputOverlapsInput | OverrideError | UsageError) else 1)
 
 
 def _note(text: str) -> None:
@@ -271,6 +271,8 @@ def run(
             if amount == TOTALS_CONTEXT.quantize(amount, amount.__class__("0.01"))
             else f"  {component} ({code}) {currency} {amount}"
         )
+    for (unit, component, code), amount in sorted(s.unit_totals.items()):
+        click.echo(f"  {component} ({code}) {amount:,} {unit}")  # a count, never money
     for pool in report.pools:
         group = f" {escape_controls(pool.group)}" if pool.group else ""
         click.echo(
@@ -382,7 +384,7 @@ def simulate(
         sim = simulate_job(
             SimulateRequest(request, chosen, baseline, by=dims, report_currency=report_currency)
         )
-    except IncentivesError as exc:  # a SimulateOptionError exits 2 (``usage``)
+    except IncentivesError as exc:  # a SimulateOptionError (a UsageError) exits 2
         _fail(exc)
         return
     summary = (request.out / "summary.md").read_text(encoding="utf-8")
@@ -522,19 +524,17 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
 def diff_command(run_a: Path, run_b: Path, out: Path | None, force: bool) -> None:
     """Compare two run folders: employees added, removed and changed, and why (docs/diff.md)."""
     from incentives.audit.diff_output import diff_text, write_diff
-    from incentives.audit.run_diff import NotARunFolder, diff_runs
+    from incentives.audit.run_diff import diff_runs
 
     try:
         found = diff_runs(run_a, run_b)
-        if out is not None:
-            write_diff(found, out, force=force)
-    except NotARunFolder as exc:  # a usage error: not the folders `diff` compares
-        click.echo(f"error: {escape_controls(str(exc), keep=chr(10))}", err=True)
-        sys.exit(2)
-    except IncentivesError as exc:
+        written = write_diff(found, out, force=force) if out is not None else ()
+    except IncentivesError as exc:  # not a run folder: 1, as explain, payroll and report
         _fail(exc)
         return
     click.echo(escape_controls(diff_text(found), keep="\n"), nl=False)
+    if out is not None:  # announced as run and sweep announce their folders
+        click.echo(escape_controls(f"outputs: {out}/ ({', '.join(sorted(written))})"))
 
 
 @cli.command()
@@ -614,6 +614,7 @@ def payroll(
     is_flag=True,
     help="Allow --out inside the run folder (it is left alone by default).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing workbook at --out.")
 def report(
     run_dir: Path,
     out: Path,
@@ -621,6 +622,7 @@ def report(
     report_currency: str | None,
     rates: Path | None,
     inside_run: bool,
+    force: bool,
 ) -> None:
     """Write the results workbook (Summary, By group, Charts, Results, Breakdown…) and
     summary_by_group.csv beside it."""
@@ -629,7 +631,7 @@ def report(
     dims = tuple(d.strip() for d in by.split(",") if d.strip())
     request = ReportRequest(
         run=run_dir, out=out, by=dims, report_currency=report_currency, rates=rates,
-        inside_run=inside_run,
+        inside_run=inside_run, force=force,
     )  # fmt: skip
     try:
         done = write_report(request)

@@ -9,19 +9,23 @@
     │                                `load_rules` it is reported as a Problem of a PolicyError)
     ├── OptionsError (ValueError)    options given to the library or the CLI are inconsistent
     │   ├── NotARunFolder            a folder given to `incentives diff` is not a run folder
-    │   │                            (`incentives.audit.run_diff`; CLI exit 2)
+    │   │                            (`incentives.audit.run_diff`; CLI exit 1, as explain,
+    │   │                            payroll and report for a folder that is not a run's)
     │   ├── LayoutError              a payroll layout is invalid (incentives.payroll): every
     │   │                            problem with its file:line
     │   ├── PayrollRefused           a run with rejected rows, or a what-if, exported without
     │   │                            --allow-rejected / --allow-what-if (CLI exit 2)
     │   ├── ReportOptionError        `report`: an unknown --by or currency, an --out that is no
     │   │                            .xlsx file (incentives.reports.workbook; CLI exit 2)
-    │   ├── SimulateOptionError      `simulate`: a --by that names no roster column, input or
-    │   │                            step (incentives.simulation.job; CLI exit 2)
     │   ├── SweepInputError          a sweep's draws, grid or sweep file cannot be used
     │   │                            (`incentives.sweep`; CLI exit 2)
     │   ├── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │   │                            folder; refused before anything is read (CLI exit 2)
+    │   ├── UsageError               the command line names what does not exist (a payroll
+    │   │   │                        layout name) or an --out the command may not write
+    │   │   │                        (inside the run folder it reads); CLI exit 2
+    │   │   └── SimulateOptionError  `simulate`: a --by that names no roster column, input or
+    │   │                            step (incentives.simulation.job)
     │   └── OverrideError            a what-if override (--set, a scenario file,
     │       │                        `with_overrides`) names nothing or has a value of the
     │       │                        wrong type; refused before anything runs (CLI exit 2)
@@ -72,6 +76,7 @@ __all__ = [
     "RowError",
     "ScenarioError",
     "StepError",
+    "UsageError",
     "escape_controls",
     "shorten",
 ]
@@ -135,6 +140,12 @@ class OptionsError(IncentivesError, ValueError):
 class OutputOverlapsInput(OptionsError):
     """The output folder is, contains or lies inside an input file or the rules folder: a run
     replaces its whole output folder, so it would destroy that input. Nothing was read."""
+
+
+class UsageError(OptionsError):
+    """The command line names something that does not exist (a shipped payroll layout) or an
+    output the command may not write (inside the run folder it reads): exit 2, as click's own
+    usage errors. Nothing was written."""
 
 
 class OverrideError(OptionsError):

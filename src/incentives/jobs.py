@@ -18,24 +18,21 @@ from incentives.audit.manifest import manifest_data, rulebook_data
 from incentives.engine.allocation_report import BudgetLine, PoolLine, budget_lines, pool_lines
 from incentives.engine.calculate import (
     Calculation,
-    ResultFigureLike,
     Summary,
     calculate,
 )
 from incentives.engine.passes import Item, OpenShare, in_process
 from incentives.errors import BudgetExceeded, IncentivesError, OptionsError
-from incentives.io import RateTable, open_roster, read_rates, read_results, run_dir
+from incentives.io import run_dir
 from incentives.io.allocation_outputs import BUDGETS_HEADER, POOLS_HEADER, budget_row, pool_row
-from incentives.io.column_map import load_column_map
 from incentives.io.coverage_outputs import UNMATCHED_HEADER, unmatched_row
-from incentives.io.csvread import file_sha256
 from incentives.io.employee_files import EmployeeFile, employee_files, locating, write_items
-from incentives.io.history import check_history_columns
 from incentives.io.roster import Roster
 from incentives.io.run_outputs import OutputLayout, rejected_row
-from incentives.io.sheet_table import cell_locator, field_kinds
+from incentives.io.sheet_table import cell_locator
 from incentives.io.workbook import is_workbook
 from incentives.io.writers import CsvSink, OutputDir
+from incentives.job_inputs import input_files, manifest_inputs, read_inputs, required_columns
 from incentives.model import Rejection
 from incentives.model.roster import RosterSource
 from incentives.parallel import can_fork, run_parallel
@@ -48,8 +45,9 @@ __all__ = [
     "SHEET_ROLES",
     "RunReport",
     "RunRequest",
+    "input_files",
     "manifest_inputs",
-    "open_inputs",
+    "read_inputs",
     "required_columns",
     "run_job",
 ]
@@ -111,16 +109,6 @@ class RunReport:
     what_if: tuple[Mapping[str, Any], ...] = ()
 
 
-def required_columns(rulebook: Rulebook) -> set[str]:
-    """Roster columns that must be present: inputs some policy requires (no default)."""
-    needed: set[str] = set()
-    for policy in rulebook.policies:
-        for name, spec in policy.spec.inputs.items():
-            if spec.required and spec.default is None:
-                needed.add(name)
-    return needed
-
-
 class _Redo(IncentivesError):
     """The fast first pass counted rows that the second pass rejected: redo without them."""
 
@@ -146,7 +134,7 @@ def run_job(
     _check_sheets(request)
     with contextlib.ExitStack() as held:
         with run_dir.writing(request.out):
-            run_dir.check_apart(request.out, _inputs(request))
+            run_dir.check_apart(request.out, input_files(request))
             target = run_dir.real_path(request.out)
             # held to the end, so that no other run takes our staging folder for a leftover
             held.enter_context(run_dir.exclusive(target, request.out))
@@ -165,7 +153,7 @@ def _run_locked(
         if notify is not None:
             notify(notice)
     rulebook = _rulebook(request)
-    roster, figures, rates = open_inputs(request, rulebook)
+    roster, figures, rates = read_inputs(request, rulebook)
     roster_sha256 = roster.sha256
     source = request.scenario.wrap_roster(roster) if request.scenario else roster
     total = roster.record_count
@@ -206,34 +194,6 @@ def _run_locked(
     )
 
 
-def open_inputs(
-    request: RunRequest, rulebook: Rulebook, also_read: Iterable[str] = ()
-) -> tuple[Roster, list[ResultFigureLike], RateTable]:
-    """The roster (with its goals, ratings and history files, sheets and column mapping), the
-    plan results and the rates of a request, read for ``rulebook`` (and the roster columns
-    ``also_read``) as a run reads them: `simulate_job` reads its inputs through here too."""
-    _check_sheets(request)
-    columns = load_column_map(request.columns, rulebook.field_names) if request.columns else None
-    roster = open_roster(
-        request.employees,
-        required_columns=required_columns(rulebook),
-        goals_path=request.goals,
-        ratings_path=request.ratings,
-        history_path=request.history,
-        read_columns={*rulebook.field_names, *also_read},
-        sheets=request.sheets,
-        columns=columns,
-        kinds=field_kinds({field.name: field.type for field in rulebook.fields}),
-    )
-    check_history_columns(roster, rulebook.field_names)
-    sheets = request.sheets
-    figures: list[ResultFigureLike] = (
-        [*read_results(request.results, sheets.get("results"))] if request.results else []
-    )
-    rates = read_rates(request.rates, sheets.get("rates")) if request.rates else RateTable.empty()
-    return roster, figures, rates
-
-
 def _rulebook(request: RunRequest) -> Rulebook:
     if request.scenario is not None:
         return request.scenario.rulebook
@@ -270,25 +230,6 @@ def _forward_only(progress: Callable[[int, int], None], total: int) -> Callable[
             progress(done, total)
 
     return report
-
-
-def _inputs(request: RunRequest) -> list[tuple[str, Path]]:
-    """Every file and folder a run reads, by role (what --out must stay apart from)."""
-    roles = [("rules folder" if request.rules.is_dir() else "policy file", request.rules)]
-    for role, path in (
-        ("employees file", request.employees),
-        ("goals file", request.goals),
-        ("results file", request.results),
-        ("rates file", request.rates),
-        ("ratings file", request.ratings),
-        ("history file", request.history),
-        ("column mapping file", request.columns),
-    ):
-        if path is not None:
-            roles.append((role, path))
-    if request.scenario is not None and request.scenario.file is not None:
-        roles.append(("scenario file", Path(request.scenario.file)))
-    return roles
 
 
 def _write_run(
@@ -370,29 +311,6 @@ def _write_run(
         )
         written = out.names
     return orphans, budgets, pools, written
-
-
-def manifest_inputs(
-    request: RunRequest, roster_sha256: str, records: int
-) -> dict[str, dict[str, object]]:
-    """The manifest's ``inputs``: each input file's path and SHA-256 (the roster's records,
-    an .xlsx input's sheet), as `run` and `simulate` record them."""
-    inputs: dict[str, dict[str, object]] = {
-        "employees": {"path": str(request.employees), "sha256": roster_sha256, "records": records}
-    }
-    for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
-        inputs.setdefault(role, {})["sheet"] = sheet
-    for role, path in (
-        ("goals", request.goals),
-        ("results", request.results),
-        ("rates", request.rates),
-        ("ratings", request.ratings),
-        ("history", request.history),
-        ("columns", request.columns),
-    ):
-        if path is not None:
-            inputs[role] = {"path": str(path), "sha256": file_sha256(path), **inputs.get(role, {})}
-    return inputs
 
 
 def _into(files: Sequence[EmployeeFile], sinks: Sequence[CsvSink]) -> OpenShare:

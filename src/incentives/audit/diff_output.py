@@ -58,10 +58,13 @@ def summary_text(diff: RunDiff) -> str:
         return "\n".join(lines) + "\n"
     moved = [t for t in diff.totals if t.difference != 0]
     lines.append("")
-    lines.append(
-        f"totals that moved ({len(moved)} of {len(diff.totals)}; the deltas add up to each "
-        "difference, per currency and component):"
-    )
+    if not moved:  # the changes moved money between employees (a pool), not the totals
+        lines.append(f"totals that moved: none of {len(diff.totals)} (the deltas add up to 0)")
+    else:
+        lines.append(
+            f"totals that moved ({len(moved)} of {len(diff.totals)}; the deltas add up to each "
+            "difference, per currency and component):"
+        )
     rows = [("currency", "component", "run A", "run B", "difference")]
     rows += [
         (

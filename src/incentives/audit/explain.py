@@ -130,6 +130,7 @@ class _PolicyExplainer(CallsAndPay):
             "as_of": policy_as_of(self.run.manifest, self.policy.get("id")),
             "currency": self.currency,
             "breakdown_decimals": self.pv.places,
+            **_earlier_period(header),
             "eligible": eligible,
             "zero_reason": self.result.get("zero_reason") or None,
             "inputs": [self._input(s) for s in slots if s.get("kind") == "input"],
@@ -236,8 +237,15 @@ class _PolicyExplainer(CallsAndPay):
         cell = pv.cell(str(segments["name"])) if segments is not None else ""
         if cell:
             weighted = typed(raw, type_)
-            block.update(explain_segments(name, type_, cell, weighted, pv.places, self.warnings))
-            block["derivation"] = f"{name} = Σ ({formula}) × days ÷ period days = {shown}"
+            earned = "earned" in str((segments or {}).get("text", ""))  # by the time employed
+            block.update(
+                explain_segments(name, type_, cell, weighted, pv.places, self.warnings, earned)
+            )
+            block["derivation"] = (
+                f"{name} = Σ ({formula}) × share of the period earned = {shown}"
+                if earned
+                else f"{name} = Σ ({formula}) × days ÷ period days = {shown}"
+            )
         if raw_slot is not None:
             block["raw"] = shown
             self._post(block, step_spec, extra, typed(raw, type_))
@@ -414,3 +422,14 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _earlier_period(header: Mapping[str, Any]) -> dict[str, Any]:
+    """The version's effective period, when the period it rewards began before it (a 2023
+    grant for 2022): ``{"effective": {"from", "to"}}``, else nothing."""
+    effective = header.get("effective") or {}
+    start = (header.get("performance_period") or {}).get("start")
+    if not effective.get("from") or not start or str(start) >= str(effective["from"]):
+        return {}
+    return {"effective": {"from": effective.get("from"), "to": effective.get("to")}}
+

@@ -160,12 +160,17 @@ class CallsAndPay:
         self, slots: list[Mapping[str, Any]], pending: Mapping[str, list[Mapping[str, Any]]]
     ) -> dict[str, Any]:
 
+        unit: object = None  # a component paid in units (shares): counts, never money
+
         def money(value: object) -> str:
+            if unit is not None:
+                return f"{self.pv.display(value, 'decimal')} {unit}"
             return self.pv.display(value, "money")
 
         components = []
         for comp in self.spec.get("pay", []):
             name = str(comp["name"])
+            unit = comp.get("unit")
             total = typed(self.pv.cell(f"pay.{name}.total"), "money")
             source = str(comp.get("step", ""))
             rounding = comp.get("round", {"step": "minor_unit", "mode": "half_up"})
@@ -208,7 +213,12 @@ class CallsAndPay:
                     how = f"the part above round({symbolic}) = round({values}) = {money(limit)}: max(0, {money(total)} − {money(limit)}) = {money(amount)}"
                 else:
                     left = ", at most what the parts above left" if parts else ""
-                    how = f"round({money(total)} × {format_value(_share(part.get('share')), 'percent')}){left} = {money(amount)}"
+                    share = _share(part.get("share"))
+                    shown = format_value(share, "percent")
+                    if share is None:  # a share by formula: the one the run recorded
+                        used = typed(self.pv.cell(f"pay.{part['name']}.share"), "percent")
+                        shown = f"{part.get('share')} = {self.pv.display(used, 'percent')}"
+                    how = f"round({money(total)} × {shown}){left} = {money(amount)}"
                 parts.append(
                     {
                         "name": part["name"],
@@ -226,6 +236,9 @@ class CallsAndPay:
                 if parts
                 else f"{name} ({comp.get('pay_code')}) = {money(main)}"
             )
+            if comp.get("convert") and eligible:  # paid in units: the cash is the remainder
+                parts.append(self._converted(comp["convert"], money(total)))
+                entry["text"] = f"{name} ({comp.get('pay_code')}) = {parts[-1]['cash']} = {money(main)}"
             entry["calls"] = [
                 self._call(s) for s in pending.get(name, []) if s.get("kind") == "call"
             ]
@@ -235,3 +248,21 @@ class CallsAndPay:
             "components": components,
             "zero_reason": self.result.get("zero_reason") or None,
         }
+
+    def _converted(self, convert: Mapping[str, Any], total: str) -> dict[str, Any]:
+        """A conversion into units as the run recorded it: units, price and remainder."""
+        name, unit = str(convert["name"]), str(convert["unit"])
+        units = self.pv.display(typed(self.pv.cell(f"pay.{name}"), "decimal"), "decimal")
+        price = self.pv.display(typed(self.pv.cell(f"pay.{name}.price"), "money"), "money")
+        left = self.pv.display(typed(self.pv.cell(f"pay.{name}.remainder"), "money"), "money")
+        cash = convert.get("remainder", "cash") == "cash"
+        return {
+            "name": name,
+            "pay_code": convert.get("pay_code"),
+            "amount": f"{units} {unit}",
+            "text": f"{name} ({convert.get('pay_code')}) = {total} ÷ {convert['price']} "
+            f"({price}), counted down to {convert.get('step', 1)} = {units} {unit}; "
+            f"not bought with it: {left}" + ("" if cash else " (forfeited)"),
+            "cash": "the remainder not converted" if cash else "nothing (the remainder is forfeited)",
+        }
+

@@ -31,6 +31,11 @@ def _policy(p: Mapping[str, Any]) -> list[str]:
         f"{_INDENT}reference: {p.get('reference') or '-'}",
         f"{_INDENT}performance period {period.get('start')} to {period.get('end')}; payout date {p.get('payout_date')}; paid in {p.get('currency') or '-'}; as of {p.get('as_of') or '-'}",
     ]
+    if p.get("effective"):  # a grant rewarding an earlier cycle
+        until = f" to {p['effective']['to']}" if p["effective"].get("to") else " on"
+        out.append(
+            f"{_INDENT}rewards an earlier period: this version is in force {p['effective']['from']}{until}"
+        )
     out.append(
         f"{_INDENT}values as recorded in the breakdown (unrounded values at up to {p.get('breakdown_decimals', 6)} decimals); [file:line] points into the policy"
     )

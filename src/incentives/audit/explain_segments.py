@@ -43,10 +43,20 @@ def parse_segments(cell: str) -> list[dict[str, Any]]:
 
 
 def explain_segments(
-    name: str, type_: str, cell: str, raw: object, places: int, warnings: list[str]
+    name: str,
+    type_: str,
+    cell: str,
+    raw: object,
+    places: int,
+    warnings: list[str],
+    earned: bool = False,
 ) -> dict[str, Any]:
-    """The segments of step ``name`` and their weighted sum, checked against ``raw``."""
+    """The segments of step ``name`` and their weighted sum, checked against ``raw``; an
+    ``earned`` step's segments are weighed by the share earned in each (days employed, or
+    months), shown as recorded."""
     segments = parse_segments(cell)
+    if earned:
+        return _earned(name, type_, segments, raw)
     terms: list[str] = []
     total = Decimal(0)
     period_days = 0
@@ -83,6 +93,27 @@ def explain_segments(
                 f"recorded {raw}"
             )
     return block
+
+
+def _earned(name: str, type_: str, segments: list[dict[str, Any]], raw: object) -> dict[str, Any]:
+    """Each segment with the days employed in it and its weight, and the sum as recorded (the
+    weights are exact fractions the cell shows rounded, so the sum is not recomputed)."""
+    terms = []
+    for seg in segments:
+        if "start" not in seg:
+            return {"segments": segments}
+        changed = ", ".join(seg["changed"]) or "the roster values"
+        value = format_value(_number(seg["value"]), type_)
+        seg["text"] = (
+            f"{seg['start']} to {seg['end']}: {seg['days']} days employed, weight "
+            f"{seg['weight']}, {name} = {value} with {changed}"
+        )
+        terms.append(f"{value} × {seg['weight']}")
+    shown = format_recorded(raw, type_) if isinstance(raw, Decimal) else str(raw)
+    return {
+        "segments": segments,
+        "sum": f"{name} = Σ value × share earned = {' + '.join(terms)} = {shown}",
+    }
 
 
 def _number(text: str) -> object:

@@ -42,6 +42,7 @@ def rulebook_data(rulebook: Rulebook) -> dict[str, Any]:
                         "pay_code": pay.pay_code,
                         "step": pay.step,
                         "split": [{"name": n, "pay_code": c} for n, c in pay.parts],
+                        **({"unit": pay.unit} if pay.unit else {}),  # shares, points: not money
                     }
                     for pay in policy.pay
                 ],
@@ -108,6 +109,16 @@ def manifest_data(
             },
         },
         "totals": totals,
+        **(
+            {  # components paid in units (shares, points), per unit: never money
+                "unit_totals": [
+                    {"unit": unit, "component": comp, "pay_code": code, "amount": amount}
+                    for (unit, comp, code), amount in sorted(s.unit_totals.items())
+                ]
+            }
+            if s.unit_totals
+            else {}
+        ),
         "plan_values": calc.plan_values,
         "group_totals": {
             pid: {name: _keyed(groups) for name, groups in per.items()}

@@ -13,7 +13,6 @@ that does not reconcile.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -23,8 +22,9 @@ import attrs
 
 from incentives.audit.diff_changes import Change, Comparison
 from incentives.audit.run_folder import RunFolder, read_run_folder
+from incentives.audit.what_if_layers import what_if_lines
 from incentives.display import format_value
-from incentives.errors import IncentivesError, OptionsError, shorten
+from incentives.errors import IncentivesError, OptionsError
 from incentives.money import add_exact
 from incentives.rulebook.language.values import parse_number
 
@@ -258,6 +258,8 @@ def _reconcile(a: RunFolder, b: RunFolder, changes: list[Change]) -> tuple[Total
 def _notes(a: RunFolder, b: RunFolder) -> tuple[str, ...]:
     """What else differs between the runs: the input files, the as-of dates, what-if layers."""
     notes = []
+    if a.path.resolve() == b.path.resolve():
+        notes.append(f"run A and run B are the same folder ({a.path}): give two runs to compare")
     inputs_a, inputs_b = a.manifest.get("inputs", {}), b.manifest.get("inputs", {})
     for role in dict.fromkeys([*inputs_a, *inputs_b]):
         sha_a = (inputs_a.get(role) or {}).get("sha256")
@@ -270,8 +272,6 @@ def _notes(a: RunFolder, b: RunFolder) -> tuple[str, ...]:
     for which, run in (("A", a), ("B", b)):
         layers = run.manifest.get("layers")
         if run.manifest.get("what_if") or layers:
-            shown = json.dumps(layers, ensure_ascii=False, sort_keys=True) if layers else "-"
-            notes.append(
-                f"run {which} is a what-if, not the real cycle (layers: {shorten(shown, 300)})"
-            )
+            edits = what_if_lines(layers or []) or ["-"]
+            notes.append(f"run {which} is a what-if, not the real cycle: {'; '.join(edits)}")
     return tuple(notes)

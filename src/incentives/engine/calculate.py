@@ -144,6 +144,7 @@ class Calculation(EarlierPasses):
             self.plan.budgets.get(p.id),
             self._fundings.get(p.id),
             {},
+            self.plan.unit_slots[p.id],
         )
 
     @property
@@ -305,7 +306,7 @@ class Calculation(EarlierPasses):
             entry = counting.get(id(policy))
             if entry is None or entry[0] is not policy:  # a policy compiled elsewhere (a copy)
                 entry = counting[id(policy)] = self._counting_of(policy)
-            _, policy_id, pay_slots, budgets, fundings, keyed = entry
+            _, policy_id, pay_slots, budgets, fundings, keyed, units = entry
             slots = keyed.get(currency)
             if slots is None:
                 slots = keyed[currency] = tuple(
@@ -318,6 +319,8 @@ class Calculation(EarlierPasses):
                 except decimal.Inexact:
                     add_exact(totals.get(key, _ZERO), amount)  # raises, saying why
                     raise
+            for key, slot in units:  # shares, points: totalled per unit, not per currency
+                s.unit_totals[key] = add_exact(s.unit_totals.get(key, _ZERO), trace[slot])
             if budgets:
                 count_budgets(s, policy_id, budgets, trace, currency)
             if fundings is not None:

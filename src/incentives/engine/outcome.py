@@ -207,6 +207,8 @@ class Summary:
     totals: dict[tuple[str, str, str], Decimal] = attrs.field(
         factory=dict
     )  # (currency, component, pay code)
+    # components paid in units (shares, points): (unit, component, pay code), never money
+    unit_totals: dict[tuple[str, str, str], Decimal] = attrs.field(factory=dict)
     # budgets: (policy, budget, group, pay currency) → [employees, payroll, spend], the
     # amounts in the budget's currency
     budgets: dict[tuple[str, str, object, str], list[Any]] = attrs.field(factory=dict)
@@ -249,6 +251,8 @@ class Summary:
             self.keyed_files.setdefault(role, counts)
         for key, amount in other.totals.items():
             self.totals[key] = add_exact(self.totals.get(key, Decimal(0)), amount)
+        for key, amount in other.unit_totals.items():
+            self.unit_totals[key] = add_exact(self.unit_totals.get(key, Decimal(0)), amount)
         for ckey, conflict in other.pool_conflicts.items():
             seen = self.pool_conflicts.get(ckey)
             if seen is None or conflict[0] < seen[0]:
@@ -300,7 +304,8 @@ def outcome_maker(policy: CompiledPolicy) -> Callable[[tuple[Any, ...]], PolicyO
                     break
             else:
                 reason = "computed as zero"
-        notes = "; ".join([why for slot, why in gates if trace[slot]]) if gates else ""
+        # a reason once, though a plan-level gate joined to several steps applied in each
+        notes = "; ".join(dict.fromkeys(why for slot, why in gates if trace[slot])) if gates else ""
         currency = str(trace[currency_slot])
         if ready_slot is None:
             return new(policy, trace, eligible, reason, currency, notes)

@@ -76,6 +76,8 @@ class RunPlan:
     weighted: Mapping[str, tuple[datetime.date, datetime.date]]
     # per policy, every pay component and part: (name, pay code, slot)
     pay_slots: Mapping[str, tuple[tuple[str, str, int], ...]]
+    # per policy, every pay component in units (shares, points): ((unit, name, pay code), slot)
+    unit_slots: Mapping[str, tuple[tuple[tuple[str, str, str], int], ...]]
     budgets: Mapping[str, tuple[BudgetDef, ...]]
     # per policy with pools: each pool's (name, group slot, funding slot, allocation slot), to
     # check in the final pass that every member's funding is the one its pool was solved with
@@ -151,6 +153,7 @@ def plan_run(rulebook: Rulebook, *, exact_first_pass: bool = True) -> RunPlan:
             if any(s.segments == "weighted" for s in p.spec.steps.values())
         },
         pay_slots={p.id: _pay_slots(p) for p in policies},
+        unit_slots={p.id: _unit_slots(p) for p in policies},
         budgets={p.id: p.budgets for p in policies if p.budgets},
         funding_checks={p.id: funding_checks(p) for p in policies if p.pools},
     )
@@ -222,10 +225,18 @@ def _reads(
     return tuple(frozenset(reads(p)) - population for p in policies)
 
 
+def _unit_slots(policy: CompiledPolicy) -> tuple[tuple[tuple[str, str, str], int], ...]:
+    """Each pay component of ``policy`` paid in units: ((unit, name, pay code), its slot)."""
+    return tuple(
+        ((pay.unit, pay.name, pay.pay_code), pay.slot) for pay in policy.pay if pay.unit is not None
+    )
+
+
 def _pay_slots(policy: CompiledPolicy) -> tuple[tuple[str, str, int], ...]:
     return tuple(
         entry
         for pay in policy.pay
+        if pay.unit is None  # components in units are counted apart (`unit_slots`)
         for entry in (
             (pay.name, pay.pay_code, pay.slot),
             *((n, c, slot) for (n, c), slot in zip(pay.parts, pay.part_slots, strict=True)),

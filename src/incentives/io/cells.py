@@ -155,9 +155,14 @@ def declared_quanta(policy: CompiledPolicy) -> dict[int, Decimal | None]:
     for index, slot in enumerate(policy.slots):  # a pool and its awards: the pool's `round`
         if slot.kind == "step" and slot.name in pooled:
             quanta[index] = step_quantum(pooled[slot.name])
-    for comp, pay in zip(policy.spec.pay, policy.pay, strict=True):
+    defs = {pay.name: pay for pay in policy.pay}  # a conversion's units are a PayDef too
+    for comp in policy.spec.pay:
+        pay = defs[comp.name]
         step = comp.round.step
         quantum = None if step == "minor_unit" else step_quantum(Decimal(step))
+        if comp.convert is not None:  # units counted by the conversion's step; cash remainder
+            quanta[defs[comp.convert.name].slot] = step_quantum(comp.convert.step)
+            quanta[names[f"pay.{comp.convert.name}.remainder"]] = None
         for index in (pay.slot, pay.total_slot, *pay.part_slots):
             quanta[index] = quantum
         for part in comp.split:  # an `above` part's threshold, rounded as the component

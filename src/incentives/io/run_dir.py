@@ -229,6 +229,12 @@ def check_apart(out: Path, inputs: Sequence[tuple[str, Path]]) -> None:
                 found = _identity(found_at, identities)
                 if found is not None:
                     _overlap(out, "contains", *found)
+    for folder in target.parents:
+        if _is_file(folder / MARKER):  # its next run --force would refuse a folder it never wrote
+            raise OutputOverlapsInput(
+                f"--out {shorten(out)} is inside the run folder {shorten(folder)}, which holds "
+                "only what its run wrote; choose an output folder outside it"
+            )
 
 
 def _is_file(path: Path) -> bool:

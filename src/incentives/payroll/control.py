@@ -89,6 +89,7 @@ class Export:
     overrides: Sequence[str]
     withheld: Sequence[Mapping[str, str]]
     since: str | None
+    units: Sequence[str] = ()  # pay codes paid in units ("DSU (shares)"): never payroll lines
 
     def report(self) -> str:
         """The control report, as `incentives payroll` prints it."""
@@ -113,6 +114,11 @@ class Export:
             lines.append("  " + "  ".join(cells).rstrip())
         if self.excluded_pay_codes:
             lines.append(f"not carried by this layout: {', '.join(self.excluded_pay_codes)}")
+        if self.units:
+            lines.append(
+                f"not money, so in no payroll file (for the share plan's records): "
+                f"{', '.join(self.units)}"
+            )
         lines.append("reconciles to the cent: yes")
         lines += [
             f"withheld (negative, recover by hand): {w['employee_id']} {w['policy']} "

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from incentives.audit.run_folder import RunFolder, read_run_folder
-from incentives.errors import OptionsError, OutputError, shorten
+from incentives.audit.what_if_layers import what_if_lines
+from incentives.errors import OptionsError, OutputError, UsageError, shorten
 from incentives.io.csvread import file_sha256
 from incentives.io.writers import dumps_json
 from incentives.money import TOTALS_CONTEXT
@@ -74,41 +75,16 @@ def run_identity(run: RunFolder) -> str:
 
 
 def _what_if(run: RunFolder) -> list[str] | None:
-    """The layers of a what-if run, one line per override (docs/what-if.md: each layer names
-    its overrides: policy, path, value and what the policy says); None for a run of the
-    policies as written."""
+    """The changes of a what-if run, one line each (`what_if_lines`, as the report's banner
+    and `diff` print them); None for a run of the policies as written."""
     manifest = run.manifest
     layers = manifest.get("layers") or []
     if not manifest.get("what_if") and not layers and not manifest.get("scenario"):
         return None
-    found = []
-    for layer in layers if isinstance(layers, list) else [layers]:
-        found += _layer_lines(layer)
+    found = what_if_lines(layers)
     if manifest.get("scenario"):
         found.append("scenario " + json.dumps(manifest["scenario"], sort_keys=True))
     return found or ["(the manifest marks the run a what-if without listing its overrides)"]
-
-
-def _layer_lines(layer: Any) -> list[str]:
-    if not isinstance(layer, dict):
-        return [json.dumps(layer, sort_keys=True, ensure_ascii=False)]
-    name = str(layer.get("layer", "layer"))
-    source = layer.get("file") or layer.get("path")
-    where = f"{name} ({source})" if source else name
-    lines = []
-    for item in layer.get("overrides") or []:
-        if isinstance(item, dict) and "value" in item:
-            says = f" (policy says {item['policy_says']})" if item.get("policy_says") else ""
-            target = f"{item.get('policy', '')} {item.get('path') or item.get('name', '')}"
-            lines.append(f"{where}: {target.strip()} = {item['value']}{says}")
-        else:
-            lines.append(f"{where}: {json.dumps(item, sort_keys=True, ensure_ascii=False)}")
-    rest = {
-        k: v for k, v in layer.items() if k not in ("layer", "file", "path", "sha256", "overrides")
-    }
-    if rest:  # input changes, a scenario's title: as recorded
-        lines.append(f"{where}: {json.dumps(rest, sort_keys=True, ensure_ascii=False)}")
-    return lines or [f"{where} (no override)"]
 
 
 def _refuse(run: RunFolder, allow_rejected: bool, allow_what_if: bool) -> list[str] | None:
@@ -221,6 +197,9 @@ def export(
         overrides=overrides or [],
         withheld=[w.record() for w in withheld],
         since=since_batch,
+        units=sorted(
+            {f"{code} ({unit})" for p in policy_info(folder).values() for _, code, unit in p.units}
+        ),
     )
     if not outputs:
         return result  # a correction with nothing to correct: no file
@@ -314,7 +293,7 @@ def _check_paths(run: RunFolder, paths: Sequence[Path], since: Path | None, forc
     for path in paths:
         real = path.resolve()
         if real.is_relative_to(folder):
-            raise OptionsError(
+            raise UsageError(
                 f"{path}: inside the run folder {run.path}, which stays as the run wrote it; "
                 "write payroll files elsewhere"
             )

@@ -18,7 +18,7 @@ from typing import Literal
 import attrs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from incentives.errors import OptionsError, PolicyError, Problem
+from incentives.errors import OptionsError, PolicyError, Problem, UsageError
 from incentives.rulebook.language.values import IsoDate, Text
 from incentives.rulebook.language.yamlsource import SourceDoc, load_yaml
 
@@ -202,7 +202,7 @@ def _resolve(name: str | Path) -> Path:
     known = shipped_layouts()
     close = difflib.get_close_matches(str(name), known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise OptionsError(
+    raise UsageError(
         f"layout '{name}' is neither a file nor a shipped layout ({', '.join(known)}){hint}"
     )
 

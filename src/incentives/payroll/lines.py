@@ -17,7 +17,9 @@ import attrs
 
 from incentives.audit.run_folder import RunFolder
 from incentives.errors import OptionsError, shorten
-from incentives.io.csvread import file_sha256, open_csv, suggest
+from incentives.io.column_map import load_column_map
+from incentives.io.csvread import file_sha256, suggest
+from incentives.io.sheet_table import open_table
 
 __all__ = ["PayLine", "PolicyInfo", "RosterFields", "pay_lines", "policy_info"]
 
@@ -32,6 +34,8 @@ class PolicyInfo:
     payout_date: datetime.date | None
     period: tuple[datetime.date, datetime.date] | None
     components: tuple[tuple[str, str], ...]  # (component or split part, pay code)
+    # components paid in units (shares, points): not money, so never a payroll line
+    units: tuple[tuple[str, str, str], ...] = ()  # (component, pay code, unit)
 
 
 @attrs.frozen
@@ -67,7 +71,11 @@ def policy_info(run: RunFolder) -> dict[str, PolicyInfo]:
         period = header.get("performance_period") or {}
         start, end = _date(period.get("start")), _date(period.get("end"))
         components: list[tuple[str, str]] = []
+        units: list[tuple[str, str, str]] = []
         for pay in policy.get("pay", []):
+            if pay.get("unit"):  # a count of shares or points: for the equity system
+                units.append((str(pay["name"]), str(pay["pay_code"]), str(pay["unit"])))
+                continue
             components.append((str(pay["name"]), str(pay["pay_code"])))
             components += [(str(part["name"]), str(part["pay_code"])) for part in pay["split"]]
         found[str(policy["id"])] = PolicyInfo(
@@ -77,6 +85,7 @@ def policy_info(run: RunFolder) -> dict[str, PolicyInfo]:
             payout_date=_date(header.get("payout_date")),
             period=(start, end) if start and end else None,
             components=tuple(components),
+            units=tuple(units),
         )
     return found
 
@@ -126,6 +135,11 @@ class RosterFields:
             held = self.recorded.setdefault(row["employee_id"], {})
             held.update({k: v for k, v in row.items() if k in declared and v != ""})
         self.roster_path, self.roster_sha256, self.note = self._roster(run, roster)
+        named = run.manifest.get("inputs", {})
+        own = self.roster_sha256 and self.roster_sha256 == named.get("employees", {}).get("sha256")
+        # the run's own roster is read as the run read it: its sheet and its column mapping
+        self._sheet = named["employees"].get("sheet") if own else None
+        self._mapping = named.get("columns", {}).get("path") if own else None
         self._rows: dict[str, dict[str, str]] | None = None
         self._columns: tuple[str, ...] = ()
         self.known = declared
@@ -147,7 +161,11 @@ class RosterFields:
         if self._rows is None:
             self._rows = {}
             if self.roster_path is not None:
-                table = open_csv(self.roster_path, required=("employee_id",), what="roster")
+                columns = load_column_map(self._mapping) if self._mapping else None
+                table = open_table(
+                    self.roster_path, required=("employee_id",), what="roster",
+                    sheet=self._sheet, columns=columns,
+                )  # fmt: skip
                 self._columns = table.columns
                 for record in table.records():
                     cells = dict(

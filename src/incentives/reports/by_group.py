@@ -385,6 +385,7 @@ def summarize_by_group(
     facts = list(facts)
     if (convert is None) != (report_currency is None):
         raise OptionsError("a reporting currency needs a converter (rates) and the reverse")
+    by = [name for name in by if name != "currency"]  # every row is of one currency already
     known = sorted({name for f in facts for name in f.dims})
     for name in by:
         if facts and name not in known:

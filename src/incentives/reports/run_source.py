@@ -64,6 +64,8 @@ def _policy_info(policy: Mapping[str, Any], breakdown: str) -> PolicyInfo:
     head = spec.get("policy", {})
     codes: dict[str, str] = {}
     for pay in policy.get("pay", []):
+        if pay.get("unit"):  # shares or points: a count, never added to money
+            continue
         codes[str(pay["name"])] = str(pay["pay_code"])
         codes.update({str(p["name"]): str(p["pay_code"]) for p in pay.get("split", [])})
     scales = {

@@ -7,12 +7,11 @@ fractions as Excel percentages.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from incentives.errors import shorten
+from incentives.audit.what_if_layers import what_if_lines
 from incentives.reports.by_group import GroupTable
 from incentives.reports.styles import Styles
 
@@ -72,7 +71,7 @@ def write_summary(
     w.cells([(f"Run report: {run}", s.title)])
     if manifest.get("what_if"):
         w.cells([("WHAT-IF RUN: overrides were applied; this is not the cycle's result", s.banner)])
-        for line in _what_if_lines(manifest.get("layers", [])):
+        for line in what_if_lines(manifest.get("layers", [])):
             w.cells([(line, s.plain)])
     c = manifest.get("counts", {})
     w.section("Counts")
@@ -113,25 +112,6 @@ def write_summary(
     w.header(["input", "path", "sha256"])
     for role, data in sorted(manifest.get("inputs", {}).items()):
         w.cells([(role, s.text), (data.get("path", ""), s.text), (data.get("sha256", ""), s.text)])
-
-
-def _what_if_lines(layers: object) -> list[str]:
-    """Each override of the manifest's layers (docs/what-if.md) as one line: ``policy: path =
-    value (set by layer; policy says …)``; a layer of another shape as its JSON, shortened."""
-    lines = []
-    for layer in layers if isinstance(layers, list) else []:
-        edits = layer.get("overrides") if isinstance(layer, dict) else None
-        if not isinstance(edits, list):
-            lines.append(shorten(json.dumps(layer, ensure_ascii=False, sort_keys=True), 300))
-            continue
-        for edit in edits:
-            says = edit.get("policy_says")
-            said = "not in the policy" if says is None else f"policy says {says}"
-            lines.append(
-                f"{edit.get('policy')}: {edit.get('path')} = {edit.get('value')} "
-                f"(set by {layer.get('layer')}; {said})"
-            )
-    return lines
 
 
 def _budgets_and_pools(w: _Writer, manifest: Mapping[str, Any]) -> None:

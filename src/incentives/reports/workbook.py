@@ -72,6 +72,7 @@ class ReportRequest:
     report_currency: str | None = None
     rates: Path | None = None
     inside_run: bool = False  # allow --out inside the run folder
+    force: bool = False  # replace an existing workbook
     max_rows: int = EXCEL_MAX_ROWS  # a sheet's rows, header included (tests lower it)
 
 
@@ -92,7 +93,9 @@ def _check_request(request: ReportRequest) -> None:
     if (request.report_currency is None) != (request.rates is None):
         raise ReportOptionError("--report-currency and --rates go together: give both or neither")
     if request.report_currency and request.report_currency not in CURRENCY_MINOR_UNITS:
-        close = difflib.get_close_matches(request.report_currency, CURRENCY_MINOR_UNITS, n=1)
+        close = difflib.get_close_matches(
+            request.report_currency.upper(), CURRENCY_MINOR_UNITS, n=1
+        )
         hint = f"; did you mean {close[0]}?" if close else ""
         raise ReportOptionError(
             f"--report-currency: unknown currency '{request.report_currency}'{hint}"
@@ -106,6 +109,10 @@ def _check_request(request: ReportRequest) -> None:
         )
     if out.is_dir():
         raise ReportOptionError(f"--out {shorten(request.out)} is a folder; give a file name .xlsx")
+    if out.exists() and not request.force:
+        raise ReportOptionError(
+            f"--out {shorten(request.out)}: already exists; choose another --out or give --force"
+        )
 
 
 def _converter(source: RunSource, request: ReportRequest) -> tuple[object, object]:

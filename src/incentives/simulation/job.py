@@ -22,10 +22,11 @@ from typing import Any
 import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
-from incentives.errors import OptionsError, shorten
+from incentives.errors import UsageError, shorten
 from incentives.io import run_dir
+from incentives.io.csvread import file_sha256
 from incentives.io.writers import OutputDir, dumps_json
-from incentives.jobs import RunRequest, _inputs, manifest_inputs, open_inputs
+from incentives.jobs import RunRequest, input_files, manifest_inputs, read_inputs
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.simulation.facts import changes_header
 from incentives.simulation.groups import GroupFacts, PolicyRead, by_group_rows, policy_reads
@@ -55,11 +56,9 @@ SIMULATION_FILES = (
 )
 
 
-class SimulateOptionError(OptionsError):
+class SimulateOptionError(UsageError):
     """An option of the simulation cannot be used (an unknown ``by`` name): a usage error,
     raised before anything is computed (CLI exit 2)."""
-
-    usage = True  # the CLI exits 2
 
 
 @attrs.frozen
@@ -98,12 +97,12 @@ def simulate_job(request: SimulateRequest) -> Simulation:
         with run_dir.writing(run.out):
             files = [getattr(s, "file", None) for s in request.scenarios]  # scenario files
             run_dir.check_apart(
-                run.out, [*_inputs(run), *(("scenario file", Path(f)) for f in files if f)]
+                run.out, [*input_files(run), *(("scenario file", Path(f)) for f in files if f)]
             )
             target = run_dir.real_path(run.out)
             held.enter_context(run_dir.exclusive(target, run.out))
         baseline = request.baseline or load_rules(run.rules)
-        roster, figures, rates = open_inputs(run, baseline, request.by)
+        roster, figures, rates = read_inputs(run, baseline, request.by)
         _check_by(request.by, roster.columns, baseline)
         reads = policy_reads(baseline, request.by)
         with OutputDir(run.out, force=run.force) as out:
@@ -170,6 +169,8 @@ def _manifest(
 ) -> dict[str, Any]:
     run = request.run
     inputs = manifest_inputs(run, roster_sha256, sim.records)
+    if run.scenario is not None and run.scenario.file is not None:
+        inputs["scenario"] = {"path": run.scenario.file, "sha256": file_sha256(run.scenario.file)}
     base = sim.calculations[0]
     as_of: str | dict[str, str] = (
         run.as_of.isoformat()

@@ -31,10 +31,8 @@ from incentives.engine.allocation_report import budget_lines
 from incentives.engine.calculate import calculate
 from incentives.engine.passes import Item, in_process
 from incentives.engine.run_inputs import result_figures
-from incentives.io import RateTable, open_roster, read_rates, read_results
-from incentives.io.history import check_history_columns
 from incentives.io.plan_inputs import ResultFigure
-from incentives.jobs import RunRequest, required_columns
+from incentives.jobs import RunRequest, read_inputs
 from incentives.model import Rejection
 from incentives.model.roster import Row, RowsRoster
 from incentives.money import EXACT_CONTEXT
@@ -104,19 +102,10 @@ class Prepared:
         another machine prepares itself from it (the paths must be readable there)."""
         self.run = inputs = run
         self.rulebook = rulebook = load_rules(inputs.rules)
-        roster = open_roster(
-            inputs.employees,
-            required_columns=required_columns(rulebook),
-            goals_path=inputs.goals,
-            ratings_path=inputs.ratings,
-            history_path=inputs.history,
-            read_columns=rulebook.field_names,
-        )
-        check_history_columns(roster, rulebook.field_names)
+        roster, base, self.rates = read_inputs(inputs, rulebook)
         self.roster = roster
         self.rows: list[Row] = list(roster)  # read once; every evaluation reads this list
-        self.base: list[ResultFigure] = [*read_results(inputs.results)] if inputs.results else []
-        self.rates = read_rates(inputs.rates) if inputs.rates else RateTable.empty()
+        self.base = base
         result_figures(rulebook, self.base)  # a fault in the results file, before any point
         kinds = {p.kind for p in rulebook.policies if p.id in swept}
         swept_set = tuple(p for p in rulebook.policies if p.kind in kinds)

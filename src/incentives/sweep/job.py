@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from decimal import Decimal
@@ -19,8 +20,7 @@ import attrs
 from incentives.errors import OptionsError
 from incentives.io import run_dir
 from incentives.io.plan_inputs import ResultFigure
-from incentives.jobs import RunRequest
-from incentives.jobs import _inputs as run_inputs  # every file a run reads, by role
+from incentives.jobs import RunRequest, input_files
 from incentives.money import minor_unit
 from incentives.rulebook.language.values import parse_number
 from incentives.rulebook.rulebook import Rulebook, load_rules
@@ -216,7 +216,7 @@ def summarise(
 
 def check_request(request: SweepRequest) -> None:
     """Refuse an --out that is or holds an input, before anything is read."""
-    roles = run_inputs(request.run) + [
+    roles = input_files(request.run) + [
         (role, path) for role, path in (("draws file", request.draws), ("sweep file", request.spec))
         if path is not None
     ]  # fmt: skip
@@ -229,4 +229,15 @@ def load(request: SweepRequest) -> tuple[Rulebook, Points, tuple[AccrualBudget, 
     """The rulebook, the points and the accrual budgets, every fault found before a point runs."""
     check_request(request)
     rulebook = load_rules(request.run.rules)
-    return rulebook, read_points(request, rulebook), tuple(parse_budget(b) for b in request.budgets)
+    budgets = tuple(parse_budget(b) for b in request.budgets)
+    codes = sorted({c for p in rulebook.policies for pay in p.pay for c in (pay.pay_code,
+                    *(code for _, code in pay.parts))})  # fmt: skip
+    for budget in budgets:  # the currency is known after the points ran; the pay code now
+        if budget.pay_code not in codes:
+            close = difflib.get_close_matches(budget.pay_code, codes, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise SweepInputError(
+                f"--budget {budget.pay_code}:{budget.currency}: no pay code {budget.pay_code} in "
+                f"the policies ({', '.join(codes)}){hint}"
+            )
+    return rulebook, read_points(request, rulebook), budgets

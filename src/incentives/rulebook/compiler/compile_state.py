@@ -60,6 +60,7 @@ class CompileState:
         self.slots: list[Slot] = []
         self.slot_exprs: list[str] = []
         self.synthetic: dict[str, Synthetic] = {}  # steps made from pools and budgets
+        self.shared_gates: dict[tuple[str, int], int] = {}  # (step, gate) -> plan-level gate
         self.expressions: list[tuple[Expression, SpecPath]] = []  # every formula, for typing
         self.formula_chars = 0  # the text of every formula so far, against the policy's budget
 
@@ -68,6 +69,10 @@ class CompileState:
         """Where a path is written: a step made from a pool or budget is written there."""
         if len(path) >= 2 and path[0] == "steps" and path[1] in self.synthetic:
             return self.synthetic[str(path[1])].path
+        if path[:1] == ("steps",) and path[2:3] == ("gates",) and len(path) >= 4:
+            shared = self.shared_gates.get((str(path[1]), int(path[3])))
+            if shared is not None:  # a plan-level gate is written under `gates:`
+                return ("gates", shared, *path[4:])
         return path
 
     def problem(self, path: SpecPath, message: str, hint: str = "") -> None:

@@ -30,7 +30,9 @@ from incentives.rulebook.compiler.gen_inputs import input_constants
 from incentives.rulebook.compiler.graph import StepGraph
 from incentives.rulebook.compiler.plan_group import expand_plan_group
 from incentives.rulebook.compiler.segments import check_weighted
+from incentives.rulebook.compiler.shared_gates import share_gates
 from incentives.rulebook.compiler.typecheck import check_types
+from incentives.rulebook.compiler.units import declare_conversions
 from incentives.rulebook.language.fields import FieldDef
 from incentives.rulebook.language.schema import PolicyFile
 from incentives.rulebook.language.yamlsource import SourceDoc
@@ -43,23 +45,27 @@ def compile_policy(
     doc: SourceDoc, spec: PolicyFile, fields: dict[str, FieldDef], sha: str
 ) -> CompiledPolicy | list[Problem]:
     """Compile one validated policy; returns the problems instead when there are any."""
+    spec, shared, shared_issues = share_gates(spec)  # plan-level gates join their steps
     spec, synthetic, issues = expand(spec)  # pools and budgets become steps of their own
     spec, participation, more = expand_plan_group(spec)  # several plans per person
     synthetic, issues = {**synthetic, **participation}, issues + more
     state = CompileState(doc, spec, fields, sha)
     state.synthetic = synthetic
+    state.shared_gates = shared
+    issues = [*shared_issues, *issues]
     for path, message, hint in issues:
         state.problem(path, message, hint)
     declare_sections(state)
     formulas = parse_formulas(state)
     check_weighted(state, formulas.steps)
     declare_pay(state)
+    declare_conversions(state)
     criteria = parse_criteria(state)
     check_population(state, formulas.population)
     graph = StepGraph(state, formulas.steps)
     order = graph.order()
     check_types(state, formulas.steps)
     constants = input_constants(state)
-    if state.problems:
-        return state.problems
+    if state.problems:  # a plan-level gate's problem is found once per step it joins
+        return list(dict.fromkeys(state.problems)) if shared else state.problems
     return generate(state, formulas, graph, order, constants, criteria)

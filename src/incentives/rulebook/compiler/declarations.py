@@ -79,7 +79,9 @@ def declare_pay(p: CompileState) -> None:
         p.declare(comp.name, "pay component", ("pay", c, "name"))
         if comp.step not in spec.steps:
             p.unknown(("pay", c, "step"), comp.step, "step", spec.steps)
-        shares = sum((part.share or Decimal(0) for part in comp.split), Decimal(0))
+        shares = sum(
+            (part.share for part in comp.split if isinstance(part.share, Decimal)), Decimal(0)
+        )  # a share given by a formula is checked per employee, when it is computed
         if shares > 1:
             p.problem(
                 ("pay", c, "split"), f"split shares add up to {shares * 100:f}%, more than 100%"

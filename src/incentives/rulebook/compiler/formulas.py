@@ -55,6 +55,8 @@ def _check_pay_and_fx(p: CompileState, allowed: list[str]) -> None:
         for s, part in enumerate(comp.split):
             if part.above is not None:
                 p.expression(part.above, ("pay", c, "split", s, "above"), allowed)
+            if isinstance(part.share, str):  # a share by formula (an input, an expression)
+                p.expression(part.share, ("pay", c, "split", s, "share"), allowed)
     text = p.spec.policy.fx.date
     if text not in BUILTIN_NAMES:
         try:
@@ -94,6 +96,10 @@ def _step_exprs(p: CompileState, name: str, step: StepSpec, allowed: list[str]) 
         add(f"gate{g}", gate.when, (*base, "gates", g, "when"))
         if gate.value is not None:
             add(f"gatevalue{g}", gate.value, (*base, "gates", g, "value"))
+    if step.earned is not None and step.earned.from_ is not None:  # employment dates
+        add("earnedfrom", step.earned.from_, (*base, "earned", "from"))
+    if step.earned is not None and step.earned.to is not None:
+        add("earnedto", step.earned.to, (*base, "earned", "to"))
     if step.floor is not None:
         add("floor", step.floor, (*base, "floor"))
     if step.cap is not None:

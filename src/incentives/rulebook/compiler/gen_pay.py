@@ -9,8 +9,10 @@ An ``above`` part's rounded threshold is recorded too (``pay.<part>.above``), fo
 from __future__ import annotations
 
 from incentives.rulebook.compiler.compile_state import SpecPath
+from incentives.rulebook.compiler.gen_convert import convert_lines, convert_slots
 from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.compiler.gen_round import round_code
+from incentives.rulebook.compiler.split_shares import share_lines, share_slot
 from incentives.rulebook.runtime.contract import NEGATIVE_PAY, ROUND_TO
 from incentives.rulebook.runtime.policy import PayDef, Slot
 
@@ -39,7 +41,10 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
         lines.append(f"pt{c} = pt{c}.copy_abs()")
         lines.append(f"_rem = pt{c}")
         gen.begin_calls()
+        if comp.convert is not None:  # paid in units: the cash is what they did not buy
+            lines += convert_lines(gen, c, comp)
         limits: list[tuple[int, str]] = []  # each `above` part's rounded limit, recorded
+        shares: list[tuple[int, str]] = []  # each share given by a formula, recorded
         for s, part in enumerate(comp.split):
             var = f"pp{c}_{s}"
             if part.above is not None:
@@ -50,17 +55,25 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
                 lines.append(f"pl{c}_{s} = {ROUND_TO}({limit}, {step_}, {mode})")
                 lines.append(f"{var} = pt{c} - pl{c}_{s} if pt{c} > pl{c}_{s} else _zero_pay")
                 limits.append((s, part.name))
+            elif isinstance(part.share, str):  # per employee: recorded, between 0 and 100%
+                expr = p.expression(part.share, (*base, "split", s, "share"), allowed)
+                if expr is None:
+                    continue
+                lines += share_lines(gen, f"ps{c}_{s}", gen.render(expr, comp.name, base), part)
+                lines.append(f"{var} = {ROUND_TO}(pt{c} * ps{c}_{s}, {step_}, {mode})")
+                shares.append((s, part.name))
             else:
                 lines.append(f"{var} = {ROUND_TO}(pt{c} * {p.const(part.share)}, {step_}, {mode})")
             lines.append(f"if {var} > _rem: {var} = _rem")
             lines.append(f"_rem -= {var}")
         lines.append(f"pm{c} = _rem")  # parts never exceed what is left: no negative line
         line = p.line(base)
+        paid_as = "money" if comp.unit is None else "decimal"  # units: a count, not money
         main = gen.add_slot(
             Slot(
                 f"pay.{comp.name}",
                 "pay",
-                "money",
+                paid_as,
                 comp.name,
                 line,
                 text=comp.step,
@@ -87,7 +100,7 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
             Slot(
                 f"pay.{comp.name}.total",
                 "pay",
-                "money",
+                paid_as,
                 comp.name,
                 line,
                 text=f"round({comp.step})",
@@ -99,6 +112,9 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
                 Slot(f"pay.{part_name}.above", "stage", "money", comp.name, line, text="above"),
                 f"pl{c}_{s}",
             )
+        for s, part_name in shares:
+            gen.add_slot(share_slot(part_name, comp.name, line), f"ps{c}_{s}")
+        converted = convert_slots(gen, c, comp, line) if comp.convert is not None else None
         gen.add_call_slots()
         defs.append(
             PayDef(
@@ -109,6 +125,9 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
                 main,
                 tuple(part_slots),
                 total,
+                comp.unit,
             )
         )
+        if converted is not None:
+            defs.append(converted)
     return defs, lines

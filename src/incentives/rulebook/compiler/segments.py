@@ -18,6 +18,7 @@ from typing import Any
 
 from incentives.expr import CallSite
 from incentives.rulebook.compiler.compile_state import CompileState, StepExprs
+from incentives.rulebook.compiler.earned import EARNED_TEXT, earned_lines
 from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.compiler.gen_inputs import bound_checks
 from incentives.rulebook.language.schema import StepSpec
@@ -112,11 +113,13 @@ def weighted_lines(
             "text",
             name,
             p.line(("steps", name, "segments")) or p.line(("steps", name)),
-            text="Σ value × days ÷ period days",
+            text="Σ value × days ÷ period days" if step.earned is None else EARNED_TEXT,
             reads=reads,
         ),
         f"sg_{name}",
     )
+    if step.earned is not None:  # weighed by the time employed, with or without history
+        return earned_lines(gen, name, step, exprs, target, loop, reads)
     return [
         "if SEGS is None:",
         *("    " + line for line in plain),

@@ -24,10 +24,13 @@ from incentives.errors import shorten
 from incentives.expr import Expression
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import CompileState, SpecPath, StepExprs
+from incentives.rulebook.compiler.earned import check_earned_dates
+from incentives.rulebook.compiler.split_shares import check_shares
 from incentives.rulebook.compiler.type_guards import Guard
 from incentives.rulebook.compiler.type_infer import Infer, family
 from incentives.rulebook.compiler.type_rejections import check_currency_codes, check_optional_inputs
 from incentives.rulebook.compiler.type_tables import table_call
+from incentives.rulebook.compiler.units import check_prices, check_unit_steps
 from incentives.rulebook.compiler.valuetypes import (
     ANY,
     BOOLEAN,
@@ -65,6 +68,10 @@ def check_types(p: CompileState, steps: dict[str, StepExprs]) -> None:
     for expr, path in list(p.expressions):
         types.infer(expr, path)
     types.check_pay()
+    check_shares(p, types.infer)
+    check_unit_steps(p, types.step_types)
+    check_prices(p, types.infer)
+    check_earned_dates(p, types.infer)
     check_currency_codes(p)
     check_optional_inputs(p, steps)
 

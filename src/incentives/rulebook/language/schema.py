@@ -8,10 +8,11 @@ checked by the compiler, which knows the whole policy.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from incentives.rulebook.language import earned_spec, units_spec
 from incentives.rulebook.language.accelerator_spec import AcceleratorSpec
 from incentives.rulebook.language.curve_spec import CurveSpec, TierSpec
 from incentives.rulebook.language.result_spec import (
@@ -42,6 +43,7 @@ __all__ = [
     "RoundSpec",
     "ScorecardItemSpec",
     "ScorecardSpec",
+    "SharedGateSpec",
     "SplitSpec",
     "StepSpec",
     "step_in_range",
@@ -49,7 +51,7 @@ __all__ = [
 
 InputType = Literal["text", "integer", "decimal", "percent", "date", "boolean", "rating"]
 ValueType = Literal["money", "percent", "decimal", "integer", "boolean", "date", "text"]
-Kind = Literal["bonus", "merit", "promotion"]
+Kind = Literal["bonus", "merit", "promotion", "salary"]  # salary: a pay schedule
 
 
 class Spec(BaseModel):
@@ -132,14 +134,23 @@ class Header(Spec):
     @model_validator(mode="after")
     def _period_in_force(self) -> Header:
         period, effective = self.performance_period, self.effective
-        if period.start < effective.from_ or (
+        # an earlier cycle (the 2023 grant rewarding 2022): wholly before the version, and
+        # paid while the version is in force
+        earlier_cycle = (
+            period.end < effective.from_
+            and effective.from_ <= self.payout_date
+            and (effective.to is None or self.payout_date <= effective.to)
+        )
+        if (period.start < effective.from_ and not earlier_cycle) or (
             effective.to is not None and period.end > effective.to
         ):
             until = f" to {effective.to}" if effective.to else ""
             raise ValueError(
                 f"the performance period {period.start} to {period.end} is not within the "
                 f"policy's effective period {effective.from_}{until}: a policy version only "
-                "governs the periods it is in force for"
+                "governs the periods it is in force for, or an earlier cycle it pays while "
+                f"in force (a period ending before it, the payout date {self.payout_date} "
+                "within it)"
             )
         return self
 
@@ -389,6 +400,9 @@ class StepSpec(Spec):
     truncate: Num | None = None
     segments: Literal["weighted"] | None = None  # None: the value at the as-of date
     description: Text = ""
+    earned: earned_spec.EarnedSpec | None = None  # weighted by the time employed
+
+    _earned_weighted = model_validator(mode="before")(earned_spec.earned_is_weighted)
 
     @model_validator(mode="before")
     @classmethod
@@ -428,7 +442,8 @@ class SplitSpec(Spec):
     name: Text
     pay_code: Text
     above: Text | None = None
-    share: Num | None = None
+    # a fixed share (25%), or a formula: an input or expression per employee (deferral_pct)
+    share: Annotated[Num | Text, Field(union_mode="left_to_right")] | None = None
     description: Text = ""
 
     @model_validator(mode="after")
@@ -445,6 +460,11 @@ class PayComponentSpec(Spec):
     round: RoundSpec = RoundSpec()
     split: list[SplitSpec] = []
     description: Text = ""
+    unit: Text | None = None  # paid in units (shares, points), not money: see units_spec
+    convert: units_spec.ConvertSpec | None = None  # paid in units, the remainder in cash
+
+    _units_round = model_validator(mode="before")(units_spec.units_round)
+    _units_checked = model_validator(mode="after")(units_spec.check_units)
 
 
 class PoolSpec(Spec):
@@ -497,6 +517,13 @@ class BudgetSpec(Spec):
         return self
 
 
+class SharedGateSpec(GateSpec):
+    """A gate declared once at plan level (`gates:`) for every step or pay component it names."""
+
+    name: Text
+    applies_to: list[Text] = Field(min_length=1)
+
+
 class PolicyFile(Spec):
     policy: Header
     inputs: dict[str, InputSpec] = {}
@@ -515,6 +542,7 @@ class PolicyFile(Spec):
     criteria: list[CriterionSpec] = []
     pools: dict[str, PoolSpec] = {}
     budgets: dict[str, BudgetSpec] = {}
+    gates: list[SharedGateSpec] | None = None  # plan-level gates, on the steps they name
 
     @model_validator(mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from incentives.rulebook.language.fields import rating_converter
 from incentives.rulebook.language.values import parse_iso_date
 from incentives.rulebook.runtime import contract
 from incentives.rulebook.runtime.contract import BUILTIN_NAMES
+from incentives.rulebook.runtime.earned import earned_segments, weigh_earned
 from incentives.rulebook.runtime.plan_values import PlanValues
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy, show_in_tracebacks
 from incentives.rulebook.runtime.ratings import RatingHistory, missing_text
@@ -70,6 +71,8 @@ def bind(
     g[contract.FX_CONVERT] = fx or _no_rates
     g[contract.ROW_ERROR] = RowError
     g[contract.MISSING_VALUE] = MissingValue
+    g[contract.EARNED_SEGMENTS] = earned_segments
+    g[contract.WEIGH_EARNED] = weigh_earned
     g[contract.WEIGH_SEGMENTS] = weigh
     g[contract.FORMAT_VALUE] = _remembered_format_value
     g[contract.MISSING_TEXT] = missing_text

@@ -196,6 +196,12 @@ DECIMAL = _name("DECIMAL", "bind: decimal.Decimal", "the type an inline rounding
 WEIGH_SEGMENTS = _name(
     "WEIGH_SEGMENTS", "bind: runtime.weighted.weigh", "a weighted step's value and its trace"
 )
+EARNED_SEGMENTS = _name(
+    "EARNED_SEGMENTS", "bind: runtime.earned.earned_segments", "an earned step's segments"
+)
+WEIGH_EARNED = _name(
+    "WEIGH_EARNED", "bind: runtime.earned.weigh_earned", "an earned step's value and its trace"
+)
 FORMAT_VALUE = _name(
     "FORMAT_VALUE", "bind: incentives.display.format_value", "a value in a criterion's gap text"
 )

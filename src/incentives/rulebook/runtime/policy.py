@@ -98,6 +98,7 @@ class PayDef:
     slot: int
     part_slots: tuple[int, ...]
     total_slot: int
+    unit: str | None = None  # paid in units (shares, points), totalled per unit: not money
 
 
 @attrs.frozen
