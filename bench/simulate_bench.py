@@ -1,6 +1,6 @@
 """10 scenarios against one `run`: the simulation's cost over the same roster (issue 10 §5).
 
-    .venv/bin/python bench/simulate_bench.py [ROSTER] [--repeat 2] [--scenarios 10]
+    .venv/bin/python bench/simulate_bench.py [ROSTER] [--repeat 2] [--scenarios 10] [--by unit]
 
 ROSTER defaults to bench/data/employees_100000_seed42.csv (with its _ratings and _history
 files beside it; `bench/generate.py N FILE --seed 42` makes others). In one process, alternately
@@ -9,7 +9,8 @@ files beside it; `bench/generate.py N FILE --seed 42` makes others). In one proc
 bonus: pool funding, the cap multiple, a target % cell, a goal curve point, a rating multiplier)
 over the same roster. Each is timed in CPU seconds (this process and the workers it forked and
 waited for: the machine is shared, wall time is printed too) and the medians' ratio printed;
-the bar is ratio ≤ 4.
+the bar is ratio ≤ 4. ``--by`` groups the simulation (by_group.csv, docs/simulate.md): more
+work than the bar is about, measured apart.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ def main() -> int:
     parser.add_argument("roster", type=Path, nargs="?", default=default)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--scenarios", type=int, default=10)
+    parser.add_argument(
+        "--by", default="", help="simulate's --by (e.g. unit): adds by_group.csv to the work"
+    )
     args = parser.parse_args()
     roster: Path = args.roster
     ratings = roster.with_name(roster.stem + "_ratings.csv")
@@ -104,7 +108,7 @@ def main() -> int:
                             RunRequest(out=out / "simulation", **common),  # type: ignore[arg-type]
                             scenarios=chosen,
                             baseline=rulebook,
-                            by=("unit",),
+                            by=tuple(n for n in args.by.split(",") if n),
                             report_currency="USD",
                         )
                     )

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
 from incentives.errors import (
@@ -32,7 +33,7 @@ from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.version import __version__
 
 if TYPE_CHECKING:  # the engine is imported by the commands that run it: `check` starts sooner
-    from incentives.jobs import RunReport
+    from incentives.jobs import RunReport, RunRequest
 
 __all__ = ["main"]
 
@@ -155,53 +156,82 @@ def cli() -> None:
     """Rules-based compensation: policies as plain files, exact money, a breakdown for every payout."""
 
 
+_INPUT_OPTIONS = (
+    _RULES,
+    click.option(
+        "--employees",
+        required=True,
+        type=_EXISTING_FILE,
+        help="Roster, one row per employee: CSV or .xlsx (docs/excel-inputs.md).",
+    ),
+    click.option(
+        "--goals",
+        type=_EXISTING_FILE,
+        help="Goals CSV keyed by employee_id (instead of goal columns).",
+    ),
+    click.option(
+        "--results",
+        type=_EXISTING_FILE,
+        help="Plan results CSV (policy, result, unit, field, value).",
+    ),
+    click.option(
+        "--rates", type=_EXISTING_FILE, help="Exchange rates CSV (date, from, to, rate_type, rate)."
+    ),
+    click.option(
+        "--ratings",
+        type=_EXISTING_FILE,
+        help="Rating history CSV (employee_id, cycle, rating), for promotion readiness.",
+    ),
+    click.option(
+        "--history",
+        type=_EXISTING_FILE,
+        help="Dated changes CSV (employee_id, effective_date, changed columns), for segments.",
+    ),
+    click.option(
+        "--as-of",
+        "as_of",
+        type=_IsoDate(),
+        help="The run's reference date (default: the payout date).",
+    ),
+    click.option(
+        "--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs."
+    ),
+    click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out."),
+    click.option(
+        "--sheet",
+        "sheets",
+        multiple=True,
+        metavar="[ROLE=]NAME",
+        help="The sheet of an .xlsx input: NAME for --employees, ROLE=NAME for the others "
+        "(goals=Goals); default: the first sheet.",
+    ),
+    click.option(
+        "--columns",
+        type=_EXISTING_FILE,
+        help="Column mapping YAML: the roster's headers and codes onto the fields (docs/excel-inputs.md).",
+    ),
+)
+
+
+def _input_options(command: Any) -> Any:
+    """The options naming a run's inputs and its output folder (`_INPUT_OPTIONS`), one
+    definition for every command that reads them: `run` and `simulate` cannot drift apart.
+    The command takes them as ``**inputs`` and passes them to `_run_request`."""
+    for option in reversed(_INPUT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _run_request(inputs: dict[str, Any], **more: Any) -> RunRequest:
+    """The `RunRequest` of the `_input_options` a command was given (and ``more`` fields)."""
+    from incentives.jobs import SHEET_ROLES, RunRequest
+
+    sheets = _sheets(inputs.pop("sheets"), SHEET_ROLES)
+    return RunRequest(sheets=sheets, **inputs, **more)
+
+
 @cli.command()
-@_RULES
-@click.option(
-    "--employees",
-    required=True,
-    type=_EXISTING_FILE,
-    help="Roster, one row per employee: CSV or .xlsx (docs/excel-inputs.md).",
-)
-@click.option(
-    "--goals", type=_EXISTING_FILE, help="Goals CSV keyed by employee_id (instead of goal columns)."
-)
-@click.option(
-    "--results", type=_EXISTING_FILE, help="Plan results CSV (policy, result, unit, field, value)."
-)
-@click.option(
-    "--rates", type=_EXISTING_FILE, help="Exchange rates CSV (date, from, to, rate_type, rate)."
-)
-@click.option(
-    "--ratings",
-    type=_EXISTING_FILE,
-    help="Rating history CSV (employee_id, cycle, rating), for promotion readiness.",
-)
-@click.option(
-    "--history",
-    type=_EXISTING_FILE,
-    help="Dated changes CSV (employee_id, effective_date, changed columns), for segments.",
-)
-@click.option(
-    "--as-of", "as_of", type=_IsoDate(), help="The run's reference date (default: the payout date)."
-)
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs."
-)
-@click.option("--force", is_flag=True, help="Replace the outputs of an earlier run in --out.")
-@click.option(
-    "--sheet",
-    "sheets",
-    multiple=True,
-    metavar="[ROLE=]NAME",
-    help="The sheet of an .xlsx input: NAME for --employees, ROLE=NAME for the others "
-    "(goals=Goals); default: the first sheet.",
-)
-@click.option(
-    "--columns",
-    type=_EXISTING_FILE,
-    help="Column mapping YAML: the roster's headers and codes onto the fields (docs/excel-inputs.md).",
-)
+@_input_options
 @click.option(
     "--require-coverage",
     is_flag=True,
@@ -210,43 +240,14 @@ def cli() -> None:
 @_SCENARIO
 @_SET
 def run(
-    rules: Path,
-    employees: Path,
-    goals: Path | None,
-    results: Path | None,
-    rates: Path | None,
-    ratings: Path | None,
-    history: Path | None,
-    as_of: datetime.date | None,
-    out: Path,
-    force: bool,
-    sheets: tuple[str, ...],
-    columns: Path | None,
-    require_coverage: bool,
-    scenario: Path | None,
-    sets: tuple[str, ...],
+    require_coverage: bool, scenario: Path | None, sets: tuple[str, ...], **inputs: Any
 ) -> None:
     """Compute every employee under every policy and write the run folder."""
-    from incentives.jobs import SHEET_ROLES, RunRequest, run_job
+    from incentives.jobs import run_job
 
-    what_if = _what_if(rules, scenario, sets)
+    what_if = _what_if(inputs["rules"], scenario, sets)
 
-    request = RunRequest(
-        rules=rules,
-        employees=employees,
-        out=out,
-        goals=goals,
-        results=results,
-        rates=rates,
-        ratings=ratings,
-        history=history,
-        as_of=as_of,
-        force=force,
-        require_coverage=require_coverage,
-        scenario=what_if,
-        sheets=_sheets(sheets, SHEET_ROLES),
-        columns=columns,
-    )
+    request = _run_request(inputs, require_coverage=require_coverage, scenario=what_if)
     try:
         report = run_job(
             request, _ProgressBar() if sys.stderr.isatty() else None, notify=_note
@@ -315,6 +316,87 @@ def _sheets(given: tuple[str, ...], roles: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"two sheets for the {role}", param_hint="'--sheet'")
         sheets[role] = name
     return sheets
+
+
+@cli.command()
+@_input_options
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=_EXISTING_FILE,
+    help="A scenario file, compared with the baseline (repeatable; docs/what-if.md).",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="An override applied on top of every --scenario (as `run --scenario S --set` does); "
+    "without --scenario, a scenario of its own named 'set'.",
+)
+@click.option(
+    "--by",
+    default="",
+    metavar="NAME[,NAME...]",
+    help="Roster fields or steps to total by in by_group.csv (the first is also named beside "
+    "the largest increase), e.g. unit,level,rating.",
+)
+@click.option(
+    "--report-currency",
+    metavar="CUR",
+    help="Also total every scenario in this currency, converted with --rates.",
+)
+def simulate(
+    scenarios: tuple[Path, ...],
+    sets: tuple[str, ...],
+    by: str,
+    report_currency: str | None,
+    **inputs: Any,
+) -> None:
+    """Compare scenarios with the baseline over one read of the roster; prints summary.md
+    (docs/simulate.md)."""
+    from incentives.simulation.job import SIMULATION_FILES, SimulateRequest, simulate_job
+
+    if not scenarios and not sets:
+        raise click.UsageError("nothing to compare: give a --scenario file or a --set override")
+    request = _run_request(inputs)
+    try:
+        baseline = load_rules(request.rules)
+    except IncentivesError as exc:
+        _fail(exc)
+        return
+    chosen = [_what_if(baseline, path, sets) for path in scenarios or [None]]
+    if sets and scenarios:  # the summary names what each scenario runs
+        chosen = [attrs.evolve(s, title=f"{s.title}; --set {', '.join(sets)}") for s in chosen]
+    names = [s.name for s in chosen]
+    for path, name in zip(scenarios, names, strict=False):
+        if name == "baseline" or names.count(name) > 1:
+            raise click.BadParameter(
+                f"{shorten(str(path), 200)}: a scenario is named by its file name ('{name}'), "
+                + ("and 'baseline' is the policies as written"
+                   if name == "baseline" else "and two scenarios are named so")
+                + ": rename the file",
+                param_hint="'--scenario'",
+            )  # fmt: skip
+    dims = tuple(name.strip() for name in by.split(",") if name.strip())
+    try:
+        sim = simulate_job(
+            SimulateRequest(request, chosen, baseline, by=dims, report_currency=report_currency)
+        )
+    except IncentivesError as exc:  # a SimulateOptionError (a UsageError) exits 2
+        _fail(exc)
+        return
+    summary = (request.out / "summary.md").read_text(encoding="utf-8")
+    click.echo(escape_controls(summary, keep="\n"), nl=False)
+    files = sorted({*SIMULATION_FILES, *(["by_group.csv"] if dims else [])})
+    click.echo(f"outputs: {request.out}/ ({', '.join(files)})", err=True)
+    if sim.summaries[0].rejected:
+        click.echo(
+            f"warning: {sim.summaries[0].rejected} row(s) rejected in the baseline: "
+            "`incentives run` lists them with the reasons in rejected.csv",
+            err=True,
+        )
 
 
 @cli.command()

@@ -22,8 +22,10 @@
     │   ├── OutputOverlapsInput      --out is, contains or lies inside an input or the rules
     │   │                            folder; refused before anything is read (CLI exit 2)
     │   ├── UsageError               the command line names what does not exist (a payroll
-    │   │                            layout name) or an --out the command may not write
-    │   │                            (inside the run folder it reads); CLI exit 2
+    │   │   │                        layout name) or an --out the command may not write
+    │   │   │                        (inside the run folder it reads); CLI exit 2
+    │   │   └── SimulateOptionError  `simulate`: a --by that names no roster column, input or
+    │   │                            step (incentives.simulation.job)
     │   └── OverrideError            a what-if override (--set, a scenario file,
     │       │                        `with_overrides`) names nothing or has a value of the
     │       │                        wrong type; refused before anything runs (CLI exit 2)

@@ -20,9 +20,12 @@ from incentives.reports.bulk_sheets import BulkSheet, widths
 from incentives.reports.run_source import FactGatherer, RunSource, fault
 from incentives.reports.sheet_xml import SheetRows, sheet_head, sheet_tail
 from incentives.reports.styles import Styles
-from incentives.reports.zip_entries import EntryWriter
+from incentives.reports.zip_entries import DeflateFile, EntryWriter
 
-__all__ = ["Spooled", "entry", "spool_results", "write_bulk"]
+__all__ = [
+    "Spooled", "entry", "gather_breakdown", "spool_results", "style_ids", "write_bulk",
+    "write_streamed",
+]  # fmt: skip
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries: same inputs, same bytes
 _CHUNK = 2000  # rows joined per write
@@ -136,12 +139,12 @@ def spool_results(
 
 
 def _write_part(
-    writer: EntryWriter,
+    writer: EntryWriter | DeflateFile,
     name: str,
     sheet: BulkSheet,
     rows: int,
     body: Iterator[bytes],
-    styles: Styles,
+    styles: Styles | _Ids,
 ) -> None:
     writer.open(entry(name))
     head = sheet_head(sheet.columns, header_style=styles.bulk["header"], freeze=sheet.freeze)
@@ -162,10 +165,11 @@ def _streamed(
     source: RunSource,
     sheet: BulkSheet,
     gatherer: FactGatherer | None,
-    currencies: Sequence[str],
-    styles: Styles,
+    currencies: Sequence[str] | None,
+    styles: Styles | _Ids,
 ) -> tuple[BulkSheet, Iterator[tuple[int, Iterator[bytes]]]]:
-    """A breakdown, Rejected or Not covered sheet: sized, and per part its rows as XML."""
+    """A breakdown, Rejected or Not covered sheet: sized, and per part its rows as XML (each
+    row in the money format of ``currencies``' row, when given)."""
     rows = source.rows(sheet.file, ())
     header = next(rows)
     sample = [next(rows) for _ in range(min(_SAMPLE, sheet.rows))]
@@ -173,8 +177,8 @@ def _streamed(
     path = source.path / sheet.file
     if gatherer is not None:
         gatherer.breakdown_header(header)
-        if len(currencies) != sheet.rows:
-            raise fault(path, "the file does not match results.csv: rows differ")
+    if currencies is not None and len(currencies) != sheet.rows:
+        raise fault(path, "the file does not match results.csv: rows differ")
     writer = SheetRows(sized.columns, styles.bulk, styles.bulk_money()).row
     source_rows = chain(sample, rows)
     at = 0
@@ -186,7 +190,7 @@ def _streamed(
             row = next(source_rows, None)
             if row is None:
                 raise fault(path, "the file does not match results.csv: rows are missing")
-            currency = currencies[at] if gatherer is not None else ""
+            currency = currencies[at] if currencies is not None else ""
             if gatherer is not None:
                 gatherer.breakdown(row, path)
             at += 1
@@ -206,6 +210,55 @@ def _streamed(
             gatherer.finish(path)
 
     return sized, parts()
+
+
+@attrs.frozen
+class _Ids:
+    """The style ids of `Styles` that the bulk sheets use, without the workbook (for a worker
+    process)."""
+
+    bulk: Mapping[str, int]
+    money: Mapping[str, int]
+
+    def bulk_money(self) -> Mapping[str, int]:
+        return self.money
+
+
+def style_ids(styles: Styles) -> _Ids:
+    return _Ids(styles.bulk, styles.bulk_money())
+
+
+def write_streamed(
+    writer: EntryWriter | DeflateFile,
+    source: RunSource,
+    sheet: BulkSheet,
+    names: Sequence[str],
+    currencies: Sequence[str] | None,
+    styles: Styles | _Ids,
+    gatherer: FactGatherer | None = None,
+) -> None:
+    """A sheet streamed from its file into ``writer``, a zip entry per part (``names``)."""
+    sized, parts = _streamed(source, sheet, gatherer, currencies, styles)
+    for name, (count, body) in zip(names, parts, strict=True):
+        _write_part(writer, name, sized, count, body, styles)
+
+
+def gather_breakdown(
+    source: RunSource, sheet: BulkSheet, gatherer: FactGatherer, currencies: Sequence[str]
+) -> None:
+    """A policy's facts completed from its breakdown file (its sheet written elsewhere), with
+    the checks and messages of `write_streamed`."""
+    rows = source.rows(sheet.file, ())
+    path = source.path / sheet.file
+    gatherer.breakdown_header(next(rows))
+    if len(currencies) != sheet.rows:
+        raise fault(path, "the file does not match results.csv: rows differ")
+    add = gatherer.breakdown
+    for at, row in enumerate(rows):
+        if at == sheet.rows:
+            raise fault(path, "the file does not match results.csv: it has more rows")
+        add(row, path)
+    gatherer.finish(path)
 
 
 def write_bulk(
@@ -230,7 +283,5 @@ def write_bulk(
                 _write_part(writer, name, sized, 0, iter(()), styles)
             continue
         gatherer = by_file.get(sheet.file)
-        found = spooled.currencies.get(gatherer.policy.id, []) if gatherer else []
-        sized, parts = _streamed(source, sheet, gatherer, found, styles)
-        for name, (count, body) in zip(names, parts, strict=True):
-            _write_part(writer, name, sized, count, body, styles)
+        found = spooled.currencies.get(gatherer.policy.id, []) if gatherer else None
+        write_streamed(writer, source, sheet, names, found, styles, gatherer)

@@ -220,7 +220,9 @@ def _compile(layout: Sequence[tuple[str, str, str | None]], texts: _Texts) -> _R
     joined = "\\x00".join(numbers)
     source = (
         "def row(n, c):\n"
-        f"    return ''.join((f'<row r=\"{{n}}\">', {', '.join(cells)}, '</row>'))\n"
+        "    n = str(n)\n"  # once, not once a cell
+        # one f-string: the row built in one go (its cells' f-strings in single quotes)
+        f"    return f'''<row r=\"{{n}}\">{''.join('{' + cell + '}' for cell in cells)}</row>'''\n"
         "def numbers(c):\n"
         f"    return f'{joined}' if {bool(numbers)} else None\n"
     )

@@ -38,17 +38,24 @@ from incentives.io.run_dir import real_path
 from incentives.io.writers import format_cell
 from incentives.money import CURRENCY_MINOR_UNITS, TOTALS_CONTEXT
 from incentives.reports.bulk_sheets import BulkSheet, Part, counted, plan_bulk_sheets
-from incentives.reports.bulk_writer import Spooled, entry, spool_results, write_bulk
+from incentives.reports.bulk_writer import (
+    Spooled,
+    entry,
+    gather_breakdown,
+    spool_results,
+    write_bulk,
+)
 from incentives.reports.by_group import Fact, GroupTable, summarize_by_group
 from incentives.reports.charts import write_charts
 from incentives.reports.run_source import FactGatherer, RunSource, open_run, read_dims
+from incentives.reports.sheet_worker import WORTH_A_WORKER, SheetWorker
 from incentives.reports.sheet_xml import (
     EXCEL_MAX_ROWS,
     sheet_name,
 )
 from incentives.reports.styles import Styles
 from incentives.reports.summary_sheets import write_by_group, write_summary
-from incentives.reports.zip_entries import EntryWriter
+from incentives.reports.zip_entries import EntryWriter, copy_deflated
 
 __all__ = ["ReportOptionError", "ReportRequest", "ReportResult", "write_report"]
 
@@ -74,6 +81,9 @@ class ReportRequest:
     inside_run: bool = False  # allow --out inside the run folder
     force: bool = False  # replace an existing workbook
     max_rows: int = EXCEL_MAX_ROWS  # a sheet's rows, header included (tests lower it)
+    # the large sheets written by a second process (`sheet_worker`); None: when the run is
+    # large enough for it to pay. The workbook's bytes are the same either way.
+    worker: bool | None = None
 
 
 @attrs.frozen
@@ -181,9 +191,40 @@ def write_report(request: ReportRequest) -> ReportResult:
     book.set_properties({"created": datetime.datetime(2000, 1, 1)})
     styles = Styles(book)
     with tempfile.TemporaryDirectory(prefix="incentives-report-") as folder:
-        spooled = spool_results(source, planned, gatherers, styles, Path(folder), request.max_rows)
-        sheets = counted(planned, spooled.counts, request.max_rows)
-        return _write(request, source, book, package, styles, sheets, gatherers, spooled, convert)
+        worker = _worker(request, source, styles, Path(folder))
+        try:
+            # the worker starts at once: the sheets of every file but results.csv
+            offloaded = {
+                s.title: worker.submit(s, request.max_rows)
+                for s in counted([s for s in planned if s.policy is None], {}, request.max_rows)
+                + [s for s in planned if s.policy is not None]
+                if s.file != "results.csv"
+            } if worker else {}  # fmt: skip
+            spooled = spool_results(
+                source, planned, gatherers, styles, Path(folder), request.max_rows
+            )
+            sheets = counted(planned, spooled.counts, request.max_rows)
+            result = _write(
+                request, source, book, package, styles, sheets, gatherers, spooled, convert,
+                offloaded, worker,
+            )  # fmt: skip
+        except BaseException:
+            if worker:
+                worker.close(failed=True)
+            raise
+        if worker:
+            worker.close(failed=False)
+        return result
+
+
+def _worker(
+    request: ReportRequest, source: RunSource, styles: Styles, folder: Path
+) -> SheetWorker | None:
+    """A second process for the large sheets, when asked or worth it (`sheet_worker`)."""
+    wanted = request.worker
+    if wanted is None:
+        wanted = (source.path / "results.csv").stat().st_size > WORTH_A_WORKER
+    return SheetWorker(source, styles, folder) if wanted else None
 
 
 def _write(
@@ -196,6 +237,8 @@ def _write(
     gatherers: Mapping[str, FactGatherer],
     spooled: Spooled,
     convert: tuple[Any, Any],
+    offloaded: Mapping[str, int],
+    worker: SheetWorker | None,
 ) -> ReportResult:
     convert_fact, convert_amount = convert
     taken: set[str] = set()
@@ -224,8 +267,20 @@ def _write(
     csv_temporary = csv_path.with_name(f".{csv_path.name}.partial")
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            with EntryWriter(archive) as writer:
-                write_bulk(writer, source, sheets, entries, gatherers, styles, spooled)
+            kept = [
+                (s, e) for s, e in zip(sheets, entries, strict=True) if s.title not in offloaded
+            ]
+            with EntryWriter(archive) as writer:  # the worker's sheets follow all of these
+                write_bulk(
+                    writer, source, [s for s, _ in kept], [e for _, e in kept], gatherers,
+                    styles, spooled,
+                )  # fmt: skip
+            by_file = {g.policy.breakdown: g for g in gatherers.values()}
+            for sheet in sheets:  # their facts: the worker writes their sheets
+                if sheet.title in offloaded and sheet.file in by_file:
+                    gatherer = by_file[sheet.file]
+                    found = spooled.currencies[gatherer.policy.id]
+                    gather_breakdown(source, sheet, gatherer, found)
             facts = [f for g in gatherers.values() for f in g.facts]
             codes = list(dict.fromkeys(c for p in source.policies for c in p.pay_codes.values()))
             table = summarize_by_group(
@@ -244,6 +299,12 @@ def _write(
                 report_currency=request.report_currency, convert=convert_fact,
             )  # fmt: skip
             book.close()
+            for sheet, members in zip(sheets, entries, strict=True):
+                if sheet.title in offloaded:  # after the bulk sheets written here
+                    assert worker is not None
+                    done = worker.result(offloaded[sheet.title])
+                    for name, deflated in zip(members, done, strict=True):
+                        copy_deflated(archive, entry(name), deflated)
             ours = {e for mine in entries for e in mine}
             with zipfile.ZipFile(package) as made:
                 for info in made.infolist():

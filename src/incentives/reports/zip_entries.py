@@ -3,17 +3,25 @@
 Deflating and the CRC release the GIL, so while this thread builds a sheet's XML the other
 core compresses the blocks already built (the 100,000-employee workbook holds ~900 MB of
 sheet XML). Blocks are handed over through a bounded queue: memory stays a few blocks.
+
+Entries deflated elsewhere (a worker process: `DeflateFile`) are copied in as they are
+(`copy_deflated`).
 """
 
 from __future__ import annotations
 
 import queue
+import shutil
 import threading
 import zipfile
+import zlib
+from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-__all__ = ["EntryWriter"]
+import attrs
+
+__all__ = ["DeflateFile", "Deflated", "EntryWriter", "copy_deflated"]
 
 _QUEUED = 8
 
@@ -82,3 +90,78 @@ class EntryWriter:
                 self._error = error
         if entry is not None and self._error is None:
             entry.close()
+
+
+@attrs.frozen
+class Deflated:
+    """A zip entry's data deflated into a file of its own (by `DeflateFile`, in a worker
+    process), to be copied as it is into the package (`copy_deflated`)."""
+
+    name: str
+    path: Path
+    crc: int
+    size: int  # uncompressed bytes
+    compressed: int
+
+
+class DeflateFile:
+    """``EntryWriter``'s ``open``/``write``/``close``, each entry deflated (as `zipfile` would,
+    at the entry's level) into a file of its own in ``folder``; ``done`` lists them."""
+
+    def __init__(self, folder: Path, prefix: str) -> None:
+        self._folder, self._prefix = folder, prefix
+        self.done: list[Deflated] = []
+        self._info: zipfile.ZipInfo | None = None
+
+    def open(self, info: zipfile.ZipInfo) -> None:
+        self._info = info
+        self._path = self._folder / f"{self._prefix}-{len(self.done)}.deflated"
+        self._stream = self._path.open("wb")
+        level = getattr(info, "_compresslevel", None)
+        self._deflate = zlib.compressobj(-1 if level is None else level, zlib.DEFLATED, -15)
+        self._crc = self._size = self._compressed = 0
+
+    def write(self, data: bytes) -> None:
+        self._crc = zlib.crc32(data, self._crc)
+        self._size += len(data)
+        out = self._deflate.compress(data)
+        self._compressed += len(out)
+        self._stream.write(out)
+
+    def close(self) -> None:
+        assert self._info is not None
+        out = self._deflate.flush()
+        self._stream.write(out)
+        self._stream.close()
+        self.done.append(
+            Deflated(
+                self._info.filename, self._path, self._crc, self._size,
+                self._compressed + len(out),
+            )
+        )  # fmt: skip
+        self._info = None
+
+
+class _Deflated:
+    """Stands for the compressor of an entry whose data is already deflated."""
+
+    def compress(self, data: bytes) -> bytes:  # pragma: no cover - never called
+        raise AssertionError("the entry's data is already deflated")
+
+    def flush(self) -> bytes:
+        return b""
+
+
+def copy_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, part: Deflated) -> None:
+    """Add ``part`` to ``archive`` as entry ``info`` (deflated, zip64 header as `EntryWriter`
+    writes it): the bytes are those `zipfile` would write from the uncompressed data. `zipfile`
+    cannot add data already compressed, so its entry writer is opened (it writes the local
+    header and, on closing, the sizes, the CRC and the central directory's record) and the
+    deflated bytes are copied behind the header."""
+    with archive.open(info, "w", force_zip64=True) as handle, part.path.open("rb") as stream:
+        assert archive.fp is not None
+        shutil.copyfileobj(stream, archive.fp, 1 << 20)
+        handle._compressor = _Deflated()  # type: ignore[attr-defined]
+        handle._file_size = part.size  # type: ignore[attr-defined]
+        handle._crc = part.crc  # type: ignore[attr-defined]
+        handle._compress_size = part.compressed  # type: ignore[attr-defined]

@@ -65,6 +65,9 @@ class EmployeeFacts:
     # per calculation: (policy id, payout % of target at 0.01 points) for each eligible
     # employee of a policy with a positive target
     pct_of_target: tuple[tuple[tuple[str, Decimal], ...], ...]
+    # per calculation, the engine's item itself (an `EmployeeOutcome`, whose policy outcomes
+    # hold each step's value; a `Rejection`): a taker reads what it needs, keeps none of it
+    outcomes: tuple[Item, ...] = ()
 
 
 def changes_header(names: Sequence[str]) -> list[str]:
@@ -78,7 +81,9 @@ def changes_header(names: Sequence[str]) -> list[str]:
 
 class FactsTaker(Protocol):
     """Takes each employee's facts in one share (made per share, returned to the parent
-    with the share's tally, so it must pickle): a summary by group, say."""
+    with the share's tally, so it must pickle): a summary by group, say. A taker with a
+    class attribute ``needs_pay = False`` reads ``outcomes`` only: it is given ``pay`` and
+    ``pct_of_target`` empty, and the tally keeps its fast path."""
 
     def take(self, facts: EmployeeFacts) -> None: ...
 

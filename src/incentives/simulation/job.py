@@ -12,19 +12,24 @@ scenario, its title, overrides, the SHA-256 of its rulebook and its totals.
 from __future__ import annotations
 
 import contextlib
+import difflib
+import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from incentives.audit.manifest import manifest_data, rulebook_data
+from incentives.errors import UsageError, shorten
 from incentives.io import run_dir
 from incentives.io.csvread import file_sha256
 from incentives.io.writers import OutputDir, dumps_json
 from incentives.jobs import RunRequest, input_files, manifest_inputs, read_inputs
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.simulation.facts import changes_header
+from incentives.simulation.groups import GroupFacts, PolicyRead, by_group_rows, policy_reads
 from incentives.simulation.simulate import Scenario, Simulation, simulate
 from incentives.simulation.summary_text import summary_markdown
 from incentives.simulation.tables import (
@@ -34,7 +39,13 @@ from incentives.simulation.tables import (
     scenario_rows,
 )
 
-__all__ = ["SIMULATION_FILES", "SimulateRequest", "rulebook_sha256", "simulate_job"]
+__all__ = [
+    "SIMULATION_FILES",
+    "SimulateOptionError",
+    "SimulateRequest",
+    "rulebook_sha256",
+    "simulate_job",
+]
 
 SIMULATION_FILES = (
     "changes.csv",
@@ -43,6 +54,11 @@ SIMULATION_FILES = (
     "scenarios.csv",
     "summary.md",
 )
+
+
+class SimulateOptionError(UsageError):
+    """An option of the simulation cannot be used (an unknown ``by`` name): a usage error,
+    raised before anything is computed (CLI exit 2)."""
 
 
 @attrs.frozen
@@ -79,11 +95,16 @@ def simulate_job(request: SimulateRequest) -> Simulation:
     run = request.run
     with contextlib.ExitStack() as held:
         with run_dir.writing(run.out):
-            run_dir.check_apart(run.out, input_files(run))
+            files = [getattr(s, "file", None) for s in request.scenarios]  # scenario files
+            run_dir.check_apart(
+                run.out, [*input_files(run), *(("scenario file", Path(f)) for f in files if f)]
+            )
             target = run_dir.real_path(run.out)
             held.enter_context(run_dir.exclusive(target, run.out))
         baseline = request.baseline or load_rules(run.rules)
         roster, figures, rates = read_inputs(run, baseline, request.by)
+        _check_by(request.by, roster.columns, baseline)
+        reads = policy_reads(baseline, request.by)
         with OutputDir(run.out, force=run.force) as out:
             names = ("baseline", *(s.name for s in request.scenarios))
             changes = out.csv_writer("changes.csv", changes_header(names[1:]))
@@ -95,21 +116,52 @@ def simulate_job(request: SimulateRequest) -> Simulation:
                 rates=rates,
                 as_of=run.as_of,
                 report_currency=request.report_currency,
-                group=request.by[0] if request.by else None,
+                group=request.by[0] if request.by and request.by[0] in roster.columns else None,
                 workers=run.workers,
                 parallel_from=run.parallel_from,
                 changes=changes,
+                also=[functools.partial(_group_facts, request.by, reads, len(names))]
+                if request.by
+                else [],
                 scratch=out.scratch,
             )
+            if request.by:
+                takers = [t for t in sim.takers[0] if isinstance(t, GroupFacts)]
+                header, groups = by_group_rows(
+                    names, takers, baseline, request.by, rates=rates,
+                    report_currency=request.report_currency, as_of=run.as_of,
+                )  # fmt: skip
+                sink = out.csv_writer("by_group.csv", header)
+                for cells in groups:
+                    sink.write(cells)
             sink = out.csv_writer("scenarios.csv", SCENARIOS_HEADER)
             for row in scenario_rows(sim):
                 sink.write(row)
             sink = out.csv_writer("distribution.csv", distribution_header(sim))
             for row in distribution_rows(sim):
                 sink.write(row)
-            out.text("summary.md", summary_markdown(sim))
+            out.text("summary.md", summary_markdown(sim, request.by))
             out.json("manifest.json", _manifest(request, sim, roster.sha256, len(roster.orphans())))
     return sim
+
+
+def _group_facts(
+    by: Sequence[str], reads: Mapping[str, PolicyRead], count: int, _share: int
+) -> GroupFacts:
+    return GroupFacts(by, reads, count)
+
+
+def _check_by(by: Sequence[str], columns: Sequence[str], rulebook: Rulebook) -> None:
+    """Each ``by`` name is a roster column, an input or a step of a policy."""
+    steps = [s.name for p in rulebook.policies for s in p.slots if s.kind == "step"]
+    known = sorted({*columns, *rulebook.field_names, *steps})
+    for name in by:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "a roster column or a step"
+            raise SimulateOptionError(
+                f"--by: '{shorten(name, 80)}' is no roster column, input or step; {hint}"
+            )
 
 
 def _manifest(
@@ -132,7 +184,7 @@ def _manifest(
         orphan_rows=orphans,
         budgets=sim.budgets[0],
         pools=sim.pools[0],
-        files={"written": list(SIMULATION_FILES)},
+        files={"written": sorted({*SIMULATION_FILES, *(["by_group.csv"] if request.by else [])})},
     )
     data["what_if"] = True
     data["baseline_sha256"] = rulebook_sha256(base.rulebook)
@@ -144,7 +196,7 @@ def _manifest(
     data["scenarios"] = [
         {
             "name": name,
-            "title": sim.titles[k],
+            "title": scenario.title,
             "sha256": rulebook_sha256(calc.rulebook),
             "overrides": {p.id: list(p.overrides) for p in calc.rulebook.policies if p.overrides},
             "counts": {
@@ -156,8 +208,12 @@ def _manifest(
                 {"currency": cur, "component": comp, "pay_code": code, "amount": amount}
                 for (cur, comp, code), amount in sorted(calc.summary.totals.items())
             ],
+            # a scenario file's (or --set's) layers as a run's manifest lists them: the file,
+            # its SHA-256, the overrides as written and the input changes
+            **({"layers": scenario.record()} if hasattr(scenario, "record") else {}),
         }
-        for k, (name, calc) in enumerate(zip(sim.names, sim.calculations, strict=True))
-        if k
+        for name, calc, scenario in zip(
+            sim.names[1:], sim.calculations[1:], request.scenarios, strict=True
+        )
     ]
     return data

@@ -225,15 +225,7 @@ def _report_rates(
     if currency is None:
         return {}
     minor_unit(currency)  # an unknown currency is an error here
-    header = rulebook.policies[0].spec.policy
-    dates = {
-        "period_start": header.performance_period.start,
-        "period_end": header.performance_period.end,
-        "payout_date": header.payout_date,
-        "as_of": as_of or header.payout_date,
-    }
-    on = dates.get(header.fx.date) or datetime.date.fromisoformat(header.fx.date)
-    kind = header.fx.rate_type
+    kind, on = fx_rule(rulebook.policies[0], as_of)
     met = {cur for per in tally.pay for _, cur in per} | {currency}
     found: dict[str, tuple[Decimal, str, datetime.date]] = {}
     for other in sorted(met):
@@ -250,6 +242,19 @@ def _report_rates(
             except RowError as exc:
                 raise OptionsError(f"--report-currency {currency}: {exc.reason}") from None
     return found
+
+
+def fx_rule(policy: CompiledPolicy, as_of: datetime.date | None) -> tuple[str, datetime.date]:
+    """A policy's conversion rate type and date (its ``fx:``: a named date or an ISO date)."""
+    header = policy.spec.policy
+    dates = {
+        "period_start": header.performance_period.start,
+        "period_end": header.performance_period.end,
+        "payout_date": header.payout_date,
+        "as_of": as_of or header.payout_date,
+    }
+    on = dates.get(header.fx.date) or datetime.date.fromisoformat(header.fx.date)
+    return header.fx.rate_type, on
 
 
 def _workers(workers: int | None, records: int, parallel_from: int) -> int:

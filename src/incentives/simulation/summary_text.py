@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from incentives.money import minor_unit
@@ -96,8 +97,9 @@ def _budgets(sim: Simulation, k: int) -> list[str]:
     return moves
 
 
-def summary_markdown(sim: Simulation) -> str:
-    """The whole summary.md: a title, one paragraph per scenario, where the figures are."""
+def summary_markdown(sim: Simulation, by: Sequence[str] = ()) -> str:
+    """The whole summary.md: a title, one paragraph per scenario, where the figures are
+    (by_group.csv too with ``by``, the dimensions it was written for)."""
     lines = [f"# Simulation: {len(sim.names) - 1} scenario(s) against the baseline", ""]
     base = sim.summaries[0]
     lines.append(
@@ -119,6 +121,7 @@ def summary_markdown(sim: Simulation) -> str:
         lines += ["- " + "; ".join(parts) + ".", ""]
     lines.append(
         "Figures: scenarios.csv (totals, changes, budgets and pools), distribution.csv "
-        "(payout as % of target), changes.csv (every payout that changes)."
+        "(payout as % of target), changes.csv (every payout that changes)"
+        + (f", by_group.csv (per scenario and {', '.join(by)})." if by else ".")
     )
     return "\n".join(lines) + "\n"

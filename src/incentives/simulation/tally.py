@@ -69,6 +69,8 @@ class Tally:
         self.changes = changes  # where this share's changes.csv lines go (else `lines`)
         self._stream: IO[str] | None = None
         self.also = tuple(also)
+        # a taker reading `EmployeeFacts.pay` (the default) makes every row take the slow path
+        self.pay_takers = any(getattr(taker, "needs_pay", True) for taker in self.also)
         self.lines: list[str] = []  # changes.csv's lines, when there is no ``write``
         self.changed_rows = 0
         # per calculation, (pay code, currency) → [total, paid, changed, up, down, rejected]
@@ -103,8 +105,12 @@ class Tally:
     def take(self, row: Row, outcomes: Sequence[Item]) -> None:
         if isinstance(row, Rejection):
             return  # unreadable: rejected alike under every calculation
-        if self.disjoint and not self.also and aligned(outcomes):
+        if self.disjoint and not self.pay_takers and aligned(outcomes):
             self._takealigned(row.employee_id, row.cells, outcomes)  # type: ignore[arg-type]
+            if self.also:  # takers that read the outcomes only (``needs_pay = False``)
+                employee = EmployeeFacts(row.employee_id, row.cells, (), (), tuple(outcomes))
+                for taker in self.also:
+                    taker.take(employee)
             return
         made: dict[int, tuple[Pay, tuple[tuple[str, Decimal], ...]]] = {}
         facts = []
@@ -121,7 +127,7 @@ class Tally:
                 counters.setdefault(pid, Counter())[pct] += 1
         self._compare(row.employee_id, row.cells, pays)
         if self.also:
-            employee = EmployeeFacts(row.employee_id, row.cells, pays, pcts)
+            employee = EmployeeFacts(row.employee_id, row.cells, pays, pcts, tuple(outcomes))
             for taker in self.also:
                 taker.take(employee)
 
