@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Sized
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from incentives.model.employee import EmployeeInput
 from incentives.model.outcome import KeyedCounts, Rejection, Unmatched
@@ -131,16 +131,9 @@ class RosterView:
     def __iter__(self) -> Iterator[Row]:
         return iter(self.part())
 
-    def part(
-        self,
-        start: int = 0,
-        stop: int | None = None,
-        *,
-        goals: bool = True,
-        columns: Collection[str] | None = None,
-        ratings: bool = True,
-    ) -> Iterable[Row]:
-        return self.base.part(start, stop, goals=goals, columns=columns, ratings=ratings)
+    def part(self, *args: Any, **kwargs: Any) -> Iterable[Row]:
+        """The base's rows (`RosterSource.part`'s arguments)."""
+        return self.base.part(*args, **kwargs)
 
     def keyed_counts(self) -> Mapping[str, KeyedCounts]:
         return self.base.keyed_counts()
