@@ -625,7 +625,7 @@ def report(
     force: bool,
 ) -> None:
     """Write the results workbook (Summary, By group, Charts, Results, Breakdown…) and
-    summary_by_group.csv beside it."""
+    its by-group CSV beside it (report.xlsx → report.by_group.csv)."""
     from incentives.reports.workbook import ReportOptionError, ReportRequest, write_report
 
     dims = tuple(d.strip() for d in by.split(",") if d.strip())

@@ -1,0 +1,117 @@
+"""Never a partial output file: a command writing single files (payroll's export and its control
+file, the report's workbook and its by-group CSV, `write_json`) that fails part-way through
+leaves the previous files byte for byte as they were and no temporary file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from conftest import CliRun
+from incentives.errors import IncentivesError
+from incentives.io import atomic
+from incentives.io.atomic import atomic_write
+from incentives.io.writers import write_json
+from incentives.payroll import control_path, export
+from incentives.reports.workbook import ReportRequest, write_report
+
+
+class _Failing:
+    """A stream that writes ``budget`` bytes (or characters) through, then fails: a full disk."""
+
+    def __init__(self, stream: IO[Any], budget: int) -> None:
+        self._stream = stream
+        self._budget = budget
+
+    def write(self, data: Any) -> int:
+        if len(data) > self._budget:
+            self._stream.write(data[: self._budget])
+            self._stream.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self._budget -= len(data)
+        return int(self._stream.write(data))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _failing_helper(fail_on: int, budget: int) -> Callable[..., Any]:
+    """`atomic_write` whose ``fail_on``-th file (0-based) fails after ``budget`` bytes."""
+    calls = [0]
+
+    @contextlib.contextmanager
+    def wrapped(path: Path, mode: str = "wb") -> Iterator[Any]:
+        number = calls[0]
+        calls[0] += 1
+        with atomic_write(path, mode) as stream:  # type: ignore[call-overload]
+            yield _Failing(stream, budget) if number == fail_on else stream
+
+    return wrapped
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_the_helper_replaces_only_on_success(tmp_path: Path) -> None:
+    """A failed write leaves the old bytes and no temporary; a clean one replaces them."""
+    path = tmp_path / "out.txt"
+    path.write_bytes(b"old\n")
+    with pytest.raises(RuntimeError), atomic_write(path, "w") as stream:
+        stream.write("new, half")
+        raise RuntimeError("the serializer failed")
+    assert _snapshot(tmp_path) == {"out.txt": b"old\n"}
+    with atomic_write(path, "w") as stream:
+        stream.write("new\n")
+    assert _snapshot(tmp_path) == {"out.txt": b"new\n"}
+
+
+def test_write_json_failing_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data.json"
+    write_json(path, {"a": 1})
+    before = _snapshot(tmp_path)
+    monkeypatch.setattr("incentives.io.writers.atomic_write", _failing_helper(0, 3))
+    with pytest.raises(OSError):
+        write_json(path, {"a": 2, "b": "x" * 100})
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fail_on", [0, 1], ids=["control file", "export file"])
+def test_a_payroll_export_failing_part_way_leaves_the_previous_files(
+    sample_run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on: int
+) -> None:
+    out = tmp_path / "pay.csv"
+    export(sample_run.out, "generic", out)
+    before = _snapshot(tmp_path)
+    assert set(before) == {out.name, control_path(out).name}
+    module = importlib.import_module("incentives.payroll.export")  # the package's `export` hides it
+    monkeypatch.setattr(module, "atomic_write", _failing_helper(fail_on, 50))
+    with pytest.raises(IncentivesError, match="No space left"):
+        export(sample_run.out, "generic", out, force=True, allow_rejected=True)
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fail_on", [0, 1], ids=["by-group CSV", "workbook"])
+def test_a_report_failing_part_way_leaves_the_previous_files(
+    sample_run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on: int
+) -> None:
+    out = tmp_path / "report.xlsx"
+    write_report(ReportRequest(sample_run.out, out, by=("unit",)))
+    before = _snapshot(tmp_path)
+    assert len(before) == 2
+    monkeypatch.setattr("incentives.reports.workbook.atomic_write", _failing_helper(fail_on, 200))
+    with pytest.raises(IncentivesError, match="No space left"):
+        write_report(ReportRequest(sample_run.out, out, by=("rating",), force=True))
+    assert _snapshot(tmp_path) == before
+
+
+def test_the_temporary_sits_beside_the_target() -> None:
+    assert atomic.partial_path(Path("a/b.csv")) == Path("a/.b.csv.partial")
