@@ -614,7 +614,9 @@ def payroll(
     is_flag=True,
     help="Allow --out inside the run folder (it is left alone by default).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing workbook at --out.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing workbook at --out and its .by_group.csv."
+)
 def report(
     run_dir: Path,
     out: Path,
