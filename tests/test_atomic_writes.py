@@ -19,7 +19,7 @@ from incentives.io import atomic
 from incentives.io.atomic import atomic_write
 from incentives.io.writers import write_json
 from incentives.payroll import control_path, export
-from incentives.reports.workbook import ReportRequest, write_report
+from incentives.reports.workbook import ReportRequest, by_group_path, write_report
 
 
 class _Failing:
@@ -84,19 +84,35 @@ def test_write_json_failing_leaves_the_previous_file(
     assert _snapshot(tmp_path) == before
 
 
+def _fails_and_keeps(
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    fail_on: int,
+    previous: list[Path],
+    write: Callable[[], object],
+) -> None:
+    """``previous`` files (made up here, so any rewrite shows) stay as they were when the
+    ``fail_on``-th file `write` writes through ``module``'s `atomic_write` fails part-way."""
+    for path in previous:
+        path.write_bytes(f"the previous {path.name}\n".encode())
+    folder = previous[0].parent
+    before = _snapshot(folder)
+    helper = _failing_helper(fail_on, 50)
+    monkeypatch.setattr(importlib.import_module(module), "atomic_write", helper)
+    with pytest.raises(IncentivesError, match="No space left"):
+        write()
+    assert _snapshot(folder) == before
+
+
 @pytest.mark.parametrize("fail_on", [0, 1], ids=["control file", "export file"])
 def test_a_payroll_export_failing_part_way_leaves_the_previous_files(
     sample_run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on: int
 ) -> None:
     out = tmp_path / "pay.csv"
-    export(sample_run.out, "generic", out)
-    before = _snapshot(tmp_path)
-    assert set(before) == {out.name, control_path(out).name}
-    module = importlib.import_module("incentives.payroll.export")  # the package's `export` hides it
-    monkeypatch.setattr(module, "atomic_write", _failing_helper(fail_on, 50))
-    with pytest.raises(IncentivesError, match="No space left"):
-        export(sample_run.out, "generic", out, force=True, allow_rejected=True)
-    assert _snapshot(tmp_path) == before
+    _fails_and_keeps(
+        monkeypatch, "incentives.payroll.export", fail_on, [out, control_path(out)],
+        lambda: export(sample_run.out, "generic", out, force=True),
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("fail_on", [0, 1], ids=["by-group CSV", "workbook"])
@@ -104,13 +120,10 @@ def test_a_report_failing_part_way_leaves_the_previous_files(
     sample_run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on: int
 ) -> None:
     out = tmp_path / "report.xlsx"
-    write_report(ReportRequest(sample_run.out, out, by=("unit",)))
-    before = _snapshot(tmp_path)
-    assert len(before) == 2
-    monkeypatch.setattr("incentives.reports.workbook.atomic_write", _failing_helper(fail_on, 200))
-    with pytest.raises(IncentivesError, match="No space left"):
-        write_report(ReportRequest(sample_run.out, out, by=("rating",), force=True))
-    assert _snapshot(tmp_path) == before
+    _fails_and_keeps(
+        monkeypatch, "incentives.reports.workbook", fail_on, [out, by_group_path(out)],
+        lambda: write_report(ReportRequest(sample_run.out, out, force=True)),
+    )  # fmt: skip
 
 
 def test_the_temporary_sits_beside_the_target() -> None:
