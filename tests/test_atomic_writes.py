@@ -84,46 +84,46 @@ def test_write_json_failing_leaves_the_previous_file(
     assert _snapshot(tmp_path) == before
 
 
-def _fails_and_keeps(
+def _payroll(run: Path, folder: Path) -> tuple[list[Path], Callable[[], object]]:
+    out = folder / "pay.csv"
+    return [out, control_path(out)], lambda: export(run, "generic", out, force=True)
+
+
+def _report(run: Path, folder: Path) -> tuple[list[Path], Callable[[], object]]:
+    out = folder / "report.xlsx"
+    return [out, by_group_path(out)], lambda: write_report(ReportRequest(run, out, force=True))
+
+
+@pytest.mark.parametrize(
+    ("module", "files", "fail_on"),
+    [
+        ("incentives.payroll.export", _payroll, 0),
+        ("incentives.payroll.export", _payroll, 1),
+        ("incentives.reports.workbook", _report, 0),
+        ("incentives.reports.workbook", _report, 1),
+    ],
+    ids=["payroll control file", "payroll export file", "report by-group CSV", "report workbook"],
+)
+def test_a_command_failing_part_way_leaves_the_previous_files(
+    sample_run: CliRun,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     module: str,
+    files: Callable[[Path, Path], tuple[list[Path], Callable[[], object]]],
     fail_on: int,
-    previous: list[Path],
-    write: Callable[[], object],
 ) -> None:
-    """``previous`` files (made up here, so any rewrite shows) stay as they were when the
-    ``fail_on``-th file `write` writes through ``module``'s `atomic_write` fails part-way."""
+    """The previous files (made up here, so that any rewrite shows) stay as they were when
+    the ``fail_on``-th file the command writes (in the order it writes them) fails part-way."""
+    assert sample_run.out is not None
+    previous, write = files(sample_run.out, tmp_path)
     for path in previous:
         path.write_bytes(f"the previous {path.name}\n".encode())
-    folder = previous[0].parent
-    before = _snapshot(folder)
+    before = _snapshot(tmp_path)
     helper = _failing_helper(fail_on, 50)
     monkeypatch.setattr(importlib.import_module(module), "atomic_write", helper)
     with pytest.raises(IncentivesError, match="No space left"):
         write()
-    assert _snapshot(folder) == before
-
-
-@pytest.mark.parametrize("fail_on", [0, 1], ids=["control file", "export file"])
-def test_a_payroll_export_failing_part_way_leaves_the_previous_files(
-    sample_run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on: int
-) -> None:
-    out = tmp_path / "pay.csv"
-    _fails_and_keeps(
-        monkeypatch, "incentives.payroll.export", fail_on, [out, control_path(out)],
-        lambda: export(sample_run.out, "generic", out, force=True),
-    )  # fmt: skip
-
-
-@pytest.mark.parametrize("fail_on", [0, 1], ids=["by-group CSV", "workbook"])
-def test_a_report_failing_part_way_leaves_the_previous_files(
-    sample_run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on: int
-) -> None:
-    out = tmp_path / "report.xlsx"
-    _fails_and_keeps(
-        monkeypatch, "incentives.reports.workbook", fail_on, [out, by_group_path(out)],
-        lambda: write_report(ReportRequest(sample_run.out, out, force=True)),
-    )  # fmt: skip
+    assert _snapshot(tmp_path) == before
 
 
 def test_the_temporary_sits_beside_the_target() -> None:
