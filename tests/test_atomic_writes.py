@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import pytest
 
-from conftest import CliRun
+from conftest import CliRun, invoke
 from incentives.errors import IncentivesError
 from incentives.io import atomic
 from incentives.io.atomic import atomic_write
@@ -128,3 +128,24 @@ def test_a_command_failing_part_way_leaves_the_previous_files(
 
 def test_the_temporary_sits_beside_the_target() -> None:
     assert atomic.partial_path(Path("a/b.csv")) == Path("a/.b.csv.partial")
+
+
+def test_the_command_line_says_what_failed_and_keeps_the_files(
+    sample_run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`incentives payroll` and `incentives report` failing on a full disk: exit 1, one line
+    naming the file and the reason (no traceback), the previous files as they were."""
+    assert sample_run.out is not None
+    for module, command, out in (
+        ("incentives.payroll.export", ("payroll", "--layout", "generic"), tmp_path / "pay.csv"),
+        ("incentives.reports.workbook", ("report",), tmp_path / "report.xlsx"),
+    ):
+        out.write_bytes(b"the previous file\n")
+        before = _snapshot(tmp_path)
+        helper = _failing_helper(0, 50)
+        monkeypatch.setattr(importlib.import_module(module), "atomic_write", helper)
+        done = invoke(*command, "--run", sample_run.out, "--out", out, "--force")
+        assert done.exit_code == 1, done.output
+        assert done.exception is None
+        assert done.stderr.startswith(f"error: cannot write {out}: No space left on device")
+        assert _snapshot(tmp_path) == before
