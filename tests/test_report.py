@@ -1,4 +1,4 @@
-"""`incentives report`: the results workbook and summary_by_group.csv, reloaded with openpyxl
+"""`incentives report`: the results workbook and its by-group CSV, reloaded with openpyxl
 as a user's Excel would read them."""
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def test_by_group_figures_match_a_hand_computation(small_run: Path, tmp_path: Pa
     1,800.00, average and median 90 %. The CSV beside the workbook says the same."""
     out = tmp_path / "small.xlsx"
     done = write_report(ReportRequest(small_run, out, by=("unit",)))
-    assert done.by_group_csv == tmp_path / "summary_by_group.csv"
+    assert done.by_group_csv == tmp_path / "small.by_group.csv"
     rows = {r["unit"]: r for r in _csv(done.by_group_csv)}
     figures = [
         "headcount",
@@ -252,7 +252,7 @@ def test_the_reporting_currency_converts_at_each_policys_rates(
             break
     else:
         raise AssertionError("no EUR bonus total")
-    rows = _csv(tmp_path / "summary_by_group.csv")
+    rows = _csv(tmp_path / "usd.by_group.csv")
     bonus = [r for r in rows if r["policy"] == "annual-bonus-2026"]
     assert {r["currency"] for r in rows} == {"USD"}
     assert sorted(r["unit"] for r in bonus) == ["Engineering", "Finance", "Operations", "Sales"]
@@ -297,9 +297,10 @@ def test_the_workbook_is_byte_identical_and_the_run_folder_untouched(
     assert "inside the run folder" in inside.stderr
     assert sorted(p.name for p in small_run.rglob("*")) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.by_group.csv",
         "a.xlsx",
+        "b.by_group.csv",
         "b.xlsx",
-        "summary_by_group.csv",
     ]
 
 
@@ -429,8 +430,29 @@ def test_shares_are_never_added_to_money_and_by_currency_is_one_column(tmp_path:
     )
     run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "run"))
     write_report(ReportRequest(run=tmp_path / "run", out=tmp_path / "r.xlsx", by=("currency",)))
-    header = (tmp_path / "summary_by_group.csv").read_text(encoding="utf-8").splitlines()[0]
+    header = (tmp_path / "r.by_group.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",").count("currency") == 1
-    (row,) = _csv(tmp_path / "summary_by_group.csv")
+    (row,) = _csv(tmp_path / "r.by_group.csv")
     assert row["total"] == "24040.20"
     assert "total DSU" not in row
+
+
+def test_a_second_workbook_in_the_folder_keeps_the_first_ones_csv(
+    small_run: Path, tmp_path: Path
+) -> None:
+    """Each workbook's summary by group is named after it (report.xlsx → report.by_group.csv):
+    a second report into the same folder leaves the first one's CSV as it was. A CSV already
+    there under the workbook's name is refused without --force, like the workbook."""
+    invoke("report", "--run", str(small_run), "--out", tmp_path / "report.xlsx", "--by", "unit")
+    first = (tmp_path / "report.by_group.csv").read_bytes()
+    other = tmp_path / "other.xlsx"
+    done = invoke("report", "--run", str(small_run), "--out", other, "--by", "currency")
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "report.by_group.csv").read_bytes() == first
+    assert "unit" not in _csv(tmp_path / "other.by_group.csv")[0]
+    other.unlink()
+    again = invoke("report", "--run", str(small_run), "--out", other)
+    assert again.exit_code == 2
+    assert "other.by_group.csv" in again.stderr and "--force" in again.stderr
+    forced = invoke("report", "--run", str(small_run), "--out", other, "--force")
+    assert forced.exit_code == 0, forced.output

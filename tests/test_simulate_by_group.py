@@ -70,7 +70,7 @@ def test_each_scenarios_rows_are_the_report_of_its_run(
     cli: Callable[..., CliRun], tmp_path: Path
 ) -> None:
     """by_group.csv's rows of a scenario (ratings raised for Sales: people change groups) are
-    the summary_by_group.csv `incentives report --by unit,rating` writes for `run --scenario`
+    the report.by_group.csv `incentives report --by unit,rating` writes for `run --scenario`
     of that scenario, converted to USD alike; the baseline's are those of a plain run."""
     by = "unit,rating"
     sim = cli("simulate", *INPUTS, "--scenario", STRONGER, "--by", by, "--report-currency",
@@ -85,7 +85,7 @@ def test_each_scenarios_rows_are_the_report_of_its_run(
         report = cli("report", "--run", tmp_path / name, "--out", book, "--by", by,
                      "--report-currency", "USD", "--rates", RATES)  # fmt: skip
         assert report.exit_code == 0, report.output
-        theirs = _rows(book.parent / "summary_by_group.csv")
+        theirs = _rows(book.parent / "report.by_group.csv")
         ours = [{k: v for k, v in row.items() if k != "scenario"} for row in mine
                 if row["scenario"] == name]  # fmt: skip
         assert len(ours) == len(theirs), name

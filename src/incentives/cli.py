@@ -614,7 +614,9 @@ def payroll(
     is_flag=True,
     help="Allow --out inside the run folder (it is left alone by default).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing workbook at --out.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing workbook at --out and its .by_group.csv."
+)
 def report(
     run_dir: Path,
     out: Path,
@@ -625,7 +627,7 @@ def report(
     force: bool,
 ) -> None:
     """Write the results workbook (Summary, By group, Charts, Results, Breakdown…) and
-    summary_by_group.csv beside it."""
+    its by-group CSV beside it (report.xlsx → report.by_group.csv)."""
     from incentives.reports.workbook import ReportOptionError, ReportRequest, write_report
 
     dims = tuple(d.strip() for d in by.split(",") if d.strip())
