@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -457,21 +458,20 @@ MERIT = policy_yaml(
 )
 
 
-def test_merit_figures_weigh_each_employee_by_fte_from_inputs_csv(tmp_path: Path) -> None:
+def test_merit_figures_weigh_each_employee_by_fte_from_inputs_csv(
+    tmp_path: Path, policy_file: Callable[..., Path]
+) -> None:
     """A full-time employee on 50,000 and a half-time one on 40,000 (FTE in inputs.csv only),
     each +2,000 a year from the payout date, 15 March 2027, midpoint 70,000. Eligible payroll
     50,000 + 40,000 × 0.5 = 70,000.00; annualised 2,000 + 2,000 × 0.5 = 3,000.00, 4.2857 % of
     payroll; in 2027, 292 of 365 days: 2,400.00. Compa-ratios 5/7 and 4/7 average 9/14 =
     0.642857 (the breakdown's 6 decimals, 0.714286 and 0.571429, would average 0.6428575)."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "merit.yaml").write_text(MERIT, encoding="utf-8")
     roster = tmp_path / "roster.csv"
     roster.write_text(
         "employee_id,plan,currency,unit,salary,fte\nF1,AIP,USD,Ops,50000,1\nP1,AIP,USD,Ops,40000,0.5\n",
         encoding="utf-8",
     )
-    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "run"))
+    run_job(RunRequest(rules=policy_file(MERIT).parent, employees=roster, out=tmp_path / "run"))
     assert "fte" not in (tmp_path / "run" / "breakdown" / "small-merit.csv").read_text("utf-8")
     done = write_report(ReportRequest(tmp_path / "run", tmp_path / "r.xlsx"))
     (row,) = _csv(done.by_group_csv)
