@@ -480,3 +480,36 @@ def test_merit_figures_weigh_each_employee_by_fte_from_inputs_csv(
     assert [row[f] for f in figures] == [
         "4000.00", "70000.00", "0.042857", "2400.00", "3000.00", "0.642857", "0.671429"
     ]  # fmt: skip
+
+
+def test_a_policy_keeping_fte_in_its_breakdown_is_read_from_there(
+    tmp_path: Path, policy_file: Callable[..., Path]
+) -> None:
+    """A bonus policy reads FTE with default 1 (inputs.csv holds that), the merit policy with
+    default 0.5 (its breakdown keeps its own): an employee on 50,000 with no FTE is half time
+    for merit, eligible payroll 25,000.00, and the increase 2,000 × 0.5 = 1,000.00."""
+    policy_file(MERIT.replace("default: 1}", "default: 0.5}"), "merit.yaml")
+    bonus = policy_yaml(
+        """
+        steps:
+          award: {formula: "salary * fte * 0.1", type: money}
+        pay:
+          - {name: bonus, step: award, pay_code: BON, round: {step: 0.01}}
+        """,
+        policy_id="small-bonus",
+        inputs="""
+        unit: {type: text}
+        salary: {type: decimal, min: 0}
+        fte: {type: decimal, required: false, default: 1}
+        """,
+    )
+    rules = policy_file(bonus, "bonus.yaml").parent
+    roster = tmp_path / "roster.csv"
+    roster.write_text("employee_id,plan,currency,unit,salary,fte\nE1,AIP,USD,Ops,50000,\n")
+    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "run"))
+    assert "fte" in (tmp_path / "run" / "breakdown" / "small-merit.csv").read_text("utf-8")
+    done = write_report(ReportRequest(tmp_path / "run", tmp_path / "r.xlsx"))
+    rows = {r["policy"]: r for r in _csv(done.by_group_csv)}
+    merit = rows["small-merit"]
+    assert [merit["eligible_payroll"], merit["annualised_cost"]] == ["25000.00", "1000.00"]
+    assert rows["small-bonus"]["total"] == "5000.00"
