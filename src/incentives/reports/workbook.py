@@ -47,7 +47,13 @@ from incentives.reports.bulk_writer import (
 )
 from incentives.reports.by_group import Fact, GroupTable, summarize_by_group
 from incentives.reports.charts import write_charts
-from incentives.reports.run_source import FactGatherer, RunSource, open_run, read_dims
+from incentives.reports.run_source import (
+    FactGatherer,
+    RunSource,
+    figure_inputs,
+    open_run,
+    read_inputs,
+)
 from incentives.reports.sheet_worker import WORTH_A_WORKER, SheetWorker
 from incentives.reports.sheet_xml import (
     EXCEL_MAX_ROWS,
@@ -189,8 +195,8 @@ def write_report(request: ReportRequest) -> ReportResult:
     known = _known_dims(source)
     _check_dims(request.by, known)
     dims = [*request.by, *(d for d in _CHART_DIMS if d in known and d not in request.by)]
-    shared = read_dims(source, dims)
-    gatherers = {p.id: FactGatherer(p, dims, shared) for p in source.policies}
+    shared, held = read_inputs(source, dims, figure_inputs(source))
+    gatherers = {p.id: FactGatherer(p, dims, shared, figures=held) for p in source.policies}
     planned = plan_bulk_sheets(source)
 
     package = io.BytesIO()
