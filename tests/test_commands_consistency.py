@@ -125,8 +125,8 @@ def test_readme_report_example_is_real_output(
     assert result.exit_code == 0, result.output
     printed = _readme_block_after("--out report.xlsx --by unit,rating")
     assert result.stdout.replace(str(tmp_path) + "/", "").splitlines() == printed
-    shown = _readme_block_after("summary by group: summary_by_group.csv")
-    written = (tmp_path / "summary_by_group.csv").read_text(encoding="utf-8").splitlines()
+    shown = _readme_block_after("summary by group: report.by_group.csv")
+    written = (tmp_path / "report.by_group.csv").read_text(encoding="utf-8").splitlines()
     assert written[: len(shown)] == shown
 
 

@@ -1,4 +1,4 @@
-"""`incentives report`: the results workbook and summary_by_group.csv, reloaded with openpyxl
+"""`incentives report`: the results workbook and its by-group CSV, reloaded with openpyxl
 as a user's Excel would read them."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -166,7 +167,7 @@ def test_by_group_figures_match_a_hand_computation(small_run: Path, tmp_path: Pa
     1,800.00, average and median 90 %. The CSV beside the workbook says the same."""
     out = tmp_path / "small.xlsx"
     done = write_report(ReportRequest(small_run, out, by=("unit",)))
-    assert done.by_group_csv == tmp_path / "summary_by_group.csv"
+    assert done.by_group_csv == tmp_path / "small.by_group.csv"
     rows = {r["unit"]: r for r in _csv(done.by_group_csv)}
     figures = [
         "headcount",
@@ -252,7 +253,7 @@ def test_the_reporting_currency_converts_at_each_policys_rates(
             break
     else:
         raise AssertionError("no EUR bonus total")
-    rows = _csv(tmp_path / "summary_by_group.csv")
+    rows = _csv(tmp_path / "usd.by_group.csv")
     bonus = [r for r in rows if r["policy"] == "annual-bonus-2026"]
     assert {r["currency"] for r in rows} == {"USD"}
     assert sorted(r["unit"] for r in bonus) == ["Engineering", "Finance", "Operations", "Sales"]
@@ -297,9 +298,10 @@ def test_the_workbook_is_byte_identical_and_the_run_folder_untouched(
     assert "inside the run folder" in inside.stderr
     assert sorted(p.name for p in small_run.rglob("*")) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.by_group.csv",
         "a.xlsx",
+        "b.by_group.csv",
         "b.xlsx",
-        "summary_by_group.csv",
     ]
 
 
@@ -429,8 +431,107 @@ def test_shares_are_never_added_to_money_and_by_currency_is_one_column(tmp_path:
     )
     run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "run"))
     write_report(ReportRequest(run=tmp_path / "run", out=tmp_path / "r.xlsx", by=("currency",)))
-    header = (tmp_path / "summary_by_group.csv").read_text(encoding="utf-8").splitlines()[0]
+    header = (tmp_path / "r.by_group.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",").count("currency") == 1
-    (row,) = _csv(tmp_path / "summary_by_group.csv")
+    (row,) = _csv(tmp_path / "r.by_group.csv")
     assert row["total"] == "24040.20"
     assert "total DSU" not in row
+
+
+def test_a_second_workbook_in_the_folder_keeps_the_first_ones_csv(
+    small_run: Path, tmp_path: Path
+) -> None:
+    """Each workbook's summary by group is named after it (report.xlsx → report.by_group.csv):
+    a second report into the same folder leaves the first one's CSV as it was. A CSV already
+    there under the workbook's name is refused without --force, like the workbook."""
+    invoke("report", "--run", str(small_run), "--out", tmp_path / "report.xlsx", "--by", "unit")
+    first = (tmp_path / "report.by_group.csv").read_bytes()
+    other = tmp_path / "other.xlsx"
+    done = invoke("report", "--run", str(small_run), "--out", other, "--by", "currency")
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "report.by_group.csv").read_bytes() == first
+    assert "unit" not in _csv(tmp_path / "other.by_group.csv")[0]
+    other.unlink()
+    again = invoke("report", "--run", str(small_run), "--out", other)
+    assert again.exit_code == 2
+    assert "other.by_group.csv" in again.stderr and "--force" in again.stderr
+    forced = invoke("report", "--run", str(small_run), "--out", other, "--force")
+    assert forced.exit_code == 0, forced.output
+
+
+MERIT = policy_yaml(
+    """
+    steps:
+      current_salary: {formula: "salary", type: money}
+      range_midpoint: {formula: "70000", type: money}
+      compa_ratio: {formula: "current_salary / range_midpoint", type: percent}
+      new_salary: {formula: "current_salary + 2000", type: money}
+      salary_increase: {formula: "new_salary - current_salary", type: money}
+    pay:
+      - {name: merit_increase, step: salary_increase, pay_code: MERIT, round: {step: 0.01}}
+    """,
+    policy_id="small-merit",
+    kind="merit",
+    inputs="""
+    unit: {type: text}
+    salary: {type: decimal, min: 0}
+    fte: {type: decimal, required: false, default: 1}
+    """,
+)
+
+
+def test_merit_figures_weigh_each_employee_by_fte_from_inputs_csv(
+    tmp_path: Path, policy_file: Callable[..., Path]
+) -> None:
+    """A full-time employee on 50,000 and a half-time one on 40,000 (FTE in inputs.csv only),
+    each +2,000 a year from the payout date, 15 March 2027, midpoint 70,000. Eligible payroll
+    50,000 + 40,000 × 0.5 = 70,000.00; annualised 2,000 + 2,000 × 0.5 = 3,000.00, 4.2857 % of
+    payroll; in 2027, 292 of 365 days: 2,400.00. Compa-ratios 5/7 and 4/7 average 9/14 =
+    0.642857 (the breakdown's 6 decimals, 0.714286 and 0.571429, would average 0.6428575)."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "employee_id,plan,currency,unit,salary,fte\nF1,AIP,USD,Ops,50000,1\nP1,AIP,USD,Ops,40000,0.5\n",
+        encoding="utf-8",
+    )
+    run_job(RunRequest(rules=policy_file(MERIT).parent, employees=roster, out=tmp_path / "run"))
+    assert "fte" not in (tmp_path / "run" / "breakdown" / "small-merit.csv").read_text("utf-8")
+    done = write_report(ReportRequest(tmp_path / "run", tmp_path / "r.xlsx"))
+    (row,) = _csv(done.by_group_csv)
+    figures = ["total", "eligible_payroll", "spend_pct_of_payroll", "in_year_cost",
+               "annualised_cost", "compa_ratio_before_avg", "compa_ratio_after_avg"]  # fmt: skip
+    assert [row[f] for f in figures] == [
+        "4000.00", "70000.00", "0.042857", "2400.00", "3000.00", "0.642857", "0.671429"
+    ]  # fmt: skip
+
+
+def test_a_policy_keeping_fte_in_its_breakdown_is_read_from_there(
+    tmp_path: Path, policy_file: Callable[..., Path]
+) -> None:
+    """A bonus policy reads FTE with default 1 (inputs.csv holds that), the merit policy with
+    default 0.5 (its breakdown keeps its own): an employee on 50,000 with no FTE is half time
+    for merit, eligible payroll 25,000.00, and the increase 2,000 × 0.5 = 1,000.00."""
+    policy_file(MERIT.replace("default: 1}", "default: 0.5}"), "merit.yaml")
+    bonus = policy_yaml(
+        """
+        steps:
+          award: {formula: "salary * fte * 0.1", type: money}
+        pay:
+          - {name: bonus, step: award, pay_code: BON, round: {step: 0.01}}
+        """,
+        policy_id="small-bonus",
+        inputs="""
+        unit: {type: text}
+        salary: {type: decimal, min: 0}
+        fte: {type: decimal, required: false, default: 1}
+        """,
+    )
+    rules = policy_file(bonus, "bonus.yaml").parent
+    roster = tmp_path / "roster.csv"
+    roster.write_text("employee_id,plan,currency,unit,salary,fte\nE1,AIP,USD,Ops,50000,\n")
+    run_job(RunRequest(rules=rules, employees=roster, out=tmp_path / "run"))
+    assert "fte" in (tmp_path / "run" / "breakdown" / "small-merit.csv").read_text("utf-8")
+    done = write_report(ReportRequest(tmp_path / "run", tmp_path / "r.xlsx"))
+    rows = {r["policy"]: r for r in _csv(done.by_group_csv)}
+    merit = rows["small-merit"]
+    assert [merit["eligible_payroll"], merit["annualised_cost"]] == ["25000.00", "1000.00"]
+    assert rows["small-bonus"]["total"] == "5000.00"

@@ -23,7 +23,7 @@ def test_the_worker_writes_the_same_workbook_byte_for_byte(
 ) -> None:
     """The sample run's workbook, its sheets split in parts of 39 rows (so that the worker
     writes several parts a sheet), is the same bytes with or without the worker, and so is
-    summary_by_group.csv."""
+    its by-group CSV."""
     assert sample_run.out is not None
     alone, helped = tmp_path / "alone", tmp_path / "helped"
     alone.mkdir()
@@ -31,7 +31,7 @@ def test_the_worker_writes_the_same_workbook_byte_for_byte(
     one = _report(sample_run.out, alone / "report.xlsx", worker=False)
     two = _report(sample_run.out, helped / "report.xlsx", worker=True)
     assert one == two
-    by_group = "summary_by_group.csv"
+    by_group = "report.by_group.csv"
     assert (alone / by_group).read_bytes() == (helped / by_group).read_bytes()
 
 

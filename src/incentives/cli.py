@@ -614,7 +614,9 @@ def payroll(
     is_flag=True,
     help="Allow --out inside the run folder (it is left alone by default).",
 )
-@click.option("--force", is_flag=True, help="Replace an existing workbook at --out.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing workbook at --out and its .by_group.csv."
+)
 def report(
     run_dir: Path,
     out: Path,
@@ -625,7 +627,7 @@ def report(
     force: bool,
 ) -> None:
     """Write the results workbook (Summary, By group, Charts, Results, Breakdown…) and
-    summary_by_group.csv beside it."""
+    its by-group CSV beside it (report.xlsx → report.by_group.csv)."""
     from incentives.reports.workbook import ReportOptionError, ReportRequest, write_report
 
     dims = tuple(d.strip() for d in by.split(",") if d.strip())
@@ -647,14 +649,7 @@ def report(
 
 
 @cli.command()
-@_RULES
-@click.option("--employees", required=True, type=_EXISTING_FILE, help="Roster CSV.")
-@click.option("--goals", type=_EXISTING_FILE, help="Goals CSV keyed by employee_id.")
-@click.option("--results", type=_EXISTING_FILE, help="Baseline plan results CSV (the points override it).")
-@click.option("--rates", type=_EXISTING_FILE, help="Exchange rates CSV.")
-@click.option("--ratings", type=_EXISTING_FILE, help="Rating history CSV.")
-@click.option("--history", type=_EXISTING_FILE, help="Dated changes CSV.")
-@click.option("--as-of", "as_of", type=_IsoDate(), help="The run's reference date.")
+@_input_options
 @click.option("--draws", type=_EXISTING_FILE, help="Joint draws CSV: draw, weight, one column per result.")
 @click.option("--grid", multiple=True, help="An axis NAME=FROM..TO/STEP or NAME=V1,V2 (repeatable).")
 @click.option("--spec", type=_EXISTING_FILE, help="A sweep file (YAML): grid: or distributions:.")
@@ -662,20 +657,26 @@ def report(
 @click.option("--budget", "budgets", multiple=True, help="PAY_CODE:CURRENCY=AMOUNT to report P(total > AMOUNT) for.")
 @click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: both cores).")
 @click.option("--scheduler", help="A Dask scheduler's address (needs pip install 'incentives[dask]').")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
-@click.option("--force", is_flag=True, help="Replace the outputs of an earlier sweep in --out.")
-def sweep(rules: Path, out: Path, **options: Any) -> None:
+def sweep(
+    draws: Path | None,
+    grid: tuple[str, ...],
+    spec: Path | None,
+    seed: int | None,
+    budgets: tuple[str, ...],
+    workers: int | None,
+    scheduler: str | None,
+    **inputs: Any,
+) -> None:
     """Evaluate the payouts over many values of the plan results (docs/sweep.md)."""
-    from incentives.jobs import RunRequest
     from incentives.sweep import SweepInputError, SweepRequest, run_sweep
     from incentives.sweep.folder import FILES
 
-    names = ("employees", "goals", "results", "rates", "ratings", "history", "as_of", "force",
-             "workers")  # fmt: skip
-    run = RunRequest(rules=rules, out=out, **{n: options.pop(n) for n in names})
-    options["grid"], options["budgets"] = tuple(options["grid"]), tuple(options["budgets"])
+    run = _run_request(inputs, workers=workers)
     try:
-        report = run_sweep(SweepRequest(run, **options))
+        report = run_sweep(SweepRequest(
+            run, draws=draws, grid=tuple(grid), spec=spec, seed=seed, budgets=tuple(budgets),
+            scheduler=scheduler,
+        ))  # fmt: skip
     except SweepInputError as exc:  # the points or options given: a usage error
         click.echo(f"error: {escape_controls(str(exc))}", err=True)
         sys.exit(2)

@@ -62,14 +62,14 @@ def read_inputs(
 
 
 def manifest_inputs(
-    request: RunRequest, roster_sha256: str, records: int
+    request: RunRequest, roster_sha256: str, records: int | None
 ) -> dict[str, dict[str, object]]:
     """The manifest's ``inputs``: each file the run read by role (``employees``, ``goals``,
     ``results``, ``rates``, ``ratings``, ``history``, ``columns``), its path, SHA-256 and an
-    .xlsx input's sheet; the roster's hash and record count as the roster was read."""
-    inputs: dict[str, dict[str, object]] = {
-        "employees": {"path": str(request.employees), "sha256": roster_sha256, "records": records}
-    }
+    .xlsx input's sheet; the roster's hash and record count as the roster was read (a sweep's
+    manifest gives no count: None)."""
+    roster: dict[str, object] = {"path": str(request.employees), "sha256": roster_sha256}
+    inputs = {"employees": roster if records is None else {**roster, "records": records}}
     for role, sheet in sorted(request.sheets.items()):  # an .xlsx input's sheet
         inputs.setdefault(role, {})["sheet"] = sheet
     for role, _, path in _keyed_files(request):

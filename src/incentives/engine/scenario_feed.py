@@ -12,11 +12,11 @@ conversion, a changed one is converted by the scenario.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from incentives.errors import OptionsError
-from incentives.model import EmployeeInput, KeyedCounts, Rejection, Unmatched
-from incentives.model.roster import RosterSource, Row
+from incentives.model import EmployeeInput
+from incentives.model.roster import RosterSource, RosterView, Row
 
 __all__ = ["Feed", "Lockstep", "Wrap"]
 
@@ -28,11 +28,11 @@ _CONTRACT = (
 )
 
 
-class Feed:
+class Feed(RosterView):
     """The roster a wrapper reads: whatever row was last pushed, delegating the rest."""
 
     def __init__(self, roster: RosterSource) -> None:
-        self._roster = roster
+        super().__init__(roster)
         self._rows: deque[Row] = deque()
 
     def push(self, row: Row) -> None:
@@ -42,42 +42,15 @@ class Feed:
     def pending(self) -> int:
         return len(self._rows)
 
-    @property
-    def text_cells(self) -> bool:
-        return self._roster.text_cells
-
-    @property
-    def record_count(self) -> int:
-        return self._roster.record_count
+    def part(self, *_: object, **__: object) -> Iterable[Row]:
+        """The rows pushed, whatever share is asked for: the wrapper reads the row just read."""
+        return self._drain()
 
     def _drain(self) -> Iterator[Row]:
         while True:
             if not self._rows:
                 raise OptionsError(_CONTRACT)
             yield self._rows.popleft()
-
-    def __iter__(self) -> Iterator[Row]:
-        return self._drain()
-
-    def part(
-        self,
-        start: int = 0,
-        stop: int | None = None,
-        *,
-        goals: bool = True,
-        columns: Collection[str] | None = None,
-        ratings: bool = True,
-    ) -> Iterable[Row]:
-        return self._drain()
-
-    def keyed_counts(self) -> Mapping[str, KeyedCounts]:
-        return self._roster.keyed_counts()
-
-    def orphans(self) -> list[Rejection]:
-        return self._roster.orphans()
-
-    def unmatched(self) -> list[Unmatched]:
-        return self._roster.unmatched()
 
 
 def _record(row: Row) -> int:

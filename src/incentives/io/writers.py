@@ -22,13 +22,13 @@ from typing import IO, BinaryIO
 
 from incentives.errors import IncentivesError
 from incentives.io import run_dir
+from incentives.io.atomic import atomic_write
 from incentives.io.csv_lines import csv_line
 
 __all__ = ["CsvSink", "OutputDir", "dumps_json", "format_cell", "write_json"]
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$")  # a number as text is not a formula
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PARTIAL = ".partial"
 
 
 def format_cell(value: object) -> str:
@@ -70,13 +70,9 @@ def dumps_json(data: object) -> str:
 
 
 def write_json(path: Path, data: object) -> None:
-    """Write `dumps_json` text to ``path`` through a temporary file and a rename."""
-    temporary = path.with_name(f".{path.name}{_PARTIAL}")
-    try:
-        temporary.write_text(dumps_json(data), encoding="utf-8", newline="\n")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    """Write `dumps_json` text to ``path`` atomically (`atomic_write`)."""
+    with atomic_write(path, "w") as stream:
+        stream.write(dumps_json(data))
 
 
 def _copy_bytes(source: BinaryIO, target: IO[str]) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Sized
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from incentives.model.employee import EmployeeInput
 from incentives.model.outcome import KeyedCounts, Rejection, Unmatched
 
-__all__ = ["RosterSource", "RowsRoster", "as_roster"]
+__all__ = ["RosterSource", "RosterView", "RowsRoster", "as_roster"]
 
 Row = EmployeeInput | Rejection
 
@@ -110,6 +110,39 @@ class RowsRoster:
 
     def unmatched(self) -> list[Unmatched]:
         return []
+
+
+class RosterView:
+    """Another roster (``base``) seen through a subclass's `part` (a scenario's changed
+    roster, the feed a scenario's wrapper reads): the record count, kind of cells and keyed
+    files are the base's, and so are the rows of a `part` not overridden."""
+
+    def __init__(self, base: RosterSource) -> None:
+        self.base = base
+
+    @property
+    def text_cells(self) -> bool:
+        return self.base.text_cells
+
+    @property
+    def record_count(self) -> int:
+        return self.base.record_count
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.part())
+
+    def part(self, *args: Any, **kwargs: Any) -> Iterable[Row]:
+        """The base's rows (`RosterSource.part`'s arguments)."""
+        return self.base.part(*args, **kwargs)
+
+    def keyed_counts(self) -> Mapping[str, KeyedCounts]:
+        return self.base.keyed_counts()
+
+    def orphans(self) -> list[Rejection]:
+        return self.base.orphans()
+
+    def unmatched(self) -> list[Unmatched]:
+        return self.base.unmatched()
 
 
 class _Slice:

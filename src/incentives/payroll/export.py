@@ -10,11 +10,11 @@ temporary files and renames, the control file last.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
-import os
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any
 from incentives.audit.run_folder import RunFolder, read_run_folder
 from incentives.audit.what_if_layers import what_if_lines
 from incentives.errors import OptionsError, OutputError, UsageError, shorten
+from incentives.io.atomic import atomic_write
 from incentives.io.csvread import file_sha256
 from incentives.io.writers import dumps_json
 from incentives.money import TOTALS_CONTEXT
@@ -304,23 +305,18 @@ def _check_paths(run: RunFolder, paths: Sequence[Path], since: Path | None, forc
 
 
 def _write_all(files: Mapping[Path, bytes], out: Path) -> None:
-    """Each file through a temporary file beside it and a rename, the control file last."""
-    temporaries: list[tuple[Path, Path]] = []
+    """All files written to temporaries first (`atomic_write`), then renamed, the control file
+    last; after an error every earlier file is as it was."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        for path, data in files.items():
-            temporary = path.with_name(f".{path.name}.partial")
-            temporaries.append((temporary, path))
-            with temporary.open("wb") as stream:
+        with contextlib.ExitStack() as renames:  # entered last, renamed first: so enter reversed
+            streams = [
+                (renames.enter_context(atomic_write(p)), d)
+                for p, d in reversed(list(files.items()))
+            ]
+            for stream, data in streams:
                 stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-        for temporary, path in temporaries:
-            os.replace(temporary, path)
     except OSError as exc:
         raise OutputError(
             f"cannot write {shorten(out)}: {exc.strerror or exc}; check the folder and try again"
         ) from None
-    finally:
-        for temporary, _ in temporaries:
-            temporary.unlink(missing_ok=True)

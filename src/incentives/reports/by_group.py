@@ -18,7 +18,9 @@ go through `fact_from_values`, so the two agree on what every figure means.
 - merit (``payroll`` set): ``payroll`` the employee's eligible payroll (annual salary × FTE),
   ``increase`` the annual base increase × FTE (promotions included), ``one_time`` the one-time
   payments (lump sums), ``effective`` the date the increase starts, ``compa_before`` and
-  ``compa_after`` (salary ÷ range midpoint before, new salary ÷ midpoint of the range after);
+  ``compa_after`` (salary ÷ range midpoint before, new salary ÷ midpoint of the range after,
+  both divided here from the amounts, so that a run folder's 6-decimal ratios and a
+  simulation's exact ones give the same figure);
 - promotion: ``ready`` (true, false, or None when the policy assesses no readiness).
 
 **The table** (`GroupTable`), one row per policy, group (the ``by`` values) and currency (the
@@ -117,7 +119,8 @@ class FactSteps:
     fte: str = "fte"
     one_time: str = "lump_sum_payment"
     effective: str = "effective_date"
-    compa_before: str = "compa_ratio"
+    compa_before: str = "compa_ratio"  # when the policy has no ``midpoint_before``
+    midpoint_before: str = "range_midpoint"
     midpoint_after: tuple[str, ...] = ("new_range_midpoint", "range_midpoint")
     ready: str = "ready"
 
@@ -189,6 +192,7 @@ def fact_from_values(
     midpoint = next(
         (m for n in steps.midpoint_after if (m := _decimal(get(n))) is not None and m > 0), None
     )
+    before = _decimal(get(steps.midpoint_before))
     return Fact(
         employee_id,
         policy,
@@ -201,7 +205,9 @@ def fact_from_values(
         increase=(new_salary - salary) * fte,
         one_time=_decimal(get(steps.one_time)) or _ZERO,
         effective=_date(get(steps.effective)) or payout_date,
-        compa_before=_decimal(get(steps.compa_before)),
+        compa_before=_RATIO.divide(salary, before)
+        if before and before > 0
+        else _decimal(get(steps.compa_before)),
         compa_after=_RATIO.divide(new_salary, midpoint) if midpoint else None,
     )
 

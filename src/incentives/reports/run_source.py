@@ -4,7 +4,8 @@
 and 2.7 GB for 100,000 employees of the bench cycle); a report reads each file once, row by
 row, with the same checks and messages (its helpers are reused, not copied): a file cut short,
 a missing column, a breakdown that does not match results.csv. The facts of the summary by
-group (`by_group.Fact`) are gathered on the way (`FactGatherer`).
+group (`by_group.Fact`) are gathered on the way (`FactGatherer`), with the inputs a policy
+takes from inputs.csv rather than its breakdown file (FTE: `read_inputs`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from incentives.reports.by_group import DEFAULT_STEPS, Fact, FactSteps, fact_fro
 
 _NO_DIMS: Mapping[str, str] = {}
 
-__all__ = ["FactGatherer", "PolicyInfo", "RunSource", "fault", "open_run", "read_dims"]
+__all__ = [
+    "FactGatherer",
+    "PolicyInfo",
+    "RunSource",
+    "fault",
+    "figure_inputs",
+    "open_run",
+    "read_inputs",
+]
 
 
 @attrs.frozen
@@ -45,6 +54,7 @@ class PolicyInfo:
     payout_date: datetime.date | None
     fx_date: datetime.date | None  # the date its conversions use (period end by default)
     fx_rate_type: str
+    inputs: frozenset[str] = frozenset()  # the roster fields it reads (its input slots)
 
 
 def fault(path: Path, message: str) -> OptionsError:
@@ -97,6 +107,9 @@ def _policy_info(policy: Mapping[str, Any], breakdown: str) -> PolicyInfo:
         payout_date=_date(head.get("payout_date")),
         fx_date=fx_date,
         fx_rate_type=str(fx.get("rate_type", "average")),
+        inputs=frozenset(
+            str(s["name"]) for s in policy.get("slots", []) if s.get("kind") == "input"
+        ),
     )
 
 
@@ -171,7 +184,9 @@ def _decimal(text: str) -> Decimal | None:
 class FactGatherer:
     """Gathers the facts of one policy from its results.csv rows, then its breakdown rows (the
     same employees in the same order); ``inputs`` gives each employee's dimensions that
-    inputs.csv holds (`read_dims`), shared by the employee's facts."""
+    inputs.csv holds, shared by the employee's facts, and ``figures`` the figures' inputs
+    inputs.csv holds (`read_inputs`): those of the policy's inputs its own files do not keep
+    (FTE, so that a part-time employee's payroll is salary × FTE, as the policy has it)."""
 
     def __init__(
         self,
@@ -179,17 +194,16 @@ class FactGatherer:
         dims: Sequence[str],
         inputs: Mapping[str, Mapping[str, str]],
         steps: FactSteps = DEFAULT_STEPS,
+        figures: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.policy = policy
+        self._figures = figures or {}
         self._dims = tuple(dims)
         self._inputs = inputs
         held = next(iter(inputs.values()), {})
         self._steps_dims = any(n not in held for n in dims)
         self._steps = steps
-        self._wanted = {
-            steps.target, steps.salary, steps.new_salary, steps.fte, steps.one_time,
-            steps.effective, steps.compa_before, steps.ready, *steps.midpoint_after, *dims,
-        }  # fmt: skip
+        self._wanted = {*_figure_names(steps), *dims}
         self._pending: list[tuple[str, str, bool, dict[str, Decimal], dict[str, str]]] = []
         self.facts: list[Fact] = []
 
@@ -214,6 +228,10 @@ class FactGatherer:
 
     def breakdown_header(self, header: Sequence[str]) -> None:
         self._breakdown_items = [(n, i) for i, n in enumerate(header) if n in self._wanted]
+        kept = {*header, *self._results_at}
+        self._from_inputs = sorted(
+            n for n in self._wanted if n in self.policy.inputs and n not in kept
+        )
         self._count = 0
 
     def _label(self, name: str, text: str) -> str:
@@ -228,7 +246,12 @@ class FactGatherer:
         self._count = count + 1
         for name, i in self._breakdown_items:
             values[name] = row[i]
-        dims = self._inputs.get(eid.removeprefix("'"), _NO_DIMS)
+        key = eid.removeprefix("'")
+        if self._from_inputs:
+            figures = self._figures.get(key, _NO_DIMS)
+            for name in self._from_inputs:
+                values[name] = figures.get(name, "")
+        dims = self._inputs.get(key, _NO_DIMS)
         if self._steps_dims:  # a dimension the inputs do not hold: a step or a results column
             dims = {n: dims.get(n) or self._label(n, values.get(n, "")) for n in self._dims}
         self.facts.append(
@@ -253,27 +276,50 @@ class FactGatherer:
         return self.facts
 
 
-def read_dims(source: RunSource, dims: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``dims`` of inputs.csv per employee (ids without the formula guard), a rating as its
-    label (``3 Meets``); equal dimensions are one dictionary."""
+def _figure_names(steps: FactSteps) -> set[str]:
+    return {
+        steps.target, steps.salary, steps.new_salary, steps.fte, steps.one_time, steps.effective,
+        steps.compa_before, steps.midpoint_before, steps.ready, *steps.midpoint_after,
+    }  # fmt: skip
+
+
+def figure_inputs(source: RunSource, steps: FactSteps = DEFAULT_STEPS) -> list[str]:
+    """The names of `FactSteps` that some policy of the run reads as an input (``fte``)."""
+    names = _figure_names(steps)
+    return sorted({n for p in source.policies for n in p.inputs if n in names})
+
+
+def read_inputs(
+    source: RunSource, dims: Sequence[str], figures: Sequence[str] = ()
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """``dims`` and ``figures`` of inputs.csv per employee (ids without the formula guard), in
+    one pass: a dimension that is a rating as its label (``3 Meets``), a figure as written;
+    equal dimensions (or figures) of two employees are one dictionary."""
     rows = source.rows("inputs.csv")
     header = next(rows)
-    at = [(n, header.index(n)) for n in dims if n in header]
-    if not at:
-        return {}
     labels: dict[str, Mapping[str, str]] = {}
     for policy in source.policies:
         for name, scale in policy.rating_labels.items():
             labels.setdefault(name, scale)
-    shared: dict[tuple[str, ...], dict[str, str]] = {}
-    found = {}
+    parts: list[tuple[list[tuple[str, int]], Mapping[str, Mapping[str, str]], dict[Any, Any],
+                      dict[str, dict[str, str]]]] = []  # fmt: skip
+    plain: dict[str, Mapping[str, str]] = {}
+    for names, labelled in ((dims, labels), (figures, plain)):
+        at = [(n, header.index(n)) for n in names if n in header]
+        parts.append((at, labelled, {}, {}))
+    if not any(at for at, *_ in parts):
+        return {}, {}
     for row in rows:
-        key = tuple(row[i] for _, i in at)
-        same = shared.get(key)
-        if same is None:
-            same = shared[key] = {
-                n: labels[n].get(t, t) if n in labels else _unescape(t)
-                for (n, _), t in zip(at, key, strict=True)
-            }
-        found[row[0].removeprefix("'")] = same
-    return found
+        eid = row[0].removeprefix("'")
+        for at, scales, shared, found in parts:
+            if not at:
+                continue
+            key = tuple(row[i] for _, i in at)
+            same = shared.get(key)
+            if same is None:
+                same = shared[key] = {
+                    n: scales[n].get(t, t) if n in scales else _unescape(t)
+                    for (n, _), t in zip(at, key, strict=True)
+                }
+            found[eid] = same
+    return parts[0][3], parts[1][3]

@@ -1,4 +1,5 @@
-"""`write_report`: a run folder → the results workbook and ``summary_by_group.csv`` beside it.
+"""`write_report`: a run folder → the results workbook and its summary by group as CSV beside
+it, named after the workbook (`by_group_path`: ``report.xlsx`` → ``report.by_group.csv``).
 
 Sheets, in order: Summary, By group, Charts, Results <policy> and Breakdown <policy> (one per
 policy; a part " (2)", " (3)"… past Excel's 1,048,576 rows), Rejected, Not covered.
@@ -6,9 +7,8 @@ policy; a part " (2)", " (3)"… past Excel's 1,048,576 rows), Rejected, Not cov
 How it is written (docs/reports.md, "Why XlsxWriter and our own XML"): XlsxWriter makes the
 package (styles, the small sheets, the native charts, the sheet list with its filters); the
 large sheets are streamed from the run folder's CSV cells into that package by `sheet_xml`,
-about 25 times as fast as a library's cell objects. Both files are written to hidden temporary
-names beside their targets and renamed into place at the end: never a partial file; the run
-folder is only read.
+about 25 times as fast as a library's cell objects. Both files are written atomically
+(`atomic_write`): never a partial file; the run folder is only read.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import difflib
 import io
-import os
 import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -33,6 +32,7 @@ from incentives.errors import (
     OutputOverlapsInput,
     shorten,
 )
+from incentives.io.atomic import atomic_write
 from incentives.io.csv_lines import csv_line
 from incentives.io.run_dir import real_path
 from incentives.io.writers import format_cell
@@ -47,7 +47,13 @@ from incentives.reports.bulk_writer import (
 )
 from incentives.reports.by_group import Fact, GroupTable, summarize_by_group
 from incentives.reports.charts import write_charts
-from incentives.reports.run_source import FactGatherer, RunSource, open_run, read_dims
+from incentives.reports.run_source import (
+    FactGatherer,
+    RunSource,
+    figure_inputs,
+    open_run,
+    read_inputs,
+)
 from incentives.reports.sheet_worker import WORTH_A_WORKER, SheetWorker
 from incentives.reports.sheet_xml import (
     EXCEL_MAX_ROWS,
@@ -57,7 +63,9 @@ from incentives.reports.styles import Styles
 from incentives.reports.summary_sheets import write_by_group, write_summary
 from incentives.reports.zip_entries import EntryWriter, copy_deflated
 
-__all__ = ["ReportOptionError", "ReportRequest", "ReportResult", "write_report"]
+__all__ = [
+    "ReportOptionError", "ReportRequest", "ReportResult", "by_group_path", "write_report",
+]  # fmt: skip
 
 
 class ReportOptionError(OptionsError):
@@ -95,6 +103,12 @@ class ReportResult:
     charts: int
 
 
+def by_group_path(workbook: Path) -> Path:
+    """The summary by group's CSV written beside ``workbook``: its name with ``.by_group.csv``
+    for ``.xlsx``, so two workbooks in one folder each keep their own."""
+    return workbook.with_name(f"{workbook.stem}.by_group.csv")
+
+
 def _check_request(request: ReportRequest) -> None:
     if request.out.suffix.lower() != ".xlsx":
         raise ReportOptionError(
@@ -119,10 +133,13 @@ def _check_request(request: ReportRequest) -> None:
         )
     if out.is_dir():
         raise ReportOptionError(f"--out {shorten(request.out)} is a folder; give a file name .xlsx")
-    if out.exists() and not request.force:
-        raise ReportOptionError(
-            f"--out {shorten(request.out)}: already exists; choose another --out or give --force"
-        )
+    for path in (request.out, by_group_path(request.out)):
+        if path.exists() and not request.force:
+            what = "" if path == request.out else f" (its by-group CSV {shorten(path)})"
+            raise ReportOptionError(
+                f"--out {shorten(request.out)}{what}: already exists; choose another --out or "
+                "give --force"
+            )
 
 
 def _converter(source: RunSource, request: ReportRequest) -> tuple[object, object]:
@@ -169,7 +186,7 @@ def _check_dims(by: Sequence[str], known: set[str]) -> None:
 
 
 def write_report(request: ReportRequest) -> ReportResult:
-    """Write the workbook and ``summary_by_group.csv`` (see the module docstring)."""
+    """Write the workbook and its by-group CSV (see the module docstring)."""
     import xlsxwriter
 
     _check_request(request)
@@ -178,8 +195,8 @@ def write_report(request: ReportRequest) -> ReportResult:
     known = _known_dims(source)
     _check_dims(request.by, known)
     dims = [*request.by, *(d for d in _CHART_DIMS if d in known and d not in request.by)]
-    shared = read_dims(source, dims)
-    gatherers = {p.id: FactGatherer(p, dims, shared) for p in source.policies}
+    shared, held = read_inputs(source, dims, figure_inputs(source))
+    gatherers = {p.id: FactGatherer(p, dims, shared, figures=held) for p in source.policies}
     planned = plan_bulk_sheets(source)
 
     package = io.BytesIO()
@@ -262,11 +279,13 @@ def _write(
         entries.append(mine)
 
     out = request.out
-    temporary = out.with_name(f".{out.name}.partial")
-    csv_path = out.with_name("summary_by_group.csv")
-    csv_temporary = csv_path.with_name(f".{csv_path.name}.partial")
+    csv_path = by_group_path(out)
     try:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        with (
+            atomic_write(csv_path, "w") as csv_stream,
+            atomic_write(out) as book_file,
+            zipfile.ZipFile(book_file, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
+        ):
             kept = [
                 (s, e) for s, e in zip(sheets, entries, strict=True) if s.title not in offloaded
             ]
@@ -310,18 +329,12 @@ def _write(
                 for info in made.infolist():
                     if info.filename not in ours:
                         archive.writestr(entry(info.filename), made.read(info))
-        with csv_temporary.open("w", encoding="utf-8", newline="") as stream:
-            stream.write(csv_line([format_cell(n) for n in table.header]))
+            csv_stream.write(csv_line([format_cell(n) for n in table.header]))
             for cells in table.text_rows():
-                stream.write(csv_line([format_cell(c) for c in cells]))
-        os.replace(temporary, out)
-        os.replace(csv_temporary, csv_path)
+                csv_stream.write(csv_line([format_cell(c) for c in cells]))
     except OSError as error:
         if isinstance(error, OutputError):
             raise
         reason = error.strerror or str(error)
         raise OutputError(f"cannot write {shorten(out)}: {reason}; nothing was written") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-        csv_temporary.unlink(missing_ok=True)
     return ReportResult(out, csv_path, tuple(names), table, charts)

@@ -8,13 +8,13 @@ not come back to the parent).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import attrs
 
 from incentives.model.employee import EmployeeInput
-from incentives.model.outcome import KeyedCounts, Rejection, Unmatched
-from incentives.model.roster import RosterSource
+from incentives.model.outcome import Rejection
+from incentives.model.roster import RosterSource, RosterView
 from incentives.scenarios.changes import InputRule
 
 __all__ = ["ChangeCounts", "ChangedRoster"]
@@ -53,11 +53,11 @@ class _Changed:
             yield apply_rules(rules, row)[0]
 
 
-class ChangedRoster:
+class ChangedRoster(RosterView):
     """``base`` with the rules' changes applied to each matching row (a `RosterSource`)."""
 
     def __init__(self, base: RosterSource, rules: Sequence[InputRule]) -> None:
-        self.base = base
+        super().__init__(base)
         self.rules = tuple(rules)
         self._reads = frozenset(
             name
@@ -66,17 +66,6 @@ class ChangedRoster:
         )
         self._goals = any(rule.goals for rule in self.rules)
         self._counts: ChangeCounts | None = None
-
-    @property
-    def text_cells(self) -> bool:
-        return self.base.text_cells
-
-    @property
-    def record_count(self) -> int:
-        return self.base.record_count
-
-    def __iter__(self) -> Iterator[Row]:
-        return iter(self.part())
 
     def part(
         self,
@@ -90,15 +79,6 @@ class ChangedRoster:
         wanted = None if columns is None else {*columns, *self._reads}
         rows = self.base.part(start, stop, goals=goals, columns=wanted, ratings=ratings)
         return _Changed(rows, self.rules)
-
-    def keyed_counts(self) -> Mapping[str, KeyedCounts]:
-        return self.base.keyed_counts()
-
-    def orphans(self) -> list[Rejection]:
-        return self.base.orphans()
-
-    def unmatched(self) -> list[Unmatched]:
-        return self.base.unmatched()
 
     def counts(self) -> ChangeCounts:
         """How many employees the rules changed and clamped (one scan, remembered)."""

@@ -52,7 +52,7 @@ def policy_reads(rulebook: Rulebook, by: Sequence[str]) -> dict[str, PolicyRead]
     """Per policy of ``rulebook``, what the summary by group reads of its trace."""
     s = DEFAULT_STEPS
     wanted = {s.target, s.salary, s.new_salary, s.fte, s.one_time, s.effective,
-              s.compa_before, *s.midpoint_after}  # fmt: skip
+              s.compa_before, s.midpoint_before, *s.midpoint_after}  # fmt: skip
     pay_slots = plan_run(rulebook, exact_first_pass=False).pay_slots
     reads = {}
     for policy in rulebook.policies:

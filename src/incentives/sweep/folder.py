@@ -14,6 +14,7 @@ import attrs
 from incentives.audit.manifest import rulebook_data
 from incentives.io.csvread import file_sha256
 from incentives.io.writers import OutputDir, format_cell
+from incentives.jobs import manifest_inputs
 from incentives.money import ENGINE_CONTEXT, context_description
 from incentives.rulebook.rulebook import Rulebook
 from incentives.sweep.evaluate import PointResult, budget_spends, prepared
@@ -126,13 +127,9 @@ def _manifest(
     request: SweepRequest, rulebook: Rulebook, points: Points, summary: Summary,
     reused: Sequence[str],
 ) -> dict[str, Any]:  # fmt: skip
-    inputs: dict[str, Any] = {}
     given = request.run
-    for role, path in (
-        ("employees", given.employees), ("goals", given.goals), ("results", given.results),
-        ("rates", given.rates), ("ratings", given.ratings), ("history", given.history),
-        ("draws", request.draws), ("sweep_file", request.spec),
-    ):  # fmt: skip
+    inputs: dict[str, Any] = manifest_inputs(given, file_sha256(given.employees), None)
+    for role, path in (("draws", request.draws), ("sweep_file", request.spec)):
         if path is not None:
             inputs[role] = {"path": str(path), "sha256": file_sha256(path)}
     return {
