@@ -57,12 +57,15 @@ def _cycle() -> tuple[Any, ...]:
 
 
 def cycle_outcomes(kind: str) -> dict[str, Any]:
-    """Every sample employee's outcome under the policy of ``kind`` (bonus, merit, promotion),
-    by id, from the library API on the full sample cycle (computed once per test session)."""
+    """Every sample employee's outcome under the policy of ``kind`` (merit, promotion: one policy
+    each) or of that policy id (``annual-bonus-2026``: the sample has several bonus plans), by
+    id, from the library API on the full sample cycle (computed once per test session)."""
     found: dict[str, Any] = {}
     for item in _cycle():
         assert isinstance(item, EmployeeOutcome), item
-        (found[item.employee_id],) = (o for o in item.outcomes if o.policy.kind == kind)
+        mine = [o for o in item.outcomes if kind in (o.policy.kind, o.policy.id)]
+        if mine:
+            (found[item.employee_id],) = mine
     return found
 
 

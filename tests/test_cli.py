@@ -34,8 +34,10 @@ OUTPUTS = (
     "results.csv",
     "inputs.csv",
     "breakdown/annual-bonus-2026.csv",
+    "breakdown/ltip-psu-2024.csv",
     "breakdown/merit-2027.csv",
     "breakdown/promotion-2027.csv",
+    "breakdown/sales-incentive-2026-q4.csv",
     "rejected.csv",
     "not_covered.csv",
     "unmatched.csv",
@@ -89,11 +91,15 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
     assert sample_run.exit_code == 0
     assert sample_run.stderr == SAMPLE_WARNINGS
     lines = sample_run.stdout.splitlines()
-    assert lines[0] == "policies: annual-bonus-2026, merit-2027, promotion-2027"
-    # eligible/not eligible count policy outcomes: bonus 48 + 4, merit 44 + 8, promotion 46 + 6
+    assert lines[0] == (
+        "policies: annual-bonus-2026, ltip-psu-2024, merit-2027, promotion-2027,"
+        " sales-incentive-2026-q4"
+    )
+    # eligible/not eligible count policy outcomes: bonus 48 + 4, merit 44 + 8, promotion 46 + 6,
+    # PSUs 6 + 0 (levels 7 and 8), Q4 sales incentive 17 + 1 (00045 left on 2026-12-15)
     assert lines[1] == (
         "employees read: 52  computed: 52  rejected: 0  not covered: 0"
-        "  (policy outcomes: eligible 138, not eligible 18)"
+        "  (policy outcomes: eligible 161, not eligible 19)"
     )
     # every row of the ratings and history files belongs to a sample employee
     assert "ratings file rows read: 145  matched: 145  unmatched: 0  rejected: 0" in lines
@@ -105,6 +111,12 @@ def test_run_on_the_sample_prints_a_summary(sample_run: CliRun) -> None:
     # came in with) = 110,475.18 EUR, below its limit 202,500.00 (26,250.00 before the pools)
     assert "  annual_bonus_excess (AIPX) EUR 0.00" in lines
     assert "  merit_lump_sum (LUMP) EUR 13,500.00" in lines
+    # the Q4 sales incentive (fixtures/EXPECTED.md): 15 USD quota carriers, 00041 in EUR; the
+    # PSUs are a count of shares, totalled apart from money: 1,244 + 2,614 + 1,327 + 6,122 +
+    # 1,480 + 1,286
+    assert "  sales_incentive (SIP) USD 68,800.00" in lines
+    assert "  sales_incentive (SIP) EUR 13,300.00" in lines
+    assert "  psus_vested (PSU) 14,073 shares" in lines
     # Sales pool 293,303.349776 × 1.029125 → 301,845.80 USD, claims scaled by 181,107.48 ÷
     # 191,479.39304135832 = 0.945833 after 00041's cap (EXPECTED.md)
     assert (
@@ -181,20 +193,31 @@ def test_manifest_totals_match_results_csv(sample_run: CliRun) -> None:
         not in ("employee_id", "policy", "kind", "currency", "eligible", "zero_reason", "notes")
     ]
     components = components[: components.index("current_salary")]  # the rest are outputs
-    assert components == ["annual_bonus", "annual_bonus_excess", "merit_increase", "merit_lump_sum"]
+    assert components == [
+        "annual_bonus",
+        "annual_bonus_excess",
+        "psus_vested",
+        "merit_increase",
+        "merit_lump_sum",
+        "sales_incentive",
+    ]
     sums: dict[tuple[str, str], Decimal] = {}
     for row in rows:
         for component in components:
             if row[component] == "":  # a component of the other policy
                 continue
-            key = (row["currency"], component)
+            # the PSUs are shares, totalled per unit (unit_totals), not in the pay currency
+            key = ("shares" if component == "psus_vested" else row["currency"], component)
             sums[key] = sums.get(key, Decimal(0)) + Decimal(row[component])
     totals = {(t["currency"], t["component"]): t["amount"] for t in manifest["totals"]}
+    totals |= {(t["unit"], t["component"]): t["amount"] for t in manifest["unit_totals"]}
     assert totals == {key: format(value, "f") for key, value in sums.items()}
-    assert {t["pay_code"] for t in manifest["totals"]} == {"AIP", "AIPX", "MERIT", "LUMP"}
+    assert {t["pay_code"] for t in manifest["totals"]} == {"AIP", "AIPX", "MERIT", "LUMP", "SIP"}
     counts = manifest["counts"]
     assert counts["read"] == len({r["employee_id"] for r in rows}) == 52
-    assert len(rows) == 3 * 52  # one bonus, one merit and one promotion row per employee
+    # one bonus, one merit and one promotion row per employee, and a row per employee of the
+    # other bonus plans: 6 PSU participants, 18 quota carriers
+    assert len(rows) == 3 * 52 + 6 + 18
     assert counts["read"] == counts["computed"] + counts["rejected"]
     assert counts["reconciles"] is True
 
@@ -304,9 +327,15 @@ def test_bad_rows_are_rejected_with_where_and_why(cli: Cli, tmp_path: Path) -> N
     assert [(r["record"], r["line"], r["employee_id"], r["kind"]) for r in not_covered] == [
         ("18", "19", "10014", kind) for kind in ("bonus", "merit", "promotion")
     ]
-    assert not_covered[0]["excluded_by"] == "annual-bonus-2026: plan == 'AIP' (plan = 'XYZ')"
+    assert not_covered[0]["excluded_by"] == (
+        "annual-bonus-2026: plan == 'AIP' (plan = 'XYZ'); ltip-psu-2024: plan == 'AIP' and"
+        " level >= 7 (level = 4, plan = 'XYZ'); sales-incentive-2026-q4: plan == 'AIP' and"
+        " unit == 'Sales' and not is_missing(q4_quota) (plan = 'XYZ', q4_quota = (empty),"
+        " unit = 'Engineering')"
+    )
     assert "appears 2 times (lines 4, 6)" in reasons[3]
-    results = [r for r in read_csv(tmp_path / "out" / "results.csv") if r["kind"] == "bonus"]
+    results = read_csv(tmp_path / "out" / "results.csv")  # 00008 (level 8) also has PSUs
+    results = [r for r in results if r["policy"] == "annual-bonus-2026"]
     assert [r["employee_id"] for r in results] == [
         "00001",
         "00004",

@@ -197,7 +197,13 @@ def test_a_roster_with_uncovered_employees_exits_0_and_lists_them(cli: Cli, tmp_
     ]
     assert {r["file"] for r in rows} == {str(roster)}
     by_kind = {(r["employee_id"], r["kind"]): r["excluded_by"] for r in rows}
-    assert by_kind["00003", "bonus"] == "annual-bonus-2026: plan == 'AIP' (plan = 'LTI')"
+    # every bonus plan of the sample, with the values it read (00003: level 3, Finance)
+    assert by_kind["00003", "bonus"] == (
+        "annual-bonus-2026: plan == 'AIP' (plan = 'LTI'); ltip-psu-2024: plan == 'AIP' and"
+        " level >= 7 (level = 3, plan = 'LTI'); sales-incentive-2026-q4: plan == 'AIP' and"
+        " unit == 'Sales' and not is_missing(q4_quota) (plan = 'LTI', q4_quota = (empty),"
+        " unit = 'Finance')"
+    )
     assert by_kind["00010", "merit"] == "merit-2027: plan == 'AIP' (plan = 'SIP')"
     assert by_kind["00027", "promotion"] == "promotion-2027: plan == 'AIP' (plan = 'SIP')"
     assert read_csv(out / "rejected.csv") == []
@@ -239,7 +245,10 @@ def test_require_coverage_rejects_the_uncovered_employees(cli: Cli, tmp_path: Pa
         (employee_id, "population") for employee_id in MOVED
     ]
     assert rejected[0]["reason"] == (
-        "not covered by any bonus policy (annual-bonus-2026: plan == 'AIP' (plan = 'LTI'))"
+        "not covered by any bonus policy (annual-bonus-2026: plan == 'AIP' (plan = 'LTI');"
+        " ltip-psu-2024: plan == 'AIP' and level >= 7 (level = 3, plan = 'LTI');"
+        " sales-incentive-2026-q4: plan == 'AIP' and unit == 'Sales' and not"
+        " is_missing(q4_quota) (plan = 'LTI', q4_quota = (empty), unit = 'Finance'))"
     )
     assert read_csv(out / "not_covered.csv") == []
 

@@ -233,14 +233,22 @@ def test_an_employee_id_is_escaped_and_quoted_in_every_per_employee_file(tmp_pat
         writer.writerows(rows)
     out = tmp_path / "out"
     run_job(RunRequest(rules=RULES, employees=roster, rates=RATES, out=out))
-    files = [out / "results.csv", out / "inputs.csv", *sorted((out / "breakdown").glob("*.csv"))]
-    assert len(files) == 5
+    # the PSU plan (levels 7 and 8) covers none of the four; the sales incentive '=1+1' (row
+    # 1, Sales) and E0001 (row 4, Sales) only: its breakdown is checked on those two
+    everyone = ("annual-bonus-2026", "merit-2027", "promotion-2027")
+    files = [out / "results.csv", out / "inputs.csv", *(out / f"breakdown/{p}.csv" for p in everyone)]
+    assert len(list((out / "breakdown").glob("*.csv"))) == 5
     for path in files:
         with path.open(encoding="utf-8", newline="") as stream:
             written = {row["employee_id"] for row in csv.DictReader(stream)}
         assert written == {"'=1+1", 'a,"b"', "-7", "E0001"}, path.name
         text = path.read_text(encoding="utf-8")
         assert '\n"a,""b"""' in text and "\n'=1+1," in text and "\nE0001," in text, path.name
+    sales = out / "breakdown/sales-incentive-2026-q4.csv"
+    with sales.open(encoding="utf-8", newline="") as stream:
+        assert {row["employee_id"] for row in csv.DictReader(stream)} == {"'=1+1", "E0001"}
+    text = sales.read_text(encoding="utf-8")
+    assert "\n'=1+1," in text and "\nE0001," in text
 
 
 # decimals of any sign and size a breakdown may hold: tiny and huge exponents, -0, trailing zeros

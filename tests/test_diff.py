@@ -414,3 +414,22 @@ def test_a_change_of_currency_is_two_rows_that_reconcile(run_a: Path, tmp_path: 
         ("EUR", Decimal("15700.16"), None, ("currency EUR → USD",)),
         ("USD", None, Decimal("15700.16"), ("currency EUR → USD",)),
     ]
+
+
+def test_a_component_paid_in_shares_is_diffed_in_shares(
+    run_a: Path, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """The PSU plan's LTI target for level 7 raised from 40 % to 50 %: 00007's grant is
+    150,000 × 50 % ÷ 48.20 = 1,556.0 → 1,556 PSUs (was 1,244), vesting 100 %: +312 shares,
+    counted in shares (not in the employee's currency, never as money: no decimals), and the
+    deltas reconcile with the manifests' share totals (+312 +332 +370 +321 = +1,335)."""
+    rules = _rules(tmp_path, "ltip_psu.yaml", ("values: [40%, 60%]", "values: [50%, 60%]"))
+    run_b = _run(tmp_path / "b", rules=rules)
+    diff = diff_runs(run_a, run_b)
+    change = _change(diff, "00007", "psus_vested")
+    assert (change.currency, change.before, change.after) == ("shares", 1244, 1556)
+    (line,) = [t for t in diff.totals if t.component == "psus_vested"]
+    assert (line.currency, line.before, line.after) == ("shares", 14073, 15408)
+    shown = cli("diff", run_a, run_b)
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"00007 +ltip-psu-2024 +psus_vested +shares +1,244 +1,556 +\+312\b", shown.stdout)

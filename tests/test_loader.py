@@ -50,9 +50,9 @@ def avery() -> EmployeeInput:
 def compute(rulebook: Rulebook, employee: EmployeeInput) -> PolicyOutcome:
     (item,) = calculate(rulebook, [employee], rates=read_rates(RATES))
     assert not isinstance(item, Rejection), item
-    # the sample's bonus outcome (the merit policy covers the same employee); a one-policy
-    # rulebook's only outcome
-    (outcome,) = [o for o in item.outcomes if o.policy.kind == "bonus"] or item.outcomes
+    # the sample's annual bonus outcome (the merit policy and the sales incentive cover the same
+    # employee); a one-policy rulebook's only outcome
+    (outcome,) = [o for o in item.outcomes if o.policy.id == "annual-bonus-2026"] or item.outcomes
     return outcome
 
 

@@ -38,10 +38,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _pay(run: Path) -> dict[tuple[str, str, str], Decimal]:
-    """Every non-zero eligible pay amount of a run by (employee, pay code, currency)."""
+    """Every non-zero eligible pay amount of a run by (employee, pay code, currency) (a count
+    of shares, the PSUs, is no payroll line)."""
     rulebook = json.loads((run / "rulebook.json").read_text(encoding="utf-8"))
     codes = {
-        p["id"]: [(c["name"], c["pay_code"]) for c in p["pay"]]
+        p["id"]: [(c["name"], c["pay_code"]) for c in p["pay"] if not c.get("unit")]
         + [(s["name"], s["pay_code"]) for c in p["pay"] for s in c["split"]]
         for p in rulebook["policies"]
     }

@@ -182,7 +182,7 @@ def test_a_file_without_a_currency_column_holds_one_currency(
     [
         (
             "pay_codes: [AIP, AIPP]",
-            "pay code 'AIPP' is not one of the run's (AIP, AIPX, LUMP, MERIT)",
+            "pay code 'AIPP' is not one of the run's (AIP, AIPX, LUMP, MERIT, SIP)",
         ),
         ("except_pay_codes: [MERTI]", "pay code 'MERTI' is not one of the run's"),
     ],

@@ -135,7 +135,7 @@ def test_reprs_are_short_and_never_the_generated_source() -> None:
     """A rulebook, a policy, a bound policy and outcomes print in one short line each."""
     rulebook = load_rules(RULES)
     policy = rulebook.policies[0]
-    bonus = cycle_outcomes("bonus")["00004"]
+    bonus = cycle_outcomes("annual-bonus-2026")["00004"]
     shown = {
         "rulebook": repr(rulebook),
         "policy": repr(policy),
@@ -147,8 +147,9 @@ def test_reprs_are_short_and_never_the_generated_source() -> None:
         assert "\n" not in text and "def " not in text and "return " not in text
         assert policy.source[:40] not in text
     assert shown["rulebook"] == (
-        "<Rulebook 3 policies: annual-bonus-2026 v2026.1 (bonus), merit-2027 v2027.1 (merit), "
-        f"promotion-2027 v2027.1 (promotion); {len(rulebook.fields)} roster fields>"
+        "<Rulebook 5 policies: annual-bonus-2026 v2026.1 (bonus), ltip-psu-2024 v2024.1 (bonus), "
+        "merit-2027 v2027.1 (merit), promotion-2027 v2027.1 (promotion), "
+        f"sales-incentive-2026-q4 v2026.4 (bonus); {len(rulebook.fields)} roster fields>"
     )
     assert shown["policy"].startswith("<CompiledPolicy annual-bonus-2026 v2026.1 (bonus) from ")
     assert shown["outcome"] == (

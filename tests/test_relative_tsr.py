@@ -159,6 +159,17 @@ def test_explain_shows_the_rank_and_the_cap_from_the_record(tmp_path: Path) -> N
     assert "negative cap: the company's value -4% is below 0: 200% capped at 100%" in text
 
 
+def test_a_capped_result_is_explained_without_a_false_mismatch(tmp_path: Path) -> None:
+    """The disclosed percentile 80 % reads 200 % on the curve and the negative TSR caps it at
+    100 %: `explain` checks its re-evaluated curve (200 %) against the payout before the cap,
+    and warns of nothing."""
+    text = explained(
+        tmp_path, POLICY, "employee_id,plan,currency,target_value\nE1,PSU,USD,10000\n", "E1"
+    )
+    assert "negative cap: the company's value -4% is below 0: 200% capped at 100%" in text
+    assert "WARNING" not in text and "differs from the recorded" not in text
+
+
 def test_an_actual_in_the_results_file_beside_peers_stops_the_run(tmp_path: Path) -> None:
     """A --results actual for a result ranked among peers would be ignored: the run says so."""
     said = r"results line 2: result 'relative_tsr' is ranked among its peers and takes its actual"

@@ -27,7 +27,13 @@ from incentives.jobs import RunRequest, run_job
 from incentives.parallel import can_fork
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-POLICIES = ("annual-bonus-2026", "merit-2027", "promotion-2027")
+POLICIES = (
+    "annual-bonus-2026",
+    "ltip-psu-2024",
+    "merit-2027",
+    "promotion-2027",
+    "sales-incentive-2026-q4",
+)
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -194,7 +200,8 @@ def test_a_file_added_to_the_registry_is_written_the_same_on_one_core_and_both(
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "both" / name).read_bytes()
     _, extra = _read(tmp_path / "both" / "extra.csv")
-    assert len(extra) == 52 and extra[0] == {"employee_id": "00001", "policies": "3"}
+    # 00001 (Sales, level 1): annual bonus, merit, promotion and the Q4 sales incentive
+    assert len(extra) == 52 and extra[0] == {"employee_id": "00001", "policies": "4"}
 
 
 def test_explain_reads_the_joined_rows_as_the_files_hold_them(sample: Path) -> None:

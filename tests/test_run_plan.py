@@ -16,7 +16,13 @@ from incentives.jobs import RunReport, RunRequest, run_job
 from incentives.parallel import can_fork
 from incentives.rulebook.rulebook import load_rules
 
-SAMPLE = ("annual-bonus-2026", "merit-2027", "promotion-2027")
+SAMPLE = (
+    "annual-bonus-2026",
+    "ltip-psu-2024",
+    "merit-2027",
+    "promotion-2027",
+    "sales-incentive-2026-q4",
+)
 
 needs_two_cores = pytest.mark.skipif(
     not can_fork() or (os.cpu_count() or 1) < 2, reason="no fork or a single core"

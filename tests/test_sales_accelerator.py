@@ -128,6 +128,19 @@ def test_explain_shows_the_band_and_the_split_at_plan(tmp_path: Path) -> None:
     assert "MISMATCH" not in text
 
 
+def test_explain_shows_an_attainment_at_the_breakdown_precision(tmp_path: Path) -> None:
+    """140,000 on a quota of 150,000 is 93.333…% of plan: `explain` prints it at the
+    breakdown's 6 decimals (0.933333 = 93.3333%), not the 28 digits of the division."""
+    text = explained(
+        tmp_path, POLICY, "employee_id,plan,currency,sales,quota\nE1,SIP,USD,140000,150000\n", "E1"
+    )
+    assert (
+        "commission(140,000, 150,000) = 140,000 × 6% = 8,400 "
+        "(attainment 93.3333%, band from 50%: a decelerator, on all sales)" in text
+    )
+    assert "MISMATCH" not in text
+
+
 def test_an_attainment_passed_to_an_accelerator_is_refused_at_load(tmp_path: Path) -> None:
     """`commission(sales / quota, quota)` with the attainment typed as a percent: the load
     says the accelerator computes the attainment itself, naming the argument."""

@@ -64,12 +64,13 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
 @pytest.fixture(scope="module")
 def sample() -> dict[str, PolicyOutcome]:
     """Every employee's outcome, by id, from the library API (no files written)."""
-    return cycle_outcomes("bonus")
+    return cycle_outcomes("annual-bonus-2026")
 
 
 def test_results_csv_matches_the_golden_file(run_dir: tuple[Path, Any]) -> None:
-    """results.csv is byte for byte the reviewed golden file (156 rows: per employee, in roster
-    order, the bonus row, the merit row, then the promotion row)."""
+    """results.csv is byte for byte the reviewed golden file (180 rows: per employee, in roster
+    order, a row per policy covering them, in the order of the policies' ids: the annual bonus,
+    the PSUs (levels 7 and 8), merit, promotion, then the Q4 sales incentive (quota carriers))."""
     out, _ = run_dir
     assert (out / "results.csv").read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")
 
@@ -94,7 +95,8 @@ def test_bonus_rows_do_not_depend_on_the_merit_policy(
     head_all, *rows_all = _rows(out / "results.csv")
     width = len(head_alone)
     assert head_all[:width] == head_alone
-    bonus = [row for row in rows_all if row[head_all.index("kind")] == "bonus"]
+    # the annual bonus's rows (the PSU and sales plans are bonus plans too, in their own rows)
+    bonus = [row for row in rows_all if row[head_all.index("policy")] == "annual-bonus-2026"]
     assert [row[:width] for row in bonus] == rows_alone
     assert all(cell == "" for row in bonus for cell in row[width:])
 
@@ -102,18 +104,19 @@ def test_bonus_rows_do_not_depend_on_the_merit_policy(
 def test_the_run_rejects_nothing_and_reconciles(run_dir: tuple[Path, Any]) -> None:
     """52 read = 52 computed + 0 rejected; policy outcomes: bonus 48 eligible, 4 ineligible (00024,
     00026, 00028, 00029); merit 44 eligible, 8 ineligible (see test_merit_sample.py); promotion
-    46 eligible, 6 ineligible (the leavers, see test_promotion_sample.py). The ratings and history
-    files have no orphan rows."""
+    46 eligible, 6 ineligible (the leavers, see test_promotion_sample.py); PSUs 6 eligible;
+    Q4 sales incentive 17 eligible, 1 ineligible (00045, see test_sample_ltip_sales.py). The
+    ratings and history files have no orphan rows."""
     out, report = run_dir
     s = report.summary
-    assert (s.read, s.computed, s.rejected, s.eligible, s.ineligible) == (52, 52, 0, 138, 18)
+    assert (s.read, s.computed, s.rejected, s.eligible, s.ineligible) == (52, 52, 0, 161, 19)
     assert report.orphan_rows == 0
     assert (out / "rejected.csv").read_text(encoding="utf-8").count("\n") == 1  # header only
     with (out / "results.csv").open(encoding="utf-8", newline="") as fh:
         ineligible = [
             r["employee_id"]
             for r in csv.DictReader(fh)
-            if r["eligible"] == "false" and r["kind"] == "bonus"
+            if r["eligible"] == "false" and r["policy"] == "annual-bonus-2026"
         ]
     assert ineligible == ["00024", "00026", "00028", "00029"]
 
@@ -398,7 +401,9 @@ def test_the_sales_pool_caps_00041_at_40_percent(run_dir: tuple[Path, Any]) -> N
     assert sorted(awards)[-2] < cap  # nobody else reaches it (00017: 47,291.64)
     with (out / "results.csv").open(encoding="utf-8", newline="") as fh:
         (paid,) = (
-            r for r in csv.DictReader(fh) if r["employee_id"] == "00041" and r["kind"] == "bonus"
+            r
+            for r in csv.DictReader(fh)
+            if r["employee_id"] == "00041" and r["policy"] == "annual-bonus-2026"
         )
     assert (paid["annual_bonus"], paid["annual_bonus_excess"]) == ("110475.18", "0.00")
 
@@ -419,7 +424,11 @@ def test_an_unscaled_pool_pays_each_claim_as_it_was(
     unscaled = {group for group, row in _pools(out).items() if row["scaling"] == "none"}
     assert unscaled == {"Engineering", "Operations"}
     with (out / "results.csv").open(encoding="utf-8", newline="") as fh:
-        paid = {r["employee_id"]: r for r in csv.DictReader(fh) if r["kind"] == "bonus"}
+        paid = {
+            r["employee_id"]: r
+            for r in csv.DictReader(fh)
+            if r["policy"] == "annual-bonus-2026"
+        }
     checked = []
     for employee_id, po in sample.items():
         if not po.eligible or po.value("unit") not in unscaled:

@@ -47,7 +47,7 @@ WITH_HISTORY = ("00003", "00011", "00014", "00030")
 @pytest.fixture(scope="module")
 def bonus() -> dict[str, PolicyOutcome]:
     """Every employee's bonus outcome of the full cycle, by id (library API, no files)."""
-    return cycle_outcomes("bonus")
+    return cycle_outcomes("annual-bonus-2026")
 
 
 def segments(po: PolicyOutcome) -> list[tuple[object, ...]]:
@@ -153,7 +153,7 @@ def test_without_history_the_weighted_step_is_the_plain_formula(
 
 def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as stream:
-        return {(r["employee_id"], r["kind"]): r for r in csv.DictReader(stream)}
+        return {(r["employee_id"], r["policy"]): r for r in csv.DictReader(stream)}
 
 
 def _bonus_steps(out: Path) -> dict[str, dict[str, str]]:
@@ -176,8 +176,8 @@ def test_only_the_bonus_of_employees_with_history_changes(
     """The same cycle without --history: the individual award (the `bonus` step) changes only for
     00003, 00011, 00014 and 00030 (the target chain). Their targets also fund the department
     pools of Sales and Finance, so the pay of every paid member of those two pools moves (one
-    factor per pool); every merit and promotion row and every Engineering and Operations bonus
-    row is identical."""
+    factor per pool); every merit, promotion, PSU and sales incentive row and every Engineering
+    and Operations bonus row is identical."""
     out = tmp_path / "no-history"
     run_job(RunRequest(rules=RULES, employees=EMPLOYEES, out=out, rates=RATES, ratings=RATINGS))
     assert sample_run.out is not None
@@ -194,13 +194,15 @@ def test_only_the_bonus_of_employees_with_history_changes(
         if row != plain[key]
     }
     assert changed == {
-        (eid, "bonus"): ["annual_bonus_excess" if eid in PAID_ABOVE_150_PERCENT else "annual_bonus"]
+        (eid, "annual-bonus-2026"): [
+            "annual_bonus_excess" if eid in PAID_ABOVE_150_PERCENT else "annual_bonus"
+        ]
         for eid in SALES_FINANCE_PAID
     }
     # 7,700.00 all year: award 7,700.00 × 1.029125 × 1.2 = 9,509.115 (9,509.12 before the pools);
     # the Sales pool without history is 293,837.759776 × 1.029125 = 302,395.78, its factor
     # 0.942794…: 9,509.115 × 0.942794… = 8,965.1408… → 8,965.14 (no remainder cent)
-    assert plain[("00014", "bonus")]["annual_bonus"] == "8965.14"
+    assert plain[("00014", "annual-bonus-2026")]["annual_bonus"] == "8965.14"
 
 
 def test_explain_lists_the_segments(sample_run: CliRun) -> None:

@@ -70,7 +70,10 @@ def test_an_unknown_policy_is_a_usage_error_with_a_suggestion(cli: Cli) -> None:
 def test_an_id_like_no_policy_lists_the_policies(cli: Cli) -> None:
     run = cli("check", "--rules", RULES, "--show-code", "zzz")
     assert run.exit_code == 2
-    assert "policies: annual-bonus-2026, merit-2027, promotion-2027" in run.stderr
+    assert (
+        "policies: annual-bonus-2026, ltip-psu-2024, merit-2027, promotion-2027,"
+        " sales-incentive-2026-q4" in run.stderr
+    )
 
 
 _BOUND: dict[str, BoundPolicy] = {}  # bound in the parent, inherited by a forked worker

@@ -23,15 +23,22 @@ from incentives.audit.explain_values import PolicyValues, typed
 from incentives.display import format_number, format_recorded, format_value
 from incentives.money import CURRENCY_MINOR_UNITS
 
-__all__ = ["PolicyPair", "RowCauses", "signed_amount"]
+__all__ = ["PolicyPair", "RowCauses", "amount_places", "signed_amount"]
 
 _RESULT_FIELDS = ("actual", "threshold", "target", "maximum", "payout", "override_reason")
 _SHOWN_MEMBERS = 5
 
 
+def amount_places(currency: str) -> int:
+    """The decimals an amount is shown with: a currency's minor unit; 0 for a unit (``shares``:
+    a count, lower-case as the policy language requires, never formatted as money)."""
+    return CURRENCY_MINOR_UNITS.get(currency, 0 if currency.islower() else 2)
+
+
 def signed_amount(amount: Decimal, currency: str) -> str:
-    """``+2,250.00``, ``-12.50``: an amount at the currency's minor unit, with its sign."""
-    text = format_number(amount, places=CURRENCY_MINOR_UNITS.get(currency, 2))
+    """``+2,250.00``, ``-12.50``: an amount at the currency's minor unit (``+312`` shares),
+    with its sign."""
+    text = format_number(amount, places=amount_places(currency))
     return text if text.startswith("-") else "+" + text
 
 

@@ -46,7 +46,20 @@ def _components(policy: Mapping[str, Any]) -> list[str]:
     for pay in policy.get("pay", []):
         names.append(str(pay.get("name")))
         names += [str(part.get("name")) for part in pay.get("split", [])]
+        if isinstance(pay.get("convert"), Mapping):  # the units the amount bought
+            names.append(str(pay["convert"].get("name")))
     return names
+
+
+def _units(policy: Mapping[str, Any]) -> dict[str, str]:
+    """The policy's components paid in units (``psus_vested`` → ``shares``): a count is
+    compared in its unit, whatever the employee's pay currency."""
+    units = {str(p.get("name")): str(p["unit"]) for p in policy.get("pay", []) if p.get("unit")}
+    for pay in policy.get("pay", []):
+        convert = pay.get("convert")
+        if isinstance(convert, Mapping) and convert.get("unit"):
+            units[str(convert.get("name"))] = str(convert["unit"])
+    return units
 
 
 def _amount(row: Mapping[str, str] | None, component: str) -> Decimal | None:
@@ -74,11 +87,14 @@ class Comparison:
         results.csv rows ``before`` (run A) and ``after`` (run B), with its causes."""
         employee, policy_id = key
         policy = (self.b if after is not None else self.a).policy(policy_id)
-        cur_a = before.get("currency", "") if before else ""
-        cur_b = after.get("currency", "") if after else ""
+        currency_a = before.get("currency", "") if before else ""
+        currency_b = after.get("currency", "") if after else ""
+        units = _units(policy)
         found: list[Change] = []
         causes: RowCauses | None = None
         for component in _components(policy):
+            unit = units.get(component)
+            cur_a, cur_b = (unit, unit) if unit else (currency_a, currency_b)
             old, new = _amount(before, component), _amount(after, component)
             if before is None or after is None:
                 if old or new:

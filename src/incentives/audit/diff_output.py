@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from incentives.audit.diff_causes import signed_amount
+from incentives.audit.diff_causes import amount_places, signed_amount
 from incentives.audit.run_diff import RunDiff
 from incentives.display import format_number
 from incentives.io import run_dir
 from incentives.io.writers import OutputDir
-from incentives.money import CURRENCY_MINOR_UNITS
 
 __all__ = ["DIFF_COLUMNS", "diff_text", "summary_text", "write_diff"]
 
@@ -29,7 +28,7 @@ DIFF_COLUMNS = (
 def _money(amount: Decimal | None, currency: str) -> str:
     if amount is None:
         return "-"
-    return format_number(amount, places=CURRENCY_MINOR_UNITS.get(currency, 2))
+    return format_number(amount, places=amount_places(currency))
 
 
 def _table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:

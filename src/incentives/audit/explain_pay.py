@@ -16,6 +16,7 @@ from incentives.display import format_value
 from incentives.io.run_outputs import match_text
 from incentives.money import ENGINE_CONTEXT, minor_unit
 from incentives.rulebook.language.values import parse_number
+from incentives.rulebook.runtime.accelerators import Accelerator
 from incentives.rulebook.runtime.table_axes import RangeAxis
 from incentives.rulebook.runtime.tables import Table
 
@@ -97,7 +98,11 @@ class CallsAndPay:
         if value is not None:
             # the recorded value, explained by the row or segment the run recorded; the lookup
             # rebuilt from rulebook.json only checks that both agree
-            entry["explain"] = lookup.explain(args, recorded, detail)
+            entry["explain"] = (
+                lookup.explain(args, recorded, detail, self.pv.recorded)
+                if isinstance(lookup, Accelerator)
+                else lookup.explain(args, recorded, detail)
+            )
             if not close_enough(value, recorded, self.pv.places):
                 entry["check"] = (
                     f"MISMATCH: {callee} in rulebook.json gives {format_value(value, type_)}, the run recorded {entry['value']}"

@@ -108,9 +108,13 @@ def plan_results(pv: PolicyValues, warnings: list[str]) -> list[dict[str, Any]]:
                 with localcontext(ENGINE_CONTEXT):
                     value, detail = curve(actual)
                 entry["payout_explain"] = curve.explain([actual], value, detail)
-                if not close_enough(value, computed, pv.places):
+                # a negative cap lowered the curve's payout: the curve is checked against the
+                # payout before the cap (the cap is shown on a line of its own)
+                uncapped = _dec(rec.get("uncapped_payout"))
+                before_cap = computed if uncapped is None else uncapped
+                if not close_enough(value, before_cap, pv.places):
                     warnings.append(
-                        f"result {name}: re-evaluated payout {_pct(value)} differs from the recorded {_pct(computed)}"
+                        f"result {name}: re-evaluated payout {_pct(value)} differs from the recorded {_pct(before_cap)}"
                     )
             except ValueError as exc:
                 entry["payout_explain"] = f"payout {_pct(computed)} (cannot re-evaluate: {exc})"

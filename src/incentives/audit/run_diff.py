@@ -225,6 +225,9 @@ def _totals(run: RunFolder) -> dict[tuple[str, str], Decimal]:
     for line in run.manifest.get("totals", []):
         key = (str(line.get("currency")), str(line.get("component")))
         found[key] = add_exact(found.get(key, Decimal(0)), Decimal(str(line.get("amount"))))
+    for line in run.manifest.get("unit_totals", []):  # components paid in shares, units…
+        key = (str(line.get("unit")), str(line.get("component")))
+        found[key] = add_exact(found.get(key, Decimal(0)), Decimal(str(line.get("amount"))))
     return found
 
 

@@ -197,15 +197,20 @@ def by_group_rows(
     summary by group of the takers' facts (the shares in order), as CSV cells. With
     ``report_currency``, amounts are converted at each policy's own ``fx`` rate (as
     `incentives report` converts them)."""
-    codes = list(dict.fromkeys(
-        code for p in rulebook.policies for pay in p.pay
+    codes = list(dict.fromkeys(  # money only: a count of shares is no total (as the report)
+        code for p in rulebook.policies for pay in p.pay if pay.unit is None
         for code in (pay.pay_code, *(c for _, c in pay.parts))
     ))  # fmt: skip
     convert = _converter(rulebook, rates, report_currency, as_of) if report_currency else None
     header: list[str] = []
     rows: list[list[str]] = []
+    # the policies in the rulebook's order, as the report lists them (not in the order the
+    # first employee's outcomes meet them: 00001 is in no PSU plan), each in roster order
+    order = {policy.id: i for i, policy in enumerate(rulebook.policies)}
     for k, name in enumerate(names):
-        facts = [fact for taker in takers for fact in taker.facts[k]]
+        facts = sorted(
+            (fact for taker in takers for fact in taker.facts[k]), key=lambda f: order[f.policy]
+        )
         table = summarize_by_group(
             facts, by, pay_codes=codes, report_currency=report_currency, convert=convert
         )

@@ -11,7 +11,7 @@ band: nothing is paid), which is all the trace keeps.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import attrs
@@ -95,16 +95,23 @@ class Accelerator:
             "description": self.description,
         }
 
-    def explain(self, args: Sequence[object], value: Decimal, detail: object) -> str:
+    def explain(
+        self,
+        args: Sequence[object],
+        value: Decimal,
+        detail: object,
+        at_places: Callable[[Decimal], Decimal] = lambda v: v,
+    ) -> str:
         """``commission(130,000, 100,000) = 100,000 × 8% + 30,000 × 12% = 11,600 (attainment
-        130%, band from 125%)``."""
+        130%, band from 125%)``; ``at_places`` rounds the attainment (sales ÷ plan, which may
+        not end: 93.333…%) as the breakdown writes a value."""
         sales, plan = (args[0], args[1]) if len(args) == 2 else (None, None)
         head = f"{self.name}({format_value(sales)}, {format_value(plan)}) = "
         if type(detail) is not int or not isinstance(sales, Decimal | int):
             return head + format_value(value)
         if not isinstance(plan, Decimal | int) or not plan:
             return head + format_value(value)
-        att = f"attainment {_pct(Decimal(sales) / Decimal(plan))}"
+        att = f"attainment {_pct(at_places(Decimal(sales) / Decimal(plan)))}"
         if detail < 0:
             return head + f"0 ({att}, below the first band from {_pct(self.starts[0])})"
         band = f"{att}, band from {_pct(self.starts[detail])}"
