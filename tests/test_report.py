@@ -535,3 +535,12 @@ def test_a_policy_keeping_fte_in_its_breakdown_is_read_from_there(
     merit = rows["small-merit"]
     assert [merit["eligible_payroll"], merit["annualised_cost"]] == ["25000.00", "1000.00"]
     assert rows["small-bonus"]["total"] == "5000.00"
+
+
+def test_a_workbook_into_a_new_folder_makes_the_folder(small_run: Path, tmp_path: Path) -> None:
+    """`report --out rep/report.xlsx` where rep/ does not exist yet writes it there, as
+    `payroll --out pay/bonus.csv` does (it said 'No such file or directory' before)."""
+    out = tmp_path / "rep" / "report.xlsx"
+    done = invoke("report", "--run", str(small_run), "--out", str(out))
+    assert done.exit_code == 0, done.output
+    assert out.is_file() and (tmp_path / "rep" / "report.by_group.csv").is_file()

@@ -281,6 +281,7 @@ def _write(
     out = request.out
     csv_path = by_group_path(out)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)  # as payroll does for its --out
         with (
             atomic_write(csv_path, "w") as csv_stream,
             atomic_write(out) as book_file,
