@@ -680,3 +680,34 @@ def test_hidden_and_filtered_rows_are_read(tmp_path: Path) -> None:
         edit=hide,
     )
     assert [row["employee_id"] for row in cells(open_roster(path))] == ["1", "2", "3"]
+
+
+def test_a_bad_number_names_its_cell_under_a_scenario_that_changes_inputs(tmp_path: Path) -> None:
+    """The same bad cell, in a run whose scenario changes Sales' inputs (the roster the engine
+    reads is then the scenario's view of the sheet): the rejection still names Roster!F17."""
+    from incentives.rulebook.rulebook import load_rules
+    from incentives.scenarios import load_scenario
+
+    xlsx = xlsx_copy(EMPLOYEES, tmp_path / "employees.xlsx")
+    workbook = openpyxl.load_workbook(xlsx)
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[4]]
+    sheet.cell(row=17, column=header.index("base_salary") + 1, value="12O,000")
+    workbook.save(xlsx)
+    scenario = load_scenario(
+        RULES.parent / "fixtures" / "scenarios" / "sales_stronger.yaml", load_rules(RULES)
+    )
+    run_job(
+        RunRequest(
+            rules=RULES,
+            employees=xlsx,
+            out=tmp_path / "o",
+            rates=RATES,
+            ratings=RATINGS,
+            history=HISTORY,
+            scenario=scenario,
+        )
+    )
+    with (tmp_path / "o" / "rejected.csv").open(encoding="utf-8", newline="") as stream:
+        [row] = list(csv.DictReader(stream))
+    assert row["reason"].startswith("Roster!F17: '12O,000' is not a number")

@@ -34,11 +34,10 @@ from incentives.io.workbook import is_workbook
 from incentives.io.writers import CsvSink, OutputDir
 from incentives.job_inputs import input_files, manifest_inputs, read_inputs, required_columns
 from incentives.model import Rejection
-from incentives.model.roster import RosterSource
+from incentives.model.roster import RosterSource, RosterView
 from incentives.parallel import can_fork, run_parallel
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.scenarios import Scenario, what_if_layers
-from incentives.scenarios.roster import ChangedRoster
 
 __all__ = [
     "OUTPUT_FILES",
@@ -242,7 +241,9 @@ def _write_run(
 ) -> tuple[list[Rejection], list[BudgetLine], list[PoolLine], tuple[str, ...]]:
     layout = OutputLayout(rulebook)
     with OutputDir(request.out, force=request.force) as out:
-        read = roster.base if isinstance(roster, ChangedRoster) else roster  # as read, unchanged
+        read = roster
+        while isinstance(read, RosterView):  # a scenario's view: the sheet is the base's
+            read = read.base
         locate = cell_locator(read.tables()) if isinstance(read, Roster) else None
         files = employee_files(layout)
         if locate is not None:  # a roster or keyed file read from a sheet
