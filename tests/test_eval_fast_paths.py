@@ -11,17 +11,32 @@ from __future__ import annotations
 import datetime
 import decimal
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from engine_helpers import compute, policy_yaml
+from incentives.engine.calculate import PolicyOutcome
 from incentives.errors import RowError
-from incentives.expr import functions
+from incentives.expr import compile_expression, functions
 from incentives.model import GoalInput
-from incentives.money import ENGINE_CONTEXT, ROUNDING_MODES, round_to
-from incentives.rulebook.compiler.gen_round import round_code
+from incentives.money import (
+    CURRENCY_MINOR_UNITS,
+    ENGINE_CONTEXT,
+    ROUNDING_MODES,
+    minor_unit,
+    round_to,
+)
+from incentives.rulebook.compiler.gen_round import (
+    context_sized,
+    power_of_ten,
+    round_code,
+    round_lines,
+)
 from incentives.rulebook.runtime import scorecard
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
@@ -284,3 +299,128 @@ def test_inline_rounding_is_round_to(x: object, step: Decimal, mode: str) -> Non
         inline = outcome(lambda: eval(code, namespace))  # the code as `bind` runs it
         called = outcome(lambda: functions.f_round_to(x, step, mode))
     assert inline == called
+
+
+def _rounder(lines: list[str]) -> Any:
+    """The generated rounding lines (target ``y``, value ``x``) as a function of ``x``."""
+    body = "".join(f"    {line}\n" for line in lines)
+    namespace: dict[str, Any] = {"ONE": Decimal(1), "DECIMAL": Decimal}
+    namespace["F_round_to"] = functions.f_round_to
+    exec(f"def rounded(x, S):\n{body}    return y\n", namespace)
+    return namespace["rounded"]
+
+
+def _rounding_outcome(run: Any, *args: object) -> str:
+    try:
+        return repr(run(*args))
+    except (RowError, ArithmeticError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+tens = st.integers(-8, 0).map(lambda e: Decimal(1).scaleb(e))  # 1, 0.1, ..., 1E-8
+# operands of every size the context holds, from tiny to next to Emax, and signed zeros
+operands = st.one_of(
+    decimals("-100000", "100000", 8),
+    st.builds(
+        lambda digits, exponent, sign: Decimal(f"{sign}{digits}E{exponent}"),
+        st.integers(0, 10**30),
+        st.integers(-999_990, 999_990),
+        st.sampled_from(["", "-"]),
+    ),
+    st.sampled_from([Decimal("-0"), Decimal("0E+7"), Decimal("-0E-9"), Decimal("0.5")]),
+)
+
+
+@given(
+    a=operands,
+    b=operands,
+    op=st.sampled_from(["*", "/", "+", "-"]),
+    step=tens,
+    mode=st.sampled_from(sorted(ROUNDING_MODES)),
+)
+@example(a=Decimal("9E+999998"), b=Decimal(1), op="*", step=Decimal("1E-6"), mode="up")  # overflow
+@example(a=Decimal("1E+27"), b=Decimal(9), op="*", step=Decimal("0.01"), mode="down")  # 30 digits
+@example(a=Decimal("-0.004"), b=Decimal(1), op="*", step=Decimal("0.01"), mode="half_up")  # -0.00
+def test_one_quantize_rounds_a_computed_value_as_the_general_form(
+    a: Decimal, b: Decimal, op: str, step: Decimal, mode: str
+) -> None:
+    """A value computed in the engine's context, rounded to a power of ten by one `quantize`
+    (the fast form of a rounding step or pay component), is the general form's value digit for
+    digit and exponent for exponent, a zero's sign too; where the general form raises (the
+    value too large for 28 digits, an overflow), the fast form raises the same error."""
+    fast = _rounder(round_lines("y", "x", "S", mode, True, quantum=True))
+    general = _rounder(round_lines("y", "x", "S", mode, True, quantum=False))
+    with decimal.localcontext(ENGINE_CONTEXT):
+        try:
+            x = eval(f"a {op} b", {"a": a, "b": b})  # what a step's formula computes
+        except ArithmeticError:
+            return  # 0 ÷ 0, an overflow: no value to round
+        assert len(x.as_tuple().digits) <= ENGINE_CONTEXT.prec
+        assert _rounding_outcome(fast, x, step) == _rounding_outcome(general, x, step)
+
+
+def test_the_fast_rounding_is_one_quantize_and_the_general_one_is_kept_otherwise() -> None:
+    """The fast form quantizes to the step; without a power of ten or a computed value the
+    generated rounding stays the general form."""
+    fast = "\n".join(round_lines("x", "x", "NUM_0_01", "half_up", True, quantum=True))
+    assert "x = x.quantize(NUM_0_01, 'ROUND_HALF_UP')" in fast
+    general = round_lines("x", "x", "NUM_0_01", "half_up", True, quantum=False)
+    assert general == [f"x = {round_code('x', 'NUM_0_01', 'half_up', True)}"]
+    assert [power_of_ten(Decimal(s)) for s in ("0.01", "1", "1E-6", "0.000001")] == [True] * 4
+    assert not any(power_of_ten(Decimal(s)) for s in ("0.010", "10", "1E+1", "0.05", "-0.01"))
+    assert not power_of_ten("minor_unit")
+
+
+def test_every_minor_unit_is_a_power_of_ten() -> None:
+    """Pay rounds to the currency's minor unit with one `quantize`: every unit is 10**-n."""
+    assert all(power_of_ten(minor_unit(code)) for code in CURRENCY_MINOR_UNITS)
+
+
+@pytest.mark.parametrize(
+    ("formula", "sized"),
+    [
+        ("a * b", True),
+        ("a / b + 1", True),
+        ("-a", True),
+        ("round_to(a, 0.01)", True),
+        ("truncate_to(a, 1)", True),
+        ("min(a * b, a + b)", True),
+        ("max(done, a * 2)", True),  # `done`: a step already context-sized
+        ("a * 2 if a > 1 else a / 2", True),
+        ("a", False),  # an input, as read: up to 40 digits
+        ("1.23", False),
+        ("min(a, b * 2)", False),
+        ("coalesce(a, done)", False),
+        ("a * 2 if a > 1 else b", False),
+        ("rate(a)", False),  # a table's cell, as written
+        ("abs(a * b)", False),
+    ],
+)
+def test_a_value_is_context_sized_only_when_computed(formula: str, sized: bool) -> None:
+    """Only values that arithmetic made in the context (or a step already known to be) take
+    the fast rounding; inputs, numbers and table cells may have more digits than the context."""
+    expr = compile_expression(
+        formula, values=frozenset({"a", "b", "done"}), callables={"rate": (1, 1)}
+    )
+    assert context_sized(expr, {"done"}) is sized
+
+
+DIGITS_40 = policy_yaml(
+    """
+    steps:
+      computed: {formula: "amount * 1", type: money, round: {step: 0.01, mode: half_up}}
+      as_read: {formula: "amount", type: money, round: {step: 0.01, mode: half_up}}
+    pay:
+      - {name: bonus, step: as_read, pay_code: B}
+    """,
+    inputs="amount: {type: decimal}",
+)
+
+
+def test_an_input_of_more_digits_than_the_context_rounds_as_before(tmp_path: Path) -> None:
+    """An input of 31 digits rounded as read keeps the general rounding, which first rounds it
+    to the context's 28 digits (0.00499…95 → 0.005 → 0.01); computed from it, likewise."""
+    [out] = compute(tmp_path, DIGITS_40, [{"amount": "0.0049999999999999999999999999995"}])
+    assert isinstance(out, PolicyOutcome)
+    assert str(out.value("as_read")) == "0.01"
+    assert str(out.value("computed")) == "0.01"

@@ -108,7 +108,7 @@ def f_round_to(x: object, step: object, mode: object = "half_up") -> Decimal:
     if type(x) is Decimal and type(step) is Decimal and step > _ZERO:  # the common case
         rounding = ROUNDING_MODES.get(mode)  # type: ignore[call-overload]
         if rounding is not None:  # `quantize_step`, inline: it runs several times per employee
-            return (x / step).quantize(_ONE, rounding=rounding) * step
+            return (x / step).quantize(_ONE, rounding) * step  # by position: no keyword parsed
     if mode not in ROUNDING_MODES:
         raise RowError(f"round_to: unknown rounding mode {mode!r}", value=str(mode))
     try:

@@ -43,6 +43,8 @@ class Emitter:
         self.calls: list[tuple[Slot, str]] = []  # call slots of the code being generated
         self.labels: list[tuple[str, tuple[str, ...]]] = []  # (what runs, names it reads)
         self.plan_cards: set[str] = set()  # plan scorecards whose gate slots are placed
+        # steps whose value, when a decimal, has the context's digits at most (`gen_round`)
+        self.sized: set[str] = set()
 
     # -- slots and labels ---------------------------------------------------------------------
     def add_slot(self, slot: Slot, expr: str) -> int:

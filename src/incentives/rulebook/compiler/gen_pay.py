@@ -11,7 +11,7 @@ from __future__ import annotations
 from incentives.rulebook.compiler.compile_state import SpecPath
 from incentives.rulebook.compiler.gen_convert import convert_lines, convert_slots
 from incentives.rulebook.compiler.gen_expr import Emitter
-from incentives.rulebook.compiler.gen_round import round_code
+from incentives.rulebook.compiler.gen_round import power_of_ten, round_lines
 from incentives.rulebook.compiler.split_shares import share_lines, share_slot
 from incentives.rulebook.runtime.contract import NEGATIVE_PAY, ROUND_TO
 from incentives.rulebook.runtime.policy import PayDef, Slot
@@ -34,7 +34,11 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
         # negative only if it is still negative once rounded to the pay unit (a residue like
         # -3.5E-24 of exact arithmetic is zero pay); -0.00 is written as 0.00
         positive = comp.round.step == "minor_unit" or comp.round.step > 0
-        lines.append(f"pt{c} = {round_code(f'v_{comp.step}', step_, comp.round.mode, positive)}")
+        # a currency's minor unit is a power of ten (1, 0.01, 0.001: `money.minor_unit`)
+        ten = comp.round.step == "minor_unit" or power_of_ten(comp.round.step)
+        quantum = ten and comp.step in gen.sized
+        value = f"v_{comp.step}"
+        lines += round_lines(f"pt{c}", value, step_, comp.round.mode, positive, quantum)
         lines.append(
             f"if pt{c} < 0: raise {NEGATIVE_PAY}({comp.name!r}, v_{comp.step}, {comp.step!r})"
         )

@@ -111,7 +111,7 @@ GENERATED_FUNCTIONS = {
 
 # Python's own builtins the generated code may call
 PYTHON_BUILTINS = frozenset(
-    {"bool", "min", "max", "str", "locals", "Exception", "TypeError", "type"}
+    {"bool", "min", "max", "str", "locals", "Exception", "TypeError", "type", "ArithmeticError"}
 )
 
 # -- families: a prefix, then a name the policy declares ------------------------------------------
