@@ -424,3 +424,79 @@ def test_an_input_of_more_digits_than_the_context_rounds_as_before(tmp_path: Pat
     assert isinstance(out, PolicyOutcome)
     assert str(out.value("as_read")) == "0.01"
     assert str(out.value("computed")) == "0.01"
+
+
+BANDS: dict[str, Any] = {
+    "axes": [
+        {
+            "name": "tenure",
+            "match": "range",
+            "at": [{"from": "0", "to": "2"}, {"from": "2", "to": "5"}, {"from": "5", "to": "10"}],
+        }
+    ],
+    "values": ["1%", "2%", "3.0%"],
+}
+
+
+@given(
+    keys=grid_keys,
+    capped=st.booleans(),
+    default=st.booleans(),
+    clamp=st.sampled_from(["reject", "clamp"]),
+)
+def test_a_band_grid_looked_up_quickly_is_the_general_lookup(
+    keys: tuple[object, object], capped: bool, default: bool, clamp: str
+) -> None:
+    """What the generated code calls for an exact × range grid (`Table.quick`) gives the value
+    and detail the general lookup gives, or raises its message: found, below or above the
+    bands (clamped or not), a missing key, a label for a number, a default, a rounding cap."""
+    extra: dict[str, Any] = {}
+    if capped:
+        extra.update(cap="3.1%", round={"step": "0.1%", "mode": "half_up"})
+    if default:
+        extra["default"] = "0%"
+    spec = {**GRID, **extra}
+    spec["axes"] = [spec["axes"][0], {**spec["axes"][1], "below": clamp, "above": clamp}]
+    table = compile_table("merit_grid", TableSpec.model_validate(spec))
+    general = attrs.evolve(table)
+    object.__setattr__(general, "_grid2", False)
+    quick = table.quick()
+    assert quick is not table
+    assert _outcome(quick, *keys) == _outcome(general, *keys)
+
+
+@given(
+    key=st.one_of(st.none(), decimals("-1", "12", 2), st.integers(-1, 12), st.just("3")),
+    default=st.booleans(),
+    clamp=st.sampled_from(["reject", "clamp"]),
+)
+def test_a_band_table_looked_up_quickly_is_the_general_lookup(
+    key: object, default: bool, clamp: str
+) -> None:
+    """A 1-D table of range bands answers through `Table.quick` exactly as through the table."""
+    spec = {**BANDS, **({"default": "0%"} if default else {})}
+    spec["axes"] = [{**spec["axes"][0], "below": clamp, "above": clamp}]
+    table = compile_table("by_tenure", TableSpec.model_validate(spec))
+    assert table.quick() is not table
+    assert _outcome(table.quick(), key) == _outcome(table, key)
+    assert _outcome(table.quick(), key, key) == _outcome(table, key, key)
+
+
+def test_an_exact_table_is_read_from_its_lookups_worked_out_once(tmp_path: Path) -> None:
+    """The generated code reads an exact table's known keys from `Table.found` and calls the
+    table for anything else (here a key it does not know: the table's own message)."""
+    policy = policy_yaml(
+        """
+        tables:
+          pct:
+            axes: [{name: level, match: exact, at: [1, 2]}]
+            values: ["5%", "8%"]
+        steps:
+          target: {formula: "pct(level)", type: percent}
+        """,
+        inputs="level: {type: integer}",
+    )
+    found, missed = compute(tmp_path, policy, [{"level": "2"}, {"level": "3"}])
+    assert isinstance(found, PolicyOutcome) and str(found.value("target")) == "0.08"
+    assert not isinstance(missed, PolicyOutcome)
+    assert "no row of table 'pct' for level=3" in missed.reason

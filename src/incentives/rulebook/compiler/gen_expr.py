@@ -17,6 +17,7 @@ from incentives.rulebook.language.values import parse_iso_date
 from incentives.rulebook.runtime.contract import (
     BUILTIN,
     BUILTIN_NAMES,
+    FOUND,
     FX_CONVERT,
     HISTORY,
     LOOKUP,
@@ -114,7 +115,13 @@ class Emitter:
             if site.name in RATING_FUNCTIONS:  # the ratings themselves are not an argument
                 rest = "".join(f"{a}, " for a in args)
                 return f"(c{index} := {target}({RATINGS_LOCAL}, *(a{index} := ({rest}))))[0]"
-            return f"(c{index} := {target}(*(a{index} := ({', '.join(args)},))))[0]"
+            keys = f"(a{index} := ({', '.join(args)},))"
+            if target == LOOKUP + site.name and getattr(lookup, "found", None):
+                # an exact table: the lookups worked out once, the table itself on a miss (a
+                # key it does not know, None, a default); the keys are values of formulas,
+                # never lists, so always hashable
+                return f"(c{index} := {FOUND}{site.name}.get({keys}) or {target}(*a{index}))[0]"
+            return f"(c{index} := {target}(*{keys}))[0]"
 
         return expr.to_python(self.pyname, call, p.const)
 

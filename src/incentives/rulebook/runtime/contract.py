@@ -154,6 +154,11 @@ LOOKUP = _family(
     "bind: CompiledPolicy.lookups (runtime.tables, runtime.curves)",
     "a table, curve or tier: called with its keys, returns (value, what matched)",
 )
+FOUND = _family(
+    "FOUND_",
+    "bind: Table.found of CompiledPolicy.lookups (runtime.table_lookup)",
+    "an exact table's lookups worked out once: keys → (value, what matched); a miss → LOOKUP_",
+)
 SCORECARD = _family(
     "SCORECARD_",
     "bind: CompiledPolicy.scorecards (runtime.scorecard)",
