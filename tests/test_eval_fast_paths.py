@@ -500,3 +500,38 @@ def test_an_exact_table_is_read_from_its_lookups_worked_out_once(tmp_path: Path)
     assert isinstance(found, PolicyOutcome) and str(found.value("target")) == "0.08"
     assert not isinstance(missed, PolicyOutcome)
     assert "no row of table 'pct' for level=3" in missed.reason
+
+
+@given(
+    start=st.one_of(st.none(), dates, st.just("2026-03-01")),
+    end=st.one_of(st.none(), dates, st.just(datetime.datetime(2026, 5, 1))),
+    period_start=dates,
+    days=st.integers(-3, 800),
+    basis=st.sampled_from([*functions.PRORATE_BASES, "weeks"]),
+    partial=st.sampled_from(functions.PARTIAL_MONTH_RULES),
+    precision=st.sampled_from([28, 5]),
+)
+def test_a_prorate_remembered_is_the_fraction_worked_out_afresh_in_the_callers_context(
+    start: object,
+    end: object,
+    period_start: datetime.date,
+    days: int,
+    basis: str,
+    partial: str,
+    precision: int,
+) -> None:
+    """`prorate` over arguments seen before (in another context, even) gives the decimal it
+    gives over them the first time in the caller's context, digit for digit, or the same
+    rejection: only exact counts are remembered, never a quotient."""
+    args = (start, end, basis, partial, period_start, period_start + datetime.timedelta(days))
+    context = ENGINE_CONTEXT.copy()
+    context.prec = precision
+    functions._SHARES.clear()
+    with decimal.localcontext(context):
+        fresh = _outcome(functions.f_prorate, *args)
+    with decimal.localcontext(ENGINE_CONTEXT):
+        _outcome(functions.f_prorate, *args)  # remembered under the engine's context
+    with decimal.localcontext(context):
+        assert _outcome(functions.f_prorate, *args) == fresh
+
+
