@@ -21,6 +21,7 @@ from incentives.rulebook.language.fields import rating_converter
 from incentives.rulebook.language.values import parse_iso_date
 from incentives.rulebook.runtime import contract
 from incentives.rulebook.runtime.contract import BUILTIN_NAMES
+from incentives.rulebook.runtime.curves import Curve
 from incentives.rulebook.runtime.earned import earned_segments, weigh_earned
 from incentives.rulebook.runtime.plan_values import PlanValues
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy, show_in_tracebacks
@@ -57,7 +58,7 @@ def bind(
     g.update({contract.PARAM + name: value for name, value in policy.parameters.items()})
     g.update(
         {
-            contract.LOOKUP + name: obj.quick() if type(obj) is Table else obj
+            contract.LOOKUP + name: obj.quick() if type(obj) in (Table, Curve) else obj
             for name, obj in policy.lookups.items()
         }
     )
