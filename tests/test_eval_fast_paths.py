@@ -8,6 +8,7 @@ error message.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import decimal
 from decimal import Decimal
@@ -31,6 +32,7 @@ from incentives.money import (
     minor_unit,
     round_to,
 )
+from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.compiler.gen_round import (
     context_sized,
     power_of_ten,
@@ -535,3 +537,40 @@ def test_a_prorate_remembered_is_the_fraction_worked_out_afresh_in_the_callers_c
         assert _outcome(functions.f_prorate, *args) == fresh
 
 
+
+
+def _inline_call(fn: str) -> str:
+    """The inline Python the code generator writes for ``fn(A, B)`` (arguments A and B)."""
+    emitter = Emitter.__new__(Emitter)  # `_inline` reads only its counter of temporaries
+    emitter.temps = 0
+    code = emitter._inline(fn, [ast.Name("A"), ast.Name("B")], ["A", "B"])
+    assert code is not None
+    return code
+
+
+arguments = st.one_of(
+    st.none(), decimals("-3", "3", 2), st.integers(-3, 3), st.booleans(), st.just("text")
+)
+
+
+@given(a=arguments, b=arguments, fn=st.sampled_from(["min", "max", "coalesce"]))
+def test_min_max_and_coalesce_inline_are_the_builtins(a: object, b: object, fn: str) -> None:
+    """``min``/``max`` of two values and ``coalesce`` written inline in the generated code give
+    the very object the builtin gives (the first of equal values; an int stays an int), or
+    its rejection, for decimals, integers, booleans, text and missing values."""
+    namespace = {"A": a, "B": b, "DECIMAL": Decimal, **functions.NAMESPACE}
+    builtin = functions.NAMESPACE[f"F_{fn}"]
+    with decimal.localcontext(ENGINE_CONTEXT):
+        inline = _outcome(lambda: eval(_inline_call(fn), namespace))
+        called = _outcome(builtin, a, b)
+    assert inline == called
+    if inline == called and not inline.startswith(("RowError", "TypeError")):
+        assert eval(_inline_call(fn), namespace) is builtin(a, b)
+
+
+def test_coalesce_of_a_computed_fallback_stays_a_call() -> None:
+    """``coalesce(x, f(y))`` keeps the call: its second argument is evaluated even when the
+    first is there (a table miss in it rejects the row), which an inline form would skip."""
+    emitter = Emitter.__new__(Emitter)
+    emitter.temps = 0
+    assert emitter._inline("coalesce", [ast.Name("A"), ast.Constant(1)], ["A", "B"]) is None

@@ -9,6 +9,7 @@ for the trace.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable
 
 from incentives.expr import CallSite, Expression
@@ -17,7 +18,9 @@ from incentives.rulebook.language.values import parse_iso_date
 from incentives.rulebook.runtime.contract import (
     BUILTIN,
     BUILTIN_NAMES,
+    DECIMAL,
     FOUND,
+    FUNCTION,
     FX_CONVERT,
     HISTORY,
     LOOKUP,
@@ -46,6 +49,7 @@ class Emitter:
         self.plan_cards: set[str] = set()  # plan scorecards whose gate slots are placed
         # steps whose value, when a decimal, has the context's digits at most (`gen_round`)
         self.sized: set[str] = set()
+        self.temps = 0  # locals made for inline calls (`_inline`)
 
     # -- slots and labels ---------------------------------------------------------------------
     def add_slot(self, slot: Slot, expr: str) -> int:
@@ -123,7 +127,29 @@ class Emitter:
                 return f"(c{index} := {FOUND}{site.name}.get({keys}) or {target}(*a{index}))[0]"
             return f"(c{index} := {target}(*{keys}))[0]"
 
-        return expr.to_python(self.pyname, call, p.const)
+        return expr.to_python(self.pyname, call, p.const, self._inline)
+
+    def _inline(self, fn: str, nodes: list[ast.expr], args: list[str]) -> str | None:
+        """``min``/``max`` of two values and ``coalesce`` of a value and a name, inline (a call
+        costs more than they do): the arguments evaluated once each, in order, then what the
+        builtin does for two decimals (`functions.f_min`: ``b if b < a else a``); anything
+        else, the builtin's call on the values. None: the ``F_<name>`` call as it is."""
+        if fn in ("min", "max") and len(args) == 2:
+            a, b = self._temp(), self._temp()
+            op = "<" if fn == "min" else ">"
+            return (
+                f"(({b} if {b} {op} {a} else {a}) if type({a} := {args[0]}) is "
+                f"type({b} := {args[1]}) is {DECIMAL} else {FUNCTION}{fn}({a}, {b}))"
+            )
+        if fn == "coalesce" and isinstance(nodes[1], ast.Name):  # a name: reading it is all
+            a = self._temp()
+            return f"({args[1]} if ({a} := {args[0]}) is None else {a})"
+        return None
+
+    def _temp(self) -> str:
+        """A local for an inline call's argument, new in the module."""
+        self.temps += 1
+        return f"_t{self.temps}"
 
     def _fx_date(self) -> str:
         text = self.spec.policy.fx.date
