@@ -41,6 +41,7 @@ from incentives.rulebook.compiler.gen_round import (
 )
 from incentives.rulebook.runtime import scorecard
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
+from incentives.rulebook.runtime.ratings import RatingHistory
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
 from incentives.rulebook.runtime.tables import Table, TableSpec, compile_table
 from strategies import decimals
@@ -574,3 +575,23 @@ def test_coalesce_of_a_computed_fallback_stays_a_call() -> None:
     emitter = Emitter.__new__(Emitter)
     emitter.temps = 0
     assert emitter._inline("coalesce", [ast.Name("A"), ast.Constant(1)], ["A", "B"]) is None
+
+
+@given(
+    n=st.one_of(
+        st.integers(-1, 4), st.sampled_from([Decimal(2), Decimal("2.00"), Decimal("1.5"), True])
+    ),
+    again=st.one_of(st.integers(0, 4), st.just(Decimal("3"))),
+)
+def test_lowest_rating_over_cycles_found_before_is_worked_out_afresh(n: object, again: object) -> None:
+    """The cycles ``lowest_rating(n)`` reads, remembered per n, give the rating (and cycle) or
+    the rejection a fresh history gives."""
+    ratings = {"2026": (Decimal(4), "4"), "2025": (Decimal(2), "2"), "2024": (Decimal(3), "3")}
+
+    def fresh(count: object) -> str:
+        history = RatingHistory("r", lambda v: v, ("2026", "2025", "2024"))
+        return _outcome(history.lowest_rating, ratings, count)
+
+    history = RatingHistory("r", lambda v: v, ("2026", "2025", "2024"))
+    for count in (n, again, n):
+        assert _outcome(history.lowest_rating, ratings, count) == fresh(count)
