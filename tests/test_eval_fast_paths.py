@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from engine_helpers import compute, policy_yaml
 from incentives.engine.calculate import PolicyOutcome
 from incentives.errors import RowError
-from incentives.expr import compile_expression, functions
+from incentives.expr import compile_expression, functions, reference_eval
 from incentives.model import GoalInput
 from incentives.money import (
     CURRENCY_MINOR_UNITS,
@@ -595,3 +595,29 @@ def test_lowest_rating_over_cycles_found_before_is_worked_out_afresh(n: object, 
     history = RatingHistory("r", lambda v: v, ("2026", "2025", "2024"))
     for count in (n, again, n):
         assert _outcome(history.lowest_rating, ratings, count) == fresh(count)
+
+
+@pytest.mark.parametrize(
+    ("formula", "kept"),
+    [
+        ("a > 1", False),
+        ("a > 1 and t == 'x' or not a", False),
+        ("is_missing(a)", False),
+        ("a in (1, 2)", False),
+        ("a", True),  # a flag input may be missing: bool(None) is False
+        ("a > 1 or a", True),  # `or` gives an operand: a number here
+        ("a * 2", True),
+    ],
+)
+def test_a_condition_is_converted_to_a_flag_only_when_it_may_not_be_one(
+    formula: str, kept: bool
+) -> None:
+    """Eligibility rules, gates and criteria record flags: a comparison, ``not``,
+    ``is_missing`` or an and/or of them is one already and is written as it is; anything else
+    goes through ``bool()``."""
+    expr = compile_expression(formula, values=frozenset({"a", "t"}), callables={})
+    assert (Emitter.truth(expr, "X") == "bool(X)") is kept
+    with decimal.localcontext(ENGINE_CONTEXT):
+        for a in (Decimal(0), Decimal(2), 1):
+            value = reference_eval(expr, {"a": a, "t": "x"}, {}, (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)))
+            assert kept or type(value) is bool

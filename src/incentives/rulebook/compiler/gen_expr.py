@@ -146,6 +146,13 @@ class Emitter:
             return f"({args[1]} if ({a} := {args[0]}) is None else {a})"
         return None
 
+    @staticmethod
+    def truth(expr: Expression, code: str) -> str:
+        """``bool(code)``, or ``code`` where the formula's value is a `bool` already: a
+        comparison (of the language's values: numbers, text, dates, flags), ``not``,
+        ``is_missing`` or an and/or of these (which gives one of its operands)."""
+        return code if _boolean(expr.reference_tree()[0]) else f"bool({code})"
+
     def _temp(self) -> str:
         """A local for an inline call's argument, new in the module."""
         self.temps += 1
@@ -162,3 +169,16 @@ class Emitter:
                 ("policy", "fx", "date"), str(exc), "a date or one of " + ", ".join(BUILTIN_NAMES)
             )
             return BUILTIN + "period_end"
+
+
+def _boolean(node: ast.expr) -> bool:
+    """Whether a formula node's value is always a `bool` (see `Emitter.truth`)."""
+    if isinstance(node, ast.Compare):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    if isinstance(node, ast.BoolOp):
+        return all(_boolean(value) for value in node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id == "is_missing"  # rendered as `(x is None)`
+    return False

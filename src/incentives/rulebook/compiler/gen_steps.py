@@ -102,7 +102,9 @@ def step_code(
         for g, gate in enumerate(step.gates):
             part = f"gate '{gate.name}'" if gate.name else f"gate {g + 1}"
             lines.append(f"_s = {_part_label(gen, name, part, by_role, g)}")
-            lines.append(f"gt_{name}_{g} = bool({r(f'gate{g}')})")
+            gate_expr = by_role[f"gate{g}"][0]
+            assert gate_expr is not None
+            lines.append(f"gt_{name}_{g} = {gen.truth(gate_expr, r(f'gate{g}'))}")
             if gate.outcome in ("cap", "replace"):
                 in_context = in_context and sized(f"gatevalue{g}")
             if gate.outcome == "zero":
