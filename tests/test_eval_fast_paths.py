@@ -8,22 +8,40 @@ error message.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import decimal
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from engine_helpers import compute, policy_yaml
+from incentives.engine.calculate import PolicyOutcome
 from incentives.errors import RowError
-from incentives.expr import functions
+from incentives.expr import compile_expression, functions, reference_eval
 from incentives.model import GoalInput
-from incentives.money import ENGINE_CONTEXT, ROUNDING_MODES, round_to
-from incentives.rulebook.compiler.gen_round import round_code
+from incentives.money import (
+    CURRENCY_MINOR_UNITS,
+    ENGINE_CONTEXT,
+    ROUNDING_MODES,
+    minor_unit,
+    round_to,
+)
+from incentives.rulebook.compiler.gen_expr import Emitter
+from incentives.rulebook.compiler.gen_round import (
+    context_sized,
+    power_of_ten,
+    round_code,
+    round_lines,
+)
 from incentives.rulebook.runtime import scorecard
 from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
+from incentives.rulebook.runtime.ratings import RatingHistory
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
 from incentives.rulebook.runtime.tables import Table, TableSpec, compile_table
 from strategies import decimals
@@ -284,3 +302,322 @@ def test_inline_rounding_is_round_to(x: object, step: Decimal, mode: str) -> Non
         inline = outcome(lambda: eval(code, namespace))  # the code as `bind` runs it
         called = outcome(lambda: functions.f_round_to(x, step, mode))
     assert inline == called
+
+
+def _rounder(lines: list[str]) -> Any:
+    """The generated rounding lines (target ``y``, value ``x``) as a function of ``x``."""
+    body = "".join(f"    {line}\n" for line in lines)
+    namespace: dict[str, Any] = {"ONE": Decimal(1), "DECIMAL": Decimal}
+    namespace["F_round_to"] = functions.f_round_to
+    exec(f"def rounded(x, S):\n{body}    return y\n", namespace)
+    return namespace["rounded"]
+
+
+def _rounding_outcome(run: Any, *args: object) -> str:
+    try:
+        return repr(run(*args))
+    except (RowError, ArithmeticError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+tens = st.integers(-8, 0).map(lambda e: Decimal(1).scaleb(e))  # 1, 0.1, ..., 1E-8
+# operands of every size the context holds, from tiny to next to Emax, and signed zeros
+operands = st.one_of(
+    decimals("-100000", "100000", 8),
+    st.builds(
+        lambda digits, exponent, sign: Decimal(f"{sign}{digits}E{exponent}"),
+        st.integers(0, 10**30),
+        st.integers(-999_990, 999_990),
+        st.sampled_from(["", "-"]),
+    ),
+    st.sampled_from([Decimal("-0"), Decimal("0E+7"), Decimal("-0E-9"), Decimal("0.5")]),
+)
+
+
+@given(
+    a=operands,
+    b=operands,
+    op=st.sampled_from(["*", "/", "+", "-"]),
+    step=tens,
+    mode=st.sampled_from(sorted(ROUNDING_MODES)),
+)
+@example(a=Decimal("9E+999998"), b=Decimal(1), op="*", step=Decimal("1E-6"), mode="up")  # overflow
+@example(a=Decimal("1E+27"), b=Decimal(9), op="*", step=Decimal("0.01"), mode="down")  # 30 digits
+@example(a=Decimal("-0.004"), b=Decimal(1), op="*", step=Decimal("0.01"), mode="half_up")  # -0.00
+def test_one_quantize_rounds_a_computed_value_as_the_general_form(
+    a: Decimal, b: Decimal, op: str, step: Decimal, mode: str
+) -> None:
+    """A value computed in the engine's context, rounded to a power of ten by one `quantize`
+    (the fast form of a rounding step or pay component), is the general form's value digit for
+    digit and exponent for exponent, a zero's sign too; where the general form raises (the
+    value too large for 28 digits, an overflow), the fast form raises the same error."""
+    fast = _rounder(round_lines("y", "x", "S", mode, True, quantum=True))
+    general = _rounder(round_lines("y", "x", "S", mode, True, quantum=False))
+    with decimal.localcontext(ENGINE_CONTEXT):
+        try:
+            x = eval(f"a {op} b", {"a": a, "b": b})  # what a step's formula computes
+        except ArithmeticError:
+            return  # 0 ÷ 0, an overflow: no value to round
+        assert len(x.as_tuple().digits) <= ENGINE_CONTEXT.prec
+        assert _rounding_outcome(fast, x, step) == _rounding_outcome(general, x, step)
+
+
+def test_the_fast_rounding_is_one_quantize_and_the_general_one_is_kept_otherwise() -> None:
+    """The fast form quantizes to the step; without a power of ten or a computed value the
+    generated rounding stays the general form."""
+    fast = "\n".join(round_lines("x", "x", "NUM_0_01", "half_up", True, quantum=True))
+    assert "x = x.quantize(NUM_0_01, 'ROUND_HALF_UP')" in fast
+    general = round_lines("x", "x", "NUM_0_01", "half_up", True, quantum=False)
+    assert general == [f"x = {round_code('x', 'NUM_0_01', 'half_up', True)}"]
+    assert [power_of_ten(Decimal(s)) for s in ("0.01", "1", "1E-6", "0.000001")] == [True] * 4
+    assert not any(power_of_ten(Decimal(s)) for s in ("0.010", "10", "1E+1", "0.05", "-0.01"))
+    assert not power_of_ten("minor_unit")
+
+
+def test_every_minor_unit_is_a_power_of_ten() -> None:
+    """Pay rounds to the currency's minor unit with one `quantize`: every unit is 10**-n."""
+    assert all(power_of_ten(minor_unit(code)) for code in CURRENCY_MINOR_UNITS)
+
+
+@pytest.mark.parametrize(
+    ("formula", "sized"),
+    [
+        ("a * b", True),
+        ("a / b + 1", True),
+        ("-a", True),
+        ("round_to(a, 0.01)", True),
+        ("truncate_to(a, 1)", True),
+        ("min(a * b, a + b)", True),
+        ("max(done, a * 2)", True),  # `done`: a step already context-sized
+        ("a * 2 if a > 1 else a / 2", True),
+        ("a", False),  # an input, as read: up to 40 digits
+        ("1.23", False),
+        ("min(a, b * 2)", False),
+        ("coalesce(a, done)", False),
+        ("a * 2 if a > 1 else b", False),
+        ("rate(a)", False),  # a table's cell, as written
+        ("abs(a * b)", False),
+    ],
+)
+def test_a_value_is_context_sized_only_when_computed(formula: str, sized: bool) -> None:
+    """Only values that arithmetic made in the context (or a step already known to be) take
+    the fast rounding; inputs, numbers and table cells may have more digits than the context."""
+    expr = compile_expression(
+        formula, values=frozenset({"a", "b", "done"}), callables={"rate": (1, 1)}
+    )
+    assert context_sized(expr, {"done"}) is sized
+
+
+DIGITS_40 = policy_yaml(
+    """
+    steps:
+      computed: {formula: "amount * 1", type: money, round: {step: 0.01, mode: half_up}}
+      as_read: {formula: "amount", type: money, round: {step: 0.01, mode: half_up}}
+    pay:
+      - {name: bonus, step: as_read, pay_code: B}
+    """,
+    inputs="amount: {type: decimal}",
+)
+
+
+def test_an_input_of_more_digits_than_the_context_rounds_as_before(tmp_path: Path) -> None:
+    """An input of 31 digits rounded as read keeps the general rounding, which first rounds it
+    to the context's 28 digits (0.00499…95 → 0.005 → 0.01); computed from it, likewise."""
+    [out] = compute(tmp_path, DIGITS_40, [{"amount": "0.0049999999999999999999999999995"}])
+    assert isinstance(out, PolicyOutcome)
+    assert str(out.value("as_read")) == "0.01"
+    assert str(out.value("computed")) == "0.01"
+
+
+BANDS: dict[str, Any] = {
+    "axes": [
+        {
+            "name": "tenure",
+            "match": "range",
+            "at": [{"from": "0", "to": "2"}, {"from": "2", "to": "5"}, {"from": "5", "to": "10"}],
+        }
+    ],
+    "values": ["1%", "2%", "3.0%"],
+}
+
+
+@given(
+    keys=grid_keys,
+    capped=st.booleans(),
+    default=st.booleans(),
+    clamp=st.sampled_from(["reject", "clamp"]),
+)
+def test_a_band_grid_looked_up_quickly_is_the_general_lookup(
+    keys: tuple[object, object], capped: bool, default: bool, clamp: str
+) -> None:
+    """What the generated code calls for an exact × range grid (`Table.quick`) gives the value
+    and detail the general lookup gives, or raises its message: found, below or above the
+    bands (clamped or not), a missing key, a label for a number, a default, a rounding cap."""
+    extra: dict[str, Any] = {}
+    if capped:
+        extra.update(cap="3.1%", round={"step": "0.1%", "mode": "half_up"})
+    if default:
+        extra["default"] = "0%"
+    spec = {**GRID, **extra}
+    spec["axes"] = [spec["axes"][0], {**spec["axes"][1], "below": clamp, "above": clamp}]
+    table = compile_table("merit_grid", TableSpec.model_validate(spec))
+    general = attrs.evolve(table)
+    object.__setattr__(general, "_grid2", False)
+    quick = table.quick()
+    assert quick is not table
+    assert _outcome(quick, *keys) == _outcome(general, *keys)
+
+
+@given(
+    key=st.one_of(st.none(), decimals("-1", "12", 2), st.integers(-1, 12), st.just("3")),
+    default=st.booleans(),
+    clamp=st.sampled_from(["reject", "clamp"]),
+)
+def test_a_band_table_looked_up_quickly_is_the_general_lookup(
+    key: object, default: bool, clamp: str
+) -> None:
+    """A 1-D table of range bands answers through `Table.quick` exactly as through the table."""
+    spec = {**BANDS, **({"default": "0%"} if default else {})}
+    spec["axes"] = [{**spec["axes"][0], "below": clamp, "above": clamp}]
+    table = compile_table("by_tenure", TableSpec.model_validate(spec))
+    assert table.quick() is not table
+    assert _outcome(table.quick(), key) == _outcome(table, key)
+    assert _outcome(table.quick(), key, key) == _outcome(table, key, key)
+
+
+def test_an_exact_table_is_read_from_its_lookups_worked_out_once(tmp_path: Path) -> None:
+    """The generated code reads an exact table's known keys from `Table.found` and calls the
+    table for anything else (here a key it does not know: the table's own message)."""
+    policy = policy_yaml(
+        """
+        tables:
+          pct:
+            axes: [{name: level, match: exact, at: [1, 2]}]
+            values: ["5%", "8%"]
+        steps:
+          target: {formula: "pct(level)", type: percent}
+        """,
+        inputs="level: {type: integer}",
+    )
+    found, missed = compute(tmp_path, policy, [{"level": "2"}, {"level": "3"}])
+    assert isinstance(found, PolicyOutcome) and str(found.value("target")) == "0.08"
+    assert not isinstance(missed, PolicyOutcome)
+    assert "no row of table 'pct' for level=3" in missed.reason
+
+
+@given(
+    start=st.one_of(st.none(), dates, st.just("2026-03-01")),
+    end=st.one_of(st.none(), dates, st.just(datetime.datetime(2026, 5, 1))),
+    period_start=dates,
+    days=st.integers(-3, 800),
+    basis=st.sampled_from([*functions.PRORATE_BASES, "weeks"]),
+    partial=st.sampled_from(functions.PARTIAL_MONTH_RULES),
+    precision=st.sampled_from([28, 5]),
+)
+def test_a_prorate_remembered_is_the_fraction_worked_out_afresh_in_the_callers_context(
+    start: object,
+    end: object,
+    period_start: datetime.date,
+    days: int,
+    basis: str,
+    partial: str,
+    precision: int,
+) -> None:
+    """`prorate` over arguments seen before (in another context, even) gives the decimal it
+    gives over them the first time in the caller's context, digit for digit, or the same
+    rejection: only exact counts are remembered, never a quotient."""
+    args = (start, end, basis, partial, period_start, period_start + datetime.timedelta(days))
+    context = ENGINE_CONTEXT.copy()
+    context.prec = precision
+    functions._SHARES.clear()
+    with decimal.localcontext(context):
+        fresh = _outcome(functions.f_prorate, *args)
+    with decimal.localcontext(ENGINE_CONTEXT):
+        _outcome(functions.f_prorate, *args)  # remembered under the engine's context
+    with decimal.localcontext(context):
+        assert _outcome(functions.f_prorate, *args) == fresh
+
+
+
+
+def _inline_call(fn: str) -> str:
+    """The inline Python the code generator writes for ``fn(A, B)`` (arguments A and B)."""
+    emitter = Emitter.__new__(Emitter)  # `_inline` reads only its counter of temporaries
+    emitter.temps = 0
+    code = emitter._inline(fn, [ast.Name("A"), ast.Name("B")], ["A", "B"])
+    assert code is not None
+    return code
+
+
+arguments = st.one_of(
+    st.none(), decimals("-3", "3", 2), st.integers(-3, 3), st.booleans(), st.just("text")
+)
+
+
+@given(a=arguments, b=arguments, fn=st.sampled_from(["min", "max", "coalesce"]))
+def test_min_max_and_coalesce_inline_are_the_builtins(a: object, b: object, fn: str) -> None:
+    """``min``/``max`` of two values and ``coalesce`` written inline in the generated code give
+    the very object the builtin gives (the first of equal values; an int stays an int), or
+    its rejection, for decimals, integers, booleans, text and missing values."""
+    namespace = {"A": a, "B": b, "DECIMAL": Decimal, **functions.NAMESPACE}
+    builtin = functions.NAMESPACE[f"F_{fn}"]
+    with decimal.localcontext(ENGINE_CONTEXT):
+        inline = _outcome(lambda: eval(_inline_call(fn), namespace))
+        called = _outcome(builtin, a, b)
+    assert inline == called
+    if inline == called and not inline.startswith(("RowError", "TypeError")):
+        assert eval(_inline_call(fn), namespace) is builtin(a, b)
+
+
+def test_coalesce_of_a_computed_fallback_stays_a_call() -> None:
+    """``coalesce(x, f(y))`` keeps the call: its second argument is evaluated even when the
+    first is there (a table miss in it rejects the row), which an inline form would skip."""
+    emitter = Emitter.__new__(Emitter)
+    emitter.temps = 0
+    assert emitter._inline("coalesce", [ast.Name("A"), ast.Constant(1)], ["A", "B"]) is None
+
+
+@given(
+    n=st.one_of(
+        st.integers(-1, 4), st.sampled_from([Decimal(2), Decimal("2.00"), Decimal("1.5"), True])
+    ),
+    again=st.one_of(st.integers(0, 4), st.just(Decimal("3"))),
+)
+def test_lowest_rating_over_cycles_found_before_is_worked_out_afresh(n: object, again: object) -> None:
+    """The cycles ``lowest_rating(n)`` reads, remembered per n, give the rating (and cycle) or
+    the rejection a fresh history gives."""
+    ratings = {"2026": (Decimal(4), "4"), "2025": (Decimal(2), "2"), "2024": (Decimal(3), "3")}
+
+    def fresh(count: object) -> str:
+        history = RatingHistory("r", lambda v: v, ("2026", "2025", "2024"))
+        return _outcome(history.lowest_rating, ratings, count)
+
+    history = RatingHistory("r", lambda v: v, ("2026", "2025", "2024"))
+    for count in (n, again, n):
+        assert _outcome(history.lowest_rating, ratings, count) == fresh(count)
+
+
+@pytest.mark.parametrize(
+    ("formula", "kept"),
+    [
+        ("a > 1", False),
+        ("a > 1 and t == 'x' or not a", False),
+        ("is_missing(a)", False),
+        ("a in (1, 2)", False),
+        ("a", True),  # a flag input may be missing: bool(None) is False
+        ("a > 1 or a", True),  # `or` gives an operand: a number here
+        ("a * 2", True),
+    ],
+)
+def test_a_condition_is_converted_to_a_flag_only_when_it_may_not_be_one(
+    formula: str, kept: bool
+) -> None:
+    """Eligibility rules, gates and criteria record flags: a comparison, ``not``,
+    ``is_missing`` or an and/or of them is one already and is written as it is; anything else
+    goes through ``bool()``."""
+    expr = compile_expression(formula, values=frozenset({"a", "t"}), callables={})
+    assert (Emitter.truth(expr, "X") == "bool(X)") is kept
+    with decimal.localcontext(ENGINE_CONTEXT):
+        for a in (Decimal(0), Decimal(2), 1):
+            value = reference_eval(expr, {"a": a, "t": "x"}, {}, (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)))
+            assert kept or type(value) is bool

@@ -6,7 +6,9 @@ The caller decides how the leaves are rendered:
   ``period_end`` this way);
 - ``constant(v)`` for a number literal (a `Decimal`, with its exponent) and for a literal
   ``date('2026-07-01')`` (a `datetime.date`), so the caller can hoist them to module constants;
-- ``call(site, args)`` for a user callable or ``fx``, with the rendered arguments.
+- ``call(site, args)`` for a user callable or ``fx``, with the rendered arguments;
+- ``builtin(name, nodes, args)``, optional, for a builtin's call: Python source that computes
+  the same (an inline form), or None for the ``F_<name>(...)`` call.
 
 Builtins render as ``F_<name>(...)``; `functions.NAMESPACE` holds their implementations. The tree
 has been validated by `parse`, so anything unexpected here is a bug, not a user error.
@@ -44,6 +46,7 @@ def render(
     name: Callable[[str], str],
     call: Callable[[CallSite, list[str]], str],
     constant: Callable[[object], str],
+    builtin: Callable[[str, list[ast.expr], list[str]], str | None] | None = None,
 ) -> str:
     """Python source for ``node``; see the module docstring for the callbacks."""
 
@@ -105,6 +108,7 @@ def render(
         if fn == "prorate":
             args += list(_PRORATE_DEFAULTS[len(args) - 2 :])
             args += [name("period_start"), name("period_end")]
-        return f"F_{fn}({', '.join(args)})"
+        inline = None if builtin is None else builtin(fn, n.args, args)
+        return inline if inline is not None else f"F_{fn}({', '.join(args)})"
 
     return go(node)

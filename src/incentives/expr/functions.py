@@ -108,7 +108,7 @@ def f_round_to(x: object, step: object, mode: object = "half_up") -> Decimal:
     if type(x) is Decimal and type(step) is Decimal and step > _ZERO:  # the common case
         rounding = ROUNDING_MODES.get(mode)  # type: ignore[call-overload]
         if rounding is not None:  # `quantize_step`, inline: it runs several times per employee
-            return (x / step).quantize(_ONE, rounding=rounding) * step
+            return (x / step).quantize(_ONE, rounding) * step  # by position: no keyword parsed
     if mode not in ROUNDING_MODES:
         raise RowError(f"round_to: unknown rounding mode {mode!r}", value=str(mode))
     try:
@@ -131,6 +131,8 @@ def f_truncate_to(x: object, step: object) -> Decimal:
 
 def f_days_between(a: object, b: object) -> int:
     """Days from date ``a`` to date ``b`` (b − a)."""
+    if type(a) is date and type(b) is date:  # `_day` of each, inline for plain dates
+        return (b - a).days
     return (_day(b, "days_between", 2) - _day(a, "days_between", 1)).days
 
 
@@ -156,6 +158,7 @@ def _days360(start: date, end: date) -> int:
 
 
 def _months(start: date, end: date, ps: date, pe: date, partial: str) -> Decimal:
+    """The fraction `f_prorate` gives on the basis ``months``."""
     counted, total = _month_counts(start, end, ps, pe, partial)
     return Decimal(counted) / Decimal(total)
 
@@ -193,11 +196,41 @@ def f_prorate(
 
     A missing start or end means the period's own; both ends are inclusive.
     """
-    ps, pe = _day(period_start, "prorate", 5), _day(period_end, "prorate", 6)
+    # `_day` for each date, inline for a plain date (the checks run in the same order)
+    ps = period_start if type(period_start) is date else _day(period_start, "prorate", 5)
+    pe = period_end if type(period_end) is date else _day(period_end, "prorate", 6)
     if pe < ps:
         raise RowError(f"prorate: the period ends ({pe}) before it starts ({ps})")
-    s = ps if start is None else max(_day(start, "prorate", 1), ps)
-    e = pe if end is None else min(_day(end, "prorate", 2), pe)
+    s = ps if start is None else max(start if type(start) is date else _day(start, "prorate", 1), ps)
+    e = pe if end is None else min(end if type(end) is date else _day(end, "prorate", 2), pe)
+    key = (s, e, basis, partial, ps, pe)  # spans repeat: hires before the period start are one
+    try:
+        share = _SHARES.get(key)
+    except TypeError:  # a basis that is no text: `_share` refuses it
+        share = None
+    if share is None:
+        share = _share(s, e, basis, partial, ps, pe)
+        if len(_SHARES) >= _SHARES_KEPT:
+            _SHARES.clear()
+        _SHARES[key] = share
+    if isinstance(share, Decimal):  # 0 or 1, whatever the context
+        return share
+    covered, whole, bounded = share
+    fraction: Decimal = covered / whole  # divided in the caller's context, every time
+    return min(_ONE, max(_ZERO, fraction)) if bounded else fraction
+
+
+# `_share` per span: what is remembered is exact (day or month counts as decimals, 0, 1); the
+# division is done per call, in the context of the call. Cleared when full, to bound memory.
+_Share = Decimal | tuple[Decimal, Decimal, bool]
+_SHARES: dict[tuple[object, ...], _Share] = {}
+_SHARES_KEPT = 1 << 14
+
+
+def _share(s: date, e: date, basis: object, partial: object, ps: date, pe: date) -> _Share:
+    """What `f_prorate` divides for the span [s, e] of the period [ps, pe]: (days or months
+    covered, of the period, clamped to [0, 1]?), or the fraction itself when it is 0 or 1;
+    raises `RowError` for a basis or partial-month rule it does not know."""
     if basis not in PRORATE_BASES:
         raise RowError(f"prorate: unknown basis {basis!r}", value=str(basis))
     if partial not in PARTIAL_MONTH_RULES:
@@ -207,18 +240,19 @@ def f_prorate(
     whole = s == ps and e == pe
     days = Decimal((e - s).days + 1)
     if basis == "actual_days":
-        return days / Decimal((pe - ps).days + 1)
+        return days, Decimal((pe - ps).days + 1), False
     if basis == "days_365":
-        return _ONE if whole else min(_ONE, days / 365)
+        # min(1, days / 365): days >= 1, so max(0, ...) changes nothing
+        return _ONE if whole else (days, Decimal(365), True)
     if basis == "days_360":
         if whole:
             return _ONE
         period = _days360(ps, pe + timedelta(days=1))
         if period <= 0:
             raise RowError(f"prorate: the period {ps} to {pe} has no 30E/360 days")
-        covered = Decimal(_days360(s, e + timedelta(days=1))) / period
-        return min(_ONE, max(_ZERO, covered))
-    return _months(s, e, ps, pe, str(partial))
+        return Decimal(_days360(s, e + timedelta(days=1))), Decimal(period), True
+    counted, total = _month_counts(s, e, ps, pe, str(partial))
+    return Decimal(counted), Decimal(total), False
 
 
 def f_is_missing(x: object) -> bool:
@@ -232,13 +266,17 @@ def f_coalesce(x: object, y: object) -> object:
 
 
 def _last_day(day: date) -> bool:
-    return (day + timedelta(days=1)).month != day.month
+    return day.day >= 28 and (day + _ONE_DAY).month != day.month  # no month ends before the 28th
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def f_months_between(a: object, b: object) -> int:
     """Whole calendar months from ``a`` to ``b``: a month is complete on the same day of a
     later month, or on the last day of a shorter month (31 January → 28 February is 1)."""
-    start, end = _day(a, "months_between", 1), _day(b, "months_between", 2)
+    start = a if type(a) is date else _day(a, "months_between", 1)  # `_day`, for a plain date
+    end = b if type(b) is date else _day(b, "months_between", 2)
     if end < start:
         return -f_months_between(end, start)
     months = (end.year - start.year) * 12 + end.month - start.month

@@ -80,9 +80,11 @@ class Expression:
         name: Callable[[str], str],
         call: Callable[[CallSite, list[str]], str],
         constant: Callable[[object], str],
+        builtin: Callable[[str, list[ast.expr], list[str]], str | None] | None = None,
     ) -> str:
         """Python expression source; see `codegen.render` for what each callback renders."""
-        return codegen.render(self._tree.body, self._literals, self._sites, name, call, constant)
+        tree = self._tree.body
+        return codegen.render(tree, self._literals, self._sites, name, call, constant, builtin)
 
     def reference_tree(self) -> tuple[ast.expr, Mapping[str, Decimal]]:
         """The validated tree and the `Decimal` bound to each number placeholder in it."""

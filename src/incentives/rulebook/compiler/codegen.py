@@ -168,7 +168,7 @@ def _eligibility(gen: Emitter, formulas: Formulas) -> tuple[list[str], list[str]
         label = gen.label(f"eligibility rule '{rule.name}'", expr.names)
         gen.begin_calls()
         code = gen.render(expr, rule.name, ("eligibility", i, "rule"))
-        lines += [f"_s = {label}", f"e{i} = bool({code})"]
+        lines += [f"_s = {label}", f"e{i} = {gen.truth(expr, code)}"]
         outcomes.append(f"e{i}")
         slot = Slot(
             f"eligible.{rule.name}",

@@ -161,7 +161,7 @@ def criteria_code(
         lines += [
             f"_s = {label}",
             "try:",
-            f"    k{i} = bool({rule})",
+            f"    k{i} = {gen.truth(crit.rule, rule)}",
             f"    kg{i} = '' if k{i} else {gap}",
             f"except {MISSING_VALUE} as _m:",
             f"    k{i}, kg{i} = False, {given or '_m.reason'}",

@@ -9,6 +9,7 @@ for the trace.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable
 
 from incentives.expr import CallSite, Expression
@@ -17,6 +18,9 @@ from incentives.rulebook.language.values import parse_iso_date
 from incentives.rulebook.runtime.contract import (
     BUILTIN,
     BUILTIN_NAMES,
+    DECIMAL,
+    FOUND,
+    FUNCTION,
     FX_CONVERT,
     HISTORY,
     LOOKUP,
@@ -43,6 +47,9 @@ class Emitter:
         self.calls: list[tuple[Slot, str]] = []  # call slots of the code being generated
         self.labels: list[tuple[str, tuple[str, ...]]] = []  # (what runs, names it reads)
         self.plan_cards: set[str] = set()  # plan scorecards whose gate slots are placed
+        # steps whose value, when a decimal, has the context's digits at most (`gen_round`)
+        self.sized: set[str] = set()
+        self.temps = 0  # locals made for inline calls (`_inline`)
 
     # -- slots and labels ---------------------------------------------------------------------
     def add_slot(self, slot: Slot, expr: str) -> int:
@@ -112,9 +119,44 @@ class Emitter:
             if site.name in RATING_FUNCTIONS:  # the ratings themselves are not an argument
                 rest = "".join(f"{a}, " for a in args)
                 return f"(c{index} := {target}({RATINGS_LOCAL}, *(a{index} := ({rest}))))[0]"
-            return f"(c{index} := {target}(*(a{index} := ({', '.join(args)},))))[0]"
+            keys = f"(a{index} := ({', '.join(args)},))"
+            if target == LOOKUP + site.name and getattr(lookup, "found", None):
+                # an exact table: the lookups worked out once, the table itself on a miss (a
+                # key it does not know, None, a default); the keys are values of formulas,
+                # never lists, so always hashable
+                return f"(c{index} := {FOUND}{site.name}.get({keys}) or {target}(*a{index}))[0]"
+            return f"(c{index} := {target}(*{keys}))[0]"
 
-        return expr.to_python(self.pyname, call, p.const)
+        return expr.to_python(self.pyname, call, p.const, self._inline)
+
+    def _inline(self, fn: str, nodes: list[ast.expr], args: list[str]) -> str | None:
+        """``min``/``max`` of two values and ``coalesce`` of a value and a name, inline (a call
+        costs more than they do): the arguments evaluated once each, in order, then what the
+        builtin does for two decimals (`functions.f_min`: ``b if b < a else a``); anything
+        else, the builtin's call on the values. None: the ``F_<name>`` call as it is."""
+        if fn in ("min", "max") and len(args) == 2:
+            a, b = self._temp(), self._temp()
+            op = "<" if fn == "min" else ">"
+            return (
+                f"(({b} if {b} {op} {a} else {a}) if type({a} := {args[0]}) is "
+                f"type({b} := {args[1]}) is {DECIMAL} else {FUNCTION}{fn}({a}, {b}))"
+            )
+        if fn == "coalesce" and isinstance(nodes[1], ast.Name):  # a name: reading it is all
+            a = self._temp()
+            return f"({args[1]} if ({a} := {args[0]}) is None else {a})"
+        return None
+
+    @staticmethod
+    def truth(expr: Expression, code: str) -> str:
+        """``bool(code)``, or ``code`` where the formula's value is a `bool` already: a
+        comparison (of the language's values: numbers, text, dates, flags), ``not``,
+        ``is_missing`` or an and/or of these (which gives one of its operands)."""
+        return code if _boolean(expr.reference_tree()[0]) else f"bool({code})"
+
+    def _temp(self) -> str:
+        """A local for an inline call's argument, new in the module."""
+        self.temps += 1
+        return f"_t{self.temps}"
 
     def _fx_date(self) -> str:
         text = self.spec.policy.fx.date
@@ -127,3 +169,16 @@ class Emitter:
                 ("policy", "fx", "date"), str(exc), "a date or one of " + ", ".join(BUILTIN_NAMES)
             )
             return BUILTIN + "period_end"
+
+
+def _boolean(node: ast.expr) -> bool:
+    """Whether a formula node's value is always a `bool` (see `Emitter.truth`)."""
+    if isinstance(node, ast.Compare):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    if isinstance(node, ast.BoolOp):
+        return all(_boolean(value) for value in node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id == "is_missing"  # rendered as `(x is None)`
+    return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 from incentives.rulebook.compiler.compile_state import SpecPath
 from incentives.rulebook.compiler.gen_convert import convert_lines, convert_slots
 from incentives.rulebook.compiler.gen_expr import Emitter
-from incentives.rulebook.compiler.gen_round import round_code
+from incentives.rulebook.compiler.gen_round import context_sized, power_of_ten, round_lines
 from incentives.rulebook.compiler.split_shares import share_lines, share_slot
 from incentives.rulebook.runtime.contract import NEGATIVE_PAY, ROUND_TO
 from incentives.rulebook.runtime.policy import PayDef, Slot
@@ -34,7 +34,11 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
         # negative only if it is still negative once rounded to the pay unit (a residue like
         # -3.5E-24 of exact arithmetic is zero pay); -0.00 is written as 0.00
         positive = comp.round.step == "minor_unit" or comp.round.step > 0
-        lines.append(f"pt{c} = {round_code(f'v_{comp.step}', step_, comp.round.mode, positive)}")
+        # a currency's minor unit is a power of ten (1, 0.01, 0.001: `money.minor_unit`)
+        ten = comp.round.step == "minor_unit" or power_of_ten(comp.round.step)
+        quantum = ten and comp.step in gen.sized
+        value = f"v_{comp.step}"
+        lines += round_lines(f"pt{c}", value, step_, comp.round.mode, positive, quantum)
         lines.append(
             f"if pt{c} < 0: raise {NEGATIVE_PAY}({comp.name!r}, v_{comp.step}, {comp.step!r})"
         )
@@ -52,7 +56,12 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
                 if expr is None:
                     continue
                 limit = gen.render(expr, comp.name, (*base, "split", s))
-                lines.append(f"pl{c}_{s} = {ROUND_TO}({limit}, {step_}, {mode})")
+                lines.append(f"pl{c}_{s} = {limit}")  # then rounded as the total is
+                sized = ten and context_sized(expr, gen.sized)
+                rounding = round_lines(
+                    f"pl{c}_{s}", f"pl{c}_{s}", step_, comp.round.mode, positive, sized
+                )
+                lines += rounding
                 lines.append(f"{var} = pt{c} - pl{c}_{s} if pt{c} > pl{c}_{s} else _zero_pay")
                 limits.append((s, part.name))
             elif isinstance(part.share, str):  # per employee: recorded, between 0 and 100%

@@ -13,7 +13,7 @@ from incentives.expr import Expression
 from incentives.rulebook.compiler.allocations import Synthetic
 from incentives.rulebook.compiler.compile_state import SpecPath, StepExprs
 from incentives.rulebook.compiler.gen_expr import Emitter
-from incentives.rulebook.compiler.gen_round import round_code
+from incentives.rulebook.compiler.gen_round import context_sized, power_of_ten, round_lines
 from incentives.rulebook.compiler.plan_gates import ZeroGates, plan_gate_code
 from incentives.rulebook.compiler.segments import weighted_lines
 from incentives.rulebook.language.schema import GateSpec, StepSpec
@@ -56,6 +56,10 @@ def step_code(
         assert expr is not None  # code is generated only for a policy without problems
         return gen.render(expr, name, path)
 
+    def sized(role: str) -> bool:  # its value, when a decimal, has the context's digits at most
+        expr = by_role[role][0]
+        return expr is not None and context_sized(expr, gen.sized)
+
     post = bool(step.gates or step.floor or step.cap or step.round or step.truncate is not None)
     target = f"r_{name}" if post else f"v_{name}"
     text = step.formula or ""
@@ -63,7 +67,9 @@ def step_code(
     mark = len(lines)
     if step.formula is not None:
         lines.append(f"{target} = {r('formula')}")
+        in_context = sized("formula")
     elif step.variants is not None:
+        in_context = all(sized(f"variant{v}") for v in range(len(step.variants)))
         for v, variant in enumerate(step.variants):
             head = "if" if v == 0 else "elif"
             if variant.when is not None:
@@ -82,19 +88,25 @@ def step_code(
     else:
         key = f"v_{step.by}" if step.by else "None"
         lines.append(f"{target} = {GROUP_TOTAL}{name}[{key}]")
+        in_context = False  # summed exactly, maybe beyond the context's digits
         text = f"{step.aggregate} of {step.of}" + (f" by {step.by}" if step.by else "")
     slot_line = p.line(base)
     if variant_slot is not None:
         gen.add_slot(variant_slot, f"vi_{name}")
     if step.segments == "weighted":  # once per segment when the employee has a history
         lines[mark:] = weighted_lines(gen, name, step, exprs, target, lines[mark:])
+        in_context = False
     if post:
         gen.add_slot(Slot(f"{name}.raw", "raw", step.type, name, slot_line, text=text), f"r_{name}")
         lines.append(f"x = r_{name}")
         for g, gate in enumerate(step.gates):
             part = f"gate '{gate.name}'" if gate.name else f"gate {g + 1}"
             lines.append(f"_s = {_part_label(gen, name, part, by_role, g)}")
-            lines.append(f"gt_{name}_{g} = bool({r(f'gate{g}')})")
+            gate_expr = by_role[f"gate{g}"][0]
+            assert gate_expr is not None
+            lines.append(f"gt_{name}_{g} = {gen.truth(gate_expr, r(f'gate{g}'))}")
+            if gate.outcome in ("cap", "replace"):
+                in_context = in_context and sized(f"gatevalue{g}")
             if gate.outcome == "zero":
                 action = f"x = {ZERO}"
             elif gate.outcome == "cap":  # applied only where it binds: the cap is below x
@@ -125,6 +137,7 @@ def step_code(
                 continue
             lines.append(f"_s = {_part_label(gen, name, what, by_role, what)}")
             lines.append(f"x = {'max' if what == 'floor' else 'min'}(x, {r(what)})")
+            in_context = in_context and sized(what)
             lines.append(f"st_{name}_{what} = x")
             gen.add_slot(
                 Slot(f"{name}.after_{what}", "stage", step.type, name, slot_line, text=what),
@@ -133,12 +146,17 @@ def step_code(
         if step.gates or step.floor or step.cap:
             lines.append(f"_s = {label}")
         if step.round is not None:
+            quantum = in_context and power_of_ten(step.round.step)
             positive = not isinstance(step.round.step, str) and step.round.step > 0
-            code = round_code("x", p.const(step.round.step), step.round.mode, positive)
-            lines.append(f"x = {code}")
+            const = p.const(step.round.step)
+            lines += round_lines("x", "x", const, step.round.mode, positive, quantum)
+            in_context = True  # a whole number of steps: a product in the context
         if step.truncate is not None:
             lines.append(f"x = {TRUNCATE_TO}(x, {p.const(step.truncate)})")
+            in_context = True
         lines.append(f"v_{name} = x")
+    if in_context:
+        gen.sized.add(name)
     gen.add_call_slots()
     gen.add_slot(
         Slot(

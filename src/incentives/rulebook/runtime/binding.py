@@ -21,10 +21,12 @@ from incentives.rulebook.language.fields import rating_converter
 from incentives.rulebook.language.values import parse_iso_date
 from incentives.rulebook.runtime import contract
 from incentives.rulebook.runtime.contract import BUILTIN_NAMES
+from incentives.rulebook.runtime.curves import Curve
 from incentives.rulebook.runtime.earned import earned_segments, weigh_earned
 from incentives.rulebook.runtime.plan_values import PlanValues
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy, show_in_tracebacks
 from incentives.rulebook.runtime.ratings import RatingHistory, missing_text
+from incentives.rulebook.runtime.table_lookup import Table
 from incentives.rulebook.runtime.weighted import weigh
 
 __all__ = ["bind"]
@@ -54,7 +56,15 @@ def bind(
     g.update(policy.globals_)  # NUM_, DATE_, CONST_, DEFAULT_, ALLOWED_
     g.update({contract.BUILTIN + name: builtins[name] for name in BUILTIN_NAMES})
     g.update({contract.PARAM + name: value for name, value in policy.parameters.items()})
-    g.update({contract.LOOKUP + name: obj for name, obj in policy.lookups.items()})
+    g.update(
+        {
+            contract.LOOKUP + name: obj.quick() if type(obj) in (Table, Curve) else obj
+            for name, obj in policy.lookups.items()
+        }
+    )
+    g.update(
+        {contract.FOUND + name: t.found for name, t in policy.lookups.items() if type(t) is Table}
+    )
     g.update({contract.SCORECARD + name: obj for name, obj in policy.scorecards.items()})
     plan = PlanValues(policy, builtins, figures)
     g.update(

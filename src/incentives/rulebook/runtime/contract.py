@@ -111,7 +111,7 @@ GENERATED_FUNCTIONS = {
 
 # Python's own builtins the generated code may call
 PYTHON_BUILTINS = frozenset(
-    {"bool", "min", "max", "str", "locals", "Exception", "TypeError", "type"}
+    {"bool", "min", "max", "str", "locals", "Exception", "TypeError", "type", "ArithmeticError"}
 )
 
 # -- families: a prefix, then a name the policy declares ------------------------------------------
@@ -153,6 +153,11 @@ LOOKUP = _family(
     "LOOKUP_",
     "bind: CompiledPolicy.lookups (runtime.tables, runtime.curves)",
     "a table, curve or tier: called with its keys, returns (value, what matched)",
+)
+FOUND = _family(
+    "FOUND_",
+    "bind: Table.found of CompiledPolicy.lookups (runtime.table_lookup)",
+    "an exact table's lookups worked out once: keys → (value, what matched); a miss → LOOKUP_",
 )
 SCORECARD = _family(
     "SCORECARD_",

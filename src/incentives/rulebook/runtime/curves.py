@@ -22,7 +22,7 @@ A decreasing (lower-is-better) curve lists its inputs worst to best, decreasing;
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import attrs
@@ -77,12 +77,17 @@ class Curve:
     _dxs: tuple[Decimal, ...] = attrs.field(init=False)
     _dys: tuple[Decimal, ...] = attrs.field(init=False)
 
+    _at: Callable[[Decimal | int | None], tuple[Decimal, int]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+
     def __attrs_post_init__(self) -> None:
         keys = tuple(-x for x in self.xs) if self.decreasing else self.xs
         pairs = range(len(self.xs) - 1)
         object.__setattr__(self, "_keys", keys)
         object.__setattr__(self, "_dxs", tuple(self.xs[i + 1] - self.xs[i] for i in pairs))
         object.__setattr__(self, "_dys", tuple(self.ys[i + 1] - self.ys[i] for i in pairs))
+        object.__setattr__(self, "_at", self._evaluator())
 
     @property
     def arity(self) -> tuple[int, int]:
@@ -93,28 +98,42 @@ class Curve:
         return "percent"
 
     def __call__(self, x: Decimal | int | None) -> tuple[Decimal, int]:
-        if x is None:
-            raise _missing("curve", self.name)
-        keys = self._keys
-        i = bisect_right(keys, -x if self.decreasing else x) - 1
-        if i < 0:
-            return self.below, -1
+        return self._at(x)
+
+    def quick(self) -> Callable[[Decimal | int | None], tuple[Decimal, int]]:
+        """The function ``curve(x)`` calls: what the generated code and scorecards call."""
+        return self._at
+
+    def _evaluator(self) -> Callable[[Decimal | int | None], tuple[Decimal, int]]:
+        """``curve(x)`` as a function of its own, over the curve's tuples held as locals (no
+        attribute is looked up per call)."""
+        name, keys, xs, ys, dxs, dys = self.name, self._keys, self.xs, self.ys, self._dxs, self._dys
+        below, extrapolate, decreasing = self.below, self.extrapolate, self.decreasing
         last = len(keys) - 1
-        if i == last:
-            if x == self.xs[last]:
-                return self.ys[last], last - 1
-            if not self.extrapolate:
-                return self.ys[last], last
-            i = last - 1
-            dy = self._dys[i]
-            if not dy:
-                return self.ys[last], last
-            return self.ys[i] + (x - self.xs[i]) * dy / self._dxs[i], last
-        dy = self._dys[i]
-        if not dy or x == self.xs[i]:
-            return self.ys[i], i
-        # Multiply before dividing so a segment with a round slope stays exact.
-        return self.ys[i] + (x - self.xs[i]) * dy / self._dxs[i], i
+
+        def at(x: Decimal | int | None) -> tuple[Decimal, int]:
+            if x is None:
+                raise _missing("curve", name)
+            i = bisect_right(keys, -x if decreasing else x) - 1
+            if i < 0:
+                return below, -1
+            if i == last:
+                if x == xs[last]:
+                    return ys[last], last - 1
+                if not extrapolate:
+                    return ys[last], last
+                i = last - 1
+                dy = dys[i]
+                if not dy:
+                    return ys[last], last
+                return ys[i] + (x - xs[i]) * dy / dxs[i], last
+            dy = dys[i]
+            if not dy or x == xs[i]:
+                return ys[i], i
+            # Multiply before dividing so a segment with a round slope stays exact.
+            return ys[i] + (x - xs[i]) * dy / dxs[i], i
+
+        return at
 
     def describe(self) -> dict[str, object]:
         """A static, JSON-able description for the run's rulebook.json."""

@@ -40,6 +40,7 @@ class RatingHistory:
         self.scale = scale
         self.convert = convert
         self.cycles = tuple(cycles)
+        self._recent: dict[object, tuple[str, ...]] = {}  # n -> its cycles (`lowest_rating`)
 
     def read(self, employee: Any) -> Ratings:
         """The employee's ratings by cycle, converted; a bad or repeated row rejects the row."""
@@ -77,15 +78,12 @@ class RatingHistory:
         return hit
 
     def lowest_rating(self, ratings: Ratings, n: object) -> tuple[Decimal, str]:
-        count = len(self.cycles)
-        if not isinstance(n, Decimal | int) or n != int(n) or not 1 <= n <= count:
-            raise RowError(
-                f"lowest_rating: {n} is not a whole number of cycles from 1 to {count}",
-                "lowest_rating",
-                str(n),
-            )
+        # the cycles n names, found once per n (a number of the policy's formula, as a rule)
+        recent = self._recent.get(n) if type(n) is Decimal or type(n) is int else None
+        if recent is None:
+            recent = self._recent_cycles(n)
         lowest: tuple[Decimal, str] | None = None
-        for cycle in self.cycles[: int(n)]:
+        for cycle in recent:
             hit = ratings.get(cycle)
             if hit is None:
                 raise MissingValue(f"no rating for cycle {cycle}", "lowest_rating", cycle)
@@ -93,6 +91,20 @@ class RatingHistory:
                 lowest = (hit[0], cycle)
         assert lowest is not None
         return lowest
+
+    def _recent_cycles(self, n: object) -> tuple[str, ...]:
+        """The ``n`` most recent declared cycles; a `RowError` unless 1 <= n <= their count."""
+        count = len(self.cycles)
+        if not isinstance(n, Decimal | int) or n != int(n) or not 1 <= n <= count:
+            raise RowError(
+                f"lowest_rating: {n} is not a whole number of cycles from 1 to {count}",
+                "lowest_rating",
+                str(n),
+            )
+        recent = self.cycles[: int(n)]
+        if type(n) is Decimal or type(n) is int:  # True is no count: bool is checked each time
+            self._recent[n] = recent
+        return recent
 
     def ratings_count(self, ratings: Ratings) -> tuple[int, tuple[str, ...]]:
         rated = tuple(cycle for cycle in self.cycles if cycle in ratings)

@@ -126,8 +126,8 @@ class EmployeeScorecard:
             )
         outcomes: list[GoalOutcome] = []
         append = outcomes.append
-        curve = self.curve
-        on_attainment = curve.on == "attainment"
+        curve = self.curve.quick()  # what `Curve.__call__` calls, without the method lookup
+        on_attainment = self.curve.on == "attainment"
         total_weight = _ZERO
         score = _ZERO
         known = _FIGURES.get

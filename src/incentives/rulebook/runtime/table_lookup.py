@@ -9,7 +9,8 @@ static record for rulebook.json; `explain` renders one lookup for a person, from
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -93,6 +94,13 @@ class Table:
     def arity(self) -> tuple[int, int]:
         return (len(self.axes), len(self.axes))
 
+    @property
+    def found(self) -> Mapping[tuple[object, ...], tuple[Decimal, tuple[object, ...]]]:
+        """Every lookup that finds its keys, worked out once (keys → what ``table(*keys)``
+        returns, the very tuple); empty unless the table is exact, unadjusted and small. The
+        generated code reads it first (``FOUND_<table>``) and calls the table on a miss."""
+        return self._found or {}
+
     def __call__(self, *keys: object) -> tuple[Decimal, tuple[object, ...]]:
         if self._found is not None:  # keys the table knows: their value and detail at once
             try:
@@ -146,6 +154,48 @@ class Table:
             raise self._miss(keys, detail)
         value = self._value(0, 0, detail, keys)
         return (self._adjust(value) if self._adjusts else value), detail
+
+    def quick(self) -> Callable[..., tuple[Decimal, tuple[object, ...]]]:
+        """What the generated code calls (``LOOKUP_<table>``): the table itself, or for a table
+        of range bands (one axis, or an exact axis by a range axis: a rating by a compa-ratio
+        band) a function answering keys that fall in a band (and a known exact key) without the
+        general path's loop and calls, and passing anything else to the table: the same value
+        and detail, the same errors (tests/test_eval_fast_paths.py holds them together)."""
+        axes = self.axes
+        band = axes[-1]
+        if not isinstance(band, RangeAxis) or len(axes) > 2:
+            return self
+        if len(axes) == 2 and not isinstance(axes[0], ExactAxis):
+            return self
+        rows = axes[0].index.get if isinstance(axes[0], ExactAxis) else None
+        starts, top, values, general = band.starts, band.top, self.values, self
+        stride = self._strides[0]
+        adjust = self._adjust if self._adjusts else None
+
+        def lookup(*keys: Any) -> tuple[Decimal, tuple[object, ...]]:
+            width = len(keys)
+            if width == 2 and rows is not None:
+                row, key = keys
+                try:
+                    f0 = rows(row)  # None for a key to look up the general way ("4" for 4)
+                    i = bisect_right(starts, key) - 1  # TypeError for None or text
+                except TypeError:
+                    return general(*keys)
+                if f0 is not None and i >= 0 and (top is None or key < top):
+                    value = values[f0 * stride + i]
+                    return (value if adjust is None else adjust(value)), (f0, i)
+            elif width == 1 and rows is None:
+                key = keys[0]
+                try:
+                    i = bisect_right(starts, key) - 1
+                except TypeError:
+                    return general(*keys)
+                if i >= 0 and (top is None or key < top):
+                    value = values[i]
+                    return (value if adjust is None else adjust(value)), (i,)
+            return general(*keys)  # below or above the bands, a miss, a default, a bad key
+
+        return lookup
 
     def _value(
         self, start: int, offset: int, detail: Sequence[object], keys: Sequence[Any]
