@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 from incentives.engine.convert import FALL_BACK, fast_converter
+from incentives.engine.outcome import outcome_maker
 from incentives.engine.plan_groups import (
     one_group,
     transfer_bits,
@@ -25,7 +26,7 @@ from incentives.engine.run_plan import RunPlan
 from incentives.engine.segments import period_segments, read_history
 from incentives.errors import RowError
 from incentives.model import EmployeeInput, Exclusion, Rejection
-from incentives.rulebook.language.fields import Converter
+from incentives.rulebook.language.fields import MEMO_SIZE, Converter
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.runtime.weighted import Segment
@@ -53,6 +54,12 @@ class RowConversion:
     _bits: tuple[tuple[int, BoundPolicy], ...]
     # coverage mask → the policies covering and the kinds covered by none or several of them
     _coverage: dict[int, Any]
+    # a tuple of covering policies `_coverage_of` built (by id) → (the tuple, each policy with
+    # its evaluate function and outcome maker)
+    _routes: dict[int, tuple[tuple[BoundPolicy, ...], Any]]
+    # the text of a row's population cells (None for cells not all text; see `_covering`)
+    _population_cells: Callable[[Any], Any] | None
+    _masks: dict[Any, int]  # the text of the population cells → the coverage mask
 
     def _values(
         self, emp: EmployeeInput, stage: str, why: bool = True
@@ -139,13 +146,29 @@ class RowConversion:
         """The policies covering an employee (and as a bit mask of their places in `bound`),
         and the kinds none of whose policies does (with ``why=False``, as the passes before
         the last need, those kinds are not described)."""
-        mask = 0
-        for bit, bound in self._bits:
+        # a population reads only the fields `plan.population` names, and a text cell converts
+        # to one value: rows whose population cells read the same text are covered alike, so
+        # the mask is remembered per text (a bounded number of them; the rest computed)
+        pick = self._population_cells
+        key: Any = None
+        if pick is not None:
             try:
-                if bound.population(values):
-                    mask |= bit
-            except RowError as exc:
-                return _reject(emp, exc.column, exc.value, exc.reason, exc.source)
+                key = pick(emp.cells)
+            except KeyError:  # a column the roster lacks: the defaults, decided below
+                key = None
+        found_mask = None if key is None else self._masks.get(key)
+        if found_mask is not None:
+            mask = found_mask
+        else:
+            mask = 0
+            for bit, bound in self._bits:
+                try:
+                    if bound.population(values):
+                        mask |= bit
+                except RowError as exc:
+                    return _reject(emp, exc.column, exc.value, exc.reason, exc.source)
+            if key is not None and len(self._masks) < MEMO_SIZE:
+                self._masks[key] = mask
         if emp.history and self._transfers:  # several plans per person: a mid-period transfer
             mask = transferred_into(self._transfers, self.plan, emp, values, mask)
         found = self._coverage.get(mask)
@@ -178,6 +201,11 @@ class RowConversion:
         """The policies of a coverage mask, and the kinds (in order) that none or more than
         one of them covers, with those policies: worked out once per mask (`_coverage`)."""
         covering = tuple(b for bit, b in self._bits if mask & bit)
+        # the final pass's route for these policies (`Calculation.evaluated`): the tuple kept
+        self._routes[id(covering)] = (
+            covering,
+            tuple((b, b.evaluate, outcome_maker(b.policy)) for b in covering),
+        )
         uneven = []
         for kind in self.kinds:
             mine = tuple(b.policy for b in covering if b.policy.kind == kind)
