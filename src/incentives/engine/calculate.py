@@ -112,6 +112,7 @@ class Calculation(EarlierPasses):
         self._coverage: dict[int, Any] = {}  # coverage mask → `_coverage_of`, built once each
         self._population_cells = _cells_of(self.plan.population) if self._text_cells else None
         self._masks: dict[Any, int] = {}
+        self._alike = {stage: {} for stage in self.plan.pass_fields}
         self._summary = Summary()
         self._stopped_early = False
         self._needs_totals = self.plan.has("totals")
