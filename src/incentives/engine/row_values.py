@@ -114,7 +114,7 @@ class RowConversion:
         rests = self._rest[stage]
         rest = rests.get(mask)
         if rest is None:
-            rest = rests[mask] = self._rest_converters(stage, mask)
+            rest = rests[mask] = self._rest_converters(stage, mask, cells)
         converters, fast, whole = rest
         if key is not None and whole is not None:
             self._remember_alike(emp, stage, key, mask, covering, whole)
@@ -152,18 +152,20 @@ class RowConversion:
         ):
             alike[key] = (covering, whole)
 
-    def _rest_converters(self, stage: str, mask: int) -> _Rest:
-        """The converters (and fast converter) of what the covering policies of ``mask`` read
-        in pass ``stage`` beyond the populations' fields."""
+    def _rest_converters(self, stage: str, mask: int, layout: Collection[str]) -> _Rest:
+        """The converters (and fast converters) of what the covering policies of ``mask`` read
+        in pass ``stage`` beyond the populations' fields; ``layout``: a row's cells (the
+        columns the others have too, see `fast_converter`)."""
         wanted: set[str] = set()
-        for (bit, _), fields in zip(self._bits, self.plan.pass_fields[stage], strict=True):
+        for (bit, _), reads in zip(self._bits, self.plan.pass_fields[stage], strict=True):
             if mask & bit:
-                wanted |= fields
+                wanted |= reads
         converters = tuple(c for c in self.plan.converters if c[1] in wanted)
         if not self._text_cells:
             return converters, None, None
-        fast = fast_converter(self.rulebook.fields, wanted, into=True) if converters else None
-        whole = fast_converter(self.rulebook.fields, self.plan.population | wanted)
+        fields = self.rulebook.fields
+        fast = fast_converter(fields, wanted, into=True, layout=layout) if converters else None
+        whole = fast_converter(fields, self.plan.population | wanted, layout=layout)
         return converters, fast, whole
 
     def _convert(
