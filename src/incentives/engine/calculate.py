@@ -32,7 +32,7 @@ from typing import Any
 
 from incentives.engine import passes
 from incentives.engine.allocation_checks import check_allocation_rates
-from incentives.engine.allocation_passes import check_funding, count_budgets
+from incentives.engine.allocation_passes import budget_slots, check_funding, count_budgets
 from incentives.engine.convert import fast_converter
 from incentives.engine.earlier_passes import EarlierPasses, GroupPartials
 from incentives.engine.outcome import (
@@ -146,7 +146,7 @@ class Calculation(EarlierPasses):
         the (total's key, slot) of each pay slot (filled as currencies appear), its pay slots,
         whether it has more to count, its id, unit slots, budgets and pool funding checks."""
         units = self.plan.unit_slots[p.id]
-        budgets = self.plan.budgets.get(p.id)
+        budgets = budget_slots(self.plan.budgets.get(p.id) or ())
         fundings = self._fundings.get(p.id)
         more = bool(units or budgets or fundings is not None)
         return (p, {}, self.plan.pay_slots[p.id], more, p.id, units, budgets, fundings)
