@@ -2,21 +2,27 @@
 
 A policy's outcome is made by generated code (`outcome_maker`), equal to a loop over its
 eligibility, pay total, zero gate, gate and readiness slots; a roster of text cells has its
-coverage remembered per text of the population cells, equal to asking every population.
+coverage remembered per text of the population cells, equal to asking every population; `fx`
+remembers the rates it looked up.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine_helpers import employees
 from incentives.engine.calculate import calculate
 from incentives.engine.outcome import outcome_maker
+from incentives.engine.run_inputs import fx_function
+from incentives.io.plan_inputs import MissingRate
 from incentives.model.roster import RowsRoster
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.rulebook.runtime.policy import CompiledPolicy
@@ -102,3 +108,39 @@ def test_a_text_roster_is_covered_and_computed_as_typed_rows_are(
     text = calculate(rulebook(), TextRows(employees(rows)), require_coverage=strict)
     assert list(text) == list(typed)
     assert text.summary == typed.summary
+
+
+class CountedRates:
+    """Rates USD→EUR (0.9) on any date, counting the look-ups; any other pair is missing."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def rate(self, from_ccy: str, to_ccy: str, rate_type: str, on: datetime.date) -> Decimal:
+        self.asked += 1
+        if (from_ccy, to_ccy) != ("USD", "EUR"):
+            raise MissingRate(f"no {rate_type} rate {from_ccy}→{to_ccy} on {on}", "pair")
+        return Decimal("0.9") if on.month < 7 else Decimal("0.95")
+
+
+def test_fx_looks_each_rate_up_once_and_a_missing_one_each_time() -> None:
+    """fx gives the converted amount and the rate's detail as the rates give them; the same
+    rate (pair, type, date) is looked up once, a missing rate raises at every conversion."""
+    rates = CountedRates()
+    fx = fx_function(rates)
+    jan, aug = datetime.date(2026, 1, 31), datetime.date(2026, 8, 31)
+    assert fx(Decimal("100.00"), "USD", "EUR", "spot", jan) == (
+        Decimal("90.000"),
+        (Decimal("0.9"), jan, "spot", "USD", "EUR"),
+    )
+    assert fx(Decimal("10"), "USD", "EUR", "spot", jan)[0] == Decimal("9.0")
+    assert fx(Decimal("10"), "USD", "EUR", "spot", aug)[1][0] == Decimal("0.95")
+    assert fx(Decimal("10"), "USD", "USD", "spot", aug) == (
+        Decimal("10"),
+        (Decimal(1), aug, "spot", "USD", "USD"),
+    )
+    assert rates.asked == 2
+    for _ in range(2):
+        with pytest.raises(MissingRate):
+            fx(Decimal("10"), "EUR", "USD", "spot", jan)
+    assert rates.asked == 4
