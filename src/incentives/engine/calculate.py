@@ -274,8 +274,10 @@ class Calculation(EarlierPasses):
                 return self._rejected(item, values, covering, bound, None, exc, miscounted)
             outcomes.append(make(trace))
         src = item.source
-        return EmployeeOutcome(
-            item.employee_id, src.file, src.record, src.line, tuple(outcomes), exclusions
+        # EmployeeOutcome(...) without the named tuple's __new__ (a Python call less)
+        return _NEW(
+            EmployeeOutcome,
+            (item.employee_id, src.file, src.record, src.line, tuple(outcomes), exclusions),
         )
 
     def _evaluated(
@@ -426,6 +428,7 @@ def _cells_of(names: Collection[str]) -> Callable[[Any], Any]:
 
 
 _ZERO = Decimal(0)
+_NEW = tuple.__new__
 _EXACT_ADD = EXACT_CONTEXT.add
 
 
