@@ -64,3 +64,34 @@ def test_plain_cells_take_the_fast_path() -> None:
         "Sales", Decimal("85000.00"), Decimal("0.125"), 4,
         __import__("datetime").date(2026, 7, 1), False, Decimal(3),
     ]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    layout=st.sets(st.sampled_from([f.name for f in FIELDS])),
+    rows=st.lists(
+        st.dictionaries(
+            st.sampled_from([f.name for f in FIELDS]),
+            st.sampled_from(["", "Meets", "12.50", "4", "2026-07-01", "no", "x"]),
+        ),
+        max_size=6,
+    ),
+)
+def test_a_layout_reads_the_cells_each_row_has(
+    layout: set[str], rows: list[dict[str, str]]
+) -> None:
+    """Converting with a roster's layout (its columns read at once) gives, for every row,
+    what converting cell by cell gives: a column a row lacks reads None, whether or not the
+    layout has it; a row falls back exactly when it does cell by cell."""
+    wanted = {"d", "i", "r", "t"}
+    for into in (False, True):
+        by_layout = fast_converter(FIELDS, wanted, into=into, layout=layout)
+        one_by_one = fast_converter(FIELDS, wanted, into=into)
+        for cells in rows:
+            results = []
+            for convert in (by_layout, one_by_one):
+                try:
+                    results.append(convert(cells, [0] * 7) if into else convert(cells))
+                except FALL_BACK as exc:
+                    results.append(type(exc))
+            assert results[0] == results[1], (layout, cells)

@@ -8,6 +8,7 @@ funding differs from the one its pool was solved with (`check_funding`).
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -15,13 +16,15 @@ from typing import Any
 from incentives.engine.outcome import Summary
 from incentives.engine.pools import PoolMember
 from incentives.errors import PolicyError, Problem
-from incentives.money import add_exact
+from incentives.money import EXACT_CONTEXT, add_exact
 from incentives.rulebook.runtime.allocation_defs import BudgetDef, PoolDef
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 
 __all__ = [
+    "BudgetSlots",
     "FundingOf",
     "PoolPartials",
+    "budget_slots",
     "check_funding",
     "count_budgets",
     "funding_checks",
@@ -30,6 +33,7 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
+_EXACT_ADD = EXACT_CONTEXT.add
 
 # (policy, pool) → group → (members, what gives the funding: {funding: the lowest employee_id
 # that gave it} from a pool pass, or {None: (employee_id, values, item, segments)} of the
@@ -92,26 +96,44 @@ def check_funding(
                 s.pool_conflicts[conflict] = (employee_id, value)
 
 
+# a budget as the last pass counts it: (name, payroll slot, included slot, group slot, spend slot)
+BudgetSlots = tuple[str, int, "int | None", "int | None", int]
+
+
+def budget_slots(budgets: Iterable[BudgetDef]) -> tuple[BudgetSlots, ...]:
+    """What `count_budgets` reads of each budget, as plain tuples (looked up once per run)."""
+    return tuple(
+        (b.name, b.payroll_slot, b.included_slot, b.by_slot, b.spend_slot) for b in budgets
+    )
+
+
 def count_budgets(
     s: Summary,
     policy_id: str,
-    budgets: tuple[BudgetDef, ...],
+    budgets: tuple[BudgetSlots, ...],
     trace: tuple[Any, ...],
     currency: str,
 ) -> None:
-    for budget in budgets:
-        payroll = trace[budget.payroll_slot]
-        if payroll is None or (
-            budget.included_slot is not None and not trace[budget.included_slot]
-        ):
+    """Add an employee's payroll and spend to each budget's group that includes them."""
+    sums = s.budgets
+    for name, payroll_slot, included_slot, by_slot, spend_slot in budgets:
+        payroll = trace[payroll_slot]
+        if payroll is None or (included_slot is not None and not trace[included_slot]):
             continue  # not eligible, or not included by the budget
-        key = None if budget.by_slot is None else trace[budget.by_slot]
-        acc = s.budgets.get((policy_id, budget.name, key, currency))
+        key = (policy_id, name, None if by_slot is None else trace[by_slot], currency)
+        acc = sums.get(key)
         if acc is None:
-            acc = s.budgets[(policy_id, budget.name, key, currency)] = [0, _ZERO, _ZERO]
+            acc = sums[key] = [0, _ZERO, _ZERO]
+        spend = trace[spend_slot]
+        try:  # `add_exact` inline (two calls less per budget and employee)
+            paid, spent = _EXACT_ADD(acc[1], payroll), _EXACT_ADD(acc[2], spend)
+        except decimal.Inexact:
+            add_exact(acc[1], payroll)  # raises, saying why
+            add_exact(acc[2], spend)
+            raise
         acc[0] += 1
-        acc[1] = add_exact(acc[1], payroll)
-        acc[2] = add_exact(acc[2], trace[budget.spend_slot])
+        acc[1] = paid
+        acc[2] = spent
 
 
 def one_funding(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import operator
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
@@ -31,7 +32,7 @@ from typing import Any
 
 from incentives.engine import passes
 from incentives.engine.allocation_checks import check_allocation_rates
-from incentives.engine.allocation_passes import check_funding, count_budgets
+from incentives.engine.allocation_passes import budget_slots, check_funding, count_budgets
 from incentives.engine.convert import fast_converter
 from incentives.engine.earlier_passes import EarlierPasses, GroupPartials
 from incentives.engine.outcome import (
@@ -109,6 +110,9 @@ class Calculation(EarlierPasses):
         self._rest = {stage: {} for stage in self.plan.pass_fields}
         self._bits = tuple((1 << i, b) for i, b in enumerate(self.bound))
         self._coverage: dict[int, Any] = {}  # coverage mask → `_coverage_of`, built once each
+        self._population_cells = _cells_of(self.plan.population) if self._text_cells else None
+        self._masks: dict[Any, int] = {}
+        self._alike = {stage: {} for stage in self.plan.pass_fields}
         self._summary = Summary()
         self._stopped_early = False
         self._needs_totals = self.plan.has("totals")
@@ -126,26 +130,26 @@ class Calculation(EarlierPasses):
             if b.policy.pools
         }
         # what `_count` adds up per policy, by identity (the policy kept: the entry is its own
-        # only if it is the very object): its id, pay slots, budgets, pool funding checks, and
-        # per currency the (total's key, slot) of each pay slot
+        # only if it is the very object); see `_counting_of`
         self._counting: dict[int, tuple[Any, ...]] = {
             id(p): self._counting_of(p) for p in rulebook.policies
         }
         # per bound policy, by identity likewise: the function making its outcome from a trace
         self._makers = {id(b): (b, outcome_maker(b.policy)) for b in self.bound}
+        # per tuple of covering policies that `_coverage_of` built (by identity, the tuple
+        # kept): each policy with its evaluate function and outcome maker (see `evaluated`)
+        self._routes: dict[int, tuple[tuple[BoundPolicy, ...], Any]] = {}
         check_allocation_rates(self.bound)
 
     def _counting_of(self, p: CompiledPolicy) -> tuple[Any, ...]:
-        """What `_count` adds up for policy ``p`` (see ``_counting``)."""
-        return (
-            p,
-            p.id,
-            self.plan.pay_slots[p.id],
-            self.plan.budgets.get(p.id),
-            self._fundings.get(p.id),
-            {},
-            self.plan.unit_slots[p.id],
-        )
+        """What `_count` adds up for policy ``p`` (see ``_counting``): the policy, per currency
+        the (total's key, slot) of each pay slot (filled as currencies appear), its pay slots,
+        whether it has more to count, its id, unit slots, budgets and pool funding checks."""
+        units = self.plan.unit_slots[p.id]
+        budgets = budget_slots(self.plan.budgets.get(p.id) or ())
+        fundings = self._fundings.get(p.id)
+        more = bool(units or budgets or fundings is not None)
+        return (p, {}, self.plan.pay_slots[p.id], more, p.id, units, budgets, fundings)
 
     @property
     def summary(self) -> Summary:
@@ -216,10 +220,21 @@ class Calculation(EarlierPasses):
             raise OptionsError("group totals are not computed yet: call apply_group_partials first")
         if self._needs_pools and not self._pools_done:
             raise OptionsError("pools are not solved yet: call apply_pool_partials first")
+        values_of, evaluated, count = self._values, self.evaluated, self._count
         with decimal.localcontext(ENGINE_CONTEXT):
             for item in employees:
-                out = self._one(item, miscounted)
-                self._count(out, summary)
+                # `_one` inline (a call less per employee)
+                if isinstance(item, Rejection):
+                    out: EmployeeOutcome | NotCovered | Rejection = item
+                else:
+                    found = values_of(item, "all")
+                    if isinstance(found, Rejection):
+                        if miscounted is not None:
+                            self.counted_before(item, miscounted)
+                        out = found
+                    else:
+                        out = evaluated(item, found, miscounted)
+                count(out, summary)
                 yield out
 
     def _one(
@@ -246,6 +261,34 @@ class Calculation(EarlierPasses):
         if not covering:
             src = item.source
             return NotCovered(src.file, src.record, src.line, item.employee_id, exclusions)
+        route = self._routes.get(id(covering))
+        if route is None or route[0] is not covering or item.history:
+            return self._evaluated(item, values, covering, exclusions, miscounted)
+        # the common case, equal to `_evaluated`: policies covering as `_coverage` keeps them,
+        # no history (so no segments), each policy's evaluate and outcome maker looked up once
+        outcomes = []
+        for bound, evaluate, make in route[1]:
+            try:
+                trace = evaluate(values, item)
+            except RowError as exc:
+                return self._rejected(item, values, covering, bound, None, exc, miscounted)
+            outcomes.append(make(trace))
+        src = item.source
+        # EmployeeOutcome(...) without the named tuple's __new__ (a Python call less)
+        return _NEW(
+            EmployeeOutcome,
+            (item.employee_id, src.file, src.record, src.line, tuple(outcomes), exclusions),
+        )
+
+    def _evaluated(
+        self,
+        item: EmployeeInput,
+        values: list[Any],
+        covering: tuple[BoundPolicy, ...],
+        exclusions: tuple[Exclusion, ...],
+        miscounted: set[int] | None,
+    ) -> EmployeeOutcome | Rejection:
+        """`evaluated` in general: any policies covering, segments for a row with history."""
         outcomes: list[PolicyOutcome] = []
         makers = self._makers
         history = item.history
@@ -266,11 +309,7 @@ class Calculation(EarlierPasses):
                     else bound.evaluate(values, item, segments)
                 )
             except RowError as exc:
-                policy = bound.policy
-                if miscounted is not None and (policy.first_pass or bound.stage2 is not None):
-                    self._check_counted(bound, values, item, segments, miscounted)
-                prefix = f"{policy.id}: " if len(covering) > 1 else ""
-                return _reject(item, exc.column, exc.value, prefix + exc.reason, exc.source)
+                return self._rejected(item, values, covering, bound, segments, exc, miscounted)
             made = makers.get(id(bound))
             if made is None or made[0] is not bound:  # a policy bound elsewhere (a copy)
                 made = makers[id(bound)] = (bound, outcome_maker(bound.policy))
@@ -279,6 +318,24 @@ class Calculation(EarlierPasses):
         return EmployeeOutcome(
             item.employee_id, src.file, src.record, src.line, tuple(outcomes), exclusions
         )
+
+    def _rejected(
+        self,
+        item: EmployeeInput,
+        values: list[Any],
+        covering: tuple[BoundPolicy, ...],
+        bound: BoundPolicy,
+        segments: tuple[Segment, ...] | None,
+        exc: RowError,
+        miscounted: set[int] | None,
+    ) -> Rejection:
+        """The row rejected for what ``bound``'s evaluation raised (named by the policy when
+        several cover it); one an earlier pass counted goes to ``miscounted``."""
+        policy = bound.policy
+        if miscounted is not None and (policy.first_pass or bound.stage2 is not None):
+            self._check_counted(bound, values, item, segments, miscounted)
+        prefix = f"{policy.id}: " if len(covering) > 1 else ""
+        return _reject(item, exc.column, exc.value, prefix + exc.reason, exc.source)
 
     def _count(self, out: EmployeeOutcome | NotCovered | Rejection, s: Summary) -> None:
         s.read += 1
@@ -295,23 +352,22 @@ class Calculation(EarlierPasses):
         s.computed += 1
         totals = s.totals
         counting = self._counting
-        for po in out.outcomes:
-            if po.eligible:
-                s.eligible += 1
-            else:
-                s.ineligible += 1
-            trace = po.trace
-            currency = po.currency
-            policy = po.policy
+        outcomes = out.outcomes
+        eligible = 0
+        for po in outcomes:
+            policy = po[0]  # the fields by place: `policy`, `trace`, `eligible`, `currency`
+            if po[2]:
+                eligible += 1
             entry = counting.get(id(policy))
             if entry is None or entry[0] is not policy:  # a policy compiled elsewhere (a copy)
                 entry = counting[id(policy)] = self._counting_of(policy)
-            _, policy_id, pay_slots, budgets, fundings, keyed, units = entry
-            slots = keyed.get(currency)
+            currency = po[4]
+            slots = entry[1].get(currency)
             if slots is None:
-                slots = keyed[currency] = tuple(
-                    ((currency, name, code), slot) for name, code, slot in pay_slots
+                slots = entry[1][currency] = tuple(
+                    ((currency, name, code), slot) for name, code, slot in entry[2]
                 )
+            trace = po[1]
             for key, slot in slots:
                 amount = trace[slot]
                 try:  # `add_exact` inline (a call less per pay slot and employee)
@@ -319,12 +375,16 @@ class Calculation(EarlierPasses):
                 except decimal.Inexact:
                     add_exact(totals.get(key, _ZERO), amount)  # raises, saying why
                     raise
-            for key, slot in units:  # shares, points: totalled per unit, not per currency
-                s.unit_totals[key] = add_exact(s.unit_totals.get(key, _ZERO), trace[slot])
-            if budgets:
-                count_budgets(s, policy_id, budgets, trace, currency)
-            if fundings is not None:
-                check_funding(s, policy_id, fundings, trace, out.employee_id)
+            if entry[3]:  # units, budgets or pool funding checks
+                _, _, _, _, policy_id, units, budgets, fundings = entry
+                for key, slot in units:  # shares, points: totalled per unit, not per currency
+                    s.unit_totals[key] = add_exact(s.unit_totals.get(key, _ZERO), trace[slot])
+                if budgets:
+                    count_budgets(s, policy_id, budgets, trace, currency)
+                if fundings is not None:
+                    check_funding(s, policy_id, fundings, trace, out.employee_id)
+        s.eligible += eligible
+        s.ineligible += len(outcomes) - eligible
 
     def check_pool_fundings(self) -> None:
         """After the last pass: every member's funding was the one its pool was solved with;
@@ -360,7 +420,15 @@ class Calculation(EarlierPasses):
         }
 
 
+def _cells_of(names: Collection[str]) -> Callable[[Any], Any]:
+    """A function giving a row's cells of ``names`` (sorted) as a key: () for none."""
+    if not names:
+        return lambda cells: ()
+    return operator.itemgetter(*sorted(names))
+
+
 _ZERO = Decimal(0)
+_NEW = tuple.__new__
 _EXACT_ADD = EXACT_CONTEXT.add
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import operator
 from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any
@@ -44,43 +45,52 @@ def _not_plain() -> Any:
 FALL_BACK = (ValueError, ArithmeticError, KeyError, TypeError, AttributeError, IndexError)
 
 
-def _expression(field: FieldDef, slot: int) -> str:
-    """Python for one cell ``r`` → value, or a call raising NotPlain / a parsing error."""
+def _expression(field: FieldDef, slot: int, r: str = "r") -> str:
+    """Python for one cell (the variable ``r``) → value, or a call raising NotPlain / a
+    parsing error."""
     kind = field.type
     if kind == "text":
-        return "r or None"
+        return f"{r} or None"
     # an exponent or a very long number goes to the field's converter, which checks its size
-    plain = "len(r) < 41 and 'e' not in r and 'E' not in r and r.isascii()"
+    plain = f"len({r}) < 41 and 'e' not in {r} and 'E' not in {r} and {r}.isascii()"
     if kind == "decimal":
-        return f"(DEC(r) if r[-1] in ENDS and {plain} else BAD()) if r else None"
+        return f"(DEC({r}) if {r}[-1] in ENDS and {plain} else BAD()) if {r} else None"
     if kind == "percent":
         return (
-            "((DEC(r[:-1]).scaleb(-2) if r[:-1] and r[-2] in ENDS else BAD()) if r[-1] == '%' "
-            f"else DEC(r) if r[-1] in ENDS else BAD()) if r and {plain} else BAD() if r else None"
+            f"((DEC({r}[:-1]).scaleb(-2) if {r}[:-1] and {r}[-2] in ENDS else BAD()) "
+            f"if {r}[-1] == '%' else DEC({r}) if {r}[-1] in ENDS else BAD()) "
+            f"if {r} and {plain} else BAD() if {r} else None"
         )
     if kind == "integer":
-        return "(int(r) if r.isdigit() and r.isascii() else BAD()) if r else None"
+        return f"(int({r}) if {r}.isdigit() and {r}.isascii() else BAD()) if {r} else None"
     if kind == "date":
         return (
-            "(ISO(r) if len(r) == 10 and r[4] == '-' and r[7] == '-' and r.isascii() else BAD())"
-            " if r else None"
+            f"(ISO({r}) if len({r}) == 10 and {r}[4] == '-' and {r}[7] == '-' and {r}.isascii() "
+            f"else BAD()) if {r} else None"
         )
     if kind == "boolean":
-        return "BOOL[r.lower()] if r else None"
-    return f"C{slot}(r) if r else None"  # a rating scale: its converter
+        return f"BOOL[{r}.lower()] if {r} else None"
+    return f"C{slot}({r}) if {r} else None"  # a rating scale: its converter
 
 
 def fast_converter(
-    fields: Sequence[FieldDef], wanted: Collection[str] | None = None, *, into: bool = False
+    fields: Sequence[FieldDef],
+    wanted: Collection[str] | None = None,
+    *,
+    into: bool = False,
+    layout: Collection[str] | None = None,
 ) -> Callable[..., list[Any]]:
     """``convert(cells)`` → values in ``fields`` order (None where a cell is empty or the field
     is not ``wanted``); raises one of `FALL_BACK` when a cell needs its field's own converter.
     With ``into``, ``convert(cells, out)`` sets the ``wanted`` values in ``out`` (the values of
-    a row some of whose fields are converted already) and returns it."""
-    if into:
-        lines = ["def convert(cells, out):", "    g = cells.get"]
-    else:
-        lines = ["def convert(cells):", "    g = cells.get", f"    out = [None] * {len(fields)}"]
+    a row some of whose fields are converted already) and returns it.
+
+    ``layout``: the columns a roster's rows have (a row's cells): the cells of those columns
+    are read at once (one ``itemgetter``), the others one by one (None where missing), and a
+    row that lacks one of the layout's columns is read cell by cell. Without, one by one."""
+    chosen = [
+        (i, field) for i, field in enumerate(fields) if wanted is None or field.name in wanted
+    ]
     namespace: dict[str, Any] = {
         "DEC": Decimal,
         "ENDS": _NUMBER_ENDS,
@@ -88,23 +98,43 @@ def fast_converter(
         "ISO": datetime.date.fromisoformat,
         "BOOL": _BOOLEANS,
     }
-    for slot, field in enumerate(fields):
-        if wanted is not None and field.name not in wanted:
-            continue
+    lines = ["def convert(cells, out):" if into else "def convert(cells):"]
+    at_once = [(slot, f) for slot, f in chosen if layout is not None and f.name in layout]
+    if len(at_once) > 1:
+        namespace["PICK"] = operator.itemgetter(*(f.name for _, f in at_once))
+        lines += [
+            "    try:",
+            f"        {', '.join(f'r{slot}' for slot, _ in at_once)} = PICK(cells)",
+            "    except KeyError:  # a row without a column the others have",
+            "        g = cells.get",
+            *(f"        r{slot} = g({f.name!r})" for slot, f in at_once),
+        ]
+    else:
+        at_once = []
+    one_by_one = [(slot, f) for slot, f in chosen if (slot, f) not in at_once]
+    if one_by_one:
+        lines.append("    g = cells.get")
+        lines += [f"    r{slot} = g({f.name!r})" for slot, f in one_by_one]
+    for slot, field in chosen:
         namespace[f"C{slot}"] = field.convert
-        lines.append(f"    r = g({field.name!r})")
+        expression = _expression(field, slot, f"r{slot}")
         if field.type in ("text", "boolean"):
-            lines.append(f"    out[{slot}] = {_expression(field, slot)}")
+            lines.append(f"    v{slot} = {expression}")
             continue
         namespace[f"M{slot}"] = {}  # this field's remembered cells: text → value
         lines += [
-            f"    v = M{slot}.get(r)",
-            "    if v is None:",
-            f"        v = {_expression(field, slot)}",
-            f"        if v is not None and len(r) <= {MEMO_CHARS} and len(M{slot}) < {MEMO_SIZE}:",
-            f"            M{slot}[r] = v",
-            f"    out[{slot}] = v",
+            f"    v{slot} = M{slot}.get(r{slot})",
+            f"    if v{slot} is None:",
+            f"        v{slot} = {expression}",
+            f"        if v{slot} is not None and len(r{slot}) <= {MEMO_CHARS} and len(M{slot}) < {MEMO_SIZE}:",
+            f"            M{slot}[r{slot}] = v{slot}",
         ]
+    if into:
+        lines += [f"    out[{slot}] = v{slot}" for slot, _ in chosen]
+    else:
+        taken = {slot for slot, _ in chosen}
+        listed = ", ".join(f"v{i}" if i in taken else "None" for i in range(len(fields)))
+        lines.append(f"    out = [{listed}]")
     lines.append("    return out")
     # generated from the rulebook's field declarations (names are identifiers), not user text;
     # named by its source's hash and given to linecache, so a traceback quotes its lines

@@ -12,15 +12,16 @@ Both outcomes give their values by name:
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
 from incentives.model import Exclusion, KeyedCounts
 from incentives.money import add_exact
-from incentives.rulebook.runtime.policy import CompiledPolicy
+from incentives.rulebook.runtime.policy import CompiledPolicy, show_in_tracebacks
 
 __all__ = [
     "EmployeeOutcome",
@@ -78,9 +79,12 @@ class Named(Mapping[str, Any]):
         return repr(self._values)
 
 
-@attrs.frozen
-class PolicyOutcome:
-    """One employee under one policy: the trace laid out as ``policy.slots``."""
+class PolicyOutcome(NamedTuple):
+    """One employee under one policy: the trace laid out as ``policy.slots``.
+
+    Immutable; a named tuple rather than an attrs class because one is made per employee and
+    policy: building it costs a third of a frozen attrs instance's (its fields are set by
+    ``object.__setattr__`` one by one)."""
 
     policy: CompiledPolicy
     trace: tuple[Any, ...]
@@ -137,9 +141,9 @@ class PolicyOutcome:
         return f"<PolicyOutcome {self.policy.id}: {state}>"
 
 
-@attrs.frozen
-class EmployeeOutcome:
-    """One employee under every policy that covers them; values by name from any of them."""
+class EmployeeOutcome(NamedTuple):
+    """One employee under every policy that covers them; values by name from any of them.
+    Immutable (a named tuple, made once per employee: see `PolicyOutcome`)."""
 
     employee_id: str
     source_file: str
@@ -275,49 +279,75 @@ _MAKERS: dict[int, tuple[CompiledPolicy, Callable[[tuple[Any, ...]], PolicyOutco
 
 def outcome_maker(policy: CompiledPolicy) -> Callable[[tuple[Any, ...]], PolicyOutcome]:
     """`policy_outcome` for one policy, its slots and reasons looked up once: the function a
-    run calls for every employee the policy covers."""
+    run calls for every employee the policy covers (generated, see `_maker_source`)."""
     known = _MAKERS.get(id(policy))
     if known is not None and known[0] is policy:
         return known[1]
-    slots = policy.slots
-    eligibility = tuple((i, slots[i].reason) for i in policy.eligibility_slots)
-    totals = policy.pay_total_slots
-    zero_gates = tuple((i, slots[i].reason) for i in policy.zero_gate_slots)
-    currency_slot = policy.input_names.index(policy.currency_input)
-    gates = tuple((i, slots[i].reason) for i in policy.gate_slots)
-    ready_slot = policy.ready_slot
-    criteria = policy.criteria_slots
-    new = PolicyOutcome
-
-    def make(trace: tuple[Any, ...]) -> PolicyOutcome:
-        eligible = True
-        reason = ""
-        for slot, why in eligibility:
-            if not trace[slot]:
-                eligible = False
-                reason = why
-                break
-        if eligible and totals and not any(map(trace.__getitem__, totals)):
-            for slot, why in zero_gates:
-                if trace[slot]:
-                    reason = why
-                    break
-            else:
-                reason = "computed as zero"
-        # a reason once, though a plan-level gate joined to several steps applied in each
-        notes = "; ".join(dict.fromkeys(why for slot, why in gates if trace[slot])) if gates else ""
-        currency = str(trace[currency_slot])
-        if ready_slot is None:
-            return new(policy, trace, eligible, reason, currency, notes)
-        ready = eligible and bool(trace[ready_slot])
-        gaps = (
-            "; ".join([trace[gap] for crit, gap in criteria if not trace[crit]])
-            if eligible
-            else reason
-        )
-        return new(policy, trace, eligible, reason, currency, notes, ready, gaps)
-
+    namespace: dict[str, Any] = {"P": policy, "NEW": tuple.__new__, "PO": PolicyOutcome}
+    source = _maker_source(policy, namespace)
+    # generated from the policy's slot numbers (its reasons are given by name, never quoted
+    # into the source); named by the source's hash and given to linecache for tracebacks
+    filename = f"<outcome {hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}>"
+    show_in_tracebacks(filename, source)
+    exec(compile(source, filename, "exec"), namespace)
+    make: Callable[[tuple[Any, ...]], PolicyOutcome] = namespace["make"]
     if len(_MAKERS) >= 256:
         _MAKERS.clear()
     _MAKERS[id(policy)] = (policy, make)
     return make
+
+
+def _maker_source(policy: CompiledPolicy, namespace: dict[str, Any]) -> str:
+    """``make(t)``: the outcome of trace ``t``, its checks unrolled for the policy's slots.
+
+    Equal to this loop over the slots (the reasons ``why`` those of `policy.slots`)::
+
+        eligible, reason = True, ""
+        for slot, why in eligibility:           # the first failed criterion says why
+            if not t[slot]: eligible, reason = False, why; break
+        if eligible and totals and not any(t[i] for i in totals):
+            reason = next((why for slot, why in zero_gates if t[slot]), "computed as zero")
+        notes = "; ".join(dict.fromkeys(why for slot, why in gates if t[slot]))
+        ready = eligible and bool(t[ready_slot])  # None without readiness criteria
+        gaps = "; ".join([t[gap] for crit, gap in criteria if not t[crit]]) if eligible else reason
+    """
+    slots = policy.slots
+    lines = ["def make(t):"]
+    branch = "if"
+    for k, i in enumerate(policy.eligibility_slots):  # the first that fails says why
+        namespace[f"E{k}"] = slots[i].reason
+        lines += [f"    {branch} not t[{i}]:", "        e = False", f"        r = E{k}"]
+        branch = "elif"
+    body = "    " if branch == "if" else "        "
+    if branch == "elif":
+        lines.append("    else:")
+    lines.append(f"{body}e = True")
+    totals = policy.pay_total_slots
+    if totals:  # eligible, and every pay total zero: the first zero gate applied says why
+        lines += [f"{body}if {' or '.join(f't[{i}]' for i in totals)}:", f"{body}    r = ''"]
+        for k, i in enumerate(policy.zero_gate_slots):
+            namespace[f"Z{k}"] = slots[i].reason
+            lines += [f"{body}elif t[{i}]:", f"{body}    r = Z{k}"]
+        lines += [f"{body}else:", f"{body}    r = 'computed as zero'"]
+    else:
+        lines.append(f"{body}r = ''")
+    gates = policy.gate_slots
+    if gates:  # a reason once, though a plan-level gate joined to several steps applied in each
+        lines.append("    n = []")
+        for k, i in enumerate(gates):
+            namespace[f"G{k}"] = slots[i].reason
+            lines += [f"    if t[{i}]:", f"        n.append(G{k})"]
+        lines.append("    n = '; '.join(dict.fromkeys(n)) if n else ''")
+    else:
+        lines.append("    n = ''")
+    currency = policy.input_names.index(policy.currency_input)
+    if policy.ready_slot is None:
+        lines.append(f"    return NEW(PO, (P, t, e, r, str(t[{currency}]), n, None, ''))")
+    else:
+        namespace["CRITERIA"] = policy.criteria_slots
+        lines += [
+            f"    ready = e and bool(t[{policy.ready_slot}])",
+            "    gaps = '; '.join([t[g] for c, g in CRITERIA if not t[c]]) if e else r",
+            f"    return NEW(PO, (P, t, e, r, str(t[{currency}]), n, ready, gaps))",
+        ]
+    return "\n".join(lines) + "\n"

@@ -133,8 +133,12 @@ class FinalShare:
         """Each row's outcome, in order; ``summary.complete`` once all were."""
         calc, tick, every = self.calc, self.tick, self.calc.progress_every
         miscounted = self.miscounted if calc.may_miscount else None
-        for count, out in enumerate(calc.outcomes(rows, self.summary, miscounted), 1):
-            if tick is not None and count % every == 0:
-                tick(count)
-            yield out
+        outcomes = calc.outcomes(rows, self.summary, miscounted)
+        if tick is None:  # no progress to tell: the outcomes as they come
+            yield from outcomes
+        else:
+            for count, out in enumerate(outcomes, 1):
+                if count % every == 0:
+                    tick(count)
+                yield out
         self.summary.complete = True

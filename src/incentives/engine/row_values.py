@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 from incentives.engine.convert import FALL_BACK, fast_converter
+from incentives.engine.outcome import outcome_maker
 from incentives.engine.plan_groups import (
     one_group,
     transfer_bits,
@@ -25,16 +26,21 @@ from incentives.engine.run_plan import RunPlan
 from incentives.engine.segments import period_segments, read_history
 from incentives.errors import RowError
 from incentives.model import EmployeeInput, Exclusion, Rejection
-from incentives.rulebook.language.fields import Converter
+from incentives.rulebook.language.fields import MEMO_SIZE, Converter
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 from incentives.rulebook.runtime.weighted import Segment
 
 __all__ = ["RowConversion"]
 
-# a pass's converters of what covering policies read: (index, name, converter) each, and the
-# generated fast converter filling a row's values (None for cells not all text)
-_Rest = tuple[tuple[tuple[int, str, Converter], ...], Callable[..., list[Any]] | None]
+# a pass's converters of what covering policies read: (index, name, converter) each, the
+# generated fast converter filling a row's values, and the one converting the population's
+# fields too (both None for cells not all text)
+_Rest = tuple[
+    tuple[tuple[int, str, Converter], ...],
+    Callable[..., list[Any]] | None,
+    Callable[..., list[Any]] | None,
+]
 
 
 class RowConversion:
@@ -53,6 +59,15 @@ class RowConversion:
     _bits: tuple[tuple[int, BoundPolicy], ...]
     # coverage mask → the policies covering and the kinds covered by none or several of them
     _coverage: dict[int, Any]
+    # a tuple of covering policies `_coverage_of` built (by id) → (the tuple, each policy with
+    # its evaluate function and outcome maker)
+    _routes: dict[int, tuple[tuple[BoundPolicy, ...], Any]]
+    # the text of a row's population cells (None for cells not all text; see `_covering`)
+    _population_cells: Callable[[Any], Any] | None
+    _masks: dict[Any, int]  # the text of the population cells → the coverage mask
+    # per pass, the text of the population cells → the covering policies and the converter of
+    # every field the pass reads for them (see `_values`)
+    _alike: dict[str, dict[Any, tuple[tuple[BoundPolicy, ...], Callable[..., list[Any]]]]]
 
     def _values(
         self, emp: EmployeeInput, stage: str, why: bool = True
@@ -63,6 +78,23 @@ class RowConversion:
         (The final pass's caller asks whether an earlier pass counted a row it rejects, see
         `EarlierPasses.counted_before`.)"""
         cells = emp.cells
+        pick = self._population_cells
+        key: Any = None
+        if pick is not None:
+            try:
+                key = pick(cells)
+            except KeyError:  # a column the roster lacks: the defaults, decided below
+                key = None
+            else:
+                # rows alike: the path below (its population mask remembered, see `_covering`)
+                # gave rows with this population text these covering policies, none of whose
+                # kinds is covered by none or several: its values in one conversion
+                alike = self._alike[stage].get(key)
+                if alike is not None and not (emp.history and self._transfers):
+                    try:
+                        return alike[1](cells), alike[0], ()
+                    except FALL_BACK:
+                        pass  # a cell the fields' own converters must decide on (messages)
         values: list[Any] | None = None
         fast = self._fast_population
         if fast is not None:  # the fast paths inline: this runs for every row of every pass
@@ -75,15 +107,17 @@ class RowConversion:
             if isinstance(slow, Rejection):
                 return slow
             values = slow
-        found = self._covering(emp, values, why)
+        found = self._covering(emp, values, why, key)
         if isinstance(found, Rejection):
             return found
         covering, exclusions, mask = found
         rests = self._rest[stage]
         rest = rests.get(mask)
         if rest is None:
-            rest = rests[mask] = self._rest_converters(stage, mask)
-        converters, fast = rest
+            rest = rests[mask] = self._rest_converters(stage, mask, cells)
+        converters, fast, whole = rest
+        if key is not None and whole is not None:
+            self._remember_alike(emp, stage, key, mask, covering, whole)
         if not converters:
             return values, covering, exclusions
         if fast is not None:
@@ -97,20 +131,42 @@ class RowConversion:
             return done
         return values, covering, exclusions
 
-    def _rest_converters(self, stage: str, mask: int) -> _Rest:
-        """The converters (and fast converter) of what the covering policies of ``mask`` read
-        in pass ``stage`` beyond the populations' fields."""
+    def _remember_alike(
+        self,
+        emp: EmployeeInput,
+        stage: str,
+        key: Any,
+        mask: int,
+        covering: tuple[BoundPolicy, ...],
+        whole: Callable[..., list[Any]],
+    ) -> None:
+        """Remember the covering policies of rows whose population cells read ``key`` (and
+        ``whole``, converting their fields for pass ``stage``), unless a kind is covered by
+        none or several of them, or the row's history moved it between plans (a transfer)."""
+        alike = self._alike[stage]
+        if (
+            key not in alike
+            and len(alike) < MEMO_SIZE
+            and not self._coverage[mask][1]
+            and not (emp.history and self._transfers)
+        ):
+            alike[key] = (covering, whole)
+
+    def _rest_converters(self, stage: str, mask: int, layout: Collection[str]) -> _Rest:
+        """The converters (and fast converters) of what the covering policies of ``mask`` read
+        in pass ``stage`` beyond the populations' fields; ``layout``: a row's cells (the
+        columns the others have too, see `fast_converter`)."""
         wanted: set[str] = set()
-        for (bit, _), fields in zip(self._bits, self.plan.pass_fields[stage], strict=True):
+        for (bit, _), reads in zip(self._bits, self.plan.pass_fields[stage], strict=True):
             if mask & bit:
-                wanted |= fields
+                wanted |= reads
         converters = tuple(c for c in self.plan.converters if c[1] in wanted)
-        fast = (
-            fast_converter(self.rulebook.fields, wanted, into=True)
-            if self._text_cells and converters
-            else None
-        )
-        return converters, fast
+        if not self._text_cells:
+            return converters, None, None
+        fields = self.rulebook.fields
+        fast = fast_converter(fields, wanted, into=True, layout=layout) if converters else None
+        whole = fast_converter(fields, self.plan.population | wanted, layout=layout)
+        return converters, fast, whole
 
     def _convert(
         self,
@@ -134,18 +190,29 @@ class RowConversion:
         return values
 
     def _covering(
-        self, emp: EmployeeInput, values: list[Any], why: bool = True
+        self, emp: EmployeeInput, values: list[Any], why: bool = True, key: Any = None
     ) -> tuple[tuple[BoundPolicy, ...], tuple[Exclusion, ...], int] | Rejection:
         """The policies covering an employee (and as a bit mask of their places in `bound`),
         and the kinds none of whose policies does (with ``why=False``, as the passes before
-        the last need, those kinds are not described)."""
-        mask = 0
-        for bit, bound in self._bits:
-            try:
-                if bound.population(values):
-                    mask |= bit
-            except RowError as exc:
-                return _reject(emp, exc.column, exc.value, exc.reason, exc.source)
+        the last need, those kinds are not described). ``key``: the text of the row's
+        population cells (`_population_cells`), None when the cells are not all text.
+
+        A population reads only the fields `plan.population` names, and a text cell converts
+        to one value: rows whose population cells read the same text are covered alike, so
+        the mask is remembered per text (a bounded number of them; the rest computed)."""
+        found_mask = None if key is None else self._masks.get(key)
+        if found_mask is not None:
+            mask = found_mask
+        else:
+            mask = 0
+            for bit, bound in self._bits:
+                try:
+                    if bound.population(values):
+                        mask |= bit
+                except RowError as exc:
+                    return _reject(emp, exc.column, exc.value, exc.reason, exc.source)
+            if key is not None and len(self._masks) < MEMO_SIZE:
+                self._masks[key] = mask
         if emp.history and self._transfers:  # several plans per person: a mid-period transfer
             mask = transferred_into(self._transfers, self.plan, emp, values, mask)
         found = self._coverage.get(mask)
@@ -178,6 +245,11 @@ class RowConversion:
         """The policies of a coverage mask, and the kinds (in order) that none or more than
         one of them covers, with those policies: worked out once per mask (`_coverage`)."""
         covering = tuple(b for bit, b in self._bits if mask & bit)
+        # the final pass's route for these policies (`Calculation.evaluated`): the tuple kept
+        self._routes[id(covering)] = (
+            covering,
+            tuple((b, b.evaluate, outcome_maker(b.policy)) for b in covering),
+        )
         uneven = []
         for kind in self.kinds:
             mine = tuple(b.policy for b in covering if b.policy.kind == kind)

@@ -27,6 +27,20 @@ from incentives.rulebook.runtime.weighted import Segment
 __all__ = ["DatedChange", "period_segments", "read_history"]
 
 _DAY = datetime.timedelta(days=1)
+# histories repeat their dates and segment lengths: each parsed (or reduced) once, up to
+_REMEMBERED = 4096  # of each
+_DATES: dict[str, datetime.date] = {}  # effective date text → the date
+_SHARES: dict[tuple[int, int], Fraction] = {}  # (days, period days) → the period's share
+
+
+def _effective_date(text: str) -> datetime.date:
+    """`parse_iso_date`, remembering what it accepted (a refused text raises every time)."""
+    found = _DATES.get(text)
+    if found is None:
+        found = parse_iso_date(text)
+        if len(_DATES) < _REMEMBERED:
+            _DATES[text] = found
+    return found
 
 
 @attrs.frozen
@@ -46,7 +60,7 @@ def read_history(
     for row in emp.history:
         line = row.source.line if row.source else 0
         try:
-            effective = parse_iso_date(str(row.effective))
+            effective = _effective_date(str(row.effective))
         except ValueError as exc:
             return _reject(emp, row, "effective_date", str(row.effective), f"line {line}: {exc}")
         if found and effective <= found[-1].effective:
@@ -134,9 +148,12 @@ def period_segments(
         if k:
             in_force = {**in_force, **changes[k - 1].values}
         days = (last - first).days + 1
-        segments.append(
-            Segment(first, last, days, Fraction(days, period_days), MappingProxyType(in_force))
-        )
+        share = _SHARES.get((days, period_days))
+        if share is None:
+            share = Fraction(days, period_days)
+            if len(_SHARES) < _REMEMBERED:
+                _SHARES[(days, period_days)] = share
+        segments.append(Segment(first, last, days, share, MappingProxyType(in_force)))
     return tuple(segments)
 
 
