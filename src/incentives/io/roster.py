@@ -7,9 +7,10 @@ each pass re-reads the file and yields an `EmployeeInput` or a `Rejection` per r
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from incentives.errors import InputFileError, OptionsError, RowError
 from incentives.io.column_map import ColumnMap, load_column_map
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256
 from incentives.io.keyed import KeyedFile
+from incentives.io.roster_rows import RowBuilder, row_builder
 from incentives.io.sheet_table import GOALS_KINDS, HISTORY_KINDS, open_table
 from incentives.model import (
     EmployeeInput,
@@ -200,6 +202,7 @@ class Roster:
         picked = [i for i, column in enumerate(self.columns) if wanted is None or column in wanted]
         self._picker = self._make_picker(picked)
         ids, self._duplicates, self.record_count = self._scan()
+        self._builders: dict[tuple[bool, frozenset[str] | None, bool], RowBuilder] = {}
         # the keyed files' rows of employees not in the roster, and their counts, found now:
         # the roster's ids (a string per employee) are not kept for the run
         self._unmatched = [row for keyed in self._keyed for row in keyed.unmatched(ids)]
@@ -268,6 +271,17 @@ class Roster:
             return names, lambda fields: (fields[index],)
         return names, operator.itemgetter(*picked)
 
+    def _pass_picker(
+        self, goals: bool, columns: Collection[str] | None
+    ) -> tuple[tuple[str, ...], Any]:
+        """The picker of a pass reading ``columns`` (None: those the roster keeps)."""
+        if columns is None:
+            return self._picker
+        wanted = {ID, *columns}
+        if goals:
+            wanted |= {column for _, names in self._goal_columns for column in names}
+        return self._make_picker([i for i, name in enumerate(self.columns) if name in wanted])
+
     def _records_between(
         self,
         start: int,
@@ -276,20 +290,59 @@ class Roster:
         columns: Collection[str] | None,
         ratings: bool = True,
     ) -> Iterator[EmployeeInput | Rejection]:
-        picker = self._picker
-        if columns is not None:
-            wanted = {ID, *columns}
-            if goals:
-                wanted |= {column for _, names in self._goal_columns for column in names}
-            picker = self._make_picker([i for i, name in enumerate(self.columns) if name in wanted])
+        picker = self._pass_picker(goals, columns)
+        builder = self._builder(goals, columns, ratings, picker)
         try:
-            for index, record in enumerate(self._table.records(start), start):
-                if index >= stop:
-                    break
-                yield self._employee(record, goals, picker, ratings)
+            rows = self._table.lines_and_fields(start)
+            yield from builder(itertools.islice(rows, max(stop - start, 0)), start)
         finally:  # the keyed files' handles of this pass (and this process)
             for keyed in self._keyed:
                 keyed.close()
+
+    def _builder(
+        self,
+        goals: bool,
+        columns: Collection[str] | None,
+        ratings: bool,
+        picker: tuple[tuple[str, ...], Any],
+    ) -> RowBuilder:
+        """The generated builder of a pass's employees (`io.roster_rows`), made once per
+        kind of pass: `_employee` for the usual record, with ``picker``'s columns."""
+        key = (goals, None if columns is None else frozenset(columns), ratings)
+        built = self._builders.get(key)
+        if built is not None:
+            return built
+        index = {column: i for i, column in enumerate(self.columns)}
+        groups = None
+        if goals and self._goals is None and self._goal_columns:
+            groups = [
+                (
+                    prefix,
+                    {p: index[c] for p, c in zip(_GOAL_PARTS, names, strict=True) if c in index},
+                )
+                for prefix, names in self._goal_columns
+            ]
+
+        def slow(number: int, line: int, fields: Sequence[str]) -> EmployeeInput | Rejection:
+            record = CsvRecord(number, line, fields)
+            return self._employee(record, goals, picker, ratings)
+
+        keyed = {
+            "goals": self._goals.rows if goals and self._goals is not None else None,
+            "ratings": self._ratings.rows if ratings and self._ratings is not None else None,
+            "history": self._history.rows if self._history is not None else None,
+        }
+        built = self._builders[key] = row_builder(
+            file=self._file,
+            columns=self.columns,
+            picked=[index[name] for name in picker[0]],
+            id_index=self._id_index,
+            goal_groups=groups,
+            keyed=keyed,
+            unusual={*self._duplicates, *self._keyed_faults},
+            slow=slow,
+        )
+        return built
 
     def orphans(self) -> list[Rejection]:
         """Rows of the goals, rating history and history files that cannot be attributed to
