@@ -122,8 +122,8 @@ class KeyedFile(Generic[T]):
         self._name = self.table.name
         self._columns = self.table.columns
         self._build = build
-        # `build` over a row's fields as read (stripped by it), no dictionary per row: what
-        # `rows` calls, when given, for rows `_load` checked with `build`
+        # `build` over a row's fields as read (stripped by it), no dictionary per row: when
+        # given, what `_load` checks every row of the header's width with and `rows` calls
         self._build_fields = (
             self._build_cells if build_fields is None else build_fields(self._columns)
         )
@@ -150,7 +150,8 @@ class KeyedFile(Generic[T]):
         previous = ""
         record = 0
         end = self._end
-        build, cells, count = self._build, self._cells, self._count
+        # each row is built once to check it (and dropped): by the builder `rows` calls
+        build, count = self._build_fields, self._count
         try:
             header_seen = False
             for offset, line, fields in _records(self.table.path):
@@ -175,7 +176,7 @@ class KeyedFile(Generic[T]):
                     self._bad_row(record, line, "", ID, "", "employee_id is blank", "")
                 else:
                     try:
-                        build(cells(fields), RowSource(name, record, line))
+                        build(fields, _new(RowSource, (name, record, line)))
                     except RowError as exc:
                         fault = f"{name} line {line}: {exc.reason}"
                         self._bad_row(
@@ -318,8 +319,12 @@ class KeyedFile(Generic[T]):
     def counts(self, roster_ids: Collection[str]) -> KeyedCounts:
         """Rows read, matched to a roster employee, unmatched, and rejected (no employee_id)."""
         matched = unmatched = 0
-        for employee_id in self._index:
-            rows = sum(self._count[block] for block in self._blocks(employee_id))
+        counts = self._count
+        for employee_id, entry in self._index.items():
+            if isinstance(entry, int):  # the usual employee: one block of rows
+                rows = counts[entry]
+            else:
+                rows = sum(counts[block] for block in entry)
             if employee_id in roster_ids:
                 matched += rows
             else:

@@ -10,14 +10,19 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from incentives.errors import InputFileError, OptionsError, RowError
+from incentives.errors import InputFileError, OptionsError
 from incentives.io.column_map import ColumnMap, load_column_map
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256
 from incentives.io.keyed import KeyedFile
+from incentives.io.keyed_rows import goal_fields, history_fields
+from incentives.io.keyed_rows import goal_row as _goal_row
+from incentives.io.keyed_rows import history_row as _history_row
+from incentives.io.keyed_rows import rating_fields as _rating_fields
+from incentives.io.keyed_rows import rating_row as _rating_row
 from incentives.io.roster_rows import RowBuilder, row_builder
 from incentives.io.sheet_table import GOALS_KINDS, HISTORY_KINDS, open_table
 from incentives.model import (
@@ -109,6 +114,7 @@ def open_roster(
             required=_GOALS_FILE_COLUMNS[1:],
             what="goals file",
             build=_goal_row,
+            build_fields=goal_fields,
             sheet=sheets.get("goals"),
             kinds=GOALS_KINDS,
             orphan_reason="goal for an employee_id that is not in the roster",
@@ -136,6 +142,7 @@ def open_roster(
             required=("effective_date",),
             what="history file",
             build=_history_row,
+            build_fields=history_fields,
             sheet=sheets.get("history"),
             kinds={**kinds, **HISTORY_KINDS},
             orphan_reason="history row for an employee_id that is not in the roster",
@@ -453,53 +460,6 @@ def _goal_groups(table: CsvTable, goal_prefix: str) -> list[tuple[int, str]]:
             )
         groups.append((number, prefix))
     return groups
-
-
-def _goal_row(cells: dict[str, str], source: RowSource) -> GoalInput | None:
-    if not (cells["target"] or cells["actual"] or cells["weight"]):
-        return None
-    return GoalInput(
-        name=cells["goal"],
-        target=cells["target"],
-        actual=cells["actual"],
-        weight=cells["weight"],
-        direction=cells.get("direction", "") or "higher",
-        source=source,
-        column_prefix="",
-    )
-
-
-def _rating_row(cells: dict[str, str], source: RowSource) -> RatingRecord | None:
-    if not cells["rating"]:
-        return None  # a cycle without a rating is the same as no row for it
-    if not cells["cycle"]:
-        raise RowError("a rating history row needs its cycle", "cycle", "")
-    return RatingRecord(cells["cycle"], cells["rating"], source)
-
-
-def _rating_fields(
-    columns: tuple[str, ...],
-) -> Callable[[list[str], RowSource], RatingRecord | None]:
-    """`_rating_row` over a row's fields as read (no dictionary per row), for rows it checked."""
-    cycle_at, rating_at = columns.index("cycle"), columns.index("rating")
-
-    def build(fields: list[str], source: RowSource) -> RatingRecord | None:
-        rating = fields[rating_at].strip()
-        if not rating:
-            return None  # a cycle without a rating is the same as no row for it
-        cycle = fields[cycle_at].strip()
-        if not cycle:
-            raise RowError("a rating history row needs its cycle", "cycle", "")
-        return _new(RatingRecord, (cycle, rating, source))
-
-    return build
-
-
-def _history_row(cells: dict[str, str], source: RowSource) -> HistoryRow | None:
-    if not cells["effective_date"]:
-        raise RowError("a history row needs its effective_date", "effective_date", "")
-    values = {k: v for k, v in cells.items() if k not in (ID, "effective_date") and v}
-    return HistoryRow(cells["effective_date"], values, source)
 
 
 if TYPE_CHECKING:  # mypy --strict proves here that the CSV roster is what the engine reads
