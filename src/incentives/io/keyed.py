@@ -260,32 +260,45 @@ class KeyedFile(Generic[T]):
         entry = self._index.get(employee_id)
         if entry is None:
             return ()
-        found: list[T] = []
+        stream = self._stream
+        if stream is None or self._pid != _PROCESS[0]:
+            stream = self._file()
+        if entry.__class__ is not int:  # rows in several blocks of the file
+            return tuple(row for block in entry for row in self._block(block, stream))  # type: ignore[union-attr]
+        start = self._offset[entry]
+        stream.seek(start)
+        data = stream.read(self._end[entry] - start)
+        if b'"' in data or b"\r" in data:
+            return tuple(self._block(entry, stream, data))
+        # `_block`'s usual case, inline: a record is a line split at its commas
+        lines = data.decode("utf-8").split("\n")
+        if lines[-1] == "":  # the newline ending the last record
+            lines.pop()
         name, build_fields = self._name, self._build_fields
-        offsets, ends = self._offset, self._end
-        stream = self._file()
-        for block in (entry,) if isinstance(entry, int) else entry:
-            start = offsets[block]
-            stream.seek(start)
-            data = stream.read(ends[block] - start)
-            record = self._record[block]
-            first_line = self._line[block]
-            if b'"' not in data and b"\r" not in data:  # `_block_records`' usual case, inline
-                lines = data.decode("utf-8").split("\n")
-                if lines[-1] == "":  # the newline ending the last record
-                    lines.pop()
-                for taken, row in enumerate(lines):
-                    source = _new(RowSource, (name, record + taken, first_line + taken))
-                    built = build_fields(row.split(","), source)
-                    if built is not None:
-                        found.append(built)
-                continue
-            for taken, (line, fields) in enumerate(_block_records(data, first_line)):
-                # tuple.__new__: a RowSource built without its Python-level __new__ (per row)
-                built = build_fields(fields, _new(RowSource, (name, record + taken, line)))
-                if built is not None:
-                    found.append(built)
+        record, line = self._record[entry], self._line[entry]
+        found: list[T] = []
+        for row in lines:
+            # tuple.__new__: a RowSource built without its Python-level __new__ (per row)
+            built = build_fields(row.split(","), _new(RowSource, (name, record, line)))
+            if built is not None:
+                found.append(built)
+            record += 1
+            line += 1
         return tuple(found)
+
+    def _block(self, block: int, stream: IO[bytes], data: bytes | None = None) -> list[T]:
+        """The rows of one block of an employee's rows (``data``: its bytes, if read)."""
+        if data is None:
+            start = self._offset[block]
+            stream.seek(start)
+            data = stream.read(self._end[block] - start)
+        record = self._record[block]
+        found: list[T] = []
+        for taken, (line, fields) in enumerate(_block_records(data, self._line[block])):
+            built = self._build_fields(fields, _new(RowSource, (self._name, record + taken, line)))
+            if built is not None:
+                found.append(built)
+        return found
 
     def fault(self, employee_id: str) -> str | None:
         return self._faults.get(employee_id)
