@@ -15,6 +15,8 @@ import hashlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
 from incentives.rulebook.runtime.policy import show_in_tracebacks
 
@@ -93,10 +95,8 @@ def row_builder(
             scope[role.upper()] = rows
         found[role] = f"{role.upper()}(employee_id)" if rows is not None else "()"
     goals = "tuple(goals)" if goal_groups is not None else found["goals"]
-    lines.append(
-        f"        yield EMPLOYEE(employee_id, {{{entries}}}, source, {goals}, "
-        f"{found['ratings']}, {found['history']})"
-    )
+    values = ("employee_id", f"{{{entries}}}", "source", goals, found["ratings"], found["history"])
+    lines += _employee_lines(values, scope)
     # generated from the roster's header (column names as literals, by repr), no other text;
     # named by its source's hash and given to linecache, so a traceback quotes its lines
     source = "\n".join(lines) + "\n"
@@ -105,3 +105,22 @@ def row_builder(
     exec(compile(source, filename, "exec"), scope)
     built: RowBuilder = scope["employees"]
     return built
+
+
+def _employee_lines(values: Sequence[str], scope: dict[str, Any]) -> list[str]:
+    """The lines yielding ``EmployeeInput(*values)``: its slots set one by one on a new
+    object, which is what its attrs ``__init__`` does (no validator, converter or hook to
+    run; checked here) without a Python call of its own per row."""
+    fields = attrs.fields(EmployeeInput)
+    plain = len(fields) == len(values) and all(
+        f.validator is None and f.converter is None and f.on_setattr is None for f in fields
+    )
+    if not plain or hasattr(EmployeeInput, "__attrs_post_init__"):
+        return [f"        yield EMPLOYEE({', '.join(values)})"]
+    scope["OBJECT"] = object.__new__
+    lines = ["        employee = OBJECT(EMPLOYEE)"]
+    names: list[str] = [field.name for field in fields]
+    for name, value in zip(names, values, strict=True):
+        scope[f"SET_{name}"] = getattr(EmployeeInput, name).__set__
+        lines.append(f"        SET_{name}(employee, {value})")
+    return [*lines, "        yield employee"]
