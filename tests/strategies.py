@@ -23,6 +23,7 @@ __all__ = [
     "interpolated_tables",
     "monotone_curves",
     "payroll_rosters",
+    "roster_files",
     "sample_roster_edits",
     "step_policies",
     "transfer_dates",
@@ -292,3 +293,34 @@ def transfer_dates(
     """The date of a move between plans inside ``start``..``end``, the first and last day
     (the edges of the segments) drawn more often than chance would."""
     return st.one_of(st.sampled_from([start, end]), st.dates(min_value=start, max_value=end))
+
+
+# ----------------------------------------------------------- roster files (reading)
+
+_ROSTER_CELLS = ("", " ", "7", " 12 ", "x", "40%", "lower", "a,b", 'say "hi"', "two\nlines")
+
+
+@st.composite
+def roster_files(draw: st.DrawFn) -> tuple[list[list[str]], list[list[str]]]:
+    """Rows (header first) of a roster with goal column groups (name and direction optional,
+    columns in any order) and of a rating history file: blank, spaced, quoted and multi-line
+    cells, repeated and blank ids, records with too few or too many fields, rating rows of
+    unknown employees and rows without a cycle (which reject their employee)."""
+    columns = ["employee_id", "level", "unit"]
+    for group in range(1, draw(st.integers(0, 3)) + 1):
+        parts = ["target", "actual", "weight"]
+        parts += [p for p in ("name", "direction") if draw(st.booleans())]
+        columns += [f"goal{group}_{part}" for part in parts]
+    columns = draw(st.permutations(columns))
+    ids = st.sampled_from(["1", "2", "3", "4", "5", " 6 ", ""])
+    rows = [list(columns)]
+    for _ in range(draw(st.integers(0, 12))):
+        row = [draw(st.sampled_from(_ROSTER_CELLS)) for _ in columns]
+        row[columns.index("employee_id")] = draw(ids)
+        width = draw(st.sampled_from([len(row)] * 6 + [len(row) - 1, len(row) + 1]))
+        rows.append([*row, "x"][:width])
+    ratings = [["employee_id", "cycle", "rating"]]
+    for _ in range(draw(st.integers(0, 8))):
+        cycle = draw(st.sampled_from(["2025", "2026", ""]))
+        ratings.append([draw(ids), cycle, draw(st.sampled_from(["Meets", "", " Exceeds "]))])
+    return rows, ratings

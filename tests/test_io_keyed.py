@@ -183,3 +183,55 @@ def test_ratings_rows_built_from_fields_are_built_from_cells(
         lambda: _rating_row(dict(zip(columns, map(str.strip, cells), strict=True)), source)
     )
     assert by_fields == by_cells
+
+
+@given(
+    columns=st.permutations(["employee_id", "effective_date", "base_salary", "level"]),
+    cells=st.lists(cell_texts, min_size=4, max_size=4),
+)
+def test_history_rows_built_from_fields_are_built_from_cells(
+    columns: list[str], cells: list[str]
+) -> None:
+    """A history row is the same dated change (values in the file's column order, blanks
+    left out) or the same fault whether built from its fields as read or from its cells."""
+    from incentives.io.keyed_rows import history_fields, history_row
+
+    source = RowSource("history.csv", 3, 4)
+    by_fields = _outcome(lambda: history_fields(tuple(columns))(cells, source))
+    by_cells = _outcome(lambda: history_row(_by_name(columns, cells), source))
+    assert by_fields == by_cells
+    if not isinstance(by_fields, tuple) or by_fields[0] != "rejected":
+        assert list(by_fields.values) == list(by_cells.values)  # type: ignore[attr-defined]
+
+
+@given(
+    columns=st.permutations(["employee_id", "goal", "target", "actual", "weight", "direction"]),
+    cells=st.lists(cell_texts, min_size=6, max_size=6),
+    direction=st.booleans(),
+)
+def test_goal_rows_built_from_fields_are_built_from_cells(
+    columns: list[str], cells: list[str], direction: bool
+) -> None:
+    """A goals file row is the same goal (or none, when target, actual and weight are blank)
+    whether built from its fields as read or from its cells, with or without a direction."""
+    from incentives.io.keyed_rows import goal_fields, goal_row
+
+    if not direction:
+        at = columns.index("direction")
+        columns, cells = columns[:at] + columns[at + 1 :], cells[:at] + cells[at + 1 :]
+    source = RowSource("goals.csv", 3, 4)
+    by_fields = _outcome(lambda: goal_fields(tuple(columns))(cells, source))
+    assert by_fields == _outcome(lambda: goal_row(_by_name(columns, cells), source))
+
+
+def _by_name(columns: list[str], cells: list[str]) -> dict[str, str]:
+    return dict(zip(columns, map(str.strip, cells), strict=True))
+
+
+def _outcome(build: Callable[[], object]) -> object:
+    from incentives.errors import RowError
+
+    try:
+        return build()
+    except RowError as exc:
+        return ("rejected", exc.reason, exc.column, exc.value)

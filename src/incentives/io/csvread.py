@@ -102,6 +102,13 @@ class CsvTable:
         """Stream the data records in file order (the header and blank rows skipped), from
         the ``start``-th (0-based; the ones before are parsed but not built, from the last
         place a full read marked before it, if any)."""
+        new = tuple.__new__  # a CsvRecord built without its Python-level __new__ (per record)
+        for number, (line, fields) in enumerate(self.lines_and_fields(start), start=start + 1):
+            yield new(CsvRecord, (number, line, fields))
+
+    def lines_and_fields(self, start: int = 0) -> Iterator[tuple[int, list[str]]]:
+        """`records` without the records: (first line, fields) of each, from the ``start``-th
+        (a reader numbering them itself builds no `CsvRecord` per row)."""
         before, offset, lines = max(
             (m for m in self._marks if m[0] <= start), default=(-1, 0, 0)
         )
@@ -111,9 +118,7 @@ class CsvTable:
             before = 0
         if start > before:
             next(itertools.islice(rows, start - before - 1, start - before), None)
-        new = tuple.__new__  # a CsvRecord built without its Python-level __new__ (per record)
-        for number, (line, fields) in enumerate(rows, start=start + 1):
-            yield new(CsvRecord, (number, line, fields))
+        return rows
 
 
 def file_sha256(path: str | Path) -> str:

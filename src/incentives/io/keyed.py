@@ -122,8 +122,8 @@ class KeyedFile(Generic[T]):
         self._name = self.table.name
         self._columns = self.table.columns
         self._build = build
-        # `build` over a row's fields as read (stripped by it), no dictionary per row: what
-        # `rows` calls, when given, for rows `_load` checked with `build`
+        # `build` over a row's fields as read (stripped by it), no dictionary per row: when
+        # given, what `_load` checks every row of the header's width with and `rows` calls
         self._build_fields = (
             self._build_cells if build_fields is None else build_fields(self._columns)
         )
@@ -150,7 +150,8 @@ class KeyedFile(Generic[T]):
         previous = ""
         record = 0
         end = self._end
-        build, cells, count = self._build, self._cells, self._count
+        # each row is built once to check it (and dropped): by the builder `rows` calls
+        build, count = self._build_fields, self._count
         try:
             header_seen = False
             for offset, line, fields in _records(self.table.path):
@@ -175,7 +176,7 @@ class KeyedFile(Generic[T]):
                     self._bad_row(record, line, "", ID, "", "employee_id is blank", "")
                 else:
                     try:
-                        build(cells(fields), RowSource(name, record, line))
+                        build(fields, _new(RowSource, (name, record, line)))
                     except RowError as exc:
                         fault = f"{name} line {line}: {exc.reason}"
                         self._bad_row(
@@ -259,32 +260,45 @@ class KeyedFile(Generic[T]):
         entry = self._index.get(employee_id)
         if entry is None:
             return ()
-        found: list[T] = []
+        stream = self._stream
+        if stream is None or self._pid != _PROCESS[0]:
+            stream = self._file()
+        if entry.__class__ is not int:  # rows in several blocks of the file
+            return tuple(row for block in entry for row in self._block(block, stream))  # type: ignore[union-attr]
+        start = self._offset[entry]
+        stream.seek(start)
+        data = stream.read(self._end[entry] - start)
+        if b'"' in data or b"\r" in data:
+            return tuple(self._block(entry, stream, data))
+        # `_block`'s usual case, inline: a record is a line split at its commas
+        lines = data.decode("utf-8").split("\n")
+        if lines[-1] == "":  # the newline ending the last record
+            lines.pop()
         name, build_fields = self._name, self._build_fields
-        offsets, ends = self._offset, self._end
-        stream = self._file()
-        for block in (entry,) if isinstance(entry, int) else entry:
-            start = offsets[block]
-            stream.seek(start)
-            data = stream.read(ends[block] - start)
-            record = self._record[block]
-            first_line = self._line[block]
-            if b'"' not in data and b"\r" not in data:  # `_block_records`' usual case, inline
-                lines = data.decode("utf-8").split("\n")
-                if lines[-1] == "":  # the newline ending the last record
-                    lines.pop()
-                for taken, row in enumerate(lines):
-                    source = _new(RowSource, (name, record + taken, first_line + taken))
-                    built = build_fields(row.split(","), source)
-                    if built is not None:
-                        found.append(built)
-                continue
-            for taken, (line, fields) in enumerate(_block_records(data, first_line)):
-                # tuple.__new__: a RowSource built without its Python-level __new__ (per row)
-                built = build_fields(fields, _new(RowSource, (name, record + taken, line)))
-                if built is not None:
-                    found.append(built)
+        record, line = self._record[entry], self._line[entry]
+        found: list[T] = []
+        for row in lines:
+            # tuple.__new__: a RowSource built without its Python-level __new__ (per row)
+            built = build_fields(row.split(","), _new(RowSource, (name, record, line)))
+            if built is not None:
+                found.append(built)
+            record += 1
+            line += 1
         return tuple(found)
+
+    def _block(self, block: int, stream: IO[bytes], data: bytes | None = None) -> list[T]:
+        """The rows of one block of an employee's rows (``data``: its bytes, if read)."""
+        if data is None:
+            start = self._offset[block]
+            stream.seek(start)
+            data = stream.read(self._end[block] - start)
+        record = self._record[block]
+        found: list[T] = []
+        for taken, (line, fields) in enumerate(_block_records(data, self._line[block])):
+            built = self._build_fields(fields, _new(RowSource, (self._name, record + taken, line)))
+            if built is not None:
+                found.append(built)
+        return found
 
     def fault(self, employee_id: str) -> str | None:
         return self._faults.get(employee_id)
@@ -318,8 +332,12 @@ class KeyedFile(Generic[T]):
     def counts(self, roster_ids: Collection[str]) -> KeyedCounts:
         """Rows read, matched to a roster employee, unmatched, and rejected (no employee_id)."""
         matched = unmatched = 0
-        for employee_id in self._index:
-            rows = sum(self._count[block] for block in self._blocks(employee_id))
+        counts = self._count
+        for employee_id, entry in self._index.items():
+            if isinstance(entry, int):  # the usual employee: one block of rows
+                rows = counts[entry]
+            else:
+                rows = sum(counts[block] for block in entry)
             if employee_id in roster_ids:
                 matched += rows
             else:

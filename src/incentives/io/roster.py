@@ -7,16 +7,23 @@ each pass re-reads the file and yields an `EmployeeInput` or a `Rejection` per r
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from incentives.errors import InputFileError, OptionsError, RowError
+from incentives.errors import InputFileError, OptionsError
 from incentives.io.column_map import ColumnMap, load_column_map
 from incentives.io.csvread import CsvRecord, CsvTable, file_sha256
 from incentives.io.keyed import KeyedFile
+from incentives.io.keyed_rows import goal_fields, history_fields
+from incentives.io.keyed_rows import goal_row as _goal_row
+from incentives.io.keyed_rows import history_row as _history_row
+from incentives.io.keyed_rows import rating_fields as _rating_fields
+from incentives.io.keyed_rows import rating_row as _rating_row
+from incentives.io.roster_rows import RowBuilder, row_builder
 from incentives.io.sheet_table import GOALS_KINDS, HISTORY_KINDS, open_table
 from incentives.model import (
     EmployeeInput,
@@ -107,6 +114,7 @@ def open_roster(
             required=_GOALS_FILE_COLUMNS[1:],
             what="goals file",
             build=_goal_row,
+            build_fields=goal_fields,
             sheet=sheets.get("goals"),
             kinds=GOALS_KINDS,
             orphan_reason="goal for an employee_id that is not in the roster",
@@ -134,6 +142,7 @@ def open_roster(
             required=("effective_date",),
             what="history file",
             build=_history_row,
+            build_fields=history_fields,
             sheet=sheets.get("history"),
             kinds={**kinds, **HISTORY_KINDS},
             orphan_reason="history row for an employee_id that is not in the roster",
@@ -200,6 +209,7 @@ class Roster:
         picked = [i for i, column in enumerate(self.columns) if wanted is None or column in wanted]
         self._picker = self._make_picker(picked)
         ids, self._duplicates, self.record_count = self._scan()
+        self._builders: dict[tuple[bool, frozenset[str] | None, bool], RowBuilder] = {}
         # the keyed files' rows of employees not in the roster, and their counts, found now:
         # the roster's ids (a string per employee) are not kept for the run
         self._unmatched = [row for keyed in self._keyed for row in keyed.unmatched(ids)]
@@ -268,6 +278,17 @@ class Roster:
             return names, lambda fields: (fields[index],)
         return names, operator.itemgetter(*picked)
 
+    def _pass_picker(
+        self, goals: bool, columns: Collection[str] | None
+    ) -> tuple[tuple[str, ...], Any]:
+        """The picker of a pass reading ``columns`` (None: those the roster keeps)."""
+        if columns is None:
+            return self._picker
+        wanted = {ID, *columns}
+        if goals:
+            wanted |= {column for _, names in self._goal_columns for column in names}
+        return self._make_picker([i for i, name in enumerate(self.columns) if name in wanted])
+
     def _records_between(
         self,
         start: int,
@@ -276,20 +297,59 @@ class Roster:
         columns: Collection[str] | None,
         ratings: bool = True,
     ) -> Iterator[EmployeeInput | Rejection]:
-        picker = self._picker
-        if columns is not None:
-            wanted = {ID, *columns}
-            if goals:
-                wanted |= {column for _, names in self._goal_columns for column in names}
-            picker = self._make_picker([i for i, name in enumerate(self.columns) if name in wanted])
+        picker = self._pass_picker(goals, columns)
+        builder = self._builder(goals, columns, ratings, picker)
         try:
-            for index, record in enumerate(self._table.records(start), start):
-                if index >= stop:
-                    break
-                yield self._employee(record, goals, picker, ratings)
+            rows = self._table.lines_and_fields(start)
+            yield from builder(itertools.islice(rows, max(stop - start, 0)), start)
         finally:  # the keyed files' handles of this pass (and this process)
             for keyed in self._keyed:
                 keyed.close()
+
+    def _builder(
+        self,
+        goals: bool,
+        columns: Collection[str] | None,
+        ratings: bool,
+        picker: tuple[tuple[str, ...], Any],
+    ) -> RowBuilder:
+        """The generated builder of a pass's employees (`io.roster_rows`), made once per
+        kind of pass: `_employee` for the usual record, with ``picker``'s columns."""
+        key = (goals, None if columns is None else frozenset(columns), ratings)
+        built = self._builders.get(key)
+        if built is not None:
+            return built
+        index = {column: i for i, column in enumerate(self.columns)}
+        groups = None
+        if goals and self._goals is None and self._goal_columns:
+            groups = [
+                (
+                    prefix,
+                    {p: index[c] for p, c in zip(_GOAL_PARTS, names, strict=True) if c in index},
+                )
+                for prefix, names in self._goal_columns
+            ]
+
+        def slow(number: int, line: int, fields: Sequence[str]) -> EmployeeInput | Rejection:
+            record = CsvRecord(number, line, fields)
+            return self._employee(record, goals, picker, ratings)
+
+        keyed = {
+            "goals": self._goals.rows if goals and self._goals is not None else None,
+            "ratings": self._ratings.rows if ratings and self._ratings is not None else None,
+            "history": self._history.rows if self._history is not None else None,
+        }
+        built = self._builders[key] = row_builder(
+            file=self._file,
+            columns=self.columns,
+            picked=[index[name] for name in picker[0]],
+            id_index=self._id_index,
+            goal_groups=groups,
+            keyed=keyed,
+            unusual={*self._duplicates, *self._keyed_faults},
+            slow=slow,
+        )
+        return built
 
     def orphans(self) -> list[Rejection]:
         """Rows of the goals, rating history and history files that cannot be attributed to
@@ -400,53 +460,6 @@ def _goal_groups(table: CsvTable, goal_prefix: str) -> list[tuple[int, str]]:
             )
         groups.append((number, prefix))
     return groups
-
-
-def _goal_row(cells: dict[str, str], source: RowSource) -> GoalInput | None:
-    if not (cells["target"] or cells["actual"] or cells["weight"]):
-        return None
-    return GoalInput(
-        name=cells["goal"],
-        target=cells["target"],
-        actual=cells["actual"],
-        weight=cells["weight"],
-        direction=cells.get("direction", "") or "higher",
-        source=source,
-        column_prefix="",
-    )
-
-
-def _rating_row(cells: dict[str, str], source: RowSource) -> RatingRecord | None:
-    if not cells["rating"]:
-        return None  # a cycle without a rating is the same as no row for it
-    if not cells["cycle"]:
-        raise RowError("a rating history row needs its cycle", "cycle", "")
-    return RatingRecord(cells["cycle"], cells["rating"], source)
-
-
-def _rating_fields(
-    columns: tuple[str, ...],
-) -> Callable[[list[str], RowSource], RatingRecord | None]:
-    """`_rating_row` over a row's fields as read (no dictionary per row), for rows it checked."""
-    cycle_at, rating_at = columns.index("cycle"), columns.index("rating")
-
-    def build(fields: list[str], source: RowSource) -> RatingRecord | None:
-        rating = fields[rating_at].strip()
-        if not rating:
-            return None  # a cycle without a rating is the same as no row for it
-        cycle = fields[cycle_at].strip()
-        if not cycle:
-            raise RowError("a rating history row needs its cycle", "cycle", "")
-        return _new(RatingRecord, (cycle, rating, source))
-
-    return build
-
-
-def _history_row(cells: dict[str, str], source: RowSource) -> HistoryRow | None:
-    if not cells["effective_date"]:
-        raise RowError("a history row needs its effective_date", "effective_date", "")
-    values = {k: v for k, v in cells.items() if k not in (ID, "effective_date") and v}
-    return HistoryRow(cells["effective_date"], values, source)
 
 
 if TYPE_CHECKING:  # mypy --strict proves here that the CSV roster is what the engine reads
