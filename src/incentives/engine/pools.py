@@ -36,7 +36,7 @@ import attrs
 
 from incentives.money import EXACT_CONTEXT, add_exact
 
-__all__ = ["PoolMember", "PoolRule", "PoolState", "solve_pool"]
+__all__ = ["Member", "PoolMember", "PoolRule", "PoolState", "solve_pool"]
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -53,8 +53,12 @@ class PoolRule:
     redistribute: bool = True
 
 
+# one member of a pool: (employee_id, award, own cap or None)
+Member = tuple[str, Decimal, Decimal | None]
+
+
 class PoolMember(NamedTuple):
-    """One member as the pool pass collects it (a plain tuple: cheap to keep and to pickle)."""
+    """One member (`Member`) with its fields named."""
 
     employee_id: str
     award: Decimal  # in the pool's currency
@@ -131,7 +135,7 @@ def _floor(value: Decimal, unit: Decimal) -> Decimal:
     return (value / unit).to_integral_value(rounding=decimal.ROUND_FLOOR) * unit
 
 
-def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) -> PoolState:
+def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[Member]) -> PoolState:
     """Solve one pool; see the module docstring. Members in any order give the same state.
 
     Memory beyond the members themselves stays small: each figure is a streamed sum over the
@@ -187,7 +191,7 @@ class _Bases:
     factor applies to and the effective cap (`PoolState.base`), and once the factor is set,
     the bucket of its remainder; and the sums taken over them."""
 
-    def __init__(self, state: PoolState, ordered: Sequence[PoolMember]) -> None:
+    def __init__(self, state: PoolState, ordered: Sequence[Member]) -> None:
         self.state = state
         self.ordered = ordered
         self.buckets = array.array("h")
