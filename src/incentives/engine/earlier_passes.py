@@ -141,7 +141,9 @@ class EarlierPasses(RowConversion):
         with decimal.localcontext(ENGINE_CONTEXT):
             if covered is None:
                 stage = "all" if exact else "first"
-                covered = self._covered(employees, exclude, stage, lambda b: b.policy.first_pass)
+                # `b.policy.first_pass`, a property: asked once per policy, not per row
+                in_first = frozenset(id(b) for b in self.bound if b.policy.first_pass)
+                covered = self._covered(employees, exclude, stage, lambda b: id(b) in in_first)
             for item, values, bound, segments in covered:
                 try:
                     stage1 = bound.stage1_full if exact else bound.stage1
