@@ -8,6 +8,7 @@ funding differs from the one its pool was solved with (`check_funding`).
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from incentives.engine.outcome import Summary
 from incentives.engine.pools import Member
 from incentives.errors import PolicyError, Problem
-from incentives.money import add_exact
+from incentives.money import EXACT_CONTEXT, add_exact
 from incentives.rulebook.runtime.allocation_defs import BudgetDef, PoolDef
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy
 
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
+_EXACT_ADD = EXACT_CONTEXT.add
 
 # (policy, pool) → group → the group's claims (`Claims`)
 PoolPartials = dict[tuple[str, str], dict[object, "Claims"]]
@@ -139,19 +141,24 @@ def count_budgets(
     trace: tuple[Any, ...],
     currency: str,
 ) -> None:
+    found = s.budgets
     for budget in budgets:
         payroll = trace[budget.payroll_slot]
-        if payroll is None or (
-            budget.included_slot is not None and not trace[budget.included_slot]
-        ):
+        included = budget.included_slot
+        if payroll is None or (included is not None and not trace[included]):
             continue  # not eligible, or not included by the budget
-        key = None if budget.by_slot is None else trace[budget.by_slot]
-        acc = s.budgets.get((policy_id, budget.name, key, currency))
+        by = budget.by_slot
+        key = (policy_id, budget.name, None if by is None else trace[by], currency)
+        acc = found.get(key)
         if acc is None:
-            acc = s.budgets[(policy_id, budget.name, key, currency)] = [0, _ZERO, _ZERO]
+            acc = found[key] = [0, _ZERO, _ZERO]
+        spend = trace[budget.spend_slot]
+        try:  # `add_exact` inline: this runs for every employee and budget
+            paid, spent = _EXACT_ADD(acc[1], payroll), _EXACT_ADD(acc[2], spend)
+        except decimal.Inexact:
+            paid, spent = add_exact(acc[1], payroll), add_exact(acc[2], spend)  # raises, saying why
         acc[0] += 1
-        acc[1] = add_exact(acc[1], payroll)
-        acc[2] = add_exact(acc[2], trace[budget.spend_slot])
+        acc[1], acc[2] = paid, spent
 
 
 def one_funding(
