@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from incentives.engine.pools import PoolMember, PoolRule, PoolState, solve_pool
 from incentives.money import ENGINE_CONTEXT
+from pool_solver_plain import plain_solve_pool
 from strategies import decimals
 
 D = Decimal
@@ -375,3 +376,30 @@ def test_the_sums_a_pool_reports_are_exact_beyond_28_digits() -> None:
     state, _ = allocate(PoolRule(), D("1000.00"), members)
     assert state.sum_awards == D("108900000000000000000000000.11")
     assert state.sum_capped == D("108900000000000000000000000.11")
+
+
+@given(pools(), st.data())
+@PROPERTIES
+def test_the_solver_states_every_figure_as_the_plain_solver_does(
+    pool: Pool, data: st.DataObject
+) -> None:
+    """The solver works each member's base and cap out once and notes its remainder's bucket;
+    the plain solver (tests/pool_solver_plain.py) recomputes them per round: the same state,
+    to the last digit and exponent of every figure (awards and caps written with fewer or
+    more decimals, or negative, pick the same operand of every min and max)."""
+    rule, funding, members = pool
+    forms = st.sampled_from(["as is", "normalised", "negative", "more decimals"])
+
+    def written(value: Decimal | None) -> Decimal | None:
+        form = data.draw(forms)
+        if value is None or form == "as is":
+            return value
+        if form == "normalised":
+            return value.normalize()
+        return -value if form == "negative" else value.quantize(D("0.0001"))
+
+    members = [M(m.employee_id, written(m.award) or D(0), written(m.cap)) for m in members]
+    with localcontext(ENGINE_CONTEXT):
+        assert repr(solve_pool(rule, funding, members)) == repr(
+            plain_solve_pool(rule, funding, members)
+        )

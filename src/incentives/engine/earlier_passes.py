@@ -18,13 +18,19 @@ from decimal import Decimal
 from typing import Any
 
 from incentives.engine.allocation_checks import pool_rule
-from incentives.engine.allocation_passes import FundingOf, PoolPartials, merge_pools, one_funding
-from incentives.engine.pools import PoolMember, PoolState, solve_pool
+from incentives.engine.allocation_passes import (
+    Claims,
+    FundingOf,
+    PoolPartials,
+    merge_pools,
+    one_funding,
+)
+from incentives.engine.pools import PoolState, solve_pool
 from incentives.engine.row_values import RowConversion
 from incentives.engine.run_plan import Pass
 from incentives.errors import OptionsError, PolicyError, Problem, RowError
 from incentives.model import EmployeeInput, Rejection
-from incentives.money import ENGINE_CONTEXT, add_exact
+from incentives.money import ENGINE_CONTEXT, EXACT_CONTEXT, add_exact
 from incentives.rulebook.runtime.allocation_defs import PoolDef
 from incentives.rulebook.runtime.policy import BoundPolicy
 from incentives.rulebook.runtime.weighted import Segment
@@ -127,10 +133,17 @@ class EarlierPasses(RowConversion):
         sums: dict[str, dict[str, dict[object, list[Any]]]] = {}
         pools: PoolPartials = {}
         exact = self.exact_first_pass
+        # per (policy, aggregate's place, group) its accumulator [sum, count, min, max], and per
+        # (policy, pool's place, group) its claims: found once, not through nested dicts per row
+        accs: dict[tuple[str, int, object], list[Any]] = {}
+        claims_of: dict[tuple[str, int, object], Claims] = {}
+        add = _EXACT_ADD
         with decimal.localcontext(ENGINE_CONTEXT):
             if covered is None:
                 stage = "all" if exact else "first"
-                covered = self._covered(employees, exclude, stage, lambda b: b.policy.first_pass)
+                # `b.policy.first_pass`, a property: asked once per policy, not per row
+                in_first = frozenset(id(b) for b in self.bound if b.policy.first_pass)
+                covered = self._covered(employees, exclude, stage, lambda b: id(b) in in_first)
             for item, values, bound, segments in covered:
                 try:
                     stage1 = bound.stage1_full if exact else bound.stage1
@@ -140,19 +153,38 @@ class EarlierPasses(RowConversion):
                 if found is None:
                     continue  # not eligible: not part of any group total
                 pairs, members = found
-                pid = bound.policy.id
-                per = sums.setdefault(pid, {})
-                for agg, (key, value) in zip(bound.policy.aggregates, pairs, strict=True):
-                    acc = per.setdefault(agg.name, {}).setdefault(key, [Decimal(0), 0, None, None])
-                    _accumulate(acc, value, 1, value, value)
-                for pool, (key, member, award, cap) in zip(
-                    bound.policy.pools, members, strict=False
+                policy = bound.policy
+                pid = policy.id
+                for index, (key, value) in enumerate(pairs):
+                    acc = accs.get((pid, index, key))
+                    if acc is None:
+                        name = policy.aggregates[index].name
+                        per = sums.setdefault(pid, {}).setdefault(name, {})
+                        acc = accs[(pid, index, key)] = per[key] = [_ZERO, 0, None, None]
+                    # `_accumulate(acc, value, 1, value, value)`, inline
+                    try:
+                        acc[0] = add(acc[0], value)
+                    except decimal.Inexact:
+                        acc[0] = add_exact(acc[0], value)  # its message
+                    acc[1] += 1
+                    if value is not None:
+                        if acc[2] is None or value < acc[2]:
+                            acc[2] = value
+                        if acc[3] is None or value > acc[3]:
+                            acc[3] = value
+                for index, (key, member, award, cap) in zip(
+                    range(len(policy.pools)), members, strict=False
                 ):
                     if member:
-                        found_by = _add_member(pools, pid, pool, key, item, award, cap)
-                        first = found_by.get(None)
+                        claims = claims_of.get((pid, index, key))
+                        if claims is None:
+                            claims = claims_of[(pid, index, key)] = _claims(
+                                pools, pid, policy.pools[index], key
+                            )
+                        claims.add(item.employee_id, award, cap)
+                        first = claims.found.get(None)
                         if first is None or item.employee_id < first[0]:
-                            found_by[None] = (item.employee_id, values, item, segments)
+                            claims.found[None] = (item.employee_id, values, item, segments)
         return sums, pools
 
     def apply_group_partials(self, partials: Iterable[GroupPartials]) -> None:
@@ -212,10 +244,11 @@ class EarlierPasses(RowConversion):
                     bound.policy.pools, rows, strict=True
                 ):
                     if member:
-                        found_by = _add_member(parts, pid, pool, key, item, award, cap)
-                        seen = found_by.get(funding)
+                        claims = _claims(parts, pid, pool, key)
+                        claims.add(item.employee_id, award, cap)
+                        seen = claims.found.get(funding)
                         if seen is None or item.employee_id < seen:
-                            found_by[funding] = item.employee_id
+                            claims.found[funding] = item.employee_id
         return parts
 
     def apply_pool_partials(self, partials: Iterable[PoolPartials]) -> None:
@@ -260,9 +293,9 @@ class EarlierPasses(RowConversion):
             states.clear()
             groups = merged.get((bound.policy.id, pool.name), {})
             for key in sorted(groups, key=_group_order):
-                members, found = groups[key]
-                funding = funding_of(index, pool, key, found)
-                states[key] = solve_pool(pool_rule(pool), funding, members)
+                claims = groups[key]
+                funding = funding_of(index, pool, key, claims.found)
+                states[key] = solve_pool(pool_rule(pool), funding, claims.members())
 
     def pool_states(self) -> list[tuple[BoundPolicy, PoolDef, object, PoolState]]:
         """Every solved pool: (policy, pool, group, state), in policy, pool and group order."""
@@ -279,19 +312,17 @@ def _evaluated_in(step: Pass) -> Callable[[BoundPolicy], bool]:
     return lambda bound: bound.policy.id in step.policies
 
 
-def _add_member(
-    parts: PoolPartials,
-    policy_id: str,
-    pool: PoolDef,
-    key: object,
-    item: EmployeeInput,
-    award: Decimal,
-    cap: Decimal | None,
-) -> dict[Any, Any]:
-    """Add a member to its pool's group; what gives the group's funding, to fill in."""
-    group = parts.setdefault((policy_id, pool.name), {}).setdefault(key, ([], {}))
-    group[0].append(PoolMember(item.employee_id, award, cap))
-    return group[1]
+def _claims(parts: PoolPartials, policy_id: str, pool: PoolDef, key: object) -> Claims:
+    """The claims of a pool's group, to add members to."""
+    groups = parts.setdefault((policy_id, pool.name), {})
+    claims = groups.get(key)
+    if claims is None:
+        claims = groups[key] = Claims()
+    return claims
+
+
+_ZERO = Decimal(0)
+_EXACT_ADD = EXACT_CONTEXT.add
 
 
 def _accumulate(acc: list[Any], total: Decimal, count: int, low: Any, high: Any) -> None:

@@ -26,19 +26,21 @@ so the second pass needs no per-member memory and the outcome does not depend on
 
 from __future__ import annotations
 
+import array
 import decimal
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
 import attrs
 
-from incentives.money import add_exact
+from incentives.money import EXACT_CONTEXT, add_exact
 
-__all__ = ["PoolMember", "PoolRule", "PoolState", "solve_pool"]
+__all__ = ["Member", "PoolMember", "PoolRule", "PoolState", "solve_pool"]
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_EXACT_ADD = EXACT_CONTEXT.add
 
 
 @attrs.frozen
@@ -51,8 +53,12 @@ class PoolRule:
     redistribute: bool = True
 
 
+# one member of a pool: (employee_id, award, own cap or None)
+Member = tuple[str, Decimal, Decimal | None]
+
+
 class PoolMember(NamedTuple):
-    """One member as the pool pass collects it (a plain tuple: cheap to keep and to pickle)."""
+    """One member (`Member`) with its fields named."""
 
     employee_id: str
     award: Decimal  # in the pool's currency
@@ -129,13 +135,17 @@ def _floor(value: Decimal, unit: Decimal) -> Decimal:
     return (value / unit).to_integral_value(rounding=decimal.ROUND_FLOOR) * unit
 
 
-def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) -> PoolState:
+def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[Member]) -> PoolState:
     """Solve one pool; see the module docstring. Members in any order give the same state.
 
     Memory beyond the members themselves stays small: each figure is a streamed sum over the
     members (sorted by id, so that every sum is taken in one order), the factor is found by
     capping in rounds, and the remainder cut-off by counting remainders in buckets, then
-    sorting the one bucket it falls in."""
+    sorting the one bucket it falls in. Each member's base and effective cap are worked out
+    once (`_Bases`: two lists of references and a bucket number per member), so every later
+    round reads them instead of recomputing them per member (the same figures as
+    `PoolState.base` and `PoolState.scaled`; tests/test_pool_solver.py holds the solver to
+    the plain one it replaces)."""
     unit = rule.unit
     ordered = sorted(members)
     amount = _floor(max(funding, _ZERO), unit)
@@ -144,103 +154,147 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[PoolMember]) 
         rule, funding, amount, len(ordered), _ZERO, _ZERO, _ONE, "none", _ZERO, None, 0,
         _ZERO, share_cap,
     )  # fmt: skip
-    sum_awards = sum_capped = ceiling = _ZERO
-    all_capped = True  # every member with an award has a cap
-    for _, award, cap in ordered:
-        base, limit = state.base(award, cap)
-        award = max(award, _ZERO)
-        sum_awards = add_exact(sum_awards, award)  # reported sums never round
-        sum_capped = add_exact(sum_capped, award if limit is None else min(award, limit))
-        if base > 0:
-            if limit is None:
-                all_capped = False
-            else:
-                ceiling = add_exact(ceiling, limit)
-    state.sum_awards, state.sum_capped = sum_awards, sum_capped
-    wanted = sum_awards if rule.redistribute else sum_capped  # what caps and excess leave
+    bases = _Bases(state, ordered)
+    state.sum_awards, state.sum_capped = bases.sum_awards, bases.sum_capped
+    wanted = bases.sum_awards if rule.redistribute else bases.sum_capped  # what caps leave
     # the pool is the target when the claims exceed it, or fall short and it scales up
     target = amount if wanted > amount or (rule.scale_up and 0 < wanted < amount) else wanted
-    if all_capped:  # only members with an award receive: the pool cannot exceed their caps
-        target = min(target, ceiling)
-    state.factor = _factor(state, ordered, target, sum_capped)
+    if bases.all_capped:  # only members with an award receive: the pool cannot exceed their caps
+        target = min(target, bases.ceiling)
+    state.factor = _factor(bases, target, bases.sum_capped)
     state.scaling = "down" if state.factor < 1 else "up" if state.factor > 1 else "none"
     state.target = amount if target == amount else _floor(target, unit)
     if target != amount:  # no scaling: each award rounded half up, if that fits the pool
         state.half_up = True
         rounded = _ZERO
-        for _, a, c in ordered:
-            rounded = add_exact(rounded, state.rounded(state.scaled(a, c)))
+        for value in bases.scaled():
+            rounded = add_exact(rounded, state.rounded(value))
         if rounded <= amount:
             state.target = state.allocated = rounded
             return state
         state.half_up = False  # too close to the pool: spend it by largest remainder
-    floors = _ZERO
-    buckets = [0] * _BUCKETS  # members that may take a unit, by remainder (see _keys)
-    for low, key in _keys(state, ordered):
-        floors = add_exact(floors, low)
-        if key is not None:
-            buckets[_bucket(key[0], unit)] += 1
+    floors = bases.floors()
     left = max(0, int((state.target - floors) / unit))
     if left:
-        state.cutoff, left = _cutoff(state, ordered, left, buckets)
+        state.cutoff, left = _cutoff(bases, left)
     state.units = left
     state.allocated = floors + unit * left
     return state
 
 
 _BUCKETS = 4096
+_NO_BUCKET = -1  # a member that may not take a unit
 
 
-def _bucket(negative_remainder: Decimal, unit: Decimal) -> int:
-    """A bucket of remainders: a larger remainder is in a higher bucket."""
-    return min(_BUCKETS - 1, int(-negative_remainder * _BUCKETS / unit))
+class _Bases:
+    """Per member of a pool (in id order), what every round of its solve reads: the award the
+    factor applies to and the effective cap (`PoolState.base`), and once the factor is set,
+    the bucket of its remainder; and the sums taken over them."""
+
+    def __init__(self, state: PoolState, ordered: Sequence[Member]) -> None:
+        self.state = state
+        self.ordered = ordered
+        self.buckets = array.array("h")
+        self.counts: list[int] = []
+        try:
+            self._sums(_EXACT_ADD)
+        except decimal.Inexact:
+            self._sums(add_exact)  # a sum beyond the totals' digits: `add_exact`'s message
+
+    def _sums(self, add: Callable[[Decimal, Decimal], Decimal]) -> None:
+        state = self.state
+        share_cap, effective_cap = state.share_cap, state.effective_cap
+        redistribute = state.rule.redistribute
+        self.bases: list[Decimal] = []
+        self.limits: list[Decimal | None] = []
+        base_of, limit_of = self.bases.append, self.limits.append
+        sum_awards = sum_capped = ceiling = _ZERO
+        all_capped = True  # every member with an award has a cap
+        for _, award, cap in self.ordered:
+            limit = share_cap if cap is None else effective_cap(cap)
+            if award < _ZERO:  # max(award, 0)
+                award = _ZERO
+            capped = award if limit is None or not limit < award else limit  # min(award, limit)
+            base = award if redistribute else capped
+            sum_awards = add(sum_awards, award)  # reported sums never round
+            sum_capped = add(sum_capped, capped)
+            if base > 0:
+                if limit is None:
+                    all_capped = False
+                else:
+                    ceiling = add(ceiling, limit)
+            base_of(base)
+            limit_of(limit)
+        self.sum_awards, self.sum_capped, self.ceiling = sum_awards, sum_capped, ceiling
+        self.all_capped = all_capped
+
+    def scaled(self) -> Iterator[Decimal]:
+        """Each member's min(cap, factor × base): `PoolState.scaled` of its award and cap."""
+        factor = self.state.factor
+        for base, limit in zip(self.bases, self.limits, strict=True):
+            value = base if factor == _ONE else factor * base
+            yield value if limit is None or value <= limit else limit
+
+    def floors(self) -> Decimal:
+        """Σ each member's scaled award rounded down to the unit; each member that may take a
+        unit (awarded something, and a unit more stays within its cap) counted in the bucket
+        of its remainder (`counts`), and its bucket noted (`buckets`)."""
+        try:
+            return self._floors(_EXACT_ADD)
+        except decimal.Inexact:
+            return self._floors(add_exact)  # `add_exact`'s message
+
+    def _floors(self, add: Callable[[Decimal, Decimal], Decimal]) -> Decimal:
+        unit = self.state.rule.unit
+        floors = _ZERO
+        counts = self.counts = [0] * _BUCKETS
+        buckets = self.buckets = array.array("h", bytes(2 * len(self.bases)))
+        top = _BUCKETS - 1
+        for index, (value, limit) in enumerate(zip(self.scaled(), self.limits, strict=True)):
+            # _floor(value, unit), inline; the bucket: a larger remainder in a higher one
+            low = (value / unit).to_integral_value(rounding=decimal.ROUND_FLOOR) * unit
+            floors = add(floors, low)
+            if value > 0 and (limit is None or low + unit <= limit):
+                bucket = min(top, int(-(low - value) * _BUCKETS / unit))
+                counts[bucket] += 1
+                buckets[index] = bucket
+            else:
+                buckets[index] = _NO_BUCKET
+        return floors
+
+    def keys(self, bucket: int) -> Iterator[tuple[Decimal, str]]:
+        """The key (−remainder, employee_id) of each member in ``bucket``."""
+        unit = self.state.rule.unit
+        factor = self.state.factor
+        ordered, bases, limits = self.ordered, self.bases, self.limits
+        for index, found in enumerate(self.buckets):
+            if found == bucket:
+                base, limit = bases[index], limits[index]
+                value = base if factor == _ONE else factor * base
+                if limit is not None and value > limit:
+                    value = limit
+                yield _floor(value, unit) - value, ordered[index][0]
 
 
-def _keys(
-    state: PoolState, ordered: Sequence[PoolMember]
-) -> Iterator[tuple[Decimal, tuple[Decimal, str] | None]]:
-    """Per member, its award rounded down to the unit and, if it may take a unit (awarded
-    something, and a unit more stays within its cap), its key (−remainder, employee_id)."""
-    unit = state.rule.unit
-    scaled, effective_cap = state.scaled, state.effective_cap
-    for employee_id, award, cap in ordered:
-        value = scaled(award, cap)
-        low = _floor(value, unit)
-        key = None
-        if value > 0:
-            limit = effective_cap(cap)
-            if limit is None or low + unit <= limit:
-                key = (low - value, employee_id)
-        yield low, key
-
-
-def _cutoff(
-    state: PoolState, ordered: Sequence[PoolMember], left: int, buckets: list[int]
-) -> tuple[tuple[Decimal, str] | None, int]:
+def _cutoff(bases: _Bases, left: int) -> tuple[tuple[Decimal, str] | None, int]:
     """The key of the last member given a unit when ``left`` units go to the smallest keys
     (the largest remainders), and how many units are given (fewer when fewer members may take
     one). The remainders are counted by bucket first, so only the members of the bucket the
     cut-off falls in are sorted."""
-    given = min(left, sum(buckets))
+    counts = bases.counts
+    given = min(left, sum(counts))
     if given == 0:
         return None, 0
     before = 0
     for bucket in range(_BUCKETS - 1, -1, -1):  # the largest remainders first
-        if before + buckets[bucket] >= given:
+        if before + counts[bucket] >= given:
             break
-        before += buckets[bucket]
-    unit = state.rule.unit
-    inside = sorted(
-        key
-        for _, key in _keys(state, ordered)
-        if key is not None and _bucket(key[0], unit) == bucket
-    )
+        before += counts[bucket]
+    inside = sorted(bases.keys(bucket))
     return inside[given - before - 1], given
 
 
-def _factor(
-    state: PoolState, ordered: Sequence[PoolMember], target: Decimal, at_one: Decimal
-) -> Decimal:
+def _factor(bases: _Bases, target: Decimal, at_one: Decimal) -> Decimal:
     """The factor f with Σ min(cap, f × base) = target (1 when that needs no scaling).
 
     Water-filling by rounds: scale everyone, hold at their cap those it puts at or above it,
@@ -248,17 +302,16 @@ def _factor(
     """
     if target == at_one:
         return _ONE
-    base = state.base
-    total = sum((b for b, _ in (base(award, cap) for _, award, cap in ordered) if b > 0), _ZERO)
+    total = sum((b for b in bases.bases if b > 0), _ZERO)
     if total == 0:
         return _ONE
     factor = target / total  # with nobody held at a cap
     capped_count = 0
+    pairs = bases.bases, bases.limits
     while True:
         held = rest = _ZERO
         count = 0
-        for _, award, cap in ordered:
-            amount, limit = base(award, cap)
+        for amount, limit in zip(*pairs, strict=True):
             if amount <= 0:
                 continue
             if limit is not None and factor * amount >= limit:
