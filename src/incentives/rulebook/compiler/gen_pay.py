@@ -11,7 +11,7 @@ from __future__ import annotations
 from incentives.rulebook.compiler.compile_state import SpecPath
 from incentives.rulebook.compiler.gen_convert import convert_lines, convert_slots
 from incentives.rulebook.compiler.gen_expr import Emitter
-from incentives.rulebook.compiler.gen_round import context_sized, power_of_ten, round_lines
+from incentives.rulebook.compiler.gen_round import power_of_ten, round_lines
 from incentives.rulebook.compiler.split_shares import share_lines, share_slot
 from incentives.rulebook.runtime.contract import NEGATIVE_PAY, ROUND_TO
 from incentives.rulebook.runtime.policy import PayDef, Slot
@@ -56,12 +56,7 @@ def pay_code(gen: Emitter) -> tuple[list[PayDef], list[str]]:
                 if expr is None:
                     continue
                 limit = gen.render(expr, comp.name, (*base, "split", s))
-                lines.append(f"pl{c}_{s} = {limit}")  # then rounded as the total is
-                sized = ten and context_sized(expr, gen.sized)
-                rounding = round_lines(
-                    f"pl{c}_{s}", f"pl{c}_{s}", step_, comp.round.mode, positive, sized
-                )
-                lines += rounding
+                lines.append(f"pl{c}_{s} = {ROUND_TO}({limit}, {step_}, {mode})")
                 lines.append(f"{var} = pt{c} - pl{c}_{s} if pt{c} > pl{c}_{s} else _zero_pay")
                 limits.append((s, part.name))
             elif isinstance(part.share, str):  # per employee: recorded, between 0 and 100%
