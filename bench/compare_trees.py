@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reference_bench import Runs, _measure
+from reference_setup import compile_bytecode
 from run_bench import BENCH, roster_for
 
 ROOT = BENCH.parent
@@ -56,6 +57,8 @@ def main() -> int:
     if not (args.before / "src" / "incentives").is_dir():
         parser.error(f"{args.before}: not a checkout of this project (no src/incentives)")
     args.data.mkdir(parents=True, exist_ok=True)
+    for tree in (args.before.resolve(), ROOT):
+        compile_bytecode(tree)
     load_before = os.getloadavg()
     started = datetime.now(UTC)
     measured = []
@@ -85,7 +88,7 @@ def main() -> int:
     print(
         f"{started:%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs; before {_commit(args.before)}, "
         f"after {_commit(ROOT)}; rules {args.rules}; {args.warmup} warm-up pair(s), "
-        f"{args.repeat} timed pairs, interleaved. Load average "
+        f"{args.repeat} timed pairs, interleaved; both src/ compiled to bytecode first. Load average "
         f"{', '.join(f'{v:.2f}' for v in load_before)} before, "
         f"{', '.join(f'{v:.2f}' for v in load_after)} after."
     )

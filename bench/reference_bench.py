@@ -66,6 +66,9 @@ def main() -> int:
     if args.repeat < 3:
         parser.error("--repeat must be at least 3 (the medians of 3 or more)")
 
+    setup.compile_bytecode(setup.ROOT)
+    if args.before is not None:
+        setup.compile_bytecode(args.before.resolve())
     load_before = os.getloadavg()
     started = datetime.now(UTC)
     measured = []
@@ -150,7 +153,8 @@ def _table(
         f"{started:%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; engine {_commit()}; baseline "
         f"{args.baseline.resolve()}; seed {args.seed}; {args.warmup} untimed warm-up pair(s), then "
-        f"{args.repeat} timed pairs, interleaved (baseline, ours, baseline, ours, ...).",
+        f"{args.repeat} timed pairs, interleaved (baseline, ours, baseline, ours, ...); our "
+        "src/ compiled to bytecode first (`compile_bytecode`), as an installed package is.",
         f"Load average (1, 5, 15 min): {load(load_before)} before, {load(load_after)} after.",
         roster_note,
         "",
