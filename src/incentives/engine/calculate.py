@@ -130,7 +130,8 @@ class Calculation(EarlierPasses):
             if b.policy.pools
         }
         # what `_count` adds up per policy, by identity (the policy kept: the entry is its own
-        # only if it is the very object); see `_counting_of`
+        # only if it is the very object): its id, pay slots, budgets, pool funding checks, and
+        # per currency the (total's key, slot) of each pay slot
         self._counting: dict[int, tuple[Any, ...]] = {
             id(p): self._counting_of(p) for p in rulebook.policies
         }
@@ -142,14 +143,16 @@ class Calculation(EarlierPasses):
         check_allocation_rates(self.bound)
 
     def _counting_of(self, p: CompiledPolicy) -> tuple[Any, ...]:
-        """What `_count` adds up for policy ``p`` (see ``_counting``): the policy, per currency
-        the (total's key, slot) of each pay slot (filled as currencies appear), its pay slots,
-        whether it has more to count, its id, unit slots, budgets and pool funding checks."""
-        units = self.plan.unit_slots[p.id]
-        budgets = budget_slots(self.plan.budgets.get(p.id) or ())
-        fundings = self._fundings.get(p.id)
-        more = bool(units or budgets or fundings is not None)
-        return (p, {}, self.plan.pay_slots[p.id], more, p.id, units, budgets, fundings)
+        """What `_count` adds up for policy ``p`` (see ``_counting``)."""
+        return (
+            p,
+            p.id,
+            self.plan.pay_slots[p.id],
+            budget_slots(self.plan.budgets.get(p.id) or ()),
+            self._fundings.get(p.id),
+            {},
+            self.plan.unit_slots[p.id],
+        )
 
     @property
     def summary(self) -> Summary:
@@ -352,22 +355,23 @@ class Calculation(EarlierPasses):
         s.computed += 1
         totals = s.totals
         counting = self._counting
-        outcomes = out.outcomes
-        eligible = 0
-        for po in outcomes:
-            policy = po[0]  # the fields by place: `policy`, `trace`, `eligible`, `currency`
-            if po[2]:
-                eligible += 1
+        for po in out.outcomes:
+            if po.eligible:
+                s.eligible += 1
+            else:
+                s.ineligible += 1
+            trace = po.trace
+            currency = po.currency
+            policy = po.policy
             entry = counting.get(id(policy))
             if entry is None or entry[0] is not policy:  # a policy compiled elsewhere (a copy)
                 entry = counting[id(policy)] = self._counting_of(policy)
-            currency = po[4]
-            slots = entry[1].get(currency)
+            _, policy_id, pay_slots, budgets, fundings, keyed, units = entry
+            slots = keyed.get(currency)
             if slots is None:
-                slots = entry[1][currency] = tuple(
-                    ((currency, name, code), slot) for name, code, slot in entry[2]
+                slots = keyed[currency] = tuple(
+                    ((currency, name, code), slot) for name, code, slot in pay_slots
                 )
-            trace = po[1]
             for key, slot in slots:
                 amount = trace[slot]
                 try:  # `add_exact` inline (a call less per pay slot and employee)
@@ -375,16 +379,12 @@ class Calculation(EarlierPasses):
                 except decimal.Inexact:
                     add_exact(totals.get(key, _ZERO), amount)  # raises, saying why
                     raise
-            if entry[3]:  # units, budgets or pool funding checks
-                _, _, _, _, policy_id, units, budgets, fundings = entry
-                for key, slot in units:  # shares, points: totalled per unit, not per currency
-                    s.unit_totals[key] = add_exact(s.unit_totals.get(key, _ZERO), trace[slot])
-                if budgets:
-                    count_budgets(s, policy_id, budgets, trace, currency)
-                if fundings is not None:
-                    check_funding(s, policy_id, fundings, trace, out.employee_id)
-        s.eligible += eligible
-        s.ineligible += len(outcomes) - eligible
+            for key, slot in units:  # shares, points: totalled per unit, not per currency
+                s.unit_totals[key] = add_exact(s.unit_totals.get(key, _ZERO), trace[slot])
+            if budgets:
+                count_budgets(s, policy_id, budgets, trace, currency)
+            if fundings is not None:
+                check_funding(s, policy_id, fundings, trace, out.employee_id)
 
     def check_pool_fundings(self) -> None:
         """After the last pass: every member's funding was the one its pool was solved with;

@@ -344,10 +344,14 @@ def _maker_source(policy: CompiledPolicy, namespace: dict[str, Any]) -> str:
     if policy.ready_slot is None:
         lines.append(f"    return NEW(PO, (P, t, e, r, str(t[{currency}]), n, None, ''))")
     else:
-        namespace["CRITERIA"] = policy.criteria_slots
+        lines += ["    if e:", f"        ready = bool(t[{policy.ready_slot}])", "        gaps = []"]
+        for crit, gap in policy.criteria_slots:  # the gaps of the failed criteria, in order
+            lines += [f"        if not t[{crit}]:", f"            gaps.append(t[{gap}])"]
         lines += [
-            f"    ready = e and bool(t[{policy.ready_slot}])",
-            "    gaps = '; '.join([t[g] for c, g in CRITERIA if not t[c]]) if e else r",
+            "        gaps = '; '.join(gaps)",
+            "    else:",
+            "        ready = False",
+            "        gaps = r",
             f"    return NEW(PO, (P, t, e, r, str(t[{currency}]), n, ready, gaps))",
         ]
     return "\n".join(lines) + "\n"
