@@ -403,3 +403,15 @@ def test_the_solver_states_every_figure_as_the_plain_solver_does(
         assert repr(solve_pool(rule, funding, members)) == repr(
             plain_solve_pool(rule, funding, members)
         )
+
+
+def test_an_award_equal_to_its_cap_keeps_the_award_as_written() -> None:
+    """min(award, cap) of equal values is the award (5.0, not the cap's 5.00): the capped sum
+    the pool reports is 8.0, as the plain solver has it."""
+    members = [M("A", D("5.0"), D("5.00")), M("B", D("3"))]
+    for redistribute in (True, False):
+        rule = PoolRule(redistribute=redistribute)
+        with localcontext(ENGINE_CONTEXT):
+            state = solve_pool(rule, D(100), members)
+            assert repr(state) == repr(plain_solve_pool(rule, D(100), members))
+        assert str(state.sum_capped) == "8.0"
