@@ -576,3 +576,22 @@ def test_a_value_recorded_again_is_written_as_a_fresh_equal_one(data: st.DataObj
             return type(error)
 
     assert written(trace) == written(fresh)
+
+
+@settings(max_examples=200)
+@given(value=_FINITE_LONG, unit=_UNITS)
+def test_a_money_output_with_other_decimals_is_its_exact_text(value: Decimal, unit: Decimal) -> None:
+    """A money output of results.csv with other decimals than the unit's (85213.6500, up to
+    and beyond 28 of them) is stripped and padded inline: `exact_cell`'s text."""
+    line = _line(exact_output_expression("t[0]", money=True))
+    assert line((value,), unit) == exact_cell(value, unit) + ",x\n"
+
+
+@pytest.mark.parametrize("places", [0, 1, 2, 6, 7, 12, 28])
+@settings(max_examples=200)
+@given(value=_EXTREME_DECIMALS)
+def test_a_decimal_by_its_type_is_the_rounded_cell(places: int, value: Decimal) -> None:
+    """A decimal written through the formatter of its type (a call's value, a computed value
+    of another declared type) is `rounded_decimal_cell`'s text, for any Decimal at any
+    breakdown decimals."""
+    assert cell_namespace(places)["F"][Decimal](value) == rounded_decimal_cell(places)(value)

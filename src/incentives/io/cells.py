@@ -21,6 +21,7 @@ from incentives.money import minor_unit
 from incentives.rulebook.runtime.policy import CompiledPolicy
 
 __all__ = [
+    "FILLS",
     "LINE_OUTPUT_FORMATS",
     "MINOR_UNITS",
     "ROW_UNITS",
@@ -367,9 +368,16 @@ def exact_output_expression(ref: str, money: bool) -> str:
     """``exact_cell(ref, MU if money else None)`` of the Decimal ``ref`` (a results.csv output:
     exact, no trailing zeros, money at least at the row's unit), inline for the usual text: as
     `str` writes it when it ends in another digit than 0 (no exponent), or for money when it
-    has exactly the unit's decimals (``DOT:NEXT``, see `money_point`) and no sign."""
+    has exactly the unit's decimals (``DOT:NEXT``, see `money_point`) and no sign, or other
+    decimals (no sign, no exponent, at most 28: ``85213.6500``), stripped of trailing zeros and
+    given what they lack of the unit's (`money_fill`; a unit of 1 goes through ``EXACT``)."""
     if money:
-        return f"(_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-' else EXACT({ref}, MU))"
+        return (
+            f"(_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
+            f" else (_t := _s.rstrip('0')) + _f[len(_t) - _p - 1]"
+            f" if _s[0] != '-' and 'E' not in _s and (_p := _s.find('.')) >= 0"
+            f" and len(_s) - _p <= 29 and (_f := FILLS[MU]) else EXACT({ref}, MU))"
+        )
     return f"(_s if (_s := str({ref}))[-1] != '0' and 'E' not in _s else EXACT({ref}, None))"
 
 
@@ -420,10 +428,17 @@ def _formatters(places: int) -> dict[type, Any]:
     """Cell formatters by value type; decimals longer than ``places`` are rounded for display."""
     short = places + 2  # "0." and ``places`` digits: a text this short needs no rounding
     rounded_cell = rounded_decimal_cell(places)
+    quantized, quantum, dot, end = _ROUND.quantize, _QUANTA[places], -(places + 1), -places
 
     def decimal_cell(value: Decimal) -> str:
         text = str(value)  # the same text as format(value, "f") unless it has an exponent
         if len(text) > short or "E" in text:
+            # `rounded_cell`, here for the usual long value (a call's converted amount): the
+            # value quantized without traps, its point before ``places`` decimals (no
+            # exponent, no NaN, not 0 places), stripped, not -0
+            text = str(quantized(value, quantum))
+            if text[dot:end] == "." and (text := text.rstrip("0").rstrip(".")) != "-0":
+                return text
             return rounded_cell(value)
         if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
             text = text.rstrip("0").rstrip(".")

@@ -17,6 +17,7 @@ from typing import Any
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.errors import escape_controls
 from incentives.io.cells import (
+    FILLS,
     LINE_OUTPUT_FORMATS,
     ROW_UNITS,
     cell_expression,
@@ -225,6 +226,7 @@ class OutputLayout:
             "GAPS": Memo(text_cell),
             "D": Decimal,
             "EXACT": exact_cell,
+            "FILLS": FILLS,
             "OUT": LINE_OUTPUT_FORMATS,
             **constants,
         }
