@@ -578,13 +578,17 @@ def test_a_value_recorded_again_is_written_as_a_fresh_equal_one(data: st.DataObj
     assert written(trace) == written(fresh)
 
 
+@pytest.mark.parametrize("money", [False, True])
 @settings(max_examples=200)
-@given(value=_FINITE_LONG, unit=_UNITS)
-def test_a_money_output_with_other_decimals_is_its_exact_text(value: Decimal, unit: Decimal) -> None:
-    """A money output of results.csv with other decimals than the unit's (85213.6500, up to
-    and beyond 28 of them) is stripped and padded inline: `exact_cell`'s text."""
-    line = _line(exact_output_expression("t[0]", money=True))
-    assert line((value,), unit) == exact_cell(value, unit) + ",x\n"
+@given(value=st.one_of(_FINITE_LONG, st.sampled_from([Decimal("-0.000"), Decimal("4170")])), unit=_UNITS)
+def test_an_output_with_trailing_zeros_is_its_exact_text(
+    money: bool, value: Decimal, unit: Decimal
+) -> None:
+    """An output of results.csv with trailing zeros or other decimals than the unit's (4170,
+    0.0300, 85213.6500, up to and beyond 28 decimals) is stripped (and money padded) inline:
+    `exact_cell`'s text."""
+    line = _line(exact_output_expression("t[0]", money=money))
+    assert line((value,), unit) == exact_cell(value, unit if money else None) + ",x\n"
 
 
 @pytest.mark.parametrize("places", [0, 1, 2, 6, 7, 12, 28])

@@ -378,7 +378,13 @@ def exact_output_expression(ref: str, money: bool) -> str:
             f" if _s[0] != '-' and 'E' not in _s and (_p := _s.find('.')) >= 0"
             f" and len(_s) - _p <= 29 and (_f := FILLS[MU]) else EXACT({ref}, MU))"
         )
-    return f"(_s if (_s := str({ref}))[-1] != '0' and 'E' not in _s else EXACT({ref}, None))"
+    # else a whole number (4170), or decimals whose trailing zeros go (0.0300), not -0
+    return (
+        f"(_s if (_s := str({ref}))[-1] != '0' and 'E' not in _s"
+        f" else _t if 'E' not in _s"
+        f" and (_t := _s.rstrip('0').rstrip('.') if '.' in _s else _s) != '-0'"
+        f" else EXACT({ref}, None))"
+    )
 
 
 def exact_expression(ref: str) -> str:
