@@ -3,19 +3,22 @@ quotes around any line break) and, per value, `format_cell` or `exact_cell`."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import decimal
 import io
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EMPLOYEES, RATES, RULES
+from conftest import EMPLOYEES, RATES, ROOT, RULES
 from incentives.io.cells import (
     LINE_OUTPUT_FORMATS,
     cell_expression,
@@ -27,13 +30,16 @@ from incentives.io.cells import (
     match_text,
     minor_unit_of,
     money_point,
+    quantum_point,
     rounded_decimal_cell,
     rounded_expression,
 )
 from incentives.io.csv_lines import LineCell, Memo, csv_line, line_function, quote
-from incentives.io.trace_cells import call_cells, goal_cells, goals_line_cells
+from incentives.io.run_outputs import OutputLayout
+from incentives.io.trace_cells import call_cells, call_expression, goal_cells, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.jobs import RunRequest, run_job
+from incentives.rulebook.rulebook import load_rules
 
 _BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # any text, with the characters that matter to CSV and spreadsheets over-represented
@@ -407,3 +413,189 @@ def test_a_whole_number_keeps_its_zeros_at_breakdown_decimals_0() -> None:
     assert exact_cell(Decimal("100.2"), places=0) == "100"
     assert exact_cell(Decimal("-20.5"), places=0) == "-20"
     assert exact_cell(Decimal("10.40"), places=2) == "10.4"
+
+
+# any Decimal at all: beyond the 200 digits a display rounding keeps, infinities, NaN, -0
+_EXTREME_DECIMALS = st.one_of(
+    _WIDE_DECIMALS,
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from(
+        [
+            Decimal(t)
+            for t in (
+                "Infinity",
+                "-Infinity",
+                "NaN",
+                "1E+250",
+                "-1E+199",
+                "1" * 196 + ".55",
+                "1" * 230 + ".5",
+                "1E-250",
+                "-0E-30",
+                "0.0000005",
+                "-0.00000049",
+                "99999999999999999999999999999999.9999995",
+            )
+        ]
+    ),
+)
+
+
+@pytest.mark.parametrize("places", [0, 1, 2, 3, 6, 7, 12, 28])
+@settings(max_examples=200)
+@given(value=_EXTREME_DECIMALS)
+def test_a_goals_attainment_rounded_inline_is_the_rounded_cell(
+    places: int, value: Decimal
+) -> None:
+    """A goal's attainment and payout (long quotients) are rounded inline, not through
+    `rounded_decimal_cell`: for any Decimal whatever (beyond 200 digits, infinite, NaN, a
+    negative zero, a tiny one with an exponent) the text is that function's, at any breakdown
+    decimals."""
+    goal = ("sales", "higher", Decimal(1), Decimal(2), Decimal("0.5"), value, value, 0)
+    rounded = rounded_decimal_cell(places)(value)
+    assert goal_cells(cell_namespace(places))((goal,), 8) == f"sales,higher,1,2,0.5,{rounded},{rounded},0"
+
+
+_FINITE_LONG = st.one_of(
+    _WIDE_DECIMALS,
+    st.decimals(allow_nan=False, allow_infinity=False, places=30).filter(
+        lambda d: d.adjusted() < 150
+    ),
+    st.sampled_from([Decimal("1" * 150 + ".5555555555555"), Decimal("9" * 40 + ".99999999")]),
+)
+
+
+@pytest.mark.parametrize("places", [0, 1, 2, 3, 6, 7, 12])
+@settings(max_examples=200)
+@given(value=_FINITE_LONG, unit=_UNITS)
+def test_a_long_money_value_rounded_inline_is_the_exact_cell(
+    places: int, value: Decimal, unit: Decimal
+) -> None:
+    """A money step with more decimals than the breakdown keeps (2443.542041495725516…) is
+    rounded inline, then stripped and padded to the row's unit: `exact_cell`'s text, at any
+    breakdown decimals (also fewer than the unit's), for a value of any length."""
+    money = _line(cell_expression("t[0]", "step", "money"), places)
+    digits = -unit.as_tuple().exponent
+    text = str(value)
+    decimals = len(text) - text.find(".") - 1 if "." in text and "E" not in text else 0
+    if places >= digits or decimals > digits:  # (else written as it is, see above)
+        assert money((value,), unit) == exact_cell(value, unit, places) + ",x\n"
+
+
+_QUANTA = [Decimal("0.01"), Decimal("0.000001"), Decimal("1"), Decimal("0.001"), Decimal("1E-10")]
+
+
+@pytest.mark.parametrize("row_unit", [False, True])
+@settings(max_examples=300)
+@given(value=_EXTREME_DECIMALS, quantum=st.sampled_from(_QUANTA), rounded=st.booleans())
+def test_a_value_already_at_its_quantum_is_not_quantized_again(
+    row_unit: bool, value: Decimal, quantum: Decimal, rounded: bool
+) -> None:
+    """A slot the policy rounds is written at its quantum's decimals; a value that already has
+    exactly them (the policy rounded it) is written as `str` writes it, without quantizing
+    again: the text of ``format(value.quantize(quantum), "f")`` for any Decimal (an exponent,
+    -0, NaN), whether at the row's unit (``DOT:NEXT``) or a declared step's."""
+    if rounded:  # most of them: what the policy rounded
+        with contextlib.suppress(decimal.InvalidOperation):
+            value = value.quantize(quantum)
+    try:
+        expected = format(value.quantize(quantum), "f")
+    except decimal.InvalidOperation:  # beyond the context's digits: the general path raises
+        return
+    namespace = cell_namespace(6)
+    if row_unit:
+        namespace["money_point"], namespace["Q0"] = money_point, quantum
+        cells = [LineCell("value", rounded_expression("t[0]", "MU", "DOT:NEXT"))]
+        line = line_function("test", "t, MU", cells, namespace, "DOT, NEXT, PAD = money_point(MU)")
+        assert line((value,), quantum) == expected + "\n"
+    else:
+        namespace["Q0"] = quantum
+        cells = [LineCell("value", rounded_expression("t[0]", "Q0", quantum_point(quantum)))]
+        assert line_function("test", "t", cells, namespace)((value,)) == expected + "\n"
+
+
+@pytest.mark.parametrize("kept", [2, 4096])
+@settings(max_examples=100)
+@given(data=st.data())
+def test_a_call_cell_looked_up_inline_is_the_general_text(kept: int, data: st.DataObject) -> None:
+    """A call slot's value and match, found inline by the identity of the call's result (no
+    Python call on a hit), are the general path's text whether results recur, equal ones are
+    fresh, a call was not made, or the slot's cache fills up (``kept`` 2) and is dropped."""
+    details = data.draw(st.sampled_from(_DETAIL_SHAPES), label="shape")
+    results = data.draw(st.lists(st.tuples(_VALUES, details), min_size=1, max_size=6))
+    picks = data.draw(st.lists(st.integers(-1, len(results) - 1), max_size=30))
+    namespace = cell_namespace(6)
+    pairs: dict[int, tuple[object, str]] = {}
+    namespace["CALL"] = call_cells(namespace, kept=kept, pairs=pairs)
+    namespace["SEEN"] = pairs.get
+    line = line_function("test", "v", [LineCell("call", call_expression("v", "CALL", "SEEN"))], namespace)
+    for pick in picks:
+        if pick < 0:  # not made, or nothing found
+            assert line(data.draw(st.sampled_from([None, ((), None)]))) == ",\n"
+            continue
+        value, detail = results[pick]
+        result = (value, detail) if data.draw(st.booleans()) else results[pick]
+        expected_value = "" if value is None else LINE_OUTPUT_FORMATS[type(value)](value)
+        if type(value) is Decimal:
+            expected_value = exact_cell(value, None, 6)
+        assert line(((), result)) == f"{expected_value},{quote(match_text(detail, None))}\n"
+
+
+_CHAINED = ("raw", "stage", "step", "pay")  # a step's values recorded one after the other
+_LAYOUTS = {folder: OutputLayout(load_rules(ROOT / folder)) for folder in ("bench/reference", "rules")}
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_a_value_recorded_again_is_written_as_a_fresh_equal_one(data: st.DataObject) -> None:
+    """A step's values recorded one after the other (raw, after a floor or cap, rounded; a pay
+    component and its total) are often the very same object, whose text is reused: the line
+    is the one written when every value is a fresh object, whatever the values (money at any
+    decimals, -0, exponents, NaN) and the row's currency."""
+    folder = data.draw(st.sampled_from(sorted(_LAYOUTS)), label="rules")
+    layout = _LAYOUTS[folder]
+    policy_id = data.draw(st.sampled_from(sorted(layout.breakdown_files)), label="policy")
+    policy = layout._policies[policy_id]
+    values = st.one_of(_EXTREME_DECIMALS, st.none())
+    trace: list[Any] = []
+    for slot in policy.slots:
+        if slot.kind not in _CHAINED or not trace or data.draw(st.booleans()):
+            value = data.draw(values) if slot.kind in _CHAINED else None
+        else:
+            value = trace[-1]  # the previous slot's object again
+        trace.append(value)
+    fresh = [Decimal(str(v)) if type(v) is Decimal else v for v in trace]
+    currency = data.draw(st.sampled_from(["USD", "JPY", "BHD"]))
+    line = layout.breakdown_line_of(policy.id)
+
+    def written(values: list[Any]) -> object:  # the line, or what the general path raises
+        outcome = SimpleNamespace(eligible=True, trace=tuple(values), currency=currency)
+        try:
+            return line("E1", outcome)  # type: ignore[arg-type]
+        except (ArithmeticError, ValueError) as error:  # as the general path fails (int(NaN))
+            return type(error)
+
+    assert written(trace) == written(fresh)
+
+
+@pytest.mark.parametrize("money", [False, True])
+@settings(max_examples=200)
+@given(value=st.one_of(_FINITE_LONG, st.sampled_from([Decimal("-0.000"), Decimal("4170")])), unit=_UNITS)
+def test_an_output_with_trailing_zeros_is_its_exact_text(
+    money: bool, value: Decimal, unit: Decimal
+) -> None:
+    """An output of results.csv with trailing zeros or other decimals than the unit's (4170,
+    0.0300, 85213.6500, up to and beyond 28 decimals) is stripped (and money padded) inline:
+    `exact_cell`'s text."""
+    line = _line(exact_output_expression("t[0]", money=money))
+    assert line((value,), unit) == exact_cell(value, unit if money else None) + ",x\n"
+
+
+@pytest.mark.parametrize("places", [0, 1, 2, 6, 7, 12, 28])
+@settings(max_examples=200)
+@given(value=_EXTREME_DECIMALS)
+def test_a_decimal_by_its_type_is_the_rounded_cell(places: int, value: Decimal) -> None:
+    """A decimal written through the formatter of its type (a call's value, a computed value
+    of another declared type) is `rounded_decimal_cell`'s text, for any Decimal at any
+    breakdown decimals."""
+    assert cell_namespace(places)["F"][Decimal](value) == rounded_decimal_cell(places)(value)

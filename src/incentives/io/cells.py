@@ -21,6 +21,7 @@ from incentives.money import minor_unit
 from incentives.rulebook.runtime.policy import CompiledPolicy
 
 __all__ = [
+    "FILLS",
     "LINE_OUTPUT_FORMATS",
     "MINOR_UNITS",
     "ROW_UNITS",
@@ -37,6 +38,8 @@ __all__ = [
     "minor_unit_of",
     "money_fill",
     "money_point",
+    "quantized_expression",
+    "quantum_point",
     "rounded_decimal_cell",
     "rounded_expression",
     "segments_cell",
@@ -64,6 +67,13 @@ def cell_namespace(places: int) -> dict[str, Any]:
         "DEC": rounded_decimal_cell(places),  # where the inline short case does not apply
         "SHORT": places + 2,  # a decimal's text this short has at most ``places`` decimals
         "LONGEST": places + 1,  # a point and ``places`` decimals
+        # a long decimal rounded inline (a money step, a goal's attainment): quantized at
+        # ``places`` (a failure is NaN, never an exception), its point checked at PD:PN
+        "QR": _ROUND.quantize,
+        "QP": _QUANTA[places],
+        "PD": -(places + 1),
+        "PN": -places,
+        "PLACES": places,
         "FILLS": FILLS,
         "MONEY": _money_cell(places, other),
         "INT": _integer_cell(formats[Decimal], other),
@@ -202,6 +212,9 @@ def exact_cell(value: Decimal, unit: Decimal | None = None, places: int | None =
 _QUANTA: dict[int, Decimal] = {n: Decimal(1).scaleb(-n) for n in range(0, 29)}
 _DIGITS: dict[Decimal, int] = {}
 _WIDE = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_EVEN)  # display only: never traps
+# `_WIDE` without traps, for the inline paths: what `_WIDE` would raise on (a value beyond 200
+# digits, an infinity) gives NaN, whose text fails the inline path's check of the point
+_ROUND = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_EVEN, traps=[])
 
 
 def _money_cell(places: int, other: Any) -> Any:
@@ -288,8 +301,12 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
             f"((_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
             f" else MONEY({ref}, MU) if 'E' in _s or _s[0] == '-'"
             f" else _s + PAD if (_p := _s.find('.')) < 0"
-            f" else (_t := _s.rstrip('0')) + _f[len(_t) - _p - 1]"
-            f" if len(_s) - _p <= LONGEST and (_f := FILLS[MU])"
+            f" else MONEY({ref}, MU) if not (_f := FILLS[MU])"
+            f" else (_t := _s.rstrip('0')) + _f[len(_t) - _p - 1] if len(_s) - _p <= LONGEST"
+            # more decimals than the breakdown's (2443.542041495725516261373792): rounded at
+            # them (QR, QP), then as above; the point where it must be (PD:PN) or MONEY
+            f" else (_t := _r.rstrip('0')) + _f[len(_t) - len(_r) + PLACES]"
+            f" if (_r := str(QR({ref}, QP)))[PD:PN] == '.'"
             f" else MONEY({ref}, MU)) if type({ref}) is D else MONEY({ref}, MU))"
         )
     if type_ == "integer" and kind in ("step", "raw", "stage"):
@@ -321,19 +338,53 @@ def decimal_expression(ref: str) -> str:
     )
 
 
-def rounded_expression(ref: str, quantum: str) -> str:
-    """The cell of a slot the policy rounds, at its quantum's decimals (the name ``quantum``)."""
-    return f"({exact_expression(f'{ref}.quantize({quantum})')} if type({ref}) is D else F[type({ref})]({ref}))"
+def rounded_expression(ref: str, quantum: str, point: str | None = None) -> str:
+    """The cell of a slot the policy rounds, at its quantum's decimals (the name ``quantum``;
+    ``point``: see `quantized_expression`)."""
+    return f"({quantized_expression(ref, quantum, point)} if type({ref}) is D else F[type({ref})]({ref}))"
+
+
+def quantized_expression(ref: str, quantum: str, point: str | None = None) -> str:
+    """The text of the Decimal ``ref`` quantized at ``quantum`` (a name), as `exact_text`.
+
+    ``point`` (`quantum_point`, or ``DOT:NEXT`` for the row's unit): where the point of a text
+    with exactly the quantum's decimals stands. A value the policy already rounded at that
+    quantum has them, and then its `str` (without an exponent) is the text of its quantize:
+    written without quantizing again."""
+    rounded = exact_expression(f"{ref}.quantize({quantum})")
+    if point is None:
+        return rounded
+    return f"(_s if (_s := str({ref}))[{point}] == '.' and 'E' not in _s else {rounded})"
+
+
+def quantum_point(quantum: Decimal) -> str:
+    """The slice (``-3:-2`` for 0.01) where the point of a text with exactly ``quantum``'s
+    decimals stands (`money_point`); one that never holds a point for a whole quantum."""
+    dot, after, _ = money_point(quantum)
+    return f"{dot}:{after}"
 
 
 def exact_output_expression(ref: str, money: bool) -> str:
     """``exact_cell(ref, MU if money else None)`` of the Decimal ``ref`` (a results.csv output:
     exact, no trailing zeros, money at least at the row's unit), inline for the usual text: as
     `str` writes it when it ends in another digit than 0 (no exponent), or for money when it
-    has exactly the unit's decimals (``DOT:NEXT``, see `money_point`) and no sign."""
+    has exactly the unit's decimals (``DOT:NEXT``, see `money_point`) and no sign, or other
+    decimals (no sign, no exponent, at most 28: ``85213.6500``), stripped of trailing zeros and
+    given what they lack of the unit's (`money_fill`; a unit of 1 goes through ``EXACT``)."""
     if money:
-        return f"(_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-' else EXACT({ref}, MU))"
-    return f"(_s if (_s := str({ref}))[-1] != '0' and 'E' not in _s else EXACT({ref}, None))"
+        return (
+            f"(_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
+            f" else (_t := _s.rstrip('0')) + _f[len(_t) - _p - 1]"
+            f" if _s[0] != '-' and 'E' not in _s and (_p := _s.find('.')) >= 0"
+            f" and len(_s) - _p <= 29 and (_f := FILLS[MU]) else EXACT({ref}, MU))"
+        )
+    # else a whole number (4170), or decimals whose trailing zeros go (0.0300), not -0
+    return (
+        f"(_s if (_s := str({ref}))[-1] != '0' and 'E' not in _s"
+        f" else _t if 'E' not in _s"
+        f" and (_t := _s.rstrip('0').rstrip('.') if '.' in _s else _s) != '-0'"
+        f" else EXACT({ref}, None))"
+    )
 
 
 def exact_expression(ref: str) -> str:
@@ -383,10 +434,17 @@ def _formatters(places: int) -> dict[type, Any]:
     """Cell formatters by value type; decimals longer than ``places`` are rounded for display."""
     short = places + 2  # "0." and ``places`` digits: a text this short needs no rounding
     rounded_cell = rounded_decimal_cell(places)
+    quantized, quantum, dot, end = _ROUND.quantize, _QUANTA[places], -(places + 1), -places
 
     def decimal_cell(value: Decimal) -> str:
         text = str(value)  # the same text as format(value, "f") unless it has an exponent
         if len(text) > short or "E" in text:
+            # `rounded_cell`, here for the usual long value (a call's converted amount): the
+            # value quantized without traps, its point before ``places`` decimals (no
+            # exponent, no NaN, not 0 places), stripped, not -0
+            text = str(quantized(value, quantum))
+            if text[dot:end] == "." and (text := text.rstrip("0").rstrip(".")) != "-0":
+                return text
             return rounded_cell(value)
         if text[-1] == "0" and "." in text:  # no trailing zeros: 0.8750 is 0.875
             text = text.rstrip("0").rstrip(".")

@@ -17,21 +17,23 @@ from typing import Any
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.errors import escape_controls
 from incentives.io.cells import (
+    FILLS,
     LINE_OUTPUT_FORMATS,
     ROW_UNITS,
     cell_expression,
     cell_namespace,
     declared_quanta,
     exact_cell,
-    exact_expression,
     exact_output_expression,
     match_text,
+    quantized_expression,
+    quantum_point,
     rounded_expression,
     segments_cell,
     text_cell,
 )
 from incentives.io.csv_lines import LineCell, Memo, line_function
-from incentives.io.trace_cells import call_cells, goal_cells, goals_line_cells
+from incentives.io.trace_cells import call_cells, call_expression, goal_cells, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.rulebook.rulebook import Rulebook
@@ -190,23 +192,22 @@ class OutputLayout:
         quanta = self._quanta[policy.id]
         constants: dict[str, Decimal] = {}
 
-        def quantum(slot: int) -> str:  # the declared step's quantum, or the currency's unit
+        def quantized(ref: str, slot: int) -> str:  # at the declared step, or the row's unit
             step = quanta.get(slot)
             if step is None:
-                return "MU"
+                return quantized_expression(ref, "MU", "DOT:NEXT")
             name = f"Q{len(constants)}"
             constants[name] = step
-            return name
+            return quantized_expression(ref, name, quantum_point(step))
 
         for slot, column in self._pay_columns[policy.id]:
             # a rounded Decimal, always: at its declared step's decimals on every row
-            value = f"t[{slot}].quantize({quantum(slot)})"
-            cells[column] = LineCell(self.results_header[column], exact_expression(value))
+            cells[column] = LineCell(self.results_header[column], quantized(f"t[{slot}]", slot))
         money = self._money_outputs[policy.id]
         for slot, column in self._output_columns[policy.id]:
             ref = f"t[{slot}]"
             if slot in quanta:  # a declared rounding: its step's decimals
-                decimal = exact_expression(f"{ref}.quantize({quantum(slot)})")
+                decimal = quantized(ref, slot)
             else:  # exact: nothing is cut below the precision it was computed at
                 decimal = exact_output_expression(ref, money=slot in money)
             expression = f"({decimal} if type({ref}) is D else OUT[type({ref})]({ref}))"
@@ -225,6 +226,7 @@ class OutputLayout:
             "GAPS": Memo(text_cell),
             "D": Decimal,
             "EXACT": exact_cell,
+            "FILLS": FILLS,
             "OUT": LINE_OUTPUT_FORMATS,
             **constants,
         }
@@ -281,13 +283,16 @@ class OutputLayout:
         constants: dict[str, Decimal] = {}
         spanned: set[int] = set()  # columns a goals expression fills with the one before
         calls: dict[str, str] = {}  # each call slot's cell function: its own caches
+        chains = _Chains(cells)
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
             ref = f"v{slot_index}"
             names = [header[column] for column in cols]
             if kind == "call" and cols[1] == cols[0] + 1:  # the value and the match, at once
-                cells[cols[0]] = LineCell(names[0], f"CALL{slot_index}({ref})", width=2)
+                name = f"CALL{slot_index}"
+                expression = call_expression(ref, name, f"SEEN{slot_index}")
+                cells[cols[0]] = LineCell(names[0], expression, width=2)
                 spanned.add(cols[1])
-                calls[f"CALL{slot_index}"] = "both"
+                calls[name] = "both"
             elif kind == "call":
                 cells[cols[0]] = LineCell(names[0], f"CALLV{slot_index}({ref})")
                 cells[cols[1]] = LineCell(names[1], f"CALLM{slot_index}({ref})")
@@ -305,20 +310,18 @@ class OutputLayout:
                 money = owner is not None and owner.type == "money"
                 expression = f"SEGMENTS({ref}, {'MU' if money else 'None'})"
                 cells[cols[0]] = LineCell(names[0], expression, quote=True)
-            elif slot_index in quanta:  # a declared rounding: fixed decimals on every row
-                quantum = quanta[slot_index]
-                q = "MU"
-                if quantum is not None:
-                    q = f"Q{len(constants)}"
-                    constants[q] = quantum
-                cells[cols[0]] = LineCell(names[0], rounded_expression(ref, q))
             else:
-                expression = cell_expression(ref, kind, policy.slots[slot_index].type)
-                cells[cols[0]] = LineCell(names[0], expression)
+                make = self._value_cell(policy, slot_index, quanta, constants)
+                repeated = chains.repeats(policy.slots[slot_index], ref, cols[0], make)
+                cells[cols[0]] = LineCell(names[0], repeated or make(ref))
         places = policy.spec.policy.breakdown_decimals
         namespace = cell_namespace(places)
+        for name, part in calls.items():
+            pairs: dict[int, tuple[object, str]] = {}  # a result's "both" cells, inline
+            namespace[name] = call_cells(namespace, part, pairs=pairs)
+            if part == "both":
+                namespace[name.replace("CALL", "SEEN")] = pairs.get
         namespace.update(
-            **{name: call_cells(namespace, part) for name, part in calls.items()},
             GOALS=goal_cells(namespace),
             GOAL_CELLS=goals_line_cells(namespace),
             SEGMENTS=segments_cell(places),
@@ -331,6 +334,61 @@ class OutputLayout:
             prologue += f"; ({values}) = t"
         namespace["ROW_UNITS"] = ROW_UNITS
         return line_function(f"breakdown {policy.id}", "eid, po", kept, namespace, prologue)
+
+
+    @staticmethod
+    def _value_cell(
+        policy: CompiledPolicy,
+        slot_index: int,
+        quanta: dict[int, Decimal | None],
+        constants: dict[str, Decimal],
+    ) -> Callable[[str], str]:
+        """The cell expression of a slot holding one value, given the name of that value: at
+        its declared rounding (a quantum named once in ``constants``), else by kind and type."""
+        if slot_index not in quanta:  # no declared rounding
+            slot = policy.slots[slot_index]
+            return lambda ref: cell_expression(ref, slot.kind, slot.type)
+        quantum = quanta[slot_index]  # a declared rounding: fixed decimals on every row
+        q, point = "MU", "DOT:NEXT"
+        if quantum is not None:
+            point = quantum_point(quantum)
+            same = [n for n, c in constants.items() if str(c) == str(quantum)]
+            q = same[0] if same else f"Q{len(constants)}"
+            constants[q] = quantum
+        return lambda ref: rounded_expression(ref, q, point)
+
+
+class _Chains:
+    """The values of one step recorded one after the other (``bonus.raw``, ``.after_floor``,
+    ``.after_cap``, ``bonus``; a pay component and its total) are mostly the very same object:
+    a cell written like the step's previous one reuses that one's text when its value is the
+    previous value (``is``), without formatting it again."""
+
+    _KINDS = frozenset({"raw", "stage", "step", "pay"})
+
+    def __init__(self, cells: list[LineCell]) -> None:
+        self._cells = cells
+        self._last: dict[str, tuple[int, str, str]] = {}  # by owner: column, template, ref
+
+    def repeats(
+        self, slot: Slot, ref: str, column: int, make: Callable[[str], str]
+    ) -> str | None:
+        """The cell expression of ``slot`` (its value named ``ref``, in ``column``) reusing the text of the step's
+        previous value when it is the same object and written alike (``make``: the cell
+        expression of a value's name); None where there is no such previous value."""
+        if slot.kind not in self._KINDS:
+            return None
+        template = make("_VALUE_")
+        before = self._last.get(slot.owner)
+        self._last[slot.owner] = (column, template, ref)
+        if before is None or before[1] != template or before[0] >= column:
+            return None
+        earlier, _, earlier_ref = before
+        text = f"_k{earlier_ref}"
+        cell = self._cells[earlier]
+        if not cell.expression.startswith(f"({text} := "):
+            self._cells[earlier] = LineCell(cell.column, f"({text} := {cell.expression})")
+        return f"({text} if {ref} is {earlier_ref} else {make(ref)})"
 
 
 def input_placement(rulebook: Rulebook) -> tuple[list[str], dict[str, frozenset[str]]]:

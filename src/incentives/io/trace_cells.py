@@ -17,22 +17,28 @@ from typing import Any
 from incentives.io.cells import exact_text, match_text, text_cell
 from incentives.io.csv_lines import Memo, quote
 
-__all__ = ["call_cells", "goal_cells", "goals_line_cells"]
+__all__ = ["call_cells", "call_expression", "goal_cells", "goals_line_cells"]
 
 _KEPT = 4096
 
 
 def call_cells(
-    namespace: dict[str, Any], part: str = "both", kept: int = _KEPT
+    namespace: dict[str, Any],
+    part: str = "both",
+    kept: int = _KEPT,
+    pairs: dict[int, tuple[object, str]] | None = None,
 ) -> Callable[[Any], str]:
     """One call slot's cells (``part``: "both" gives ``value,match``, two columns; "value" or
     "match" one of them), from `cell_namespace`'s formatters; empty where the call was not
     made or gave nothing. Make one per slot: a slot whose values or pairs do not recur (a
     curve's interpolated output, a matrix's fresh ``(row, column)`` detail) fills its cache
-    and stops looking there."""
+    and stops looking there. ``pairs``: the cache of "both" (``id(result): (result, text)``,
+    emptied for good when it fills), given to look a result up in it inline
+    (`call_expression`)."""
     formats = namespace["F"]
     texts: dict[int, tuple[object, str]] = {}  # by id of the value
-    pairs: dict[int, tuple[object, str]] = {}  # by id of the (value, detail) pair
+    if pairs is None:
+        pairs = {}  # by id of the (value, detail) pair
     # what a call matched repeats (a table row, a rate): once per equal detail, as one slot's
     # details have one shape (a table's row indices, a curve's segment, a rating's label)
     matched: dict[Any, str] = {}
@@ -92,28 +98,54 @@ def call_cells(
     return {"both": both, "value": value_only, "match": match_only}[part]
 
 
+def call_expression(ref: str, cells: str, pairs: str) -> str:
+    """The "both" cells of a call slot's value ``ref``: its text looked up inline in ``pairs``
+    (the name of that cache's ``get``, see `call_cells`) when the call's result is one seen
+    before, no Python call on a hit; else through ``cells`` (the slot's `call_cells`)."""
+    return (
+        f"(_e[1] if (_c := {ref}) is not None and (_p := _c[1]) is not None"
+        f" and (_e := {pairs}(id(_p))) is not None and _e[0] is _p else {cells}({ref}))"
+    )
+
+
 def goal_cells(namespace: dict[str, Any]) -> Callable[[Any, int], str]:
     """The cells of a scorecard's goals as one text of ``width`` comma-separated cells (eight
     per goal, the goals an employee does not have empty). The figures are written as read
     (`exact_text`, inline: a short decimal's `str` costs less than finding it by identity);
-    attainment and payout, computed, at the breakdown's decimals."""
-    rounded = namespace["DEC"]  # attainment and payout: long quotients, nearly always
+    attainment and payout, computed, at the breakdown's decimals: long quotients, nearly always,
+    rounded inline as ``DEC`` (`rounded_decimal_cell`) rounds them: quantized without traps,
+    stripped of trailing zeros when the point stands before exactly the breakdown's decimals
+    (no exponent, no NaN, not 0 places) and the text is not ``-0``; else through ``DEC``."""
+    rounded = namespace["DEC"]
+    quantized, quantum, dot, end = (namespace[n] for n in ("QR", "QP", "PD", "PN"))
     names = Memo(text_cell)
 
     def goals(value: Any, width: int) -> str:
         if not value:
             return "," * (width - 1)
-        return ",".join(
-            [
+        texts = []
+        for name, direction, target, actual, weight, att, payout, segment in value:
+            attained = (
+                _t
+                if (_r := str(quantized(att, quantum)))[dot:end] == "."
+                and (_t := _r.rstrip("0").rstrip(".")) != "-0"
+                else rounded(att)
+            )
+            paid = (
+                _t
+                if (_r := str(quantized(payout, quantum)))[dot:end] == "."
+                and (_t := _r.rstrip("0").rstrip(".")) != "-0"
+                else rounded(payout)
+            )
+            texts.append(
                 f"{names[name]},{direction},"
                 f"{_s if 'E' not in (_s := str(target)) else exact_text(target)},"
                 f"{_s if 'E' not in (_s := str(actual)) else exact_text(actual)},"
                 f"{_s if 'E' not in (_s := str(weight)) else exact_text(weight)},"
-                f"{rounded(att)},{rounded(payout)},"
+                f"{attained},{paid},"
                 f"{segment if type(segment) is int else quote(str(segment))}"
-                for name, direction, target, actual, weight, att, payout, segment in value
-            ]
-        ) + "," * (width - 8 * len(value))
+            )
+        return ",".join(texts) + "," * (width - 8 * len(value))
 
     return goals
 
