@@ -177,6 +177,25 @@ def test_goal_column_groups(tmp_path: Path) -> None:
     assert first.cells["goal2_target"] == "10"  # goal columns stay in the cells too
 
 
+def test_a_pass_reading_some_columns_keeps_only_those_cells_and_every_goal(
+    tmp_path: Path,
+) -> None:
+    """A pass that reads a few columns and the goals (the totals pass of a run) gets rows whose
+    cells hold only those columns (and the id), not the goal columns, with the very goals a
+    pass reading every column gets: the goals come from their own cells."""
+    path = write(
+        tmp_path, GOAL_HEADER + "7,b,10,12,30%,c,5,4,20%,lower,a,1,1,50%\n8,,,,,x,,,,,a,1,2,1\n"
+    )
+    roster = open_roster(path, required_columns=())
+    full = employees(roster)
+    found = list(roster.part(goals=True, columns=("goal2_name",), ratings=False))
+    assert [row.cells for row in found] == [
+        {"employee_id": "7", "goal2_name": "b"},
+        {"employee_id": "8", "goal2_name": ""},
+    ]
+    assert [row.goals for row in found] == [row.goals for row in full]  # type: ignore[union-attr]
+
+
 def test_incomplete_goal_group_is_refused(tmp_path: Path) -> None:
     """A goal group without all of name, target, actual, weight is a header fault."""
     path = write(tmp_path, "employee_id,goal1_name,goal1_target,goal1_weight\n")

@@ -208,6 +208,10 @@ class Roster:
             wanted |= {column for _, columns in self._goal_columns for column in columns}
         picked = [i for i, column in enumerate(self.columns) if wanted is None or column in wanted]
         self._picker = self._make_picker(picked)
+        # the goal columns' cells, for the general path's goals (a pass's cells may lack them)
+        goal_names = {column for _, columns in self._goal_columns for column in columns}
+        goal_indexes = [i for i, column in enumerate(self.columns) if column in goal_names]
+        self._goal_picker = self._make_picker(goal_indexes) if goal_indexes else None
         ids, self._duplicates, self.record_count = self._scan()
         self._builders: dict[tuple[bool, frozenset[str] | None, bool], RowBuilder] = {}
         # the keyed files' rows of employees not in the roster, and their counts, found now:
@@ -281,12 +285,12 @@ class Roster:
     def _pass_picker(
         self, goals: bool, columns: Collection[str] | None
     ) -> tuple[tuple[str, ...], Any]:
-        """The picker of a pass reading ``columns`` (None: those the roster keeps)."""
+        """The picker of a pass reading ``columns`` (None: those the roster keeps). A pass's
+        goals are built from their own cells (the generated builder's locals, `_goal_cells` on
+        the general path), so its cells hold only its columns, with ``goals`` or without."""
         if columns is None:
             return self._picker
         wanted = {ID, *columns}
-        if goals:
-            wanted |= {column for _, names in self._goal_columns for column in names}
         return self._make_picker([i for i, name in enumerate(self.columns) if name in wanted])
 
     def _records_between(
@@ -408,12 +412,19 @@ class Roster:
         elif self._goals is not None:
             goals = self._goals.rows(employee_id)
         else:
-            goals = self._column_goals(cells, source)
+            goals = self._column_goals(self._goal_cells(fields), source)
         ratings = (
             self._ratings.rows(employee_id) if self._ratings is not None and with_ratings else ()
         )
         history = self._history.rows(employee_id) if self._history is not None else ()
         return EmployeeInput(employee_id, cells, source, goals, ratings, history)
+
+    def _goal_cells(self, fields: Sequence[str]) -> dict[str, str]:
+        """A record's goal columns' cells, stripped (as a row's cells hold them)."""
+        if self._goal_picker is None:
+            return {}
+        names, pick = self._goal_picker
+        return dict(zip(names, map(str.strip, pick(fields)), strict=True))
 
     def _column_goals(self, cells: dict[str, str], source: RowSource) -> tuple[GoalInput, ...]:
         goals = []
