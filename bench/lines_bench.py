@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,19 +26,28 @@ BENCH = Path(__file__).resolve().parent
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("employees", type=Path)
+    parser.add_argument("employees", type=Path, help="a roster; its _ratings/_history beside it")
     parser.add_argument("--rules", type=Path, default=BENCH / "rules")
-    parser.add_argument("--rates", type=Path, default=BENCH / "rates.csv")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/lines-bench-out"))
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    ratings = args.employees.with_name(args.employees.stem + "_ratings.csv")
-    history = args.employees.with_name(args.employees.stem + "_history.csv")
-    request = RunRequest(
-        rules=args.rules, employees=args.employees, out=args.out, rates=args.rates, force=True,
-        workers=1, ratings=ratings if ratings.exists() else None,
-        history=history if history.exists() else None,
-    )
+    beside = {
+        k: args.employees.with_name(f"{args.employees.stem}_{k}.csv")
+        for k in ("ratings", "history")
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        request = RunRequest(
+            rules=args.rules,
+            employees=args.employees,
+            out=Path(scratch) / "run",
+            rates=BENCH / "rates.csv",
+            force=True,
+            workers=1,
+            **{k: path if path.exists() else None for k, path in beside.items()},
+        )
+        return _time(request, args.repeat)
+
+
+def _time(request: RunRequest, repeat: int) -> int:
     kept: list[tuple[list[Any], Any]] = []
     write_items = jobs.write_items
 
@@ -50,14 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     run_job(request)
     best = float("inf")
     with open(os.devnull, "w", encoding="utf-8", newline="\n") as null:
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             started = time.process_time()
             for items, files in kept:
                 sinks = [CsvSink(null, f.header) for f in files]
                 write_items(items, files, [s.write_line for s in sinks])
             best = min(best, time.process_time() - started)
     count = sum(len(items) for items, _ in kept)
-    print(f"{count:,} items: lines made and written in {best:.3f} s CPU (best of {args.repeat})")
+    print(f"{count:,} items: lines made and written in {best:.3f} s CPU (best of {repeat})")
     return 0
 
 
