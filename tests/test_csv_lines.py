@@ -627,3 +627,19 @@ def test_a_whole_money_output_padded_inline_is_its_exact_text(value: Decimal, un
     unit, a unit of 1 too."""
     line = _line(exact_output_expression("t[0]", money=True))
     assert line((value,), unit) == exact_cell(value, unit) + ",x\n"
+
+
+_WORDS = st.lists(
+    st.text(alphabet=st.one_of(st.characters(blacklist_categories=("Cs",)), st.just(" ")), max_size=6),
+    max_size=4,
+).map(" ".join)
+
+
+@settings(max_examples=300)
+@given(value=st.one_of(_WORDS, st.sampled_from(["Reese Moreau", " =1+2", "- a", "a ,b", " ", ""])))
+def test_a_text_input_of_words_and_spaces_is_the_text_cell(value: str) -> None:
+    """A text input of letters, digits and spaces (a name) is written as it is inline; any
+    other (a leading = + - @, a comma, a quote, a line break, only spaces) as `text_cell`
+    writes it."""
+    line = _line(cell_expression("t[0]", "input", "text"))
+    assert line((value,), Decimal("0.01")) == csv_line([format_cell(value), "x"])

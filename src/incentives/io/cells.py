@@ -281,7 +281,12 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
         return f"('' if {ref} is None else 'true' if {ref} else 'false')"
     if kind == "input":
         if type_ == "text":  # escaped where a spreadsheet would read a formula, quoted if need be
-            return f"('' if {ref} is None else {ref} if {ref}.isalnum() else TEXT({ref}))"
+            # as it is when only letters, digits and spaces (a name: "Reese Moreau"): no
+            # formula start, nothing to quote, as `text_cell` writes it
+            return (
+                f"('' if {ref} is None else {ref} if {ref}.isalnum()"
+                f" or {ref}.replace(' ', '').isalnum() else TEXT({ref}))"
+            )
         if type_ == "date":
             return f"('' if {ref} is None else DATE[{ref}])"
         if type_ == "integer":
