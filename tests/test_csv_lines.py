@@ -599,3 +599,47 @@ def test_a_decimal_by_its_type_is_the_rounded_cell(places: int, value: Decimal) 
     of another declared type) is `rounded_decimal_cell`'s text, for any Decimal at any
     breakdown decimals."""
     assert cell_namespace(places)["F"][Decimal](value) == rounded_decimal_cell(places)(value)
+
+
+@pytest.mark.parametrize("places", [0, 1, 2, 3, 6, 7, 12, 28])
+@settings(max_examples=200)
+@given(value=_EXTREME_DECIMALS)
+def test_a_computed_decimal_rounded_inline_is_the_rounded_cell(places: int, value: Decimal) -> None:
+    """A computed decimal's cell, rounded inline when it is long or has trailing zeros (not
+    through `rounded_decimal_cell`), is that function's text for any Decimal whatever (beyond
+    200 digits, infinite, NaN, a negative zero, a tiny one with an exponent)."""
+    computed = _line(computed_expression("t[0]", "decimal"), places)
+    assert computed((value,), Decimal("0.01")) == rounded_decimal_cell(places)(value) + ",x\n"
+
+
+@settings(max_examples=300)
+@given(
+    value=st.one_of(
+        _EXTREME_DECIMALS,
+        st.integers(0, 10**30).map(Decimal),
+        st.sampled_from([Decimal("0"), Decimal("45800"), Decimal("-0"), Decimal("-45800")]),
+    ),
+    unit=st.one_of(_UNITS, st.just(Decimal(1))),
+)
+def test_a_whole_money_output_padded_inline_is_its_exact_text(value: Decimal, unit: Decimal) -> None:
+    """A money output of results.csv that is a whole number (45800, 0) gains the unit's zeros
+    inline: `exact_cell`'s text, for any Decimal (signed, infinite, NaN, an exponent) and any
+    unit, a unit of 1 too."""
+    line = _line(exact_output_expression("t[0]", money=True))
+    assert line((value,), unit) == exact_cell(value, unit) + ",x\n"
+
+
+_WORDS = st.lists(
+    st.text(alphabet=st.one_of(st.characters(blacklist_categories=("Cs",)), st.just(" ")), max_size=6),
+    max_size=4,
+).map(" ".join)
+
+
+@settings(max_examples=300)
+@given(value=st.one_of(_WORDS, st.sampled_from(["Reese Moreau", " =1+2", "- a", "a ,b", " ", ""])))
+def test_a_text_input_of_words_and_spaces_is_the_text_cell(value: str) -> None:
+    """A text input of letters, digits and spaces (a name) is written as it is inline; any
+    other (a leading = + - @, a comma, a quote, a line break, only spaces) as `text_cell`
+    writes it."""
+    line = _line(cell_expression("t[0]", "input", "text"))
+    assert line((value,), Decimal("0.01")) == csv_line([format_cell(value), "x"])

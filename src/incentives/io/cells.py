@@ -281,7 +281,12 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
         return f"('' if {ref} is None else 'true' if {ref} else 'false')"
     if kind == "input":
         if type_ == "text":  # escaped where a spreadsheet would read a formula, quoted if need be
-            return f"('' if {ref} is None else {ref} if {ref}.isalnum() else TEXT({ref}))"
+            # as it is when only letters, digits and spaces (a name: "Reese Moreau"): no
+            # formula start, nothing to quote, as `text_cell` writes it
+            return (
+                f"('' if {ref} is None else {ref} if {ref}.isalnum()"
+                f" or {ref}.replace(' ', '').isalnum() else TEXT({ref}))"
+            )
         if type_ == "date":
             return f"('' if {ref} is None else DATE[{ref}])"
         if type_ == "integer":
@@ -330,10 +335,17 @@ def computed_expression(ref: str, type_: str) -> str:
 
 def decimal_expression(ref: str) -> str:
     """`decimal_cell` of the Decimal ``ref``, inline for the usual short text (no exponent, no
-    trailing zero, at most the breakdown's decimals: ``0.05``, ``1.25``, ``4``); the names
-    ``SHORT`` and ``DEC`` come from `cell_namespace`."""
+    trailing zero, at most the breakdown's decimals: ``0.05``, ``1.25``, ``4``), and for the
+    usual long one (a quotient: ``1.163212435233160621761658031``) or one with trailing zeros
+    (``0.8750``) rounded inline as ``DEC`` (`rounded_decimal_cell`) rounds it, as
+    `goal_cells` does: quantized without traps (QR, QP), stripped of trailing zeros when the
+    point stands before exactly the breakdown's decimals (PD:PN: no exponent, no NaN, not 0
+    places) and the text is not ``-0``; else through ``DEC``. The names come from
+    `cell_namespace`."""
     return (
         f"(_s if len(_s := str({ref})) <= SHORT and _s[-1] != '0' and 'E' not in _s"
+        f" else _t if (_r := str(QR({ref}, QP)))[PD:PN] == '.'"
+        f" and (_t := _r.rstrip('0').rstrip('.')) != '-0'"
         f" else DEC({ref}))"
     )
 
@@ -370,10 +382,13 @@ def exact_output_expression(ref: str, money: bool) -> str:
     `str` writes it when it ends in another digit than 0 (no exponent), or for money when it
     has exactly the unit's decimals (``DOT:NEXT``, see `money_point`) and no sign, or other
     decimals (no sign, no exponent, at most 28: ``85213.6500``), stripped of trailing zeros and
-    given what they lack of the unit's (`money_fill`; a unit of 1 goes through ``EXACT``)."""
+    given what they lack of the unit's (`money_fill`; a unit of 1 goes through ``EXACT``),
+    or a whole number (``45800``: digits only, no sign, no exponent, not NaN) given the
+    unit's zeros (``PAD``, `money_point`)."""
     if money:
         return (
             f"(_s if (_s := str({ref}))[DOT:NEXT] == '.' and _s[0] != '-'"
+            f" else _s + PAD if _s.isdigit()"
             f" else (_t := _s.rstrip('0')) + _f[len(_t) - _p - 1]"
             f" if _s[0] != '-' and 'E' not in _s and (_p := _s.find('.')) >= 0"
             f" and len(_s) - _p <= 29 and (_f := FILLS[MU]) else EXACT({ref}, MU))"

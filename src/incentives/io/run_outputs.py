@@ -232,7 +232,7 @@ class OutputLayout:
         }
         prologue = (
             "cur, elig, zr, notes, ready, gaps, t = po.currency, po.eligible, po.zero_reason,"
-            " po.notes, po.ready, po.gaps, po.trace; MU, DOT, NEXT, _ = ROW_UNITS[cur]"
+            " po.notes, po.ready, po.gaps, po.trace; MU, DOT, NEXT, PAD = ROW_UNITS[cur]"
         )
         return line_function(f"results {policy.id}", "eid, po", cells, namespace, prologue)
 
