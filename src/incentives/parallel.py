@@ -164,19 +164,24 @@ def _error_path(result: Path) -> Path:
 
 
 def _keep_error(error: BaseException, path: Path) -> None:
-    """``error`` pickled into ``path`` as a process pool sends it back: loaded, it carries the
-    worker's traceback as its cause."""
-    from concurrent.futures.process import _ExceptionWithTraceback
-
-    raised = error.__traceback__
+    """``error`` pickled into ``path`` with its traceback as text, for the parent to raise with
+    that traceback as its cause (`WorkerTraceback`); an error that cannot be pickled is told as
+    a `RuntimeError` holding the traceback."""
+    text = "".join(traceback.format_exception(error))
     try:
-        assert raised is not None  # it was raised, so it has one
-        data = pickle.dumps(_ExceptionWithTraceback(error, raised))
+        data = pickle.dumps((error, text))
         pickle.loads(data)  # it must come back in the parent too
-    except Exception:  # an error that cannot be pickled: its traceback still can
-        text = "".join(traceback.format_exception(error))
-        data = pickle.dumps(RuntimeError(f"a worker process of the run failed:\n{text}"))
+    except Exception:
+        data = pickle.dumps((RuntimeError(f"a worker process of the run failed:\n{text}"), text))
     path.write_bytes(data)
+
+
+class WorkerTraceback(Exception):
+    """The traceback of an error raised in a worker process, as text: the cause of that error
+    when the parent raises it again (so a traceback into generated code quotes its lines)."""
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.args[0]}"""'
 
 
 def _raise_failure(result: Path, status: int) -> None:
@@ -187,7 +192,8 @@ def _raise_failure(result: Path, status: int) -> None:
         return
     error_file = _error_path(result)
     if error_file.exists():
-        raise _load(error_file)
+        error, text = _load(error_file)
+        raise error from WorkerTraceback(text)
     from concurrent.futures.process import BrokenProcessPool  # what a process pool raised
 
     how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
