@@ -335,7 +335,6 @@ class OutputLayout:
         namespace["ROW_UNITS"] = ROW_UNITS
         return line_function(f"breakdown {policy.id}", "eid, po", kept, namespace, prologue)
 
-
     @staticmethod
     def _value_cell(
         policy: CompiledPolicy,
