@@ -165,8 +165,8 @@ def _error_path(result: Path) -> Path:
 
 def _keep_error(error: BaseException, path: Path) -> None:
     """``error`` pickled into ``path`` with its traceback as text, for the parent to raise with
-    that traceback as its cause (`WorkerTraceback`); an error that cannot be pickled is told as
-    a `RuntimeError` holding the traceback."""
+    that traceback as its cause (see `_raise_failure`); an error that cannot be pickled is told
+    as a `RuntimeError` holding the traceback."""
     text = "".join(traceback.format_exception(error))
     try:
         data = pickle.dumps((error, text))
@@ -174,14 +174,6 @@ def _keep_error(error: BaseException, path: Path) -> None:
     except Exception:
         data = pickle.dumps((RuntimeError(f"a worker process of the run failed:\n{text}"), text))
     path.write_bytes(data)
-
-
-class WorkerTraceback(Exception):
-    """The traceback of an error raised in a worker process, as text: the cause of that error
-    when the parent raises it again (so a traceback into generated code quotes its lines)."""
-
-    def __str__(self) -> str:
-        return f'\n"""\n{self.args[0]}"""'
 
 
 def _raise_failure(result: Path, status: int) -> None:
@@ -193,7 +185,8 @@ def _raise_failure(result: Path, status: int) -> None:
     error_file = _error_path(result)
     if error_file.exists():
         error, text = _load(error_file)
-        raise error from WorkerTraceback(text)
+        # the worker's frames (generated code's lines quoted) as the cause of its error
+        raise error from RuntimeError(f"in a worker process of the run:\n{text}")
     from concurrent.futures.process import BrokenProcessPool  # what a process pool raised
 
     how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
