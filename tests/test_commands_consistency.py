@@ -276,7 +276,7 @@ def test_diff_announces_its_output_folder(
     out = tmp_path / "d"
     result = cli("diff", sample_run.out, sample_run.out, "--out", out)
     assert result.exit_code == 0, result.output
-    assert result.stdout.endswith(f"outputs: {out}/ (diff.csv, summary.txt)\n")
+    assert result.stdout.endswith(f"outputs: {out}/ (diff.csv, outputs.csv, summary.txt)\n")
 
 
 def test_a_scenario_run_is_described_alike_by_payroll_report_and_diff(

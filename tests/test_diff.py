@@ -288,6 +288,36 @@ def test_the_deltas_add_up_to_the_difference_of_the_totals(
         expected = after.get(key, Decimal(0)) - before.get(key, Decimal(0))
         assert sums.get(key, Decimal(0)) == expected, key
     assert not any("no recorded cause" in cause for c in diff.changes for cause in c.causes)
+    # every output that differs in results.csv, and only those, is listed, with a cause
+    assert {(o.employee_id, o.policy, o.output) for o in diff.outputs} == _moved_outputs(
+        run_a, run_b
+    )
+    assert not any("no recorded cause" in cause for o in diff.outputs for cause in o.causes)
+
+
+def _moved_outputs(run_a: Path, run_b: Path) -> set[tuple[str, str, str]]:
+    """(employee, policy, output) whose value differs between the runs' results.csv, for
+    employees both runs computed under the policy."""
+    policies = json.loads((run_b / "rulebook.json").read_text(encoding="utf-8"))["policies"]
+    outputs = {
+        p["id"]: [*p["spec"]["outputs"], *(["ready"] if p["spec"]["criteria"] else [])]
+        for p in policies
+    }
+    rows = []
+    for run in (run_a, run_b):
+        with (run / "results.csv").open(encoding="utf-8", newline="") as stream:
+            rows.append({(r["employee_id"], r["policy"]): r for r in csv.DictReader(stream)})
+    moved = set()
+    for key in rows[0].keys() & rows[1].keys():
+        for name in outputs[key[1]]:
+            old, new = rows[0][key][name], rows[1][key][name]
+            if old != new and not (_number(old) and _number(new) and Decimal(old) == Decimal(new)):
+                moved.add((*key, name))
+    return moved
+
+
+def _number(cell: str) -> bool:
+    return bool(re.fullmatch(r"-?\d+(\.\d+)?", cell))
 
 
 def _manifest_totals(run: Path) -> dict[tuple[str, str], Decimal]:
@@ -317,7 +347,7 @@ def test_a_table_cell_changed_in_the_policy_is_named_by_its_keys(
 def test_the_documented_example_is_real_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., CliRun]
 ) -> None:
-    """Every line of docs/diff.md's example output is a line of the real output, in order."""
+    """Every line of docs/diff.md's example outputs is a line of the real output, in order."""
     text = (Path(__file__).parents[1] / "docs" / "diff.md").read_text(encoding="utf-8")
     block = text.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
     monkeypatch.chdir(tmp_path)
@@ -328,6 +358,14 @@ def test_the_documented_example_is_real_output(
     assert shown.exit_code == 0, shown.output
     lines = shown.stdout.splitlines()
     assert lines[: len(block)] == block
+    # the outputs example: 00016 also rated Meets; its block is the end of the real output
+    outputs = text.split("```text\n")[2].split("```", 1)[0].splitlines()
+    _edit(Path("employees-b.csv"), Path("employees-c.csv"), "2015-07-27,,Exceeds,",
+          "2015-07-27,,Meets,")  # fmt: skip
+    _run(Path("out-c"), employees=Path("employees-c.csv"))
+    shown = cli("diff", "out", "out-c")
+    assert outputs[0].startswith("outputs that moved")
+    assert shown.stdout.splitlines()[-len(outputs) :] == outputs
 
 
 def test_runs_of_different_policy_sets_are_compared(run_a: Path, tmp_path: Path) -> None:
@@ -433,3 +471,48 @@ def test_a_component_paid_in_shares_is_diffed_in_shares(
     shown = cli("diff", run_a, run_b)
     assert shown.exit_code == 0, shown.output
     assert re.search(r"00007 +ltip-psu-2024 +psus_vested +shares +1,244 +1,556 +\+312\b", shown.stdout)
+
+
+def test_outputs_that_moved_are_compared_with_their_causes(
+    run_a: Path, tmp_path: Path, cli: Callable[..., CliRun]
+) -> None:
+    """Not only money paid moves: 00004 rated Exceeds instead of Exceptional gets a smaller
+    merit percentage and new salary; 00016 rated Meets instead of Exceeds is no longer ready
+    for promotion, and the diff names the criterion that now fails and why. Outputs are listed
+    apart from the pay changes and never enter the totals."""
+    roster = _roster(tmp_path, "2016-05-02,,Exceptional,", "2016-05-02,,Exceeds,")
+    _edit(roster, roster, "2015-07-27,,Exceeds,", "2015-07-27,,Meets,")
+    run_b = _run(tmp_path / "b", employees=roster)
+    diff = diff_runs(run_a, run_b)
+    by_key = {(o.employee_id, o.output): o for o in diff.outputs}
+    salary = by_key["00004", "new_salary"]
+    assert (salary.policy, salary.before, salary.after) == ("merit-2027", "84900.00", "84500.00")
+    assert (salary.shown_before, salary.shown_after, salary.change) == (
+        "84,900.00", "84,500.00", "-400.00"
+    )
+    assert salary.causes[0].startswith("rating 5 (Exceptional) → 4 (Exceeds), so merit_matrix")
+    assert salary.causes[0].endswith("so new_salary -400.00")
+    pct = by_key["00004", "merit_pct"]
+    assert (pct.shown_before, pct.shown_after, pct.change) == ("3.5%", "3%", "-0.5 pts")
+    ready = by_key["00016", "ready"]
+    assert (ready.policy, ready.before, ready.after, ready.change) == (
+        "promotion-2027", "true", "false", ""
+    )
+    assert ready.causes == (
+        "rating 4 (Exceeds) → 3 (Meets), so criterion rating_now passes → fails "
+        "(rating 3, needs 4), so ready yes → no",
+    )
+    assert ("00004", "ready") not in by_key  # 00004 is still ready at Exceeds
+    merit = json.loads((run_b / "rulebook.json").read_text(encoding="utf-8"))["policies"]
+    declared = {n for p in merit for n in p["spec"]["outputs"]} | {"ready"}
+    assert {o.output for o in diff.outputs} <= declared
+    assert all(t.component not in ("new_salary", "merit_pct", "ready") for t in diff.totals)
+    shown = cli("diff", run_a, run_b, "--out", tmp_path / "d")
+    assert shown.exit_code == 0, shown.output
+    assert "\noutputs that moved (not pay: outside the totals):\n" in shown.stdout
+    assert re.search(r"\n00016 +promotion-2027 +ready +yes +no *\n +rating 4 \(Exceeds\)", shown.stdout)
+    with (tmp_path / "d" / "outputs.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    row = next(r for r in rows if (r["employee_id"], r["output"]) == ("00004", "new_salary"))
+    assert (row["before"], row["after"], row["change"]) == ("84900.00", "84500.00", "-400.00")
+    assert row["causes"].startswith("rating 5 (Exceptional) → 4 (Exceeds)")

@@ -29,6 +29,7 @@ from incentives import (
     read_rates,
     run_job,
 )
+from incentives.engine.outcome import PolicyOutcome
 from incentives.expr import compile_expression
 from incentives.jobs import required_columns
 
@@ -197,8 +198,10 @@ def _results_row(sample_run: CliRun, employee: str, kind: str) -> dict[str, str]
 def test_pay_steps_and_outputs_by_name(sample_employee: EmployeeOutcome, sample_run: CliRun) -> None:
     """`outcome.pay[...]`, `.steps[...]` and `.outputs[...]` give what results.csv and the
     README's explain example show for employee 00004."""
-    bonus = sample_employee.policy("bonus")
-    assert bonus is sample_employee.policy("annual-bonus-2026")
+    bonus = sample_employee.policy("annual-bonus-2026")
+    # 00004 is under two bonus plans (annual, sales): the kind alone names neither
+    with pytest.raises(KeyError, match=r"under 2 bonus policies \(annual-bonus-2026, sales-"):
+        sample_employee.policy("bonus")
     assert bonus.steps["target_bonus"] == Decimal("8200.00")
     row = _results_row(sample_run, "00004", "bonus")
     assert str(bonus.pay["annual_bonus"]) == row["annual_bonus"] == "12300.00"
@@ -215,7 +218,7 @@ def test_pay_steps_and_outputs_by_name(sample_employee: EmployeeOutcome, sample_
 
 def test_an_unknown_or_shared_name_says_what_to_ask(sample_employee: EmployeeOutcome) -> None:
     """A misspelt name suggests the right one; a step in two policies says which to ask."""
-    bonus = sample_employee.policy("bonus")
+    bonus = sample_employee.policy("annual-bonus-2026")
     misspelt = r"no step 'targt_bonus' in policy annual-bonus-2026 .*did you mean 'target_bonus'"
     with pytest.raises(KeyError, match=misspelt):
         bonus.steps["targt_bonus"]
@@ -309,3 +312,24 @@ def test_check_does_not_import_the_engine() -> None:
         "[]",
         "['incentives.engine.calculate', 'incentives.io', 'incentives.jobs']",
     ]
+
+
+def test_a_kind_shared_by_two_policies_asks_for_an_id() -> None:
+    """`outcome.policy("bonus")` for an employee under two bonus plans names both plans
+    instead of answering with whichever came first."""
+    from types import SimpleNamespace
+
+    def under(policy_id: str, kind: str) -> PolicyOutcome:
+        policy = SimpleNamespace(id=policy_id, kind=kind)
+        return PolicyOutcome(policy, (), True, "", "USD")  # type: ignore[arg-type]
+
+    sales, annual = under("sales-bonus-2026", "bonus"), under("annual-bonus-2026", "bonus")
+    employee = EmployeeOutcome("E1", "roster.csv", 1, 2, (sales, annual, under("merit", "merit")))
+    assert employee.policy("annual-bonus-2026") is annual
+    assert employee.policy("merit").policy.id == "merit"
+    shared = (
+        r"employee E1 is under 2 bonus policies \(sales-bonus-2026, annual-bonus-2026\): "
+        r"ask one by its id, as outcome.policy\('sales-bonus-2026'\)"
+    )
+    with pytest.raises(KeyError, match=shared):
+        employee.policy("bonus")

@@ -520,7 +520,11 @@ def explain(employee_id: str, run_dir: Path, fmt: str) -> None:
 @cli.command(name="diff")
 @click.argument("run_a", type=click.Path(path_type=Path))
 @click.argument("run_b", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), help="Folder for diff.csv and summary.txt.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Folder for diff.csv, outputs.csv and summary.txt.",
+)
 @click.option("--force", is_flag=True, help="Replace the outputs of an earlier diff in --out.")
 def diff_command(run_a: Path, run_b: Path, out: Path | None, force: bool) -> None:
     """Compare two run folders: employees added, removed and changed, and why (docs/diff.md)."""

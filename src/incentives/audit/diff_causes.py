@@ -135,6 +135,8 @@ class RowCauses:
     def value(self, side: str, name: str) -> object:
         kind = self.graph.kind(name)
         pv = self.pv[side]
+        if kind in ("criterion", "ready"):
+            return self.rows[side].get(name, "")
         if kind == "result":
             return self._result_record(side, name)
         if kind in ("parameter", "builtin", "scorecard") or (
@@ -152,6 +154,8 @@ class RowCauses:
     def show(self, side: str, name: str) -> str:
         """A node's value as `explain` prints it."""
         pv, kind = self.pv[side], self.graph.kind(name)
+        if kind in ("criterion", "ready"):
+            return _passes(kind, self.rows[side].get(name, ""), self.rows[side].get(name + ".gap"))
         if kind == "call":
             slot = self.slots.get(name, {})
             callee, owner = str(slot.get("callee", "")), str(slot.get("owner", ""))
@@ -190,6 +194,28 @@ class RowCauses:
         if not self.differs(node):
             return []
         return [self._chain(text, path, end) for text, path in self.roots(node)]
+
+    def output_causes(self, name: str, end: str) -> list[str]:
+        """Each root cause of the output ``name`` (a step the policy outputs, or readiness) as
+        a chain ending in ``end``; readiness through each criterion whose outcome flipped."""
+        if self.rows["a"].get("eligible") != self.rows["b"].get("eligible"):
+            return [f"{text}, so {end}" for text in self._eligibility()]
+        if not self.differs(name):
+            return []
+        if self.graph.kind(name) != "ready":  # the chain ends at the output, named by ``end``
+            return [self._chain(text, path[:-1], end) for text, path in self.roots(name)]
+        found = []
+        for criterion in self.graph.reads.get(name, ()):
+            if not self.differs(criterion):
+                continue
+            flipped = self.change(criterion, f"criterion {criterion.removeprefix('criterion.')}")
+            for text, path in self.roots(criterion):
+                if path == (criterion,):  # nothing it reads moved: no root recorded
+                    text = f"{flipped} (no recorded cause)"
+                    found.append(f"{text}, so {end}")
+                else:
+                    found.append(f"{text}, so {flipped}, so {end}")
+        return found
 
     def roots(self, name: str) -> list[Root]:
         if name in self._roots:
@@ -414,3 +440,12 @@ def _cell_label(spec: Mapping[str, Any], match: str) -> str:
             item = f"{item.get('from', '')}–{item.get('to', '')}"
         labels.append(f"{axis.get('name')}={item}")
     return f" [{', '.join(labels)}]"
+
+
+def _passes(kind: str, cell: str, gap: str | None) -> str:
+    """A criterion as ``passes`` or ``fails (its gap)``, readiness as ``yes`` or ``no``."""
+    if cell not in ("true", "false"):
+        return "(none)"
+    if kind == "ready":
+        return "yes" if cell == "true" else "no"
+    return "passes" if cell == "true" else f"fails ({gap})" if gap else "fails"

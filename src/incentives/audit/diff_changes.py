@@ -1,8 +1,10 @@
-"""The pay components that moved for one employee under one policy between two runs.
+"""The pay components and outputs that moved for one employee under one policy between runs.
 
 `Comparison` indexes the two run folders once (breakdown rows by employee and policy, each
 policy's pair of records, why an employee is absent from a run) and gives, per row of
-results.csv, one `Change` per component whose amount differs, with its causes (`diff_causes`).
+results.csv, one `Change` per component whose amount differs and one `OutputChange` per output
+(a new salary, a merit percentage, promotion readiness) whose value differs, each with its
+causes (`diff_causes`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from incentives.audit.diff_causes import PolicyPair, RowCauses, signed_amount
 from incentives.audit.diff_graph import policy_graph
 from incentives.audit.run_folder import RunFolder
 
-__all__ = ["Change", "Comparison"]
+__all__ = ["Change", "Comparison", "OutputChange"]
 
 
 @attrs.frozen
@@ -39,6 +41,26 @@ class Change:
     @property
     def delta(self) -> Decimal:
         return (self.after or Decimal(0)) - (self.before or Decimal(0))
+
+
+@attrs.frozen
+class OutputChange:
+    """One output of one employee under one policy that differs between the runs (both runs
+    computed the employee under the policy): not money paid, so outside the totals.
+
+    ``before``/``after`` as results.csv records them; ``shown_before``/``shown_after`` as
+    `explain` prints them (``84,900.00``, ``3.5%``, ``yes``); ``change`` the signed difference
+    of a number (``-400.00``, ``-0.5 pts`` for a percentage), empty for readiness."""
+
+    employee_id: str
+    policy: str
+    output: str
+    before: str
+    after: str
+    shown_before: str
+    shown_after: str
+    change: str
+    causes: tuple[str, ...]
 
 
 def _components(policy: Mapping[str, Any]) -> list[str]:
@@ -126,6 +148,63 @@ class Comparison:
             why = tuple(texts) or (f"{component} {delta} (no recorded cause)",)
             found.append(Change(employee, policy_id, component, cur_b, old, new, "changed", why))
         return found
+
+
+    def output_changes(
+        self, key: tuple[str, str], before: Mapping[str, str], after: Mapping[str, str]
+    ) -> list[OutputChange]:
+        """Each output of ``key`` (employee, policy) whose value differs between the
+        results.csv rows ``before`` and ``after``, with its causes; the policy's declared
+        outputs, then readiness when it has criteria."""
+        employee, policy_id = key
+        pair = self.pairs.get(policy_id)
+        if pair is None:  # the policy is in one run only: its pay says so
+            return []
+        spec = pair.policy_b.get("spec", {})
+        names = [str(n) for n in spec.get("outputs", [])]
+        names += ["ready"] if spec.get("criteria") else []
+        found: list[OutputChange] = []
+        causes: RowCauses | None = None
+        for name in names:
+            old, new = before.get(name, ""), after.get(name, "")
+            if _same(old, new):
+                continue
+            if causes is None:
+                causes = RowCauses(pair, self.rows_a[key], self.rows_b[key])
+            change = _difference(causes, name, old, new, after.get("currency", ""))
+            end = f"{name} {change}" if change else causes.change(name)
+            why = tuple(causes.output_causes(name, end)) or (f"{end} (no recorded cause)",)
+            shown = causes.show("a", name), causes.show("b", name)
+            found.append(OutputChange(employee, policy_id, name, old, new, *shown, change, why))
+        return found
+
+
+def _same(old: str, new: str) -> bool:
+    """Two cells of results.csv hold the same value (``0.50`` and ``0.5`` are one number)."""
+    if old == new:
+        return True
+    try:
+        return Decimal(old) == Decimal(new)
+    except ArithmeticError:
+        return False
+
+
+def _difference(causes: RowCauses, name: str, old: str, new: str, currency: str) -> str:
+    """The signed difference of a numeric output as it prints (percentages in points);
+    empty for a value that is not a number in both runs (readiness, a date)."""
+    try:
+        delta = Decimal(new) - Decimal(old)
+    except ArithmeticError:
+        return ""
+    type_ = str(causes.slots.get(name, {}).get("type", "decimal"))
+    if type_ == "money":
+        return signed_amount(delta, currency)
+    delta = delta.normalize()  # -0.010 is -1 point, as 4.5% → 3.5% reads
+    if delta.as_tuple().exponent > 0:  # type: ignore[operator]  # an int for a finite number
+        delta = delta.quantize(Decimal(1))  # 1E+1 -> 10
+    shown = causes.pv["b"].display(delta, type_)
+    shown = shown if shown.startswith("-") else "+" + shown
+    return shown.removesuffix("%") + " pts" if type_ == "percent" else shown
 
 
 class _Absence:

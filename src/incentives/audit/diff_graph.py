@@ -1,8 +1,9 @@
 """What each recorded value of a policy reads, from `rulebook.json` alone, for run diffs.
 
 A node is a breakdown column (an input, a step, a call ``owner: callee(args)``, a goal field
-``card.goalN.field``, an eligibility rule, a pay column) or a value the policy holds for every
-employee (a parameter, a plan result, a plan scorecard, a builtin date). `PolicyGraph.reads`
+``card.goalN.field``, an eligibility rule, a pay column, a promotion criterion, readiness) or a
+value the policy holds for every employee (a parameter, a plan result, a plan scorecard, a
+builtin date). `PolicyGraph.reads`
 gives, per node, the nodes it is computed from: the ``reads`` each slot records, the calls a
 step makes, the goals of an employee scorecard, the results of a plan scorecard, and the order
 in which a pool's steps follow each other (docs/run-folder.md, `compiler/allocations.py`).
@@ -30,7 +31,7 @@ class PolicyGraph:
     policy: Mapping[str, Any]
     reads: Mapping[str, tuple[str, ...]]
     kinds: Mapping[str, str]  # node -> input, step, call, goal, eligibility, pay, parameter,
-    #                            result, scorecard, builtin, aggregate, pool
+    #                            result, scorecard, builtin, aggregate, pool, criterion, ready
     result_of: Mapping[str, str]  # a result's names (operating_margin_target) -> the result
     pool_of: Mapping[str, tuple[str, str]]  # a pool's step -> (pool, role)
     steps: tuple[str, ...]  # the steps the policy declares (not those of pools or pay)
@@ -123,6 +124,11 @@ def policy_graph(policy: Mapping[str, Any]) -> PolicyGraph:
                 if pool_of[name][1] in ("pool", "factor", "scaled", "remainder", "award"):
                     kinds[name] = "pool"
             reads[name] = tuple(dict.fromkeys((*calls.get(name, ()), *own, *extra)))
+        elif kind == "criterion":
+            kinds[name], reads[name] = "criterion", own
+        elif kind == "ready":  # promotion readiness: all criteria pass
+            kinds[name] = "ready"
+            reads[name] = tuple(str(s["name"]) for s in slots if s.get("kind") == "criterion")
         elif kind == "pay" or (kind == "stage" and name.startswith("pay.")):
             kinds[name] = "pay"
             reads[name] = _pay_reads(name, spec, names)

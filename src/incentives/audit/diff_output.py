@@ -1,8 +1,8 @@
 """A run diff for people (a table on stdout, a summary) and for files (`diff.csv`).
 
-diff_text(diff)            the summary, then every change with its causes
+diff_text(diff)            the summary, then every change with its causes, then every output
 summary_text(diff)         runs, policies, inputs, counts and the reconciled totals
-write_diff(diff, out)      diff.csv and summary.txt, written whole (`OutputDir`)
+write_diff(diff, out)      diff.csv, outputs.csv and summary.txt, written whole (`OutputDir`)
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from incentives.display import format_number
 from incentives.io import run_dir
 from incentives.io.writers import OutputDir
 
-__all__ = ["DIFF_COLUMNS", "diff_text", "summary_text", "write_diff"]
+__all__ = ["DIFF_COLUMNS", "OUTPUT_COLUMNS", "diff_text", "summary_text", "write_diff"]
 
 DIFF_COLUMNS = (
     "employee_id", "policy", "component", "currency", "status", "before", "after", "delta",
     "causes",
 )  # fmt: skip
+OUTPUT_COLUMNS = ("employee_id", "policy", "output", "before", "after", "change", "causes")
 
 
 def _money(amount: Decimal | None, currency: str) -> str:
@@ -82,8 +83,27 @@ def summary_text(diff: RunDiff) -> str:
 
 def diff_text(diff: RunDiff) -> str:
     """The summary, then one line per change (employee, policy, component, amounts) and its
-    causes indented under it."""
-    text = summary_text(diff)
+    causes indented under it, then likewise one line per output that moved."""
+    return _changes_text(diff, summary_text(diff)) + _outputs_text(diff)
+
+
+def _outputs_text(diff: RunDiff) -> str:
+    if not diff.outputs:
+        return ""
+    header = ("employee", "policy", "output", "before", "after", "change")
+    rows = [header] + [
+        (o.employee_id, o.policy, o.output, o.shown_before, o.shown_after, o.change)
+        for o in diff.outputs
+    ]
+    table = _table(rows, {3, 4, 5})
+    lines = ["", "outputs that moved (not pay: outside the totals):", table[0]]
+    for output, line in zip(diff.outputs, table[1:], strict=True):
+        lines.append(line)
+        lines += [f"    {cause}" for cause in output.causes]
+    return "\n".join(lines) + "\n"
+
+
+def _changes_text(diff: RunDiff, text: str) -> str:
     if not diff.changes:
         return text
     header = ("employee", "policy", "component", "currency", "before", "after", "delta", "")
@@ -113,8 +133,8 @@ def _cell(amount: Decimal | None) -> str:
 
 
 def write_diff(diff: RunDiff, out: Path | str, *, force: bool = False) -> tuple[str, ...]:
-    """Write ``diff.csv`` (one row per change, causes joined by ``; ``) and ``summary.txt``
-    into ``out``, whole or not at all; ``out`` may not be or hold either run folder. Returns
+    """Write ``diff.csv`` (one row per change, causes joined by ``; ``), ``outputs.csv`` (one
+    row per output that moved) and ``summary.txt`` into ``out``, whole or not at all; ``out`` may not be or hold either run folder. Returns
     the names of the files written."""
     out = Path(out)
     run_dir.check_apart(out, [("run A", diff.run_a), ("run B", diff.run_b)])
@@ -134,5 +154,11 @@ def write_diff(diff: RunDiff, out: Path | str, *, force: bool = False) -> tuple[
                     "; ".join(c.causes),
                 ]
             )
+        outputs = folder.csv_writer("outputs.csv", OUTPUT_COLUMNS)
+        for o in diff.outputs:
+            outputs.write(
+                [o.employee_id, o.policy, o.output, o.before, o.after, o.change,
+                 "; ".join(o.causes)]
+            )  # fmt: skip
         folder.text("summary.txt", summary_text(diff))
         return folder.names

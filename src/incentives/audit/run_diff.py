@@ -2,6 +2,8 @@
 
     diff_runs(run_a, run_b) -> RunDiff
     RunDiff.changes      one `Change` per employee, policy, pay component and currency that moved
+    RunDiff.outputs      one `OutputChange` per employee, policy and output that moved (a new
+                         salary, a merit percentage, readiness): not pay, outside the totals
     RunDiff.totals       per currency and component: both runs' totals and the sum of the deltas
     RunDiff.policies     each policy added, removed or changed (version, SHA-256, what changed)
 
@@ -20,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from incentives.audit.diff_changes import Change, Comparison
+from incentives.audit.diff_changes import Change, Comparison, OutputChange
 from incentives.audit.run_folder import RunFolder, read_run_folder
 from incentives.audit.what_if_layers import what_if_lines
 from incentives.display import format_value
@@ -32,6 +34,7 @@ __all__ = [
     "Change",
     "DiffError",
     "NotARunFolder",
+    "OutputChange",
     "PolicyChange",
     "RunDiff",
     "TotalLine",
@@ -107,16 +110,18 @@ class RunDiff:
     totals: tuple[TotalLine, ...]
     policies: tuple[PolicyChange, ...]
     notes: tuple[str, ...]
+    outputs: tuple[OutputChange, ...] = ()
 
     @property
     def changed(self) -> tuple[str, ...]:
-        """The employees in both runs with at least one component that moved."""
-        both = [c.employee_id for c in self.changes if c.employee_id not in self.added]
+        """The employees in both runs with at least one component or output that moved."""
+        moved = [c.employee_id for c in self.changes] + [o.employee_id for o in self.outputs]
+        both = [e for e in moved if e not in self.added]
         return tuple(e for e in dict.fromkeys(both) if e not in self.removed)
 
     @property
     def empty(self) -> bool:
-        return not (self.changes or self.added or self.removed or self.policies)
+        return not (self.changes or self.outputs or self.added or self.removed or self.policies)
 
 
 def _read(path: Path | str, which: str) -> RunFolder:
@@ -140,9 +145,13 @@ def diff_runs(run_a: Path | str, run_b: Path | str) -> RunDiff:
     removed = tuple(e for e in ids_a if e not in ids_b)
     comparison = Comparison(a, b)
     changes: list[Change] = []
+    outputs: list[OutputChange] = []
     for key in [*results_a, *(k for k in results_b if k not in results_a)]:
-        changes += comparison.changes(key, results_a.get(key), results_b.get(key))
-    moved = {c.employee_id for c in changes}
+        row_a, row_b = results_a.get(key), results_b.get(key)
+        changes += comparison.changes(key, row_a, row_b)
+        if row_a is not None and row_b is not None:
+            outputs += comparison.output_changes(key, row_a, row_b)
+    moved = {c.employee_id for c in changes} | {o.employee_id for o in outputs}
     unchanged = sum(1 for e in ids_a if e in ids_b and e not in moved)
     return RunDiff(
         run_a=a.path,
@@ -154,6 +163,7 @@ def diff_runs(run_a: Path | str, run_b: Path | str) -> RunDiff:
         totals=_reconcile(a, b, changes),
         policies=_policy_changes(a, b),
         notes=_notes(a, b),
+        outputs=tuple(outputs),
     )
 
 

@@ -154,10 +154,20 @@ class EmployeeOutcome(NamedTuple):
     exclusions: tuple[Exclusion, ...] = ()
 
     def policy(self, policy: str) -> PolicyOutcome:
-        """The outcome under one policy, by its id or its kind ("bonus", "merit", …)."""
+        """The outcome under one policy, by its id or by its kind ("bonus", "merit", …) when
+        only one of the employee's policies is of that kind."""
         for outcome in self.outcomes:
-            if policy in (outcome.policy.id, outcome.policy.kind):
+            if policy == outcome.policy.id:
                 return outcome
+        of_kind = [outcome for outcome in self.outcomes if outcome.policy.kind == policy]
+        if len(of_kind) == 1:
+            return of_kind[0]
+        if of_kind:
+            ids = [outcome.policy.id for outcome in of_kind]
+            raise KeyError(
+                f"employee {self.employee_id} is under {len(ids)} {policy} policies "
+                f"({', '.join(ids)}): ask one by its id, as outcome.policy('{ids[0]}')"
+            )
         known = ", ".join(o.policy.id for o in self.outcomes)
         raise KeyError(f"employee {self.employee_id} has no outcome under '{policy}' ({known})")
 
