@@ -21,7 +21,7 @@ from typing import IO
 
 import attrs
 
-__all__ = ["DeflateFile", "Deflated", "EntryWriter", "copy_deflated"]
+__all__ = ["WRITER_FIELDS", "DeflateFile", "Deflated", "EntryWriter", "copy_deflated"]
 
 _QUEUED = 8
 
@@ -152,16 +152,37 @@ class _Deflated:
         return b""
 
 
+# The fields of `zipfile`'s entry writer (CPython 3.11-3.13) that `copy_deflated` sets: not
+# public API, so each is checked for before the fast way is taken.
+WRITER_FIELDS = ("_compressor", "_file_size", "_crc", "_compress_size")
+
+
 def copy_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, part: Deflated) -> None:
     """Add ``part`` to ``archive`` as entry ``info`` (deflated, zip64 header as `EntryWriter`
     writes it): the bytes are those `zipfile` would write from the uncompressed data. `zipfile`
     cannot add data already compressed, so its entry writer is opened (it writes the local
     header and, on closing, the sizes, the CRC and the central directory's record) and the
-    deflated bytes are copied behind the header."""
+    deflated bytes are copied behind the header. A `zipfile` whose writer lacks the fields
+    this sets has the part inflated and written through it instead (deflate gives the same
+    bytes for the same data and level, however it is cut into writes)."""
     with archive.open(info, "w", force_zip64=True) as handle, part.path.open("rb") as stream:
+        if not all(hasattr(handle, field) for field in WRITER_FIELDS):
+            _inflated_into(handle, stream)
+            return
         assert archive.fp is not None
         shutil.copyfileobj(stream, archive.fp, 1 << 20)
         handle._compressor = _Deflated()  # type: ignore[attr-defined]
         handle._file_size = part.size  # type: ignore[attr-defined]
         handle._crc = part.crc  # type: ignore[attr-defined]
         handle._compress_size = part.compressed  # type: ignore[attr-defined]
+
+
+def _inflated_into(handle: IO[bytes], stream: IO[bytes]) -> None:
+    """The raw deflate data of ``stream`` inflated into ``handle``, 16 MiB at most at a time
+    (sheet XML inflates tenfold and more)."""
+    inflate = zlib.decompressobj(-15)
+    while block := stream.read(1 << 20):
+        while block:
+            handle.write(inflate.decompress(block, 1 << 24))
+            block = inflate.unconsumed_tail
+    handle.write(inflate.flush())
