@@ -189,26 +189,20 @@ def _run_locked(
         tuple(pools),
         files,
         notices=tuple(notices),
-        what_if=tuple(
-            _what_if_layers(rulebook, request.rules, request.results, request.scenario, source)
-        ),
+        what_if=tuple(_what_if_layers(rulebook, request, source)),
     )
 
 
 def _what_if_layers(
-    rulebook: Rulebook,
-    rules: Path,
-    results: Path | None,
-    scenario: Scenario | None,
-    roster: RosterSource,
+    rulebook: Rulebook, request: RunRequest, roster: RosterSource
 ) -> list[dict[str, Any]]:
     """`incentives.scenarios.what_if_layers`, imported only for a what-if run: a run of the
     policies as written (no scenario, no layer of overrides) has none."""
-    if scenario is None and not rulebook.layers:
+    if request.scenario is None and not rulebook.layers:
         return []
     from incentives.scenarios import what_if_layers
 
-    return what_if_layers(rulebook, rules, results, scenario, roster)
+    return what_if_layers(rulebook, request.rules, request.results, request.scenario, roster)
 
 
 def _rulebook(request: RunRequest) -> Rulebook:
@@ -313,9 +307,7 @@ def _write_run(
                 inputs=inputs,
                 as_of=as_of,
                 orphan_rows=len(orphans),
-                what_if=_what_if_layers(
-                    rulebook, request.rules, request.results, request.scenario, roster
-                ),
+                what_if=_what_if_layers(rulebook, request, roster),
                 budgets=budgets,
                 pools=pools,
                 files={
