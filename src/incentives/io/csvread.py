@@ -14,8 +14,7 @@ import difflib
 import hashlib
 import io
 import itertools
-import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, AnyStr, NamedTuple
 
@@ -33,7 +32,6 @@ __all__ = [
     "bounded_lines",
     "csv_fault",
     "file_sha256",
-    "file_sha256_started",
     "open_csv",
     "suggest",
 ]
@@ -155,39 +153,13 @@ class CsvTable:
         return rows
 
 
-def file_sha256(path: str | Path, block: int = _CHUNK) -> str:
-    """The SHA-256 of a file's bytes, in hex (read ``block`` bytes at a time)."""
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
     digest = hashlib.sha256()
     with Path(path).open("rb") as stream:
-        while chunk := stream.read(block):
+        while chunk := stream.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def file_sha256_started(path: str | Path) -> Callable[[], str]:
-    """`file_sha256` of ``path`` computed from now on in a thread, beside what the caller does
-    meanwhile (hashlib hashes a chunk this large without holding the GIL: on a second core, a
-    roster's hash costs a scan of it no time); calling the result waits for it and returns it
-    (or raises what `file_sha256` raised)."""
-    found: list[str] = []
-    failed: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            found.append(file_sha256(path, 1 << 20))  # few takes of the GIL between blocks
-        except BaseException as error:  # raised again by the caller, in its own thread
-            failed.append(error)
-
-    thread = threading.Thread(target=work, name="sha256", daemon=True)
-    thread.start()
-
-    def result() -> str:
-        thread.join()
-        if failed:
-            raise failed[0]
-        return found[0]
-
-    return result
 
 
 def suggest(name: str, candidates: Collection[str]) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from incentives.errors import InputFileError, OptionsError
 from incentives.io.column_map import ColumnMap, load_column_map
-from incentives.io.csvread import CsvRecord, CsvTable, file_sha256_started
+from incentives.io.csvread import CsvRecord, CsvTable, file_sha256
 from incentives.io.keyed import KeyedFile
 from incentives.io.keyed_rows import goal_fields, history_fields
 from incentives.io.keyed_rows import goal_row as _goal_row
@@ -190,7 +190,7 @@ class Roster:
         self._id_index = table.index(ID)
         self.path: Path = table.source
         self.columns: tuple[str, ...] = table.columns
-        sha256 = file_sha256_started(table.source)  # beside the scan below, in a thread
+        self.sha256: str = file_sha256(table.source)
         self._file = table.name
         self._width = len(table.columns)
         self._goal_columns = [
@@ -213,7 +213,6 @@ class Roster:
         goal_indexes = [i for i, column in enumerate(self.columns) if column in goal_names]
         self._goal_picker = self._make_picker(goal_indexes) if goal_indexes else None
         ids, self._duplicates, self.record_count = self._scan()
-        self.sha256: str = sha256()
         self._builders: dict[tuple[bool, frozenset[str] | None, bool], RowBuilder] = {}
         # the keyed files' rows of employees not in the roster, and their counts, found now:
         # the roster's ids (a string per employee) are not kept for the run
