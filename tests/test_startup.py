@@ -1,5 +1,5 @@
 """What `incentives run` does before its workers start is time no second core can share: the
-modules it loads, the collector while they load, the roster's hash beside its scan."""
+modules it loads, and the collector while they load."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 
 from conftest import SAMPLE_ARGS
 from incentives.cli import _collector_paused
-from incentives.io.csvread import file_sha256, file_sha256_started
 
 
 def test_a_run_of_the_policies_as_written_loads_no_what_if_machinery(tmp_path: Path) -> None:
@@ -44,13 +43,3 @@ def test_the_collector_is_as_it_was_after_modules_load(enabled: bool) -> None:
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
-
-
-def test_the_hash_computed_beside_a_scan_is_the_files(tmp_path: Path) -> None:
-    """The roster's hash, computed in a thread while the roster is scanned, is the file's
-    SHA-256; a file that cannot be read raises in the caller, as `file_sha256` does."""
-    path = tmp_path / "roster.csv"
-    path.write_bytes(b"employee_id\n" + b"".join(b"E%07d\n" % n for n in range(300_000)))
-    assert file_sha256_started(path)() == file_sha256(path)
-    with pytest.raises(FileNotFoundError):
-        file_sha256_started(tmp_path / "gone.csv")()
