@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -116,3 +117,28 @@ def test_the_scan_rejects_what_the_records_read_one_by_one_reject(
             roster = open_roster(path)
             found = [(r.record, r.line, r.reason) for r in roster if isinstance(r, Rejection)]
         assert (roster.record_count, found) == expected
+
+
+def test_a_plain_roster_is_scanned_without_the_csv_reader(tmp_path: Path) -> None:
+    """A roster without quotes is scanned block by block (`plain_column`), no record read by
+    the CSV reader; a quote in its last row hands it only the block holding that row."""
+    path = tmp_path / "roster.csv"
+    rows = b"".join(b"E%d,%d\n" % (n % 997, n) for n in range(3000))  # ids repeat
+    read: list[object] = []
+    real = csvread._rows
+
+    def spy(*args: object) -> Iterator[object]:
+        for row in real(*args):  # type: ignore[arg-type]
+            read.append(row)
+            yield row
+
+    for tail, most in ((b"", 0), (b'"E1",x\n', 4096 // 8)):
+        path.write_bytes(b"employee_id,n\n" + rows + tail)
+        table = open_csv(path)
+        read.clear()
+        with mock.patch.object(csvread, "_BLOCK", 4096), mock.patch.object(csvread, "_rows", spy):
+            ids = [cell for batch in table.column(0) for cell in batch]
+        assert len(ids) == 3000 + len(tail.splitlines())
+        assert len(read) <= most and (most == 0 or read[-1] == (3002, ["E1", "x"]))
+        roster = open_roster(path)
+        assert sorted(roster._duplicates)[:2] == ["E0", "E1"]
