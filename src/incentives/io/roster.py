@@ -239,7 +239,9 @@ class Roster:
             seen.update(ids)
         seen.discard("")
         repeated: set[str] = set()
-        if len(seen) != count - blank:  # some id repeats: which ones (a rare, slower read)
+        # no id repeats exactly when the non-blank ids are as many as the distinct ones (then
+        # the loop below finds nothing); else it finds which ones (a rare, slower read)
+        if len(seen) != count - blank:
             seen.clear()
             for cells in self._table.column(self._id_index):
                 for employee_id in map(str.strip, cells):
