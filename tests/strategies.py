@@ -23,6 +23,7 @@ __all__ = [
     "interpolated_tables",
     "monotone_curves",
     "payroll_rosters",
+    "plain_roster_bytes",
     "roster_files",
     "sample_roster_edits",
     "step_policies",
@@ -324,3 +325,33 @@ def roster_files(draw: st.DrawFn) -> tuple[list[list[str]], list[list[str]]]:
         cycle = draw(st.sampled_from(["2025", "2026", ""]))
         ratings.append([draw(ids), cycle, draw(st.sampled_from(["Meets", "", " Exceeds "]))])
     return rows, ratings
+
+
+# blank-looking cells: whitespace the CSV reader keeps and `str.strip` removes (no line break)
+_PLAIN_CELLS = ("", " ", "7", " 12 ", "x", "E1", "E2", "E1 ", "\xa0", "\x1c", "\u2028", "é")
+
+
+@st.composite
+def plain_roster_bytes(draw: st.DrawFn) -> bytes:
+    """A roster's bytes that are mostly plain (no quote, no CR): rows of repeated, blank and
+    spaced ids in a column that may be anywhere, rows too short or too long, blank rows (empty,
+    ' , ,', a lone no-break space), a BOM or not; sometimes CRLF line ends, or a quoted cell
+    with a line break, a comma or a quote in one row, often in the second half."""
+    width = draw(st.integers(1, 4))
+    end = draw(st.sampled_from(["\n"] * 5 + ["\r\n"]))
+    lines = [",".join(f"c{k}" for k in range(width))]
+    if draw(st.booleans()):
+        lines.insert(0, draw(st.sampled_from(["", " , ", "\xa0"])))  # blank rows before it
+    rows = draw(st.integers(0, 40))
+    quoted = draw(st.sampled_from([None, None, rows // 2 + draw(st.integers(0, rows)), 0]))
+    for number in range(rows):
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(["", " ", ",", " , ,", "\xa0,\x1c", ",,x"])))
+            continue
+        cells = [draw(st.sampled_from(_PLAIN_CELLS)) for _ in range(width)]
+        cells = cells[: draw(st.sampled_from([width] * 6 + [max(width - 1, 1), width + 1]))]
+        if number == quoted:
+            cells[-1] = draw(st.sampled_from(['"a\nb"', '"a,b"', '"say ""hi"""', '"\n"']))
+        lines.append(",".join(cells))
+    text = end.join(lines) + (end if draw(st.booleans()) else "")
+    return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + text.encode("utf-8")

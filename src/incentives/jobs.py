@@ -10,7 +10,7 @@ import datetime
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -37,7 +37,9 @@ from incentives.model import Rejection
 from incentives.model.roster import RosterSource, RosterView
 from incentives.parallel import can_fork, run_parallel
 from incentives.rulebook.rulebook import Rulebook, load_rules
-from incentives.scenarios import Scenario, what_if_layers
+
+if TYPE_CHECKING:  # what-if runs only: see `_what_if_layers`
+    from incentives.scenarios import Scenario
 
 __all__ = [
     "OUTPUT_FILES",
@@ -187,10 +189,20 @@ def _run_locked(
         tuple(pools),
         files,
         notices=tuple(notices),
-        what_if=tuple(
-            what_if_layers(rulebook, request.rules, request.results, request.scenario, source)
-        ),
+        what_if=tuple(_what_if_layers(rulebook, request, source)),
     )
+
+
+def _what_if_layers(
+    rulebook: Rulebook, request: RunRequest, roster: RosterSource
+) -> list[dict[str, Any]]:
+    """`incentives.scenarios.what_if_layers`, imported only for a what-if run: a run of the
+    policies as written (no scenario, no layer of overrides) has none."""
+    if request.scenario is None and not rulebook.layers:
+        return []
+    from incentives.scenarios import what_if_layers
+
+    return what_if_layers(rulebook, request.rules, request.results, request.scenario, roster)
 
 
 def _rulebook(request: RunRequest) -> Rulebook:
@@ -295,9 +307,7 @@ def _write_run(
                 inputs=inputs,
                 as_of=as_of,
                 orphan_rows=len(orphans),
-                what_if=what_if_layers(
-                    rulebook, request.rules, request.results, request.scenario, roster
-                ),
+                what_if=_what_if_layers(rulebook, request, roster),
                 budgets=budgets,
                 pools=pools,
                 files={

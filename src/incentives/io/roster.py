@@ -231,16 +231,24 @@ class Roster:
         """Count the records and find duplicated ids: a set of ids, then, only if some id
         repeats, a second look for the lines of the repeated ones."""
         seen: set[str] = set()
+        count = blank = 0
+        for cells in self._table.column(self._id_index):  # a block of the file at a time
+            ids = list(map(str.strip, cells))
+            count += len(ids)
+            blank += ids.count("")
+            seen.update(ids)
+        seen.discard("")
         repeated: set[str] = set()
-        count = 0
-        column = self._id_index
-        for fields in self._table.raw_rows():
-            count += 1
-            employee_id = fields[column].strip() if column < len(fields) else ""
-            if employee_id in seen:
-                repeated.add(employee_id)
-            elif employee_id:
-                seen.add(employee_id)
+        # no id repeats exactly when the non-blank ids are as many as the distinct ones (then
+        # the loop below finds nothing); else it finds which ones (a rare, slower read)
+        if len(seen) != count - blank:
+            seen.clear()
+            for cells in self._table.column(self._id_index):
+                for employee_id in map(str.strip, cells):
+                    if employee_id in seen:
+                        repeated.add(employee_id)
+                    elif employee_id:
+                        seen.add(employee_id)
         lines: dict[str, list[int]] = {employee_id: [] for employee_id in repeated}
         if repeated:
             for record in self._table.records():

@@ -22,7 +22,7 @@ class AcceleratorSpec(BaseModel):
     reached band's rate on all of it, or each band's rate on its own slice: ``cumulative``).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     base_rate: Num
     bands: list[TierBandSpec] = Field(min_length=1)

@@ -17,7 +17,7 @@ _ZERO = Decimal(0)
 class CurveSpec(BaseModel):
     """``curves.<name>`` in a policy file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     points: list[tuple[Num, Num]] = Field(min_length=2)
     below: Num = _ZERO
@@ -29,7 +29,7 @@ class CurveSpec(BaseModel):
 class TierBandSpec(BaseModel):
     """One band of a tier schedule: ``{from: 100000, rate: 6%}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     from_: Num = Field(alias="from")
     rate: Num
@@ -38,7 +38,7 @@ class TierBandSpec(BaseModel):
 class TierSpec(BaseModel):
     """``tiers.<name>`` in a policy file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     mode: Literal["cumulative", "non_cumulative"]
     bands: list[TierBandSpec] = Field(min_length=1)

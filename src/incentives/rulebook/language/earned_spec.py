@@ -13,7 +13,7 @@ __all__ = ["EarnedSpec", "earned_is_weighted"]
 
 
 class EarnedSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     from_: Text | None = Field(default=None, alias="from")  # a date formula: the hire date
     to: Text | None = None  # a date formula: the termination date (missing: still employed)

@@ -47,7 +47,7 @@ class AdjustmentSpec(BaseModel):
     """``adjustment: {amount: -6, reason: ...}`` (added to the reported actual) or
     ``adjustment: {to: 98, reason: ...}`` (replacing it)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     amount: Num | None = None
     to: Num | None = None
@@ -68,7 +68,7 @@ class RankSpec(BaseModel):
     TSR): ranked from ``value`` and ``peers`` (inline, or ``peer`` rows of --results), or a
     disclosed percentile (the result's ``actual``) with ``value`` only for the negative cap."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     value: Num | None = None  # the company's own value (its TSR); --results field rank_value
     peers: dict[str, Num] | list[Num] | None = None

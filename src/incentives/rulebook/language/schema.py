@@ -55,7 +55,7 @@ Kind = Literal["bonus", "merit", "promotion", "salary"]  # salary: a pay schedul
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Period(Spec):

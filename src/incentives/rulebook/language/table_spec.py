@@ -22,7 +22,7 @@ __all__ = ["AxisSpec", "RangeBandSpec", "RoundSpec", "TableSpec"]
 class RangeBandSpec(BaseModel):
     """One band of a range axis: ``{from: 1, to: 3}`` is ``[1, 3)``; no ``to`` is open-ended."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     from_: Num = Field(alias="from")
     to: Num | None = None
@@ -31,7 +31,7 @@ class RangeBandSpec(BaseModel):
 class RoundSpec(BaseModel):
     """``round: {step: 0.01%, mode: half_up}``; the mode is checked when the table compiles."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     step: Num
     mode: str = "half_up"
@@ -134,7 +134,7 @@ class AxisSpec(BaseModel):
     """One axis of a table. Which ``at`` entries and ``below``/``above`` fit which ``match`` is
     checked by `compile_table`, so every problem is reported with its exact position."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: Text
     match: Literal["exact", "range", "interpolate"]
@@ -146,7 +146,7 @@ class AxisSpec(BaseModel):
 class TableSpec(BaseModel):
     """``tables.<name>`` in a policy file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     axes: list[AxisSpec] = Field(min_length=1)
     values: list[Grid]

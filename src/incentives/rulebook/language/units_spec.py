@@ -28,7 +28,7 @@ class ConvertSpec(BaseModel):
     price of one unit, counted down to ``step`` (whole shares); what the units did not buy is
     paid in cash under the component's own pay code, or forfeited."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     name: Text  # the pay component in units (a column of results.csv)
     unit: Text
