@@ -353,19 +353,27 @@ def test_a_call_cell_is_the_general_text_for_recurring_and_fresh_values(
     assert value_only(None) == match_only(((), None)) == ""
 
 
-_GOALS = st.lists(
-    st.tuples(
-        _TEXT,
-        st.sampled_from(["higher", "lower"]),
-        _DECIMALS,
-        _DECIMALS,
-        _DECIMALS,
-        _WIDE_DECIMALS,
-        _WIDE_DECIMALS,
-        st.one_of(st.integers(0, 9), _TEXT),
-    ),
-    max_size=3,
-)
+def _goal_outcomes(
+    computed: st.SearchStrategy[Decimal], segments: st.SearchStrategy[int], most: int
+) -> st.SearchStrategy[list[tuple[Any, ...]]]:
+    """Lists of a scorecard's goal values: name, direction, target, actual, weight as read,
+    attainment and payout ``computed``, a segment (a number or a text)."""
+    return st.lists(
+        st.tuples(
+            _TEXT,
+            st.sampled_from(["higher", "lower"]),
+            _DECIMALS,
+            _DECIMALS,
+            _DECIMALS,
+            computed,
+            computed,
+            st.one_of(segments, _TEXT),
+        ),
+        max_size=most,
+    )
+
+
+_GOALS = _goal_outcomes(_WIDE_DECIMALS, st.integers(0, 9), 3)
 
 
 @settings(max_examples=200)
@@ -655,20 +663,7 @@ def test_a_text_input_of_words_and_spaces_is_the_text_cell(value: str) -> None:
 @settings(max_examples=200)
 @given(
     goals=st.one_of(
-        st.none(),
-        st.lists(
-            st.tuples(
-                _TEXT,
-                st.sampled_from(["higher", "lower"]),
-                _DECIMALS,
-                _DECIMALS,
-                _DECIMALS,
-                _EXTREME_DECIMALS,
-                _EXTREME_DECIMALS,
-                st.one_of(st.integers(-1, 9), _TEXT),
-            ),
-            max_size=6,
-        ).map(tuple),
+        st.none(), _goal_outcomes(_EXTREME_DECIMALS, st.integers(-1, 9), 6).map(tuple)
     ),
     most=st.integers(1, 5),
 )

@@ -32,7 +32,10 @@ __all__ = ["scorecard_function", "scorecard_source"]
 # A curve of more points than this is called (`bisect`) rather than written out as comparisons.
 _INLINE_POINTS = 8
 
-_CODE: dict[str, Any] = {}  # compiled sources, by their text: a sweep binds a policy many times
+# compiled sources, by their text: a sweep binds a policy many times (a few kept: a sweep over
+# a curve's points makes a new source per point)
+_CODE: dict[str, Any] = {}
+_CODE_KEPT = 64
 
 
 def scorecard_source(name: str, curve: Curve, max_goals: int, normalise: bool) -> str:
@@ -134,6 +137,8 @@ def scorecard_function(
     source = scorecard_source(name, curve, max_goals, normalise)
     code = _CODE.get(source)
     if code is None:
+        if len(_CODE) >= _CODE_KEPT:
+            _CODE.clear()
         filename = f"<scorecard {name} {hashlib.sha256(source.encode()).hexdigest()[:12]}>"
         code = _CODE[source] = compile(source, filename, "exec")
     show_in_tracebacks(code.co_filename, source)
