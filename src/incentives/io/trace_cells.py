@@ -157,7 +157,7 @@ def goal_cells_of(namespace: dict[str, Any], width: int) -> Callable[[Any], str]
     block per goal position (no loop, no list, no join), the figures, attainment and payout
     written by `goal_cells`'s own expressions (their names from ``namespace``, the point's
     place a literal), the empty goals' commas a constant. Equal to ``goal_cells(namespace)``
-    at ``width`` for every value (tests/test_goal_cells.py); more goals than the columns hold
+    at ``width`` for every value (tests/test_csv_lines.py); more goals than the columns hold
     go to it."""
     goals = width // 8
     general = goal_cells(namespace)
