@@ -12,14 +12,17 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from incentives.model import GoalInput, RowSource
 from incentives.rulebook.runtime.curves import CurveSpec, TierSpec
 from incentives.rulebook.runtime.tables import TableSpec
 
 __all__ = [
+    "any_curves",
     "attainments",
     "coverage_rows",
     "cumulative_tiers",
     "decimals",
+    "employee_goals",
     "interpolated_tables",
     "monotone_curves",
     "payroll_rosters",
@@ -84,6 +87,93 @@ def monotone_curves(
             "above": above,
         }
     )
+
+
+@st.composite
+def any_curves(draw: st.DrawFn) -> CurveSpec:
+    """Any valid curve: 2 to 10 points (more than a fast path writes out), rising or falling
+    inputs, payouts in any order with flat and negative segments, either end, either input."""
+    size = draw(st.integers(min_value=2, max_value=10))
+    xs = draw(_increasing("-2", "3", 2, size))
+    if draw(st.booleans()):
+        xs.reverse()
+    ys = draw(st.lists(decimals("-1", "2.5", 3), min_size=size, max_size=size))
+    flats = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+    ys = [ys[i - 1] if i and flats[i] else y for i, y in enumerate(ys)]
+    return CurveSpec.model_validate(
+        {
+            "points": [[str(x), str(y)] for x, y in zip(xs, ys, strict=True)],
+            "below": str(draw(decimals("-1", "1", 2))),
+            "above": draw(st.sampled_from(["cap", "extrapolate"])),
+            "on": draw(st.sampled_from(["attainment", "value"])),
+        }
+    )
+
+
+# A goal's figures as a roster or a goals file gives them: text as read (plain, decimal,
+# percent, exponent, zero, negative, empty, not a number) or a typed value from a workbook.
+GOAL_FIGURES = st.one_of(
+    decimals("0", "2000", 2).map(str),
+    decimals("-50", "50", 3).map(str),
+    st.sampled_from(["0", "0.00", "-0", "1", "0.5", "1.000", "33.33%", "1e3", "1E-2", "100%"]),
+    st.sampled_from(["", " ", "abc", "12,5", "NaN", "Infinity", "١٢٣"]),
+    decimals("-10", "100", 2),
+    st.integers(-5, 500),
+    st.none(),
+)
+# weights by goal count as a plan writes them: summing to 1 (with a negative one too), or to
+# be normalised (whole numbers, exponents)
+_PLAN_WEIGHTS = {
+    1: [("1",), ("100%",), ("1.00",), ("5E+2",)],
+    2: [("0.5", "0.5"), ("0.7", "0.30"), ("25%", "75%"), ("1.5", "-0.5"), ("1E+1", "3E+1")],
+    3: [("0.34", "0.33", "0.33"), ("0.6", "0.25", "0.15"), ("50%", "0.25", "1E-1"), ("1", "0", "0"),
+        ("3", "1", "1E+1")],
+    4: [("0.25", "0.25", "0.25", "0.25"), ("0.4", "0.3", "0.2", "0.1")],
+    5: [("0.2", "0.2", "0.2", "0.2", "0.2"), ("0.5", "0.125", "0.125", "0.125", "0.125")],
+}
+_ODD_WEIGHTS = st.sampled_from(["0.5", "2", "0", "-0.5", "1E+1", "33.33%", "0.000"])
+
+
+@st.composite
+def employee_goals(
+    draw: st.DrawFn, max_goals: int = 5, aims: tuple[Decimal, ...] = ()
+) -> tuple[GoalInput, ...]:
+    """An employee's goals (0 to ``max_goals``, one more now and then) as `GoalInput`: mostly
+    plausible (a non-zero target, weights of a plan, ``higher`` or ``lower``), else any
+    figure of `GOAL_FIGURES`, odd weights, directions to normalise or wrong. ``aims``: inputs
+    a curve treats apart (its points): an actual now and then equals one, or attains one."""
+    count = draw(st.integers(0, max_goals + 1))
+    plausible = count in _PLAN_WEIGHTS and draw(st.integers(0, 4)) > 0
+    weights = draw(st.sampled_from(_PLAN_WEIGHTS[count])) if plausible else ()
+    goals = []
+    for i in range(count):
+        target: object = str(draw(decimals("-500", "1000", 2).filter(bool)))
+        actual: object = str(draw(decimals("0", "2000", 2)))
+        direction: object = draw(st.sampled_from(["higher", "lower"]))
+        if aims and draw(st.booleans()):  # at a point: as the actual, or as the attainment
+            aim = draw(st.sampled_from(aims))
+            number = Decimal(str(target))
+            if draw(st.booleans()):
+                actual = str(aim)
+            elif direction == "higher":
+                actual = str(number * aim)
+            else:  # 1 - (actual - target) / |target| = aim
+                actual = str(number + (1 - aim) * abs(number))
+        weight: object = weights[i] if plausible else draw(_ODD_WEIGHTS)
+        if not plausible:
+            target, actual = draw(GOAL_FIGURES), draw(GOAL_FIGURES)
+            weight = draw(st.one_of(_ODD_WEIGHTS, GOAL_FIGURES))
+            direction = draw(
+                st.sampled_from(["higher", "lower", "Lower", " higher ", "", None, "sideways"])
+            )
+        prefix = draw(st.sampled_from(["", f"goal{i + 1}_"]))
+        goals.append(
+            GoalInput(
+                f"goal{i + 1}", target, actual, weight, direction,
+                RowSource("goals.csv", i + 1, i + 2), prefix,
+            )
+        )
+    return tuple(goals)
 
 
 @st.composite

@@ -36,7 +36,13 @@ from incentives.io.cells import (
 )
 from incentives.io.csv_lines import LineCell, Memo, csv_line, line_function, quote
 from incentives.io.run_outputs import OutputLayout
-from incentives.io.trace_cells import call_cells, call_expression, goal_cells, goals_line_cells
+from incentives.io.trace_cells import (
+    call_cells,
+    call_expression,
+    goal_cells,
+    goal_cells_of,
+    goals_line_cells,
+)
 from incentives.io.writers import format_cell
 from incentives.jobs import RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
@@ -347,19 +353,27 @@ def test_a_call_cell_is_the_general_text_for_recurring_and_fresh_values(
     assert value_only(None) == match_only(((), None)) == ""
 
 
-_GOALS = st.lists(
-    st.tuples(
-        _TEXT,
-        st.sampled_from(["higher", "lower"]),
-        _DECIMALS,
-        _DECIMALS,
-        _DECIMALS,
-        _WIDE_DECIMALS,
-        _WIDE_DECIMALS,
-        st.one_of(st.integers(0, 9), _TEXT),
-    ),
-    max_size=3,
-)
+def _goal_outcomes(
+    computed: st.SearchStrategy[Decimal], segments: st.SearchStrategy[int], most: int
+) -> st.SearchStrategy[list[tuple[Any, ...]]]:
+    """Lists of a scorecard's goal values: name, direction, target, actual, weight as read,
+    attainment and payout ``computed``, a segment (a number or a text)."""
+    return st.lists(
+        st.tuples(
+            _TEXT,
+            st.sampled_from(["higher", "lower"]),
+            _DECIMALS,
+            _DECIMALS,
+            _DECIMALS,
+            computed,
+            computed,
+            st.one_of(segments, _TEXT),
+        ),
+        max_size=most,
+    )
+
+
+_GOALS = _goal_outcomes(_WIDE_DECIMALS, st.integers(0, 9), 3)
 
 
 @settings(max_examples=200)
@@ -643,3 +657,23 @@ def test_a_text_input_of_words_and_spaces_is_the_text_cell(value: str) -> None:
     writes it."""
     line = _line(cell_expression("t[0]", "input", "text"))
     assert line((value,), Decimal("0.01")) == csv_line([format_cell(value), "x"])
+
+
+@pytest.mark.parametrize("places", [0, 2, 6, 12])
+@settings(max_examples=200)
+@given(
+    goals=st.one_of(
+        st.none(), _goal_outcomes(_EXTREME_DECIMALS, st.integers(-1, 9), 6).map(tuple)
+    ),
+    most=st.integers(1, 5),
+)
+def test_a_scorecards_goal_cells_written_out_are_the_general_text(
+    places: int, goals: tuple[tuple[Any, ...], ...] | None, most: int
+) -> None:
+    """The goal cells written out for one scorecard (`goal_cells_of`, what a breakdown line
+    calls) are `goal_cells`'s text for any goals: none, fewer than the scorecard takes or more,
+    names to quote, figures with exponents, attainments and payouts of any size (NaN, infinite,
+    beyond 200 digits), segments as numbers or text, at any breakdown decimals."""
+    namespace = cell_namespace(places)
+    width = 8 * most
+    assert goal_cells_of(namespace, width)(goals) == goal_cells(namespace)(goals, width)

@@ -33,7 +33,7 @@ from incentives.io.cells import (
     text_cell,
 )
 from incentives.io.csv_lines import LineCell, Memo, line_function
-from incentives.io.trace_cells import call_cells, call_expression, goal_cells, goals_line_cells
+from incentives.io.trace_cells import call_cells, call_expression, goal_cells_of, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.rulebook.rulebook import Rulebook
@@ -283,6 +283,7 @@ class OutputLayout:
         constants: dict[str, Decimal] = {}
         spanned: set[int] = set()  # columns a goals expression fills with the one before
         calls: dict[str, str] = {}  # each call slot's cell function: its own caches
+        goal_widths: dict[str, int] = {}  # each scorecard's goal cells (side by side): width
         chains = _Chains(cells)
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
             ref = f"v{slot_index}"
@@ -298,7 +299,8 @@ class OutputLayout:
                 cells[cols[1]] = LineCell(names[1], f"CALLM{slot_index}({ref})")
                 calls.update({f"CALLV{slot_index}": "value", f"CALLM{slot_index}": "match"})
             elif kind == "goals" and cols == list(range(cols[0], cols[0] + len(cols))):
-                expression = f"GOALS({ref}, {len(cols)})"
+                expression = f"GOALS{slot_index}({ref})"
+                goal_widths[f"GOALS{slot_index}"] = len(cols)
                 cells[cols[0]] = LineCell(names[0], expression, width=len(cols))
                 spanned.update(cols[1:])
             elif kind == "goals":
@@ -321,8 +323,8 @@ class OutputLayout:
             namespace[name] = call_cells(namespace, part, pairs=pairs)
             if part == "both":
                 namespace[name.replace("CALL", "SEEN")] = pairs.get
+        namespace.update({name: goal_cells_of(namespace, n) for name, n in goal_widths.items()})
         namespace.update(
-            GOALS=goal_cells(namespace),
             GOAL_CELLS=goals_line_cells(namespace),
             SEGMENTS=segments_cell(places),
             **constants,

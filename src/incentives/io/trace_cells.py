@@ -11,13 +11,15 @@ not recur (at most `_KEPT` of them are stored, and kept alive, before that).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from incentives.io.cells import exact_text, match_text, text_cell
 from incentives.io.csv_lines import Memo, quote
+from incentives.rulebook.runtime.policy import show_in_tracebacks
 
-__all__ = ["call_cells", "call_expression", "goal_cells", "goals_line_cells"]
+__all__ = ["call_cells", "call_expression", "goal_cells", "goal_cells_of", "goals_line_cells"]
 
 _KEPT = 4096
 
@@ -148,6 +150,54 @@ def goal_cells(namespace: dict[str, Any]) -> Callable[[Any, int], str]:
         return ",".join(texts) + "," * (width - 8 * len(value))
 
     return goals
+
+
+def goal_cells_of(namespace: dict[str, Any], width: int) -> Callable[[Any], str]:
+    """`goal_cells` for one scorecard's ``width`` columns, as code written out for them: one
+    block per goal position (no loop, no list, no join), the figures, attainment and payout
+    written by `goal_cells`'s own expressions (their names from ``namespace``, the point's
+    place a literal), the empty goals' commas a constant. Equal to ``goal_cells(namespace)``
+    at ``width`` for every value (tests/test_csv_lines.py); more goals than the columns hold
+    go to it."""
+    goals = width // 8
+    general = goal_cells(namespace)
+    dot, end = namespace["PD"], namespace["PN"]
+    lines = [
+        "def goals(value):",
+        f"    # a scorecard's {goals} goals in {width} cells: trace_cells.goal_cells written out",
+        f"    if not value: return {',' * (width - 1)!r}",
+        "    n = len(value)",
+        f"    if n > {goals}: return GENERAL(value, {width})",
+    ]
+    for k in range(1, goals + 1):
+        figures = ",".join(
+            f"{{_s if 'E' not in (_s := str({f})) else EXACT({f})}}"
+            for f in ("target", "actual", "weight")
+        )
+        joined = ",".join(f"{{c{j}}}" for j in range(1, k + 1))
+        lines += [
+            f"    name, direction, target, actual, weight, att, payout, segment = value[{k - 1}]",
+            f"    attained = _t if (_r := str(QR(att, QP)))[{dot}:{end}] == '.'"
+            " and (_t := _r.rstrip('0').rstrip('.')) != '-0' else DEC(att)",
+            f"    paid = _t if (_r := str(QR(payout, QP)))[{dot}:{end}] == '.'"
+            " and (_t := _r.rstrip('0').rstrip('.')) != '-0' else DEC(payout)",
+            f"    c{k} = f\"{{NAMES[name]}},{{direction}},{figures},{{attained}},{{paid}},"
+            "{segment if type(segment) is int else Q(str(segment))}\"",
+            f"    if n == {k}: return f\"{joined}{',' * (width - 8 * k)}\"",
+        ]
+    source = "\n".join(lines) + "\n"
+    filename = f"<goal cells {hashlib.sha256(source.encode()).hexdigest()[:12]}>"
+    show_in_tracebacks(filename, source)
+    scope: dict[str, Any] = {
+        "GENERAL": general,
+        "NAMES": Memo(text_cell),
+        "EXACT": exact_text,
+        "Q": quote,
+        **{name: namespace[name] for name in ("QR", "QP", "DEC")},
+    }
+    exec(compile(source, filename, "exec"), scope)  # from the layout's width, never user text
+    function: Callable[[Any], str] = scope["goals"]
+    return function
 
 
 def goals_line_cells(namespace: dict[str, Any]) -> Callable[[Any, int], list[str]]:

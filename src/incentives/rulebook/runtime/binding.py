@@ -65,7 +65,7 @@ def bind(
     g.update(
         {contract.FOUND + name: t.found for name, t in policy.lookups.items() if type(t) is Table}
     )
-    g.update({contract.SCORECARD + name: obj for name, obj in policy.scorecards.items()})
+    g.update({contract.SCORECARD + name: obj.quick() for name, obj in policy.scorecards.items()})
     plan = PlanValues(policy, builtins, figures)
     g.update(
         plan.globals

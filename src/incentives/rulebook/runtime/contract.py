@@ -161,7 +161,7 @@ FOUND = _family(
 )
 SCORECARD = _family(
     "SCORECARD_",
-    "bind: CompiledPolicy.scorecards (runtime.scorecard)",
+    "bind: EmployeeScorecard.quick() of CompiledPolicy.scorecards (runtime.scorecard_fast)",
     "an employee scorecard: called with the goals, returns (score, goal values)",
 )
 GROUP_TOTAL = _family(

@@ -6,7 +6,7 @@ that do not sum to 100 % reject the employee with the column at fault.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import attrs
@@ -15,6 +15,7 @@ from incentives.errors import RowError
 from incentives.model import GoalInput
 from incentives.rulebook.language.fields import make_converter
 from incentives.rulebook.runtime.curves import Curve
+from incentives.rulebook.runtime.scorecard_fast import scorecard_function
 
 __all__ = ["EmployeeScorecard", "GoalOutcome", "attainment"]
 
@@ -112,6 +113,14 @@ class EmployeeScorecard:
     curve: Curve
     max_goals: int
     normalise: bool
+
+    def quick(self) -> Callable[[Sequence[GoalInput]], tuple[Decimal, tuple[GoalOutcome, ...]]]:
+        """What the generated code calls (``SCORECARD_<name>``): this scorecard's evaluation
+        written out as code of its own (`scorecard_fast`), equal to `__call__`, to which it
+        hands whatever it does not score itself (tests/test_scorecard_fast.py)."""
+        return scorecard_function(
+            self.name, self.curve, self.max_goals, self.normalise, self, _FIGURES, _figure
+        )
 
     def __call__(self, goals: Sequence[GoalInput]) -> tuple[Decimal, tuple[GoalOutcome, ...]]:
         if not goals:
