@@ -235,3 +235,80 @@ def _outcome(build: Callable[[], object]) -> object:
         return build()
     except RowError as exc:
         return ("rejected", exc.reason, exc.column, exc.value)
+
+
+_RATING_LINE = st.one_of(
+    st.just(""),  # a blank line
+    st.just("  "),
+    st.lists(  # a record: usually three cells, some of any other width
+        st.text(alphabet="E12 é,", max_size=4), min_size=1, max_size=4
+    ).map(",".join),
+    st.tuples(
+        st.sampled_from(["E1", "E2", " E3 ", "E2", ""]),
+        st.sampled_from(["2026", " 2025", "", " "]),
+        st.sampled_from(["Meets", "", "Exceeds ", "Né"]),
+    ).map(",".join),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(_RATING_LINE, max_size=14),
+    blank_before_header=st.booleans(),
+    tail=st.sampled_from(["", 'E1,"20,26",Meets\n', "E2,2026,Meets\r\n"]),
+    block=st.sampled_from([8, 32, 1 << 20]),
+)
+def test_the_fast_index_of_plain_blocks_is_the_general_index(
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[str],
+    blank_before_header: bool,
+    tail: str,
+    block: int,
+) -> None:
+    """The index a keyed file builds before a run (every row checked, each employee's blocks of
+    rows found) is the same whether its plain blocks are taken by the fast loop or every
+    record goes through the general one: blank lines, rows of another width, blank ids, rows
+    whose cycle is missing (a fault), non-ASCII text, a quoted or CRLF tail read by the CSV
+    reader, blocks of any size."""
+    from unittest import mock
+
+    import incentives.io.csvread as csvread
+    from incentives.io.keyed import _Indexing, _records
+    from incentives.io.keyed_rows import rating_fields, rating_row
+
+    text = ("\n" if blank_before_header else "") + "employee_id,cycle,rating\n"
+    text += "".join(line + "\n" for line in lines) + tail
+    path = tmp_path_factory.mktemp("index") / "ratings.csv"
+    path.write_bytes(text.encode("utf-8"))
+
+    class General(KeyedFile[object]):
+        def _load(self) -> None:
+            self._index_records(_records(self.table.path), _Indexing())
+
+    def index(kind: type[KeyedFile[object]]) -> object:
+        keyed = kind(
+            path,
+            required=("cycle", "rating"),
+            what="rating history file",
+            build=rating_row,
+            build_fields=rating_fields,
+            orphan_reason="rating for an employee_id that is not in the roster",
+        )
+        # read back as a run does: an employee with a fault is rejected, its rows not read
+        rows = {eid: keyed.rows(eid) for eid in ("E1", "E2", "E3") if not keyed.fault(eid)}
+        keyed.close()
+        return (
+            keyed.records,
+            list(keyed._offset),
+            list(keyed._end),
+            list(keyed._count),
+            list(keyed._record),
+            list(keyed._line),
+            keyed._index,
+            keyed._faults,
+            keyed.rejected(),
+            rows,
+        )
+
+    with mock.patch.object(csvread, "_BLOCK", block):
+        assert index(KeyedFile) == index(General)
