@@ -243,24 +243,28 @@ _RATING_LINE = st.one_of(
     st.lists(  # a record: usually three cells, some of any other width
         st.text(alphabet="E12 é,", max_size=4), min_size=1, max_size=4
     ).map(",".join),
-    st.tuples(
-        st.sampled_from(["E1", "E2", " E3 ", "E2", ""]),
-        st.sampled_from(["2026", " 2025", "", " "]),
-        st.sampled_from(["Meets", "", "Exceeds ", "Né"]),
-    ).map(",".join),
+    st.fixed_dictionaries(  # a rating row, its cells in the header's order
+        {
+            "employee_id": st.sampled_from(["E1", "E2", " E3 ", "E2", ""]),
+            "cycle": st.sampled_from(["2026", " 2025", "", " "]),
+            "rating": st.sampled_from(["Meets", "", "Exceeds ", "Né"]),
+        }
+    ),
 )
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     lines=st.lists(_RATING_LINE, max_size=14),
+    columns=st.permutations(["employee_id", "cycle", "rating"]),
     blank_before_header=st.booleans(),
     tail=st.sampled_from(["", 'E1,"20,26",Meets\n', "E2,2026,Meets\r\n"]),
     block=st.sampled_from([8, 32, 1 << 20]),
 )
 def test_the_fast_index_of_plain_blocks_is_the_general_index(
     tmp_path_factory: pytest.TempPathFactory,
-    lines: list[str],
+    lines: list[str | dict[str, str]],
+    columns: list[str],
     blank_before_header: bool,
     tail: str,
     block: int,
@@ -269,15 +273,17 @@ def test_the_fast_index_of_plain_blocks_is_the_general_index(
     rows found) is the same whether its plain blocks are taken by the fast loop or every
     record goes through the general one: blank lines, rows of another width, blank ids, rows
     whose cycle is missing (a fault), non-ASCII text, a quoted or CRLF tail read by the CSV
-    reader, blocks of any size."""
+    reader, blocks of any size, the id in any column."""
     from unittest import mock
 
     import incentives.io.csvread as csvread
     from incentives.io.keyed import _Indexing, _records
     from incentives.io.keyed_rows import rating_fields, rating_row
 
-    text = ("\n" if blank_before_header else "") + "employee_id,cycle,rating\n"
-    text += "".join(line + "\n" for line in lines) + tail
+    text = ("\n" if blank_before_header else "") + ",".join(columns) + "\n"
+    for line in lines:
+        text += (line if isinstance(line, str) else ",".join(line[c] for c in columns)) + "\n"
+    text += tail
     path = tmp_path_factory.mktemp("index") / "ratings.csv"
     path.write_bytes(text.encode("utf-8"))
 
