@@ -237,6 +237,11 @@ class KeyedFile(Generic[T]):
         width = len(self._columns)
         id_index = self._columns.index(ID)
         build, count, end = self._build_fields, self._count, self._end
+        index = self._index
+        # `_add` of an employee's first block, inline: the arrays' appends bound once
+        offsets, ends, counts, records, lines = (
+            a.append for a in (self._offset, end, count, self._record, self._line)
+        )
         blocks = PlainBlocks(path)
         for chunk, texts in blocks:
             offset, line = blocks.offset, blocks.line
@@ -265,6 +270,13 @@ class KeyedFile(Generic[T]):
                         record += 1
                         if employee_id == previous:  # the next row of the last block (usual)
                             count[-1] += 1
+                        elif employee_id not in index:  # the employee's first block (usual)
+                            index[employee_id] = len(count)
+                            offsets(offset)
+                            ends(-1)
+                            counts(1)
+                            records(record)
+                            lines(line)
                         else:
                             self._add(employee_id, offset, record, line)
                         open_ = True  # until the next record shows where this one ends
