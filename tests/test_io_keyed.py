@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives.io.keyed import KeyedFile
-from incentives.model import RowSource
+from incentives.model import KeyedCounts, RowSource
 
 
 def _keyed(path: Path) -> KeyedFile[tuple[str, str, RowSource]]:
@@ -260,6 +260,7 @@ _RATING_LINE = st.one_of(
     blank_before_header=st.booleans(),
     tail=st.sampled_from(["", 'E1,"20,26",Meets\n', "E2,2026,Meets\r\n"]),
     block=st.sampled_from([8, 32, 1 << 20]),
+    roster=st.one_of(st.sets(st.sampled_from(["E1", "E2", "E3"])), st.just(["E1", "E3"])),
 )
 def test_the_fast_index_of_plain_blocks_is_the_general_index(
     tmp_path_factory: pytest.TempPathFactory,
@@ -268,12 +269,14 @@ def test_the_fast_index_of_plain_blocks_is_the_general_index(
     blank_before_header: bool,
     tail: str,
     block: int,
+    roster: set[str] | list[str],
 ) -> None:
     """The index a keyed file builds before a run (every row checked, each employee's blocks of
     rows found) is the same whether its plain blocks are taken by the fast loop or every
     record goes through the general one: blank lines, rows of another width, blank ids, rows
     whose cycle is missing (a fault), non-ASCII text, a quoted or CRLF tail read by the CSV
-    reader, blocks of any size, the id in any column."""
+    reader, blocks of any size, the id in any column; and the rows it counts as matched to
+    a roster or not, and lists as unmatched, are each employee's rows."""
     from unittest import mock
 
     import incentives.io.csvread as csvread
@@ -303,6 +306,15 @@ def test_the_fast_index_of_plain_blocks_is_the_general_index(
         # read back as a run does: an employee with a fault is rejected, its rows not read
         rows = {eid: keyed.rows(eid) for eid in ("E1", "E2", "E3") if not keyed.fault(eid)}
         keyed.close()
+        # each employee's rows: its blocks' counts
+        per = {e: sum(keyed._count[b] for b in keyed._blocks(e)) for e in keyed._index}
+        matched = sum(n for e, n in per.items() if e in roster)
+        unmatched = sum(n for e, n in per.items() if e not in roster)
+        rejected = len(keyed.rejected())
+        assert keyed.counts(roster) == KeyedCounts(keyed.records, matched, unmatched, rejected)
+        listed = keyed.unmatched(roster)
+        assert sorted({u.employee_id for u in listed}) == sorted(e for e in per if e not in roster)
+        assert len(listed) == unmatched
         return (
             keyed.records,
             list(keyed._offset),
