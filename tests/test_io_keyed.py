@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives.io.keyed import KeyedFile
-from incentives.model import RowSource
+from incentives.model import KeyedCounts, RowSource
 
 
 def _keyed(path: Path) -> KeyedFile[tuple[str, str, RowSource]]:
@@ -235,3 +235,98 @@ def _outcome(build: Callable[[], object]) -> object:
         return build()
     except RowError as exc:
         return ("rejected", exc.reason, exc.column, exc.value)
+
+
+_RATING_LINE = st.one_of(
+    st.just(""),  # a blank line
+    st.just("  "),
+    st.lists(  # a record: usually three cells, some of any other width
+        st.text(alphabet="E12 é,", max_size=4), min_size=1, max_size=4
+    ).map(",".join),
+    st.fixed_dictionaries(  # a rating row, its cells in the header's order
+        {
+            "employee_id": st.sampled_from(["E1", "E2", " E3 ", "E2", ""]),
+            "cycle": st.sampled_from(["2026", " 2025", "", " "]),
+            "rating": st.sampled_from(["Meets", "", "Exceeds ", "Né"]),
+        }
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(_RATING_LINE, max_size=14),
+    columns=st.permutations(["employee_id", "cycle", "rating"]),
+    blank_before_header=st.booleans(),
+    tail=st.sampled_from(["", 'E1,"20,26",Meets\n', "E2,2026,Meets\r\n"]),
+    block=st.sampled_from([8, 32, 1 << 20]),
+    roster=st.one_of(st.sets(st.sampled_from(["E1", "E2", "E3"])), st.just(["E1", "E3"])),
+)
+def test_the_fast_index_of_plain_blocks_is_the_general_index(
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[str | dict[str, str]],
+    columns: list[str],
+    blank_before_header: bool,
+    tail: str,
+    block: int,
+    roster: set[str] | list[str],
+) -> None:
+    """The index a keyed file builds before a run (every row checked, each employee's blocks of
+    rows found) is the same whether its plain blocks are taken by the fast loop or every
+    record goes through the general one: blank lines, rows of another width, blank ids, rows
+    whose cycle is missing (a fault), non-ASCII text, a quoted or CRLF tail read by the CSV
+    reader, blocks of any size, the id in any column; and the rows it counts as matched to
+    a roster or not, and lists as unmatched, are each employee's rows."""
+    from unittest import mock
+
+    import incentives.io.csvread as csvread
+    from incentives.io.keyed import _Indexing, _records
+    from incentives.io.keyed_rows import rating_fields, rating_row
+
+    text = ("\n" if blank_before_header else "") + ",".join(columns) + "\n"
+    for line in lines:
+        text += (line if isinstance(line, str) else ",".join(line[c] for c in columns)) + "\n"
+    text += tail
+    path = tmp_path_factory.mktemp("index") / "ratings.csv"
+    path.write_bytes(text.encode("utf-8"))
+
+    class General(KeyedFile[object]):
+        def _load(self) -> None:
+            self._index_records(_records(self.table.path), _Indexing())
+
+    def index(kind: type[KeyedFile[object]]) -> object:
+        keyed = kind(
+            path,
+            required=("cycle", "rating"),
+            what="rating history file",
+            build=rating_row,
+            build_fields=rating_fields,
+            orphan_reason="rating for an employee_id that is not in the roster",
+        )
+        # read back as a run does: an employee with a fault is rejected, its rows not read
+        rows = {eid: keyed.rows(eid) for eid in ("E1", "E2", "E3") if not keyed.fault(eid)}
+        keyed.close()
+        # each employee's rows: its blocks' counts
+        per = {e: sum(keyed._count[b] for b in keyed._blocks(e)) for e in keyed._index}
+        matched = sum(n for e, n in per.items() if e in roster)
+        unmatched = sum(n for e, n in per.items() if e not in roster)
+        rejected = len(keyed.rejected())
+        assert keyed.counts(roster) == KeyedCounts(keyed.records, matched, unmatched, rejected)
+        listed = keyed.unmatched(roster)
+        assert sorted({u.employee_id for u in listed}) == sorted(e for e in per if e not in roster)
+        assert len(listed) == unmatched
+        return (
+            keyed.records,
+            list(keyed._offset),
+            list(keyed._end),
+            list(keyed._count),
+            list(keyed._record),
+            list(keyed._line),
+            keyed._index,
+            keyed._faults,
+            keyed.rejected(),
+            rows,
+        )
+
+    with mock.patch.object(csvread, "_BLOCK", block):
+        assert index(KeyedFile) == index(General)

@@ -18,7 +18,7 @@ import io
 import os
 from array import array
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
@@ -48,13 +48,20 @@ def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
     for them, and a record is a line); from the first other block on, the CSV reader reads."""
     blocks = PlainBlocks(path)
     for chunk, texts in blocks:
-        offset, line = blocks.offset, blocks.line
-        for raw, text in zip(chunk.split(b"\n"), texts, strict=False):
-            line += 1
-            yield offset, line, text.split(",") if text else []
-            offset += len(raw) + 1
+        yield from _plain_records(chunk, texts, blocks.offset, blocks.line)
     if not blocks.complete:
         yield from _read_records(path, blocks.offset, blocks.line)
+
+
+def _plain_records(
+    chunk: bytes, texts: list[str], offset: int, line: int
+) -> Iterator[tuple[int, int, list[str]]]:
+    """`_records` of one plain block (its bytes and lines, ``offset`` and ``line`` where it
+    starts): each line split at its commas."""
+    for raw, text in zip(chunk.split(b"\n"), texts, strict=False):
+        line += 1
+        yield offset, line, text.split(",") if text else []
+        offset += len(raw) + 1
 
 
 def _read_records(path: Path, start: int, lines: int) -> Iterator[tuple[int, int, list[str]]]:
@@ -103,6 +110,20 @@ def _block_records(data: bytes, first_line: int) -> Iterator[tuple[int, list[str
         line = first_line + reader.line_num
 
 
+class _Indexing:
+    """Where `KeyedFile._index_records` stands: the id of the row before (empty after a blank
+    line: a new block starts), the data records so far, whether the header was seen, and
+    whether the last block's end is still to be found (at the next record's offset)."""
+
+    __slots__ = ("header", "open", "previous", "record")
+
+    def __init__(self) -> None:
+        self.previous = ""
+        self.record = 0
+        self.header = False
+        self.open = False
+
+
 class KeyedFile(Generic[T]):
     """A CSV file with an ``employee_id`` column, its rows built on demand per employee."""
 
@@ -144,56 +165,147 @@ class KeyedFile(Generic[T]):
 
     # -- reading the file once: checks and the index ---------------------------------------------
     def _load(self) -> None:
+        state = _Indexing()
+        try:
+            self._index_records(self._index_plain(state, self.table.path), state)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InputFileError(self.table.name, f"cannot be read as UTF-8 CSV: {exc}") from None
+
+    def _index_records(
+        self, records: Iterable[tuple[int, int, list[str]]], state: _Indexing
+    ) -> None:
+        """Check every row of ``records`` (as `_records` gives them: byte offset, first line,
+        fields) and index each employee's blocks of rows; ``state``: where this stands
+        (`_index_plain` takes the usual rows of the file's plain blocks itself, and yields
+        the others here)."""
         name = self.table.name
         width = len(self._columns)
         id_index = self._columns.index(ID)
-        previous = ""
-        record = 0
         end = self._end
         # each row is built once to check it (and dropped): by the builder `rows` calls
         build, count = self._build_fields, self._count
-        try:
-            header_seen = False
-            for offset, line, fields in _records(self.table.path):
-                if end and end[-1] < 0:  # the record before ended the last block: it ends here
-                    end[-1] = offset
-                first = fields[0] if fields else ""
-                if not first or first.isspace():  # the usual row's first cell is not blank
-                    text = "".join(fields)
-                    if not text or text.isspace():
-                        previous = ""
-                        continue
-                if not header_seen:  # the first non-blank record is the header
-                    header_seen = True
+        for offset, line, fields in records:
+            if state.open:  # the record before ended the last block: it ends here
+                end[-1] = offset
+                state.open = False
+            first = fields[0] if fields else ""
+            if not first or first.isspace():  # the usual row's first cell is not blank
+                text = "".join(fields)
+                if not text or text.isspace():
+                    state.previous = ""
                     continue
-                record += 1
-                employee_id = fields[id_index].strip() if id_index < len(fields) else ""
-                if len(fields) != width:
-                    reason = f"record has {len(fields)} fields, the header has {width}"
-                    fault = f"{name} line {line}: {reason}"
-                    self._bad_row(record, line, employee_id, "", "", reason, fault)
-                elif not employee_id:
-                    self._bad_row(record, line, "", ID, "", "employee_id is blank", "")
+            if not state.header:  # the first non-blank record is the header
+                state.header = True
+                continue
+            state.record += 1
+            record = state.record
+            employee_id = fields[id_index].strip() if id_index < len(fields) else ""
+            if len(fields) != width:
+                reason = f"record has {len(fields)} fields, the header has {width}"
+                fault = f"{name} line {line}: {reason}"
+                self._bad_row(record, line, employee_id, "", "", reason, fault)
+            elif not employee_id:
+                self._bad_row(record, line, "", ID, "", "employee_id is blank", "")
+            else:
+                try:
+                    build(fields, _new(RowSource, (name, record, line)))
+                except RowError as exc:
+                    fault = f"{name} line {line}: {exc.reason}"
+                    self._bad_row(
+                        record, line, employee_id, exc.column, exc.value, exc.reason, fault
+                    )
+            if employee_id:
+                if employee_id == state.previous:  # the next row of the last block (usual)
+                    count[-1] += 1
                 else:
+                    self._add(employee_id, offset, record, line)
+                state.open = True  # until the next record shows where this one ends
+            state.previous = employee_id
+        if state.open:
+            end[-1] = self.table.path.stat().st_size
+        self.records = state.record
+
+    def _index_plain(self, state: _Indexing, path: Path) -> Iterator[tuple[int, int, list[str]]]:
+        """Index the plain blocks of a file (`PlainBlocks`) as `_index_records` does: a file of
+        a few million rows is read before a run starts, on one core. The usual row (the
+        header's width, an id, after the header) is taken here, with its block's state in
+        locals; every other record, and every record of a block that is not ASCII (where a
+        character's bytes are not one), is yielded back to `_index_records`, and so is the
+        rest of the file after the last plain block. (The index is the one `_index_records`
+        builds from `_records` alone: tests/test_io_keyed.py.)"""
+        name = self.table.name
+        width = len(self._columns)
+        id_index = self._columns.index(ID)
+        build, count, end = self._build_fields, self._count, self._end
+        index = self._index
+        # `_add` of an employee's first block, inline: the arrays' appends bound once
+        offsets, ends, counts, records, lines = (
+            a.append for a in (self._offset, end, count, self._record, self._line)
+        )
+        blocks = PlainBlocks(path)
+        for chunk, texts in blocks:
+            offset, line = blocks.offset, blocks.line
+            if not chunk.isascii():  # a line's length in characters is not its bytes'
+                yield from _plain_records(chunk, texts, offset, line)
+                continue
+            previous, record, header, open_ = (
+                state.previous,
+                state.record,
+                state.header,
+                state.open,
+            )
+            for text in texts:
+                line += 1
+                fields = text.split(",")
+                # (a blank id: so is a blank record; a blank first cell beside an id is
+                # taken by `_index_records` as here)
+                if len(fields) == width and header and (employee_id := fields[id_index].strip()):
                     try:
-                        build(fields, _new(RowSource, (name, record, line)))
-                    except RowError as exc:
-                        fault = f"{name} line {line}: {exc.reason}"
-                        self._bad_row(
-                            record, line, employee_id, exc.column, exc.value, exc.reason, fault
-                        )
-                if employee_id:
-                    if employee_id == previous:  # the next row of the last block (usual)
-                        count[-1] += 1
+                        build(fields, _new(RowSource, (name, record + 1, line)))
+                    except RowError:
+                        pass  # a fault: `_index_records` records it, below
                     else:
-                        self._add(employee_id, offset, record, line)
-                    end[-1] = -1  # until the next record shows where this one ends
-                previous = employee_id
-            if end and end[-1] < 0:
-                end[-1] = self.table.path.stat().st_size
-            self.records = record
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise InputFileError(name, f"cannot be read as UTF-8 CSV: {exc}") from None
+                        if open_:  # the record before ended the last block: it ends here
+                            end[-1] = offset
+                        record += 1
+                        if employee_id == previous:  # the next row of the last block (usual)
+                            count[-1] += 1
+                        elif employee_id not in index:  # the employee's first block (usual)
+                            index[employee_id] = len(count)
+                            offsets(offset)
+                            ends(-1)
+                            counts(1)
+                            records(record)
+                            lines(line)
+                        else:
+                            self._add(employee_id, offset, record, line)
+                        open_ = True  # until the next record shows where this one ends
+                        previous = employee_id
+                        offset += len(text) + 1
+                        continue
+                # any other record: as `_index_records` takes it, with this block's state
+                state.previous, state.record, state.header, state.open = (
+                    previous,
+                    record,
+                    header,
+                    open_,
+                )
+                yield offset, line, fields
+                previous, record, header, open_ = (
+                    state.previous,
+                    state.record,
+                    state.header,
+                    state.open,
+                )
+                offset += len(text) + 1
+            state.previous, state.record, state.header, state.open = (
+                previous,
+                record,
+                header,
+                open_,
+            )
+        if not blocks.complete:
+            yield from _read_records(path, blocks.offset, blocks.line)
 
     def _build_cells(self, fields: list[str], source: RowSource) -> T | None:
         return self._build(self._cells(fields), source)
@@ -315,7 +427,7 @@ class KeyedFile(Generic[T]):
         """Rows of employees who are not in the roster, in file order, each saying why (and
         which roster id it may have meant when only leading zeros or case differ)."""
         found: list[Unmatched] = []
-        unknown = [employee_id for employee_id in self._index if employee_id not in roster_ids]
+        unknown = self._unknown(roster_ids)
         near = {_loose(employee_id): employee_id for employee_id in roster_ids} if unknown else {}
         file = self.table.name
         for employee_id in unknown:
@@ -330,19 +442,23 @@ class KeyedFile(Generic[T]):
         return sorted(found, key=lambda row: row.record)
 
     def counts(self, roster_ids: Collection[str]) -> KeyedCounts:
-        """Rows read, matched to a roster employee, unmatched, and rejected (no employee_id)."""
-        matched = unmatched = 0
+        """Rows read, matched to a roster employee, unmatched, and rejected (no employee_id):
+        the rows of the employees not in the roster (usually none) are counted, the others'
+        are the rest of the index's rows (serial time before a run: C loops over a million
+        employees, not a Python one)."""
         counts = self._count
-        for employee_id, entry in self._index.items():
-            if isinstance(entry, int):  # the usual employee: one block of rows
-                rows = counts[entry]
-            else:
-                rows = sum(counts[block] for block in entry)
-            if employee_id in roster_ids:
-                matched += rows
-            else:
-                unmatched += rows
+        unmatched = sum(
+            counts[block] for e in self._unknown(roster_ids) for block in self._blocks(e)
+        )
+        matched = sum(counts) - unmatched
         return KeyedCounts(self.records, matched, unmatched, len(self._unattributed))
+
+    def _unknown(self, roster_ids: Collection[str]) -> list[str]:
+        """The employees of this file who are not in the roster, in the file's order (first
+        whether there is any, in C: usually none)."""
+        if isinstance(roster_ids, set | frozenset) and roster_ids.issuperset(self._index):
+            return []
+        return [employee_id for employee_id in self._index if employee_id not in roster_ids]
 
 
 def _loose(employee_id: str) -> str:
