@@ -26,7 +26,6 @@ it with its reason.
 from __future__ import annotations
 
 import decimal
-import hashlib
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -37,7 +36,7 @@ from incentives.engine.run_plan import RunPlan
 from incentives.errors import RowError
 from incentives.model import EmployeeInput
 from incentives.money import EXACT_CONTEXT, add_exact
-from incentives.rulebook.runtime.policy import BoundPolicy, show_in_tracebacks
+from incentives.rulebook.runtime.policy import BoundPolicy, run_generated
 
 __all__ = ["RouteRun", "route_function"]
 
@@ -81,13 +80,9 @@ def route_function(
     for k, (bound, _, _) in enumerate(route):
         body += _tally(k, bound, plan, fundings.get(bound.policy.id), namespace)
     body.append("    return out")
-    source = "\n".join(body) + "\n"
     # generated from the policies' slot numbers (names and keys are given in the namespace,
-    # never quoted into the source); named by the source's hash and given to linecache
-    filename = f"<final route {hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}>"
-    show_in_tracebacks(filename, source)
-    exec(compile(source, filename, "exec"), namespace)
-    run: RouteRun = namespace["run"]
+    # never quoted into the source)
+    run: RouteRun = run_generated("final route", "\n".join(body) + "\n", namespace, "run")
     return run
 
 

@@ -19,7 +19,6 @@ files with one function generated per combination of policies (`_RouteWriters`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -30,7 +29,7 @@ from incentives.io.coverage_outputs import NOT_COVERED_HEADER, not_covered_rows
 from incentives.io.csv_lines import csv_line
 from incentives.io.run_outputs import REJECTED_HEADER, OutcomeLine, OutputLayout, rejected_row
 from incentives.model import Rejection
-from incentives.rulebook.runtime.policy import CompiledPolicy, show_in_tracebacks
+from incentives.rulebook.runtime.policy import CompiledPolicy, run_generated
 
 __all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "locating", "write_items"]
 
@@ -65,9 +64,7 @@ def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
         EmployeeFile(
             "results.csv", tuple(layout.results_header), outcome_line=layout.results_line_of
         ),
-        EmployeeFile(
-            "inputs.csv", tuple(layout.inputs_header), traces_line=layout.inputs_line_of
-        ),
+        EmployeeFile("inputs.csv", tuple(layout.inputs_header), traces_line=layout.inputs_line_of),
         *(
             EmployeeFile(
                 name,
@@ -188,13 +185,10 @@ class _RouteWriters:
                 namespace[f"T{f}"], namespace[f"V{f}"] = line, write
                 body.append(f"    V{f}(T{f}(eid{traces}))")
         body.append("    return True")
-        source = "\n".join(body) + "\n"
-        # generated from the files' own line functions, never from user text; named by its
-        # source's hash and given to linecache, so a traceback into it quotes its lines
-        filename = f"<writer {hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}>"
-        show_in_tracebacks(filename, source)
-        exec(compile(source, filename, "exec"), namespace)
-        writer: Callable[[EmployeeOutcome], bool] = namespace["write"]
+        # generated from the files' own line functions, never from user text
+        writer: Callable[[EmployeeOutcome], bool] = run_generated(
+            "writer", "\n".join(body) + "\n", namespace, "write"
+        )
         return writer
 
 
