@@ -31,7 +31,15 @@ from incentives.io.run_outputs import REJECTED_HEADER, OutcomeLine, OutputLayout
 from incentives.model import Rejection
 from incentives.rulebook.runtime.policy import CompiledPolicy, run_generated
 
-__all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "locating", "write_items"]
+__all__ = [
+    "EmployeeFile",
+    "TracesLine",
+    "Write",
+    "WriteLine",
+    "employee_files",
+    "locating",
+    "write_items",
+]
 
 Write = Callable[[list[str]], object]  # writes one row of cell texts
 WriteLine = Callable[[str], object]  # writes one whole CSV line (with its "\n")
