@@ -35,6 +35,7 @@ from incentives.engine.allocation_checks import check_allocation_rates
 from incentives.engine.allocation_passes import budget_slots, check_funding, count_budgets
 from incentives.engine.convert import fast_converter
 from incentives.engine.earlier_passes import EarlierPasses, GroupPartials
+from incentives.engine.final_routes import RouteRun, route_function
 from incentives.engine.outcome import (
     EmployeeOutcome,
     IncompleteSummaryWarning,
@@ -140,6 +141,8 @@ class Calculation(EarlierPasses):
         # per tuple of covering policies that `_coverage_of` built (by identity, the tuple
         # kept): each policy with its evaluate function and outcome maker (see `evaluated`)
         self._routes: dict[int, tuple[tuple[BoundPolicy, ...], Any]] = {}
+        # per such tuple likewise: the function evaluating and counting its rows (`_run_of`)
+        self._runs: dict[int, tuple[tuple[BoundPolicy, ...], RouteRun | None]] = {}
         check_allocation_rates(self.bound)
 
     def _counting_of(self, p: CompiledPolicy) -> tuple[Any, ...]:
@@ -224,6 +227,7 @@ class Calculation(EarlierPasses):
         if self._needs_pools and not self._pools_done:
             raise OptionsError("pools are not solved yet: call apply_pool_partials first")
         values_of, evaluated, count = self._values, self.evaluated, self._count
+        runs, run_of = self._runs, self._run_of
         with decimal.localcontext(ENGINE_CONTEXT):
             for item in employees:
                 # `_one` inline (a call less per employee)
@@ -236,9 +240,32 @@ class Calculation(EarlierPasses):
                             self.counted_before(item, miscounted)
                         out = found
                     else:
+                        # the usual row (no kind left out, no history): evaluated and counted
+                        # by its covering policies' generated function (`final_routes`)
+                        covering = found[1]
+                        run = runs.get(id(covering))
+                        if run is None or run[0] is not covering:
+                            run = run_of(covering)
+                        if run[1] is not None and not found[2] and not item.history:
+                            done = run[1](found[0], item, summary)
+                            if done is not None:
+                                yield done
+                                continue
                         out = evaluated(item, found, miscounted)
                 count(out, summary)
                 yield out
+
+    def _run_of(
+        self, covering: tuple[BoundPolicy, ...]
+    ) -> tuple[tuple[BoundPolicy, ...], RouteRun | None]:
+        """The function evaluating and counting the rows ``covering`` covers (None where the
+        general path must: no policy, or policies `_coverage_of` did not route), made once."""
+        route = self._routes.get(id(covering))
+        run = None
+        if covering and route is not None and route[0] is covering:
+            run = route_function(route[1], self.plan, self._fundings)
+        self._runs[id(covering)] = (covering, run)  # the tuple kept: its id is not reused
+        return covering, run
 
     def _one(
         self, item: EmployeeInput | Rejection, miscounted: set[int] | None = None

@@ -9,7 +9,9 @@ iterate this list, so adding a per-employee file is adding one entry here.
 A file's rows are written as whole CSV lines: the large files give each computed employee's
 lines from the layout's generated line functions (see `incentives.io.csv_lines`): results and
 each policy's breakdown one line per policy outcome (``outcome_line``), inputs one per employee
-(``computed_lines``); the others give lists of cell texts, made into lines with `csv_line`.
+from the traces of all its outcomes (``traces_line``); the others give lists of cell texts,
+made into lines with `csv_line`. `write_items` writes a computed employee's lines of the large
+files with one function generated per combination of policies (`_RouteWriters`).
 
     files = employee_files(layout)
     write_items(items, files, [sink.write_line for sink in sinks])
@@ -18,6 +20,7 @@ each policy's breakdown one line per policy outcome (``outcome_line``), inputs o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import attrs
 
@@ -26,25 +29,38 @@ from incentives.io.coverage_outputs import NOT_COVERED_HEADER, not_covered_rows
 from incentives.io.csv_lines import csv_line
 from incentives.io.run_outputs import REJECTED_HEADER, OutcomeLine, OutputLayout, rejected_row
 from incentives.model import Rejection
+from incentives.rulebook.runtime.policy import CompiledPolicy, run_generated
 
-__all__ = ["EmployeeFile", "Write", "WriteLine", "employee_files", "locating", "write_items"]
+__all__ = [
+    "EmployeeFile",
+    "TracesLine",
+    "Write",
+    "WriteLine",
+    "employee_files",
+    "locating",
+    "write_items",
+]
 
 Write = Callable[[list[str]], object]  # writes one row of cell texts
 WriteLine = Callable[[str], object]  # writes one whole CSV line (with its "\n")
+# given the ids of an employee's policies (in the order of its outcomes), the function of
+# (employee id, each outcome's trace) giving the employee's one line, or None for no line
+TracesLine = Callable[[tuple[str, ...]], "Callable[..., str] | None"]
 
 
 @attrs.frozen
 class EmployeeFile:
     """One per-employee CSV file: its name in the run folder, its header, and how each kind of
     item becomes its rows (``None``: that kind of item writes no row here). A computed employee
-    writes rows of cells (``computed``) or whole lines made for this file (``computed_lines``,
-    or ``outcome_line``: given a policy's id, the line each outcome of that policy writes, or
-    None for a policy whose outcomes write none here; the fast path of the large files)."""
+    writes rows of cells (``computed``) or whole lines made for this file (``outcome_line``:
+    given a policy's id, the line each outcome of that policy writes, or None for a policy
+    whose outcomes write none here; ``traces_line``: one line from all its outcomes' traces,
+    see `TracesLine`; the fast paths of the large files)."""
 
     name: str
     header: tuple[str, ...]
     computed: Callable[[EmployeeOutcome, Write], None] | None = None
-    computed_lines: Callable[[EmployeeOutcome, WriteLine], None] | None = None
+    traces_line: TracesLine | None = None
     outcome_line: Callable[[str], OutcomeLine | None] | None = None
     rejected: Callable[[Rejection, Write], None] | None = None
     not_covered: Callable[[NotCovered, Write], None] | None = None
@@ -56,7 +72,7 @@ def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
         EmployeeFile(
             "results.csv", tuple(layout.results_header), outcome_line=layout.results_line_of
         ),
-        EmployeeFile("inputs.csv", tuple(layout.inputs_header), computed_lines=_inputs(layout)),
+        EmployeeFile("inputs.csv", tuple(layout.inputs_header), traces_line=layout.inputs_line_of),
         *(
             EmployeeFile(
                 name,
@@ -83,37 +99,105 @@ def write_items(
     """Write each item's rows to every file that takes it (``writes[k]`` writes the lines of
     ``files[k]``)."""
     pairs = list(zip(files, writes, strict=True))
-    per_outcome = [(f.outcome_line, w) for f, w in pairs if f.outcome_line]
-    lines = [(f.computed_lines, w) for f, w in pairs if f.computed_lines]
+    routes = _RouteWriters(
+        [(f.outcome_line, w) for f, w in pairs if f.outcome_line],
+        [(f.traces_line, w) for f, w in pairs if f.traces_line],
+    )
     computed = [(f.computed, _cells(w)) for f, w in pairs if f.computed]
     rejected = [(f.rejected, _cells(w)) for f, w in pairs if f.rejected]
     left_out = [(f.not_covered, _cells(w)) for f, w in pairs if f.not_covered]
-    # by the policy's identity (kept, so that its id is not reused): the lines of its outcomes
-    by_policy: dict[int, tuple[object, list[tuple[OutcomeLine, WriteLine]]]] = {}
+    write: Callable[[EmployeeOutcome], bool] = routes.nothing
     for item in items:
         if isinstance(item, EmployeeOutcome):
-            employee_id = item.employee_id
-            for po in item.outcomes:
-                policy = po.policy
-                known = by_policy.get(id(policy))
-                if known is None or known[0] is not policy:
-                    known = by_policy[id(policy)] = (
-                        policy,
-                        _outcome_lines(policy.id, per_outcome),
-                    )
-                for line, write_line in known[1]:
-                    write_line(line(employee_id, po))
-            for emit, write_line in lines:
-                emit(item, write_line)
-            for rows, write in computed:
-                rows(item, write)
+            # the writer of the previous employee's policies, when they are this one's too
+            # (it says so), else the one of this employee's policies
+            if not write(item):
+                write = routes.of(item.outcomes)
+                write(item)
+            for rows, write_rows in computed:
+                rows(item, write_rows)
         elif isinstance(item, NotCovered):
-            for not_covered, write in left_out:
-                not_covered(item, write)
+            for not_covered, write_rows in left_out:
+                not_covered(item, write_rows)
         else:
             assert isinstance(item, Rejection), item
-            for rejection, write in rejected:
-                rejection(item, write)
+            for rejection, write_rows in rejected:
+                rejection(item, write_rows)
+
+
+class _RouteWriters:
+    """Per combination of policies (in an employee's order of outcomes), a generated function
+    writing a computed employee's lines of the files that take a line per outcome or one from
+    all its traces, equal to this loop (see `EmployeeFile`)::
+
+        for po in emp.outcomes:
+            for line_of, write in per_outcome:
+                if (line := line_of(po.policy.id)) is not None:
+                    write(line(emp.employee_id, po))
+        for traces_line, write in per_traces:
+            if (line := traces_line(tuple(po.policy.id for po in emp.outcomes))) is not None:
+                write(line(emp.employee_id, *(po.trace for po in emp.outcomes)))
+
+    Called with the employee's outcome, it returns False (writing nothing) when the employee's
+    policies are not its own, so the previous employee's writer is tried first."""
+
+    def __init__(
+        self,
+        per_outcome: list[tuple[Callable[[str], OutcomeLine | None], WriteLine]],
+        per_traces: list[tuple[TracesLine, WriteLine]],
+    ) -> None:
+        self._per_outcome = per_outcome
+        self._per_traces = per_traces
+        # by the ids of the policies (kept by the writer's namespace: ids not reused)
+        self._writers: dict[tuple[int, ...], Callable[[EmployeeOutcome], bool]] = {}
+
+    @staticmethod
+    def nothing(_emp: EmployeeOutcome) -> bool:
+        return False
+
+    def of(self, outcomes: Sequence[Any]) -> Callable[[EmployeeOutcome], bool]:
+        """The writer of employees whose outcomes are under these policies, in this order."""
+        policies: list[CompiledPolicy] = [po.policy for po in outcomes]
+        key = tuple(map(id, policies))
+        writer = self._writers.get(key)
+        if writer is None:
+            writer = self._writers[key] = self._writer(policies)
+        return writer
+
+    def _writer(self, policies: list[CompiledPolicy]) -> Callable[[EmployeeOutcome], bool]:
+        namespace: dict[str, Any] = {}
+        count = len(policies)
+        outcomes = "".join(f"o{k}, " for k in range(count))
+        same = " or ".join(f"o{k}[0] is not P{k}" for k in range(count))
+        body = [
+            "def write(emp):",
+            "    outcomes = emp[4]",
+            f"    if len(outcomes) != {count}:",
+            "        return False",
+        ]
+        if count:
+            body += [f"    ({outcomes}) = outcomes", f"    if {same}:", "        return False"]
+        body.append("    eid = emp[0]")
+        for k, policy in enumerate(policies):
+            namespace[f"P{k}"] = policy
+            for f, (line_of, write) in enumerate(self._per_outcome):
+                line = line_of(policy.id)
+                if line is not None:
+                    namespace[f"L{k}_{f}"], namespace[f"W{f}"] = line, write
+                    body.append(f"    W{f}(L{k}_{f}(eid, o{k}))")
+        ids = tuple(policy.id for policy in policies)
+        traces = "".join(f", o{k}[1]" for k in range(count))
+        for f, (traces_line, write) in enumerate(self._per_traces):
+            line = traces_line(ids)
+            if line is not None:
+                namespace[f"T{f}"], namespace[f"V{f}"] = line, write
+                body.append(f"    V{f}(T{f}(eid{traces}))")
+        body.append("    return True")
+        # generated from the files' own line functions, never from user text
+        writer: Callable[[EmployeeOutcome], bool] = run_generated(
+            "writer", "\n".join(body) + "\n", namespace, "write"
+        )
+        return writer
 
 
 def locating(
@@ -140,23 +224,6 @@ def _cells(write_line: WriteLine) -> Write:
         write_line(csv_line(cells))
 
     return write
-
-
-def _outcome_lines(
-    policy_id: str, per_outcome: list[tuple[Callable[[str], OutcomeLine | None], WriteLine]]
-) -> list[tuple[OutcomeLine, WriteLine]]:
-    """The line functions (and writers) of the files that take a line per outcome of a policy."""
-    found = [(line_of(policy_id), write) for line_of, write in per_outcome]
-    return [(line, write) for line, write in found if line is not None]
-
-
-def _inputs(layout: OutputLayout) -> Callable[[EmployeeOutcome, WriteLine], None]:
-    line = layout.inputs_line
-
-    def lines(emp: EmployeeOutcome, write: WriteLine) -> None:
-        write(line(emp))
-
-    return lines
 
 
 def _breakdown(layout: OutputLayout, policy_id: str) -> Callable[[str], OutcomeLine | None]:

@@ -240,11 +240,16 @@ class OutputLayout:
         """The employee's line of inputs.csv (with its ``\\n``): each shared input as the first
         of the employee's policies that takes it from inputs.csv read it (they all read the same
         value)."""
-        key = tuple([po.policy.id for po in emp.outcomes])
-        build = self._input_lines.get(key)
+        build = self.inputs_line_of(tuple([po.policy.id for po in emp.outcomes]))
+        return build(emp.employee_id, *[po.trace for po in emp.outcomes])
+
+    def inputs_line_of(self, policy_ids: tuple[str, ...]) -> Callable[..., str]:
+        """`inputs_line` for the employees computed by ``policy_ids`` (in their order of
+        outcomes), called with the employee's id and each outcome's trace."""
+        build = self._input_lines.get(policy_ids)
         if build is None:
-            build = self._input_lines[key] = self._input_function(key)
-        return build(emp.employee_id, *[po.trace for po in emp.outcomes])  # type: ignore[no-any-return]
+            build = self._input_lines[policy_ids] = self._input_function(policy_ids)
+        return build  # type: ignore[no-any-return]
 
     def _input_function(self, policy_ids: tuple[str, ...]) -> Any:
         """Generate the inputs.csv line for employees computed by ``policy_ids``."""

@@ -46,6 +46,15 @@ def show_in_tracebacks(filename: str, source: str) -> None:
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
 
 
+def run_generated(label: str, source: str, namespace: dict[str, Any], name: str) -> Any:
+    """Run the generated ``source`` in ``namespace`` and give what it defines as ``name``; the
+    source is named ``<label HASH>`` by its hash and given to linecache (`show_in_tracebacks`)."""
+    filename = f"<{label} {hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}>"
+    show_in_tracebacks(filename, source)
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]
+
+
 @attrs.frozen
 class Slot:
     """One recorded value of a policy's trace (one breakdown column, or a few for calls/goals).
