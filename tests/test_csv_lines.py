@@ -40,6 +40,7 @@ from incentives.io.trace_cells import call_cells, call_expression, goal_cells, g
 from incentives.io.writers import format_cell
 from incentives.jobs import RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
+from strategies import any_decimals
 
 _BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # any text, with the characters that matter to CSV and spreadsheets over-represented
@@ -50,7 +51,7 @@ _TEXT = st.text(
     ),
     max_size=12,
 )
-_ANY_DECIMAL = st.decimals(allow_nan=False, allow_infinity=False)
+_ANY_DECIMAL = any_decimals(nan_and_infinity=False)
 # what the engine computes: at most 28 digits, so rounding to the breakdown's decimals fits
 _DECIMALS = st.one_of(
     _ANY_DECIMAL.filter(lambda d: -25 < d.adjusted() < 20 and len(d.as_tuple().digits) <= 28),
@@ -418,7 +419,7 @@ def test_a_whole_number_keeps_its_zeros_at_breakdown_decimals_0() -> None:
 # any Decimal at all: beyond the 200 digits a display rounding keeps, infinities, NaN, -0
 _EXTREME_DECIMALS = st.one_of(
     _WIDE_DECIMALS,
-    st.decimals(allow_nan=True, allow_infinity=True),
+    any_decimals(nan_and_infinity=True),
     st.sampled_from(
         [
             Decimal(t)
