@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import decimal
+import functools
 import io
 from collections.abc import Callable
 from datetime import date
@@ -168,7 +169,11 @@ CASES: list[tuple[str, str, st.SearchStrategy[Any], Callable[[Any, Decimal], str
 ]
 
 
+@functools.cache
 def _line(expression: str, places: int = 6) -> Callable[..., str]:
+    """The line of one column (``expression``) and a constant one, compiled once and reused by
+    every example, as a run compiles its layout's lines once and writes every row with them
+    (memos in the namespace keep what earlier examples wrote, as of earlier rows)."""
     namespace = cell_namespace(places)
     namespace["Q0"] = Decimal("0.01")
     namespace["money_point"] = money_point
