@@ -13,11 +13,13 @@ working directory.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import json
 import textwrap
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +173,33 @@ def invoke(*args: str | Path) -> CliRun:
     result = CliRunner().invoke(incentives_cli, list(texts), catch_exceptions=True)
     exception = result.exception if not isinstance(result.exception, SystemExit) else None
     return CliRun(texts, result.exit_code, result.stdout, result.stderr, exception)
+
+
+@attrs.define
+class Spent:
+    """What a block of code took: ``cpu`` seconds of this process (every thread, user and
+    system), ``wall`` seconds of the clock."""
+
+    cpu: float = 0.0
+    wall: float = 0.0
+
+
+@contextlib.contextmanager
+def spent() -> Iterator[Spent]:
+    """``with spent() as took: ...``, then ``took.cpu`` and ``took.wall``.
+
+    A bound on how fast a command answers checks ``cpu``: the work a limit lets through, which
+    does not grow when other processes load the machine (the wall time of the same work does,
+    several-fold on a shared 2-core machine). A much larger bound on ``wall`` beside it still
+    catches waiting (a sleep, a blocked read), which costs no CPU.
+    """
+    took = Spent()
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        yield took
+    finally:
+        took.cpu = time.process_time() - cpu
+        took.wall = time.perf_counter() - wall
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ rather than in a test module, so properties across the suite share them.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+import math
+from decimal import Context, Decimal
+from fractions import Fraction
 
 from hypothesis import strategies as st
 
@@ -18,6 +20,7 @@ from incentives.rulebook.runtime.tables import TableSpec
 
 __all__ = [
     "any_curves",
+    "any_decimals",
     "attainments",
     "coverage_rows",
     "cumulative_tiers",
@@ -43,6 +46,31 @@ def decimals(low: str = "0", high: str = "3", places: int = 4) -> st.SearchStrat
         allow_nan=False,
         allow_infinity=False,
     )
+
+
+def _exact_decimal(denominator: int, numerator: int) -> Decimal:
+    """``numerator / denominator`` (in lowest terms) as a Decimal, at the precision Hypothesis'
+    `st.decimals` uses for it."""
+    fraction = Fraction(numerator, denominator)
+    precision = math.ceil(
+        math.log10(abs(fraction.numerator) or 1) + math.log10(fraction.denominator)
+    )
+    return Context(prec=precision + 1 or 1).divide(
+        Decimal(fraction.numerator), fraction.denominator
+    )
+
+
+_SPECIAL_DECIMALS = [Decimal(t) for t in ("Infinity", "-Infinity", "NaN", "-NaN", "sNaN", "-sNaN")]
+
+
+def any_decimals(*, nan_and_infinity: bool) -> st.SearchStrategy[Decimal]:
+    """Any Decimal, unbounded: ``st.decimals(allow_nan=x, allow_infinity=x)``, drawn the same
+    way (a denominator ≥ 1, then any numerator, divided at the precision that keeps the
+    quotient's digits; or one of the six infinities and NaNs), without the `flatmap` through
+    which Hypothesis draws it: that builds and validates a new strategy for every value drawn,
+    which was a third of the time of the tests drawing thousands of them."""
+    finite = st.builds(_exact_decimal, st.integers(min_value=1), st.integers())
+    return finite | st.sampled_from(_SPECIAL_DECIMALS) if nan_and_infinity else finite
 
 
 def attainments() -> st.SearchStrategy[Decimal]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import decimal
+import functools
 import io
 from collections.abc import Callable
 from datetime import date
@@ -46,6 +47,7 @@ from incentives.io.trace_cells import (
 from incentives.io.writers import format_cell
 from incentives.jobs import RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
+from strategies import any_decimals
 
 _BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # any text, with the characters that matter to CSV and spreadsheets over-represented
@@ -56,7 +58,7 @@ _TEXT = st.text(
     ),
     max_size=12,
 )
-_ANY_DECIMAL = st.decimals(allow_nan=False, allow_infinity=False)
+_ANY_DECIMAL = any_decimals(nan_and_infinity=False)
 # what the engine computes: at most 28 digits, so rounding to the breakdown's decimals fits
 _DECIMALS = st.one_of(
     _ANY_DECIMAL.filter(lambda d: -25 < d.adjusted() < 20 and len(d.as_tuple().digits) <= 28),
@@ -173,7 +175,11 @@ CASES: list[tuple[str, str, st.SearchStrategy[Any], Callable[[Any, Decimal], str
 ]
 
 
+@functools.cache
 def _line(expression: str, places: int = 6) -> Callable[..., str]:
+    """The line of one column (``expression``) and a constant one, compiled once and reused by
+    every example, as a run compiles its layout's lines once and writes every row with them
+    (memos in the namespace keep what earlier examples wrote, as of earlier rows)."""
     namespace = cell_namespace(places)
     namespace["Q0"] = Decimal("0.01")
     namespace["money_point"] = money_point
@@ -432,7 +438,7 @@ def test_a_whole_number_keeps_its_zeros_at_breakdown_decimals_0() -> None:
 # any Decimal at all: beyond the 200 digits a display rounding keeps, infinities, NaN, -0
 _EXTREME_DECIMALS = st.one_of(
     _WIDE_DECIMALS,
-    st.decimals(allow_nan=True, allow_infinity=True),
+    any_decimals(nan_and_infinity=True),
     st.sampled_from(
         [
             Decimal(t)

@@ -218,28 +218,40 @@ def test_roster_order_does_not_change_any_allocation() -> None:
 # ------------------------------------------------------------------ properties
 
 
+# the strategies `pools` draws from, built once: a strategy built inside a draw is built and
+# validated again for every value drawn, which cost Hypothesis more than the solving it tests
+_IDS = st.sets(st.integers(0, 9999), min_size=1, max_size=30)
+_AWARDS = decimals("0", "100000", 2)
+_CAPS = st.none() | _AWARDS
+_UNITS = st.sampled_from([D("0.01"), D(1), D(100)])
+_SHARE_CAPS = st.none() | decimals("0.01", "1", 2)
+_FUNDINGS = decimals("-1000", "2000000", 2)
+_NEAR_RATIOS = decimals("0.05", "2", 2)
+
+
 @st.composite
 def pools(draw: st.DrawFn, *, caps: bool = True) -> tuple[PoolRule, Decimal, list[PoolMember]]:
     """(rule, funding, members): 1–30 members with unique ids, awards 0–100,000 in cents,
     optional own caps; funding −1,000–2,000,000; unit 0.01, 1 or 100; an optional share cap.
     Without ``caps``, no member has a cap and the rule has no share cap."""
-    numbers = draw(st.sets(st.integers(0, 9999), min_size=1, max_size=30))
+    numbers = draw(_IDS)
     members = []
     for n in sorted(numbers):
-        award = draw(decimals("0", "100000", 2))
-        cap = draw(st.none() | decimals("0", "100000", 2)) if caps else None
+        award = draw(_AWARDS)
+        cap = draw(_CAPS) if caps else None
         members.append(M(f"E{n:04d}", award, cap))
     members = draw(st.permutations(members))
     rule = PoolRule(
-        unit=draw(st.sampled_from([D("0.01"), D(1), D(100)])),
-        cap_share=draw(st.none() | decimals("0.01", "1", 2)) if caps else None,
+        unit=draw(_UNITS),
+        cap_share=draw(_SHARE_CAPS) if caps else None,
         scale_up=draw(st.booleans()),
         redistribute=draw(st.booleans()),
     )
     # any funding, or one near the claims (so pools scale down, up or just fit, caps binding)
+    if draw(st.booleans()):
+        return rule, draw(_FUNDINGS), members
     claims = sum((award for _, award, _ in members), D(0))
-    near = decimals("0.05", "2", 2).map(lambda r: min(r * claims, D(2_000_000)).quantize(CENT))
-    return rule, draw(decimals("-1000", "2000000", 2) | near), members
+    return rule, min(draw(_NEAR_RATIOS) * claims, D(2_000_000)).quantize(CENT), members
 
 
 Pool = tuple[PoolRule, Decimal, list[PoolMember]]

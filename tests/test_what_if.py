@@ -142,20 +142,26 @@ def _copy_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
 
 @pytest.mark.parametrize(("setting", "file", "old", "new"), KINDS, ids=[k[0] for k in KINDS])
 def test_set_gives_the_outputs_of_a_copied_rules_folder_with_that_edit(
-    cli: Callable[..., CliRun], tmp_path: Path, setting: str, file: str, old: str, new: str
+    cli: Callable[..., CliRun],
+    sample_run: CliRun,
+    tmp_path: Path,
+    setting: str,
+    file: str,
+    old: str,
+    new: str,
 ) -> None:
     """Each kind of target (parameter, result figure, fixed payout, payout curve, keyed actual,
     1-D and 2-D table cells by key, a named value of a cell, a curve point, a pool's cap share
     and funding, a budget's percent and per-group amount): the same results, breakdowns,
-    pools and budgets as editing a copy of the policy file."""
+    pools and budgets as editing a copy of the policy file. (The run without the edit is the
+    session's `sample_run`: the same command, run once.)"""
     edited = _copy_with(tmp_path, file, old, new)
     a = run_sample(cli, tmp_path / "a", "--set", setting)
     b = run_sample(cli, tmp_path / "b", rules=edited)
     assert a.exit_code == b.exit_code == 0, a.output + b.output
-    base = run_sample(cli, tmp_path / "c")
+    assert sample_run.out is not None
     assert _outputs(tmp_path / "a") == _outputs(tmp_path / "b")
-    assert _outputs(tmp_path / "a") != _outputs(tmp_path / "c"), "the edit changes something"
-    assert base.exit_code == 0
+    assert _outputs(tmp_path / "a") != _outputs(sample_run.out), "the edit changes something"
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["what_if"] is True
     assert [layer["layer"] for layer in manifest["layers"]] == ["policy files", "--set"]
@@ -244,10 +250,11 @@ def test_set_beats_a_scenario_which_beats_the_results_file(
 
 
 def test_explain_shows_where_an_overridden_value_was_used(
-    cli: Callable[..., CliRun], tmp_path: Path
+    cli: Callable[..., CliRun], sample_run: CliRun, tmp_path: Path
 ) -> None:
     """Under the policy and under the step that reads it: the value, who set it, what the
-    policy says; a run of the policy as written shows none of it."""
+    policy says; a run of the policy as written (the session's `sample_run`) shows none of
+    it."""
     out = tmp_path / "out"
     run = run_sample(cli, out, "--set", "max_multiple=150%")
     assert run.exit_code == 0, run.output
@@ -260,9 +267,8 @@ def test_explain_shows_where_an_overridden_value_was_used(
     assert (
         "bonus_cap = min(target_bonus × max_multiple, absolute_cap) = min(8,200.00 × 150%" in text
     )
-    plain = run_sample(cli, tmp_path / "p")
-    assert plain.exit_code == 0
-    assert "what-if" not in explain_employee(tmp_path / "p", "00004").text().lower()
+    assert sample_run.out is not None
+    assert "what-if" not in explain_employee(sample_run.out, "00004").text().lower()
 
 
 def test_run_job_writes_a_notebook_what_if_as_a_complete_run_folder(tmp_path: Path) -> None:
