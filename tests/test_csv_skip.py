@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives.errors import InputFileError
-from incentives.io import csvread, keyed
+from incentives.io import csvread, keyed_records
 from incentives.io.csvread import open_csv
 
 _CELL = st.one_of(
@@ -100,8 +100,8 @@ def test_a_keyed_file_read_in_plain_blocks_gives_what_the_csv_reader_gives(
     path.write_bytes(data)
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     with mock.patch.object(csvread, "_BLOCK", block):
-        assert _outcome(lambda: keyed._records(path)) == _outcome(
-            lambda: keyed._read_records(path, start, 0)
+        assert _outcome(lambda: keyed_records.records(path)) == _outcome(
+            lambda: keyed_records.read_records(path, start, 0)
         )
 
 
@@ -117,6 +117,6 @@ def test_a_fault_far_into_a_keyed_file_names_its_own_line(tmp_path: Path) -> Non
     path = tmp_path / "ratings.csv"
     path.write_bytes(b"employee_id,x\n" + b"".join(b"%d,1\n" % i for i in range(50)) + b"5,\x00\n")
     with mock.patch.object(csvread, "_BLOCK", 64), pytest.raises(InputFileError) as raised:
-        list(keyed._records(path))
+        list(keyed_records.records(path))
     assert raised.value.line == 52  # type: ignore[attr-defined]
     assert "line 52 holds a NUL" in str(raised.value)

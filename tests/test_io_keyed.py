@@ -280,7 +280,8 @@ def test_the_fast_index_of_plain_blocks_is_the_general_index(
     from unittest import mock
 
     import incentives.io.csvread as csvread
-    from incentives.io.keyed import _Indexing, _records
+    from incentives.io.keyed import _Indexing
+    from incentives.io.keyed_records import records
     from incentives.io.keyed_rows import rating_fields, rating_row
 
     text = ("\n" if blank_before_header else "") + ",".join(columns) + "\n"
@@ -292,7 +293,7 @@ def test_the_fast_index_of_plain_blocks_is_the_general_index(
 
     class General(KeyedFile[object]):
         def _load(self) -> None:
-            self._index_records(_records(self.table.path), _Indexing())
+            self._index_records(records(self.table.path), _Indexing())
 
     def index(kind: type[KeyedFile[object]]) -> object:
         keyed = kind(

@@ -14,16 +14,15 @@ counted and listed as unmatched (a file covering more employees than the roster 
 from __future__ import annotations
 
 import csv
-import io
 import os
 from array import array
-from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
-from incentives.io.csvread import PlainBlocks, bounded_lines, csv_fault
+from incentives.io.csvread import PlainBlocks
+from incentives.io.keyed_records import block_records, plain_records, read_records
 from incentives.io.sheet_table import open_table
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 
@@ -39,75 +38,6 @@ T = TypeVar("T")
 # given a file's columns, a function building a row from its fields as read and its source
 FieldsBuilder = Callable[[tuple[str, ...]], Callable[[list[str], RowSource], T | None]]
 _new = tuple.__new__
-
-
-def _records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
-    """(byte offset, first line, fields) of every CSV record of a file, blank ones too; memory
-    stays flat however long the file. Plain blocks (`PlainBlocks`: whole lines holding no
-    quote, carriage return or NUL) are split at line ends and commas (what the CSV reader gives
-    for them, and a record is a line); from the first other block on, the CSV reader reads."""
-    blocks = PlainBlocks(path)
-    for chunk, texts in blocks:
-        yield from _plain_records(chunk, texts, blocks.offset, blocks.line)
-    if not blocks.complete:
-        yield from _read_records(path, blocks.offset, blocks.line)
-
-
-def _plain_records(
-    chunk: bytes, texts: list[str], offset: int, line: int
-) -> Iterator[tuple[int, int, list[str]]]:
-    """`_records` of one plain block (its bytes and lines, ``offset`` and ``line`` where it
-    starts): each line split at its commas."""
-    for raw, text in zip(chunk.split(b"\n"), texts, strict=False):
-        line += 1
-        yield offset, line, text.split(",") if text else []
-        offset += len(raw) + 1
-
-
-def _read_records(path: Path, start: int, lines: int) -> Iterator[tuple[int, int, list[str]]]:
-    """`_records` by the CSV reader, from byte ``start`` (a line's, ``lines`` into the file)."""
-    pending: deque[int] = deque()  # byte offsets of lines read by csv but not yet attributed
-
-    def lines_from(stream: IO[bytes], position: int) -> Iterator[str]:
-        for raw in bounded_lines(stream, str(path), lines):
-            pending.append(position)
-            position += len(raw)
-            yield raw.decode("utf-8")
-
-    with path.open("rb") as stream:
-        stream.seek(start)
-        reader = csv.reader(lines_from(stream, start), strict=True)
-        line = 0
-        try:
-            for fields in reader:
-                first = lines + line + 1
-                offset = pending[0]
-                for _ in range(reader.line_num - line):
-                    pending.popleft()
-                line = reader.line_num
-                yield offset, first, fields
-        except csv.Error as error:
-            raise csv_fault(str(path), error, lines + reader.line_num) from None
-
-
-def _block_records(data: bytes, first_line: int) -> Iterator[tuple[int, list[str]]]:
-    """(line, fields) of each record of a block of consecutive non-blank records, read whole
-    (the file was checked when indexed, so it decodes and parses). Without a quote or a lone
-    carriage return (the usual case) a record is one line split at its commas, which is what
-    the CSV reader gives; otherwise the CSV reader reads the block's lines as it read the file."""
-    text = data.decode("utf-8")
-    if '"' not in text and "\r" not in text.replace("\r\n", "\n"):
-        lines = text.split("\n")
-        if lines[-1] == "":  # the newline ending the last record (absent at the end of a file)
-            lines.pop()
-        for number, row in enumerate(lines, first_line):
-            yield number, row.removesuffix("\r").split(",")
-        return
-    reader = csv.reader((raw.decode("utf-8") for raw in io.BytesIO(data)), strict=True)
-    line = first_line
-    for fields in reader:
-        yield line, fields
-        line = first_line + reader.line_num
 
 
 class _Indexing:
@@ -174,7 +104,7 @@ class KeyedFile(Generic[T]):
     def _index_records(
         self, records: Iterable[tuple[int, int, list[str]]], state: _Indexing
     ) -> None:
-        """Check every row of ``records`` (as `_records` gives them: byte offset, first line,
+        """Check every row of ``records`` (as `keyed_records.records` gives them: byte offset, first line,
         fields) and index each employee's blocks of rows; ``state``: where this stands
         (`_index_plain` takes the usual rows of the file's plain blocks itself, and yields
         the others here)."""
@@ -232,7 +162,7 @@ class KeyedFile(Generic[T]):
         locals; every other record, and every record of a block that is not ASCII (where a
         character's bytes are not one), is yielded back to `_index_records`, and so is the
         rest of the file after the last plain block. (The index is the one `_index_records`
-        builds from `_records` alone: tests/test_io_keyed.py.)"""
+        builds from `keyed_records.records` alone: tests/test_io_keyed.py.)"""
         name = self.table.name
         width = len(self._columns)
         id_index = self._columns.index(ID)
@@ -246,7 +176,7 @@ class KeyedFile(Generic[T]):
         for chunk, texts in blocks:
             offset, line = blocks.offset, blocks.line
             if not chunk.isascii():  # a line's length in characters is not its bytes'
-                yield from _plain_records(chunk, texts, offset, line)
+                yield from plain_records(chunk, texts, offset, line)
                 continue
             previous, record, header, open_ = (
                 state.previous,
@@ -305,7 +235,7 @@ class KeyedFile(Generic[T]):
                 open_,
             )
         if not blocks.complete:
-            yield from _read_records(path, blocks.offset, blocks.line)
+            yield from read_records(path, blocks.offset, blocks.line)
 
     def _build_cells(self, fields: list[str], source: RowSource) -> T | None:
         return self._build(self._cells(fields), source)
@@ -406,7 +336,7 @@ class KeyedFile(Generic[T]):
             data = stream.read(self._end[block] - start)
         record = self._record[block]
         found: list[T] = []
-        for taken, (line, fields) in enumerate(_block_records(data, self._line[block])):
+        for taken, (line, fields) in enumerate(block_records(data, self._line[block])):
             built = self._build_fields(fields, _new(RowSource, (self._name, record + taken, line)))
             if built is not None:
                 found.append(built)
