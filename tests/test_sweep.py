@@ -310,3 +310,40 @@ def test_a_point_rejecting_other_rows_is_evaluated_with_every_policy(folder: Pat
     low, zero = sweep_points(_inputs(folder), points, workers=1)
     assert (dict(low.totals)[("USD", "MERIT")], low.whole, low.rejected) == (D("900.00"), False, 0)
     assert (dict(zero.totals).get(("USD", "MERIT"), D(0)), zero.whole, zero.rejected) == (0, True, 2)
+
+
+def test_an_employee_scorecard_is_scored_once_per_row_for_the_whole_sweep(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row's goals are the same at every point and a scorecard reads nothing else, so the
+    sample's bonus scorecard scores each employee once for all the points (and the totals
+    are those of the same sweep scoring them at every point)."""
+    from conftest import EMPLOYEES, FIXTURES, RATES, ROOT, RULES
+    from incentives.rulebook.rulebook import load_rules
+    from incentives.rulebook.runtime.scorecard import EmployeeScorecard
+
+    inputs = RunRequest(RULES, EMPLOYEES, ROOT / "out", results=FIXTURES / "results.csv",
+                        rates=RATES)  # fmt: skip
+    points = grid_points(["revenue_growth=1%,5%,9%"], load_rules(RULES))
+    forget()
+    scored: list[object] = []
+    quick = EmployeeScorecard.quick
+
+    def counted(self: EmployeeScorecard) -> object:
+        score = quick(self)
+
+        def scoring(goals: object) -> object:
+            scored.append(goals)
+            return score(goals)
+
+        return scoring
+
+    monkeypatch.setattr(EmployeeScorecard, "quick", counted)
+    remembered = sweep_points(inputs, points, workers=1)
+    assert scored and len(scored) == len({id(goals) for goals in scored})  # once per row
+    monkeypatch.setattr("incentives.sweep.cached_rows._remembered", lambda score, kept: score)
+    forget()
+    scored.clear()
+    each_time = sweep_points(inputs, points, workers=1)
+    assert len(scored) > 3 * len({id(goals) for goals in scored})  # at every point, both passes
+    assert [r.totals for r in remembered] == [r.totals for r in each_time]

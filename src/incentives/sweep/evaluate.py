@@ -149,7 +149,7 @@ class Prepared:
             require_coverage=self.run.require_coverage,
         )
         if isinstance(calc, CachedCalculation) and cache is not None:
-            calc.row_cache = cache
+            calc.share(cache)
         rejected: set[int] = set()
 
         @contextlib.contextmanager
