@@ -167,19 +167,11 @@ def test_ratings_rows_built_from_fields_are_built_from_cells(
 ) -> None:
     """A rating history row is the same record (or the same fault) whether built from its
     fields as read, as an employee's rows are, or from its cells by name, as the file's check."""
-    from incentives.errors import RowError
     from incentives.io.roster import _rating_fields, _rating_row
 
     source = RowSource("ratings.csv", 3, 4)
-
-    def outcome(build: Callable[[], object]) -> object:
-        try:
-            return build()
-        except RowError as exc:
-            return ("rejected", exc.reason, exc.column, exc.value)
-
-    by_fields = outcome(lambda: _rating_fields(tuple(columns))(cells, source))
-    by_cells = outcome(
+    by_fields = _outcome(lambda: _rating_fields(tuple(columns))(cells, source))
+    by_cells = _outcome(
         lambda: _rating_row(dict(zip(columns, map(str.strip, cells), strict=True)), source)
     )
     assert by_fields == by_cells
