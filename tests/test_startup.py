@@ -48,6 +48,14 @@ def _after_a_run(tmp_path: Path, expression: str) -> str:
     return found[-1]
 
 
+def test_a_run_of_the_policies_as_written_loads_no_override_machinery(tmp_path: Path) -> None:
+    """`incentives run` without --scenario or --set does not import the what-if overrides
+    (`incentives.rulebook.overrides`: the path grammar, edits, layers), which only
+    `Rulebook.with_overrides` uses (test_overrides, test_what_if)."""
+    loaded = "sorted(m for m in sys.modules if m.startswith('incentives.rulebook.overrides'))"
+    assert _after_a_run(tmp_path, loaded) == "[]"
+
+
 def test_a_run_does_not_look_for_pydantic_plugins(tmp_path: Path) -> None:
     """`incentives run` validates its policy files without pydantic's look for plugins, which
     imports `importlib.metadata` and reads every installed distribution's metadata (the
