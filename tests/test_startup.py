@@ -31,44 +31,53 @@ def test_a_run_of_the_policies_as_written_loads_no_what_if_machinery(tmp_path: P
     assert (tmp_path / "out" / "manifest.json").is_file()
 
 
-def _after_a_run(tmp_path: Path, expression: str) -> str:
-    """``expression`` evaluated in a fresh interpreter after `incentives run` on the sample
-    (which must have written its run folder)."""
+# What each test below reads of a fresh interpreter after one `incentives run` on the sample
+_AFTER_A_RUN = {
+    "overrides": "sorted(m for m in sys.modules if m.startswith('incentives.rulebook.overrides'))",
+    "plugins looked for": "'importlib.metadata' in sys.modules",
+    "printable check": "sys.modules['yaml.reader'].Reader.NON_PRINTABLE.compiled",
+}
+
+
+@pytest.fixture(scope="module")
+def after_a_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """`_AFTER_A_RUN`'s expressions, as text, evaluated in a fresh interpreter after
+    `incentives run` on the sample (which must have written its run folder): one run for all."""
+    out = tmp_path_factory.mktemp("startup") / "out"
     script = (
         "import sys; from incentives.cli import main\n"
-        f"sys.argv = ['incentives', 'run', *{list(SAMPLE_ARGS)!r}, '--out', "
-        f"{str(tmp_path / 'out')!r}]\n"
+        f"sys.argv = ['incentives', 'run', *{list(SAMPLE_ARGS)!r}, '--out', {str(out)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"print({expression})\n"
+        + "".join(f"print(repr({expression}))\n" for expression in _AFTER_A_RUN.values())
     )
     found = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    assert (tmp_path / "out" / "manifest.json").is_file()
-    return found[-1]
+    assert (out / "manifest.json").is_file()
+    return dict(zip(_AFTER_A_RUN, found[-len(_AFTER_A_RUN) :], strict=True))
 
 
-def test_a_run_of_the_policies_as_written_loads_no_override_machinery(tmp_path: Path) -> None:
+def test_a_run_of_the_policies_as_written_loads_no_override_machinery(
+    after_a_run: dict[str, str],
+) -> None:
     """`incentives run` without --scenario or --set does not import the what-if overrides
     (`incentives.rulebook.overrides`: the path grammar, edits, layers), which only
     `Rulebook.with_overrides` uses (test_overrides, test_what_if)."""
-    loaded = "sorted(m for m in sys.modules if m.startswith('incentives.rulebook.overrides'))"
-    assert _after_a_run(tmp_path, loaded) == "[]"
+    assert after_a_run["overrides"] == "[]"
 
 
-def test_a_run_does_not_look_for_pydantic_plugins(tmp_path: Path) -> None:
+def test_a_run_does_not_look_for_pydantic_plugins(after_a_run: dict[str, str]) -> None:
     """`incentives run` validates its policy files without pydantic's look for plugins, which
     imports `importlib.metadata` and reads every installed distribution's metadata (the
     policy language tells pydantic there are none)."""
-    assert _after_a_run(tmp_path, "'importlib.metadata' in sys.modules") == "False"
+    assert after_a_run["plugins looked for"] == "False"
 
 
-def test_a_run_does_not_compile_pyyamls_pure_python_check(tmp_path: Path) -> None:
+def test_a_run_does_not_compile_pyyamls_pure_python_check(after_a_run: dict[str, str]) -> None:
     """The pure-Python YAML reader's check for non-printable characters (a pattern over all of
     Unicode) is compiled only if that reader reads: a run of valid policies parses them with
     libyaml, and never compiles it."""
-    state = "sys.modules['yaml.reader'].Reader.NON_PRINTABLE.compiled"
-    assert _after_a_run(tmp_path, state) == "None"
+    assert after_a_run["printable check"] == "None"
 
 
 def test_a_non_printable_character_in_a_policy_is_reported_as_pyyaml_words_it(
