@@ -5,6 +5,7 @@ give, and a run's rejections (rows, lines, reasons) are those of the records rea
 from __future__ import annotations
 
 import collections
+import itertools
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +143,36 @@ def test_a_plain_roster_is_scanned_without_the_csv_reader(tmp_path: Path) -> Non
         assert len(read) <= most and (most == 0 or read[-1] == (3002, ["E1", "x"]))
         roster = open_roster(path)
         assert sorted(roster._duplicates)[:2] == ["E0", "E1"]
+
+
+def test_lines_found_short_by_stretches_are_short() -> None:
+    """The quick look for a line longer than the CSV reader's bound (one search per stretch
+    of half the bound) says "short" only when every line is within the bound: every text of
+    up to 13 characters "a" and line ends, at every bound up to 8."""
+    for size in range(14):
+        for text in map("".join, itertools.product("a\n", repeat=size)):
+            longest = max(map(len, text.split("\n")))
+            for limit in range(1, 9):
+                assert not csvread._short_lines(text, limit) or longest <= limit, (text, limit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet="ab, ", max_size=50), min_size=1, max_size=30),
+    block=_BLOCKS,
+)
+def test_a_line_past_the_readers_bound_is_found_in_any_block(lines: list[str], block: int) -> None:
+    """Lines near and past the CSV reader's bound (40 characters here): a read in plain
+    blocks gives the column, or the fault, that the CSV reader alone gives."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roster.csv"
+        path.write_text("employee_id,x\n" + "\n".join(lines) + "\n", encoding="utf-8")
+        with mock.patch.object(csvread, "_BLOCK", block), mock.patch.object(
+            csvread, "MAX_LINE_CHARS", 40
+        ):
+            try:
+                rows = list(csvread._rows(path))[1:]
+                expected: object = [fields[0] if fields else "" for _line, fields in rows]
+            except InputFileError as fault:
+                expected = str(fault)
+            assert _column_or_fault(path, 0) == expected

@@ -310,7 +310,11 @@ class PlainBlocks:
                 lines = text.split("\n")
                 if text.endswith("\n"):
                     lines.pop()
-                if len(text) > limit and max(map(len, lines)) > limit:
+                if (
+                    len(text) > limit
+                    and not _short_lines(text, limit)
+                    and max(map(len, lines)) > limit
+                ):
                     return
                 yield chunk, lines
                 self.offset += cut
@@ -319,6 +323,17 @@ class PlainBlocks:
                 if not block:
                     self.complete = True
                     return
+
+
+def _short_lines(text: str, limit: int) -> bool:
+    """Whether each stretch of ``limit // 2`` characters of ``text`` from its start holds a
+    line end (a few searches): then no line (split at ``\\n``) spans two stretches, so none is
+    longer than ``limit``. False when a stretch holds none (a long line, or the last stretch of
+    a file without a final line end): then the caller measures the lines one by one."""
+    stretch = max(limit // 2, 1)
+    return all(
+        text.find("\n", start, start + stretch) >= 0 for start in range(0, len(text), stretch)
+    )
 
 
 def _plain_rows(path: Path, marks: list[tuple[int, int, int]]) -> Iterator[list[str]]:

@@ -231,17 +231,17 @@ class Roster:
         """Count the records and find duplicated ids: a set of ids, then, only if some id
         repeats, a second look for the lines of the repeated ones."""
         seen: set[str] = set()
-        count = blank = 0
+        count = 0
         for cells in self._table.column(self._id_index):  # a block of the file at a time
-            ids = list(map(str.strip, cells))
-            count += len(ids)
-            blank += ids.count("")
-            seen.update(ids)
+            count += len(cells)
+            seen.update(map(str.strip, cells))
+        # a blank id (a rejection) is in no count below: the loop finds the repeats without it
+        blank_ids = "" in seen
         seen.discard("")
         repeated: set[str] = set()
-        # no id repeats exactly when the non-blank ids are as many as the distinct ones (then
-        # the loop below finds nothing); else it finds which ones (a rare, slower read)
-        if len(seen) != count - blank:
+        # no id repeats exactly when the ids are as many as the distinct ones (then the loop
+        # below finds nothing); else, or if one is blank, it finds which (a rare, slower read)
+        if blank_ids or len(seen) != count:
             seen.clear()
             for cells in self._table.column(self._id_index):
                 for employee_id in map(str.strip, cells):

@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from pydantic import ValidationError
@@ -27,9 +27,10 @@ from incentives.rulebook.language import schema
 from incentives.rulebook.language.fields import FieldDef, make_converter, rating_converter
 from incentives.rulebook.language.schema_keys import unknown_key
 from incentives.rulebook.language.yamlsource import SourceDoc, dotted, load_yaml
-from incentives.rulebook.overrides import Edit, Layer, edited, edits_for, overrides_of
-from incentives.rulebook.overrides.positional import positional_edits
 from incentives.rulebook.runtime.policy import CompiledPolicy
+
+if TYPE_CHECKING:  # what-if overrides: imported by `with_overrides`, which a plain run never calls
+    from incentives.rulebook.overrides import Edit, Layer
 
 __all__ = ["MAX_POLICY_FILES", "Rulebook", "load_rules"]
 
@@ -106,6 +107,9 @@ class Rulebook:
         (with a did-you-mean), a value of the wrong type or one that makes the policy invalid
         is an `OverrideError` (an `OptionsError`) naming the policy and the value.
         """
+        from incentives.rulebook.overrides import Layer, edits_for, overrides_of
+        from incentives.rulebook.overrides.positional import positional_edits
+
         legacy = parameters is not None or table_values is not None or curve_points is not None
         if legacy:
             if not isinstance(overrides, str):
@@ -135,6 +139,8 @@ class Rulebook:
 
     def _recompiled(self, policy: CompiledPolicy, edits: Sequence[Edit]) -> CompiledPolicy:
         """``policy`` compiled again from its file's data with ``edits`` made."""
+        from incentives.rulebook.overrides import edited
+
         where = f"override of policy '{policy.id}'"
         if policy.document is None:
             raise OverrideError(f"{where}: the policy was not loaded from a file (load_rules)")

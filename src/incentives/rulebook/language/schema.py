@@ -126,7 +126,9 @@ class Header(Spec):
     description: Text = ""
     population: Text = "True"
     currency: Text
-    fx: FxDefaults = FxDefaults()
+    # the defaults as constructed, not validated: validating them would build FxDefaults'
+    # own validator while this module loads (a policy's `fx:` is validated within Header's)
+    fx: FxDefaults = FxDefaults.model_construct()
     breakdown_decimals: int = Field(default=6, ge=0, le=28)
     rating_history: RatingHistorySpec | None = None
     plan_group: PlanGroupSpec | None = None  # several plans per person (plan_group.py)
