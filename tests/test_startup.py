@@ -118,3 +118,24 @@ def test_the_collector_is_as_it_was_after_modules_load(enabled: bool) -> None:
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_only_the_command_line_stands_in_for_pydantics_plugin_loader() -> None:
+    """A program importing the library keeps pydantic's plugins (its real loader); the command
+    line's stand-in finds none, and still answers any other name pydantic may ask of its
+    loader with the real module's."""
+    script = (
+        "import sys\n"
+        "import incentives.rulebook.rulebook\n"
+        "import pydantic.plugin._loader as library\n"
+        "print(hasattr(library, '__file__'))\n"
+        "from incentives.rulebook.language.lean_start import no_pydantic_plugins\n"
+        "del sys.modules['pydantic.plugin._loader']\n"
+        "no_pydantic_plugins()\n"
+        "stand_in = sys.modules['pydantic.plugin._loader']\n"
+        "print(tuple(stand_in.get_plugins()), stand_in.PYDANTIC_ENTRY_POINT_GROUP)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert found == ["True", "() pydantic"]

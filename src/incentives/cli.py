@@ -56,6 +56,9 @@ def _collector_paused() -> Iterator[None]:
 
 
 with _collector_paused():
+    from incentives.rulebook.language.lean_start import no_pydantic_plugins
+
+    no_pydantic_plugins()  # this process validates only policy files: no plugin watches them
     from incentives.rulebook.rulebook import Rulebook, load_rules
 
 __all__ = ["main"]

@@ -27,10 +27,31 @@ YAML_NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010
 def no_pydantic_plugins() -> None:
     """Tell pydantic, before it builds a validator, that no plugin observes our validation:
     its loader of plugins is stood in for by one that finds none, unless a program loaded the
-    real one first (then pydantic's own look stays: `setdefault`)."""
+    real one first (then pydantic's own look stays: `setdefault`). For the command line's
+    own process only (`incentives.cli`): a program that imports the library keeps its plugins.
+    Any other name pydantic may ask of the loader is the real module's, loaded then."""
     loader = types.ModuleType("pydantic.plugin._loader", "pydantic plugins: none (incentives)")
     loader.get_plugins = tuple  # type: ignore[attr-defined]  # no plugins: ()
+    loader.__getattr__ = _real_loader_attribute  # type: ignore[method-assign]
     sys.modules.setdefault("pydantic.plugin._loader", loader)
+
+
+def _real_loader_attribute(name: str) -> Any:
+    """An attribute of pydantic's real plugin loader, loaded from its file beside the
+    stand-in (a later pydantic asking its loader for more than `get_plugins`)."""
+    if name.startswith("__"):  # a module's own attributes (__file__, __path__): none here
+        raise AttributeError(name)
+    import importlib.machinery
+    import importlib.util
+
+    import pydantic.plugin
+
+    spec = importlib.machinery.PathFinder.find_spec("_loader", list(pydantic.plugin.__path__))
+    if spec is None or spec.loader is None:
+        raise AttributeError(name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
 
 
 class LazyPattern:
