@@ -538,6 +538,42 @@ def test_a_prorate_remembered_is_the_fraction_worked_out_afresh_in_the_callers_c
         assert _outcome(functions.f_prorate, *args) == fresh
 
 
+@given(
+    start=st.one_of(st.none(), dates),
+    end=st.one_of(st.none(), dates),
+    period_start=dates,
+    days=st.integers(0, 800),
+    precision=st.sampled_from([28, 5, 1]),
+    again=st.booleans(),
+)
+def test_a_prorate_over_actual_days_is_the_days_covered_over_the_periods_days(
+    start: datetime.date | None,
+    end: datetime.date | None,
+    period_start: datetime.date,
+    days: int,
+    precision: int,
+    again: bool,
+) -> None:
+    """``prorate`` on the basis ``actual_days`` is the days of the period covered (both ends
+    inclusive) divided by the period's days in the caller's context, digit for digit, and 0
+    when nothing is covered: whether its arguments were seen before or not, and for the whole
+    period too (which it gives without dividing)."""
+    period_end = period_start + datetime.timedelta(days)
+    s = period_start if start is None else max(start, period_start)
+    e = period_end if end is None else min(end, period_end)
+    context = ENGINE_CONTEXT.copy()
+    context.prec = precision
+    args = (start, end, "actual_days", "count", period_start, period_end)
+    if not again:
+        functions._SHARES.clear()
+    with decimal.localcontext(context):
+        expected = repr(
+            Decimal(0) if s > e else Decimal((e - s).days + 1) / Decimal(days + 1)
+        )
+        assert _outcome(functions.f_prorate, *args) == expected
+        assert _outcome(functions.f_prorate, *args) == expected
+
+
 
 
 def _inline_call(fn: str) -> str:
