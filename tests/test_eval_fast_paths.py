@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine_helpers import compute, policy_yaml
@@ -657,3 +657,31 @@ def test_a_condition_is_converted_to_a_flag_only_when_it_may_not_be_one(
         for a in (Decimal(0), Decimal(2), 1):
             value = reference_eval(expr, {"a": a, "t": "x"}, {}, (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)))
             assert kept or type(value) is bool
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    levels=st.lists(st.integers(-3, 9), min_size=1, max_size=6),
+    low=st.sampled_from(["1", "1.0", "-2", "0.5", "1e0"]),
+    high=st.sampled_from(["6", "6.00", "5.5", "7e0"]),
+)
+def test_an_integer_inputs_bounds_reject_the_rows_their_decimals_reject(
+    tmp_path_factory: pytest.TempPathFactory, levels: list[int], low: str, high: str
+) -> None:
+    """An integer input's whole bounds are checked against the integer (``v_level < 1``, no
+    decimal comparison per row), a bound with a fraction against its decimal: either way a
+    row is rejected exactly when its value is below the declared minimum or above the maximum."""
+    policy = policy_yaml(
+        """
+        steps:
+          doubled: {formula: "level * 2", type: decimal}
+        """,
+        inputs=f"level: {{type: integer, min: {low}, max: {high}}}",
+    )
+    tmp_path = tmp_path_factory.mktemp("bounds")
+    outs = compute(tmp_path, policy, [{"level": str(level)} for level in levels])
+    for level, out in zip(levels, outs, strict=True):
+        if Decimal(low) <= level <= Decimal(high):
+            assert isinstance(out, PolicyOutcome) and out.value("doubled") == 2 * level
+        else:
+            assert not isinstance(out, PolicyOutcome) and out.column == "level"
