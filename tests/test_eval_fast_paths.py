@@ -20,7 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from engine_helpers import compute, policy_yaml
+from engine_helpers import compute, load, policy_yaml
 from incentives.engine.calculate import PolicyOutcome
 from incentives.errors import RowError
 from incentives.expr import compile_expression, functions, reference_eval
@@ -685,3 +685,29 @@ def test_an_integer_inputs_bounds_reject_the_rows_their_decimals_reject(
             assert isinstance(out, PolicyOutcome) and out.value("doubled") == 2 * level
         else:
             assert not isinstance(out, PolicyOutcome) and out.column == "level"
+
+
+def test_the_currencys_zero_is_computed_only_where_the_generated_code_reads_it(
+    tmp_path: Path,
+) -> None:
+    """A policy whose rows are all eligible computes no zero of the currency (nothing would
+    read it); with an eligibility rule, an ineligible row's pay is that zero, in the
+    currency's minor unit."""
+    body = """
+        steps:
+          amount: {formula: "level * 2", type: money}
+        pay:
+          - {name: bonus, step: amount, pay_code: B, round: {step: minor_unit, mode: half_up}}
+        """
+    rule = """
+        eligibility:
+          - {name: senior, rule: "level > 2", reason: "Junior"}
+        """
+    plain = policy_yaml(body, inputs="level: {type: integer}")
+    gated = policy_yaml(body + rule, inputs="level: {type: integer}")
+    assert "_zero_pay" not in load(tmp_path, plain).policies[0].source
+    assert "_zero_pay = _mu * 0" in load(tmp_path, gated).policies[0].source
+    paid, unpaid = compute(tmp_path, gated, [{"level": "3"}, {"level": "1"}])
+    assert isinstance(paid, PolicyOutcome) and paid.eligible
+    assert isinstance(unpaid, PolicyOutcome) and not unpaid.eligible
+    assert [repr(paid.trace[-1]), repr(unpaid.trace[-1])] == ["Decimal('6.00')", "Decimal('0.00')"]
