@@ -711,3 +711,40 @@ def test_the_currencys_zero_is_computed_only_where_the_generated_code_reads_it(
     assert isinstance(paid, PolicyOutcome) and paid.eligible
     assert isinstance(unpaid, PolicyOutcome) and not unpaid.eligible
     assert [repr(paid.trace[-1]), repr(unpaid.trace[-1])] == ["Decimal('6.00')", "Decimal('0.00')"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(*(st.sampled_from(["1", "1.0", "1.00", "-2", "2.5", "0", "3", ""]),) * 3),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_steps_floor_and_cap_are_the_builtins_max_and_min(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str]]
+) -> None:
+    """A step's floor and cap (inline for two decimals) leave what ``max(x, floor)`` and then
+    ``min(x, cap)`` leave, digit for digit: the value itself when equal ("1.0" floored at
+    "1.00" stays "1.0"); or the same rejection when a bound is missing."""
+    policy = policy_yaml(
+        """
+        steps:
+          kept: {formula: "a", type: decimal, floor: "lo", cap: "hi"}
+        """,
+        inputs="""
+        a: {type: decimal}
+        lo: {type: decimal, required: false}
+        hi: {type: decimal, required: false}
+        """,
+    )
+    tmp_path = tmp_path_factory.mktemp("floorcap")
+    outs = compute(tmp_path, policy, [{"a": a or "0", "lo": lo, "hi": hi} for a, lo, hi in rows])
+    for (a, lo, hi), out in zip(rows, outs, strict=True):
+        if not lo or not hi:  # a missing bound: the builtin's comparison with None fails
+            assert not isinstance(out, PolicyOutcome)
+            continue
+        floored = max(Decimal(a or "0"), Decimal(lo))
+        assert isinstance(out, PolicyOutcome)
+        assert repr(out.value("kept.after_floor")) == repr(floored)
+        assert repr(out.value("kept.after_cap")) == repr(min(floored, Decimal(hi)))
