@@ -197,14 +197,21 @@ def f_prorate(
     A missing start or end means the period's own; both ends are inclusive.
     """
     # arguments seen before, as given (only arguments that gave a share are remembered, and the
-    # share is a function of them): the share `_span` works out, without working it out again
+    # share is a function of them): their share, without checking and clamping the dates again
     key = (start, end, basis, partial, period_start, period_end)
     try:
         share = _SHARES.get(key)
-    except TypeError:  # an unhashable argument: `_span` refuses it
+    except TypeError:  # an unhashable argument: refused below
         share = None
     if share is None:
-        share = _span(start, end, basis, partial, period_start, period_end)
+        # `_day` for each date, inline for a plain date (the checks run in the same order)
+        ps = period_start if type(period_start) is date else _day(period_start, "prorate", 5)
+        pe = period_end if type(period_end) is date else _day(period_end, "prorate", 6)
+        if pe < ps:
+            raise RowError(f"prorate: the period ends ({pe}) before it starts ({ps})")
+        s = ps if start is None else max(start if type(start) is date else _day(start, "prorate", 1), ps)
+        e = pe if end is None else min(end if type(end) is date else _day(end, "prorate", 2), pe)
+        share = _share(s, e, basis, partial, ps, pe)
         if len(_SHARES) >= _SHARES_KEPT:
             _SHARES.clear()
         _SHARES[key] = share
@@ -215,27 +222,9 @@ def f_prorate(
     return min(_ONE, max(_ZERO, fraction)) if bounded else fraction
 
 
-def _span(
-    start: object,
-    end: object,
-    basis: object,
-    partial: object,
-    period_start: object,
-    period_end: object,
-) -> _Share:
-    """What `f_prorate` divides for its arguments (see `_share`), or the error it raises."""
-    # `_day` for each date, inline for a plain date (the checks run in the same order)
-    ps = period_start if type(period_start) is date else _day(period_start, "prorate", 5)
-    pe = period_end if type(period_end) is date else _day(period_end, "prorate", 6)
-    if pe < ps:
-        raise RowError(f"prorate: the period ends ({pe}) before it starts ({ps})")
-    s = ps if start is None else max(start if type(start) is date else _day(start, "prorate", 1), ps)
-    e = pe if end is None else min(end if type(end) is date else _day(end, "prorate", 2), pe)
-    return _share(s, e, basis, partial, ps, pe)
-
-
-# `_span` per arguments: what is remembered is exact (day or month counts as decimals, 0, 1);
-# the division is done per call, in the context of the call. Cleared when full, to bound memory.
+# `_share` per arguments as given: what is remembered is exact (day or month counts as
+# decimals, 0, 1); the division is done per call, in the context of the call. Cleared when
+# full, to bound memory.
 _Share = Decimal | tuple[Decimal, Decimal, bool]
 _SHARES: dict[tuple[object, ...], _Share] = {}
 _SHARES_KEPT = 1 << 14
