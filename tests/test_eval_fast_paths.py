@@ -17,10 +17,10 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from engine_helpers import compute, policy_yaml
+from engine_helpers import compute, load, policy_yaml
 from incentives.engine.calculate import PolicyOutcome
 from incentives.errors import RowError
 from incentives.expr import compile_expression, functions, reference_eval
@@ -538,6 +538,42 @@ def test_a_prorate_remembered_is_the_fraction_worked_out_afresh_in_the_callers_c
         assert _outcome(functions.f_prorate, *args) == fresh
 
 
+@given(
+    start=st.one_of(st.none(), dates),
+    end=st.one_of(st.none(), dates),
+    period_start=dates,
+    days=st.integers(0, 800),
+    precision=st.sampled_from([28, 5, 1]),
+    again=st.booleans(),
+)
+def test_a_prorate_over_actual_days_is_the_days_covered_over_the_periods_days(
+    start: datetime.date | None,
+    end: datetime.date | None,
+    period_start: datetime.date,
+    days: int,
+    precision: int,
+    again: bool,
+) -> None:
+    """``prorate`` on the basis ``actual_days`` is the days of the period covered (both ends
+    inclusive) divided by the period's days in the caller's context, digit for digit, and 0
+    when nothing is covered: whether its arguments were seen before or not, and for the whole
+    period too (which it gives without dividing)."""
+    period_end = period_start + datetime.timedelta(days)
+    s = period_start if start is None else max(start, period_start)
+    e = period_end if end is None else min(end, period_end)
+    context = ENGINE_CONTEXT.copy()
+    context.prec = precision
+    args = (start, end, "actual_days", "count", period_start, period_end)
+    if not again:
+        functions._SHARES.clear()
+    with decimal.localcontext(context):
+        expected = repr(
+            Decimal(0) if s > e else Decimal((e - s).days + 1) / Decimal(days + 1)
+        )
+        assert _outcome(functions.f_prorate, *args) == expected
+        assert _outcome(functions.f_prorate, *args) == expected
+
+
 
 
 def _inline_call(fn: str) -> str:
@@ -621,3 +657,94 @@ def test_a_condition_is_converted_to_a_flag_only_when_it_may_not_be_one(
         for a in (Decimal(0), Decimal(2), 1):
             value = reference_eval(expr, {"a": a, "t": "x"}, {}, (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)))
             assert kept or type(value) is bool
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    levels=st.lists(st.integers(-3, 9), min_size=1, max_size=6),
+    low=st.sampled_from(["1", "1.0", "-2", "0.5", "1e0"]),
+    high=st.sampled_from(["6", "6.00", "5.5", "7e0"]),
+)
+def test_an_integer_inputs_bounds_reject_the_rows_their_decimals_reject(
+    tmp_path_factory: pytest.TempPathFactory, levels: list[int], low: str, high: str
+) -> None:
+    """An integer input's whole bounds are checked against the integer (``v_level < 1``, no
+    decimal comparison per row), a bound with a fraction against its decimal: either way a
+    row is rejected exactly when its value is below the declared minimum or above the maximum."""
+    policy = policy_yaml(
+        """
+        steps:
+          doubled: {formula: "level * 2", type: decimal}
+        """,
+        inputs=f"level: {{type: integer, min: {low}, max: {high}}}",
+    )
+    tmp_path = tmp_path_factory.mktemp("bounds")
+    outs = compute(tmp_path, policy, [{"level": str(level)} for level in levels])
+    for level, out in zip(levels, outs, strict=True):
+        if Decimal(low) <= level <= Decimal(high):
+            assert isinstance(out, PolicyOutcome) and out.value("doubled") == 2 * level
+        else:
+            assert not isinstance(out, PolicyOutcome) and out.column == "level"
+
+
+def test_the_currencys_zero_is_computed_only_where_the_generated_code_reads_it(
+    tmp_path: Path,
+) -> None:
+    """A policy whose rows are all eligible computes no zero of the currency (nothing would
+    read it); with an eligibility rule, an ineligible row's pay is that zero, in the
+    currency's minor unit."""
+    body = """
+        steps:
+          amount: {formula: "level * 2", type: money}
+        pay:
+          - {name: bonus, step: amount, pay_code: B, round: {step: minor_unit, mode: half_up}}
+        """
+    rule = """
+        eligibility:
+          - {name: senior, rule: "level > 2", reason: "Junior"}
+        """
+    plain = policy_yaml(body, inputs="level: {type: integer}")
+    gated = policy_yaml(body + rule, inputs="level: {type: integer}")
+    assert "_zero_pay" not in load(tmp_path, plain).policies[0].source
+    assert "_zero_pay = _mu * 0" in load(tmp_path, gated).policies[0].source
+    paid, unpaid = compute(tmp_path, gated, [{"level": "3"}, {"level": "1"}])
+    assert isinstance(paid, PolicyOutcome) and paid.eligible
+    assert isinstance(unpaid, PolicyOutcome) and not unpaid.eligible
+    assert [repr(paid.trace[-1]), repr(unpaid.trace[-1])] == ["Decimal('6.00')", "Decimal('0.00')"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(*(st.sampled_from(["1", "1.0", "1.00", "-2", "2.5", "0", "3", ""]),) * 3),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_steps_floor_and_cap_are_the_builtins_max_and_min(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str]]
+) -> None:
+    """A step's floor and cap (inline for two decimals) leave what ``max(x, floor)`` and then
+    ``min(x, cap)`` leave, digit for digit: the value itself when equal ("1.0" floored at
+    "1.00" stays "1.0"); or the same rejection when a bound is missing."""
+    policy = policy_yaml(
+        """
+        steps:
+          kept: {formula: "a", type: decimal, floor: "lo", cap: "hi"}
+        """,
+        inputs="""
+        a: {type: decimal}
+        lo: {type: decimal, required: false}
+        hi: {type: decimal, required: false}
+        """,
+    )
+    tmp_path = tmp_path_factory.mktemp("floorcap")
+    outs = compute(tmp_path, policy, [{"a": a or "0", "lo": lo, "hi": hi} for a, lo, hi in rows])
+    for (a, lo, hi), out in zip(rows, outs, strict=True):
+        if not lo or not hi:  # a missing bound: the builtin's comparison with None fails
+            assert not isinstance(out, PolicyOutcome)
+            continue
+        floored = max(Decimal(a or "0"), Decimal(lo))
+        assert isinstance(out, PolicyOutcome)
+        assert repr(out.value("kept.after_floor")) == repr(floored)
+        assert repr(out.value("kept.after_cap")) == repr(min(floored, Decimal(hi)))

@@ -196,19 +196,21 @@ def f_prorate(
 
     A missing start or end means the period's own; both ends are inclusive.
     """
-    # `_day` for each date, inline for a plain date (the checks run in the same order)
-    ps = period_start if type(period_start) is date else _day(period_start, "prorate", 5)
-    pe = period_end if type(period_end) is date else _day(period_end, "prorate", 6)
-    if pe < ps:
-        raise RowError(f"prorate: the period ends ({pe}) before it starts ({ps})")
-    s = ps if start is None else max(start if type(start) is date else _day(start, "prorate", 1), ps)
-    e = pe if end is None else min(end if type(end) is date else _day(end, "prorate", 2), pe)
-    key = (s, e, basis, partial, ps, pe)  # spans repeat: hires before the period start are one
+    # arguments seen before, as given (only arguments that gave a share are remembered, and the
+    # share is a function of them): their share, without checking and clamping the dates again
+    key = (start, end, basis, partial, period_start, period_end)
     try:
         share = _SHARES.get(key)
-    except TypeError:  # a basis that is no text: `_share` refuses it
+    except TypeError:  # an unhashable argument: refused below
         share = None
     if share is None:
+        # `_day` for each date, inline for a plain date (the checks run in the same order)
+        ps = period_start if type(period_start) is date else _day(period_start, "prorate", 5)
+        pe = period_end if type(period_end) is date else _day(period_end, "prorate", 6)
+        if pe < ps:
+            raise RowError(f"prorate: the period ends ({pe}) before it starts ({ps})")
+        s = ps if start is None else max(start if type(start) is date else _day(start, "prorate", 1), ps)
+        e = pe if end is None else min(end if type(end) is date else _day(end, "prorate", 2), pe)
         share = _share(s, e, basis, partial, ps, pe)
         if len(_SHARES) >= _SHARES_KEPT:
             _SHARES.clear()
@@ -220,8 +222,9 @@ def f_prorate(
     return min(_ONE, max(_ZERO, fraction)) if bounded else fraction
 
 
-# `_share` per span: what is remembered is exact (day or month counts as decimals, 0, 1); the
-# division is done per call, in the context of the call. Cleared when full, to bound memory.
+# `_share` per arguments as given: what is remembered is exact (day or month counts as
+# decimals, 0, 1); the division is done per call, in the context of the call. Cleared when
+# full, to bound memory.
 _Share = Decimal | tuple[Decimal, Decimal, bool]
 _SHARES: dict[tuple[object, ...], _Share] = {}
 _SHARES_KEPT = 1 << 14
@@ -240,7 +243,8 @@ def _share(s: date, e: date, basis: object, partial: object, ps: date, pe: date)
     whole = s == ps and e == pe
     days = Decimal((e - s).days + 1)
     if basis == "actual_days":
-        return days, Decimal((pe - ps).days + 1), False
+        # the whole period: days / days, which is 1 exactly (no rounding) in any context
+        return _ONE if whole else (days, Decimal((pe - ps).days + 1), False)
     if basis == "days_365":
         # min(1, days / 365): days >= 1, so max(0, ...) changes nothing
         return _ONE if whole else (days, Decimal(365), True)

@@ -19,6 +19,7 @@ every global name they write is one of `incentives.rulebook.runtime.contract`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import CodeType, MappingProxyType
 
@@ -30,6 +31,7 @@ from incentives.rulebook.compiler.criteria import Criterion, criteria_code
 from incentives.rulebook.compiler.formulas import Formulas
 from incentives.rulebook.compiler.gen_expr import RATINGS_LOCAL, Emitter
 from incentives.rulebook.compiler.gen_inputs import (
+    ZERO_PAY,
     code_constants,
     input_rules,
     input_type,
@@ -205,7 +207,7 @@ def _function(
     for step in steps:
         inner += body.steps[step]
     inner += tail
-    lines += [_INDENT + line for line in inner]
+    lines += [_INDENT + line for line in _unread_dropped(inner)]
     lines += [
         f"    except {ROW_ERROR} as _e:",
         f"        raise {ROW_FAILED}(_s, _e) from None",
@@ -214,6 +216,20 @@ def _function(
         "",
     ]
     return lines
+
+
+_ZERO_PAY_READ = re.compile(r"\b_zero_pay\b")
+
+
+def _unread_dropped(inner: list[str]) -> list[str]:
+    """``inner`` without the prelude's ``_zero_pay`` when no other of its lines (the early
+    return of an ineligible row among them) reads it: a decimal product per row and policy
+    that nothing uses (it cannot fail: ``_mu`` is a currency's minor unit)."""
+    if ZERO_PAY not in inner:
+        return inner
+    at = inner.index(ZERO_PAY)
+    rest = [*inner[:at], *inner[at + 1 :]]
+    return inner if any(_ZERO_PAY_READ.search(line) for line in rest) else rest
 
 
 def _evaluate(plan: ModulePlan, body: _Body) -> list[str]:

@@ -135,14 +135,14 @@ class Emitter:
         builtin does for two decimals (`functions.f_min`: ``b if b < a else a``); anything
         else, the builtin's call on the values. None: the ``F_<name>`` call as it is."""
         if fn in ("min", "max") and len(args) == 2:
-            a, b = self._temp(), self._temp()
+            a, b = self.temp(), self.temp()
             op = "<" if fn == "min" else ">"
             return (
                 f"(({b} if {b} {op} {a} else {a}) if type({a} := {args[0]}) is "
                 f"type({b} := {args[1]}) is {DECIMAL} else {FUNCTION}{fn}({a}, {b}))"
             )
         if fn == "coalesce" and isinstance(nodes[1], ast.Name):  # a name: reading it is all
-            a = self._temp()
+            a = self.temp()
             return f"({args[1]} if ({a} := {args[0]}) is None else {a})"
         return None
 
@@ -153,8 +153,8 @@ class Emitter:
         ``is_missing`` or an and/or of these (which gives one of its operands)."""
         return code if _boolean(expr.reference_tree()[0]) else f"bool({code})"
 
-    def _temp(self) -> str:
-        """A local for an inline call's argument, new in the module."""
+    def temp(self) -> str:
+        """A local for an inline call's argument (or a step's bound), new in the module."""
         self.temps += 1
         return f"_t{self.temps}"
 

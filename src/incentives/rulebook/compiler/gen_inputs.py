@@ -8,6 +8,8 @@ here, into constants of the generated module.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from incentives.rulebook.compiler.compile_state import CompileState
 from incentives.rulebook.runtime.contract import (
     ALLOWED,
@@ -23,6 +25,7 @@ from incentives.rulebook.runtime.contract import (
 )
 
 __all__ = [
+    "ZERO_PAY",
     "bound_checks",
     "code_constants",
     "first_pass_names",
@@ -32,7 +35,10 @@ __all__ = [
     "prelude",
 ]
 
-_ALLOWED_LIST = "allowed_list_"  # an input's allowed values in declared order: messages only
+_ALLOWED_LIST = "allowed_list_"
+# the currency's zero, for pay (an ineligible row's, a remainder); the function generated
+# drops it when none of its lines reads it (`codegen._unread_dropped`)
+ZERO_PAY = "_zero_pay = _mu * 0"  # an input's allowed values in declared order: messages only
 
 
 def first_pass_names(p: CompileState, reads: set[str]) -> set[str]:
@@ -93,12 +99,22 @@ def bound_checks(p: CompileState, name: str, var: str) -> str:
     spec = p.spec.inputs[name]
     checks = []
     if spec.min is not None:
-        checks.append(f"{var} < {p.const(spec.min)}")
+        checks.append(f"{var} < {_bound(p, spec.type, spec.min)}")
     if spec.max is not None:
-        checks.append(f"{var} > {p.const(spec.max)}")
+        checks.append(f"{var} > {_bound(p, spec.type, spec.max)}")
     if spec.allowed is not None:
         checks.append(f"{var} not in {ALLOWED}{name}")
     return " or ".join(checks)
+
+
+def _bound(p: CompileState, type_: str, bound: object) -> str:
+    """A bound in the generated code: for an integer input and a whole bound, the integer
+    itself (``v_level < 1``), which compares as its decimal does (both exact) without a
+    decimal comparison per row; otherwise the bound's constant."""
+    whole = isinstance(bound, Decimal) and bound.is_finite() and bound == bound.to_integral_value()
+    if type_ == "integer" and whole:
+        return str(int(bound))  # type: ignore[call-overload]
+    return p.const(bound)
 
 
 def prelude(p: CompileState, index: dict[str, int], only: set[str] | None = None) -> list[str]:
@@ -128,7 +144,7 @@ def prelude(p: CompileState, index: dict[str, int], only: set[str] | None = None
         cur = spec.policy.currency
         lines.append(f"_mu = {MINOR_UNITS}.get(v_{cur})")
         lines.append(f"if _mu is None: raise {UNKNOWN_CURRENCY}({cur!r}, v_{cur})")
-        lines.append("_zero_pay = _mu * 0")
+        lines.append(ZERO_PAY)
     for name in sorted(name for name, result in spec.results.items() if result.by):
         if only is not None and name not in only:
             continue

@@ -18,6 +18,7 @@ from incentives.rulebook.compiler.plan_gates import ZeroGates, plan_gate_code
 from incentives.rulebook.compiler.segments import weighted_lines
 from incentives.rulebook.language.schema import GateSpec, StepSpec
 from incentives.rulebook.runtime.contract import (
+    DECIMAL,
     GROUP_TOTAL,
     POOL,
     ROW_ERROR,
@@ -136,7 +137,13 @@ def step_code(
             if getattr(step, what) is None:
                 continue
             lines.append(f"_s = {_part_label(gen, name, what, by_role, what)}")
-            lines.append(f"x = {'max' if what == 'floor' else 'min'}(x, {r(what)})")
+            # the builtin's max(x, b) / min(x, b), inline for two decimals: b if b > x (b < x)
+            # else x, the comparison the builtin makes (test_eval_fast_paths holds them equal)
+            b, op, fn = gen.temp(), ">" if what == "floor" else "<", "max" if what == "floor" else "min"
+            lines.append(
+                f"x = ({b} if {b} {op} x else x) if type(x) is type({b} := {r(what)}) is "
+                f"{DECIMAL} else {fn}(x, {b})"
+            )
             in_context = in_context and sized(what)
             lines.append(f"st_{name}_{what} = x")
             gen.add_slot(
