@@ -75,11 +75,14 @@ def _goal_lines(i: int, x: str, curve: Curve) -> list[str]:
         "if a is None: a = FIGURE(goal, 'actual', actual)",
         "w = KNOWN(weight)",
         "if w is None: w = FIGURE(goal, 'weight', weight)",
+        # their texts as the breakdown writes them: the read text itself, most often
+        *(f"{v}t = TEXTS({f})" for v, f in (("t", "target"), ("a", "actual"), ("w", "weight"))),
+        *(f"if {v}t is None: {v}t = TEXT({v})" for v in "taw"),
         "if w < ZERO or not t or (direction != 'higher' and direction != 'lower'):",
         "    return GENERAL(goals)  # rejected, or a direction to normalise: as general",
         "x = ONE - (a - t) / abs(t) if direction == 'lower' else a / t",
         *_curve_lines(curve, x),
-        f"o{k} = (name, direction, t, a, w, x, p, s)",
+        f"o{k} = (name, direction, t, a, w, x, p, s, tt, at, wt)",
         f"total = {total} + w" if i else f"total = {start}w",
         f"score = {score} + w * p",
     ]
@@ -131,9 +134,12 @@ def scorecard_function(
     general: Callable[[Sequence[Any]], tuple[Decimal, tuple[Any, ...]]],
     figures: dict[str, Decimal],
     figure: Callable[[Any, str, object], Decimal],
+    texts: dict[str, str],
+    text: Callable[[Decimal], str],
 ) -> Callable[[Sequence[Any]], tuple[Decimal, tuple[Any, ...]]]:
     """The compiled fast path of one scorecard (`scorecard_source`), over ``general`` (the
-    scorecard's own `__call__`), the figures cache and the converter of the general path."""
+    scorecard's own `__call__`), the figures cache and the converter of the general path, the
+    figures' texts cache and the writer of a figure's text."""
     source = scorecard_source(name, curve, max_goals, normalise)
     code = _CODE.get(source)
     if code is None:
@@ -146,6 +152,8 @@ def scorecard_function(
         "GENERAL": general,
         "KNOWN": figures.get,
         "FIGURE": figure,
+        "TEXTS": texts.get,
+        "TEXT": text,
         "CURVE": curve.quick(),
         "ZERO": Decimal(0),
         "ONE": Decimal(1),
