@@ -182,7 +182,8 @@ def goal_cells_of(namespace: dict[str, Any], width: int) -> Callable[[Any], str]
             " and (_t := _r.rstrip('0').rstrip('.')) != '-0' else DEC(att)",
             f"    paid = _t if (_r := str(QR(payout, QP)))[{dot}:{end}] == '.'"
             " and (_t := _r.rstrip('0').rstrip('.')) != '-0' else DEC(payout)",
-            f"    c{k} = f\"{{NAMES[name]}},{{direction}},{{tt}},{{at}},{{wt}},{{attained}},{{paid}},"
+            f"    c{k} = f\"{{NAMES[name]}},{{direction}},{{tt}},{{at}},{{wt}},"
+            "{attained},{paid},"
             "{segment if type(segment) is int else Q(str(segment))}\"",
             f"    if n == {k}: return f\"{joined}{',' * (width - 8 * k)}\"",
         ]

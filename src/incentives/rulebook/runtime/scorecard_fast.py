@@ -75,9 +75,8 @@ def _goal_lines(i: int, x: str, curve: Curve) -> list[str]:
         "if a is None: a = FIGURE(goal, 'actual', actual)",
         "w = KNOWN(weight)",
         "if w is None: w = FIGURE(goal, 'weight', weight)",
-        # their texts as the breakdown writes them: the read text itself, most often
-        *(f"{v}t = TEXTS({f})" for v, f in (("t", "target"), ("a", "actual"), ("w", "weight"))),
-        *(f"if {v}t is None: {v}t = TEXT({v})" for v in "taw"),
+        # their texts as the breakdown writes them (cached: never empty): the text read itself
+        *(f"{v[0]}t = TEXTS({v}) or TEXT({v[0]})" for v in ("target", "actual", "weight")),
         "if w < ZERO or not t or (direction != 'higher' and direction != 'lower'):",
         "    return GENERAL(goals)  # rejected, or a direction to normalise: as general",
         "x = ONE - (a - t) / abs(t) if direction == 'lower' else a / t",
