@@ -47,7 +47,6 @@ from incentives.io.trace_cells import (
 from incentives.io.writers import format_cell
 from incentives.jobs import RunRequest, run_job
 from incentives.rulebook.rulebook import load_rules
-from incentives.rulebook.runtime.scorecard import figure_text
 from strategies import any_decimals
 
 _BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -684,31 +683,3 @@ def test_a_scorecards_goal_cells_written_out_are_the_general_text(
     namespace = cell_namespace(places)
     width = 8 * most
     assert goal_cells_of(namespace, width)(goals) == goal_cells(namespace)(goals, width)
-
-
-def _with_texts(goals: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
-    """The goals as a scorecard gives them: each with its figures' texts (`figure_text`)."""
-    return tuple((*goal, *(figure_text(figure) for figure in goal[2:5])) for goal in goals)
-
-
-@pytest.mark.parametrize("places", [0, 6, 12])
-@settings(max_examples=200)
-@given(
-    goals=_goal_outcomes(_EXTREME_DECIMALS, st.integers(-1, 9), 6),
-    most=st.integers(1, 5),
-)
-def test_goal_cells_write_the_texts_a_scorecard_carries_as_the_figures_as_read(
-    places: int, goals: list[tuple[Any, ...]], most: int
-) -> None:
-    """Goals carrying their figures' texts (what a scorecard gives) are written, by the
-    general path, the written-out one (`goal_cells_of`) and the list of cells alike, as the
-    same goals without them: the figures as read, ``format(figure, "f")``."""
-    namespace = cell_namespace(places)
-    width = 8 * most
-    carried = _with_texts(goals)
-    plain = goal_cells(namespace)(tuple(goals), width)
-    assert goal_cells(namespace)(carried, width) == plain
-    assert goal_cells_of(namespace, width)(carried) == plain
-    assert goals_line_cells(namespace)(carried, width) == goals_line_cells(namespace)(
-        tuple(goals), width
-    )

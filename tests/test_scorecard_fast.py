@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import decimal
-from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -81,28 +80,6 @@ def test_the_generated_scorecard_scores_and_rejects_as_the_general_one(
     if cold:
         scorecard._FIGURES.clear()
     _same(curve, max_goals, normalise, goals)
-
-
-@settings(max_examples=200)
-@given(data=st.data(), cold=st.booleans(), general=st.booleans())
-def test_each_goal_carries_its_figures_as_the_breakdown_writes_them(
-    data: st.DataObject, cold: bool, general: bool
-) -> None:
-    """Each goal a scorecard scores (fast or general, its figures cached or not) carries the
-    texts of its target, actual and weight as the breakdown writes them, ``format(x, "f")``:
-    the text read where that is it ("805"), else written again ("1e3" is 1000)."""
-    goals = data.draw(employee_goals(3, aims=(Decimal(1),)))
-    card = EmployeeScorecard("individual", compile_curve("payout", REFERENCE_CURVE), 3, True)
-    if cold:
-        scorecard._FIGURES.clear()
-        scorecard._TEXTS.clear()
-    try:
-        with decimal.localcontext(ENGINE_CONTEXT):
-            _, outcomes = (card if general else card.quick())(goals)
-    except (RowError, ArithmeticError, TypeError):
-        return
-    for outcome in outcomes:
-        assert outcome[8:] == tuple(format(figure, "f") for figure in outcome[2:5])
 
 
 @pytest.mark.parametrize(

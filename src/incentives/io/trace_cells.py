@@ -112,9 +112,8 @@ def call_expression(ref: str, cells: str, pairs: str) -> str:
 
 def goal_cells(namespace: dict[str, Any]) -> Callable[[Any, int], str]:
     """The cells of a scorecard's goals as one text of ``width`` comma-separated cells (eight
-    per goal, the goals an employee does not have empty). The figures are written as read:
-    the texts a scorecard's goal carries after its eight values (`scorecard.figure_text`, the
-    text read itself most often), else `exact_text` inline;
+    per goal, the goals an employee does not have empty). The figures are written as read
+    (`exact_text`, inline: a short decimal's `str` costs less than finding it by identity);
     attainment and payout, computed, at the breakdown's decimals: long quotients, nearly always,
     rounded inline as ``DEC`` (`rounded_decimal_cell`) rounds them: quantized without traps,
     stripped of trailing zeros when the point stands before exactly the breakdown's decimals
@@ -127,13 +126,7 @@ def goal_cells(namespace: dict[str, Any]) -> Callable[[Any, int], str]:
         if not value:
             return "," * (width - 1)
         texts = []
-        for goal in value:
-            name, direction, target, actual, weight, att, payout, segment = goal[:8]
-            figures = goal[8:] or (
-                _s if "E" not in (_s := str(target)) else exact_text(target),
-                _s if "E" not in (_s := str(actual)) else exact_text(actual),
-                _s if "E" not in (_s := str(weight)) else exact_text(weight),
-            )
+        for name, direction, target, actual, weight, att, payout, segment in value:
             attained = (
                 _t
                 if (_r := str(quantized(att, quantum)))[dot:end] == "."
@@ -147,7 +140,11 @@ def goal_cells(namespace: dict[str, Any]) -> Callable[[Any, int], str]:
                 else rounded(payout)
             )
             texts.append(
-                f"{names[name]},{direction},{','.join(figures)},{attained},{paid},"
+                f"{names[name]},{direction},"
+                f"{_s if 'E' not in (_s := str(target)) else exact_text(target)},"
+                f"{_s if 'E' not in (_s := str(actual)) else exact_text(actual)},"
+                f"{_s if 'E' not in (_s := str(weight)) else exact_text(weight)},"
+                f"{attained},{paid},"
                 f"{segment if type(segment) is int else quote(str(segment))}"
             )
         return ",".join(texts) + "," * (width - 8 * len(value))
@@ -159,10 +156,9 @@ def goal_cells_of(namespace: dict[str, Any], width: int) -> Callable[[Any], str]
     """`goal_cells` for one scorecard's ``width`` columns, as code written out for them: one
     block per goal position (no loop, no list, no join), the figures, attainment and payout
     written by `goal_cells`'s own expressions (their names from ``namespace``, the point's
-    place a literal), the empty goals' commas a constant, the figures the texts the goals
-    carry. Equal to ``goal_cells(namespace)`` at ``width`` for every value
-    (tests/test_csv_lines.py); more goals than the columns hold, or goals without their
-    texts, go to it."""
+    place a literal), the empty goals' commas a constant. Equal to ``goal_cells(namespace)``
+    at ``width`` for every value (tests/test_csv_lines.py); more goals than the columns hold
+    go to it."""
     goals = width // 8
     general = goal_cells(namespace)
     dot, end = namespace["PD"], namespace["PN"]
@@ -171,19 +167,21 @@ def goal_cells_of(namespace: dict[str, Any], width: int) -> Callable[[Any], str]
         f"    # a scorecard's {goals} goals in {width} cells: trace_cells.goal_cells written out",
         f"    if not value: return {',' * (width - 1)!r}",
         "    n = len(value)",
-        f"    if n > {goals} or len(value[0]) != 11: return GENERAL(value, {width})",
+        f"    if n > {goals}: return GENERAL(value, {width})",
     ]
     for k in range(1, goals + 1):
+        figures = ",".join(
+            f"{{_s if 'E' not in (_s := str({f})) else EXACT({f})}}"
+            for f in ("target", "actual", "weight")
+        )
         joined = ",".join(f"{{c{j}}}" for j in range(1, k + 1))
         lines += [
-            "    name, direction, target, actual, weight, att, payout, segment, tt, at, wt"
-            f" = value[{k - 1}]",
+            f"    name, direction, target, actual, weight, att, payout, segment = value[{k - 1}]",
             f"    attained = _t if (_r := str(QR(att, QP)))[{dot}:{end}] == '.'"
             " and (_t := _r.rstrip('0').rstrip('.')) != '-0' else DEC(att)",
             f"    paid = _t if (_r := str(QR(payout, QP)))[{dot}:{end}] == '.'"
             " and (_t := _r.rstrip('0').rstrip('.')) != '-0' else DEC(payout)",
-            f"    c{k} = f\"{{NAMES[name]}},{{direction}},{{tt}},{{at}},{{wt}},"
-            "{attained},{paid},"
+            f"    c{k} = f\"{{NAMES[name]}},{{direction}},{figures},{{attained}},{{paid}},"
             "{segment if type(segment) is int else Q(str(segment))}\"",
             f"    if n == {k}: return f\"{joined}{',' * (width - 8 * k)}\"",
         ]
@@ -193,6 +191,7 @@ def goal_cells_of(namespace: dict[str, Any], width: int) -> Callable[[Any], str]
     scope: dict[str, Any] = {
         "GENERAL": general,
         "NAMES": Memo(text_cell),
+        "EXACT": exact_text,
         "Q": quote,
         **{name: namespace[name] for name in ("QR", "QP", "DEC")},
     }
@@ -209,12 +208,13 @@ def goals_line_cells(namespace: dict[str, Any]) -> Callable[[Any, int], list[str
 
     def goals(value: Any, width: int) -> list[str]:
         cells: list[str] = []
-        for goal in value or ():
-            name, direction, target, actual, weight, att, payout, segment = goal[:8]
+        for name, direction, target, actual, weight, att, payout, segment in value or ():
             cells += (
                 names[name],
                 direction,
-                *(goal[8:] or (exact_text(target), exact_text(actual), exact_text(weight))),
+                exact_text(target),
+                exact_text(actual),
+                exact_text(weight),
                 rounded(att),
                 rounded(payout),
                 str(segment) if type(segment) is int else quote(str(segment)),

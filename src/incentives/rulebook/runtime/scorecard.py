@@ -17,15 +17,13 @@ from incentives.rulebook.language.fields import make_converter
 from incentives.rulebook.runtime.curves import Curve
 from incentives.rulebook.runtime.scorecard_fast import scorecard_function
 
-__all__ = ["EmployeeScorecard", "GoalOutcome", "attainment", "figure_text"]
+__all__ = ["EmployeeScorecard", "GoalOutcome", "attainment"]
 
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
 
-# name, direction, target, actual, weight, attainment, payout, segment, and the target's,
-# actual's and weight's texts as the breakdown writes them (`figure_text`): the text read where
-# it is that text (most often), so the breakdown writes them without making them again
-GoalOutcome = tuple[str, str, Decimal, Decimal, Decimal, Decimal, Decimal, int, str, str, str]
+# name, direction, target, actual, weight, attainment, payout, segment
+GoalOutcome = tuple[str, str, Decimal, Decimal, Decimal, Decimal, Decimal, int]
 
 
 def attainment(actual: Decimal, target: Decimal, lower_is_better: bool) -> Decimal:
@@ -44,15 +42,6 @@ _AS_NUMBER = make_converter("percent")  # 12.5, 0.125 or 12.5%: what a goal figu
 _FIGURES: dict[str, Decimal] = {}
 _FIGURES_KEPT = 1 << 16
 _FIGURE_TEXT_MAX = 24
-# The same texts' `figure_text`, the read text itself where equal (kept as `_FIGURES` keeps).
-_TEXTS: dict[str, str] = {}
-
-
-def figure_text(number: Decimal) -> str:
-    """A goal figure as the breakdown writes it, ``format(number, "f")``: its `str` unless
-    that has an exponent (as `io.cells.exact_text`, which the breakdown's layer holds)."""
-    text = str(number)
-    return text if "E" not in text else format(number, "f")
 
 
 def _figure(goal: GoalInput, field: str, value: object) -> Decimal:
@@ -71,11 +60,7 @@ def _figure(goal: GoalInput, field: str, value: object) -> Decimal:
     if type(value) is str and len(value) <= _FIGURE_TEXT_MAX:
         if len(_FIGURES) >= _FIGURES_KEPT:
             _FIGURES.clear()
-        if len(_TEXTS) >= _FIGURES_KEPT:
-            _TEXTS.clear()
         _FIGURES[value] = number
-        text = figure_text(number)
-        _TEXTS[value] = value if text == value else text
     return number
 
 
@@ -134,15 +119,7 @@ class EmployeeScorecard:
         written out as code of its own (`scorecard_fast`), equal to `__call__`, to which it
         hands whatever it does not score itself (tests/test_scorecard_fast.py)."""
         return scorecard_function(
-            self.name,
-            self.curve,
-            self.max_goals,
-            self.normalise,
-            self,
-            _FIGURES,
-            _figure,
-            _TEXTS,
-            figure_text,
+            self.name, self.curve, self.max_goals, self.normalise, self, _FIGURES, _figure
         )
 
     def __call__(self, goals: Sequence[GoalInput]) -> tuple[Decimal, tuple[GoalOutcome, ...]]:
@@ -193,8 +170,7 @@ class EmployeeScorecard:
                 _ONE - (actual - target) / abs(target) if direction == "lower" else actual / target
             )
             payout, segment = curve(att if on_attainment else actual)
-            texts = figure_text(target), figure_text(actual), figure_text(weight)
-            append((name, direction, target, actual, weight, att, payout, segment, *texts))
+            append((name, direction, target, actual, weight, att, payout, segment))
             total_weight += weight
             score += weight * payout
         if self.normalise:

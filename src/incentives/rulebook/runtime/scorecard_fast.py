@@ -75,13 +75,11 @@ def _goal_lines(i: int, x: str, curve: Curve) -> list[str]:
         "if a is None: a = FIGURE(goal, 'actual', actual)",
         "w = KNOWN(weight)",
         "if w is None: w = FIGURE(goal, 'weight', weight)",
-        # their texts as the breakdown writes them (cached: never empty): the text read itself
-        *(f"{v[0]}t = TEXTS({v}) or TEXT({v[0]})" for v in ("target", "actual", "weight")),
         "if w < ZERO or not t or (direction != 'higher' and direction != 'lower'):",
         "    return GENERAL(goals)  # rejected, or a direction to normalise: as general",
         "x = ONE - (a - t) / abs(t) if direction == 'lower' else a / t",
         *_curve_lines(curve, x),
-        f"o{k} = (name, direction, t, a, w, x, p, s, tt, at, wt)",
+        f"o{k} = (name, direction, t, a, w, x, p, s)",
         f"total = {total} + w" if i else f"total = {start}w",
         f"score = {score} + w * p",
     ]
@@ -133,12 +131,9 @@ def scorecard_function(
     general: Callable[[Sequence[Any]], tuple[Decimal, tuple[Any, ...]]],
     figures: dict[str, Decimal],
     figure: Callable[[Any, str, object], Decimal],
-    texts: dict[str, str],
-    text: Callable[[Decimal], str],
 ) -> Callable[[Sequence[Any]], tuple[Decimal, tuple[Any, ...]]]:
     """The compiled fast path of one scorecard (`scorecard_source`), over ``general`` (the
-    scorecard's own `__call__`), the figures cache and the converter of the general path, the
-    figures' texts cache and the writer of a figure's text."""
+    scorecard's own `__call__`), the figures cache and the converter of the general path."""
     source = scorecard_source(name, curve, max_goals, normalise)
     code = _CODE.get(source)
     if code is None:
@@ -151,8 +146,6 @@ def scorecard_function(
         "GENERAL": general,
         "KNOWN": figures.get,
         "FIGURE": figure,
-        "TEXTS": texts.get,
-        "TEXT": text,
         "CURVE": curve.quick(),
         "ZERO": Decimal(0),
         "ONE": Decimal(1),
