@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incentives.io.roster import open_roster
 from strategies import roster_files
@@ -61,3 +62,25 @@ def test_a_share_of_the_roster_starts_and_stops_where_asked(tmp_path: Path) -> N
         ("4", 4, 5),
     ]
     assert list(roster.part(5, 9)) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    groups=st.integers(1, 3),
+    rows=st.lists(st.lists(st.sampled_from(["", "", " ", "5", "0.5"]), min_size=9, max_size=9)),
+)
+def test_goal_groups_filled_or_blank_make_the_goals_of_the_general_path(
+    groups: int, rows: list[list[str]]
+) -> None:
+    """A row whose goal groups all have a figure (the usual row) and one where some have none
+    (blank or spaces: no goal) get the goals the general path builds, in the groups' order."""
+    parts = ("target", "actual", "weight")
+    header = ["employee_id", *(f"goal{g}_{p}" for g in range(1, groups + 1) for p in parts)]
+    records = [[str(n), *row[: 3 * groups]] for n, row in enumerate(rows, 1)]
+    with tempfile.TemporaryDirectory() as folder:
+        roster = open_roster(_write(Path(folder) / "roster.csv", [header, *records]))
+        expected = [
+            roster._employee(record, True, roster._pass_picker(True, None))
+            for record in roster._table.records()
+        ]
+        assert list(roster.part(goals=True)) == expected

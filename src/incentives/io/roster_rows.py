@@ -78,23 +78,14 @@ def row_builder(
     cell = {index: "employee_id" if index == id_index else f"c{index}" for index in read}
     entries = ", ".join(f"{columns[index]!r}: {cell[index]}" for index in picked)
     if goal_groups is not None:
-        lines.append("        goals = []")
-        for prefix, parts in goal_groups:
-            target, actual, weight = (cell[parts[p]] for p in ("target", "actual", "weight"))
-            name = f"{cell[parts['name']]} or " if "name" in parts else ""
-            direction = f"{cell[parts['direction']]} or " if "direction" in parts else ""
-            lines += [
-                f"        if {target} or {actual} or {weight}:",
-                f"            goals.append(NEW(GOAL, ({name}{prefix[:-1]!r}, {target}, {actual}, "
-                f"{weight}, {direction}'higher', source, {prefix!r})))",
-            ]
+        lines += _goal_lines(goal_groups, cell)
     found = {}
     for role in ("goals", "ratings", "history"):
         rows = keyed.get(role)
         if rows is not None:
             scope[role.upper()] = rows
         found[role] = f"{role.upper()}(employee_id)" if rows is not None else "()"
-    goals = "tuple(goals)" if goal_groups is not None else found["goals"]
+    goals = "goals" if goal_groups is not None else found["goals"]
     values = ("employee_id", f"{{{entries}}}", "source", goals, found["ratings"], found["history"])
     lines += _employee_lines(values, scope)
     # generated from the roster's header (column names as literals, by repr), no other text;
@@ -105,6 +96,31 @@ def row_builder(
     exec(compile(source, filename, "exec"), scope)
     built: RowBuilder = scope["employees"]
     return built
+
+
+def _goal_lines(
+    goal_groups: Sequence[tuple[str, Mapping[str, int]]], cell: Mapping[int, str]
+) -> list[str]:
+    """The lines setting ``goals``, the tuple of the goal groups having a target, an actual
+    or a weight: when every group has one (the usual row), that tuple at once; else the
+    groups' tests one by one into a list, made a tuple."""
+    if not goal_groups:
+        return ["        goals = ()"]
+    tests, goals = [], []
+    for prefix, parts in goal_groups:
+        target, actual, weight = (cell[parts[p]] for p in ("target", "actual", "weight"))
+        name = f"{cell[parts['name']]} or " if "name" in parts else ""
+        direction = f"{cell[parts['direction']]} or " if "direction" in parts else ""
+        tests.append(f"({target} or {actual} or {weight})")
+        goals.append(
+            f"NEW(GOAL, ({name}{prefix[:-1]!r}, {target}, {actual}, {weight}, "
+            f"{direction}'higher', source, {prefix!r}))"
+        )
+    lines = [f"        if {' and '.join(tests)}:", f"            goals = ({', '.join(goals)},)"]
+    lines += ["        else:", "            goals = []"]
+    for test, goal in zip(tests, goals, strict=True):
+        lines += [f"            if {test}:", f"                goals.append({goal})"]
+    return [*lines, "            goals = tuple(goals)"]
 
 
 def _employee_lines(values: Sequence[str], scope: dict[str, Any]) -> list[str]:
