@@ -187,8 +187,9 @@ class OutputLayout:
             LineCell("kind", repr(format_cell(policy.kind)), quote=True),
             LineCell("currency", "CURRENCY[cur]"),
             LineCell("eligible", "('true' if elig else 'false')"),
-            LineCell("zero_reason", "REASON[zr]"),
-            LineCell("notes", "NOTES[notes]"),
+            # texts mostly empty: '' is `text_cell("")`, without a memo's lookup
+            LineCell("zero_reason", "('' if zr == '' else REASON[zr])"),
+            LineCell("notes", "('' if notes == '' else NOTES[notes])"),
         ]
         quanta = self._quanta[policy.id]
         constants: dict[str, Decimal] = {}
@@ -216,7 +217,7 @@ class OutputLayout:
         if self.readiness:
             cells[-2:] = [
                 LineCell("ready", "('' if ready is None else 'true' if ready else 'false')"),
-                LineCell("gaps", "GAPS[gaps]"),
+                LineCell("gaps", "('' if gaps == '' else GAPS[gaps])"),
             ]
         namespace: dict[str, Any] = {
             "TEXT": text_cell,
