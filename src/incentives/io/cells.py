@@ -323,12 +323,13 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
 def computed_expression(ref: str, type_: str) -> str:
     """The cell of a computed value whose declared type is ``type_``: the value's usual Python
     type written inline (a boolean, a text by `Memo`, a decimal short enough to need no
-    rounding as `str` writes it), any other value through the formatter of its type."""
+    rounding as `str` writes it; an empty text inline), any other value through the formatter
+    of its type."""
     other = f"F[type({ref})]({ref})"
     if type_ == "boolean":
         return f"('true' if {ref} is True else 'false' if {ref} is False else {other})"
     if type_ == "text":
-        return f"(TEXTS[{ref}] if type({ref}) is str else {other})"
+        return f"((TEXTS[{ref}] if {ref} else '') if type({ref}) is str else {other})"
     if type_ == "integer":
         return f"(str({ref}) if type({ref}) is int else {other})"
     return f"({decimal_expression(ref)} if type({ref}) is D else {other})"
