@@ -34,6 +34,7 @@ __all__ = [
     "exact_expression",
     "exact_output_expression",
     "exact_text",
+    "kept_money_expression",
     "match_text",
     "minor_unit_of",
     "money_fill",
@@ -322,12 +323,13 @@ def cell_expression(ref: str, kind: str, type_: str) -> str:
 def computed_expression(ref: str, type_: str) -> str:
     """The cell of a computed value whose declared type is ``type_``: the value's usual Python
     type written inline (a boolean, a text by `Memo`, a decimal short enough to need no
-    rounding as `str` writes it), any other value through the formatter of its type."""
+    rounding as `str` writes it; an empty text inline), any other value through the formatter
+    of its type."""
     other = f"F[type({ref})]({ref})"
     if type_ == "boolean":
         return f"('true' if {ref} is True else 'false' if {ref} is False else {other})"
     if type_ == "text":
-        return f"(TEXTS[{ref}] if type({ref}) is str else {other})"
+        return f"((TEXTS[{ref}] if {ref} else '') if type({ref}) is str else {other})"
     if type_ == "integer":
         return f"(str({ref}) if type({ref}) is int else {other})"
     return f"({decimal_expression(ref)} if type({ref}) is D else {other})"
@@ -350,10 +352,40 @@ def decimal_expression(ref: str) -> str:
     )
 
 
-def rounded_expression(ref: str, quantum: str, point: str | None = None) -> str:
+def rounded_expression(
+    ref: str, quantum: str, point: str | None = None, keep: str | None = None
+) -> str:
     """The cell of a slot the policy rounds, at its quantum's decimals (the name ``quantum``;
-    ``point``: see `quantized_expression`)."""
-    return f"({quantized_expression(ref, quantum, point)} if type({ref}) is D else F[type({ref})]({ref}))"
+    ``point``: see `quantized_expression`). With ``keep`` (and ``point``), the name ``keep``
+    is left holding the value's `str` where that is the cell (the value already has exactly
+    the quantum's decimals, no exponent), else None: see `kept_money_expression`."""
+    if keep is None or point is None:
+        quantized, other = quantized_expression(ref, quantum, point), f"F[type({ref})]({ref})"
+    else:
+        rounded = exact_expression(f"{ref}.quantize({quantum})")
+        quantized = (
+            f"({keep} if ({keep} := str({ref}))[{point}] == '.' and 'E' not in {keep}"
+            f" else ({keep} := None) or {rounded})"
+        )
+        other = f"(({keep} := None) or F[type({ref})]({ref}))"
+    return f"({quantized} if type({ref}) is D else {other})"
+
+
+def kept_money_expression(ref: str, earlier: str, keep: str, decimals: int, general: str) -> str:
+    """The money cell of ``ref`` (``general``: `cell_expression`'s) when it is the very object
+    ``earlier``, a value the policy rounded at ``decimals`` decimals (at most the breakdown's)
+    whose text ``keep`` holds (`rounded_expression`; None unless that text is the value's `str`
+    with exactly those decimals, no exponent): a bare-name step's raw value (``bonus_cents``:
+    ``bonus_m6``). `exact_cell` of a text with exactly ``decimals`` decimals, no sign, at least
+    the row's unit's (1 to ``decimals``) strips its trailing zeros down to the unit's: the text
+    cut after the unit's decimals (``_c``: NEXT is minus their count, see `money_point`) or
+    where the zeros start, whichever is later. A sign (-0.000000), a unit of 1 or one with more
+    decimals, another object or another text go to ``general``."""
+    return (
+        f"((_t if len(_t := {keep}.rstrip('0')) >= (_c := len({keep}) - {decimals} - NEXT)"
+        f" else {keep}[:_c]) if {ref} is {earlier} and {keep} and {keep} >= '0'"
+        f" and {-decimals} <= NEXT < 0 else {general})"
+    )
 
 
 def quantized_expression(ref: str, quantum: str, point: str | None = None) -> str:

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from incentives.engine.calculate import EmployeeOutcome, PolicyOutcome
 from incentives.errors import escape_controls
@@ -25,6 +25,7 @@ from incentives.io.cells import (
     declared_quanta,
     exact_cell,
     exact_output_expression,
+    kept_money_expression,
     match_text,
     quantized_expression,
     quantum_point,
@@ -186,8 +187,9 @@ class OutputLayout:
             LineCell("kind", repr(format_cell(policy.kind)), quote=True),
             LineCell("currency", "CURRENCY[cur]"),
             LineCell("eligible", "('true' if elig else 'false')"),
-            LineCell("zero_reason", "REASON[zr]"),
-            LineCell("notes", "NOTES[notes]"),
+            # texts mostly empty: '' is `text_cell("")`, without a memo's lookup
+            LineCell("zero_reason", "('' if zr == '' else REASON[zr])"),
+            LineCell("notes", "('' if notes == '' else NOTES[notes])"),
         ]
         quanta = self._quanta[policy.id]
         constants: dict[str, Decimal] = {}
@@ -215,7 +217,7 @@ class OutputLayout:
         if self.readiness:
             cells[-2:] = [
                 LineCell("ready", "('' if ready is None else 'true' if ready else 'false')"),
-                LineCell("gaps", "GAPS[gaps]"),
+                LineCell("gaps", "('' if gaps == '' else GAPS[gaps])"),
             ]
         namespace: dict[str, Any] = {
             "TEXT": text_cell,
@@ -289,7 +291,7 @@ class OutputLayout:
         spanned: set[int] = set()  # columns a goals expression fills with the one before
         calls: dict[str, str] = {}  # each call slot's cell function: its own caches
         goal_widths: dict[str, int] = {}  # each scorecard's goal cells (side by side): width
-        chains = _Chains(cells)
+        chains = _Chains(cells, policy)
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
             ref = f"v{slot_index}"
             names = [header[column] for column in cols]
@@ -318,9 +320,9 @@ class OutputLayout:
                 expression = f"SEGMENTS({ref}, {'MU' if money else 'None'})"
                 cells[cols[0]] = LineCell(names[0], expression, quote=True)
             else:
-                make = self._value_cell(policy, slot_index, quanta, constants)
-                repeated = chains.repeats(policy.slots[slot_index], ref, cols[0], make)
-                cells[cols[0]] = LineCell(names[0], repeated or make(ref))
+                value = self._value_cell(policy, slot_index, quanta, constants)
+                expression = chains.cell(policy.slots[slot_index], ref, cols[0], value)
+                cells[cols[0]] = LineCell(names[0], expression)
         places = policy.spec.policy.breakdown_decimals
         namespace = cell_namespace(places)
         for name, part in calls.items():
@@ -348,53 +350,108 @@ class OutputLayout:
         slot_index: int,
         quanta: dict[int, Decimal | None],
         constants: dict[str, Decimal],
-    ) -> Callable[[str], str]:
+    ) -> _ValueCell:
         """The cell expression of a slot holding one value, given the name of that value: at
         its declared rounding (a quantum named once in ``constants``), else by kind and type."""
+        slot = policy.slots[slot_index]
         if slot_index not in quanta:  # no declared rounding
-            slot = policy.slots[slot_index]
-            return lambda ref: cell_expression(ref, slot.kind, slot.type)
+            money = slot.type == "money" and slot.kind in ("raw", "stage", "step")
+            return _ValueCell(lambda ref, keep=None: cell_expression(ref, slot.kind, slot.type), money)
         quantum = quanta[slot_index]  # a declared rounding: fixed decimals on every row
-        q, point = "MU", "DOT:NEXT"
+        q, point, decimals = "MU", "DOT:NEXT", None
         if quantum is not None:
             point = quantum_point(quantum)
             same = [n for n, c in constants.items() if str(c) == str(quantum)]
             q = same[0] if same else f"Q{len(constants)}"
             constants[q] = quantum
-        return lambda ref: rounded_expression(ref, q, point)
+            decimals = -quantum.as_tuple().exponent  # type: ignore[operator]
+        return _ValueCell(lambda ref, keep=None: rounded_expression(ref, q, point, keep), decimals=decimals)
+
+
+class _ValueCell(NamedTuple):
+    """How a slot holding one value is written: ``make(ref, keep=None)`` is its cell expression
+    given the value's name (``keep``: see `rounded_expression`); ``money``: the money cell of
+    an unrounded value; ``decimals``: those of the declared step it is rounded at, if any."""
+
+    make: Callable[..., str]
+    money: bool = False
+    decimals: int | None = None
 
 
 class _Chains:
     """The values of one step recorded one after the other (``bonus.raw``, ``.after_floor``,
     ``.after_cap``, ``bonus``; a pay component and its total) are mostly the very same object:
     a cell written like the step's previous one reuses that one's text when its value is the
-    previous value (``is``), without formatting it again."""
+    previous value (``is``), without formatting it again.
+
+    A step whose formula is another step's bare name (``goal_factor: individual``,
+    ``bonus_cents: bonus_m6``) starts from that step's value, the same object: its first value
+    reuses that step's text alike, and its money cell (``bonus_cents.raw``) when that step is
+    rounded at a declared step is derived from the rounded text (`kept_money_expression`)."""
 
     _KINDS = frozenset({"raw", "stage", "step", "pay"})
 
-    def __init__(self, cells: list[LineCell]) -> None:
+    def __init__(self, cells: list[LineCell], policy: CompiledPolicy) -> None:
         self._cells = cells
-        self._last: dict[str, tuple[int, str, str]] = {}  # by owner: column, template, ref
+        self._places = policy.spec.policy.breakdown_decimals
+        self._aliases = {  # a step whose formula is a name (another step's, a scorecard's)
+            name: formula
+            for name, spec in policy.spec.steps.items()
+            if (formula := (spec.formula or "").strip()).isidentifier() and formula != name
+        }
+        # by owner: its latest value's column, template, name, slot name and cell
+        self._last: dict[str, tuple[int, str, str, str, _ValueCell]] = {}
+        self._made: dict[int, tuple[str, str]] = {}  # by column: the value's name, the cell
+        self._plain: set[int] = set()  # columns whose cell is their own `make`
+        self._kept: dict[int, str] = {}  # columns whose rounded text is kept: the name
+        self._named: set[int] = set()  # columns whose text is named _k<value> for reuse
 
-    def repeats(
-        self, slot: Slot, ref: str, column: int, make: Callable[[str], str]
-    ) -> str | None:
-        """The cell expression of ``slot`` (its value named ``ref``, in ``column``) reusing the text of the step's
-        previous value when it is the same object and written alike (``make``: the cell
-        expression of a value's name); None where there is no such previous value."""
+    def cell(self, slot: Slot, ref: str, column: int, cell: _ValueCell) -> str:
+        """The cell expression of ``slot`` (its value named ``ref``, in ``column``), reusing the
+        text of the value before it (the step's previous value, or for a step's first value
+        the final value of the step its formula names) when it is the same object."""
         if slot.kind not in self._KINDS:
-            return None
-        template = make("_VALUE_")
+            return cell.make(ref)
+        template = cell.make("_VALUE_")
         before = self._last.get(slot.owner)
-        self._last[slot.owner] = (column, template, ref)
-        if before is None or before[1] != template or before[0] >= column:
-            return None
-        earlier, _, earlier_ref = before
-        text = f"_k{earlier_ref}"
-        cell = self._cells[earlier]
-        if not cell.expression.startswith(f"({text} := "):
-            self._cells[earlier] = LineCell(cell.column, f"({text} := {cell.expression})")
-        return f"({text} if {ref} is {earlier_ref} else {make(ref)})"
+        if before is None and slot.owner in self._aliases:
+            before = self._last.get(self._aliases[slot.owner])
+            if before is not None and before[3] != self._aliases[slot.owner]:
+                before = None  # (not the final value of what the formula names)
+        self._last[slot.owner] = (column, template, ref, slot.name, cell)
+        expression = None
+        if before is not None and before[0] < column:
+            earlier, earlier_template, earlier_ref, _, earlier_cell = before
+            decimals = earlier_cell.decimals
+            if earlier_template == template:
+                self._named.add(earlier)
+                self._render(earlier, earlier_cell)
+                expression = f"(_k{earlier_ref} if {ref} is {earlier_ref} else {cell.make(ref)})"
+            elif (
+                cell.money
+                and earlier in self._plain
+                and decimals is not None
+                and 0 < decimals <= self._places
+            ):
+                keep = self._kept[earlier] = f"_m{earlier_ref}"
+                self._render(earlier, earlier_cell)
+                expression = kept_money_expression(
+                    ref, earlier_ref, keep, decimals, cell.make(ref)
+                )
+        if expression is None:
+            self._plain.add(column)
+            expression = cell.make(ref)
+        self._made[column] = (ref, expression)
+        return expression
+
+    def _render(self, column: int, cell: _ValueCell) -> None:
+        """Write the cell of ``column`` again, its text kept or named as later cells need."""
+        ref, expression = self._made[column]
+        if column in self._kept:
+            expression = cell.make(ref, self._kept[column])
+        if column in self._named:
+            expression = f"(_k{ref} := {expression})"
+        self._cells[column] = LineCell(self._cells[column].column, expression)
 
 
 def input_placement(rulebook: Rulebook) -> tuple[list[str], dict[str, frozenset[str]]]:
