@@ -1,12 +1,17 @@
-"""Both cores for large runs: the roster is cut into contiguous shares, one per worker process.
+"""Both cores for large runs: the roster is cut into contiguous shares run by forked workers.
 
 `forked_shares` maps each pass of the run plan (`incentives.engine.passes`) over the shares in
 forked workers: each pass forks anew, after the one before was merged, so that the workers see
-its group totals and solved pools. In the final pass the first worker writes its rows straight
-into the output files (it inherits their descriptors, whose offset it shares), the others to
-temporary files (`share_files`) that the parent appends after it in roster order, so the
-outputs are byte-identical to a run on one core. Workers are forked after the rulebook is
-compiled and bound, so nothing is compiled twice.
+its group totals and solved pools. A run's shares balance themselves (`balanced_shares`): each
+worker starts with a large share, then claims the next share nobody has (from a shared count)
+until none is left, so a worker slowed down (by its rows or by the machine) takes fewer of the
+small last ones and the workers end together. In the final pass the first share is written
+straight into the output files (its worker inherits their descriptors, whose offset it
+shares), the others into temporary files (`share_files`) that the parent appends in roster
+order while the workers run, each as soon as every share before it is in (`Spool`), so the
+outputs are byte-identical to a run on one core and little is left to append once the workers
+are done. Workers are forked after the rulebook is compiled and bound, so nothing is compiled
+twice. docs/parallel-run.md has the figures.
 
 Workers are plain forks of the parent, waited for by it (`_fork_and_wait`); a worker's error is
 pickled beside its result and raised again in the parent, the worker's traceback as its cause.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -40,12 +46,18 @@ from incentives.io.employee_files import EmployeeFile, write_items
 from incentives.io.writers import CsvSink
 from incentives.model.roster import RosterSource
 
-__all__ = ["can_fork", "forked_shares", "run_parallel", "share_files"]
+__all__ = ["Spool", "balanced_shares", "can_fork", "forked_shares", "run_parallel", "share_files"]
 
 T = TypeVar("T")
 # What a forked worker inherits: the work of the pass at hand and the shares' bounds.
 _WORK: tuple[Work[Any], list[tuple[int, int]]] | None = None
+_CLAIMED: Any = None  # a shared count of the shares claimed so far (None: one share a worker)
 _DONE: Any = None  # a shared counter of rows done, for the parent's progress bar
+# `balanced_shares`: the part of the roster in the first share of each worker, and the fewest
+# records of a later share (as many as a worker does in ~12 ms on the reference policy; or
+# 1 % of the roster if that is fewer, so that small rosters are balanced the same way)
+_FIRST = 0.8
+_LEAST = 250
 
 
 def can_fork() -> bool:
@@ -56,11 +68,37 @@ def _shares(count: int, workers: int) -> list[tuple[int, int]]:
     return [(count * k // workers, count * (k + 1) // workers) for k in range(workers)]
 
 
+def balanced_shares(
+    count: int, workers: int, first: float = _FIRST, least: int = _LEAST
+) -> list[tuple[int, int]]:
+    """Shares of ``count`` records that balance ``workers`` of any speed: one large share per
+    worker (together ``first`` of the records), then shares that get smaller (a quarter of
+    what is left for two workers, down to ``least`` records or 1 % of ``count``), each taken
+    by whichever worker is free first (see `forked_shares`): the workers end at most one
+    small share apart."""
+    least = max(1, min(least, count // 100))
+    head = int(count * first)
+    bounds = [head * k // workers for k in range(workers + 1)]
+    while bounds[-1] < count:
+        left = count - bounds[-1]
+        bounds.append(bounds[-1] + min(left, max(least, left // (2 * workers))))
+    return list(itertools.pairwise(bounds))
+
+
 def _run_share(index: int, result: Path) -> None:
-    """In a worker: the pass's work over share ``index``, its result pickled into ``result``."""
+    """In a worker: the pass's work over share ``index`` and over each share it claims after
+    it, their results pickled into ``result`` as (share, result) pairs."""
     assert _WORK is not None
     work, shares = _WORK
-    done = work(index, *shares[index], _tick() if _DONE is not None else None)
+    ticks = _Ticks() if _DONE is not None else None
+    done = []
+    share = index
+    while share < len(shares):
+        start, stop = shares[share]
+        done.append((share, work(share, start, stop, ticks.share() if ticks else None)))
+        if ticks:
+            ticks.tell(ticks.before + stop - start)
+        share = _claim(len(shares))
     with result.open("wb") as stream:
         pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
         # no memo: it would keep every object pickled alive till the end, and the temporary
@@ -69,46 +107,75 @@ def _run_share(index: int, result: Path) -> None:
         pickler.dump(done)
 
 
-def _tick() -> Tick:
-    """In a worker: adds the rows done since the last report to the shared counter."""
-    last = 0
+def _claim(count: int) -> int:
+    """In a worker: the next share nobody has claimed (``count`` when none is left)."""
+    if _CLAIMED is None:
+        return count
+    with _CLAIMED.get_lock():
+        share: int = _CLAIMED.value
+        _CLAIMED.value = min(share + 1, count)
+    return share
 
-    def tick(done: int) -> None:
-        nonlocal last
+
+class _Ticks:
+    """In a worker: adds the rows it did since its last report to the shared counter."""
+
+    def __init__(self) -> None:
+        self.before = 0  # the rows of its shares before the one at hand
+        self.told = 0
+
+    def share(self) -> Tick:
+        before = self.before
+        return lambda done: self.tell(before + done)
+
+    def tell(self, done: int) -> None:
         with _DONE.get_lock():
-            _DONE.value += done - last
-        last = done
-
-    return tick
+            _DONE.value += done - self.told
+        self.told = self.before = done
 
 
-def forked_shares(records: int, workers: int, scratch: Path | None = None) -> ShareMap:
-    """A `ShareMap` running each share of ``records`` in a forked worker process (their
-    results pass through files in a temporary folder in ``scratch``)."""
-    shares = _shares(records, workers)
+def forked_shares(
+    records: int,
+    workers: int,
+    scratch: Path | None = None,
+    *,
+    shares: Sequence[tuple[int, int]] | None = None,
+    spool: Spool | None = None,
+) -> ShareMap:
+    """A `ShareMap` running the shares of ``records`` (by default one per worker; else
+    ``shares``, e.g. `balanced_shares`: worker K starts with share K, then claims the next
+    share nobody has, until none is left) in ``workers`` forked worker processes (their
+    results pass through files in a temporary folder in ``scratch``). While they run, the
+    parent appends the shares ``spool`` is told are done."""
+    bounds = list(shares) if shares is not None else _shares(records, workers)
     context = multiprocessing.get_context("fork")
 
     def run(work: Work[T], progress: Tick | None = None) -> list[T]:
-        global _WORK, _DONE
-        _WORK = (work, shares)
+        global _WORK, _CLAIMED, _DONE
+        _WORK = (work, bounds)
+        _CLAIMED = context.Value("q", workers) if len(bounds) > workers else None
         _DONE = context.Value("q", 0) if progress is not None else None
         try:
             with tempfile.TemporaryDirectory(dir=scratch, prefix=".results-") as tmp:
-                results = [Path(tmp) / f"{share}.pickle" for share in range(workers)]
-                statuses = _fork_and_wait(results, progress)
+                results = [Path(tmp) / f"{worker}.pickle" for worker in range(workers)]
+                statuses = _fork_and_wait(results, progress, spool)
                 for result, status in zip(results, statuses, strict=True):
                     _raise_failure(result, status)  # a worker's error, raised here
                 # the workers have exited (and freed their memory): now their results
-                return [_load(result) for result in results]
+                done = dict(pair for result in results for pair in _load(result))
+                return [done[share] for share in range(len(bounds))]
         finally:
-            _WORK = _DONE = None
+            _WORK = _CLAIMED = _DONE = None
 
     return run
 
 
-def _fork_and_wait(results: Sequence[Path], progress: Tick | None) -> list[int]:
-    """Fork a worker per share (`_worker`), report progress while they run, and return their
-    exit statuses once all have exited (a plain fork and wait: a process pool's manager
+def _fork_and_wait(
+    results: Sequence[Path], progress: Tick | None, spool: Spool | None = None
+) -> list[int]:
+    """Fork a worker per result file (`_worker`), report progress and append the shares
+    ``spool`` is told are done while they run, and return their exit statuses once all have
+    exited (a plain fork and wait: a process pool's manager
     thread, queues and shutdown cost 25-45 ms per pass more, measured on the 2-core machine)."""
     running: list[int] = []
     ended, alive = os.pipe()  # each worker holds ``alive`` open: ``ended`` reads EOF when all exit
@@ -125,8 +192,15 @@ def _fork_and_wait(results: Sequence[Path], progress: Tick | None) -> list[int]:
         finally:
             gc.unfreeze()  # the parent's own collections as before
             os.close(alive)
-        while progress is not None and not select.select([ended], [], [], 0.25)[0]:
-            progress(_DONE.value)
+        watched = [ended] if spool is None else [ended, spool.told]
+        while progress is not None or spool is not None:
+            ready = select.select(watched, [], [], 0.25 if progress is not None else None)[0]
+            if spool is not None and spool.told in ready:
+                spool.append_ready()
+            if ended in ready:
+                break
+            if progress is not None:
+                progress(_DONE.value)
         statuses = []
         for pid in list(running):
             statuses.append(os.waitpid(pid, 0)[1])
@@ -151,6 +225,9 @@ def _worker(index: int, result: Path, parents: int) -> NoReturn:
         code = 0
     except BaseException as error:
         with contextlib.suppress(BaseException):
+            if _CLAIMED is not None:  # the other workers claim nothing more
+                with _CLAIMED.get_lock():
+                    _CLAIMED.value = len(_WORK[1]) if _WORK else 0
             _keep_error(error, _error_path(result))
     finally:
         with contextlib.suppress(BaseException):
@@ -198,12 +275,68 @@ def _load(path: Path) -> Any:
         return pickle.load(stream)  # our own workers' results, in our own folder
 
 
+class Spool:
+    """The shares of the final pass after the first, appended to the output files in roster
+    order while the workers run: a worker tells (`tell`, through a pipe) that a share's files
+    are complete, and the parent (`append_ready`, as `forked_shares` waits) appends every
+    share that is done and follows the ones appended, then removes its files. The first share
+    is written straight into the output files (see `share_files`): nothing is appended before
+    it is done. ``sinks[k]`` takes the files ``K-SHARE.csv`` in ``folder``."""
+
+    def __init__(self, folder: Path, sinks: Sequence[CsvSink], shares: int) -> None:
+        self.folder = folder
+        self.sinks = sinks
+        self.shares = shares
+        self.told, self._tell = os.pipe()  # ``told``: the parent's end, read as `select` says
+        os.set_blocking(self.told, False)
+        self.appended = 0  # the shares before this one are in the output files
+        self._done: set[int] = set()
+        self._unread = b""
+
+    def tell(self, share: int) -> None:
+        """In a worker: the files of ``share`` are complete (a write of 4 bytes: whole)."""
+        os.write(self._tell, share.to_bytes(4, "little"))
+
+    def append_ready(self) -> None:
+        """In the parent: read what the workers told, and append what can be appended."""
+        with contextlib.suppress(BlockingIOError):
+            while data := os.read(self.told, 1 << 12):
+                self._unread += data
+        whole = len(self._unread) - len(self._unread) % 4
+        told, self._unread = self._unread[:whole], self._unread[whole:]
+        self._done.update(int.from_bytes(told[k : k + 4], "little") for k in range(0, whole, 4))
+        while self.appended in self._done:
+            self._append(self.appended)
+
+    def finish(self) -> None:
+        """In the parent, once every worker of the final pass has exited without an error:
+        the shares not appended yet, in order."""
+        while self.appended < self.shares:
+            self._append(self.appended)
+
+    def close(self) -> None:
+        os.close(self.told)
+        os.close(self._tell)
+
+    def _append(self, share: int) -> None:
+        if share > 0:  # the first share's rows are in the output files already
+            for k, sink in enumerate(self.sinks):
+                part = self.folder / f"{k}-{share}.csv"
+                sink.append_file(part)
+                part.unlink()
+        self.appended = share + 1
+
+
 def share_files(
-    files: Sequence[EmployeeFile], folder: Path, first: Sequence[CsvSink] = ()
+    files: Sequence[EmployeeFile],
+    folder: Path,
+    first: Sequence[CsvSink] = (),
+    spool: Spool | None = None,
 ) -> OpenShare:
     """Per share, the writer of its rows into its own share of each per-employee file in
     ``folder`` (``K-SHARE.csv``, K the file's place in ``files``); with ``first`` (the sinks of
-    ``files``), the first share's rows go straight into them (see `CsvSink.share_stream`)."""
+    ``files``), the first share's rows go straight into them (see `CsvSink.share_stream`).
+    With ``spool``, each share tells it when its files are complete."""
     direct = [sink.share_stream for sink in first]
 
     @contextlib.contextmanager
@@ -219,6 +352,8 @@ def share_files(
             ]
             writes = [stream.write for stream in streams]  # whole lines, as made
             yield lambda items: write_items(items, files, writes)
+        if spool is not None:
+            spool.tell(share)
 
     return open_share
 
@@ -234,15 +369,20 @@ def run_parallel(
     exclude: frozenset[int] = frozenset(),
 ) -> Ran:
     """Compute ``roster`` in ``workers`` processes and append their rows to ``sinks`` in order
-    (``sinks[k]`` is the file ``files[k]``, see io/employee_files.py): the first worker writes
-    straight into ``sinks``, the others into temporary files appended after it in order."""
+    (``sinks[k]`` is the file ``files[k]``, see io/employee_files.py): the first share is
+    written straight into ``sinks``, the others into temporary files appended after it in
+    order, each as soon as it and those before it are done (`Spool`). The shares balance
+    themselves (`balanced_shares`): a worker that is done early takes more of the last ones."""
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".shares-") as tmp:
         folder = Path(tmp)
-        shares = forked_shares(roster.record_count, workers, folder)
-        for sink in sinks:  # the header (and anything before) on disk before the first share
-            sink.share_stream().close()
-        ran = calc.run(shares, share_files(files, folder, sinks), exclude)
-        for share in range(1, workers):
-            for k, sink in enumerate(sinks):
-                sink.append_file(folder / f"{k}-{share}.csv")
+        bounds = balanced_shares(roster.record_count, workers)
+        spool = Spool(folder, sinks, len(bounds))
+        try:
+            shares = forked_shares(roster.record_count, workers, folder, shares=bounds, spool=spool)
+            for sink in sinks:  # the header (and anything before) on disk before the first share
+                sink.share_stream().close()
+            ran = calc.run(shares, share_files(files, folder, sinks, spool), exclude)
+            spool.finish()
+        finally:
+            spool.close()
     return ran
