@@ -166,3 +166,11 @@ def test_the_spool_appends_shares_in_roster_order_as_soon_as_those_before_are_in
             spool.close()
     assert (tmp_path / "out.csv").read_text(encoding="utf-8") == "id\ns0\ns1\ns2\ns3\n"
     assert not list(folder.iterdir())
+
+
+def test_more_shares_than_can_be_claimed_are_refused_before_any_fork(tmp_path: Path) -> None:
+    """The shares left to claim wait in a pipe, which holds a bounded number of them: more is
+    refused with a clear word, not a parent blocked on a full pipe."""
+    shares = [(k, k + 1) for k in range(3_000)]
+    with pytest.raises(ValueError, match="too many to claim"):
+        forked_shares(3_000, 2, tmp_path, shares=shares)(lambda *_: os.getpid())
