@@ -174,3 +174,34 @@ def test_more_shares_than_can_be_claimed_are_refused_before_any_fork(tmp_path: P
     shares = [(k, k + 1) for k in range(3_000)]
     with pytest.raises(ValueError, match="too many to claim"):
         forked_shares(3_000, 2, tmp_path, shares=shares)(lambda *_: os.getpid())
+
+
+def test_an_interrupt_while_the_parent_appends_leaves_no_worker(tmp_path: Path) -> None:
+    """Ctrl-C in the parent while it appends a share (the workers still running) stops and
+    reaps every worker before the interrupt goes on."""
+
+    class Interrupted(Spool):
+        def append_ready(self) -> None:
+            raise KeyboardInterrupt
+
+    spool = Interrupted(tmp_path, [], 4)
+
+    def work(index: int, start: int, stop: int | None, tick: object) -> int:
+        (tmp_path / f"{os.getpid()}.pid").touch()
+        if index == 0:
+            spool.tell(0)
+        time.sleep(60)  # never reached the end: the parent stops it
+        return start
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            forked_shares(4, 2, tmp_path, spool=spool)(work)
+    finally:
+        spool.close()
+    pids = [int(path.stem) for path in tmp_path.glob("*.pid")]
+    assert pids  # the first share's worker, at least, had started
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped already: not a child any more
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
