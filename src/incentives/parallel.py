@@ -90,24 +90,26 @@ def balanced_shares(
 
 def _run_share(index: int, result: Path) -> None:
     """In a worker: the pass's work over share ``index`` and over each share it claims after
-    it, their results pickled into ``result`` as (share, result) pairs."""
+    it, each share's result pickled into ``result`` as a (share, result) pair once done."""
     assert _WORK is not None
     work, shares = _WORK
     ticks = _Ticks() if _DONE is not None else None
-    done = []
     share = index
-    while share < len(shares):
-        start, stop = shares[share]
-        done.append((share, work(share, start, stop, ticks.share() if ticks else None)))
-        if ticks:
-            ticks.tell(ticks.before + stop - start)
-        share = _claim(len(shares))
     with result.open("wb") as stream:
-        pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
-        # no memo: it would keep every object pickled alive till the end, and the temporary
-        # text of every Decimal with it (a pool member's award: +170 MiB per worker at 1M)
-        pickler.fast = True
-        pickler.dump(done)
+        while share < len(shares):
+            start, stop = shares[share]
+            done = work(share, start, stop, ticks.share() if ticks else None)
+            if ticks:
+                ticks.tell(ticks.before + stop - start)
+            # a pickler of its own per share, with no memo: a memo would keep every object
+            # pickled alive till the end, and the temporary text of every Decimal with it (a
+            # pool member's award: +170 MiB per worker at 1M); and a fast pickler miscounts
+            # its nesting over many objects (49 frozensets in one dump raise a KeyError)
+            pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+            pickler.fast = True
+            pickler.dump((share, done))
+            del done
+            share = _claim(len(shares))
 
 
 def _claim(count: int) -> int:
@@ -177,7 +179,7 @@ def forked_shares(
                 for result, status in zip(results, statuses, strict=True):
                     _raise_failure(result, status)  # a worker's error, raised here
                 # the workers have exited (and freed their memory): now their results
-                done = dict(pair for result in results for pair in _load(result))
+                done = dict(pair for result in results for pair in _load_all(result))
                 return [done[share] for share in range(len(bounds))]
         finally:
             if _CLAIMS is not None:
@@ -289,6 +291,14 @@ def _raise_failure(result: Path, status: int) -> None:
 def _load(path: Path) -> Any:
     with path.open("rb") as stream:
         return pickle.load(stream)  # our own workers' results, in our own folder
+
+
+def _load_all(path: Path) -> Iterator[Any]:
+    """Each object pickled one after the other into ``path`` (see `_run_share`)."""
+    with path.open("rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        while stream.tell() < size:
+            yield pickle.load(stream)  # our own workers' results, in our own folder
 
 
 class Spool:
