@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from incentives.io.share_files import Spool
 from incentives.io.writers import CsvSink
-from incentives.parallel import Spool, balanced_shares, can_fork, forked_shares
+from incentives.parallel import balanced_shares, can_fork, forked_shares
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="no fork on this platform")
 
