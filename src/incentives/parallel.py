@@ -37,7 +37,7 @@ from typing import Any, NoReturn, TypeVar
 from incentives.engine.calculate import Calculation
 from incentives.engine.passes import Item, OpenShare, Ran, ShareMap, Tick, Work
 from incentives.io.employee_files import EmployeeFile, write_items
-from incentives.io.writers import CsvSink
+from incentives.io.writers import LINES_BUFFER, CsvSink
 from incentives.model.roster import RosterSource
 
 __all__ = ["can_fork", "forked_shares", "run_parallel", "share_files"]
@@ -213,7 +213,9 @@ def share_files(
                 stack.enter_context(
                     direct[k]()
                     if share == 0 and direct
-                    else (folder / f"{k}-{share}.csv").open("w", encoding="utf-8", newline="")
+                    else (folder / f"{k}-{share}.csv").open(
+                        "w", buffering=LINES_BUFFER, encoding="utf-8", newline=""
+                    )
                 )
                 for k in range(len(files))
             ]
