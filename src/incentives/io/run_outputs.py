@@ -260,7 +260,8 @@ class OutputLayout:
 
         for slot, column in self._pay_columns[policy.id]:
             # a rounded Decimal, always: at its declared step's decimals on every row
-            cells[column] = LineCell(self.results_header[column], quantized(value.format(slot), slot))
+            header = self.results_header[column]
+            cells[column] = LineCell(header, quantized(value.format(slot), slot))
         money = self._money_outputs[policy.id]
         for slot, column in self._output_columns[policy.id]:
             ref = value.format(slot)
