@@ -192,8 +192,9 @@ class OutputLayout:
         """The results.csv line and the breakdown line of one policy's outcome at once, as a
         tuple: ``(results_line_of(policy_id)(eid, po), breakdown_line_of(policy_id)(eid, po))``
         (held to them by tests/test_pair_lines.py), or None where the two cannot share one
-        function. The two unpack the outcome and its trace once, and a pay amount's text is
-        made once when the breakdown writes it with the results cell's very expression."""
+        function. The two unpack the outcome and its trace once, and a pay amount's text (the
+        employee id's, eligible's) is made once when the breakdown writes it with the results
+        cell's very expression."""
         if policy_id not in self._pair_functions:
             self._pair_functions[policy_id] = self._pair_function(self._policies[policy_id])
         return self._pair_functions[policy_id]  # type: ignore[no-any-return]
@@ -203,19 +204,23 @@ class OutputLayout:
         breakdown, names, _ = self._row_parts(policy)
         if any(names[k] is not v for k, v in results_names.items() if k in names):
             return None  # a name meaning two things (never so today): the separate lines
-        pays = {slot for slot, _ in self._pay_columns[policy.id]}
+        pays = {column for _, column in self._pay_columns[policy.id]}
         for column, cell in enumerate(results):
-            slot = next((s for s, c in self._pay_columns[policy.id] if c == column), None)
-            if slot is None or slot not in pays:
-                continue
-            pays.discard(slot)  # one name per slot (its first column)
-            expression, name = cell.expression, f"_pv{slot}"
-            if any(expression in other.expression for other in breakdown):
-                # the same expression of the same value, names and units: its text, made once
+            expression, name = cell.expression, f"_r{column}"
+            if expression[:1] in ("'", '"'):
+                continue  # a constant, folded into the line
+            if column in pays:  # a pay amount: in the breakdown's cell of the same slot
+                shared = [expression in other.expression for other in breakdown]
+            else:  # the employee id, eligible: a whole cell written alike
+                shared = [expression == other.expression for other in breakdown]
+            if any(shared):
+                # the same expression of the same values, names and units: its text made once
                 results[column] = replace(cell, expression=f"({name} := {expression})")
                 breakdown = [
                     replace(other, expression=other.expression.replace(expression, name))
-                    for other in breakdown
+                    if same
+                    else other
+                    for other, same in zip(breakdown, shared, strict=True)
                 ]
         values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
         if values:
