@@ -20,7 +20,7 @@ from typing import Any
 
 from incentives.rulebook.runtime.policy import show_in_tracebacks
 
-__all__ = ["LineCell", "Memo", "csv_line", "line_function", "quote"]
+__all__ = ["LineCell", "Memo", "csv_line", "line_function", "pair_function", "quote"]
 
 # Characters that end a line for some reader (str.splitlines, spreadsheets), a comma and a quote:
 # a cell holding one is quoted so its row stays one row of the same cells.
@@ -98,7 +98,39 @@ def line_function(
     """Compile ``def line(<parameters>)`` returning one CSV line (with its ``\\n``) of
     ``cells``; the expressions' names come from ``namespace`` (plus ``Q``, `quote`), or from
     ``prologue``, one statement run first (``a, b = t``: a name is faster than ``t[0]``)."""
-    pieces: list[str] = []  # Python literals and f-string fields, concatenated by the parser
+    lines = [f"def line({parameters}):"]
+    lines += [f"    # {i}: {_comment(cell.column)}" for i, cell in enumerate(cells)]
+    if prologue:
+        lines.append(f"    {prologue}")
+    lines.append("    return " + _line_expression(cells) + "\n")
+    return _compiled(name, "\n".join(lines), namespace)
+
+
+def pair_function(
+    name: str,
+    parameters: str,
+    first: Sequence[LineCell],
+    second: Sequence[LineCell],
+    namespace: dict[str, Any],
+    prologue: str = "",
+) -> Callable[..., tuple[str, str]]:
+    """Compile ``def line(<parameters>)`` returning two CSV lines, of ``first`` and of
+    ``second`` (as `line_function` makes each), after one ``prologue``: the cells of both
+    lines share its names (and a name one of ``first``'s cells assigns)."""
+    lines = [f"def line({parameters}):"]
+    lines += [f"    # {i}: {_comment(cell.column)}" for i, cell in enumerate(first)]
+    lines += [f"    # {i}: {_comment(cell.column)}" for i, cell in enumerate(second)]
+    if prologue:
+        lines.append(f"    {prologue}")
+    lines.append("    first = " + _line_expression(first))
+    lines.append("    return first, " + _line_expression(second) + "\n")
+    return _compiled(name, "\n".join(lines), namespace)  # type: ignore[return-value]
+
+
+def _line_expression(cells: Sequence[LineCell]) -> str:
+    """The expression of one line of ``cells``: literals and f-string fields, concatenated by
+    the parser."""
+    pieces: list[str] = []
     literal = ""  # fixed text waiting for the next field
     for position, cell in enumerate(cells):
         if position:
@@ -113,12 +145,10 @@ def line_function(
         field = f"Q({cell.expression})" if cell.quote else cell.expression
         pieces.append(f'f"""{{({field})}}"""')
     pieces.append(repr(literal + "\n"))
-    lines = [f"def line({parameters}):"]
-    lines += [f"    # {i}: {_comment(cell.column)}" for i, cell in enumerate(cells)]
-    if prologue:
-        lines.append(f"    {prologue}")
-    lines.append("    return (\n        " + "\n        ".join(pieces) + "\n    )\n")
-    source = "\n".join(lines)
+    return "(\n        " + "\n        ".join(pieces) + "\n    )"
+
+
+def _compiled(name: str, source: str, namespace: dict[str, Any]) -> Callable[..., str]:
     scope: dict[str, Any] = {"Q": quote, **namespace}
     # generated from a layout's own column expressions, never from user text; named by its
     # source's hash and given to linecache, so a traceback into it quotes its lines

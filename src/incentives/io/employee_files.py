@@ -19,6 +19,7 @@ files with one function generated per combination of policies (`_RouteWriters`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -27,7 +28,13 @@ import attrs
 from incentives.engine.calculate import EmployeeOutcome, NotCovered
 from incentives.io.coverage_outputs import NOT_COVERED_HEADER, not_covered_rows
 from incentives.io.csv_lines import csv_line
-from incentives.io.run_outputs import REJECTED_HEADER, OutcomeLine, OutputLayout, rejected_row
+from incentives.io.run_outputs import (
+    REJECTED_HEADER,
+    OutcomeLine,
+    OutputLayout,
+    PairLine,
+    rejected_row,
+)
 from incentives.model import Rejection
 from incentives.rulebook.runtime.policy import CompiledPolicy, run_generated
 
@@ -55,13 +62,17 @@ class EmployeeFile:
     writes rows of cells (``computed``) or whole lines made for this file (``outcome_line``:
     given a policy's id, the line each outcome of that policy writes, or None for a policy
     whose outcomes write none here; ``traces_line``: one line from all its outcomes' traces,
-    see `TracesLine`; the fast paths of the large files)."""
+    see `TracesLine`; the fast paths of the large files). ``paired_line``: given a policy's
+    id, another file's name and the function giving this file's line and that file's line of
+    the policy's outcome at once (as a tuple: `OutputLayout.pair_line_of`), or None; both
+    files take a line of every outcome of a policy it pairs."""
 
     name: str
     header: tuple[str, ...]
     computed: Callable[[EmployeeOutcome, Write], None] | None = None
     traces_line: TracesLine | None = None
     outcome_line: Callable[[str], OutcomeLine | None] | None = None
+    paired_line: Callable[[str], tuple[str, PairLine] | None] | None = None
     rejected: Callable[[Rejection, Write], None] | None = None
     not_covered: Callable[[NotCovered, Write], None] | None = None
 
@@ -70,7 +81,10 @@ def employee_files(layout: OutputLayout) -> tuple[EmployeeFile, ...]:
     """The per-employee files of a run with this layout, in the order they are opened."""
     return (
         EmployeeFile(
-            "results.csv", tuple(layout.results_header), outcome_line=layout.results_line_of
+            "results.csv",
+            tuple(layout.results_header),
+            outcome_line=layout.results_line_of,
+            paired_line=functools.partial(_paired, layout),
         ),
         EmployeeFile("inputs.csv", tuple(layout.inputs_header), traces_line=layout.inputs_line_of),
         *(
@@ -100,7 +114,7 @@ def write_items(
     ``files[k]``)."""
     pairs = list(zip(files, writes, strict=True))
     routes = _RouteWriters(
-        [(f.outcome_line, w) for f, w in pairs if f.outcome_line],
+        [(f.outcome_line, w, f.name, f.paired_line) for f, w in pairs if f.outcome_line],
         [(f.traces_line, w) for f, w in pairs if f.traces_line],
     )
     computed = [(f.computed, _cells(w)) for f, w in pairs if f.computed]
@@ -143,7 +157,7 @@ class _RouteWriters:
 
     def __init__(
         self,
-        per_outcome: list[tuple[Callable[[str], OutcomeLine | None], WriteLine]],
+        per_outcome: list[_PerOutcome],
         per_traces: list[tuple[TracesLine, WriteLine]],
     ) -> None:
         self._per_outcome = per_outcome
@@ -178,11 +192,23 @@ class _RouteWriters:
         if count:
             body += [f"    ({outcomes}) = outcomes", f"    if {same}:", "        return False"]
         body.append("    eid = emp[0]")
+        files = {name: f for f, (_, _, name, _) in enumerate(self._per_outcome)}
         for k, policy in enumerate(policies):
             namespace[f"P{k}"] = policy
-            for f, (line_of, write) in enumerate(self._per_outcome):
-                line = line_of(policy.id)
-                if line is not None:
+            paired: set[int] = set()  # files whose line is written with another's
+            for f, (line_of, write, _, paired_line) in enumerate(self._per_outcome):
+                if f in paired:
+                    continue
+                pair = paired_line(policy.id) if paired_line is not None else None
+                other = files.get(pair[0], f) if pair is not None else f
+                if pair is not None and other > f:
+                    # both files' lines at once, equal to each file's line (`EmployeeFile`);
+                    # the separate line functions are not even compiled
+                    namespace[f"L{k}_{f}"], namespace[f"W{f}"] = pair[1], write
+                    namespace[f"W{other}"] = self._per_outcome[other][1]
+                    body.append(f"    _a, _b = L{k}_{f}(eid, o{k}); W{f}(_a); W{other}(_b)")
+                    paired.add(other)
+                elif (line := line_of(policy.id)) is not None:
                     namespace[f"L{k}_{f}"], namespace[f"W{f}"] = line, write
                     body.append(f"    W{f}(L{k}_{f}(eid, o{k}))")
         ids = tuple(policy.id for policy in policies)
@@ -198,6 +224,21 @@ class _RouteWriters:
             "writer", "\n".join(body) + "\n", namespace, "write"
         )
         return writer
+
+
+# a file's line of an outcome, its writer, its name and its line paired with another file's
+_PerOutcome = tuple[
+    Callable[[str], OutcomeLine | None],
+    WriteLine,
+    str,
+    "Callable[[str], tuple[str, PairLine] | None] | None",
+]
+
+
+def _paired(layout: OutputLayout, policy_id: str) -> tuple[str, PairLine] | None:
+    """The breakdown file of the policy and its results line paired with its breakdown line."""
+    pair = layout.pair_line_of(policy_id)
+    return None if pair is None else (layout.breakdown_files[policy_id], pair)
 
 
 def locating(
@@ -227,10 +268,10 @@ def _cells(write_line: WriteLine) -> Write:
 
 
 def _breakdown(layout: OutputLayout, policy_id: str) -> Callable[[str], OutcomeLine | None]:
-    line = layout.breakdown_line_of(policy_id)
-
     def line_of(outcome_policy: str) -> OutcomeLine | None:
-        return line if outcome_policy == policy_id else None  # this policy's outcomes only
+        if outcome_policy != policy_id:
+            return None  # this policy's outcomes only
+        return layout.breakdown_line_of(policy_id)
 
     return line_of
 

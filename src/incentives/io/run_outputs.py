@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -33,7 +34,7 @@ from incentives.io.cells import (
     segments_cell,
     text_cell,
 )
-from incentives.io.csv_lines import LineCell, Memo, line_function
+from incentives.io.csv_lines import LineCell, Memo, line_function, pair_function
 from incentives.io.trace_cells import call_cells, call_expression, goal_cells_of, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
@@ -45,6 +46,7 @@ __all__ = [
     "REJECTED_HEADER",
     "OutcomeLine",
     "OutputLayout",
+    "PairLine",
     "breakdown_file_names",
     "input_placement",
     "match_text",
@@ -52,6 +54,8 @@ __all__ = [
 ]
 
 OutcomeLine = Callable[[str, PolicyOutcome], str]  # (employee id, outcome) → one CSV line
+# (employee id, outcome) → its results.csv line and its breakdown line
+PairLine = Callable[[str, PolicyOutcome], tuple[str, str]]
 
 REJECTED_HEADER = ("file", "record", "line", "employee_id", "column", "value", "reason")
 GOAL_FIELDS = ("name", "direction", "target", "actual", "weight", "attainment", "payout", "segment")
@@ -150,7 +154,9 @@ class OutputLayout:
             p.id: Decimal(1).scaleb(-p.spec.policy.breakdown_decimals) for p in rulebook.policies
         }
         self._places = {p.id: p.spec.policy.breakdown_decimals for p in rulebook.policies}
-        self._row_functions = {p.id: self._row_function(p) for p in rulebook.policies}
+        # each policy's line functions, compiled when first asked for (a worker writing with
+        # `pair_line_of` never compiles the separate ones)
+        self._row_functions: dict[str, Any] = {}
         self._policies = {p.id: p for p in rulebook.policies}
         self._input_lines: dict[tuple[str, ...], Any] = {}
         self._money_outputs = {
@@ -158,28 +164,83 @@ class OutputLayout:
             for p in rulebook.policies
         }
         self._quanta = {p.id: declared_quanta(p) for p in rulebook.policies}
-        self._results_functions = {p.id: self._results_function(p) for p in rulebook.policies}
+        self._results_functions: dict[str, Any] = {}
+        self._pair_functions: dict[str, Any] = {}
 
     def results_line(self, emp: EmployeeOutcome, po: PolicyOutcome) -> str:
         """The results.csv line (with its ``\\n``) of one employee under one policy."""
-        return self._results_functions[po.policy.id](emp.employee_id, po)  # type: ignore[no-any-return]
+        return self.results_line_of(po.policy.id)(emp.employee_id, po)
 
     def breakdown_line(self, emp: EmployeeOutcome, po: PolicyOutcome) -> str:
         """The breakdown file's line (with its ``\\n``) of one employee under one policy."""
-        return self._row_functions[po.policy.id](emp.employee_id, po)  # type: ignore[no-any-return]
+        return self.breakdown_line_of(po.policy.id)(emp.employee_id, po)
 
     def results_line_of(self, policy_id: str) -> OutcomeLine:
         """`results_line` for the outcomes of one policy, called with the employee's id."""
+        if policy_id not in self._results_functions:
+            policy = self._policies[policy_id]
+            self._results_functions[policy_id] = self._results_function(policy)
         return self._results_functions[policy_id]  # type: ignore[no-any-return]
 
     def breakdown_line_of(self, policy_id: str) -> OutcomeLine:
         """`breakdown_line` for the outcomes of one policy, called with the employee's id."""
+        if policy_id not in self._row_functions:
+            self._row_functions[policy_id] = self._row_function(self._policies[policy_id])
         return self._row_functions[policy_id]  # type: ignore[no-any-return]
+
+    def pair_line_of(self, policy_id: str) -> PairLine | None:
+        """The results.csv line and the breakdown line of one policy's outcome at once, as a
+        tuple: ``(results_line_of(policy_id)(eid, po), breakdown_line_of(policy_id)(eid, po))``
+        (held to them by tests/test_pair_lines.py), or None where the two cannot share one
+        function. The two unpack the outcome and its trace once, and a pay amount's text (the
+        employee id's, eligible's) is made once when the breakdown writes it with the results
+        cell's very expression."""
+        if policy_id not in self._pair_functions:
+            self._pair_functions[policy_id] = self._pair_function(self._policies[policy_id])
+        return self._pair_functions[policy_id]  # type: ignore[no-any-return]
+
+    def _pair_function(self, policy: CompiledPolicy) -> Any:
+        results, results_names, prologue = self._results_parts(policy, "v{}")
+        breakdown, names, _ = self._row_parts(policy)
+        if any(names[k] is not v for k, v in results_names.items() if k in names):
+            return None  # a name meaning two things (never so today): the separate lines
+        pays = {column for _, column in self._pay_columns[policy.id]}
+        for column, cell in enumerate(results):
+            expression, name = cell.expression, f"_r{column}"
+            if expression[:1] in ("'", '"'):
+                continue  # a constant, folded into the line
+            if column in pays:  # a pay amount: in the breakdown's cell of the same slot
+                shared = [expression in other.expression for other in breakdown]
+            else:  # the employee id, eligible: a whole cell written alike
+                shared = [expression == other.expression for other in breakdown]
+            if any(shared):
+                # the same expression of the same values, names and units: its text made once
+                results[column] = replace(cell, expression=f"({name} := {expression})")
+                breakdown = [
+                    replace(other, expression=other.expression.replace(expression, name))
+                    if same
+                    else other
+                    for other, same in zip(breakdown, shared, strict=True)
+                ]
+        values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
+        if values:
+            prologue += f"; ({values}) = t"
+        return pair_function(
+            f"pair {policy.id}", "eid, po", results, breakdown, {**names, **results_names}, prologue
+        )
 
     def _results_function(self, policy: CompiledPolicy) -> Any:
         """Generate the results.csv line of one policy: fixed cells, its pay components at their
         rounding, its outputs exact (or at their declared rounding), the other policies' columns
         empty."""
+        cells, namespace, prologue = self._results_parts(policy, "t[{}]")
+        return line_function(f"results {policy.id}", "eid, po", cells, namespace, prologue)
+
+    def _results_parts(
+        self, policy: CompiledPolicy, value: str
+    ) -> tuple[list[LineCell], dict[str, Any], str]:
+        """The cells, names and prologue of `_results_function`; ``value.format(slot)``: how
+        its cells name a slot's value (``t[3]``, or ``v3`` where the prologue unpacks it)."""
         cells = [LineCell(name, "''") for name in self.results_header]
         cells[:7] = [
             LineCell("employee_id", _EMPLOYEE_ID),
@@ -198,16 +259,17 @@ class OutputLayout:
             step = quanta.get(slot)
             if step is None:
                 return quantized_expression(ref, "MU", "DOT:NEXT")
-            name = f"Q{len(constants)}"
+            name = f"RQ{len(constants)}"  # (not the breakdown's Q<n>: see _pair_function)
             constants[name] = step
             return quantized_expression(ref, name, quantum_point(step))
 
         for slot, column in self._pay_columns[policy.id]:
             # a rounded Decimal, always: at its declared step's decimals on every row
-            cells[column] = LineCell(self.results_header[column], quantized(f"t[{slot}]", slot))
+            header = self.results_header[column]
+            cells[column] = LineCell(header, quantized(value.format(slot), slot))
         money = self._money_outputs[policy.id]
         for slot, column in self._output_columns[policy.id]:
-            ref = f"t[{slot}]"
+            ref = value.format(slot)
             if slot in quanta:  # a declared rounding: its step's decimals
                 decimal = quantized(ref, slot)
             else:  # exact: nothing is cut below the precision it was computed at
@@ -236,7 +298,7 @@ class OutputLayout:
             "cur, elig, zr, notes, ready, gaps, t = po.currency, po.eligible, po.zero_reason,"
             " po.notes, po.ready, po.gaps, po.trace; MU, DOT, NEXT, PAD = ROW_UNITS[cur]"
         )
-        return line_function(f"results {policy.id}", "eid, po", cells, namespace, prologue)
+        return cells, namespace, prologue
 
     def inputs_line(self, emp: EmployeeOutcome) -> str:
         """The employee's line of inputs.csv (with its ``\\n``): each shared input as the first
@@ -282,6 +344,11 @@ class OutputLayout:
         Python type is known (inputs by their declared type, flags, pay amounts) its cell is an
         inline expression, and only computed values go through the type-dispatched formatter.
         """
+        cells, namespace, prologue = self._row_parts(policy)
+        return line_function(f"breakdown {policy.id}", "eid, po", cells, namespace, prologue)
+
+    def _row_parts(self, policy: CompiledPolicy) -> tuple[list[LineCell], dict[str, Any], str]:
+        """The cells, names and prologue of `_row_function` (``(v0, v1, ...) = t`` last)."""
         header = self.breakdown_headers[policy.id]
         cells = [LineCell(name, "''") for name in header]
         cells[0] = LineCell("employee_id", _EMPLOYEE_ID)
@@ -342,7 +409,7 @@ class OutputLayout:
         if values:
             prologue += f"; ({values}) = t"
         namespace["ROW_UNITS"] = ROW_UNITS
-        return line_function(f"breakdown {policy.id}", "eid, po", kept, namespace, prologue)
+        return kept, namespace, prologue
 
     @staticmethod
     def _value_cell(
