@@ -17,6 +17,8 @@ import contextlib
 import csv
 import functools
 import json
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -243,3 +245,12 @@ def policy_file(rules_dir: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def printed_by(script: str) -> list[str]:
+    """The lines a Python ``script`` prints, run in a fresh interpreter of this environment
+    (what a command's start loads, seen from a clean process)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return done.stdout.splitlines()

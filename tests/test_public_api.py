@@ -16,7 +16,7 @@ import pytest
 
 import incentives
 import incentives.errors
-from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun, cycle_outcomes
+from conftest import EMPLOYEES, HISTORY, RATES, RATINGS, RULES, CliRun, cycle_outcomes, printed_by
 from incentives import (
     EmployeeOutcome,
     ExpressionError,
@@ -293,9 +293,6 @@ def test_a_run_reports_a_complete_summary(tmp_path: Path, workers: int) -> None:
 def test_check_does_not_import_the_engine() -> None:
     """`incentives check` starts quickly: checking policies imports neither the engine, nor
     the run job, nor the CSV readers (they load on first use, e.g. `incentives.run_job`)."""
-    import subprocess
-    import sys
-
     script = (
         "import sys; from incentives.cli import main; sys.argv = ['incentives', 'check', "
         f"'--rules', {str(RULES)!r}]\n"
@@ -305,9 +302,7 @@ def test_check_does_not_import_the_engine() -> None:
         "import incentives; incentives.run_job\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    found = printed_by(script)
     assert found[-2:] == [
         "[]",
         "['incentives.engine.calculate', 'incentives.io', 'incentives.jobs']",

@@ -4,13 +4,11 @@ modules it loads, and the collector while they load."""
 from __future__ import annotations
 
 import gc
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import RULES, SAMPLE_ARGS
+from conftest import RULES, SAMPLE_ARGS, printed_by
 from incentives.cli import _collector_paused
 
 
@@ -24,9 +22,7 @@ def test_a_run_of_the_policies_as_written_loads_no_what_if_machinery(tmp_path: P
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in sys.modules if m.startswith('incentives.scenarios')))\n"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    found = printed_by(script)
     assert found[-1] == "[]"
     assert (tmp_path / "out" / "manifest.json").is_file()
 
@@ -50,9 +46,7 @@ def after_a_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         + "".join(f"print(repr({expression}))\n" for expression in _AFTER_A_RUN.values())
     )
-    found = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    found = printed_by(script)
     assert (out / "manifest.json").is_file()
     return dict(zip(_AFTER_A_RUN, found[-len(_AFTER_A_RUN) :], strict=True))
 
@@ -135,7 +129,5 @@ def test_only_the_command_line_stands_in_for_pydantics_plugin_loader() -> None:
         "stand_in = sys.modules['pydantic.plugin._loader']\n"
         "print(tuple(stand_in.get_plugins()), stand_in.PYDANTIC_ENTRY_POINT_GROUP)\n"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    found = printed_by(script)
     assert found == ["True", "() pydantic"]
