@@ -35,10 +35,10 @@ __all__ = [
     "prelude",
 ]
 
-_ALLOWED_LIST = "allowed_list_"
+_ALLOWED_LIST = "allowed_list_"  # an input's allowed values in declared order: messages only
 # the currency's zero, for pay (an ineligible row's, a remainder); the function generated
 # drops it when none of its lines reads it (`codegen._unread_dropped`)
-ZERO_PAY = "_zero_pay = _mu * 0"  # an input's allowed values in declared order: messages only
+ZERO_PAY = "_zero_pay = _mu * 0"
 
 
 def first_pass_names(p: CompileState, reads: set[str]) -> set[str]:
