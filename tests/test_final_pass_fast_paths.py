@@ -8,7 +8,9 @@ remembers the rates it looked up.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import decimal
 import functools
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +26,7 @@ from incentives.engine.outcome import outcome_maker
 from incentives.engine.run_inputs import fx_function
 from incentives.io.plan_inputs import MissingRate
 from incentives.model.roster import RowsRoster
+from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.rulebook import Rulebook, load_rules
 from incentives.rulebook.runtime.policy import CompiledPolicy
 from strategies import coverage_rows
@@ -144,3 +147,31 @@ def test_fx_looks_each_rate_up_once_and_a_missing_one_each_time() -> None:
         with pytest.raises(MissingRate):
             fx(Decimal("10"), "EUR", "USD", "spot", jan)
     assert rates.asked == 4
+
+
+@given(
+    amount=st.decimals(allow_nan=False, allow_infinity=False),
+    pair=st.sampled_from([("USD", "EUR"), ("USD", "USD"), ("EUR", "EUR"), ("EUR", "USD")]),
+    month=st.integers(1, 12),
+    seen=st.booleans(),
+)
+def test_fx_amount_alone_is_fxs_amount(
+    amount: Decimal, pair: tuple[str, str], month: int, seen: bool
+) -> None:
+    """``FX_AMOUNT`` (the functions recording no trace call it): fx's amount, digit and
+    exponent, whether fx looked the rate up before or not; a missing rate raises the same."""
+    on = datetime.date(2026, month, 28)
+    fx = fx_function(CountedRates())
+    with decimal.localcontext(ENGINE_CONTEXT):
+        if seen:  # the rate looked up by fx before
+            with contextlib.suppress(MissingRate):
+                fx(Decimal(1), *pair, "spot", on)
+        try:
+            got = repr(fx.amount(amount, *pair, "spot", on))  # type: ignore[attr-defined]
+        except MissingRate as exc:
+            got = repr(exc)
+        try:
+            expected = repr(fx_function(CountedRates())(amount, *pair, "spot", on)[0])
+        except MissingRate as exc:
+            expected = repr(exc)
+    assert got == expected

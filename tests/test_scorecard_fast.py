@@ -59,6 +59,10 @@ def _goal(target: object, actual: object, weight: object, direction: object = "h
 def _same(curve: CurveSpec, max_goals: int, normalise: bool, goals: tuple[GoalInput, ...]) -> None:
     card = EmployeeScorecard("individual", compile_curve("payout", curve), max_goals, normalise)
     assert _outcome(card.quick(), goals) == _outcome(card, goals)
+    # the score alone (the first pass's functions): the score of both, or the same rejection
+    whole = _outcome(card, goals)
+    alone = _outcome(card.quick_score(), goals)
+    assert alone == (_outcome(lambda g: card(g)[0], goals) if whole.startswith("(") else whole)
 
 
 @settings(max_examples=400)

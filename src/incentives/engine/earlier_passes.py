@@ -133,34 +133,31 @@ class EarlierPasses(RowConversion):
         sums: dict[str, dict[str, dict[object, list[Any]]]] = {}
         pools: PoolPartials = {}
         exact = self.exact_first_pass
-        # per (policy, aggregate's place, group) its accumulator [sum, count, min, max], and per
-        # (policy, pool's place, group) its claims: found once, not through nested dicts per row
-        accs: dict[tuple[str, int, object], list[Any]] = {}
-        claims_of: dict[tuple[str, int, object], Claims] = {}
+        # per policy (by the id of its bound policy, kept alive here), what is looked up once:
+        # its stage1, and per aggregate and per pool collected here the group → accumulator
+        # [sum, count, min, max] or claims dictionary of this share (the very dictionaries of
+        # ``sums`` and ``pools``)
+        plans: dict[int, tuple[BoundPolicy, Callable[..., Any], list[Any], list[Any]]] = {}
         add = _EXACT_ADD
         with decimal.localcontext(ENGINE_CONTEXT):
             if covered is None:
                 stage = "all" if exact else "first"
-                # `b.policy.first_pass`, a property: asked once per policy, not per row
-                in_first = frozenset(id(b) for b in self.bound if b.policy.first_pass)
-                covered = self._covered(employees, exclude, stage, lambda b: id(b) in in_first)
+                covered = self._covered(employees, exclude, stage, _in_first_pass)
             for item, values, bound, segments in covered:
+                plan = plans.get(id(bound))
+                if plan is None:
+                    plan = plans[id(bound)] = _collecting(bound, exact, sums, pools)
                 try:
-                    stage1 = bound.stage1_full if exact else bound.stage1
-                    found = stage1(values, item, segments)
+                    found = plan[1](values, item, segments)
                 except RowError:
                     continue  # rejected again, with its reason, in the last pass
                 if found is None:
                     continue  # not eligible: not part of any group total
                 pairs, members = found
-                policy = bound.policy
-                pid = policy.id
-                for index, (key, value) in enumerate(pairs):
-                    acc = accs.get((pid, index, key))
+                for accs, (key, value) in zip(plan[2], pairs, strict=True):
+                    acc = accs.get(key)
                     if acc is None:
-                        name = policy.aggregates[index].name
-                        per = sums.setdefault(pid, {}).setdefault(name, {})
-                        acc = accs[(pid, index, key)] = per[key] = [_ZERO, 0, None, None]
+                        acc = accs[key] = [_ZERO, 0, None, None]
                     # `_accumulate(acc, value, 1, value, value)`, inline
                     try:
                         acc[0] = add(acc[0], value)
@@ -172,15 +169,11 @@ class EarlierPasses(RowConversion):
                             acc[2] = value
                         if acc[3] is None or value > acc[3]:
                             acc[3] = value
-                for index, (key, member, award, cap) in zip(
-                    range(len(policy.pools)), members, strict=False
-                ):
+                for groups, (key, member, award, cap) in zip(plan[3], members, strict=True):
                     if member:
-                        claims = claims_of.get((pid, index, key))
+                        claims = groups.get(key)
                         if claims is None:
-                            claims = claims_of[(pid, index, key)] = _claims(
-                                pools, pid, policy.pools[index], key
-                            )
+                            claims = groups[key] = Claims()
                         claims.add(item.employee_id, award, cap)
                         first = claims.found.get(None)
                         if first is None or item.employee_id < first[0]:
@@ -305,6 +298,27 @@ class EarlierPasses(RowConversion):
             for pool in bound.policy.pools
             for key, state in bound.pool_states[pool.name].items()
         ]
+
+
+def _in_first_pass(bound: BoundPolicy) -> bool:
+    return bound.policy.first_pass
+
+
+def _collecting(
+    bound: BoundPolicy,
+    exact: bool,
+    sums: dict[str, dict[str, dict[object, list[Any]]]],
+    pools: PoolPartials,
+) -> tuple[BoundPolicy, Callable[..., Any], list[Any], list[Any]]:
+    """What `group_partials` collects a policy's rows with: its stage1, and per aggregate (in
+    the order of stage1's pairs) and per pool collected in the first pass (in the order of its
+    members) the dictionary of its groups in ``sums`` or ``pools`` (made empty here)."""
+    policy = bound.policy
+    per = sums.setdefault(policy.id, {})
+    accs = [per.setdefault(agg.name, {}) for agg in policy.aggregates]
+    collected = policy.pools if policy.pools_in_first_pass else ()
+    claims = [pools.setdefault((policy.id, pool.name), {}) for pool in collected]
+    return bound, bound.stage1_full if exact else bound.stage1, accs, claims
 
 
 def _evaluated_in(step: Pass) -> Callable[[BoundPolicy], bool]:

@@ -90,7 +90,8 @@ def _collect(
     """A share's work in pass ``step`` (before the final one): the partials of its rows."""
 
     def work(_index: int, start: int, stop: int | None, _tick: Tick | None) -> Any:
-        return calc.partials(step, step.rows(roster, start, stop), exclude)
+        with collections_paused():
+            return calc.partials(step, step.rows(roster, start, stop), exclude)
 
     return work
 

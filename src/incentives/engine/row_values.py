@@ -318,20 +318,31 @@ class RowConversion:
         policy covering it and its segments. A row that fails here is skipped: the last pass
         rejects it, with its reason. What a row must convert is what pass ``stage`` reads of
         the policies covering it: never more than the last pass, so a row skipped here is
-        rejected there."""
+        rejected there. ``wanted`` is asked once per tuple of covering policies (a few per run,
+        each built once per coverage mask), not per row."""
+        # id of a tuple of covering policies → (that tuple, kept alive; those of it wanted)
+        chosen: dict[int, tuple[tuple[BoundPolicy, ...], tuple[BoundPolicy, ...]]] = {}
         for item in employees:
             if isinstance(item, Rejection) or item.source.record in exclude:
                 continue
             found = self._values(item, stage, why=False)
             if isinstance(found, Rejection):
                 continue
+            covering = found[1]
+            mine = chosen.get(id(covering))
+            if mine is None:  # (the tuple kept in `chosen`: its id is no other object's)
+                mine = chosen[id(covering)] = (covering, tuple(b for b in covering if wanted(b)))
+            if not mine[1]:
+                continue
             values = found[0]
-            # history read once, segments once per period: a dictionary only for a row with history
-            built: dict[object, Any] | None = {} if item.history else None
-            for bound in found[1]:
-                if not wanted(bound):
-                    continue
-                segments = None if built is None else self._segments(item, bound.policy.id, built)
+            if not item.history:  # no segments
+                for bound in mine[1]:
+                    yield item, values, bound, None
+                continue
+            # history read once, segments once per period
+            built: dict[object, Any] = {}
+            for bound in mine[1]:
+                segments = self._segments(item, bound.policy.id, built)
                 if not isinstance(segments, Rejection):
                     yield item, values, bound, segments
 

@@ -61,6 +61,17 @@ def fx_function(rates: RateSource) -> Callable[..., tuple[Decimal, tuple[object,
                 known[key] = found
         return amount * found[0], found[1]
 
+    def amount_only(
+        amount: Decimal, frm: str, to: str, rate_type: str, on: datetime.date
+    ) -> Decimal:
+        """``fx(...)[0]``, the same product, without its detail (the first pass's functions
+        record no trace: ``FX_AMOUNT``)."""
+        if frm == to:
+            return amount * one
+        found = known.get((frm, to, rate_type, on))
+        return amount * (found[0] if found is not None else fx(one, frm, to, rate_type, on)[0])
+
+    fx.amount = amount_only  # type: ignore[attr-defined]
     return fx
 
 

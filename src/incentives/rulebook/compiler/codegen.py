@@ -83,6 +83,8 @@ class _Body:
     criteria_slots: tuple[tuple[int, int], ...]
     ready_slot: int | None
     pay: tuple[PayDef, ...]
+    # what the functions recording no trace write instead of a traced call (`_untraced`)
+    untraced: tuple[tuple[str, str, tuple[str, ...]], ...]
 
 
 def generate(
@@ -147,6 +149,7 @@ def _emit(gen: Emitter, plan: ModulePlan, formulas: Formulas, criteria: list[Cri
         criteria_slots=crit_slots,
         ready_slot=ready_slot,
         pay=tuple(pay_defs),
+        untraced=tuple(gen.untraced),
     )
 
 
@@ -194,9 +197,11 @@ def _function(
     tail: tuple[str, ...],
     early: str,
     head: tuple[str, ...],
+    traced: bool = False,
 ) -> list[str]:
     """One function of the module: ``head``, eligibility (an ineligible row returns
-    ``early``), ``steps`` in order, then ``tail``; an error is told with what ran (``_s``)."""
+    ``early``), ``steps`` in order, then ``tail``; an error is told with what ran (``_s``).
+    Only ``evaluate`` returns a trace (``traced``): the others call for values alone."""
     lines = [f"def {name}(c, X, SEGS=None):", "    _s = -1"]
     if body.sites:
         lines.append("    " + " = ".join(f"a{i} = c{i}" for i in range(body.sites)) + " = None")
@@ -207,7 +212,10 @@ def _function(
     for step in steps:
         inner += body.steps[step]
     inner += tail
-    lines += [_INDENT + line for line in _unread_dropped(inner)]
+    inner = _unread_dropped(inner)
+    if not traced:
+        inner = _untraced(inner, body.untraced)
+    lines += [_INDENT + line for line in inner]
     lines += [
         f"    except {ROW_ERROR} as _e:",
         f"        raise {ROW_FAILED}(_s, _e) from None",
@@ -232,8 +240,29 @@ def _unread_dropped(inner: list[str]) -> list[str]:
     return inner if any(_ZERO_PAY_READ.search(line) for line in rest) else rest
 
 
+def _untraced(
+    inner: list[str], untraced: tuple[tuple[str, str, tuple[str, ...]], ...]
+) -> list[str]:
+    """``inner`` calling for values alone where only the trace reads what a call gives beside
+    its value (a scorecard's goals, fx's rate, a weighted step's segments, a call's arguments
+    and result): the same value by the same operations (`EmployeeScorecard.quick_score`,
+    `run_inputs.fx_function`'s ``amount``, `weighted.weigh_value`), none of the rest built.
+    A call whose dropped locals something still reads is kept as it is. Outer calls first
+    (an fx inside another's arguments was recorded before it, and is in its text)."""
+    text = "\n".join(inner)
+    for old, new, dropped in reversed(untraced):
+        if old not in text:
+            continue
+        candidate = text.replace(old, new)
+        if not any(re.search(rf"\b{name}\b(?!\s*=[^=])", candidate) for name in dropped):
+            text = candidate
+    return text.split("\n")
+
+
 def _evaluate(plan: ModulePlan, body: _Body) -> list[str]:
-    return _function("evaluate", body, plan.order, body.tail, body.ineligible, body.prelude)
+    return _function(
+        "evaluate", body, plan.order, body.tail, body.ineligible, body.prelude, traced=True
+    )
 
 
 def _first_pass(plan: ModulePlan, body: _Body) -> list[str]:

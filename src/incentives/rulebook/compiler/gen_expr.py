@@ -21,6 +21,7 @@ from incentives.rulebook.runtime.contract import (
     DECIMAL,
     FOUND,
     FUNCTION,
+    FX_AMOUNT,
     FX_CONVERT,
     HISTORY,
     LOOKUP,
@@ -50,6 +51,9 @@ class Emitter:
         # steps whose value, when a decimal, has the context's digits at most (`gen_round`)
         self.sized: set[str] = set()
         self.temps = 0  # locals made for inline calls (`_inline`)
+        # what a function recording no trace writes instead (`codegen._untraced`): a traced
+        # call's text → the call of its value alone, with the locals only the trace reads
+        self.untraced: list[tuple[str, str, tuple[str, ...]]] = []
 
     # -- slots and labels ---------------------------------------------------------------------
     def add_slot(self, slot: Slot, expr: str) -> int:
@@ -116,6 +120,14 @@ class Emitter:
                 width=2,
             )
             self.calls.append((slot, f"(a{index}, c{index})"))
+            if target == FX_CONVERT:  # without a trace: the amount alone, no detail
+                self.untraced.append(
+                    (
+                        f"(c{index} := {target}(*(a{index} := ({', '.join(args)},))))[0]",
+                        f"{FX_AMOUNT}({', '.join(args)})",
+                        (f"a{index}", f"c{index}"),
+                    )
+                )
             if site.name in RATING_FUNCTIONS:  # the ratings themselves are not an argument
                 rest = "".join(f"{a}, " for a in args)
                 return f"(c{index} := {target}({RATINGS_LOCAL}, *(a{index} := ({rest}))))[0]"

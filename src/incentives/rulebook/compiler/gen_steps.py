@@ -23,6 +23,7 @@ from incentives.rulebook.runtime.contract import (
     POOL,
     ROW_ERROR,
     SCORECARD,
+    SCORECARD_SCORE,
     TRUNCATE_TO,
     ZERO,
 )
@@ -197,7 +198,9 @@ def _scorecard_code(gen: Emitter, name: str) -> list[str]:
         ),
         f"g_{name}",
     )
-    return [f"_s = {label}", f"v_{name}, g_{name} = {SCORECARD}{name}(X.goals)"]
+    call = f"v_{name}, g_{name} = {SCORECARD}{name}(X.goals)"
+    gen.untraced.append((call, f"v_{name} = {SCORECARD_SCORE}{name}(X.goals)", (f"g_{name}",)))
+    return [f"_s = {label}", call]
 
 
 def _gate_slot(gen: Emitter, owner: str, index: int, gate: GateSpec) -> Slot:

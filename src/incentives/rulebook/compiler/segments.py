@@ -22,7 +22,13 @@ from incentives.rulebook.compiler.earned import EARNED_TEXT, earned_lines
 from incentives.rulebook.compiler.gen_expr import Emitter
 from incentives.rulebook.compiler.gen_inputs import bound_checks
 from incentives.rulebook.language.schema import StepSpec
-from incentives.rulebook.runtime.contract import FX_CONVERT, LOOKUP, OUT_OF_BOUNDS, WEIGH_SEGMENTS
+from incentives.rulebook.runtime.contract import (
+    FX_CONVERT,
+    LOOKUP,
+    OUT_OF_BOUNDS,
+    WEIGH_SEGMENTS,
+    WEIGH_VALUE,
+)
 from incentives.rulebook.runtime.policy import Slot
 
 __all__ = ["READABLE_KINDS", "check_weighted", "weighted_lines"]
@@ -120,6 +126,8 @@ def weighted_lines(
     )
     if step.earned is not None:  # weighed by the time employed, with or without history
         return earned_lines(gen, name, step, exprs, target, loop, reads)
+    weighed = f"    {target}, sg_{name} = {WEIGH_SEGMENTS}(SEGS, _w, {reads!r})"
+    gen.untraced.append((weighed, f"    {target} = {WEIGH_VALUE}(SEGS, _w)", (f"sg_{name}",)))
     return [
         "if SEGS is None:",
         *("    " + line for line in plain),
@@ -127,5 +135,5 @@ def weighted_lines(
         "else:",
         "    _w = []",
         *loop,
-        f"    {target}, sg_{name} = {WEIGH_SEGMENTS}(SEGS, _w, {reads!r})",
+        weighed,
     ]

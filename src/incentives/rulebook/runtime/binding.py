@@ -27,7 +27,7 @@ from incentives.rulebook.runtime.plan_values import PlanValues
 from incentives.rulebook.runtime.policy import BoundPolicy, CompiledPolicy, show_in_tracebacks
 from incentives.rulebook.runtime.ratings import RatingHistory, missing_text
 from incentives.rulebook.runtime.table_lookup import Table
-from incentives.rulebook.runtime.weighted import weigh
+from incentives.rulebook.runtime.weighted import weigh, weigh_value
 
 __all__ = ["bind"]
 
@@ -66,6 +66,12 @@ def bind(
         {contract.FOUND + name: t.found for name, t in policy.lookups.items() if type(t) is Table}
     )
     g.update({contract.SCORECARD + name: obj.quick() for name, obj in policy.scorecards.items()})
+    g.update(
+        {
+            contract.SCORECARD_SCORE + name: obj.quick_score()
+            for name, obj in policy.scorecards.items()
+        }
+    )
     plan = PlanValues(policy, builtins, figures)
     g.update(
         plan.globals
@@ -79,11 +85,13 @@ def bind(
     g[contract.ONE] = _ONE
     g[contract.DECIMAL] = Decimal
     g[contract.FX_CONVERT] = fx or _no_rates
+    g[contract.FX_AMOUNT] = _amount_only(fx or _no_rates)
     g[contract.ROW_ERROR] = RowError
     g[contract.MISSING_VALUE] = MissingValue
     g[contract.EARNED_SEGMENTS] = earned_segments
     g[contract.WEIGH_EARNED] = weigh_earned
     g[contract.WEIGH_SEGMENTS] = weigh
+    g[contract.WEIGH_VALUE] = weigh_value
     g[contract.FORMAT_VALUE] = _remembered_format_value
     g[contract.MISSING_TEXT] = missing_text
     g.update(_rating_history(policy))  # READ_RATINGS, HISTORY_
@@ -135,6 +143,19 @@ def _rating_history(policy: CompiledPolicy) -> dict[str, object]:
         contract.READ_RATINGS: ratings.read,
         **{contract.HISTORY + name: fn for name, fn in ratings.functions().items()},
     }
+
+
+def _amount_only(fx: FxFunction) -> Callable[..., Decimal]:
+    """``FX_AMOUNT``: the run's own (`run_inputs.fx_function`'s ``amount``, the same product
+    without the detail), or ``fx(...)[0]`` for any other."""
+    amount: Callable[..., Decimal] | None = getattr(fx, "amount", None)
+    if amount is not None:
+        return amount
+
+    def first(*args: object) -> Decimal:
+        return fx(*args)[0]
+
+    return first
 
 
 def _no_rates(

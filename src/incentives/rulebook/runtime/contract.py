@@ -164,6 +164,11 @@ SCORECARD = _family(
     "bind: EmployeeScorecard.quick() of CompiledPolicy.scorecards (runtime.scorecard_fast)",
     "an employee scorecard: called with the goals, returns (score, goal values)",
 )
+SCORECARD_SCORE = _family(
+    "SCORECARD_SCORE_",
+    "bind: EmployeeScorecard.quick_score() of CompiledPolicy.scorecards (runtime.scorecard_fast)",
+    "an employee scorecard's score alone, for the functions that record no trace (stage1...)",
+)
 GROUP_TOTAL = _family(
     "GROUP_TOTAL_",
     "bind: BoundPolicy.aggregate_totals, filled by the engine's first pass",
@@ -194,12 +199,23 @@ FX_CONVERT = _name(
     "bind: the run's rates (--rates); without them only same-currency",
     "fx(amount, from, to, rate type, date) → (converted amount, (rate, date, rate type))",
 )
+FX_AMOUNT = _name(
+    "FX_AMOUNT",
+    "bind: FX_CONVERT's amount alone (run_inputs.fx_function)",
+    "fx(amount, from, to, rate type, date) → the converted amount, for the functions that "
+    "record no trace (stage1...)",
+)
 MINOR_UNITS = _name("MINOR_UNITS", "bind: incentives.money", "currency code → its minor unit")
 ZERO = _name("ZERO", "bind", "Decimal(0), what a zero gate leaves")
 ONE = _name("ONE", "bind", "Decimal(1), the whole number an inline rounding quantizes to")
 DECIMAL = _name("DECIMAL", "bind: decimal.Decimal", "the type an inline rounding is for")
 WEIGH_SEGMENTS = _name(
     "WEIGH_SEGMENTS", "bind: runtime.weighted.weigh", "a weighted step's value and its trace"
+)
+WEIGH_VALUE = _name(
+    "WEIGH_VALUE",
+    "bind: runtime.weighted.weigh_value",
+    "a weighted step's value alone, for the functions that record no trace (stage1...)",
 )
 EARNED_SEGMENTS = _name(
     "EARNED_SEGMENTS", "bind: runtime.earned.earned_segments", "an earned step's segments"

@@ -122,6 +122,19 @@ class EmployeeScorecard:
             self.name, self.curve, self.max_goals, self.normalise, self, _FIGURES, _figure
         )
 
+    def quick_score(self) -> Callable[[Sequence[GoalInput]], Decimal]:
+        """``SCORECARD_SCORE_<name>``: `quick`'s score alone, its goals' outcomes not built
+        (for the functions that record no trace: the first pass's)."""
+        general = self
+
+        def score(goals: Sequence[GoalInput]) -> Decimal:
+            return general(goals)[0]
+
+        return scorecard_function(  # type: ignore[return-value]
+            self.name, self.curve, self.max_goals, self.normalise, score, _FIGURES, _figure,
+            score_only=True,
+        )  # fmt: skip
+
     def __call__(self, goals: Sequence[GoalInput]) -> tuple[Decimal, tuple[GoalOutcome, ...]]:
         if not goals:
             raise RowError(

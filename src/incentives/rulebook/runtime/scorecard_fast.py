@@ -20,6 +20,7 @@ sum to 1 or sum to 0) is handed to the general path, which gives its own error o
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -38,8 +39,12 @@ _CODE: dict[str, Any] = {}
 _CODE_KEPT = 64
 
 
-def scorecard_source(name: str, curve: Curve, max_goals: int, normalise: bool) -> str:
-    """The module text of ``def scorecard(goals)``, the fast path of one scorecard."""
+def scorecard_source(
+    name: str, curve: Curve, max_goals: int, normalise: bool, score_only: bool = False
+) -> str:
+    """The module text of ``def scorecard(goals)``, the fast path of one scorecard; with
+    ``score_only``, the same decimal operations for the score alone (no goal's outcome tuple,
+    no curve segment; ``GENERAL`` then gives the score alone too)."""
     x = "x" if curve.on == "attainment" else "a"  # what the curve reads: attainment or actual
     lines = [
         "def scorecard(goals):",
@@ -50,8 +55,8 @@ def scorecard_source(name: str, curve: Curve, max_goals: int, normalise: bool) -
         "    try:",
     ]
     for i in range(max_goals):
-        lines += _goal_lines(i, x, curve)
-        lines += _finish_lines(i + 1, normalise, last=i + 1 == max_goals)
+        lines += _goal_lines(i, x, curve, score_only)
+        lines += _finish_lines(i + 1, normalise, last=i + 1 == max_goals, score_only=score_only)
     lines += [
         "    except TypeError:  # a figure that is no text nor number (unhashable): as general",
         "        return GENERAL(goals)",
@@ -59,7 +64,7 @@ def scorecard_source(name: str, curve: Curve, max_goals: int, normalise: bool) -
     return "\n".join(lines) + "\n"
 
 
-def _goal_lines(i: int, x: str, curve: Curve) -> list[str]:
+def _goal_lines(i: int, x: str, curve: Curve, score_only: bool = False) -> list[str]:
     """Goal ``i``: its figures (cached by text as `_figure` caches them, converted by it
     when new: the same value or the same rejection), the general path's checks, attainment,
     the curve, its outcome tuple and the running sums."""
@@ -78,15 +83,15 @@ def _goal_lines(i: int, x: str, curve: Curve) -> list[str]:
         "if w < ZERO or not t or (direction != 'higher' and direction != 'lower'):",
         "    return GENERAL(goals)  # rejected, or a direction to normalise: as general",
         "x = ONE - (a - t) / abs(t) if direction == 'lower' else a / t",
-        *_curve_lines(curve, x),
-        f"o{k} = (name, direction, t, a, w, x, p, s)",
+        *_curve_lines(curve, x, score_only),
+        *([] if score_only else [f"o{k} = (name, direction, t, a, w, x, p, s)"]),
         f"total = {total} + w" if i else f"total = {start}w",
         f"score = {score} + w * p",
     ]
     return [f"        {line}" for line in body]
 
 
-def _finish_lines(k: int, normalise: bool, last: bool) -> list[str]:
+def _finish_lines(k: int, normalise: bool, last: bool, score_only: bool = False) -> list[str]:
     """After goal ``k``: an employee with ``k`` goals is scored (the general path's sum check
     and division) and returned; one with more goes on."""
     outcomes = "".join(f"o{j}, " for j in range(1, k + 1))
@@ -94,25 +99,33 @@ def _finish_lines(k: int, normalise: bool, last: bool) -> list[str]:
         check = ["if total == 0: return GENERAL(goals)", "score = score / total"]
     else:
         check = ["if total != ONE: return GENERAL(goals)"]
-    body = [*check, f"return score, ({outcomes})"]
+    body = [*check, "return score" if score_only else f"return score, ({outcomes})"]
     if last:
         return [f"        {line}" for line in body]
     return [f"        if n == {k}:", *(f"            {line}" for line in body)]
 
 
-def _curve_lines(curve: Curve, x: str) -> list[str]:
+def _curve_lines(curve: Curve, x: str, score_only: bool = False) -> list[str]:
     """``p, s = curve(x)``, written out: `Curve._evaluator`'s branches for each segment that
     `bisect_right(keys, key) - 1` would find, the key being ``x`` (``-x`` for a decreasing
-    curve, whose keys are its points negated)."""
+    curve, whose keys are its points negated); ``p`` alone with ``score_only``."""
     last = len(curve.xs) - 1
     if last + 1 > _INLINE_POINTS:
         return [f"p, s = CURVE({x})"]
+    lines = _curve_branches(curve, x, last)
+    return [re.sub(r"; s = -?\d+$", "", line) for line in lines] if score_only else lines
+
+
+def _curve_branches(curve: Curve, x: str, last: int) -> list[str]:
+    """`_curve_lines`' chain of comparisons, each branch setting ``p`` and ``s``."""
     k = "k" if curve.decreasing else x
     zero = [not dy for dy in curve._dys]  # a flat segment pays its start, as `if not dy`
     lines = [f"k = -{x}"] if curve.decreasing else []
     lines.append(f"if {k} < K0: p = BELOW; s = -1")
     for i in range(last):  # keys[i] <= k < keys[i + 1]: segment i
-        paid = f"Y{i}" if zero[i] else f"Y{i} if {x} == X{i} else Y{i} + ({x} - X{i}) * DY{i} / DX{i}"
+        paid = (
+            f"Y{i}" if zero[i] else f"Y{i} if {x} == X{i} else Y{i} + ({x} - X{i}) * DY{i} / DX{i}"
+        )
         lines.append(f"elif {k} < K{i + 1}: p = {paid}; s = {i}")
     lines.append(f"elif {x} == X{last}: p = Y{last}; s = {last - 1}")
     if not curve.extrapolate or zero[last - 1]:
@@ -128,13 +141,15 @@ def scorecard_function(
     curve: Curve,
     max_goals: int,
     normalise: bool,
-    general: Callable[[Sequence[Any]], tuple[Decimal, tuple[Any, ...]]],
+    general: Callable[[Sequence[Any]], Any],
     figures: dict[str, Decimal],
     figure: Callable[[Any, str, object], Decimal],
+    score_only: bool = False,
 ) -> Callable[[Sequence[Any]], tuple[Decimal, tuple[Any, ...]]]:
     """The compiled fast path of one scorecard (`scorecard_source`), over ``general`` (the
-    scorecard's own `__call__`), the figures cache and the converter of the general path."""
-    source = scorecard_source(name, curve, max_goals, normalise)
+    scorecard's own `__call__`, or its score alone with ``score_only``), the figures cache and
+    the converter of the general path."""
+    source = scorecard_source(name, curve, max_goals, normalise, score_only)
     code = _CODE.get(source)
     if code is None:
         if len(_CODE) >= _CODE_KEPT:

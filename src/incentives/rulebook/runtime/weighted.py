@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Segment", "SegmentTrace", "weigh"]
+__all__ = ["Segment", "SegmentTrace", "weigh", "weigh_value"]
 
 
 @attrs.frozen
@@ -52,8 +52,6 @@ def weigh(
 ) -> tuple[Any, tuple[SegmentTrace, ...]]:
     """Σ value × days ÷ period days, and the trace of each segment (with the inputs it read
     that the history set). One division at the end, so a constant weighs to itself exactly."""
-    total = sum(value * seg.days for seg, value in zip(segments, values, strict=True))
-    period_days = sum(seg.days for seg in segments)
     trace = tuple(
         (
             seg.start,
@@ -65,4 +63,11 @@ def weigh(
         )
         for seg, value in zip(segments, values, strict=True)
     )
-    return total / period_days, trace
+    return weigh_value(segments, values), trace
+
+
+def weigh_value(segments: Sequence[Segment], values: Sequence[Any]) -> Any:
+    """`weigh`'s value without its trace (``WEIGH_VALUE``: the first pass's functions)."""
+    total = sum(value * seg.days for seg, value in zip(segments, values, strict=True))
+    period_days = sum(seg.days for seg in segments)
+    return total / period_days
