@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import os
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, KeysView, Mapping
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
@@ -309,6 +309,10 @@ class KeyedFile(Generic[T]):
         if entry is None:
             return []
         return [entry] if isinstance(entry, int) else entry
+
+    def ids(self) -> KeysView[str]:
+        """The employees with rows in this file (`rows` gives the others none)."""
+        return self._index.keys()
 
     def rows(self, employee_id: str) -> tuple[T, ...]:
         entry = self._index.get(employee_id)
