@@ -748,3 +748,51 @@ def test_a_steps_floor_and_cap_are_the_builtins_max_and_min(
         assert isinstance(out, PolicyOutcome)
         assert repr(out.value("kept.after_floor")) == repr(floored)
         assert repr(out.value("kept.after_cap")) == repr(min(floored, Decimal(hi)))
+
+
+_RATED = st.tuples(
+    st.sampled_from(["2026", "2025", "2024", " 2026"]),
+    st.sampled_from(["Meets", "Exceeds", "meets ", "Unknown", "", "3", "3.0", Decimal(3), Decimal("3.0"), 3]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    employees=st.lists(st.lists(_RATED, max_size=4), max_size=8),
+    labels=st.booleans(),
+)
+@example(employees=[[("2026", Decimal(3))], [("2026", Decimal("3.0"))], [("2026", 3)]], labels=True)
+@example(employees=[[("2025", "Meets")], [("2025", "Meets"), ("2025", "Exceeds")]], labels=True)
+def test_a_rating_history_read_like_one_before_is_a_fresh_read(
+    employees: list[list[tuple[str, object]]], labels: bool
+) -> None:
+    """Employees whose rating rows read alike (cycles and ratings, whatever their lines) get
+    what a fresh read of their rows gives: the same ratings, labels as written and types, or
+    the same rejection naming their own lines (an unknown label, a second rating for a
+    cycle); numbers equal to texts or to each other (3, '3', '3.0') are never taken for them."""
+    from types import SimpleNamespace
+
+    from incentives.model import RatingRecord, RowSource
+    from incentives.rulebook.language.fields import rating_converter
+
+    def history() -> RatingHistory:
+        scale = {"Meets": Decimal(3), "Exceeds": Decimal(4)} if labels else None
+        convert = rating_converter("five", scale, Decimal(1), Decimal(5), Decimal(1))
+        return RatingHistory("five", convert, ("2026", "2025", "2024"))
+
+    def outcome(ratings: RatingHistory, employee: object) -> object:
+        try:
+            found = ratings.read(employee)
+        except RowError as exc:
+            return ("rejected", exc.reason, exc.column, exc.value)
+        return [(cycle, repr(value), label) for cycle, (value, label) in found.items()]
+
+    shared = history()
+    line = 2
+    for rows in [*employees, *employees]:
+        records = []
+        for cycle, rating in rows:
+            records.append(RatingRecord(cycle, rating, RowSource("ratings.csv", line - 1, line)))
+            line += 1
+        employee = SimpleNamespace(ratings=tuple(records))
+        assert outcome(shared, employee) == outcome(history(), employee)
