@@ -33,7 +33,8 @@ from incentives.model import Rejection
 from incentives.money import ENGINE_CONTEXT
 from incentives.rulebook.rulebook import load_rules
 
-BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval_time import arguments  # beside this script, as it is run
 
 
 def _calculation(args: argparse.Namespace) -> Any:
@@ -98,13 +99,10 @@ def _parts(calc: Any) -> dict[str, Callable[[], object]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("employees", type=Path)
-    parser.add_argument("--rules", type=Path, default=BENCH / "rules")
-    parser.add_argument("--rates", type=Path, default=BENCH / "rates.csv")
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args(argv)
-    parts = _parts(_calculation(args))
+    args = arguments(__doc__.splitlines()[0]).parse_args(argv)
+    calc = _calculation(args)
+    parts = _parts(calc)
+    employees = calc.employees.record_count
     best: dict[str, int] = {}
     clock = time.process_time_ns
     gc.disable()  # as in a run's final pass (`passes.collections_paused`)
@@ -113,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, part in parts.items():
                 start = clock()
                 part()
-                spent = clock() - start
-                best[name] = min(best.get(name, spent), spent)
+                best[name] = min(best.get(name, 1 << 62), clock() - start)
+    best["total"] = sum(best.values())
+    print(f"{employees} employees, CPU, best of {args.repeat}: ms (us per employee)")
     for name, ns in best.items():
-        print(f"{name:10s} {ns / 1e6:9.1f} ms")
-    print(f"{'total':10s} {sum(best.values()) / 1e6:9.1f} ms")
+        print(f"{name:10s} {ns / 1e6:9.1f} ({ns / 1e3 / employees:.2f})")
     return 0
 
 

@@ -9,13 +9,12 @@ employee's rows). Tests hold each pair equal (`tests/test_io_keyed.py`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from incentives.errors import RowError
 from incentives.model import GoalInput, HistoryRow, RatingRecord, RowSource
-from incentives.rulebook.runtime.policy import show_in_tracebacks
+from incentives.rulebook.runtime.policy import run_generated
 
 __all__ = [
     "goal_fields",
@@ -184,11 +183,6 @@ def text_reader(
         "        return None",
         "    return tuple(found)",
     ]
-    # generated from the file's header (column names as literals, by repr), no other text;
-    # named by its source's hash and given to linecache, so a traceback quotes its lines
-    source = "\n".join(lines) + "\n"
-    filename = f"<keyed rows {hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}>"
-    show_in_tracebacks(filename, source)
-    exec(compile(source, filename, "exec"), scope)
-    reader: TextReader = scope["rows"]
+    # generated from the file's header (column names as literals, by repr), no other text
+    reader: TextReader = run_generated("keyed rows", "\n".join(lines) + "\n", scope, "rows")
     return reader
