@@ -752,7 +752,9 @@ def test_a_steps_floor_and_cap_are_the_builtins_max_and_min(
 
 _RATED = st.tuples(
     st.sampled_from(["2026", "2025", "2024", " 2026"]),
-    st.sampled_from(["Meets", "Exceeds", "meets ", "Unknown", "", "3", "3.0", Decimal(3), Decimal("3.0"), 3]),
+    st.sampled_from(
+        ["Meets", "Exceeds", "meets ", "Unknown", "", "3", "3.0", Decimal(3), Decimal("3.0"), 3, [3]]
+    ),
 )
 
 
@@ -769,7 +771,8 @@ def test_a_rating_history_read_like_one_before_is_a_fresh_read(
     """Employees whose rating rows read alike (cycles and ratings, whatever their lines) get
     what a fresh read of their rows gives: the same ratings, labels as written and types, or
     the same rejection naming their own lines (an unknown label, a second rating for a
-    cycle); numbers equal to texts or to each other (3, '3', '3.0') are never taken for them."""
+    cycle); numbers equal to texts or to each other (3, '3', '3.0') are never taken for them,
+    and a value that cannot be a key (a list) is read afresh."""
     from types import SimpleNamespace
 
     from incentives.model import RatingRecord, RowSource

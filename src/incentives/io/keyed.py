@@ -64,7 +64,7 @@ class KeyedFile(Generic[T]):
 
     # reading an employee's rows (`rows`): the window of the file read last (its offset, its
     # text if plain ASCII, its bytes), and the generated reader of a block
-    _window: tuple[int, str | None, bytes] = (0, None, b"")
+    _window = _NO_WINDOW
     _reader: tuple[TextReader | None] | None = None  # (None,): none for this layout
 
     def __init__(

@@ -44,7 +44,7 @@ class RatingHistory:
         self.convert = convert
         self.cycles = tuple(cycles)
         self._recent: dict[object, tuple[str, ...]] = {}  # n -> its cycles (`lowest_rating`)
-        # the (cycle, rating) texts of an employee's rows -> what `_read` made of them
+        # the (cycle, rating) texts of an employee's rows -> what `_read_rows` made of them
         self._read: dict[tuple[tuple[object, object], ...], Ratings] = {}
 
     def read(self, employee: Any) -> Ratings:
@@ -57,7 +57,10 @@ class RatingHistory:
         same mapping is given to every employee whose rows read alike: the rating functions
         only read it. (`tests/test_eval_fast_paths.py` holds it to a fresh read.)"""
         key = tuple(map(_CYCLE_AND_RATING, employee.ratings))
-        found = self._read.get(key)
+        try:
+            found = self._read.get(key)
+        except TypeError:  # a value that cannot be a key (not as read from a file)
+            return self._read_rows(employee)
         if found is None:
             found = self._read_rows(employee)
             # only texts as keys: a number equal to another (3 and 3.0) is written otherwise
