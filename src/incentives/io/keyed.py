@@ -42,6 +42,7 @@ _new = tuple.__new__
 # bytes read at once when employees' rows are read in the file's order (a window of the
 # blocks from the one asked for on)
 WINDOW = 1 << 16
+_GAP = 512  # bytes after a window (rows of employees not in the roster) still in order
 _NO_WINDOW: tuple[int, str | None, bytes] = (0, None, b"")
 
 
@@ -360,15 +361,15 @@ class KeyedFile(Generic[T]):
 
     def _fill(self, start: int, stop: int) -> tuple[int, str | None, bytes]:
         """Read the bytes of a block (from ``start`` to ``stop``) into the window and, when the
-        blocks are read in the file's order (the block starts at most `WINDOW` bytes past the
-        window before, as a roster sorted like its keyed files reads them), the blocks after it
-        up to `WINDOW` bytes: one read per window, not per employee. The window's text too when
-        it is plain ASCII (no quote, no carriage return), where a block's characters are its
-        bytes."""
+        blocks are read in the file's order (the block starts in the window before or just
+        after it, as a roster sorted like its keyed files reads them), the blocks after it up
+        to `WINDOW` bytes: one read per window, not per employee; a block read out of order is
+        read alone, as before. The window's text too when it is plain ASCII (no quote, no
+        carriage return), where a block's characters are its bytes."""
         stream = self._file()
         size = stop - start
         at, _text, data = self._window
-        if at <= start <= at + len(data) + WINDOW:
+        if at <= start <= at + len(data) + _GAP:
             size = max(size, WINDOW)
         stream.seek(start)
         data = stream.read(size)
