@@ -46,6 +46,8 @@ class RatingHistory:
         self._recent: dict[object, tuple[str, ...]] = {}  # n -> its cycles (`lowest_rating`)
         # the (cycle, rating) texts of an employee's rows -> what `_read_rows` made of them
         self._read: dict[tuple[tuple[object, object], ...], Ratings] = {}
+        # id of a mapping `_read` holds -> it, and its lowest rating per n (`lowest_rating`)
+        self._lowest: dict[int, tuple[Ratings, dict[object, tuple[Decimal, str]]]] = {}
 
     def read(self, employee: Any) -> Ratings:
         """The employee's ratings by cycle, converted; a bad or repeated row rejects the row.
@@ -68,6 +70,7 @@ class RatingHistory:
                 type(cycle) is str and type(rating) is str for cycle, rating in key
             ):
                 self._read[key] = found
+                self._lowest[id(found)] = (found, {})
         return found
 
     def _read_rows(self, employee: Any) -> Ratings:
@@ -105,6 +108,17 @@ class RatingHistory:
         return hit
 
     def lowest_rating(self, ratings: Ratings, n: object) -> tuple[Decimal, str]:
+        # a mapping `read` remembered (shared by the employees whose rows read alike): its
+        # lowest rating per n found once, kept with it
+        kept = self._lowest.get(id(ratings))
+        if kept is not None and kept[0] is ratings and (type(n) is Decimal or type(n) is int):
+            found = kept[1].get(n)
+            if found is None:
+                found = kept[1][n] = self._lowest_of(ratings, n)  # (raises if one is missing)
+            return found
+        return self._lowest_of(ratings, n)
+
+    def _lowest_of(self, ratings: Ratings, n: object) -> tuple[Decimal, str]:
         # the cycles n names, found once per n (a number of the policy's formula, as a rule)
         recent = self._recent.get(n) if type(n) is Decimal or type(n) is int else None
         if recent is None:
