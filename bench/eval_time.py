@@ -70,12 +70,18 @@ def _round(work: list[Any], stage: str) -> dict[str, int]:
     return spent
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The arguments of a timing over one roster: it, its rules and rates, ``--repeat``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("employees", type=Path)
     parser.add_argument("--rules", type=Path, default=BENCH / "rules")
     parser.add_argument("--rates", type=Path, default=BENCH / "rates.csv")
     parser.add_argument("--repeat", type=int, default=5)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--prof", type=Path)
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)

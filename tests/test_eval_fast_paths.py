@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from engine_helpers import compute, load, policy_yaml
 from incentives.engine.calculate import PolicyOutcome
-from incentives.errors import RowError
+from incentives.errors import MissingValue, RowError
 from incentives.expr import compile_expression, functions, reference_eval
 from incentives.model import GoalInput
 from incentives.money import (
@@ -748,3 +748,62 @@ def test_a_steps_floor_and_cap_are_the_builtins_max_and_min(
         assert isinstance(out, PolicyOutcome)
         assert repr(out.value("kept.after_floor")) == repr(floored)
         assert repr(out.value("kept.after_cap")) == repr(min(floored, Decimal(hi)))
+
+
+_RATED = st.tuples(
+    st.sampled_from(["2026", "2025", "2024", " 2026"]),
+    st.sampled_from(
+        ["Meets", "Exceeds", "meets ", "Unknown", "", "3", "3.0", Decimal(3), Decimal("3.0"), 3, [3]]
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    employees=st.lists(st.lists(_RATED, max_size=4), max_size=8),
+    labels=st.booleans(),
+)
+@example(employees=[[("2026", Decimal(3))], [("2026", Decimal("3.0"))], [("2026", 3)]], labels=True)
+@example(employees=[[("2025", "Meets")], [("2025", "Meets"), ("2025", "Exceeds")]], labels=True)
+def test_a_rating_history_read_like_one_before_is_a_fresh_read(
+    employees: list[list[tuple[str, object]]], labels: bool
+) -> None:
+    """Employees whose rating rows read alike (cycles and ratings, whatever their lines) get
+    what a fresh read of their rows gives: the same ratings, labels as written and types, or
+    the same rejection naming their own lines (an unknown label, a second rating for a
+    cycle); numbers equal to texts or to each other (3, '3', '3.0') are never taken for them,
+    and a value that cannot be a key (a list) is read afresh. The lowest rating of the last n
+    cycles, remembered per n with a mapping read alike, is also the fresh one (or the same
+    missing cycle, or the same fault of n)."""
+    from types import SimpleNamespace
+
+    from incentives.model import RatingRecord, RowSource
+    from incentives.rulebook.language.fields import rating_converter
+
+    def history() -> RatingHistory:
+        scale = {"Meets": Decimal(3), "Exceeds": Decimal(4)} if labels else None
+        convert = rating_converter("five", scale, Decimal(1), Decimal(5), Decimal(1))
+        return RatingHistory("five", convert, ("2026", "2025", "2024"))
+
+    def outcome(ratings: RatingHistory, employee: object, fresh: bool = False) -> object:
+        try:
+            found = ratings.read(employee)
+        except RowError as exc:
+            return ("rejected", exc.reason, exc.column, exc.value)
+        lowest = []
+        for n in (2, Decimal("2.00"), 1, 3, Decimal("1.5"), 2):  # twice: as remembered
+            try:  # fresh: over a copy, which nothing remembers
+                lowest.append(repr(ratings.lowest_rating(dict(found) if fresh else found, n)))
+            except (RowError, MissingValue) as exc:
+                lowest.append(f"{type(exc).__name__}: {exc}")
+        return [(cycle, repr(value), label) for cycle, (value, label) in found.items()], lowest
+
+    shared = history()
+    line = 2
+    for rows in [*employees, *employees]:
+        records = []
+        for cycle, rating in rows:
+            records.append(RatingRecord(cycle, rating, RowSource("ratings.csv", line - 1, line)))
+            line += 1
+        employee = SimpleNamespace(ratings=tuple(records))
+        assert outcome(shared, employee) == outcome(history(), employee, fresh=True)

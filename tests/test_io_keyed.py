@@ -323,3 +323,87 @@ def test_the_fast_index_of_plain_blocks_is_the_general_index(
 
     with mock.patch.object(csvread, "_BLOCK", block):
         assert index(KeyedFile) == index(General)
+
+
+_READ_CELL = st.sampled_from(["", " ", "2026", " 2025 ", "Meets", "Exceeds ", "Né", "a,b", "x\ny"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["E1", "E2", " E3", "E3"]), _READ_CELL, _READ_CELL, _READ_CELL),
+        max_size=14,
+    ),
+    kind=st.sampled_from(["ratings", "history"]),
+    columns=st.permutations(["employee_id", "first", "second", "third"]),
+    newline=st.sampled_from(["\n", "\n", "\r\n"]),
+    blank_after=st.sets(st.integers(0, 13)),
+    wide=st.sets(st.integers(0, 13)),
+    order=st.permutations(["E1", "E2", "E3", "E9"]),
+    window=st.sampled_from([4, 40, 1 << 16]),
+)
+def test_rows_read_from_a_window_by_the_layouts_reader_are_the_general_paths(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[str, str, str, str]],
+    kind: str,
+    columns: list[str],
+    newline: str,
+    blank_after: set[int],
+    wide: set[int],
+    order: list[str],
+    window: int,
+) -> None:
+    """An employee's rating history or dated changes, read back (as a run does) through the
+    window of the file read last and the reader generated for the file's layout, are the
+    rows the general path builds from each block's records: the same rows, record numbers,
+    lines and faults, whatever the cells (blank, spaced, non-ASCII, quoted commas and line
+    ends), line ends, blank lines, rows of another width, the order the employees are read
+    in, and the window's size."""
+    from unittest import mock
+
+    import incentives.io.keyed as keyed_module
+    from incentives.io.keyed_rows import history_fields, history_row, rating_fields, rating_row
+
+    names = {
+        "ratings": {"first": "cycle", "second": "rating", "third": "note"},
+        "history": {"first": "effective_date", "second": "base_salary", "third": "level"},
+    }[kind]
+    header = [names.get(c, c) for c in columns]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow(header)
+    for at, (employee_id, *cells) in enumerate(rows):
+        by_name = dict(zip(("first", "second", "third"), cells, strict=True))
+        row = [employee_id if c == "employee_id" else by_name[c] for c in columns]
+        writer.writerow([*row, "extra"] if at in wide else row)
+        if at in blank_after:
+            out.write(newline)
+    path = tmp_path_factory.mktemp("window") / f"{kind}.csv"
+    path.write_bytes(out.getvalue().encode("utf-8"))
+
+    class General(KeyedFile[object]):
+        """Every employee's rows by the general path: each block's records built one by one."""
+
+        def rows(self, employee_id: str) -> tuple[object, ...]:
+            stream = self._file()
+            return tuple(
+                row for block in self._blocks(employee_id) for row in self._block(block, stream)
+            )
+
+    def read(kind_of_file: type[KeyedFile[object]]) -> list[object]:
+        keyed = kind_of_file(
+            path,
+            required=("cycle", "rating") if kind == "ratings" else ("effective_date",),
+            what=f"{kind} file",
+            build=rating_row if kind == "ratings" else history_row,
+            build_fields=rating_fields if kind == "ratings" else history_fields,
+            orphan_reason="not in the roster",
+        )
+        try:
+            # twice over: the second time from the window the first left, then from a new one
+            return [_outcome(lambda e=e: keyed.rows(e)) for e in order + order]  # type: ignore[misc]
+        finally:
+            keyed.close()
+
+    with mock.patch.object(keyed_module, "WINDOW", window):
+        assert read(KeyedFile) == read(General)

@@ -301,3 +301,56 @@ def test_a_constant_formula_weighs_to_itself(constant_rulebook: object, offsets:
     assert item.value("constant") == Decimal("1234.57")
     segments = item.value("constant.segments")
     assert (segments is None) == (not offsets)
+
+
+_SALARY_TEXTS = st.sampled_from(["57850", "57850.00", "57850.0", "60000", "", "abc", Decimal("57850")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    salaries=st.lists(_SALARY_TEXTS, min_size=1, max_size=4),
+    roster=_SALARY_TEXTS,
+    levels=st.lists(st.sampled_from(["", "2", "3", "x"]), min_size=4, max_size=4),
+    roster_level=st.sampled_from(["", "2", "3"]),
+)
+def test_the_history_agrees_with_the_roster_as_their_values_compare(
+    salaries: list[object], roster: object, levels: list[str], roster_level: str
+) -> None:
+    """The last value the history gives a column must be the roster's current one: a roster
+    cell whose text is the history's is that value (taken without converting it again), any
+    other text is converted and compared (57850 is 57850.00), an empty or unreadable roster
+    cell is not compared; a disagreement rejects, naming the history's line."""
+    converters = {"base_salary": make_converter("decimal"), "level": make_converter("integer")}
+    rows = []
+    for at, salary in enumerate(salaries):
+        values = {c: v for c, v in (("base_salary", salary), ("level", levels[at])) if v != ""}
+        rows.append((f"2026-0{at + 1}-01", values))
+    cells = {"employee_id": "E1", "base_salary": roster, "level": roster_level}
+    (emp,) = with_history(employees([cells]), {"E1": rows})
+    found = read_history(emp, converters)
+
+    def convert(column: str, raw: object) -> object:
+        try:
+            return converters[column](raw)
+        except ValueError:
+            return ValueError
+
+    readable = all(
+        convert(column, value) is not ValueError
+        for _, values in rows
+        for column, value in values.items()
+    )
+    if not readable:  # a history value the converter refuses: rejected for it
+        assert isinstance(found, Rejection) and "line" in found.reason
+        return
+    disagree = []
+    for column in dict.fromkeys(c for _, values in rows for c in values):  # as first set
+        given = [values[column] for _, values in rows if column in values]
+        current = convert(column, cells[column]) if cells[column] not in (None, "") else None
+        if given and current not in (None, ValueError) and current != convert(column, given[-1]):
+            disagree.append(column)
+    if disagree:
+        assert isinstance(found, Rejection)
+        assert found.column == disagree[0] and "the roster holds the current values" in found.reason
+    else:
+        assert isinstance(found, tuple) and len(found) == len(rows)

@@ -16,8 +16,7 @@ import datetime
 from collections.abc import Mapping
 from fractions import Fraction
 from types import MappingProxyType
-
-import attrs
+from typing import NamedTuple
 
 from incentives.model import EmployeeInput, HistoryRow, Rejection
 from incentives.rulebook.language.fields import Converter
@@ -27,6 +26,7 @@ from incentives.rulebook.runtime.weighted import Segment
 __all__ = ["DatedChange", "period_segments", "read_history"]
 
 _DAY = datetime.timedelta(days=1)
+_new = tuple.__new__  # a named tuple built from its fields without its Python-level __new__
 # histories repeat their dates and segment lengths: each parsed (or reduced) once, up to
 _REMEMBERED = 4096  # of each
 _DATES: dict[str, datetime.date] = {}  # effective date text → the date
@@ -43,9 +43,9 @@ def _effective_date(text: str) -> datetime.date:
     return found
 
 
-@attrs.frozen
-class DatedChange:
-    """One history row, read: its date, its converted values, the line it came from."""
+class DatedChange(NamedTuple):
+    """One history row, read: its date, its converted values, the line it came from. A named
+    tuple (as the rows read are): one is built per dated change of an employee per pass."""
 
     effective: datetime.date
     values: Mapping[str, object]
@@ -57,21 +57,27 @@ def read_history(
 ) -> tuple[DatedChange, ...] | Rejection:
     """Dates (ISO, strictly ascending in the file) and values (by the field converters)."""
     found: list[DatedChange] = []
+    # per column, the last value the history gives it, its line and its text as written
+    last: dict[str, tuple[object, int, object]] = {}
+    before: DatedChange | None = None
     for row in emp.history:
-        line = row.source.line if row.source else 0
-        try:
-            effective = _effective_date(str(row.effective))
-        except ValueError as exc:
-            return _reject(emp, row, "effective_date", str(row.effective), f"line {line}: {exc}")
-        if found and effective <= found[-1].effective:
-            before = found[-1]
+        source = row.source
+        line = source.line if source else 0
+        text = row.effective
+        effective = _DATES.get(text) if text.__class__ is str else None  # (usual: a date seen)
+        if effective is None:
+            try:
+                effective = _effective_date(str(text))
+            except ValueError as exc:
+                return _reject(emp, row, "effective_date", str(text), f"line {line}: {exc}")
+        if before is not None and effective <= before.effective:
             reason = (
                 f"two history rows dated {effective} (lines {before.line} and {line})"
                 if effective == before.effective
                 else f"history dates out of order: {effective} (line {line}) comes after "
                 f"{before.effective} (line {before.line})"
             )
-            return _reject(emp, row, "effective_date", str(row.effective), reason)
+            return _reject(emp, row, "effective_date", str(text), reason)
         values: dict[str, object] = {}
         for column, raw in row.values.items():
             convert = converters.get(column)
@@ -80,24 +86,29 @@ def read_history(
                     emp, row, column, str(raw), f"column {column} is not an input of any policy"
                 )
             try:
-                values[column] = convert(raw)
+                value = values[column] = convert(raw)
             except ValueError as exc:
                 return _reject(emp, row, column, str(raw), f"line {line}, column {column}: {exc}")
-        found.append(DatedChange(effective, MappingProxyType(values), line))
-    return _agrees_with_roster(emp, found, converters)
+            last[column] = (value, line, raw)
+        before = _new(DatedChange, (effective, MappingProxyType(values), line))
+        found.append(before)
+    return _agrees_with_roster(emp, found, converters, last)
 
 
 def _agrees_with_roster(
-    emp: EmployeeInput, found: list[DatedChange], converters: Mapping[str, Converter]
+    emp: EmployeeInput,
+    found: list[DatedChange],
+    converters: Mapping[str, Converter],
+    last: Mapping[str, tuple[object, int, object]],
 ) -> tuple[DatedChange, ...] | Rejection:
-    """The roster holds the current values: the last value the history gives a field must be
-    the roster's, or the two files disagree about the employee (never silently one of them)."""
-    last: dict[str, tuple[object, int]] = {}
-    for change in found:
-        for column, value in change.values.items():
-            last[column] = (value, change.line)
-    for column, (value, line) in last.items():
-        raw = emp.cells.get(column)
+    """The roster holds the current values: the last value the history gives a field (``last``:
+    per column, that value, its line and its text) must be the roster's, or the two files
+    disagree about the employee (never silently one of them)."""
+    cells = emp.cells
+    for column, (value, line, text) in last.items():
+        raw = cells.get(column)
+        if raw == text and raw.__class__ is str and text.__class__ is str:
+            continue  # the same text as the history's: the same value (one converter)
         try:
             current = converters[column](raw) if raw not in (None, "") else None
         except ValueError:
@@ -135,26 +146,32 @@ def period_segments(
         )
     period_days = (end - start).days + 1
     in_force: dict[str, object] = {}
-    changes = []
-    for change in history:
-        if change.effective <= start:
-            in_force.update(change.values)
-        else:
-            changes.append(change)
-    starts = [start, *(change.effective for change in changes)]
-    ends = [*(change.effective - _DAY for change in changes), end]
     segments = []
-    for k, (first, last) in enumerate(zip(starts, ends, strict=True)):
-        if k:
-            in_force = {**in_force, **changes[k - 1].values}
-        days = (last - first).days + 1
-        share = _SHARES.get((days, period_days))
-        if share is None:
-            share = Fraction(days, period_days)
-            if len(_SHARES) < _REMEMBERED:
-                _SHARES[(days, period_days)] = share
-        segments.append(Segment(first, last, days, share, MappingProxyType(in_force)))
+    first = start  # the start of the segment the next change ends
+    for change in history:
+        effective = change.effective
+        if effective <= start:
+            in_force.update(change.values.items())
+            continue
+        segments.append(_segment(first, effective - _DAY, period_days, in_force))
+        first = effective
+        in_force = {**in_force, **change.values}
+    segments.append(_segment(first, end, period_days, in_force))
     return tuple(segments)
+
+
+def _segment(
+    first: datetime.date, last: datetime.date, period_days: int, in_force: dict[str, object]
+) -> Segment:
+    """The segment from ``first`` to ``last`` (inclusive) of a period of ``period_days`` days,
+    with the values ``in_force`` (a dictionary of its own, never changed after)."""
+    days = (last - first).days + 1
+    share = _SHARES.get((days, period_days))
+    if share is None:
+        share = Fraction(days, period_days)
+        if len(_SHARES) < _REMEMBERED:
+            _SHARES[(days, period_days)] = share
+    return Segment(first, last, days, share, MappingProxyType(in_force))
 
 
 def _reject(emp: EmployeeInput, row: HistoryRow, column: str, value: str, reason: str) -> Rejection:

@@ -16,13 +16,14 @@ from __future__ import annotations
 import csv
 import os
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, KeysView, Mapping
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
 from incentives.io.csvread import PlainBlocks
 from incentives.io.keyed_records import block_records, plain_records, read_records
+from incentives.io.keyed_rows import TextReader, text_reader
 from incentives.io.sheet_table import open_table
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 
@@ -31,13 +32,18 @@ from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
 _PROCESS = [os.getpid()]
 os.register_at_fork(after_in_child=lambda: _PROCESS.__setitem__(0, os.getpid()))
 
-__all__ = ["ID", "KeyedFile"]
+__all__ = ["ID", "WINDOW", "KeyedFile"]
 
 ID = "employee_id"
 T = TypeVar("T")
 # given a file's columns, a function building a row from its fields as read and its source
 FieldsBuilder = Callable[[tuple[str, ...]], Callable[[list[str], RowSource], T | None]]
 _new = tuple.__new__
+# bytes read at once when employees' rows are read in the file's order (a window of the
+# blocks from the one asked for on)
+WINDOW = 1 << 16
+_GAP = 512  # bytes after a window (rows of employees not in the roster) still in order
+_NO_WINDOW: tuple[int, str | None, bytes] = (0, None, b"")
 
 
 class _Indexing:
@@ -56,6 +62,11 @@ class _Indexing:
 
 class KeyedFile(Generic[T]):
     """A CSV file with an ``employee_id`` column, its rows built on demand per employee."""
+
+    # reading an employee's rows (`rows`): the window of the file read last (its offset, its
+    # text if plain ASCII, its bytes), and the generated reader of a block
+    _window = _NO_WINDOW
+    _reader: tuple[TextReader | None] | None = None  # (None,): none for this layout
 
     def __init__(
         self,
@@ -287,10 +298,12 @@ class KeyedFile(Generic[T]):
         return self._stream
 
     def close(self) -> None:
-        """Close this process's handle (the roster does it when a pass over it ends)."""
+        """Close this process's handle (the roster does it when a pass over it ends), and
+        let go of the window of the file read last."""
         if self._stream is not None and self._pid == os.getpid():
             self._stream.close()
         self._stream = None
+        self._window = _NO_WINDOW
 
     def _blocks(self, employee_id: str) -> list[int]:
         entry = self._index.get(employee_id)
@@ -298,35 +311,71 @@ class KeyedFile(Generic[T]):
             return []
         return [entry] if isinstance(entry, int) else entry
 
+    def ids(self) -> KeysView[str]:
+        """The employees with rows in this file (`rows` gives the others none)."""
+        return self._index.keys()
+
     def rows(self, employee_id: str) -> tuple[T, ...]:
         entry = self._index.get(employee_id)
         if entry is None:
             return ()
-        stream = self._stream
-        if stream is None or self._pid != _PROCESS[0]:
-            stream = self._file()
         if entry.__class__ is not int:  # rows in several blocks of the file
+            stream = self._file()
             return tuple(row for block in entry for row in self._block(block, stream))  # type: ignore[union-attr]
-        start = self._offset[entry]
-        stream.seek(start)
-        data = stream.read(self._end[entry] - start)
-        if b'"' in data or b"\r" in data:
-            return tuple(self._block(entry, stream, data))
+        start, stop = self._offset[entry], self._end[entry]
+        at, text, data = self._window
+        if not (at <= start and stop <= at + len(data)):
+            at, text, data = self._fill(start, stop)
+        if text is not None:  # the window is plain ASCII text: the block is its slice
+            block = text[start - at : stop - at]
+        else:
+            raw = data[start - at : stop - at]
+            if b'"' in raw or b"\r" in raw:
+                return tuple(self._block(entry, self._file(), raw))
+            block = raw.decode("utf-8")
+        record, line = self._record[entry], self._line[entry]
+        # the usual block: its rows built by a function generated for the file's layout
+        # (`keyed_rows.text_reader`), the same as the loop below; None for any other block
+        made = self._reader
+        if made is None:
+            made = self._reader = (text_reader(self._build, self._columns, self._name),)
+        reader = made[0]
+        if reader is not None:
+            found = reader(block, record, line)
+            if found is not None:
+                return found
         # `_block`'s usual case, inline: a record is a line split at its commas
-        lines = data.decode("utf-8").split("\n")
+        lines = block.split("\n")
         if lines[-1] == "":  # the newline ending the last record
             lines.pop()
         name, build_fields = self._name, self._build_fields
-        record, line = self._record[entry], self._line[entry]
-        found: list[T] = []
+        rows: list[T] = []
         for row in lines:
             # tuple.__new__: a RowSource built without its Python-level __new__ (per row)
             built = build_fields(row.split(","), _new(RowSource, (name, record, line)))
             if built is not None:
-                found.append(built)
+                rows.append(built)
             record += 1
             line += 1
-        return tuple(found)
+        return tuple(rows)
+
+    def _fill(self, start: int, stop: int) -> tuple[int, str | None, bytes]:
+        """Read the bytes of a block (from ``start`` to ``stop``) into the window and, when the
+        blocks are read in the file's order (the block starts in the window before or just
+        after it, as a roster sorted like its keyed files reads them), the blocks after it up
+        to `WINDOW` bytes: one read per window, not per employee; a block read out of order is
+        read alone, as before. The window's text too when it is plain ASCII (no quote, no
+        carriage return), where a block's characters are its bytes."""
+        stream = self._file()
+        size = stop - start
+        at, _text, data = self._window
+        if at <= start <= at + len(data) + _GAP:
+            size = max(size, WINDOW)
+        stream.seek(start)
+        data = stream.read(size)
+        plain = data.isascii() and b'"' not in data and b"\r" not in data
+        self._window = window = (start, data.decode("ascii") if plain else None, data)
+        return window
 
     def _block(self, block: int, stream: IO[bytes], data: bytes | None = None) -> list[T]:
         """The rows of one block of an employee's rows (``data``: its bytes, if read)."""

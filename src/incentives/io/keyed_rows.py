@@ -9,10 +9,12 @@ employee's rows). Tests hold each pair equal (`tests/test_io_keyed.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from incentives.errors import RowError
 from incentives.model import GoalInput, HistoryRow, RatingRecord, RowSource
+from incentives.rulebook.runtime.policy import run_generated
 
 __all__ = [
     "goal_fields",
@@ -21,6 +23,7 @@ __all__ = [
     "history_row",
     "rating_fields",
     "rating_row",
+    "text_reader",
 ]
 
 ID = "employee_id"
@@ -112,3 +115,74 @@ def history_fields(columns: tuple[str, ...]) -> Callable[[list[str], RowSource],
         return _new(HistoryRow, (effective, values, source))
 
     return build
+
+
+# the rows of one block of an employee's records as text (its lines, each ended by a line end
+# but perhaps the file's last), its first record's number and line; None: not the usual block
+TextReader = Callable[[str, int, int], "tuple[Any, ...] | None"]
+
+
+def text_reader(
+    build: Callable[[dict[str, str], RowSource], object], columns: Sequence[str], file: str
+) -> TextReader | None:
+    """The generated reader of blocks of ``file``'s rows as text, for the rows ``build`` (as
+    `KeyedFile` was given it) makes: rating history and history rows (None for any other).
+
+    A block whose text holds no quote and no carriage return is records split at line ends,
+    each split at its commas (what the CSV reader gives for them, as `block_records` reads
+    them); the reader builds each row as ``*_fields`` does, with a statement per cell and no
+    call per row: cells stripped, a rating row without a rating left out, a history row's
+    values in the file's column order. A row of another width, or one ``*_fields`` would
+    reject, gives None: the caller reads the block line by line. (Held to ``*_fields`` by
+    `tests/test_io_keyed.py`.)"""
+    names = [f"c{at}" for at in range(len(columns))]
+    lines = [
+        "def rows(text, record, line):",
+        "    found = []",
+        "    try:",
+        "        for row in text.removesuffix('\\n').split('\\n'):",
+        f"            {', '.join(names)}, = row.split(',')",
+    ]
+    scope: dict[str, Any] = {"NEW": tuple.__new__, "SOURCE": RowSource, "FILE": file}
+    if build is rating_row:
+        cycle, rating = (names[columns.index(c)] for c in ("cycle", "rating"))
+        scope["ROW"] = RatingRecord
+        lines += [
+            f"            rating = {rating}.strip()",
+            "            if rating:",  # a cycle without a rating is the same as no row for it
+            f"                cycle = {cycle}.strip()",
+            "                if not cycle:",
+            "                    return None",
+            "                found.append(NEW(ROW, (cycle, rating, NEW(SOURCE, (FILE, record, line)))))",
+        ]
+    elif build is history_row:
+        effective = names[columns.index("effective_date")]
+        scope["ROW"] = HistoryRow
+        lines += [
+            f"            effective = {effective}.strip()",
+            "            if not effective:",
+            "                return None",
+            "            values = {}",
+        ]
+        for at, column in enumerate(columns):
+            if column not in (ID, "effective_date"):
+                lines += [
+                    f"            {names[at]} = {names[at]}.strip()",
+                    f"            if {names[at]}:",
+                    f"                values[{column!r}] = {names[at]}",
+                ]
+        lines.append(
+            "            found.append(NEW(ROW, (effective, values, NEW(SOURCE, (FILE, record, line)))))"
+        )
+    else:
+        return None
+    lines += [
+        "            record += 1",
+        "            line += 1",
+        "    except ValueError:  # a row of another width",
+        "        return None",
+        "    return tuple(found)",
+    ]
+    # generated from the file's header (column names as literals, by repr), no other text
+    reader: TextReader = run_generated("keyed rows", "\n".join(lines) + "\n", scope, "rows")
+    return reader

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from incentives.io.keyed import KeyedFile
 from incentives.model import EmployeeInput, GoalInput, Rejection, RowSource
 from incentives.rulebook.runtime.policy import show_in_tracebacks
 
@@ -82,9 +83,17 @@ def row_builder(
     found = {}
     for role in ("goals", "ratings", "history"):
         rows = keyed.get(role)
+        name = role.upper()
+        found[role] = "()"
         if rows is not None:
-            scope[role.upper()] = rows
-        found[role] = f"{role.upper()}(employee_id)" if rows is not None else "()"
+            scope[name] = rows
+            found[role] = f"{name}(employee_id)"
+            # a keyed file's rows (`KeyedFile.rows`) looked up only for an employee it has
+            # rows for (most employees have no dated change): a Python call less, the same ()
+            owner = getattr(rows, "__self__", None)
+            if isinstance(owner, KeyedFile) and rows == owner.rows:
+                scope[f"{name}_IDS"] = owner.ids()
+                found[role] = f"{name}(employee_id) if employee_id in {name}_IDS else ()"
     goals = "goals" if goal_groups is not None else found["goals"]
     values = ("employee_id", f"{{{entries}}}", "source", goals, found["ratings"], found["history"])
     lines += _employee_lines(values, scope)

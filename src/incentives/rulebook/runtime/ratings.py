@@ -17,11 +17,13 @@ criterion fails with it, anywhere else it rejects the row.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from incentives.errors import MissingValue, RowError
+from incentives.rulebook.language.fields import MEMO_SIZE
 
 __all__ = ["RATING_FUNCTIONS", "RatingHistory", "missing_text", "rating_call_problems"]
 
@@ -29,6 +31,7 @@ RATING_FUNCTIONS = ("rating_in", "lowest_rating", "ratings_count")
 
 # cycle -> (rating value, the rating as written)
 Ratings = Mapping[str, tuple[Decimal, str]]
+_CYCLE_AND_RATING = operator.itemgetter(0, 1)  # of a rating history row (`RatingRecord`)
 
 
 class RatingHistory:
@@ -41,9 +44,36 @@ class RatingHistory:
         self.convert = convert
         self.cycles = tuple(cycles)
         self._recent: dict[object, tuple[str, ...]] = {}  # n -> its cycles (`lowest_rating`)
+        # the (cycle, rating) texts of an employee's rows -> what `_read_rows` made of them
+        self._read: dict[tuple[tuple[object, object], ...], Ratings] = {}
+        # id of a mapping `_read` holds -> it, and its lowest rating per n (`lowest_rating`)
+        self._lowest: dict[int, tuple[Ratings, dict[object, tuple[Decimal, str]]]] = {}
 
     def read(self, employee: Any) -> Ratings:
-        """The employee's ratings by cycle, converted; a bad or repeated row rejects the row."""
+        """The employee's ratings by cycle, converted; a bad or repeated row rejects the row.
+
+        What an employee's rows give depends only on their cycles and ratings (their lines
+        serve the messages): rows read as text, whose cycles and ratings repeat from employee
+        to employee (a few cycles, a few labels), are read once per distinct sequence (a
+        bounded number of them; one that is rejected is read again, for its own lines). The
+        same mapping is given to every employee whose rows read alike: the rating functions
+        only read it. (`tests/test_eval_fast_paths.py` holds it to a fresh read.)"""
+        key = tuple(map(_CYCLE_AND_RATING, employee.ratings))
+        try:
+            found = self._read.get(key)
+        except TypeError:  # a value that cannot be a key (not as read from a file)
+            return self._read_rows(employee)
+        if found is None:
+            found = self._read_rows(employee)
+            # only texts as keys: a number equal to another (3 and 3.0) is written otherwise
+            if len(self._read) < MEMO_SIZE and all(
+                type(cycle) is str and type(rating) is str for cycle, rating in key
+            ):
+                self._read[key] = found
+                self._lowest[id(found)] = (found, {})
+        return found
+
+    def _read_rows(self, employee: Any) -> Ratings:
         found: dict[str, tuple[Decimal, str]] = {}
         for record in employee.ratings:
             try:
@@ -78,6 +108,17 @@ class RatingHistory:
         return hit
 
     def lowest_rating(self, ratings: Ratings, n: object) -> tuple[Decimal, str]:
+        # a mapping `read` remembered (shared by the employees whose rows read alike): its
+        # lowest rating per n found once, kept with it
+        kept = self._lowest.get(id(ratings))
+        if kept is not None and kept[0] is ratings and (type(n) is Decimal or type(n) is int):
+            found = kept[1].get(n)
+            if found is None:
+                found = kept[1][n] = self._lowest_of(ratings, n)  # (raises if one is missing)
+            return found
+        return self._lowest_of(ratings, n)
+
+    def _lowest_of(self, ratings: Ratings, n: object) -> tuple[Decimal, str]:
         # the cycles n names, found once per n (a number of the policy's formula, as a rule)
         recent = self._recent.get(n) if type(n) is Decimal or type(n) is int else None
         if recent is None:
