@@ -1,11 +1,13 @@
 """A call slot's breakdown cells written inline (`call_line_cells`, one way per kind of call)
 are the general path's text (`call_cells`): whatever the values and details, whether the
-same objects recur or equal ones are fresh, a call was not made, or a cache fills up."""
+same objects recur or equal ones are fresh, a call was not made, or a cache fills up. A
+weighted step's segments cell is its segments written plainly."""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives.engine.run_inputs import fx_function
-from incentives.io.cells import cell_namespace
+from incentives.io.cells import cell_namespace, exact_cell, segments_cell
 from incentives.io.csv_lines import line_function
 from incentives.io.trace_cells import (
     CALL_KINDS,
@@ -22,6 +24,7 @@ from incentives.io.trace_cells import (
     call_line_names,
     converted_value_expression,
 )
+from incentives.io.writers import format_cell
 from strategies import any_decimals
 
 _TEXT = st.text(alphabet=st.sampled_from(list(',"\n=+- aZ0.;')), max_size=6)
@@ -60,7 +63,7 @@ def _line(kind: str, places: int, kept: int) -> tuple[Any, Any]:
     return line_function("test", "v", cells, namespace), call_cells(cell_namespace(places))
 
 
-@pytest.mark.parametrize("kind", ["pairs", "parts", "converted"])
+@pytest.mark.parametrize("kind", ["pairs", "parts", "others", "converted"])
 @pytest.mark.parametrize("kept", [2, 4096])
 @settings(max_examples=80)
 @given(data=st.data(), places=_PLACES)
@@ -69,7 +72,9 @@ def test_a_call_written_inline_is_the_general_text(
 ) -> None:
     """Any kind of call cells, for any results: recurring (the same pair, or the same value
     and detail in a fresh pair), equal but fresh, not made, or more than a cache keeps."""
-    details = data.draw(st.sampled_from(_DETAILS), label="shape")
+    # a table's rows and a rating's label are always hashable: ``parts`` finds them by value
+    shapes = _DETAILS[:3] if kind == "parts" else _DETAILS
+    details = data.draw(st.sampled_from(shapes), label="shape")
     results = data.draw(st.lists(st.tuples(_VALUES, details), min_size=1, max_size=6))
     picks = data.draw(st.lists(st.integers(-1, len(results) - 1), max_size=30))
     line, general = _line(kind, places, kept)
@@ -129,7 +134,7 @@ def test_a_converted_amount_is_written_as_any_computed_decimal(value: Decimal, p
 
 
 def test_every_kind_is_tested() -> None:
-    assert set(CALL_KINDS) == {"pairs", "parts", "converted", "fixed"}
+    assert set(CALL_KINDS) == {"pairs", "parts", "others", "converted", "fixed"}
 
 
 def test_a_rate_gives_one_detail_for_every_conversion() -> None:
@@ -156,3 +161,59 @@ def _copy(value: Any) -> Any:
     if type(value) is str:
         return "".join(list(value))
     return value
+
+
+def _segments_plainly(places: int, value: Any, unit: Decimal | None) -> str:
+    """A weighted step's segments cell written plainly, every figure made afresh."""
+    if not value:
+        return ""
+    quantum = Decimal(1).scaleb(-places)
+
+    def plain(v: object) -> str:
+        if v is None:
+            return "default"
+        if isinstance(v, tuple):
+            return "-".join(plain(x) for x in v)
+        return format_cell(v)
+
+    parts = []
+    for start, end, days, weight, amount, changed in value:
+        pct = (Decimal(weight.numerator) / weight.denominator).quantize(quantum).scaleb(2)
+        text = f"{start.isoformat()}..{end.isoformat()} {days}d {format(pct, 'f')}% "
+        text += exact_cell(amount, unit, places) if isinstance(amount, Decimal) else format_cell(amount)
+        if changed:
+            text += " (" + ", ".join(f"{n}={plain(v)}" for n, v in changed) + ")"
+        parts.append(text)
+    return format_cell(" | ".join(parts))
+
+
+_SEGMENT = st.tuples(
+    st.dates(),
+    st.dates(),
+    st.integers(1, 366),
+    st.builds(Fraction, st.integers(1, 366), st.integers(1, 366)),
+    st.one_of(_DECIMALS.filter(lambda d: d.is_finite() and d.adjusted() < 20), st.integers()),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["base_salary", "fte", "level"]),
+            st.one_of(st.none(), st.booleans(), st.integers(), _DECIMALS, _TEXT),
+        ),
+        max_size=3,
+    ).map(tuple),
+)
+
+
+@settings(max_examples=150)
+@given(
+    values=st.lists(st.one_of(st.none(), st.lists(_SEGMENT, max_size=4).map(tuple)), max_size=5),
+    places=_PLACES,
+    unit=st.sampled_from([None, Decimal("0.01"), Decimal("1"), Decimal("0.001")]),
+)
+def test_a_segments_cell_is_the_segments_written_plainly(
+    values: list[Any], places: int, unit: Decimal | None
+) -> None:
+    """A weighted step's segments cell, its weights and dates found again when they recur, is
+    the text of every figure made afresh (any dates, weights, values and changed inputs)."""
+    cell = segments_cell(places)
+    for value in values + values:  # the second time, every weight and date is a known one
+        assert cell(value, unit) == _segments_plainly(places, value, unit)

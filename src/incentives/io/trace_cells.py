@@ -19,6 +19,8 @@ from typing import Any
 from incentives.io.cells import exact_text, match_text, text_cell
 from incentives.io.csv_lines import LineCell, Memo, quote
 from incentives.rulebook.runtime.policy import CompiledPolicy, Slot, show_in_tracebacks
+from incentives.rulebook.runtime.ratings import RATING_FUNCTIONS
+from incentives.rulebook.runtime.table_lookup import Table
 
 __all__ = [
     "CALL_KINDS",
@@ -123,7 +125,7 @@ def call_expression(ref: str, cells: str, pairs: str) -> str:
     )
 
 
-CALL_KINDS = ("pairs", "parts", "converted", "fixed")
+CALL_KINDS = ("pairs", "parts", "others", "converted", "fixed")
 
 
 def call_line_cells(columns: list[str], ref: str, index: int, kind: str) -> list[LineCell]:
@@ -135,9 +137,12 @@ def call_line_cells(columns: list[str], ref: str, index: int, kind: str) -> list
 
     - ``pairs``: the call's result recurs (an exact table's own tuple: ``FOUND_<table>``):
       both cells found by its identity at once (`call_expression`);
-    - ``parts``: the value and the detail recur, not the pair (a band table's cell and a fresh
-      ``(row, column)``; a rating and its label): the value found by its identity, the match
-      by the detail's, else through ``MATCH<i>`` (which finds an equal detail's text);
+    - ``parts``: the value recurs, not the pair, and the detail is equal to an earlier one,
+      a new object (a band table's cell and a fresh ``(row, column)``; a rating and its label
+      read per employee): the value found by its identity, the match by the detail's value
+      (``MATCHED<i>``: details whose type is always hashable), else through ``MATCH<i>``;
+    - ``others`` (any other call: a curve, a tier): the value and the match found by the
+      identity of the value and of the detail, else through ``VALUE<i>``, ``MATCH<i>``;
     - ``converted``: an fx conversion of an amount computed per employee: the value is new,
       written inline as `decimal_cell` writes it (`converted_value_expression`); the match
       found by the detail's identity (`fx_function` builds one per rate);
@@ -149,10 +154,13 @@ def call_line_cells(columns: list[str], ref: str, index: int, kind: str) -> list
     if kind == "pairs":
         cell = call_expression(ref, f"CALL{index}", f"SEEN{index}")
         return [LineCell(columns[0], cell, width=2)]
-    match = (
-        f"_m[1] if (_m := MATCHES{index}(id(_d := _p[1]))) is not None and _m[0] is _d"
-        f" else MATCH{index}(_d)"
-    )
+    if kind == "parts":
+        match = f"_m if (_m := MATCHED{index}(_d := _p[1])) is not None else MATCH{index}(_d)"
+    else:
+        match = (
+            f"_m[1] if (_m := MATCHES{index}(id(_d := _p[1]))) is not None and _m[0] is _d"
+            f" else MATCH{index}(_d)"
+        )
     if kind == "fixed":
         both = (
             f"_m[2] if (_m := CONVERTED{index}(id(_d := _p[1]))) is not None and _m[0] is _d"
@@ -168,9 +176,12 @@ def call_line_cells(columns: list[str], ref: str, index: int, kind: str) -> list
             f"_v[1] if (_v := VALUES{index}(id(_x := _p[0]))) is not None and _v[0] is _x"
             f" else VALUE{index}(_x)"
         )
+    # the value's cell leaves ``_p`` holding the call's result (None: not made, or nothing
+    # found) for the match's, the next field of the line
+    found = f"(_p := None if (_c := {ref}) is None else _c[1]) is None"
     return [
-        LineCell(columns[0], f"('' if {made} else {value})"),
-        LineCell(columns[1], f"('' if {made} else {match})"),
+        LineCell(columns[0], f"('' if {found} else {value})"),
+        LineCell(columns[1], f"('' if _p is None else {match})"),
     ]
 
 
@@ -178,13 +189,17 @@ def call_kind(policy: CompiledPolicy, slot: Slot) -> str:
     """Which objects of a call slot's results recur (`call_line_cells`' kinds), from what it
     calls: an fx conversion of a literal or a parameter is ``fixed``, of anything else
     ``converted``; an exact table answering from its lookups worked out once (``found``)
-    gives its own pairs; any other call (a band, a curve, a rating) fresh pairs of recurring
-    parts. It chooses the fastest lookups only: every kind writes the same text."""
+    gives its own pairs, any other table and a rating function fresh pairs of recurring
+    values and equal details; anything else is ``others``. It chooses the fastest lookups
+    only: every kind writes the same text."""
     if slot.callee == "fx":
         amount = slot.arg_texts[0] if slot.arg_texts else ""
         constant = amount in policy.spec.parameters or _NUMBER.fullmatch(amount) is not None
         return "fixed" if constant else "converted"
-    return "pairs" if getattr(policy.lookups.get(slot.callee), "found", None) else "parts"
+    lookup = policy.lookups.get(slot.callee)
+    if isinstance(lookup, Table):  # details: tuples of row numbers (or None, or a segment)
+        return "pairs" if lookup.found else "parts"
+    return "parts" if slot.callee in RATING_FUNCTIONS else "others"  # a rating's label
 
 
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -193,15 +208,17 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 def converted_value_expression(ref: str) -> str:
     """`decimal_cell` of the Decimal ``ref`` (names from `cell_namespace`), for a converted
     amount (``2453.560500``, ``44900``: nearly always at most the breakdown's decimals), from
-    its `str` when that has no exponent: a whole number as it is when short (``SHORT``, not
-    ``-0``); a point with at most ``PLACES`` decimals after it stripped of trailing zeros (the
-    value rounded at them is itself; not ``-0``); anything else (a long quotient) rounded
-    inline as ``DEC`` rounds it (as `goal_cells` rounds an attainment)."""
+    its `str` when that has no exponent, with as few calls as can be (each costs about what
+    the `str` does): a whole number as it is when short (``SHORT``; not ``-0``); a point
+    among the last ``PD`` characters (at most the breakdown's decimals: the value rounded at
+    them is itself) stripped of trailing zeros, then of the point (``-0`` is ``0``); anything
+    else (a long quotient) rounded inline as ``DEC`` rounds it (as `goal_cells` rounds an
+    attainment), else through ``DEC``."""
     return (
-        f"(_s if (_o := (_s := str({ref})).find('.')) < 0 and len(_s) <= SHORT"
-        " and 'E' not in _s and _s != '-0'"
-        " else _t if _o >= 0 and _o >= len(_s) - LONGEST and 'E' not in _s"
-        " and (_t := _s.rstrip('0').rstrip('.')) != '-0'"
+        f"(_s if '.' not in (_s := str({ref})) and len(_s) <= SHORT and 'E' not in _s"
+        " and _s != '-0'"
+        " else (_t if (_t := _s.rstrip('0'))[-1] != '.' else _t[:-1] if _t != '-0.' else '0')"
+        " if '.' in _s[PD:] and 'E' not in _s"
         f" else _t if (_r := str(QR({ref}, QP)))[PD:PN] == '.'"
         " and (_t := _r.rstrip('0').rstrip('.')) != '-0'"
         f" else DEC({ref}))"
@@ -214,7 +231,8 @@ def call_line_names(
     """The names of `call_line_cells`' expressions for call slot ``index`` of ``kind`` (its
     own caches), from `cell_namespace`'s formatters: texts by the id of the object they are
     of (``SEEN<i>``, ``VALUES<i>``, ``MATCHES<i>``, ``CONVERTED<i>``: the ``get`` of dicts
-    holding the object itself, so an ``is`` check proves a hit), made on a miss by ``CALL<i>``
+    holding the object itself, so an ``is`` check proves a hit) or by an equal detail
+    (``MATCHED<i>``, as `call_cells` finds a match), made on a miss by ``CALL<i>``
     (`call_cells`), ``VALUE<i>``, ``MATCH<i>``, ``CONVERT<i>``, which keep at most ``kept``
     objects each (a slot whose objects are new each time stops adding them; those kept stay
     valid as long as the slot)."""
@@ -258,6 +276,7 @@ def call_line_names(
     return {
         f"VALUES{index}": values.get,
         f"VALUE{index}": value,
+        f"MATCHED{index}": matched.get,
         f"MATCHES{index}": details.get,
         f"MATCH{index}": match,
         f"CONVERTED{index}": converted.get,
