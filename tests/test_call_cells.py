@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incentives.engine.run_inputs import fx_function
-from incentives.io.cells import cell_namespace, exact_cell, segments_cell
+from incentives.io.cells import cell_namespace, exact_cell, match_text, segments_cell
 from incentives.io.csv_lines import line_function
 from incentives.io.trace_cells import (
     CALL_KINDS,
@@ -65,7 +65,7 @@ def _line(kind: str, places: int, kept: int) -> tuple[Any, Any]:
 
 @pytest.mark.parametrize("kind", ["pairs", "parts", "others", "converted"])
 @pytest.mark.parametrize("kept", [2, 4096])
-@settings(max_examples=80)
+@settings(max_examples=40, deadline=None)
 @given(data=st.data(), places=_PLACES)
 def test_a_call_written_inline_is_the_general_text(
     kind: str, kept: int, places: int, data: st.DataObject
@@ -100,7 +100,7 @@ class _Rates:
 
 @pytest.mark.parametrize("kind", ["converted", "fixed"])
 @pytest.mark.parametrize("kept", [2, 4096])
-@settings(max_examples=80)
+@settings(max_examples=40, deadline=None)
 @given(data=st.data(), places=_PLACES)
 def test_a_conversion_written_inline_is_the_general_text(
     kind: str, kept: int, places: int, data: st.DataObject
@@ -123,7 +123,7 @@ def test_a_conversion_written_inline_is_the_general_text(
     assert line(None) == line(((), None)) == ",\n"
 
 
-@settings(max_examples=500)
+@settings(max_examples=300, deadline=None)
 @given(value=_DECIMALS, places=_PLACES)
 def test_a_converted_amount_is_written_as_any_computed_decimal(value: Decimal, places: int) -> None:
     """`converted_value_expression` is `decimal_cell` (the formatter of a call's value) for any
@@ -168,21 +168,13 @@ def _segments_plainly(places: int, value: Any, unit: Decimal | None) -> str:
     if not value:
         return ""
     quantum = Decimal(1).scaleb(-places)
-
-    def plain(v: object) -> str:
-        if v is None:
-            return "default"
-        if isinstance(v, tuple):
-            return "-".join(plain(x) for x in v)
-        return format_cell(v)
-
     parts = []
     for start, end, days, weight, amount, changed in value:
         pct = (Decimal(weight.numerator) / weight.denominator).quantize(quantum).scaleb(2)
         text = f"{start.isoformat()}..{end.isoformat()} {days}d {format(pct, 'f')}% "
         text += exact_cell(amount, unit, places) if isinstance(amount, Decimal) else format_cell(amount)
         if changed:
-            text += " (" + ", ".join(f"{n}={plain(v)}" for n, v in changed) + ")"
+            text += " (" + ", ".join(f"{n}={match_text(v, None)}" for n, v in changed) + ")"
         parts.append(text)
     return format_cell(" | ".join(parts))
 
@@ -203,7 +195,7 @@ _SEGMENT = st.tuples(
 )
 
 
-@settings(max_examples=150)
+@settings(max_examples=80, deadline=None)
 @given(
     values=st.lists(st.one_of(st.none(), st.lists(_SEGMENT, max_size=4).map(tuple)), max_size=5),
     places=_PLACES,
