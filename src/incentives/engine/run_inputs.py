@@ -43,19 +43,20 @@ class ResultFigureLike(Protocol):
 def fx_function(rates: RateSource) -> Callable[..., tuple[Decimal, tuple[object, ...]]]:
     """``fx(amount, from, to, rate_type, on)`` → the amount converted and what converted it
     (rate, date, rate type, currencies). A run asks for the same few rates again and again:
-    each (currencies, type, date) is looked up in ``rates`` once, its detail built once."""
+    each (currencies, type, date) is looked up in ``rates`` once (a currency to itself: 1,
+    without asking), its detail built once: every conversion at one rate gives the very same
+    detail, whose breakdown text is then found by its identity (`io.trace_cells`)."""
     one = Decimal(1)  # the rate from a currency to itself, built once
     known: dict[tuple[str, str, str, datetime.date], tuple[Decimal, tuple[object, ...]]] = {}
 
     def fx(
         amount: Decimal, frm: str, to: str, rate_type: str, on: datetime.date
     ) -> tuple[Decimal, tuple[object, ...]]:
-        if frm == to:
-            return amount * one, (one, on, rate_type, frm, to)
         key = (frm, to, rate_type, on)
         found = known.get(key)
         if found is None:
-            rate = rates.rate(frm, to, rate_type, on)  # a missing rate raises, each time
+            # a missing rate raises, each time
+            rate = one if frm == to else rates.rate(frm, to, rate_type, on)
             found = (rate, (rate, on, rate_type, frm, to))
             if len(known) < _KNOWN_RATES:
                 known[key] = found

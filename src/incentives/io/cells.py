@@ -512,27 +512,48 @@ def segments_cell(places: int) -> Any:
     """The one-cell text of a weighted step's segments (empty for no segments), e.g.
     ``2026-01-01..2026-03-31 90d 24.6575% 1000.00 | 2026-04-01..2026-12-31 275d 75.3425%
     1200.00 (base_salary=12000)``: dates, days, the weight (days ÷ period days, at ``places``
-    decimals, shown as a percentage), the value, and the inputs the history set."""
+    decimals, shown as a percentage), the value, and the inputs the history set.
+
+    What recurs is found, not made again: a weight's percentage by its fraction (a few hundred
+    of them: days of one period; worked out in the context the lines are written in), a date's
+    text (`_DATES`); a decimal that is not money is written by ``decimal_cell`` (`exact_cell`
+    at ``places``), a changed input as `match_text` writes one. tests/test_call_cells.py
+    holds it to the text written plainly."""
     quantum = Decimal(1).scaleb(-places)
+    formats = _formatters(places)
+    computed = formats[Decimal]  # exact_cell(v, None, places)
+    shares: dict[tuple[int, int], str] = {}
+    dates = _DATES
 
     def cell(value: Any, unit: Decimal | None = None) -> str:
         if not value:
             return ""
         parts = []
         for start, end, days, weight, amount, changed in value:
-            pct = (Decimal(weight.numerator) / weight.denominator).quantize(quantum).scaleb(2)
-            text = f"{start.isoformat()}..{end.isoformat()} {days}d {format(pct, 'f')}% "
-            text += (
-                exact_cell(amount, unit, places)
-                if isinstance(amount, Decimal)
-                else format_cell(amount)
-            )
+            key = (weight.numerator, weight.denominator)
+            share = shares.get(key)
+            if share is None:
+                pct = (Decimal(key[0]) / key[1]).quantize(quantum).scaleb(2)
+                share = format(pct, "f")
+                if len(shares) < _KEPT_SHARES:
+                    shares[key] = share
+            if type(amount) is Decimal and unit is None:
+                figure = computed(amount)
+            elif isinstance(amount, Decimal):
+                figure = exact_cell(amount, unit, places)
+            else:
+                figure = format_cell(amount)
+            text = f"{dates[start]}..{dates[end]} {days}d {share}% {figure}"
             if changed:
-                text += " (" + ", ".join(f"{n}={_plain(v)}" for n, v in changed) + ")"
+                shown = [f"{n}={_PLAIN.get(type(v), _plain)(v)}" for n, v in changed]
+                text += " (" + ", ".join(shown) + ")"
             parts.append(text)
         return format_cell(" | ".join(parts))
 
     return cell
+
+
+_KEPT_SHARES = 4096  # the weights a segments cell remembers (a period has ~365 day counts)
 
 
 def match_text(detail: object, args: object) -> str:

@@ -35,7 +35,14 @@ from incentives.io.cells import (
     text_cell,
 )
 from incentives.io.csv_lines import LineCell, Memo, line_function, pair_function
-from incentives.io.trace_cells import call_cells, call_expression, goal_cells_of, goals_line_cells
+from incentives.io.trace_cells import (
+    call_cells,
+    call_kind,
+    call_line_cells,
+    call_line_names,
+    goal_cells_of,
+    goals_line_cells,
+)
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.rulebook.rulebook import Rulebook
@@ -357,17 +364,18 @@ class OutputLayout:
         constants: dict[str, Decimal] = {}
         spanned: set[int] = set()  # columns a goals expression fills with the one before
         calls: dict[str, str] = {}  # each call slot's cell function: its own caches
+        inline_calls: dict[int, str] = {}  # call slots written inline: their kind
         goal_widths: dict[str, int] = {}  # each scorecard's goal cells (side by side): width
         chains = _Chains(cells, policy)
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
             ref = f"v{slot_index}"
             names = [header[column] for column in cols]
-            if kind == "call" and cols[1] == cols[0] + 1:  # the value and the match, at once
-                name = f"CALL{slot_index}"
-                expression = call_expression(ref, name, f"SEEN{slot_index}")
-                cells[cols[0]] = LineCell(names[0], expression, width=2)
-                spanned.add(cols[1])
-                calls[name] = "both"
+            if kind == "call" and cols[1] == cols[0] + 1:  # the value and the match, inline
+                call = call_kind(policy, policy.slots[slot_index])
+                made = call_line_cells(names, ref, slot_index, call)
+                cells[cols[0] : cols[0] + len(made)] = made
+                spanned.update(cols[len(made) :])
+                inline_calls[slot_index] = call
             elif kind == "call":
                 cells[cols[0]] = LineCell(names[0], f"CALLV{slot_index}({ref})")
                 cells[cols[1]] = LineCell(names[1], f"CALLM{slot_index}({ref})")
@@ -384,8 +392,9 @@ class OutputLayout:
             elif kind == "segments":
                 owner = policy.spec.steps.get(policy.slots[slot_index].owner)
                 money = owner is not None and owner.type == "money"
-                expression = f"SEGMENTS({ref}, {'MU' if money else 'None'})"
-                cells[cols[0]] = LineCell(names[0], expression, quote=True)
+                # no segments (no dated change: most employees) is an empty cell, inline
+                expression = f"('' if not {ref} else Q(SEGMENTS({ref}, {'MU' if money else 'None'})))"
+                cells[cols[0]] = LineCell(names[0], expression)
             else:
                 value = self._value_cell(policy, slot_index, quanta, constants)
                 expression = chains.cell(policy.slots[slot_index], ref, cols[0], value)
@@ -393,10 +402,9 @@ class OutputLayout:
         places = policy.spec.policy.breakdown_decimals
         namespace = cell_namespace(places)
         for name, part in calls.items():
-            pairs: dict[int, tuple[object, str]] = {}  # a result's "both" cells, inline
-            namespace[name] = call_cells(namespace, part, pairs=pairs)
-            if part == "both":
-                namespace[name.replace("CALL", "SEEN")] = pairs.get
+            namespace[name] = call_cells(namespace, part)
+        for slot_index, call in inline_calls.items():
+            namespace.update(call_line_names(namespace, slot_index, call))
         namespace.update({name: goal_cells_of(namespace, n) for name, n in goal_widths.items()})
         namespace.update(
             GOAL_CELLS=goals_line_cells(namespace),

@@ -12,14 +12,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Any
 
 from incentives.io.cells import exact_text, match_text, text_cell
-from incentives.io.csv_lines import Memo, quote
-from incentives.rulebook.runtime.policy import show_in_tracebacks
+from incentives.io.csv_lines import LineCell, Memo, quote
+from incentives.rulebook.runtime.policy import CompiledPolicy, Slot, show_in_tracebacks
+from incentives.rulebook.runtime.ratings import RATING_FUNCTIONS
+from incentives.rulebook.runtime.table_lookup import Table
 
-__all__ = ["call_cells", "call_expression", "goal_cells", "goal_cells_of", "goals_line_cells"]
+__all__ = [
+    "CALL_KINDS",
+    "call_cells",
+    "call_expression",
+    "call_kind",
+    "call_line_cells",
+    "call_line_names",
+    "converted_value_expression",
+    "goal_cells",
+    "goal_cells_of",
+    "goals_line_cells",
+]
 
 _KEPT = 4096
 
@@ -101,13 +115,173 @@ def call_cells(
 
 
 def call_expression(ref: str, cells: str, pairs: str) -> str:
-    """The "both" cells of a call slot's value ``ref``: its text looked up inline in ``pairs``
-    (the name of that cache's ``get``, see `call_cells`) when the call's result is one seen
-    before, no Python call on a hit; else through ``cells`` (the slot's `call_cells`)."""
+    """The "both" cells of a call slot's value ``ref``: ``,`` when the call was not made or
+    gave nothing, else its text looked up inline in ``pairs`` (the name of that cache's
+    ``get``, see `call_cells`) when the call's result is one seen before, no Python call on a
+    hit; else through ``cells`` (the slot's `call_cells`)."""
     return (
-        f"(_e[1] if (_c := {ref}) is not None and (_p := _c[1]) is not None"
-        f" and (_e := {pairs}(id(_p))) is not None and _e[0] is _p else {cells}({ref}))"
+        f"(',' if (_c := {ref}) is None or (_p := _c[1]) is None"
+        f" else _e[1] if (_e := {pairs}(id(_p))) is not None and _e[0] is _p else {cells}(_c))"
     )
+
+
+CALL_KINDS = ("pairs", "parts", "others", "converted", "fixed")
+
+
+def call_line_cells(columns: list[str], ref: str, index: int, kind: str) -> list[LineCell]:
+    """The value and match cells (``columns``, side by side) of call slot ``index``, whose
+    trace value is ``ref`` (``(args, (value, detail))``; both cells empty when it is None or
+    gives None), written inline with `call_line_names`' names, by the slot's ``kind`` (any
+    kind writes ``call_cells``' text for every value: tests/test_call_cells.py; the kind only
+    says which objects recur, so which lookups pay):
+
+    - ``pairs``: the call's result recurs (an exact table's own tuple: ``FOUND_<table>``):
+      both cells found by its identity at once (`call_expression`);
+    - ``parts``: the value recurs, not the pair, and the detail is equal to an earlier one,
+      a new object (a band table's cell and a fresh ``(row, column)``; a rating and its label
+      read per employee): the value found by its identity, the match by the detail's value
+      (``MATCHED<i>``: details whose type is always hashable), else through ``MATCH<i>``;
+    - ``others`` (any other call: a curve, a tier): the value and the match found by the
+      identity of the value and of the detail, else through ``VALUE<i>``, ``MATCH<i>``;
+    - ``converted``: an fx conversion of an amount computed per employee: the value is new,
+      written inline as `decimal_cell` writes it (`converted_value_expression`); the match
+      found by the detail's identity (`fx_function` builds one per rate);
+    - ``fixed``: an fx conversion of a constant (a literal, a parameter): one amount at one
+      rate is one value (the amount times the rate, `fx_function`), so both cells are found
+      by the detail's identity once its amount is seen to be the same object.
+    """
+    made = f"(_c := {ref}) is None or (_p := _c[1]) is None"
+    if kind == "pairs":
+        cell = call_expression(ref, f"CALL{index}", f"SEEN{index}")
+        return [LineCell(columns[0], cell, width=2)]
+    if kind == "parts":
+        match = f"_m if (_m := MATCHED{index}(_d := _p[1])) is not None else MATCH{index}(_d)"
+    else:
+        match = (
+            f"_m[1] if (_m := MATCHES{index}(id(_d := _p[1]))) is not None and _m[0] is _d"
+            f" else MATCH{index}(_d)"
+        )
+    if kind == "fixed":
+        both = (
+            f"_m[2] if (_m := CONVERTED{index}(id(_d := _p[1]))) is not None and _m[0] is _d"
+            f" and _m[1] is _c[0][0] else CONVERT{index}(_c)"
+        )
+        return [LineCell(columns[0], f"(',' if {made} else {both})", width=2)]
+    if kind == "converted":
+        value = (
+            f"{converted_value_expression('_x')} if type(_x := _p[0]) is D else F[type(_x)](_x)"
+        )
+    else:
+        value = (
+            f"_v[1] if (_v := VALUES{index}(id(_x := _p[0]))) is not None and _v[0] is _x"
+            f" else VALUE{index}(_x)"
+        )
+    # the value's cell leaves ``_p`` holding the call's result (None: not made, or nothing
+    # found) for the match's, the next field of the line
+    found = f"(_p := None if (_c := {ref}) is None else _c[1]) is None"
+    return [
+        LineCell(columns[0], f"('' if {found} else {value})"),
+        LineCell(columns[1], f"('' if _p is None else {match})"),
+    ]
+
+
+def call_kind(policy: CompiledPolicy, slot: Slot) -> str:
+    """Which objects of a call slot's results recur (`call_line_cells`' kinds), from what it
+    calls: an fx conversion of a literal or a parameter is ``fixed``, of anything else
+    ``converted``; an exact table answering from its lookups worked out once (``found``)
+    gives its own pairs, any other table and a rating function fresh pairs of recurring
+    values and equal details; anything else is ``others``. It chooses the fastest lookups
+    only: every kind writes the same text."""
+    if slot.callee == "fx":
+        amount = slot.arg_texts[0] if slot.arg_texts else ""
+        constant = amount in policy.spec.parameters or _NUMBER.fullmatch(amount) is not None
+        return "fixed" if constant else "converted"
+    lookup = policy.lookups.get(slot.callee)
+    if isinstance(lookup, Table):  # details: tuples of row numbers (or None, or a segment)
+        return "pairs" if lookup.found else "parts"
+    return "parts" if slot.callee in RATING_FUNCTIONS else "others"  # a rating's label
+
+
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def converted_value_expression(ref: str) -> str:
+    """`decimal_cell` of the Decimal ``ref`` (names from `cell_namespace`), for a converted
+    amount (``2453.560500``, ``44900``: nearly always at most the breakdown's decimals), from
+    its `str` when that has no exponent, with as few calls as can be (each costs about what
+    the `str` does): a whole number as it is when short (``SHORT``; not ``-0``); a point
+    among the last ``PD`` characters (at most the breakdown's decimals: the value rounded at
+    them is itself) stripped of trailing zeros, then of the point (``-0`` is ``0``); anything
+    else (a long quotient) rounded inline as ``DEC`` rounds it (as `goal_cells` rounds an
+    attainment), else through ``DEC``."""
+    return (
+        f"(_s if '.' not in (_s := str({ref})) and len(_s) <= SHORT and 'E' not in _s"
+        " and _s != '-0'"
+        " else (_t if (_t := _s.rstrip('0'))[-1] != '.' else _t[:-1] if _t != '-0.' else '0')"
+        " if '.' in _s[PD:] and 'E' not in _s"
+        f" else _t if (_r := str(QR({ref}, QP)))[PD:PN] == '.'"
+        " and (_t := _r.rstrip('0').rstrip('.')) != '-0'"
+        f" else DEC({ref}))"
+    )
+
+
+def call_line_names(
+    namespace: dict[str, Any], index: int, kind: str, kept: int = _KEPT
+) -> dict[str, Callable[[Any], Any]]:
+    """The names of `call_line_cells`' expressions for call slot ``index`` of ``kind`` (its
+    own caches), from `cell_namespace`'s formatters: texts by the id of the object they are
+    of (``SEEN<i>``, ``VALUES<i>``, ``MATCHES<i>``, ``CONVERTED<i>``: the ``get`` of dicts
+    holding the object itself, so an ``is`` check proves a hit) or by an equal detail
+    (``MATCHED<i>``, as `call_cells` finds a match), made on a miss by ``CALL<i>``
+    (`call_cells`), ``VALUE<i>``, ``MATCH<i>``, ``CONVERT<i>``, which keep at most ``kept``
+    objects each (a slot whose objects are new each time stops adding them; those kept stay
+    valid as long as the slot)."""
+    if kind == "pairs":
+        pairs: dict[int, tuple[object, str]] = {}
+        return {
+            f"CALL{index}": call_cells(namespace, pairs=pairs, kept=kept),
+            f"SEEN{index}": pairs.get,
+        }
+    formats = namespace["F"]
+    values: dict[int, tuple[object, str]] = {}
+    details: dict[int, tuple[object, str]] = {}
+    converted: dict[int, tuple[object, object, str]] = {}
+    matched: dict[Any, str] = {}  # equal details (a band's fresh (row, column)): one text
+
+    def value(value: object) -> str:
+        text: str = formats[type(value)](value)
+        if len(values) < kept:
+            values[id(value)] = (value, text)
+        return text
+
+    def match(detail: object) -> str:
+        try:
+            text = matched[detail]
+        except (KeyError, TypeError):
+            text = quote(match_text(detail, None))
+            if len(matched) < kept:
+                with contextlib.suppress(TypeError):  # an unhashable detail is not cached
+                    matched[detail] = text
+        if len(details) < kept:
+            details[id(detail)] = (detail, text)
+        return text
+
+    def convert(call: Any) -> str:
+        (amount, *_), (result, detail) = call
+        text: str = formats[type(result)](result) + "," + match(detail)
+        if len(converted) < kept:
+            converted[id(detail)] = (detail, amount, text)
+        return text
+
+    return {
+        f"VALUES{index}": values.get,
+        f"VALUE{index}": value,
+        f"MATCHED{index}": matched.get,
+        f"MATCHES{index}": details.get,
+        f"MATCH{index}": match,
+        f"CONVERTED{index}": converted.get,
+        f"CONVERT{index}": convert,
+    }
 
 
 def goal_cells(namespace: dict[str, Any]) -> Callable[[Any, int], str]:
