@@ -468,6 +468,26 @@ def test_a_band_grid_looked_up_quickly_is_the_general_lookup(
     assert _outcome(quick, *keys) == _outcome(general, *keys)
 
 
+cell_keys = st.tuples(
+    st.one_of(st.integers(1, 5), decimals("1", "5", 0)), decimals("0.8", "1.3", 3)
+)
+
+
+@given(keys=cell_keys, again=cell_keys)
+def test_a_band_grid_gives_one_answer_object_per_cell(
+    keys: tuple[object, object], again: tuple[object, object]
+) -> None:
+    """Keys in the same cell of an unadjusted band grid get the very same ``(value, detail)``
+    (so the breakdown's call cells find its text by identity), equal to the general lookup's;
+    keys in another cell, another answer."""
+    table = compile_table("merit_grid", TableSpec.model_validate(GRID))
+    quick = table.quick()
+    first, second = quick(*keys), quick(*again)
+    assert repr(first) == repr(table(*keys))
+    assert repr(second) == repr(table(*again))
+    assert (first is second) == (first[1] == second[1])
+
+
 @given(
     key=st.one_of(st.none(), decimals("-1", "12", 2), st.integers(-1, 12), st.just("3")),
     default=st.booleans(),

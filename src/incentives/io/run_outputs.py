@@ -35,11 +35,13 @@ from incentives.io.cells import (
     text_cell,
 )
 from incentives.io.csv_lines import LineCell, Memo, line_function, pair_function
+from incentives.io.same_values import same_value_candidates
 from incentives.io.trace_cells import call_cells, call_expression, goal_cells_of, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import CompiledPolicy, Slot
+from incentives.rulebook.runtime.tables import Table
 
 __all__ = [
     "GOAL_FIELDS",
@@ -466,6 +468,14 @@ class _Chains:
             for name, spec in policy.spec.steps.items()
             if (formula := (spec.formula or "").strip()).isidentifier() and formula != name
         }
+        # steps whose value a step's first value may be the very object of (`same_values`)
+        self._candidates = same_value_candidates(
+            {
+                name: [spec.formula] if spec.formula else [v.formula for v in spec.variants or ()]
+                for name, spec in policy.spec.steps.items()
+            },
+            frozenset(name for name, obj in policy.lookups.items() if type(obj) is Table),
+        )
         # by owner: its latest value's column, template, name, slot name and cell
         self._last: dict[str, tuple[int, str, str, str, _ValueCell]] = {}
         self._made: dict[int, tuple[str, str]] = {}  # by column: the value's name, the cell
@@ -505,11 +515,32 @@ class _Chains:
                 expression = kept_money_expression(
                     ref, earlier_ref, keep, decimals, cell.make(ref)
                 )
+        if expression is None and before is None:
+            expression = self._same_as_other(slot.owner, ref, column, template, cell)
         if expression is None:
             self._plain.add(column)
             expression = cell.make(ref)
         self._made[column] = (ref, expression)
         return expression
+
+    def _same_as_other(
+        self, owner: str, ref: str, column: int, template: str, cell: _ValueCell
+    ) -> str | None:
+        """A step's first value tested against the final values of other steps it may be the
+        very object of (at most three, written alike before it): their text when it is."""
+        earlier = []
+        for other in self._candidates.get(owner, ()):
+            last = self._last.get(other)
+            if last is not None and last[3] == other and last[0] < column and last[1] == template:
+                earlier.append(last)
+        if not earlier:
+            return None
+        tests = []
+        for other_column, _, other_ref, _, other_cell in earlier[:3]:
+            self._named.add(other_column)
+            self._render(other_column, other_cell)
+            tests.append(f"_k{other_ref} if {ref} is {other_ref} else ")
+        return f"({''.join(tests)}{cell.make(ref)})"
 
     def _render(self, column: int, cell: _ValueCell) -> None:
         """Write the cell of ``column`` again, its text kept or named as later cells need."""
