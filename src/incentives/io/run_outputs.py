@@ -224,6 +224,7 @@ class OutputLayout:
                     else other
                     for other, same in zip(breakdown, shared, strict=True)
                 ]
+        results, breakdown = _shared_texts(results, breakdown)
         values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
         if values:
             prologue += f"; ({values}) = t"
@@ -435,6 +436,33 @@ class OutputLayout:
             constants[q] = quantum
             decimals = -quantum.as_tuple().exponent  # type: ignore[operator]
         return _ValueCell(lambda ref, keep=None: rounded_expression(ref, q, point, keep), decimals=decimals)
+
+
+def _shared_texts(
+    results: list[LineCell], breakdown: list[LineCell]
+) -> tuple[list[LineCell], list[LineCell]]:
+    """A value both lines write (an output step) has its `str` made once: the results cell,
+    made first, starts from ``str(v)`` whenever ``v`` is a Decimal (``((_s if (_s :=
+    str(v))...) if type(v) is D else ...)``), so it names it, and the breakdown cells that
+    take ``str(v)`` only where ``v`` is a Decimal read the name (the very text: ``v`` is
+    not rebound in between)."""
+    for column, cell in enumerate(results):
+        found = re.match(r"\(\(_s if \(_s := str\((v\d+)\)\)", cell.expression)
+        if found is None:
+            continue
+        ref = found.group(1)
+        made, name, guard = f"str({ref})", f"_s{ref}", f" if type({ref}) is D else "
+        shared = False
+        for index, other in enumerate(breakdown):
+            text = other.expression
+            if made in text and guard in text and made not in text[text.rindex(guard) :]:
+                breakdown[index] = replace(other, expression=text.replace(made, name))
+                shared = True
+        if shared:
+            named = f"(_s := ({name} := {made}))"
+            expression = cell.expression.replace(f"(_s := {made})", named, 1)
+            results[column] = replace(cell, expression=expression)
+    return results, breakdown
 
 
 class _ValueCell(NamedTuple):
