@@ -550,12 +550,86 @@ def test_a_prorate_remembered_is_the_fraction_worked_out_afresh_in_the_callers_c
     context = ENGINE_CONTEXT.copy()
     context.prec = precision
     functions._SHARES.clear()
+    functions._SPANS.clear()
     with decimal.localcontext(context):
         fresh = _outcome(functions.f_prorate, *args)
     with decimal.localcontext(ENGINE_CONTEXT):
         _outcome(functions.f_prorate, *args)  # remembered under the engine's context
     with decimal.localcontext(context):
         assert _outcome(functions.f_prorate, *args) == fresh
+
+
+@given(
+    first=st.tuples(st.one_of(st.none(), dates), st.one_of(st.none(), dates)),
+    then=st.tuples(st.one_of(st.none(), dates), st.one_of(st.none(), dates)),
+    period_start=dates,
+    days=st.integers(-3, 800),
+    basis=st.sampled_from([*functions.PRORATE_BASES, "weeks"]),
+    partial=st.sampled_from(functions.PARTIAL_MONTH_RULES),
+)
+def test_a_prorate_over_a_span_remembered_from_other_dates_is_worked_out_afresh(
+    first: tuple[object, object],
+    then: tuple[object, object],
+    period_start: datetime.date,
+    days: int,
+    basis: str,
+    partial: str,
+) -> None:
+    """Dates never seen that cover a span seen before (another hire date before the period:
+    the same span) give the decimal, or the rejection, they give when nothing is remembered."""
+    period = (basis, partial, period_start, period_start + datetime.timedelta(days))
+    functions._SHARES.clear()
+    functions._SPANS.clear()
+    with decimal.localcontext(ENGINE_CONTEXT):
+        fresh = _outcome(functions.f_prorate, *then, *period)
+        functions._SHARES.clear()
+        functions._SPANS.clear()
+        _outcome(functions.f_prorate, *first, *period)
+        assert _outcome(functions.f_prorate, *then, *period) == fresh
+
+
+class _Day(datetime.date):
+    """A date `f_prorate` takes on its general path (checked and clamped as given)."""
+
+
+@given(
+    start=st.one_of(st.none(), dates),
+    end=st.one_of(st.none(), dates),
+    period_start=dates,
+    days=st.integers(-3, 800),
+    basis=st.sampled_from([*functions.PRORATE_BASES, "weeks"]),
+    partial=st.sampled_from([*functions.PARTIAL_MONTH_RULES, "half"]),
+    precision=st.sampled_from([28, 5]),
+)
+def test_a_prorate_of_plain_dates_is_the_general_paths(
+    start: datetime.date | None,
+    end: datetime.date | None,
+    period_start: datetime.date,
+    days: int,
+    basis: str,
+    partial: str,
+    precision: int,
+) -> None:
+    """Plain dates (clamped inline, the span looked up) give the decimal or the rejection the
+    general path gives for the same dates, seen before or not."""
+    period_end = period_start + datetime.timedelta(days)
+
+    def general(day: datetime.date | None) -> _Day | None:
+        return None if day is None else _Day(day.year, day.month, day.day)
+
+    context = ENGINE_CONTEXT.copy()
+    context.prec = precision
+    args = (start, end, basis, partial, period_start, period_end)
+    given = (general(start), general(end), basis, partial, general(period_start), general(period_end))
+    with decimal.localcontext(context):
+        functions._SHARES.clear()
+        functions._SPANS.clear()
+        fresh = _outcome(functions.f_prorate, *args)
+        functions._SHARES.clear()
+        functions._SPANS.clear()
+        expected = _outcome(functions.f_prorate, *given)
+        assert fresh == expected
+        assert _outcome(functions.f_prorate, *args) == expected  # its span remembered
 
 
 @given(
@@ -586,6 +660,7 @@ def test_a_prorate_over_actual_days_is_the_days_covered_over_the_periods_days(
     args = (start, end, "actual_days", "count", period_start, period_end)
     if not again:
         functions._SHARES.clear()
+        functions._SPANS.clear()
     with decimal.localcontext(context):
         expected = repr(
             Decimal(0) if s > e else Decimal((e - s).days + 1) / Decimal(days + 1)

@@ -196,6 +196,26 @@ def f_prorate(
 
     A missing start or end means the period's own; both ends are inclusive.
     """
+    if (
+        type(start) is date
+        and (end is None or type(end) is date)
+        and type(period_start) is date
+        and type(period_end) is date
+        and not period_end < period_start
+    ):  # plain dates (the usual call): the span they cover, clamped as below, looked up
+        s = period_start if start < period_start else start
+        e = period_end if end is None or period_end < end else end
+        share = _SPANS.get((s, e, basis, partial, period_start, period_end))
+        if share is None:
+            share = _share(s, e, basis, partial, period_start, period_end)
+            if len(_SPANS) >= _SHARES_KEPT:
+                _SPANS.clear()
+            _SPANS[(s, e, basis, partial, period_start, period_end)] = share
+        if isinstance(share, Decimal):  # 0 or 1, whatever the context
+            return share
+        covered, whole, bounded = share
+        fraction: Decimal = covered / whole  # divided in the caller's context, every time
+        return min(_ONE, max(_ZERO, fraction)) if bounded else fraction
     # arguments seen before, as given (only arguments that gave a share are remembered, and the
     # share is a function of them): their share, without checking and clamping the dates again
     key = (start, end, basis, partial, period_start, period_end)
@@ -211,14 +231,23 @@ def f_prorate(
             raise RowError(f"prorate: the period ends ({pe}) before it starts ({ps})")
         s = ps if start is None else max(start if type(start) is date else _day(start, "prorate", 1), ps)
         e = pe if end is None else min(end if type(end) is date else _day(end, "prorate", 2), pe)
-        share = _share(s, e, basis, partial, ps, pe)
+        # the span covered, remembered too: a roster's hire dates are many (thousands: more
+        # than the arguments remembered above), the spans they clamp to few (a hire before the
+        # period starts it); `_share` is a function of the span alone
+        span = (s, e, basis, partial, ps, pe)
+        share = _SPANS.get(span)
+        if share is None:
+            share = _share(s, e, basis, partial, ps, pe)
+            if len(_SPANS) >= _SHARES_KEPT:
+                _SPANS.clear()
+            _SPANS[span] = share
         if len(_SHARES) >= _SHARES_KEPT:
             _SHARES.clear()
         _SHARES[key] = share
     if isinstance(share, Decimal):  # 0 or 1, whatever the context
         return share
     covered, whole, bounded = share
-    fraction: Decimal = covered / whole  # divided in the caller's context, every time
+    fraction = covered / whole  # divided in the caller's context, every time
     return min(_ONE, max(_ZERO, fraction)) if bounded else fraction
 
 
@@ -227,6 +256,7 @@ def f_prorate(
 # full, to bound memory.
 _Share = Decimal | tuple[Decimal, Decimal, bool]
 _SHARES: dict[tuple[object, ...], _Share] = {}
+_SPANS: dict[tuple[object, ...], _Share] = {}  # the same, per span covered (`f_prorate`)
 _SHARES_KEPT = 1 << 14
 
 
