@@ -29,6 +29,15 @@ _VALUES = st.one_of(
 )
 
 
+def _fresh(value: Any) -> Any:
+    """An equal value, no object shared with ``value`` (a call's answer: a new tuple)."""
+    if type(value) is Decimal:
+        return Decimal(str(value))
+    if type(value) is tuple:
+        return tuple(_fresh(v) for v in value)
+    return value
+
+
 def _written(line: Any, *args: Any) -> object:
     """The line, or the kind of error the general path raises (int(NaN), a huge quantize)."""
     try:
@@ -58,9 +67,17 @@ def test_a_value_the_very_object_of_any_earlier_one_is_written_as_a_fresh_one(
     pool += [v.normalize() for v in pool if v.is_finite()]
     pool += [v.quantize(Decimal("0.01")) for v in pool if v.is_finite() and v.adjusted() < 20]
     pool += [v.copy_negate() for v in pool if v.is_zero()]  # -0 == 0
+    # what calls gave (value, what matched): a few results, each call's the very tuple of one
+    # of them or a fresh equal one, or no call at all
+    answers = [(v, (i, "x")) for i, v in enumerate(pool[:3])]
     trace: list[Any] = []
     for slot in policy.slots:
-        if slot.kind not in ("raw", "stage", "step", "pay"):
+        if slot.kind == "call":
+            answer = data.draw(st.sampled_from([None, *answers]))
+            if answer is not None and data.draw(st.booleans()):
+                answer = (Decimal(str(answer[0])), tuple(answer[1]))
+            value = None if answer is None else (("key",), answer)
+        elif slot.kind not in ("raw", "stage", "step", "pay"):
             value = None
         else:
             value = data.draw(st.sampled_from(pool))
@@ -70,7 +87,7 @@ def test_a_value_the_very_object_of_any_earlier_one_is_written_as_a_fresh_one(
             elif how == 1 and slot.kind != "pay":  # a pay amount is a Decimal, always
                 value = data.draw(st.sampled_from([None, 0, 7]))  # not a Decimal
         trace.append(value)
-    fresh = [Decimal(str(v)) if type(v) is Decimal else v for v in trace]
+    fresh = [_fresh(v) for v in trace]
     currency = data.draw(st.sampled_from(["USD", "EUR", "JPY", "BHD"]))
 
     def outcome(values: list[Any]) -> SimpleNamespace:

@@ -362,12 +362,16 @@ class OutputLayout:
         calls: dict[str, str] = {}  # each call slot's cell function: its own caches
         goal_widths: dict[str, int] = {}  # each scorecard's goal cells (side by side): width
         chains = _Chains(cells, policy)
+        called: dict[str, tuple[int, str]] = {}  # each callee's first "both" cells: column, ref
         for slot_index, kind, cols, _goals in self._plans[policy.id]:
             ref = f"v{slot_index}"
             names = [header[column] for column in cols]
             if kind == "call" and cols[1] == cols[0] + 1:  # the value and the match, at once
                 name = f"CALL{slot_index}"
                 expression = call_expression(ref, name, f"SEEN{slot_index}")
+                callee = policy.slots[slot_index].callee
+                if type(policy.lookups.get(callee)) is Table:  # the same answer, the same tuple
+                    expression = _same_call(cells, called, (callee, cols[0], ref), expression)
                 cells[cols[0]] = LineCell(names[0], expression, width=2)
                 spanned.add(cols[1])
                 calls[name] = "both"
@@ -436,6 +440,31 @@ class OutputLayout:
             constants[q] = quantum
             decimals = -quantum.as_tuple().exponent  # type: ignore[operator]
         return _ValueCell(lambda ref, keep=None: rounded_expression(ref, q, point, keep), decimals=decimals)
+
+
+def _same_call(
+    cells: list[LineCell], called: dict[str, tuple[int, str]], call: tuple[str, int, str], cells_of: str
+) -> str:
+    """The "both" cells of a call (``cells_of``: its expression) that calls what an earlier
+    call slot of the line called: that slot's text when the result is the very same object
+    (an exact table gives one tuple per cell found: ``salary_range_min(grade, country)`` and
+    ``salary_range_min(coalesce(new_grade, grade), country)`` for everyone not promoted);
+    the text of a call's cells is a function of its result alone (`call_cells`). ``call``:
+    what it calls, its column and its value's name."""
+    callee, column, ref = call  # what it calls, its column, its value's name
+    first = called.get(callee)
+    if first is None:
+        called[callee] = (column, ref)
+        return cells_of
+    column, earlier = first
+    if not cells[column].expression.startswith(f"(_k{earlier} := "):
+        cells[column] = replace(
+            cells[column], expression=f"(_k{earlier} := {cells[column].expression})"
+        )
+    return (
+        f"(_k{earlier} if {ref} is not None and {earlier} is not None"
+        f" and {ref}[1] is {earlier}[1] else {cells_of})"
+    )
 
 
 def _shared_texts(
