@@ -700,6 +700,25 @@ def test_min_max_and_coalesce_inline_are_the_builtins(a: object, b: object, fn: 
         assert eval(_inline_call(fn), namespace) is builtin(a, b)
 
 
+@given(x=arguments, low=arguments, high=arguments)
+def test_clamp_inline_is_the_builtin(x: object, low: object, high: object) -> None:
+    """``clamp`` written inline gives what the builtin gives (of decimals, the very object: a
+    bound when the value is outside, the first of equal values), or its rejection (low above
+    high, a missing or non-number argument)."""
+    emitter = Emitter.__new__(Emitter)  # `_inline` reads only its counter of temporaries
+    emitter.temps = 0
+    nodes: list[ast.expr] = [ast.Name("X"), ast.Name("L"), ast.Name("H")]
+    code = emitter._inline("clamp", nodes, ["X", "L", "H"])
+    assert code is not None
+    namespace = {"X": x, "L": low, "H": high, "DECIMAL": Decimal, **functions.NAMESPACE}
+    with decimal.localcontext(ENGINE_CONTEXT):
+        inline = _outcome(lambda: eval(code, namespace))
+        called = _outcome(functions.f_clamp, x, low, high)
+        assert inline == called
+        if all(type(v) is Decimal for v in (x, low, high)) and not inline.startswith("RowError"):
+            assert eval(code, namespace) is functions.f_clamp(x, low, high)
+
+
 def test_coalesce_of_a_computed_fallback_stays_a_call() -> None:
     """``coalesce(x, f(y))`` keeps the call: its second argument is evaluated even when the
     first is there (a table miss in it rejects the row), which an inline form would skip."""

@@ -130,7 +130,7 @@ class Emitter:
         return expr.to_python(self.pyname, call, p.const, self._inline)
 
     def _inline(self, fn: str, nodes: list[ast.expr], args: list[str]) -> str | None:
-        """``min``/``max`` of two values and ``coalesce`` of a value and a name, inline (a call
+        """``min``/``max`` of two values, ``clamp`` and ``coalesce`` of a value and a name, inline (a call
         costs more than they do): the arguments evaluated once each, in order, then what the
         builtin does for two decimals (`functions.f_min`: ``b if b < a else a``); anything
         else, the builtin's call on the values. None: the ``F_<name>`` call as it is."""
@@ -144,6 +144,16 @@ class Emitter:
         if fn == "coalesce" and isinstance(nodes[1], ast.Name):  # a name: reading it is all
             a = self.temp()
             return f"({args[1]} if ({a} := {args[0]}) is None else {a})"
+        if fn == "clamp" and len(args) == 3:
+            # `functions.f_clamp` for three decimals: low above high rejected (by the call),
+            # then min(max(x, low), high), the builtins' comparisons in their order
+            x, low, high, m = self.temp(), self.temp(), self.temp(), self.temp()
+            return (
+                f"(({high} if {high} < ({m} := ({low} if {low} > {x} else {x})) else {m}) if "
+                f"(({x} := {args[0]}), ({low} := {args[1]}), ({high} := {args[2]})) and "
+                f"type({x}) is type({low}) is type({high}) is {DECIMAL} and not {low} > {high} "
+                f"else {FUNCTION}clamp({x}, {low}, {high}))"
+            )
         return None
 
     @staticmethod
