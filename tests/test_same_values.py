@@ -67,6 +67,8 @@ def test_a_value_the_very_object_of_any_earlier_one_is_written_as_a_fresh_one(
     pool += [v.normalize() for v in pool if v.is_finite()]
     pool += [v.quantize(Decimal("0.01")) for v in pool if v.is_finite() and v.adjusted() < 20]
     pool += [v.copy_negate() for v in pool if v.is_zero()]  # -0 == 0
+    # and the generated code's constants, the very objects (a step's ``... else 0``)
+    pool += [v for k, v in policy.globals_.items() if k.startswith("NUM_") and type(v) is Decimal]
     # what calls gave (value, what matched): a few results, each call's the very tuple of one
     # of them or a fresh equal one, or no call at all
     answers = [(v, (i, "x")) for i, v in enumerate(pool[:3])]

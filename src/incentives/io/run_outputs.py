@@ -35,7 +35,7 @@ from incentives.io.cells import (
     text_cell,
 )
 from incentives.io.csv_lines import LineCell, Memo, line_function, pair_function
-from incentives.io.same_values import same_value_candidates
+from incentives.io.same_values import handed_on_literals, same_value_candidates
 from incentives.io.trace_cells import call_cells, call_expression, goal_cells_of, goals_line_cells
 from incentives.io.writers import format_cell
 from incentives.model import Rejection
@@ -399,6 +399,7 @@ class OutputLayout:
                 cells[cols[0]] = LineCell(names[0], expression)
         places = policy.spec.policy.breakdown_decimals
         namespace = cell_namespace(places)
+        namespace.update(chains.texts)
         for name, part in calls.items():
             pairs: dict[int, tuple[object, str]] = {}  # a result's "both" cells, inline
             namespace[name] = call_cells(namespace, part, pairs=pairs)
@@ -526,13 +527,25 @@ class _Chains:
             if (formula := (spec.formula or "").strip()).isidentifier() and formula != name
         }
         # steps whose value a step's first value may be the very object of (`same_values`)
+        formulas = {
+            name: [spec.formula] if spec.formula else [v.formula for v in spec.variants or ()]
+            for name, spec in policy.spec.steps.items()
+        }
         self._candidates = same_value_candidates(
-            {
-                name: [spec.formula] if spec.formula else [v.formula for v in spec.variants or ()]
-                for name, spec in policy.spec.steps.items()
-            },
-            frozenset(name for name, obj in policy.lookups.items() if type(obj) is Table),
+            formulas, frozenset(name for name, obj in policy.lookups.items() if type(obj) is Table)
         )
+        # each step's literals given as they are, as the generated code's constants (NUM_0)
+        numbers = {
+            str(value): (name, value)
+            for name, value in policy.globals_.items()
+            if name.startswith("NUM_") and type(value) is Decimal
+        }
+        self._constants = {
+            name: [numbers[text] for text in handed_on_literals(texts) if text in numbers]
+            for name, texts in formulas.items()
+        }
+        self.texts: dict[str, Any] = {}  # the constants and their texts: the line's names
+        self._texts_of: dict[tuple[str, str], str] = {}  # (cell, constant) → its text's name
         # by owner: its latest value's column, template, name, slot name and cell
         self._last: dict[str, tuple[int, str, str, str, _ValueCell]] = {}
         self._made: dict[int, tuple[str, str]] = {}  # by column: the value's name, the cell
@@ -574,11 +587,31 @@ class _Chains:
                 )
         if expression is None and before is None:
             expression = self._same_as_other(slot.owner, ref, column, template, cell)
+        if before is None:
+            expression = self._constant(slot.owner, ref, cell, expression or cell.make(ref))
         if expression is None:
             self._plain.add(column)
             expression = cell.make(ref)
         self._made[column] = (ref, expression)
         return expression
+
+    def _constant(self, owner: str, ref: str, cell: _ValueCell, expression: str) -> str:
+        """A step's first value tested against the constants its formula gives as they are (a
+        variant's ``0``): their text, worked out once by the very expression, when it is one
+        (a cell whose text reads the row's currency is left as it is)."""
+        tests = []
+        for name, value in self._constants.get(owner, ()):
+            code = cell.make("_VALUE_")
+            if re.search(r"\b(MU|DOT|NEXT|PAD|cur)\b", code):
+                continue
+            try:  # (a name the cell reads that is not the namespace's yet: not this way)
+                text = eval(code, cell_namespace(self._places), {"_VALUE_": value})
+            except (NameError, ArithmeticError, ValueError, TypeError):
+                continue
+            known = self._texts_of.setdefault((code, name), f"CONST{len(self._texts_of)}")
+            self.texts[f"CONST_{name}"], self.texts[known] = value, text
+            tests.append(f"{known} if {ref} is CONST_{name} else ")
+        return f"({''.join(tests)}{expression})" if tests else expression
 
     def _same_as_other(
         self, owner: str, ref: str, column: int, template: str, cell: _ValueCell

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Mapping, Sequence
 
-__all__ = ["same_value_candidates"]
+__all__ = ["handed_on_literals", "same_value_candidates"]
 
 # functions that give one of their arguments, the very object
 _PASSING = frozenset({"max", "min", "clamp", "coalesce"})
@@ -51,6 +51,13 @@ def same_value_candidates(
         ]
         found[name] = tuple(named + sharing)
     return found
+
+
+def handed_on_literals(formulas: Sequence[str]) -> tuple[str, ...]:
+    """The number literals a step's formula (or its variants') may give as they are, the very
+    constant of the generated code (``... else 0``, a variant ``0``): as written (``0``)."""
+    found = [t[1:] for f in formulas for t in _handed_on(f) if t.startswith("#")]
+    return tuple(dict.fromkeys(t for t in found if t.isdigit()))
 
 
 def _reach(name: str, direct: Mapping[str, list[str]]) -> list[str]:
