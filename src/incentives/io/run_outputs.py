@@ -444,7 +444,10 @@ class OutputLayout:
 
 
 def _same_call(
-    cells: list[LineCell], called: dict[str, tuple[int, str]], call: tuple[str, int, str], cells_of: str
+    cells: list[LineCell],
+    called: dict[str, tuple[int, str]],
+    call: tuple[str, int, str],
+    cells_of: str,
 ) -> str:
     """The "both" cells of a call (``cells_of``: its expression) that calls what an earlier
     call slot of the line called: that slot's text when the result is the very same object
@@ -488,6 +491,18 @@ def _shared_texts(
             if made in text and guard in text and made not in text[text.rindex(guard) :]:
                 breakdown[index] = replace(other, expression=text.replace(made, name))
                 shared = True
+        # a breakdown value the line tests against this one (``_kv20 if v22 is v20``: the
+        # step's earlier value, mostly the very object) reads the text when it is that object
+        # (then a Decimal: the name is set)
+        line = "".join(other.expression for other in breakdown)
+        for earlier in re.findall(rf"_k(v\d+) if {ref} is v\d+", line):
+            own, their = f"str({earlier})", f" if type({earlier}) is D else "
+            for index, other in enumerate(breakdown):
+                text = other.expression
+                if own in text and their in text and own not in text[text.rindex(their) :]:
+                    text = text.replace(own, f"({name} if {earlier} is {ref} else {own})")
+                    breakdown[index] = replace(other, expression=text)
+                    shared = True
         if shared:
             named = f"(_s := ({name} := {made}))"
             expression = cell.expression.replace(f"(_s := {made})", named, 1)
