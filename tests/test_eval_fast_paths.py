@@ -44,7 +44,7 @@ from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.ratings import RatingHistory
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
 from incentives.rulebook.runtime.tables import Table, TableSpec, compile_table
-from strategies import decimals
+from strategies import any_decimals, decimals
 
 GRID: dict[str, Any] = {
     "axes": [
@@ -620,7 +620,8 @@ def test_a_prorate_of_plain_dates_is_the_general_paths(
     context = ENGINE_CONTEXT.copy()
     context.prec = precision
     args = (start, end, basis, partial, period_start, period_end)
-    given = (general(start), general(end), basis, partial, general(period_start), general(period_end))
+    ends = (general(period_start), general(period_end))
+    given = (general(start), general(end), basis, partial, *ends)
     with decimal.localcontext(context):
         functions._SHARES.clear()
         functions._SPANS.clear()
@@ -717,6 +718,35 @@ def test_clamp_inline_is_the_builtin(x: object, low: object, high: object) -> No
         assert inline == called
         if all(type(v) is Decimal for v in (x, low, high)) and not inline.startswith("RowError"):
             assert eval(code, namespace) is functions.f_clamp(x, low, high)
+
+
+@given(
+    x=st.one_of(arguments, any_decimals(nan_and_infinity=True)),
+    step=st.one_of(arguments, st.sampled_from([Decimal("100"), Decimal("0.01"), Decimal("-5")])),
+    mode=st.sampled_from([*ROUNDING_MODES, "sideways"]),
+)
+def test_round_to_of_a_written_mode_inline_is_the_builtin(
+    x: object, step: object, mode: str
+) -> None:
+    """``round_to(x, step, 'half_up')`` written inline gives what the builtin gives, digit for
+    digit (any decimal, a step that is not a positive decimal), or its rejection."""
+    emitter = Emitter.__new__(Emitter)  # `_inline` reads only its counter of temporaries
+    emitter.temps = 0
+    nodes: list[ast.expr] = [ast.Name("X"), ast.Name("S"), ast.Constant(mode)]
+    code = emitter._inline("round_to", nodes, ["X", "S", repr(mode)])
+    assert (code is None) == (mode not in ROUNDING_MODES)
+    namespace = {"X": x, "S": step, "DECIMAL": Decimal, "ONE": Decimal(1), **functions.NAMESPACE}
+
+    def outcome(call: Any) -> str:  # what it gives, or what it raised (InvalidOperation of ∞)
+        try:
+            return _outcome(call)
+        except ArithmeticError as exc:
+            return repr(exc)
+
+    with decimal.localcontext(ENGINE_CONTEXT):
+        called = outcome(lambda: functions.f_round_to(x, step, mode))
+        if code is not None:
+            assert outcome(lambda: eval(code, namespace)) == called
 
 
 def test_coalesce_of_a_computed_fallback_stays_a_call() -> None:

@@ -13,6 +13,7 @@ import ast
 from collections.abc import Iterable
 
 from incentives.expr import CallSite, Expression
+from incentives.money import ROUNDING_MODES
 from incentives.rulebook.compiler.compile_state import CompileState, SpecPath
 from incentives.rulebook.language.values import parse_iso_date
 from incentives.rulebook.runtime.contract import (
@@ -24,6 +25,7 @@ from incentives.rulebook.runtime.contract import (
     FX_CONVERT,
     HISTORY,
     LOOKUP,
+    ONE,
     PARAM,
     PLAN_SCORE,
     RESULT,
@@ -144,6 +146,19 @@ class Emitter:
         if fn == "coalesce" and isinstance(nodes[1], ast.Name):  # a name: reading it is all
             a = self.temp()
             return f"({args[1]} if ({a} := {args[0]}) is None else {a})"
+        if (
+            fn == "round_to"
+            and len(args) == 3
+            and isinstance(nodes[2], ast.Constant)
+            and nodes[2].value in ROUNDING_MODES
+        ):  # `functions.f_round_to`'s own fast path for two decimals and a mode written out
+            x, step = self.temp(), self.temp()
+            rounding = ROUNDING_MODES[nodes[2].value]
+            return (
+                f"(({x} / {step}).quantize({ONE}, {rounding!r}) * {step} if type({x} := "
+                f"{args[0]}) is type({step} := {args[1]}) is {DECIMAL} and {step} > 0 else "
+                f"{FUNCTION}round_to({x}, {step}, {args[2]}))"
+            )
         if fn == "clamp" and len(args) == 3:
             # `functions.f_clamp` for three decimals: low above high rejected (by the call),
             # then min(max(x, low), high), the builtins' comparisons in their order
