@@ -549,8 +549,7 @@ def test_a_prorate_remembered_is_the_fraction_worked_out_afresh_in_the_callers_c
     args = (start, end, basis, partial, period_start, period_start + datetime.timedelta(days))
     context = ENGINE_CONTEXT.copy()
     context.prec = precision
-    functions._SHARES.clear()
-    functions._SPANS.clear()
+    _forget_prorates()
     with decimal.localcontext(context):
         fresh = _outcome(functions.f_prorate, *args)
     with decimal.localcontext(ENGINE_CONTEXT):
@@ -578,12 +577,10 @@ def test_a_prorate_over_a_span_remembered_from_other_dates_is_worked_out_afresh(
     """Dates never seen that cover a span seen before (another hire date before the period:
     the same span) give the decimal, or the rejection, they give when nothing is remembered."""
     period = (basis, partial, period_start, period_start + datetime.timedelta(days))
-    functions._SHARES.clear()
-    functions._SPANS.clear()
+    _forget_prorates()
     with decimal.localcontext(ENGINE_CONTEXT):
         fresh = _outcome(functions.f_prorate, *then, *period)
-        functions._SHARES.clear()
-        functions._SPANS.clear()
+        _forget_prorates()
         _outcome(functions.f_prorate, *first, *period)
         assert _outcome(functions.f_prorate, *then, *period) == fresh
 
@@ -592,42 +589,44 @@ class _Day(datetime.date):
     """A date `f_prorate` takes on its general path (checked and clamped as given)."""
 
 
+def _forget_prorates() -> None:
+    functions._SHARES.clear()
+    functions._SPANS.clear()
+
+
 @given(
-    start=st.one_of(st.none(), dates),
-    end=st.one_of(st.none(), dates),
+    covered=st.tuples(st.one_of(st.none(), dates), st.one_of(st.none(), dates)),
     period_start=dates,
     days=st.integers(-3, 800),
-    basis=st.sampled_from([*functions.PRORATE_BASES, "weeks"]),
-    partial=st.sampled_from([*functions.PARTIAL_MONTH_RULES, "half"]),
+    rules=st.tuples(
+        st.sampled_from([*functions.PRORATE_BASES, "weeks"]),
+        st.sampled_from([*functions.PARTIAL_MONTH_RULES, "half"]),
+    ),
     precision=st.sampled_from([28, 5]),
 )
 def test_a_prorate_of_plain_dates_is_the_general_paths(
-    start: datetime.date | None,
-    end: datetime.date | None,
+    covered: tuple[datetime.date | None, datetime.date | None],
     period_start: datetime.date,
     days: int,
-    basis: str,
-    partial: str,
+    rules: tuple[str, str],
     precision: int,
 ) -> None:
     """Plain dates (clamped inline, the span looked up) give the decimal or the rejection the
-    general path gives for the same dates, seen before or not."""
-    period_end = period_start + datetime.timedelta(days)
+    general path gives for the same dates (start and end covered; basis and partial-month
+    rule), seen before or not."""
 
     def general(day: datetime.date | None) -> _Day | None:
         return None if day is None else _Day(day.year, day.month, day.day)
 
+    period = (period_start, period_start + datetime.timedelta(days))
     context = ENGINE_CONTEXT.copy()
     context.prec = precision
-    args = (start, end, basis, partial, period_start, period_end)
-    ends = (general(period_start), general(period_end))
-    given = (general(start), general(end), basis, partial, *ends)
+    args = (*covered, *rules, *period)
+    given = (*map(general, covered), *rules, *map(general, period))
     with decimal.localcontext(context):
-        functions._SHARES.clear()
-        functions._SPANS.clear()
+        _forget_prorates()
         fresh = _outcome(functions.f_prorate, *args)
-        functions._SHARES.clear()
-        functions._SPANS.clear()
+        _forget_prorates()
         expected = _outcome(functions.f_prorate, *given)
         assert fresh == expected
         assert _outcome(functions.f_prorate, *args) == expected  # its span remembered
@@ -660,8 +659,7 @@ def test_a_prorate_over_actual_days_is_the_days_covered_over_the_periods_days(
     context.prec = precision
     args = (start, end, "actual_days", "count", period_start, period_end)
     if not again:
-        functions._SHARES.clear()
-        functions._SPANS.clear()
+        _forget_prorates()
     with decimal.localcontext(context):
         expected = repr(
             Decimal(0) if s > e else Decimal((e - s).days + 1) / Decimal(days + 1)
