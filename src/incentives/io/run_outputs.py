@@ -602,15 +602,17 @@ class _Chains:
                 )
         if expression is None and before is None:
             expression = self._same_as_other(slot.owner, ref, column, template, cell)
-        if before is None:
-            expression = self._constant(slot.owner, ref, cell, expression or cell.make(ref))
+        if before is None and self._constants.get(slot.owner):
+            expression = self._constant(slot.owner, ref, cell, expression)
         if expression is None:
             self._plain.add(column)
             expression = cell.make(ref)
         self._made[column] = (ref, expression)
         return expression
 
-    def _constant(self, owner: str, ref: str, cell: _ValueCell, expression: str) -> str:
+    def _constant(
+        self, owner: str, ref: str, cell: _ValueCell, expression: str | None
+    ) -> str | None:
         """A step's first value tested against the constants its formula gives as they are (a
         variant's ``0``): their text, worked out once by the very expression, when it is one
         (a cell whose text reads the row's currency is left as it is)."""
@@ -626,7 +628,9 @@ class _Chains:
             known = self._texts_of.setdefault((code, name), f"CONST{len(self._texts_of)}")
             self.texts[f"CONST_{name}"], self.texts[known] = value, text
             tests.append(f"{known} if {ref} is CONST_{name} else ")
-        return f"({''.join(tests)}{expression})" if tests else expression
+        if not tests:
+            return expression
+        return f"({''.join(tests)}{expression or cell.make(ref)})"
 
     def _same_as_other(
         self, owner: str, ref: str, column: int, template: str, cell: _ValueCell
