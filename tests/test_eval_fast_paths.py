@@ -589,6 +589,23 @@ class _Day(datetime.date):
     """A date `f_prorate` takes on its general path (checked and clamped as given)."""
 
 
+@given(
+    a=st.dates(datetime.date(2020, 1, 1), datetime.date(2028, 12, 31)),
+    b=st.dates(datetime.date(2020, 1, 1), datetime.date(2028, 12, 31)),
+    seen=st.booleans(),
+)
+def test_months_between_plain_dates_remembered_is_the_general_paths(
+    a: datetime.date, b: datetime.date, seen: bool
+) -> None:
+    """Whole months between plain dates (remembered per pair: a roster's hire dates repeat)
+    are those the general path counts (a date subclass takes it), seen before or not."""
+    if not seen:
+        functions._MONTHS.clear()
+    general = functions.f_months_between(_Day(a.year, a.month, a.day), _Day(b.year, b.month, b.day))
+    assert functions.f_months_between(a, b) == general
+    assert functions.f_months_between(a, b) == general
+
+
 def _forget_prorates() -> None:
     functions._SHARES.clear()
     functions._SPANS.clear()

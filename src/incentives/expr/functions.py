@@ -309,10 +309,25 @@ _ONE_DAY = timedelta(days=1)
 def f_months_between(a: object, b: object) -> int:
     """Whole calendar months from ``a`` to ``b``: a month is complete on the same day of a
     later month, or on the last day of a shorter month (31 January → 28 February is 1)."""
+    if type(a) is date and type(b) is date:  # plain dates: the count remembered (hire dates)
+        months = _MONTHS.get((a, b))
+        if months is None:
+            months = _months_between(a, b)
+            if len(_MONTHS) >= _SHARES_KEPT:
+                _MONTHS.clear()
+            _MONTHS[(a, b)] = months
+        return months
     start = a if type(a) is date else _day(a, "months_between", 1)  # `_day`, for a plain date
     end = b if type(b) is date else _day(b, "months_between", 2)
+    return _months_between(start, end)
+
+
+_MONTHS: dict[tuple[date, date], int] = {}  # `f_months_between` of plain dates
+
+
+def _months_between(start: date, end: date) -> int:
     if end < start:
-        return -f_months_between(end, start)
+        return -_months_between(end, start)
     months = (end.year - start.year) * 12 + end.month - start.month
     if end.day < start.day and not _last_day(end):
         months -= 1
