@@ -44,7 +44,7 @@ from incentives.rulebook.runtime.curves import CurveSpec, compile_curve
 from incentives.rulebook.runtime.ratings import RatingHistory
 from incentives.rulebook.runtime.scorecard import EmployeeScorecard
 from incentives.rulebook.runtime.tables import Table, TableSpec, compile_table
-from strategies import decimals
+from strategies import any_decimals, decimals
 
 GRID: dict[str, Any] = {
     "axes": [
@@ -468,6 +468,26 @@ def test_a_band_grid_looked_up_quickly_is_the_general_lookup(
     assert _outcome(quick, *keys) == _outcome(general, *keys)
 
 
+cell_keys = st.tuples(
+    st.one_of(st.integers(1, 5), decimals("1", "5", 0)), decimals("0.8", "1.3", 3)
+)
+
+
+@given(keys=cell_keys, again=cell_keys)
+def test_a_band_grid_gives_one_answer_object_per_cell(
+    keys: tuple[object, object], again: tuple[object, object]
+) -> None:
+    """Keys in the same cell of an unadjusted band grid get the very same ``(value, detail)``
+    (so the breakdown's call cells find its text by identity), equal to the general lookup's;
+    keys in another cell, another answer."""
+    table = compile_table("merit_grid", TableSpec.model_validate(GRID))
+    quick = table.quick()
+    first, second = quick(*keys), quick(*again)
+    assert repr(first) == repr(table(*keys))
+    assert repr(second) == repr(table(*again))
+    assert (first is second) == (first[1] == second[1])
+
+
 @given(
     key=st.one_of(st.none(), decimals("-1", "12", 2), st.integers(-1, 12), st.just("3")),
     default=st.booleans(),
@@ -529,13 +549,104 @@ def test_a_prorate_remembered_is_the_fraction_worked_out_afresh_in_the_callers_c
     args = (start, end, basis, partial, period_start, period_start + datetime.timedelta(days))
     context = ENGINE_CONTEXT.copy()
     context.prec = precision
-    functions._SHARES.clear()
+    _forget_prorates()
     with decimal.localcontext(context):
         fresh = _outcome(functions.f_prorate, *args)
     with decimal.localcontext(ENGINE_CONTEXT):
         _outcome(functions.f_prorate, *args)  # remembered under the engine's context
     with decimal.localcontext(context):
         assert _outcome(functions.f_prorate, *args) == fresh
+
+
+@given(
+    first=st.tuples(st.one_of(st.none(), dates), st.one_of(st.none(), dates)),
+    then=st.tuples(st.one_of(st.none(), dates), st.one_of(st.none(), dates)),
+    period_start=dates,
+    days=st.integers(-3, 800),
+    basis=st.sampled_from([*functions.PRORATE_BASES, "weeks"]),
+    partial=st.sampled_from(functions.PARTIAL_MONTH_RULES),
+)
+def test_a_prorate_over_a_span_remembered_from_other_dates_is_worked_out_afresh(
+    first: tuple[object, object],
+    then: tuple[object, object],
+    period_start: datetime.date,
+    days: int,
+    basis: str,
+    partial: str,
+) -> None:
+    """Dates never seen that cover a span seen before (another hire date before the period:
+    the same span) give the decimal, or the rejection, they give when nothing is remembered."""
+    period = (basis, partial, period_start, period_start + datetime.timedelta(days))
+    _forget_prorates()
+    with decimal.localcontext(ENGINE_CONTEXT):
+        fresh = _outcome(functions.f_prorate, *then, *period)
+        _forget_prorates()
+        _outcome(functions.f_prorate, *first, *period)
+        assert _outcome(functions.f_prorate, *then, *period) == fresh
+
+
+class _Day(datetime.date):
+    """A date `f_prorate` takes on its general path (checked and clamped as given)."""
+
+
+@given(
+    a=st.dates(datetime.date(2020, 1, 1), datetime.date(2028, 12, 31)),
+    b=st.dates(datetime.date(2020, 1, 1), datetime.date(2028, 12, 31)),
+    seen=st.booleans(),
+)
+def test_months_between_plain_dates_remembered_is_the_general_paths(
+    a: datetime.date, b: datetime.date, seen: bool
+) -> None:
+    """Whole months between plain dates (remembered per pair: a roster's hire dates repeat)
+    are those the general path counts (a date subclass takes it), seen before or not."""
+    if not seen:
+        functions._MONTHS.clear()
+    general = functions.f_months_between(_Day(a.year, a.month, a.day), _Day(b.year, b.month, b.day))
+    assert functions.f_months_between(a, b) == general
+    assert functions.f_months_between(a, b) == general
+
+
+def _forget_prorates() -> None:
+    functions._SHARES.clear()
+    functions._SPANS.clear()
+
+
+@given(
+    covered=st.tuples(st.one_of(st.none(), dates), st.one_of(st.none(), dates)),
+    period_start=dates,
+    days=st.integers(-3, 800),
+    rules=st.tuples(
+        st.sampled_from([*functions.PRORATE_BASES, "weeks"]),
+        st.sampled_from([*functions.PARTIAL_MONTH_RULES, "half"]),
+    ),
+    precision=st.sampled_from([28, 5]),
+)
+def test_a_prorate_of_plain_dates_is_the_general_paths(
+    covered: tuple[datetime.date | None, datetime.date | None],
+    period_start: datetime.date,
+    days: int,
+    rules: tuple[str, str],
+    precision: int,
+) -> None:
+    """Plain dates (clamped inline, the span looked up) give the decimal or the rejection the
+    general path gives for the same dates (start and end covered; basis and partial-month
+    rule), seen before or not."""
+
+    def general(day: datetime.date | None) -> _Day | None:
+        return None if day is None else _Day(day.year, day.month, day.day)
+
+    period = (period_start, period_start + datetime.timedelta(days))
+    context = ENGINE_CONTEXT.copy()
+    context.prec = precision
+    args = (*covered, *rules, *period)
+    given = (*map(general, covered), *rules, *map(general, period))
+    with decimal.localcontext(context):
+        _forget_prorates()
+        fresh = _outcome(functions.f_prorate, *args)
+        _forget_prorates()
+        expected = _outcome(functions.f_prorate, *given)
+        assert fresh == expected
+        assert _outcome(functions.f_prorate, *args) == expected  # its span remembered
 
 
 @given(
@@ -565,7 +676,7 @@ def test_a_prorate_over_actual_days_is_the_days_covered_over_the_periods_days(
     context.prec = precision
     args = (start, end, "actual_days", "count", period_start, period_end)
     if not again:
-        functions._SHARES.clear()
+        _forget_prorates()
     with decimal.localcontext(context):
         expected = repr(
             Decimal(0) if s > e else Decimal((e - s).days + 1) / Decimal(days + 1)
@@ -603,6 +714,54 @@ def test_min_max_and_coalesce_inline_are_the_builtins(a: object, b: object, fn: 
     assert inline == called
     if inline == called and not inline.startswith(("RowError", "TypeError")):
         assert eval(_inline_call(fn), namespace) is builtin(a, b)
+
+
+@given(x=arguments, low=arguments, high=arguments)
+def test_clamp_inline_is_the_builtin(x: object, low: object, high: object) -> None:
+    """``clamp`` written inline gives what the builtin gives (of decimals, the very object: a
+    bound when the value is outside, the first of equal values), or its rejection (low above
+    high, a missing or non-number argument)."""
+    emitter = Emitter.__new__(Emitter)  # `_inline` reads only its counter of temporaries
+    emitter.temps = 0
+    nodes: list[ast.expr] = [ast.Name("X"), ast.Name("L"), ast.Name("H")]
+    code = emitter._inline("clamp", nodes, ["X", "L", "H"])
+    assert code is not None
+    namespace = {"X": x, "L": low, "H": high, "DECIMAL": Decimal, **functions.NAMESPACE}
+    with decimal.localcontext(ENGINE_CONTEXT):
+        inline = _outcome(lambda: eval(code, namespace))
+        called = _outcome(functions.f_clamp, x, low, high)
+        assert inline == called
+        if all(type(v) is Decimal for v in (x, low, high)) and not inline.startswith("RowError"):
+            assert eval(code, namespace) is functions.f_clamp(x, low, high)
+
+
+@given(
+    x=st.one_of(arguments, any_decimals(nan_and_infinity=True)),
+    step=st.one_of(arguments, st.sampled_from([Decimal("100"), Decimal("0.01"), Decimal("-5")])),
+    mode=st.sampled_from([*ROUNDING_MODES, "sideways"]),
+)
+def test_round_to_of_a_written_mode_inline_is_the_builtin(
+    x: object, step: object, mode: str
+) -> None:
+    """``round_to(x, step, 'half_up')`` written inline gives what the builtin gives, digit for
+    digit (any decimal, a step that is not a positive decimal), or its rejection."""
+    emitter = Emitter.__new__(Emitter)  # `_inline` reads only its counter of temporaries
+    emitter.temps = 0
+    nodes: list[ast.expr] = [ast.Name("X"), ast.Name("S"), ast.Constant(mode)]
+    code = emitter._inline("round_to", nodes, ["X", "S", repr(mode)])
+    assert (code is None) == (mode not in ROUNDING_MODES)
+    namespace = {"X": x, "S": step, "DECIMAL": Decimal, "ONE": Decimal(1), **functions.NAMESPACE}
+
+    def outcome(call: Any) -> str:  # what it gives, or what it raised (InvalidOperation of ∞)
+        try:
+            return _outcome(call)
+        except ArithmeticError as exc:
+            return repr(exc)
+
+    with decimal.localcontext(ENGINE_CONTEXT):
+        called = outcome(lambda: functions.f_round_to(x, step, mode))
+        if code is not None:
+            assert outcome(lambda: eval(code, namespace)) == called
 
 
 def test_coalesce_of_a_computed_fallback_stays_a_call() -> None:

@@ -281,6 +281,22 @@ def test_a_pool_that_is_the_target_is_spent_exactly(pool: Pool) -> None:
 
 @PROPERTIES
 @given(pools())
+def test_an_award_rounded_after_its_remainder_is_rounded_afresh(pool: Pool) -> None:
+    """The final pass asks a member's remainder (`share`), then its rounded award of the very
+    same value (which `share` has rounded down already): the award is what a fresh value
+    gives, for every member in turn."""
+    rule, funding, members = pool
+    with localcontext(ENGINE_CONTEXT):
+        state = solve_pool(rule, funding, members)
+        for employee_id, award, cap in members:
+            scaled = state.scaled(award, cap)
+            fresh = state.rounded(D(str(scaled)))
+            state.share(scaled, cap, employee_id)
+            assert repr(state.rounded(scaled)) == repr(fresh)
+
+
+@PROPERTIES
+@given(pools())
 def test_no_allocation_is_negative_or_above_the_members_cap(pool: Pool) -> None:
     state, got = allocate(*pool)
     for employee_id, _, cap in pool[2]:

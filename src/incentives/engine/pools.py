@@ -83,6 +83,12 @@ class PoolState:
     allocated: Decimal  # Σ allocations
     share_cap: Decimal | None  # cap_share × pool, rounded down to the unit
     half_up: bool = False  # no scaling: each award rounded half up (no remainder handed out)
+    # the last value `share` rounded down and what it gave: the final pass asks `rounded` for
+    # the very same value next (a member's remainder, then its award), which is not divided
+    # and rounded down again
+    _floored: tuple[Decimal, Decimal] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
 
     @property
     def unspent(self) -> Decimal:
@@ -117,6 +123,9 @@ class PoolState:
         spent by largest remainder, half up when no scaling applies and that fits the pool."""
         if self.half_up:
             return (scaled / self.rule.unit).quantize(_ONE, decimal.ROUND_HALF_UP) * self.rule.unit
+        floored = self._floored
+        if floored is not None and floored[0] is scaled:  # `share` has just worked it out
+            return floored[1]
         return _floor(scaled, self.rule.unit)
 
     def share(self, scaled: Decimal, cap: Decimal | None, employee_id: str) -> Decimal:
@@ -125,6 +134,7 @@ class PoolState:
             return _ZERO  # a member awarded nothing gets no part of the remainder either
         unit = self.rule.unit
         low = _floor(scaled, unit)
+        self._floored = (scaled, low)
         limit = self.effective_cap(cap)
         if limit is not None and low + unit > limit:
             return _ZERO

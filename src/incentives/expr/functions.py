@@ -196,6 +196,26 @@ def f_prorate(
 
     A missing start or end means the period's own; both ends are inclusive.
     """
+    if (
+        type(start) is date
+        and (end is None or type(end) is date)
+        and type(period_start) is date
+        and type(period_end) is date
+        and not period_end < period_start
+    ):  # plain dates (the usual call): the span they cover, clamped as below, looked up
+        s = period_start if start < period_start else start
+        e = period_end if end is None or period_end < end else end
+        share = _SPANS.get((s, e, basis, partial, period_start, period_end))
+        if share is None:
+            share = _share(s, e, basis, partial, period_start, period_end)
+            if len(_SPANS) >= _SHARES_KEPT:
+                _SPANS.clear()
+            _SPANS[(s, e, basis, partial, period_start, period_end)] = share
+        if isinstance(share, Decimal):  # 0 or 1, whatever the context
+            return share
+        covered, whole, bounded = share
+        fraction: Decimal = covered / whole  # divided in the caller's context, every time
+        return min(_ONE, max(_ZERO, fraction)) if bounded else fraction
     # arguments seen before, as given (only arguments that gave a share are remembered, and the
     # share is a function of them): their share, without checking and clamping the dates again
     key = (start, end, basis, partial, period_start, period_end)
@@ -211,14 +231,23 @@ def f_prorate(
             raise RowError(f"prorate: the period ends ({pe}) before it starts ({ps})")
         s = ps if start is None else max(start if type(start) is date else _day(start, "prorate", 1), ps)
         e = pe if end is None else min(end if type(end) is date else _day(end, "prorate", 2), pe)
-        share = _share(s, e, basis, partial, ps, pe)
+        # the span covered, remembered too: a roster's hire dates are many (thousands: more
+        # than the arguments remembered above), the spans they clamp to few (a hire before the
+        # period starts it); `_share` is a function of the span alone
+        span = (s, e, basis, partial, ps, pe)
+        share = _SPANS.get(span)
+        if share is None:
+            share = _share(s, e, basis, partial, ps, pe)
+            if len(_SPANS) >= _SHARES_KEPT:
+                _SPANS.clear()
+            _SPANS[span] = share
         if len(_SHARES) >= _SHARES_KEPT:
             _SHARES.clear()
         _SHARES[key] = share
     if isinstance(share, Decimal):  # 0 or 1, whatever the context
         return share
     covered, whole, bounded = share
-    fraction: Decimal = covered / whole  # divided in the caller's context, every time
+    fraction = covered / whole  # divided in the caller's context, every time
     return min(_ONE, max(_ZERO, fraction)) if bounded else fraction
 
 
@@ -227,6 +256,7 @@ def f_prorate(
 # full, to bound memory.
 _Share = Decimal | tuple[Decimal, Decimal, bool]
 _SHARES: dict[tuple[object, ...], _Share] = {}
+_SPANS: dict[tuple[object, ...], _Share] = {}  # the same, per span covered (`f_prorate`)
 _SHARES_KEPT = 1 << 14
 
 
@@ -279,10 +309,25 @@ _ONE_DAY = timedelta(days=1)
 def f_months_between(a: object, b: object) -> int:
     """Whole calendar months from ``a`` to ``b``: a month is complete on the same day of a
     later month, or on the last day of a shorter month (31 January → 28 February is 1)."""
+    if type(a) is date and type(b) is date:  # plain dates: the count remembered (hire dates)
+        months = _MONTHS.get((a, b))
+        if months is None:
+            months = _months_between(a, b)
+            if len(_MONTHS) >= _SHARES_KEPT:
+                _MONTHS.clear()
+            _MONTHS[(a, b)] = months
+        return months
     start = a if type(a) is date else _day(a, "months_between", 1)  # `_day`, for a plain date
     end = b if type(b) is date else _day(b, "months_between", 2)
+    return _months_between(start, end)
+
+
+_MONTHS: dict[tuple[date, date], int] = {}  # `f_months_between` of plain dates
+
+
+def _months_between(start: date, end: date) -> int:
     if end < start:
-        return -f_months_between(end, start)
+        return -_months_between(end, start)
     months = (end.year - start.year) * 12 + end.month - start.month
     if end.day < start.day and not _last_day(end):
         months -= 1

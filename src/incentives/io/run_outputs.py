@@ -35,6 +35,7 @@ from incentives.io.cells import (
     text_cell,
 )
 from incentives.io.csv_lines import LineCell, Memo, line_function, pair_function
+from incentives.io.same_values import handed_on_literals, same_value_candidates
 from incentives.io.trace_cells import (
     call_cells,
     call_kind,
@@ -47,6 +48,7 @@ from incentives.io.writers import format_cell
 from incentives.model import Rejection
 from incentives.rulebook.rulebook import Rulebook
 from incentives.rulebook.runtime.policy import CompiledPolicy, Slot
+from incentives.rulebook.runtime.tables import Table
 
 __all__ = [
     "GOAL_FIELDS",
@@ -229,6 +231,7 @@ class OutputLayout:
                     else other
                     for other, same in zip(breakdown, shared, strict=True)
                 ]
+        results, breakdown = _shared_texts(results, breakdown)
         values = "".join(f"v{slot}, " for slot in range(len(policy.slots)))
         if values:
             prologue += f"; ({values}) = t"
@@ -401,6 +404,7 @@ class OutputLayout:
                 cells[cols[0]] = LineCell(names[0], expression)
         places = policy.spec.policy.breakdown_decimals
         namespace = cell_namespace(places)
+        namespace.update(chains.texts)
         for name, part in calls.items():
             namespace[name] = call_cells(namespace, part)
         for slot_index, call in inline_calls.items():
@@ -443,6 +447,45 @@ class OutputLayout:
         return _ValueCell(lambda ref, keep=None: rounded_expression(ref, q, point, keep), decimals=decimals)
 
 
+def _shared_texts(
+    results: list[LineCell], breakdown: list[LineCell]
+) -> tuple[list[LineCell], list[LineCell]]:
+    """A value both lines write (an output step) has its `str` made once: the results cell,
+    made first, starts from ``str(v)`` whenever ``v`` is a Decimal (``((_s if (_s :=
+    str(v))...) if type(v) is D else ...)``), so it names it, and the breakdown cells that
+    take ``str(v)`` only where ``v`` is a Decimal read the name (the very text: ``v`` is
+    not rebound in between)."""
+    for column, cell in enumerate(results):
+        found = re.match(r"\(\(_s if \(_s := str\((v\d+)\)\)", cell.expression)
+        if found is None:
+            continue
+        ref = found.group(1)
+        made, name, guard = f"str({ref})", f"_s{ref}", f" if type({ref}) is D else "
+        shared = False
+        for index, other in enumerate(breakdown):
+            text = other.expression
+            if made in text and guard in text and made not in text[text.rindex(guard) :]:
+                breakdown[index] = replace(other, expression=text.replace(made, name))
+                shared = True
+        # a breakdown value the line tests against this one (``_kv20 if v22 is v20``: the
+        # step's earlier value, mostly the very object) reads the text when it is that object
+        # (then a Decimal: the name is set)
+        line = "".join(other.expression for other in breakdown)
+        for earlier in re.findall(rf"_k(v\d+) if {ref} is v\d+", line):
+            own, their = f"str({earlier})", f" if type({earlier}) is D else "
+            for index, other in enumerate(breakdown):
+                text = other.expression
+                if own in text and their in text and own not in text[text.rindex(their) :]:
+                    text = text.replace(own, f"({name} if {earlier} is {ref} else {own})")
+                    breakdown[index] = replace(other, expression=text)
+                    shared = True
+        if shared:
+            named = f"(_s := ({name} := {made}))"
+            expression = cell.expression.replace(f"(_s := {made})", named, 1)
+            results[column] = replace(cell, expression=expression)
+    return results, breakdown
+
+
 class _ValueCell(NamedTuple):
     """How a slot holding one value is written: ``make(ref, keep=None)`` is its cell expression
     given the value's name (``keep``: see `rounded_expression`); ``money``: the money cell of
@@ -474,6 +517,26 @@ class _Chains:
             for name, spec in policy.spec.steps.items()
             if (formula := (spec.formula or "").strip()).isidentifier() and formula != name
         }
+        # steps whose value a step's first value may be the very object of (`same_values`)
+        formulas = {
+            name: [spec.formula] if spec.formula else [v.formula for v in spec.variants or ()]
+            for name, spec in policy.spec.steps.items()
+        }
+        self._candidates = same_value_candidates(
+            formulas, frozenset(name for name, obj in policy.lookups.items() if type(obj) is Table)
+        )
+        # each step's literals given as they are, as the generated code's constants (NUM_0)
+        numbers = {
+            str(value): (name, value)
+            for name, value in policy.globals_.items()
+            if name.startswith("NUM_") and type(value) is Decimal
+        }
+        self._constants = {
+            name: [numbers[text] for text in handed_on_literals(texts) if text in numbers]
+            for name, texts in formulas.items()
+        }
+        self.texts: dict[str, Any] = {}  # the constants and their texts: the line's names
+        self._texts_of: dict[tuple[str, str], str] = {}  # (cell, constant) → its text's name
         # by owner: its latest value's column, template, name, slot name and cell
         self._last: dict[str, tuple[int, str, str, str, _ValueCell]] = {}
         self._made: dict[int, tuple[str, str]] = {}  # by column: the value's name, the cell
@@ -513,11 +576,56 @@ class _Chains:
                 expression = kept_money_expression(
                     ref, earlier_ref, keep, decimals, cell.make(ref)
                 )
+        if expression is None and before is None:
+            expression = self._same_as_other(slot.owner, ref, column, template, cell)
+        if before is None and self._constants.get(slot.owner):
+            expression = self._constant(slot.owner, ref, cell, expression)
         if expression is None:
             self._plain.add(column)
             expression = cell.make(ref)
         self._made[column] = (ref, expression)
         return expression
+
+    def _constant(
+        self, owner: str, ref: str, cell: _ValueCell, expression: str | None
+    ) -> str | None:
+        """A step's first value tested against the constants its formula gives as they are (a
+        variant's ``0``): their text, worked out once by the very expression, when it is one
+        (a cell whose text reads the row's currency is left as it is)."""
+        tests = []
+        for name, value in self._constants.get(owner, ()):
+            code = cell.make("_VALUE_")
+            if re.search(r"\b(MU|DOT|NEXT|PAD|cur)\b", code):
+                continue
+            try:  # (a name the cell reads that is not the namespace's yet: not this way)
+                text = eval(code, cell_namespace(self._places), {"_VALUE_": value})
+            except (NameError, ArithmeticError, ValueError, TypeError):
+                continue
+            known = self._texts_of.setdefault((code, name), f"CONST{len(self._texts_of)}")
+            self.texts[f"CONST_{name}"], self.texts[known] = value, text
+            tests.append(f"{known} if {ref} is CONST_{name} else ")
+        if not tests:
+            return expression
+        return f"({''.join(tests)}{expression or cell.make(ref)})"
+
+    def _same_as_other(
+        self, owner: str, ref: str, column: int, template: str, cell: _ValueCell
+    ) -> str | None:
+        """A step's first value tested against the final values of other steps it may be the
+        very object of (at most three, written alike before it): their text when it is."""
+        earlier = []
+        for other in self._candidates.get(owner, ()):
+            last = self._last.get(other)
+            if last is not None and last[3] == other and last[0] < column and last[1] == template:
+                earlier.append(last)
+        if not earlier:
+            return None
+        tests = []
+        for other_column, _, other_ref, _, other_cell in earlier[:3]:
+            self._named.add(other_column)
+            self._render(other_column, other_cell)
+            tests.append(f"_k{other_ref} if {ref} is {other_ref} else ")
+        return f"({''.join(tests)}{cell.make(ref)})"
 
     def _render(self, column: int, cell: _ValueCell) -> None:
         """Write the cell of ``column`` again, its text kept or named as later cells need."""

@@ -13,6 +13,7 @@ import ast
 from collections.abc import Iterable
 
 from incentives.expr import CallSite, Expression
+from incentives.money import ROUNDING_MODES
 from incentives.rulebook.compiler.compile_state import CompileState, SpecPath
 from incentives.rulebook.language.values import parse_iso_date
 from incentives.rulebook.runtime.contract import (
@@ -25,6 +26,7 @@ from incentives.rulebook.runtime.contract import (
     FX_CONVERT,
     HISTORY,
     LOOKUP,
+    ONE,
     PARAM,
     PLAN_SCORE,
     RESULT,
@@ -142,7 +144,7 @@ class Emitter:
         return expr.to_python(self.pyname, call, p.const, self._inline)
 
     def _inline(self, fn: str, nodes: list[ast.expr], args: list[str]) -> str | None:
-        """``min``/``max`` of two values and ``coalesce`` of a value and a name, inline (a call
+        """``min``/``max`` of two values, ``clamp`` and ``coalesce`` of a value and a name, inline (a call
         costs more than they do): the arguments evaluated once each, in order, then what the
         builtin does for two decimals (`functions.f_min`: ``b if b < a else a``); anything
         else, the builtin's call on the values. None: the ``F_<name>`` call as it is."""
@@ -156,6 +158,29 @@ class Emitter:
         if fn == "coalesce" and isinstance(nodes[1], ast.Name):  # a name: reading it is all
             a = self.temp()
             return f"({args[1]} if ({a} := {args[0]}) is None else {a})"
+        if (
+            fn == "round_to"
+            and len(args) == 3
+            and isinstance(nodes[2], ast.Constant)
+            and nodes[2].value in ROUNDING_MODES
+        ):  # `functions.f_round_to`'s own fast path for two decimals and a mode written out
+            x, step = self.temp(), self.temp()
+            rounding = ROUNDING_MODES[nodes[2].value]
+            return (
+                f"(({x} / {step}).quantize({ONE}, {rounding!r}) * {step} if type({x} := "
+                f"{args[0]}) is type({step} := {args[1]}) is {DECIMAL} and {step} > 0 else "
+                f"{FUNCTION}round_to({x}, {step}, {args[2]}))"
+            )
+        if fn == "clamp" and len(args) == 3:
+            # `functions.f_clamp` for three decimals: low above high rejected (by the call),
+            # then min(max(x, low), high), the builtins' comparisons in their order
+            x, low, high, m = self.temp(), self.temp(), self.temp(), self.temp()
+            return (
+                f"(({high} if {high} < ({m} := ({low} if {low} > {x} else {x})) else {m}) if "
+                f"(({x} := {args[0]}), ({low} := {args[1]}), ({high} := {args[2]})) and "
+                f"type({x}) is type({low}) is type({high}) is {DECIMAL} and not {low} > {high} "
+                f"else {FUNCTION}clamp({x}, {low}, {high}))"
+            )
         return None
 
     @staticmethod

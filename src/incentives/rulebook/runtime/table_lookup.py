@@ -171,6 +171,12 @@ class Table:
         starts, top, values, general = band.starts, band.top, self.values, self
         stride = self._strides[0]
         adjust = self._adjust if self._adjusts else None
+        # each cell's answer built once, the very tuple for every key in its band (unadjusted
+        # tables): its breakdown cells are then found by identity (io/trace_cells.call_cells),
+        # not formatted again per employee (equal to the tuple built per call, as the general
+        # lookup gives it: tests/test_eval_fast_paths.py)
+        bands = axis_len(band)
+        cells = [(v, (k // bands, k % bands) if rows else (k,)) for k, v in enumerate(values)]
 
         def lookup(*keys: Any) -> tuple[Decimal, tuple[object, ...]]:
             width = len(keys)
@@ -182,8 +188,9 @@ class Table:
                 except TypeError:
                     return general(*keys)
                 if f0 is not None and i >= 0 and (top is None or key < top):
-                    value = values[f0 * stride + i]
-                    return (value if adjust is None else adjust(value)), (f0, i)
+                    if adjust is None:
+                        return cells[f0 * stride + i]
+                    return adjust(values[f0 * stride + i]), (f0, i)
             elif width == 1 and rows is None:
                 key = keys[0]
                 try:
@@ -191,8 +198,7 @@ class Table:
                 except TypeError:
                     return general(*keys)
                 if i >= 0 and (top is None or key < top):
-                    value = values[i]
-                    return (value if adjust is None else adjust(value)), (i,)
+                    return cells[i] if adjust is None else (adjust(values[i]), (i,))
             return general(*keys)  # below or above the bands, a miss, a default, a bad key
 
         return lookup
