@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import csv
 import os
+import struct
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from operator import sub
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
 from incentives.io.csvread import PlainBlocks
+from incentives.io.keyed_blocks import Runs, block_check, plain_runs
 from incentives.io.keyed_records import block_records, plain_records, read_records
 from incentives.io.sheet_table import open_table
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
@@ -79,6 +82,8 @@ class KeyedFile(Generic[T]):
             self._build_cells if build_fields is None else build_fields(self._columns)
         )
         self._orphan_reason = orphan_reason
+        # whether a plain block's rows all build, from its columns (None: build each row)
+        self._check = block_check(build, self._columns)
         # blocks of consecutive rows of one employee: parallel arrays, found by `_index`
         self._offset = array("q")
         self._end = array("q")  # the byte offset just past the block's last record
@@ -173,18 +178,30 @@ class KeyedFile(Generic[T]):
             a.append for a in (self._offset, end, count, self._record, self._line)
         )
         blocks = PlainBlocks(path)
+        check = self._check
         for chunk, texts in blocks:
             offset, line = blocks.offset, blocks.line
             if not chunk.isascii():  # a line's length in characters is not its bytes'
                 yield from plain_records(chunk, texts, offset, line)
                 continue
+            skip = 0
+            while check is not None and not state.header and skip < len(texts):
+                # the header (and any blank line before it), as `_index_records` takes it
+                yield offset, line + 1, texts[skip].split(",")
+                offset, line, skip = offset + len(texts[skip]) + 1, line + 1, skip + 1
+            rest = texts[skip:] if skip else texts
+            if check is not None and rest and state.header:  # the whole block at once (usual)
+                runs = plain_runs(chunk[offset - blocks.offset :], rest, width, id_index, check)
+                if runs is not None:
+                    self._index_runs(runs, offset, line, state)
+                    continue
             previous, record, header, open_ = (
                 state.previous,
                 state.record,
                 state.header,
                 state.open,
             )
-            for text in texts:
+            for text in rest:
                 line += 1
                 fields = text.split(",")
                 # (a blank id: so is a blank record; a blank first cell beside an id is
@@ -236,6 +253,42 @@ class KeyedFile(Generic[T]):
             )
         if not blocks.complete:
             yield from read_records(path, blocks.offset, blocks.line)
+
+    def _index_runs(self, runs: Runs, offset: int, line: int, state: _Indexing) -> None:
+        """Index a plain block whose rows are all usual (`keyed_blocks.plain_runs`: each row's
+        id, where each run of one employee's rows starts, the rows' lengths summed) as
+        the loop per row in `_index_plain` does; ``offset`` and ``line``: where it starts."""
+        ids, starts, lengths = runs
+        count, index, end = self._count, self._index, self._end
+        rows, first = len(ids), 0
+        if ids[0] == state.previous:  # the first run goes on with the last block
+            count[-1] += starts[1] if len(starts) > 1 else rows
+            first = 1
+        fresh = starts[first:]  # the runs that start a block
+        if fresh:
+            stops = [*fresh[1:], rows]
+            at = [offset + lengths[k] + k for k in fresh]  # the runs' first bytes
+            if state.open:  # the record before ended the last block: it ends here
+                end[-1] = at[0]
+            record, line = state.record + 1, line + 1  # the block's first row's
+            named = [ids[k] for k in fresh]
+            if len(set(named)) == len(named) and index.keys().isdisjoint(named):
+                # each its employee's first block (usual): `_add`, for all at once
+                blocks = len(count)
+                index.update(zip(named, range(blocks, blocks + len(named)), strict=True))
+                _extend(self._offset, at)
+                _extend(end, at[1:])
+                end.append(-1)
+                _extend(count, list(map(sub, stops, fresh)))
+                _extend(self._record, [record + k for k in fresh])
+                _extend(self._line, [line + k for k in fresh])
+            else:
+                for place, (k, stop) in enumerate(zip(fresh, stops, strict=True)):
+                    if place:
+                        end[-1] = at[place]
+                    self._add(named[place], at[place], record + k, line + k)
+                    count[-1] = stop - k
+        state.previous, state.record, state.open = ids[-1], state.record + rows, True
 
     def _build_cells(self, fields: list[str], source: RowSource) -> T | None:
         return self._build(self._cells(fields), source)
@@ -389,6 +442,12 @@ class KeyedFile(Generic[T]):
         if isinstance(roster_ids, set | frozenset) and roster_ids.issuperset(self._index):
             return []
         return [employee_id for employee_id in self._index if employee_id not in roster_ids]
+
+
+def _extend(numbers: array[int], values: list[int]) -> None:
+    """``numbers.extend(values)``, packed by `struct` (an array converts each value it is
+    given through the argument parser: 4 times the instructions)."""
+    numbers.frombytes(struct.pack(f"{len(values)}{numbers.typecode}", *values))
 
 
 def _loose(employee_id: str) -> str:
