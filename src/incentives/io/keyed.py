@@ -96,6 +96,8 @@ class KeyedFile(Generic[T]):
         self.records = 0  # the non-blank data rows
         self._stream: IO[bytes] | None = None
         self._pid = 0
+        # the roster's ids `_unknown` was last given, their count, and who is not among them
+        self._known: tuple[Collection[str], int, list[str]] | None = None
         self._load()
 
     # -- reading the file once: checks and the index ---------------------------------------------
@@ -191,7 +193,8 @@ class KeyedFile(Generic[T]):
                 offset, line, skip = offset + len(texts[skip]) + 1, line + 1, skip + 1
             rest = texts[skip:] if skip else texts
             if check is not None and rest and state.header:  # the whole block at once (usual)
-                runs = plain_runs(chunk[offset - blocks.offset :], rest, width, id_index, check)
+                data = chunk[offset - blocks.offset :] if skip else chunk
+                runs = plain_runs(data, rest, width, id_index, check)
                 if runs is not None:
                     self._index_runs(runs, offset, line, state)
                     continue
@@ -271,7 +274,7 @@ class KeyedFile(Generic[T]):
             if state.open:  # the record before ended the last block: it ends here
                 end[-1] = at[0]
             record, line = state.record + 1, line + 1  # the block's first row's
-            named = [ids[k] for k in fresh]
+            named = list(map(ids.__getitem__, fresh))
             if len(set(named)) == len(named) and index.keys().isdisjoint(named):
                 # each its employee's first block (usual): `_add`, for all at once
                 blocks = len(count)
@@ -438,10 +441,19 @@ class KeyedFile(Generic[T]):
 
     def _unknown(self, roster_ids: Collection[str]) -> list[str]:
         """The employees of this file who are not in the roster, in the file's order (first
-        whether there is any, in C: usually none)."""
+        whether there is any, in C: usually none). Found once for the roster's set of ids
+        that `unmatched` and `counts` are given in turn (a frozen set, or a set of as many
+        ids as before: the roster's scan gives it, and keeps it unchanged)."""
+        known = self._known
+        if known is not None and known[0] is roster_ids and known[1] == len(roster_ids):
+            return known[2]
         if isinstance(roster_ids, set | frozenset) and roster_ids.issuperset(self._index):
-            return []
-        return [employee_id for employee_id in self._index if employee_id not in roster_ids]
+            unknown: list[str] = []
+        else:
+            unknown = [employee_id for employee_id in self._index if employee_id not in roster_ids]
+        if isinstance(roster_ids, set | frozenset):
+            self._known = (roster_ids, len(roster_ids), unknown)
+        return unknown
 
 
 def _extend(numbers: array[int], values: list[int]) -> None:

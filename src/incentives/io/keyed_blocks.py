@@ -76,7 +76,7 @@ def plain_runs(
         return None
     # a run starts where the id differs from the row before's
     starts = [0, *compress(range(1, len(ids)), map(ne, islice(ids, 1, None), ids))]
-    # the lines' lengths summed: line k starts at byte ``lengths[k] + k`` of the block
+    # the lines' lengths summed: line k starts ``lengths[k] + k`` bytes into the block
     lengths = list(accumulate(map(len, texts), initial=0))
     return ids, starts, lengths
 
