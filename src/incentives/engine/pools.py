@@ -284,8 +284,8 @@ class _Bases:
         (a whole number of units: a unit more stays within it for any value below it), by C
         loops over a chunk of members at a time (`map`, no Python frame per member): the
         floors summed as integers of units and made a `Decimal` once. The buckets are those
-        of the remainder's first 4 decimals (in units): larger remainders in higher buckets,
-        as in `_floors`, which is all `_cutoff` and `keys` need. (The sum's exponent may
+        of the remainder's first 4 decimals (in units, 10,000 buckets): larger remainders in
+        higher buckets, as in `_floors`, which is all `_cutoff` and `keys` need. (The sum's exponent may
         differ from `_floors`', never its value: `solve_pool` adds a multiple of the unit to
         it, which sets the exponent.) None for any other pool."""
         state = self.state
@@ -293,35 +293,34 @@ class _Bases:
         limits = self.limits
         if (
             factor == _ONE
+            or not factor > _ZERO
             or unit.normalize(_EXACT_DIGITS).as_tuple().digits != (1,)
             or (limits and limits.count(share_cap) != len(limits))
         ):
             return None
-        counts = self.counts = [0] * _BUCKETS
+        # a remainder's bucket: its first 4 decimals (in units), a larger one in a higher one
+        counts = self.counts = [0] * _TEN_THOUSAND
         marks: list[int] = []  # each member's bucket, or `_NO_BUCKET`
         whole = 0
-        # a value times ``scale`` (exact: its digits unchanged) is its units to 4 decimals
+        # a value times ``scale`` (exact: its digits unchanged) is its units to 4 decimals;
+        # the factor times ``scale`` times a base is the scaled value's (rounded the same)
         scale = _ONE.scaleb(4 - unit.adjusted())
+        factor_scaled = factor * scale
+        cap = None if share_cap is None else share_cap * scale
         room = -1 if share_cap is None else int(share_cap * scale) // _TEN_THOUSAND
         bases = self.bases
         for start in range(0, len(bases), _CHUNK):  # C loops over a chunk of members at a time
             chunk = bases[start : start + _CHUNK]
-            values = list(map(mul, repeat(factor), chunk))  # `scaled`
-            if share_cap is not None and share_cap < max(values):
-                values = list(map(min, values, repeat(share_cap)))
-            fine = list(map(int, map(mul, values, repeat(scale))))  # no value is below 0
+            values = list(map(mul, repeat(factor_scaled), chunk))  # `scaled`, in 1/10^4 units
+            if cap is not None and cap < max(values):
+                values = list(map(min, values, repeat(cap)))
+            fine = list(map(int, values))  # no value is below 0
             lows = list(map(floordiv, fine, repeat(_TEN_THOUSAND)))  # the floors, in units
             whole += sum(lows)
-            # the remainder's bucket, from its first 4 decimals: a larger one in a higher one
-            found = list(
-                map(
-                    floordiv,
-                    map(mul, map(mod, fine, repeat(_TEN_THOUSAND)), repeat(_BUCKETS)),
-                    repeat(_TEN_THOUSAND),
-                )
-            )
-            # a unit more only to a member awarded something, and below its cap by a unit
-            no_unit = map(_ZERO.__ge__, values)
+            found = list(map(mod, fine, repeat(_TEN_THOUSAND)))
+            # a unit more only to a member awarded something (the factor is above 0), and
+            # below its cap by a unit
+            no_unit = map(_ZERO.__ge__, chunk)
             if room >= 0:
                 no_unit = map(or_, no_unit, map(room.__le__, lows))
             for index in compress(range(len(found)), no_unit):
@@ -374,7 +373,7 @@ def _cutoff(bases: _Bases, left: int) -> tuple[tuple[Decimal, str] | None, int]:
     if given == 0:
         return None, 0
     before = 0
-    for bucket in range(_BUCKETS - 1, -1, -1):  # the largest remainders first
+    for bucket in range(len(counts) - 1, -1, -1):  # the largest remainders first
         if before + counts[bucket] >= given:
             break
         before += counts[bucket]
