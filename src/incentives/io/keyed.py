@@ -18,7 +18,8 @@ import os
 import struct
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from operator import sub
+from itertools import islice
+from operator import lt, sub
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
@@ -96,6 +97,9 @@ class KeyedFile(Generic[T]):
         self.records = 0  # the non-blank data rows
         self._stream: IO[bytes] | None = None
         self._pid = 0
+        # how many ids the index holds and the greatest of them, while only `_index_runs`
+        # adds to it (then -1)
+        self._top: tuple[int, str] = (0, "")
         # the roster's ids `_unknown` was last given, their count, and who is not among them
         self._known: tuple[Collection[str], int, list[str]] | None = None
         self._load()
@@ -275,8 +279,20 @@ class KeyedFile(Generic[T]):
                 end[-1] = at[0]
             record, line = state.record + 1, line + 1  # the block's first row's
             named = list(map(ids.__getitem__, fresh))
-            if len(set(named)) == len(named) and index.keys().isdisjoint(named):
+            # ids in ascending order after all before (a file sorted by id: no set of them)
+            known, top = self._top
+            ascending = (
+                known == len(index)
+                and named[0] > top
+                and all(map(lt, named, islice(named, 1, None)))
+            )
+            if ascending or (len(set(named)) == len(named) and index.keys().isdisjoint(named)):
                 # each its employee's first block (usual): `_add`, for all at once
+                if known == len(index):
+                    self._top = (
+                        len(index) + len(named),
+                        max(top, named[-1] if ascending else max(named)),
+                    )
                 blocks = len(count)
                 index.update(zip(named, range(blocks, blocks + len(named)), strict=True))
                 _extend(self._offset, at)
