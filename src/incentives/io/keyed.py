@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import csv
 import os
-import struct
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from itertools import islice
-from operator import lt, sub
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
 from incentives.io.csvread import PlainBlocks
-from incentives.io.keyed_blocks import Runs, block_check, plain_runs
+from incentives.io.keyed_blocks import block_check, index_runs, plain_runs
 from incentives.io.keyed_records import block_records, plain_records, read_records
 from incentives.io.sheet_table import open_table
 from incentives.model import KeyedCounts, Rejection, RowSource, Unmatched
@@ -200,7 +197,7 @@ class KeyedFile(Generic[T]):
                 data = chunk[offset - blocks.offset :] if skip else chunk
                 runs = plain_runs(data, rest, width, id_index, check)
                 if runs is not None:
-                    self._index_runs(runs, offset, line, state)
+                    index_runs(self, runs, offset, line, state)
                     continue
             previous, record, header, open_ = (
                 state.previous,
@@ -260,54 +257,6 @@ class KeyedFile(Generic[T]):
             )
         if not blocks.complete:
             yield from read_records(path, blocks.offset, blocks.line)
-
-    def _index_runs(self, runs: Runs, offset: int, line: int, state: _Indexing) -> None:
-        """Index a plain block whose rows are all usual (`keyed_blocks.plain_runs`: each row's
-        id, where each run of one employee's rows starts, the rows' lengths summed) as
-        the loop per row in `_index_plain` does; ``offset`` and ``line``: where it starts."""
-        ids, starts, lengths = runs
-        count, index, end = self._count, self._index, self._end
-        rows, first = len(ids), 0
-        if ids[0] == state.previous:  # the first run goes on with the last block
-            count[-1] += starts[1] if len(starts) > 1 else rows
-            first = 1
-        fresh = starts[first:]  # the runs that start a block
-        if fresh:
-            stops = [*fresh[1:], rows]
-            at = [offset + lengths[k] + k for k in fresh]  # the runs' first bytes
-            if state.open:  # the record before ended the last block: it ends here
-                end[-1] = at[0]
-            record, line = state.record + 1, line + 1  # the block's first row's
-            named = list(map(ids.__getitem__, fresh))
-            # ids in ascending order after all before (a file sorted by id: no set of them)
-            known, top = self._top
-            ascending = (
-                known == len(index)
-                and named[0] > top
-                and all(map(lt, named, islice(named, 1, None)))
-            )
-            if ascending or (len(set(named)) == len(named) and index.keys().isdisjoint(named)):
-                # each its employee's first block (usual): `_add`, for all at once
-                if known == len(index):
-                    self._top = (
-                        len(index) + len(named),
-                        max(top, named[-1] if ascending else max(named)),
-                    )
-                blocks = len(count)
-                index.update(zip(named, range(blocks, blocks + len(named)), strict=True))
-                _extend(self._offset, at)
-                _extend(end, at[1:])
-                end.append(-1)
-                _extend(count, list(map(sub, stops, fresh)))
-                _extend(self._record, [record + k for k in fresh])
-                _extend(self._line, [line + k for k in fresh])
-            else:
-                for place, (k, stop) in enumerate(zip(fresh, stops, strict=True)):
-                    if place:
-                        end[-1] = at[place]
-                    self._add(named[place], at[place], record + k, line + k)
-                    count[-1] = stop - k
-        state.previous, state.record, state.open = ids[-1], state.record + rows, True
 
     def _build_cells(self, fields: list[str], source: RowSource) -> T | None:
         return self._build(self._cells(fields), source)
@@ -470,12 +419,6 @@ class KeyedFile(Generic[T]):
         if isinstance(roster_ids, set | frozenset):
             self._known = (roster_ids, len(roster_ids), unknown)
         return unknown
-
-
-def _extend(numbers: array[int], values: list[int]) -> None:
-    """``numbers.extend(values)``, packed by `struct` (an array converts each value it is
-    given through the argument parser: 4 times the instructions)."""
-    numbers.frombytes(struct.pack(f"{len(values)}{numbers.typecode}", *values))
 
 
 def _loose(employee_id: str) -> str:

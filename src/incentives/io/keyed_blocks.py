@@ -4,21 +4,29 @@ reads before a run, on one core: 300,000 rating rows for 100,000 employees).
 A plain ASCII block (`csvread.PlainBlocks`) is its lines split at commas. When every line is a
 usual row (the header's width, an id, a row its builder takes) the block needs no loop per row:
 the widths are checked from the bytes with all but commas and line ends deleted, the fields
-split in one list and cut into columns by slices, the rows checked per column (`block_check`: the rows the builder would reject are found from their cells, not built),
-and the runs of consecutive rows of one employee found where the id column changes
-(`itertools.compress`). Any other block (a blank line, a row of another width or with a blank
-id, a row the builder rejects) is left to the loop per row, which finds and reports it.
+split in one list and cut into columns by slices, the rows checked per column (`block_check`:
+the rows the builder would reject are found from their cells, not built), the runs of
+consecutive rows of one employee found where the id column changes (`itertools.compress`),
+and the runs added to the file's index together (`index_runs`). Any other block (a blank
+line, a row of another width or with a blank id, a row the builder rejects) is left to the
+loop per row, which finds and reports it.
 """
 
 from __future__ import annotations
 
+import struct
+from array import array
 from collections.abc import Callable, Sequence
 from itertools import accumulate, compress, islice
-from operator import ne
+from operator import lt, ne, sub
+from typing import TYPE_CHECKING, Any
 
 from incentives.io.keyed_rows import goal_row, history_row, rating_row
 
-__all__ = ["BlockCheck", "Runs", "block_check", "plain_runs"]
+if TYPE_CHECKING:
+    from incentives.io.keyed import KeyedFile, _Indexing
+
+__all__ = ["BlockCheck", "Runs", "block_check", "index_runs", "plain_runs"]
 
 ID = "employee_id"
 # whether every row of a block, given as its columns (a list of fields each), builds
@@ -82,3 +90,56 @@ def plain_runs(
 
 
 _NOT_SEPARATORS = bytes(byte for byte in range(256) if byte not in b",\n")
+
+
+def index_runs(keyed: KeyedFile[Any], runs: Runs, offset: int, line: int, state: _Indexing) -> None:
+    """Index in ``keyed`` a plain block whose rows are all usual (`plain_runs`: each row's id,
+    where each run of one employee's rows starts, the rows' lengths summed) as the loop per
+    row in `KeyedFile._index_plain` does; ``offset`` and ``line``: where it starts."""
+    ids, starts, lengths = runs
+    count, index, end = keyed._count, keyed._index, keyed._end
+    rows, first = len(ids), 0
+    if ids[0] == state.previous:  # the first run goes on with the last block
+        count[-1] += starts[1] if len(starts) > 1 else rows
+        first = 1
+    fresh = starts[first:]  # the runs that start a block
+    if fresh:
+        stops = [*fresh[1:], rows]
+        at = [offset + lengths[k] + k for k in fresh]  # the runs' first bytes
+        if state.open:  # the record before ended the last block: it ends here
+            end[-1] = at[0]
+        record, line = state.record + 1, line + 1  # the block's first row's
+        named = list(map(ids.__getitem__, fresh))
+        # ids in ascending order after all before (a file sorted by id: no set of them)
+        known, top = keyed._top
+        ascending = (
+            known == len(index) and named[0] > top and all(map(lt, named, islice(named, 1, None)))
+        )
+        if ascending or (len(set(named)) == len(named) and index.keys().isdisjoint(named)):
+            # each its employee's first block (usual): `_add`, for all at once
+            if known == len(index):
+                keyed._top = (
+                    len(index) + len(named),
+                    max(top, named[-1] if ascending else max(named)),
+                )
+            blocks = len(count)
+            index.update(zip(named, range(blocks, blocks + len(named)), strict=True))
+            _extend(keyed._offset, at)
+            _extend(end, at[1:])
+            end.append(-1)
+            _extend(count, list(map(sub, stops, fresh)))
+            _extend(keyed._record, [record + k for k in fresh])
+            _extend(keyed._line, [line + k for k in fresh])
+        else:
+            for place, (k, stop) in enumerate(zip(fresh, stops, strict=True)):
+                if place:
+                    end[-1] = at[place]
+                keyed._add(named[place], at[place], record + k, line + k)
+                count[-1] = stop - k
+    state.previous, state.record, state.open = ids[-1], state.record + rows, True
+
+
+def _extend(numbers: array[int], values: list[int]) -> None:
+    """``numbers.extend(values)``, packed by `struct` (an array converts each value it is
+    given through the argument parser: 4 times the instructions)."""
+    numbers.frombytes(struct.pack(f"{len(values)}{numbers.typecode}", *values))
