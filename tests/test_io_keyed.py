@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -269,72 +269,6 @@ def test_the_fast_index_of_plain_blocks_is_the_general_index(
     whose cycle is missing (a fault), non-ASCII text, a quoted or CRLF tail read by the CSV
     reader, blocks of any size, the id in any column; and the rows it counts as matched to
     a roster or not, and lists as unmatched, are each employee's rows."""
-    text = ("\n" if blank_before_header else "") + ",".join(columns) + "\n"
-    for line in lines:
-        text += (line if isinstance(line, str) else ",".join(line[c] for c in columns)) + "\n"
-    text += tail
-    path = tmp_path_factory.mktemp("index") / "ratings.csv"
-    path.write_bytes(text.encode("utf-8"))
-
-    assert _index(path, roster, block) == _index(path, roster, block, general=True)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    kind=st.sampled_from(["ratings", "history", "goals"]),
-    columns=st.permutations(["employee_id", "first", "second", "third"]),
-    rows=st.lists(st.lists(cell_texts, min_size=4, max_size=4), min_size=1, max_size=6),
-)
-def test_a_plain_blocks_check_finds_a_row_the_builder_rejects(
-    kind: str, columns: list[str], rows: list[list[str]]
-) -> None:
-    """Whether a plain block is indexed whole (`keyed_blocks.block_check`, from the block's
-    columns) is whether every one of its rows builds from its fields (no fault): a rating
-    row with a rating and no cycle, a history row without its effective date."""
-    from incentives.errors import RowError
-    from incentives.io.keyed_blocks import block_check
-    from incentives.io.keyed_rows import (
-        goal_fields,
-        goal_row,
-        history_fields,
-        history_row,
-        rating_fields,
-        rating_row,
-    )
-
-    names = {
-        "ratings": ("cycle", "rating", "note"),
-        "history": ("effective_date", "base_salary", "level"),
-        "goals": ("goal", "target", "actual"),
-    }[kind]
-    header = tuple(
-        dict(zip(("first", "second", "third"), names, strict=True)).get(c, c) for c in columns
-    )
-    if kind == "goals":
-        header = (*header, "weight")
-        rows = [[*row, "1"] for row in rows]
-    build, fields = {
-        "ratings": (rating_row, rating_fields),
-        "history": (history_row, history_fields),
-        "goals": (goal_row, goal_fields),
-    }[kind]
-    check = block_check(build, header)
-    assert check is not None
-    builder = fields(header)  # type: ignore[operator]
-    source = RowSource("file.csv", 1, 2)
-    try:
-        for row in rows:
-            builder(row, source)
-        builds = True
-    except RowError:
-        builds = False
-    assert check([list(column) for column in zip(*rows, strict=True)]) == builds
-
-
-def _index(path: Path, roster: Collection[str], block: int, general: bool = False) -> object:
-    """The index of the rating history file ``path`` (the file read in blocks of ``block``
-    bytes), with each employee's rows read back, its counts and its unmatched rows as for
-    ``roster``; ``general``: every record through the general loop, no fast path."""
     from unittest import mock
 
     import incentives.io.csvread as csvread
@@ -342,12 +276,19 @@ def _index(path: Path, roster: Collection[str], block: int, general: bool = Fals
     from incentives.io.keyed_records import records
     from incentives.io.keyed_rows import rating_fields, rating_row
 
+    text = ("\n" if blank_before_header else "") + ",".join(columns) + "\n"
+    for line in lines:
+        text += (line if isinstance(line, str) else ",".join(line[c] for c in columns)) + "\n"
+    text += tail
+    path = tmp_path_factory.mktemp("index") / "ratings.csv"
+    path.write_bytes(text.encode("utf-8"))
+
     class General(KeyedFile[object]):
         def _load(self) -> None:
             self._index_records(records(self.table.path), _Indexing())
 
-    with mock.patch.object(csvread, "_BLOCK", block):
-        keyed = (General if general else KeyedFile)(
+    def index(kind: type[KeyedFile[object]]) -> object:
+        keyed = kind(
             path,
             required=("cycle", "rating"),
             what="rating history file",
@@ -355,69 +296,30 @@ def _index(path: Path, roster: Collection[str], block: int, general: bool = Fals
             build_fields=rating_fields,
             orphan_reason="rating for an employee_id that is not in the roster",
         )
-    # read back as a run does: an employee with a fault is rejected, its rows not read
-    rows = {eid: keyed.rows(eid) for eid in ("E1", "E2", "E3") if not keyed.fault(eid)}
-    keyed.close()
-    # each employee's rows: its blocks' counts
-    per = {e: sum(keyed._count[b] for b in keyed._blocks(e)) for e in keyed._index}
-    matched = sum(n for e, n in per.items() if e in roster)
-    unmatched = sum(n for e, n in per.items() if e not in roster)
-    rejected = len(keyed.rejected())
-    assert keyed.counts(roster) == KeyedCounts(keyed.records, matched, unmatched, rejected)
-    listed = keyed.unmatched(roster)
-    assert sorted({u.employee_id for u in listed}) == sorted(e for e in per if e not in roster)
-    assert len(listed) == unmatched
-    return (
-        keyed.records,
-        list(keyed._offset),
-        list(keyed._end),
-        list(keyed._count),
-        list(keyed._record),
-        list(keyed._line),
-        keyed._index,
-        keyed._faults,
-        keyed.rejected(),
-        rows,
-    )
+        # read back as a run does: an employee with a fault is rejected, its rows not read
+        rows = {eid: keyed.rows(eid) for eid in ("E1", "E2", "E3") if not keyed.fault(eid)}
+        keyed.close()
+        # each employee's rows: its blocks' counts
+        per = {e: sum(keyed._count[b] for b in keyed._blocks(e)) for e in keyed._index}
+        matched = sum(n for e, n in per.items() if e in roster)
+        unmatched = sum(n for e, n in per.items() if e not in roster)
+        rejected = len(keyed.rejected())
+        assert keyed.counts(roster) == KeyedCounts(keyed.records, matched, unmatched, rejected)
+        listed = keyed.unmatched(roster)
+        assert sorted({u.employee_id for u in listed}) == sorted(e for e in per if e not in roster)
+        assert len(listed) == unmatched
+        return (
+            keyed.records,
+            list(keyed._offset),
+            list(keyed._end),
+            list(keyed._count),
+            list(keyed._record),
+            list(keyed._line),
+            keyed._index,
+            keyed._faults,
+            keyed.rejected(),
+            rows,
+        )
 
-
-@settings(max_examples=200, deadline=None)
-@given(
-    runs=st.lists(
-        st.tuples(st.sampled_from(["E1", "E2", "E3", "E4"]), st.integers(1, 4)), max_size=12
-    ),
-    odd=st.lists(
-        st.tuples(
-            st.integers(0, 40),
-            st.sampled_from(
-                ["", "E2,,Meets", "E1,2026", " E3 ,2026,Meets", "E9,2025,Né", " ,2026,Meets"]
-            ),
-        ),
-        max_size=2,
-    ),
-    final_newline=st.booleans(),
-    block=st.sampled_from([16, 40, 64, 1 << 20]),
-    roster=st.sampled_from([{"E1", "E2", "E3", "E4"}, {"E1", "E3"}]),
-)
-def test_plain_blocks_indexed_whole_give_the_general_index(
-    tmp_path_factory: pytest.TempPathFactory,
-    runs: list[tuple[str, int]],
-    odd: list[tuple[int, str]],
-    final_newline: bool,
-    block: int,
-    roster: set[str],
-) -> None:
-    """A file of usual rows (an employee's rows one after the other, an employee coming back
-    later, blocks ending within an employee's rows, no final line end) is indexed a block at a
-    time (`keyed_blocks.plain_runs`) into the index the general loop builds record by record;
-    so it is with a few odd lines among them (a blank line, a rating without its cycle, a
-    short row, a spaced or blank id, non-ASCII text), which send their block to the loop."""
-    lines = [
-        f"{eid},{2026 - k},{'Meets' if k % 2 else 'Exceeds'}" for eid, n in runs for k in range(n)
-    ]
-    for at, line in odd:
-        lines.insert(min(at, len(lines)), line)
-    text = "employee_id,cycle,rating\n" + "\n".join(lines) + ("\n" if final_newline else "")
-    path = tmp_path_factory.mktemp("whole") / "ratings.csv"
-    path.write_bytes(text.encode("utf-8"))
-    assert _index(path, roster, block) == _index(path, roster, block, general=True)
+    with mock.patch.object(csvread, "_BLOCK", block):
+        assert index(KeyedFile) == index(General)
