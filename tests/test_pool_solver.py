@@ -443,3 +443,24 @@ def test_an_award_equal_to_its_cap_keeps_the_award_as_written() -> None:
             state = solve_pool(rule, D(100), members)
             assert repr(state) == repr(plain_solve_pool(rule, D(100), members))
         assert str(state.sum_capped) == "8.0"
+
+
+@given(pools(), st.sampled_from([2, 6, 21]), st.booleans())
+@PROPERTIES
+def test_a_pool_without_own_caps_is_solved_as_the_plain_solver_does(
+    pool: Pool, digits: int, negative: bool
+) -> None:
+    """A pool whose members have no cap of their own (the usual pool: only a share cap, if
+    any) is summed and floored in C loops and integers of units (`_Bases._quick_sums`,
+    `_floors_in_units`): the same state as the plain solver's, to the last digit and
+    exponent, with awards of 2 to 21 decimals (as a formula gives them), or one below 0."""
+    rule, funding, members = pool
+    step = D(1).scaleb(-digits)
+    awards = [(m.award * D("1.000123456789")).quantize(step) for m in members]
+    if negative:
+        awards[0] = -awards[0]
+    plain = [M(m.employee_id, award) for m, award in zip(members, awards, strict=True)]
+    with localcontext(ENGINE_CONTEXT):
+        assert repr(solve_pool(rule, funding, plain)) == repr(
+            plain_solve_pool(rule, funding, plain)
+        )

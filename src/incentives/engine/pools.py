@@ -28,8 +28,12 @@ from __future__ import annotations
 
 import array
 import decimal
+import struct
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import floordiv, mod, mul, or_
 from typing import NamedTuple
 
 import attrs
@@ -41,6 +45,7 @@ __all__ = ["Member", "PoolMember", "PoolRule", "PoolState", "solve_pool"]
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _EXACT_ADD = EXACT_CONTEXT.add
+_EXACT_DIGITS = decimal.Context(prec=decimal.MAX_PREC)  # `normalize` without rounding
 
 
 @attrs.frozen
@@ -193,6 +198,8 @@ def solve_pool(rule: PoolRule, funding: Decimal, members: Iterable[Member]) -> P
 
 
 _BUCKETS = 4096
+_CHUNK = 8192  # members whose figures are worked out at once (`_floors_in_units`)
+_TEN_THOUSAND = 10_000
 _NO_BUCKET = -1  # a member that may not take a unit
 
 
@@ -206,17 +213,42 @@ class _Bases:
         self.ordered = ordered
         self.buckets = array.array("h")
         self.counts: list[int] = []
+        self.bases: list[Decimal] = []
+        self.limits: list[Decimal | None] = []
         try:
-            self._sums(_EXACT_ADD)
+            if not self._quick_sums():
+                self._sums(_EXACT_ADD)
         except decimal.Inexact:
             self._sums(add_exact)  # a sum beyond the totals' digits: `add_exact`'s message
+
+    def _quick_sums(self) -> bool:
+        """`_sums` of a pool whose members have no cap of their own and no award below 0 or
+        above the share cap (the usual pool: every limit is the share cap, every base its
+        award), from C loops over the awards: the same figures, each sum taken in the same
+        order in the same context (an exact sum of n equal limits is their product). False
+        for any other pool, and nothing set."""
+        ordered, share_cap = self.ordered, self.state.share_cap
+        caps = [cap for _, _, cap in ordered]
+        if not caps or caps.count(None) != len(caps):
+            return False
+        awards = [award for _, award, _ in ordered]
+        if min(awards) < _ZERO or (share_cap is not None and share_cap < max(awards)):
+            return False
+        with decimal.localcontext(EXACT_CONTEXT):
+            total = sum(awards, _ZERO)  # `add` in order, from 0, as `_sums` does
+            paid = len(awards) - awards.count(_ZERO)  # the members with a base above 0
+            ceiling = _ZERO if share_cap is None or not paid else _ZERO + share_cap * paid
+        self.bases, self.limits = awards, [share_cap] * len(awards)
+        self.sum_awards = self.sum_capped = total
+        self.ceiling, self.all_capped = ceiling, share_cap is not None or not paid
+        return True
 
     def _sums(self, add: Callable[[Decimal, Decimal], Decimal]) -> None:
         state = self.state
         share_cap, effective_cap = state.share_cap, state.effective_cap
         redistribute = state.rule.redistribute
-        self.bases: list[Decimal] = []
-        self.limits: list[Decimal | None] = []
+        self.bases = []
+        self.limits = []
         base_of, limit_of = self.bases.append, self.limits.append
         sum_awards = sum_capped = ceiling = _ZERO
         all_capped = True  # every member with an award has a cap
@@ -250,9 +282,65 @@ class _Bases:
         unit (awarded something, and a unit more stays within its cap) counted in the bucket
         of its remainder (`counts`), and its bucket noted (`buckets`)."""
         try:
-            return self._floors(_EXACT_ADD)
+            found = self._floors_in_units()
+            return self._floors(_EXACT_ADD) if found is None else found
         except decimal.Inexact:
             return self._floors(add_exact)  # `add_exact`'s message
+
+    def _floors_in_units(self) -> Decimal | None:
+        """`_floors` when the unit is a power of ten (0.01, 1, 100: a scaled value, rounded to
+        the context's digits, times a power of ten is exact, so its floor is an integer's),
+        the factor is not 1 (every value scaled) and every member's limit is the share cap
+        (a whole number of units: a unit more stays within it for any value below it), by C
+        loops over a chunk of members at a time (`map`, no Python frame per member): the
+        floors summed as integers of units and made a `Decimal` once. The buckets are those
+        of the remainder's first 4 decimals (in units, 10,000 buckets): larger remainders in
+        higher buckets, as in `_floors`, which is all `_cutoff` and `keys` need. (The sum's exponent may
+        differ from `_floors`', never its value: `solve_pool` adds a multiple of the unit to
+        it, which sets the exponent.) None for any other pool."""
+        state = self.state
+        unit, factor, share_cap = state.rule.unit, state.factor, state.share_cap
+        limits = self.limits
+        if (
+            factor == _ONE
+            or not factor > _ZERO
+            or unit.normalize(_EXACT_DIGITS).as_tuple().digits != (1,)
+            or (limits and limits.count(share_cap) != len(limits))
+        ):
+            return None
+        # a remainder's bucket: its first 4 decimals (in units), a larger one in a higher one
+        counts = self.counts = [0] * _TEN_THOUSAND
+        marks: list[int] = []  # each member's bucket, or `_NO_BUCKET`
+        whole = 0
+        # a value times ``scale`` (exact: its digits unchanged) is its units to 4 decimals;
+        # the factor times ``scale`` times a base is the scaled value's (rounded the same)
+        scale = _ONE.scaleb(4 - unit.adjusted())
+        factor_scaled = factor * scale
+        cap = None if share_cap is None else share_cap * scale
+        room = -1 if share_cap is None else int(share_cap * scale) // _TEN_THOUSAND
+        bases = self.bases
+        for start in range(0, len(bases), _CHUNK):  # C loops over a chunk of members at a time
+            chunk = bases[start : start + _CHUNK]
+            values = list(map(mul, repeat(factor_scaled), chunk))  # `scaled`, in 1/10^4 units
+            if cap is not None and cap < max(values):
+                values = list(map(min, values, repeat(cap)))
+            fine = list(map(int, values))  # no value is below 0
+            lows = list(map(floordiv, fine, repeat(_TEN_THOUSAND)))  # the floors, in units
+            whole += sum(lows)
+            found = list(map(mod, fine, repeat(_TEN_THOUSAND)))
+            # a unit more only to a member awarded something (the factor is above 0), and
+            # below its cap by a unit
+            no_unit = map(_ZERO.__ge__, chunk)
+            if room >= 0:
+                no_unit = map(or_, no_unit, map(room.__le__, lows))
+            for index in compress(range(len(found)), no_unit):
+                found[index] = _NO_BUCKET
+            marks += found
+        for bucket, members in Counter(marks).items():
+            if bucket != _NO_BUCKET:
+                counts[bucket] = members
+        self.buckets = array.array("h", struct.pack(f"{len(marks)}h", *marks))
+        return EXACT_CONTEXT.add(_ZERO, EXACT_CONTEXT.multiply(Decimal(whole), unit))
 
     def _floors(self, add: Callable[[Decimal, Decimal], Decimal]) -> Decimal:
         unit = self.state.rule.unit
@@ -277,13 +365,12 @@ class _Bases:
         unit = self.state.rule.unit
         factor = self.state.factor
         ordered, bases, limits = self.ordered, self.bases, self.limits
-        for index, found in enumerate(self.buckets):
-            if found == bucket:
-                base, limit = bases[index], limits[index]
-                value = base if factor == _ONE else factor * base
-                if limit is not None and value > limit:
-                    value = limit
-                yield _floor(value, unit) - value, ordered[index][0]
+        for index in compress(range(len(bases)), map(bucket.__eq__, self.buckets)):
+            base, limit = bases[index], limits[index]
+            value = base if factor == _ONE else factor * base
+            if limit is not None and value > limit:
+                value = limit
+            yield _floor(value, unit) - value, ordered[index][0]
 
 
 def _cutoff(bases: _Bases, left: int) -> tuple[tuple[Decimal, str] | None, int]:
@@ -296,7 +383,7 @@ def _cutoff(bases: _Bases, left: int) -> tuple[tuple[Decimal, str] | None, int]:
     if given == 0:
         return None, 0
     before = 0
-    for bucket in range(_BUCKETS - 1, -1, -1):  # the largest remainders first
+    for bucket in range(len(counts) - 1, -1, -1):  # the largest remainders first
         if before + counts[bucket] >= given:
             break
         before += counts[bucket]
@@ -312,10 +399,18 @@ def _factor(bases: _Bases, target: Decimal, at_one: Decimal) -> Decimal:
     """
     if target == at_one:
         return _ONE
-    total = sum((b for b in bases.bases if b > 0), _ZERO)
+    amounts = bases.bases
+    total = sum(compress(amounts, map(_ZERO.__lt__, amounts)), _ZERO)  # the bases above 0
     if total == 0:
         return _ONE
     factor = target / total  # with nobody held at a cap
+    share_cap = bases.state.share_cap
+    if bases.limits.count(share_cap) == len(amounts) and (
+        share_cap is None or factor * max(amounts) < share_cap
+    ):
+        # every limit the share cap, and the largest base below it once scaled: nobody is
+        # held, the loop's first round settles with ``rest`` the same sum as ``total``
+        return (target - _ZERO) / total
     capped_count = 0
     pairs = bases.bases, bases.limits
     while True:

@@ -22,6 +22,7 @@ from typing import IO, Generic, TypeVar
 
 from incentives.errors import InputFileError, RowError
 from incentives.io.csvread import PlainBlocks
+from incentives.io.keyed_blocks import block_check, index_runs, plain_runs
 from incentives.io.keyed_records import block_records, plain_records, read_records
 from incentives.io.keyed_rows import TextReader, text_reader
 from incentives.io.sheet_table import open_table
@@ -90,6 +91,8 @@ class KeyedFile(Generic[T]):
             self._build_cells if build_fields is None else build_fields(self._columns)
         )
         self._orphan_reason = orphan_reason
+        # whether a plain block's rows all build, from its columns (None: build each row)
+        self._check = block_check(build, self._columns)
         # blocks of consecutive rows of one employee: parallel arrays, found by `_index`
         self._offset = array("q")
         self._end = array("q")  # the byte offset just past the block's last record
@@ -102,6 +105,11 @@ class KeyedFile(Generic[T]):
         self.records = 0  # the non-blank data rows
         self._stream: IO[bytes] | None = None
         self._pid = 0
+        # how many ids the index holds and the greatest of them, while only `_index_runs`
+        # adds to it (then -1)
+        self._top: tuple[int, str] = (0, "")
+        # the roster's ids `_unknown` was last given, their count, and who is not among them
+        self._known: tuple[Collection[str], int, list[str]] | None = None
         self._load()
 
     # -- reading the file once: checks and the index ---------------------------------------------
@@ -184,18 +192,31 @@ class KeyedFile(Generic[T]):
             a.append for a in (self._offset, end, count, self._record, self._line)
         )
         blocks = PlainBlocks(path)
+        check = self._check
         for chunk, texts in blocks:
             offset, line = blocks.offset, blocks.line
             if not chunk.isascii():  # a line's length in characters is not its bytes'
                 yield from plain_records(chunk, texts, offset, line)
                 continue
+            skip = 0
+            while check is not None and not state.header and skip < len(texts):
+                # the header (and any blank line before it), as `_index_records` takes it
+                yield offset, line + 1, texts[skip].split(",")
+                offset, line, skip = offset + len(texts[skip]) + 1, line + 1, skip + 1
+            rest = texts[skip:] if skip else texts
+            if check is not None and rest and state.header:  # the whole block at once (usual)
+                data = chunk[offset - blocks.offset :] if skip else chunk
+                runs = plain_runs(data, rest, width, id_index, check)
+                if runs is not None:
+                    index_runs(self, runs, offset, line, state)
+                    continue
             previous, record, header, open_ = (
                 state.previous,
                 state.record,
                 state.header,
                 state.open,
             )
-            for text in texts:
+            for text in rest:
                 line += 1
                 fields = text.split(",")
                 # (a blank id: so is a blank record; a blank first cell beside an id is
@@ -434,10 +455,19 @@ class KeyedFile(Generic[T]):
 
     def _unknown(self, roster_ids: Collection[str]) -> list[str]:
         """The employees of this file who are not in the roster, in the file's order (first
-        whether there is any, in C: usually none)."""
+        whether there is any, in C: usually none). Found once for the roster's set of ids
+        that `unmatched` and `counts` are given in turn (a frozen set, or a set of as many
+        ids as before: the roster's scan gives it, and keeps it unchanged)."""
+        known = self._known
+        if known is not None and known[0] is roster_ids and known[1] == len(roster_ids):
+            return known[2]
         if isinstance(roster_ids, set | frozenset) and roster_ids.issuperset(self._index):
-            return []
-        return [employee_id for employee_id in self._index if employee_id not in roster_ids]
+            unknown: list[str] = []
+        else:
+            unknown = [employee_id for employee_id in self._index if employee_id not in roster_ids]
+        if isinstance(roster_ids, set | frozenset):
+            self._known = (roster_ids, len(roster_ids), unknown)
+        return unknown
 
 
 def _loose(employee_id: str) -> str:
