@@ -70,6 +70,27 @@ def test_unmatched_rows_name_their_lines(tmp_path: Path) -> None:
     assert counts.reconciles
 
 
+def test_the_roster_ids_given_for_unmatched_rows_are_not_kept(tmp_path: Path) -> None:
+    """The roster's ids (a string per employee: ~90 MiB at 1,000,000) are given to `unmatched`
+    and `counts` once, when the roster opens, and must not live on with the keyed file for the
+    whole run; asked again with the same set, the answer is the same."""
+    import gc
+    import weakref
+
+    path = tmp_path / "ratings.csv"
+    path.write_text("employee_id,cycle,rating\nE1,2026,Meets\nE9,2026,Meets\n", encoding="utf-8")
+    keyed = _keyed(path)
+    roster_ids = {"E1", "E2"}
+    assert [u.employee_id for u in keyed.unmatched(roster_ids)] == ["E9"]
+    assert keyed.counts(roster_ids).unmatched == 1
+    assert [u.employee_id for u in keyed.unmatched(roster_ids)] == ["E9"]
+    kept = weakref.ref(roster_ids)
+    del roster_ids
+    gc.collect()
+    assert kept() is None
+    assert keyed.counts({"E1", "E9"}).unmatched == 0
+
+
 def test_an_unmatched_id_that_differs_by_leading_zeros_suggests_the_roster_id(
     tmp_path: Path,
 ) -> None:

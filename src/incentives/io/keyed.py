@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
+import weakref
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, KeysView, Mapping
 from pathlib import Path
@@ -108,8 +109,9 @@ class KeyedFile(Generic[T]):
         # how many ids the index holds and the greatest of them, while only `_index_runs`
         # adds to it (then -1)
         self._top: tuple[int, str] = (0, "")
-        # the roster's ids `_unknown` was last given, their count, and who is not among them
-        self._known: tuple[Collection[str], int, list[str]] | None = None
+        # the roster's ids `_unknown` was last given (a weak reference: the set of every id is
+        # not kept for the run), their count, and who is not among them
+        self._known: tuple[weakref.ref[Collection[str]], int, list[str]] | None = None
         self._load()
 
     # -- reading the file once: checks and the index ---------------------------------------------
@@ -459,14 +461,14 @@ class KeyedFile(Generic[T]):
         that `unmatched` and `counts` are given in turn (a frozen set, or a set of as many
         ids as before: the roster's scan gives it, and keeps it unchanged)."""
         known = self._known
-        if known is not None and known[0] is roster_ids and known[1] == len(roster_ids):
+        if known is not None and known[0]() is roster_ids and known[1] == len(roster_ids):
             return known[2]
         if isinstance(roster_ids, set | frozenset) and roster_ids.issuperset(self._index):
             unknown: list[str] = []
         else:
             unknown = [employee_id for employee_id in self._index if employee_id not in roster_ids]
         if isinstance(roster_ids, set | frozenset):
-            self._known = (roster_ids, len(roster_ids), unknown)
+            self._known = (weakref.ref(roster_ids), len(roster_ids), unknown)
         return unknown
 
 
