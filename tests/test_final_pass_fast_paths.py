@@ -149,6 +149,23 @@ def test_fx_looks_each_rate_up_once_and_a_missing_one_each_time() -> None:
     assert rates.asked == 4
 
 
+def test_fx_amount_alone_of_a_rate_longer_than_the_precision_is_fxs_amount() -> None:
+    """A rates file may give a rate with more digits than the engine's precision: the amount
+    alone is fx's product of the amount and that very rate, also on its first look-up (not
+    the product with the rate rounded first)."""
+
+    class LongRate:
+        def rate(self, from_ccy: str, to_ccy: str, rate_type: str, on: datetime.date) -> Decimal:
+            return Decimal("0.9" + "7" * 60)
+
+    on = datetime.date(2026, 12, 31)
+    amount = Decimal("623347347.958")  # a product that the rate rounded first changes
+    with decimal.localcontext(ENGINE_CONTEXT):
+        expected = fx_function(LongRate())(amount, "USD", "EUR", "spot", on)[0]
+        got = fx_function(LongRate()).amount(amount, "USD", "EUR", "spot", on)  # type: ignore[attr-defined]
+    assert repr(got) == repr(expected)
+
+
 @given(
     amount=st.decimals(allow_nan=False, allow_infinity=False),
     pair=st.sampled_from([("USD", "EUR"), ("USD", "USD"), ("EUR", "EUR"), ("EUR", "USD")]),

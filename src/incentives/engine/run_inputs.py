@@ -70,7 +70,9 @@ def fx_function(rates: RateSource) -> Callable[..., tuple[Decimal, tuple[object,
         if frm == to:
             return amount * one
         found = known.get((frm, to, rate_type, on))
-        return amount * (found[0] if found is not None else fx(one, frm, to, rate_type, on)[0])
+        if found is None:  # looked up (or missing) as fx does it: its very product
+            return fx(amount, frm, to, rate_type, on)[0]
+        return amount * found[0]
 
     fx.amount = amount_only  # type: ignore[attr-defined]
     return fx
